@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { ConfigurationError } from '../domain/errors.js';
+
+/**
+ * Environment, parsed once per cold start into a frozen object. No other file reads `process.env`.
+ * Endpoints of local servers are NOT here: the AWS SDK reads the standard `AWS_ENDPOINT_URL_*`
+ * variables itself, so handlers never know whether they run locally.
+ */
+const envSchema = z.object({
+  CONVEYOR_STAGE: z.string().min(1).default('local'),
+  CONVEYOR_TABLE_NAME: z.string().min(1),
+  /** JSON map job type → queue URL, e.g. {"analysis":"https://sqs…/conveyor-local-analysis"}. */
+  CONVEYOR_QUEUE_URLS: z
+    .string()
+    .min(2)
+    .transform((raw, ctx) => {
+      try {
+        const parsed = z.record(z.string(), z.url()).parse(JSON.parse(raw));
+        return parsed;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of job type → queue URL' });
+        return z.NEVER;
+      }
+    }),
+  /** The job type a consumer function serves (unset for the API function). */
+  CONVEYOR_JOB_TYPE: z.string().optional(),
+  /** Milliseconds the handler's signal fires before the function deadline. */
+  CONVEYOR_TIMEOUT_MARGIN_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  // The SDK's standard service-endpoint variables. Unset on AWS; set by the local cloud.
+  AWS_ENDPOINT_URL_DYNAMODB: z.url().optional(),
+  AWS_ENDPOINT_URL_SQS: z.url().optional(),
+  AWS_ENDPOINT_URL_SES: z.url().optional(),
+  AWS_ENDPOINT_URL_SESV2: z.url().optional(),
+  AWS_ENDPOINT_URL_S3: z.url().optional(),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export type ConveyorConfig = Readonly<z.infer<typeof envSchema>>;
+
+/** The endpoint overrides in a config, in the shape the AWS client factories take. */
+export function endpointsOf(config: ConveyorConfig): Partial<Record<'dynamodb' | 'sqs' | 'ses' | 'sesv2' | 's3', string>> {
+  const entries = {
+    dynamodb: config.AWS_ENDPOINT_URL_DYNAMODB,
+    sqs: config.AWS_ENDPOINT_URL_SQS,
+    ses: config.AWS_ENDPOINT_URL_SES,
+    sesv2: config.AWS_ENDPOINT_URL_SESV2,
+    s3: config.AWS_ENDPOINT_URL_S3,
+  };
+  return Object.fromEntries(Object.entries(entries).filter(([, url]) => url !== undefined)) as Partial<Record<keyof typeof entries, string>>;
+}
+
+export function parseConfig(env: Record<string, string | undefined>): ConveyorConfig {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    const detail = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigurationError(`invalid environment — ${detail}`);
+  }
+  return Object.freeze(result.data);
+}

@@ -1,0 +1,94 @@
+/**
+ * Conveyor's named error family. Branch on `instanceof`, never on message text.
+ * Every error carries a stable machine `code` that the API and job records expose.
+ */
+export class ConveyorError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ConveyorError';
+    this.code = code;
+  }
+}
+
+/** A payload or request that fails its schema. `issues` name the paths that are wrong. */
+export class JobValidationError extends ConveyorError {
+  readonly issues: ReadonlyArray<{ path: string; message: string }>;
+  constructor(message: string, issues: ReadonlyArray<{ path: string; message: string }> = []) {
+    super('VALIDATION_FAILED', message);
+    this.name = 'JobValidationError';
+    this.issues = issues;
+  }
+}
+
+/**
+ * Thrown by a job handler when retrying cannot help (bad input, a provider's permanent
+ * rejection). The worker ends the job FAILED at once and acknowledges the message,
+ * whatever attempts remain — like BullMQ's UnrecoverableError.
+ */
+export class PermanentJobError extends ConveyorError {
+  constructor(message: string, code = 'PERMANENT_FAILURE', options?: ErrorOptions) {
+    super(code, message, options);
+    this.name = 'PermanentJobError';
+  }
+}
+
+/** Thrown by a job handler for a failure worth retrying with backoff (throttling, 5xx). */
+export class RetryableJobError extends ConveyorError {
+  constructor(message: string, code = 'RETRYABLE_FAILURE', options?: ErrorOptions) {
+    super(code, message, options);
+    this.name = 'RetryableJobError';
+  }
+}
+
+/** The job's signal aborted: its time ran out before the function deadline. */
+export class JobTimeoutError extends ConveyorError {
+  constructor(message = 'job exceeded its time limit') {
+    super('TIMEOUT', message);
+    this.name = 'JobTimeoutError';
+  }
+}
+
+/** The job was cancelled while it ran; the handler stopped at its next progress call. */
+export class JobCancelledError extends ConveyorError {
+  constructor(message = 'job was cancelled') {
+    super('CANCELLED', message);
+    this.name = 'JobCancelledError';
+  }
+}
+
+/** A conditional write lost: the job was not in the expected state (stale or duplicate delivery). */
+export class TransitionConflictError extends ConveyorError {
+  readonly jobId: string;
+  constructor(jobId: string, message: string) {
+    super('TRANSITION_CONFLICT', message);
+    this.name = 'TransitionConflictError';
+    this.jobId = jobId;
+  }
+}
+
+/** A job with this id already exists (create is a conditional put). */
+export class JobAlreadyExistsError extends ConveyorError {
+  constructor(readonly jobId: string) {
+    super('JOB_EXISTS', `job ${jobId} already exists`);
+    this.name = 'JobAlreadyExistsError';
+  }
+}
+
+/** The job store or queue could not be reached or refused the call; the API answers 503. */
+export class DependencyUnavailableError extends ConveyorError {
+  readonly dependency: string;
+  constructor(dependency: string, message: string, options?: ErrorOptions) {
+    super('DEPENDENCY_UNAVAILABLE', message, options);
+    this.name = 'DependencyUnavailableError';
+    this.dependency = dependency;
+  }
+}
+
+/** Configuration missing or malformed at cold start; names the variable. */
+export class ConfigurationError extends ConveyorError {
+  constructor(message: string) {
+    super('CONFIGURATION', message);
+    this.name = 'ConfigurationError';
+  }
+}

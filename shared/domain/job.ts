@@ -1,0 +1,54 @@
+/**
+ * Glossary
+ * - **job**: one unit of work of a registered type, with a payload, identified by `jobId` and owned
+ *   by a tenant. Its record in the job store is the source of truth for its status.
+ * - **attempt**: one run of a job's handler. `attempt` starts at 1 on the first delivery and counts
+ *   deliveries that actually ran the handler.
+ * - **queue**: the SQS queue of a job type; a message carries the job's id (and payload) to a worker.
+ *   Each queue has a dead-letter queue (DLQ) that receives a message after `maxAttempts` receives.
+ * - **worker**: the consumer Lambda of a job type: claims the job, runs its handler, records the outcome.
+ * - **tenant**: the owner of an API key; jobs are visible only to their tenant.
+ */
+import type { JobStatus } from './status.js';
+
+export interface JobError {
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface JobRecord {
+  readonly jobId: string;
+  readonly tenant: string;
+  readonly type: string;
+  readonly status: JobStatus;
+  /** Number of attempts that started running (0 while QUEUED the first time). */
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  /** 0–100, only ever rises within an attempt. */
+  readonly progress: number;
+  readonly progressMessage?: string;
+  readonly payload: unknown;
+  readonly result?: unknown;
+  readonly error?: JobError;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+  /** When a RETRYING job's next attempt becomes due (ISO). */
+  readonly nextAttemptAt?: string;
+  readonly idempotencyKey?: string;
+  /** Set by DELETE on a RUNNING job; the handler's signal aborts at its next progress call. */
+  readonly cancelRequested?: boolean;
+  /** Epoch seconds after which the record is expired (DynamoDB TTL); reads treat it as gone. */
+  readonly ttl?: number;
+}
+
+/** What travels in an SQS message body. Small on purpose: SQS bills per 64 KB chunk. */
+export interface JobMessage {
+  readonly jobId: string;
+  readonly type: string;
+  readonly tenant: string;
+  readonly payload: unknown;
+  /** Enqueue time (epoch ms) — lets the worker measure queue latency without a read. */
+  readonly enqueuedAt: number;
+}

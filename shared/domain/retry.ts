@@ -1,0 +1,24 @@
+export interface BackoffPolicy {
+  readonly baseSeconds: number;
+  readonly maxSeconds: number;
+}
+
+/** SQS caps a message's visibility timeout at 12 hours. */
+export const MAX_VISIBILITY_SECONDS = 43_200;
+
+/**
+ * Exponential backoff with full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"):
+ * the ceiling doubles per attempt, capped at `maxSeconds`, and the delay is uniform in [0, ceiling].
+ * Full jitter spreads retries of a burst of failures so they do not return as a burst.
+ * `attempt` is the attempt that just failed (1-based). `random` is injectable for tests.
+ */
+export function backoffDelaySeconds(policy: BackoffPolicy, attempt: number, random: () => number = Math.random): number {
+  const ceiling = backoffCeilingSeconds(policy, attempt);
+  return Math.min(MAX_VISIBILITY_SECONDS, Math.round(random() * ceiling));
+}
+
+/** `min(max, base · 2^(attempt-1))` — the upper bound of the jittered delay. */
+export function backoffCeilingSeconds(policy: BackoffPolicy, attempt: number): number {
+  const exponent = Math.max(0, attempt - 1);
+  return Math.min(policy.maxSeconds, policy.baseSeconds * 2 ** Math.min(exponent, 30));
+}

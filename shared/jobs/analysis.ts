@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { defineJob } from './define.js';
+
+/** Deterministic text analysis of a tool's description (the seed's "analyze" queue). */
+export const analysisJob = defineJob({
+  type: 'analysis',
+  description: 'Text analysis of a tool description: counts, reading time, keywords, sentiment, category',
+  payload: z
+    .object({
+      toolId: z.string().min(1).max(128),
+      url: z
+        .url({ protocol: /^https?$/, message: 'url must be an http(s) URL' })
+        .max(2_048),
+      description: z.string().min(1).max(20_000),
+      priority: z.enum(['low', 'normal', 'high']).optional(),
+    })
+    .strict(),
+  settings: { timeoutSeconds: 30, memoryMb: 256, batchSize: 10, maxConcurrency: 10, maxAttempts: 3 },
+});

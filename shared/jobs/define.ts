@@ -1,0 +1,81 @@
+import { z } from 'zod';
+
+/**
+ * Runtime settings of a job type. The API, the consumer, the CDK constructs and the local cloud
+ * all read these — infra never imports handler code. Bad combinations fail here, at import/synth
+ * time, naming the job type and the value (as Lift's Queue construct does).
+ */
+export const jobSettingsSchema = z
+  .object({
+    /** Lambda timeout of the consumer; the handler's signal aborts a margin before it. */
+    timeoutSeconds: z.number().int().min(1).max(900),
+    memoryMb: z.number().int().min(128).max(10_240),
+    /** Records per consumer invocation (SQS event source BatchSize). */
+    batchSize: z.number().int().min(1).max(10_000),
+    /** How long the event source may wait to fill a batch (MaximumBatchingWindowInSeconds). */
+    batchingWindowSeconds: z.number().int().min(0).max(300),
+    /** Event source maximum concurrency. AWS's floor is 2; see DESIGN.md on reserved concurrency. */
+    maxConcurrency: z.number().int().min(2).max(1_000),
+    /** Runs of the handler before the job is DEAD; also the queue's redrive maxReceiveCount. */
+    maxAttempts: z.number().int().min(1).max(1_000),
+    backoff: z
+      .object({ baseSeconds: z.number().min(0).max(43_200), maxSeconds: z.number().min(0).max(43_200) })
+      .refine((b) => b.maxSeconds >= b.baseSeconds, { message: 'backoff.maxSeconds must be ≥ baseSeconds' }),
+    /**
+     * `lazy`: RUNNING is written only after ~1 s or at the first progress call (a fast job costs one
+     * write). `eager`: RUNNING is written before the handler starts, so a cancelled or finished job
+     * never starts a side effect (email) — one extra write buys at-most-once starts.
+     */
+    claim: z.enum(['lazy', 'eager']),
+    /** Days a finished job's record is kept before DynamoDB TTL removes it. */
+    retentionDays: z.object({
+      succeeded: z.number().int().min(1).max(3_650),
+      failed: z.number().int().min(1).max(3_650),
+    }),
+  })
+  .strict()
+  .refine((s) => s.batchSize <= 10 || s.batchingWindowSeconds >= 1, {
+    // SQS event sources reject BatchSize > 10 without a batching window.
+    message: 'batchSize > 10 needs batchingWindowSeconds ≥ 1',
+    path: ['batchingWindowSeconds'],
+  });
+
+export type JobSettings = z.infer<typeof jobSettingsSchema>;
+
+export const DEFAULT_SETTINGS: JobSettings = {
+  timeoutSeconds: 30,
+  memoryMb: 256,
+  batchSize: 10,
+  batchingWindowSeconds: 0,
+  maxConcurrency: 5,
+  maxAttempts: 3,
+  backoff: { baseSeconds: 2, maxSeconds: 300 },
+  claim: 'lazy',
+  retentionDays: { succeeded: 7, failed: 30 },
+};
+
+export interface JobDefinition<TType extends string = string, TPayload extends z.ZodType = z.ZodType> {
+  readonly type: TType;
+  readonly description: string;
+  readonly payload: TPayload;
+  readonly settings: JobSettings;
+}
+
+/** Job type names become queue, function and alarm names: keep them short and DNS-safe. */
+const jobTypeName = z.string().regex(/^[a-z][a-z0-9-]{0,29}$/, 'job type must be lowercase letters, digits or -, ≤ 30 chars');
+
+export function defineJob<const TType extends string, TPayload extends z.ZodType>(definition: {
+  type: TType;
+  description: string;
+  payload: TPayload;
+  settings?: Partial<JobSettings>;
+}): JobDefinition<TType, TPayload> {
+  const name = jobTypeName.safeParse(definition.type);
+  if (!name.success) throw new Error(`defineJob(${JSON.stringify(definition.type)}): ${name.error.issues[0]?.message}`);
+  const parsed = jobSettingsSchema.safeParse({ ...DEFAULT_SETTINGS, ...definition.settings });
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'settings'}: ${i.message}`).join('; ');
+    throw new Error(`defineJob("${definition.type}"): invalid settings — ${detail}`);
+  }
+  return Object.freeze({ type: definition.type, description: definition.description, payload: definition.payload, settings: Object.freeze(parsed.data) });
+}

@@ -1,0 +1,27 @@
+import type { JobDefinition } from './define.js';
+
+/**
+ * Queue settings derived from a job definition, in one place, for both the CDK constructs and the
+ * local cloud. Each line says why.
+ */
+export function queueSettingsOf(definition: JobDefinition) {
+  const { timeoutSeconds, batchingWindowSeconds, maxAttempts } = definition.settings;
+  return {
+    // AWS: "set the source queue's visibility timeout to at least six times the function timeout,
+    // plus the value of MaximumBatchingWindowInSeconds" — room for throttled retries of a batch.
+    // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html
+    visibilityTimeoutSeconds: 6 * timeoutSeconds + batchingWindowSeconds,
+    // SQS default is 4 days; a job not run in 4 days has missed its point, and its DLQ copy is kept longer.
+    retentionSeconds: 4 * 86_400,
+    // The DLQ keeps messages for SQS's maximum, 14 days, longer than the source: retention counts from
+    // the original enqueue, so a shorter DLQ retention could drop a message the moment it arrives.
+    dlqRetentionSeconds: 14 * 86_400,
+    // A message is delivered maxReceiveCount times before redrive: one delivery per attempt.
+    maxReceiveCount: maxAttempts,
+  } as const;
+}
+
+/** Resource names derived from stage and type, e.g. `conveyor-prod-email-dlq`. */
+export function resourceNames(stage: string, type: string) {
+  return { queue: `conveyor-${stage}-${type}`, dlq: `conveyor-${stage}-${type}-dlq` } as const;
+}

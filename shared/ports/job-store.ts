@@ -1,0 +1,47 @@
+import type { JobError, JobRecord } from '../domain/job.js';
+import type { JobStatus } from '../domain/status.js';
+
+/** A conditional status change: applies only if the job is in one of `from` (and at `attempt`). */
+export interface Transition {
+  readonly jobId: string;
+  readonly from: readonly JobStatus[];
+  readonly to: JobStatus;
+  /** When set, the write also requires the stored attempt to equal this value. */
+  readonly expectAttempt?: number;
+  /**
+   * When set, the stored attempt must be ≤ this value: the delivery writing is the newest one
+   * (RUNNING is written lazily, so the stored attempt may still be the previous one).
+   */
+  readonly attemptAtMost?: number;
+  readonly set?: Partial<{
+    attempt: number;
+    progress: number;
+    progressMessage: string;
+    result: unknown;
+    error: JobError;
+    startedAt: string;
+    finishedAt: string;
+    nextAttemptAt: string;
+    ttl: number;
+    payload: unknown;
+  }>;
+  /** Attributes to remove (e.g. `error` when a job is retried). */
+  readonly remove?: readonly ('error' | 'result' | 'nextAttemptAt' | 'cancelRequested' | 'finishedAt' | 'ttl')[];
+}
+
+/**
+ * The job store: one record per job, the source of truth for status. Every status change is a
+ * conditional write; a lost condition throws `TransitionConflictError`.
+ */
+export interface JobStore {
+  /** Conditional put: throws `JobAlreadyExistsError` if the id exists. */
+  create(job: JobRecord): Promise<void>;
+  /** The job, or undefined if absent, expired, or owned by another tenant (when `tenant` is given). */
+  get(jobId: string, options?: { tenant?: string; consistent?: boolean }): Promise<JobRecord | undefined>;
+  /** Applies a transition and returns the record after it. */
+  transition(transition: Transition): Promise<JobRecord>;
+  /** Raises progress (never lowers it) while the job is RUNNING at `attempt`. Returns the record after it. */
+  recordProgress(jobId: string, attempt: number, progress: number, message?: string): Promise<JobRecord>;
+  /** Deletes a job that is still QUEUED — used when its message could not be sent. */
+  discard(jobId: string): Promise<void>;
+}
