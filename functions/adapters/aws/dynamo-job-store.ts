@@ -1,0 +1,171 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { keys } from '../../../shared/config/table.js';
+import { DependencyUnavailableError, JobAlreadyExistsError, TransitionConflictError } from '../../../shared/domain/errors.js';
+import type { JobRecord } from '../../../shared/domain/job.js';
+import type { JobStore, Transition } from '../../../shared/ports/job-store.js';
+
+/** Attributes that belong to the table layout, not to the job record. */
+const LAYOUT_ATTRIBUTES = ['pk', 'gsi1pk', 'gsi1sk'] as const;
+
+export interface DynamoJobStoreOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly now?: () => Date;
+}
+
+/**
+ * JobStore on one DynamoDB table. Every status change is an UpdateItem with a condition on the
+ * expected status (and attempt); `ConditionalCheckFailedException` becomes `TransitionConflictError`.
+ * Any other failure becomes `DependencyUnavailableError` so callers can answer 503 or retry.
+ */
+export class DynamoJobStore implements JobStore {
+  readonly #client: DynamoDBDocumentClient;
+  readonly #tableName: string;
+  readonly #now: () => Date;
+
+  constructor(options: DynamoJobStoreOptions) {
+    this.#client = options.client;
+    this.#tableName = options.tableName;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  async create(job: JobRecord): Promise<void> {
+    try {
+      await this.#client.send(
+        new PutCommand({
+          TableName: this.#tableName,
+          Item: {
+            pk: keys.job(job.jobId),
+            gsi1pk: keys.tenantJobs(job.tenant),
+            gsi1sk: keys.tenantJobSort(job.createdAt, job.jobId),
+            ...job,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new JobAlreadyExistsError(job.jobId);
+      throw unavailable('create', error);
+    }
+  }
+
+  async get(jobId: string, options: { tenant?: string; consistent?: boolean } = {}): Promise<JobRecord | undefined> {
+    let item: Record<string, unknown> | undefined;
+    try {
+      const output = await this.#client.send(
+        new GetCommand({ TableName: this.#tableName, Key: { pk: keys.job(jobId) }, ConsistentRead: options.consistent ?? true }),
+      );
+      item = output.Item;
+    } catch (error) {
+      throw unavailable('get', error);
+    }
+    if (!item) return undefined;
+    const job = toRecord(item);
+    // DynamoDB deletes expired items lazily (up to days later): an expired record reads as absent.
+    if (job.ttl !== undefined && job.ttl <= Math.floor(this.#now().getTime() / 1000)) return undefined;
+    if (options.tenant !== undefined && job.tenant !== options.tenant) return undefined;
+    return job;
+  }
+
+  async transition(transition: Transition): Promise<JobRecord> {
+    const names: Record<string, string> = { '#status': 'status', '#updatedAt': 'updatedAt' };
+    const values: Record<string, unknown> = { ':to': transition.to, ':now': this.#now().toISOString() };
+    const sets = ['#status = :to', '#updatedAt = :now'];
+    for (const [field, value] of Object.entries(transition.set ?? {})) {
+      if (value === undefined) continue;
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
+      sets.push(`#${field} = :${field}`);
+    }
+    const removes = (transition.remove ?? []).map((field) => {
+      names[`#${field}`] = field;
+      return `#${field}`;
+    });
+    const fromPlaceholders = transition.from.map((status, index) => {
+      values[`:from${index}`] = status;
+      return `:from${index}`;
+    });
+    let condition = `#status IN (${fromPlaceholders.join(', ')})`;
+    if (transition.attemptAtMost !== undefined) {
+      names['#attempt'] = 'attempt';
+      values[':attemptAtMost'] = transition.attemptAtMost;
+      condition += ' AND #attempt <= :attemptAtMost';
+    }
+    if (transition.expectAttempt !== undefined) {
+      names['#attempt'] = 'attempt';
+      values[':expectAttempt'] = transition.expectAttempt;
+      condition += ' AND #attempt = :expectAttempt';
+    }
+    return this.#update(transition.jobId, {
+      UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+      ConditionExpression: condition,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    }, `cannot move to ${transition.to} from a status other than ${transition.from.join('/')}`);
+  }
+
+  async recordProgress(jobId: string, attempt: number, progress: number, message?: string): Promise<JobRecord> {
+    const names: Record<string, string> = { '#status': 'status', '#attempt': 'attempt', '#progress': 'progress', '#updatedAt': 'updatedAt' };
+    const values: Record<string, unknown> = { ':running': 'RUNNING', ':attempt': attempt, ':progress': progress, ':now': this.#now().toISOString() };
+    let expression = 'SET #progress = :progress, #updatedAt = :now';
+    if (message !== undefined) {
+      names['#progressMessage'] = 'progressMessage';
+      values[':message'] = message;
+      expression += ', #progressMessage = :message';
+    }
+    return this.#update(jobId, {
+      UpdateExpression: expression,
+      // Progress only rises, and only the attempt that holds the job may write it.
+      ConditionExpression: '#status = :running AND #attempt = :attempt AND #progress <= :progress',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    }, `progress ${progress} refused: job is not RUNNING at attempt ${attempt}, or progress would fall`);
+  }
+
+  async discard(jobId: string): Promise<void> {
+    try {
+      await this.#client.send(
+        new DeleteCommand({
+          TableName: this.#tableName,
+          Key: { pk: keys.job(jobId) },
+          ConditionExpression: '#status = :queued',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':queued': 'QUEUED' },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new TransitionConflictError(jobId, 'only a QUEUED job can be discarded');
+      throw unavailable('discard', error);
+    }
+  }
+
+  async #update(
+    jobId: string,
+    input: Pick<ConstructorParameters<typeof UpdateCommand>[0], 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>,
+    conflictMessage: string,
+  ): Promise<JobRecord> {
+    try {
+      const output = await this.#client.send(
+        new UpdateCommand({ TableName: this.#tableName, Key: { pk: keys.job(jobId) }, ReturnValues: 'ALL_NEW', ...input }),
+      );
+      if (!output.Attributes) throw new TransitionConflictError(jobId, conflictMessage);
+      return toRecord(output.Attributes);
+    } catch (error) {
+      if (error instanceof TransitionConflictError) throw error;
+      if (error instanceof ConditionalCheckFailedException) throw new TransitionConflictError(jobId, `job ${jobId}: ${conflictMessage}`);
+      throw unavailable('update', error);
+    }
+  }
+}
+
+function toRecord(item: Record<string, unknown>): JobRecord {
+  const record: Record<string, unknown> = { ...item };
+  for (const attribute of LAYOUT_ATTRIBUTES) delete record[attribute];
+  return record as unknown as JobRecord;
+}
+
+function unavailable(operation: string, error: unknown): DependencyUnavailableError {
+  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return new DependencyUnavailableError('dynamodb', `job store ${operation} failed — ${reason}`, { cause: error });
+}

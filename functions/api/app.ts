@@ -1,0 +1,50 @@
+import { Hono } from 'hono';
+import { ConveyorError, DependencyUnavailableError, JobValidationError } from '../../shared/domain/errors.js';
+import type { ApiKeyResolver } from '../../shared/ports/api-keys.js';
+import type { Logger } from '../../shared/ports/logger.js';
+import { HttpError } from './http-errors.js';
+import type { JobService } from './job-service.js';
+import { requireApiKey, type ApiEnv } from './middleware.js';
+import { jobRoutes } from './routes/jobs.js';
+
+export interface ApiDeps {
+  readonly jobs: JobService;
+  readonly keys: ApiKeyResolver;
+  readonly logger: Logger;
+  readonly stage: string;
+}
+
+/**
+ * The HTTP API as a platform-neutral app: it speaks Request/Response and knows nothing of Lambda.
+ * `functions/entry/api.ts` adapts it to API Gateway; the local cloud serves the same handler.
+ */
+export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
+
+  app.get('/v1/health', (c) => c.json({ status: 'ok', stage: deps.stage }));
+
+  app.use('/v1/jobs', requireApiKey(deps.keys));
+  app.use('/v1/jobs/*', requireApiKey(deps.keys));
+  app.route('/v1/jobs', jobRoutes(deps.jobs));
+
+  app.notFound((c) => c.json(new HttpError(404, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`).toBody(), 404));
+
+  app.onError((error, c) => {
+    const httpError = toHttpError(error);
+    if (httpError.status >= 500) deps.logger.error('request failed', { method: c.req.method, path: c.req.path, error });
+    for (const [name, value] of Object.entries(httpError.headers ?? {})) c.header(name, value);
+    return c.json(httpError.toBody(), httpError.status);
+  });
+
+  return app;
+}
+
+function toHttpError(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  if (error instanceof JobValidationError) return new HttpError(400, error.code, error.message, error.issues);
+  if (error instanceof DependencyUnavailableError) {
+    return new HttpError(503, 'SERVICE_UNAVAILABLE', `${error.dependency} is unavailable; the job was not accepted, retry later`, undefined, { 'retry-after': '1' });
+  }
+  if (error instanceof ConveyorError) return new HttpError(500, error.code, error.message);
+  return new HttpError(500, 'INTERNAL', 'internal error');
+}

@@ -1,0 +1,23 @@
+import type { JobRecord } from '../../shared/domain/job.js';
+
+/** The public shape of a job in API responses: the record less storage internals. */
+export function toJobView(job: JobRecord): Record<string, unknown> {
+  return {
+    jobId: job.jobId,
+    type: job.type,
+    status: job.status,
+    progress: job.progress,
+    ...(job.progressMessage !== undefined ? { progressMessage: job.progressMessage } : {}),
+    attempt: job.attempt,
+    maxAttempts: job.maxAttempts,
+    payload: job.payload,
+    ...(job.result !== undefined ? { result: job.result } : {}),
+    ...(job.error !== undefined ? { error: job.error } : {}),
+    ...(job.nextAttemptAt !== undefined ? { nextAttemptAt: job.nextAttemptAt } : {}),
+    ...(job.cancelRequested ? { cancelRequested: true } : {}),
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+    ...(job.startedAt !== undefined ? { startedAt: job.startedAt } : {}),
+    ...(job.finishedAt !== undefined ? { finishedAt: job.finishedAt } : {}),
+  };
+}

@@ -1,0 +1,5 @@
+import { parseConfig } from '../../shared/config/env.js';
+import { notImplemented } from '../jobs/not-implemented.js';
+import { buildJobWorker } from '../wiring.js';
+
+export const { handler } = buildJobWorker('email', notImplemented('email'), parseConfig(process.env));

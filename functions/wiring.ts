@@ -1,0 +1,52 @@
+import type { Hono } from 'hono';
+import { endpointsOf, type ConveyorConfig } from '../shared/config/env.js';
+import type { JobType, PayloadOf } from '../shared/jobs/registry.js';
+import { getJobDefinition } from '../shared/jobs/registry.js';
+import { JsonLogger } from '../shared/logging/logger.js';
+import type { Logger } from '../shared/ports/logger.js';
+import { createApiApp } from './api/app.js';
+import { JobService } from './api/job-service.js';
+import type { ApiEnv } from './api/middleware.js';
+import { createDynamoClient, createSqsClient, type AwsClients } from './adapters/aws/clients.js';
+import { DynamoApiKeys } from './adapters/aws/dynamo-api-keys.js';
+import { DynamoJobStore } from './adapters/aws/dynamo-job-store.js';
+import { SqsJobQueue } from './adapters/aws/sqs-job-queue.js';
+import type { JobHandlers } from './jobs/index.js';
+import { JobWorker } from './worker/job-worker.js';
+
+/**
+ * Composition root: config in, ports wired to AWS adapters out. Lambda entries and the local cloud
+ * both build through here, so the code that runs locally is the code that runs on AWS.
+ */
+export function createClients(config: ConveyorConfig): AwsClients {
+  const settings = { region: config.AWS_REGION, endpoints: endpointsOf(config) };
+  return { dynamo: createDynamoClient(settings), sqs: createSqsClient(settings) };
+}
+
+export function createLogger(config: ConveyorConfig, fields: Record<string, unknown> = {}): Logger {
+  return new JsonLogger({ level: config.LOG_LEVEL, fields: { stage: config.CONVEYOR_STAGE, ...fields } });
+}
+
+export function buildApiApp(config: ConveyorConfig, clients = createClients(config), logger = createLogger(config, { fn: 'api' })): Hono<ApiEnv> {
+  const store = new DynamoJobStore({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME });
+  const queue = new SqsJobQueue({ client: clients.sqs, queueUrls: config.CONVEYOR_QUEUE_URLS });
+  const keys = new DynamoApiKeys({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME });
+  return createApiApp({ jobs: new JobService({ store, queue, logger }), keys, logger, stage: config.CONVEYOR_STAGE });
+}
+
+export function buildJobWorker<K extends JobType>(
+  type: K,
+  handler: JobHandlers[K],
+  config: ConveyorConfig,
+  clients = createClients(config),
+  logger = createLogger(config, { fn: `worker-${type}` }),
+): JobWorker<PayloadOf<K>> {
+  const store = new DynamoJobStore({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME });
+  const queue = new SqsJobQueue({ client: clients.sqs, queueUrls: config.CONVEYOR_QUEUE_URLS });
+  return new JobWorker<PayloadOf<K>>(getJobDefinition(type), handler, {
+    store,
+    queue,
+    logger,
+    timeoutMarginMs: config.CONVEYOR_TIMEOUT_MARGIN_MS,
+  });
+}

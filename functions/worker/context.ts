@@ -1,0 +1,46 @@
+import type { Logger } from '../../shared/ports/logger.js';
+
+/** What a job handler gets besides its payload (BullMQ's job + signal, graphile-worker's helpers). */
+export interface JobContext {
+  readonly jobId: string;
+  readonly tenant: string;
+  readonly type: string;
+  /** 1 on the first run; equals the SQS receive count of this delivery. */
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  /**
+   * Aborts a margin before the function deadline (reason: JobTimeoutError) or when the job is
+   * cancelled while running (reason: JobCancelledError). Pass it to fetch/SDK calls.
+   */
+  readonly signal: AbortSignal;
+  /**
+   * Reports progress 0–100 (only rises). Writes are throttled to ~1 per second; the last value is
+   * always flushed. Throws the signal's reason once the job was cancelled or timed out.
+   */
+  progress(percent: number, message?: string): Promise<void>;
+  readonly logger: Logger;
+}
+
+export type JobHandler<TPayload, TResult = unknown> = (payload: TPayload, context: JobContext) => Promise<TResult>;
+
+/** The slice of the Lambda context the worker needs (the adapter owns its event types). */
+export interface InvocationContext {
+  getRemainingTimeInMillis(): number;
+  readonly awsRequestId?: string;
+}
+
+/** The slice of an SQS event record the worker needs. */
+export interface SqsRecordLike {
+  readonly messageId: string;
+  readonly receiptHandle: string;
+  readonly body: string;
+  readonly attributes: { readonly ApproximateReceiveCount?: string; readonly SentTimestamp?: string };
+}
+
+export interface SqsEventLike {
+  readonly Records: readonly SqsRecordLike[];
+}
+
+export interface BatchResponse {
+  batchItemFailures: { itemIdentifier: string }[];
+}

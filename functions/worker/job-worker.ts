@@ -1,0 +1,256 @@
+import {
+  JobCancelledError,
+  JobTimeoutError,
+  JobValidationError,
+  PermanentJobError,
+  TransitionConflictError,
+} from '../../shared/domain/errors.js';
+import type { JobError, JobMessage } from '../../shared/domain/job.js';
+import { backoffDelaySeconds } from '../../shared/domain/retry.js';
+import { RUNNABLE_STATUSES } from '../../shared/domain/status.js';
+import type { JobDefinition } from '../../shared/jobs/define.js';
+import type { JobQueue } from '../../shared/ports/job-queue.js';
+import type { JobStore, Transition } from '../../shared/ports/job-store.js';
+import type { Logger } from '../../shared/ports/logger.js';
+import { AttemptWriter } from './attempt-writer.js';
+import type { BatchResponse, InvocationContext, JobContext, JobHandler, SqsEventLike, SqsRecordLike } from './context.js';
+
+export interface JobWorkerDeps {
+  readonly store: JobStore;
+  readonly queue: JobQueue;
+  readonly logger: Logger;
+  /** The handler's signal fires this long before the function deadline. */
+  readonly timeoutMarginMs: number;
+  readonly now?: () => number;
+  readonly random?: () => number;
+  readonly runningWriteDelayMs?: number;
+  readonly progressIntervalMs?: number;
+}
+
+/** DynamoDB items cap at 400 KB; keep a result well inside it (large results belong in S3). */
+const MAX_RESULT_BYTES = 300 * 1024;
+
+/** What became of one record: acknowledged (deleted from the queue) or reported as failed. */
+export type RecordOutcome =
+  | { readonly ack: true; readonly reason: 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'poison' }
+  | { readonly ack: false; readonly reason: 'retrying' | 'dead' | 'store-unavailable' };
+
+/**
+ * The consumer of one job type: SQS batch in, `batchItemFailures` out. Per record it claims the
+ * job (lazily), runs the handler with a JobContext, and records the outcome with one conditional
+ * write. Records are independent: one failing record never fails or re-runs the others.
+ */
+export class JobWorker<TPayload> {
+  readonly #definition: JobDefinition;
+  readonly #handler: JobHandler<TPayload>;
+  readonly #deps: Required<JobWorkerDeps>;
+
+  constructor(definition: JobDefinition, handler: JobHandler<TPayload>, deps: JobWorkerDeps) {
+    this.#definition = definition;
+    this.#handler = handler;
+    this.#deps = { now: Date.now, random: Math.random, runningWriteDelayMs: 1_000, progressIntervalMs: 1_000, ...deps };
+  }
+
+  /** The Lambda handler: bound, so an entry can export it as is. */
+  readonly handler = (event: SqsEventLike, context: InvocationContext): Promise<BatchResponse> => this.processBatch(event, context);
+
+  async processBatch(event: SqsEventLike, context: InvocationContext): Promise<BatchResponse> {
+    const deadline = this.#deps.now() + context.getRemainingTimeInMillis();
+    const outcomes = await Promise.all(event.Records.map((record) => this.processRecord(record, deadline)));
+    return {
+      batchItemFailures: event.Records.flatMap((record, index) => (outcomes[index]?.ack ? [] : [{ itemIdentifier: record.messageId }])),
+    };
+  }
+
+  async processRecord(record: SqsRecordLike, deadline: number): Promise<RecordOutcome> {
+    const message = parseMessage(record.body, this.#definition.type);
+    if (!message) {
+      // Nothing ties this body to a job: retrying cannot help and no record can be updated.
+      this.#deps.logger.error('poison message acknowledged', { messageId: record.messageId, type: this.#definition.type });
+      return { ack: true, reason: 'poison' };
+    }
+    const attempt = Math.max(1, Number(record.attributes.ApproximateReceiveCount ?? '1') || 1);
+    const logger = this.#deps.logger.child({ jobId: message.jobId, type: message.type, attempt });
+    try {
+      return await this.#run(message, record, attempt, deadline, logger);
+    } catch (error) {
+      if (error instanceof TransitionConflictError) {
+        // The job moved on without us (finished, cancelled, newer delivery, or no record at all).
+        logger.info('stale or duplicate delivery acknowledged', { reason: error.message });
+        return { ack: true, reason: 'skipped' };
+      }
+      logger.error('could not record the outcome; the message will be redelivered', { error });
+      return { ack: false, reason: 'store-unavailable' };
+    }
+  }
+
+  async #run(message: JobMessage, record: SqsRecordLike, attempt: number, deadline: number, logger: Logger): Promise<RecordOutcome> {
+    const { store } = this.#deps;
+    const parsed = this.#definition.payload.safeParse(message.payload);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+      await this.#finish(message.jobId, attempt, 'FAILED', { error: { code: 'VALIDATION_FAILED', message: `payload does not match the schema — ${issues}` } });
+      return { ack: true, reason: 'failed' };
+    }
+
+    const controller = new AbortController();
+    const writer = new AttemptWriter({
+      store,
+      jobId: message.jobId,
+      attempt,
+      now: this.#deps.now,
+      runningWriteDelayMs: this.#deps.runningWriteDelayMs,
+      progressIntervalMs: this.#deps.progressIntervalMs,
+      onStop: (reason) => controller.abort(reason),
+    });
+    if (this.#definition.settings.claim === 'eager') await writer.claim();
+    else writer.start();
+
+    const budget = Math.max(0, deadline - this.#deps.now() - this.#deps.timeoutMarginMs);
+    const timer = setTimeout(() => controller.abort(new JobTimeoutError(`job exceeded its time budget of ${budget} ms`)), budget);
+    const context: JobContext = {
+      jobId: message.jobId,
+      tenant: message.tenant,
+      type: message.type,
+      attempt,
+      maxAttempts: this.#definition.settings.maxAttempts,
+      signal: controller.signal,
+      logger,
+      progress: async (percent, progressMessage) => {
+        controller.signal.throwIfAborted();
+        await writer.report(percent, progressMessage);
+        controller.signal.throwIfAborted();
+      },
+    };
+
+    let result: unknown;
+    let failure: unknown;
+    try {
+      result = await raceAbort(this.#handler(parsed.data as TPayload, context), controller.signal);
+    } catch (error) {
+      failure = error;
+    } finally {
+      clearTimeout(timer);
+      await writer.close();
+    }
+
+    if (failure === undefined) return this.#succeed(message.jobId, attempt, writer, result);
+    return this.#fail(message, record, attempt, writer, failure, logger);
+  }
+
+  async #succeed(jobId: string, attempt: number, writer: AttemptWriter, result: unknown): Promise<RecordOutcome> {
+    const size = Buffer.byteLength(JSON.stringify(result ?? null), 'utf8');
+    if (size > MAX_RESULT_BYTES) {
+      await this.#finish(jobId, attempt, 'FAILED', { error: { code: 'RESULT_TOO_LARGE', message: `result is ${size} bytes; the limit is ${MAX_RESULT_BYTES}` } }, writer);
+      return { ack: true, reason: 'failed' };
+    }
+    await this.#finish(jobId, attempt, 'SUCCEEDED', { result: result ?? null, progress: 100 }, writer);
+    return { ack: true, reason: 'succeeded' };
+  }
+
+  async #fail(message: JobMessage, record: SqsRecordLike, attempt: number, writer: AttemptWriter, failure: unknown, logger: Logger): Promise<RecordOutcome> {
+    if (failure instanceof TransitionConflictError) throw failure;
+    const error = toJobError(failure);
+    if (failure instanceof JobCancelledError) {
+      await this.#finish(message.jobId, attempt, 'CANCELLED', { error }, writer);
+      return { ack: true, reason: 'cancelled' };
+    }
+    if (failure instanceof PermanentJobError || failure instanceof JobValidationError) {
+      logger.warn('permanent failure', { error: failure });
+      await this.#finish(message.jobId, attempt, 'FAILED', { error }, writer);
+      return { ack: true, reason: 'failed' };
+    }
+    const { settings } = this.#definition;
+    if (attempt >= settings.maxAttempts) {
+      // The last attempt: the job is DEAD; the message goes to the DLQ by the queue's redrive policy
+      // (maxReceiveCount = maxAttempts) on its next receive, which visibility 0 makes immediate.
+      logger.warn('last attempt failed; job is DEAD', { error: failure });
+      await this.#finish(message.jobId, attempt, 'DEAD', { error }, writer);
+      await this.#setVisibility(message.type, record, 0, logger);
+      return { ack: false, reason: 'dead' };
+    }
+    const delaySeconds = backoffDelaySeconds(settings.backoff, attempt, this.#deps.random);
+    logger.info('attempt failed; retrying', { error: failure, delaySeconds });
+    await this.#deps.store.transition({
+      jobId: message.jobId,
+      from: RUNNABLE_STATUSES,
+      to: 'RETRYING',
+      attemptAtMost: attempt,
+      set: {
+        attempt,
+        error,
+        progress: writer.progress,
+        nextAttemptAt: new Date(this.#deps.now() + delaySeconds * 1000).toISOString(),
+        ...(writer.runningWritten ? {} : { startedAt: writer.startedAt }),
+      },
+    });
+    await this.#setVisibility(message.type, record, delaySeconds, logger);
+    return { ack: false, reason: 'retrying' };
+  }
+
+  async #finish(jobId: string, attempt: number, to: 'SUCCEEDED' | 'FAILED' | 'DEAD' | 'CANCELLED', set: Transition['set'], writer?: AttemptWriter): Promise<void> {
+    const now = this.#deps.now();
+    const days = to === 'SUCCEEDED' || to === 'CANCELLED' ? this.#definition.settings.retentionDays.succeeded : this.#definition.settings.retentionDays.failed;
+    await this.#deps.store.transition({
+      jobId,
+      from: RUNNABLE_STATUSES,
+      to,
+      attemptAtMost: attempt,
+      set: {
+        attempt,
+        finishedAt: new Date(now).toISOString(),
+        ttl: Math.floor(now / 1000) + days * 86_400,
+        ...(writer && !writer.runningWritten ? { startedAt: writer.startedAt } : {}),
+        ...(writer ? { progress: writer.progress, ...(writer.message !== undefined ? { progressMessage: writer.message } : {}) } : {}),
+        ...set,
+      },
+      remove: ['nextAttemptAt', ...(to === 'SUCCEEDED' ? (['error'] as const) : [])],
+    });
+  }
+
+  async #setVisibility(type: string, record: SqsRecordLike, seconds: number, logger: Logger): Promise<void> {
+    try {
+      await this.#deps.queue.changeVisibility(type, record.receiptHandle, seconds);
+    } catch (error) {
+      // Not fatal: the message returns after the queue's own visibility timeout instead.
+      logger.warn('could not set the retry delay; the queue visibility timeout applies', { error });
+    }
+  }
+}
+
+function parseMessage(body: string, expectedType: string): JobMessage | undefined {
+  try {
+    const value = JSON.parse(body) as Partial<JobMessage>;
+    if (typeof value.jobId !== 'string' || value.type !== expectedType || typeof value.tenant !== 'string') return undefined;
+    return value as JobMessage;
+  } catch {
+    return undefined;
+  }
+}
+
+function toJobError(error: unknown): JobError {
+  if (error instanceof Error) {
+    const code = 'code' in error && typeof error.code === 'string' ? error.code : error.name || 'ERROR';
+    return { code, message: error.message.slice(0, 1_000) };
+  }
+  return { code: 'ERROR', message: String(error).slice(0, 1_000) };
+}
+
+/** Settles with the handler, or rejects with the signal's reason as soon as it aborts. */
+function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
