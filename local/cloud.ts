@@ -1,0 +1,136 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { handle } from 'hono/aws-lambda';
+import { parseConfig, type ConveyorConfig } from '../shared/config/env.js';
+import { JOB_TYPES, jobRegistry, type JobType } from '../shared/jobs/registry.js';
+import { JsonLogger, type LogLevel } from '../shared/logging/logger.js';
+import type { Principal } from '../shared/ports/api-keys.js';
+import { DynamoApiKeys } from '../functions/adapters/aws/dynamo-api-keys.js';
+import { createJobHandlers, type JobHandlers } from '../functions/jobs/index.js';
+import { buildApiApp, buildJobWorker, createClients } from '../functions/wiring.js';
+import { serveHttpApi, type HttpApiHandler } from './api-gateway.js';
+import { startDynamo } from './dynamodb.js';
+import { SqsEventSourceMapping } from './event-source-mapping.js';
+import { ensureJobQueues, ensureTable, type ProvisionedQueue } from './provision.js';
+import { startSqsServer } from './sqs/server.js';
+
+/** The local cloud's fixed development keys (printed by `npm start`, used in the README). */
+export const LOCAL_API_KEYS: ReadonlyArray<{ key: string; principal: Principal }> = [
+  { key: 'cvk_local_dev', principal: { tenant: 'dev', keyId: 'local-dev', scopes: ['jobs', 'admin'] } },
+  { key: 'cvk_local_other', principal: { tenant: 'other', keyId: 'local-other', scopes: ['jobs'] } },
+];
+
+export interface LocalCloudOptions {
+  /** Persist DynamoDB (and queues) under this folder; memory when absent. */
+  readonly dataDir?: string;
+  readonly apiPort?: number;
+  readonly stage?: string;
+  readonly logLevel?: LogLevel;
+  /** Replace job handlers (tests inject faults). */
+  readonly handlers?: Partial<JobHandlers>;
+  /** Long-poll wait of the event source pollers; shorter makes shutdown quicker in tests. */
+  readonly pollWaitSeconds?: number;
+  readonly writeLog?: (line: string) => void;
+}
+
+export interface LocalCloud {
+  readonly apiUrl: string;
+  readonly apiKey: string;
+  readonly config: ConveyorConfig;
+  readonly endpoints: { readonly dynamodb: string; readonly sqs: string };
+  readonly queues: Readonly<Record<JobType, ProvisionedQueue>>;
+  readonly mappings: Readonly<Record<JobType, SqsEventSourceMapping>>;
+  /** Stops polling, lets invocations under way finish, then closes the servers. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Boots Conveyor on one machine: local DynamoDB and SQS servers, the table and one queue + DLQ per
+ * registered job type, the API behind a local API Gateway, and one event source mapping per queue
+ * invoking the same Lambda handlers that run on AWS.
+ */
+export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
+  const stage = options.stage ?? 'local';
+  const logger = new JsonLogger({ level: options.logLevel ?? 'warn', ...(options.writeLog ? { write: options.writeLog } : {}) });
+  // The SDK's default credential chain needs some credentials; local servers ignore them.
+  process.env.AWS_ACCESS_KEY_ID ??= 'local';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const dynamo = await startDynamo(options.dataDir ? { path: join(options.dataDir, 'dynamodb') } : {});
+  const sqs = await startSqsServer();
+  const closers: (() => Promise<void>)[] = [() => sqs.close(), () => dynamo.close()];
+  try {
+    const tableName = `conveyor-${stage}-jobs`;
+    const bootstrapClients = createClients(parseConfig({ CONVEYOR_TABLE_NAME: tableName, CONVEYOR_QUEUE_URLS: '{}', AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ENDPOINT_URL_SQS: sqs.endpoint }));
+    const rawDynamo = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.endpoint });
+    await ensureTable(rawDynamo, tableName);
+    rawDynamo.destroy();
+    const queues = {} as Record<JobType, ProvisionedQueue>;
+    for (const type of JOB_TYPES) queues[type] = await ensureJobQueues(bootstrapClients.sqs, stage, jobRegistry[type]);
+
+    const config = parseConfig({
+      CONVEYOR_STAGE: stage,
+      CONVEYOR_TABLE_NAME: tableName,
+      CONVEYOR_QUEUE_URLS: JSON.stringify(Object.fromEntries(JOB_TYPES.map((t) => [t, queues[t].url]))),
+      AWS_REGION: 'us-east-1',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+      LOG_LEVEL: options.logLevel ?? 'warn',
+    });
+    const keys = new DynamoApiKeys({ client: bootstrapClients.dynamo, tableName });
+    for (const { key, principal } of LOCAL_API_KEYS) await keys.put(key, principal);
+
+    const clients = createClients(config);
+    const lambdaHandler = handle(buildApiApp(config, clients, logger.child({ fn: 'api' })));
+    // Hono types the v2 event's `body` as `string | null` where @types/aws-lambda has `string | undefined`;
+    // the runtime shapes agree (the same event API Gateway sends), only the declarations differ.
+    const apiHandler: HttpApiHandler = (event, context) => lambdaHandler(event as unknown as Parameters<typeof lambdaHandler>[0], context);
+    const api = await serveHttpApi(apiHandler, options.apiPort !== undefined ? { port: options.apiPort } : {});
+    closers.unshift(() => api.close());
+
+    const handlers = { ...createJobHandlers(), ...options.handlers } as JobHandlers;
+    const mappings = {} as Record<JobType, SqsEventSourceMapping>;
+    for (const type of JOB_TYPES) {
+      const { settings } = jobRegistry[type];
+      const worker = buildJobWorker(type, handlers[type], config, clients, logger.child({ fn: `worker-${type}` }));
+      mappings[type] = new SqsEventSourceMapping({
+        client: clients.sqs,
+        queueUrl: queues[type].url,
+        queueArn: queues[type].arn,
+        functionName: `conveyor-${stage}-${type}-worker`,
+        handler: worker.handler,
+        batchSize: settings.batchSize,
+        batchingWindowSeconds: settings.batchingWindowSeconds,
+        maxConcurrency: settings.maxConcurrency,
+        functionTimeoutSeconds: settings.timeoutSeconds,
+        logger,
+        ...(options.pollWaitSeconds !== undefined ? { waitTimeSeconds: options.pollWaitSeconds } : {}),
+      });
+      mappings[type].start();
+    }
+    // Pollers stop first (finishing their invocations), then the API, then the servers.
+    closers.unshift(async () => {
+      await Promise.all(Object.values(mappings).map((m) => m.stop()));
+    });
+
+    let stopped: Promise<void> | undefined;
+    return {
+      apiUrl: api.url,
+      apiKey: LOCAL_API_KEYS[0]!.key,
+      config,
+      endpoints: { dynamodb: dynamo.endpoint, sqs: sqs.endpoint },
+      queues,
+      mappings,
+      stop: () => (stopped ??= runClosers(closers)),
+    };
+  } catch (error) {
+    await runClosers(closers);
+    throw error;
+  }
+}
+
+async function runClosers(closers: (() => Promise<void>)[]): Promise<void> {
+  for (const close of closers) await close().catch(() => undefined);
+}

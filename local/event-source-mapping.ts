@@ -1,0 +1,197 @@
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Logger } from '../shared/ports/logger.js';
+import { lambdaContext } from './api-gateway.js';
+
+export type SqsBatchHandler = (event: SQSEvent, context: Context) => Promise<{ batchItemFailures: { itemIdentifier: string }[] } | void>;
+
+export interface EventSourceMappingOptions {
+  readonly client: SQSClient;
+  readonly queueUrl: string;
+  readonly queueArn: string;
+  readonly functionName: string;
+  readonly handler: SqsBatchHandler;
+  readonly batchSize: number;
+  readonly batchingWindowSeconds: number;
+  readonly maxConcurrency: number;
+  readonly functionTimeoutSeconds: number;
+  readonly logger: Logger;
+  readonly region?: string;
+  /** Long-poll wait per ReceiveMessage; AWS's pollers use 20 s. */
+  readonly waitTimeSeconds?: number;
+}
+
+export interface EventSourceMappingStats {
+  readonly invocations: number;
+  readonly records: number;
+  readonly deleted: number;
+  readonly failedItems: number;
+  readonly failedBatches: number;
+  readonly inFlight: number;
+}
+
+/**
+ * The SQS → Lambda event source mapping, emulated with the same contract as AWS:
+ * - up to `maxConcurrency` invocations at once, each fed by its own long-polling poller;
+ * - a batch of up to `batchSize` records, gathered for at most `batchingWindowSeconds`;
+ * - the function gets `functionTimeoutSeconds`; a batch that throws or times out is left in the
+ *   queue whole (it returns after the visibility timeout);
+ * - with `ReportBatchItemFailures` (always on in Conveyor) only the reported records stay; the rest are
+ *   deleted. A malformed response (unknown or empty id) fails the whole batch, as on AWS.
+ */
+export class SqsEventSourceMapping {
+  readonly #options: EventSourceMappingOptions;
+  readonly #abort = new AbortController();
+  readonly #pollers: Promise<void>[] = [];
+  #invocations = 0;
+  #stats = { invocations: 0, records: 0, deleted: 0, failedItems: 0, failedBatches: 0 };
+
+  constructor(options: EventSourceMappingOptions) {
+    this.#options = options;
+  }
+
+  get stats(): EventSourceMappingStats {
+    return { ...this.#stats, inFlight: this.#invocations };
+  }
+
+  start(): void {
+    for (let i = 0; i < this.#options.maxConcurrency; i++) this.#pollers.push(this.#poll());
+  }
+
+  /** Stops receiving, lets invocations under way finish, then resolves. */
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    await Promise.all(this.#pollers);
+  }
+
+  async #poll(): Promise<void> {
+    const signal = this.#abort.signal;
+    while (!signal.aborted) {
+      let messages: Message[];
+      try {
+        messages = await this.#gatherBatch(signal);
+      } catch (error) {
+        if (signal.aborted) return;
+        this.#options.logger.warn('event source mapping: receive failed; backing off', { queueUrl: this.#options.queueUrl, error });
+        await sleep(1_000, signal);
+        continue;
+      }
+      if (messages.length) await this.#invoke(messages);
+    }
+  }
+
+  async #gatherBatch(signal: AbortSignal): Promise<Message[]> {
+    const { batchSize, batchingWindowSeconds } = this.#options;
+    const batch: Message[] = [];
+    const windowEnds = Date.now() + batchingWindowSeconds * 1000;
+    do {
+      const remainingWindow = Math.max(0, windowEnds - Date.now());
+      const waitTimeSeconds = batch.length === 0 ? (this.#options.waitTimeSeconds ?? 20) : Math.min(20, Math.ceil(remainingWindow / 1000));
+      const output = await this.#options.client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: this.#options.queueUrl,
+          MaxNumberOfMessages: Math.min(10, batchSize - batch.length),
+          WaitTimeSeconds: waitTimeSeconds,
+          MessageSystemAttributeNames: ['All'],
+          MessageAttributeNames: ['All'],
+        }),
+        { abortSignal: signal },
+      );
+      batch.push(...(output.Messages ?? []));
+      if (batch.length === 0) return batch;
+    } while (batch.length < batchSize && Date.now() < windowEnds && !signal.aborted);
+    return batch;
+  }
+
+  async #invoke(messages: Message[]): Promise<void> {
+    const { handler, functionName, functionTimeoutSeconds, logger } = this.#options;
+    const event: SQSEvent = { Records: messages.map((m) => this.#toRecord(m)) };
+    this.#invocations++;
+    this.#stats.invocations++;
+    this.#stats.records += messages.length;
+    const deadline = Date.now() + functionTimeoutSeconds * 1000;
+    let failedIds: Set<string>;
+    try {
+      const response = await Promise.race([
+        handler(event, lambdaContext(functionName, deadline)),
+        new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), functionTimeoutSeconds * 1000).unref()),
+      ]);
+      if (response === 'timeout') throw new Error(`function timed out after ${functionTimeoutSeconds} s`);
+      failedIds = this.#failedIdsOf(response, event);
+    } catch (error) {
+      this.#stats.failedBatches++;
+      logger.warn('event source mapping: invocation failed; the whole batch stays in the queue', { functionName, error });
+      failedIds = new Set(event.Records.map((r) => r.messageId));
+    } finally {
+      this.#invocations--;
+    }
+    this.#stats.failedItems += failedIds.size;
+    const toDelete = event.Records.filter((r) => !failedIds.has(r.messageId));
+    if (toDelete.length) await this.#delete(toDelete);
+  }
+
+  #failedIdsOf(response: Awaited<ReturnType<SqsBatchHandler>>, event: SQSEvent): Set<string> {
+    const ids = new Set(event.Records.map((r) => r.messageId));
+    const failures = response && 'batchItemFailures' in response ? response.batchItemFailures : [];
+    const failed = new Set<string>();
+    for (const failure of failures ?? []) {
+      // AWS treats a missing, empty or unknown itemIdentifier as a failure of the whole batch.
+      if (!failure?.itemIdentifier || !ids.has(failure.itemIdentifier)) return ids;
+      failed.add(failure.itemIdentifier);
+    }
+    return failed;
+  }
+
+  async #delete(records: SQSRecord[]): Promise<void> {
+    for (let i = 0; i < records.length; i += 10) {
+      const chunk = records.slice(i, i + 10);
+      try {
+        const output = await this.#options.client.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: this.#options.queueUrl,
+            Entries: chunk.map((r, index) => ({ Id: String(index), ReceiptHandle: r.receiptHandle })),
+          }),
+        );
+        this.#stats.deleted += output.Successful?.length ?? 0;
+      } catch (error) {
+        // Undeleted messages are redelivered after their visibility timeout: at-least-once, as on AWS.
+        this.#options.logger.warn('event source mapping: delete failed', { error });
+      }
+    }
+  }
+
+  #toRecord(message: Message): SQSRecord {
+    const attributes = message.Attributes ?? {};
+    return {
+      messageId: message.MessageId ?? '',
+      receiptHandle: message.ReceiptHandle ?? '',
+      body: message.Body ?? '',
+      attributes: {
+        ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '1',
+        SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
+        SenderId: attributes.SenderId ?? 'local',
+        ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+      },
+      messageAttributes: Object.fromEntries(
+        Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
+          name,
+          { dataType: value.DataType ?? 'String', ...(value.StringValue !== undefined ? { stringValue: value.StringValue } : {}) },
+        ]),
+      ),
+      md5OfBody: message.MD5OfBody ?? '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: this.#options.queueArn,
+      awsRegion: this.#options.region ?? 'us-east-1',
+    };
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}

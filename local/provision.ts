@@ -1,0 +1,73 @@
+import { CreateTableCommand, DescribeTableCommand, ResourceNotFoundException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { TABLE_LAYOUT } from '../shared/config/table.js';
+import type { JobDefinition } from '../shared/jobs/define.js';
+import { queueSettingsOf, resourceNames } from '../shared/jobs/derived.js';
+
+export interface ProvisionedQueue {
+  readonly url: string;
+  readonly arn: string;
+  readonly dlqUrl: string;
+  readonly dlqArn: string;
+}
+
+/** Creates the job table if absent — the same key schema and index as the CDK table. */
+export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return;
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+  const index = TABLE_LAYOUT.indexes.byTenant;
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: TABLE_LAYOUT.partitionKey, AttributeType: 'S' },
+        { AttributeName: index.partitionKey, AttributeType: 'S' },
+        { AttributeName: index.sortKey, AttributeType: 'S' },
+      ],
+      KeySchema: [{ AttributeName: TABLE_LAYOUT.partitionKey, KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: index.name,
+          KeySchema: [
+            { AttributeName: index.partitionKey, KeyType: 'HASH' },
+            { AttributeName: index.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+    }),
+  );
+}
+
+/** Creates a job type's queue and DLQ (idempotent), with the settings the CDK derives. */
+export async function ensureJobQueues(client: SQSClient, stage: string, definition: JobDefinition): Promise<ProvisionedQueue> {
+  const names = resourceNames(stage, definition.type);
+  const settings = queueSettingsOf(definition);
+  const dlqUrl = (await client.send(
+    new CreateQueueCommand({ QueueName: names.dlq, Attributes: { MessageRetentionPeriod: String(settings.dlqRetentionSeconds) } }),
+  )).QueueUrl as string;
+  const dlqArn = await arnOf(client, dlqUrl);
+  const url = (await client.send(
+    new CreateQueueCommand({
+      QueueName: names.queue,
+      Attributes: {
+        VisibilityTimeout: String(settings.visibilityTimeoutSeconds),
+        MessageRetentionPeriod: String(settings.retentionSeconds),
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: settings.maxReceiveCount }),
+      },
+    }),
+  )).QueueUrl as string;
+  return { url, arn: await arnOf(client, url), dlqUrl, dlqArn };
+}
+
+async function arnOf(client: SQSClient, queueUrl: string): Promise<string> {
+  const output = await client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+  const arn = output.Attributes?.QueueArn;
+  if (!arn) throw new Error(`queue ${queueUrl} has no QueueArn attribute`);
+  return arn;
+}

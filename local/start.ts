@@ -1,0 +1,46 @@
+/**
+ * `npm start`: the local cloud in the foreground. Data persists under `.data/` between runs.
+ * Environment: PORT (API port, default 3000), CONVEYOR_DATA_DIR (default .data), LOG_LEVEL.
+ */
+import { resolve } from 'node:path';
+import { startLocalCloud, LOCAL_API_KEYS } from './cloud.js';
+import type { LogLevel } from '../shared/logging/logger.js';
+
+const port = Number(process.env.PORT ?? 3000);
+const dataDir = resolve(process.env.CONVEYOR_DATA_DIR ?? '.data');
+const logLevel = (process.env.LOG_LEVEL ?? 'info') as LogLevel;
+
+const started = Date.now();
+const cloud = await startLocalCloud({ apiPort: port, dataDir, logLevel });
+const dev = LOCAL_API_KEYS[0]!;
+
+console.log(`
+Conveyor local cloud is up (${Date.now() - started} ms)
+
+  API          ${cloud.apiUrl}
+  API key      ${dev.key}   (tenant "${dev.principal.tenant}", scopes ${dev.principal.scopes.join(', ')})
+  DynamoDB     ${cloud.endpoints.dynamodb}
+  SQS          ${cloud.endpoints.sqs}
+  Data         ${dataDir}
+
+Try it:
+  curl -s -X POST ${cloud.apiUrl}/v1/jobs -H "authorization: Bearer ${dev.key}" -H 'content-type: application/json' \\
+    -d '{"type":"analysis","payload":{"toolId":"t-1","url":"https://example.com","description":"A fast, reliable API for developers."}}'
+
+Ctrl-C stops: polling ends, jobs under way finish, then it exits.
+`);
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) {
+    console.log('second signal: exiting now');
+    process.exit(130);
+  }
+  stopping = true;
+  console.log(`\n${signal}: stopping — finishing jobs under way…`);
+  await cloud.stop();
+  console.log('stopped cleanly');
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

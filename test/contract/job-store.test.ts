@@ -1,0 +1,112 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDynamoClient } from '../../functions/adapters/aws/clients.js';
+import { DynamoJobStore } from '../../functions/adapters/aws/dynamo-job-store.js';
+import { startDynamo, type LocalService } from '../../local/dynamodb.js';
+import { ensureTable } from '../../local/provision.js';
+import { JobAlreadyExistsError, TransitionConflictError } from '../../shared/domain/errors.js';
+import type { JobStore } from '../../shared/ports/job-store.js';
+import { queuedJob } from '../helpers/factories.js';
+import { MemoryJobStore } from '../helpers/memory-job-store.js';
+
+let dynamo: LocalService;
+const stores: Record<string, () => JobStore> = {};
+
+beforeAll(async () => {
+  process.env.AWS_ACCESS_KEY_ID ??= 'local';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+  dynamo = await startDynamo();
+  const raw = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.endpoint });
+  await ensureTable(raw, 'jobs');
+  const client = createDynamoClient({ region: 'us-east-1', endpoints: { dynamodb: dynamo.endpoint } });
+  stores.DynamoJobStore = () => new DynamoJobStore({ client, tableName: 'jobs' });
+  stores.MemoryJobStore = () => new MemoryJobStore();
+});
+
+afterAll(async () => {
+  await dynamo?.close();
+});
+
+describe.each(['DynamoJobStore', 'MemoryJobStore'])('Contract: JobStore (%s)', (name) => {
+  const store = (): JobStore => stores[name]!();
+
+  it('creates once and refuses a second create of the same id', async () => {
+    // Prepare
+    const s = store();
+    const job = queuedJob();
+
+    // Act
+    await s.create(job);
+
+    // Assess
+    await expect(s.create(job)).rejects.toBeInstanceOf(JobAlreadyExistsError);
+    expect(await s.get(job.jobId)).toEqual(job);
+  });
+
+  it('hides another tenant’s job and an expired one', async () => {
+    const s = store();
+    const job = queuedJob({ tenant: 'a' });
+    const expired = queuedJob({ ttl: Math.floor(Date.now() / 1000) - 10 });
+    await s.create(job);
+    await s.create(expired);
+    expect(await s.get(job.jobId, { tenant: 'b' })).toBeUndefined();
+    expect(await s.get(job.jobId, { tenant: 'a' })).toBeDefined();
+    expect(await s.get(expired.jobId)).toBeUndefined();
+  });
+
+  it('applies a transition only from an expected status and attempt', async () => {
+    // Prepare
+    const s = store();
+    const job = queuedJob();
+    await s.create(job);
+
+    // Act
+    const running = await s.transition({ jobId: job.jobId, from: ['QUEUED'], to: 'RUNNING', attemptAtMost: 0, set: { attempt: 1 } });
+
+    // Assess
+    expect(running).toMatchObject({ status: 'RUNNING', attempt: 1 });
+    await expect(s.transition({ jobId: job.jobId, from: ['QUEUED'], to: 'RUNNING', set: { attempt: 2 } })).rejects.toBeInstanceOf(TransitionConflictError);
+    // A stale delivery (attempt 1 is stored; this one thinks the newest is 0) cannot finish it.
+    await expect(s.transition({ jobId: job.jobId, from: ['RUNNING'], to: 'SUCCEEDED', attemptAtMost: 0 })).rejects.toBeInstanceOf(TransitionConflictError);
+  });
+
+  it('sets and removes fields in one transition', async () => {
+    const s = store();
+    const job = queuedJob({ status: 'RETRYING', attempt: 1, error: { code: 'X', message: 'y' }, nextAttemptAt: new Date().toISOString() });
+    await s.create(job);
+    const done = await s.transition({ jobId: job.jobId, from: ['RETRYING'], to: 'SUCCEEDED', set: { result: { n: 1 }, progress: 100 }, remove: ['error', 'nextAttemptAt'] });
+    expect(done).toMatchObject({ status: 'SUCCEEDED', result: { n: 1 }, progress: 100 });
+    expect(done.error).toBeUndefined();
+    expect(done.nextAttemptAt).toBeUndefined();
+  });
+
+  it('refuses a transition of a job that does not exist', async () => {
+    await expect(store().transition({ jobId: 'missing', from: ['QUEUED'], to: 'RUNNING' })).rejects.toBeInstanceOf(TransitionConflictError);
+  });
+
+  it('only raises progress, only for the attempt that holds the job', async () => {
+    // Prepare
+    const s = store();
+    const job = queuedJob({ status: 'RUNNING', attempt: 2, progress: 40 });
+    await s.create(job);
+
+    // Act
+    const raised = await s.recordProgress(job.jobId, 2, 60, 'step 3');
+
+    // Assess
+    expect(raised).toMatchObject({ progress: 60, progressMessage: 'step 3' });
+    await expect(s.recordProgress(job.jobId, 2, 50)).rejects.toBeInstanceOf(TransitionConflictError);
+    await expect(s.recordProgress(job.jobId, 1, 90)).rejects.toBeInstanceOf(TransitionConflictError);
+  });
+
+  it('discards only a QUEUED job', async () => {
+    const s = store();
+    const queued = queuedJob();
+    const running = queuedJob({ status: 'RUNNING', attempt: 1 });
+    await s.create(queued);
+    await s.create(running);
+    await s.discard(queued.jobId);
+    expect(await s.get(queued.jobId)).toBeUndefined();
+    await expect(s.discard(running.jobId)).rejects.toBeInstanceOf(TransitionConflictError);
+  });
+});

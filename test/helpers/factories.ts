@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto';
+import type { JobMessage, JobRecord } from '../../shared/domain/job.js';
+import type { InvocationContext, SqsEventLike, SqsRecordLike } from '../../functions/worker/context.js';
+
+export const analysisPayload = (overrides: Record<string, unknown> = {}) => ({
+  toolId: 't-1',
+  url: 'https://example.com/tool',
+  description: 'A fast, reliable and simple API for developers. Deploy code in seconds. Developers love it!',
+  ...overrides,
+});
+
+export function queuedJob(overrides: Partial<JobRecord> = {}): JobRecord {
+  const now = new Date().toISOString();
+  return {
+    jobId: randomUUID(),
+    tenant: 'tenant-a',
+    type: 'analysis',
+    status: 'QUEUED',
+    attempt: 0,
+    maxAttempts: 3,
+    progress: 0,
+    payload: analysisPayload(),
+    createdAt: now,
+    updatedAt: now,
+    ...overrides,
+  };
+}
+
+export function messageFor(job: JobRecord): JobMessage {
+  return { jobId: job.jobId, type: job.type, tenant: job.tenant, payload: job.payload, enqueuedAt: Date.now() };
+}
+
+export function sqsRecord(job: JobRecord, receiveCount = 1, overrides: Partial<SqsRecordLike> = {}): SqsRecordLike {
+  return {
+    messageId: randomUUID(),
+    receiptHandle: `rh-${randomUUID()}`,
+    body: JSON.stringify(messageFor(job)),
+    attributes: { ApproximateReceiveCount: String(receiveCount), SentTimestamp: String(Date.now()) },
+    ...overrides,
+  };
+}
+
+export function sqsEvent(...records: SqsRecordLike[]): SqsEventLike {
+  return { Records: records };
+}
+
+export function invocation(remainingMs = 30_000): InvocationContext {
+  const deadline = Date.now() + remainingMs;
+  return { getRemainingTimeInMillis: () => deadline - Date.now(), awsRequestId: randomUUID() };
+}

@@ -1,0 +1,66 @@
+import { JobAlreadyExistsError, TransitionConflictError } from '../../shared/domain/errors.js';
+import type { JobRecord } from '../../shared/domain/job.js';
+import type { JobStore, Transition } from '../../shared/ports/job-store.js';
+
+/**
+ * An in-memory JobStore with the same conditions as the DynamoDB adapter (the contract tests run
+ * one suite against both). For unit and property tests of the worker, where speed matters.
+ */
+export class MemoryJobStore implements JobStore {
+  readonly jobs = new Map<string, JobRecord>();
+  readonly writes: { jobId: string; kind: 'create' | 'transition' | 'progress' | 'discard'; to?: string }[] = [];
+  now: () => Date = () => new Date();
+
+  async create(job: JobRecord): Promise<void> {
+    if (this.jobs.has(job.jobId)) throw new JobAlreadyExistsError(job.jobId);
+    this.jobs.set(job.jobId, structuredClone(job));
+    this.writes.push({ jobId: job.jobId, kind: 'create' });
+  }
+
+  async get(jobId: string, options: { tenant?: string } = {}): Promise<JobRecord | undefined> {
+    const job = this.jobs.get(jobId);
+    if (!job) return undefined;
+    if (job.ttl !== undefined && job.ttl <= Math.floor(this.now().getTime() / 1000)) return undefined;
+    if (options.tenant !== undefined && job.tenant !== options.tenant) return undefined;
+    return structuredClone(job);
+  }
+
+  async transition(transition: Transition): Promise<JobRecord> {
+    const job = this.jobs.get(transition.jobId);
+    const ok =
+      job !== undefined &&
+      transition.from.includes(job.status) &&
+      (transition.attemptAtMost === undefined || job.attempt <= transition.attemptAtMost) &&
+      (transition.expectAttempt === undefined || job.attempt === transition.expectAttempt);
+    if (!ok) throw new TransitionConflictError(transition.jobId, `cannot move to ${transition.to}`);
+    const next: Record<string, unknown> = { ...job, ...structuredClone(transition.set ?? {}), status: transition.to, updatedAt: this.now().toISOString() };
+    for (const field of transition.remove ?? []) delete next[field];
+    this.jobs.set(transition.jobId, next as unknown as JobRecord);
+    this.writes.push({ jobId: transition.jobId, kind: 'transition', to: transition.to });
+    return structuredClone(next as unknown as JobRecord);
+  }
+
+  async recordProgress(jobId: string, attempt: number, progress: number, message?: string): Promise<JobRecord> {
+    const job = this.jobs.get(jobId);
+    if (!job || job.status !== 'RUNNING' || job.attempt !== attempt || job.progress > progress) {
+      throw new TransitionConflictError(jobId, 'progress refused');
+    }
+    const next = { ...job, progress, ...(message !== undefined ? { progressMessage: message } : {}), updatedAt: this.now().toISOString() };
+    this.jobs.set(jobId, next);
+    this.writes.push({ jobId, kind: 'progress' });
+    return structuredClone(next);
+  }
+
+  async discard(jobId: string): Promise<void> {
+    const job = this.jobs.get(jobId);
+    if (!job || job.status !== 'QUEUED') throw new TransitionConflictError(jobId, 'only a QUEUED job can be discarded');
+    this.jobs.delete(jobId);
+    this.writes.push({ jobId, kind: 'discard' });
+  }
+
+  /** Test helper: flag a running job as cancelled, as `DELETE /v1/jobs/{id}` will. */
+  requestCancel(jobId: string): void {
+    const job = this.jobs.get(jobId);
+    if (job) this.jobs.set(jobId, { ...job, cancelRequested: true });
+  }
+}

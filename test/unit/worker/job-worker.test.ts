@@ -1,0 +1,241 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { JobHandler } from '../../../functions/worker/context.js';
+import { JobWorker } from '../../../functions/worker/job-worker.js';
+import { PermanentJobError } from '../../../shared/domain/errors.js';
+import { jobRegistry } from '../../../shared/jobs/registry.js';
+import { silentLogger } from '../../../shared/logging/logger.js';
+import type { JobQueue } from '../../../shared/ports/job-queue.js';
+import { invocation, queuedJob, sqsEvent, sqsRecord } from '../../helpers/factories.js';
+import { MemoryJobStore } from '../../helpers/memory-job-store.js';
+
+function setup(handler: JobHandler<unknown>, options: { runningWriteDelayMs?: number; progressIntervalMs?: number; timeoutMarginMs?: number } = {}) {
+  const store = new MemoryJobStore();
+  const queue: JobQueue & { changeVisibility: ReturnType<typeof vi.fn> } = {
+    send: vi.fn(async () => undefined),
+    changeVisibility: vi.fn(async () => undefined),
+  };
+  const worker = new JobWorker(jobRegistry.analysis, handler, {
+    store,
+    queue,
+    logger: silentLogger,
+    timeoutMarginMs: options.timeoutMarginMs ?? 1_000,
+    random: () => 0.5,
+    runningWriteDelayMs: options.runningWriteDelayMs ?? 1_000,
+    progressIntervalMs: options.progressIntervalMs ?? 1_000,
+  });
+  return { store, queue, worker };
+}
+
+describe('Class: JobWorker', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('records a fast success with a single terminal write', async () => {
+    // Prepare
+    const { store, worker } = setup(async () => ({ ok: true }));
+    const job = queuedJob();
+    await store.create(job);
+
+    // Act
+    const response = await worker.processBatch(sqsEvent(sqsRecord(job)), invocation());
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    const stored = await store.get(job.jobId);
+    expect(stored).toMatchObject({ status: 'SUCCEEDED', attempt: 1, progress: 100, result: { ok: true } });
+    expect(stored?.startedAt).toBeDefined();
+    expect(stored?.ttl).toBeGreaterThan(Date.now() / 1000);
+    expect(store.writes.filter((w) => w.jobId === job.jobId).map((w) => w.kind)).toEqual(['create', 'transition']);
+  });
+
+  it('writes RUNNING at the first progress call and throttles later progress writes', async () => {
+    // Prepare
+    const { store, worker } = setup(async (_payload, ctx) => {
+      for (let p = 10; p <= 90; p += 10) await ctx.progress(p);
+      return 'done';
+    });
+    const job = queuedJob();
+    await store.create(job);
+
+    // Act
+    await worker.processBatch(sqsEvent(sqsRecord(job)), invocation());
+
+    // Assess: RUNNING (with 10) then the terminal write; the 8 calls in between coalesced away.
+    expect(store.writes.filter((w) => w.jobId === job.jobId).map((w) => w.to ?? w.kind)).toEqual(['create', 'RUNNING', 'SUCCEEDED']);
+    expect((await store.get(job.jobId))?.progress).toBe(100);
+  });
+
+  it('acknowledges a permanent failure and marks the job FAILED at once', async () => {
+    // Prepare
+    const { store, queue, worker } = setup(async () => {
+      throw new PermanentJobError('hopeless input', 'BAD_INPUT');
+    });
+    const job = queuedJob();
+    await store.create(job);
+
+    // Act
+    const response = await worker.processBatch(sqsEvent(sqsRecord(job)), invocation());
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await store.get(job.jobId)).toMatchObject({ status: 'FAILED', error: { code: 'BAD_INPUT', message: 'hopeless input' } });
+    expect(queue.changeVisibility).not.toHaveBeenCalled();
+  });
+
+  it('marks a payload that fails the schema FAILED without running the handler', async () => {
+    // Prepare
+    const handler = vi.fn(async () => 'never');
+    const { store, worker } = setup(handler);
+    const job = queuedJob({ payload: { toolId: 't', url: 'not a url', description: 'x' } });
+    await store.create(job);
+
+    // Act
+    const response = await worker.processBatch(sqsEvent(sqsRecord(job)), invocation());
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(handler).not.toHaveBeenCalled();
+    expect(await store.get(job.jobId)).toMatchObject({ status: 'FAILED', error: { code: 'VALIDATION_FAILED' } });
+  });
+
+  it('retries a transient failure with a jittered backoff visibility and reports the item', async () => {
+    // Prepare
+    const { store, queue, worker } = setup(async () => {
+      throw new Error('flaky upstream');
+    });
+    const job = queuedJob();
+    await store.create(job);
+    const record = sqsRecord(job, 2);
+
+    // Act
+    const response = await worker.processBatch(sqsEvent(record), invocation());
+
+    // Assess: attempt 2 of 3, ceiling base·2^(2-1) = 4 s, jitter 0.5 → 2 s.
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
+    expect(queue.changeVisibility).toHaveBeenCalledWith('analysis', record.receiptHandle, 2);
+    const stored = await store.get(job.jobId);
+    expect(stored).toMatchObject({ status: 'RETRYING', attempt: 2, error: { code: 'Error', message: 'flaky upstream' } });
+    expect(Date.parse(stored!.nextAttemptAt!)).toBeGreaterThan(Date.now());
+  });
+
+  it('marks the job DEAD on its last attempt and lets the message go to the DLQ at once', async () => {
+    // Prepare
+    const { store, queue, worker } = setup(async () => {
+      throw new Error('still broken');
+    });
+    const job = queuedJob();
+    await store.create(job);
+    const record = sqsRecord(job, 3);
+
+    // Act
+    const response = await worker.processBatch(sqsEvent(record), invocation());
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
+    expect(queue.changeVisibility).toHaveBeenCalledWith('analysis', record.receiptHandle, 0);
+    expect(await store.get(job.jobId)).toMatchObject({ status: 'DEAD', attempt: 3 });
+  });
+
+  it('never lets one failing record fail the others in its batch', async () => {
+    // Prepare
+    const { store, worker } = setup(async (payload) => {
+      if ((payload as { toolId: string }).toolId === 'bad') throw new Error('boom');
+      return 'fine';
+    });
+    const good = queuedJob();
+    const bad = queuedJob({ payload: { toolId: 'bad', url: 'https://x.dev', description: 'x' } });
+    await store.create(good);
+    await store.create(bad);
+    const badRecord = sqsRecord(bad);
+
+    // Act
+    const response = await worker.processBatch(sqsEvent(sqsRecord(good), badRecord), invocation());
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: badRecord.messageId }]);
+    expect((await store.get(good.jobId))?.status).toBe('SUCCEEDED');
+  });
+
+  it('acknowledges a duplicate delivery of a finished job without touching it', async () => {
+    // Prepare
+    const { store, worker } = setup(async () => 'second run');
+    const job = queuedJob({ status: 'SUCCEEDED', attempt: 1, result: 'first run' });
+    await store.create(job);
+
+    // Act
+    const response = await worker.processBatch(sqsEvent(sqsRecord(job, 2)), invocation());
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await store.get(job.jobId)).toMatchObject({ status: 'SUCCEEDED', result: 'first run' });
+  });
+
+  it('counts an overrun as a failed attempt: the signal aborts before the deadline', async () => {
+    // Prepare
+    let sawAbort = false;
+    const { store, worker } = setup(async (_p, ctx) => {
+      await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+      sawAbort = true;
+      await new Promise(() => undefined); // ignores the signal from here on
+    }, { timeoutMarginMs: 100 });
+    const job = queuedJob();
+    await store.create(job);
+
+    // Act
+    const response = await worker.processBatch(sqsEvent(sqsRecord(job)), invocation(300));
+
+    // Assess
+    expect(sawAbort).toBe(true);
+    expect(response.batchItemFailures).toHaveLength(1);
+    expect(await store.get(job.jobId)).toMatchObject({ status: 'RETRYING', error: { code: 'TIMEOUT' } });
+  });
+
+  it('aborts a running job flagged as cancelled at its next progress call', async () => {
+    // Prepare
+    const { store, worker } = setup(async (_p, ctx) => {
+      await ctx.progress(10);
+      store.requestCancel(ctx.jobId);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await ctx.progress(20); // throttled: no write yet, so no news of the cancel
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      await ctx.progress(30); // interval elapsed: this write returns cancelRequested
+      return 'should not finish';
+    }, { progressIntervalMs: 20 });
+    const job = queuedJob();
+    await store.create(job);
+
+    // Act
+    const response = await worker.processBatch(sqsEvent(sqsRecord(job)), invocation());
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await store.get(job.jobId)).toMatchObject({ status: 'CANCELLED', error: { code: 'CANCELLED' } });
+  });
+
+  it('acknowledges a poison message that names no job', async () => {
+    // Prepare
+    const { worker } = setup(async () => 'x');
+
+    // Act
+    const response = await worker.processBatch(sqsEvent(sqsRecord(queuedJob(), 1, { body: 'not json' })), invocation());
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+  });
+
+  it('reports the item when the store is down, so the message is redelivered', async () => {
+    // Prepare
+    const { store, worker } = setup(async () => 'x');
+    const job = queuedJob();
+    await store.create(job);
+    vi.spyOn(store, 'transition').mockRejectedValue(new Error('dynamodb unreachable'));
+    const record = sqsRecord(job);
+
+    // Act
+    const response = await worker.processBatch(sqsEvent(record), invocation());
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
+  });
+});
