@@ -6,6 +6,9 @@ import { resolve } from 'node:path';
 import { startLocalCloud, LOCAL_API_KEYS } from './cloud.js';
 import type { LogLevel } from '../shared/logging/logger.js';
 
+// Lambda runs Node 22; the SDK's notice that it will drop Node 20 in 2027 is noise on a laptop.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const port = Number(process.env.PORT ?? 3000);
 const dataDir = resolve(process.env.CONVEYOR_DATA_DIR ?? '.data');
 const logLevel = (process.env.LOG_LEVEL ?? 'info') as LogLevel;
