@@ -13,6 +13,10 @@ import { DynamoJobStore } from './adapters/aws/dynamo-job-store.js';
 import { SqsJobQueue } from './adapters/aws/sqs-job-queue.js';
 import type { JobHandlers } from './jobs/index.js';
 import { JobWorker } from './worker/job-worker.js';
+import { providerLimits, type ProviderLimit } from '../shared/jobs/rate-limits.js';
+import type { RateLimiter } from '../shared/ports/rate-limiter.js';
+import { withProviderThrottle, type BatchHandler } from './scheduling/provider-throttle.js';
+import { createRateLimiter, tenantEnqueueRule } from './scheduling/rate-limits-wiring.js';
 
 /**
  * Composition root: config in, ports wired to AWS adapters out. Lambda entries and the local cloud
@@ -27,11 +31,22 @@ export function createLogger(config: ConveyorConfig, fields: Record<string, unkn
   return new JsonLogger({ level: config.LOG_LEVEL, fields: { stage: config.CONVEYOR_STAGE, ...fields } });
 }
 
-export function buildApiApp(config: ConveyorConfig, clients = createClients(config), logger = createLogger(config, { fn: 'api' })): Hono<ApiEnv> {
+export function buildApiApp(
+  config: ConveyorConfig,
+  clients = createClients(config),
+  logger = createLogger(config, { fn: 'api' }),
+  limiter: RateLimiter = createRateLimiter(config),
+): Hono<ApiEnv> {
   const store = new DynamoJobStore({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME });
   const queue = new SqsJobQueue({ client: clients.sqs, queueUrls: config.CONVEYOR_QUEUE_URLS });
   const keys = new DynamoApiKeys({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME });
-  return createApiApp({ jobs: new JobService({ store, queue, logger }), keys, logger, stage: config.CONVEYOR_STAGE });
+  return createApiApp({
+    jobs: new JobService({ store, queue, logger }),
+    keys,
+    logger,
+    stage: config.CONVEYOR_STAGE,
+    enqueueLimit: { limiter, rule: tenantEnqueueRule(config), logger },
+  });
 }
 
 export function buildJobWorker<K extends JobType>(
@@ -49,4 +64,24 @@ export function buildJobWorker<K extends JobType>(
     logger,
     timeoutMarginMs: config.CONVEYOR_TIMEOUT_MARGIN_MS,
   });
+}
+
+/**
+ * The consumer Lambda's handler for a job type: the worker, behind its provider's rate limit when
+ * the type has one and a limiter is configured.
+ */
+export function buildConsumerHandler<K extends JobType>(
+  type: K,
+  handler: JobHandlers[K],
+  config: ConveyorConfig,
+  clients = createClients(config),
+  logger = createLogger(config, { fn: `worker-${type}` }),
+  options: { limiter?: RateLimiter; providerLimit?: ProviderLimit } = {},
+): BatchHandler {
+  const worker = buildJobWorker(type, handler, config, clients, logger);
+  const limiter = options.limiter ?? createRateLimiter(config);
+  const limit = options.providerLimit ?? providerLimits[type];
+  if (!limit || !limiter.enabled) return worker.handler;
+  const queue = new SqsJobQueue({ client: clients.sqs, queueUrls: config.CONVEYOR_QUEUE_URLS });
+  return withProviderThrottle(worker.handler, { limiter, limit, queue, logger });
 }

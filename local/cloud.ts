@@ -8,12 +8,17 @@ import { JsonLogger, type LogLevel } from '../shared/logging/logger.js';
 import type { Principal } from '../shared/ports/api-keys.js';
 import { DynamoApiKeys } from '../functions/adapters/aws/dynamo-api-keys.js';
 import { createJobHandlers, type JobHandlers } from '../functions/jobs/index.js';
-import { buildApiApp, buildJobWorker, createClients } from '../functions/wiring.js';
+import { buildApiApp, createClients } from '../functions/wiring.js';
 import { serveHttpApi, type HttpApiHandler } from './api-gateway.js';
 import { startDynamo } from './dynamodb.js';
 import { SqsEventSourceMapping } from './event-source-mapping.js';
 import { ensureJobQueues, ensureTable, type ProvisionedQueue } from './provision.js';
 import { startSqsServer } from './sqs/server.js';
+import type { ProviderLimit } from '../shared/jobs/rate-limits.js';
+import type { RateRule } from '../shared/ports/rate-limiter.js';
+import { describeRateLimits } from '../functions/scheduling/rate-limits-wiring.js';
+import { buildConsumerHandler } from '../functions/wiring.js';
+import { tryStartUpstash } from './upstash/index.js';
 
 /** The local cloud's fixed development keys (printed by `npm start`, used in the README). */
 export const LOCAL_API_KEYS: ReadonlyArray<{ key: string; principal: Principal }> = [
@@ -32,6 +37,11 @@ export interface LocalCloudOptions {
   /** Long-poll wait of the event source pollers; shorter makes shutdown quicker in tests. */
   readonly pollWaitSeconds?: number;
   readonly writeLog?: (line: string) => void;
+  /**
+   * Rate limits on a local Upstash endpoint over redis-server (`npm start` turns them on). Off by
+   * default in tests; an object overrides the tenant enqueue limit and per-type provider limits.
+   */
+  readonly rateLimits?: boolean | { readonly tenantEnqueue?: RateRule; readonly providers?: Partial<Record<JobType, ProviderLimit>> };
 }
 
 export interface LocalCloud {
@@ -41,6 +51,10 @@ export interface LocalCloud {
   readonly endpoints: { readonly dynamodb: string; readonly sqs: string };
   readonly queues: Readonly<Record<JobType, ProvisionedQueue>>;
   readonly mappings: Readonly<Record<JobType, SqsEventSourceMapping>>;
+  /** The local Upstash endpoint, when rate limits are on. */
+  readonly upstash?: { readonly url: string; readonly token: string };
+  /** One line each for the start-up log (e.g. whether rate limits are on, and why not). */
+  readonly notices: readonly string[];
   /** Stops polling, lets invocations under way finish, then closes the servers. */
   stop(): Promise<void>;
 }
@@ -70,6 +84,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const queues = {} as Record<JobType, ProvisionedQueue>;
     for (const type of JOB_TYPES) queues[type] = await ensureJobQueues(bootstrapClients.sqs, stage, jobRegistry[type]);
 
+    const limits = options.rateLimits === true ? {} : options.rateLimits || undefined;
+    const upstash = limits ? await tryStartUpstash() : { reason: 'not requested (LocalCloudOptions.rateLimits)' };
+    if (upstash.server) closers.push(() => upstash.server.close());
+
     const config = parseConfig({
       CONVEYOR_STAGE: stage,
       CONVEYOR_TABLE_NAME: tableName,
@@ -78,7 +96,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_SQS: sqs.endpoint,
       LOG_LEVEL: options.logLevel ?? 'warn',
+      ...(upstash.server ? { UPSTASH_REDIS_REST_URL: upstash.server.url, UPSTASH_REDIS_REST_TOKEN: upstash.server.token } : {}),
+      ...(limits?.tenantEnqueue ? { CONVEYOR_TENANT_ENQUEUE_LIMIT: `${limits.tenantEnqueue.limit}/${limits.tenantEnqueue.windowSeconds}` } : {}),
     });
+    const notices = [describeRateLimits(config, upstash.server ? undefined : upstash.reason)];
     const keys = new DynamoApiKeys({ client: bootstrapClients.dynamo, tableName });
     for (const { key, principal } of LOCAL_API_KEYS) await keys.put(key, principal);
 
@@ -94,13 +115,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const mappings = {} as Record<JobType, SqsEventSourceMapping>;
     for (const type of JOB_TYPES) {
       const { settings } = jobRegistry[type];
-      const worker = buildJobWorker(type, handlers[type], config, clients, logger.child({ fn: `worker-${type}` }));
+      const providerLimit = limits?.providers?.[type];
+      const consumer = buildConsumerHandler(type, handlers[type], config, clients, logger.child({ fn: `worker-${type}` }), providerLimit ? { providerLimit } : {});
       mappings[type] = new SqsEventSourceMapping({
         client: clients.sqs,
         queueUrl: queues[type].url,
         queueArn: queues[type].arn,
         functionName: `conveyor-${stage}-${type}-worker`,
-        handler: worker.handler,
+        handler: consumer,
         batchSize: settings.batchSize,
         batchingWindowSeconds: settings.batchingWindowSeconds,
         maxConcurrency: settings.maxConcurrency,
@@ -123,6 +145,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       endpoints: { dynamodb: dynamo.endpoint, sqs: sqs.endpoint },
       queues,
       mappings,
+      ...(upstash.server ? { upstash: { url: upstash.server.url, token: upstash.server.token } } : {}),
+      notices,
       stop: () => (stopped ??= runClosers(closers)),
     };
   } catch (error) {

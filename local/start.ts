@@ -1,10 +1,12 @@
 /**
  * `npm start`: the local cloud in the foreground. Data persists under `.data/` between runs.
- * Environment: PORT (API port, default 3000), CONVEYOR_DATA_DIR (default .data), LOG_LEVEL.
+ * Environment: PORT (API port, default 3000), CONVEYOR_DATA_DIR (default .data), LOG_LEVEL,
+ * CONVEYOR_TENANT_ENQUEUE_LIMIT (`<jobs>/<seconds>`, default 600/60).
  */
 import { resolve } from 'node:path';
 import { startLocalCloud, LOCAL_API_KEYS } from './cloud.js';
 import type { LogLevel } from '../shared/logging/logger.js';
+import { parseRateRule } from '../shared/jobs/rate-limits.js';
 
 // Lambda runs Node 22; the SDK's notice that it will drop Node 20 in 2027 is noise on a laptop.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -14,7 +16,9 @@ const dataDir = resolve(process.env.CONVEYOR_DATA_DIR ?? '.data');
 const logLevel = (process.env.LOG_LEVEL ?? 'info') as LogLevel;
 
 const started = Date.now();
-const cloud = await startLocalCloud({ apiPort: port, dataDir, logLevel });
+const tenantEnqueue = process.env.CONVEYOR_TENANT_ENQUEUE_LIMIT ? parseRateRule(process.env.CONVEYOR_TENANT_ENQUEUE_LIMIT) : undefined;
+if (process.env.CONVEYOR_TENANT_ENQUEUE_LIMIT && !tenantEnqueue) throw new Error('CONVEYOR_TENANT_ENQUEUE_LIMIT must be <jobs>/<seconds>, e.g. 600/60');
+const cloud = await startLocalCloud({ apiPort: port, dataDir, logLevel, rateLimits: tenantEnqueue ? { tenantEnqueue } : true });
 const dev = LOCAL_API_KEYS[0]!;
 
 console.log(`
@@ -25,6 +29,8 @@ Conveyor local cloud is up (${Date.now() - started} ms)
   DynamoDB     ${cloud.endpoints.dynamodb}
   SQS          ${cloud.endpoints.sqs}
   Data         ${dataDir}
+  Upstash      ${cloud.upstash ? `${cloud.upstash.url}  (token ${cloud.upstash.token})` : '—'}
+${cloud.notices.map((line) => `  ${line}`).join('\n')}
 
 Try it:
   curl -s -X POST ${cloud.apiUrl}/v1/jobs -H "authorization: Bearer ${dev.key}" -H 'content-type: application/json' \\

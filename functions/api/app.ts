@@ -6,12 +6,15 @@ import { HttpError } from './http-errors.js';
 import type { JobService } from './job-service.js';
 import { requireApiKey, type ApiEnv } from './middleware.js';
 import { jobRoutes } from './routes/jobs.js';
+import { enqueueRateLimit, type EnqueueLimit } from './rate-limit.js';
 
 export interface ApiDeps {
   readonly jobs: JobService;
   readonly keys: ApiKeyResolver;
   readonly logger: Logger;
   readonly stage: string;
+  /** Per-tenant enqueue limit (off when absent or when the limiter is not configured). */
+  readonly enqueueLimit?: EnqueueLimit;
 }
 
 /**
@@ -25,6 +28,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
 
   app.use('/v1/jobs', requireApiKey(deps.keys));
   app.use('/v1/jobs/*', requireApiKey(deps.keys));
+  if (deps.enqueueLimit) app.use('/v1/jobs', enqueueRateLimit(deps.enqueueLimit));
   app.route('/v1/jobs', jobRoutes(deps.jobs));
 
   app.notFound((c) => c.json(new HttpError(404, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`).toBody(), 404));

@@ -1,5 +1,6 @@
 import { parseConfig } from '../../shared/config/env.js';
 import { notImplemented } from '../jobs/not-implemented.js';
-import { buildJobWorker } from '../wiring.js';
+import { buildConsumerHandler } from '../wiring.js';
 
-export const { handler } = buildJobWorker('email', notImplemented('email'), parseConfig(process.env));
+// The consumer behind SES's sending-rate limit (shared through Upstash) when Upstash is configured.
+export const handler = buildConsumerHandler('email', notImplemented('email'), parseConfig(process.env));

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigurationError } from '../domain/errors.js';
+import { parseRateRule } from '../jobs/rate-limits.js';
 
 /**
  * Environment, parsed once per cold start into a frozen object. No other file reads `process.env`.
@@ -33,6 +34,14 @@ const envSchema = z.object({
   AWS_ENDPOINT_URL_SES: z.url().optional(),
   AWS_ENDPOINT_URL_SESV2: z.url().optional(),
   AWS_ENDPOINT_URL_S3: z.url().optional(),
+  // Upstash Redis REST (rate limits). Both unset: limits are off, and the start-up log says so.
+  UPSTASH_REDIS_REST_URL: z.url().optional(),
+  UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
+  /** Per-tenant enqueue limit, `<jobs>/<seconds>`, e.g. `600/60`. */
+  CONVEYOR_TENANT_ENQUEUE_LIMIT: z
+    .string()
+    .refine((text) => parseRateRule(text) !== undefined, { message: 'must be <jobs>/<seconds>, e.g. 600/60' })
+    .optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 

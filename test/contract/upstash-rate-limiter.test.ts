@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UpstashRateLimiter } from '../../functions/adapters/upstash/upstash-rate-limiter.js';
+import { DependencyUnavailableError } from '../../shared/domain/errors.js';
+import { startUpstashServer, type UpstashServer } from '../../local/upstash/server.js';
+
+let server: UpstashServer;
+let limiter: UpstashRateLimiter;
+
+beforeAll(async () => {
+  server = await startUpstashServer();
+  limiter = new UpstashRateLimiter({ url: server.url, token: server.token, prefix: 'test:' });
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+describe('Class: UpstashRateLimiter (sliding-window log in one EVAL)', () => {
+  it('allows exactly the limit, then refuses with the wait until the oldest unit expires', async () => {
+    // Act
+    const decisions = [];
+    for (let i = 0; i < 6; i++) decisions.push(await limiter.take('exact', { limit: 5, windowSeconds: 30 }));
+
+    // Assess
+    expect(decisions.map((d) => d.allowed)).toEqual([true, true, true, true, true, false]);
+    expect(decisions.map((d) => d.remaining)).toEqual([4, 3, 2, 1, 0, 0]);
+    expect(decisions[5]!.retryAfterMs).toBeGreaterThan(0);
+    expect(decisions[5]!.retryAfterMs).toBeLessThanOrEqual(30_000);
+  });
+
+  it('is atomic under concurrency: 50 racing callers, exactly 20 allowed', async () => {
+    const decisions = await Promise.all(Array.from({ length: 50 }, () => limiter.take('race', { limit: 20, windowSeconds: 60 })));
+    expect(decisions.filter((d) => d.allowed)).toHaveLength(20);
+  });
+
+  it('takes a cost all or nothing', async () => {
+    const rule = { limit: 10, windowSeconds: 60 };
+    expect((await limiter.take('cost', rule, 7)).allowed).toBe(true);
+    const tooMany = await limiter.take('cost', rule, 4);
+    expect(tooMany).toMatchObject({ allowed: false, remaining: 3 });
+    expect((await limiter.take('cost', rule, 3)).allowed).toBe(true);
+    expect((await limiter.take('cost', rule, 11)).allowed).toBe(false);
+  });
+
+  it('allows again once the window has slid past', async () => {
+    // Prepare
+    const rule = { limit: 1, windowSeconds: 0.2 };
+    expect((await limiter.take('slide', rule)).allowed).toBe(true);
+    const refused = await limiter.take('slide', rule);
+    expect(refused.allowed).toBe(false);
+
+    // Act: wait as long as the limiter said, polling rather than trusting one sleep.
+    await new Promise((resolve) => setTimeout(resolve, refused.retryAfterMs));
+    let again = await limiter.take('slide', rule);
+    for (let i = 0; !again.allowed && i < 50; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      again = await limiter.take('slide', rule);
+    }
+
+    // Assess
+    expect(again.allowed).toBe(true);
+  });
+
+  it('reports an unreachable endpoint as DependencyUnavailableError (callers fail open)', async () => {
+    const dead = new UpstashRateLimiter({ url: 'http://127.0.0.1:9', token: 't', prefix: 'x:', timeoutMs: 500 });
+    await expect(dead.take('k', { limit: 1, windowSeconds: 1 })).rejects.toBeInstanceOf(DependencyUnavailableError);
+  });
+});

@@ -1,0 +1,135 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_API_KEYS } from '../../local/cloud.js';
+import { analysisPayload } from '../helpers/factories.js';
+import { bootLocalCloud, type ApiClient } from '../helpers/local-cloud.js';
+
+describe('E2E: per-tenant enqueue limit on the local Upstash endpoint', () => {
+  let api: ApiClient;
+  beforeAll(async () => {
+    api = await bootLocalCloud({ rateLimits: { tenantEnqueue: { limit: 3, windowSeconds: 60 } } });
+  });
+  afterAll(async () => {
+    await api?.cloud.stop();
+  });
+
+  it('answers 429 with Retry-After past the limit, and counts each tenant apart', async () => {
+    // Prepare
+    const post = (key?: string) => api.request('POST', '/v1/jobs', { body: { type: 'analysis', payload: analysisPayload() }, ...(key ? { key } : {}) });
+
+    // Act
+    const accepted = [await post(), await post(), await post()];
+    const refused = await post();
+    const otherTenant = await post(LOCAL_API_KEYS[1]!.key);
+
+    // Assess
+    expect(accepted.map((r) => r.status)).toEqual([202, 202, 202]);
+    expect(accepted[2]!.headers.get('ratelimit-remaining')).toBe('0');
+    expect(refused.status).toBe(429);
+    expect(refused.body.error).toMatchObject({ code: 'RATE_LIMITED', message: expect.stringContaining('3 jobs per 60 s') });
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(otherTenant.status).toBe(202);
+    expect(api.cloud.notices.join('\n')).toMatch(/rate limits ON/);
+  });
+
+  it('never limits reads', async () => {
+    // A GET is never limited, even with the tenant's budget spent.
+    const missing = await api.request('GET', '/v1/jobs/00000000-0000-4000-8000-000000000000');
+    expect(missing.status).toBe(404);
+  });
+});
+
+describe('E2E: per-provider consumer limit', () => {
+  const starts: number[] = [];
+  const logs: string[] = [];
+  let api: ApiClient;
+  beforeAll(async () => {
+    api = await bootLocalCloud({
+      logLevel: 'info',
+      writeLog: (line) => logs.push(line),
+      rateLimits: { providers: { analysis: { provider: 'test-provider', limit: 2, windowSeconds: 1 } } },
+      handlers: {
+        analysis: async (payload) => {
+          starts.push(Date.now());
+          return { toolId: payload.toolId };
+        },
+      },
+    });
+  });
+  afterAll(async () => {
+    await api?.cloud.stop();
+  });
+
+  it('holds jobs over the limit back with a delay — none fails, none uses an extra attempt', async () => {
+    // Act
+    const began = Date.now();
+    const posted = await Promise.all(Array.from({ length: 6 }, (_, i) => api.request('POST', '/v1/jobs', { body: { type: 'analysis', payload: analysisPayload({ toolId: `p-${i}` }) } })));
+    const jobs = await Promise.all(posted.map((p) => api.waitForStatus(p.body.jobId, ['SUCCEEDED', 'FAILED', 'DEAD'], 30_000)));
+
+    // Assess
+    expect(jobs.map((j) => [j.status, j.attempt])).toEqual(Array.from({ length: 6 }, () => ['SUCCEEDED', 1]));
+    expect(starts).toHaveLength(6);
+    // 2 per second: the 5th and 6th cannot start before two windows have passed.
+    expect(Math.max(...starts) - began).toBeGreaterThanOrEqual(2_000);
+    expect(logs.filter((l) => l.includes('job requeued without using an attempt')).length).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe('E2E: `npm start` says whether rate limits are on', () => {
+  const run = async (env: NodeJS.ProcessEnv): Promise<string> => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'conveyor-start-'));
+    const child = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'local/start.ts'], {
+      env: { ...env, PORT: '0', CONVEYOR_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`npm start did not come up: ${output}`)), 45_000);
+        child.stdout.on('data', () => {
+          if (output.includes('Ctrl-C stops')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        child.once('exit', (code) => reject(new Error(`npm start exited ${code}: ${output}`)));
+      });
+    } finally {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    return output;
+  };
+
+  it('starts redis-server behind the Upstash endpoint and turns limits on', async () => {
+    const output = await run(process.env);
+    expect(output).toMatch(/Upstash\s+http:\/\/127\.0\.0\.1:\d+/);
+    expect(output).toMatch(/rate limits ON/);
+  });
+
+  it('still starts without redis-server on the machine, limits off, and says why', async () => {
+    // Prepare: a PATH holding node and nothing else.
+    const bin = mkdtempSync(join(tmpdir(), 'conveyor-bin-'));
+    symlinkSync(process.execPath, join(bin, 'node'));
+    try {
+      // Act
+      const output = await run({ ...process.env, PATH: bin });
+
+      // Assess
+      expect(output).toMatch(/rate limits OFF/);
+      expect(output).toMatch(/redis-server not found/);
+      expect(output).toMatch(/API\s+http:\/\/127\.0\.0\.1:\d+/);
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,87 @@
+import { describe, expect, it, vi } from 'vitest';
+import { withProviderThrottle } from '../../../functions/scheduling/provider-throttle.js';
+import { DependencyUnavailableError } from '../../../shared/domain/errors.js';
+import { JsonLogger } from '../../../shared/logging/logger.js';
+import type { JobQueue } from '../../../shared/ports/job-queue.js';
+import type { RateLimiter } from '../../../shared/ports/rate-limiter.js';
+import { queuedJob, sqsRecord } from '../../helpers/factories.js';
+
+const limit = { provider: 'ses', limit: 1, windowSeconds: 1 } as const;
+const context = { getRemainingTimeInMillis: () => 30_000 };
+const logger = new JsonLogger({ level: 'silent' });
+
+function fakes(decide: () => Promise<{ allowed: boolean; remaining: number; retryAfterMs: number }>) {
+  const limiter: RateLimiter = { enabled: true, take: vi.fn(decide) };
+  const queue = { send: vi.fn(async () => undefined), changeVisibility: vi.fn(async () => undefined) } satisfies JobQueue;
+  const inner = vi.fn(async () => ({ batchItemFailures: [] }));
+  return { limiter, queue, inner };
+}
+
+describe('Function: withProviderThrottle', () => {
+  it('requeues a throttled first delivery with a delay and acknowledges it (no attempt used)', async () => {
+    // Prepare
+    const { limiter, queue, inner } = fakes(async () => ({ allowed: false, remaining: 0, retryAfterMs: 400 }));
+    const record = sqsRecord(queuedJob(), 1);
+    const handler = withProviderThrottle(inner, { limiter, limit, queue, logger, random: () => 0 });
+
+    // Act
+    const response = await handler({ Records: [record] }, context);
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(inner).not.toHaveBeenCalled();
+    expect(queue.send).toHaveBeenCalledWith(JSON.parse(record.body), { delaySeconds: 1 });
+    expect(queue.changeVisibility).not.toHaveBeenCalled();
+  });
+
+  it('delays a throttled retry delivery by visibility and reports it failed (its receive count is its attempt)', async () => {
+    const { limiter, queue, inner } = fakes(async () => ({ allowed: false, remaining: 0, retryAfterMs: 2_500 }));
+    const job = queuedJob();
+    const record = sqsRecord(job, 2);
+    const handler = withProviderThrottle(inner, { limiter, limit, queue, logger, random: () => 0 });
+
+    const response = await handler({ Records: [record] }, context);
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
+    expect(queue.send).not.toHaveBeenCalled();
+    expect(queue.changeVisibility).toHaveBeenCalledWith(job.type, record.receiptHandle, 3);
+  });
+
+  it('runs allowed records and passes their failures through', async () => {
+    let calls = 0;
+    const { limiter, queue, inner } = fakes(async () => ({ allowed: calls++ === 0, remaining: 0, retryAfterMs: 100 }));
+    const [first, second] = [sqsRecord(queuedJob(), 1), sqsRecord(queuedJob(), 1)];
+    inner.mockResolvedValueOnce({ batchItemFailures: [{ itemIdentifier: first.messageId }] } as never);
+    const handler = withProviderThrottle(inner, { limiter, limit, queue, logger });
+
+    const response = await handler({ Records: [first, second] }, context);
+
+    expect(inner).toHaveBeenCalledWith({ Records: [first] }, context);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: first.messageId }]);
+    expect(queue.send).toHaveBeenCalledTimes(1);
+  });
+
+  it('fails open when the limiter is down', async () => {
+    const { limiter, queue, inner } = fakes(async () => {
+      throw new DependencyUnavailableError('upstash', 'down');
+    });
+    const record = sqsRecord(queuedJob(), 1);
+    const handler = withProviderThrottle(inner, { limiter, limit, queue, logger });
+
+    await handler({ Records: [record] }, context);
+
+    expect(inner).toHaveBeenCalledWith({ Records: [record] }, context);
+  });
+
+  it('falls back to the visibility delay when the copy cannot be sent', async () => {
+    const { limiter, queue, inner } = fakes(async () => ({ allowed: false, remaining: 0, retryAfterMs: 100 }));
+    queue.send.mockRejectedValueOnce(new DependencyUnavailableError('sqs', 'down'));
+    const record = sqsRecord(queuedJob(), 1);
+    const handler = withProviderThrottle(inner, { limiter, limit, queue, logger, random: () => 0 });
+
+    const response = await handler({ Records: [record] }, context);
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
+    expect(queue.changeVisibility).toHaveBeenCalledTimes(1);
+  });
+});
