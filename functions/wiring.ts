@@ -9,6 +9,7 @@ import { JobService } from './api/job-service.js';
 import type { ApiEnv } from './api/middleware.js';
 import { createDynamoClient, createSqsClient, type AwsClients } from './adapters/aws/clients.js';
 import { DynamoApiKeys } from './adapters/aws/dynamo-api-keys.js';
+import { DynamoIdempotencyStore } from './adapters/aws/dynamo-idempotency-store.js';
 import { DynamoJobStore } from './adapters/aws/dynamo-job-store.js';
 import { SqsJobQueue } from './adapters/aws/sqs-job-queue.js';
 import type { JobHandlers } from './jobs/index.js';
@@ -40,8 +41,9 @@ export function buildApiApp(
   const store = new DynamoJobStore({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME });
   const queue = new SqsJobQueue({ client: clients.sqs, queueUrls: config.CONVEYOR_QUEUE_URLS });
   const keys = new DynamoApiKeys({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME });
+  const idempotency = new DynamoIdempotencyStore({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME });
   return createApiApp({
-    jobs: new JobService({ store, queue, logger }),
+    jobs: new JobService({ store, queue, logger, idempotency }),
     keys,
     logger,
     stage: config.CONVEYOR_STAGE,

@@ -41,8 +41,8 @@ export interface EventSourceMappingStats {
  */
 export class SqsEventSourceMapping {
   readonly #options: EventSourceMappingOptions;
-  readonly #abort = new AbortController();
-  readonly #pollers: Promise<void>[] = [];
+  #abort = new AbortController();
+  #pollers: Promise<void>[] = [];
   #invocations = 0;
   #stats = { invocations: 0, records: 0, deleted: 0, failedItems: 0, failedBatches: 0 };
 
@@ -54,7 +54,11 @@ export class SqsEventSourceMapping {
     return { ...this.#stats, inFlight: this.#invocations };
   }
 
+  /** Starts polling; after `stop()` it may start again (as disabling and enabling a mapping does). */
   start(): void {
+    if (this.#pollers.length > 0 && !this.#abort.signal.aborted) return;
+    this.#abort = new AbortController();
+    this.#pollers = [];
     for (let i = 0; i < this.#options.maxConcurrency; i++) this.#pollers.push(this.#poll());
   }
 

@@ -1,15 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { DependencyUnavailableError } from '../../shared/domain/errors.js';
-import type { JobRecord } from '../../shared/domain/job.js';
-import { getJobDefinition, type EnqueueRequest } from '../../shared/jobs/registry.js';
+import { ConfigurationError, DependencyUnavailableError } from '../../shared/domain/errors.js';
+import type { JobMessage, JobRecord } from '../../shared/domain/job.js';
+import { getJobDefinition, isJobType, type EnqueueRequest } from '../../shared/jobs/registry.js';
+import type { IdempotencyStore } from '../../shared/ports/idempotency-store.js';
 import type { JobQueue } from '../../shared/ports/job-queue.js';
 import type { JobStore } from '../../shared/ports/job-store.js';
 import type { Logger } from '../../shared/ports/logger.js';
+import { enqueueIdempotently, type IdempotencySettings, type IdempotentEnqueueResult } from './idempotent-enqueue.js';
+import { cancelJob, type CancelOutcome } from './job-cancellation.js';
 
 export interface JobServiceDeps {
   readonly store: JobStore;
   readonly queue: JobQueue;
   readonly logger: Logger;
+  /** Needed for `Idempotency-Key`; without it a keyed enqueue is a configuration error. */
+  readonly idempotency?: IdempotencyStore;
+  readonly idempotencySettings?: Partial<IdempotencySettings>;
   readonly now?: () => Date;
   readonly newJobId?: () => string;
 }
@@ -24,7 +30,7 @@ export interface JobServiceDeps {
  *    message is acknowledged without effect.
  */
 export class JobService {
-  readonly #deps: Required<JobServiceDeps>;
+  readonly #deps: JobServiceDeps & Required<Pick<JobServiceDeps, 'now' | 'newJobId'>>;
 
   constructor(deps: JobServiceDeps) {
     this.#deps = { now: () => new Date(), newJobId: randomUUID, ...deps };
@@ -32,23 +38,11 @@ export class JobService {
 
   async enqueue(tenant: string, request: EnqueueRequest): Promise<JobRecord> {
     const { store, queue, logger } = this.#deps;
-    const definition = getJobDefinition(request.type);
     const now = this.#deps.now();
-    const job: JobRecord = {
-      jobId: this.#deps.newJobId(),
-      tenant,
-      type: request.type,
-      status: 'QUEUED',
-      attempt: 0,
-      maxAttempts: definition.settings.maxAttempts,
-      progress: 0,
-      payload: request.payload,
-      createdAt: now.toISOString(),
-      updatedAt: now.toISOString(),
-    };
+    const job = newJobRecord(tenant, request, this.#deps.newJobId(), now);
     await store.create(job);
     try {
-      await queue.send({ jobId: job.jobId, type: job.type, tenant, payload: job.payload, enqueuedAt: now.getTime() });
+      await queue.send(messageOf(job));
     } catch (sendError) {
       await store.discard(job.jobId).catch((discardError: unknown) => {
         logger.error('enqueue: send failed and the record could not be discarded', { jobId: job.jobId, error: discardError });
@@ -60,7 +54,59 @@ export class JobService {
     return job;
   }
 
+  /** Enqueue under an `Idempotency-Key`: one job per tenant and key (see idempotent-enqueue.ts). */
+  async enqueueIdempotent(tenant: string, request: EnqueueRequest, idempotencyKey: string): Promise<IdempotentEnqueueResult> {
+    const { store, queue, logger, idempotency, now, newJobId, idempotencySettings } = this.#deps;
+    if (!idempotency) throw new ConfigurationError('JobService: an idempotency store is needed for Idempotency-Key');
+    return enqueueIdempotently(
+      {
+        store,
+        queue,
+        idempotency,
+        logger,
+        now,
+        newJobId,
+        newRecord: (owner, body, jobId, key) => newJobRecord(owner, body, jobId, now(), key),
+        messageOf,
+        ...(idempotencySettings ? { settings: idempotencySettings } : {}),
+      },
+      tenant,
+      idempotencyKey,
+      request,
+    );
+  }
+
   async get(tenant: string, jobId: string): Promise<JobRecord | undefined> {
     return this.#deps.store.get(jobId, { tenant });
   }
+
+  /** `DELETE /v1/jobs/{id}`: undefined when the tenant has no such job (see job-cancellation.ts). */
+  async cancel(tenant: string, jobId: string): Promise<CancelOutcome | undefined> {
+    return cancelJob(this.#deps.store, tenant, jobId, {
+      now: this.#deps.now,
+      retentionDaysOf: (type) => (isJobType(type) ? getJobDefinition(type).settings.retentionDays : undefined),
+    });
+  }
+}
+
+/** The QUEUED record of a new job. */
+export function newJobRecord(tenant: string, request: EnqueueRequest, jobId: string, now: Date, idempotencyKey?: string): JobRecord {
+  return {
+    jobId,
+    tenant,
+    type: request.type,
+    status: 'QUEUED',
+    attempt: 0,
+    maxAttempts: getJobDefinition(request.type).settings.maxAttempts,
+    progress: 0,
+    payload: request.payload,
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+  };
+}
+
+/** The SQS message that carries a job to its worker. */
+export function messageOf(job: JobRecord): JobMessage {
+  return { jobId: job.jobId, type: job.type, tenant: job.tenant, payload: job.payload, enqueuedAt: Date.parse(job.createdAt) };
 }

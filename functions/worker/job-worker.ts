@@ -1,11 +1,12 @@
 import {
+  DependencyUnavailableError,
   JobCancelledError,
   JobTimeoutError,
   JobValidationError,
   PermanentJobError,
   TransitionConflictError,
 } from '../../shared/domain/errors.js';
-import type { JobError, JobMessage } from '../../shared/domain/job.js';
+import type { JobError, JobMessage, JobRecord } from '../../shared/domain/job.js';
 import { backoffDelaySeconds } from '../../shared/domain/retry.js';
 import { RUNNABLE_STATUSES } from '../../shared/domain/status.js';
 import type { JobDefinition } from '../../shared/jobs/define.js';
@@ -14,6 +15,7 @@ import type { JobStore, Transition } from '../../shared/ports/job-store.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import { AttemptWriter } from './attempt-writer.js';
 import type { BatchResponse, InvocationContext, JobContext, JobHandler, SqsEventLike, SqsRecordLike } from './context.js';
+import { interpretConflict, interpretDelivery } from './delivery.js';
 
 export interface JobWorkerDeps {
   readonly store: JobStore;
@@ -25,6 +27,8 @@ export interface JobWorkerDeps {
   readonly random?: () => number;
   readonly runningWriteDelayMs?: number;
   readonly progressIntervalMs?: number;
+  /** Waits between tries of a store call that failed (a store blip must not cost an attempt). */
+  readonly storeRetryDelaysMs?: readonly number[];
 }
 
 /** DynamoDB items cap at 400 KB; keep a result well inside it (large results belong in S3). */
@@ -33,7 +37,7 @@ const MAX_RESULT_BYTES = 300 * 1024;
 /** What became of one record: acknowledged (deleted from the queue) or reported as failed. */
 export type RecordOutcome =
   | { readonly ack: true; readonly reason: 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'poison' }
-  | { readonly ack: false; readonly reason: 'retrying' | 'dead' | 'store-unavailable' };
+  | { readonly ack: false; readonly reason: 'retrying' | 'dead' | 'store-unavailable' | 'superseded' | 'deferred' };
 
 /**
  * The consumer of one job type: SQS batch in, `batchItemFailures` out. Per record it claims the
@@ -48,7 +52,7 @@ export class JobWorker<TPayload> {
   constructor(definition: JobDefinition, handler: JobHandler<TPayload>, deps: JobWorkerDeps) {
     this.#definition = definition;
     this.#handler = handler;
-    this.#deps = { now: Date.now, random: Math.random, runningWriteDelayMs: 1_000, progressIntervalMs: 1_000, ...deps };
+    this.#deps = { now: Date.now, random: Math.random, runningWriteDelayMs: 1_000, progressIntervalMs: 1_000, storeRetryDelaysMs: [50, 250], ...deps };
   }
 
   /** The Lambda handler: bound, so an entry can export it as is. */
@@ -72,16 +76,65 @@ export class JobWorker<TPayload> {
     const attempt = Math.max(1, Number(record.attributes.ApproximateReceiveCount ?? '1') || 1);
     const logger = this.#deps.logger.child({ jobId: message.jobId, type: message.type, attempt });
     try {
-      return await this.#run(message, record, attempt, deadline, logger);
+      return await this.#deliver(message, record, attempt, deadline, logger);
     } catch (error) {
-      if (error instanceof TransitionConflictError) {
-        // The job moved on without us (finished, cancelled, newer delivery, or no record at all).
-        logger.info('stale or duplicate delivery acknowledged', { reason: error.message });
-        return { ack: true, reason: 'skipped' };
-      }
+      if (error instanceof TransitionConflictError) return this.#afterConflict(message.jobId, error, logger);
       logger.error('could not record the outcome; the message will be redelivered', { error });
       return { ack: false, reason: 'store-unavailable' };
     }
+  }
+
+  /** Reads the record, decides what this delivery means (delivery.ts), and carries it out. */
+  async #deliver(message: JobMessage, record: SqsRecordLike, attempt: number, deadline: number, logger: Logger): Promise<RecordOutcome> {
+    const job = await this.#store(() => this.#deps.store.get(message.jobId, { consistent: true }));
+    const decision = interpretDelivery(job, attempt);
+    switch (decision.action) {
+      case 'run':
+        return this.#run(message, record, attempt, deadline, logger);
+      case 'ack':
+        logger.info('delivery needs no run; acknowledged', { reason: decision.reason, status: job?.status });
+        return { ack: true, reason: 'skipped' };
+      case 'leave':
+        logger.info('a newer delivery holds this job; leaving the message alone', { recordAttempt: job?.attempt });
+        return { ack: false, reason: 'superseded' };
+      case 'defer':
+        logger.warn('record is terminal but its message came back (redrive before reset?); deferring', { status: job?.status, delaySeconds: decision.delaySeconds });
+        await this.#setVisibility(message.type, record, decision.delaySeconds, logger);
+        return { ack: false, reason: 'deferred' };
+      case 'cancel':
+        await this.#finish(message.jobId, attempt, 'CANCELLED', { error: { code: 'CANCELLED', message: 'cancelled by request' } });
+        return { ack: true, reason: 'cancelled' };
+    }
+  }
+
+  /** A conditional write lost: re-read and acknowledge only if the job needs no message any more. */
+  async #afterConflict(jobId: string, conflict: TransitionConflictError, logger: Logger): Promise<RecordOutcome> {
+    let job: JobRecord | undefined;
+    try {
+      job = await this.#store(() => this.#deps.store.get(jobId, { consistent: true }));
+    } catch (error) {
+      logger.error('conflict, and the record could not be re-read; the message will be redelivered', { error });
+      return { ack: false, reason: 'store-unavailable' };
+    }
+    if (interpretConflict(job) === 'ack') {
+      logger.info('stale or duplicate delivery acknowledged', { reason: conflict.message, status: job?.status });
+      return { ack: true, reason: 'skipped' };
+    }
+    logger.info('the job moved on under a newer delivery; leaving the message alone', { reason: conflict.message, status: job?.status });
+    return { ack: false, reason: 'superseded' };
+  }
+
+  /** A store call, tried again after short waits when the store is unavailable; conflicts are final. */
+  async #store<T>(call: () => Promise<T>): Promise<T> {
+    for (const delayMs of this.#deps.storeRetryDelaysMs) {
+      try {
+        return await call();
+      } catch (error) {
+        if (!(error instanceof DependencyUnavailableError)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
+    return call();
   }
 
   async #run(message: JobMessage, record: SqsRecordLike, attempt: number, deadline: number, logger: Logger): Promise<RecordOutcome> {
@@ -171,7 +224,7 @@ export class JobWorker<TPayload> {
     }
     const delaySeconds = backoffDelaySeconds(settings.backoff, attempt, this.#deps.random);
     logger.info('attempt failed; retrying', { error: failure, delaySeconds });
-    await this.#deps.store.transition({
+    await this.#store(() => this.#deps.store.transition({
       jobId: message.jobId,
       from: RUNNABLE_STATUSES,
       to: 'RETRYING',
@@ -183,7 +236,7 @@ export class JobWorker<TPayload> {
         nextAttemptAt: new Date(this.#deps.now() + delaySeconds * 1000).toISOString(),
         ...(writer.runningWritten ? {} : { startedAt: writer.startedAt }),
       },
-    });
+    }));
     await this.#setVisibility(message.type, record, delaySeconds, logger);
     return { ack: false, reason: 'retrying' };
   }
@@ -191,7 +244,7 @@ export class JobWorker<TPayload> {
   async #finish(jobId: string, attempt: number, to: 'SUCCEEDED' | 'FAILED' | 'DEAD' | 'CANCELLED', set: Transition['set'], writer?: AttemptWriter): Promise<void> {
     const now = this.#deps.now();
     const days = to === 'SUCCEEDED' || to === 'CANCELLED' ? this.#definition.settings.retentionDays.succeeded : this.#definition.settings.retentionDays.failed;
-    await this.#deps.store.transition({
+    await this.#store(() => this.#deps.store.transition({
       jobId,
       from: RUNNABLE_STATUSES,
       to,
@@ -205,7 +258,7 @@ export class JobWorker<TPayload> {
         ...set,
       },
       remove: ['nextAttemptAt', ...(to === 'SUCCEEDED' ? (['error'] as const) : [])],
-    });
+    }));
   }
 
   async #setVisibility(type: string, record: SqsRecordLike, seconds: number, logger: Logger): Promise<void> {

@@ -92,3 +92,30 @@ export class ConfigurationError extends ConveyorError {
     this.name = 'ConfigurationError';
   }
 }
+
+/**
+ * An `Idempotency-Key` was reused in a way that cannot be honoured: with a different body
+ * (`IDEMPOTENCY_KEY_MISMATCH`), or while the first request with it is still being accepted
+ * (`IDEMPOTENCY_KEY_IN_PROGRESS`). The API answers 409.
+ */
+export class IdempotencyConflictError extends ConveyorError {
+  constructor(
+    code: 'IDEMPOTENCY_KEY_MISMATCH' | 'IDEMPOTENCY_KEY_IN_PROGRESS',
+    message: string,
+    readonly jobId?: string,
+  ) {
+    super(code, message);
+    this.name = 'IdempotencyConflictError';
+  }
+}
+
+/** A job already in a terminal status cannot be cancelled; the API answers 409. */
+export class JobFinishedError extends ConveyorError {
+  constructor(
+    readonly jobId: string,
+    readonly status: string,
+  ) {
+    super('JOB_FINISHED', `job ${jobId} is already ${status}; only a QUEUED, RETRYING or RUNNING job can be cancelled`);
+    this.name = 'JobFinishedError';
+  }
+}

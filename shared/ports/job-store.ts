@@ -44,4 +44,9 @@ export interface JobStore {
   recordProgress(jobId: string, attempt: number, progress: number, message?: string): Promise<JobRecord>;
   /** Deletes a job that is still QUEUED — used when its message could not be sent. */
   discard(jobId: string): Promise<void>;
+  /**
+   * Flags a RUNNING job for cancellation (`cancelRequested`); its handler's signal aborts at its next
+   * progress write. Throws `TransitionConflictError` when the job is not RUNNING.
+   */
+  requestCancel(jobId: string): Promise<JobRecord>;
 }

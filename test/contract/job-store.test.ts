@@ -109,4 +109,22 @@ describe.each(['DynamoJobStore', 'MemoryJobStore'])('Contract: JobStore (%s)', (
     expect(await s.get(queued.jobId)).toBeUndefined();
     await expect(s.discard(running.jobId)).rejects.toBeInstanceOf(TransitionConflictError);
   });
+
+  it('flags only a RUNNING job for cancellation', async () => {
+    // Prepare
+    const s = store();
+    const running = queuedJob({ status: 'RUNNING', attempt: 1 });
+    const queued = queuedJob();
+    await s.create(running);
+    await s.create(queued);
+
+    // Act
+    const flagged = await s.requestCancel(running.jobId);
+
+    // Assess
+    expect(flagged).toMatchObject({ status: 'RUNNING', cancelRequested: true });
+    expect(await s.get(running.jobId)).toMatchObject({ cancelRequested: true });
+    await expect(s.requestCancel(queued.jobId)).rejects.toBeInstanceOf(TransitionConflictError);
+    await expect(s.requestCancel('no-such-job')).rejects.toBeInstanceOf(TransitionConflictError);
+  });
 });

@@ -58,9 +58,12 @@ export class MemoryJobStore implements JobStore {
     this.writes.push({ jobId, kind: 'discard' });
   }
 
-  /** Test helper: flag a running job as cancelled, as `DELETE /v1/jobs/{id}` will. */
-  requestCancel(jobId: string): void {
+  async requestCancel(jobId: string): Promise<JobRecord> {
     const job = this.jobs.get(jobId);
-    if (job) this.jobs.set(jobId, { ...job, cancelRequested: true });
+    if (!job || job.status !== 'RUNNING') throw new TransitionConflictError(jobId, 'only a RUNNING job can be flagged for cancellation');
+    const next = { ...job, cancelRequested: true, updatedAt: this.now().toISOString() };
+    this.jobs.set(jobId, next);
+    this.writes.push({ jobId, kind: 'progress' });
+    return structuredClone(next);
   }
 }

@@ -140,6 +140,15 @@ export class DynamoJobStore implements JobStore {
     }
   }
 
+  async requestCancel(jobId: string): Promise<JobRecord> {
+    return this.#update(jobId, {
+      UpdateExpression: 'SET #cancelRequested = :true, #updatedAt = :now',
+      ConditionExpression: '#status = :running',
+      ExpressionAttributeNames: { '#status': 'status', '#cancelRequested': 'cancelRequested', '#updatedAt': 'updatedAt' },
+      ExpressionAttributeValues: { ':running': 'RUNNING', ':true': true, ':now': this.#now().toISOString() },
+    }, 'only a RUNNING job can be flagged for cancellation');
+  }
+
   async #update(
     jobId: string,
     input: Pick<ConstructorParameters<typeof UpdateCommand>[0], 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>,

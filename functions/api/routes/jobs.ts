@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { enqueueRequestSchema, type EnqueueRequest } from '../../../shared/jobs/registry.js';
 import { HttpError } from '../http-errors.js';
+import { IDEMPOTENCY_KEY } from '../idempotent-enqueue.js';
 import type { JobService } from '../job-service.js';
 import { toJobView } from '../job-view.js';
 import { jsonBody, type ApiEnv } from '../middleware.js';
@@ -16,11 +17,25 @@ export function jobRoutes(jobs: JobService): Hono<ApiEnv> {
   const routes = new Hono<ApiEnv>();
 
   routes.post('/', jsonBody(MAX_BODY_BYTES), async (c) => {
+    const idempotencyKey = idempotencyKeyOf(c.req.header('idempotency-key'));
     const request = validateOrThrow(enqueueRequestSchema, c.get('jsonBody')) as EnqueueRequest;
-    const job = await jobs.enqueue(c.get('principal').tenant, request);
+    const tenant = c.get('principal').tenant;
+    const { job, replayed } = idempotencyKey === undefined
+      ? { job: await jobs.enqueue(tenant, request), replayed: false }
+      : await jobs.enqueueIdempotent(tenant, request, idempotencyKey);
     const statusUrl = `/v1/jobs/${job.jobId}`;
     c.header('location', statusUrl);
-    return c.json({ jobId: job.jobId, status: job.status, statusUrl }, 202);
+    // A replay answers 200 with the job the key already produced (its current status), not 202.
+    if (replayed) c.header('idempotent-replayed', 'true');
+    return c.json({ jobId: job.jobId, status: job.status, statusUrl }, replayed ? 200 : 202);
+  });
+
+  routes.delete('/:jobId', async (c) => {
+    const jobId = c.req.param('jobId');
+    const outcome = JOB_ID.test(jobId) ? await jobs.cancel(c.get('principal').tenant, jobId) : undefined;
+    if (!outcome) throw new HttpError(404, 'NOT_FOUND', `job ${jobId} not found`);
+    // Cancelled at once → 200; a running job is only flagged, and stops at its next progress write → 202.
+    return c.json(toJobView(outcome.job), outcome.kind === 'cancelled' ? 200 : 202);
   });
 
   routes.get('/:jobId', async (c) => {
@@ -32,4 +47,15 @@ export function jobRoutes(jobs: JobService): Hono<ApiEnv> {
   });
 
   return routes;
+}
+
+/** The optional `Idempotency-Key` header: absent, or 1–255 visible ASCII characters. */
+function idempotencyKeyOf(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  if (!IDEMPOTENCY_KEY.test(header)) {
+    throw new HttpError(400, 'VALIDATION_FAILED', 'invalid Idempotency-Key header', [
+      { path: 'headers.idempotency-key', message: 'must be 1–255 visible ASCII characters (no spaces)' },
+    ]);
+  }
+  return header;
 }

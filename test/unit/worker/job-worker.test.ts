@@ -195,7 +195,7 @@ describe('Class: JobWorker', () => {
     // Prepare
     const { store, worker } = setup(async (_p, ctx) => {
       await ctx.progress(10);
-      store.requestCancel(ctx.jobId);
+      await store.requestCancel(ctx.jobId);
       await new Promise((resolve) => setTimeout(resolve, 5));
       await ctx.progress(20); // throttled: no write yet, so no news of the cancel
       await new Promise((resolve) => setTimeout(resolve, 30));

@@ -1,0 +1,56 @@
+import type { JobRecord } from '../../shared/domain/job.js';
+
+/**
+ * What one SQS delivery of a job means, given the job's record (read before running) and the
+ * delivery's receive count. This is the one place that decides; the worker only carries it out.
+ *
+ * - `run`: the job is QUEUED, RETRYING, or RUNNING under an older attempt whose lease ran out (the
+ *   message became visible again, so that attempt is presumed dead) — this delivery takes it.
+ * - `ack`: nothing left to do — no record (an orphan message), or the job ended SUCCEEDED/CANCELLED, or
+ *   FAILED and this is a redelivery (the worker wrote FAILED, then could not acknowledge).
+ * - `cancel`: DELETE flagged the job while it ran (or waited for a retry): end it CANCELLED, no run.
+ * - `leave`: a delivery with the same or a newer receive count holds the job. Neither acknowledge (that
+ *   would delete the message the holder still needs for its retry) nor touch its visibility.
+ * - `defer`: the record is DEAD, or FAILED on a first receive. That is a message redriven (or retried)
+ *   before its record was reset to QUEUED — the seam for DLQ redrive (issue 7), which should reset the
+ *   record first. The message comes back after `delaySeconds`; if the record is reset by then it runs,
+ *   otherwise each return counts a receive and after `maxReceiveCount` it lands in the DLQ again. A
+ *   DEAD job's message is never dropped here.
+ */
+export type DeliveryDecision =
+  | { readonly action: 'run' }
+  | { readonly action: 'ack'; readonly reason: 'missing' | 'finished' }
+  | { readonly action: 'cancel' }
+  | { readonly action: 'leave'; readonly reason: 'superseded' }
+  | { readonly action: 'defer'; readonly reason: 'terminal-record'; readonly delaySeconds: number };
+
+/** How long a message whose record is DEAD/FAILED waits for a redrive to reset the record. */
+export const REDRIVE_GRACE_SECONDS = 10;
+
+export function interpretDelivery(record: JobRecord | undefined, receiveCount: number): DeliveryDecision {
+  if (!record) return { action: 'ack', reason: 'missing' };
+  switch (record.status) {
+    case 'SUCCEEDED':
+    case 'CANCELLED':
+      return { action: 'ack', reason: 'finished' };
+    case 'FAILED':
+      return receiveCount > 1 ? { action: 'ack', reason: 'finished' } : { action: 'defer', reason: 'terminal-record', delaySeconds: REDRIVE_GRACE_SECONDS };
+    case 'DEAD':
+      return { action: 'defer', reason: 'terminal-record', delaySeconds: REDRIVE_GRACE_SECONDS };
+    case 'QUEUED':
+    case 'RETRYING':
+    case 'RUNNING':
+      if (record.attempt >= receiveCount) return { action: 'leave', reason: 'superseded' };
+      return record.cancelRequested ? { action: 'cancel' } : { action: 'run' };
+  }
+}
+
+/**
+ * After one of this delivery's conditional writes lost: acknowledge only when the job truly ended in
+ * a way that needs no message (SUCCEEDED, CANCELLED, FAILED, or no record). A DEAD job's message must
+ * reach the DLQ, and a job still in progress belongs to a newer delivery: leave both alone.
+ */
+export function interpretConflict(record: JobRecord | undefined): 'ack' | 'leave' {
+  if (!record) return 'ack';
+  return record.status === 'SUCCEEDED' || record.status === 'CANCELLED' || record.status === 'FAILED' ? 'ack' : 'leave';
+}
