@@ -17,7 +17,9 @@ import { JobWorker } from './worker/job-worker.js';
 import { providerLimits, type ProviderLimit } from '../shared/jobs/rate-limits.js';
 import type { RateLimiter } from '../shared/ports/rate-limiter.js';
 import { withProviderThrottle, type BatchHandler } from './scheduling/provider-throttle.js';
-import { createRateLimiter, tenantEnqueueRule } from './scheduling/rate-limits-wiring.js';
+import { createRateLimiter, createReleaseScheduler, tenantEnqueueRule } from './scheduling/wiring.js';
+import type { ReleaseScheduler } from '../shared/ports/release-scheduler.js';
+import { ScheduledJobReleaser } from './scheduling/release.js';
 
 /**
  * Composition root: config in, ports wired to AWS adapters out. Lambda entries and the local cloud
@@ -36,14 +38,14 @@ export function buildApiApp(
   config: ConveyorConfig,
   clients = createClients(config),
   logger = createLogger(config, { fn: 'api' }),
-  limiter: RateLimiter = createRateLimiter(config),
+  { limiter = createRateLimiter(config), scheduler = createReleaseScheduler(config) }: { limiter?: RateLimiter; scheduler?: ReleaseScheduler | undefined } = {},
 ): Hono<ApiEnv> {
   const store = new DynamoJobStore({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME });
   const queue = new SqsJobQueue({ client: clients.sqs, queueUrls: config.CONVEYOR_QUEUE_URLS });
   const keys = new DynamoApiKeys({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME });
   const idempotency = new DynamoIdempotencyStore({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME });
   return createApiApp({
-    jobs: new JobService({ store, queue, logger, idempotency }),
+    jobs: new JobService({ store, queue, logger, idempotency, scheduler }),
     keys,
     logger,
     stage: config.CONVEYOR_STAGE,
@@ -86,4 +88,11 @@ export function buildConsumerHandler<K extends JobType>(
   if (!limit || !limiter.enabled) return worker.handler;
   const queue = new SqsJobQueue({ client: clients.sqs, queueUrls: config.CONVEYOR_QUEUE_URLS });
   return withProviderThrottle(worker.handler, { limiter, limit, queue, logger });
+}
+
+/** The target of one-time schedules: releases a held job to its queue when due. */
+export function buildReleaser(config: ConveyorConfig, clients = createClients(config), logger = createLogger(config, { fn: 'release' })): ScheduledJobReleaser {
+  const store = new DynamoJobStore({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME });
+  const queue = new SqsJobQueue({ client: clients.sqs, queueUrls: config.CONVEYOR_QUEUE_URLS });
+  return new ScheduledJobReleaser({ store, queue, logger });
 }

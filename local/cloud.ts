@@ -16,8 +16,9 @@ import { ensureJobQueues, ensureTable, type ProvisionedQueue } from './provision
 import { startSqsServer } from './sqs/server.js';
 import type { ProviderLimit } from '../shared/jobs/rate-limits.js';
 import type { RateRule } from '../shared/ports/rate-limiter.js';
-import { describeRateLimits } from '../functions/scheduling/rate-limits-wiring.js';
-import { buildConsumerHandler } from '../functions/wiring.js';
+import { describeRateLimits } from '../functions/scheduling/wiring.js';
+import { buildConsumerHandler, buildReleaser } from '../functions/wiring.js';
+import { LocalScheduler, type Clock } from './scheduler.js';
 import { tryStartUpstash } from './upstash/index.js';
 
 /** The local cloud's fixed development keys (printed by `npm start`, used in the README). */
@@ -41,6 +42,8 @@ export interface LocalCloudOptions {
    * Rate limits on a local Upstash endpoint over redis-server (`npm start` turns them on). Off by
    * default in tests; an object overrides the tenant enqueue limit and per-type provider limits.
    */
+  /** The local scheduler's clock (delayed and cron jobs); tests inject a ManualClock. */
+  readonly clock?: Clock;
   readonly rateLimits?: boolean | { readonly tenantEnqueue?: RateRule; readonly providers?: Partial<Record<JobType, ProviderLimit>> };
 }
 
@@ -53,6 +56,8 @@ export interface LocalCloud {
   readonly mappings: Readonly<Record<JobType, SqsEventSourceMapping>>;
   /** The local Upstash endpoint, when rate limits are on. */
   readonly upstash?: { readonly url: string; readonly token: string };
+  /** Stands in for EventBridge Scheduler: holds jobs due > 15 min ahead, fires cron entries. */
+  readonly scheduler: LocalScheduler;
   /** One line each for the start-up log (e.g. whether rate limits are on, and why not). */
   readonly notices: readonly string[];
   /** Stops polling, lets invocations under way finish, then closes the servers. */
@@ -104,7 +109,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     for (const { key, principal } of LOCAL_API_KEYS) await keys.put(key, principal);
 
     const clients = createClients(config);
-    const lambdaHandler = handle(buildApiApp(config, clients, logger.child({ fn: 'api' })));
+    const releaser = buildReleaser(config, clients, logger.child({ fn: 'release' }));
+    const scheduler = new LocalScheduler({
+      logger: logger.child({ fn: 'scheduler' }),
+      release: (jobId) => releaser.release(jobId),
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.dataDir ? { storePath: join(options.dataDir, 'schedules.json') } : {}),
+    });
+    const lambdaHandler = handle(buildApiApp(config, clients, logger.child({ fn: 'api' }), { scheduler }));
     // Hono types the v2 event's `body` as `string | null` where @types/aws-lambda has `string | undefined`;
     // the runtime shapes agree (the same event API Gateway sends), only the declarations differ.
     const apiHandler: HttpApiHandler = (event, context) => lambdaHandler(event as unknown as Parameters<typeof lambdaHandler>[0], context);
@@ -136,6 +148,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     closers.unshift(async () => {
       await Promise.all(Object.values(mappings).map((m) => m.stop()));
     });
+    // The scheduler stops before the pollers: nothing new is released into a stopping cloud.
+    scheduler.start();
+    closers.unshift(() => scheduler.stop());
 
     let stopped: Promise<void> | undefined;
     return {
@@ -145,6 +160,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       endpoints: { dynamodb: dynamo.endpoint, sqs: sqs.endpoint },
       queues,
       mappings,
+      scheduler,
       ...(upstash.server ? { upstash: { url: upstash.server.url, token: upstash.server.token } } : {}),
       notices,
       stop: () => (stopped ??= runClosers(closers)),

@@ -8,6 +8,9 @@ import type { JobStore } from '../../shared/ports/job-store.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import { enqueueIdempotently, type IdempotencySettings, type IdempotentEnqueueResult } from './idempotent-enqueue.js';
 import { cancelJob, type CancelOutcome } from './job-cancellation.js';
+import type { ReleaseScheduler } from '../../shared/ports/release-scheduler.js';
+import { dispatchJob, plannedQueue, runAtOf } from '../scheduling/dispatch.js';
+import { planRelease } from '../scheduling/release-plan.js';
 
 export interface JobServiceDeps {
   readonly store: JobStore;
@@ -16,6 +19,8 @@ export interface JobServiceDeps {
   /** Needed for `Idempotency-Key`; without it a keyed enqueue is a configuration error. */
   readonly idempotency?: IdempotencyStore;
   readonly idempotencySettings?: Partial<IdempotencySettings>;
+  /** Holds jobs whose runAt is beyond SQS's 15-minute delay; absent where none is configured. */
+  readonly scheduler?: ReleaseScheduler | undefined;
   readonly now?: () => Date;
   readonly newJobId?: () => string;
 }
@@ -39,10 +44,11 @@ export class JobService {
   async enqueue(tenant: string, request: EnqueueRequest): Promise<JobRecord> {
     const { store, queue, logger } = this.#deps;
     const now = this.#deps.now();
-    const job = newJobRecord(tenant, request, this.#deps.newJobId(), now);
+    const plan = planRelease(request, now);
+    const job = { ...newJobRecord(tenant, request, this.#deps.newJobId(), now), ...runAtOf(plan) };
     await store.create(job);
     try {
-      await queue.send(messageOf(job));
+      await dispatchJob({ queue, scheduler: this.#deps.scheduler }, messageOf(job), plan);
     } catch (sendError) {
       await store.discard(job.jobId).catch((discardError: unknown) => {
         logger.error('enqueue: send failed and the record could not be discarded', { jobId: job.jobId, error: discardError });
@@ -58,15 +64,17 @@ export class JobService {
   async enqueueIdempotent(tenant: string, request: EnqueueRequest, idempotencyKey: string): Promise<IdempotentEnqueueResult> {
     const { store, queue, logger, idempotency, now, newJobId, idempotencySettings } = this.#deps;
     if (!idempotency) throw new ConfigurationError('JobService: an idempotency store is needed for Idempotency-Key');
+    const plan = planRelease(request, now());
     return enqueueIdempotently(
       {
         store,
-        queue,
+        // Sends as planned: at once, with an SQS delay, or held by the scheduler.
+        queue: plannedQueue({ queue, scheduler: this.#deps.scheduler }, plan),
         idempotency,
         logger,
         now,
         newJobId,
-        newRecord: (owner, body, jobId, key) => newJobRecord(owner, body, jobId, now(), key),
+        newRecord: (owner, body, jobId, key) => ({ ...newJobRecord(owner, body, jobId, now(), key), ...runAtOf(plan) }),
         messageOf,
         ...(idempotencySettings ? { settings: idempotencySettings } : {}),
       },

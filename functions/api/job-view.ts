@@ -13,6 +13,7 @@ export function toJobView(job: JobRecord): Record<string, unknown> {
     payload: job.payload,
     ...(job.result !== undefined ? { result: job.result } : {}),
     ...(job.error !== undefined ? { error: job.error } : {}),
+    ...(job.runAt !== undefined ? { runAt: job.runAt } : {}),
     ...(job.nextAttemptAt !== undefined ? { nextAttemptAt: job.nextAttemptAt } : {}),
     ...(job.cancelRequested ? { cancelRequested: true } : {}),
     createdAt: job.createdAt,

@@ -42,6 +42,10 @@ const envSchema = z.object({
     .string()
     .refine((text) => parseRateRule(text) !== undefined, { message: 'must be <jobs>/<seconds>, e.g. 600/60' })
     .optional(),
+  // EventBridge Scheduler one-time schedules for jobs due more than 15 minutes ahead (all three or none).
+  CONVEYOR_SCHEDULE_GROUP: z.string().min(1).optional(),
+  CONVEYOR_RELEASE_FUNCTION_ARN: z.string().startsWith('arn:').optional(),
+  CONVEYOR_SCHEDULER_ROLE_ARN: z.string().startsWith('arn:').optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 

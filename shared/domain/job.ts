@@ -37,6 +37,8 @@ export interface JobRecord {
   /** When a RETRYING job's next attempt becomes due (ISO). */
   readonly nextAttemptAt?: string;
   readonly idempotencyKey?: string;
+  /** When a delayed or scheduled job becomes due (ISO); absent for a job due at once. */
+  readonly runAt?: string;
   /** Set by DELETE on a RUNNING job; the handler's signal aborts at its next progress call. */
   readonly cancelRequested?: boolean;
   /** Epoch seconds after which the record is expired (DynamoDB TTL); reads treat it as gone. */

@@ -3,6 +3,7 @@ import { analysisJob } from './analysis.js';
 import { emailJob } from './email.js';
 import { pdfJob } from './pdf.js';
 import type { JobDefinition } from './define.js';
+import { enqueueOptionsShape, type EnqueueOptions } from './enqueue-options.js';
 
 /**
  * The job registry: the one list that drives the API schema, the consumer handler map, the CDK
@@ -30,10 +31,10 @@ export function getJobDefinition(type: JobType): JobDefinition {
   return jobRegistry[type];
 }
 
-type EnqueueVariant<K extends JobType> = z.ZodObject<{ type: z.ZodLiteral<K>; payload: JobRegistry[K]['payload'] }>;
+type EnqueueVariant<K extends JobType> = z.ZodObject<{ type: z.ZodLiteral<K>; payload: JobRegistry[K]['payload'] } & typeof enqueueOptionsShape>;
 
 function variant<K extends JobType>(type: K): EnqueueVariant<K> {
-  return z.object({ type: z.literal(type), payload: jobRegistry[type].payload }).strict() as EnqueueVariant<K>;
+  return z.object({ type: z.literal(type), payload: jobRegistry[type].payload, ...enqueueOptionsShape }).strict() as EnqueueVariant<K>;
 }
 
 /**
@@ -45,4 +46,4 @@ export const enqueueRequestSchema = z.discriminatedUnion(
   JOB_TYPES.map((type) => variant(type)) as unknown as [EnqueueVariant<JobType>, ...EnqueueVariant<JobType>[]],
 );
 
-export type EnqueueRequest = { [K in JobType]: { type: K; payload: PayloadOf<K> } }[JobType];
+export type EnqueueRequest = { [K in JobType]: { type: K; payload: PayloadOf<K> } & EnqueueOptions }[JobType];

@@ -2,6 +2,9 @@ import type { ConveyorConfig } from '../../shared/config/env.js';
 import { DEFAULT_TENANT_ENQUEUE_LIMIT, parseRateRule } from '../../shared/jobs/rate-limits.js';
 import { unlimited, type RateLimiter, type RateRule } from '../../shared/ports/rate-limiter.js';
 import { UpstashRateLimiter } from '../adapters/upstash/upstash-rate-limiter.js';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { ReleaseScheduler } from '../../shared/ports/release-scheduler.js';
+import { EventBridgeReleaseScheduler } from '../adapters/aws/eventbridge-release-scheduler.js';
 
 /** The shared limiter: Upstash when both UPSTASH_REDIS_REST_* variables are set, otherwise off. */
 export function createRateLimiter(config: ConveyorConfig): RateLimiter {
@@ -20,4 +23,11 @@ export function describeRateLimits(config: ConveyorConfig, reason?: string): str
   }
   const rule = tenantEnqueueRule(config);
   return `rate limits ON — Upstash Redis at ${config.UPSTASH_REDIS_REST_URL}; enqueue ${rule.limit} jobs per ${rule.windowSeconds} s per tenant`;
+}
+
+/** EventBridge Scheduler when its three settings are present; otherwise none (runAt > 15 min → 503). */
+export function createReleaseScheduler(config: ConveyorConfig): ReleaseScheduler | undefined {
+  const { CONVEYOR_SCHEDULE_GROUP: groupName, CONVEYOR_RELEASE_FUNCTION_ARN: targetArn, CONVEYOR_SCHEDULER_ROLE_ARN: roleArn } = config;
+  if (!groupName || !targetArn || !roleArn) return undefined;
+  return new EventBridgeReleaseScheduler({ client: new SchedulerClient({ region: config.AWS_REGION }), groupName, targetArn, roleArn });
 }

@@ -1,0 +1,35 @@
+import type { JobQueue } from '../../shared/ports/job-queue.js';
+import type { JobStore } from '../../shared/ports/job-store.js';
+import type { Logger } from '../../shared/ports/logger.js';
+import { messageOf } from '../api/job-service.js';
+
+export type ReleaseOutcome = 'released' | 'skipped';
+
+/** The event a one-time schedule delivers to the release function. */
+export interface ReleaseEvent {
+  readonly jobId: string;
+}
+
+/**
+ * The target of a one-time schedule: puts a held job's message on its queue when it falls due —
+ * unless the job is no longer QUEUED (cancelled meanwhile, or gone), in which case nothing is sent.
+ * A send failure throws, so the scheduler retries (EventBridge Scheduler's retry policy; the local
+ * scheduler's backoff). A duplicate release is harmless: the worker's conditional writes run a job
+ * once and acknowledge the stale copy.
+ */
+export class ScheduledJobReleaser {
+  constructor(private readonly deps: { store: JobStore; queue: JobQueue; logger: Logger }) {}
+
+  /** Lambda-shaped handler for the scheduler target. */
+  readonly handler = async (event: ReleaseEvent): Promise<{ outcome: ReleaseOutcome }> => ({ outcome: await this.release(event.jobId) });
+
+  async release(jobId: string): Promise<ReleaseOutcome> {
+    const job = await this.deps.store.get(jobId, { consistent: true });
+    if (job?.status !== 'QUEUED') {
+      this.deps.logger.info('scheduled release skipped: the job is no longer queued', { jobId, status: job?.status ?? 'absent' });
+      return 'skipped';
+    }
+    await this.deps.queue.send(messageOf(job));
+    return 'released';
+  }
+}

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+
+/** SQS's own ceiling on DelaySeconds: 15 minutes. Later starts are held by a scheduler. */
+export const MAX_SQS_DELAY_SECONDS = 900;
+
+/**
+ * Per-enqueue options beside `type` and `payload` (graphile-worker's spec: run-at, key…). The
+ * static checks are here; checks against the clock (runAt in the past, too far ahead) are made when
+ * the job is planned, in `functions/scheduling/release-plan.ts`.
+ */
+export const enqueueOptionsShape = {
+  /** Start no earlier than this many seconds from now (0–900, SQS DelaySeconds). */
+  delaySeconds: z.number().int().min(0).max(MAX_SQS_DELAY_SECONDS).optional(),
+  /** Start no earlier than this instant (ISO 8601 with a zone offset, e.g. 2026-12-01T08:00:00Z). */
+  runAt: z.iso.datetime({ offset: true, message: 'runAt must be an ISO 8601 date-time with a zone, e.g. 2026-12-01T08:00:00Z' }).optional(),
+} as const;
+
+export interface EnqueueOptions {
+  readonly delaySeconds?: number;
+  readonly runAt?: string;
+}

@@ -1,0 +1,135 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { atExpression, EventBridgeReleaseScheduler } from '../../../functions/adapters/aws/eventbridge-release-scheduler.js';
+import { planRelease } from '../../../functions/scheduling/release-plan.js';
+import { ScheduledJobReleaser } from '../../../functions/scheduling/release.js';
+import { LocalScheduler, ManualClock } from '../../../local/scheduler.js';
+import { DependencyUnavailableError, JobValidationError } from '../../../shared/domain/errors.js';
+import { JsonLogger } from '../../../shared/logging/logger.js';
+import { queuedJob } from '../../helpers/factories.js';
+import { MemoryJobStore } from '../../helpers/memory-job-store.js';
+
+const logger = new JsonLogger({ level: 'silent' });
+const schedulerMock = mockClient(SchedulerClient);
+
+afterEach(() => {
+  schedulerMock.reset();
+});
+
+describe('Function: planRelease', () => {
+  const now = new Date('2026-11-23T12:00:00Z');
+  it('maps delaySeconds and near runAt to an SQS delay, far runAt to a hold', () => {
+    expect(planRelease({}, now)).toEqual({ kind: 'now' });
+    expect(planRelease({ delaySeconds: 0 }, now)).toEqual({ kind: 'now' });
+    expect(planRelease({ delaySeconds: 30 }, now)).toMatchObject({ kind: 'delay', delaySeconds: 30 });
+    expect(planRelease({ runAt: '2026-11-23T12:15:00Z' }, now)).toMatchObject({ kind: 'delay', delaySeconds: 900 });
+    expect(planRelease({ runAt: '2026-11-23T12:15:00.001Z' }, now)).toMatchObject({ kind: 'hold' });
+    expect(planRelease({ runAt: '2026-11-23T13:00:00+01:00' }, now)).toEqual({ kind: 'now' });
+    expect(planRelease({ runAt: '2026-11-23T11:59:30Z' }, now)).toEqual({ kind: 'now' });
+  });
+  it('rejects runAt in the past, too far ahead, or together with delaySeconds', () => {
+    expect(() => planRelease({ runAt: '2026-11-23T11:58:00Z' }, now)).toThrow(JobValidationError);
+    expect(() => planRelease({ runAt: '2028-01-01T00:00:00Z' }, now)).toThrow(JobValidationError);
+    expect(() => planRelease({ runAt: '2026-11-24T00:00:00Z', delaySeconds: 1 }, now)).toThrow(JobValidationError);
+  });
+});
+
+describe('Class: EventBridgeReleaseScheduler', () => {
+  it('creates a one-time UTC schedule that deletes itself and invokes the release function with the job id', async () => {
+    // Prepare
+    schedulerMock.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn:aws:scheduler:::schedule/g/job-1' });
+    const scheduler = new EventBridgeReleaseScheduler({ client: new SchedulerClient({ region: 'us-east-1' }), groupName: 'conveyor-prod-jobs', targetArn: 'arn:aws:lambda:us-east-1:1:function:release', roleArn: 'arn:aws:iam::1:role/scheduler' });
+
+    // Act
+    await scheduler.scheduleRelease('job-1', new Date('2026-12-01T08:00:00.250Z'));
+
+    // Assess
+    expect(schedulerMock.commandCalls(CreateScheduleCommand)[0]?.args[0].input).toEqual({
+      Name: 'job-job-1',
+      GroupName: 'conveyor-prod-jobs',
+      ScheduleExpression: 'at(2026-12-01T08:00:01)',
+      ScheduleExpressionTimezone: 'UTC',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      ActionAfterCompletion: 'DELETE',
+      Target: {
+        Arn: 'arn:aws:lambda:us-east-1:1:function:release',
+        RoleArn: 'arn:aws:iam::1:role/scheduler',
+        Input: '{"jobId":"job-1"}',
+        RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },
+      },
+    });
+  });
+
+  it('reports a failed CreateSchedule as DependencyUnavailableError (the API answers 503, the record is discarded)', async () => {
+    schedulerMock.on(CreateScheduleCommand).rejects(new Error('throttled'));
+    const scheduler = new EventBridgeReleaseScheduler({ client: new SchedulerClient({ region: 'us-east-1' }), groupName: 'g', targetArn: 'arn:t', roleArn: 'arn:r' });
+    await expect(scheduler.scheduleRelease('j', new Date())).rejects.toBeInstanceOf(DependencyUnavailableError);
+  });
+
+  it('writes whole seconds, never earlier than asked', () => {
+    expect(atExpression(new Date('2026-03-29T01:30:00.000Z'))).toBe('at(2026-03-29T01:30:00)');
+    expect(atExpression(new Date('2026-03-29T01:30:00.001Z'))).toBe('at(2026-03-29T01:30:01)');
+  });
+});
+
+describe('Class: ScheduledJobReleaser', () => {
+  it('sends a queued job and skips one that was cancelled or is gone', async () => {
+    // Prepare
+    const store = new MemoryJobStore();
+    const queued = queuedJob();
+    const cancelled = queuedJob({ status: 'CANCELLED' });
+    await store.create(queued);
+    await store.create(cancelled);
+    const queue = { send: vi.fn(async () => undefined), changeVisibility: vi.fn(async () => undefined) };
+    const releaser = new ScheduledJobReleaser({ store, queue, logger });
+
+    // Act
+    const outcomes = [await releaser.release(queued.jobId), await releaser.release(cancelled.jobId), await releaser.release('00000000-0000-4000-8000-000000000000')];
+
+    // Assess
+    expect(outcomes).toEqual(['released', 'skipped', 'skipped']);
+    expect(queue.send).toHaveBeenCalledTimes(1);
+    expect(queue.send).toHaveBeenCalledWith(expect.objectContaining({ jobId: queued.jobId, type: 'analysis', tenant: queued.tenant, payload: queued.payload }));
+  });
+});
+
+describe('Class: LocalScheduler', () => {
+  it('keeps held releases across a restart and retries a failed release with backoff', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'conveyor-sched-'));
+    const storePath = join(dir, 'schedules.json');
+    const clock = new ManualClock(Date.parse('2026-11-23T12:00:00Z'));
+    const first = new LocalScheduler({ clock, logger, storePath, release: async () => undefined });
+    await first.scheduleRelease('job-a', new Date('2026-11-23T13:00:00Z'));
+    let calls = 0;
+    const release = vi.fn(async () => {
+      if (++calls === 1) throw new Error('queue down');
+    });
+
+    try {
+      // Act: a new scheduler (a restart) reads the store.
+      const second = new LocalScheduler({ clock, logger, storePath, release });
+      clock.set(Date.parse('2026-11-23T12:59:59Z'));
+      await second.tick();
+      const beforeDue = release.mock.calls.length;
+      clock.set(Date.parse('2026-11-23T13:00:00Z'));
+      await second.tick();
+      const afterFailure = second.pendingReleases;
+      clock.advance(1_000);
+      await second.tick();
+
+      // Assess
+      expect(beforeDue).toBe(0);
+      expect(afterFailure).toEqual([{ jobId: 'job-a', at: new Date('2026-11-23T13:00:01Z') }]);
+      expect(release).toHaveBeenCalledTimes(2);
+      expect(second.pendingReleases).toEqual([]);
+      expect(new LocalScheduler({ clock, logger, storePath, release }).pendingReleases).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
