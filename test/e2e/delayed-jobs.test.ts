@@ -65,6 +65,18 @@ describe('E2E: delayed and scheduled jobs', () => {
     expect(api.cloud.scheduler.pendingReleases.map((r) => r.jobId)).not.toContain(jobId);
   });
 
+  it('holds a job enqueued under an Idempotency-Key too, and replays it', async () => {
+    const runAt = new Date(clock.now() + 30 * 60_000).toISOString();
+    const body = { type: 'analysis', payload: analysisPayload(), runAt };
+    const first = await api.request('POST', '/v1/jobs', { body, headers: { 'idempotency-key': 'held-once' } });
+    const again = await api.request('POST', '/v1/jobs', { body, headers: { 'idempotency-key': 'held-once' } });
+    const status = await api.request('GET', `/v1/jobs/${first.body.jobId}`);
+    expect(first.status).toBe(202);
+    expect(again.body.jobId).toBe(first.body.jobId);
+    expect(status.body).toMatchObject({ status: 'QUEUED', runAt });
+    expect(api.cloud.scheduler.pendingReleases.filter((r) => r.jobId === first.body.jobId)).toHaveLength(1);
+  });
+
   it('400 naming the field for a bad delay or run time', async () => {
     const inAnHour = new Date(Date.now() + 3_600_000).toISOString();
     const cases: [Record<string, unknown>, string][] = [
