@@ -8,6 +8,7 @@ import { JsonLogger, type LogLevel } from '../shared/logging/logger.js';
 import type { Principal } from '../shared/ports/api-keys.js';
 import { DynamoApiKeys } from '../functions/adapters/aws/dynamo-api-keys.js';
 import { createJobHandlers, type JobHandlers } from '../functions/jobs/index.js';
+import type { AwsClients } from '../functions/adapters/aws/clients.js';
 import { buildApiApp, createClients } from '../functions/wiring.js';
 import { serveHttpApi, type HttpApiHandler } from './api-gateway.js';
 import { startDynamo } from './dynamodb.js';
@@ -45,6 +46,13 @@ export interface LocalCloudOptions {
   /** The local scheduler's clock (delayed and cron jobs); tests inject a ManualClock. */
   readonly clock?: Clock;
   readonly rateLimits?: boolean | { readonly tenantEnqueue?: RateRule; readonly providers?: Partial<Record<JobType, ProviderLimit>> };
+  /** Sees the SDK clients the handlers use and times each Lambda invocation (`npm run bench` meters cost with it). */
+  readonly observe?: LocalCloudObserver;
+}
+
+export interface LocalCloudObserver {
+  clients?(clients: AwsClients): void;
+  invocation?(functionName: string, durationMs: number): void;
 }
 
 export interface LocalCloud {
@@ -109,6 +117,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     for (const { key, principal } of LOCAL_API_KEYS) await keys.put(key, principal);
 
     const clients = createClients(config);
+    options.observe?.clients?.(clients);
     const releaser = buildReleaser(config, clients, logger.child({ fn: 'release' }));
     const scheduler = new LocalScheduler({
       logger: logger.child({ fn: 'scheduler' }),
@@ -119,7 +128,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const lambdaHandler = handle(buildApiApp(config, clients, logger.child({ fn: 'api' }), { scheduler }));
     // Hono types the v2 event's `body` as `string | null` where @types/aws-lambda has `string | undefined`;
     // the runtime shapes agree (the same event API Gateway sends), only the declarations differ.
-    const apiHandler: HttpApiHandler = (event, context) => lambdaHandler(event as unknown as Parameters<typeof lambdaHandler>[0], context);
+    const apiHandler: HttpApiHandler = timed(`conveyor-${stage}-api`, (event, context) => lambdaHandler(event as unknown as Parameters<typeof lambdaHandler>[0], context), options.observe);
     const api = await serveHttpApi(apiHandler, options.apiPort !== undefined ? { port: options.apiPort } : {});
     closers.unshift(() => api.close());
 
@@ -134,7 +143,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         queueUrl: queues[type].url,
         queueArn: queues[type].arn,
         functionName: `conveyor-${stage}-${type}-worker`,
-        handler: consumer,
+        handler: timed(`conveyor-${stage}-${type}-worker`, consumer, options.observe),
         batchSize: settings.batchSize,
         batchingWindowSeconds: settings.batchingWindowSeconds,
         maxConcurrency: settings.maxConcurrency,
@@ -169,6 +178,20 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     await runClosers(closers);
     throw error;
   }
+}
+
+/** The handler, timed for the observer when there is one (untouched otherwise). */
+function timed<E, C, R>(functionName: string, handler: (event: E, context: C) => Promise<R>, observe: LocalCloudObserver | undefined): (event: E, context: C) => Promise<R> {
+  const report = observe?.invocation;
+  if (!report) return handler;
+  return async (event, context) => {
+    const started = performance.now();
+    try {
+      return await handler(event, context);
+    } finally {
+      report(functionName, performance.now() - started);
+    }
+  };
 }
 
 async function runClosers(closers: (() => Promise<void>)[]): Promise<void> {

@@ -7,7 +7,7 @@ export const TABLE_LAYOUT = {
   partitionKey: 'pk',
   ttlAttribute: 'ttl',
   indexes: {
-    byTenant: { name: 'byTenant', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+    byTenant: { name: 'byTenant', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'ALL' },
   },
 } as const;
 
