@@ -19,6 +19,8 @@ export interface OperationTotals {
   readUnits: number;
   writeUnits: number;
   indexWriteUnits: number;
+  /** The index writes the same calls would cost under other index layouts (what-if, by label). */
+  indexWriteUnitsIf: Record<string, number>;
   /** Largest item seen by a write (bytes), to show what the per-KB rounding charges. */
   maxItemBytes: number;
 }
@@ -31,14 +33,25 @@ export interface IndexSpec {
 }
 
 type Handler = (args: object) => Promise<object>;
-/** The slice of an SDK v3 client the meter needs: its middleware stack. */
+/**
+ * An SDK v3 client's middleware stack, loosely typed: the SDK types it per client over that
+ * client's input/output unions, and this middleware reads any client's inputs and outputs as records.
+ */
+interface LooseStack {
+  add(middleware: (next: Handler, context: object) => Handler, options: { step: 'build'; name: string; override: boolean }): void;
+}
 export interface MeteredClient {
-  readonly middlewareStack: {
-    add(middleware: (next: Handler, context: object) => Handler, options: { step: 'build'; name: string; override: boolean }): void;
-  };
+  readonly middlewareStack: object;
 }
 
 const SQS_CHUNK_BYTES = 64 * 1024;
+
+/** The table's indexes as deployed (TABLE_LAYOUT is shared with the CDK table and the local cloud). */
+export const TABLE_INDEXES: readonly IndexSpec[] = Object.values(TABLE_LAYOUT.indexes).map((index) => ({
+  partitionKey: index.partitionKey,
+  sortKey: index.sortKey,
+  projection: index.projection,
+}));
 
 /**
  * Counts every AWS request the real SDK clients make, with the units AWS would bill for it.
@@ -51,20 +64,18 @@ export class AwsMeter {
   readonly #totals = new Map<string, OperationTotals>();
   readonly #items = new Map<string, AttributeMap>();
   readonly #indexes: readonly IndexSpec[];
+  readonly #whatIf: Readonly<Record<string, readonly IndexSpec[]>>;
   readonly #tableKey: string;
 
-  constructor(options: { tableKey?: string; indexes?: readonly IndexSpec[] } = {}) {
+  constructor(options: { tableKey?: string; indexes?: readonly IndexSpec[]; whatIf?: Readonly<Record<string, readonly IndexSpec[]>> } = {}) {
     this.#tableKey = options.tableKey ?? TABLE_LAYOUT.partitionKey;
-    this.#indexes = options.indexes ?? Object.values(TABLE_LAYOUT.indexes).map((index) => ({
-      partitionKey: index.partitionKey,
-      sortKey: index.sortKey,
-      projection: index.projection,
-    }));
+    this.#indexes = options.indexes ?? TABLE_INDEXES;
+    this.#whatIf = options.whatIf ?? {};
   }
 
   /** Adds the counting middleware to a client (DynamoDB, DynamoDB document client, or SQS). */
   attach(client: MeteredClient, service: 'dynamodb' | 'sqs'): void {
-    client.middlewareStack.add(
+    (client.middlewareStack as LooseStack).add(
       (next, context) => async (args) => {
         const operation = String((context as { commandName?: string }).commandName ?? 'Unknown').replace(/Command$/, '');
         const input = (args as { input: Record<string, unknown> }).input;
@@ -86,7 +97,7 @@ export class AwsMeter {
 
   /** Totals since the last reset, one entry per service and operation. */
   snapshot(): OperationTotals[] {
-    return [...this.#totals.values()].map((t) => ({ ...t }));
+    return [...this.#totals.values()].map((t) => ({ ...t, indexWriteUnitsIf: { ...t.indexWriteUnitsIf } }));
   }
 
   /** Starts a new measurement window; the items seen so far stay known (they still exist). */
@@ -98,7 +109,7 @@ export class AwsMeter {
     const key = `${service}:${operation}`;
     let entry = this.#totals.get(key);
     if (!entry) {
-      entry = { service, operation, calls: 0, failed: 0, billedRequests: 0, messages: 0, emptyReceives: 0, readUnits: 0, writeUnits: 0, indexWriteUnits: 0, maxItemBytes: 0 };
+      entry = { service, operation, calls: 0, failed: 0, billedRequests: 0, messages: 0, emptyReceives: 0, readUnits: 0, writeUnits: 0, indexWriteUnits: 0, indexWriteUnitsIf: {}, maxItemBytes: 0 };
       this.#totals.set(key, entry);
     }
     return entry;
@@ -170,15 +181,18 @@ export class AwsMeter {
     // A failed conditional write is billed too (on the existing item's size, at least 1 unit).
     entry.writeUnits += writeUnits(beforeSize, ok ? afterSize : 0);
     if (!ok) return;
-    entry.indexWriteUnits += this.#indexWrites(before, isDelete ? undefined : after);
+    entry.indexWriteUnits += this.#indexWrites(this.#indexes, before, isDelete ? undefined : after);
+    for (const [label, indexes] of Object.entries(this.#whatIf)) {
+      entry.indexWriteUnitsIf[label] = (entry.indexWriteUnitsIf[label] ?? 0) + this.#indexWrites(indexes, before, isDelete ? undefined : after);
+    }
     if (isDelete) this.#items.delete(key);
     else if (after) this.#items.set(key, after);
   }
 
   /** Index writes of one base write: a put or delete of the index entry, or both when its key changes. */
-  #indexWrites(before: AttributeMap | undefined, after: AttributeMap | undefined): number {
+  #indexWrites(indexes: readonly IndexSpec[], before: AttributeMap | undefined, after: AttributeMap | undefined): number {
     let units = 0;
-    for (const index of this.#indexes) {
+    for (const index of indexes) {
       const oldEntry = before ? this.#projected(index, before) : undefined;
       const newEntry = after ? this.#projected(index, after) : undefined;
       if (!oldEntry && !newEntry) continue;

@@ -28,6 +28,8 @@ export interface CostLine {
 export interface CostBreakdown {
   readonly lines: readonly CostLine[];
   readonly totalUsdPerMillionJobs: number;
+  /** The same total under other index layouts (what-if), by label. */
+  readonly totalIf: Readonly<Record<string, number>>;
 }
 
 /** Billed milliseconds of one invocation: Lambda rounds each duration up to 1 ms. */
@@ -59,7 +61,13 @@ export function costOf(usage: ScenarioUsage): CostBreakdown {
     add(`DynamoDB ${op.operation} index writes`, op.indexWriteUnits, 'WRU', PRICES.dynamoWriteUnit.usd);
     add(`DynamoDB ${op.operation} reads`, op.readUnits, 'RRU', PRICES.dynamoReadUnit.usd);
   }
-  return { lines, totalUsdPerMillionJobs: lines.reduce((sum, line) => sum + line.usdPerMillionJobs, 0) };
+  const total = lines.reduce((sum, line) => sum + line.usdPerMillionJobs, 0);
+  const dynamo = usage.operations.filter((o) => o.service === 'dynamodb');
+  const indexUsd = (units: number) => perJob(units) * PRICES.dynamoWriteUnit.usd * 1e6;
+  const actualIndex = indexUsd(dynamo.reduce((sum, o) => sum + o.indexWriteUnits, 0));
+  const labels = new Set(dynamo.flatMap((o) => Object.keys(o.indexWriteUnitsIf)));
+  const totalIf = Object.fromEntries([...labels].map((label) => [label, total - actualIndex + indexUsd(dynamo.reduce((sum, o) => sum + (o.indexWriteUnitsIf[label] ?? 0), 0))]));
+  return { lines, totalUsdPerMillionJobs: total, totalIf };
 }
 
 function gbSeconds(fn: FunctionUsage): number {

@@ -22,7 +22,7 @@ export const jobSettingsSchema = z
       .object({ baseSeconds: z.number().min(0).max(43_200), maxSeconds: z.number().min(0).max(43_200) })
       .refine((b) => b.maxSeconds >= b.baseSeconds, { message: 'backoff.maxSeconds must be ≥ baseSeconds' }),
     /**
-     * `lazy`: RUNNING is written only after ~1 s or at the first progress call (a fast job costs one
+     * `lazy`: RUNNING is written only after ~1 s, carrying any progress reported so far (a fast job costs one
      * write). `eager`: RUNNING is written before the handler starts, so a cancelled or finished job
      * never starts a side effect (email) — one extra write buys at-most-once starts.
      */

@@ -49,12 +49,29 @@ describe('Class: JobWorker', () => {
     expect(store.writes.filter((w) => w.jobId === job.jobId).map((w) => w.kind)).toEqual(['create', 'transition']);
   });
 
-  it('writes RUNNING at the first progress call and throttles later progress writes', async () => {
+  it('keeps progress reported within the lazy-RUNNING delay in memory: a fast job writes once', async () => {
     // Prepare
     const { store, worker } = setup(async (_payload, ctx) => {
       for (let p = 10; p <= 90; p += 10) await ctx.progress(p);
       return 'done';
     });
+    const job = queuedJob();
+    await store.create(job);
+
+    // Act
+    await worker.processBatch(sqsEvent(sqsRecord(job)), invocation());
+
+    // Assess: only the terminal write, carrying the final progress.
+    expect(store.writes.filter((w) => w.jobId === job.jobId).map((w) => w.to ?? w.kind)).toEqual(['create', 'SUCCEEDED']);
+    expect((await store.get(job.jobId))?.progress).toBe(100);
+  });
+
+  it('writes RUNNING at the first progress call after the delay and throttles later progress writes', async () => {
+    // Prepare
+    const { store, worker } = setup(async (_payload, ctx) => {
+      for (let p = 10; p <= 90; p += 10) await ctx.progress(p);
+      return 'done';
+    }, { runningWriteDelayMs: 0 });
     const job = queuedJob();
     await store.create(job);
 
@@ -201,7 +218,7 @@ describe('Class: JobWorker', () => {
       await new Promise((resolve) => setTimeout(resolve, 30));
       await ctx.progress(30); // interval elapsed: this write returns cancelRequested
       return 'should not finish';
-    }, { progressIntervalMs: 20 });
+    }, { progressIntervalMs: 20, runningWriteDelayMs: 0 });
     const job = queuedJob();
     await store.create(job);
 
