@@ -6,16 +6,18 @@ import type { JobRecord } from '../../shared/domain/job.js';
  *
  * - `run`: the job is QUEUED, RETRYING, or RUNNING under an older attempt whose lease ran out (the
  *   message became visible again, so that attempt is presumed dead) — this delivery takes it.
- * - `ack`: nothing left to do — no record (an orphan message), or the job ended SUCCEEDED/CANCELLED, or
- *   FAILED and this is a redelivery (the worker wrote FAILED, then could not acknowledge).
+ * - `ack`: nothing left to do — no record (an orphan message), the job ended SUCCEEDED/CANCELLED, or it
+ *   ended FAILED/DEAD and this message was sent before it ended: a redelivery after a lost
+ *   acknowledgement, or a duplicate copy (SQS standard queues may deliver one; its twin of a DEAD job
+ *   is already in the DLQ, so this copy must not land there as a second one).
  * - `cancel`: DELETE flagged the job while it ran (or waited for a retry): end it CANCELLED, no run.
  * - `leave`: a delivery with the same or a newer receive count holds the job. Neither acknowledge (that
  *   would delete the message the holder still needs for its retry) nor touch its visibility.
- * - `defer`: the record is DEAD, or FAILED on a first receive. That is a message redriven (or retried)
- *   before its record was reset to QUEUED — the seam for DLQ redrive (issue 7), which should reset the
- *   record first. The message comes back after `delaySeconds`; if the record is reset by then it runs,
- *   otherwise each return counts a receive and after `maxReceiveCount` it lands in the DLQ again. A
- *   DEAD job's message is never dropped here.
+ * - `defer`: the record is DEAD or FAILED but the message was sent *after* the job ended. Only a redrive
+ *   (a move task gives messages a new enqueue time) or a retry does that: the message arrived before
+ *   its record was reset to QUEUED — the seam for DLQ redrive (issue 7), which should reset the record
+ *   first. It comes back after `delaySeconds`; if the record is reset by then it runs, otherwise each
+ *   return counts a receive and after `maxReceiveCount` it is back in the DLQ. Never dropped.
  */
 export type DeliveryDecision =
   | { readonly action: 'run' }
@@ -27,16 +29,26 @@ export type DeliveryDecision =
 /** How long a message whose record is DEAD/FAILED waits for a redrive to reset the record. */
 export const REDRIVE_GRACE_SECONDS = 10;
 
-export function interpretDelivery(record: JobRecord | undefined, receiveCount: number): DeliveryDecision {
+/** What the worker knows of one delivery besides the record. */
+export interface DeliveryFacts {
+  /** SQS ApproximateReceiveCount: the attempt this delivery would be. */
+  readonly receiveCount: number;
+  /** SQS SentTimestamp (epoch ms): when this message was enqueued (a redriven one: when it was moved). */
+  readonly sentAt?: number;
+}
+
+export function interpretDelivery(record: JobRecord | undefined, { receiveCount, sentAt }: DeliveryFacts): DeliveryDecision {
   if (!record) return { action: 'ack', reason: 'missing' };
   switch (record.status) {
     case 'SUCCEEDED':
     case 'CANCELLED':
       return { action: 'ack', reason: 'finished' };
     case 'FAILED':
-      return receiveCount > 1 ? { action: 'ack', reason: 'finished' } : { action: 'defer', reason: 'terminal-record', delaySeconds: REDRIVE_GRACE_SECONDS };
-    case 'DEAD':
-      return { action: 'defer', reason: 'terminal-record', delaySeconds: REDRIVE_GRACE_SECONDS };
+    case 'DEAD': {
+      const endedAt = record.finishedAt ? Date.parse(record.finishedAt) : Number.NaN;
+      const sentAfterEnd = sentAt !== undefined && Number.isFinite(endedAt) && sentAt > endedAt;
+      return sentAfterEnd ? { action: 'defer', reason: 'terminal-record', delaySeconds: REDRIVE_GRACE_SECONDS } : { action: 'ack', reason: 'finished' };
+    }
     case 'QUEUED':
     case 'RETRYING':
     case 'RUNNING':

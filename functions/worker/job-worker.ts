@@ -87,7 +87,8 @@ export class JobWorker<TPayload> {
   /** Reads the record, decides what this delivery means (delivery.ts), and carries it out. */
   async #deliver(message: JobMessage, record: SqsRecordLike, attempt: number, deadline: number, logger: Logger): Promise<RecordOutcome> {
     const job = await this.#store(() => this.#deps.store.get(message.jobId, { consistent: true }));
-    const decision = interpretDelivery(job, attempt);
+    const sentAt = Number(record.attributes.SentTimestamp);
+    const decision = interpretDelivery(job, { receiveCount: attempt, ...(Number.isFinite(sentAt) ? { sentAt } : {}) });
     switch (decision.action) {
       case 'run':
         return this.#run(message, record, attempt, deadline, logger);
@@ -98,7 +99,7 @@ export class JobWorker<TPayload> {
         logger.info('a newer delivery holds this job; leaving the message alone', { recordAttempt: job?.attempt });
         return { ack: false, reason: 'superseded' };
       case 'defer':
-        logger.warn('record is terminal but its message came back (redrive before reset?); deferring', { status: job?.status, delaySeconds: decision.delaySeconds });
+        logger.warn('record is terminal but a message sent after it ended arrived (redrive before reset?); deferring', { status: job?.status, delaySeconds: decision.delaySeconds });
         await this.#setVisibility(message.type, record, decision.delaySeconds, logger);
         return { ack: false, reason: 'deferred' };
       case 'cancel':

@@ -3,24 +3,29 @@ import { interpretConflict, interpretDelivery, REDRIVE_GRACE_SECONDS } from '../
 import type { JobStatus } from '../../../shared/domain/status.js';
 import { queuedJob } from '../../helpers/factories.js';
 
-const at = (status: JobStatus, attempt: number, extra: Record<string, unknown> = {}) => queuedJob({ status, attempt, ...extra });
+const ended = '2026-11-23T10:00:00.000Z';
+const at = (status: JobStatus, attempt: number, extra: Record<string, unknown> = {}) =>
+  queuedJob({ status, attempt, ...(['SUCCEEDED', 'FAILED', 'DEAD', 'CANCELLED'].includes(status) ? { finishedAt: ended } : {}), ...extra });
+const before = Date.parse(ended) - 60_000;
+const after = Date.parse(ended) + 60_000;
 
 describe('Function: interpretDelivery', () => {
   it.each([
-    ['no record (orphan message)', undefined, 1, { action: 'ack', reason: 'missing' }],
-    ['first delivery of a QUEUED job', at('QUEUED', 0), 1, { action: 'run' }],
-    ['retry of a RETRYING job', at('RETRYING', 1), 2, { action: 'run' }],
-    ['RUNNING job whose lease ran out', at('RUNNING', 1), 2, { action: 'run' }],
-    ['duplicate while another delivery runs it', at('RUNNING', 2), 2, { action: 'leave', reason: 'superseded' }],
-    ['stale delivery older than the record', at('RETRYING', 2), 1, { action: 'leave', reason: 'superseded' }],
-    ['job flagged for cancellation', at('RUNNING', 1, { cancelRequested: true }), 2, { action: 'cancel' }],
-    ['duplicate of a SUCCEEDED job', at('SUCCEEDED', 1), 1, { action: 'ack', reason: 'finished' }],
-    ['a CANCELLED job', at('CANCELLED', 0), 1, { action: 'ack', reason: 'finished' }],
-    ['redelivery of a FAILED job (ack was lost)', at('FAILED', 1), 2, { action: 'ack', reason: 'finished' }],
-    ['FAILED job on a first receive (retried before reset)', at('FAILED', 1), 1, { action: 'defer', reason: 'terminal-record', delaySeconds: REDRIVE_GRACE_SECONDS }],
-    ['DEAD job (redriven before reset)', at('DEAD', 3), 1, { action: 'defer', reason: 'terminal-record', delaySeconds: REDRIVE_GRACE_SECONDS }],
-  ] as const)('%s', (_name, record, receiveCount, expected) => {
-    expect(interpretDelivery(record, receiveCount)).toEqual(expected);
+    ['no record (orphan message)', undefined, 1, before, { action: 'ack', reason: 'missing' }],
+    ['first delivery of a QUEUED job', at('QUEUED', 0), 1, before, { action: 'run' }],
+    ['retry of a RETRYING job', at('RETRYING', 1), 2, before, { action: 'run' }],
+    ['RUNNING job whose lease ran out', at('RUNNING', 1), 2, before, { action: 'run' }],
+    ['duplicate while another delivery runs it', at('RUNNING', 2), 2, before, { action: 'leave', reason: 'superseded' }],
+    ['stale delivery older than the record', at('RETRYING', 2), 1, before, { action: 'leave', reason: 'superseded' }],
+    ['job flagged for cancellation', at('RUNNING', 1, { cancelRequested: true }), 2, before, { action: 'cancel' }],
+    ['duplicate of a SUCCEEDED job', at('SUCCEEDED', 1), 1, before, { action: 'ack', reason: 'finished' }],
+    ['a CANCELLED job', at('CANCELLED', 0), 1, before, { action: 'ack', reason: 'finished' }],
+    ['redelivery of a FAILED job (ack was lost)', at('FAILED', 1), 2, before, { action: 'ack', reason: 'finished' }],
+    ['duplicate copy of a DEAD job’s message (its twin is in the DLQ)', at('DEAD', 3), 1, before, { action: 'ack', reason: 'finished' }],
+    ['DEAD job’s message redriven before the record was reset', at('DEAD', 3), 1, after, { action: 'defer', reason: 'terminal-record', delaySeconds: REDRIVE_GRACE_SECONDS }],
+    ['FAILED job retried before the record was reset', at('FAILED', 1), 1, after, { action: 'defer', reason: 'terminal-record', delaySeconds: REDRIVE_GRACE_SECONDS }],
+  ] as const)('%s', (_name, record, receiveCount, sentAt, expected) => {
+    expect(interpretDelivery(record, { receiveCount, sentAt })).toEqual(expected);
   });
 });
 
