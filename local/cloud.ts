@@ -40,6 +40,13 @@ export interface LocalCloudOptions {
   readonly pollWaitSeconds?: number;
   readonly writeLog?: (line: string) => void;
   /**
+   * How long `stop()` lets jobs under way finish; messages of jobs still running then go back to the
+   * queue (and persist with the data dir). Default 10 s.
+   */
+  readonly shutdownGraceMs?: number;
+  /** CONVEYOR_TIMEOUT_MARGIN_MS: a margin close to a type's timeout makes its signal fire early (timeout tests). */
+  readonly timeoutMarginMs?: number;
+  /**
    * Rate limits on a local Upstash endpoint over redis-server (`npm start` turns them on). Off by
    * default in tests; an object overrides the tenant enqueue limit and per-type provider limits.
    */
@@ -86,7 +93,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const dynamo = await startDynamo(options.dataDir ? { path: join(options.dataDir, 'dynamodb') } : {});
-  const sqs = await startSqsServer();
+  // Queues persist beside DynamoDB: a restart must not lose queued jobs (local/sqs/journal.ts).
+  const sqs = await startSqsServer(options.dataDir ? { dataDir: join(options.dataDir, 'sqs') } : {});
   const closers: (() => Promise<void>)[] = [() => sqs.close(), () => dynamo.close()];
   try {
     const tableName = `conveyor-${stage}-jobs`;
@@ -109,6 +117,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_SQS: sqs.endpoint,
       LOG_LEVEL: options.logLevel ?? 'warn',
+      ...(options.timeoutMarginMs !== undefined ? { CONVEYOR_TIMEOUT_MARGIN_MS: String(options.timeoutMarginMs) } : {}),
       ...(upstash.server ? { UPSTASH_REDIS_REST_URL: upstash.server.url, UPSTASH_REDIS_REST_TOKEN: upstash.server.token } : {}),
       ...(limits?.tenantEnqueue ? { CONVEYOR_TENANT_ENQUEUE_LIMIT: `${limits.tenantEnqueue.limit}/${limits.tenantEnqueue.windowSeconds}` } : {}),
     });
@@ -155,7 +164,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     }
     // Pollers stop first (finishing their invocations), then the API, then the servers.
     closers.unshift(async () => {
-      await Promise.all(Object.values(mappings).map((m) => m.stop()));
+      const graceMs = options.shutdownGraceMs ?? 10_000;
+      const handedBack = await Promise.all(Object.values(mappings).map((m) => m.stop({ graceMs })));
+      const returned = handedBack.reduce((sum, n) => sum + n, 0);
+      if (returned > 0) logger.warn(`stop: ${returned} message(s) of jobs still running after ${graceMs} ms went back to their queues`);
     });
     // The scheduler stops before the pollers: nothing new is released into a stopping cloud.
     scheduler.start();

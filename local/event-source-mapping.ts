@@ -1,4 +1,4 @@
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Logger } from '../shared/ports/logger.js';
 import { lambdaContext } from './api-gateway.js';
@@ -44,6 +44,8 @@ export class SqsEventSourceMapping {
   #abort = new AbortController();
   #pollers: Promise<void>[] = [];
   #invocations = 0;
+  /** Records of the invocations under way, for handing them back at a forced stop. */
+  readonly #inFlight = new Set<SQSRecord[]>();
   #stats = { invocations: 0, records: 0, deleted: 0, failedItems: 0, failedBatches: 0 };
 
   constructor(options: EventSourceMappingOptions) {
@@ -62,10 +64,43 @@ export class SqsEventSourceMapping {
     for (let i = 0; i < this.#options.maxConcurrency; i++) this.#pollers.push(this.#poll());
   }
 
-  /** Stops receiving, lets invocations under way finish, then resolves. */
-  async stop(): Promise<void> {
+  /**
+   * Stops receiving and lets invocations under way finish. With `graceMs`, invocations still running
+   * after it have their messages handed back to the queue (visibility 0), so no job waits out a
+   * visibility timeout after a restart; the job's next delivery reclaims it (a newer receive count).
+   * Resolves with how many messages were handed back.
+   */
+  async stop(options: { graceMs?: number } = {}): Promise<number> {
     this.#abort.abort();
-    await Promise.all(this.#pollers);
+    const finished = Promise.all(this.#pollers).then(() => true);
+    if (options.graceMs === undefined) return (await finished, 0);
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), options.graceMs);
+    });
+    const allFinished = await Promise.race([finished, graceOver]);
+    clearTimeout(timer);
+    if (allFinished) return 0;
+    const records = [...this.#inFlight].flat();
+    await this.#handBack(records);
+    return records.length;
+  }
+
+  async #handBack(records: SQSRecord[]): Promise<void> {
+    for (let i = 0; i < records.length; i += 10) {
+      const chunk = records.slice(i, i + 10);
+      try {
+        await this.#options.client.send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: this.#options.queueUrl,
+            Entries: chunk.map((r, index) => ({ Id: String(index), ReceiptHandle: r.receiptHandle, VisibilityTimeout: 0 })),
+          }),
+        );
+      } catch (error) {
+        // They come back after their visibility timeout instead: late, but not lost.
+        this.#options.logger.warn('event source mapping: could not hand messages back at stop', { error });
+      }
+    }
   }
 
   async #poll(): Promise<void> {
@@ -111,6 +146,7 @@ export class SqsEventSourceMapping {
     const { handler, functionName, functionTimeoutSeconds, logger } = this.#options;
     const event: SQSEvent = { Records: messages.map((m) => this.#toRecord(m)) };
     this.#invocations++;
+    this.#inFlight.add(event.Records);
     this.#stats.invocations++;
     this.#stats.records += messages.length;
     const deadline = Date.now() + functionTimeoutSeconds * 1000;
@@ -128,6 +164,7 @@ export class SqsEventSourceMapping {
       failedIds = new Set(event.Records.map((r) => r.messageId));
     } finally {
       this.#invocations--;
+      this.#inFlight.delete(event.Records);
     }
     this.#stats.failedItems += failedIds.size;
     const toDelete = event.Records.filter((r) => !failedIds.has(r.messageId));

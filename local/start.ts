@@ -36,7 +36,8 @@ Try it:
   curl -s -X POST ${cloud.apiUrl}/v1/jobs -H "authorization: Bearer ${dev.key}" -H 'content-type: application/json' \\
     -d '{"type":"analysis","payload":{"toolId":"t-1","url":"https://example.com","description":"A fast, reliable API for developers."}}'
 
-Ctrl-C stops: polling ends, jobs under way finish, then it exits.
+Ctrl-C stops: polling ends, jobs under way finish (up to 10 s; the rest go back to their queue), then it exits.
+Queued jobs persist under the data dir and run after the next start.
 `);
 
 let stopping = false;

@@ -8,6 +8,7 @@ import {
   type RedrivePolicy,
 } from './attributes.js';
 import { sqsErrors } from './errors.js';
+import type { JournalEntry, MessageImage } from './journal.js';
 import type { MessageContent } from './messages.js';
 import { DeadlineHeap, IntrusiveList, type DeadlineEntry, type ListNode } from './structures.js';
 
@@ -67,6 +68,8 @@ export interface QueueEnvironment {
   readonly accountId: string;
   nextSequence(): number;
   findQueueByArn(arn: string): SqsQueue | undefined;
+  /** Records each change to messages, when the server persists its queues (journal.ts). */
+  readonly journal?: (entry: JournalEntry) => void;
 }
 
 export interface QueueCounts {
@@ -114,7 +117,7 @@ export class SqsQueue {
   #timer: NodeJS.Timeout | undefined;
   #timerDueAt = Number.POSITIVE_INFINITY;
   #closed = false;
-  readonly #env: QueueEnvironment;
+  #env: QueueEnvironment;
 
   constructor(
     readonly name: string,
@@ -129,6 +132,11 @@ export class SqsQueue {
     this.setAttributes(attributes, this.createdTimestamp);
   }
 
+  /** Swaps the environment (the journal is detached while a restart restores messages). */
+  attachEnvironment(env: QueueEnvironment): void {
+    this.#env = env;
+  }
+
   // ── Attributes ──────────────────────────────────────────────────────────────
 
   get maximumMessageSize(): number {
@@ -137,6 +145,11 @@ export class SqsQueue {
 
   get redrivePolicy(): RedrivePolicy | undefined {
     return this.#redrivePolicy;
+  }
+
+  /** The caller-set attributes, as CreateQueue/SetQueueAttributes stored them (for the journal). */
+  storedAttributes(): Record<string, string> {
+    return Object.fromEntries(this.#attributes);
   }
 
   /** A stored (caller-set) attribute, or its default. */
@@ -248,6 +261,56 @@ export class SqsQueue {
     } else {
       this.#enterVisible(message);
     }
+    this.#env.journal?.({ op: 'put', queue: this.name, message: this.image(message) });
+  }
+
+  /** A message as the journal keeps it. */
+  image(message: StoredMessage): MessageImage {
+    return {
+      seq: message.seq,
+      messageId: message.messageId,
+      content: message.content,
+      sentTimestamp: message.sentTimestamp,
+      senderId: message.senderId,
+      ...(message.deadLetterSourceArn !== undefined ? { deadLetterSourceArn: message.deadLetterSourceArn } : {}),
+      state: message.state,
+      dueAt: message.dueAt,
+      receiveCount: message.receiveCount,
+      ...(message.firstReceiveTimestamp !== undefined ? { firstReceiveTimestamp: message.firstReceiveTimestamp } : {}),
+      lastReceiveTimestamp: message.lastReceiveTimestamp,
+    };
+  }
+
+  /** Every message, for compacting the journal. */
+  images(): MessageImage[] {
+    this.#processDue(this.#env.clock());
+    return [...this.#messages.values()].map((message) => this.image(message));
+  }
+
+  /**
+   * Puts journalled messages back after a restart: delayed and in-flight ones stay hidden until their
+   * deadline (a consumer that held one is gone, so it returns when its visibility runs out, as on AWS);
+   * the rest are visible, in their original order.
+   */
+  restore(images: Iterable<MessageImage>): void {
+    const now = this.#env.clock();
+    for (const image of [...images].sort((a, b) => a.seq - b.seq)) {
+      const message = new StoredMessage(image.seq, image.messageId, image.content, image.sentTimestamp, image.senderId, image.deadLetterSourceArn);
+      message.receiveCount = image.receiveCount;
+      message.firstReceiveTimestamp = image.firstReceiveTimestamp;
+      message.lastReceiveTimestamp = image.lastReceiveTimestamp;
+      this.#messages.set(message.seq, message);
+      if (image.state !== 'visible' && image.dueAt > now) {
+        message.state = image.state;
+        message.dueAt = image.dueAt;
+        if (image.state === 'inflight') this.#inFlightCount++;
+        else this.#delayedCount++;
+        this.#deadlines.upsert(message);
+      } else {
+        this.#enterVisible(message);
+      }
+    }
+    this.#processDue(now);
   }
 
   // ── Receive ─────────────────────────────────────────────────────────────────
@@ -332,6 +395,7 @@ export class SqsQueue {
         message.dueAt = now + visibilityTimeoutSeconds * 1000;
         this.#deadlines.upsert(message);
       }
+      this.#env.journal?.({ op: 'receive', queue: this.name, seq: message.seq, receiveCount: message.receiveCount, at: now, dueAt: now + visibilityTimeoutSeconds * 1000 });
       deliveries.push({
         message,
         receiptHandle: encodeReceiptHandle(this.incarnation, message.seq, message.receiveCount),
@@ -425,6 +489,7 @@ export class SqsQueue {
         `Value ${visibilityTimeoutSeconds} for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for the message is beyond the limit [${MAXIMUM_VISIBILITY_TIMEOUT_SECONDS} seconds]`,
       );
     }
+    this.#env.journal?.({ op: 'visibility', queue: this.name, seq: message.seq, dueAt: now + visibilityTimeoutSeconds * 1000 });
     if (visibilityTimeoutSeconds === 0) {
       this.#leaveState(message);
       this.#enterVisible(message);
@@ -446,6 +511,7 @@ export class SqsQueue {
 
   /** PurgeQueue: every message goes, whatever its state; their receipt handles delete nothing. */
   purge(): void {
+    this.#env.journal?.({ op: 'purge', queue: this.name });
     this.#messages.clear();
     this.#visible.clear();
     this.#deadlines.clear();
@@ -466,6 +532,7 @@ export class SqsQueue {
     if (this.#closed || this.#isExpired(message, now)) return;
     this.#messages.set(message.seq, message);
     this.#enterVisible(message);
+    this.#env.journal?.({ op: 'put', queue: this.name, message: this.image(message) });
     this.#armTimer(now);
     this.#scheduleServe();
   }
@@ -522,6 +589,7 @@ export class SqsQueue {
   }
 
   #forget(message: StoredMessage): void {
+    this.#env.journal?.({ op: 'forget', queue: this.name, seq: message.seq });
     this.#leaveState(message);
     this.#deadlines.remove(message);
     this.#messages.delete(message.seq);

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { SqsServiceError, sqsErrors } from './errors.js';
 import { asJsonObject } from './input.js';
+import { SqsJournal } from './journal.js';
 import { SqsService, type QueueStats } from './service.js';
 
 /**
@@ -25,6 +27,11 @@ export interface SqsServerOptions {
   readonly accountId?: string;
   /** Epoch-ms clock; tests inject one to move time forward (retention) without waiting. */
   readonly clock?: () => number;
+  /**
+   * Persist queues and messages in an append-only journal in this folder (journal.ts) and restore them
+   * on start. Memory only when absent.
+   */
+  readonly dataDir?: string;
 }
 
 export interface SqsServerStats {
@@ -36,6 +43,8 @@ export interface SqsServer {
   readonly endpoint: string;
   readonly region: string;
   readonly accountId: string;
+  /** Messages brought back from the data dir's journal at start (0 without one). */
+  readonly restoredMessages: number;
   /** Message counts per queue, without going through the API. */
   stats(): SqsServerStats;
   /** Ends pending long polls (empty result), stops accepting connections and waits for them to close. */
@@ -55,7 +64,8 @@ export async function startSqsServer(options: SqsServerOptions = {}): Promise<Sq
   const host = options.host ?? '127.0.0.1';
   const region = options.region ?? 'us-east-1';
   const accountId = options.accountId ?? '000000000000';
-  const service = new SqsService({ region, accountId, clock: options.clock ?? Date.now });
+  const journal = options.dataDir ? new SqsJournal(join(options.dataDir, 'journal.jsonl')) : undefined;
+  const service = new SqsService({ region, accountId, clock: options.clock ?? Date.now, ...(journal ? { journal } : {}) });
   let closing = false;
 
   const server = createServer({ keepAlive: true, noDelay: true }, (request, response) => {
@@ -74,12 +84,14 @@ export async function startSqsServer(options: SqsServerOptions = {}): Promise<Sq
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://${urlHost(host)}:${port}`;
   service.setEndpoint(endpoint);
+  const restoredMessages = service.restore();
 
   let closed: Promise<void> | undefined;
   return {
     endpoint,
     region,
     accountId,
+    restoredMessages,
     stats: () => ({ queues: service.stats() }),
     close: () => {
       closed ??= new Promise<void>((resolve) => {

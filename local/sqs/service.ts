@@ -19,6 +19,7 @@ import {
 } from './input.js';
 import { md5OfMessageAttributes } from './md5.js';
 import { buildMessageContent, selectMessageAttributes, type MessageContent } from './messages.js';
+import type { JournalEntry, SqsJournal } from './journal.js';
 import { MessageMoveTaskManager } from './move-tasks.js';
 import { SqsQueue, type Clock, type Delivery, type QueueCounts, type QueueEnvironment, type StoredMessage } from './queue.js';
 
@@ -31,6 +32,8 @@ export interface SqsServiceOptions {
   readonly region: string;
   readonly accountId: string;
   readonly clock: Clock;
+  /** Persist queues and messages in this journal (replayed by `restore()`). Memory only when absent. */
+  readonly journal?: SqsJournal;
 }
 
 export interface RequestContext {
@@ -57,16 +60,20 @@ export class SqsService {
   readonly #moveTasks: MessageMoveTaskManager;
   readonly #environment: QueueEnvironment;
   #sequence = 0;
+  readonly #journal: SqsJournal | undefined;
+  #compactionScheduled = false;
   readonly #actions: Readonly<Record<string, ActionHandler>>;
 
   constructor(options: SqsServiceOptions) {
     this.region = options.region;
     this.accountId = options.accountId;
+    this.#journal = options.journal;
     this.#environment = {
       clock: options.clock,
       accountId: options.accountId,
       nextSequence: () => ++this.#sequence,
       findQueueByArn: (arn) => this.#queuesByArn.get(arn),
+      ...(options.journal ? { journal: (entry: JournalEntry) => this.#record(entry) } : {}),
     };
     this.#moveTasks = new MessageMoveTaskManager({
       clock: options.clock,
@@ -118,6 +125,61 @@ export class SqsService {
   close(): void {
     this.#moveTasks.close();
     for (const queue of this.#queues.values()) queue.close();
+    if (this.#journal) {
+      this.#journal.rewrite(this.#journalImage());
+      this.#journal.close();
+    }
+  }
+
+  /**
+   * Brings back the queues and messages of the journal (after `setEndpoint`: URLs name the endpoint),
+   * then compacts it. Returns how many messages came back.
+   */
+  restore(): number {
+    if (!this.#journal) return 0;
+    const state = this.#journal.load();
+    let restored = 0;
+    for (const { meta, messages } of state.queues.values()) {
+      const arn = this.#arnOf(meta.name);
+      const queue = new SqsQueue(meta.name, arn, `${this.#endpoint}/${this.accountId}/${meta.name}`, new Map(Object.entries(meta.attributes)), this.#restoringEnvironment());
+      for (const [key, value] of Object.entries(meta.tags)) queue.tags.set(key, value);
+      this.#queues.set(meta.name, queue);
+      this.#queuesByArn.set(arn, queue);
+      for (const seq of messages.keys()) this.#sequence = Math.max(this.#sequence, seq);
+      queue.restore(messages.values());
+      restored += messages.size;
+    }
+    // Restored queues journal through the live environment from now on.
+    for (const queue of this.#queues.values()) queue.attachEnvironment(this.#environment);
+    this.#journal.rewrite(this.#journalImage());
+    return restored;
+  }
+
+  /** While restoring, nothing is journalled: the journal already holds it. */
+  #restoringEnvironment(): QueueEnvironment {
+    const { journal: _journal, ...quiet } = this.#environment;
+    return quiet;
+  }
+
+  #record(entry: JournalEntry): void {
+    if (!this.#journal?.append(entry) || this.#compactionScheduled) return;
+    // Compact between requests, never in the middle of one operation.
+    this.#compactionScheduled = true;
+    setImmediate(() => {
+      this.#compactionScheduled = false;
+      this.#journal?.rewrite(this.#journalImage());
+    });
+  }
+
+  #recordQueue(queue: SqsQueue): void {
+    this.#environment.journal?.({ op: 'queue', meta: { name: queue.name, attributes: queue.storedAttributes(), tags: Object.fromEntries(queue.tags) } });
+  }
+
+  *#journalImage(): Generator<JournalEntry> {
+    for (const queue of this.#queues.values()) {
+      yield { op: 'queue', meta: { name: queue.name, attributes: queue.storedAttributes(), tags: Object.fromEntries(queue.tags) } };
+      for (const message of queue.images()) yield { op: 'put', queue: queue.name, message };
+    }
   }
 
   // ── Queues ──────────────────────────────────────────────────────────────────
@@ -151,6 +213,7 @@ export class SqsService {
     for (const [key, value] of Object.entries(tags)) queue.tags.set(key, value);
     this.#queues.set(name, queue);
     this.#queuesByArn.set(arn, queue);
+    this.#recordQueue(queue);
     return { QueueUrl: queue.url };
   }
 
@@ -180,6 +243,7 @@ export class SqsService {
     queue.purge();
     this.#queues.delete(queue.name);
     this.#queuesByArn.delete(queue.arn);
+    this.#environment.journal?.({ op: 'dropQueue', name: queue.name });
     return {};
   }
 
@@ -204,6 +268,7 @@ export class SqsService {
     const raw = optionalStringMap(input, 'Attributes');
     if (raw === undefined) throw sqsErrors.missingParameter('Attributes');
     queue.setAttributes(normalizeQueueAttributes(raw, { mode: 'set', queueArn: queue.arn, queues: this.#queueLookup }));
+    this.#recordQueue(queue);
     return {};
   }
 
@@ -351,6 +416,7 @@ export class SqsService {
     const tags = optionalStringMap(input, 'Tags');
     if (!tags) throw sqsErrors.missingParameter('Tags');
     for (const [key, value] of Object.entries(tags)) queue.tags.set(key, value);
+    this.#recordQueue(queue);
     return {};
   }
 
@@ -359,6 +425,7 @@ export class SqsService {
     const keys = optionalStringList(input, 'TagKeys');
     if (!keys) throw sqsErrors.missingParameter('TagKeys');
     for (const key of keys) queue.tags.delete(key);
+    this.#recordQueue(queue);
     return {};
   }
 
