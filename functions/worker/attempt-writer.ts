@@ -13,6 +13,8 @@ export interface AttemptWriterOptions {
   readonly progressIntervalMs: number;
   /** Called when a write shows the job must stop (cancelled, or taken over by a newer delivery). */
   readonly onStop: (reason: Error) => void;
+  /** Extra conditions every status write of this attempt carries (the message's generation). */
+  readonly guard?: Pick<Transition, 'expectGeneration'>;
 }
 
 /**
@@ -46,6 +48,10 @@ export class AttemptWriter {
 
   get message(): string | undefined {
     return this.#message;
+  }
+
+  get guard(): Pick<Transition, 'expectGeneration'> {
+    return this.#options.guard ?? {};
   }
 
   get runningWritten(): boolean {
@@ -115,6 +121,7 @@ export class AttemptWriter {
       to: 'RUNNING',
       // Only a newer delivery may take over a RUNNING job (its lease expired: visibility timed out).
       attemptAtMost: attempt - 1,
+      ...this.guard,
       set: { attempt, startedAt: this.startedAt, progress: this.#progress, ...(this.#message !== undefined ? { progressMessage: this.#message } : {}) },
       remove: ['nextAttemptAt'],
     };

@@ -10,6 +10,7 @@ import type { JobError, JobMessage, JobRecord } from '../../shared/domain/job.js
 import { backoffDelaySeconds } from '../../shared/domain/retry.js';
 import { RUNNABLE_STATUSES } from '../../shared/domain/status.js';
 import type { JobDefinition } from '../../shared/jobs/define.js';
+import { expiryOf } from '../../shared/jobs/retention.js';
 import type { JobQueue } from '../../shared/ports/job-queue.js';
 import type { JobStore, Transition } from '../../shared/ports/job-store.js';
 import type { Logger } from '../../shared/ports/logger.js';
@@ -156,6 +157,8 @@ export class JobWorker<TPayload> {
       runningWriteDelayMs: this.#deps.runningWriteDelayMs,
       progressIntervalMs: this.#deps.progressIntervalMs,
       onStop: (reason) => controller.abort(reason),
+      // Redrive/retry seam: only the job's current message may record (see generationGuard).
+      guard: generationGuard(message),
     });
     if (this.#definition.settings.claim === 'eager') await writer.claim();
     else writer.start();
@@ -230,6 +233,7 @@ export class JobWorker<TPayload> {
       from: RUNNABLE_STATUSES,
       to: 'RETRYING',
       attemptAtMost: attempt,
+      ...writer.guard,
       set: {
         attempt,
         error,
@@ -244,16 +248,16 @@ export class JobWorker<TPayload> {
 
   async #finish(jobId: string, attempt: number, to: 'SUCCEEDED' | 'FAILED' | 'DEAD' | 'CANCELLED', set: Transition['set'], writer?: AttemptWriter): Promise<void> {
     const now = this.#deps.now();
-    const days = to === 'SUCCEEDED' || to === 'CANCELLED' ? this.#definition.settings.retentionDays.succeeded : this.#definition.settings.retentionDays.failed;
     await this.#store(() => this.#deps.store.transition({
       jobId,
       from: RUNNABLE_STATUSES,
       to,
       attemptAtMost: attempt,
+      ...writer?.guard,
       set: {
         attempt,
         finishedAt: new Date(now).toISOString(),
-        ttl: Math.floor(now / 1000) + days * 86_400,
+        ttl: expiryOf(this.#definition.settings, to, now),
         ...(writer && !writer.runningWritten ? { startedAt: writer.startedAt } : {}),
         ...(writer ? { progress: writer.progress, ...(writer.message !== undefined ? { progressMessage: writer.message } : {}) } : {}),
         ...set,
@@ -307,4 +311,16 @@ function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
       },
     );
   });
+}
+
+/**
+ * Redrive and selective retry, as the worker sees them. A redrive first puts DEAD records back to
+ * QUEUED with attempt 0, then moves their DLQ messages back; SQS resets the receive count on the
+ * move, so the redriven delivery arrives as attempt 1 for a QUEUED record at attempt 0 — the
+ * ordinary first-delivery path. A selective retry sends a new message with a bumped generation;
+ * every status write of a delivery is conditional on the message's generation, so an older copy of
+ * the message (still in the DLQ, redriven later) can never record an outcome for the retried job.
+ */
+function generationGuard(message: JobMessage): Pick<Transition, 'expectGeneration'> {
+  return { expectGeneration: typeof message.generation === 'number' ? message.generation : 0 };
 }

@@ -17,4 +17,10 @@ export const keys = {
   idempotency: (tenant: string, key: string) => `IDEM#${tenant}#${key}`,
   tenantJobs: (tenant: string) => `TENANT#${tenant}`,
   tenantJobSort: (createdAt: string, jobId: string) => `${createdAt}#${jobId}`,
+  /**
+   * Dead-letter entries: one small item per DEAD job, in the byTenant index under a partition per
+   * job type (only dead jobs are there, so an operator lists a DLQ without scanning every job).
+   */
+  deadLetter: (jobId: string) => `DEADLETTER#${jobId}`,
+  deadLetters: (type: string) => `DEADLETTERS#${type}`,
 } as const;

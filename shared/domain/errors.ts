@@ -119,3 +119,11 @@ export class JobFinishedError extends ConveyorError {
     this.name = 'JobFinishedError';
   }
 }
+
+/** A DLQ redrive is already moving messages for this job type (one move task per source queue). */
+export class RedriveInProgressError extends ConveyorError {
+  constructor(readonly jobType: string) {
+    super('REDRIVE_IN_PROGRESS', `a redrive of the "${jobType}" dead-letter queue is already running`);
+    this.name = 'RedriveInProgressError';
+  }
+}

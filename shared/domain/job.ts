@@ -43,6 +43,19 @@ export interface JobRecord {
   readonly cancelRequested?: boolean;
   /** Epoch seconds after which the record is expired (DynamoDB TTL); reads treat it as gone. */
   readonly ttl?: number;
+  /**
+   * Which message may run this job: 0 (or absent) for the message sent at enqueue, bumped by every
+   * selective retry, which sends a new message. An older message (say, the DLQ copy of a job that was
+   * retried by id and later redriven) can no longer record anything. A redrive moves the same
+   * message back, so it keeps the generation.
+   */
+  readonly generation?: number;
+  /** How many times a redrive put this job back to QUEUED, and when it last did. */
+  readonly redriveCount?: number;
+  readonly redrivenAt?: string;
+  /** How many times an operator retried this job by id, and when they last did. */
+  readonly retryCount?: number;
+  readonly retriedAt?: string;
 }
 
 /** What travels in an SQS message body. Small on purpose: SQS bills per 64 KB chunk. */
@@ -53,4 +66,6 @@ export interface JobMessage {
   readonly payload: unknown;
   /** Enqueue time (epoch ms) — lets the worker measure queue latency without a read. */
   readonly enqueuedAt: number;
+  /** The record's `generation` when this message was sent; absent means 0. */
+  readonly generation?: number;
 }

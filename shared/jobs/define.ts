@@ -27,11 +27,17 @@ export const jobSettingsSchema = z
      * never starts a side effect (email) — one extra write buys at-most-once starts.
      */
     claim: z.enum(['lazy', 'eager']),
-    /** Days a finished job's record is kept before DynamoDB TTL removes it. */
+    /**
+     * Days a finished job's record is kept before DynamoDB TTL removes it, per final status (the
+     * seeds kept "the last 100 completed and 500 failed"; DynamoDB expires by age, not by count).
+     * `dead` defaults to `failed`, `cancelled` to `succeeded`. See shared/jobs/retention.ts.
+     */
     retentionDays: z.object({
       succeeded: z.number().int().min(1).max(3_650),
       failed: z.number().int().min(1).max(3_650),
-    }),
+      dead: z.number().int().min(1).max(3_650).optional(),
+      cancelled: z.number().int().min(1).max(3_650).optional(),
+    }).strict(),
   })
   .strict()
   .refine((s) => s.batchSize <= 10 || s.batchingWindowSeconds >= 1, {

@@ -13,6 +13,8 @@ export interface Transition {
    * (RUNNING is written lazily, so the stored attempt may still be the previous one).
    */
   readonly attemptAtMost?: number;
+  /** When set, the stored `generation` (absent = 0) must equal this: the write comes from the current message. */
+  readonly expectGeneration?: number;
   readonly set?: Partial<{
     attempt: number;
     progress: number;
@@ -24,9 +26,14 @@ export interface Transition {
     nextAttemptAt: string;
     ttl: number;
     payload: unknown;
+    generation: number;
+    redriveCount: number;
+    redrivenAt: string;
+    retryCount: number;
+    retriedAt: string;
   }>;
   /** Attributes to remove (e.g. `error` when a job is retried). */
-  readonly remove?: readonly ('error' | 'result' | 'nextAttemptAt' | 'cancelRequested' | 'finishedAt' | 'ttl')[];
+  readonly remove?: readonly ('error' | 'result' | 'nextAttemptAt' | 'cancelRequested' | 'finishedAt' | 'ttl' | 'progressMessage' | 'startedAt' | 'retriedAt' | 'redrivenAt')[];
 }
 
 /**

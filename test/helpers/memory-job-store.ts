@@ -31,7 +31,8 @@ export class MemoryJobStore implements JobStore {
       job !== undefined &&
       transition.from.includes(job.status) &&
       (transition.attemptAtMost === undefined || job.attempt <= transition.attemptAtMost) &&
-      (transition.expectAttempt === undefined || job.attempt === transition.expectAttempt);
+      (transition.expectAttempt === undefined || job.attempt === transition.expectAttempt) &&
+      (transition.expectGeneration === undefined || (job.generation ?? 0) === transition.expectGeneration);
     if (!ok) throw new TransitionConflictError(transition.jobId, `cannot move to ${transition.to}`);
     const next: Record<string, unknown> = { ...job, ...structuredClone(transition.set ?? {}), status: transition.to, updatedAt: this.now().toISOString() };
     for (const field of transition.remove ?? []) delete next[field];

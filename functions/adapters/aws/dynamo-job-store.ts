@@ -92,6 +92,14 @@ export class DynamoJobStore implements JobStore {
       values[':attemptAtMost'] = transition.attemptAtMost;
       condition += ' AND #attempt <= :attemptAtMost';
     }
+    if (transition.expectGeneration !== undefined) {
+      names['#generation'] = 'generation';
+      values[':expectGeneration'] = transition.expectGeneration;
+      // Records written before any retry carry no generation: absent counts as 0.
+      condition += transition.expectGeneration === 0
+        ? ' AND (attribute_not_exists(#generation) OR #generation = :expectGeneration)'
+        : ' AND #generation = :expectGeneration';
+    }
     if (transition.expectAttempt !== undefined) {
       names['#attempt'] = 'attempt';
       values[':expectAttempt'] = transition.expectAttempt;
@@ -168,7 +176,7 @@ export class DynamoJobStore implements JobStore {
   }
 }
 
-function toRecord(item: Record<string, unknown>): JobRecord {
+export function toRecord(item: Record<string, unknown>): JobRecord {
   const record: Record<string, unknown> = { ...item };
   for (const attribute of LAYOUT_ATTRIBUTES) delete record[attribute];
   return record as unknown as JobRecord;

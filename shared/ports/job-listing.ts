@@ -1,0 +1,37 @@
+import type { JobRecord } from '../domain/job.js';
+import type { JobStatus } from '../domain/status.js';
+
+export interface JobListQuery {
+  readonly type?: string;
+  readonly status?: JobStatus;
+  /** 1–100. */
+  readonly limit: number;
+  /** Opaque, from a previous page; validated by the adapter (a bad one is a JobValidationError). */
+  readonly cursor?: string;
+}
+
+export interface JobPage {
+  readonly jobs: readonly JobRecord[];
+  /** Present when more may follow. A page can hold fewer than `limit` jobs when filters skip many. */
+  readonly cursor?: string;
+}
+
+/** What a recent window of a tenant's jobs holds, per job type. */
+export interface RecentActivity {
+  readonly counts: Readonly<Record<string, Partial<Record<JobStatus, number>>>>;
+  /** Per type, createdAt of the oldest job still waiting to run (QUEUED or RETRYING). */
+  readonly oldestWaiting: Readonly<Record<string, string>>;
+  /** Jobs read; `complete` is false when the read budget ran out before the window did. */
+  readonly scanned: number;
+  readonly complete: boolean;
+}
+
+/**
+ * Listing a tenant's jobs, newest first, through the `byTenant` index (partition = tenant, sort =
+ * createdAt#jobId): never a table scan, never status as a partition key. Expired records are never
+ * returned, whether or not TTL has deleted them yet.
+ */
+export interface JobListing {
+  list(tenant: string, query: JobListQuery): Promise<JobPage>;
+  recentActivity(tenant: string, since: Date): Promise<RecentActivity>;
+}
