@@ -12,6 +12,7 @@ import { DynamoApiKeys } from './adapters/aws/dynamo-api-keys.js';
 import { DynamoIdempotencyStore } from './adapters/aws/dynamo-idempotency-store.js';
 import { DynamoJobStore } from './adapters/aws/dynamo-job-store.js';
 import { SqsJobQueue } from './adapters/aws/sqs-job-queue.js';
+import { buildAdminDeps, withDeadLetterTracking } from './admin-wiring.js';
 import type { JobHandlers } from './jobs/index.js';
 import { JobWorker } from './worker/job-worker.js';
 import { providerLimits, type ProviderLimit } from '../shared/jobs/rate-limits.js';
@@ -50,6 +51,7 @@ export function buildApiApp(
     logger,
     stage: config.CONVEYOR_STAGE,
     enqueueLimit: { limiter, rule: tenantEnqueueRule(config), logger },
+    admin: buildAdminDeps(config, clients, { store, queue, logger }),
   });
 }
 
@@ -63,7 +65,7 @@ export function buildJobWorker<K extends JobType>(
   const store = new DynamoJobStore({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME });
   const queue = new SqsJobQueue({ client: clients.sqs, queueUrls: config.CONVEYOR_QUEUE_URLS });
   return new JobWorker<PayloadOf<K>>(getJobDefinition(type), handler, {
-    store,
+    store: withDeadLetterTracking(store, config, clients),
     queue,
     logger,
     timeoutMarginMs: config.CONVEYOR_TIMEOUT_MARGIN_MS,

@@ -4,9 +4,11 @@ import type { ApiKeyResolver } from '../../shared/ports/api-keys.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import { HttpError } from './http-errors.js';
 import type { JobService } from './job-service.js';
-import { requireApiKey, type ApiEnv } from './middleware.js';
+import { requireApiKey, requireScope, type ApiEnv } from './middleware.js';
+import { jobAdminRoutes } from './routes/job-admin.js';
 import { jobRoutes } from './routes/jobs.js';
 import { enqueueRateLimit, type EnqueueLimit } from './rate-limit.js';
+import { queueRoutes, type QueueRouteDeps } from './routes/queues.js';
 
 export interface ApiDeps {
   readonly jobs: JobService;
@@ -15,6 +17,8 @@ export interface ApiDeps {
   readonly stage: string;
   /** Per-tenant enqueue limit (off when absent or when the limiter is not configured). */
   readonly enqueueLimit?: EnqueueLimit;
+  /** Listing and operator routes (queues, DLQ, redrive, retry); absent in apps built without them. */
+  readonly admin?: QueueRouteDeps;
 }
 
 /**
@@ -30,6 +34,12 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
   app.use('/v1/jobs/*', requireApiKey(deps.keys));
   if (deps.enqueueLimit) app.use('/v1/jobs', enqueueRateLimit(deps.enqueueLimit));
   app.route('/v1/jobs', jobRoutes(deps.jobs));
+  if (deps.admin) {
+    app.route('/v1/jobs', jobAdminRoutes(deps.admin));
+    app.use('/v1/queues', requireApiKey(deps.keys), requireScope('admin'));
+    app.use('/v1/queues/*', requireApiKey(deps.keys), requireScope('admin'));
+    app.route('/v1/queues', queueRoutes(deps.admin));
+  }
 
   app.notFound((c) => c.json(new HttpError(404, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`).toBody(), 404));
 

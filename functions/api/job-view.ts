@@ -20,5 +20,9 @@ export function toJobView(job: JobRecord): Record<string, unknown> {
     updatedAt: job.updatedAt,
     ...(job.startedAt !== undefined ? { startedAt: job.startedAt } : {}),
     ...(job.finishedAt !== undefined ? { finishedAt: job.finishedAt } : {}),
+    // When retention (DynamoDB TTL) removes the record; reads treat it as gone from then on.
+    ...(job.ttl !== undefined ? { expiresAt: new Date(job.ttl * 1000).toISOString() } : {}),
+    ...(job.redriveCount ? { redriveCount: job.redriveCount, redrivenAt: job.redrivenAt } : {}),
+    ...(job.retryCount ? { retryCount: job.retryCount, retriedAt: job.retriedAt } : {}),
   };
 }

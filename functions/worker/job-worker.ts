@@ -88,6 +88,11 @@ export class JobWorker<TPayload> {
   /** Reads the record, decides what this delivery means (delivery.ts), and carries it out. */
   async #deliver(message: JobMessage, record: SqsRecordLike, attempt: number, deadline: number, logger: Logger): Promise<RecordOutcome> {
     const job = await this.#store(() => this.#deps.store.get(message.jobId, { consistent: true }));
+    if (job && !isCurrentMessage(job, message)) {
+      // An older copy of a job retried by id (see generationGuard): it must neither run nor come back.
+      logger.info('message of an earlier generation acknowledged without a run', { generation: message.generation ?? 0, current: job.generation ?? 0 });
+      return { ack: true, reason: 'skipped' };
+    }
     const sentAt = Number(record.attributes.SentTimestamp);
     const decision = interpretDelivery(job, { receiveCount: attempt, ...(Number.isFinite(sentAt) ? { sentAt } : {}) });
     switch (decision.action) {
@@ -318,9 +323,19 @@ function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
  * QUEUED with attempt 0, then moves their DLQ messages back; SQS resets the receive count on the
  * move, so the redriven delivery arrives as attempt 1 for a QUEUED record at attempt 0 — the
  * ordinary first-delivery path. A selective retry sends a new message with a bumped generation;
- * every status write of a delivery is conditional on the message's generation, so an older copy of
- * the message (still in the DLQ, redriven later) can never record an outcome for the retried job.
+ * an older copy of the message (still in the DLQ, redriven later) is acknowledged without a run when
+ * the record is read before running, and every status write of a delivery is conditional on the
+ * message's generation as well, so such a copy can never record an outcome for the retried job.
  */
 function generationGuard(message: JobMessage): Pick<Transition, 'expectGeneration'> {
-  return { expectGeneration: typeof message.generation === 'number' ? message.generation : 0 };
+  return { expectGeneration: generationOf(message) };
+}
+
+/** Whether the message is the one the record currently expects (checked on the read before running). */
+function isCurrentMessage(job: JobRecord, message: JobMessage): boolean {
+  return (job.generation ?? 0) === generationOf(message);
+}
+
+function generationOf(message: JobMessage): number {
+  return typeof message.generation === 'number' ? message.generation : 0;
 }

@@ -11,7 +11,7 @@ import { validateOrThrow } from '../validate.js';
 export const MAX_BODY_BYTES = 256 * 1024;
 
 /** Job ids are UUIDs; anything else cannot exist and is answered without a read. */
-const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function jobRoutes(jobs: JobService): Hono<ApiEnv> {
   const routes = new Hono<ApiEnv>();

@@ -1,0 +1,136 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { keys, TABLE_LAYOUT } from '../../../shared/config/table.js';
+import { DependencyUnavailableError } from '../../../shared/domain/errors.js';
+import type { JobRecord } from '../../../shared/domain/job.js';
+import type { DeadLetterEntry, DeadLetterIndex } from '../../../shared/ports/dead-letters.js';
+import { decodeCursor, encodeCursor } from './page-cursor.js';
+
+export interface DynamoDeadLetterIndexOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** How long the DLQ keeps a message (SQS counts it from the message's last send). */
+  readonly dlqRetentionSeconds: number;
+  readonly now?: () => Date;
+}
+
+const INDEX = TABLE_LAYOUT.indexes.byTenant;
+/** `count` stops here: a redrive refuses more than this anyway, and the number only needs to be honest. */
+const COUNT_CAP = 100_000;
+
+/**
+ * DeadLetterIndex as small items in the job table, listed through the byTenant index under
+ * `DEADLETTERS#<type>` (newest death first). An entry expires (TTL) when its DLQ message surely has.
+ */
+export class DynamoDeadLetterIndex implements DeadLetterIndex {
+  readonly #client: DynamoDBDocumentClient;
+  readonly #tableName: string;
+  readonly #dlqRetentionSeconds: number;
+  readonly #now: () => Date;
+
+  constructor(options: DynamoDeadLetterIndexOptions) {
+    this.#client = options.client;
+    this.#tableName = options.tableName;
+    this.#dlqRetentionSeconds = options.dlqRetentionSeconds;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  async add(job: JobRecord): Promise<void> {
+    const deadAt = job.finishedAt ?? job.updatedAt;
+    // The DLQ message was last sent at enqueue, at the last redrive (a move sends anew) or at the last
+    // retry by id; DLQ retention counts from there.
+    const lastSent = [job.createdAt, job.redrivenAt, job.retriedAt].filter((t): t is string => t !== undefined).sort().at(-1)!;
+    const entry: DeadLetterEntry = {
+      jobId: job.jobId,
+      tenant: job.tenant,
+      type: job.type,
+      attempt: job.attempt,
+      ...(job.error ? { error: job.error } : {}),
+      deadAt,
+      messageExpiresAt: Math.floor(Date.parse(lastSent) / 1000) + this.#dlqRetentionSeconds,
+    };
+    const item = {
+      [TABLE_LAYOUT.partitionKey]: keys.deadLetter(job.jobId),
+      [INDEX.partitionKey]: keys.deadLetters(job.type),
+      [INDEX.sortKey]: keys.tenantJobSort(deadAt, job.jobId),
+      [TABLE_LAYOUT.ttlAttribute]: entry.messageExpiresAt,
+      entry,
+    };
+    try {
+      await this.#client.send(new PutCommand({ TableName: this.#tableName, Item: item }));
+    } catch (error) {
+      throw unavailable('add', error);
+    }
+  }
+
+  async list(type: string, options: { limit: number; cursor?: string }): Promise<{ entries: DeadLetterEntry[]; cursor?: string }> {
+    const scope = `dlq|${type}`;
+    const entries: DeadLetterEntry[] = [];
+    let startKey = options.cursor !== undefined ? this.#startKey(type, decodeCursor(scope, options.cursor)) : undefined;
+    do {
+      const output = await this.#query({ ...this.#partition(type), Limit: options.limit + 1 - entries.length, ...(startKey ? { ExclusiveStartKey: startKey } : {}) });
+      for (const item of output.Items ?? []) entries.push(item.entry as DeadLetterEntry);
+      startKey = output.LastEvaluatedKey;
+    } while (startKey && entries.length <= options.limit);
+    if (entries.length <= options.limit) return { entries };
+    const page = entries.slice(0, options.limit);
+    const last = page[page.length - 1]!;
+    return { entries: page, cursor: encodeCursor(scope, keys.tenantJobSort(last.deadAt, last.jobId)) };
+  }
+
+  async count(type: string): Promise<number> {
+    let total = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const output = await this.#query({ ...this.#partition(type), Select: 'COUNT', ...(startKey ? { ExclusiveStartKey: startKey } : {}) });
+      total += output.Count ?? 0;
+      startKey = output.LastEvaluatedKey;
+    } while (startKey && total < COUNT_CAP);
+    return total;
+  }
+
+  async remove(jobId: string, deadAt: string): Promise<void> {
+    try {
+      await this.#client.send(new DeleteCommand({
+        TableName: this.#tableName,
+        Key: { [TABLE_LAYOUT.partitionKey]: keys.deadLetter(jobId) },
+        // Only this death's entry: if the job already died again, its new entry stays.
+        ConditionExpression: 'entry.deadAt = :deadAt',
+        ExpressionAttributeValues: { ':deadAt': deadAt },
+      }));
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return;
+      throw unavailable('remove', error);
+    }
+  }
+
+  #partition(type: string): Omit<QueryCommandInput, 'TableName'> {
+    return {
+      IndexName: INDEX.name,
+      KeyConditionExpression: '#pk = :pk',
+      // An entry past its message's retention describes nothing left to redrive.
+      FilterExpression: '#ttl > :now',
+      ExpressionAttributeNames: { '#pk': INDEX.partitionKey, '#ttl': TABLE_LAYOUT.ttlAttribute },
+      ExpressionAttributeValues: { ':pk': keys.deadLetters(type), ':now': Math.floor(this.#now().getTime() / 1000) },
+      ScanIndexForward: false,
+    };
+  }
+
+  #startKey(type: string, sortKey: string): Record<string, unknown> {
+    const jobId = sortKey.slice(sortKey.lastIndexOf('#') + 1);
+    return { [TABLE_LAYOUT.partitionKey]: keys.deadLetter(jobId), [INDEX.partitionKey]: keys.deadLetters(type), [INDEX.sortKey]: sortKey };
+  }
+
+  async #query(input: Omit<QueryCommandInput, 'TableName'>) {
+    try {
+      return await this.#client.send(new QueryCommand({ TableName: this.#tableName, ...input }));
+    } catch (error) {
+      throw unavailable('query', error);
+    }
+  }
+}
+
+function unavailable(operation: string, error: unknown): DependencyUnavailableError {
+  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return new DependencyUnavailableError('dynamodb', `dead-letter index ${operation} failed — ${reason}`, { cause: error });
+}

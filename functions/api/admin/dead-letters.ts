@@ -1,0 +1,263 @@
+import { ConveyorError, DependencyUnavailableError, RedriveInProgressError, TransitionConflictError } from '../../../shared/domain/errors.js';
+import type { JobRecord } from '../../../shared/domain/job.js';
+import type { DeadLetterEntry, DeadLetterIndex } from '../../../shared/ports/dead-letters.js';
+import type { JobQueue } from '../../../shared/ports/job-queue.js';
+import type { JobStore, Transition } from '../../../shared/ports/job-store.js';
+import type { Logger } from '../../../shared/ports/logger.js';
+import type { QueueAdmin, QueueDepth, RedriveTask } from '../../../shared/ports/queue-admin.js';
+
+export interface DeadLetterServiceDeps {
+  readonly store: JobStore;
+  readonly deadLetters: DeadLetterIndex;
+  readonly queues: QueueAdmin;
+  readonly queue: JobQueue;
+  readonly logger: Logger;
+  readonly now?: () => Date;
+}
+
+/** A job that cannot be retried in its current status (only DEAD and FAILED can). */
+export class NotRetryableError extends ConveyorError {
+  constructor(readonly job: JobRecord) {
+    super('NOT_RETRYABLE', `job ${job.jobId} is ${job.status}; only DEAD or FAILED jobs can be retried`);
+    this.name = 'NotRetryableError';
+  }
+}
+
+/** A redrive bigger than one API call can safely requeue (API Gateway answers within 30 s). */
+export class RedriveTooLargeError extends ConveyorError {
+  constructor(readonly entries: number) {
+    super('REDRIVE_TOO_LARGE', `${entries} dead jobs exceed the ${MAX_REDRIVE} one redrive can requeue; retry jobs by id or raise the limit`);
+    this.name = 'RedriveTooLargeError';
+  }
+}
+
+export interface DeadJob {
+  readonly entry: DeadLetterEntry;
+  readonly job: JobRecord;
+}
+
+export interface DeadLetterListing {
+  readonly type: string;
+  readonly dlq: QueueDepth;
+  readonly jobs: readonly DeadJob[];
+  readonly cursor?: string;
+  /** Dead jobs indexed for this type (all pages), to set against the DLQ's message count. */
+  readonly deadJobs: number;
+}
+
+export interface RedriveOutcome {
+  readonly type: string;
+  /** DEAD records put back to QUEUED before the move started. */
+  readonly requeued: number;
+  /** Index entries whose job was no longer DEAD (retried, expired): dropped. */
+  readonly stale: number;
+  /** DLQ messages when the redrive started. */
+  readonly dlqMessages: number;
+  readonly task?: RedriveTask;
+}
+
+/** One call requeues at most this many records (each a read and two writes) before the move starts. */
+export const MAX_REDRIVE = 2_000;
+const CONCURRENCY = 16;
+/** Fields a finished job carries that a job waiting to run again must not. */
+const FINISHED_FIELDS = ['finishedAt', 'ttl', 'nextAttemptAt', 'cancelRequested', 'result', 'progressMessage', 'startedAt'] as const;
+
+/**
+ * Dead-letter operations: list a DLQ without touching its messages, redrive it, retry one job.
+ *
+ * Redrive, in order (so that no message ever arrives for a record that would refuse it):
+ * 1. every indexed DEAD record of the type goes back to QUEUED with attempt 0 (conditional on DEAD
+ *    and on its generation), and its index entry is removed;
+ * 2. StartMessageMoveTask moves the DLQ messages back; SQS resets their receive count, so each
+ *    arrives as attempt 1 for a QUEUED record at attempt 0 and runs exactly once more (with the
+ *    type's full attempt budget);
+ * 3. if the move cannot start, step 1 is undone: the records return to DEAD and are re-indexed.
+ * A job that dies while a redrive is under way may reach the DLQ after the move finished; its record
+ * is then QUEUED with its message in the DLQ, and the next redrive moves it.
+ *
+ * Retry by id: DEAD/FAILED → QUEUED with attempt 0, a new generation and optionally an edited
+ * payload, then a new message with that generation. Any older copy (a DLQ message) is inert: every
+ * status write of the worker is conditional on the generation of the message it runs.
+ */
+export class DeadLetterService {
+  readonly #deps: Required<DeadLetterServiceDeps>;
+
+  constructor(deps: DeadLetterServiceDeps) {
+    this.#deps = { now: () => new Date(), ...deps };
+  }
+
+  async list(type: string, options: { limit: number; cursor?: string }): Promise<DeadLetterListing> {
+    const { deadLetters, queues, store } = this.#deps;
+    const [page, depths, deadJobs] = await Promise.all([deadLetters.list(type, options), queues.depths(type), deadLetters.count(type)]);
+    const jobs = await mapLimited(page.entries, CONCURRENCY, async (entry) => {
+      const job = await store.get(entry.jobId);
+      // The record decides: an entry whose job was retried or expired since is stale.
+      if (!job || job.status !== 'DEAD') {
+        await deadLetters.remove(entry.jobId, entry.deadAt).catch(() => undefined);
+        return undefined;
+      }
+      return { entry, job };
+    });
+    return { type, dlq: depths.dlq, jobs: jobs.filter((j): j is DeadJob => j !== undefined), deadJobs, ...(page.cursor ? { cursor: page.cursor } : {}) };
+  }
+
+  async redrive(type: string): Promise<RedriveOutcome> {
+    const { queues, logger } = this.#deps;
+    const running = await queues.latestRedrive(type);
+    if (running?.status === 'RUNNING') throw new RedriveInProgressError(type);
+    const dlqMessages = (await queues.depths(type)).dlq.visible;
+    // Nothing to move: requeueing records now would leave them QUEUED with no message to run them.
+    if (dlqMessages === 0) return { type, requeued: 0, stale: 0, dlqMessages, ...(running ? { task: running } : {}) };
+
+    const entries = await this.#allEntries(type);
+    const requeued: JobRecord[] = [];
+    let stale = 0;
+    await mapLimited(entries, CONCURRENCY, async (entry) => {
+      const before = await this.#requeueForRedrive(entry);
+      if (before) requeued.push(before);
+      else stale++;
+    });
+
+    try {
+      await queues.startRedrive(type);
+    } catch (error) {
+      logger.error('redrive: the move task did not start; putting the requeued jobs back to DEAD', { type, jobs: requeued.length, error });
+      await mapLimited(requeued, CONCURRENCY, (before) => this.#undoRequeue(before));
+      throw error;
+    }
+    const task = await queues.latestRedrive(type);
+    logger.info('redrive started', { type, requeued: requeued.length, stale, dlqMessages });
+    return { type, requeued: requeued.length, stale, dlqMessages, ...(task ? { task } : {}) };
+  }
+
+  redriveStatus(type: string): Promise<RedriveTask | undefined> {
+    return this.#deps.queues.latestRedrive(type);
+  }
+
+  /** The job of any tenant (operators act across tenants), or undefined. */
+  peek(jobId: string): Promise<JobRecord | undefined> {
+    return this.#deps.store.get(jobId);
+  }
+
+  /** Retries one DEAD or FAILED job; `payload`, when given, has been validated by the caller. */
+  async retry(jobId: string, options: { payload?: unknown } = {}): Promise<JobRecord | undefined> {
+    const { store, queue, deadLetters } = this.#deps;
+    const before = await store.get(jobId);
+    if (!before) return undefined;
+    if (before.status !== 'DEAD' && before.status !== 'FAILED') throw new NotRetryableError(before);
+    const now = this.#deps.now();
+    const generation = (before.generation ?? 0) + 1;
+    const payload = options.payload !== undefined ? options.payload : before.payload;
+    let after: JobRecord;
+    try {
+      after = await store.transition({
+        jobId,
+        from: [before.status],
+        to: 'QUEUED',
+        expectGeneration: before.generation ?? 0,
+        set: { attempt: 0, progress: 0, generation, retryCount: (before.retryCount ?? 0) + 1, retriedAt: now.toISOString(), ...(options.payload !== undefined ? { payload } : {}) },
+        remove: [...FINISHED_FIELDS],
+      });
+    } catch (error) {
+      // Someone else retried or redrove it in the meantime.
+      if (error instanceof TransitionConflictError) throw new NotRetryableError((await store.get(jobId)) ?? before);
+      throw error;
+    }
+    if (before.status === 'DEAD') await deadLetters.remove(jobId, before.finishedAt ?? before.updatedAt).catch(() => undefined);
+    try {
+      await queue.send({ jobId, type: before.type, tenant: before.tenant, payload, enqueuedAt: now.getTime(), generation });
+    } catch (error) {
+      await this.#restore(before, { to: before.status, expectGeneration: generation });
+      throw error instanceof DependencyUnavailableError ? error : new DependencyUnavailableError('sqs', `retry send failed — ${String(error)}`, { cause: error });
+    }
+    return after;
+  }
+
+  async #allEntries(type: string): Promise<DeadLetterEntry[]> {
+    const { deadLetters } = this.#deps;
+    const total = await deadLetters.count(type);
+    if (total > MAX_REDRIVE) throw new RedriveTooLargeError(total);
+    const entries: DeadLetterEntry[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await deadLetters.list(type, { limit: 100, ...(cursor ? { cursor } : {}) });
+      entries.push(...page.entries);
+      cursor = page.cursor;
+    } while (cursor && entries.length < MAX_REDRIVE);
+    return entries;
+  }
+
+  /** DEAD → QUEUED for a redrive. Returns the record as it was, or undefined if it was not DEAD. */
+  async #requeueForRedrive(entry: DeadLetterEntry): Promise<JobRecord | undefined> {
+    const { store, deadLetters } = this.#deps;
+    const before = await store.get(entry.jobId);
+    if (before?.status === 'DEAD') {
+      try {
+        await store.transition({
+          jobId: before.jobId,
+          from: ['DEAD'],
+          to: 'QUEUED',
+          expectGeneration: before.generation ?? 0,
+          // attempt 0: the moved message arrives with receive count 1, the first attempt of a fresh budget.
+          // The generation stays: the move returns the same message.
+          set: { attempt: 0, progress: 0, redriveCount: (before.redriveCount ?? 0) + 1, redrivenAt: this.#deps.now().toISOString() },
+          remove: [...FINISHED_FIELDS],
+        });
+        await deadLetters.remove(entry.jobId, entry.deadAt);
+        return before;
+      } catch (error) {
+        if (!(error instanceof TransitionConflictError)) throw error;
+      }
+    }
+    await deadLetters.remove(entry.jobId, entry.deadAt);
+    return undefined;
+  }
+
+  async #undoRequeue(before: JobRecord): Promise<void> {
+    await this.#restore(before, { to: 'DEAD', expectGeneration: before.generation ?? 0 }).catch((error: unknown) => {
+      this.#deps.logger.error('redrive: could not put a job back to DEAD', { jobId: before.jobId, error });
+    });
+  }
+
+  /** Puts a job back as it was before a retry/redrive that could not send or move its message. */
+  async #restore(before: JobRecord, options: { to: 'DEAD' | 'FAILED'; expectGeneration: number }): Promise<void> {
+    const transition: Transition = {
+      jobId: before.jobId,
+      from: ['QUEUED'],
+      to: options.to,
+      expectAttempt: 0,
+      expectGeneration: options.expectGeneration,
+      set: {
+        attempt: before.attempt,
+        progress: before.progress,
+        generation: before.generation ?? 0,
+        payload: before.payload,
+        ...(before.finishedAt ? { finishedAt: before.finishedAt } : {}),
+        ...(before.startedAt ? { startedAt: before.startedAt } : {}),
+        ...(before.ttl !== undefined ? { ttl: before.ttl } : {}),
+        ...(before.redrivenAt ? { redrivenAt: before.redrivenAt } : {}),
+        redriveCount: before.redriveCount ?? 0,
+        retryCount: before.retryCount ?? 0,
+        ...(before.retriedAt ? { retriedAt: before.retriedAt } : {}),
+      },
+      // No message was sent or moved: the last-send times must not move either.
+      remove: [...(before.retriedAt ? [] : (['retriedAt'] as const)), ...(before.redrivenAt ? [] : (['redrivenAt'] as const))],
+    };
+    const restored = await this.#deps.store.transition(transition);
+    if (options.to === 'DEAD') await this.#deps.deadLetters.add(restored);
+  }
+}
+
+/** Runs `work` over `items` with at most `limit` at once, keeping order. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  });
+  await Promise.all(lanes);
+  return results;
+}

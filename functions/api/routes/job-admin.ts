@@ -1,0 +1,64 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { JOB_STATUSES } from '../../../shared/domain/status.js';
+import { JOB_TYPES, getJobDefinition, isJobType } from '../../../shared/jobs/registry.js';
+import type { JobListing } from '../../../shared/ports/job-listing.js';
+import type { DeadLetterService } from '../admin/dead-letters.js';
+import { HttpError } from '../http-errors.js';
+import { toJobView } from '../job-view.js';
+import { requireScope, type ApiEnv } from '../middleware.js';
+import { validateOrThrow, zodIssues } from '../validate.js';
+import { asHttp, optionalJsonBody, validateQuery } from './admin-http.js';
+import { JOB_ID, MAX_BODY_BYTES } from './jobs.js';
+
+export interface JobAdminRouteDeps {
+  readonly listing: JobListing;
+  readonly deadLetters: DeadLetterService;
+}
+
+const listQuery = z
+  .object({
+    type: z.enum(JOB_TYPES as [string, ...string[]]).optional(),
+    status: z.enum(JOB_STATUSES).optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(25),
+    cursor: z.string().min(1).optional(),
+  })
+  .strict();
+
+const retryBody = z.object({ payload: z.unknown().optional() }).strict();
+
+/**
+ * `GET /v1/jobs` (the caller's jobs, newest first, paginated) and `POST /v1/jobs/{id}/retry` (admin:
+ * one DEAD or FAILED job of any tenant back to QUEUED, optionally with an edited payload).
+ */
+export function jobAdminRoutes(deps: JobAdminRouteDeps): Hono<ApiEnv> {
+  const routes = new Hono<ApiEnv>();
+
+  routes.get('/', async (c) => {
+    const query = validateQuery(listQuery, c.req.query());
+    const page = await deps.listing.list(c.get('principal').tenant, query);
+    return c.json({ jobs: page.jobs.map(toJobView), ...(page.cursor ? { cursor: page.cursor } : {}) });
+  });
+
+  routes.post('/:jobId/retry', requireScope('admin'), optionalJsonBody(MAX_BODY_BYTES), async (c) => {
+    const jobId = c.req.param('jobId');
+    const body = c.get('jsonBody') === undefined ? {} : validateOrThrow(retryBody, c.get('jsonBody'));
+    const existing = JOB_ID.test(jobId) ? await deps.deadLetters.peek(jobId) : undefined;
+    if (!existing) throw new HttpError(404, 'NOT_FOUND', `job ${jobId} not found`);
+    let payload: unknown;
+    if (body.payload !== undefined && isJobType(existing.type)) {
+      // An edited payload meets the same schema as at enqueue.
+      const parsed = getJobDefinition(existing.type).payload.safeParse(body.payload);
+      if (!parsed.success) {
+        const issues = zodIssues(parsed.error).map((issue) => ({ ...issue, path: issue.path === '(root)' ? 'payload' : `payload.${issue.path}` }));
+        throw new HttpError(400, 'VALIDATION_FAILED', 'payload does not match the job type\'s schema', issues);
+      }
+      payload = parsed.data;
+    }
+    const job = await asHttp(() => deps.deadLetters.retry(jobId, payload !== undefined ? { payload } : {}));
+    if (!job) throw new HttpError(404, 'NOT_FOUND', `job ${jobId} not found`);
+    return c.json({ ...toJobView(job), tenant: job.tenant }, 202);
+  });
+
+  return routes;
+}

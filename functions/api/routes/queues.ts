@@ -1,0 +1,58 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { JobListing } from '../../../shared/ports/job-listing.js';
+import type { QueueAdmin } from '../../../shared/ports/queue-admin.js';
+import type { DeadLetterService } from '../admin/dead-letters.js';
+import { queueOverview } from '../admin/queue-overview.js';
+import { toJobView } from '../job-view.js';
+import type { ApiEnv } from '../middleware.js';
+import { asHttp, jobTypeParam, validateQuery } from './admin-http.js';
+
+export interface QueueRouteDeps {
+  readonly queues: QueueAdmin;
+  readonly listing: JobListing;
+  readonly deadLetters: DeadLetterService;
+}
+
+const overviewQuery = z.object({ windowMinutes: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60) }).strict();
+const dlqQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(25), cursor: z.string().min(1).optional() }).strict();
+
+/** Operator routes (admin scope, applied where they are mounted): queues, DLQs, redrive. */
+export function queueRoutes(deps: QueueRouteDeps): Hono<ApiEnv> {
+  const routes = new Hono<ApiEnv>();
+
+  routes.get('/', async (c) => {
+    const { windowMinutes } = validateQuery(overviewQuery, c.req.query());
+    return c.json(await queueOverview(deps, c.get('principal').tenant, windowMinutes));
+  });
+
+  routes.get('/:type/dlq', async (c) => {
+    const type = jobTypeParam(c.req.param('type'));
+    const query = validateQuery(dlqQuery, c.req.query());
+    const listing = await deps.deadLetters.list(type, { limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) });
+    return c.json({
+      type,
+      dlq: listing.dlq,
+      deadJobs: listing.deadJobs,
+      // Messages in the DLQ that no DEAD record accounts for: stale copies of jobs retried by id, or
+      // jobs that died during a redrive (the next redrive moves them; the worker ignores stale copies).
+      unmatchedMessages: Math.max(0, listing.dlq.visible + listing.dlq.inFlight - listing.deadJobs),
+      jobs: listing.jobs.map(({ job }) => ({ ...toJobView(job), tenant: job.tenant })),
+      ...(listing.cursor ? { cursor: listing.cursor } : {}),
+    });
+  });
+
+  routes.post('/:type/redrive', async (c) => {
+    const type = jobTypeParam(c.req.param('type'));
+    const outcome = await asHttp(() => deps.deadLetters.redrive(type));
+    return c.json(outcome, outcome.task && outcome.requeued + outcome.dlqMessages > 0 ? 202 : 200);
+  });
+
+  routes.get('/:type/redrive', async (c) => {
+    const type = jobTypeParam(c.req.param('type'));
+    const task = await deps.deadLetters.redriveStatus(type);
+    return c.json({ type, task: task ?? null });
+  });
+
+  return routes;
+}
