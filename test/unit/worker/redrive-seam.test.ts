@@ -54,7 +54,7 @@ describe('Function: JobWorker — redrive and retry deliveries', () => {
     expect((await store.get(job.jobId))?.error).toBeUndefined();
   });
 
-  it('lets an older message of a retried job record nothing, and the current one run', async () => {
+  it('acknowledges an older message of a retried job without running it, and runs the current one', async () => {
     // Prepare: the job was retried by id (generation 1, payload edited); its old copy comes back from the DLQ
     const handler = vi.fn(async (payload: unknown) => (payload as { toolId: string }).toolId);
     const { store, worker } = setup(jobRegistry.analysis, handler);
@@ -70,6 +70,7 @@ describe('Function: JobWorker — redrive and retry deliveries', () => {
     // Assess
     expect(staleOutcome.batchItemFailures).toEqual([]); // acknowledged: it must not come back
     expect(afterStale).toMatchObject({ status: 'QUEUED', attempt: 0, generation: 1 });
+    expect(handler).toHaveBeenCalledTimes(1); // only the current message ran
     expect(currentOutcome.batchItemFailures).toEqual([]);
     expect(await store.get(job.jobId)).toMatchObject({ status: 'SUCCEEDED', attempt: 1, result: 'edited' });
   });
