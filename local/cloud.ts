@@ -20,6 +20,7 @@ import type { RateRule } from '../shared/ports/rate-limiter.js';
 import { describeRateLimits } from '../functions/scheduling/wiring.js';
 import { buildConsumerHandler, buildReleaser } from '../functions/wiring.js';
 import { LocalScheduler, type Clock } from './scheduler.js';
+import { ensureLanes, type Lane } from './priority-queues.js';
 import { tryStartUpstash } from './upstash/index.js';
 
 /** The local cloud's fixed development keys (printed by `npm start`, used in the README). */
@@ -71,6 +72,8 @@ export interface LocalCloud {
   readonly mappings: Readonly<Record<JobType, SqsEventSourceMapping>>;
   /** The local Upstash endpoint, when rate limits are on. */
   readonly upstash?: { readonly url: string; readonly token: string };
+  /** Every event source mapping by queue key: the type, or `<type>:high` / `<type>:low` for priority lanes. */
+  readonly lanes: Readonly<Record<string, SqsEventSourceMapping>>;
   /** Stands in for EventBridge Scheduler: holds jobs due > 15 min ahead, fires cron entries. */
   readonly scheduler: LocalScheduler;
   /** One line each for the start-up log (e.g. whether rate limits are on, and why not). */
@@ -104,6 +107,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     rawDynamo.destroy();
     const queues = {} as Record<JobType, ProvisionedQueue>;
     for (const type of JOB_TYPES) queues[type] = await ensureJobQueues(bootstrapClients.sqs, stage, jobRegistry[type]);
+    const lanes = {} as Record<JobType, Lane[]>;
+    for (const type of JOB_TYPES) lanes[type] = await ensureLanes(bootstrapClients.sqs, stage, jobRegistry[type], queues[type]);
 
     const limits = options.rateLimits === true ? {} : options.rateLimits || undefined;
     const upstash = limits ? await tryStartUpstash() : { reason: 'not requested (LocalCloudOptions.rateLimits)' };
@@ -112,7 +117,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const config = parseConfig({
       CONVEYOR_STAGE: stage,
       CONVEYOR_TABLE_NAME: tableName,
-      CONVEYOR_QUEUE_URLS: JSON.stringify(Object.fromEntries(JOB_TYPES.map((t) => [t, queues[t].url]))),
+      CONVEYOR_QUEUE_URLS: JSON.stringify(Object.fromEntries(JOB_TYPES.flatMap((t) => lanes[t].map((lane) => [lane.key, lane.url])))),
       AWS_REGION: 'us-east-1',
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_SQS: sqs.endpoint,
@@ -143,29 +148,38 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
     const handlers = { ...createJobHandlers(), ...options.handlers } as JobHandlers;
     const mappings = {} as Record<JobType, SqsEventSourceMapping>;
+    const laneMappings: Record<string, SqsEventSourceMapping> = {};
     for (const type of JOB_TYPES) {
       const { settings } = jobRegistry[type];
       const providerLimit = limits?.providers?.[type];
-      const consumer = buildConsumerHandler(type, handlers[type], config, clients, logger.child({ fn: `worker-${type}` }), providerLimit ? { providerLimit } : {});
-      mappings[type] = new SqsEventSourceMapping({
-        client: clients.sqs,
-        queueUrl: queues[type].url,
-        queueArn: queues[type].arn,
-        functionName: `conveyor-${stage}-${type}-worker`,
-        handler: timed(`conveyor-${stage}-${type}-worker`, consumer, options.observe),
-        batchSize: settings.batchSize,
-        batchingWindowSeconds: settings.batchingWindowSeconds,
-        maxConcurrency: settings.maxConcurrency,
-        functionTimeoutSeconds: settings.timeoutSeconds,
-        logger,
-        ...(options.pollWaitSeconds !== undefined ? { waitTimeSeconds: options.pollWaitSeconds } : {}),
-      });
-      mappings[type].start();
+      // One event source per lane (priority queue), as on AWS. Each lane's consumer sees its own
+      // queue as the type's queue, so retries and throttling change visibility on (and requeue to)
+      // the queue the message came from.
+      for (const lane of lanes[type]) {
+        const laneConfig = { ...config, CONVEYOR_QUEUE_URLS: { ...config.CONVEYOR_QUEUE_URLS, [type]: lane.url } };
+        const consumer = buildConsumerHandler(type, handlers[type], laneConfig, clients, logger.child({ fn: `worker-${type}`, priority: lane.priority }), providerLimit ? { providerLimit } : {});
+        const mapping = new SqsEventSourceMapping({
+          client: clients.sqs,
+          queueUrl: lane.url,
+          queueArn: lane.arn,
+          functionName: `conveyor-${stage}-${type}-worker`,
+          handler: timed(`conveyor-${stage}-${type}-worker`, consumer, options.observe),
+          batchSize: settings.batchSize,
+          batchingWindowSeconds: settings.batchingWindowSeconds,
+          maxConcurrency: lane.maxConcurrency,
+          functionTimeoutSeconds: settings.timeoutSeconds,
+          logger,
+          ...(options.pollWaitSeconds !== undefined ? { waitTimeSeconds: options.pollWaitSeconds } : {}),
+        });
+        laneMappings[lane.key] = mapping;
+        if (lane.priority === 'normal') mappings[type] = mapping;
+        mapping.start();
+      }
     }
     // Pollers stop first (finishing their invocations), then the API, then the servers.
     closers.unshift(async () => {
       const graceMs = options.shutdownGraceMs ?? 10_000;
-      const handedBack = await Promise.all(Object.values(mappings).map((m) => m.stop({ graceMs })));
+      const handedBack = await Promise.all(Object.values(laneMappings).map((m) => m.stop({ graceMs })));
       const returned = handedBack.reduce((sum, n) => sum + n, 0);
       if (returned > 0) logger.warn(`stop: ${returned} message(s) of jobs still running after ${graceMs} ms went back to their queues`);
     });
@@ -181,6 +195,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       endpoints: { dynamodb: dynamo.endpoint, sqs: sqs.endpoint },
       queues,
       mappings,
+      lanes: laneMappings,
       scheduler,
       ...(upstash.server ? { upstash: { url: upstash.server.url, token: upstash.server.token } } : {}),
       notices,

@@ -52,9 +52,16 @@ export async function ensureJobQueues(client: SQSClient, stage: string, definiti
     new CreateQueueCommand({ QueueName: names.dlq, Attributes: { MessageRetentionPeriod: String(settings.dlqRetentionSeconds) } }),
   )).QueueUrl as string;
   const dlqArn = await arnOf(client, dlqUrl);
+  const { url, arn } = await ensureSourceQueue(client, names.queue, definition, dlqArn);
+  return { url, arn, dlqUrl, dlqArn };
+}
+
+/** A source queue of a job type (also each priority's queue), redriving to the type's DLQ. */
+export async function ensureSourceQueue(client: SQSClient, name: string, definition: JobDefinition, dlqArn: string): Promise<{ url: string; arn: string }> {
+  const settings = queueSettingsOf(definition);
   const url = (await client.send(
     new CreateQueueCommand({
-      QueueName: names.queue,
+      QueueName: name,
       Attributes: {
         VisibilityTimeout: String(settings.visibilityTimeoutSeconds),
         MessageRetentionPeriod: String(settings.retentionSeconds),
@@ -62,7 +69,7 @@ export async function ensureJobQueues(client: SQSClient, stage: string, definiti
       },
     }),
   )).QueueUrl as string;
-  return { url, arn: await arnOf(client, url), dlqUrl, dlqArn };
+  return { url, arn: await arnOf(client, url) };
 }
 
 async function arnOf(client: SQSClient, queueUrl: string): Promise<string> {

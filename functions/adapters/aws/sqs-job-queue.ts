@@ -2,6 +2,7 @@ import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } fr
 import { DependencyUnavailableError } from '../../../shared/domain/errors.js';
 import type { JobMessage } from '../../../shared/domain/job.js';
 import type { JobQueue } from '../../../shared/ports/job-queue.js';
+import { priorityOf, queueKey } from '../../../shared/jobs/priority.js';
 
 export interface SqsJobQueueOptions {
   readonly client: SQSClient;
@@ -20,7 +21,9 @@ export class SqsJobQueue implements JobQueue {
   }
 
   async send(message: JobMessage, options: { delaySeconds?: number } = {}): Promise<void> {
-    const queueUrl = this.queueUrlOf(message.type);
+    // A prioritized job goes to its priority's queue when one is configured (`<type>:high`, `<type>:low`).
+    const priorityKey = queueKey(message.type, priorityOf(message.payload));
+    const queueUrl = this.#queueUrls[priorityKey] ?? this.queueUrlOf(message.type);
     try {
       await this.#client.send(
         new SendMessageCommand({
