@@ -6,6 +6,8 @@ export interface AttemptWriterOptions {
   readonly store: JobStore;
   readonly jobId: string;
   readonly attempt: number;
+  /** The SQS message this attempt runs from; recorded with the claim. */
+  readonly messageId?: string;
   readonly now: () => number;
   /** RUNNING is written lazily: after this long (with the progress reported so far), or at the first progress call after it. */
   readonly runningWriteDelayMs: number;
@@ -122,7 +124,13 @@ export class AttemptWriter {
       // Only a newer delivery may take over a RUNNING job (its lease expired: visibility timed out).
       attemptAtMost: attempt - 1,
       ...this.guard,
-      set: { attempt, startedAt: this.startedAt, progress: this.#progress, ...(this.#message !== undefined ? { progressMessage: this.#message } : {}) },
+      set: {
+        attempt,
+        startedAt: this.startedAt,
+        progress: this.#progress,
+        ...(this.#message !== undefined ? { progressMessage: this.#message } : {}),
+        ...(this.#options.messageId ? { messageId: this.#options.messageId } : {}),
+      },
       remove: ['nextAttemptAt'],
     };
     try {

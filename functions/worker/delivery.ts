@@ -11,8 +11,10 @@ import type { JobRecord } from '../../shared/domain/job.js';
  *   acknowledgement, or a duplicate copy (SQS standard queues may deliver one; its twin of a DEAD job
  *   is already in the DLQ, so this copy must not land there as a second one).
  * - `cancel`: DELETE flagged the job while it ran (or waited for a retry): end it CANCELLED, no run.
- * - `leave`: a delivery with the same or a newer receive count holds the job. Neither acknowledge (that
- *   would delete the message the holder still needs for its retry) nor touch its visibility.
+ * - `leave`: a delivery with the same or a newer receive count of *this same message* holds the job.
+ *   Neither acknowledge (that would delete the message the holder still needs for its retry) nor touch
+ *   its visibility. When the record names another message as its holder, this one is a distinct
+ *   duplicate copy: acknowledging it is safe and keeps it from burning receives into the DLQ (`ack`).
  * - `defer`: the record is DEAD or FAILED but the message was sent *after* the job ended. Only a redrive
  *   (a move task gives messages a new enqueue time) or a retry does that: the message arrived before
  *   its record was reset to QUEUED — the seam for DLQ redrive (issue 7), which should reset the record
@@ -21,7 +23,7 @@ import type { JobRecord } from '../../shared/domain/job.js';
  */
 export type DeliveryDecision =
   | { readonly action: 'run' }
-  | { readonly action: 'ack'; readonly reason: 'missing' | 'finished' }
+  | { readonly action: 'ack'; readonly reason: 'missing' | 'finished' | 'duplicate' }
   | { readonly action: 'cancel' }
   | { readonly action: 'leave'; readonly reason: 'superseded' }
   | { readonly action: 'defer'; readonly reason: 'terminal-record'; readonly delaySeconds: number };
@@ -35,9 +37,10 @@ export interface DeliveryFacts {
   readonly receiveCount: number;
   /** SQS SentTimestamp (epoch ms): when this message was enqueued (a redriven one: when it was moved). */
   readonly sentAt?: number;
+  readonly messageId?: string;
 }
 
-export function interpretDelivery(record: JobRecord | undefined, { receiveCount, sentAt }: DeliveryFacts): DeliveryDecision {
+export function interpretDelivery(record: JobRecord | undefined, { receiveCount, sentAt, messageId }: DeliveryFacts): DeliveryDecision {
   if (!record) return { action: 'ack', reason: 'missing' };
   switch (record.status) {
     case 'SUCCEEDED':
@@ -52,17 +55,26 @@ export function interpretDelivery(record: JobRecord | undefined, { receiveCount,
     case 'QUEUED':
     case 'RETRYING':
     case 'RUNNING':
-      if (record.attempt >= receiveCount) return { action: 'leave', reason: 'superseded' };
+      if (record.attempt >= receiveCount) {
+        return isOtherMessage(record, messageId) ? { action: 'ack', reason: 'duplicate' } : { action: 'leave', reason: 'superseded' };
+      }
       return record.cancelRequested ? { action: 'cancel' } : { action: 'run' };
   }
 }
 
 /**
- * After one of this delivery's conditional writes lost: acknowledge only when the job truly ended in
- * a way that needs no message (SUCCEEDED, CANCELLED, FAILED, or no record). A DEAD job's message must
- * reach the DLQ, and a job still in progress belongs to a newer delivery: leave both alone.
+ * After one of this delivery's conditional writes lost: acknowledge when the job needs no message any
+ * more (SUCCEEDED, CANCELLED, FAILED, or no record), or when another message holds it (this one is a
+ * duplicate copy). A DEAD job's own message must reach the DLQ, and a job still in progress under a
+ * newer receive of this same message needs it for its retry: leave those alone.
  */
-export function interpretConflict(record: JobRecord | undefined): 'ack' | 'leave' {
+export function interpretConflict(record: JobRecord | undefined, messageId?: string): 'ack' | 'leave' {
   if (!record) return 'ack';
-  return record.status === 'SUCCEEDED' || record.status === 'CANCELLED' || record.status === 'FAILED' ? 'ack' : 'leave';
+  if (record.status === 'SUCCEEDED' || record.status === 'CANCELLED' || record.status === 'FAILED') return 'ack';
+  return isOtherMessage(record, messageId) ? 'ack' : 'leave';
+}
+
+/** True only when both ids are known and differ; unknown means "maybe the same message": be careful. */
+function isOtherMessage(record: JobRecord, messageId: string | undefined): boolean {
+  return record.messageId !== undefined && messageId !== undefined && record.messageId !== messageId;
 }

@@ -79,7 +79,7 @@ export class JobWorker<TPayload> {
     try {
       return await this.#deliver(message, record, attempt, deadline, logger);
     } catch (error) {
-      if (error instanceof TransitionConflictError) return this.#afterConflict(message.jobId, error, logger);
+      if (error instanceof TransitionConflictError) return this.#afterConflict(message.jobId, record.messageId, error, logger);
       logger.error('could not record the outcome; the message will be redelivered', { error });
       return { ack: false, reason: 'store-unavailable' };
     }
@@ -94,7 +94,7 @@ export class JobWorker<TPayload> {
       return { ack: true, reason: 'skipped' };
     }
     const sentAt = Number(record.attributes.SentTimestamp);
-    const decision = interpretDelivery(job, { receiveCount: attempt, ...(Number.isFinite(sentAt) ? { sentAt } : {}) });
+    const decision = interpretDelivery(job, { receiveCount: attempt, messageId: record.messageId, ...(Number.isFinite(sentAt) ? { sentAt } : {}) });
     switch (decision.action) {
       case 'run':
         return this.#run(message, record, attempt, deadline, logger);
@@ -109,13 +109,13 @@ export class JobWorker<TPayload> {
         await this.#setVisibility(message.type, record, decision.delaySeconds, logger);
         return { ack: false, reason: 'deferred' };
       case 'cancel':
-        await this.#finish(message.jobId, attempt, 'CANCELLED', { error: { code: 'CANCELLED', message: 'cancelled by request' } });
+        await this.#finish(message.jobId, record.messageId, attempt, 'CANCELLED', { error: { code: 'CANCELLED', message: 'cancelled by request' } });
         return { ack: true, reason: 'cancelled' };
     }
   }
 
   /** A conditional write lost: re-read and acknowledge only if the job needs no message any more. */
-  async #afterConflict(jobId: string, conflict: TransitionConflictError, logger: Logger): Promise<RecordOutcome> {
+  async #afterConflict(jobId: string, messageId: string, conflict: TransitionConflictError, logger: Logger): Promise<RecordOutcome> {
     let job: JobRecord | undefined;
     try {
       job = await this.#store(() => this.#deps.store.get(jobId, { consistent: true }));
@@ -123,7 +123,7 @@ export class JobWorker<TPayload> {
       logger.error('conflict, and the record could not be re-read; the message will be redelivered', { error });
       return { ack: false, reason: 'store-unavailable' };
     }
-    if (interpretConflict(job) === 'ack') {
+    if (interpretConflict(job, messageId) === 'ack') {
       logger.info('stale or duplicate delivery acknowledged', { reason: conflict.message, status: job?.status });
       return { ack: true, reason: 'skipped' };
     }
@@ -149,7 +149,7 @@ export class JobWorker<TPayload> {
     const parsed = this.#definition.payload.safeParse(message.payload);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-      await this.#finish(message.jobId, attempt, 'FAILED', { error: { code: 'VALIDATION_FAILED', message: `payload does not match the schema — ${issues}` } });
+      await this.#finish(message.jobId, record.messageId, attempt, 'FAILED', { error: { code: 'VALIDATION_FAILED', message: `payload does not match the schema — ${issues}` } });
       return { ack: true, reason: 'failed' };
     }
 
@@ -158,6 +158,7 @@ export class JobWorker<TPayload> {
       store,
       jobId: message.jobId,
       attempt,
+      messageId: record.messageId,
       now: this.#deps.now,
       runningWriteDelayMs: this.#deps.runningWriteDelayMs,
       progressIntervalMs: this.#deps.progressIntervalMs,
@@ -196,17 +197,17 @@ export class JobWorker<TPayload> {
       await writer.close();
     }
 
-    if (failure === undefined) return this.#succeed(message.jobId, attempt, writer, result);
+    if (failure === undefined) return this.#succeed(message.jobId, record.messageId, attempt, writer, result);
     return this.#fail(message, record, attempt, writer, failure, logger);
   }
 
-  async #succeed(jobId: string, attempt: number, writer: AttemptWriter, result: unknown): Promise<RecordOutcome> {
+  async #succeed(jobId: string, messageId: string, attempt: number, writer: AttemptWriter, result: unknown): Promise<RecordOutcome> {
     const size = Buffer.byteLength(JSON.stringify(result ?? null), 'utf8');
     if (size > MAX_RESULT_BYTES) {
-      await this.#finish(jobId, attempt, 'FAILED', { error: { code: 'RESULT_TOO_LARGE', message: `result is ${size} bytes; the limit is ${MAX_RESULT_BYTES}` } }, writer);
+      await this.#finish(jobId, messageId, attempt, 'FAILED', { error: { code: 'RESULT_TOO_LARGE', message: `result is ${size} bytes; the limit is ${MAX_RESULT_BYTES}` } }, writer);
       return { ack: true, reason: 'failed' };
     }
-    await this.#finish(jobId, attempt, 'SUCCEEDED', { result: result ?? null, progress: 100 }, writer);
+    await this.#finish(jobId, messageId, attempt, 'SUCCEEDED', { result: result ?? null, progress: 100 }, writer);
     return { ack: true, reason: 'succeeded' };
   }
 
@@ -214,12 +215,12 @@ export class JobWorker<TPayload> {
     if (failure instanceof TransitionConflictError) throw failure;
     const error = toJobError(failure);
     if (failure instanceof JobCancelledError) {
-      await this.#finish(message.jobId, attempt, 'CANCELLED', { error }, writer);
+      await this.#finish(message.jobId, record.messageId, attempt, 'CANCELLED', { error }, writer);
       return { ack: true, reason: 'cancelled' };
     }
     if (failure instanceof PermanentJobError || failure instanceof JobValidationError) {
       logger.warn('permanent failure', { error: failure });
-      await this.#finish(message.jobId, attempt, 'FAILED', { error }, writer);
+      await this.#finish(message.jobId, record.messageId, attempt, 'FAILED', { error }, writer);
       return { ack: true, reason: 'failed' };
     }
     const { settings } = this.#definition;
@@ -227,7 +228,7 @@ export class JobWorker<TPayload> {
       // The last attempt: the job is DEAD; the message goes to the DLQ by the queue's redrive policy
       // (maxReceiveCount = maxAttempts) on its next receive, which visibility 0 makes immediate.
       logger.warn('last attempt failed; job is DEAD', { error: failure });
-      await this.#finish(message.jobId, attempt, 'DEAD', { error }, writer);
+      await this.#finish(message.jobId, record.messageId, attempt, 'DEAD', { error }, writer);
       await this.#setVisibility(message.type, record, 0, logger);
       return { ack: false, reason: 'dead' };
     }
@@ -241,6 +242,7 @@ export class JobWorker<TPayload> {
       ...writer.guard,
       set: {
         attempt,
+        messageId: record.messageId,
         error,
         progress: writer.progress,
         nextAttemptAt: new Date(this.#deps.now() + delaySeconds * 1000).toISOString(),
@@ -251,7 +253,14 @@ export class JobWorker<TPayload> {
     return { ack: false, reason: 'retrying' };
   }
 
-  async #finish(jobId: string, attempt: number, to: 'SUCCEEDED' | 'FAILED' | 'DEAD' | 'CANCELLED', set: Transition['set'], writer?: AttemptWriter): Promise<void> {
+  async #finish(
+    jobId: string,
+    messageId: string,
+    attempt: number,
+    to: 'SUCCEEDED' | 'FAILED' | 'DEAD' | 'CANCELLED',
+    set: Transition['set'],
+    writer?: AttemptWriter,
+  ): Promise<void> {
     const now = this.#deps.now();
     await this.#store(() => this.#deps.store.transition({
       jobId,
@@ -261,6 +270,7 @@ export class JobWorker<TPayload> {
       ...writer?.guard,
       set: {
         attempt,
+        messageId,
         finishedAt: new Date(now).toISOString(),
         ttl: expiryOf(this.#definition.settings, to, now),
         ...(writer && !writer.runningWritten ? { startedAt: writer.startedAt } : {}),

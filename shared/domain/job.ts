@@ -37,6 +37,12 @@ export interface JobRecord {
   /** When a RETRYING job's next attempt becomes due (ISO). */
   readonly nextAttemptAt?: string;
   readonly idempotencyKey?: string;
+  /**
+   * The SQS message id of the delivery that last wrote the job (claim, retry or outcome). Tells a
+   * delivery of that same message (an older receive: leave it alone) from a distinct duplicate copy
+   * (safe to acknowledge).
+   */
+  readonly messageId?: string;
   /** When a delayed or scheduled job becomes due (ISO); absent for a job due at once. */
   readonly runAt?: string;
   /** Set by DELETE on a RUNNING job; the handler's signal aborts at its next progress call. */

@@ -31,6 +31,7 @@ export interface Transition {
     redrivenAt: string;
     retryCount: number;
     retriedAt: string;
+    messageId: string;
   }>;
   /** Attributes to remove (e.g. `error` when a job is retried). */
   readonly remove?: readonly ('error' | 'result' | 'nextAttemptAt' | 'cancelRequested' | 'finishedAt' | 'ttl' | 'progressMessage' | 'startedAt' | 'retriedAt' | 'redrivenAt')[];

@@ -27,6 +27,13 @@ describe('Function: interpretDelivery', () => {
   ] as const)('%s', (_name, record, receiveCount, sentAt, expected) => {
     expect(interpretDelivery(record, { receiveCount, sentAt })).toEqual(expected);
   });
+
+  it('acknowledges a distinct duplicate copy while another message holds the job, and leaves an older receive of the holder alone', () => {
+    const held = at('RUNNING', 2, { messageId: 'm-holder' });
+    expect(interpretDelivery(held, { receiveCount: 1, messageId: 'm-copy' })).toEqual({ action: 'ack', reason: 'duplicate' });
+    expect(interpretDelivery(held, { receiveCount: 2, messageId: 'm-holder' })).toEqual({ action: 'leave', reason: 'superseded' });
+    expect(interpretDelivery(at('RUNNING', 2), { receiveCount: 1, messageId: 'm-copy' })).toEqual({ action: 'leave', reason: 'superseded' });
+  });
 });
 
 describe('Function: interpretConflict', () => {
@@ -40,5 +47,12 @@ describe('Function: interpretConflict', () => {
     [at('RETRYING', 2), 'leave'],
   ] as const)('%o → %s', (record, expected) => {
     expect(interpretConflict(record)).toBe(expected);
+  });
+
+  it('acknowledges a copy that lost to another message, leaves the DEAD holder’s own message for the DLQ', () => {
+    expect(interpretConflict(at('DEAD', 3, { messageId: 'm1' }), 'm2')).toBe('ack');
+    expect(interpretConflict(at('DEAD', 3, { messageId: 'm1' }), 'm1')).toBe('leave');
+    expect(interpretConflict(at('RETRYING', 2, { messageId: 'm1' }), 'm2')).toBe('ack');
+    expect(interpretConflict(at('RETRYING', 2, { messageId: 'm1' }), 'm1')).toBe('leave');
   });
 });

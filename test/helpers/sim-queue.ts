@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import type { SqsRecordLike } from '../../functions/worker/context.js';
+import type { JobQueue } from '../../shared/ports/job-queue.js';
+
+/**
+ * A model of one standard SQS queue with a redrive policy, for property tests of the worker. Time is
+ * abstract: an in-flight message comes back only when the test says its visibility ran out
+ * (`expire`) or the worker set its visibility (`changeVisibility`), so a test can choose the most
+ * hostile moment. Deleting works with any receipt handle of the message, as on standard queues.
+ */
+export interface SimMessage {
+  readonly id: string;
+  readonly body: string;
+  readonly sentAt: number;
+  receiveCount: number;
+  receipt: number;
+  state: 'available' | 'inflight' | 'deleted' | 'dlq';
+}
+
+export class SimQueue implements JobQueue {
+  readonly messages: SimMessage[] = [];
+  readonly visibilityChanges: { id: string; seconds: number }[] = [];
+
+  constructor(readonly maxReceiveCount: number) {}
+
+  async send(): Promise<void> {
+    throw new Error('SimQueue: use put()');
+  }
+
+  put(body: string, sentAt: number): SimMessage {
+    const message: SimMessage = { id: randomUUID(), body, sentAt, receiveCount: 0, receipt: 0, state: 'available' };
+    this.messages.push(message);
+    return message;
+  }
+
+  available(): SimMessage[] {
+    return this.messages.filter((m) => m.state === 'available');
+  }
+
+  inflight(): SimMessage[] {
+    return this.messages.filter((m) => m.state === 'inflight');
+  }
+
+  dlq(): SimMessage[] {
+    return this.messages.filter((m) => m.state === 'dlq');
+  }
+
+  /** A receive: past maxReceiveCount the message moves to the DLQ instead of being delivered. */
+  receive(message: SimMessage): SqsRecordLike | undefined {
+    if (message.state !== 'available') return undefined;
+    if (message.receiveCount >= this.maxReceiveCount) {
+      message.state = 'dlq';
+      return undefined;
+    }
+    message.receiveCount++;
+    message.receipt++;
+    message.state = 'inflight';
+    return {
+      messageId: message.id,
+      receiptHandle: `${message.id}:${message.receipt}`,
+      body: message.body,
+      attributes: { ApproximateReceiveCount: String(message.receiveCount), SentTimestamp: String(message.sentAt) },
+    };
+  }
+
+  ack(record: SqsRecordLike): void {
+    const message = this.#byHandle(record.receiptHandle);
+    if (message && message.state !== 'dlq') message.state = 'deleted';
+  }
+
+  expire(message: SimMessage): void {
+    if (message.state === 'inflight') message.state = 'available';
+  }
+
+  async changeVisibility(_type: string, receiptHandle: string, seconds: number): Promise<void> {
+    const message = this.#byHandle(receiptHandle);
+    // An expired or superseded handle changes nothing (as on SQS).
+    if (!message || message.state !== 'inflight' || `${message.id}:${message.receipt}` !== receiptHandle) return;
+    this.visibilityChanges.push({ id: message.id, seconds });
+    message.state = 'available';
+  }
+
+  #byHandle(receiptHandle: string): SimMessage | undefined {
+    const id = receiptHandle.slice(0, receiptHandle.lastIndexOf(':'));
+    return this.messages.find((m) => m.id === id);
+  }
+}

@@ -1,0 +1,251 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { cancelJob } from '../../../functions/api/job-cancellation.js';
+import type { SqsRecordLike } from '../../../functions/worker/context.js';
+import { JobWorker, type RecordOutcome } from '../../../functions/worker/job-worker.js';
+import { DependencyUnavailableError, PermanentJobError, RetryableJobError } from '../../../shared/domain/errors.js';
+import type { JobRecord } from '../../../shared/domain/job.js';
+import { canTransition, isTerminal, type JobStatus } from '../../../shared/domain/status.js';
+import { defineJob } from '../../../shared/jobs/define.js';
+import { analysisJob } from '../../../shared/jobs/analysis.js';
+import { silentLogger } from '../../../shared/logging/logger.js';
+import type { JobStore, Transition } from '../../../shared/ports/job-store.js';
+import { messageFor, queuedJob } from '../../helpers/factories.js';
+import { MemoryJobStore } from '../../helpers/memory-job-store.js';
+import { SimQueue } from '../../helpers/sim-queue.js';
+
+/**
+ * The worker against a model: one job, its message (and duplicate copies) in a modelled SQS queue, and
+ * an adversary that interleaves deliveries, duplicate copies, visibility timeouts running out, crashes
+ * of a consumer between any two of its store calls, store failures before or after a write lands, and
+ * cancellations. After the adversary, the queue drains with healthy consumers. Invariants:
+ * - every status change is legal in the state machine; a terminal status never changes; attempts never fall;
+ * - no handler starts on a job whose record is already terminal;
+ * - in the end the job is terminal, no message is left in the queue, and the DLQ holds exactly one
+ *   message if the job is DEAD and none otherwise.
+ */
+
+type Outcome = 'success' | 'retryable' | 'permanent' | 'progress';
+type Command =
+  | { kind: 'deliver'; pick: number }
+  | { kind: 'settle'; pick: number; outcome: Outcome }
+  | { kind: 'crash'; pick: number }
+  | { kind: 'expire'; pick: number }
+  | { kind: 'duplicate'; pick: number }
+  | { kind: 'cancel' }
+  | { kind: 'storeFault'; when: 'before' | 'after' };
+
+const commandArb: fc.Arbitrary<Command> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('deliver' as const), pick: fc.nat(9) }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('settle' as const), pick: fc.nat(9), outcome: fc.constantFrom<Outcome>('success', 'retryable', 'permanent', 'progress') }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('crash' as const), pick: fc.nat(9) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('expire' as const), pick: fc.nat(9) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('duplicate' as const), pick: fc.nat(9) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancel' as const) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('storeFault' as const), when: fc.constantFrom<'before' | 'after'>('before', 'after') }) },
+);
+
+interface Run {
+  readonly record: SqsRecordLike;
+  readonly done: Promise<RecordOutcome>;
+  release(outcome: Outcome): void;
+  crashed: boolean;
+}
+
+const never = new Promise<never>(() => undefined);
+
+/** The world of one property run. */
+class World {
+  readonly store = new MemoryJobStore();
+  readonly queue: SimQueue;
+  readonly violations: string[] = [];
+  readonly pending: Run[] = [];
+  pendingFault: 'before' | 'after' | undefined;
+  readonly job: JobRecord;
+  readonly definition;
+
+  constructor(claim: 'lazy' | 'eager') {
+    this.job = queuedJob();
+    // Lazy: RUNNING is never written within the test (runningWriteDelayMs below) — the fast path.
+    // Eager: RUNNING is written before the handler starts.
+    this.definition = defineJob({ type: 'analysis', description: 'model', payload: analysisJob.payload, settings: { maxAttempts: 3, claim } });
+    this.queue = new SimQueue(this.definition.settings.maxAttempts);
+  }
+
+  async setup(): Promise<void> {
+    await this.store.create(this.job);
+    this.queue.put(JSON.stringify(messageFor(this.job)), Date.now() - 60_000);
+  }
+
+  /** A store as one consumer sees it: after its crash, its calls never return. */
+  storeFor(run: { crashed: boolean }): JobStore {
+    const base = this.store;
+    const world = this;
+    const guard = async <T>(call: () => Promise<T>, write: boolean): Promise<T> => {
+      if (run.crashed) return never;
+      const fault = write ? world.pendingFault : undefined;
+      if (fault) world.pendingFault = undefined;
+      if (fault === 'before') throw new DependencyUnavailableError('dynamodb', 'injected: write refused');
+      const result = await call();
+      if (fault === 'after') throw new DependencyUnavailableError('dynamodb', 'injected: write applied, answer lost');
+      return result;
+    };
+    return {
+      create: (job) => guard(() => base.create(job), true),
+      get: (jobId, options) => guard(() => base.get(jobId, options), false),
+      transition: (t) => guard(() => world.#checkedTransition(t), true),
+      recordProgress: (jobId, attempt, progress, message) => guard(() => base.recordProgress(jobId, attempt, progress, message), true),
+      discard: (jobId) => guard(() => base.discard(jobId), true),
+      requestCancel: (jobId) => guard(() => base.requestCancel(jobId), true),
+    };
+  }
+
+  async #checkedTransition(t: Transition): Promise<JobRecord> {
+    const before = this.store.jobs.get(t.jobId);
+    const after = await this.store.transition(t);
+    this.#checkChange(before, after);
+    return after;
+  }
+
+  #checkChange(before: JobRecord | undefined, after: JobRecord): void {
+    if (!before) return;
+    const legal = canTransition(before.status, after.status) || (before.status === after.status && after.attempt > before.attempt);
+    if (!legal) this.violations.push(`illegal ${before.status}@${before.attempt} → ${after.status}@${after.attempt}`);
+    if (isTerminal(before.status)) this.violations.push(`terminal ${before.status} changed to ${after.status}`);
+    if (after.attempt < before.attempt) this.violations.push(`attempt fell ${before.attempt} → ${after.attempt}`);
+  }
+
+  /** Receives `message` and runs a consumer on it up to its handler's gate (or its end). */
+  async deliver(pick: number, autoOutcome?: Outcome): Promise<void> {
+    const available = this.queue.available();
+    const message = available[pick % Math.max(1, available.length)];
+    if (!message) return;
+    const record = this.queue.receive(message);
+    if (!record) return;
+    let release!: (outcome: Outcome) => void;
+    const gate = new Promise<Outcome>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const reached = new Promise<void>((resolve) => (entered = resolve));
+    const run = { crashed: false } as Run;
+    const worker = new JobWorker(this.definition, async (_payload, ctx) => {
+      const current = this.store.jobs.get(ctx.jobId);
+      if (current && isTerminal(current.status)) this.violations.push(`handler started on a ${current.status} job`);
+      entered();
+      const outcome = await gate;
+      if (outcome === 'retryable') throw new RetryableJobError('injected');
+      if (outcome === 'permanent') throw new PermanentJobError('injected');
+      if (outcome === 'progress') await ctx.progress(50);
+      return { ok: true };
+    }, {
+      store: this.storeFor(run),
+      queue: this.queue,
+      logger: silentLogger,
+      timeoutMarginMs: 0,
+      random: () => 0.5,
+      runningWriteDelayMs: 1e9,
+      progressIntervalMs: 0,
+      storeRetryDelaysMs: [0, 0],
+    });
+    Object.assign(run, {
+      record,
+      release,
+      done: worker.processRecord(record, Date.now() + 3_600_000).then((outcome) => {
+        if (!run.crashed && outcome.ack) this.queue.ack(record);
+        return outcome;
+      }),
+    });
+    this.pending.push(run);
+    if (autoOutcome) release(autoOutcome);
+    await Promise.race([reached, run.done]);
+    if (autoOutcome) await this.settleRun(run);
+  }
+
+  async settle(pick: number, outcome: Outcome): Promise<void> {
+    const run = this.pending[pick % Math.max(1, this.pending.length)];
+    if (!run) return;
+    run.release(outcome);
+    await this.settleRun(run);
+  }
+
+  async settleRun(run: Run): Promise<void> {
+    this.pending.splice(this.pending.indexOf(run), 1);
+    await run.done;
+  }
+
+  crash(pick: number): void {
+    const run = this.pending[pick % Math.max(1, this.pending.length)];
+    if (!run) return;
+    run.crashed = true;
+    run.release('success');
+    this.pending.splice(this.pending.indexOf(run), 1);
+  }
+
+  expire(pick: number): void {
+    // Only a message no live consumer holds may time out here; a live one would time out too on AWS,
+    // and `leave`/reclaim cover that, but keeping it apart keeps the model's runs finite.
+    const inflight = this.queue.inflight();
+    const message = inflight[pick % Math.max(1, inflight.length)];
+    if (message) this.queue.expire(message);
+  }
+
+  duplicate(pick: number): void {
+    const message = this.queue.messages[pick % this.queue.messages.length];
+    if (message) this.queue.put(message.body, message.sentAt);
+  }
+
+  async cancel(): Promise<void> {
+    await cancelJob(this.store, this.job.tenant, this.job.jobId, { now: () => new Date(), retentionDaysOf: () => undefined }).catch(() => undefined);
+  }
+
+  /** Healthy consumers finish what is left. */
+  async drain(): Promise<void> {
+    for (const run of [...this.pending]) {
+      run.release('success');
+      await this.settleRun(run);
+    }
+    for (let round = 0; round < 50; round++) {
+      for (const message of this.queue.inflight()) this.queue.expire(message);
+      const available = this.queue.available();
+      if (available.length === 0) return;
+      for (let i = 0; i < available.length; i++) await this.deliver(0, 'success');
+    }
+    this.violations.push('queue did not drain in 50 rounds');
+  }
+}
+
+async function play(claim: 'lazy' | 'eager', commands: Command[]): Promise<World> {
+  const world = new World(claim);
+  await world.setup();
+  for (const command of commands) {
+    switch (command.kind) {
+      case 'deliver': await world.deliver(command.pick); break;
+      case 'settle': await world.settle(command.pick, command.outcome); break;
+      case 'crash': world.crash(command.pick); break;
+      case 'expire': world.expire(command.pick); break;
+      case 'duplicate': world.duplicate(command.pick); break;
+      case 'cancel': await world.cancel(); break;
+      case 'storeFault': world.pendingFault = command.when; break;
+    }
+  }
+  world.pendingFault = undefined;
+  await world.drain();
+  return world;
+}
+
+describe('Property: the worker against a model of SQS and a hostile world', () => {
+  it.each(['lazy', 'eager'] as const)('keeps every invariant under random interleavings (%s claim)', async (claim) => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(commandArb, { maxLength: 40 }), async (commands) => {
+        const world = await play(claim, commands);
+        const final = world.store.jobs.get(world.job.jobId)!;
+        const dlq = world.queue.dlq().length;
+        const left = world.queue.available().length + world.queue.inflight().length;
+        expect(world.violations).toEqual([]);
+        expect(isTerminal(final.status as JobStatus)).toBe(true);
+        expect(left).toBe(0);
+        expect(dlq).toBe(final.status === 'DEAD' ? 1 : 0);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
