@@ -15,6 +15,11 @@ import type { JobRecord } from '../../shared/domain/job.js';
  *   Neither acknowledge (that would delete the message the holder still needs for its retry) nor touch
  *   its visibility. When the record names another message as its holder, this one is a distinct
  *   duplicate copy: acknowledging it is safe and keeps it from burning receives into the DLQ (`ack`).
+ * - `bury`: the receive count is past `maxAttempts` (the queue allows one extra receive, derived.ts) and
+ *   the job is still QUEUED/RETRYING/RUNNING: the last attempt's consumer died without recording
+ *   anything. Record the job DEAD (ATTEMPT_LOST) without running it, then hand the message to the DLQ.
+ * - `dead-letter`: the job is DEAD and this is its own message (the one that recorded DEAD): hand it to
+ *   the DLQ — visibility 0 and no acknowledgement, so the next receive moves it there, exactly once.
  * - `defer`: the record is DEAD or FAILED but the message was sent *after* the job ended. Only a redrive
  *   (a move task gives messages a new enqueue time) or a retry does that: the message arrived before
  *   its record was reset to QUEUED — the seam for DLQ redrive (issue 7), which should reset the record
@@ -26,7 +31,9 @@ export type DeliveryDecision =
   | { readonly action: 'ack'; readonly reason: 'missing' | 'finished' | 'duplicate' }
   | { readonly action: 'cancel' }
   | { readonly action: 'leave'; readonly reason: 'superseded' }
-  | { readonly action: 'defer'; readonly reason: 'terminal-record'; readonly delaySeconds: number };
+  | { readonly action: 'defer'; readonly reason: 'terminal-record'; readonly delaySeconds: number }
+  | { readonly action: 'bury' }
+  | { readonly action: 'dead-letter' };
 
 /** How long a message whose record is DEAD/FAILED waits for a redrive to reset the record. */
 export const REDRIVE_GRACE_SECONDS = 10;
@@ -38,9 +45,11 @@ export interface DeliveryFacts {
   /** SQS SentTimestamp (epoch ms): when this message was enqueued (a redriven one: when it was moved). */
   readonly sentAt?: number;
   readonly messageId?: string;
+  /** The job type's maxAttempts; a receive count beyond it is the bookkeeping receive. */
+  readonly maxAttempts: number;
 }
 
-export function interpretDelivery(record: JobRecord | undefined, { receiveCount, sentAt, messageId }: DeliveryFacts): DeliveryDecision {
+export function interpretDelivery(record: JobRecord | undefined, { receiveCount, sentAt, messageId, maxAttempts }: DeliveryFacts): DeliveryDecision {
   if (!record) return { action: 'ack', reason: 'missing' };
   switch (record.status) {
     case 'SUCCEEDED':
@@ -50,7 +59,10 @@ export function interpretDelivery(record: JobRecord | undefined, { receiveCount,
     case 'DEAD': {
       const endedAt = record.finishedAt ? Date.parse(record.finishedAt) : Number.NaN;
       const sentAfterEnd = sentAt !== undefined && Number.isFinite(endedAt) && sentAt > endedAt;
-      return sentAfterEnd ? { action: 'defer', reason: 'terminal-record', delaySeconds: REDRIVE_GRACE_SECONDS } : { action: 'ack', reason: 'finished' };
+      if (sentAfterEnd) return { action: 'defer', reason: 'terminal-record', delaySeconds: REDRIVE_GRACE_SECONDS };
+      // A DEAD job's own message still has its bookkeeping receive to spend on the way to the DLQ.
+      if (record.status === 'DEAD' && !isOtherMessage(record, messageId) && receiveCount > maxAttempts) return { action: 'dead-letter' };
+      return { action: 'ack', reason: 'finished' };
     }
     case 'QUEUED':
     case 'RETRYING':
@@ -58,7 +70,8 @@ export function interpretDelivery(record: JobRecord | undefined, { receiveCount,
       if (record.attempt >= receiveCount) {
         return isOtherMessage(record, messageId) ? { action: 'ack', reason: 'duplicate' } : { action: 'leave', reason: 'superseded' };
       }
-      return record.cancelRequested ? { action: 'cancel' } : { action: 'run' };
+      if (record.cancelRequested) return { action: 'cancel' };
+      return receiveCount > maxAttempts ? { action: 'bury' } : { action: 'run' };
   }
 }
 

@@ -94,7 +94,12 @@ export class JobWorker<TPayload> {
       return { ack: true, reason: 'skipped' };
     }
     const sentAt = Number(record.attributes.SentTimestamp);
-    const decision = interpretDelivery(job, { receiveCount: attempt, messageId: record.messageId, ...(Number.isFinite(sentAt) ? { sentAt } : {}) });
+    const decision = interpretDelivery(job, {
+      receiveCount: attempt,
+      messageId: record.messageId,
+      maxAttempts: this.#definition.settings.maxAttempts,
+      ...(Number.isFinite(sentAt) ? { sentAt } : {}),
+    });
     switch (decision.action) {
       case 'run':
         return this.#run(message, record, attempt, deadline, logger);
@@ -108,6 +113,17 @@ export class JobWorker<TPayload> {
         logger.warn('record is terminal but a message sent after it ended arrived (redrive before reset?); deferring', { status: job?.status, delaySeconds: decision.delaySeconds });
         await this.#setVisibility(message.type, record, decision.delaySeconds, logger);
         return { ack: false, reason: 'deferred' };
+      case 'bury': {
+        const lost = attempt - 1;
+        logger.warn('the last attempt never finished (its consumer died); job is DEAD', { recordAttempt: job?.attempt });
+        const error = { code: 'ATTEMPT_LOST', message: `attempt ${lost} of ${this.#definition.settings.maxAttempts} never finished: its consumer crashed or was killed` };
+        await this.#finish(message.jobId, record.messageId, lost, 'DEAD', { error });
+        await this.#setVisibility(message.type, record, 0, logger);
+        return { ack: false, reason: 'dead' };
+      }
+      case 'dead-letter':
+        await this.#setVisibility(message.type, record, 0, logger);
+        return { ack: false, reason: 'dead' };
       case 'cancel':
         await this.#finish(message.jobId, record.messageId, attempt, 'CANCELLED', { error: { code: 'CANCELLED', message: 'cancelled by request' } });
         return { ack: true, reason: 'cancelled' };
@@ -225,8 +241,9 @@ export class JobWorker<TPayload> {
     }
     const { settings } = this.#definition;
     if (attempt >= settings.maxAttempts) {
-      // The last attempt: the job is DEAD; the message goes to the DLQ by the queue's redrive policy
-      // (maxReceiveCount = maxAttempts) on its next receive, which visibility 0 makes immediate.
+      // The last attempt: the job is DEAD. Visibility 0 brings the message straight back for its
+      // bookkeeping receive (maxReceiveCount = maxAttempts + 1), which hands it on (`dead-letter` in
+      // delivery.ts); the receive after that moves it to the DLQ by the redrive policy.
       logger.warn('last attempt failed; job is DEAD', { error: failure });
       await this.#finish(message.jobId, record.messageId, attempt, 'DEAD', { error }, writer);
       await this.#setVisibility(message.type, record, 0, logger);

@@ -16,8 +16,12 @@ export function queueSettingsOf(definition: JobDefinition) {
     // The DLQ keeps messages for SQS's maximum, 14 days, longer than the source: retention counts from
     // the original enqueue, so a shorter DLQ retention could drop a message the moment it arrives.
     dlqRetentionSeconds: 14 * 86_400,
-    // A message is delivered maxReceiveCount times before redrive: one delivery per attempt.
-    maxReceiveCount: maxAttempts,
+    // A message is delivered maxReceiveCount times before redrive: one delivery per attempt, plus one
+    // the consumer keeps for bookkeeping. If the last attempt's consumer dies (a crash, an OOM kill), its
+    // message comes back once more; the worker then records the job DEAD (ATTEMPT_LOST) instead of
+    // running it, and hands the message on to the DLQ. With maxReceiveCount = maxAttempts that last
+    // redelivery would go straight to the DLQ and leave the record RUNNING forever.
+    maxReceiveCount: maxAttempts + 1,
   } as const;
 }
 

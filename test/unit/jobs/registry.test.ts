@@ -33,7 +33,7 @@ describe('Function: defineJob', () => {
 });
 
 describe('Function: queueSettingsOf', () => {
-  it('derives visibility as 6 × timeout + batching window and maxReceiveCount as maxAttempts', () => {
+  it('derives visibility as 6 × timeout + batching window and maxReceiveCount as maxAttempts + 1 (a bookkeeping receive)', () => {
     // Prepare
     const job = defineJob({ type: 'x', description: 'x', payload: z.object({}), settings: { timeoutSeconds: 40, batchingWindowSeconds: 5, batchSize: 20, maxAttempts: 7 } });
 
@@ -42,7 +42,7 @@ describe('Function: queueSettingsOf', () => {
 
     // Assess
     expect(derived.visibilityTimeoutSeconds).toBe(245);
-    expect(derived.maxReceiveCount).toBe(7);
+    expect(derived.maxReceiveCount).toBe(8);
     expect(derived.dlqRetentionSeconds).toBeGreaterThan(derived.retentionSeconds);
   });
 });

@@ -25,14 +25,18 @@ describe('Function: interpretDelivery', () => {
     ['DEAD job’s message redriven before the record was reset', at('DEAD', 3), 1, after, { action: 'defer', reason: 'terminal-record', delaySeconds: REDRIVE_GRACE_SECONDS }],
     ['FAILED job retried before the record was reset', at('FAILED', 1), 1, after, { action: 'defer', reason: 'terminal-record', delaySeconds: REDRIVE_GRACE_SECONDS }],
   ] as const)('%s', (_name, record, receiveCount, sentAt, expected) => {
-    expect(interpretDelivery(record, { receiveCount, sentAt })).toEqual(expected);
+    expect(interpretDelivery(record, { receiveCount, sentAt, maxAttempts: 3 })).toEqual(expected);
   });
 
   it('acknowledges a distinct duplicate copy while another message holds the job, and leaves an older receive of the holder alone', () => {
     const held = at('RUNNING', 2, { messageId: 'm-holder' });
-    expect(interpretDelivery(held, { receiveCount: 1, messageId: 'm-copy' })).toEqual({ action: 'ack', reason: 'duplicate' });
-    expect(interpretDelivery(held, { receiveCount: 2, messageId: 'm-holder' })).toEqual({ action: 'leave', reason: 'superseded' });
-    expect(interpretDelivery(at('RUNNING', 2), { receiveCount: 1, messageId: 'm-copy' })).toEqual({ action: 'leave', reason: 'superseded' });
+    expect(interpretDelivery(at('RUNNING', 3, { messageId: 'm' }), { receiveCount: 4, messageId: 'm', maxAttempts: 3 })).toEqual({ action: 'bury' });
+    expect(interpretDelivery(at('QUEUED', 0), { receiveCount: 4, maxAttempts: 3 })).toEqual({ action: 'bury' });
+    expect(interpretDelivery(at('DEAD', 3, { messageId: 'm' }), { receiveCount: 4, messageId: 'm', sentAt: before, maxAttempts: 3 })).toEqual({ action: 'dead-letter' });
+    expect(interpretDelivery(at('DEAD', 3, { messageId: 'm' }), { receiveCount: 4, messageId: 'copy', sentAt: before, maxAttempts: 3 })).toEqual({ action: 'ack', reason: 'finished' });
+    expect(interpretDelivery(held, { receiveCount: 1, messageId: 'm-copy', maxAttempts: 3 })).toEqual({ action: 'ack', reason: 'duplicate' });
+    expect(interpretDelivery(held, { receiveCount: 2, messageId: 'm-holder', maxAttempts: 3 })).toEqual({ action: 'leave', reason: 'superseded' });
+    expect(interpretDelivery(at('RUNNING', 2), { receiveCount: 1, messageId: 'm-copy', maxAttempts: 3 })).toEqual({ action: 'leave', reason: 'superseded' });
   });
 });
 

@@ -7,6 +7,7 @@ import { DependencyUnavailableError, PermanentJobError, RetryableJobError } from
 import type { JobRecord } from '../../../shared/domain/job.js';
 import { canTransition, isTerminal, type JobStatus } from '../../../shared/domain/status.js';
 import { defineJob } from '../../../shared/jobs/define.js';
+import { queueSettingsOf } from '../../../shared/jobs/derived.js';
 import { analysisJob } from '../../../shared/jobs/analysis.js';
 import { silentLogger } from '../../../shared/logging/logger.js';
 import type { JobStore, Transition } from '../../../shared/ports/job-store.js';
@@ -69,7 +70,7 @@ class World {
     // Lazy: RUNNING is never written within the test (runningWriteDelayMs below) — the fast path.
     // Eager: RUNNING is written before the handler starts.
     this.definition = defineJob({ type: 'analysis', description: 'model', payload: analysisJob.payload, settings: { maxAttempts: 3, claim } });
-    this.queue = new SimQueue(this.definition.settings.maxAttempts);
+    this.queue = new SimQueue(queueSettingsOf(this.definition).maxReceiveCount);
   }
 
   async setup(): Promise<void> {
@@ -245,7 +246,7 @@ describe('Property: the worker against a model of SQS and a hostile world', () =
         expect(left).toBe(0);
         expect(dlq).toBe(final.status === 'DEAD' ? 1 : 0);
       }),
-      { numRuns: 300 },
+      { numRuns: Number(process.env.CONVEYOR_PROPERTY_RUNS ?? 300) },
     );
   });
 });
