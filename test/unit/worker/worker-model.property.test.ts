@@ -81,11 +81,10 @@ class World {
   /** A store as one consumer sees it: after its crash, its calls never return. */
   storeFor(run: { crashed: boolean }): JobStore {
     const base = this.store;
-    const world = this;
     const guard = async <T>(call: () => Promise<T>, write: boolean): Promise<T> => {
       if (run.crashed) return never;
-      const fault = write ? world.pendingFault : undefined;
-      if (fault) world.pendingFault = undefined;
+      const fault = write ? this.pendingFault : undefined;
+      if (fault) this.pendingFault = undefined;
       if (fault === 'before') throw new DependencyUnavailableError('dynamodb', 'injected: write refused');
       const result = await call();
       if (fault === 'after') throw new DependencyUnavailableError('dynamodb', 'injected: write applied, answer lost');
@@ -94,7 +93,7 @@ class World {
     return {
       create: (job) => guard(() => base.create(job), true),
       get: (jobId, options) => guard(() => base.get(jobId, options), false),
-      transition: (t) => guard(() => world.#checkedTransition(t), true),
+      transition: (t) => guard(() => this.#checkedTransition(t), true),
       recordProgress: (jobId, attempt, progress, message) => guard(() => base.recordProgress(jobId, attempt, progress, message), true),
       discard: (jobId) => guard(() => base.discard(jobId), true),
       requestCancel: (jobId) => guard(() => base.requestCancel(jobId), true),
