@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { endpointsOf, type ConveyorConfig } from '../shared/config/env.js';
+import { endpointsOf, requireSetting, type ConveyorConfig } from '../shared/config/env.js';
 import type { JobType, PayloadOf } from '../shared/jobs/registry.js';
 import { getJobDefinition } from '../shared/jobs/registry.js';
 import { JsonLogger } from '../shared/logging/logger.js';
@@ -7,13 +7,16 @@ import type { Logger } from '../shared/ports/logger.js';
 import { createApiApp } from './api/app.js';
 import { JobService } from './api/job-service.js';
 import type { ApiEnv } from './api/middleware.js';
-import { createDynamoClient, createSqsClient, type AwsClients } from './adapters/aws/clients.js';
+import { createDynamoClient, createS3Client, createSesClient, createSqsClient, type AwsClients } from './adapters/aws/clients.js';
 import { DynamoApiKeys } from './adapters/aws/dynamo-api-keys.js';
 import { DynamoIdempotencyStore } from './adapters/aws/dynamo-idempotency-store.js';
 import { DynamoJobStore } from './adapters/aws/dynamo-job-store.js';
+import { DynamoSideEffectLedger } from './adapters/aws/dynamo-side-effects.js';
+import { SesMailer } from './adapters/aws/ses-mailer.js';
 import { SqsJobQueue } from './adapters/aws/sqs-job-queue.js';
 import { buildAdminDeps, withDeadLetterTracking } from './admin-wiring.js';
-import type { JobHandlers } from './jobs/index.js';
+import type { EmailHandlerDeps } from './jobs/email/handler.js';
+import type { JobHandlerDeps, JobHandlers } from './jobs/index.js';
 import { JobWorker } from './worker/job-worker.js';
 import { providerLimits, type ProviderLimit } from '../shared/jobs/rate-limits.js';
 import type { RateLimiter } from '../shared/ports/rate-limiter.js';
@@ -28,7 +31,22 @@ import { ScheduledJobReleaser } from './scheduling/release.js';
  */
 export function createClients(config: ConveyorConfig): AwsClients {
   const settings = { region: config.AWS_REGION, endpoints: endpointsOf(config) };
-  return { dynamo: createDynamoClient(settings), sqs: createSqsClient(settings) };
+  // SDK clients connect lazily: building the SES and S3 clients costs a function that never uses them nothing.
+  return { dynamo: createDynamoClient(settings), sqs: createSqsClient(settings), ses: createSesClient(settings), s3: createS3Client(settings) };
+}
+
+/** The e-mail handler's ports: SES behind the Mailer, the side-effect ledger on the job table, the configured sender. */
+export function emailHandlerDeps(config: ConveyorConfig, clients: AwsClients): EmailHandlerDeps {
+  return {
+    mailer: new SesMailer({ client: clients.ses, ...(config.CONVEYOR_SES_CONFIGURATION_SET ? { configurationSetName: config.CONVEYOR_SES_CONFIGURATION_SET } : {}) }),
+    ledger: new DynamoSideEffectLedger({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME }),
+    sender: requireSetting(config, 'CONVEYOR_EMAIL_FROM', 'the email worker'),
+  };
+}
+
+/** Everything the job handlers need, for a process that runs them all (the local cloud). */
+export function jobHandlerDeps(config: ConveyorConfig, clients: AwsClients): JobHandlerDeps {
+  return { email: emailHandlerDeps(config, clients) };
 }
 
 export function createLogger(config: ConveyorConfig, fields: Record<string, unknown> = {}): Logger {

@@ -9,11 +9,13 @@ import type { Principal } from '../shared/ports/api-keys.js';
 import { DynamoApiKeys } from '../functions/adapters/aws/dynamo-api-keys.js';
 import { createJobHandlers, type JobHandlers } from '../functions/jobs/index.js';
 import type { AwsClients } from '../functions/adapters/aws/clients.js';
-import { buildApiApp, createClients } from '../functions/wiring.js';
+import { buildApiApp, createClients, jobHandlerDeps } from '../functions/wiring.js';
 import { serveHttpApi, type HttpApiHandler } from './api-gateway.js';
 import { startDynamo } from './dynamodb.js';
 import { SqsEventSourceMapping } from './event-source-mapping.js';
 import { ensureJobQueues, ensureTable, type ProvisionedQueue } from './provision.js';
+import { startS3 } from './s3.js';
+import { startSes } from './ses.js';
 import { startSqsServer } from './sqs/server.js';
 import type { ProviderLimit } from '../shared/jobs/rate-limits.js';
 import type { RateRule } from '../shared/ports/rate-limiter.js';
@@ -35,8 +37,8 @@ export interface LocalCloudOptions {
   readonly apiPort?: number;
   readonly stage?: string;
   readonly logLevel?: LogLevel;
-  /** Replace job handlers (tests inject faults). */
-  readonly handlers?: Partial<JobHandlers>;
+  /** Replace job handlers (tests inject faults); a function gets the real ones to wrap. */
+  readonly handlers?: Partial<JobHandlers> | ((real: JobHandlers) => Partial<JobHandlers>);
   /** Long-poll wait of the event source pollers; shorter makes shutdown quicker in tests. */
   readonly pollWaitSeconds?: number;
   readonly writeLog?: (line: string) => void;
@@ -67,7 +69,9 @@ export interface LocalCloud {
   readonly apiUrl: string;
   readonly apiKey: string;
   readonly config: ConveyorConfig;
-  readonly endpoints: { readonly dynamodb: string; readonly sqs: string };
+  readonly endpoints: { readonly dynamodb: string; readonly sqs: string; readonly ses: string; readonly s3: string };
+  /** The local SES server's web inbox, and the same messages as JSON. */
+  readonly inbox: { readonly url: string; readonly storeUrl: string };
   readonly queues: Readonly<Record<JobType, ProvisionedQueue>>;
   readonly mappings: Readonly<Record<JobType, SqsEventSourceMapping>>;
   /** The local Upstash endpoint, when rate limits are on. */
@@ -100,6 +104,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const sqs = await startSqsServer(options.dataDir ? { dataDir: join(options.dataDir, 'sqs') } : {});
   const closers: (() => Promise<void>)[] = [() => sqs.close(), () => dynamo.close()];
   try {
+    const ses = await startSes();
+    closers.push(() => ses.close());
+    const bucketName = `conveyor-${stage}-documents`;
+    const s3 = await startS3({ buckets: [bucketName], ...(options.dataDir ? { directory: join(options.dataDir, 's3') } : {}) });
+    closers.push(() => s3.close());
     const tableName = `conveyor-${stage}-jobs`;
     const bootstrapClients = createClients(parseConfig({ CONVEYOR_TABLE_NAME: tableName, CONVEYOR_QUEUE_URLS: '{}', AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ENDPOINT_URL_SQS: sqs.endpoint }));
     const rawDynamo = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.endpoint });
@@ -121,6 +130,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       AWS_REGION: 'us-east-1',
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+      AWS_ENDPOINT_URL_SESV2: ses.endpoint,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      CONVEYOR_EMAIL_FROM: 'Conveyor <no-reply@conveyor.local>',
+      CONVEYOR_BUCKET_NAME: bucketName,
       LOG_LEVEL: options.logLevel ?? 'warn',
       ...(options.timeoutMarginMs !== undefined ? { CONVEYOR_TIMEOUT_MARGIN_MS: String(options.timeoutMarginMs) } : {}),
       ...(upstash.server ? { UPSTASH_REDIS_REST_URL: upstash.server.url, UPSTASH_REDIS_REST_TOKEN: upstash.server.token } : {}),
@@ -146,7 +159,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const api = await serveHttpApi(apiHandler, options.apiPort !== undefined ? { port: options.apiPort } : {});
     closers.unshift(() => api.close());
 
-    const handlers = { ...createJobHandlers(), ...options.handlers } as JobHandlers;
+    const real = createJobHandlers(jobHandlerDeps(config, clients));
+    const handlers = { ...real, ...(typeof options.handlers === 'function' ? options.handlers(real) : options.handlers) } as JobHandlers;
     const mappings = {} as Record<JobType, SqsEventSourceMapping>;
     const laneMappings: Record<string, SqsEventSourceMapping> = {};
     for (const type of JOB_TYPES) {
@@ -192,7 +206,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       apiUrl: api.url,
       apiKey: LOCAL_API_KEYS[0]!.key,
       config,
-      endpoints: { dynamodb: dynamo.endpoint, sqs: sqs.endpoint },
+      endpoints: { dynamodb: dynamo.endpoint, sqs: sqs.endpoint, ses: ses.endpoint, s3: s3.endpoint },
+      inbox: { url: ses.inboxUrl, storeUrl: ses.storeUrl },
       queues,
       mappings,
       lanes: laneMappings,

@@ -28,6 +28,8 @@ Conveyor local cloud is up (${Date.now() - started} ms)
   API key      ${dev.key}   (tenant "${dev.principal.tenant}", scopes ${dev.principal.scopes.join(', ')})
   DynamoDB     ${cloud.endpoints.dynamodb}
   SQS          ${cloud.endpoints.sqs}
+  S3           ${cloud.endpoints.s3}   (PDFs; download through the URL in GET /v1/jobs/{id})
+  Mail inbox   ${cloud.inbox.url}   (every e-mail the email jobs send)
   Data         ${dataDir}
   Upstash      ${cloud.upstash ? `${cloud.upstash.url}  (token ${cloud.upstash.token})` : '—'}
 ${cloud.notices.map((line) => `  ${line}`).join('\n')}

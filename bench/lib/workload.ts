@@ -18,7 +18,7 @@ export function analysisPayload(toolId: string): PayloadOf<'analysis'> {
   return { toolId, url: 'https://example.com/tools/bench', description: DESCRIPTION };
 }
 
-export const EMAIL_PAYLOAD: PayloadOf<'email'> = { to: ['ada@example.com'], template: 'welcome', data: { name: 'Ada' } };
+export const EMAIL_PAYLOAD: PayloadOf<'email'> = { to: ['ada@example.com'], template: 'welcome', data: { name: 'Ada', loginUrl: 'https://app.example.com/login' } };
 
 export interface WorkloadOptions {
   readonly progressSpacingMs: number;

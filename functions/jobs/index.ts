@@ -1,18 +1,21 @@
 import type { JobType, PayloadOf } from '../../shared/jobs/registry.js';
 import type { JobHandler } from '../worker/context.js';
 import { analysisHandler } from './analysis/handler.js';
+import { createEmailHandler, type EmailHandlerDeps } from './email/handler.js';
 import { notImplemented } from './not-implemented.js';
 
 /** One handler per registered job type. A type with no handler here does not compile. */
 export type JobHandlers = { readonly [K in JobType]: JobHandler<PayloadOf<K>> };
 
 /** Dependencies some handlers need (mailer, blob store…), injected by the entry or the local cloud. */
-export type JobHandlerDeps = Record<string, never>;
+export interface JobHandlerDeps {
+  readonly email: EmailHandlerDeps;
+}
 
-export function createJobHandlers(_deps: JobHandlerDeps = {}): JobHandlers {
+export function createJobHandlers(deps: JobHandlerDeps): JobHandlers {
   return {
     analysis: analysisHandler,
-    email: notImplemented('email'),
+    email: createEmailHandler(deps.email),
     pdf: notImplemented('pdf'),
   };
 }

@@ -27,6 +27,21 @@ const envSchema = z.object({
   CONVEYOR_JOB_TYPE: z.string().optional(),
   /** Milliseconds the handler's signal fires before the function deadline. */
   CONVEYOR_TIMEOUT_MARGIN_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
+  /**
+   * The From of every e-mail: `name@example.com` or `Display Name <name@example.com>`, an identity
+   * verified in SES. Never taken from a payload. Required by the email worker only.
+   */
+  CONVEYOR_EMAIL_FROM: z
+    .string()
+    // eslint-disable-next-line no-control-regex -- refusing control characters (header injection) is the point
+    .regex(/^(?:[^\u0000-\u001f\u007f<>",;]{1,64} <[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)$/, 'must be name@example.com or "Name <name@example.com>", on one line')
+    .optional(),
+  /** Optional SES configuration set for sending events (bounces, complaints, deliveries). */
+  CONVEYOR_SES_CONFIGURATION_SET: z.string().min(1).max(64).optional(),
+  /** S3 bucket of job output files (PDFs). Required by the pdf worker; the API signs downloads from it. */
+  CONVEYOR_BUCKET_NAME: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name').optional(),
+  /** Lifetime of the presigned download URLs in GET /v1/jobs/{id}; SigV4 allows at most 7 days. */
+  CONVEYOR_DOWNLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(1).max(604_800).default(300),
   AWS_REGION: z.string().min(1).default('us-east-1'),
   // The SDK's standard service-endpoint variables. Unset on AWS; set by the local cloud.
   AWS_ENDPOINT_URL_DYNAMODB: z.url().optional(),
@@ -61,6 +76,13 @@ export function endpointsOf(config: ConveyorConfig): Partial<Record<'dynamodb' |
     s3: config.AWS_ENDPOINT_URL_S3,
   };
   return Object.fromEntries(Object.entries(entries).filter(([, url]) => url !== undefined)) as Partial<Record<keyof typeof entries, string>>;
+}
+
+/** A setting only some functions need, read at their cold start: missing, it fails by name. */
+export function requireSetting<K extends keyof ConveyorConfig>(config: ConveyorConfig, name: K, neededBy: string): NonNullable<ConveyorConfig[K]> {
+  const value = config[name];
+  if (value === undefined || value === null) throw new ConfigurationError(`${String(name)} is required by ${neededBy}`);
+  return value as NonNullable<ConveyorConfig[K]>;
 }
 
 export function parseConfig(env: Record<string, string | undefined>): ConveyorConfig {

@@ -127,3 +127,14 @@ export class RedriveInProgressError extends ConveyorError {
     this.name = 'RedriveInProgressError';
   }
 }
+
+/**
+ * A side effect (an e-mail send) got no answer — a timeout or a dropped connection — so it may or
+ * may not have happened. Permanent on purpose: repeating it could do it twice.
+ */
+export class DeliveryUncertainError extends PermanentJobError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 'DELIVERY_UNCERTAIN', options);
+    this.name = 'DeliveryUncertainError';
+  }
+}

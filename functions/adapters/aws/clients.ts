@@ -1,5 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
 
 /**
@@ -16,6 +18,8 @@ export interface AwsClientSettings {
 export interface AwsClients {
   readonly dynamo: DynamoDBDocumentClient;
   readonly sqs: SQSClient;
+  readonly ses: SESv2Client;
+  readonly s3: S3Client;
 }
 
 export function createDynamoClient(settings: AwsClientSettings): DynamoDBDocumentClient {
@@ -42,6 +46,33 @@ export function createSqsClient(settings: AwsClientSettings): SQSClient {
   });
 }
 
+/** Milliseconds an SES call may take before it counts as unanswered (see SesMailer on what that means). */
+const SES_REQUEST_TIMEOUT_MS = 10_000;
+
+export function createSesClient(settings: AwsClientSettings): SESv2Client {
+  return new SESv2Client({
+    region: settings.region,
+    ...(settings.endpoints?.sesv2 ? { endpoint: settings.endpoints.sesv2 } : {}),
+    ...(settings.credentials ? { credentials: settings.credentials } : {}),
+    // One try only: the SDK would retry a timed-out SendEmail on its own, and SES has no idempotency
+    // token, so that retry could send the mail twice. The job queue retries with backoff instead,
+    // after the handler has checkpointed what it knows (functions/jobs/email/handler.ts).
+    maxAttempts: 1,
+    // A call that never answers must fail, not hang (the local SES server hangs on unknown actions).
+    requestHandler: { requestTimeout: SES_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true },
+  });
+}
+
+export function createS3Client(settings: AwsClientSettings): S3Client {
+  return new S3Client({
+    region: settings.region,
+    // A local endpoint (127.0.0.1:port) has no bucket subdomains: address buckets by path there.
+    ...(settings.endpoints?.s3 ? { endpoint: settings.endpoints.s3, forcePathStyle: true } : {}),
+    ...(settings.credentials ? { credentials: settings.credentials } : {}),
+    maxAttempts: 3,
+  });
+}
+
 export function createAwsClients(settings: AwsClientSettings): AwsClients {
-  return { dynamo: createDynamoClient(settings), sqs: createSqsClient(settings) };
+  return { dynamo: createDynamoClient(settings), sqs: createSqsClient(settings), ses: createSesClient(settings), s3: createS3Client(settings) };
 }

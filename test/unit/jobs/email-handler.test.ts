@@ -1,0 +1,177 @@
+import { InternalServiceErrorException, MessageRejected, SendEmailCommand, SESv2Client, TooManyRequestsException } from '@aws-sdk/client-sesv2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { SesMailer } from '../../../functions/adapters/aws/ses-mailer.js';
+import { createEmailHandler } from '../../../functions/jobs/email/handler.js';
+import { JobWorker } from '../../../functions/worker/job-worker.js';
+import { jobRegistry } from '../../../shared/jobs/registry.js';
+import { silentLogger } from '../../../shared/logging/logger.js';
+import type { JobQueue } from '../../../shared/ports/job-queue.js';
+import { templateData } from '../../helpers/email-payloads.js';
+import { invocation, queuedJob, sqsEvent, sqsRecord } from '../../helpers/factories.js';
+import { MemoryJobStore } from '../../helpers/memory-job-store.js';
+import { MemorySideEffectLedger } from '../../helpers/memory-side-effects.js';
+
+const sesMock = mockClient(SESv2Client);
+const SENDER = 'Conveyor <no-reply@conveyor.test>';
+
+function setup() {
+  const store = new MemoryJobStore();
+  const ledger = new MemorySideEffectLedger(store);
+  const queue: JobQueue & { changeVisibility: ReturnType<typeof vi.fn> } = { send: vi.fn(async () => undefined), changeVisibility: vi.fn(async () => undefined) };
+  const handler = createEmailHandler({ mailer: new SesMailer({ client: new SESv2Client({ region: 'us-east-1' }) }), ledger, sender: SENDER, checkpointRetryMs: 1 });
+  const worker = new JobWorker(jobRegistry.email, handler, { store, queue, logger: silentLogger, timeoutMarginMs: 1_000, random: () => 0.5 });
+  const job = queuedJob({ type: 'email', maxAttempts: 5, payload: { to: ['a@example.com'], template: 'welcome', data: templateData('welcome') } });
+  return { store, ledger, queue, worker, job };
+}
+
+describe('Function: email handler with SES (error paths, mocked SES client)', () => {
+  afterEach(() => {
+    sesMock.reset();
+  });
+
+  it('retries a throttled send with backoff and sends on the next delivery', async () => {
+    // Prepare
+    const { store, ledger, queue, worker, job } = setup();
+    await store.create(job);
+    sesMock
+      .on(SendEmailCommand)
+      .rejectsOnce(new TooManyRequestsException({ message: 'Maximum sending rate exceeded.', $metadata: { httpStatusCode: 429 } }))
+      .resolves({ MessageId: 'msg-1' });
+
+    // Act
+    const first = await worker.processBatch(sqsEvent(sqsRecord(job, 1)), invocation());
+    const afterFirst = await store.get(job.jobId);
+    const markAfterFirst = await ledger.read(job.jobId);
+    const second = await worker.processBatch(sqsEvent(sqsRecord(job, 2)), invocation());
+
+    // Assess
+    expect(first.batchItemFailures).toHaveLength(1);
+    expect(afterFirst).toMatchObject({ status: 'RETRYING', error: { code: 'SES_THROTTLED', message: expect.stringContaining('Maximum sending rate exceeded.') } });
+    expect(queue.changeVisibility).toHaveBeenCalledWith('email', expect.any(String), expect.any(Number));
+    expect(queue.changeVisibility.mock.calls[0]![2]).toBeGreaterThan(0);
+    expect(markAfterFirst).toBeUndefined();
+    expect(second.batchItemFailures).toEqual([]);
+    expect(await store.get(job.jobId)).toMatchObject({ status: 'SUCCEEDED', attempt: 2, result: { messageId: 'msg-1' } });
+    expect(sesMock.commandCalls(SendEmailCommand)).toHaveLength(2);
+  });
+
+  it('retries an SES 5xx', async () => {
+    // Prepare
+    const { store, worker, job } = setup();
+    await store.create(job);
+    sesMock.on(SendEmailCommand).rejects(new InternalServiceErrorException({ message: 'Internal failure', $metadata: { httpStatusCode: 500 } }));
+
+    // Act
+    await worker.processBatch(sqsEvent(sqsRecord(job, 1)), invocation());
+
+    // Assess
+    expect(await store.get(job.jobId)).toMatchObject({ status: 'RETRYING', error: { code: 'SES_UNAVAILABLE' } });
+  });
+
+  it('ends FAILED with the provider message on a permanent rejection, without retrying', async () => {
+    // Prepare
+    const { store, queue, worker, job } = setup();
+    await store.create(job);
+    const providerMessage = 'Email address is not verified. The following identities failed the check in region US-EAST-1: no-reply@conveyor.test';
+    sesMock.on(SendEmailCommand).rejects(new MessageRejected({ message: providerMessage, $metadata: { httpStatusCode: 400 } }));
+
+    // Act
+    const response = await worker.processBatch(sqsEvent(sqsRecord(job, 1)), invocation());
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    const stored = await store.get(job.jobId);
+    expect(stored).toMatchObject({ status: 'FAILED', error: { code: 'SES_REJECTED' } });
+    expect(stored?.error?.message).toContain(providerMessage);
+    expect(queue.changeVisibility).not.toHaveBeenCalled();
+    expect(sesMock.commandCalls(SendEmailCommand)).toHaveLength(1);
+  });
+
+  it('sends From the configured sender, never from the payload, with both parts', async () => {
+    // Prepare
+    const { store, worker, job } = setup();
+    await store.create(job);
+    sesMock.on(SendEmailCommand).resolves({ MessageId: 'msg-2' });
+
+    // Act
+    await worker.processBatch(sqsEvent(sqsRecord(job, 1)), invocation());
+
+    // Assess
+    const calls = sesMock.commandCalls(SendEmailCommand);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.args[0].input).toMatchObject({
+      FromEmailAddress: SENDER,
+      Destination: { ToAddresses: ['a@example.com'] },
+      Content: { Simple: expect.objectContaining({ Body: { Html: expect.objectContaining({ Data: expect.stringContaining('<!DOCTYPE html>') }), Text: expect.objectContaining({ Data: expect.any(String) }) } }) },
+    });
+  });
+
+  it('acknowledges a redelivery after the message id was recorded, without sending again', async () => {
+    // Prepare: the terminal write is lost once, as if the function died right after the checkpoint.
+    const { store, worker, job } = setup();
+    await store.create(job);
+    sesMock.on(SendEmailCommand).resolves({ MessageId: 'msg-3' });
+    const transition = store.transition.bind(store);
+    vi.spyOn(store, 'transition').mockImplementation(async (t) => {
+      if (t.to === 'SUCCEEDED' && t.set?.attempt === 1) throw new Error('simulated crash before the terminal write');
+      return transition(t);
+    });
+
+    // Act
+    const first = await worker.processBatch(sqsEvent(sqsRecord(job, 1)), invocation());
+    const second = await worker.processBatch(sqsEvent(sqsRecord(job, 2)), invocation());
+
+    // Assess
+    expect(first.batchItemFailures).toHaveLength(1);
+    expect(second.batchItemFailures).toEqual([]);
+    expect(await store.get(job.jobId)).toMatchObject({ status: 'SUCCEEDED', attempt: 2, result: { messageId: 'msg-3', alreadySent: true } });
+    expect(sesMock.commandCalls(SendEmailCommand)).toHaveLength(1);
+  });
+
+  it('does not resend when an attempt died between the send and recording its id (DELIVERY_UNCERTAIN)', async () => {
+    // Prepare: SES accepts, but the checkpoint write fails every try.
+    const { store, ledger, worker, job } = setup();
+    await store.create(job);
+    sesMock.on(SendEmailCommand).resolves({ MessageId: 'msg-4' });
+    ledger.failCompletes = 3;
+
+    // Act
+    await worker.processBatch(sqsEvent(sqsRecord(job, 1)), invocation());
+    const afterFirst = await store.get(job.jobId);
+    await worker.processBatch(sqsEvent(sqsRecord(job, 2)), invocation());
+
+    // Assess
+    expect(afterFirst?.status).toBe('RETRYING');
+    expect(await store.get(job.jobId)).toMatchObject({ status: 'FAILED', error: { code: 'DELIVERY_UNCERTAIN' } });
+    expect(sesMock.commandCalls(SendEmailCommand)).toHaveLength(1);
+  });
+
+  it('ends DELIVERY_UNCERTAIN, not retrying, when SES does not answer', async () => {
+    // Prepare
+    const { store, ledger, worker, job } = setup();
+    await store.create(job);
+    sesMock.on(SendEmailCommand).rejects(Object.assign(new Error('Connection timed out after 10000 ms'), { name: 'TimeoutError' }));
+
+    // Act
+    await worker.processBatch(sqsEvent(sqsRecord(job, 1)), invocation());
+
+    // Assess
+    expect(await store.get(job.jobId)).toMatchObject({ status: 'FAILED', error: { code: 'DELIVERY_UNCERTAIN' } });
+    expect(await ledger.read(job.jobId)).toMatchObject({ state: 'started', attempt: 1 });
+  });
+
+  it('retries when SES could not be reached at all (nothing was sent)', async () => {
+    // Prepare
+    const { store, ledger, worker, job } = setup();
+    await store.create(job);
+    sesMock.on(SendEmailCommand).rejects(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }));
+
+    // Act
+    await worker.processBatch(sqsEvent(sqsRecord(job, 1)), invocation());
+
+    // Assess
+    expect(await store.get(job.jobId)).toMatchObject({ status: 'RETRYING', error: { code: 'SES_UNREACHABLE' } });
+    expect(await ledger.read(job.jobId)).toBeUndefined();
+  });
+});
