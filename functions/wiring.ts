@@ -24,6 +24,9 @@ import { withProviderThrottle, type BatchHandler } from './scheduling/provider-t
 import { createRateLimiter, createReleaseScheduler, tenantEnqueueRule } from './scheduling/wiring.js';
 import type { ReleaseScheduler } from '../shared/ports/release-scheduler.js';
 import { ScheduledJobReleaser } from './scheduling/release.js';
+import { recurringJobs, type RecurringJobDefinition } from '../shared/jobs/recurring.js';
+import { RecurringJobRunner } from './scheduling/recurring.js';
+import { schedulerTarget } from './scheduling/scheduler-target.js';
 
 /**
  * Composition root: config in, ports wired to AWS adapters out. Lambda entries and the local cloud
@@ -110,9 +113,20 @@ export function buildConsumerHandler<K extends JobType>(
   return withProviderThrottle(worker.handler, { limiter, limit, queue, logger });
 }
 
-/** The target of one-time schedules: releases a held job to its queue when due. */
-export function buildReleaser(config: ConveyorConfig, clients = createClients(config), logger = createLogger(config, { fn: 'release' })): ScheduledJobReleaser {
+/**
+ * The EventBridge Scheduler target: releases held jobs and enqueues recurring ones (through the same
+ * JobService as the API, idempotently per occurrence).
+ */
+export function buildSchedulerTarget(
+  config: ConveyorConfig,
+  clients = createClients(config),
+  logger = createLogger(config, { fn: 'scheduler-target' }),
+  { scheduler = createReleaseScheduler(config), definitions = recurringJobs }: { scheduler?: ReleaseScheduler | undefined; definitions?: readonly RecurringJobDefinition[] } = {},
+) {
   const store = new DynamoJobStore({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME });
   const queue = new SqsJobQueue({ client: clients.sqs, queueUrls: config.CONVEYOR_QUEUE_URLS });
-  return new ScheduledJobReleaser({ store, queue, logger });
+  const idempotency = new DynamoIdempotencyStore({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME });
+  const releaser = new ScheduledJobReleaser({ store, queue, logger });
+  const recurring = new RecurringJobRunner({ jobs: new JobService({ store, queue, logger, idempotency, scheduler }), definitions, logger });
+  return { releaser, recurring, handler: schedulerTarget({ releaser, recurring }) };
 }

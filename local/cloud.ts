@@ -20,7 +20,9 @@ import { startSqsServer } from './sqs/server.js';
 import type { ProviderLimit } from '../shared/jobs/rate-limits.js';
 import type { RateRule } from '../shared/ports/rate-limiter.js';
 import { describeRateLimits } from '../functions/scheduling/wiring.js';
-import { buildConsumerHandler, buildReleaser } from '../functions/wiring.js';
+import { buildConsumerHandler, buildSchedulerTarget } from '../functions/wiring.js';
+import { recurringJobs, type RecurringJobDefinition } from '../shared/jobs/recurring.js';
+import { nextCronTime } from '../shared/jobs/cron.js';
 import { LocalScheduler, type Clock } from './scheduler.js';
 import { ensureLanes, type Lane } from './priority-queues.js';
 import { tryStartUpstash } from './upstash/index.js';
@@ -55,6 +57,8 @@ export interface LocalCloudOptions {
    */
   /** The local scheduler's clock (delayed and cron jobs); tests inject a ManualClock. */
   readonly clock?: Clock;
+  /** Recurring jobs to schedule (default: the registry's `recurringJobs`). */
+  readonly recurringJobs?: readonly RecurringJobDefinition[];
   readonly rateLimits?: boolean | { readonly tenantEnqueue?: RateRule; readonly providers?: Partial<Record<JobType, ProviderLimit>> };
   /** Sees the SDK clients the handlers use and times each Lambda invocation (`npm run bench` meters cost with it). */
   readonly observe?: LocalCloudObserver;
@@ -80,6 +84,8 @@ export interface LocalCloud {
   readonly lanes: Readonly<Record<string, SqsEventSourceMapping>>;
   /** Stands in for EventBridge Scheduler: holds jobs due > 15 min ahead, fires cron entries. */
   readonly scheduler: LocalScheduler;
+  /** Occurrences of recurring jobs fired so far, with the job each enqueued. */
+  readonly recurringRuns: readonly { name: string; scheduledAt: string; jobId: string }[];
   /** One line each for the start-up log (e.g. whether rate limits are on, and why not). */
   readonly notices: readonly string[];
   /** Stops polling, lets invocations under way finish, then closes the servers. */
@@ -145,13 +151,28 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
     const clients = createClients(config);
     options.observe?.clients?.(clients);
-    const releaser = buildReleaser(config, clients, logger.child({ fn: 'release' }));
+    // The scheduler's release callback needs the target, and the target's JobService needs the
+    // scheduler (a cron job could carry a far runAt): the late binding breaks the cycle.
+    let target: ReturnType<typeof buildSchedulerTarget> | undefined;
     const scheduler = new LocalScheduler({
       logger: logger.child({ fn: 'scheduler' }),
-      release: (jobId) => releaser.release(jobId),
+      release: (jobId) => target!.releaser.release(jobId),
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.dataDir ? { storePath: join(options.dataDir, 'schedules.json') } : {}),
     });
+    target = buildSchedulerTarget(config, clients, logger.child({ fn: 'scheduler-target' }), { scheduler, definitions: options.recurringJobs ?? recurringJobs });
+    const recurringRuns: { name: string; scheduledAt: string; jobId: string }[] = [];
+    for (const definition of options.recurringJobs ?? recurringJobs) {
+      scheduler.addRecurring({
+        id: definition.name,
+        next: (after) => nextCronTime(definition.schedule, after),
+        fire: async (scheduledAt) => {
+          const run = await target!.recurring.run({ recurring: definition.name, scheduledAt: new Date(scheduledAt).toISOString() });
+          recurringRuns.push({ name: definition.name, scheduledAt: new Date(scheduledAt).toISOString(), jobId: run.jobId });
+        },
+      });
+    }
+    notices.push(...scheduler.recurringEntries.map((e) => `cron ${e.id}: next run ${e.nextAt.toISOString()}`));
     const lambdaHandler = handle(buildApiApp(config, clients, logger.child({ fn: 'api' }), { scheduler }));
     // Hono types the v2 event's `body` as `string | null` where @types/aws-lambda has `string | undefined`;
     // the runtime shapes agree (the same event API Gateway sends), only the declarations differ.
@@ -212,6 +233,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       mappings,
       lanes: laneMappings,
       scheduler,
+      recurringRuns,
       ...(upstash.server ? { upstash: { url: upstash.server.url, token: upstash.server.token } } : {}),
       notices,
       stop: () => (stopped ??= runClosers(closers)),

@@ -1,0 +1,33 @@
+import type { RecurringJobDefinition } from '../../shared/jobs/recurring.js';
+import type { Logger } from '../../shared/ports/logger.js';
+import type { JobService } from '../api/job-service.js';
+
+/** The event a recurring schedule delivers: its name and the time it was due (`<aws.scheduler.scheduled-time>`). */
+export interface RecurringEvent {
+  readonly recurring: string;
+  readonly scheduledAt: string;
+}
+
+/**
+ * Enqueues a recurring job's run. The Idempotency-Key is the schedule's name and due time, so a
+ * retried invocation of the same occurrence (EventBridge Scheduler is at-least-once) replays the
+ * same job instead of enqueueing a second one.
+ */
+export class RecurringJobRunner {
+  readonly #byName: ReadonlyMap<string, RecurringJobDefinition>;
+
+  constructor(private readonly deps: { jobs: JobService; definitions: readonly RecurringJobDefinition[]; logger: Logger }) {
+    this.#byName = new Map(deps.definitions.map((d) => [d.name, d]));
+  }
+
+  async run(event: RecurringEvent): Promise<{ jobId: string; replayed: boolean }> {
+    const definition = this.#byName.get(event.recurring);
+    if (!definition) throw new Error(`no recurring job named "${event.recurring}"`);
+    const scheduledAt = new Date(event.scheduledAt);
+    if (Number.isNaN(scheduledAt.getTime())) throw new Error(`recurring "${event.recurring}": scheduledAt "${event.scheduledAt}" is not a date`);
+    const key = `cron:${definition.name}:${scheduledAt.toISOString()}`;
+    const { job, replayed } = await this.deps.jobs.enqueueIdempotent(definition.tenant, definition.request, key);
+    this.deps.logger.info('recurring job enqueued', { recurring: definition.name, scheduledAt: scheduledAt.toISOString(), jobId: job.jobId, replayed });
+    return { jobId: job.jobId, replayed };
+  }
+}
