@@ -152,22 +152,21 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const clients = createClients(config);
     options.observe?.clients?.(clients);
     // The scheduler's release callback needs the target, and the target's JobService needs the
-    // scheduler (a cron job could carry a far runAt): the late binding breaks the cycle.
-    let target: ReturnType<typeof buildSchedulerTarget> | undefined;
+    // scheduler: the callback reads `target` only when it fires, after both exist.
     const scheduler = new LocalScheduler({
       logger: logger.child({ fn: 'scheduler' }),
-      release: (jobId) => target!.releaser.release(jobId),
+      release: (jobId) => target.releaser.release(jobId),
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.dataDir ? { storePath: join(options.dataDir, 'schedules.json') } : {}),
     });
-    target = buildSchedulerTarget(config, clients, logger.child({ fn: 'scheduler-target' }), { scheduler, definitions: options.recurringJobs ?? recurringJobs });
+    const target = buildSchedulerTarget(config, clients, logger.child({ fn: 'scheduler-target' }), { scheduler, definitions: options.recurringJobs ?? recurringJobs });
     const recurringRuns: { name: string; scheduledAt: string; jobId: string }[] = [];
     for (const definition of options.recurringJobs ?? recurringJobs) {
       scheduler.addRecurring({
         id: definition.name,
         next: (after) => nextCronTime(definition.schedule, after),
         fire: async (scheduledAt) => {
-          const run = await target!.recurring.run({ recurring: definition.name, scheduledAt: new Date(scheduledAt).toISOString() });
+          const run = await target.recurring.run({ recurring: definition.name, scheduledAt: new Date(scheduledAt).toISOString() });
           recurringRuns.push({ name: definition.name, scheduledAt: new Date(scheduledAt).toISOString(), jobId: run.jobId });
         },
       });

@@ -5,7 +5,7 @@
  *   skipped;
  * - fall back: a wall-clock time that happens twice (01:30 in a 02:00→01:00 repeat) runs once, at its
  *   first occurrence.
- * Supported per field: `*`, `n`, `a-b`, `*​/s`, `a-b/s`, lists of those; day-of-week 0–7 (0 and 7 =
+ * Supported per field: `*`, `n`, `a-b`, a step over all values or over a range (`a-b/s`), lists of those; day-of-week 0–7 (0 and 7 =
  * Sunday) or SUN–SAT. Day-of-month and day-of-week cannot both be restricted (EventBridge needs
  * one of them to be `?`).
  */
