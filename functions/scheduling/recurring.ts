@@ -1,4 +1,4 @@
-import type { RecurringJobDefinition } from '../../shared/jobs/recurring.js';
+import { requestFor, type RecurringJobDefinition } from '../../shared/jobs/recurring.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import type { JobService } from '../api/job-service.js';
 
@@ -26,7 +26,7 @@ export class RecurringJobRunner {
     const scheduledAt = new Date(event.scheduledAt);
     if (Number.isNaN(scheduledAt.getTime())) throw new Error(`recurring "${event.recurring}": scheduledAt "${event.scheduledAt}" is not a date`);
     const key = `cron:${definition.name}:${scheduledAt.toISOString()}`;
-    const { job, replayed } = await this.deps.jobs.enqueueIdempotent(definition.tenant, definition.request, key);
+    const { job, replayed } = await this.deps.jobs.enqueueIdempotent(definition.tenant, requestFor(definition, scheduledAt), key);
     this.deps.logger.info('recurring job enqueued', { recurring: definition.name, scheduledAt: scheduledAt.toISOString(), jobId: job.jobId, replayed });
     return { jobId: job.jobId, replayed };
   }

@@ -141,3 +141,9 @@ function offsetAt(instant: number, timeZone: string): number {
   const wall = wallClock(instant, timeZone);
   return Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute) - Math.floor(instant / 60_000) * 60_000;
 }
+
+/** YYYY-MM-DD of an instant in a time zone. */
+export function localDateOf(instant: number, timeZone: string): string {
+  const wall = wallClock(instant, timeZone);
+  return `${wall.year}-${String(wall.month).padStart(2, '0')}-${String(wall.day).padStart(2, '0')}`;
+}

@@ -1,4 +1,4 @@
-import { parseCron, type CronSchedule } from './cron.js';
+import { localDateOf, parseCron, type CronSchedule } from './cron.js';
 import { enqueueRequestSchema, type EnqueueRequest } from './registry.js';
 
 /**
@@ -15,18 +15,33 @@ export interface RecurringJobDefinition {
   readonly timeZone: string;
   /** The tenant that owns the jobs it enqueues. */
   readonly tenant: string;
-  readonly request: EnqueueRequest;
+  /** The job to enqueue, fixed or built per occurrence (e.g. a digest for that local date). */
+  readonly request: EnqueueRequest | ((occurrence: Occurrence) => EnqueueRequest);
   readonly schedule: CronSchedule;
+}
+
+/** One firing of a recurring job: when it was due, and that instant's date in the entry's zone. */
+export interface Occurrence {
+  readonly scheduledAt: Date;
+  /** YYYY-MM-DD in the entry's time zone. */
+  readonly localDate: string;
+}
+
+/** The request of one occurrence. */
+export function requestFor(definition: RecurringJobDefinition, scheduledAt: Date): EnqueueRequest {
+  return typeof definition.request === 'function' ? definition.request({ scheduledAt, localDate: localDateOf(scheduledAt.getTime(), definition.timeZone) }) : definition.request;
 }
 
 /** Fails at import (and so at synth) naming the entry, like defineJob. */
 export function defineRecurringJob(definition: Omit<RecurringJobDefinition, 'schedule'>): RecurringJobDefinition {
   const where = `defineRecurringJob("${definition.name}")`;
   if (!/^[a-z][a-z0-9-]{0,39}$/.test(definition.name)) throw new Error(`${where}: name must be lowercase letters, digits or -, ≤ 40 chars`);
-  const request = enqueueRequestSchema.safeParse(definition.request);
+  const schedule = parseCron(definition.cron, definition.timeZone);
+  const sample = typeof definition.request === 'function' ? definition.request({ scheduledAt: new Date(0), localDate: '1970-01-01' }) : definition.request;
+  const request = enqueueRequestSchema.safeParse(sample);
   if (!request.success) throw new Error(`${where}: invalid request — ${request.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  if ((definition.request as { runAt?: unknown; delaySeconds?: unknown }).runAt !== undefined) throw new Error(`${where}: a recurring job cannot carry runAt`);
-  return Object.freeze({ ...definition, schedule: parseCron(definition.cron, definition.timeZone) });
+  if ((sample as { runAt?: unknown }).runAt !== undefined) throw new Error(`${where}: a recurring job cannot carry runAt`);
+  return Object.freeze({ ...definition, schedule });
 }
 
 export const recurringJobs: readonly RecurringJobDefinition[] = [
@@ -36,6 +51,9 @@ export const recurringJobs: readonly RecurringJobDefinition[] = [
     cron: '0 8 * * *',
     timeZone: 'Europe/Berlin',
     tenant: 'system',
-    request: { type: 'email', payload: { to: ['team@example.com'], template: 'daily-digest', data: { period: 'yesterday' } } },
+    request: ({ localDate }) => ({
+      type: 'email',
+      payload: { to: ['team@example.com'], template: 'daily-digest', data: { name: 'Team', date: localDate, items: [{ title: `Daily brief for ${localDate}` }] } },
+    }),
   }),
 ];

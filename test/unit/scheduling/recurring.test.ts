@@ -3,7 +3,7 @@ import { JobService } from '../../../functions/api/job-service.js';
 import { RecurringJobRunner } from '../../../functions/scheduling/recurring.js';
 import { ScheduledJobReleaser } from '../../../functions/scheduling/release.js';
 import { schedulerTarget } from '../../../functions/scheduling/scheduler-target.js';
-import { defineRecurringJob } from '../../../shared/jobs/recurring.js';
+import { defineRecurringJob, recurringJobs, requestFor } from '../../../shared/jobs/recurring.js';
 import { JsonLogger } from '../../../shared/logging/logger.js';
 import { analysisPayload } from '../../helpers/factories.js';
 import { MemoryIdempotencyStore } from '../../helpers/memory-idempotency-store.js';
@@ -42,6 +42,14 @@ describe('Class: RecurringJobRunner', () => {
     const { handler } = setup();
     await expect(handler({ recurring: 'nope', scheduledAt: '2026-03-29T06:00:00Z' })).rejects.toThrow(/no recurring job/);
     await expect(handler({} as never)).rejects.toThrow(/unrecognised event/);
+  });
+});
+
+describe('Function: requestFor', () => {
+  it('builds the daily brief for the local date of its occurrence', () => {
+    const brief = recurringJobs.find((r) => r.name === 'daily-brief')!;
+    // 23:30Z on the 28th is already the 29th in Berlin.
+    expect(requestFor(brief, new Date('2026-03-28T23:30:00Z'))).toMatchObject({ type: 'email', payload: { template: 'daily-digest', data: { date: '2026-03-29' } } });
   });
 });
 
