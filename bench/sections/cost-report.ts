@@ -26,14 +26,14 @@ export function renderCost(result: CostResult): string {
     const statuses = Object.entries(s.finalStatuses).map(([status, n]) => `${n} ${status}`).join(', ');
     return `**${s.name}** — ${s.jobs} jobs (${statuses}); ${s.note}\n\n${table(['Part', 'per job', 'unit', '$ / M jobs', 'share'], rows)}`;
   });
-  const priceRows = Object.entries(PRICES).map(([name, price]) => [name, `$${(price.usd * 1e6).toFixed(4)}`, `per million ${price.unit}s`, price.source]);
+  const priceRows = Object.entries(PRICES).map(([name, price]) => [name, `$${(price.usd * 1e6).toFixed(4)}`, price.unit, price.source]);
   return [
     `### 1. Cost per million jobs (${REGION}, list prices as of ${PRICES_AS_OF})`,
     summary,
     baselineTable,
     ...parts,
     'Requests are counted on the real SDK clients (API, event source mapping, consumer); DynamoDB units from item sizes (1 KB per write unit, 4 KB per read unit, the larger of the old and new item), index writes from the index projection; SQS per 64 KB chunk. Lambda invocations are counted in the burst; their GB-seconds are that count × the mean billed duration of uncontended invocations (jobs run one at a time), at the registry\'s memoryMb (consumers) and the API memory given. Not included: CloudWatch Logs ingestion, idle long polls of the event source (a fixed cost per queue, not per job), data transfer, Upstash commands when rate limits are on.',
-    table(['Price', 'per million', 'unit', 'source'], priceRows),
+    table(['Price', '$ per million units', 'unit', 'source'], priceRows),
   ].join('\n\n');
 }
 

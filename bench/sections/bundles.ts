@@ -1,0 +1,97 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { deflateRawSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { lambdaEsbuildOptions } from '../../infra/bundling.js';
+import { median } from '../lib/stats.js';
+
+export interface BundleResult {
+  readonly entry: string;
+  readonly bundleBytes: number;
+  readonly sourceMapBytes: number;
+  /** What the deployment zip holds, deflated (bundle + source map). */
+  readonly zippedBytes: number;
+  readonly initMs: number;
+  readonly bareMs: number;
+}
+
+export interface BundlesResult {
+  readonly runs: number;
+  readonly bareNodeMs: number;
+  readonly functions: readonly BundleResult[];
+}
+
+const ENTRY_DIR = fileURLToPath(new URL('../../functions/entry/', import.meta.url));
+
+/** The environment a deployed function gets (enough for the config parser at import time). */
+const LAMBDA_ENV = {
+  CONVEYOR_STAGE: 'bench',
+  CONVEYOR_TABLE_NAME: 'conveyor-bench-jobs',
+  CONVEYOR_QUEUE_URLS: JSON.stringify({ analysis: 'https://sqs.us-east-1.amazonaws.com/000000000000/conveyor-bench-analysis', email: 'https://sqs.us-east-1.amazonaws.com/000000000000/conveyor-bench-email', pdf: 'https://sqs.us-east-1.amazonaws.com/000000000000/conveyor-bench-pdf' }),
+  CONVEYOR_JOB_TYPE: 'analysis',
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'bench',
+  AWS_SECRET_ACCESS_KEY: 'bench',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  LOG_LEVEL: 'error',
+};
+
+/**
+ * Each function entry bundled with the CDK's settings (infra/bundling.ts); its size, and the time
+ * a fresh Node process takes to import it (module load + module-scope wiring: the cold init)
+ * against a bare `node -e 0`, medians of `runs` alternating runs.
+ */
+export async function measureBundles(options: { runs: number; log: (line: string) => void }): Promise<BundlesResult> {
+  const out = mkdtempSync(join(tmpdir(), 'conveyor-bench-bundles-'));
+  try {
+    const entries = readdirSync(ENTRY_DIR).filter((f) => f.endsWith('.ts')).sort();
+    const bundles: { entry: string; file: string }[] = [];
+    for (const file of entries) {
+      const entry = basename(file, '.ts');
+      const outfile = join(out, entry, 'index.mjs');
+      await build(lambdaEsbuildOptions(join(ENTRY_DIR, file), outfile));
+      bundles.push({ entry, file: outfile });
+    }
+    const bare: number[] = [];
+    const init = new Map<string, number[]>(bundles.map((b) => [b.entry, []]));
+    for (let run = 0; run < options.runs; run++) {
+      bare.push(timeNode(['-e', '0']));
+      for (const bundle of bundles) {
+        const script = `await import(${JSON.stringify(pathToFileURL(bundle.file).href)});`;
+        init.get(bundle.entry)?.push(timeNode(['--input-type=module', '-e', script]));
+      }
+    }
+    const bareMs = median(bare);
+    options.log(`bundles: bare node ${bareMs.toFixed(0)} ms`);
+    return {
+      runs: options.runs,
+      bareNodeMs: bareMs,
+      functions: bundles.map(({ entry, file }) => {
+        const code = readFileSync(file);
+        const map = readFileSync(`${file}.map`);
+        return {
+          entry,
+          bundleBytes: statSync(file).size,
+          sourceMapBytes: map.length,
+          zippedBytes: deflateRawSync(code).length + deflateRawSync(map).length,
+          initMs: median(init.get(entry) ?? []),
+          bareMs,
+        };
+      }),
+    };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+/** Wall time of one fresh `node` process, ms; throws if it fails (an import error is a finding). */
+function timeNode(args: string[]): number {
+  const started = performance.now();
+  const result = spawnSync(process.execPath, args, { env: { ...LAMBDA_ENV, PATH: process.env.PATH ?? '' }, encoding: 'utf8' });
+  const ms = performance.now() - started;
+  if (result.status !== 0) throw new Error(`node ${args.join(' ').slice(0, 120)} failed (${result.status}): ${result.stderr.slice(0, 500)}`);
+  return ms;
+}

@@ -1,0 +1,40 @@
+import type { BuildOptions } from 'esbuild';
+
+/**
+ * How every Conveyor Lambda is bundled, in one place for the CDK (`NodejsFunction`'s `bundling`)
+ * and for `npm run bench`, which bundles the same way to measure package size and cold init.
+ * Plain data, so the bench need not load aws-cdk-lib: the CDK maps `format` to `OutputFormat.ESM`.
+ */
+export const LAMBDA_BUNDLING = {
+  format: 'esm',
+  target: 'node22',
+  platform: 'node',
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  // Bundle the AWS SDK too: the version we test is the version that runs, not the runtime's copy,
+  // and one bundled file starts faster than resolving the runtime's node_modules.
+  externalModules: [] as string[],
+  mainFields: ['module', 'main'],
+  // Some bundled CommonJS dependencies call require(); give the ES module one.
+  banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+} as const;
+
+/** The esbuild options `NodejsFunction` derives from LAMBDA_BUNDLING (it runs esbuild locally, never Docker). */
+export function lambdaEsbuildOptions(entry: string, outfile: string): BuildOptions {
+  return {
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    format: LAMBDA_BUNDLING.format,
+    target: LAMBDA_BUNDLING.target,
+    platform: LAMBDA_BUNDLING.platform,
+    minify: LAMBDA_BUNDLING.minify,
+    sourcemap: LAMBDA_BUNDLING.sourceMap,
+    sourcesContent: LAMBDA_BUNDLING.sourcesContent,
+    external: [...LAMBDA_BUNDLING.externalModules],
+    mainFields: [...LAMBDA_BUNDLING.mainFields],
+    banner: { js: LAMBDA_BUNDLING.banner },
+    logLevel: 'warning',
+  };
+}
