@@ -1,4 +1,5 @@
 import type { Hono } from 'hono';
+import { ConfigurationError } from '../shared/domain/errors.js';
 import { endpointsOf, requireSetting, type ConveyorConfig } from '../shared/config/env.js';
 import type { JobType, PayloadOf } from '../shared/jobs/registry.js';
 import { getJobDefinition } from '../shared/jobs/registry.js';
@@ -21,7 +22,12 @@ import { JobWorker } from './worker/job-worker.js';
 import { providerLimits, type ProviderLimit } from '../shared/jobs/rate-limits.js';
 import type { RateLimiter } from '../shared/ports/rate-limiter.js';
 import { withProviderThrottle, type BatchHandler } from './scheduling/provider-throttle.js';
-import { createRateLimiter, createReleaseScheduler, tenantEnqueueRule } from './scheduling/wiring.js';
+import { createRateLimiter, createReleaseScheduler, tenantEnqueueRule, webhookSettings } from './scheduling/wiring.js';
+import { SqsWebhookQueue } from './adapters/aws/sqs-webhook-queue.js';
+import { withCompletionWebhooks } from './webhooks/completion-hooks.js';
+import { deliver } from './webhooks/delivery.js';
+import { webhookWorker, type WebhookWorkerDeps } from './webhooks/webhook-worker.js';
+import type { JobStore } from '../shared/ports/job-store.js';
 import type { ReleaseScheduler } from '../shared/ports/release-scheduler.js';
 import { ScheduledJobReleaser } from './scheduling/release.js';
 import { recurringJobs, type RecurringJobDefinition } from '../shared/jobs/recurring.js';
@@ -62,12 +68,12 @@ export function buildApiApp(
   logger = createLogger(config, { fn: 'api' }),
   { limiter = createRateLimiter(config), scheduler = createReleaseScheduler(config) }: { limiter?: RateLimiter; scheduler?: ReleaseScheduler | undefined } = {},
 ): Hono<ApiEnv> {
-  const store = new DynamoJobStore({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME });
+  const store = withWebhooks(new DynamoJobStore({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME }), config, clients, logger);
   const queue = new SqsJobQueue({ client: clients.sqs, queueUrls: config.CONVEYOR_QUEUE_URLS });
   const keys = new DynamoApiKeys({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME });
   const idempotency = new DynamoIdempotencyStore({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME });
   return createApiApp({
-    jobs: new JobService({ store, queue, logger, idempotency, scheduler }),
+    jobs: new JobService({ store, queue, logger, idempotency, scheduler, webhookPolicy: webhookSettings(config)?.policy }),
     keys,
     logger,
     stage: config.CONVEYOR_STAGE,
@@ -86,7 +92,7 @@ export function buildJobWorker<K extends JobType>(
   const store = new DynamoJobStore({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME });
   const queue = new SqsJobQueue({ client: clients.sqs, queueUrls: config.CONVEYOR_QUEUE_URLS });
   return new JobWorker<PayloadOf<K>>(getJobDefinition(type), handler, {
-    store: withDeadLetterTracking(store, config, clients),
+    store: withWebhooks(withDeadLetterTracking(store, config, clients), config, clients, logger),
     queue,
     logger,
     timeoutMarginMs: config.CONVEYOR_TIMEOUT_MARGIN_MS,
@@ -129,4 +135,23 @@ export function buildSchedulerTarget(
   const releaser = new ScheduledJobReleaser({ store, queue, logger });
   const recurring = new RecurringJobRunner({ jobs: new JobService({ store, queue, logger, idempotency, scheduler }), definitions, logger });
   return { releaser, recurring, handler: schedulerTarget({ releaser, recurring }) };
+}
+
+/** A store whose terminal transitions queue completion webhooks, when webhooks are configured. */
+function withWebhooks(store: JobStore, config: ConveyorConfig, clients: AwsClients, logger: Logger): JobStore {
+  const settings = webhookSettings(config);
+  return settings ? withCompletionWebhooks(store, new SqsWebhookQueue({ client: clients.sqs, queueUrl: settings.queueUrl }), logger) : store;
+}
+
+/** The webhook consumer: signed POSTs to callback URLs, retried with backoff, public addresses only. */
+export function buildWebhookWorker(
+  config: ConveyorConfig,
+  clients = createClients(config),
+  logger = createLogger(config, { fn: 'webhooks' }),
+  options: Pick<WebhookWorkerDeps, 'maxAttempts' | 'backoff'> = {},
+) {
+  const settings = webhookSettings(config);
+  if (!settings) throw new ConfigurationError('webhook worker: CONVEYOR_WEBHOOK_QUEUE_URL and CONVEYOR_WEBHOOK_SECRET are required');
+  const queue = new SqsWebhookQueue({ client: clients.sqs, queueUrl: settings.queueUrl });
+  return webhookWorker({ deliver: (delivery) => deliver(delivery, { secret: settings.secret, policy: settings.policy }), queue, logger, ...options });
 }

@@ -20,11 +20,13 @@ import { startSqsServer } from './sqs/server.js';
 import type { ProviderLimit } from '../shared/jobs/rate-limits.js';
 import type { RateRule } from '../shared/ports/rate-limiter.js';
 import { describeRateLimits } from '../functions/scheduling/wiring.js';
-import { buildConsumerHandler, buildSchedulerTarget } from '../functions/wiring.js';
+import { buildConsumerHandler, buildSchedulerTarget, buildWebhookWorker } from '../functions/wiring.js';
 import { recurringJobs, type RecurringJobDefinition } from '../shared/jobs/recurring.js';
 import { nextCronTime } from '../shared/jobs/cron.js';
 import { LocalScheduler, type Clock } from './scheduler.js';
 import { ensureLanes, type Lane } from './priority-queues.js';
+import { ensureWebhookQueue, LOCAL_WEBHOOK_ALLOW_HOSTS, LOCAL_WEBHOOK_SECRET } from './webhooks.js';
+import type { WebhookWorkerDeps } from '../functions/webhooks/webhook-worker.js';
 import { tryStartUpstash } from './upstash/index.js';
 
 /** The local cloud's fixed development keys (printed by `npm start`, used in the README). */
@@ -57,6 +59,8 @@ export interface LocalCloudOptions {
    */
   /** The local scheduler's clock (delayed and cron jobs); tests inject a ManualClock. */
   readonly clock?: Clock;
+  /** Completion webhooks: signing secret, allowed hosts (default: this machine), retry settings. */
+  readonly webhooks?: { readonly secret?: string; readonly allowHosts?: string } & Pick<WebhookWorkerDeps, 'maxAttempts' | 'backoff'>;
   /** Recurring jobs to schedule (default: the registry's `recurringJobs`). */
   readonly recurringJobs?: readonly RecurringJobDefinition[];
   readonly rateLimits?: boolean | { readonly tenantEnqueue?: RateRule; readonly providers?: Partial<Record<JobType, ProviderLimit>> };
@@ -122,6 +126,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     rawDynamo.destroy();
     const queues = {} as Record<JobType, ProvisionedQueue>;
     for (const type of JOB_TYPES) queues[type] = await ensureJobQueues(bootstrapClients.sqs, stage, jobRegistry[type]);
+    const webhookQueue = await ensureWebhookQueue(bootstrapClients.sqs, stage, options.webhooks?.maxAttempts);
     const lanes = {} as Record<JobType, Lane[]>;
     for (const type of JOB_TYPES) lanes[type] = await ensureLanes(bootstrapClients.sqs, stage, jobRegistry[type], queues[type]);
 
@@ -141,6 +146,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       CONVEYOR_EMAIL_FROM: 'Conveyor <no-reply@conveyor.local>',
       CONVEYOR_BUCKET_NAME: bucketName,
       LOG_LEVEL: options.logLevel ?? 'warn',
+      CONVEYOR_WEBHOOK_QUEUE_URL: webhookQueue.url,
+      CONVEYOR_WEBHOOK_SECRET: options.webhooks?.secret ?? LOCAL_WEBHOOK_SECRET,
+      CONVEYOR_WEBHOOK_ALLOW_HOSTS: options.webhooks?.allowHosts ?? LOCAL_WEBHOOK_ALLOW_HOSTS,
       ...(options.timeoutMarginMs !== undefined ? { CONVEYOR_TIMEOUT_MARGIN_MS: String(options.timeoutMarginMs) } : {}),
       ...(upstash.server ? { UPSTASH_REDIS_REST_URL: upstash.server.url, UPSTASH_REDIS_REST_TOKEN: upstash.server.token } : {}),
       ...(limits?.tenantEnqueue ? { CONVEYOR_TENANT_ENQUEUE_LIMIT: `${limits.tenantEnqueue.limit}/${limits.tenantEnqueue.windowSeconds}` } : {}),
@@ -210,6 +218,25 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         mapping.start();
       }
     }
+    // The webhook consumer: its own queue and event source, as a separate Lambda on AWS.
+    const webhookMapping = new SqsEventSourceMapping({
+      client: clients.sqs,
+      queueUrl: webhookQueue.url,
+      queueArn: webhookQueue.arn,
+      functionName: `conveyor-${stage}-webhooks`,
+      handler: buildWebhookWorker(config, clients, logger.child({ fn: 'webhooks' }), {
+        ...(options.webhooks?.maxAttempts ? { maxAttempts: options.webhooks.maxAttempts } : {}),
+        ...(options.webhooks?.backoff ? { backoff: options.webhooks.backoff } : {}),
+      }),
+      batchSize: 10,
+      batchingWindowSeconds: 0,
+      maxConcurrency: 2,
+      functionTimeoutSeconds: 10,
+      logger,
+      ...(options.pollWaitSeconds !== undefined ? { waitTimeSeconds: options.pollWaitSeconds } : {}),
+    });
+    laneMappings.webhooks = webhookMapping;
+    webhookMapping.start();
     // Pollers stop first (finishing their invocations), then the API, then the servers.
     closers.unshift(async () => {
       const graceMs = options.shutdownGraceMs ?? 10_000;

@@ -11,6 +11,8 @@ import { cancelJob, type CancelOutcome } from './job-cancellation.js';
 import type { ReleaseScheduler } from '../../shared/ports/release-scheduler.js';
 import { dispatchJob, plannedQueue, runAtOf } from '../scheduling/dispatch.js';
 import { planRelease } from '../scheduling/release-plan.js';
+import { checkCallback } from '../webhooks/callback-check.js';
+import type { AddressPolicy } from '../webhooks/address-policy.js';
 
 export interface JobServiceDeps {
   readonly store: JobStore;
@@ -21,6 +23,8 @@ export interface JobServiceDeps {
   readonly idempotencySettings?: Partial<IdempotencySettings>;
   /** Holds jobs whose runAt is beyond SQS's 15-minute delay; absent where none is configured. */
   readonly scheduler?: ReleaseScheduler | undefined;
+  /** Where webhooks may go; absent when webhooks are off (a callbackUrl is then a 400). */
+  readonly webhookPolicy?: AddressPolicy | undefined;
   readonly now?: () => Date;
   readonly newJobId?: () => string;
 }
@@ -45,6 +49,7 @@ export class JobService {
     const { store, queue, logger } = this.#deps;
     const now = this.#deps.now();
     const plan = planRelease(request, now);
+    checkCallback(request, this.#deps.webhookPolicy);
     const job = { ...newJobRecord(tenant, request, this.#deps.newJobId(), now), ...runAtOf(plan) };
     await store.create(job);
     try {
@@ -65,6 +70,7 @@ export class JobService {
     const { store, queue, logger, idempotency, now, newJobId, idempotencySettings } = this.#deps;
     if (!idempotency) throw new ConfigurationError('JobService: an idempotency store is needed for Idempotency-Key');
     const plan = planRelease(request, now());
+    checkCallback(request, this.#deps.webhookPolicy);
     return enqueueIdempotently(
       {
         store,
@@ -111,6 +117,7 @@ export function newJobRecord(tenant: string, request: EnqueueRequest, jobId: str
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
     ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+    ...(request.callbackUrl !== undefined ? { callbackUrl: request.callbackUrl } : {}),
   };
 }
 

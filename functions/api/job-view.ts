@@ -14,6 +14,7 @@ export function toJobView(job: JobRecord): Record<string, unknown> {
     ...(job.result !== undefined ? { result: job.result } : {}),
     ...(job.error !== undefined ? { error: job.error } : {}),
     ...(job.runAt !== undefined ? { runAt: job.runAt } : {}),
+    ...(job.callbackUrl !== undefined ? { callbackUrl: job.callbackUrl } : {}),
     ...(job.nextAttemptAt !== undefined ? { nextAttemptAt: job.nextAttemptAt } : {}),
     ...(job.cancelRequested ? { cancelRequested: true } : {}),
     createdAt: job.createdAt,

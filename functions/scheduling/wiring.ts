@@ -5,6 +5,7 @@ import { UpstashRateLimiter } from '../adapters/upstash/upstash-rate-limiter.js'
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { ReleaseScheduler } from '../../shared/ports/release-scheduler.js';
 import { EventBridgeReleaseScheduler } from '../adapters/aws/eventbridge-release-scheduler.js';
+import { addressPolicy, type AddressPolicy } from '../webhooks/address-policy.js';
 
 /** The shared limiter: Upstash when both UPSTASH_REDIS_REST_* variables are set, otherwise off. */
 export function createRateLimiter(config: ConveyorConfig): RateLimiter {
@@ -30,4 +31,10 @@ export function createReleaseScheduler(config: ConveyorConfig): ReleaseScheduler
   const { CONVEYOR_SCHEDULE_GROUP: groupName, CONVEYOR_RELEASE_FUNCTION_ARN: targetArn, CONVEYOR_SCHEDULER_ROLE_ARN: roleArn } = config;
   if (!groupName || !targetArn || !roleArn) return undefined;
   return new EventBridgeReleaseScheduler({ client: new SchedulerClient({ region: config.AWS_REGION }), groupName, targetArn, roleArn });
+}
+
+/** The webhook outbox and address policy when both webhook settings are present; otherwise none. */
+export function webhookSettings(config: ConveyorConfig): { queueUrl: string; secret: string; policy: AddressPolicy } | undefined {
+  if (!config.CONVEYOR_WEBHOOK_QUEUE_URL || !config.CONVEYOR_WEBHOOK_SECRET) return undefined;
+  return { queueUrl: config.CONVEYOR_WEBHOOK_QUEUE_URL, secret: config.CONVEYOR_WEBHOOK_SECRET, policy: addressPolicy(config.CONVEYOR_WEBHOOK_ALLOW_HOSTS) };
 }

@@ -57,6 +57,11 @@ const envSchema = z.object({
     .string()
     .refine((text) => parseRateRule(text) !== undefined, { message: 'must be <jobs>/<seconds>, e.g. 600/60' })
     .optional(),
+  // Completion webhooks: the delivery queue and the HMAC signing secret (both, or webhooks are off).
+  CONVEYOR_WEBHOOK_QUEUE_URL: z.url().optional(),
+  CONVEYOR_WEBHOOK_SECRET: z.string().min(16).optional(),
+  /** Hosts exempt from the public-address rule, comma-separated (local development only). */
+  CONVEYOR_WEBHOOK_ALLOW_HOSTS: z.string().optional(),
   // EventBridge Scheduler one-time schedules for jobs due more than 15 minutes ahead (all three or none).
   CONVEYOR_SCHEDULE_GROUP: z.string().min(1).optional(),
   CONVEYOR_RELEASE_FUNCTION_ARN: z.string().startsWith('arn:').optional(),

@@ -45,6 +45,8 @@ export interface JobRecord {
   readonly messageId?: string;
   /** When a delayed or scheduled job becomes due (ISO); absent for a job due at once. */
   readonly runAt?: string;
+  /** Where the completion webhook goes (see functions/webhooks/). */
+  readonly callbackUrl?: string;
   /** Set by DELETE on a RUNNING job; the handler's signal aborts at its next progress call. */
   readonly cancelRequested?: boolean;
   /** Epoch seconds after which the record is expired (DynamoDB TTL); reads treat it as gone. */

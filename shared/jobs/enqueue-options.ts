@@ -13,9 +13,12 @@ export const enqueueOptionsShape = {
   delaySeconds: z.number().int().min(0).max(MAX_SQS_DELAY_SECONDS).optional(),
   /** Start no earlier than this instant (ISO 8601 with a zone offset, e.g. 2026-12-01T08:00:00Z). */
   runAt: z.iso.datetime({ offset: true, message: 'runAt must be an ISO 8601 date-time with a zone, e.g. 2026-12-01T08:00:00Z' }).optional(),
+  /** POSTed the job's status when it ends (SUCCEEDED, FAILED, DEAD, CANCELLED), signed. */
+  callbackUrl: z.url({ protocol: /^https?$/, message: 'callbackUrl must be an http(s) URL' }).max(2_048).optional(),
 } as const;
 
 export interface EnqueueOptions {
   readonly delaySeconds?: number;
   readonly runAt?: string;
+  readonly callbackUrl?: string;
 }

@@ -65,7 +65,7 @@ describe('E2E: priorities', () => {
   });
 
   it('routes each priority to its own queue and pool', () => {
-    expect(Object.keys(api.cloud.lanes).sort()).toEqual(['analysis', 'analysis:high', 'analysis:low', 'email', 'pdf']);
+    expect(Object.keys(api.cloud.lanes).sort()).toEqual(['analysis', 'analysis:high', 'analysis:low', 'email', 'pdf', 'webhooks']);
     expect(api.cloud.config.CONVEYOR_QUEUE_URLS['analysis:high']).toMatch(/conveyor-local-analysis-high$/);
   });
 });

@@ -1,0 +1,54 @@
+import type { JobRecord } from '../../shared/domain/job.js';
+import type { JobStatus } from '../../shared/domain/status.js';
+import type { JobStore, Transition } from '../../shared/ports/job-store.js';
+import type { Logger } from '../../shared/ports/logger.js';
+import type { WebhookDelivery } from './delivery.js';
+
+const TERMINAL: ReadonlySet<JobStatus> = new Set(['SUCCEEDED', 'FAILED', 'DEAD', 'CANCELLED']);
+
+/** Where terminal jobs' webhooks are queued for delivery. */
+export interface WebhookOutbox {
+  enqueue(delivery: WebhookDelivery): Promise<void>;
+}
+
+/** The body POSTed to a job's callbackUrl: its status as `GET /v1/jobs/{id}` would show it, less the payload. */
+export function webhookBody(job: JobRecord): string {
+  return JSON.stringify({
+    event: 'job.finished',
+    jobId: job.jobId,
+    type: job.type,
+    status: job.status,
+    attempt: job.attempt,
+    ...(job.result !== undefined ? { result: job.result } : {}),
+    ...(job.error !== undefined ? { error: job.error } : {}),
+    createdAt: job.createdAt,
+    ...(job.finishedAt !== undefined ? { finishedAt: job.finishedAt } : {}),
+  });
+}
+
+/**
+ * Wraps a JobStore so that every transition into a terminal state (from the worker, cancellation,
+ * or any other writer built through the wiring) queues a webhook for a job with a `callbackUrl`.
+ * Only the write that wins the conditional transition gets here, so each terminal state is announced
+ * once. Queueing happens after the status is recorded; if it fails, the status stands and the
+ * failure is logged (the client can still poll): a webhook is a notification, not the record.
+ */
+export function withCompletionWebhooks(inner: JobStore, outbox: WebhookOutbox, logger: Logger): JobStore {
+  const transition = async (change: Transition): Promise<JobRecord> => {
+    const record = await inner.transition(change);
+    if (TERMINAL.has(record.status) && record.callbackUrl) {
+      await outbox.enqueue({ jobId: record.jobId, tenant: record.tenant, callbackUrl: record.callbackUrl, body: webhookBody(record) }).catch((error: unknown) => {
+        logger.error('could not queue the completion webhook; the status is recorded', { jobId: record.jobId, error });
+      });
+    }
+    return record;
+  };
+  return new Proxy(inner, {
+    get(target, property) {
+      if (property === 'transition') return transition;
+      const value: unknown = Reflect.get(target, property, target);
+      // Bound to the real store: adapters keep state in private fields.
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}

@@ -1,0 +1,69 @@
+import { request as httpRequest, type RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { LookupFunction } from 'node:net';
+import { resolveDeliverable, type AddressPolicy } from './address-policy.js';
+import { SIGNATURE_HEADER, sign } from './signature.js';
+
+/** What the webhook consumer gets from the queue: one POST to make. */
+export interface WebhookDelivery {
+  readonly jobId: string;
+  readonly tenant: string;
+  readonly callbackUrl: string;
+  /** The JSON body, fixed at the terminal transition so every retry sends the same bytes. */
+  readonly body: string;
+}
+
+export type DeliveryResult =
+  | { readonly ok: true; readonly status: number }
+  /** `retry`: worth trying again later (network error, 408, 429, 5xx); otherwise give up. */
+  | { readonly ok: false; readonly retry: boolean; readonly reason: string; readonly status?: number };
+
+export interface DeliverOptions {
+  readonly secret: string;
+  readonly policy: AddressPolicy;
+  readonly timeoutMs?: number;
+  readonly now?: () => number;
+}
+
+/** POSTs one signed delivery to the address checked by the policy (the connection goes to that IP). */
+export async function deliver(delivery: WebhookDelivery, options: DeliverOptions): Promise<DeliveryResult> {
+  let target: { address: string; family: 4 | 6 };
+  try {
+    target = await resolveDeliverable(delivery.callbackUrl, options.policy);
+  } catch (error) {
+    // A refused or unresolvable address does not get better by retrying within minutes… except DNS
+    // outages; a name that does not resolve is retried, a private address is not.
+    const refused = error instanceof Error && error.name === 'WebhookAddressError' && !/does not resolve/.test(error.message);
+    return { ok: false, retry: !refused, reason: error instanceof Error ? error.message : String(error) };
+  }
+  const url = new URL(delivery.callbackUrl);
+  const timestamp = Math.floor((options.now ?? Date.now)() / 1000);
+  const pinned: LookupFunction = (_hostname, lookupOptions, callback) => {
+    if (lookupOptions.all) callback(null, [{ address: target.address, family: target.family }]);
+    else callback(null, target.address, target.family);
+  };
+  const requestOptions: RequestOptions = {
+    method: 'POST',
+    lookup: pinned,
+    timeout: options.timeoutMs ?? 5_000,
+    headers: {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(delivery.body),
+      'user-agent': 'Conveyor-Webhooks/1',
+      'conveyor-job-id': delivery.jobId,
+      [SIGNATURE_HEADER]: sign(options.secret, delivery.body, timestamp),
+    },
+  };
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise<DeliveryResult>((resolve) => {
+    const req = send(url, requestOptions, (response) => {
+      response.resume();
+      const status = response.statusCode ?? 0;
+      if (status >= 200 && status < 300) resolve({ ok: true, status });
+      else resolve({ ok: false, retry: status === 408 || status === 429 || status >= 500, reason: `receiver answered ${status}`, status });
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer in ${options.timeoutMs ?? 5_000} ms`)));
+    req.on('error', (error) => resolve({ ok: false, retry: true, reason: error.message }));
+    req.end(delivery.body);
+  });
+}
