@@ -7,6 +7,7 @@ import { JsonLogger } from '../shared/logging/logger.js';
 import type { Logger } from '../shared/ports/logger.js';
 import { createApiApp } from './api/app.js';
 import { JobService } from './api/job-service.js';
+import { BatchEnqueuer } from './api/batch-enqueue.js';
 import type { ApiEnv } from './api/middleware.js';
 import { createDynamoClient, createS3Client, createSesClient, createSqsClient, type AwsClients } from './adapters/aws/clients.js';
 import { DynamoApiKeys } from './adapters/aws/dynamo-api-keys.js';
@@ -72,8 +73,10 @@ export function buildApiApp(
   const queue = new SqsJobQueue({ client: clients.sqs, queueUrls: config.CONVEYOR_QUEUE_URLS });
   const keys = new DynamoApiKeys({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME });
   const idempotency = new DynamoIdempotencyStore({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME });
+  const jobs = new JobService({ store, queue, logger, idempotency, scheduler, webhookPolicy: webhookSettings(config)?.policy });
   return createApiApp({
-    jobs: new JobService({ store, queue, logger, idempotency, scheduler, webhookPolicy: webhookSettings(config)?.policy }),
+    jobs,
+    batch: new BatchEnqueuer({ jobs, store, queue, logger, scheduler, webhookPolicy: webhookSettings(config)?.policy }),
     keys,
     logger,
     stage: config.CONVEYOR_STAGE,

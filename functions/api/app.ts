@@ -4,10 +4,12 @@ import type { ApiKeyResolver } from '../../shared/ports/api-keys.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import { HttpError } from './http-errors.js';
 import type { JobService } from './job-service.js';
-import { requireApiKey, requireScope, type ApiEnv } from './middleware.js';
+import { jsonBody, requireApiKey, requireScope, type ApiEnv } from './middleware.js';
 import { jobAdminRoutes } from './routes/job-admin.js';
 import { jobRoutes } from './routes/jobs.js';
 import { enqueueRateLimit, type EnqueueLimit } from './rate-limit.js';
+import type { BatchEnqueuer } from './batch-enqueue.js';
+import { BATCH_PATH, MAX_BATCH_BODY_BYTES, batchHandler } from './routes/batch.js';
 import { queueRoutes, type QueueRouteDeps } from './routes/queues.js';
 
 export interface ApiDeps {
@@ -17,6 +19,8 @@ export interface ApiDeps {
   readonly stage: string;
   /** Per-tenant enqueue limit (off when absent or when the limiter is not configured). */
   readonly enqueueLimit?: EnqueueLimit;
+  /** Bulk enqueue, `POST /v1/jobs:batch`. */
+  readonly batch?: BatchEnqueuer;
   /** Listing and operator routes (queues, DLQ, redrive, retry); absent in apps built without them. */
   readonly admin?: QueueRouteDeps;
 }
@@ -33,6 +37,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
   app.use('/v1/jobs', requireApiKey(deps.keys));
   app.use('/v1/jobs/*', requireApiKey(deps.keys));
   if (deps.enqueueLimit) app.use('/v1/jobs', enqueueRateLimit(deps.enqueueLimit));
+  if (deps.batch) app.post(BATCH_PATH, requireApiKey(deps.keys), jsonBody(MAX_BATCH_BODY_BYTES), batchHandler(deps.batch, deps.enqueueLimit));
   app.route('/v1/jobs', jobRoutes(deps.jobs));
   if (deps.admin) {
     app.route('/v1/jobs', jobAdminRoutes(deps.admin));

@@ -1,0 +1,164 @@
+import { ConveyorError, DependencyUnavailableError, JobValidationError } from '../../shared/domain/errors.js';
+import type { JobMessage, JobRecord } from '../../shared/domain/job.js';
+import { enqueueRequestSchema, type EnqueueRequest } from '../../shared/jobs/registry.js';
+import type { JobStore } from '../../shared/ports/job-store.js';
+import type { Logger } from '../../shared/ports/logger.js';
+import type { ReleaseScheduler } from '../../shared/ports/release-scheduler.js';
+import { runAtOf } from '../scheduling/dispatch.js';
+import { planRelease, type ReleasePlan } from '../scheduling/release-plan.js';
+import type { AddressPolicy } from '../webhooks/address-policy.js';
+import { checkCallback } from '../webhooks/callback-check.js';
+import { IDEMPOTENCY_KEY } from './idempotent-enqueue.js';
+import { messageOf, newJobRecord, type JobService } from './job-service.js';
+import { zodIssues } from './validate.js';
+
+/** At most this many jobs per `POST /v1/jobs:batch`. */
+export const MAX_BATCH_JOBS = 100;
+
+/** The queue operations bulk enqueue needs: SendMessageBatch, 10 per call. */
+export interface BatchJobQueue {
+  sendBatch(entries: readonly { message: JobMessage; delaySeconds?: number }[]): Promise<Set<number>>;
+}
+
+export interface BatchItemError {
+  readonly code: string;
+  readonly message: string;
+  readonly issues?: readonly { path: string; message: string }[];
+}
+
+export type BatchItemResult =
+  | { readonly index: number; readonly jobId: string; readonly status: string; readonly replayed?: boolean; readonly runAt?: string }
+  | { readonly index: number; readonly error: BatchItemError };
+
+/** An item that passed validation: its request, plan and optional idempotency key. */
+interface ValidItem {
+  readonly index: number;
+  readonly request: EnqueueRequest;
+  readonly plan: ReleasePlan;
+  readonly idempotencyKey?: string;
+}
+
+export interface BatchEnqueuerDeps {
+  readonly jobs: JobService;
+  readonly store: JobStore;
+  readonly queue: BatchJobQueue;
+  readonly logger: Logger;
+  readonly scheduler?: ReleaseScheduler | undefined;
+  readonly webhookPolicy?: AddressPolicy | undefined;
+  readonly now?: () => Date;
+  readonly newJobId?: () => string;
+}
+
+/**
+ * Bulk enqueue: each item validated on its own (one bad item never sinks the others), then
+ * - items with an `idempotencyKey` go through the same idempotent enqueue as `POST /v1/jobs` with
+ *   an Idempotency-Key (one job per tenant and key, replayed on repeat);
+ * - the rest: records written first, then messages sent with SendMessageBatch, 10 per call and one
+ *   call per destination queue; a message that could not be sent has its record discarded and the
+ *   item answers SERVICE_UNAVAILABLE — no record without a message, no message without a record.
+ */
+export class BatchEnqueuer {
+  readonly #deps: BatchEnqueuerDeps & Required<Pick<BatchEnqueuerDeps, 'now' | 'newJobId'>>;
+
+  constructor(deps: BatchEnqueuerDeps) {
+    this.#deps = { now: () => new Date(), newJobId: () => crypto.randomUUID(), ...deps };
+  }
+
+  /** Validates every item; returns the valid ones and an error result per invalid one. */
+  validate(items: readonly unknown[]): { valid: ValidItem[]; errors: BatchItemResult[] } {
+    const now = this.#deps.now();
+    const valid: ValidItem[] = [];
+    const errors: BatchItemResult[] = [];
+    items.forEach((item, index) => {
+      const prefix = `jobs.${index}`;
+      const { idempotencyKey, ...rest } = (typeof item === 'object' && item !== null ? item : { item }) as Record<string, unknown>;
+      if (idempotencyKey !== undefined && (typeof idempotencyKey !== 'string' || !IDEMPOTENCY_KEY.test(idempotencyKey))) {
+        errors.push({ index, error: { code: 'VALIDATION_FAILED', message: 'invalid idempotencyKey', issues: [{ path: `${prefix}.idempotencyKey`, message: 'must be 1–255 visible ASCII characters (no spaces)' }] } });
+        return;
+      }
+      const parsed = enqueueRequestSchema.safeParse(typeof item === 'object' && item !== null ? rest : item);
+      if (!parsed.success) {
+        const issues = zodIssues(parsed.error).map((i) => ({ path: i.path === '(root)' ? prefix : `${prefix}.${i.path}`, message: i.message }));
+        errors.push({ index, error: { code: 'VALIDATION_FAILED', message: 'job does not match the schema', issues } });
+        return;
+      }
+      const request = parsed.data as EnqueueRequest;
+      try {
+        const plan = planRelease(request, now);
+        checkCallback(request, this.#deps.webhookPolicy);
+        valid.push({ index, request, plan, ...(typeof idempotencyKey === 'string' ? { idempotencyKey } : {}) });
+      } catch (error) {
+        errors.push({ index, error: itemError(error, prefix) });
+      }
+    });
+    return { valid, errors };
+  }
+
+  async enqueue(tenant: string, valid: readonly ValidItem[]): Promise<BatchItemResult[]> {
+    const keyed = valid.filter((item) => item.idempotencyKey !== undefined);
+    const plain = valid.filter((item) => item.idempotencyKey === undefined);
+    const [keyedResults, plainResults] = await Promise.all([
+      Promise.all(keyed.map((item) => this.#enqueueKeyed(tenant, item))),
+      this.#enqueuePlain(tenant, plain),
+    ]);
+    return [...keyedResults, ...plainResults];
+  }
+
+  async #enqueueKeyed(tenant: string, item: ValidItem): Promise<BatchItemResult> {
+    try {
+      const { job, replayed } = await this.#deps.jobs.enqueueIdempotent(tenant, item.request, item.idempotencyKey!);
+      return accepted(item.index, job, replayed);
+    } catch (error) {
+      return { index: item.index, error: itemError(error, `jobs.${item.index}`) };
+    }
+  }
+
+  async #enqueuePlain(tenant: string, items: readonly ValidItem[]): Promise<BatchItemResult[]> {
+    const { store, logger } = this.#deps;
+    const now = this.#deps.now();
+    const records = items.map((item) => ({ ...newJobRecord(tenant, item.request, this.#deps.newJobId(), now), ...runAtOf(item.plan) }) as JobRecord);
+    const created = await Promise.all(records.map((record) => store.create(record).then(() => true, () => false)));
+    const results: BatchItemResult[] = [];
+    const toSend: { item: ValidItem; record: JobRecord }[] = [];
+    const toHold: { item: ValidItem; record: JobRecord }[] = [];
+    items.forEach((item, i) => {
+      if (!created[i]) results.push({ index: item.index, error: unavailable('the job store') });
+      else (item.plan.kind === 'hold' ? toHold : toSend).push({ item, record: records[i]! });
+    });
+
+    const failedSends = await this.#deps.queue.sendBatch(
+      toSend.map(({ item, record }) => ({ message: messageOf(record), ...(item.plan.kind === 'delay' ? { delaySeconds: item.plan.delaySeconds } : {}) })),
+    );
+    const held = await Promise.all(
+      toHold.map(({ item, record }) =>
+        this.#deps.scheduler && item.plan.kind === 'hold' ? this.#deps.scheduler.scheduleRelease(record.jobId, item.plan.runAt).then(() => true, () => false) : Promise.resolve(false),
+      ),
+    );
+    const outcomes = [...toSend.map((entry, i) => ({ ...entry, ok: !failedSends.has(i) })), ...toHold.map((entry, i) => ({ ...entry, ok: held[i] === true }))];
+    for (const { item, record, ok } of outcomes) {
+      if (ok) {
+        results.push(accepted(item.index, record, false));
+        continue;
+      }
+      // Not sent: discard the still-QUEUED record so no job waits for a message that never comes.
+      await store.discard(record.jobId).catch((error: unknown) => logger.error('bulk enqueue: send failed and the record could not be discarded', { jobId: record.jobId, error }));
+      results.push({ index: item.index, error: unavailable(item.plan.kind === 'hold' ? 'the scheduler' : 'the queue') });
+    }
+    return results;
+  }
+}
+
+function accepted(index: number, job: JobRecord, replayed: boolean): BatchItemResult {
+  return { index, jobId: job.jobId, status: job.status, ...(replayed ? { replayed: true } : {}), ...(job.runAt ? { runAt: job.runAt } : {}) };
+}
+
+function unavailable(what: string): BatchItemError {
+  return { code: 'SERVICE_UNAVAILABLE', message: `${what} is unavailable; this job was not accepted, retry it` };
+}
+
+function itemError(error: unknown, prefix: string): BatchItemError {
+  if (error instanceof JobValidationError) return { code: error.code, message: error.message, issues: error.issues.map((i) => ({ path: `${prefix}.${i.path}`, message: i.message })) };
+  if (error instanceof DependencyUnavailableError) return unavailable(error.dependency);
+  if (error instanceof ConveyorError) return { code: error.code, message: error.message };
+  return { code: 'INTERNAL', message: 'internal error' };
+}
