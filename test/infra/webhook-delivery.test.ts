@@ -1,0 +1,42 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { WebhookDelivery } from '../../infra/constructs/WebhookDelivery.js';
+
+let template: Template;
+
+beforeAll(() => {
+  const app = new App();
+  const stack = new Stack(app, 'Test', { env: { account: '111122223333', region: 'eu-central-1' } });
+  new WebhookDelivery(stack, 'Webhooks', { stage: 'prod' });
+  template = Template.fromStack(stack);
+}, 120_000);
+
+describe('Construct: WebhookDelivery', () => {
+  it('creates the delivery queue with a DLQ after 8 receives, encrypted, and the DLQ kept 14 days', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      QueueName: 'conveyor-prod-webhooks',
+      VisibilityTimeout: 60,
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 8 },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', { QueueName: 'conveyor-prod-webhooks-dlq', MessageRetentionPeriod: 14 * 86_400 });
+  });
+
+  it('consumes it with partial batch responses and maxConcurrency ≥ 2', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 2 },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'conveyor-prod-webhooks', Runtime: 'nodejs22.x', Timeout: 10 });
+  });
+
+  it('generates the signing secret and hands it over by dynamic reference, not in the template', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'conveyor/prod/webhook-signing-secret', GenerateSecretString: Match.objectLike({ PasswordLength: 48 }) });
+    const fn = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { FunctionName: 'conveyor-prod-webhooks' } }))[0];
+    const secretEnv = JSON.stringify(fn?.Properties.Environment.Variables.CONVEYOR_WEBHOOK_SECRET);
+    expect(secretEnv).toContain('{{resolve:secretsmanager:');
+    expect(fn?.Properties.Environment.Variables).not.toHaveProperty('CONVEYOR_WEBHOOK_ALLOW_HOSTS');
+  });
+});
