@@ -27,8 +27,12 @@ export async function startRedisServer(options: { binary?: string; startTimeoutM
   const dir = mkdtempSync(join(tmpdir(), 'conveyor-redis-'));
   const socketPath = join(dir, 'redis.sock');
   const binary = options.binary ?? 'redis-server';
-  const child = spawn(binary, ['--port', '0', '--unixsocket', socketPath, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+  const args = ['--port', '0', '--unixsocket', socketPath, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning'];
+  // Tied to this process through a pipe: a small shell runs redis-server and stops it when our end
+  // of its stdin closes — also when this process dies without stop() (a killed test worker), so no
+  // redis-server outlives the cloud that started it.
+  const child = spawn('/bin/sh', ['-c', 'command -v "$0" >/dev/null 2>&1 || exit 127; "$0" "$@" & pid=$!; trap \'kill $pid 2>/dev/null\' TERM; read _ || true; kill $pid 2>/dev/null; wait $pid', binary, ...args], {
+    stdio: ['pipe', 'ignore', 'pipe'],
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -38,7 +42,9 @@ export async function startRedisServer(options: { binary?: string; startTimeoutM
     child.once('error', (error: NodeJS.ErrnoException) =>
       resolve(error.code === 'ENOENT' ? new RedisUnavailableError(`${binary} not found on PATH (apt-get install -y redis-server)`, { cause: error }) : error),
     );
-    child.once('exit', (code, signal) => resolve(new RedisUnavailableError(`${binary} exited (${signal ?? code}) before it was ready: ${stderr.trim()}`)));
+    child.once('exit', (code, signal) =>
+      resolve(new RedisUnavailableError(code === 127 ? `${binary} not found on PATH (apt-get install -y redis-server)` : `${binary} exited (${signal ?? code}) before it was ready: ${stderr.trim()}`)),
+    );
   });
   const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
   try {
@@ -74,6 +80,7 @@ function stopChild(child: ChildProcess): Promise<void> {
       clearTimeout(force);
       resolve();
     });
-    child.kill('SIGTERM');
+    // Closing the pipe makes the shell stop redis-server and exit.
+    child.stdin?.end();
   });
 }
