@@ -1,0 +1,178 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analysisHandler } from '../../functions/jobs/analysis/handler.js';
+import { analysisPayload } from '../helpers/factories.js';
+import { eventually, faultyHandler } from '../helpers/faults.js';
+import { bootLocalCloud, type ApiClient } from '../helpers/local-cloud.js';
+
+const analysis = faultyHandler(analysisHandler);
+let api: ApiClient;
+const scratch = mkdtempSync(join(tmpdir(), 'conveyor-cli-'));
+
+beforeAll(async () => {
+  api = await bootLocalCloud({ handlers: { analysis: analysis.handler } });
+});
+
+afterAll(async () => {
+  await api?.cloud.stop();
+});
+
+/** Runs the `conveyor` bin as a user would, against the local cloud booted above. */
+function conveyor(args: string[], env: Record<string, string> = {}, onStdout?: (soFar: string) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['cli/conveyor.mjs', ...args], {
+      env: { ...process.env, CONVEYOR_ENDPOINT: api.cloud.apiUrl, CONVEYOR_API_KEY: 'cvk_local_dev', NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      onStdout?.(stdout);
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+// Each command starts a node process with the TypeScript loader: seconds apiece on a busy machine.
+describe('E2E: the conveyor CLI against a local cloud', { timeout: 120_000 }, () => {
+  let deadJobId: string;
+
+  it('enqueues from a payload file, and the job fails until it is DEAD', async () => {
+    // Prepare
+    analysis.fault.failing = true;
+    const file = join(scratch, 'job.json');
+    writeFileSync(file, JSON.stringify(analysisPayload({ toolId: 'cli-1' })));
+
+    // Act
+    const enqueued = await conveyor(['enqueue', 'analysis', '--payload', `@${file}`, '--json']);
+
+    // Assess
+    expect(enqueued.stderr).toBe('');
+    expect(enqueued.code).toBe(0);
+    deadJobId = JSON.parse(enqueued.stdout).jobId;
+    await api.waitForStatus(deadJobId, ['DEAD'], 30_000);
+    await eventually(async () => ((await api.request('GET', '/v1/queues/analysis/dlq')).body.dlq.visible === 1 ? true : undefined), 20_000, 'message in the DLQ');
+  });
+
+  it('shows the dead job in `conveyor dlq list` (table and --json) and the DLQ depth in `conveyor queues`', async () => {
+    const [table, json, queues] = await Promise.all([conveyor(['dlq', 'list', 'analysis']), conveyor(['dlq', 'list', 'analysis', '--json']), conveyor(['queues'])]);
+
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain('analysis DLQ: 1 message(s), 1 dead job(s)');
+    expect(table.stdout).toMatch(new RegExp(`${deadJobId}\\s+dev\\s+3/3\\s+\\S+\\s+INJECTED_FAULT: injected fault`));
+    expect(JSON.parse(json.stdout)).toMatchObject({ deadJobs: 1, jobs: [{ jobId: deadJobId, status: 'DEAD', attempt: 3 }] });
+    expect(queues.code).toBe(0);
+    expect(queues.stdout.split('\n')[0]).toMatch(/^TYPE\s+VISIBLE\s+IN FLIGHT\s+DELAYED\s+DLQ\s+OLDEST\s+LAST 60 MIN/);
+    expect(queues.stdout).toMatch(/analysis\s+0\s+0\s+0\s+1\s+-\s+DEAD 1/);
+  });
+
+  it('redrives it with `conveyor dlq redrive`, and it ends SUCCEEDED once the fault is removed', async () => {
+    // Prepare
+    analysis.fault.failing = false;
+
+    // Act
+    const redrive = await conveyor(['dlq', 'redrive', 'analysis']);
+    const watched = await conveyor(['status', deadJobId, '--watch', '--interval', '100']);
+
+    // Assess
+    expect(redrive.code).toBe(0);
+    expect(redrive.stdout).toMatch(/analysis: 1 dead job\(s\) back to QUEUED; moved 1\/1 message\(s\) — COMPLETED/);
+    expect(watched.code).toBe(0);
+    expect(watched.stdout).toMatch(/status\s+SUCCEEDED/);
+    expect(watched.stdout).toMatch(/attempt\s+1\/3/);
+    expect(analysis.runs.get(deadJobId)).toBe(4);
+    const empty = await conveyor(['dlq', 'list', 'analysis', '--json']);
+    expect(JSON.parse(empty.stdout)).toMatchObject({ dlq: { visible: 0 }, deadJobs: 0, jobs: [] });
+  });
+
+  it('follows a running job with --watch: progress lines while it runs, then the final state', async () => {
+    // Prepare: the job reports 40% and is held RUNNING until the CLI has shown it
+    let release!: () => void;
+    analysis.fault.failing = false;
+    analysis.fault.hold = new Promise<void>((resolve) => (release = resolve));
+    const posted = await api.request('POST', '/v1/jobs', { body: { type: 'analysis', payload: analysisPayload({ toolId: 'cli-watch' }) } });
+
+    // Act
+    const run = conveyor(['status', posted.body.jobId, '--watch', '--interval', '50'], {}, (stdout) => {
+      if (/RUNNING\s+\[█{12}░{18}\]  40%  attempt 1\/3  held by the test/.test(stdout)) release();
+    });
+    const watched = await run;
+    analysis.fault.hold = undefined;
+
+    // Assess
+    expect(watched.code).toBe(0);
+    const lines = watched.stdout.split('\n');
+    const running = lines.findIndex((l) => l.startsWith('RUNNING'));
+    const done = lines.findIndex((l) => /^SUCCEEDED\s+\[█{30}\] 100%/.test(l));
+    expect(running).toBeGreaterThanOrEqual(0);
+    expect(done).toBeGreaterThan(running);
+    expect(watched.stdout).toContain(`job ${posted.body.jobId}`);
+  });
+
+  it('lists jobs with filters as a table and as JSON', async () => {
+    const [listed, table] = await Promise.all([conveyor(['jobs', '--status', 'succeeded', '--type', 'analysis', '--json']), conveyor(['jobs', '--limit', '1'])]);
+
+    expect(listed.code).toBe(0);
+    const body = JSON.parse(listed.stdout);
+    expect(body.jobs.length).toBeGreaterThanOrEqual(2);
+    expect(body.jobs.every((j: { status: string; type: string }) => j.status === 'SUCCEEDED' && j.type === 'analysis')).toBe(true);
+    expect(table.stdout.split('\n')[0]).toMatch(/^JOB\s+TYPE\s+STATUS\s+PROGRESS\s+ATTEMPT\s+AGE\s+ERROR/);
+    expect(table.stdout).toMatch(/more: conveyor jobs --cursor \S+/);
+  });
+
+  it('retries a FAILED job by id', async () => {
+    const posted = await api.request('POST', '/v1/jobs', { body: { type: 'pdf', payload: { kind: 'invoice', data: {} } } });
+    await api.waitForStatus(posted.body.jobId, ['FAILED']);
+
+    const retried = await conveyor(['retry', posted.body.jobId]);
+
+    expect(retried.code).toBe(0);
+    expect(retried.stdout).toContain(`${posted.body.jobId} is QUEUED again`);
+  });
+
+  it('exits non-zero with a clear message on every kind of error', async () => {
+    // Prepare: a port where nothing listens
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const deadPort = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+
+    // Act (in parallel: each run starts a node process)
+    const [badPayload, notJson, missingFile, unknownType, notAdmin, unreachable, unknownJob, usage] = await Promise.all([
+      conveyor(['enqueue', 'analysis', '--payload', '{"toolId":"x","url":"ftp://x","description":"d"}']),
+      conveyor(['enqueue', 'analysis', '--payload', '{nope']),
+      conveyor(['enqueue', 'analysis', '--payload', '@/no/such/file.json']),
+      conveyor(['dlq', 'list', 'fax']),
+      conveyor(['queues'], { CONVEYOR_API_KEY: 'cvk_local_other' }),
+      conveyor(['queues', '--endpoint', `http://127.0.0.1:${deadPort}`]),
+      conveyor(['status', '00000000-0000-4000-8000-000000000000']),
+      conveyor(['dlq', 'list']),
+    ]);
+
+    // Assess
+    expect(badPayload).toMatchObject({ code: 1, stdout: '' });
+    expect(badPayload.stderr).toMatch(/error: request does not match the schema \(400 VALIDATION_FAILED\)\n\s+payload\.url: /);
+    expect(notJson).toMatchObject({ code: 2 });
+    expect(notJson.stderr).toContain('error: --payload: not valid JSON');
+    expect(missingFile.code).toBe(2);
+    expect(missingFile.stderr).toContain('cannot read /no/such/file.json (ENOENT)');
+    expect(unknownType.code).toBe(1);
+    expect(unknownType.stderr).toContain('unknown job type "fax"; the job types are analysis, email, pdf (404 NOT_FOUND)');
+    expect(notAdmin.code).toBe(1);
+    expect(notAdmin.stderr).toContain('lacks the "admin" scope (403 FORBIDDEN)');
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toMatch(new RegExp(`cannot reach Conveyor at http://127\\.0\\.0\\.1:${deadPort} \\(ECONNREFUSED\\)`));
+    expect(unknownJob.code).toBe(1);
+    expect(unknownJob.stderr).toContain('(404 NOT_FOUND)');
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain("missing required argument 'type'");
+  });
+});
