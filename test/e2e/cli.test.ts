@@ -102,7 +102,7 @@ describe('E2E: the conveyor CLI against a local cloud', { timeout: 120_000 }, ()
 
     // Act
     const run = conveyor(['status', posted.body.jobId, '--watch', '--interval', '50'], {}, (stdout) => {
-      if (/RUNNING\s+\[█{12}░{18}\]  40%  attempt 1\/3  held by the test/.test(stdout)) release();
+      if (/RUNNING\s+\[█{12}░{18}\] {2}40% {2}attempt 1\/3 {2}held by the test/.test(stdout)) release();
     });
     const watched = await run;
     analysis.fault.hold = undefined;
