@@ -32,9 +32,13 @@ export interface LocalHttpApi {
  * A local API Gateway HTTP API ($default route, payload format 2.0): builds the same
  * `APIGatewayProxyEventV2` AWS sends and calls the same Lambda handler.
  */
-export async function serveHttpApi(handler: HttpApiHandler, options: { port?: number; host?: string; functionName?: string } = {}): Promise<LocalHttpApi> {
+/** Serves a request itself (true) before it reaches the API — the local dashboard's static files. */
+export type LocalRoute = (request: IncomingMessage, response: ServerResponse) => boolean;
+
+export async function serveHttpApi(handler: HttpApiHandler, options: { port?: number; host?: string; functionName?: string; localRoutes?: LocalRoute } = {}): Promise<LocalHttpApi> {
   const host = options.host ?? '127.0.0.1';
   const server = createServer((request, response) => {
+    if (options.localRoutes?.(request, response)) return;
     void dispatch(handler, request, response, options.functionName ?? 'conveyor-local-api');
   });
   server.keepAliveTimeout = 30_000;

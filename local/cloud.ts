@@ -11,6 +11,7 @@ import { createJobHandlers, type JobHandlers } from '../functions/jobs/index.js'
 import type { AwsClients } from '../functions/adapters/aws/clients.js';
 import { buildApiApp, createClients, jobHandlerDeps } from '../functions/wiring.js';
 import { serveHttpApi, type HttpApiHandler } from './api-gateway.js';
+import { DASHBOARD_PATH, dashboardRoutes } from './dashboard/serve.js';
 import { startDynamo } from './dynamodb.js';
 import { SqsEventSourceMapping } from './event-source-mapping.js';
 import { ensureJobQueues, ensureTable, type ProvisionedQueue } from './provision.js';
@@ -46,6 +47,8 @@ export interface LocalCloudOptions {
   /** Long-poll wait of the event source pollers; shorter makes shutdown quicker in tests. */
   readonly pollWaitSeconds?: number;
   readonly writeLog?: (line: string) => void;
+  /** Serve the web dashboard under /dashboard on the API server (default true). */
+  readonly dashboard?: boolean;
   /**
    * How long `stop()` lets jobs under way finish; messages of jobs still running then go back to the
    * queue (and persist with the data dir). Default 10 s.
@@ -75,6 +78,8 @@ export interface LocalCloudObserver {
 
 export interface LocalCloud {
   readonly apiUrl: string;
+  /** The local web dashboard (absent when `dashboard: false`). */
+  readonly dashboardUrl?: string;
   readonly apiKey: string;
   readonly config: ConveyorConfig;
   readonly endpoints: { readonly dynamodb: string; readonly sqs: string; readonly ses: string; readonly s3: string };
@@ -184,7 +189,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     // Hono types the v2 event's `body` as `string | null` where @types/aws-lambda has `string | undefined`;
     // the runtime shapes agree (the same event API Gateway sends), only the declarations differ.
     const apiHandler: HttpApiHandler = timed(`conveyor-${stage}-api`, (event, context) => lambdaHandler(event as unknown as Parameters<typeof lambdaHandler>[0], context), options.observe);
-    const api = await serveHttpApi(apiHandler, options.apiPort !== undefined ? { port: options.apiPort } : {});
+    const localRoutes = options.dashboard === false ? undefined : dashboardRoutes({ defaultApiKey: LOCAL_API_KEYS[0]!.key });
+    const api = await serveHttpApi(apiHandler, { ...(options.apiPort !== undefined ? { port: options.apiPort } : {}), ...(localRoutes ? { localRoutes } : {}) });
     closers.unshift(() => api.close());
 
     const real = createJobHandlers(jobHandlerDeps(config, clients));
@@ -251,6 +257,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     let stopped: Promise<void> | undefined;
     return {
       apiUrl: api.url,
+      ...(localRoutes ? { dashboardUrl: `${api.url}${DASHBOARD_PATH}/` } : {}),
       apiKey: LOCAL_API_KEYS[0]!.key,
       config,
       endpoints: { dynamodb: dynamo.endpoint, sqs: sqs.endpoint, ses: ses.endpoint, s3: s3.endpoint },

@@ -25,6 +25,7 @@ console.log(`
 Conveyor local cloud is up (${Date.now() - started} ms)
 
   API          ${cloud.apiUrl}
+  Dashboard    ${cloud.dashboardUrl ?? '(off)'}
   API key      ${dev.key}   (tenant "${dev.principal.tenant}", scopes ${dev.principal.scopes.join(', ')})
   DynamoDB     ${cloud.endpoints.dynamodb}
   SQS          ${cloud.endpoints.sqs}

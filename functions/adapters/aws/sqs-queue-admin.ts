@@ -10,7 +10,7 @@ import type { QueueAdmin, QueueDepth, RedriveTask } from '../../../shared/ports/
 
 export interface SqsQueueAdminOptions {
   readonly client: SQSClient;
-  /** Job type → source queue URL (the same map the API and workers get). */
+  /** Job type (and `<type>:<priority>`) → source queue URL: the same map the API and workers get. */
   readonly queueUrls: Readonly<Record<string, string>>;
 }
 
@@ -38,8 +38,11 @@ export class SqsQueueAdmin implements QueueAdmin {
 
   async depths(type: string): Promise<{ queue: QueueDepth; dlq: QueueDepth }> {
     const pair = await this.#pair(type);
-    const [queue, dlq] = await Promise.all([this.#depth(pair.url), this.#depth(pair.dlqUrl)]);
-    return { queue, dlq };
+    // A prioritized type has a queue per priority (`<type>:high`, `<type>:low`) sharing one DLQ.
+    const sources = Object.entries(this.#queueUrls).filter(([key]) => key === type || key.startsWith(`${type}:`)).map(([, url]) => url);
+    const [dlq, ...queues] = await Promise.all([this.#depth(pair.dlqUrl), ...sources.map((url) => this.#depth(url))]);
+    const queue = queues.reduce((sum, d) => ({ visible: sum.visible + d.visible, inFlight: sum.inFlight + d.inFlight, delayed: sum.delayed + d.delayed }), { visible: 0, inFlight: 0, delayed: 0 });
+    return { queue, dlq: dlq! };
   }
 
   async startRedrive(type: string): Promise<void> {

@@ -1,0 +1,126 @@
+import { mkdirSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analysisHandler } from '../../functions/jobs/analysis/handler.js';
+import { analysisPayload } from '../helpers/factories.js';
+import { eventually, faultyHandler } from '../helpers/faults.js';
+import { bootLocalCloud, type ApiClient } from '../helpers/local-cloud.js';
+
+const analysis = faultyHandler(analysisHandler);
+const SCREENSHOTS = 'test-results';
+let api: ApiClient;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  api = await bootLocalCloud({ handlers: { analysis: analysis.handler } });
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await api?.cloud.stop();
+});
+
+/** The text of a row of `table` whose first cell is `first`. */
+const row = (table: string, first: string) => page.locator(`#${table} tbody tr`).filter({ has: page.locator('td:first-child', { hasText: first }) });
+
+describe('E2E: the local dashboard in a real browser (chromium)', { timeout: 120_000 }, () => {
+  let deadJobId: string;
+
+  it('serves the page from the API server, with no resource from elsewhere', async () => {
+    // Prepare
+    const foreign: string[] = [];
+    page.on('request', (request) => {
+      if (!request.url().startsWith(api.cloud.apiUrl)) foreign.push(request.url());
+    });
+
+    // Act
+    const response = await page.goto(api.cloud.dashboardUrl!);
+
+    // Assess
+    expect(response?.status()).toBe(200);
+    await expect.poll(() => page.locator('#queues tbody tr').count(), { timeout: 20_000 }).toBe(3);
+    expect(foreign).toEqual([]);
+    expect(response?.headers()['content-security-policy']).toContain("default-src 'self'");
+  });
+
+  it('shows a job that failed into the DLQ: live DLQ count, the dead-letter list, and its details', async () => {
+    // Prepare: a job that fails every attempt
+    analysis.fault.failing = true;
+    const posted = await api.request('POST', '/v1/jobs', { body: { type: 'analysis', payload: analysisPayload({ toolId: 'dash-1' }) } });
+    deadJobId = posted.body.jobId;
+    await api.waitForStatus(deadJobId, ['DEAD'], 30_000);
+
+    // Act: nothing but waiting — the page updates itself
+    await expect.poll(() => row('queues', 'analysis').locator('td').nth(4).textContent(), { timeout: 20_000 }).toBe('1');
+    await expect.poll(() => row('dlq', deadJobId).count(), { timeout: 20_000 }).toBe(1);
+    await row('dlq', deadJobId).click();
+
+    // Assess
+    await expect.poll(() => page.locator('#job-id').textContent()).toBe(deadJobId);
+    expect(await page.locator('#job-status').textContent()).toBe('DEAD');
+    expect(await page.locator('#job-attempts').textContent()).toBe('3/3');
+    expect(await page.locator('#job-error').textContent()).toContain('INJECTED_FAULT: injected fault');
+    expect(await page.locator('#job-payload').textContent()).toContain('"toolId": "dash-1"');
+    expect(await page.locator('#dlq-summary').textContent()).toContain('1 message(s) in the DLQ · 1 dead job(s)');
+    expect(await page.locator('#job-retry').isEnabled()).toBe(true);
+    expect(await page.locator('#job-cancel').isEnabled()).toBe(false);
+    await page.screenshot({ path: `${SCREENSHOTS}/dashboard-dlq.png`, fullPage: true });
+  });
+
+  it('redrives it with the Redrive button; the open job goes SUCCEEDED live once the fault is removed', async () => {
+    // Prepare
+    analysis.fault.failing = false;
+
+    // Act
+    await row('queues', 'analysis').getByRole('button', { name: 'Redrive analysis' }).click();
+
+    // Assess
+    await expect.poll(() => page.locator('#notice').textContent(), { timeout: 10_000 }).toContain('analysis: 1 dead job(s) back to QUEUED');
+    await expect.poll(() => page.locator('#job-status').textContent(), { timeout: 20_000 }).toBe('SUCCEEDED');
+    expect(await page.locator('#job-attempts').textContent()).toBe('1/3');
+    expect(await page.locator('#job-result').textContent()).toContain('"toolId": "dash-1"');
+    await expect.poll(() => row('queues', 'analysis').locator('td').nth(4).textContent(), { timeout: 20_000 }).toBe('0');
+    await expect.poll(() => row('dlq', deadJobId).count()).toBe(0);
+    expect(analysis.runs.get(deadJobId)).toBe(4);
+    await page.screenshot({ path: `${SCREENSHOTS}/dashboard.png`, fullPage: true });
+  });
+
+  it('lists jobs by status and retries a FAILED job with the Retry button', async () => {
+    // Prepare
+    const posted = await api.request('POST', '/v1/jobs', { body: { type: 'pdf', payload: { kind: 'invoice', data: {} } } });
+    const jobId = posted.body.jobId as string;
+    await api.waitForStatus(jobId, ['FAILED']);
+
+    // Act
+    await page.getByRole('tab', { name: 'FAILED' }).click();
+    await expect.poll(() => row('jobs', jobId).count(), { timeout: 20_000 }).toBe(1);
+    expect(await page.locator('#jobs tbody tr').count()).toBe(1); // only FAILED jobs listed
+    await row('jobs', jobId).click();
+    await page.locator('#job-retry').click();
+
+    // Assess
+    await expect.poll(() => page.locator('#notice').textContent(), { timeout: 10_000 }).toContain(`Job ${jobId} is QUEUED again`);
+    await eventually(async () => ((await api.request('GET', `/v1/jobs/${jobId}`)).body.retryCount === 1 ? true : undefined));
+  });
+
+  it('cancels a waiting job with the Cancel button', async () => {
+    // Prepare: a job delayed ten minutes stays QUEUED
+    const posted = await api.request('POST', '/v1/jobs', { body: { type: 'analysis', payload: analysisPayload({ toolId: 'dash-cancel' }), delaySeconds: 600 } });
+    const jobId = posted.body.jobId as string;
+
+    // Act
+    await page.getByRole('tab', { name: 'QUEUED' }).click();
+    await expect.poll(() => row('jobs', jobId).count(), { timeout: 20_000 }).toBe(1);
+    await row('jobs', jobId).click();
+    await expect.poll(() => page.locator('#job-cancel').isEnabled()).toBe(true);
+    await page.locator('#job-cancel').click();
+
+    // Assess
+    await expect.poll(() => page.locator('#job-status').textContent(), { timeout: 20_000 }).toBe('CANCELLED');
+    expect((await api.request('GET', `/v1/jobs/${jobId}`)).body.status).toBe('CANCELLED');
+  });
+});
