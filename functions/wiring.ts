@@ -17,7 +17,10 @@ import { DynamoSideEffectLedger } from './adapters/aws/dynamo-side-effects.js';
 import { SesMailer } from './adapters/aws/ses-mailer.js';
 import { SqsJobQueue } from './adapters/aws/sqs-job-queue.js';
 import { buildAdminDeps, withDeadLetterTracking } from './admin-wiring.js';
+import { DownloadLinks } from './api/download-links.js';
+import { S3BlobStore } from './adapters/aws/s3-blob-store.js';
 import type { EmailHandlerDeps } from './jobs/email/handler.js';
+import type { PdfHandlerDeps } from './jobs/pdf/handler.js';
 import type { JobHandlerDeps, JobHandlers } from './jobs/index.js';
 import { JobWorker } from './worker/job-worker.js';
 import { providerLimits, type ProviderLimit } from '../shared/jobs/rate-limits.js';
@@ -54,9 +57,17 @@ export function emailHandlerDeps(config: ConveyorConfig, clients: AwsClients): E
   };
 }
 
+/** The PDF handler's ports: S3 behind the BlobStore, the job store to read analysis jobs. */
+export function pdfHandlerDeps(config: ConveyorConfig, clients: AwsClients): PdfHandlerDeps {
+  return {
+    blobs: new S3BlobStore({ client: clients.s3, bucket: requireSetting(config, 'CONVEYOR_BUCKET_NAME', 'the pdf worker') }),
+    store: new DynamoJobStore({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME }),
+  };
+}
+
 /** Everything the job handlers need, for a process that runs them all (the local cloud). */
 export function jobHandlerDeps(config: ConveyorConfig, clients: AwsClients): JobHandlerDeps {
-  return { email: emailHandlerDeps(config, clients) };
+  return { email: emailHandlerDeps(config, clients), pdf: pdfHandlerDeps(config, clients) };
 }
 
 export function createLogger(config: ConveyorConfig, fields: Record<string, unknown> = {}): Logger {
@@ -82,6 +93,9 @@ export function buildApiApp(
     stage: config.CONVEYOR_STAGE,
     enqueueLimit: { limiter, rule: tenantEnqueueRule(config), logger },
     admin: buildAdminDeps(config, clients, { store, queue, logger }),
+    ...(config.CONVEYOR_BUCKET_NAME
+      ? { downloads: new DownloadLinks({ blobs: new S3BlobStore({ client: clients.s3, bucket: config.CONVEYOR_BUCKET_NAME }), ttlSeconds: config.CONVEYOR_DOWNLOAD_URL_TTL_SECONDS }) }
+      : {}),
   });
 }
 

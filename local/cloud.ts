@@ -122,7 +122,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const ses = await startSes();
     closers.push(() => ses.close());
     const bucketName = `conveyor-${stage}-documents`;
-    const s3 = await startS3({ buckets: [bucketName], ...(options.dataDir ? { directory: join(options.dataDir, 's3') } : {}) });
+    const s3 = await startS3({
+      buckets: [bucketName],
+      credentials: { accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'local', secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'local' },
+      ...(options.dataDir ? { directory: join(options.dataDir, 's3') } : {}),
+    });
     closers.push(() => s3.close());
     const tableName = `conveyor-${stage}-jobs`;
     const bootstrapClients = createClients(parseConfig({ CONVEYOR_TABLE_NAME: tableName, CONVEYOR_QUEUE_URLS: '{}', AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ENDPOINT_URL_SQS: sqs.endpoint }));

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from 's3rver';
+import S3rverAccount from 's3rver/lib/models/account.js';
 import type { LocalService } from './dynamodb.js';
 
 /**
@@ -9,7 +10,14 @@ import type { LocalService } from './dynamodb.js';
  * buckets created at start. s3rver refuses expired presigned URLs but, unlike S3, does not check
  * their signatures (see DESIGN.md).
  */
-export async function startS3(options: { directory?: string; buckets: readonly string[]; port?: number }): Promise<LocalService> {
+export async function startS3(options: {
+  directory?: string;
+  buckets: readonly string[];
+  port?: number;
+  /** The access key the SDK clients sign with: s3rver refuses unknown key ids (it knows only S3RVER). */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}): Promise<LocalService> {
+  if (options.credentials) S3rverAccount.DUMMY_ACCOUNT.createKeyPair(options.credentials.accessKeyId, options.credentials.secretAccessKey);
   const temporary = options.directory === undefined;
   const directory = options.directory ?? mkdtempSync(join(tmpdir(), 'conveyor-s3-'));
   const server = new S3rver({

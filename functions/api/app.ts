@@ -6,6 +6,7 @@ import { HttpError } from './http-errors.js';
 import type { JobService } from './job-service.js';
 import { jsonBody, requireApiKey, requireScope, type ApiEnv } from './middleware.js';
 import { jobAdminRoutes } from './routes/job-admin.js';
+import type { DownloadLinks } from './download-links.js';
 import { jobRoutes } from './routes/jobs.js';
 import { enqueueRateLimit, type EnqueueLimit } from './rate-limit.js';
 import type { BatchEnqueuer } from './batch-enqueue.js';
@@ -23,6 +24,8 @@ export interface ApiDeps {
   readonly batch?: BatchEnqueuer;
   /** Listing and operator routes (queues, DLQ, redrive, retry); absent in apps built without them. */
   readonly admin?: QueueRouteDeps;
+  /** Presigned downloads of job output files (PDFs); absent when no bucket is configured. */
+  readonly downloads?: DownloadLinks;
 }
 
 /**
@@ -38,7 +41,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
   app.use('/v1/jobs/*', requireApiKey(deps.keys));
   if (deps.enqueueLimit) app.use('/v1/jobs', enqueueRateLimit(deps.enqueueLimit));
   if (deps.batch) app.post(BATCH_PATH, requireApiKey(deps.keys), jsonBody(MAX_BATCH_BODY_BYTES), batchHandler(deps.batch, deps.enqueueLimit));
-  app.route('/v1/jobs', jobRoutes(deps.jobs));
+  app.route('/v1/jobs', jobRoutes(deps.jobs, deps.downloads));
   if (deps.admin) {
     app.route('/v1/jobs', jobAdminRoutes(deps.admin));
     app.use('/v1/queues', requireApiKey(deps.keys), requireScope('admin'));

@@ -1,5 +1,8 @@
 import { parseConfig } from '../../shared/config/env.js';
-import { notImplemented } from '../jobs/not-implemented.js';
-import { buildJobWorker } from '../wiring.js';
+import { createPdfHandler } from '../jobs/pdf/handler.js';
+import { buildJobWorker, createClients, pdfHandlerDeps } from '../wiring.js';
 
-export const { handler } = buildJobWorker('pdf', notImplemented('pdf'), parseConfig(process.env));
+const config = parseConfig(process.env);
+const clients = createClients(config);
+
+export const { handler } = buildJobWorker('pdf', createPdfHandler(pdfHandlerDeps(config, clients)), config, clients);

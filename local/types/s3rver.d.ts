@@ -17,3 +17,9 @@ declare module 's3rver' {
   }
   export default S3rver;
 }
+
+declare module 's3rver/lib/models/account.js' {
+  /** s3rver's one account; its access keys are a process-wide registry. */
+  const AWSAccount: { DUMMY_ACCOUNT: { createKeyPair(accessKeyId: string, secretAccessKey: string): void } };
+  export default AWSAccount;
+}

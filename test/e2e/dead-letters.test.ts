@@ -136,14 +136,15 @@ describe('E2E: selective retry of one DEAD or FAILED job', () => {
   });
 
   it('retries a FAILED job, and refuses an edited payload that breaks the schema', async () => {
-    // Prepare: pdf jobs end FAILED (NOT_IMPLEMENTED) at once
-    const posted = await api.request('POST', '/v1/jobs', { body: { type: 'pdf', payload: { kind: 'invoice', data: {} } } });
+    // Prepare: a report on an analysis job that does not exist ends FAILED (ANALYSIS_NOT_FOUND) at once
+    const missingAnalysis = { kind: 'analysis-report', data: { analysisJobId: '00000000-0000-4000-8000-000000000000' } };
+    const posted = await api.request('POST', '/v1/jobs', { body: { type: 'pdf', payload: missingAnalysis } });
     const jobId = posted.body.jobId as string;
     await api.waitForStatus(jobId, ['FAILED']);
 
     // Act
     const invalid = await api.request('POST', `/v1/jobs/${jobId}/retry`, { body: { payload: { kind: 'poster', data: {} } } });
-    const unknownField = await api.request('POST', `/v1/jobs/${jobId}/retry`, { body: { payload: { kind: 'invoice', data: {} }, priority: 1 } });
+    const unknownField = await api.request('POST', `/v1/jobs/${jobId}/retry`, { body: { payload: missingAnalysis, priority: 1 } });
     const retried = await api.request('POST', `/v1/jobs/${jobId}/retry`);
     const again = await api.waitForStatus(jobId, ['FAILED', 'SUCCEEDED'], 20_000);
 
@@ -151,7 +152,7 @@ describe('E2E: selective retry of one DEAD or FAILED job', () => {
     expect(invalid).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', issues: [{ path: 'payload.kind' }] } } });
     expect(unknownField).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', issues: [{ path: 'priority' }] } } });
     expect(retried).toMatchObject({ status: 202, body: { status: 'QUEUED', retryCount: 1 } });
-    expect(again).toMatchObject({ status: 'FAILED', retryCount: 1, error: { code: 'NOT_IMPLEMENTED' } });
+    expect(again).toMatchObject({ status: 'FAILED', retryCount: 1, error: { code: 'ANALYSIS_NOT_FOUND' } });
   });
 
   it('answers 409 for a job that is not DEAD or FAILED, 404 for an unknown one', async () => {

@@ -17,7 +17,8 @@ beforeAll(async () => {
     // createdAt has millisecond resolution; keep the order unambiguous.
     await new Promise((resolve) => setTimeout(resolve, 3));
   }
-  const pdf = await api.request('POST', '/v1/jobs', { body: { type: 'pdf', payload: { kind: 'invoice', data: {} } } });
+  // A report on an analysis job that does not exist: the pdf job ends FAILED at once.
+  const pdf = await api.request('POST', '/v1/jobs', { body: { type: 'pdf', payload: { kind: 'analysis-report', data: { analysisJobId: '00000000-0000-4000-8000-000000000000' } } } });
   ids.push(pdf.body.jobId);
   for (const id of ids) await api.waitForStatus(id, ['SUCCEEDED', 'FAILED']);
 });
@@ -51,7 +52,7 @@ describe('E2E: GET /v1/jobs — the tenant\'s jobs, newest first, paginated', ()
     const succeededAnalysis = await api.request('GET', '/v1/jobs?type=analysis&status=SUCCEEDED&limit=100');
 
     expect(pdf.body.jobs.map((j: { jobId: string }) => j.jobId)).toEqual([ids[7]]);
-    expect(failed.body.jobs).toMatchObject([{ jobId: ids[7], status: 'FAILED', error: { code: 'NOT_IMPLEMENTED' } }]);
+    expect(failed.body.jobs).toMatchObject([{ jobId: ids[7], status: 'FAILED', error: { code: 'ANALYSIS_NOT_FOUND' } }]);
     expect(succeededAnalysis.body.jobs).toHaveLength(7);
     expect(succeededAnalysis.body.cursor).toBeUndefined();
   });

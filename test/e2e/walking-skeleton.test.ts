@@ -54,13 +54,6 @@ describe('E2E: enqueue over HTTP, run on a consumer, read status', () => {
     expect(new Set(jobs.map((j) => (j.result as { toolId: string }).toolId)).size).toBe(40);
   });
 
-  it('ends a registered-but-unimplemented job type FAILED with an honest error', async () => {
-    const posted = await api.request('POST', '/v1/jobs', { body: { type: 'pdf', payload: { kind: 'invoice', data: {} } } });
-    expect(posted.status).toBe(202);
-    const job = await api.waitForStatus(posted.body.jobId, ['FAILED', 'SUCCEEDED', 'DEAD']);
-    expect(job).toMatchObject({ status: 'FAILED', error: { code: 'NOT_IMPLEMENTED' } });
-  });
-
   it('answers health without a key', async () => {
     const health = await api.request('GET', '/v1/health', { key: null });
     expect(health).toMatchObject({ status: 200, body: { status: 'ok' } });

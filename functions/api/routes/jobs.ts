@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { enqueueRequestSchema, type EnqueueRequest } from '../../../shared/jobs/registry.js';
+import type { DownloadLinks } from '../download-links.js';
 import { HttpError } from '../http-errors.js';
 import { IDEMPOTENCY_KEY } from '../idempotent-enqueue.js';
 import type { JobService } from '../job-service.js';
@@ -13,7 +14,7 @@ export const MAX_BODY_BYTES = 256 * 1024;
 /** Job ids are UUIDs; anything else cannot exist and is answered without a read. */
 export const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-export function jobRoutes(jobs: JobService): Hono<ApiEnv> {
+export function jobRoutes(jobs: JobService, downloads?: DownloadLinks): Hono<ApiEnv> {
   const routes = new Hono<ApiEnv>();
 
   routes.post('/', jsonBody(MAX_BODY_BYTES), async (c) => {
@@ -43,7 +44,9 @@ export function jobRoutes(jobs: JobService): Hono<ApiEnv> {
     const job = JOB_ID.test(jobId) ? await jobs.get(c.get('principal').tenant, jobId) : undefined;
     // Another tenant's job is indistinguishable from a missing one.
     if (!job) throw new HttpError(404, 'NOT_FOUND', `job ${jobId} not found`);
-    return c.json(toJobView(job));
+    // A SUCCEEDED job's output file gets a short-lived URL signed now, never stored.
+    const download = await downloads?.forJob(job);
+    return c.json({ ...toJobView(job), ...(download ? { download } : {}) });
   });
 
   return routes;

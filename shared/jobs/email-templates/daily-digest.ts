@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isoDate, multiLine, singleLine, webUrl } from '../fields.js';
-import { DEFAULT_PRODUCT_NAME, defineEmailTemplate } from './define.js';
+import { DEFAULT_PRODUCT_NAME, defineEmailTemplate, type RenderContext } from './define.js';
 import { html, layout } from './html.js';
 
 const item = z
@@ -17,17 +17,18 @@ export const dailyDigestTemplate = defineEmailTemplate({
   data: z
     .object({
       name: singleLine(100),
-      date: isoDate,
+      /** The digest's day; absent (a recurring job's fixed payload), the day it is sent, UTC. */
+      date: isoDate.optional(),
       items: z.array(item).min(1, 'a digest needs at least one item').max(50, 'a digest holds at most 50 items'),
       productName: singleLine(60).optional(),
       unsubscribeUrl: webUrl.optional(),
     })
     .strict(),
-  subject: (d) => `Your ${d.productName ?? DEFAULT_PRODUCT_NAME} digest for ${d.date}: ${d.items.length} ${d.items.length === 1 ? 'item' : 'items'}`,
-  html: (d) =>
+  subject: (d, c) => `Your ${d.productName ?? DEFAULT_PRODUCT_NAME} digest for ${dayOf(d, c)}: ${d.items.length} ${d.items.length === 1 ? 'item' : 'items'}`,
+  html: (d, c) =>
     layout({
-      title: `Digest for ${d.date}`,
-      body: html`<h1 style="font-size:22px;margin:0 0 16px">Your digest for ${d.date}</h1>
+      title: `Digest for ${dayOf(d, c)}`,
+      body: html`<h1 style="font-size:22px;margin:0 0 16px">Your digest for ${dayOf(d, c)}</h1>
 <p style="margin:0 0 12px">Hi ${d.name}, here is what happened:</p>
 <ol style="padding-left:20px;margin:0 0 12px">${d.items.map(
         (i) =>
@@ -35,8 +36,12 @@ export const dailyDigestTemplate = defineEmailTemplate({
       )}</ol>`,
       ...(d.unsubscribeUrl ? { footer: `Unsubscribe: ${d.unsubscribeUrl}` } : {}),
     }),
-  text: (d) =>
-    `Hi ${d.name}, here is your digest for ${d.date}:\n\n` +
+  text: (d, c) =>
+    `Hi ${d.name}, here is your digest for ${dayOf(d, c)}:\n\n` +
     d.items.map((i, n) => `${n + 1}. ${i.title}${i.url ? `\n   ${i.url}` : ''}${i.summary ? `\n   ${i.summary.replace(/\r?\n/g, '\n   ')}` : ''}`).join('\n\n') +
     `\n${d.unsubscribeUrl ? `\nUnsubscribe: ${d.unsubscribeUrl}\n` : ''}`,
 });
+
+function dayOf(data: { date?: string | undefined }, context: RenderContext): string {
+  return data.date ?? context.now.toISOString().slice(0, 10);
+}

@@ -15,9 +15,14 @@ export interface RenderedEmail {
 export interface EmailTemplate<TName extends string = string, TData extends z.ZodType = z.ZodType> {
   readonly name: TName;
   readonly data: TData;
-  subject(data: z.infer<TData>): string;
-  html(data: z.infer<TData>): string;
-  text(data: z.infer<TData>): string;
+  subject(data: z.infer<TData>, context: RenderContext): string;
+  html(data: z.infer<TData>, context: RenderContext): string;
+  text(data: z.infer<TData>, context: RenderContext): string;
+}
+
+/** What a template may know besides its data: the clock, passed in so rendering stays pure. */
+export interface RenderContext {
+  readonly now: Date;
 }
 
 export function defineEmailTemplate<const TName extends string, TData extends z.ZodType>(template: EmailTemplate<TName, TData>): EmailTemplate<TName, TData> {

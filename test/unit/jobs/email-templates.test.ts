@@ -67,6 +67,20 @@ describe.each(EMAIL_TEMPLATE_NAMES)('Template: %s', (name) => {
   });
 });
 
+describe('Template: daily-digest without a date', () => {
+  it('is dated the day it is rendered (a recurring job’s fixed payload)', () => {
+    // Prepare
+    const { date: _date, ...data } = templateData('daily-digest');
+
+    // Act
+    const rendered = renderEmail(payloadFor('daily-digest', data), { now: new Date('2026-12-01T07:00:00Z') });
+
+    // Assess
+    expect(rendered.subject).toBe('Your Conveyor digest for 2026-12-01: 2 items');
+    expect(rendered.text).toContain('digest for 2026-12-01');
+  });
+});
+
 describe('Schema: email payload', () => {
   it.each([
     ['CR/LF in to', { to: ['a@example.com\r\nBcc: x@example.com'] }, 'to.0'],
