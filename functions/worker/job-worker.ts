@@ -61,7 +61,18 @@ export class JobWorker<TPayload> {
 
   async processBatch(event: SqsEventLike, context: InvocationContext): Promise<BatchResponse> {
     const deadline = this.#deps.now() + context.getRemainingTimeInMillis();
-    const outcomes = await Promise.all(event.Records.map((record) => this.processRecord(record, deadline)));
+    const outcomes: (RecordOutcome | undefined)[] = new Array(event.Records.length);
+    const all = Promise.all(event.Records.map(async (record, index) => (outcomes[index] = await this.processRecord(record, deadline))));
+    // The handlers' signals fire `timeoutMarginMs` before the deadline; if the store is so slow that
+    // recording still runs past half of that margin, answer anyway. A Lambda that times out fails its
+    // whole batch — every record, finished or not, would come back and burn a receive. Answering in
+    // time acknowledges the finished ones; only the unfinished are reported (they come back).
+    const answerBy = Math.max(0, deadline - this.#deps.now() - this.#deps.timeoutMarginMs / 2);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([all, new Promise<void>((resolve) => (timer = setTimeout(resolve, answerBy)))]);
+    clearTimeout(timer);
+    const unfinished = outcomes.filter((o) => o === undefined).length;
+    if (unfinished > 0) this.#deps.logger.warn('answering before the deadline with records still recording; they will be redelivered', { unfinished });
     return {
       batchItemFailures: event.Records.flatMap((record, index) => (outcomes[index]?.ack ? [] : [{ itemIdentifier: record.messageId }])),
     };

@@ -1,0 +1,274 @@
+import { createHash } from 'node:crypto';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { messageOf } from '../../functions/api/job-service.js';
+import type { JobHandler } from '../../functions/worker/context.js';
+import { DependencyUnavailableError, PermanentJobError, RetryableJobError } from '../../shared/domain/errors.js';
+import type { JobRecord } from '../../shared/domain/job.js';
+import { isTerminal } from '../../shared/domain/status.js';
+import type { JobSettings } from '../../shared/jobs/define.js';
+import type { EnqueueRequest, PayloadOf } from '../../shared/jobs/registry.js';
+import type { JobStore } from '../../shared/ports/job-store.js';
+import { startLab, type Lab } from './lab.js';
+
+/** Probabilities of each injected fault (per attempt unless said otherwise). */
+export interface FaultRates {
+  /** The handler throws a retryable error. */
+  readonly retryable: number;
+  /** The handler throws PermanentJobError (per job). */
+  readonly permanent: number;
+  /** The handler overruns its time budget (it ignores its signal). */
+  readonly timeout: number;
+  /** A duplicate copy of the job's message is sent at enqueue (per job). */
+  readonly duplicate: number;
+  /** The consumer is killed at a random moment of an invocation (per invocation). */
+  readonly kill: number;
+  /** After the handler's side effect, every SUCCEEDED write of that attempt fails: the outcome is lost. */
+  readonly storeErrorAfterEffect: number;
+  /** A SUCCEEDED write lands but its answer is lost (the worker sees an error). */
+  readonly lostAnswer: number;
+}
+
+export interface ChaosOptions {
+  readonly jobs: number;
+  readonly seed: number;
+  readonly rates: FaultRates;
+  /** Give up (and report stuck jobs) after this long. */
+  readonly maxSeconds: number;
+  readonly enqueueConcurrency: number;
+  /** The lab's job settings: short timeouts make recoveries take seconds. */
+  readonly settings: Partial<JobSettings>;
+  readonly timeoutMarginMs: number;
+  readonly log?: (line: string) => void;
+}
+
+export const DEFAULT_RATES: FaultRates = { retryable: 0.15, permanent: 0.03, timeout: 0.01, duplicate: 0.05, kill: 0.01, storeErrorAfterEffect: 0.01, lostAnswer: 0.02 };
+
+export const DEFAULT_CHAOS: ChaosOptions = {
+  jobs: 10_000,
+  seed: 1,
+  rates: DEFAULT_RATES,
+  maxSeconds: 900,
+  enqueueConcurrency: 16,
+  // Short enough that recoveries take seconds (visibility = 6 × 6 s = 36 s after a kill), long enough
+  // that a slow, shared machine does not turn every batch into a timeout.
+  settings: { timeoutSeconds: 6, batchSize: 10, batchingWindowSeconds: 0, maxConcurrency: 8, maxAttempts: 3, backoff: { baseSeconds: 1, maxSeconds: 2 } },
+  timeoutMarginMs: 2_500,
+};
+
+export interface ChaosReport {
+  readonly ok: boolean;
+  readonly violations: readonly string[];
+  readonly figures: Record<string, number | string>;
+}
+
+/** Deterministic per (seed, kind, key, attempt): the same plan every run with the same seed. */
+function chance(seed: number, kind: string, key: string, attempt = 0): number {
+  const digest = createHash('sha256').update(`${seed}:${kind}:${key}:${attempt}`).digest();
+  return digest.readUInt32BE(0) / 2 ** 32;
+}
+
+const never = new Promise<never>(() => undefined);
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The chaos run: enqueues `jobs` jobs through the real enqueue path into the fault lab, injects every
+ * fault of `rates`, waits until the queue is empty, then checks the invariants and returns the figures.
+ */
+export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
+  const { seed, rates } = options;
+  const log = options.log ?? (() => undefined);
+  const counts = { handlerRuns: 0, retryableThrown: 0, permanentThrown: 0, timeouts: 0, duplicatesSent: 0, kills: 0, storeErrorsAfterEffect: 0, lostAnswers: 0, effectCalls: 0, enqueueFailures: 0 };
+  const effects = new Map<string, number>(); // the provider: one effect per idempotency key (the jobId)
+  const runsPerJob = new Map<string, number>();
+
+  const invocation = (base: JobStore) => {
+    const state = { killed: false };
+    const store = faultyStore(base, state);
+    const handler: JobHandler<PayloadOf<'analysis'>> = async (_payload, ctx) => {
+      if (state.killed) return never;
+      counts.handlerRuns++;
+      runsPerJob.set(ctx.jobId, (runsPerJob.get(ctx.jobId) ?? 0) + 1);
+      if (chance(seed, 'permanent', ctx.jobId) < rates.permanent) {
+        counts.permanentThrown++;
+        throw new PermanentJobError('injected permanent failure', 'INJECTED_PERMANENT');
+      }
+      if (chance(seed, 'retryable', ctx.jobId, ctx.attempt) < rates.retryable) {
+        counts.retryableThrown++;
+        throw new RetryableJobError('injected retryable failure', 'INJECTED_RETRYABLE');
+      }
+      if (chance(seed, 'timeout', ctx.jobId, ctx.attempt) < rates.timeout) {
+        counts.timeouts++;
+        // Overrun: work on past the signal, as a handler that ignores it would.
+        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+        await sleep(200);
+      }
+      await sleep(Math.floor(chance(seed, 'work', ctx.jobId, ctx.attempt) * 20));
+      if (state.killed) return never;
+      // The side effect, keyed by jobId as a provider's idempotency key (or the email handler's
+      // checkpoint) would be: a redelivery after a lost outcome must not repeat it.
+      counts.effectCalls++;
+      effects.set(ctx.jobId, 1);
+      return { ok: true };
+    };
+    const onStart = () => {
+      if (Math.random() < rates.kill) {
+        counts.kills++;
+        setTimeout(() => (state.killed = true), Math.random() * 300).unref();
+      }
+    };
+    return { handler, store, onStart };
+  };
+
+  function faultyStore(base: JobStore, state: { killed: boolean }): JobStore {
+    const guard = <T>(call: () => Promise<T>): Promise<T> => (state.killed ? never : call());
+    return {
+      create: (job) => guard(() => base.create(job)),
+      get: (jobId, o) => guard(() => base.get(jobId, o)),
+      discard: (jobId) => guard(() => base.discard(jobId)),
+      requestCancel: (jobId) => guard(() => base.requestCancel(jobId)),
+      recordProgress: (jobId, a, p, m) => guard(() => base.recordProgress(jobId, a, p, m)),
+      transition: (t) =>
+        guard(async () => {
+          const attempt = t.set?.attempt ?? 0;
+          if (t.to === 'SUCCEEDED' && chance(seed, 'store-after-effect', t.jobId, attempt) < rates.storeErrorAfterEffect) {
+            counts.storeErrorsAfterEffect++;
+            throw new DependencyUnavailableError('dynamodb', 'injected: store down after the side effect');
+          }
+          const record = await base.transition(t);
+          if (t.to === 'SUCCEEDED' && chance(seed, 'lost-answer', t.jobId, attempt) < rates.lostAnswer && !lostOnce.has(t.jobId)) {
+            lostOnce.add(t.jobId);
+            counts.lostAnswers++;
+            throw new DependencyUnavailableError('dynamodb', 'injected: write applied, answer lost');
+          }
+          return record;
+        }),
+    };
+  }
+  const lostOnce = new Set<string>();
+
+  const started = Date.now();
+  const lab: Lab = await startLab({ settings: options.settings, timeoutMarginMs: options.timeoutMarginMs, invocation });
+  const violations: string[] = [];
+  const accepted: string[] = [];
+  try {
+    // Enqueue through the real path (record, then message), with duplicate copies on the side.
+    let next = 0;
+    const enqueueOne = async (i: number): Promise<void> => {
+      const request = { type: 'analysis', payload: { toolId: `chaos-${i}`, url: 'https://example.com/chaos', description: 'Chaos run job.' } } as EnqueueRequest;
+      try {
+        const job = await lab.jobs.enqueue('chaos', request);
+        accepted.push(job.jobId);
+        if (chance(seed, 'duplicate', String(i)) < rates.duplicate) {
+          counts.duplicatesSent++;
+          await lab.sqs.send(new SendMessageCommand({ QueueUrl: lab.queue.url, MessageBody: JSON.stringify(messageOf(job)) }));
+        }
+      } catch {
+        counts.enqueueFailures++;
+      }
+    };
+    await Promise.all(Array.from({ length: options.enqueueConcurrency }, async () => {
+      while (next < options.jobs) await enqueueOne(next++);
+    }));
+    const enqueuedAt = Date.now();
+    log(`enqueued ${accepted.length} jobs in ${((enqueuedAt - started) / 1000).toFixed(1)} s; waiting for the queue to empty…`);
+
+    // Done when nothing is left in the source queue (visible, in flight, or delayed).
+    const deadline = started + options.maxSeconds * 1000;
+    let lastLog = 0;
+    for (;;) {
+      const left = await depth(lab, lab.queue.url);
+      if (left === 0) break;
+      if (Date.now() > deadline) {
+        violations.push(`queue not empty after ${options.maxSeconds} s: ${left} message(s) left`);
+        break;
+      }
+      if (Date.now() - lastLog > 10_000) {
+        lastLog = Date.now();
+        log(`  ${left} message(s) still in the queue after ${((Date.now() - started) / 1000).toFixed(0)} s`);
+      }
+      await sleep(250);
+    }
+    const drainedAt = Date.now();
+
+    // Invariants.
+    const records = await readAll(lab, accepted);
+    const byStatus: Record<string, number> = {};
+    const dead = new Set<string>();
+    for (const [i, record] of records.entries()) {
+      const jobId = accepted[i]!;
+      if (!record) {
+        violations.push(`job ${jobId} was accepted but has no record`);
+        continue;
+      }
+      byStatus[record.status] = (byStatus[record.status] ?? 0) + 1;
+      if (!isTerminal(record.status)) violations.push(`job ${jobId} is stuck in ${record.status} (attempt ${record.attempt})`);
+      if (record.status === 'DEAD') dead.add(jobId);
+      if (record.status === 'SUCCEEDED' && effects.get(jobId) !== 1) violations.push(`job ${jobId} SUCCEEDED without its side effect`);
+    }
+    const dlq = await drainDlq(lab);
+    const dlqCounts = new Map<string, number>();
+    for (const jobId of dlq) dlqCounts.set(jobId, (dlqCounts.get(jobId) ?? 0) + 1);
+    for (const [jobId, n] of dlqCounts) {
+      if (!dead.has(jobId)) violations.push(`DLQ holds a message of job ${jobId}, which is not DEAD`);
+      if (n > 1) violations.push(`DLQ holds ${n} messages of job ${jobId}`);
+    }
+    for (const jobId of dead) if (!dlqCounts.has(jobId)) violations.push(`DEAD job ${jobId} has no message in the DLQ`);
+
+    const seconds = (Date.now() - started) / 1000;
+    const duplicateRuns = [...runsPerJob.values()].reduce((sum, n) => sum + Math.max(0, n - 1), 0);
+    const figures: Record<string, number | string> = {
+      jobsRequested: options.jobs,
+      jobsAccepted: accepted.length,
+      enqueueFailures: counts.enqueueFailures,
+      ...Object.fromEntries(Object.entries(byStatus).map(([status, n]) => [`status.${status}`, n])),
+      dlqMessages: dlq.length,
+      handlerRuns: counts.handlerRuns,
+      rerunsOfSameJob: duplicateRuns,
+      injected_retryable: counts.retryableThrown,
+      injected_permanent: counts.permanentThrown,
+      injected_timeouts: counts.timeouts,
+      injected_duplicateMessages: counts.duplicatesSent,
+      injected_consumerKills: counts.kills,
+      injected_storeWritesFailedAfterEffect: counts.storeErrorsAfterEffect,
+      injected_lostAnswers: counts.lostAnswers,
+      sideEffectCalls: counts.effectCalls,
+      distinctSideEffects: effects.size,
+      sideEffectRepeatsAbsorbedByKey: counts.effectCalls - effects.size,
+      enqueueSeconds: ((enqueuedAt - started) / 1000).toFixed(1),
+      drainSeconds: ((drainedAt - enqueuedAt) / 1000).toFixed(1),
+      totalSeconds: seconds.toFixed(1),
+      jobsPerSecond: (accepted.length / seconds).toFixed(0),
+      violations: violations.length,
+    };
+    return { ok: violations.length === 0, violations, figures };
+  } finally {
+    await lab.stop();
+  }
+}
+
+async function depth(lab: Lab, url: string): Promise<number> {
+  const { Attributes = {} } = await lab.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }));
+  return Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible) + Number(Attributes.ApproximateNumberOfMessagesDelayed);
+}
+
+async function readAll(lab: Lab, jobIds: readonly string[]): Promise<(JobRecord | undefined)[]> {
+  const records: (JobRecord | undefined)[] = new Array(jobIds.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: 16 }, async () => {
+    while (next < jobIds.length) {
+      const i = next++;
+      records[i] = await lab.store.get(jobIds[i]!, { consistent: true });
+    }
+  }));
+  return records;
+}
+
+/** Every DLQ message's jobId; a long visibility makes each receive see new messages only. */
+async function drainDlq(lab: Lab): Promise<string[]> {
+  const ids: string[] = [];
+  for (;;) {
+    const { Messages = [] } = await lab.sqs.send(new ReceiveMessageCommand({ QueueUrl: lab.queue.dlqUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 3_600 }));
+    if (Messages.length === 0) return ids;
+    for (const message of Messages) ids.push((JSON.parse(message.Body ?? '{}') as { jobId?: string }).jobId ?? '(no jobId)');
+  }
+}

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CHAOS, runChaos } from '../../local/chaos/run.js';
+
+/**
+ * The small chaos run inside `npm test` (`npm run chaos` runs 10,000 jobs): every fault at a higher
+ * rate than the big run, through the real local servers, then the same invariant checks.
+ */
+describe('E2E: chaos run (small)', () => {
+  it('keeps every invariant with 150 jobs under injected faults', async () => {
+    // Act
+    const report = await runChaos({
+      ...DEFAULT_CHAOS,
+      jobs: 150,
+      seed: 7,
+      maxSeconds: 240,
+      rates: { retryable: 0.2, permanent: 0.05, timeout: 0.03, duplicate: 0.1, kill: 0.03, storeErrorAfterEffect: 0.03, lostAnswer: 0.05 },
+      settings: { ...DEFAULT_CHAOS.settings, timeoutSeconds: 4 },
+      timeoutMarginMs: 2_000,
+    });
+
+    // Assess
+    expect(report.violations).toEqual([]);
+    expect(report.figures.jobsAccepted).toBe(150);
+    // The faults did happen (the fault plan is seeded): retries, permanent failures, duplicates.
+    expect(report.figures.injected_retryable).toBeGreaterThan(0);
+    expect(report.figures.injected_permanent).toBeGreaterThan(0);
+    expect(report.figures.injected_duplicateMessages).toBeGreaterThan(0);
+    expect(report.figures['status.SUCCEEDED']).toBeGreaterThan(100);
+  }, 300_000);
+});
