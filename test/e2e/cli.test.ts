@@ -129,7 +129,8 @@ describe('E2E: the conveyor CLI against a local cloud', { timeout: 120_000 }, ()
   });
 
   it('retries a FAILED job by id', async () => {
-    const posted = await api.request('POST', '/v1/jobs', { body: { type: 'pdf', payload: { kind: 'invoice', data: {} } } });
+    // A report on an analysis job that does not exist ends FAILED (ANALYSIS_NOT_FOUND) at once.
+    const posted = await api.request('POST', '/v1/jobs', { body: { type: 'pdf', payload: { kind: 'analysis-report', data: { analysisJobId: '00000000-0000-4000-8000-000000000000' } } } });
     await api.waitForStatus(posted.body.jobId, ['FAILED']);
 
     const retried = await conveyor(['retry', posted.body.jobId]);

@@ -90,8 +90,8 @@ describe('E2E: the local dashboard in a real browser (chromium)', { timeout: 120
   });
 
   it('lists jobs by status and retries a FAILED job with the Retry button', async () => {
-    // Prepare
-    const posted = await api.request('POST', '/v1/jobs', { body: { type: 'pdf', payload: { kind: 'invoice', data: {} } } });
+    // Prepare: a report on an analysis job that does not exist ends FAILED at once
+    const posted = await api.request('POST', '/v1/jobs', { body: { type: 'pdf', payload: { kind: 'analysis-report', data: { analysisJobId: '00000000-0000-4000-8000-000000000000' } } } });
     const jobId = posted.body.jobId as string;
     await api.waitForStatus(jobId, ['FAILED']);
 
