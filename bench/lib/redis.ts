@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stopChild } from '../../local/upstash/redis-process.js';
 
 export interface RedisServer {
   readonly port: number;
@@ -71,16 +72,4 @@ async function waitForPong(port: number, timeoutMs = 10_000): Promise<void> {
     if (Date.now() > deadline) throw new Error(`redis-server did not answer PING on port ${port}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }

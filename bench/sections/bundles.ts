@@ -16,6 +16,8 @@ export interface BundleResult {
   readonly zippedBytes: number;
   readonly initMs: number;
   readonly bareMs: number;
+  /** Why importing the bundle failed, when it did (a finding, not a crash of the bench). */
+  readonly initError?: string;
 }
 
 export interface BundlesResult {
@@ -32,6 +34,8 @@ const LAMBDA_ENV = {
   CONVEYOR_TABLE_NAME: 'conveyor-bench-jobs',
   CONVEYOR_QUEUE_URLS: JSON.stringify({ analysis: 'https://sqs.us-east-1.amazonaws.com/000000000000/conveyor-bench-analysis', email: 'https://sqs.us-east-1.amazonaws.com/000000000000/conveyor-bench-email', pdf: 'https://sqs.us-east-1.amazonaws.com/000000000000/conveyor-bench-pdf' }),
   CONVEYOR_JOB_TYPE: 'analysis',
+  CONVEYOR_EMAIL_FROM: 'Conveyor <no-reply@example.com>',
+  CONVEYOR_BUCKET_NAME: 'conveyor-bench-artifacts',
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'bench',
   AWS_SECRET_ACCESS_KEY: 'bench',
@@ -57,11 +61,18 @@ export async function measureBundles(options: { runs: number; log: (line: string
     }
     const bare: number[] = [];
     const init = new Map<string, number[]>(bundles.map((b) => [b.entry, []]));
+    const errors = new Map<string, string>();
     for (let run = 0; run < options.runs; run++) {
       bare.push(timeNode(['-e', '0']));
       for (const bundle of bundles) {
+        if (errors.has(bundle.entry)) continue;
         const script = `await import(${JSON.stringify(pathToFileURL(bundle.file).href)});`;
-        init.get(bundle.entry)?.push(timeNode(['--input-type=module', '-e', script]));
+        try {
+          init.get(bundle.entry)?.push(timeNode(['--input-type=module', '-e', script]));
+        } catch (error) {
+          errors.set(bundle.entry, (error as Error).message);
+          options.log(`bundles: ${bundle.entry} failed to import: ${(error as Error).message.slice(-300)}`);
+        }
       }
     }
     const bareMs = median(bare);
@@ -77,14 +88,20 @@ export async function measureBundles(options: { runs: number; log: (line: string
           bundleBytes: statSync(file).size,
           sourceMapBytes: map.length,
           zippedBytes: deflateRawSync(code).length + deflateRawSync(map).length,
-          initMs: median(init.get(entry) ?? []),
+          initMs: errors.has(entry) ? Number.NaN : median(init.get(entry) ?? []),
           bareMs,
+          ...(errors.has(entry) ? { initError: lastLine(errors.get(entry) ?? '') } : {}),
         };
       }),
     };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
+}
+
+function lastLine(message: string): string {
+  const lines = message.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('at ') && !l.startsWith('Node.js'));
+  return (lines.at(-1) ?? message).slice(0, 200);
 }
 
 /** Wall time of one fresh `node` process, ms; throws if it fails (an import error is a finding). */

@@ -49,7 +49,7 @@ export function renderBundles(result: BundlesResult): string {
         `${fixed(f.bundleBytes / 1024, 0)} KB`,
         ratio(f.bundleBytes / 1024, TARGETS.bundleKb),
         `${fixed(f.zippedBytes / 1024, 0)} KB`,
-        ms(f.initMs),
+        f.initError ? `failed: ${f.initError}` : ms(f.initMs),
         ms(f.bareMs),
         ratio(f.initMs, f.bareMs),
         verdict(f.bundleBytes / 1024 <= TARGETS.bundleKb && f.initMs / f.bareMs <= TARGETS.initRatio),
