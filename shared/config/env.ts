@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigurationError } from '../domain/errors.js';
 import { parseRateRule } from '../jobs/rate-limits.js';
 

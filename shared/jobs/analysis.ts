@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineJob } from './define.js';
 
 /** Deterministic text analysis of a tool's description (the seed's "analyze" queue). */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Runtime settings of a job type. The API, the consumer, the CDK constructs and the local cloud

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineJob } from './define.js';
 import { emailTemplates, type EmailTemplateName } from './email-templates/index.js';
 import { emailAddress, singleLine } from './fields.js';

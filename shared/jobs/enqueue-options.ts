@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** SQS's own ceiling on DelaySeconds: 15 minutes. Later starts are held by a scheduler. */
 export const MAX_SQS_DELAY_SECONDS = 900;

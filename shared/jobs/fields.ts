@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Field builders shared by job payload schemas. Every string that can reach a mail header, a file

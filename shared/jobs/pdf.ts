@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineJob } from './define.js';
 import { isoDate, multiLine, singleLine } from './fields.js';
 import { computeInvoiceTotals, formatCents, toScaledInteger } from './invoice-math.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { analysisJob } from './analysis.js';
 import { emailJob } from './email.js';
 import { pdfJob } from './pdf.js';

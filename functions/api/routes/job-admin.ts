@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { JOB_STATUSES } from '../../../shared/domain/status.js';
 import { JOB_TYPES, getJobDefinition, isJobType } from '../../../shared/jobs/registry.js';
 import type { JobListing } from '../../../shared/ports/job-listing.js';

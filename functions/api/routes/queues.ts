@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { JobListing } from '../../../shared/ports/job-listing.js';
 import type { QueueAdmin } from '../../../shared/ports/queue-admin.js';
 import type { DeadLetterService } from '../admin/dead-letters.js';

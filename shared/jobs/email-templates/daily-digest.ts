@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isoDate, multiLine, singleLine, webUrl } from '../fields.js';
 import { DEFAULT_PRODUCT_NAME, defineEmailTemplate, type RenderContext } from './define.js';
 import { html, layout } from './html.js';

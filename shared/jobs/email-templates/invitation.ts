@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { multiLine, singleLine, webUrl } from '../fields.js';
 import { defineEmailTemplate } from './define.js';
 import { button, html, layout, paragraphs } from './html.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { singleLine, webUrl } from '../fields.js';
 import { DEFAULT_PRODUCT_NAME, defineEmailTemplate } from './define.js';
 import { button, html, layout } from './html.js';

@@ -3,7 +3,7 @@ import { decodeCursor, encodeCursor } from '../../../functions/adapters/aws/page
 import { JobValidationError } from '../../../shared/domain/errors.js';
 import { defineJob } from '../../../shared/jobs/define.js';
 import { expiryOf, retentionDaysFor } from '../../../shared/jobs/retention.js';
-import { z } from 'zod';
+import * as z from 'zod';
 
 describe('Function: retentionDaysFor', () => {
   it('reads each final status, with dead → failed and cancelled → succeeded as fallbacks', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineJob } from '../../../shared/jobs/define.js';
 import { queueSettingsOf } from '../../../shared/jobs/derived.js';
 import { enqueueRequestSchema, JOB_TYPES, jobRegistry } from '../../../shared/jobs/registry.js';
