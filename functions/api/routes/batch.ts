@@ -1,5 +1,5 @@
 import type { Handler } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_BATCH_JOBS, type BatchEnqueuer } from '../batch-enqueue.js';
 import { takeEnqueueBudget, type EnqueueLimit } from '../rate-limit.js';
 import type { ApiEnv } from '../middleware.js';
