@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { JobRecord } from '../../shared/domain/job.js';
 import { tenantPrefix, type BlobStore } from '../../shared/ports/blob-store.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PermanentJobError } from '../../../../shared/domain/errors.js';
 import type { PdfData } from '../../../../shared/jobs/pdf.js';
 import { PdfWriter } from '../writer.js';
