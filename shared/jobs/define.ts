@@ -28,6 +28,11 @@ export const jobSettingsSchema = z
      */
     claim: z.enum(['lazy', 'eager']),
     /**
+     * AWS capabilities the consumer needs beyond its own queue and the job table. The CDK grants
+     * exactly these (and sets their environment), so a job type that sends no e-mail cannot send any.
+     */
+    uses: z.array(z.enum(['email', 'blobs'])).max(2),
+    /**
      * Days a finished job's record is kept before DynamoDB TTL removes it, per final status (the
      * seeds kept "the last 100 completed and 500 failed"; DynamoDB expires by age, not by count).
      * `dead` defaults to `failed`, `cancelled` to `succeeded`. See shared/jobs/retention.ts.
@@ -57,6 +62,7 @@ export const DEFAULT_SETTINGS: JobSettings = {
   maxAttempts: 3,
   backoff: { baseSeconds: 2, maxSeconds: 300 },
   claim: 'lazy',
+  uses: [],
   retentionDays: { succeeded: 7, failed: 30 },
 };
 

@@ -29,3 +29,22 @@ export function queueSettingsOf(definition: JobDefinition) {
 export function resourceNames(stage: string, type: string) {
   return { queue: `conveyor-${stage}-${type}`, dlq: `conveyor-${stage}-${type}-dlq` } as const;
 }
+
+/**
+ * How a job type's consumer reads its queue (the SQS event source), for the CDK and the local poller.
+ * Partial batch responses are always on: without them one failed record would send the whole batch
+ * back, re-running the records that succeeded.
+ */
+export function eventSourceSettingsOf(definition: JobDefinition) {
+  const { batchSize, batchingWindowSeconds, maxConcurrency } = definition.settings;
+  return { batchSize, batchingWindowSeconds, maxConcurrency, reportBatchItemFailures: true } as const;
+}
+
+/**
+ * Per-stage resource names that operator tools look up by name, e.g. `conveyor-prod-jobs`. S3 names
+ * are global, so the document bucket's carries the account and region (≤ 63 characters for a stage
+ * of ≤ 16 and any region).
+ */
+export function stageResourceNames(stage: string, account = '', region = '') {
+  return { table: `conveyor-${stage}-jobs`, documentBucket: `conveyor-${stage}-docs-${account}-${region}` } as const;
+}

@@ -52,5 +52,5 @@ export const emailJob = defineJob({
   description: 'Transactional e-mail rendered from a template and sent through SES',
   payload: emailPayload,
   // Eager claim: a cancelled job must never send; one extra write per e-mail buys that.
-  settings: { timeoutSeconds: 30, memoryMb: 256, batchSize: 5, maxConcurrency: 5, maxAttempts: 5, claim: 'eager', backoff: { baseSeconds: 5, maxSeconds: 600 } },
+  settings: { timeoutSeconds: 30, memoryMb: 256, batchSize: 5, maxConcurrency: 5, maxAttempts: 5, claim: 'eager', backoff: { baseSeconds: 5, maxSeconds: 600 }, uses: ['email'] },
 });

@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { ConfigurationError } from '../../shared/domain/errors.js';
+import type { Principal } from '../../shared/ports/api-keys.js';
+import { createDynamoClient, type AwsClientSettings } from '../adapters/aws/clients.js';
+import { DynamoApiKeys, generateApiKey } from '../adapters/aws/dynamo-api-keys.js';
+import { stageResourceNames } from '../../shared/jobs/derived.js';
+
+/**
+ * Issuing API keys, for operators: `npm run keys -- create …` and the `conveyor` CLI call this.
+ * The key is returned once and only its SHA-256 is stored, so a lost key is replaced, not recovered.
+ */
+export const SCOPES = ['jobs', 'admin'] as const satisfies readonly Principal['scopes'][number][];
+
+export const createApiKeyRequestSchema = z
+  .object({
+    tenant: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'tenant must be 1–64 letters, digits, _ . or -'),
+    scopes: z.array(z.enum(SCOPES)).min(1, 'at least one scope (jobs, admin)'),
+    /** A label for logs and access logs; generated when absent. */
+    keyId: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'keyId must be 1–64 letters, digits, _ . or -').optional(),
+  })
+  .strict();
+
+export type CreateApiKeyRequest = z.input<typeof createApiKeyRequestSchema>;
+
+export interface IssuedApiKey {
+  /** The secret to hand to the client. Shown once: only its hash is stored. */
+  readonly apiKey: string;
+  readonly principal: Principal;
+  readonly createdAt: string;
+}
+
+/** Where keys are stored: the adapter's write side. */
+export interface ApiKeyWriter {
+  put(presentedKey: string, principal: Principal, createdAt?: string): Promise<void>;
+}
+
+export async function createApiKey(store: ApiKeyWriter, request: CreateApiKeyRequest, now = new Date()): Promise<IssuedApiKey> {
+  const parsed = createApiKeyRequestSchema.safeParse(request);
+  if (!parsed.success) {
+    throw new ConfigurationError(`invalid API key request — ${parsed.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; ')}`);
+  }
+  const { tenant, scopes, keyId } = parsed.data;
+  const principal: Principal = { tenant, scopes: [...new Set(scopes)], keyId: keyId ?? `key_${randomBytes(6).toString('hex')}` };
+  const apiKey = generateApiKey();
+  const createdAt = now.toISOString();
+  await store.put(apiKey, principal, createdAt);
+  return { apiKey, principal, createdAt };
+}
+
+/**
+ * The key store of a deployed stage (`conveyor-<stage>-jobs`) or of a named table, through the
+ * SDK's usual credentials and region; `AWS_ENDPOINT_URL_DYNAMODB` points it at a local server.
+ */
+export function openApiKeyStore(target: { readonly stage?: string; readonly tableName?: string }, settings: AwsClientSettings): DynamoApiKeys {
+  const tableName = target.tableName ?? (target.stage ? stageResourceNames(target.stage).table : undefined);
+  if (!tableName) throw new ConfigurationError('name the stage (--stage dev) or the table (--table conveyor-dev-jobs)');
+  return new DynamoApiKeys({ client: createDynamoClient(settings), tableName });
+}

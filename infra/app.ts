@@ -1,0 +1,25 @@
+import { App } from 'aws-cdk-lib';
+import { stageSettings, type StageContext } from './config/stages.js';
+import { addConveyorStage } from './conveyor.js';
+
+/**
+ * The CDK app: `npx cdk deploy --all -c stage=prod`. The stage comes from context (`dev` when
+ * absent); account and region from the usual CDK environment (profile, AWS_REGION…), or none at all
+ * for an offline `cdk synth`.
+ */
+const app = new App();
+const context = (key: keyof StageContext | 'stage'): string | undefined => {
+  const value: unknown = app.node.tryGetContext(key);
+  return typeof value === 'string' && value !== '' ? value : undefined;
+};
+
+const settings = stageSettings(context('stage') ?? 'dev', {
+  alarmEmail: context('alarmEmail'),
+  emailSender: context('emailSender'),
+  sesIdentity: context('sesIdentity'),
+  upstashSecretName: context('upstashSecretName'),
+});
+const account = process.env.CDK_DEFAULT_ACCOUNT;
+const region = process.env.CDK_DEFAULT_REGION;
+addConveyorStage(app, { settings, ...(account && region ? { env: { account, region } } : {}) });
+app.synth();

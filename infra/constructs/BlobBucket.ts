@@ -1,0 +1,41 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { stageResourceNames } from '../../shared/jobs/derived.js';
+import type { StageSettings } from '../config/stages.js';
+
+/** The stage's document bucket name in `stack`'s account and region (known to both stacks, no export). */
+export function documentBucketName(stack: Stack, stage: string): string {
+  return stageResourceNames(stage, stack.account, stack.region).documentBucket;
+}
+
+/**
+ * Where generated documents (PDFs) live: private, encrypted, TLS only, and expired after the
+ * stage's retention — clients download through short-lived presigned URLs, never publicly.
+ */
+export class BlobBucket extends Construct {
+  readonly bucket: Bucket;
+
+  constructor(scope: Construct, id: string, props: { readonly settings: StageSettings }) {
+    super(scope, id);
+    const { settings } = props;
+    this.bucket = new Bucket(this, 'Bucket', {
+      bucketName: documentBucketName(Stack.of(this), settings.stage),
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [
+        { id: 'expire-documents', expiration: Duration.days(settings.blobExpiryDays) },
+        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
+      // Outside retained stages the bucket goes with the stack; CloudFormation refuses to delete a
+      // non-empty bucket, and the expiry rule empties it within `blobExpiryDays`.
+      removalPolicy: settings.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    Validations.of(this.bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'Objects are written only by the PDF consumer role and read through presigned URLs it signs; the job table records who asked for each document. Server access logs would add a second bucket with nothing to audit.',
+    });
+  }
+}

@@ -1,0 +1,43 @@
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+import { TABLE_LAYOUT } from '../../shared/config/table.js';
+import { stageResourceNames } from '../../shared/jobs/derived.js';
+import type { StageSettings } from '../config/stages.js';
+
+/**
+ * Conveyor's single table, laid out by `shared/config/table.ts` (the same layout the adapters and the
+ * local cloud use): partition key `pk`, the `byTenant` index for listing a tenant's jobs by time, and
+ * the TTL attribute that expires finished jobs. On-demand: a queue's load is bursty and often zero.
+ */
+export class JobTable extends Construct {
+  readonly table: Table;
+
+  constructor(scope: Construct, id: string, props: { readonly settings: StageSettings }) {
+    super(scope, id);
+    const { settings } = props;
+    const index = TABLE_LAYOUT.indexes.byTenant;
+    this.table = new Table(this, 'Table', {
+      tableName: stageResourceNames(settings.stage).table,
+      partitionKey: { name: TABLE_LAYOUT.partitionKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: TABLE_LAYOUT.ttlAttribute,
+      encryption: TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: settings.pointInTimeRecovery },
+      deletionProtection: settings.retainData,
+      removalPolicy: settings.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: index.name,
+      partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: index.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.ALL,
+    });
+    if (!settings.pointInTimeRecovery) {
+      Validations.of(this.table).acknowledge({
+        id: 'AwsSolutions-DDB3',
+        reason: `Stage "${settings.stage}" holds disposable development data; point-in-time recovery is on in staging and prod.`,
+      });
+    }
+  }
+}

@@ -1,0 +1,82 @@
+import { Stack, Validations } from 'aws-cdk-lib';
+// Not re-exported from the package root; the file is part of cdk-nag's published lib/.
+import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { JobSettings } from '../../shared/jobs/define.js';
+import type { StageSettings } from '../config/stages.js';
+import type { ConveyorFunction } from './ConveyorFunction.js';
+
+/** A capability a job type declares in its settings (`uses`), e.g. `email`. */
+export type Capability = JobSettings['uses'][number];
+
+export interface CapabilityResources {
+  readonly settings: StageSettings;
+  readonly bucket: IBucket;
+}
+
+interface CapabilityGrant {
+  /** Variables its code reads, one line each. */
+  environment(resources: CapabilityResources): Record<string, string>;
+  /** The only actions on the only resources it needs. */
+  grant(resources: CapabilityResources, fn: ConveyorFunction): void;
+}
+
+/**
+ * What each capability means in AWS terms. A consumer gets a capability's permissions and variables
+ * only if its job type lists it in `settings.uses`: the analysis consumer cannot send e-mail or touch
+ * the bucket. Exhaustive: a new capability in `shared/jobs/define.ts` does not compile until it is here.
+ */
+const CAPABILITIES: Record<Capability, CapabilityGrant> = {
+  email: {
+    environment: ({ settings }) => ({
+      CONVEYOR_EMAIL_FROM: settings.email.sender,
+    }),
+    grant: ({ settings }, fn) => {
+      fn.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          // SendEmail covers the SES v1 and v2 APIs; SendRawEmail the MIME path of v1.
+          actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+          resources: [sesIdentityArn(Stack.of(fn), settings.email.identity)],
+        }),
+      );
+    },
+  },
+  blobs: {
+    environment: ({ bucket }) => ({
+      CONVEYOR_BLOB_BUCKET: bucket.bucketName,
+    }),
+    grant: ({ bucket }, fn) => {
+      fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [bucket.arnForObjects('*')] }));
+      suppressObjectWildcard(fn, bucket, 'writes and reads the documents it renders');
+    },
+  },
+};
+
+export function capabilityEnvironment(uses: readonly Capability[], resources: CapabilityResources): Record<string, string> {
+  return Object.assign({}, ...uses.map((use) => CAPABILITIES[use].environment(resources))) as Record<string, string>;
+}
+
+export function grantCapabilities(uses: readonly Capability[], resources: CapabilityResources, fn: ConveyorFunction): void {
+  for (const use of uses) CAPABILITIES[use].grant(resources, fn);
+}
+
+/** The API signs presigned download URLs, which act with its role: it may read documents, not write. */
+export function grantBlobDownloads(resources: CapabilityResources, fn: ConveyorFunction): void {
+  fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [resources.bucket.arnForObjects('*')] }));
+  suppressObjectWildcard(fn, resources.bucket, 'signs download URLs for documents of any tenant it has authorised');
+}
+
+export function sesIdentityArn(stack: Stack, identity: string): string {
+  return stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity });
+}
+
+function suppressObjectWildcard(fn: ConveyorFunction, bucket: IBucket, why: string): void {
+  // The finding names the resource as cdk-nag flattens it; flatten it the same way to acknowledge
+  // exactly this one resource and no other wildcard.
+  const rendered = flattenCfnReference(Stack.of(fn).resolve(bucket.arnForObjects('*')));
+  Validations.of(fn.role).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::${rendered}]`,
+    reason: `Object keys are generated per job (tenant/jobId.pdf), so the grant is on the objects of this one bucket: the function ${why}.`,
+  });
+}

@@ -1,0 +1,127 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../functions/admin/api-keys.js';
+import { createDynamoClient } from '../../functions/adapters/aws/clients.js';
+import { DynamoApiKeys, hashApiKey } from '../../functions/adapters/aws/dynamo-api-keys.js';
+import { createApiKeyAuthorizer } from '../../functions/auth/api-key-authorizer.js';
+import { startDynamo, type LocalService } from '../../local/dynamodb.js';
+import { ensureTable } from '../../local/provision.js';
+import { keys as tableKeys } from '../../shared/config/table.js';
+import { ConfigurationError, DependencyUnavailableError } from '../../shared/domain/errors.js';
+import { silentLogger } from '../../shared/logging/logger.js';
+import { keysProgram } from '../../scripts/keys.js';
+
+const TABLE = 'conveyor-test-jobs';
+let dynamo: LocalService;
+let client: ReturnType<typeof createDynamoClient>;
+
+beforeAll(async () => {
+  process.env.AWS_ACCESS_KEY_ID ??= 'local';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+  dynamo = await startDynamo();
+  const raw = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.endpoint });
+  await ensureTable(raw, TABLE);
+  raw.destroy();
+  client = createDynamoClient({ region: 'us-east-1', endpoints: { dynamodb: dynamo.endpoint } });
+});
+
+afterAll(async () => {
+  client?.destroy();
+  await dynamo?.close();
+});
+
+/** A fresh store each time: DynamoApiKeys caches answers for a minute. */
+const store = () => new DynamoApiKeys({ client, tableName: TABLE });
+const authorizer = () => createApiKeyAuthorizer({ keys: store(), logger: silentLogger });
+const request = (authorization?: string) => ({ headers: authorization === undefined ? {} : { authorization }, requestContext: { requestId: 'r-1' } });
+
+describe('Function: createApiKey', () => {
+  it('returns the key once and stores only its SHA-256', async () => {
+    // Act
+    const issued = await createApiKey(store(), { tenant: 'acme', scopes: ['jobs', 'jobs', 'admin'] });
+
+    // Assess
+    expect(issued.apiKey).toMatch(/^cvk_[A-Za-z0-9_-]{43}$/);
+    expect(issued.principal).toMatchObject({ tenant: 'acme', scopes: ['jobs', 'admin'] });
+    const stored = await client.send(new GetCommand({ TableName: TABLE, Key: { pk: tableKeys.apiKey(hashApiKey(issued.apiKey)) } }));
+    expect(stored.Item).toMatchObject({ tenant: 'acme', keyId: issued.principal.keyId });
+    expect(JSON.stringify(stored.Item)).not.toContain(issued.apiKey);
+  });
+
+  it('refuses a bad tenant or scope, naming the field, and stores nothing', async () => {
+    // Prepare
+    const puts: unknown[] = [];
+    const recording = { put: async (...args: unknown[]) => void puts.push(args) };
+
+    // Act / Assess
+    await expect(createApiKey(recording, { tenant: 'acme corp', scopes: ['jobs'] })).rejects.toThrow(/tenant: tenant must be/);
+    await expect(createApiKey(recording, { tenant: 'acme', scopes: [] })).rejects.toThrow(ConfigurationError);
+    await expect(createApiKey(recording, { tenant: 'acme', scopes: ['root' as 'jobs'] })).rejects.toThrow(/scopes\.0/);
+    expect(puts).toEqual([]);
+  });
+});
+
+describe('Function: createApiKeyAuthorizer', () => {
+  it('authorises a stored key and passes its tenant, key id and scopes on', async () => {
+    // Prepare
+    const issued = await createApiKey(store(), { tenant: 'acme', scopes: ['jobs'], keyId: 'ci-key' });
+
+    // Act
+    const result = await authorizer()(request(`Bearer ${issued.apiKey}`));
+
+    // Assess
+    expect(result).toEqual({ isAuthorized: true, context: { tenant: 'acme', keyId: 'ci-key', scopes: 'jobs' } });
+  });
+
+  it('refuses a missing, malformed, unknown or revoked key', async () => {
+    // Prepare
+    const issued = await createApiKey(store(), { tenant: 'acme', scopes: ['jobs'] });
+    await client.send(new UpdateCommand({ TableName: TABLE, Key: { pk: tableKeys.apiKey(hashApiKey(issued.apiKey)) }, UpdateExpression: 'SET revoked = :t', ExpressionAttributeValues: { ':t': true } }));
+
+    // Act
+    const results = await Promise.all([undefined, 'Basic abc', `Bearer cvk_${'x'.repeat(43)}`, `Bearer ${issued.apiKey}`].map((header) => authorizer()(request(header))));
+
+    // Assess
+    expect(results).toEqual([{ isAuthorized: false }, { isAuthorized: false }, { isAuthorized: false }, { isAuthorized: false }]);
+  });
+
+  it('throws (API Gateway answers 500 and caches nothing) when the table cannot be read', async () => {
+    // Prepare: a store pointed at a table that does not exist.
+    const broken = createApiKeyAuthorizer({ keys: new DynamoApiKeys({ client, tableName: 'no-such-table' }), logger: silentLogger });
+
+    // Act / Assess
+    await expect(broken(request('Bearer cvk_whatever'))).rejects.toBeInstanceOf(DependencyUnavailableError);
+  });
+});
+
+describe('CLI: npm run keys -- create', () => {
+  it('issues a key into the named table that the authorizer then accepts', async () => {
+    // Prepare
+    const lines: string[] = [];
+    const previous = process.env.AWS_ENDPOINT_URL_DYNAMODB;
+    process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
+
+    // Act
+    try {
+      await keysProgram((line) => lines.push(line)).parseAsync(['create', '--tenant', 'globex', '--scopes', 'jobs,admin', '--table', TABLE, '--region', 'us-east-1', '--json'], { from: 'user' });
+    } finally {
+      if (previous === undefined) delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
+      else process.env.AWS_ENDPOINT_URL_DYNAMODB = previous;
+    }
+
+    // Assess
+    const issued = JSON.parse(lines.join('')) as { apiKey: string; tenant: string; scopes: string[] };
+    expect(issued).toMatchObject({ tenant: 'globex', scopes: ['jobs', 'admin'] });
+    expect(await authorizer()(request(`Bearer ${issued.apiKey}`))).toMatchObject({ isAuthorized: true, context: { tenant: 'globex', scopes: 'jobs,admin' } });
+  });
+
+  it('rejects an unknown scope before touching AWS', async () => {
+    // Prepare
+    const program = keysProgram(() => undefined).exitOverride();
+    program.commands.forEach((command) => command.exitOverride().configureOutput({ writeErr: () => undefined }));
+
+    // Act / Assess
+    await expect(program.parseAsync(['create', '--tenant', 'acme', '--scopes', 'jobs,root', '--region', 'us-east-1'], { from: 'user' })).rejects.toThrow(/scopes must be/);
+  });
+});

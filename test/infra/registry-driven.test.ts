@@ -1,0 +1,82 @@
+import { App } from 'aws-cdk-lib';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { z } from 'zod';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defineJob } from '../../shared/jobs/define.js';
+import { jobDefinitions } from '../../shared/jobs/registry.js';
+import { stageSettings } from '../../infra/config/stages.js';
+import { addConveyorStage } from '../../infra/conveyor.js';
+import { parseConfig } from '../../shared/config/env.js';
+import { onlyResource, resolveForDeploy, synthesizeStage, type SynthesizedStage } from './synth.js';
+
+// A job type that is not in the registry: what a job author adds in shared/jobs/.
+const webhookJob = defineJob({
+  type: 'webhook',
+  description: 'Test-only job type',
+  payload: z.object({ url: z.url() }).strict(),
+  settings: { timeoutSeconds: 20, batchSize: 20, batchingWindowSeconds: 3, maxConcurrency: 7, maxAttempts: 8 },
+});
+
+let extended: SynthesizedStage;
+
+beforeAll(() => {
+  // The consumer code is not the subject here; the injected type borrows an existing entry file.
+  extended = synthesizeStage('dev', { bundle: false, jobs: [...jobDefinitions, webhookJob], workerEntry: (type) => (type === 'webhook' ? 'worker-analysis' : `worker-${type}`) });
+}, 300_000);
+
+afterAll(() => extended?.cleanup());
+
+describe('CDK: the stacks follow the registry', () => {
+  it('adds a queue, DLQ, consumer, event source, alarms and a dashboard row for a new job type', () => {
+    // Act
+    const queue = onlyResource(extended.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-webhook' });
+    const dlq = onlyResource(extended.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-webhook-dlq' });
+    const fn = onlyResource(extended.service, 'AWS::Lambda::Function', { FunctionName: 'conveyor-dev-worker-webhook' });
+    const mapping = onlyResource(extended.service, 'AWS::Lambda::EventSourceMapping', { FunctionName: { Ref: fn.logicalId } });
+
+    // Assess
+    expect(queue.properties.VisibilityTimeout).toBe(6 * 20 + 3);
+    expect(queue.properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlq.logicalId, 'Arn'] }, maxReceiveCount: 8 });
+    expect(fn.properties).toMatchObject({ Timeout: 20 });
+    expect(mapping.properties).toMatchObject({ BatchSize: 20, MaximumBatchingWindowInSeconds: 3, ScalingConfig: { MaximumConcurrency: 7 }, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+    extended.service.resourceCountIs('AWS::SQS::Queue', 2 * (jobDefinitions.length + 1));
+    const alarmNames = Object.values(extended.service.findResources('AWS::CloudWatch::Alarm')).map((a) => String((a as { Properties: { AlarmName: string } }).Properties.AlarmName));
+    expect(alarmNames.filter((name) => name.startsWith('Conveyor-dev-webhook-')).sort()).toEqual([
+      'Conveyor-dev-webhook-consumer-Fault-Count-Critical',
+      'Conveyor-dev-webhook-consumer-Throttled-Count-Warning',
+      'Conveyor-dev-webhook-queue-DLQ-Queue-Message-Count-Max-Critical',
+      'Conveyor-dev-webhook-queue-Queue-Message-Age-Max-Critical',
+      'Conveyor-dev-webhook-queue-Queue-Message-Age-Max-Warning',
+    ]);
+    expect(JSON.stringify(onlyResource(extended.service, 'AWS::CloudWatch::Dashboard').properties.DashboardBody)).toContain('Job type: webhook');
+  });
+
+  it('lets the API enqueue to the new queue', () => {
+    // Prepare
+    const queue = onlyResource(extended.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-webhook' });
+    const api = onlyResource(extended.service, 'AWS::Lambda::Function', { FunctionName: 'conveyor-dev-api' });
+
+    // Assess
+    const environment = resolveForDeploy((api.properties.Environment as { Variables: unknown }).Variables, extended.service) as Record<string, string>;
+    expect(Object.keys(parseConfig(environment).CONVEYOR_QUEUE_URLS).sort()).toEqual([...jobDefinitions.map((d) => d.type), 'webhook'].sort());
+    const roleId = (api.properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const statements = Object.values(extended.service.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } })).flatMap(
+      (p) => (p as { Properties: { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement,
+    );
+    const send = statements.find((s) => s.Action === 'sqs:SendMessage');
+    expect(send?.Resource).toContainEqual({ 'Fn::GetAtt': [queue.logicalId, 'Arn'] });
+    expect(send?.Resource).toHaveLength(jobDefinitions.length + 1);
+  });
+});
+
+describe('CDK: cdk-nag is enforced', () => {
+  it('fails synthesis when a resource breaks an AwsSolutions rule without an acknowledgement', () => {
+    // Prepare: a queue with no DLQ and no TLS-only policy, in an otherwise clean stage.
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const { service } = addConveyorStage(app, { settings: stageSettings('nagcheck') });
+    new Queue(service, 'Careless');
+
+    // Act / Assess
+    expect(() => app.synth()).toThrow(/AwsSolutions-SQS3[\s\S]*Careless|Careless[\s\S]*AwsSolutions-SQS3/);
+  });
+});

@@ -1,0 +1,416 @@
+import { Validations } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../shared/config/env.js';
+import { TABLE_LAYOUT } from '../../shared/config/table.js';
+import { jobDefinitions } from '../../shared/jobs/registry.js';
+import { stageSettings } from '../../infra/config/stages.js';
+import { onlyResource, resolveForDeploy, synthesizeStage, type SynthesizedStage } from './synth.js';
+
+// Two synths for the whole file: dev with real esbuild bundling (proves synthesis works offline
+// with no Docker), prod without bundling (same templates but for asset hashes, much faster).
+let dev: SynthesizedStage;
+let prod: SynthesizedStage;
+
+beforeAll(() => {
+  dev = synthesizeStage('dev');
+  prod = synthesizeStage('prod', { bundle: false, context: { alarmEmail: 'ops@acme.test', emailSender: 'jobs@mail.acme.test' } });
+}, 300_000);
+
+afterAll(() => {
+  dev?.cleanup();
+  prod?.cleanup();
+});
+
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+
+/** Every statement of the role used by the function named `functionName`. */
+function statementsOf(stage: SynthesizedStage, functionName: string): Statement[] {
+  const fn = onlyResource(stage.service, 'AWS::Lambda::Function', { FunctionName: functionName });
+  const roleId = (fn.properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  const policies = stage.service.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } });
+  const role = stage.service.findResources('AWS::IAM::Role')[roleId] as { Properties: { ManagedPolicyArns?: unknown[]; Policies?: unknown[] } };
+  expect(role.Properties.ManagedPolicyArns ?? []).toEqual([]);
+  expect(role.Properties.Policies ?? []).toEqual([]);
+  return Object.values(policies).flatMap((policy) => (policy as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement);
+}
+
+interface AlarmView {
+  readonly name: string;
+  readonly metric: string;
+  readonly namespace: string;
+  readonly dimension: unknown;
+  readonly stat: string;
+  readonly threshold: number;
+  readonly comparison: string;
+  readonly actions: unknown;
+}
+
+/** Alarms as (metric, first dimension, threshold): cdk-monitoring-constructs writes them as metric queries. */
+function alarmsOf(stage: SynthesizedStage): AlarmView[] {
+  return Object.values(stage.service.findResources('AWS::CloudWatch::Alarm')).map((resource) => {
+    const p = (resource as { Properties: Record<string, unknown> }).Properties;
+    const stat = (p.Metrics as { MetricStat?: { Metric: { MetricName: string; Namespace: string; Dimensions: { Value: unknown }[] }; Stat: string } }[])[0]!.MetricStat!;
+    return {
+      name: String(p.AlarmName),
+      metric: stat.Metric.MetricName,
+      namespace: stat.Metric.Namespace,
+      dimension: stat.Metric.Dimensions[0]?.Value,
+      stat: stat.Stat,
+      threshold: Number(p.Threshold),
+      comparison: String(p.ComparisonOperator),
+      actions: p.AlarmActions,
+    };
+  });
+}
+
+function actionsOf(statements: Statement[]): string[] {
+  return [...new Set(statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])))].sort();
+}
+
+describe('CDK: stacks per stage', () => {
+  it('names the stacks Conveyor-<stage>-… and protects prod from deletion', () => {
+    // Assess
+    expect([dev.stacks.data.stackName, dev.stacks.service.stackName]).toEqual(['Conveyor-dev-Data', 'Conveyor-dev-Service']);
+    expect([prod.stacks.data.stackName, prod.stacks.service.stackName]).toEqual(['Conveyor-prod-Data', 'Conveyor-prod-Service']);
+    expect(prod.stacks.data.terminationProtection).toBe(true);
+    expect(dev.stacks.data.terminationProtection).toBe(false);
+  });
+
+  it('rejects a stage name that cannot become resource names, and gives unknown stages the dev preset', () => {
+    // Act / Assess
+    expect(() => stageSettings('Prod_EU')).toThrow(/stage "Prod_EU"/);
+    expect(() => stageSettings('dev', { emailSender: 'not-an-address' })).toThrow(/emailSender/);
+    const preview = stageSettings('pr-42');
+    expect(preview.retainData).toBe(false);
+    expect(preview.upstashSecretName).toBe('conveyor/pr-42/upstash');
+  });
+});
+
+describe.each(jobDefinitions.map((definition) => [definition.type, definition] as const))('CDK: JobWorker for "%s"', (type, definition) => {
+  const { settings } = definition;
+
+  it('has a queue whose settings follow the definition, with a DLQ that outlives it', () => {
+    // Prepare
+    const queue = onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: `conveyor-dev-${type}` });
+    const dlq = onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: `conveyor-dev-${type}-dlq` });
+
+    // Assess
+    // AWS's advice: six times the function timeout plus the batching window.
+    expect(queue.properties.VisibilityTimeout).toBe(6 * settings.timeoutSeconds + settings.batchingWindowSeconds);
+    expect(queue.properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlq.logicalId, 'Arn'] }, maxReceiveCount: settings.maxAttempts });
+    expect(dlq.properties.MessageRetentionPeriod).toBe(14 * 86_400);
+    expect(dlq.properties.MessageRetentionPeriod as number).toBeGreaterThan(queue.properties.MessageRetentionPeriod as number);
+    for (const q of [queue, dlq]) expect(q.properties.SqsManagedSseEnabled).toBe(true);
+  });
+
+  it('refuses plain-HTTP access to both queues', () => {
+    // Prepare
+    const ids = [`conveyor-dev-${type}`, `conveyor-dev-${type}-dlq`].map((name) => onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: name }).logicalId);
+
+    // Assess
+    for (const id of ids) {
+      dev.service.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: id }],
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      });
+    }
+  });
+
+  it('has a Node 22 arm64 consumer with the definition’s timeout and memory, and an environment parseConfig accepts', () => {
+    // Prepare
+    const fn = onlyResource(dev.service, 'AWS::Lambda::Function', { FunctionName: `conveyor-dev-worker-${type}` });
+    const environment = resolveForDeploy((fn.properties.Environment as { Variables: Record<string, unknown> }).Variables, dev.service) as Record<string, string>;
+
+    // Act
+    const config = parseConfig(environment);
+
+    // Assess
+    expect(fn.properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Timeout: settings.timeoutSeconds, MemorySize: settings.memoryMb });
+    expect(config.CONVEYOR_STAGE).toBe('dev');
+    expect(config.CONVEYOR_JOB_TYPE).toBe(type);
+    expect(config.CONVEYOR_TABLE_NAME).toBe('conveyor-dev-jobs');
+    expect(Object.keys(config.CONVEYOR_QUEUE_URLS)).toEqual([type]);
+    expect(config.CONVEYOR_QUEUE_URLS[type]).toMatch(new RegExp(`/conveyor-dev-${type}$`));
+  });
+
+  it('reads its queue through an event source with the registry’s batch settings and partial batch responses', () => {
+    // Prepare
+    const fn = onlyResource(dev.service, 'AWS::Lambda::Function', { FunctionName: `conveyor-dev-worker-${type}` });
+    const queue = onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: `conveyor-dev-${type}` });
+
+    // Act
+    const mapping = onlyResource(dev.service, 'AWS::Lambda::EventSourceMapping', { FunctionName: { Ref: fn.logicalId } });
+
+    // Assess
+    expect(mapping.properties).toMatchObject({
+      EventSourceArn: { 'Fn::GetAtt': [queue.logicalId, 'Arn'] },
+      BatchSize: settings.batchSize,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: settings.maxConcurrency },
+    });
+    expect(mapping.properties.MaximumBatchingWindowInSeconds).toBe(settings.batchingWindowSeconds > 0 ? settings.batchingWindowSeconds : undefined);
+  });
+
+  it('has its alarms: first DLQ message, oldest message age, consumer errors and throttles, all to the alarm topic', () => {
+    // Prepare
+    const dlq = onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: `conveyor-dev-${type}-dlq` });
+    const queue = onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: `conveyor-dev-${type}` });
+    const fn = onlyResource(dev.service, 'AWS::Lambda::Function', { FunctionName: `conveyor-dev-worker-${type}` });
+    const topic = onlyResource(dev.service, 'AWS::SNS::Topic');
+
+    // Act
+    const alarms = alarmsOf(dev);
+    const on = (metric: string, dimension: unknown) => alarms.filter((a) => a.metric === metric && JSON.stringify(a.dimension) === JSON.stringify(dimension));
+
+    // Assess
+    expect(on('ApproximateNumberOfMessagesVisible', { 'Fn::GetAtt': [dlq.logicalId, 'QueueName'] })).toMatchObject([{ threshold: 0, comparison: 'GreaterThanThreshold', name: `Conveyor-dev-${type}-queue-DLQ-Queue-Message-Count-Max-Critical` }]);
+    expect(on('ApproximateAgeOfOldestMessage', { 'Fn::GetAtt': [queue.logicalId, 'QueueName'] }).map((a) => a.threshold).sort((a, b) => a - b)).toEqual([900, 3_600]);
+    expect(on('Errors', { Ref: fn.logicalId })).toHaveLength(1);
+    expect(on('Throttles', { Ref: fn.logicalId })).toHaveLength(1);
+    for (const alarm of alarms) expect(alarm.actions).toEqual([{ Ref: topic.logicalId }]);
+  });
+});
+
+describe('CDK: least privilege', () => {
+  it('lets the analysis consumer touch only its own queue and update jobs — no e-mail, no bucket', () => {
+    // Act
+    const statements = statementsOf(dev, 'conveyor-dev-worker-analysis');
+
+    // Assess
+    expect(actionsOf(statements)).toEqual([
+      'dynamodb:GetItem', 'dynamodb:UpdateItem',
+      'logs:CreateLogStream', 'logs:PutLogEvents',
+      'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage',
+    ]);
+    const queue = onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-analysis' });
+    expect(statements.find((s) => actionsOf([s]).includes('sqs:ReceiveMessage'))?.Resource).toEqual({ 'Fn::GetAtt': [queue.logicalId, 'Arn'] });
+  });
+
+  it('lets the email consumer send only from the configured SES identity, and the pdf consumer only use the bucket', () => {
+    // Act
+    const email = statementsOf(prod, 'conveyor-prod-worker-email');
+    const pdf = statementsOf(prod, 'conveyor-prod-worker-pdf');
+
+    // Assess
+    const send = email.find((s) => actionsOf([s]).includes('ses:SendEmail'));
+    expect(JSON.stringify(send?.Resource)).toContain(':identity/mail.acme.test');
+    expect(actionsOf(email).filter((a) => a.startsWith('s3:'))).toEqual([]);
+    expect(actionsOf(pdf).filter((a) => a.startsWith('ses:'))).toEqual([]);
+    const objects = pdf.find((s) => actionsOf([s]).includes('s3:PutObject'));
+    expect(actionsOf([objects!])).toEqual(['s3:GetObject', 's3:PutObject']);
+    expect(JSON.stringify(objects?.Resource)).toContain('conveyor-prod-docs-');
+  });
+
+  it('lets the API enqueue and read/write job records, and the authorizer only read keys', () => {
+    // Act
+    const api = statementsOf(dev, 'conveyor-dev-api');
+    const authorizer = statementsOf(dev, 'conveyor-dev-authorizer');
+
+    // Assess
+    expect(actionsOf(api)).toEqual([
+      'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem',
+      'logs:CreateLogStream', 'logs:PutLogEvents',
+      's3:GetObject',
+      'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue',
+      'sqs:SendMessage',
+    ]);
+    expect(actionsOf(authorizer)).toEqual(['dynamodb:GetItem', 'logs:CreateLogStream', 'logs:PutLogEvents']);
+  });
+
+  it('has no statement on every resource ("*") and no wildcard action in any policy', () => {
+    // Prepare
+    const policies = Object.values(dev.service.findResources('AWS::IAM::Policy')) as { Properties: { PolicyDocument: { Statement: Statement[] } } }[];
+    const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement);
+
+    // Assess
+    expect(statements.length).toBeGreaterThan(10);
+    for (const statement of statements) {
+      expect([statement.Resource].flat()).not.toContain('*');
+      for (const action of actionsOf([statement])) expect(action).not.toMatch(/\*/);
+    }
+  });
+
+  it('keeps the Upstash token out of every function environment: only the secret’s name is there', () => {
+    // Prepare
+    const functions = Object.values(dev.service.findResources('AWS::Lambda::Function')) as { Properties: { Environment?: { Variables: Record<string, unknown> } } }[];
+
+    // Assess
+    const api = onlyResource(dev.service, 'AWS::Lambda::Function', { FunctionName: 'conveyor-dev-api' });
+    expect((api.properties.Environment as { Variables: Record<string, unknown> }).Variables.CONVEYOR_UPSTASH_SECRET).toBe('conveyor/dev/upstash');
+    for (const fn of functions) expect(JSON.stringify(fn.Properties.Environment ?? {})).not.toMatch(/token|UPSTASH_REDIS_REST/i);
+  });
+});
+
+describe('CDK: data', () => {
+  it('lays the table out as shared/config/table.ts says, on demand with TTL', () => {
+    // Act
+    const table = onlyResource(dev.data, 'AWS::DynamoDB::Table');
+
+    // Assess
+    const index = TABLE_LAYOUT.indexes.byTenant;
+    expect(table.properties).toMatchObject({
+      TableName: 'conveyor-dev-jobs',
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: TABLE_LAYOUT.partitionKey, KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: TABLE_LAYOUT.ttlAttribute, Enabled: true },
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: index.name,
+          KeySchema: [
+            { AttributeName: index.partitionKey, KeyType: 'HASH' },
+            { AttributeName: index.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+    });
+  });
+
+  it('retains prod data with point-in-time recovery, and lets dev data go', () => {
+    // Act
+    const prodTable = onlyResource(prod.data, 'AWS::DynamoDB::Table');
+    const devTable = onlyResource(dev.data, 'AWS::DynamoDB::Table');
+    const prodBucket = onlyResource(prod.data, 'AWS::S3::Bucket');
+    const devBucket = onlyResource(dev.data, 'AWS::S3::Bucket');
+
+    // Assess
+    expect(prodTable.deletionPolicy).toBe('Retain');
+    expect(prodTable.properties).toMatchObject({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }, DeletionProtectionEnabled: true });
+    expect(devTable.deletionPolicy).toBe('Delete');
+    expect(devTable.properties).toMatchObject({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false } });
+    expect(prodBucket.deletionPolicy).toBe('Retain');
+    expect(devBucket.deletionPolicy).toBe('Delete');
+  });
+
+  it('keeps documents private, encrypted and expiring', () => {
+    // Assess
+    prod.data.hasResourceProperties('AWS::S3::Bucket', {
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ ExpirationInDays: 30, Status: 'Enabled' })]) },
+    });
+    prod.data.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  it('declares the SES sender identity from configuration', () => {
+    // Assess
+    prod.data.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'mail.acme.test' });
+    const email = onlyResource(prod.service, 'AWS::Lambda::Function', { FunctionName: 'conveyor-prod-worker-email' });
+    expect((email.properties.Environment as { Variables: Record<string, unknown> }).Variables.CONVEYOR_EMAIL_FROM).toBe('jobs@mail.acme.test');
+  });
+});
+
+describe('CDK: HTTP API', () => {
+  it('gives the API function every queue URL and the authorizer none, both parseable by parseConfig', () => {
+    // Prepare
+    const envOf = (name: string) =>
+      resolveForDeploy((onlyResource(dev.service, 'AWS::Lambda::Function', { FunctionName: name }).properties.Environment as { Variables: unknown }).Variables, dev.service) as Record<string, string>;
+
+    // Act
+    const api = parseConfig(envOf('conveyor-dev-api'));
+    const authorizer = parseConfig(envOf('conveyor-dev-authorizer'));
+
+    // Assess
+    expect(Object.keys(api.CONVEYOR_QUEUE_URLS).sort()).toEqual(jobDefinitions.map((d) => d.type).sort());
+    expect(authorizer.CONVEYOR_QUEUE_URLS).toEqual({});
+    expect(authorizer.CONVEYOR_TABLE_NAME).toBe('conveyor-dev-jobs');
+  });
+
+  it('puts the API key authorizer on every route but health', () => {
+    // Prepare
+    const authorizer = onlyResource(dev.service, 'AWS::ApiGatewayV2::Authorizer');
+
+    // Assess
+    expect(authorizer.properties).toMatchObject({
+      AuthorizerType: 'REQUEST',
+      AuthorizerPayloadFormatVersion: '2.0',
+      EnableSimpleResponses: true,
+      IdentitySource: ['$request.header.Authorization'],
+      AuthorizerResultTtlInSeconds: 60,
+    });
+    dev.service.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$default', AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizer.logicalId } });
+    dev.service.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /v1/health', AuthorizationType: 'NONE' });
+    dev.service.resourceCountIs('AWS::ApiGatewayV2::Route', 2);
+  });
+
+  it('throttles per stage and writes JSON access logs', () => {
+    // Act
+    const devStage = onlyResource(dev.service, 'AWS::ApiGatewayV2::Stage');
+    const prodStage = onlyResource(prod.service, 'AWS::ApiGatewayV2::Stage');
+
+    // Assess
+    expect(devStage.properties).toMatchObject({ StageName: '$default', AutoDeploy: true, DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 } });
+    expect(prodStage.properties).toMatchObject({ DefaultRouteSettings: { ThrottlingRateLimit: 1_000, ThrottlingBurstLimit: 2_000 } });
+    const format = JSON.parse((devStage.properties.AccessLogSettings as { Format: string }).Format) as Record<string, string>;
+    expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status', tenant: '$context.authorizer.tenant' });
+  });
+
+  it('alarms on API 5xx and p99 latency', () => {
+    // Assess
+    // Prepare
+    const api = onlyResource(dev.service, 'AWS::ApiGatewayV2::Api');
+
+    // Act
+    const apiAlarms = alarmsOf(dev).filter((a) => a.namespace === 'AWS/ApiGateway');
+
+    // Assess
+    expect(apiAlarms.map(({ metric, stat, threshold, dimension }) => ({ metric, stat, threshold, dimension })).sort((a, b) => a.metric.localeCompare(b.metric))).toEqual([
+      { metric: '5xx', stat: 'Sum', threshold: 10, dimension: { Ref: api.logicalId } },
+      { metric: 'Latency', stat: 'p99', threshold: 2_000, dimension: { Ref: api.logicalId } },
+    ]);
+    expect(alarmsOf(prod).find((a) => a.metric === 'Latency')?.threshold).toBe(1_000);
+  });
+});
+
+describe('CDK: monitoring', () => {
+  it('has one dashboard per stage with a row per job type and the API', () => {
+    // Act
+    const dashboard = onlyResource(dev.service, 'AWS::CloudWatch::Dashboard');
+    const body = JSON.stringify(dashboard.properties.DashboardBody);
+
+    // Assess
+    expect(dashboard.properties.DashboardName).toBe('Conveyor-dev');
+    expect(onlyResource(prod.service, 'AWS::CloudWatch::Dashboard').properties.DashboardName).toBe('Conveyor-prod');
+    for (const { type } of jobDefinitions) expect(body).toContain(`Job type: ${type}`);
+    expect(body).toContain('HTTP API');
+  });
+
+  it('subscribes the alarm e-mail of the stage to the alarm topic', () => {
+    // Assess
+    prod.service.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@acme.test' });
+    dev.service.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+});
+
+describe('CDK: cdk-nag AwsSolutions', () => {
+  it('reports no error in either stage', () => {
+    // Assess: an unacknowledged error would have failed synthesis in beforeAll; the report lists what is left.
+    for (const stage of [dev, prod]) {
+      const errors = stage.report.pluginReports.flatMap((r) => r.violations).filter((v) => v.severity === 'error');
+      expect(errors).toEqual([]);
+    }
+  });
+
+  it('gives every acknowledged rule a reason', () => {
+    // Prepare
+    const acknowledgements = [dev, prod].flatMap((stage) =>
+      [stage.stacks.data, stage.stacks.service].flatMap((stack) =>
+        stack.node.findAll().flatMap((construct) =>
+          construct.node.metadata.filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).flatMap((entry) => Object.entries(entry.data as Record<string, string>)),
+        ),
+      ),
+    );
+
+    // Assess
+    expect(acknowledgements.length).toBeGreaterThan(5);
+    for (const [rule, reason] of acknowledgements) {
+      expect(rule).toMatch(/AwsSolutions-/);
+      expect(reason.length, rule).toBeGreaterThan(40);
+    }
+    // Point-in-time recovery is only waived where it is off.
+    expect(acknowledgements.filter(([rule]) => rule.includes('DDB3'))).toHaveLength(1);
+  });
+});
