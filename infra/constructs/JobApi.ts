@@ -10,13 +10,14 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { StageSettings } from '../config/stages.js';
 import { ConveyorFunction } from './ConveyorFunction.js';
-import { API_QUEUE_ACTIONS, TABLE_ACTIONS } from './permissions.js';
+import { TABLE_LAYOUT } from '../../shared/config/table.js';
+import { API_DLQ_ACTIONS, API_INDEX_ACTIONS, API_QUEUE_ACTIONS, TABLE_ACTIONS } from './permissions.js';
 
 export interface JobApiProps {
   readonly settings: StageSettings;
   readonly table: ITable;
-  /** The job queues, by type: the API enqueues to each. */
-  readonly queues: Readonly<Record<string, IQueue>>;
+  /** The job queues and their DLQs, by type: the API enqueues, reads depths and redrives. */
+  readonly queues: Readonly<Record<string, { readonly queue: IQueue; readonly dlq: IQueue }>>;
   /** Variables every function gets (`commonEnvironment`). */
   readonly environment: Readonly<Record<string, string>>;
   /** Variables only the API function gets (queue URLs, download bucket…). */
@@ -47,15 +48,16 @@ export class JobApi extends Construct {
       settings,
       name: 'api',
       entry: 'api',
-      description: `Conveyor ${settings.stage}: the HTTP API (enqueue, status)`,
+      description: `Conveyor ${settings.stage}: the HTTP API (jobs, queues, dead letters)`,
       timeoutSeconds: 10,
       memoryMb: 512,
       environment: { ...props.environment, ...props.apiEnvironment },
     });
     this.api.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...TABLE_ACTIONS.api], resources: [table.tableArn] }));
-    this.api.role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: [...API_QUEUE_ACTIONS], resources: Object.values(props.queues).map((queue) => queue.queueArn) }),
-    );
+    this.api.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...API_INDEX_ACTIONS], resources: [`${table.tableArn}/index/${TABLE_LAYOUT.indexes.byTenant.name}`] }));
+    const queues = Object.values(props.queues);
+    this.api.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...API_QUEUE_ACTIONS], resources: queues.map(({ queue }) => queue.queueArn) }));
+    this.api.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...API_DLQ_ACTIONS], resources: queues.map(({ dlq }) => dlq.queueArn) }));
 
     this.authorizer = new ConveyorFunction(this, 'Authorizer', {
       settings,

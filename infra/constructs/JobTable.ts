@@ -31,7 +31,7 @@ export class JobTable extends Construct {
       indexName: index.name,
       partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
       sortKey: { name: index.sortKey, type: AttributeType.STRING },
-      projectionType: ProjectionType.ALL,
+      projectionType: ProjectionType[index.projection],
     });
     if (!settings.pointInTimeRecovery) {
       Validations.of(this.table).acknowledge({

@@ -1,16 +1,36 @@
 /**
- * The DynamoDB actions each function's code actually calls, on the job table only. Least privilege
- * is kept by hand here: when an adapter starts using a new command (say `Query` for listing), add
- * the action to the role that runs it — the CDK tests pin these lists, so the change is deliberate.
+ * The AWS actions each function's code actually calls, on its own resources only. Least privilege
+ * is kept by hand here: when an adapter starts using a new command, add the action to the role that
+ * runs it — the CDK tests pin these lists, so each change is deliberate and reviewed.
  */
 export const TABLE_ACTIONS = {
-  // DynamoJobStore.create (PutItem), .get (GetItem), .discard (DeleteItem); DynamoApiKeys.resolve (GetItem).
-  api: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
-  // DynamoJobStore.transition and .recordProgress are conditional UpdateItem calls; GetItem reads a job back.
-  worker: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+  // DynamoJobStore (create, get, transition/requestCancel, discard), DynamoIdempotencyStore (put, get,
+  // update, delete), DynamoApiKeys.resolve, DynamoDeadLetterIndex (add on DEAD, remove on redrive/retry).
+  api: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+  // DynamoJobStore.get (delivery check), .transition and .recordProgress (conditional UpdateItem);
+  // the dead-letter index entry written when a job goes DEAD (PutItem).
+  worker: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
   // DynamoApiKeys.resolve.
   authorizer: ['dynamodb:GetItem'],
 } as const satisfies Record<string, readonly `dynamodb:${string}`[]>;
 
-/** What the API needs on each job queue: enqueue only. */
-export const API_QUEUE_ACTIONS = ['sqs:SendMessage'] as const;
+/** DynamoJobListing and DynamoDeadLetterIndex page through the byTenant index (never the table). */
+export const API_INDEX_ACTIONS = ['dynamodb:Query'] as const;
+
+/** The API on each job queue: enqueue (SqsJobQueue) and read depths (SqsQueueAdmin). */
+export const API_QUEUE_ACTIONS = ['sqs:SendMessage', 'sqs:GetQueueAttributes'] as const;
+
+/**
+ * The API on each DLQ: depths and the queue's URL (SqsQueueAdmin), and the redrive. SQS requires the
+ * caller of StartMessageMoveTask to hold ReceiveMessage, DeleteMessage and GetQueueAttributes on the
+ * source queue and SendMessage on the destination (the job queue, granted above).
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-configure-dead-letter-queue-redrive.html
+ */
+export const API_DLQ_ACTIONS = [
+  'sqs:GetQueueAttributes',
+  'sqs:GetQueueUrl',
+  'sqs:StartMessageMoveTask',
+  'sqs:ListMessageMoveTasks',
+  'sqs:ReceiveMessage',
+  'sqs:DeleteMessage',
+] as const;

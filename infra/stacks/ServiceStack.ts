@@ -59,14 +59,13 @@ export class ServiceStack extends Stack {
     // secret's name and permission to read it, never the token itself in its environment.
     const upstash = Secret.fromSecretNameV2(this, 'UpstashSecret', settings.upstashSecretName);
 
-    const queues = Object.fromEntries(Object.entries(workers).map(([type, worker]) => [type, worker.queue]));
     this.api = new JobApi(this, 'Api', {
       settings,
       table,
-      queues,
+      queues: workers,
       environment,
       apiEnvironment: {
-        ...queueUrlsEnvironment(this, queues),
+        ...queueUrlsEnvironment(this, Object.fromEntries(Object.entries(workers).map(([type, worker]) => [type, worker.queue]))),
         CONVEYOR_UPSTASH_SECRET: upstash.secretName,
         // The API signs download URLs of finished documents (bucket name only; see grantBlobDownloads).
         ...capabilityEnvironment(['blobs'], this.resources),

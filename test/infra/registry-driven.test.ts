@@ -63,7 +63,7 @@ describe('CDK: the stacks follow the registry', () => {
     const statements = Object.values(extended.service.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } })).flatMap(
       (p) => (p as { Properties: { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement,
     );
-    const send = statements.find((s) => s.Action === 'sqs:SendMessage');
+    const send = statements.find((s) => [s.Action].flat().includes('sqs:SendMessage'));
     expect(send?.Resource).toContainEqual({ 'Fn::GetAtt': [queue.logicalId, 'Arn'] });
     expect(send?.Resource).toHaveLength(jobDefinitions.length + 1);
   });

@@ -179,7 +179,7 @@ describe('CDK: least privilege', () => {
 
     // Assess
     expect(actionsOf(statements)).toEqual([
-      'dynamodb:GetItem', 'dynamodb:UpdateItem',
+      'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem',
       'logs:CreateLogStream', 'logs:PutLogEvents',
       'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage',
     ]);
@@ -202,19 +202,30 @@ describe('CDK: least privilege', () => {
     expect(JSON.stringify(objects?.Resource)).toContain('conveyor-prod-docs-');
   });
 
-  it('lets the API enqueue and read/write job records, and the authorizer only read keys', () => {
+  it('lets the API use the table, its index, the job queues and (for redrive) the DLQs; the authorizer only read keys', () => {
+    // Prepare
+    const table = 'conveyor-dev-jobs';
+    const queueArns = jobDefinitions.map((d) => ({ 'Fn::GetAtt': [onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: `conveyor-dev-${d.type}` }).logicalId, 'Arn'] }));
+    const dlqArns = jobDefinitions.map((d) => ({ 'Fn::GetAtt': [onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: `conveyor-dev-${d.type}-dlq` }).logicalId, 'Arn'] }));
+
     // Act
     const api = statementsOf(dev, 'conveyor-dev-api');
     const authorizer = statementsOf(dev, 'conveyor-dev-authorizer');
+    const on = (action: string) => api.filter((s) => actionsOf([s]).includes(action)).map((s) => s.Resource);
 
     // Assess
     expect(actionsOf(api)).toEqual([
-      'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem',
+      'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem',
       'logs:CreateLogStream', 'logs:PutLogEvents',
       's3:GetObject',
       'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue',
-      'sqs:SendMessage',
+      'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ListMessageMoveTasks', 'sqs:ReceiveMessage', 'sqs:SendMessage', 'sqs:StartMessageMoveTask',
     ]);
+    expect(JSON.stringify(on('dynamodb:PutItem'))).toContain(`:table/${table}`);
+    expect(JSON.stringify(on('dynamodb:Query'))).toContain(`:table/${table}/index/byTenant`);
+    expect(on('sqs:SendMessage')).toEqual([queueArns]);
+    expect(on('sqs:StartMessageMoveTask')).toEqual([dlqArns]);
+    expect(on('sqs:ReceiveMessage')).toEqual([dlqArns]);
     expect(actionsOf(authorizer)).toEqual(['dynamodb:GetItem', 'logs:CreateLogStream', 'logs:PutLogEvents']);
   });
 
