@@ -3,6 +3,7 @@ import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineJob } from '../../shared/jobs/define.js';
+import { queueSettingsOf } from '../../shared/jobs/derived.js';
 import { jobDefinitions } from '../../shared/jobs/registry.js';
 import { stageSettings } from '../../infra/config/stages.js';
 import { addConveyorStage } from '../../infra/conveyor.js';
@@ -36,7 +37,7 @@ describe('CDK: the stacks follow the registry', () => {
 
     // Assess
     expect(queue.properties.VisibilityTimeout).toBe(6 * 20 + 3);
-    expect(queue.properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlq.logicalId, 'Arn'] }, maxReceiveCount: 8 });
+    expect(queue.properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlq.logicalId, 'Arn'] }, maxReceiveCount: queueSettingsOf(webhookJob).maxReceiveCount });
     expect(fn.properties).toMatchObject({ Timeout: 20 });
     expect(mapping.properties).toMatchObject({ BatchSize: 20, MaximumBatchingWindowInSeconds: 3, ScalingConfig: { MaximumConcurrency: 7 }, FunctionResponseTypes: ['ReportBatchItemFailures'] });
     extended.service.resourceCountIs('AWS::SQS::Queue', 2 * (jobDefinitions.length + 1));

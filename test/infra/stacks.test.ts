@@ -3,6 +3,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../shared/config/env.js';
 import { TABLE_LAYOUT } from '../../shared/config/table.js';
+import { queueSettingsOf } from '../../shared/jobs/derived.js';
 import { jobDefinitions } from '../../shared/jobs/registry.js';
 import { stageSettings } from '../../infra/config/stages.js';
 import { onlyResource, resolveForDeploy, synthesizeStage, type SynthesizedStage } from './synth.js';
@@ -98,7 +99,10 @@ describe.each(jobDefinitions.map((definition) => [definition.type, definition] a
     // Assess
     // AWS's advice: six times the function timeout plus the batching window.
     expect(queue.properties.VisibilityTimeout).toBe(6 * settings.timeoutSeconds + settings.batchingWindowSeconds);
-    expect(queue.properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlq.logicalId, 'Arn'] }, maxReceiveCount: settings.maxAttempts });
+    // Redrive after the receives derived.ts allows: one per attempt plus one bookkeeping receive, so
+    // a last attempt whose consumer died is recorded DEAD before its message moves.
+    expect(queue.properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlq.logicalId, 'Arn'] }, maxReceiveCount: queueSettingsOf(definition).maxReceiveCount });
+    expect(queueSettingsOf(definition).maxReceiveCount).toBe(settings.maxAttempts + 1);
     expect(dlq.properties.MessageRetentionPeriod).toBe(14 * 86_400);
     expect(dlq.properties.MessageRetentionPeriod as number).toBeGreaterThan(queue.properties.MessageRetentionPeriod as number);
     for (const q of [queue, dlq]) expect(q.properties.SqsManagedSseEnabled).toBe(true);
