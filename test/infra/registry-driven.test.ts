@@ -11,10 +11,10 @@ import { parseConfig } from '../../shared/config/env.js';
 import { onlyResource, resolveForDeploy, synthesizeStage, type SynthesizedStage } from './synth.js';
 
 // A job type that is not in the registry: what a job author adds in shared/jobs/.
-const webhookJob = defineJob({
-  type: 'webhook',
+const thumbnailJob = defineJob({
+  type: 'thumbnail',
   description: 'Test-only job type',
-  payload: z.object({ url: z.url() }).strict(),
+  payload: z.object({ imageKey: z.string() }).strict(),
   settings: { timeoutSeconds: 20, batchSize: 20, batchingWindowSeconds: 3, maxConcurrency: 7, maxAttempts: 8 },
 });
 
@@ -22,7 +22,7 @@ let extended: SynthesizedStage;
 
 beforeAll(() => {
   // The consumer code is not the subject here; the injected type borrows an existing entry file.
-  extended = synthesizeStage('dev', { bundle: false, jobs: [...jobDefinitions, webhookJob], workerEntry: (type) => (type === 'webhook' ? 'worker-analysis' : `worker-${type}`) });
+  extended = synthesizeStage('dev', { bundle: false, jobs: [...jobDefinitions, thumbnailJob], workerEntry: (type) => (type === 'thumbnail' ? 'worker-analysis' : `worker-${type}`) });
 }, 300_000);
 
 afterAll(() => extended?.cleanup());
@@ -30,36 +30,36 @@ afterAll(() => extended?.cleanup());
 describe('CDK: the stacks follow the registry', () => {
   it('adds a queue, DLQ, consumer, event source, alarms and a dashboard row for a new job type', () => {
     // Act
-    const queue = onlyResource(extended.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-webhook' });
-    const dlq = onlyResource(extended.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-webhook-dlq' });
-    const fn = onlyResource(extended.service, 'AWS::Lambda::Function', { FunctionName: 'conveyor-dev-worker-webhook' });
+    const queue = onlyResource(extended.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-thumbnail' });
+    const dlq = onlyResource(extended.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-thumbnail-dlq' });
+    const fn = onlyResource(extended.service, 'AWS::Lambda::Function', { FunctionName: 'conveyor-dev-worker-thumbnail' });
     const mapping = onlyResource(extended.service, 'AWS::Lambda::EventSourceMapping', { FunctionName: { Ref: fn.logicalId } });
 
     // Assess
     expect(queue.properties.VisibilityTimeout).toBe(6 * 20 + 3);
-    expect(queue.properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlq.logicalId, 'Arn'] }, maxReceiveCount: queueSettingsOf(webhookJob).maxReceiveCount });
+    expect(queue.properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlq.logicalId, 'Arn'] }, maxReceiveCount: queueSettingsOf(thumbnailJob).maxReceiveCount });
     expect(fn.properties).toMatchObject({ Timeout: 20 });
     expect(mapping.properties).toMatchObject({ BatchSize: 20, MaximumBatchingWindowInSeconds: 3, ScalingConfig: { MaximumConcurrency: 7 }, FunctionResponseTypes: ['ReportBatchItemFailures'] });
     extended.service.resourceCountIs('AWS::SQS::Queue', 2 * (jobDefinitions.length + 1));
     const alarmNames = Object.values(extended.service.findResources('AWS::CloudWatch::Alarm')).map((a) => String((a as { Properties: { AlarmName: string } }).Properties.AlarmName));
-    expect(alarmNames.filter((name) => name.startsWith('Conveyor-dev-webhook-')).sort()).toEqual([
-      'Conveyor-dev-webhook-consumer-Fault-Count-Critical',
-      'Conveyor-dev-webhook-consumer-Throttled-Count-Warning',
-      'Conveyor-dev-webhook-queue-DLQ-Queue-Message-Count-Max-Critical',
-      'Conveyor-dev-webhook-queue-Queue-Message-Age-Max-Critical',
-      'Conveyor-dev-webhook-queue-Queue-Message-Age-Max-Warning',
+    expect(alarmNames.filter((name) => name.startsWith('Conveyor-dev-thumbnail-')).sort()).toEqual([
+      'Conveyor-dev-thumbnail-consumer-Fault-Count-Critical',
+      'Conveyor-dev-thumbnail-consumer-Throttled-Count-Warning',
+      'Conveyor-dev-thumbnail-queue-DLQ-Queue-Message-Count-Max-Critical',
+      'Conveyor-dev-thumbnail-queue-Queue-Message-Age-Max-Critical',
+      'Conveyor-dev-thumbnail-queue-Queue-Message-Age-Max-Warning',
     ]);
-    expect(JSON.stringify(onlyResource(extended.service, 'AWS::CloudWatch::Dashboard').properties.DashboardBody)).toContain('Job type: webhook');
+    expect(JSON.stringify(onlyResource(extended.service, 'AWS::CloudWatch::Dashboard').properties.DashboardBody)).toContain('Job type: thumbnail');
   });
 
   it('lets the API enqueue to the new queue', () => {
     // Prepare
-    const queue = onlyResource(extended.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-webhook' });
+    const queue = onlyResource(extended.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-thumbnail' });
     const api = onlyResource(extended.service, 'AWS::Lambda::Function', { FunctionName: 'conveyor-dev-api' });
 
     // Assess
     const environment = resolveForDeploy((api.properties.Environment as { Variables: unknown }).Variables, extended.service) as Record<string, string>;
-    expect(Object.keys(parseConfig(environment).CONVEYOR_QUEUE_URLS).sort()).toEqual([...jobDefinitions.map((d) => d.type), 'webhook'].sort());
+    expect(Object.keys(parseConfig(environment).CONVEYOR_QUEUE_URLS).sort()).toEqual([...jobDefinitions.map((d) => d.type), 'thumbnail'].sort());
     const roleId = (api.properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const statements = Object.values(extended.service.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } })).flatMap(
       (p) => (p as { Properties: { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement,
