@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigurationError } from '../../shared/domain/errors.js';
 import type { Principal } from '../../shared/ports/api-keys.js';
 import { createDynamoClient, type AwsClientSettings } from '../adapters/aws/clients.js';

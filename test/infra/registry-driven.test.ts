@@ -1,6 +1,6 @@
 import { App } from 'aws-cdk-lib';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineJob } from '../../shared/jobs/define.js';
 import { queueSettingsOf } from '../../shared/jobs/derived.js';
