@@ -44,7 +44,7 @@ const CAPABILITIES: Record<Capability, CapabilityGrant> = {
   },
   blobs: {
     environment: ({ bucket }) => ({
-      CONVEYOR_BLOB_BUCKET: bucket.bucketName,
+      CONVEYOR_BUCKET_NAME: bucket.bucketName,
     }),
     grant: ({ bucket }, fn) => {
       fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [bucket.arnForObjects('*')] }));

@@ -71,6 +71,9 @@ const envSchema = z.object({
 
 export type ConveyorConfig = Readonly<z.infer<typeof envSchema>>;
 
+/** Every variable `parseConfig` reads: the deployed functions' environments must use these names. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
 /** The endpoint overrides in a config, in the shape the AWS client factories take. */
 export function endpointsOf(config: ConveyorConfig): Partial<Record<'dynamodb' | 'sqs' | 'ses' | 'sesv2' | 's3', string>> {
   const entries = {

@@ -1,7 +1,7 @@
 import { Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../shared/config/env.js';
+import { CONFIG_VARIABLES, parseConfig } from '../../shared/config/env.js';
 import { TABLE_LAYOUT } from '../../shared/config/table.js';
 import { queueSettingsOf } from '../../shared/jobs/derived.js';
 import { jobDefinitions } from '../../shared/jobs/registry.js';
@@ -173,6 +173,27 @@ describe.each(jobDefinitions.map((definition) => [definition.type, definition] a
     expect(on('Errors', { Ref: fn.logicalId })).toHaveLength(1);
     expect(on('Throttles', { Ref: fn.logicalId })).toHaveLength(1);
     for (const alarm of alarms) expect(alarm.actions).toEqual([{ Ref: topic.logicalId }]);
+  });
+});
+
+describe('CDK: function environments', () => {
+  // Provisioned but not read yet: nothing fetches the Upstash secret at cold start, so rate limits
+  // are off on AWS until a loader reads it (see the README's "Deploying to AWS").
+  const PROVISIONED_NOT_READ = ['CONVEYOR_UPSTASH_SECRET'];
+
+  it('sets only variables the code parses (a misspelt name would silently leave a setting unset)', () => {
+    for (const stage of [dev, prod]) {
+      // Prepare
+      const functions = Object.values(stage.service.findResources('AWS::Lambda::Function')) as { Properties: { Environment?: { Variables?: Record<string, unknown> } } }[];
+
+      // Act
+      const names = new Set(functions.flatMap((fn) => Object.keys(fn.Properties.Environment?.Variables ?? {})));
+      const unknown = [...names].filter((name) => name !== 'NODE_OPTIONS' && !CONFIG_VARIABLES.includes(name) && !PROVISIONED_NOT_READ.includes(name));
+
+      // Assess
+      expect(names.size).toBeGreaterThan(3);
+      expect(unknown).toEqual([]);
+    }
   });
 });
 
