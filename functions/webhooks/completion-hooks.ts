@@ -1,10 +1,9 @@
 import type { JobRecord } from '../../shared/domain/job.js';
-import type { JobStatus } from '../../shared/domain/status.js';
-import type { JobStore, Transition } from '../../shared/ports/job-store.js';
+import { isTerminal } from '../../shared/domain/status.js';
+import type { JobStore } from '../../shared/ports/job-store.js';
+import { withAfterTransition } from '../adapters/after-transition.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import type { WebhookDelivery } from './delivery.js';
-
-const TERMINAL: ReadonlySet<JobStatus> = new Set(['SUCCEEDED', 'FAILED', 'DEAD', 'CANCELLED']);
 
 /** Where terminal jobs' webhooks are queued for delivery. */
 export interface WebhookOutbox {
@@ -34,21 +33,10 @@ export function webhookBody(job: JobRecord): string {
  * failure is logged (the client can still poll): a webhook is a notification, not the record.
  */
 export function withCompletionWebhooks(inner: JobStore, outbox: WebhookOutbox, logger: Logger): JobStore {
-  const transition = async (change: Transition): Promise<JobRecord> => {
-    const record = await inner.transition(change);
-    if (TERMINAL.has(record.status) && record.callbackUrl) {
-      await outbox.enqueue({ jobId: record.jobId, tenant: record.tenant, callbackUrl: record.callbackUrl, body: webhookBody(record) }).catch((error: unknown) => {
-        logger.error('could not queue the completion webhook; the status is recorded', { jobId: record.jobId, error });
-      });
-    }
-    return record;
-  };
-  return new Proxy(inner, {
-    get(target, property) {
-      if (property === 'transition') return transition;
-      const value: unknown = Reflect.get(target, property, target);
-      // Bound to the real store: adapters keep state in private fields.
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
+  return withAfterTransition(inner, async (record) => {
+    if (!isTerminal(record.status) || !record.callbackUrl) return;
+    await outbox.enqueue({ jobId: record.jobId, tenant: record.tenant, callbackUrl: record.callbackUrl, body: webhookBody(record) }).catch((error: unknown) => {
+      logger.error('could not queue the completion webhook; the status is recorded', { jobId: record.jobId, error });
+    });
   });
 }
