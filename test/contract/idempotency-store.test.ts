@@ -1,30 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoClient } from '../../functions/adapters/aws/clients.js';
 import { DynamoIdempotencyStore } from '../../functions/adapters/aws/dynamo-idempotency-store.js';
-import { startDynamo, type LocalService } from '../../local/dynamodb.js';
-import { ensureTable } from '../../local/provision.js';
 import type { IdempotencyEntry, IdempotencyStore } from '../../shared/ports/idempotency-store.js';
 import { MemoryIdempotencyStore } from '../helpers/memory-idempotency-store.js';
+import { startLocalTable, type LocalTable } from '../helpers/local-table.js';
 
-let dynamo: LocalService;
+let table: LocalTable;
 const stores: Record<string, () => IdempotencyStore> = {};
 
 beforeAll(async () => {
-  process.env.AWS_ACCESS_KEY_ID ??= 'local';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
-  dynamo = await startDynamo();
-  const raw = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.endpoint });
-  await ensureTable(raw, 'jobs');
-  raw.destroy();
-  const client = createDynamoClient({ region: 'us-east-1', endpoints: { dynamodb: dynamo.endpoint } });
+  table = await startLocalTable();
+  const client = table.client;
   stores.DynamoIdempotencyStore = () => new DynamoIdempotencyStore({ client, tableName: 'jobs' });
   stores.MemoryIdempotencyStore = () => new MemoryIdempotencyStore();
 });
 
 afterAll(async () => {
-  await dynamo?.close();
+  await table?.close();
 });
 
 function entry(overrides: Partial<IdempotencyEntry> = {}): IdempotencyEntry {

@@ -1,31 +1,23 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoClient } from '../../functions/adapters/aws/clients.js';
 import { DynamoJobStore } from '../../functions/adapters/aws/dynamo-job-store.js';
-import { startDynamo, type LocalService } from '../../local/dynamodb.js';
-import { ensureTable } from '../../local/provision.js';
 import { TransitionConflictError } from '../../shared/domain/errors.js';
 import { canTransition, isTerminal, JOB_STATUSES, sourcesOf, type JobStatus } from '../../shared/domain/status.js';
 import type { JobStore } from '../../shared/ports/job-store.js';
 import { queuedJob } from '../helpers/factories.js';
 import { MemoryJobStore } from '../helpers/memory-job-store.js';
+import { startLocalTable, type LocalTable } from '../helpers/local-table.js';
 
-let dynamo: LocalService;
+let table: LocalTable;
 let dynamoStore: JobStore;
 
 beforeAll(async () => {
-  process.env.AWS_ACCESS_KEY_ID ??= 'local';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
-  dynamo = await startDynamo();
-  const raw = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.endpoint });
-  await ensureTable(raw, 'jobs');
-  raw.destroy();
-  dynamoStore = new DynamoJobStore({ client: createDynamoClient({ region: 'us-east-1', endpoints: { dynamodb: dynamo.endpoint } }), tableName: 'jobs' });
+  table = await startLocalTable();
+  dynamoStore = new DynamoJobStore({ client: table.client, tableName: 'jobs' });
 });
 
 afterAll(async () => {
-  await dynamo?.close();
+  await table?.close();
 });
 
 const statusArb = fc.constantFrom(...JOB_STATUSES);

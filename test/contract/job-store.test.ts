@@ -1,30 +1,23 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoClient } from '../../functions/adapters/aws/clients.js';
 import { DynamoJobStore } from '../../functions/adapters/aws/dynamo-job-store.js';
-import { startDynamo, type LocalService } from '../../local/dynamodb.js';
-import { ensureTable } from '../../local/provision.js';
 import { JobAlreadyExistsError, TransitionConflictError } from '../../shared/domain/errors.js';
 import type { JobStore } from '../../shared/ports/job-store.js';
 import { queuedJob } from '../helpers/factories.js';
 import { MemoryJobStore } from '../helpers/memory-job-store.js';
+import { startLocalTable, type LocalTable } from '../helpers/local-table.js';
 
-let dynamo: LocalService;
+let table: LocalTable;
 const stores: Record<string, () => JobStore> = {};
 
 beforeAll(async () => {
-  process.env.AWS_ACCESS_KEY_ID ??= 'local';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
-  dynamo = await startDynamo();
-  const raw = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.endpoint });
-  await ensureTable(raw, 'jobs');
-  const client = createDynamoClient({ region: 'us-east-1', endpoints: { dynamodb: dynamo.endpoint } });
+  table = await startLocalTable();
+  const client = table.client;
   stores.DynamoJobStore = () => new DynamoJobStore({ client, tableName: 'jobs' });
   stores.MemoryJobStore = () => new MemoryJobStore();
 });
 
 afterAll(async () => {
-  await dynamo?.close();
+  await table?.close();
 });
 
 describe.each(['DynamoJobStore', 'MemoryJobStore'])('Contract: JobStore (%s)', (name) => {

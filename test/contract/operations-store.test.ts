@@ -1,34 +1,25 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoClient } from '../../functions/adapters/aws/clients.js';
 import { DynamoDeadLetterIndex } from '../../functions/adapters/aws/dynamo-dead-letter-index.js';
 import { DynamoJobStore } from '../../functions/adapters/aws/dynamo-job-store.js';
-import { startDynamo, type LocalService } from '../../local/dynamodb.js';
-import { ensureTable } from '../../local/provision.js';
 import { TransitionConflictError } from '../../shared/domain/errors.js';
 import type { JobStore } from '../../shared/ports/job-store.js';
 import { queuedJob } from '../helpers/factories.js';
 import { MemoryJobStore } from '../helpers/memory-job-store.js';
+import { startLocalTable, type LocalTable } from '../helpers/local-table.js';
 
-let dynamo: LocalService;
-let client: ReturnType<typeof createDynamoClient>;
+let table: LocalTable;
+let client: LocalTable['client'];
 const stores: Record<string, () => JobStore> = {};
 
 beforeAll(async () => {
-  process.env.AWS_ACCESS_KEY_ID ??= 'local';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
-  dynamo = await startDynamo();
-  const raw = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.endpoint });
-  await ensureTable(raw, 'jobs');
-  raw.destroy();
-  client = createDynamoClient({ region: 'us-east-1', endpoints: { dynamodb: dynamo.endpoint } });
+  table = await startLocalTable();
+  client = table.client;
   stores.DynamoJobStore = () => new DynamoJobStore({ client, tableName: 'jobs' });
   stores.MemoryJobStore = () => new MemoryJobStore();
 });
 
 afterAll(async () => {
-  client?.destroy();
-  await dynamo?.close();
+  await table?.close();
 });
 
 describe.each(['DynamoJobStore', 'MemoryJobStore'])('Contract: JobStore generation condition (%s)', (name) => {
