@@ -2,11 +2,26 @@ import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { LAMBDA_BUNDLING } from '../bundling.js';
 import type { StageSettings } from '../config/stages.js';
+
+/** `NodejsFunction` bundling for every Conveyor Lambda: the settings `npm run bench` measures too (infra/bundling.ts); never Docker. */
+export function lambdaBundling(): BundlingOptions {
+  return {
+    forceDockerBundling: false,
+    format: OutputFormat.ESM,
+    target: LAMBDA_BUNDLING.target,
+    minify: LAMBDA_BUNDLING.minify,
+    sourceMap: LAMBDA_BUNDLING.sourceMap,
+    sourcesContent: LAMBDA_BUNDLING.sourcesContent,
+    externalModules: [...LAMBDA_BUNDLING.externalModules],
+    mainFields: [...LAMBDA_BUNDLING.mainFields],
+    banner: LAMBDA_BUNDLING.banner,
+  };
+}
 
 /** `functions/entry/<name>.ts`, the thin Lambda entry points. */
 export function entryPath(name: string): string {
@@ -66,18 +81,7 @@ export class ConveyorFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       environment: { ...props.environment },
-      // The settings `npm run bench` measures too (infra/bundling.ts); never Docker.
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: LAMBDA_BUNDLING.target,
-        minify: LAMBDA_BUNDLING.minify,
-        sourceMap: LAMBDA_BUNDLING.sourceMap,
-        sourcesContent: LAMBDA_BUNDLING.sourcesContent,
-        externalModules: [...LAMBDA_BUNDLING.externalModules],
-        mainFields: [...LAMBDA_BUNDLING.mainFields],
-        banner: LAMBDA_BUNDLING.banner,
-      },
+      bundling: lambdaBundling(),
     });
     Validations.of(this.fn).acknowledge({
       id: 'AwsSolutions-L1',

@@ -3,13 +3,13 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { CfnSchedule, CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import { toEventBridgeCron } from '../../shared/jobs/cron.js';
 import type { RecurringJobDefinition } from '../../shared/jobs/recurring.js';
-import { LAMBDA_BUNDLING } from '../bundling.js';
+import { lambdaBundling } from './ConveyorFunction.js';
 
 export interface JobSchedulingProps {
   readonly stage: string;
@@ -53,7 +53,7 @@ export class JobScheduling extends Construct {
       // One record read and one send per invocation; 30 s leaves room for SDK retries.
       timeout: Duration.seconds(30),
       environment: { ...props.environment, CONVEYOR_SCHEDULE_GROUP: groupName },
-      bundling: { ...LAMBDA_BUNDLING, format: OutputFormat.ESM, externalModules: [...LAMBDA_BUNDLING.externalModules], mainFields: [...LAMBDA_BUNDLING.mainFields] },
+      bundling: lambdaBundling(),
     });
     props.table.grantReadWriteData(this.target);
     for (const queue of Object.values(props.queues)) queue.grantSendMessages(this.target);

@@ -2,13 +2,13 @@ import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption, type IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { WEBHOOK_RETRY } from '../../functions/webhooks/webhook-worker.js';
-import { LAMBDA_BUNDLING } from '../bundling.js';
+import { lambdaBundling } from './ConveyorFunction.js';
 
 export interface WebhookDeliveryProps {
   readonly stage: string;
@@ -61,7 +61,7 @@ export class WebhookDelivery extends Construct {
       memorySize: 256,
       timeout: Duration.seconds(TIMEOUT_SECONDS),
       environment: { ...props.environment, ...this.environment },
-      bundling: { ...LAMBDA_BUNDLING, format: OutputFormat.ESM, externalModules: [...LAMBDA_BUNDLING.externalModules], mainFields: [...LAMBDA_BUNDLING.mainFields] },
+      bundling: lambdaBundling(),
     });
     this.consumer.addEventSource(new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 2 }));
   }
