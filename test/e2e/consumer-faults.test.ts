@@ -19,6 +19,9 @@ const analysis: JobHandler<PayloadOf<'analysis'>> = async (payload, ctx) => {
   const id = payload.toolId;
   runs.set(id, [...(runs.get(id) ?? []), ctx.attempt]);
   const [kind, n] = id.split(':');
+  // A retry's delay is full-jitter and may be 0 s; a retried attempt that takes 300 ms keeps the
+  // record RETRYING (RUNNING is written lazily) long enough for a 20 ms poll to see it.
+  if (kind === 'flaky' && ctx.attempt > 1) await new Promise((resolve) => setTimeout(resolve, 300));
   if (kind === 'flaky' && ctx.attempt <= Number(n)) throw new RetryableJobError(`flaky attempt ${ctx.attempt}`, 'UPSTREAM_5XX');
   if (kind === 'always') throw new RetryableJobError('always fails', 'UPSTREAM_5XX');
   if (kind === 'permanent') throw new PermanentJobError('bad input', 'BAD_INPUT');
