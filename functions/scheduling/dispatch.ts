@@ -26,7 +26,7 @@ export async function dispatchJob(deps: DispatchDeps, message: JobMessage, plan:
 export function plannedQueue(deps: DispatchDeps, plan: ReleasePlan): JobQueue {
   return {
     send: (message) => dispatchJob(deps, message, plan),
-    changeVisibility: (type, receiptHandle, seconds) => deps.queue.changeVisibility(type, receiptHandle, seconds),
+    changeVisibility: (type, receiptHandle, seconds, sourceArn) => deps.queue.changeVisibility(type, receiptHandle, seconds, sourceArn),
   };
 }
 

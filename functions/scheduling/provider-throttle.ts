@@ -73,7 +73,7 @@ export function withProviderThrottle(inner: BatchHandler, deps: ProviderThrottle
       }
     }
     try {
-      await deps.queue.changeVisibility(message.type, record.receiptHandle, delaySeconds);
+      await deps.queue.changeVisibility(message.type, record.receiptHandle, delaySeconds, record.eventSourceARN);
     } catch (error) {
       logger.warn('could not delay a throttled delivery; the queue visibility timeout applies', { error });
     }

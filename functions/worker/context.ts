@@ -35,6 +35,11 @@ export interface SqsRecordLike {
   readonly receiptHandle: string;
   readonly body: string;
   readonly attributes: { readonly ApproximateReceiveCount?: string; readonly SentTimestamp?: string };
+  /**
+   * The queue the record came from. One consumer may read several queues (a job type's priority
+   * lanes), and a receipt handle is only valid on the queue that issued it.
+   */
+  readonly eventSourceARN?: string;
 }
 
 export interface SqsEventLike {

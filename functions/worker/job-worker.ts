@@ -311,7 +311,7 @@ export class JobWorker<TPayload> {
 
   async #setVisibility(type: string, record: SqsRecordLike, seconds: number, logger: Logger): Promise<void> {
     try {
-      await this.#deps.queue.changeVisibility(type, record.receiptHandle, seconds);
+      await this.#deps.queue.changeVisibility(type, record.receiptHandle, seconds, record.eventSourceARN);
     } catch (error) {
       // Not fatal: the message returns after the queue's own visibility timeout instead.
       logger.warn('could not set the retry delay; the queue visibility timeout applies', { error });

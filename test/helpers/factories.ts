@@ -36,6 +36,7 @@ export function sqsRecord(job: JobRecord, receiveCount = 1, overrides: Partial<S
     receiptHandle: `rh-${randomUUID()}`,
     body: JSON.stringify(messageFor(job)),
     attributes: { ApproximateReceiveCount: String(receiveCount), SentTimestamp: String(Date.now()) },
+    eventSourceARN: `arn:aws:sqs:us-east-1:123456789012:conveyor-test-${job.type}`,
     ...overrides,
   };
 }

@@ -35,11 +35,13 @@ export class SqsJobQueue implements JobQueue {
     }
   }
 
-  async changeVisibility(type: string, receiptHandle: string, visibilityTimeoutSeconds: number): Promise<void> {
+  async changeVisibility(type: string, receiptHandle: string, visibilityTimeoutSeconds: number, sourceArn?: string): Promise<void> {
     try {
       await this.#client.send(
         new ChangeMessageVisibilityCommand({
-          QueueUrl: this.queueUrlOf(type),
+          // A receipt handle is valid only on the queue that issued it: on AWS one consumer reads all of
+          // its type's priority lanes, so the type's (normal) queue would answer ReceiptHandleIsInvalid.
+          QueueUrl: sourceArn ? this.queueUrlOfArn(sourceArn) : this.queueUrlOf(type),
           ReceiptHandle: receiptHandle,
           VisibilityTimeout: visibilityTimeoutSeconds,
         }),
@@ -98,6 +100,23 @@ export class SqsJobQueue implements JobQueue {
   /** A prioritized job goes to its priority's queue when one is configured (`<type>:high`, `<type>:low`). */
   routeOf(message: JobMessage): string {
     return this.#queueUrls[queueKey(message.type, priorityOf(message.payload))] ?? this.queueUrlOf(message.type);
+  }
+
+  /**
+   * The URL of the queue an SQS record came from (its eventSourceARN): a configured URL of that
+   * queue when there is one (the local cloud's URLs differ from AWS's), else SQS's standard URL
+   * `https://sqs.<region>.<domain>/<account>/<name>`.
+   */
+  queueUrlOfArn(arn: string): string {
+    const [prefix, partition, service, region, account, name] = arn.split(':');
+    if (prefix !== 'arn' || service !== 'sqs' || !partition || !region || !account || !name) {
+      throw new DependencyUnavailableError('sqs', `"${arn}" is not an SQS queue ARN`);
+    }
+    const configured = Object.values(this.#queueUrls).find((url) => {
+      const [, owner, queueName] = new URL(url).pathname.split('/');
+      return queueName === name && owner === account;
+    });
+    return configured ?? `https://sqs.${region}.${partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com'}/${account}/${name}`;
   }
 
   queueUrlOf(type: string): string {

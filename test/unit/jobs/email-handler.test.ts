@@ -48,7 +48,7 @@ describe('Function: email handler with SES (error paths, mocked SES client)', ()
     // Assess
     expect(first.batchItemFailures).toHaveLength(1);
     expect(afterFirst).toMatchObject({ status: 'RETRYING', error: { code: 'SES_THROTTLED', message: expect.stringContaining('Maximum sending rate exceeded.') } });
-    expect(queue.changeVisibility).toHaveBeenCalledWith('email', expect.any(String), expect.any(Number));
+    expect(queue.changeVisibility).toHaveBeenCalledWith('email', expect.any(String), expect.any(Number), expect.stringMatching(/^arn:aws:sqs:/));
     expect(queue.changeVisibility.mock.calls[0]![2]).toBeGreaterThan(0);
     expect(markAfterFirst).toBeUndefined();
     expect(second.batchItemFailures).toEqual([]);

@@ -44,7 +44,7 @@ describe('Function: withProviderThrottle', () => {
 
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
     expect(queue.send).not.toHaveBeenCalled();
-    expect(queue.changeVisibility).toHaveBeenCalledWith(job.type, record.receiptHandle, 3);
+    expect(queue.changeVisibility).toHaveBeenCalledWith(job.type, record.receiptHandle, 3, record.eventSourceARN);
   });
 
   it('runs allowed records and passes their failures through', async () => {

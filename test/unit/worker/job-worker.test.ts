@@ -130,7 +130,7 @@ describe('Class: JobWorker', () => {
 
     // Assess: attempt 2 of 3, ceiling base·2^(2-1) = 4 s, jitter 0.5 → 2 s.
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
-    expect(queue.changeVisibility).toHaveBeenCalledWith('analysis', record.receiptHandle, 2);
+    expect(queue.changeVisibility).toHaveBeenCalledWith('analysis', record.receiptHandle, 2, record.eventSourceARN);
     const stored = await store.get(job.jobId);
     expect(stored).toMatchObject({ status: 'RETRYING', attempt: 2, error: { code: 'Error', message: 'flaky upstream' } });
     expect(Date.parse(stored!.nextAttemptAt!)).toBeGreaterThan(Date.now());
@@ -150,7 +150,7 @@ describe('Class: JobWorker', () => {
 
     // Assess
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
-    expect(queue.changeVisibility).toHaveBeenCalledWith('analysis', record.receiptHandle, 0);
+    expect(queue.changeVisibility).toHaveBeenCalledWith('analysis', record.receiptHandle, 0, record.eventSourceARN);
     expect(await store.get(job.jobId)).toMatchObject({ status: 'DEAD', attempt: 3 });
   });
 
