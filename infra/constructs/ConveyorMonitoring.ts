@@ -1,4 +1,5 @@
 import { Duration, Validations } from 'aws-cdk-lib';
+import { ComparisonOperator } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -6,7 +7,9 @@ import { DefaultDashboardFactory, MonitoringFacade, SnsAlarmActionStrategy } fro
 import { Construct } from 'constructs';
 import type { StageSettings } from '../config/stages.js';
 import type { JobApi } from './JobApi.js';
+import type { JobScheduling } from './JobScheduling.js';
 import type { JobWorker } from './JobWorker.js';
+import type { WebhookDelivery } from './WebhookDelivery.js';
 
 /**
  * Alarms and the stage's dashboard, through cdk-monitoring-constructs' facade: each `monitorX`
@@ -65,11 +68,19 @@ export class ConveyorMonitoring extends Construct {
         alarmFriendlyName: `${type}-queue`,
         humanReadableName: `${type} queue`,
         addDeadLetterQueueMaxSizeAlarm: { Critical: { maxMessageCount: 0 } },
-        addQueueMaxMessageAgeAlarm: {
-          Warning: { maxAgeInSeconds: alarms.queueAgeSeconds.warning },
-          Critical: { maxAgeInSeconds: alarms.queueAgeSeconds.critical },
-        },
-      })
+        addQueueMaxMessageAgeAlarm: this.#queueAgeAlarms(),
+      });
+    // The other priority lanes share the type's DLQ (alarmed once, above) and get the same age alarms:
+    // a starved lane shows as its oldest message ageing.
+    for (const lane of worker.lanes.filter((l) => l.queue !== worker.queue)) {
+      this.facade.monitorSqsQueue({
+        queue: lane.queue,
+        alarmFriendlyName: `${type}-${lane.priority}-queue`,
+        humanReadableName: `${type} queue (${lane.priority} priority)`,
+        addQueueMaxMessageAgeAlarm: this.#queueAgeAlarms(),
+      });
+    }
+    this.facade
       .monitorLambdaFunction({
         lambdaFunction: worker.consumer.fn,
         alarmFriendlyName: `${type}-consumer`,
@@ -81,6 +92,73 @@ export class ConveyorMonitoring extends Construct {
         addThrottlesCountAlarm: { Warning: { maxErrorCount: alarms.consumerThrottles } },
       });
     return this;
+  }
+
+  /**
+   * Completion webhooks: the delivery queue's age, its DLQ's first message (a callback that failed
+   * every attempt, about an hour of retries) and the consumer's errors and throttles.
+   */
+  monitorWebhooks(webhooks: WebhookDelivery): this {
+    const { alarms } = this.#settings;
+    this.facade
+      .addMediumHeader('Completion webhooks')
+      .monitorSqsQueueWithDlq({
+        queue: webhooks.queue,
+        deadLetterQueue: webhooks.dlq,
+        alarmFriendlyName: 'webhooks-queue',
+        humanReadableName: 'webhook queue',
+        addDeadLetterQueueMaxSizeAlarm: { Critical: { maxMessageCount: 0 } },
+        addQueueMaxMessageAgeAlarm: this.#queueAgeAlarms(),
+      })
+      .monitorLambdaFunction({
+        lambdaFunction: webhooks.consumer.fn,
+        alarmFriendlyName: 'webhooks-consumer',
+        humanReadableName: 'webhook consumer',
+        addFaultCountAlarm: { Critical: { maxErrorCount: alarms.consumerErrors } },
+        addThrottlesCountAlarm: { Warning: { maxErrorCount: alarms.consumerThrottles } },
+      });
+    return this;
+  }
+
+  /**
+   * Delayed and recurring jobs: the scheduler target's errors and throttles, and the invocations
+   * EventBridge Scheduler dropped after its 24 h of retries — a held job never released or a
+   * recurring run that never happened, so its first occurrence is Critical.
+   */
+  monitorScheduling(scheduling: JobScheduling): this {
+    const { alarms } = this.#settings;
+    this.facade
+      .addMediumHeader('Delayed and recurring jobs')
+      .monitorLambdaFunction({
+        lambdaFunction: scheduling.target.fn,
+        alarmFriendlyName: 'scheduler-target',
+        humanReadableName: 'scheduler target',
+        addFaultCountAlarm: { Critical: { maxErrorCount: alarms.consumerErrors } },
+        addThrottlesCountAlarm: { Warning: { maxErrorCount: alarms.consumerThrottles } },
+      })
+      .monitorCustom({
+        alarmFriendlyName: 'scheduler',
+        humanReadableName: `EventBridge Scheduler group ${scheduling.groupName}`,
+        metricGroups: [
+          {
+            title: 'Scheduled invocations',
+            metrics: [
+              {
+                metric: scheduling.metricDropped(),
+                alarmFriendlyName: 'Dropped',
+                addAlarm: { Critical: { threshold: 0, comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD } },
+              },
+              scheduling.metricTargetErrors(),
+            ],
+          },
+        ],
+      });
+    return this;
+  }
+
+  #queueAgeAlarms() {
+    const { queueAgeSeconds } = this.#settings.alarms;
+    return { Warning: { maxAgeInSeconds: queueAgeSeconds.warning }, Critical: { maxAgeInSeconds: queueAgeSeconds.critical } };
   }
 
   /** API health: requests, 4xx/5xx, latency; the API and authorizer functions behind it. */

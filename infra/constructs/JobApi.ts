@@ -16,8 +16,8 @@ import { API_DLQ_ACTIONS, API_INDEX_ACTIONS, API_QUEUE_ACTIONS, TABLE_ACTIONS } 
 export interface JobApiProps {
   readonly settings: StageSettings;
   readonly table: ITable;
-  /** The job queues and their DLQs, by type: the API enqueues, reads depths and redrives. */
-  readonly queues: Readonly<Record<string, { readonly queue: IQueue; readonly dlq: IQueue }>>;
+  /** Each job type's queues (a lane per priority) and its DLQ: the API enqueues, reads depths and redrives. */
+  readonly queues: Readonly<Record<string, { readonly lanes: readonly { readonly queue: IQueue }[]; readonly dlq: IQueue }>>;
   /** Variables every function gets (`commonEnvironment`). */
   readonly environment: Readonly<Record<string, string>>;
   /** Variables only the API function gets (queue URLs, download bucket…). */
@@ -56,7 +56,7 @@ export class JobApi extends Construct {
     this.api.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...TABLE_ACTIONS.api], resources: [table.tableArn] }));
     this.api.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...API_INDEX_ACTIONS], resources: [`${table.tableArn}/index/${TABLE_LAYOUT.indexes.byTenant.name}`] }));
     const queues = Object.values(props.queues);
-    this.api.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...API_QUEUE_ACTIONS], resources: queues.map(({ queue }) => queue.queueArn) }));
+    this.api.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...API_QUEUE_ACTIONS], resources: queues.flatMap(({ lanes }) => lanes.map(({ queue }) => queue.queueArn)) }));
     this.api.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...API_DLQ_ACTIONS], resources: queues.map(({ dlq }) => dlq.queueArn) }));
 
     this.authorizer = new ConveyorFunction(this, 'Authorizer', {

@@ -1,18 +1,19 @@
-import { fileURLToPath } from 'node:url';
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
+import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement, Role, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { CfnSchedule, CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import { toEventBridgeCron } from '../../shared/jobs/cron.js';
 import type { RecurringJobDefinition } from '../../shared/jobs/recurring.js';
-import { lambdaBundling } from './ConveyorFunction.js';
+import type { StageSettings } from '../config/stages.js';
+import { ConveyorFunction } from './ConveyorFunction.js';
+import { acknowledgeWildcardResource } from './nag.js';
+import { TABLE_ACTIONS } from './permissions.js';
 
 export interface JobSchedulingProps {
-  readonly stage: string;
+  readonly settings: StageSettings;
   readonly table: ITable;
   /** Every job queue the target may send to, by CONVEYOR_QUEUE_URLS key (`analysis`, `analysis:high`…). */
   readonly queues: Readonly<Record<string, IQueue>>;
@@ -35,50 +36,53 @@ const RETRY_POLICY = { maximumEventAgeInSeconds: 86_400, maximumRetryAttempts: 1
  */
 export class JobScheduling extends Construct {
   readonly group: CfnScheduleGroup;
-  readonly target: NodejsFunction;
+  readonly groupName: string;
+  readonly target: ConveyorFunction;
   readonly schedulerRole: Role;
   readonly recurringSchedules: readonly CfnSchedule[];
 
   constructor(scope: Construct, id: string, props: JobSchedulingProps) {
     super(scope, id);
-    const groupName = `conveyor-${props.stage}-jobs`;
+    const { settings } = props;
+    this.groupName = `conveyor-${settings.stage}-jobs`;
 
-    this.group = new CfnScheduleGroup(this, 'Group', { name: groupName });
-    this.target = new NodejsFunction(this, 'Target', {
-      functionName: `conveyor-${props.stage}-scheduler-target`,
-      entry: fileURLToPath(new URL('../../functions/entry/scheduler-target.ts', import.meta.url)),
-      runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
-      memorySize: 256,
-      // One record read and one send per invocation; 30 s leaves room for SDK retries.
-      timeout: Duration.seconds(30),
-      environment: { ...props.environment, CONVEYOR_SCHEDULE_GROUP: groupName },
-      bundling: lambdaBundling(),
+    this.group = new CfnScheduleGroup(this, 'Group', { name: this.groupName });
+    this.target = new ConveyorFunction(this, 'Target', {
+      settings,
+      name: 'scheduler-target',
+      entry: 'scheduler-target',
+      description: `Conveyor ${settings.stage}: releases held jobs when due and enqueues recurring jobs`,
+      // One record read and one send per invocation (an idempotent enqueue for a recurring job); 30 s
+      // leaves room for SDK retries.
+      timeoutSeconds: 30,
+      memoryMb: 256,
+      environment: props.environment,
     });
-    props.table.grantReadWriteData(this.target);
-    for (const queue of Object.values(props.queues)) queue.grantSendMessages(this.target);
+    // A release reads the job and sends its message; a recurring run enqueues through the API's own
+    // JobService (idempotency key, record, message, clean-up on a failed send): the API's item actions.
+    this.target.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...TABLE_ACTIONS.api], resources: [props.table.tableArn] }));
+    this.target.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: Object.values(props.queues).map((queue) => queue.queueArn) }));
 
-    // The role EventBridge Scheduler assumes: invoke the target, nothing else, and only for schedules
-    // of this account (confused-deputy guard).
+    // The role EventBridge Scheduler assumes: invoke the target (its unqualified ARN, no version or
+    // alias), nothing else, and only for schedules of this account (confused-deputy guard).
     this.schedulerRole = new Role(this, 'SchedulerRole', {
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } } }),
-      description: `EventBridge Scheduler invokes the Conveyor ${props.stage} scheduler target`,
+      description: `EventBridge Scheduler invokes the Conveyor ${settings.stage} scheduler target`,
     });
-    this.target.grantInvoke(this.schedulerRole);
-    this.target.addEnvironment('CONVEYOR_SCHEDULER_ROLE_ARN', this.schedulerRole.roleArn);
+    this.schedulerRole.addToPrincipalPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.target.fn.functionArn] }));
 
     this.recurringSchedules = props.recurring.map(
       (definition) =>
         new CfnSchedule(this, `Recurring-${definition.name}`, {
-          name: `conveyor-${props.stage}-${definition.name}`,
+          name: `conveyor-${settings.stage}-${definition.name}`,
           description: definition.description.slice(0, 512),
-          groupName: this.group.name!,
+          groupName: this.groupName,
           scheduleExpression: toEventBridgeCron(definition.cron),
           scheduleExpressionTimezone: definition.timeZone,
           flexibleTimeWindow: { mode: 'OFF' },
           state: 'ENABLED',
           target: {
-            arn: this.target.functionArn,
+            arn: this.target.fn.functionArn,
             roleArn: this.schedulerRole.roleArn,
             // The scheduler fills in the occurrence's due time: the idempotency key of that run.
             input: JSON.stringify({ recurring: definition.name, scheduledAt: '<aws.scheduler.scheduled-time>' }),
@@ -86,29 +90,42 @@ export class JobScheduling extends Construct {
           },
         }),
     );
-    for (const schedule of this.recurringSchedules) schedule.addDependency(this.group);
+    for (const schedule of this.recurringSchedules) schedule.addResourceDependency(this.group);
   }
 
   /** The API's environment for one-time schedules (EventBridgeReleaseScheduler reads these three). */
   get apiEnvironment(): Record<string, string> {
     return {
-      CONVEYOR_SCHEDULE_GROUP: this.group.name!,
-      CONVEYOR_RELEASE_FUNCTION_ARN: this.target.functionArn,
+      CONVEYOR_SCHEDULE_GROUP: this.groupName,
+      CONVEYOR_RELEASE_FUNCTION_ARN: this.target.fn.functionArn,
       CONVEYOR_SCHEDULER_ROLE_ARN: this.schedulerRole.roleArn,
     };
   }
 
-  /** Lets the API create one-time schedules in this group and hand the scheduler its role. */
-  grantCreateSchedules(grantee: IGrantable): void {
-    const stack = Stack.of(this);
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['scheduler:CreateSchedule'],
-        resources: [stack.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${this.group.name!}/*` })],
-      }),
-    );
-    grantee.grantPrincipal.addToPrincipalPolicy(
+  /** Lets a function create one-time schedules in this group (only) and hand the scheduler its role (only). */
+  grantCreateSchedules(fn: ConveyorFunction): void {
+    const schedules = Stack.of(this).formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${this.groupName}/*` });
+    fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['scheduler:CreateSchedule'], resources: [schedules] }));
+    fn.role.addToPrincipalPolicy(
       new PolicyStatement({ actions: ['iam:PassRole'], resources: [this.schedulerRole.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } } }),
     );
+    acknowledgeWildcardResource(
+      fn.role,
+      schedules,
+      'One-time schedules are named after the job they release (job-<jobId>), so the grant covers the schedules of this one group; CreateSchedule is the only action.',
+    );
+  }
+
+  /**
+   * Invocations EventBridge Scheduler gave up on after its retry policy (185 tries over 24 h): a
+   * held job that was never released, or a recurring run that never happened.
+   */
+  metricDropped(): Metric {
+    return new Metric({ namespace: 'AWS/Scheduler', metricName: 'InvocationDroppedCount', dimensionsMap: { ScheduleGroup: this.groupName }, statistic: 'Sum' });
+  }
+
+  /** Target errors (the target Lambda failed or was throttled); the scheduler retries them. */
+  metricTargetErrors(): Metric {
+    return new Metric({ namespace: 'AWS/Scheduler', metricName: 'TargetErrorCount', dimensionsMap: { ScheduleGroup: this.groupName }, statistic: 'Sum' });
   }
 }

@@ -6,6 +6,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { JobDefinition } from '../../shared/jobs/define.js';
 import { eventSourceSettingsOf, queueSettingsOf, resourceNames } from '../../shared/jobs/derived.js';
+import { isPrioritized, priorityConcurrency, priorityQueueName, queueKey, type Priority } from '../../shared/jobs/priority.js';
 import type { StageSettings } from '../config/stages.js';
 import { capabilityEnvironment, grantCapabilities, type CapabilityResources } from './capabilities.js';
 import { ConveyorFunction } from './ConveyorFunction.js';
@@ -22,15 +23,34 @@ export interface JobWorkerProps {
   readonly entry?: string;
 }
 
+/** One queue of a job type and the event source that feeds it to the type's consumer. */
+export interface JobLane {
+  readonly priority: Priority;
+  /** Its key in CONVEYOR_QUEUE_URLS: the type for normal, `<type>:high` / `<type>:low`. */
+  readonly key: string;
+  readonly queue: Queue;
+  /** The event source's maxConcurrency: how many consumer instances this lane may keep busy. */
+  readonly maxConcurrency: number;
+}
+
 /**
  * One job type's consumer, entirely derived from its registry definition: the queue and its DLQ, the
  * consumer function, and the SQS event source between them. Every number comes from
  * `shared/jobs/derived.ts`, which the local cloud reads too, so both run the same contract.
+ *
+ * A prioritized type (its payload has `priority`, see shared/jobs/priority.ts) has three lanes: the
+ * queue (normal) and `-high` / `-low` queues with the same derived settings, all redriving to the
+ * type's one DLQ (so `conveyor dlq …` and the API's redrive see every dead letter of the type, and a
+ * move task returns each message to the lane it died on). One event source per lane feeds the same
+ * consumer function, each with its own maxConcurrency.
  */
 export class JobWorker extends Construct {
   readonly definition: JobDefinition;
+  /** The normal lane's queue: the type's queue for a type without priorities. */
   readonly queue: Queue;
   readonly dlq: Queue;
+  /** Every queue of the type, normal first. */
+  readonly lanes: readonly JobLane[];
   readonly consumer: ConveyorFunction;
 
   constructor(scope: Construct, id: string, props: JobWorkerProps) {
@@ -51,14 +71,35 @@ export class JobWorker extends Construct {
       enforceSSL: true,
     });
     Validations.of(this.dlq).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is the dead-letter queue of the job queue; it has no DLQ of its own by design.' });
-    this.queue = new Queue(this, 'Queue', {
-      queueName: names.queue,
-      visibilityTimeout: Duration.seconds(queueSettings.visibilityTimeoutSeconds),
-      retentionPeriod: Duration.seconds(queueSettings.retentionSeconds),
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      deadLetterQueue: { queue: this.dlq, maxReceiveCount: queueSettings.maxReceiveCount },
-    });
+    const sourceQueue = (id: string, queueName: string) =>
+      new Queue(this, id, {
+        queueName,
+        visibilityTimeout: Duration.seconds(queueSettings.visibilityTimeoutSeconds),
+        retentionPeriod: Duration.seconds(queueSettings.retentionSeconds),
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        deadLetterQueue: { queue: this.dlq, maxReceiveCount: queueSettings.maxReceiveCount },
+      });
+    // The normal lane keeps the id 'Queue' (and the type's plain queue name) with or without priorities.
+    this.queue = sourceQueue('Queue', names.queue);
+    // Priorities on AWS: SQS has no priority within a queue and one event source cannot poll "high
+    // first", so each priority gets its own queue and its own event source, and the lever is each
+    // source's maxConcurrency (priorityConcurrency: 40 % high, 40 % normal, 20 % low of the type's
+    // maxConcurrency, each at least 2). A flood of low jobs can occupy only the low lane's share; the
+    // high lane's pollers stay free, so a high job arriving behind 10,000 low ones starts at once.
+    // No reserved concurrency: the lanes' maxConcurrency already caps the function, and a reserved
+    // value below their sum would throttle batches back to the queue and burn receive counts
+    // (DESIGN.md); it would also take capacity from the account's unreserved pool for good.
+    const concurrency: Record<Priority, number> = isPrioritized(definition)
+      ? priorityConcurrency(definition)
+      : { high: source.maxConcurrency, normal: source.maxConcurrency, low: source.maxConcurrency };
+    const priorities: readonly Priority[] = isPrioritized(definition) ? ['normal', 'high', 'low'] : ['normal'];
+    this.lanes = priorities.map((priority) => ({
+      priority,
+      key: queueKey(definition.type, priority),
+      queue: priority === 'normal' ? this.queue : sourceQueue(`Queue-${priority}`, priorityQueueName(settings.stage, definition.type, priority)),
+      maxConcurrency: concurrency[priority],
+    }));
     const uses = definition.settings.uses;
     this.consumer = new ConveyorFunction(this, 'Consumer', {
       settings,
@@ -70,22 +111,35 @@ export class JobWorker extends Construct {
       environment: {
         ...props.environment,
         CONVEYOR_JOB_TYPE: definition.type,
-        // Only its own queue: the consumer changes the visibility of its own messages (backoff), nothing else.
-        CONVEYOR_QUEUE_URLS: this.queue.stack.toJsonString({ [definition.type]: this.queue.queueUrl }),
+        // Only its own lanes: the consumer sets the visibility of its own messages (backoff) on the lane
+        // each came from, and a throttled job is re-sent to its own lane.
+        CONVEYOR_QUEUE_URLS: this.queue.stack.toJsonString(Object.fromEntries(this.lanes.map((lane) => [lane.key, lane.queue.queueUrl]))),
         ...capabilityEnvironment(uses, props.resources),
       },
     });
 
-    // Wire: the event source grants receive/delete/change-visibility on this queue only.
-    this.consumer.fn.addEventSource(
-      new SqsEventSource(this.queue, {
-        batchSize: source.batchSize,
-        ...(source.batchingWindowSeconds > 0 ? { maxBatchingWindow: Duration.seconds(source.batchingWindowSeconds) } : {}),
-        reportBatchItemFailures: source.reportBatchItemFailures,
-        maxConcurrency: source.maxConcurrency,
-      }),
-    );
+    // Wire: one event source per lane; each grants receive/delete/change-visibility on its queue only.
+    for (const lane of this.lanes) {
+      this.consumer.fn.addEventSource(
+        new SqsEventSource(lane.queue, {
+          batchSize: source.batchSize,
+          ...(source.batchingWindowSeconds > 0 ? { maxBatchingWindow: Duration.seconds(source.batchingWindowSeconds) } : {}),
+          reportBatchItemFailures: source.reportBatchItemFailures,
+          maxConcurrency: lane.maxConcurrency,
+        }),
+      );
+    }
     this.consumer.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...TABLE_ACTIONS.worker], resources: [props.table.tableArn] }));
     grantCapabilities(uses, props.resources, this.consumer);
+  }
+
+  /** The type's queues by CONVEYOR_QUEUE_URLS key (`email`, `analysis`, `analysis:high`…). */
+  get queuesByKey(): Record<string, Queue> {
+    return Object.fromEntries(this.lanes.map((lane) => [lane.key, lane.queue]));
+  }
+
+  /** Lets the consumer re-send to its own lanes (a job over its provider's rate limit is requeued with a delay). */
+  grantRequeue(): void {
+    this.consumer.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: this.lanes.map((lane) => lane.queue.queueArn) }));
   }
 }

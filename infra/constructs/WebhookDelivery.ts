@@ -1,19 +1,17 @@
-import { fileURLToPath } from 'node:url';
-import { Duration } from 'aws-cdk-lib';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { Queue, QueueEncryption, type IQueue } from 'aws-cdk-lib/aws-sqs';
-import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { WEBHOOK_RETRY } from '../../functions/webhooks/webhook-worker.js';
-import { lambdaBundling } from './ConveyorFunction.js';
+import type { StageSettings } from '../config/stages.js';
+import { ConveyorFunction } from './ConveyorFunction.js';
 
 export interface WebhookDeliveryProps {
-  readonly stage: string;
-  /** Environment the consumer shares with the other functions. */
-  readonly environment?: Readonly<Record<string, string>>;
+  readonly settings: StageSettings;
+  /** Variables every function gets (`commonEnvironment`). */
+  readonly environment: Readonly<Record<string, string>>;
 }
 
 /** The consumer's timeout: a POST gives up after 5 s; a batch of 10 runs in parallel. */
@@ -28,19 +26,21 @@ export class WebhookDelivery extends Construct {
   readonly queue: Queue;
   readonly dlq: Queue;
   readonly secret: Secret;
-  readonly consumer: NodejsFunction;
+  readonly consumer: ConveyorFunction;
 
   constructor(scope: Construct, id: string, props: WebhookDeliveryProps) {
     super(scope, id);
+    const { settings } = props;
     this.dlq = new Queue(this, 'Dlq', {
-      queueName: `conveyor-${props.stage}-webhooks-dlq`,
+      queueName: `conveyor-${settings.stage}-webhooks-dlq`,
       // SQS's maximum, longer than the source's retention (see shared/jobs/derived.ts).
       retentionPeriod: Duration.days(14),
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
     });
+    Validations.of(this.dlq).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is the dead-letter queue of the webhook queue; it has no DLQ of its own by design.' });
     this.queue = new Queue(this, 'Queue', {
-      queueName: `conveyor-${props.stage}-webhooks`,
+      queueName: `conveyor-${settings.stage}-webhooks`,
       // AWS: at least six times the function timeout.
       visibilityTimeout: Duration.seconds(6 * TIMEOUT_SECONDS),
       encryption: QueueEncryption.SQS_MANAGED,
@@ -49,21 +49,28 @@ export class WebhookDelivery extends Construct {
       deadLetterQueue: { queue: this.dlq, maxReceiveCount: WEBHOOK_RETRY.maxAttempts },
     });
     this.secret = new Secret(this, 'SigningSecret', {
-      secretName: `conveyor/${props.stage}/webhook-signing-secret`,
+      secretName: `conveyor/${settings.stage}/webhook-signing-secret`,
       description: 'HMAC-SHA256 key of Conveyor-Signature on completion webhooks',
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      // Receivers verify with this key: replacing the stack must not silently change it in prod.
+      removalPolicy: settings.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
-    this.consumer = new NodejsFunction(this, 'Consumer', {
-      functionName: `conveyor-${props.stage}-webhooks`,
-      entry: fileURLToPath(new URL('../../functions/entry/webhook-worker.ts', import.meta.url)),
-      runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
-      memorySize: 256,
-      timeout: Duration.seconds(TIMEOUT_SECONDS),
-      environment: { ...props.environment, ...this.environment },
-      bundling: lambdaBundling(),
+    Validations.of(this.secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'The webhook signing key is shared with every receiver, which verifies Conveyor-Signature with it; an automatic rotation would break their verification until each receiver is updated. Rotate on purpose (README: Completion webhooks).',
     });
-    this.consumer.addEventSource(new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 2 }));
+    this.consumer = new ConveyorFunction(this, 'Consumer', {
+      settings,
+      name: 'webhooks',
+      entry: 'webhook-worker',
+      description: `Conveyor ${settings.stage}: delivers signed completion webhooks`,
+      timeoutSeconds: TIMEOUT_SECONDS,
+      memoryMb: 256,
+      // It sends to no job queue: an empty queue map satisfies the shared config parser.
+      environment: { ...props.environment, CONVEYOR_QUEUE_URLS: '{}', ...this.environment },
+    });
+    // The event source grants receive/delete/change-visibility (the retry backoff) on this queue only.
+    this.consumer.fn.addEventSource(new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 2 }));
   }
 
   /**
@@ -75,12 +82,12 @@ export class WebhookDelivery extends Construct {
     return { CONVEYOR_WEBHOOK_QUEUE_URL: this.queue.queueUrl, CONVEYOR_WEBHOOK_SECRET: this.secret.secretValue.unsafeUnwrap() };
   }
 
-  /** Functions whose terminal transitions queue webhooks may send to the delivery queue. */
-  grantEnqueue(grantee: IGrantable): void {
-    this.queue.grantSendMessages(grantee);
-  }
-
-  get deadLetterQueue(): IQueue {
-    return this.dlq;
+  /**
+   * A function whose terminal transitions queue webhooks (the API on cancel, every job consumer):
+   * the variables, and SendMessage on the delivery queue only.
+   */
+  connect(fn: ConveyorFunction): void {
+    for (const [name, value] of Object.entries(this.environment)) fn.fn.addEnvironment(name, value);
+    fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }));
   }
 }

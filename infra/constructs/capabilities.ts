@@ -1,11 +1,10 @@
-import { Stack, Validations } from 'aws-cdk-lib';
-// Not re-exported from the package root; the file is part of cdk-nag's published lib/.
-import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
+import { Stack } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { JobSettings } from '../../shared/jobs/define.js';
 import type { StageSettings } from '../config/stages.js';
 import type { ConveyorFunction } from './ConveyorFunction.js';
+import { acknowledgeWildcardResource } from './nag.js';
 
 /** A capability a job type declares in its settings (`uses`), e.g. `email`. */
 export type Capability = JobSettings['uses'][number];
@@ -72,11 +71,9 @@ export function sesIdentityArn(stack: Stack, identity: string): string {
 }
 
 function suppressObjectWildcard(fn: ConveyorFunction, bucket: IBucket, why: string): void {
-  // The finding names the resource as cdk-nag flattens it; flatten it the same way to acknowledge
-  // exactly this one resource and no other wildcard.
-  const rendered = flattenCfnReference(Stack.of(fn).resolve(bucket.arnForObjects('*')));
-  Validations.of(fn.role).acknowledge({
-    id: `AwsSolutions-IAM5[Resource::${rendered}]`,
-    reason: `Object keys are generated per job (tenant/jobId.pdf), so the grant is on the objects of this one bucket: the function ${why}.`,
-  });
+  acknowledgeWildcardResource(
+    fn.role,
+    bucket.arnForObjects('*'),
+    `Object keys are generated per job (tenant/jobId.pdf), so the grant is on the objects of this one bucket: the function ${why}.`,
+  );
 }

@@ -1,17 +1,21 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { JobDefinition } from '../../shared/jobs/define.js';
 import { stageResourceNames } from '../../shared/jobs/derived.js';
+import { providerLimits, type ProviderLimit } from '../../shared/jobs/rate-limits.js';
+import { recurringJobs, type RecurringJobDefinition } from '../../shared/jobs/recurring.js';
 import type { StageSettings } from '../config/stages.js';
 import { documentBucketName } from '../constructs/BlobBucket.js';
 import { capabilityEnvironment, grantBlobDownloads, type CapabilityResources } from '../constructs/capabilities.js';
 import { ConveyorMonitoring } from '../constructs/ConveyorMonitoring.js';
 import { commonEnvironment, queueUrlsEnvironment } from '../constructs/environment.js';
 import { JobApi } from '../constructs/JobApi.js';
+import { JobScheduling } from '../constructs/JobScheduling.js';
 import { JobWorker } from '../constructs/JobWorker.js';
+import { UpstashSecret } from '../constructs/upstash.js';
+import { WebhookDelivery } from '../constructs/WebhookDelivery.js';
 
 export interface ServiceStackProps extends StackProps {
   readonly settings: StageSettings;
@@ -19,17 +23,23 @@ export interface ServiceStackProps extends StackProps {
   readonly jobs: readonly JobDefinition[];
   /** Entry file per job type under `functions/entry/`; default `worker-<type>`. */
   readonly workerEntry?: (type: string) => string;
+  /** Recurring (cron) jobs; `shared/jobs/recurring.ts` by default. */
+  readonly recurring?: readonly RecurringJobDefinition[];
 }
 
 /**
- * The stateless half of a stage: one JobWorker per registered job type, the HTTP API and the
- * monitoring. Built from the registry alone — a new job type in `shared/jobs/registry.ts` (with its
- * `functions/entry/worker-<type>.ts`) gets its queue, DLQ, consumer, alarms and dashboard row here
- * with no edit to this file.
+ * The stateless half of a stage: one JobWorker per registered job type (a lane per priority for a
+ * prioritized type), the HTTP API, delayed and recurring jobs (EventBridge Scheduler), completion
+ * webhooks and the monitoring. Built from the registries alone — a new job type in
+ * `shared/jobs/registry.ts` (with its `functions/entry/worker-<type>.ts`) gets its queues, DLQ,
+ * consumer, alarms and dashboard row here with no edit to this file.
  */
 export class ServiceStack extends Stack {
   readonly workers: Readonly<Record<string, JobWorker>>;
   readonly api: JobApi;
+  readonly scheduling: JobScheduling;
+  readonly webhooks: WebhookDelivery;
+  readonly upstash: UpstashSecret;
   readonly monitoring: ConveyorMonitoring;
   readonly resources: CapabilityResources;
 
@@ -54,10 +64,21 @@ export class ServiceStack extends Stack {
       });
     }
     this.workers = workers;
+    // Every job queue by CONVEYOR_QUEUE_URLS key (`analysis`, `analysis:high`, …): where enqueues go.
+    const jobQueues = Object.assign({}, ...Object.values(workers).map((worker) => worker.queuesByKey)) as Record<string, JobWorker['queue']>;
+    const jobQueueUrls = queueUrlsEnvironment(this, jobQueues);
 
-    // The Upstash Redis credentials (rate limits) stay in Secrets Manager: the function gets the
-    // secret's name and permission to read it, never the token itself in its environment.
-    const upstash = Secret.fromSecretNameV2(this, 'UpstashSecret', settings.upstashSecretName);
+    this.webhooks = new WebhookDelivery(this, 'Webhooks', { settings, environment });
+    this.scheduling = new JobScheduling(this, 'Scheduling', {
+      settings,
+      table,
+      queues: jobQueues,
+      environment: { ...environment, ...jobQueueUrls },
+      recurring: props.recurring ?? recurringJobs,
+    });
+    // The Upstash Redis credentials (rate limits) stay in Secrets Manager: each function that
+    // rate-limits gets the secret's name and permission to read that secret, never the token.
+    this.upstash = new UpstashSecret(this, settings.upstashSecretName);
 
     this.api = new JobApi(this, 'Api', {
       settings,
@@ -65,19 +86,34 @@ export class ServiceStack extends Stack {
       queues: workers,
       environment,
       apiEnvironment: {
-        ...queueUrlsEnvironment(this, Object.fromEntries(Object.entries(workers).map(([type, worker]) => [type, worker.queue]))),
-        CONVEYOR_UPSTASH_SECRET: upstash.secretName,
+        ...jobQueueUrls,
+        // runAt more than 15 minutes ahead: a one-time schedule in the group, invoking the target.
+        ...this.scheduling.apiEnvironment,
         // The API signs download URLs of finished documents (bucket name only; see grantBlobDownloads).
         ...capabilityEnvironment(['blobs'], this.resources),
       },
     });
     grantBlobDownloads(this.resources, this.api.api);
-    upstash.grantRead(this.api.api.role);
+    this.scheduling.grantCreateSchedules(this.api.api);
+    // Cancelling a queued job is a terminal transition: its webhook is queued by the API.
+    this.webhooks.connect(this.api.api);
+    // Per-tenant enqueue limits.
+    this.upstash.connect(this.api.api);
+
+    for (const worker of Object.values(workers)) {
+      this.webhooks.connect(worker.consumer);
+      // A consumer behind a provider's limit (e.g. SES sends per second) shares that budget through
+      // Upstash, and re-sends a job over the limit to its own lane with a delay.
+      if ((providerLimits as Readonly<Record<string, ProviderLimit | undefined>>)[worker.definition.type]) {
+        this.upstash.connect(worker.consumer);
+        worker.grantRequeue();
+      }
+    }
 
     this.monitoring = new ConveyorMonitoring(this, 'Monitoring', { settings });
     this.monitoring.monitorApi(this.api);
     for (const worker of Object.values(workers)) this.monitoring.monitorJob(worker);
-    this.monitoring.monitorTable(table);
+    this.monitoring.monitorWebhooks(this.webhooks).monitorScheduling(this.scheduling).monitorTable(table);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the job API' });
     new CfnOutput(this, 'DashboardUrl', {
@@ -88,5 +124,8 @@ export class ServiceStack extends Stack {
     for (const [type, worker] of Object.entries(workers)) {
       new CfnOutput(this, `DlqUrl-${type}`, { value: worker.dlq.queueUrl, description: `Dead-letter queue of "${type}" jobs` });
     }
+    new CfnOutput(this, 'WebhookDlqUrl', { value: this.webhooks.dlq.queueUrl, description: 'Dead-letter queue of completion webhooks that failed every attempt' });
+    new CfnOutput(this, 'WebhookSigningSecretArn', { value: this.webhooks.secret.secretArn, description: 'Secrets Manager secret holding the webhook signing key (give it to receivers)' });
+    new CfnOutput(this, 'ScheduleGroup', { value: this.scheduling.groupName, description: 'EventBridge Scheduler group of delayed-job releases and recurring jobs' });
   }
 }

@@ -1,22 +1,24 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { stageSettings } from '../../infra/config/stages.js';
+import { ConveyorFunction } from '../../infra/constructs/ConveyorFunction.js';
 import { JobScheduling } from '../../infra/constructs/JobScheduling.js';
 import { recurringJobs } from '../../shared/jobs/recurring.js';
 
 let template: Template;
 
 beforeAll(() => {
-  // Prepare: the construct in a bare stack, with a table, two queues and an API role to grant.
-  const app = new App();
+  // Prepare: the construct in a bare stack (no bundling), with a table, two queues and an API function to grant.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'Test', { env: { account: '111122223333', region: 'eu-central-1' } });
+  const settings = stageSettings('prod');
   const table = new Table(stack, 'Table', { partitionKey: { name: 'pk', type: AttributeType.STRING } });
   const queues = { analysis: new Queue(stack, 'Analysis'), 'analysis:high': new Queue(stack, 'AnalysisHigh') };
-  const scheduling = new JobScheduling(stack, 'Scheduling', { stage: 'prod', table, queues, environment: { CONVEYOR_TABLE_NAME: table.tableName }, recurring: recurringJobs });
-  const api = new Role(stack, 'Api', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+  const scheduling = new JobScheduling(stack, 'Scheduling', { settings, table, queues, environment: { CONVEYOR_TABLE_NAME: table.tableName }, recurring: recurringJobs });
+  const api = new ConveyorFunction(stack, 'Api', { settings, name: 'api', entry: 'api', description: 'test', timeoutSeconds: 10, memoryMb: 256, environment: {} });
   scheduling.grantCreateSchedules(api);
   template = Template.fromStack(stack);
 }, 120_000);
@@ -41,15 +43,11 @@ describe('Construct: JobScheduling', () => {
     expect(Object.keys(template.findResources('AWS::Scheduler::Schedule'))).toHaveLength(recurringJobs.length);
   });
 
-  it('runs the scheduler target on Node 22 / arm64, with the table and queues granted', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      FunctionName: 'conveyor-prod-scheduler-target',
-      Runtime: 'nodejs22.x',
-      Architectures: ['arm64'],
-      Environment: { Variables: Match.objectLike({ CONVEYOR_SCHEDULE_GROUP: 'conveyor-prod-jobs', CONVEYOR_SCHEDULER_ROLE_ARN: Match.anyValue() }) },
-    });
+  it('runs the scheduler target on Node 22 / arm64, with SendMessage on exactly the given queues', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'conveyor-prod-scheduler-target', Runtime: 'nodejs22.x', Architectures: ['arm64'] });
+    const queueIds = Object.keys(template.findResources('AWS::SQS::Queue')).sort();
     template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['sqs:SendMessage']) })]) },
+      PolicyDocument: { Statement: Match.arrayWith([{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: queueIds.map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })) }]) },
     });
   });
 
@@ -59,18 +57,24 @@ describe('Construct: JobScheduling', () => {
         Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': '111122223333' } } })],
       },
     });
+    const target = Object.keys(template.findResources('AWS::Lambda::Function', { Properties: { FunctionName: 'conveyor-prod-scheduler-target' } }))[0]!;
+    // The unqualified ARN only: no `:*` versions or aliases.
     template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'lambda:InvokeFunction' })]) },
+      PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [target, 'Arn'] } }] },
     });
   });
 
   it('grants the API CreateSchedule in the group only, and PassRole only to the scheduler', () => {
-    const apiPolicy = Object.entries(template.findResources('AWS::IAM::Policy')).find(([id]) => id.startsWith('ApiDefaultPolicy'))?.[1];
+    const apiPolicy = Object.entries(template.findResources('AWS::IAM::Policy')).find(([id]) => id.startsWith('ApiRoleDefaultPolicy'))?.[1];
     const statements = (apiPolicy?.Properties.PolicyDocument.Statement ?? []) as { Action: string; Resource: unknown; Condition?: unknown }[];
     const create = statements.find((s) => s.Action === 'scheduler:CreateSchedule');
     const pass = statements.find((s) => s.Action === 'iam:PassRole');
-    expect(JSON.stringify(create?.Resource)).toContain(':scheduler:eu-central-1:111122223333:schedule/conveyor-prod-jobs/*');
+    const role = Object.keys(template.findResources('AWS::IAM::Role', { Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })] } } }));
+    expect(create?.Resource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:eu-central-1:111122223333:schedule/conveyor-prod-jobs/*']] });
+    expect(role).toHaveLength(1);
+    expect(pass?.Resource).toEqual({ 'Fn::GetAtt': [role[0], 'Arn'] });
     expect(pass?.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
-    expect(statements).toHaveLength(2);
+    // Its log group, and the two grants.
+    expect(statements.map((s) => s.Action).filter((a) => !String(a).startsWith('logs:') && !JSON.stringify(a).includes('logs:'))).toEqual(['scheduler:CreateSchedule', 'iam:PassRole']);
   });
 });

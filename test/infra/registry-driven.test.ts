@@ -4,6 +4,7 @@ import * as z from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineJob } from '../../shared/jobs/define.js';
 import { queueSettingsOf } from '../../shared/jobs/derived.js';
+import { isPrioritized } from '../../shared/jobs/priority.js';
 import { jobDefinitions } from '../../shared/jobs/registry.js';
 import { stageSettings } from '../../infra/config/stages.js';
 import { addConveyorStage } from '../../infra/conveyor.js';
@@ -18,11 +19,23 @@ const thumbnailJob = defineJob({
   settings: { timeoutSeconds: 20, batchSize: 20, batchingWindowSeconds: 3, maxConcurrency: 7, maxAttempts: 8 },
 });
 
+// A job type with priorities (its payload has `priority`): it must get all three lanes.
+const transcodeJob = defineJob({
+  type: 'transcode',
+  description: 'Test-only prioritized job type',
+  payload: z.object({ videoKey: z.string(), priority: z.enum(['low', 'normal', 'high']).optional() }).strict(),
+  settings: { timeoutSeconds: 60, batchSize: 1, batchingWindowSeconds: 0, maxConcurrency: 20, maxAttempts: 4 },
+});
+
 let extended: SynthesizedStage;
 
 beforeAll(() => {
   // The consumer code is not the subject here; the injected type borrows an existing entry file.
-  extended = synthesizeStage('dev', { bundle: false, jobs: [...jobDefinitions, thumbnailJob], workerEntry: (type) => (type === 'thumbnail' ? 'worker-analysis' : `worker-${type}`) });
+  extended = synthesizeStage('dev', {
+    bundle: false,
+    jobs: [...jobDefinitions, thumbnailJob, transcodeJob],
+    workerEntry: (type) => (type === 'thumbnail' || type === 'transcode' ? 'worker-analysis' : `worker-${type}`),
+  });
 }, 300_000);
 
 afterAll(() => extended?.cleanup());
@@ -40,7 +53,9 @@ describe('CDK: the stacks follow the registry', () => {
     expect(queue.properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlq.logicalId, 'Arn'] }, maxReceiveCount: queueSettingsOf(thumbnailJob).maxReceiveCount });
     expect(fn.properties).toMatchObject({ Timeout: 20 });
     expect(mapping.properties).toMatchObject({ BatchSize: 20, MaximumBatchingWindowInSeconds: 3, ScalingConfig: { MaximumConcurrency: 7 }, FunctionResponseTypes: ['ReportBatchItemFailures'] });
-    extended.service.resourceCountIs('AWS::SQS::Queue', 2 * (jobDefinitions.length + 1));
+    // Every type: queue + DLQ, two more lanes per prioritized type; plus the webhook queue and its DLQ.
+    const all = [...jobDefinitions, thumbnailJob, transcodeJob];
+    extended.service.resourceCountIs('AWS::SQS::Queue', 2 * all.length + 2 * all.filter(isPrioritized).length + 2);
     const alarmNames = Object.values(extended.service.findResources('AWS::CloudWatch::Alarm')).map((a) => String((a as { Properties: { AlarmName: string } }).Properties.AlarmName));
     expect(alarmNames.filter((name) => name.startsWith('Conveyor-dev-thumbnail-')).sort()).toEqual([
       'Conveyor-dev-thumbnail-consumer-Fault-Count-Critical',
@@ -52,6 +67,35 @@ describe('CDK: the stacks follow the registry', () => {
     expect(JSON.stringify(onlyResource(extended.service, 'AWS::CloudWatch::Dashboard').properties.DashboardBody)).toContain('Job type: thumbnail');
   });
 
+  it('adds all three lanes of a new prioritized type: same derived settings, one DLQ, one event source each with its share of maxConcurrency', () => {
+    // Prepare
+    const dlq = onlyResource(extended.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-transcode-dlq' });
+    const fn = onlyResource(extended.service, 'AWS::Lambda::Function', { FunctionName: 'conveyor-dev-worker-transcode' });
+    // 40 % / 40 % / 20 % of maxConcurrency 20, each at least 2 (shared/jobs/priority.ts).
+    const lanes = [['conveyor-dev-transcode', 8], ['conveyor-dev-transcode-high', 8], ['conveyor-dev-transcode-low', 4]] as const;
+
+    // Act / Assess
+    for (const [name, maxConcurrency] of lanes) {
+      const queue = onlyResource(extended.service, 'AWS::SQS::Queue', { QueueName: name });
+      expect(queue.properties.VisibilityTimeout).toBe(6 * 60 + 0);
+      expect(queue.properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlq.logicalId, 'Arn'] }, maxReceiveCount: 5 });
+      const mapping = onlyResource(extended.service, 'AWS::Lambda::EventSourceMapping', { EventSourceArn: { 'Fn::GetAtt': [queue.logicalId, 'Arn'] } });
+      expect(mapping.properties).toMatchObject({ FunctionName: { Ref: fn.logicalId }, BatchSize: 1, ScalingConfig: { MaximumConcurrency: maxConcurrency }, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+    }
+    const alarmNames = Object.values(extended.service.findResources('AWS::CloudWatch::Alarm')).map((a) => String((a as { Properties: { AlarmName: string } }).Properties.AlarmName));
+    expect(alarmNames.filter((name) => name.startsWith('Conveyor-dev-transcode-')).sort()).toEqual([
+      'Conveyor-dev-transcode-consumer-Fault-Count-Critical',
+      'Conveyor-dev-transcode-consumer-Throttled-Count-Warning',
+      'Conveyor-dev-transcode-high-queue-Queue-Message-Age-Max-Critical',
+      'Conveyor-dev-transcode-high-queue-Queue-Message-Age-Max-Warning',
+      'Conveyor-dev-transcode-low-queue-Queue-Message-Age-Max-Critical',
+      'Conveyor-dev-transcode-low-queue-Queue-Message-Age-Max-Warning',
+      'Conveyor-dev-transcode-queue-DLQ-Queue-Message-Count-Max-Critical',
+      'Conveyor-dev-transcode-queue-Queue-Message-Age-Max-Critical',
+      'Conveyor-dev-transcode-queue-Queue-Message-Age-Max-Warning',
+    ]);
+  });
+
   it('lets the API enqueue to the new queue', () => {
     // Prepare
     const queue = onlyResource(extended.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-thumbnail' });
@@ -59,14 +103,15 @@ describe('CDK: the stacks follow the registry', () => {
 
     // Assess
     const environment = resolveForDeploy((api.properties.Environment as { Variables: unknown }).Variables, extended.service) as Record<string, string>;
-    expect(Object.keys(parseConfig(environment).CONVEYOR_QUEUE_URLS).sort()).toEqual([...jobDefinitions.map((d) => d.type), 'thumbnail'].sort());
+    expect(Object.keys(parseConfig(environment).CONVEYOR_QUEUE_URLS)).toEqual(expect.arrayContaining(['thumbnail', 'transcode', 'transcode:high', 'transcode:low']));
     const roleId = (api.properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const statements = Object.values(extended.service.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } })).flatMap(
       (p) => (p as { Properties: { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement,
     );
     const send = statements.find((s) => [s.Action].flat().includes('sqs:SendMessage'));
     expect(send?.Resource).toContainEqual({ 'Fn::GetAtt': [queue.logicalId, 'Arn'] });
-    expect(send?.Resource).toHaveLength(jobDefinitions.length + 1);
+    const all = [...jobDefinitions, thumbnailJob, transcodeJob];
+    expect(send?.Resource).toHaveLength(all.length + 2 * all.filter(isPrioritized).length);
   });
 });
 

@@ -4,7 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES, parseConfig } from '../../shared/config/env.js';
 import { TABLE_LAYOUT } from '../../shared/config/table.js';
 import { queueSettingsOf } from '../../shared/jobs/derived.js';
+import { isPrioritized, priorityConcurrency, priorityQueueName, queueKey, type Priority } from '../../shared/jobs/priority.js';
 import { jobDefinitions } from '../../shared/jobs/registry.js';
+import { toEventBridgeCron } from '../../shared/jobs/cron.js';
+import { recurringJobs } from '../../shared/jobs/recurring.js';
 import { stageSettings } from '../../infra/config/stages.js';
 import { onlyResource, resolveForDeploy, synthesizeStage, type SynthesizedStage } from './synth.js';
 
@@ -51,7 +54,10 @@ interface AlarmView {
 function alarmsOf(stage: SynthesizedStage): AlarmView[] {
   return Object.values(stage.service.findResources('AWS::CloudWatch::Alarm')).map((resource) => {
     const p = (resource as { Properties: Record<string, unknown> }).Properties;
-    const stat = (p.Metrics as { MetricStat?: { Metric: { MetricName: string; Namespace: string; Dimensions: { Value: unknown }[] }; Stat: string } }[])[0]!.MetricStat!;
+    // A plain metric's alarm carries it inline; the library's alarms use metric queries.
+    const stat = p.Metrics
+      ? (p.Metrics as { MetricStat?: { Metric: { MetricName: string; Namespace: string; Dimensions: { Value: unknown }[] }; Stat: string } }[])[0]!.MetricStat!
+      : { Metric: { MetricName: String(p.MetricName), Namespace: String(p.Namespace), Dimensions: p.Dimensions as { Value: unknown }[] }, Stat: String(p.Statistic) };
     return {
       name: String(p.AlarmName),
       metric: stat.Metric.MetricName,
@@ -63,6 +69,19 @@ function alarmsOf(stage: SynthesizedStage): AlarmView[] {
       actions: p.AlarmActions,
     };
   });
+}
+
+/** A type's lanes as the CDK should build them: [priority, queue name, event source maxConcurrency]. */
+function expectedLanes(stage: string, definition: (typeof jobDefinitions)[number]): [Priority, string, number][] {
+  if (!isPrioritized(definition)) return [['normal', `conveyor-${stage}-${definition.type}`, definition.settings.maxConcurrency]];
+  const concurrency = priorityConcurrency(definition);
+  // Normal first, as JobWorker builds them (the normal lane is the type's queue).
+  return (['normal', 'high', 'low'] as const).map((p) => [p, priorityQueueName(stage, definition.type, p), concurrency[p]]);
+}
+
+function envOf(stage: SynthesizedStage, functionName: string): Record<string, string> {
+  const fn = onlyResource(stage.service, 'AWS::Lambda::Function', { FunctionName: functionName });
+  return resolveForDeploy((fn.properties.Environment as { Variables: unknown }).Variables, stage.service) as Record<string, string>;
 }
 
 function actionsOf(statements: Statement[]): string[] {
@@ -91,26 +110,30 @@ describe('CDK: stacks per stage', () => {
 describe.each(jobDefinitions.map((definition) => [definition.type, definition] as const))('CDK: JobWorker for "%s"', (type, definition) => {
   const { settings } = definition;
 
-  it('has a queue whose settings follow the definition, with a DLQ that outlives it', () => {
+  it('has a queue per priority lane whose settings follow the definition, all redriving to one DLQ that outlives them', () => {
     // Prepare
-    const queue = onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: `conveyor-dev-${type}` });
+    const lanes = expectedLanes('dev', definition).map(([, name]) => onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: name }));
     const dlq = onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: `conveyor-dev-${type}-dlq` });
 
     // Assess
-    // AWS's advice: six times the function timeout plus the batching window.
-    expect(queue.properties.VisibilityTimeout).toBe(6 * settings.timeoutSeconds + settings.batchingWindowSeconds);
-    // Redrive after the receives derived.ts allows: one per attempt plus one bookkeeping receive, so
-    // a last attempt whose consumer died is recorded DEAD before its message moves.
-    expect(queue.properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlq.logicalId, 'Arn'] }, maxReceiveCount: queueSettingsOf(definition).maxReceiveCount });
+    expect(lanes).toHaveLength(isPrioritized(definition) ? 3 : 1);
     expect(queueSettingsOf(definition).maxReceiveCount).toBe(settings.maxAttempts + 1);
+    for (const queue of lanes) {
+      // AWS's advice: six times the function timeout plus the batching window.
+      expect(queue.properties.VisibilityTimeout).toBe(6 * settings.timeoutSeconds + settings.batchingWindowSeconds);
+      // Redrive after the receives derived.ts allows: one per attempt plus one bookkeeping receive, so
+      // a last attempt whose consumer died is recorded DEAD before its message moves.
+      expect(queue.properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlq.logicalId, 'Arn'] }, maxReceiveCount: queueSettingsOf(definition).maxReceiveCount });
+      expect(dlq.properties.MessageRetentionPeriod as number).toBeGreaterThan(queue.properties.MessageRetentionPeriod as number);
+      expect(queue.properties.SqsManagedSseEnabled).toBe(true);
+    }
     expect(dlq.properties.MessageRetentionPeriod).toBe(14 * 86_400);
-    expect(dlq.properties.MessageRetentionPeriod as number).toBeGreaterThan(queue.properties.MessageRetentionPeriod as number);
-    for (const q of [queue, dlq]) expect(q.properties.SqsManagedSseEnabled).toBe(true);
+    expect(dlq.properties.SqsManagedSseEnabled).toBe(true);
   });
 
   it('refuses plain-HTTP access to both queues', () => {
     // Prepare
-    const ids = [`conveyor-dev-${type}`, `conveyor-dev-${type}-dlq`].map((name) => onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: name }).logicalId);
+    const ids = [...expectedLanes('dev', definition).map(([, name]) => name), `conveyor-dev-${type}-dlq`].map((name) => onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: name }).logicalId);
 
     // Assess
     for (const id of ids) {
@@ -134,32 +157,41 @@ describe.each(jobDefinitions.map((definition) => [definition.type, definition] a
     expect(config.CONVEYOR_STAGE).toBe('dev');
     expect(config.CONVEYOR_JOB_TYPE).toBe(type);
     expect(config.CONVEYOR_TABLE_NAME).toBe('conveyor-dev-jobs');
-    expect(Object.keys(config.CONVEYOR_QUEUE_URLS)).toEqual([type]);
-    expect(config.CONVEYOR_QUEUE_URLS[type]).toMatch(new RegExp(`/conveyor-dev-${type}$`));
+    // Its own lanes only: a retry's visibility and a throttled re-send act on the lane a message came from.
+    expect(config.CONVEYOR_QUEUE_URLS).toEqual(Object.fromEntries(expectedLanes('dev', definition).map(([p, name]) => [queueKey(type, p), `https://sqs.eu-west-1.amazonaws.com/123456789012/${name}`])));
   });
 
-  it('reads its queue through an event source with the registry’s batch settings and partial batch responses', () => {
+  it('reads each lane through its own event source: the registry’s batch settings, partial batch responses, the lane’s maxConcurrency', () => {
     // Prepare
     const fn = onlyResource(dev.service, 'AWS::Lambda::Function', { FunctionName: `conveyor-dev-worker-${type}` });
-    const queue = onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: `conveyor-dev-${type}` });
+    const lanes = expectedLanes('dev', definition);
 
     // Act
-    const mapping = onlyResource(dev.service, 'AWS::Lambda::EventSourceMapping', { FunctionName: { Ref: fn.logicalId } });
+    const mappings = Object.values(dev.service.findResources('AWS::Lambda::EventSourceMapping', { Properties: { FunctionName: { Ref: fn.logicalId } } })) as { Properties: Record<string, unknown> }[];
 
     // Assess
-    expect(mapping.properties).toMatchObject({
-      EventSourceArn: { 'Fn::GetAtt': [queue.logicalId, 'Arn'] },
-      BatchSize: settings.batchSize,
-      FunctionResponseTypes: ['ReportBatchItemFailures'],
-      ScalingConfig: { MaximumConcurrency: settings.maxConcurrency },
-    });
-    expect(mapping.properties.MaximumBatchingWindowInSeconds).toBe(settings.batchingWindowSeconds > 0 ? settings.batchingWindowSeconds : undefined);
+    expect(mappings).toHaveLength(lanes.length);
+    for (const [, name, maxConcurrency] of lanes) {
+      const queue = onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: name });
+      const mapping = onlyResource(dev.service, 'AWS::Lambda::EventSourceMapping', { EventSourceArn: { 'Fn::GetAtt': [queue.logicalId, 'Arn'] } });
+      expect(mapping.properties).toMatchObject({
+        FunctionName: { Ref: fn.logicalId },
+        BatchSize: settings.batchSize,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: maxConcurrency },
+      });
+      expect(mapping.properties.MaximumBatchingWindowInSeconds).toBe(settings.batchingWindowSeconds > 0 ? settings.batchingWindowSeconds : undefined);
+      // AWS's floor for an SQS event source's maxConcurrency.
+      expect(maxConcurrency).toBeGreaterThanOrEqual(2);
+    }
+    // No reserved concurrency: below the lanes' sum it would throttle batches and burn receives.
+    expect(fn.properties.ReservedConcurrentExecutions).toBeUndefined();
   });
 
-  it('has its alarms: first DLQ message, oldest message age, consumer errors and throttles, all to the alarm topic', () => {
+  it('has its alarms: first DLQ message, oldest message age on every lane, consumer errors and throttles, all to the alarm topic', () => {
     // Prepare
     const dlq = onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: `conveyor-dev-${type}-dlq` });
-    const queue = onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: `conveyor-dev-${type}` });
+    const lanes = expectedLanes('dev', definition).map(([, name]) => onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: name }));
     const fn = onlyResource(dev.service, 'AWS::Lambda::Function', { FunctionName: `conveyor-dev-worker-${type}` });
     const topic = onlyResource(dev.service, 'AWS::SNS::Topic');
 
@@ -169,7 +201,9 @@ describe.each(jobDefinitions.map((definition) => [definition.type, definition] a
 
     // Assess
     expect(on('ApproximateNumberOfMessagesVisible', { 'Fn::GetAtt': [dlq.logicalId, 'QueueName'] })).toMatchObject([{ threshold: 0, comparison: 'GreaterThanThreshold', name: `Conveyor-dev-${type}-queue-DLQ-Queue-Message-Count-Max-Critical` }]);
-    expect(on('ApproximateAgeOfOldestMessage', { 'Fn::GetAtt': [queue.logicalId, 'QueueName'] }).map((a) => a.threshold).sort((a, b) => a - b)).toEqual([900, 3_600]);
+    for (const queue of lanes) {
+      expect(on('ApproximateAgeOfOldestMessage', { 'Fn::GetAtt': [queue.logicalId, 'QueueName'] }).map((a) => a.threshold).sort((a, b) => a - b)).toEqual([900, 3_600]);
+    }
     expect(on('Errors', { Ref: fn.logicalId })).toHaveLength(1);
     expect(on('Throttles', { Ref: fn.logicalId })).toHaveLength(1);
     for (const alarm of alarms) expect(alarm.actions).toEqual([{ Ref: topic.logicalId }]);
@@ -177,8 +211,8 @@ describe.each(jobDefinitions.map((definition) => [definition.type, definition] a
 });
 
 describe('CDK: function environments', () => {
-  // Provisioned but not read yet: nothing fetches the Upstash secret at cold start, so rate limits
-  // are off on AWS until a loader reads it (see the README's "Deploying to AWS").
+  // The Upstash secret's name is read by the functions' cold-start loader (CONVEYOR_UPSTASH_SECRET,
+  // the `bundles` work), which may land before or after shared/config/env.ts parses it.
   const PROVISIONED_NOT_READ = ['CONVEYOR_UPSTASH_SECRET'];
 
   it('sets only variables the code parses (a misspelt name would silently leave a setting unset)', () => {
@@ -198,18 +232,23 @@ describe('CDK: function environments', () => {
 });
 
 describe('CDK: least privilege', () => {
-  it('lets the analysis consumer touch only its own queue and update jobs — no e-mail, no bucket', () => {
+  it('lets the analysis consumer read only its own lanes, queue webhooks and update jobs — no e-mail, no bucket, no secret', () => {
     // Act
     const statements = statementsOf(dev, 'conveyor-dev-worker-analysis');
+    const arnOf = (name: string) => ({ 'Fn::GetAtt': [onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: name }).logicalId, 'Arn'] });
 
     // Assess
     expect(actionsOf(statements)).toEqual([
       'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem',
       'logs:CreateLogStream', 'logs:PutLogEvents',
-      'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage',
+      'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:SendMessage',
     ]);
-    const queue = onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-analysis' });
-    expect(statements.find((s) => actionsOf([s]).includes('sqs:ReceiveMessage'))?.Resource).toEqual({ 'Fn::GetAtt': [queue.logicalId, 'Arn'] });
+    // One statement per event source, each on its own lane.
+    const receives = statements.filter((s) => actionsOf([s]).includes('sqs:ReceiveMessage')).map((s) => s.Resource);
+    expect(receives).toEqual(expect.arrayContaining(['conveyor-dev-analysis', 'conveyor-dev-analysis-high', 'conveyor-dev-analysis-low'].map(arnOf)));
+    expect(receives).toHaveLength(3);
+    // SendMessage: the webhook queue only (analysis has no provider limit, so it never re-sends a job).
+    expect(statements.filter((s) => actionsOf([s]).includes('sqs:SendMessage')).map((s) => s.Resource)).toEqual([arnOf('conveyor-dev-webhooks')]);
   });
 
   it('lets the email consumer send only from the configured SES identity, and the pdf consumer only use the bucket', () => {
@@ -230,7 +269,7 @@ describe('CDK: least privilege', () => {
   it('lets the API use the table, its index, the job queues and (for redrive) the DLQs; the authorizer only read keys', () => {
     // Prepare
     const table = 'conveyor-dev-jobs';
-    const queueArns = jobDefinitions.map((d) => ({ 'Fn::GetAtt': [onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: `conveyor-dev-${d.type}` }).logicalId, 'Arn'] }));
+    const queueArns = jobDefinitions.flatMap((d) => expectedLanes('dev', d).map(([, name]) => ({ 'Fn::GetAtt': [onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: name }).logicalId, 'Arn'] })));
     const dlqArns = jobDefinitions.map((d) => ({ 'Fn::GetAtt': [onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: `conveyor-dev-${d.type}-dlq` }).logicalId, 'Arn'] }));
 
     // Act
@@ -241,14 +280,18 @@ describe('CDK: least privilege', () => {
     // Assess
     expect(actionsOf(api)).toEqual([
       'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem',
+      'iam:PassRole',
       'logs:CreateLogStream', 'logs:PutLogEvents',
       's3:GetObject',
-      'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue',
+      'scheduler:CreateSchedule',
+      'secretsmanager:GetSecretValue',
       'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ListMessageMoveTasks', 'sqs:ReceiveMessage', 'sqs:SendMessage', 'sqs:StartMessageMoveTask',
     ]);
     expect(JSON.stringify(on('dynamodb:PutItem'))).toContain(`:table/${table}`);
     expect(JSON.stringify(on('dynamodb:Query'))).toContain(`:table/${table}/index/byTenant`);
-    expect(on('sqs:SendMessage')).toEqual([queueArns]);
+    // Every lane of every type (enqueue, depths), then the webhook queue (a cancel's webhook).
+    const webhookQueue = { 'Fn::GetAtt': [onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-webhooks' }).logicalId, 'Arn'] };
+    expect(on('sqs:SendMessage')).toEqual([queueArns, webhookQueue]);
     expect(on('sqs:StartMessageMoveTask')).toEqual([dlqArns]);
     expect(on('sqs:ReceiveMessage')).toEqual([dlqArns]);
     expect(actionsOf(authorizer)).toEqual(['dynamodb:GetItem', 'logs:CreateLogStream', 'logs:PutLogEvents']);
@@ -267,14 +310,37 @@ describe('CDK: least privilege', () => {
     }
   });
 
-  it('keeps the Upstash token out of every function environment: only the secret’s name is there', () => {
+  it('gives exactly the functions that rate-limit the Upstash secret’s name and GetSecretValue on that secret, never the token', () => {
     // Prepare
-    const functions = Object.values(dev.service.findResources('AWS::Lambda::Function')) as { Properties: { Environment?: { Variables: Record<string, unknown> } } }[];
+    const functions = Object.values(prod.service.findResources('AWS::Lambda::Function')) as { Properties: { FunctionName: string; Environment?: { Variables: Record<string, unknown> } } }[];
+    const secretArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':secret:conveyor/prod/upstash-??????']] };
 
-    // Assess
-    const api = onlyResource(dev.service, 'AWS::Lambda::Function', { FunctionName: 'conveyor-dev-api' });
-    expect((api.properties.Environment as { Variables: Record<string, unknown> }).Variables.CONVEYOR_UPSTASH_SECRET).toBe('conveyor/dev/upstash');
+    // Act
+    const withSecret = functions.filter((fn) => fn.Properties.Environment?.Variables.CONVEYOR_UPSTASH_SECRET !== undefined).map((fn) => fn.Properties.FunctionName).sort();
+    const readers = functions.map((fn) => fn.Properties.FunctionName).filter((name) => actionsOf(statementsOf(prod, name)).some((a) => a.startsWith('secretsmanager:'))).sort();
+
+    // Assess: the API (per-tenant enqueue limits) and the e-mail consumer (SES's sending rate).
+    expect(withSecret).toEqual(['conveyor-prod-api', 'conveyor-prod-worker-email']);
+    expect(readers).toEqual(withSecret);
+    for (const name of withSecret) {
+      const fn = functions.find((f) => f.Properties.FunctionName === name)!;
+      expect(fn.Properties.Environment?.Variables.CONVEYOR_UPSTASH_SECRET).toBe('conveyor/prod/upstash');
+      const reads = statementsOf(prod, name).filter((s) => actionsOf([s]).some((a) => a.startsWith('secretsmanager:')));
+      expect(reads).toEqual([{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: secretArn }]);
+    }
     for (const fn of functions) expect(JSON.stringify(fn.Properties.Environment ?? {})).not.toMatch(/token|UPSTASH_REDIS_REST/i);
+  });
+
+  it('lets the e-mail consumer re-send a throttled job to its own queue only', () => {
+    // Prepare
+    const arnOf = (name: string) => ({ 'Fn::GetAtt': [onlyResource(prod.service, 'AWS::SQS::Queue', { QueueName: name }).logicalId, 'Arn'] });
+
+    // Act
+    const sends = statementsOf(prod, 'conveyor-prod-worker-email').filter((s) => actionsOf([s]).includes('sqs:SendMessage'));
+
+    // Assess: its lane(s) for the requeue, the webhook queue for completion webhooks.
+    expect(sends.map((s) => s.Resource)).toEqual(expect.arrayContaining([arnOf('conveyor-prod-email'), arnOf('conveyor-prod-webhooks')]));
+    expect(sends).toHaveLength(2);
   });
 });
 
@@ -350,7 +416,7 @@ describe('CDK: HTTP API', () => {
     const authorizer = parseConfig(envOf('conveyor-dev-authorizer'));
 
     // Assess
-    expect(Object.keys(api.CONVEYOR_QUEUE_URLS).sort()).toEqual(jobDefinitions.map((d) => d.type).sort());
+    expect(Object.keys(api.CONVEYOR_QUEUE_URLS).sort()).toEqual(jobDefinitions.flatMap((d) => expectedLanes('dev', d).map(([p]) => queueKey(d.type, p))).sort());
     expect(authorizer.CONVEYOR_QUEUE_URLS).toEqual({});
     expect(authorizer.CONVEYOR_TABLE_NAME).toBe('conveyor-dev-jobs');
   });
@@ -401,6 +467,145 @@ describe('CDK: HTTP API', () => {
   });
 });
 
+describe('CDK: delayed and recurring jobs (EventBridge Scheduler) in the stage', () => {
+  it('has the schedule group, one cron schedule per recurring job in its time zone, and the scheduler target', () => {
+    // Act
+    const group = onlyResource(prod.service, 'AWS::Scheduler::ScheduleGroup');
+    const target = onlyResource(prod.service, 'AWS::Lambda::Function', { FunctionName: 'conveyor-prod-scheduler-target' });
+    const schedules = Object.values(prod.service.findResources('AWS::Scheduler::Schedule')) as { Properties: Record<string, unknown> }[];
+
+    // Assess
+    expect(group.properties.Name).toBe('conveyor-prod-jobs');
+    expect(schedules).toHaveLength(recurringJobs.length);
+    for (const definition of recurringJobs) {
+      expect(onlyResource(prod.service, 'AWS::Scheduler::Schedule', { Name: `conveyor-prod-${definition.name}` }).properties).toMatchObject({
+        GroupName: 'conveyor-prod-jobs',
+        ScheduleExpression: toEventBridgeCron(definition.cron),
+        ScheduleExpressionTimezone: definition.timeZone,
+        Target: { Arn: { 'Fn::GetAtt': [target.logicalId, 'Arn'] } },
+      });
+    }
+    expect(target.properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
+  });
+
+  it('gives the target every job queue and the API the three release settings, all parseable', () => {
+    // Act
+    const target = parseConfig(envOf(dev, 'conveyor-dev-scheduler-target'));
+    const api = parseConfig(envOf(dev, 'conveyor-dev-api'));
+
+    // Assess
+    expect(Object.keys(target.CONVEYOR_QUEUE_URLS).sort()).toEqual(Object.keys(api.CONVEYOR_QUEUE_URLS).sort());
+    expect(api.CONVEYOR_SCHEDULE_GROUP).toBe('conveyor-dev-jobs');
+    expect(api.CONVEYOR_RELEASE_FUNCTION_ARN).toBe('arn:aws:lambda:eu-west-1:123456789012:function:conveyor-dev-scheduler-target');
+    expect(api.CONVEYOR_SCHEDULER_ROLE_ARN).toMatch(/^arn:aws:iam::123456789012:role\/.*SchedulerRole/);
+  });
+
+  it('lets the target read and write job items and send to the job queues, nothing else', () => {
+    // Prepare
+    const queueArns = jobDefinitions.flatMap((d) => expectedLanes('dev', d).map(([, name]) => ({ 'Fn::GetAtt': [onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: name }).logicalId, 'Arn'] })));
+
+    // Act
+    const statements = statementsOf(dev, 'conveyor-dev-scheduler-target');
+
+    // Assess
+    expect(actionsOf(statements)).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage']);
+    expect(statements.find((s) => actionsOf([s]).includes('sqs:SendMessage'))?.Resource).toEqual(queueArns);
+  });
+
+  it('lets the API create schedules in the group only and pass the scheduler role only to the scheduler', () => {
+    // Prepare
+    const role = onlyResource(dev.service, 'AWS::IAM::Role', { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })] } });
+
+    // Act
+    const api = statementsOf(dev, 'conveyor-dev-api');
+
+    // Assess
+    expect(api.filter((s) => actionsOf([s]).includes('scheduler:CreateSchedule'))).toEqual([
+      { Effect: 'Allow', Action: 'scheduler:CreateSchedule', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':schedule/conveyor-dev-jobs/*']] } },
+    ]);
+    expect(api.filter((s) => actionsOf([s]).includes('iam:PassRole'))).toEqual([
+      { Effect: 'Allow', Action: 'iam:PassRole', Resource: { 'Fn::GetAtt': [role.logicalId, 'Arn'] }, Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } } },
+    ]);
+  });
+
+  it('alarms on the target’s errors and on any invocation the scheduler dropped', () => {
+    // Prepare
+    const target = onlyResource(dev.service, 'AWS::Lambda::Function', { FunctionName: 'conveyor-dev-scheduler-target' });
+
+    // Act
+    const alarms = alarmsOf(dev);
+
+    // Assess
+    expect(alarms.filter((a) => a.metric === 'Errors' && JSON.stringify(a.dimension) === JSON.stringify({ Ref: target.logicalId }))).toHaveLength(1);
+    expect(alarms.filter((a) => a.namespace === 'AWS/Scheduler')).toMatchObject([{ metric: 'InvocationDroppedCount', dimension: 'conveyor-dev-jobs', threshold: 0, comparison: 'GreaterThanThreshold' }]);
+  });
+});
+
+describe('CDK: completion webhooks in the stage', () => {
+  it('has the delivery queue, its DLQ and the consumer on an event source with partial batch responses', () => {
+    // Act
+    const queue = onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-webhooks' });
+    const dlq = onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-webhooks-dlq' });
+    const fn = onlyResource(dev.service, 'AWS::Lambda::Function', { FunctionName: 'conveyor-dev-webhooks' });
+
+    // Assess
+    expect(queue.properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlq.logicalId, 'Arn'] }, maxReceiveCount: 8 });
+    expect(onlyResource(dev.service, 'AWS::Lambda::EventSourceMapping', { FunctionName: { Ref: fn.logicalId } }).properties).toMatchObject({
+      EventSourceArn: { 'Fn::GetAtt': [queue.logicalId, 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 2 },
+    });
+    expect(parseConfig(envOf(dev, 'conveyor-dev-webhooks')).CONVEYOR_WEBHOOK_QUEUE_URL).toBe('https://sqs.eu-west-1.amazonaws.com/123456789012/conveyor-dev-webhooks');
+  });
+
+  it('gives the API and every job consumer the delivery queue and the secret by dynamic reference, not the scheduler target', () => {
+    // Prepare
+    const raw = (name: string) => (onlyResource(dev.service, 'AWS::Lambda::Function', { FunctionName: name }).properties.Environment as { Variables: Record<string, unknown> }).Variables;
+
+    // Act / Assess
+    for (const name of ['conveyor-dev-api', 'conveyor-dev-webhooks', ...jobDefinitions.map((d) => `conveyor-dev-worker-${d.type}`)]) {
+      const config = parseConfig(envOf(dev, name));
+      expect(config.CONVEYOR_WEBHOOK_QUEUE_URL, name).toMatch(/\/conveyor-dev-webhooks$/);
+      expect(JSON.stringify(raw(name).CONVEYOR_WEBHOOK_SECRET), name).toContain('{{resolve:secretsmanager:');
+    }
+    expect(raw('conveyor-dev-scheduler-target').CONVEYOR_WEBHOOK_QUEUE_URL).toBeUndefined();
+  });
+
+  it('lets the consumer only read and retry its own queue', () => {
+    // Act
+    const statements = statementsOf(dev, 'conveyor-dev-webhooks');
+
+    // Assess
+    expect(actionsOf(statements)).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage']);
+  });
+
+  it('alarms on the first webhook in the DLQ and on the consumer’s errors', () => {
+    // Prepare
+    const dlq = onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-webhooks-dlq' });
+    const fn = onlyResource(dev.service, 'AWS::Lambda::Function', { FunctionName: 'conveyor-dev-webhooks' });
+
+    // Act
+    const alarms = alarmsOf(dev);
+
+    // Assess
+    expect(alarms.filter((a) => a.metric === 'ApproximateNumberOfMessagesVisible' && JSON.stringify(a.dimension) === JSON.stringify({ 'Fn::GetAtt': [dlq.logicalId, 'QueueName'] }))).toMatchObject([
+      { threshold: 0, comparison: 'GreaterThanThreshold', name: 'Conveyor-dev-webhooks-queue-DLQ-Queue-Message-Count-Max-Critical' },
+    ]);
+    expect(alarms.filter((a) => a.metric === 'Errors' && JSON.stringify(a.dimension) === JSON.stringify({ Ref: fn.logicalId }))).toHaveLength(1);
+  });
+});
+
+describe('CDK: outputs', () => {
+  it('prints what the README’s Deploy section names', () => {
+    // Act
+    const outputs = Object.keys(dev.service.toJSON().Outputs as Record<string, unknown>);
+
+    // Assess
+    expect(outputs).toEqual(expect.arrayContaining(['ApiUrl', 'DashboardUrl', 'AlarmTopicArn', 'WebhookDlqUrl', 'WebhookSigningSecretArn', 'ScheduleGroup']));
+    for (const { type } of jobDefinitions) expect(outputs.some((o) => o.startsWith(`DlqUrl${type}`))).toBe(true);
+  });
+});
+
 describe('CDK: monitoring', () => {
   it('has one dashboard per stage with a row per job type and the API', () => {
     // Act
@@ -412,6 +617,9 @@ describe('CDK: monitoring', () => {
     expect(onlyResource(prod.service, 'AWS::CloudWatch::Dashboard').properties.DashboardName).toBe('Conveyor-prod');
     for (const { type } of jobDefinitions) expect(body).toContain(`Job type: ${type}`);
     expect(body).toContain('HTTP API');
+    expect(body).toContain('Completion webhooks');
+    expect(body).toContain('Delayed and recurring jobs');
+    expect(body).toContain('analysis queue (high priority)');
   });
 
   it('subscribes the alarm e-mail of the stage to the alarm topic', () => {

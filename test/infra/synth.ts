@@ -80,7 +80,14 @@ export function resolveForDeploy(value: unknown, template: Template): unknown {
         const [delimiter, parts] = record['Fn::Join'] as [string, unknown[]];
         return parts.map((part) => String(visit(part))).join(delimiter);
       }
-      if ('Fn::GetAtt' in record) return `getatt-${(record['Fn::GetAtt'] as string[]).join('.')}`;
+      if ('Fn::GetAtt' in record) {
+        const [id, attribute] = record['Fn::GetAtt'] as [string, string];
+        const resource = resources[id];
+        // ARNs in the shape their service gives them (the code checks `arn:` prefixes).
+        if (attribute === 'Arn' && resource?.Type === 'AWS::Lambda::Function') return `arn:aws:lambda:eu-west-1:123456789012:function:${String(resource.Properties?.FunctionName ?? id)}`;
+        if (attribute === 'Arn' && resource?.Type === 'AWS::IAM::Role') return `arn:aws:iam::123456789012:role/${id}`;
+        return `getatt-${id}.${attribute}`;
+      }
       return Object.fromEntries(Object.entries(record).map(([key, child]) => [key, visit(child)]));
     }
     return node;

@@ -1,14 +1,15 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { stageSettings } from '../../infra/config/stages.js';
 import { WebhookDelivery } from '../../infra/constructs/WebhookDelivery.js';
 
 let template: Template;
 
 beforeAll(() => {
-  const app = new App();
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'Test', { env: { account: '111122223333', region: 'eu-central-1' } });
-  new WebhookDelivery(stack, 'Webhooks', { stage: 'prod' });
+  new WebhookDelivery(stack, 'Webhooks', { settings: stageSettings('prod'), environment: {} });
   template = Template.fromStack(stack);
 }, 120_000);
 
@@ -34,6 +35,8 @@ describe('Construct: WebhookDelivery', () => {
 
   it('generates the signing secret and hands it over by dynamic reference, not in the template', () => {
     template.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'conveyor/prod/webhook-signing-secret', GenerateSecretString: Match.objectLike({ PasswordLength: 48 }) });
+    // Receivers verify with this key: prod keeps it when the stack goes.
+    expect(Object.values(template.findResources('AWS::SecretsManager::Secret'))[0]?.DeletionPolicy).toBe('Retain');
     const fn = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { FunctionName: 'conveyor-prod-webhooks' } }))[0];
     const secretEnv = JSON.stringify(fn?.Properties.Environment.Variables.CONVEYOR_WEBHOOK_SECRET);
     expect(secretEnv).toContain('{{resolve:secretsmanager:');
