@@ -9,7 +9,9 @@ import type { Principal } from '../shared/ports/api-keys.js';
 import { DynamoApiKeys } from '../functions/adapters/aws/dynamo-api-keys.js';
 import { createJobHandlers, type JobHandlers } from '../functions/jobs/index.js';
 import type { AwsClients } from '../functions/adapters/aws/clients.js';
-import { buildApiApp, createClients, jobHandlerDeps } from '../functions/wiring.js';
+import { createClients } from '../functions/wiring.js';
+import { buildApiApp } from '../functions/roots/api.js';
+import { buildConsumerHandler, jobHandlerDeps } from '../functions/roots/consumer.js';
 import { serveHttpApi, type HttpApiHandler } from './api-gateway.js';
 import { DASHBOARD_PATH, dashboardRoutes } from './dashboard/serve.js';
 import { startDynamo } from './dynamodb.js';
@@ -20,8 +22,9 @@ import { startSes } from './ses.js';
 import { startSqsServer } from './sqs/server.js';
 import type { ProviderLimit } from '../shared/jobs/rate-limits.js';
 import type { RateRule } from '../shared/ports/rate-limiter.js';
-import { describeRateLimits } from '../functions/scheduling/wiring.js';
-import { buildConsumerHandler, buildSchedulerTarget, buildWebhookWorker } from '../functions/wiring.js';
+import { createRateLimiter, describeRateLimits } from '../functions/roots/rate-limits.js';
+import { buildSchedulerTarget } from '../functions/roots/scheduler-target.js';
+import { buildWebhookWorker } from '../functions/roots/webhook-worker.js';
 import { recurringJobs, type RecurringJobDefinition } from '../shared/jobs/recurring.js';
 import { nextCronTime } from '../shared/jobs/cron.js';
 import { LocalScheduler, type Clock } from './scheduler.js';
@@ -189,7 +192,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       });
     }
     notices.push(...scheduler.recurringEntries.map((e) => `cron ${e.id}: next run ${e.nextAt.toISOString()}`));
-    const lambdaHandler = handle(buildApiApp(config, clients, logger.child({ fn: 'api' }), { scheduler }));
+    const lambdaHandler = handle(buildApiApp(config, clients, logger.child({ fn: 'api' }), { scheduler, limiter: createRateLimiter(config) }));
     // Hono types the v2 event's `body` as `string | null` where @types/aws-lambda has `string | undefined`;
     // the runtime shapes agree (the same event API Gateway sends), only the declarations differ.
     const apiHandler: HttpApiHandler = timed(`conveyor-${stage}-api`, (event, context) => lambdaHandler(event as unknown as Parameters<typeof lambdaHandler>[0], context), options.observe);
@@ -197,6 +200,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const api = await serveHttpApi(apiHandler, { ...(options.apiPort !== undefined ? { port: options.apiPort } : {}), ...(localRoutes ? { localRoutes } : {}) });
     closers.unshift(() => api.close());
 
+    const limiter = createRateLimiter(config);
     const real = createJobHandlers(jobHandlerDeps(config, clients));
     const handlers = { ...real, ...(typeof options.handlers === 'function' ? options.handlers(real) : options.handlers) } as JobHandlers;
     const mappings = {} as Record<JobType, SqsEventSourceMapping>;
@@ -209,7 +213,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       // the queue the message came from.
       for (const lane of lanes[type]) {
         const laneConfig = { ...config, CONVEYOR_QUEUE_URLS: { ...config.CONVEYOR_QUEUE_URLS, [type]: lane.url } };
-        const consumer = buildConsumerHandler(type, handlers[type], laneConfig, clients, logger.child({ fn: `worker-${type}`, priority: lane.priority }), providerLimit ? { providerLimit } : {});
+        const consumer = buildConsumerHandler(jobRegistry[type], handlers[type], laneConfig, clients, logger.child({ fn: `worker-${type}`, priority: lane.priority }), {
+          limiter,
+          ...(providerLimit ? { providerLimit } : {}),
+        });
         const mapping = new SqsEventSourceMapping({
           client: clients.sqs,
           queueUrl: lane.url,

@@ -36,6 +36,9 @@ const LAMBDA_ENV = {
   CONVEYOR_JOB_TYPE: 'analysis',
   CONVEYOR_EMAIL_FROM: 'Conveyor <no-reply@example.com>',
   CONVEYOR_BUCKET_NAME: 'conveyor-bench-artifacts',
+  // The webhook consumer refuses to start without its queue and signing secret.
+  CONVEYOR_WEBHOOK_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/conveyor-bench-webhooks',
+  CONVEYOR_WEBHOOK_SECRET: 'bench-webhook-signing-secret',
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'bench',
   AWS_SECRET_ACCESS_KEY: 'bench',

@@ -1,3 +1,4 @@
+import type { ConveyorConfig } from '../config/env.js';
 import type { Logger } from '../ports/logger.js';
 
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
@@ -46,3 +47,8 @@ function errorReplacer(_key: string, value: unknown): unknown {
 }
 
 export const silentLogger: Logger = new JsonLogger({ level: 'silent' });
+
+/** A function's logger: the configured level, every line tagged with the stage and the given fields. */
+export function createLogger(config: Pick<ConveyorConfig, 'LOG_LEVEL' | 'CONVEYOR_STAGE'>, fields: Record<string, unknown> = {}): Logger {
+  return new JsonLogger({ level: config.LOG_LEVEL, fields: { stage: config.CONVEYOR_STAGE, ...fields } });
+}

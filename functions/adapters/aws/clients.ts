@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { endpointsOf, type ConveyorConfig } from '../../../shared/config/env.js';
 
 /**
  * Where the SDK clients should point. On AWS every field is unset and the SDK uses its defaults.
@@ -13,6 +14,11 @@ export interface AwsClientSettings {
   readonly region: string;
   readonly endpoints?: Partial<Record<'dynamodb' | 'sqs' | 'ses' | 'sesv2' | 's3', string>>;
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+}
+
+/** The settings of a config: its region and the local endpoint overrides (none on AWS). */
+export function awsClientSettings(config: ConveyorConfig): AwsClientSettings {
+  return { region: config.AWS_REGION, endpoints: endpointsOf(config) };
 }
 
 export interface AwsClients {

@@ -1,0 +1,46 @@
+import type { Hono } from 'hono';
+import type { ConveyorConfig } from '../../shared/config/env.js';
+import { createLogger } from '../../shared/logging/logger.js';
+import type { Logger } from '../../shared/ports/logger.js';
+import type { RateLimiter } from '../../shared/ports/rate-limiter.js';
+import type { ReleaseScheduler } from '../../shared/ports/release-scheduler.js';
+import type { AwsClients } from '../adapters/aws/clients.js';
+import { DynamoApiKeys } from '../adapters/aws/dynamo-api-keys.js';
+import { DynamoIdempotencyStore } from '../adapters/aws/dynamo-idempotency-store.js';
+import { S3BlobStore } from '../adapters/aws/s3-blob-store.js';
+import { buildAdminDeps } from '../admin-wiring.js';
+import { createApiApp } from '../api/app.js';
+import { BatchEnqueuer } from '../api/batch-enqueue.js';
+import { DownloadLinks } from '../api/download-links.js';
+import { JobService } from '../api/job-service.js';
+import type { ApiEnv } from '../api/middleware.js';
+import { createReleaseScheduler, tenantEnqueueRule, webhookSettings } from '../scheduling/wiring.js';
+import { createRateLimiter } from './rate-limits.js';
+import { createBlobClients, createJobQueue, createJobStore, withWebhooks, type CoreClients } from '../wiring.js';
+
+/** Composition root of the API function (functions/entry/api.ts) and of the local cloud's API. */
+export function buildApiApp(
+  config: ConveyorConfig,
+  clients: CoreClients & Partial<Pick<AwsClients, 's3'>> = createBlobClients(config),
+  logger: Logger = createLogger(config, { fn: 'api' }),
+  { limiter = createRateLimiter(config), scheduler = createReleaseScheduler(config) }: { limiter?: RateLimiter; scheduler?: ReleaseScheduler | undefined } = {},
+): Hono<ApiEnv> {
+  const store = withWebhooks(createJobStore(config, clients), config, clients, logger);
+  const queue = createJobQueue(config, clients);
+  const keys = new DynamoApiKeys({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME });
+  const idempotency = new DynamoIdempotencyStore({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME });
+  const webhookPolicy = webhookSettings(config)?.policy;
+  const jobs = new JobService({ store, queue, logger, idempotency, scheduler, webhookPolicy });
+  return createApiApp({
+    jobs,
+    batch: new BatchEnqueuer({ jobs, store, queue, logger, scheduler, webhookPolicy }),
+    keys,
+    logger,
+    stage: config.CONVEYOR_STAGE,
+    enqueueLimit: { limiter, rule: tenantEnqueueRule(config), logger },
+    admin: buildAdminDeps(config, clients, { store, queue, logger }),
+    ...(config.CONVEYOR_BUCKET_NAME && clients.s3
+      ? { downloads: new DownloadLinks({ blobs: new S3BlobStore({ client: clients.s3, bucket: config.CONVEYOR_BUCKET_NAME }), ttlSeconds: config.CONVEYOR_DOWNLOAD_URL_TTL_SECONDS }) }
+      : {}),
+  });
+}
