@@ -1,5 +1,7 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import { ComparisonOperator } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -58,18 +60,9 @@ export class ConveyorMonitoring extends Construct {
    * throttles. The DLQ alarms on its first message: a job there has used every attempt.
    */
   monitorJob(worker: JobWorker): this {
-    const { alarms } = this.#settings;
     const type = worker.definition.type;
-    this.facade
-      .addMediumHeader(`Job type: ${type}`)
-      .monitorSqsQueueWithDlq({
-        queue: worker.queue,
-        deadLetterQueue: worker.dlq,
-        alarmFriendlyName: `${type}-queue`,
-        humanReadableName: `${type} queue`,
-        addDeadLetterQueueMaxSizeAlarm: { Critical: { maxMessageCount: 0 } },
-        addQueueMaxMessageAgeAlarm: this.#queueAgeAlarms(),
-      });
+    this.facade.addMediumHeader(`Job type: ${type}`);
+    this.#queueWithDlq(worker.queue, worker.dlq, `${type}-queue`, `${type} queue`);
     // The other priority lanes share the type's DLQ (alarmed once, above) and get the same age alarms:
     // a starved lane shows as its oldest message ageing.
     for (const lane of worker.lanes.filter((l) => l.queue !== worker.queue)) {
@@ -80,17 +73,7 @@ export class ConveyorMonitoring extends Construct {
         addQueueMaxMessageAgeAlarm: this.#queueAgeAlarms(),
       });
     }
-    this.facade
-      .monitorLambdaFunction({
-        lambdaFunction: worker.consumer.fn,
-        alarmFriendlyName: `${type}-consumer`,
-        humanReadableName: `${type} consumer`,
-        // Invocation errors, not job failures: the consumer reports failed records and returns normally,
-        // so an error here is a crash or timeout of the whole batch.
-        addFaultCountAlarm: { Critical: { maxErrorCount: alarms.consumerErrors } },
-        // Throttled batches go back to the queue and burn receive counts toward the DLQ (DESIGN.md).
-        addThrottlesCountAlarm: { Warning: { maxErrorCount: alarms.consumerThrottles } },
-      });
+    this.#consumer(worker.consumer.fn, `${type}-consumer`, `${type} consumer`);
     return this;
   }
 
@@ -99,24 +82,9 @@ export class ConveyorMonitoring extends Construct {
    * every attempt, about an hour of retries) and the consumer's errors and throttles.
    */
   monitorWebhooks(webhooks: WebhookDelivery): this {
-    const { alarms } = this.#settings;
-    this.facade
-      .addMediumHeader('Completion webhooks')
-      .monitorSqsQueueWithDlq({
-        queue: webhooks.queue,
-        deadLetterQueue: webhooks.dlq,
-        alarmFriendlyName: 'webhooks-queue',
-        humanReadableName: 'webhook queue',
-        addDeadLetterQueueMaxSizeAlarm: { Critical: { maxMessageCount: 0 } },
-        addQueueMaxMessageAgeAlarm: this.#queueAgeAlarms(),
-      })
-      .monitorLambdaFunction({
-        lambdaFunction: webhooks.consumer.fn,
-        alarmFriendlyName: 'webhooks-consumer',
-        humanReadableName: 'webhook consumer',
-        addFaultCountAlarm: { Critical: { maxErrorCount: alarms.consumerErrors } },
-        addThrottlesCountAlarm: { Warning: { maxErrorCount: alarms.consumerThrottles } },
-      });
+    this.facade.addMediumHeader('Completion webhooks');
+    this.#queueWithDlq(webhooks.queue, webhooks.dlq, 'webhooks-queue', 'webhook queue');
+    this.#consumer(webhooks.consumer.fn, 'webhooks-consumer', 'webhook consumer');
     return this;
   }
 
@@ -126,16 +94,9 @@ export class ConveyorMonitoring extends Construct {
    * recurring run that never happened, so its first occurrence is Critical.
    */
   monitorScheduling(scheduling: JobScheduling): this {
-    const { alarms } = this.#settings;
+    this.facade.addMediumHeader('Delayed and recurring jobs');
+    this.#consumer(scheduling.target.fn, 'scheduler-target', 'scheduler target');
     this.facade
-      .addMediumHeader('Delayed and recurring jobs')
-      .monitorLambdaFunction({
-        lambdaFunction: scheduling.target.fn,
-        alarmFriendlyName: 'scheduler-target',
-        humanReadableName: 'scheduler target',
-        addFaultCountAlarm: { Critical: { maxErrorCount: alarms.consumerErrors } },
-        addThrottlesCountAlarm: { Warning: { maxErrorCount: alarms.consumerThrottles } },
-      })
       .monitorCustom({
         alarmFriendlyName: 'scheduler',
         humanReadableName: `EventBridge Scheduler group ${scheduling.groupName}`,
@@ -154,6 +115,33 @@ export class ConveyorMonitoring extends Construct {
         ],
       });
     return this;
+  }
+
+  /** A queue and its DLQ: throughput, age (Warning/Critical) and the DLQ's first message (Critical). */
+  #queueWithDlq(queue: IQueue, deadLetterQueue: IQueue, alarmFriendlyName: string, humanReadableName: string): void {
+    this.facade.monitorSqsQueueWithDlq({
+      queue,
+      deadLetterQueue,
+      alarmFriendlyName,
+      humanReadableName,
+      addDeadLetterQueueMaxSizeAlarm: { Critical: { maxMessageCount: 0 } },
+      addQueueMaxMessageAgeAlarm: this.#queueAgeAlarms(),
+    });
+  }
+
+  /** A function that consumes a queue or an event: invocations, duration, errors and throttles. */
+  #consumer(lambdaFunction: IFunction, alarmFriendlyName: string, humanReadableName: string): void {
+    const { alarms } = this.#settings;
+    this.facade.monitorLambdaFunction({
+      lambdaFunction,
+      alarmFriendlyName,
+      humanReadableName,
+      // Invocation errors, not job failures: a consumer reports failed records and returns normally,
+      // so an error here is a crash or timeout of the whole batch.
+      addFaultCountAlarm: { Critical: { maxErrorCount: alarms.consumerErrors } },
+      // Throttled batches go back to the queue and burn receive counts toward the DLQ (DESIGN.md).
+      addThrottlesCountAlarm: { Warning: { maxErrorCount: alarms.consumerThrottles } },
+    });
   }
 
   #queueAgeAlarms() {

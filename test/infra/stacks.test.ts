@@ -331,6 +331,20 @@ describe('CDK: least privilege', () => {
     for (const fn of functions) expect(JSON.stringify(fn.Properties.Environment ?? {})).not.toMatch(/token|UPSTASH_REDIS_REST/i);
   });
 
+  it('gives the e-mail consumer exactly what it calls: job items, its queue, SES, the webhook queue, the Upstash secret', () => {
+    // Act
+    const actions = actionsOf(statementsOf(prod, 'conveyor-prod-worker-email'));
+
+    // Assess
+    expect(actions).toEqual([
+      'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem',
+      'logs:CreateLogStream', 'logs:PutLogEvents',
+      'secretsmanager:GetSecretValue',
+      'ses:SendEmail', 'ses:SendRawEmail',
+      'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:SendMessage',
+    ]);
+  });
+
   it('lets the e-mail consumer re-send a throttled job to its own queue only', () => {
     // Prepare
     const arnOf = (name: string) => ({ 'Fn::GetAtt': [onlyResource(prod.service, 'AWS::SQS::Queue', { QueueName: name }).logicalId, 'Arn'] });
