@@ -11,34 +11,32 @@ export interface ProvisionedQueue {
   readonly dlqArn: string;
 }
 
-/** Creates the job table if absent — the same key schema and index as the CDK table. */
+/**
+ * Creates the job table if absent — the same key schema as the CDK table. A table left by an older
+ * layout (a local data dir from before the sort key) is refused with what to do, not misused.
+ */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const sortKey = Table?.KeySchema?.find((k) => k.KeyType === 'RANGE')?.AttributeName;
+    if (sortKey !== TABLE_LAYOUT.sortKey) {
+      throw new Error(`table ${tableName} has an older key layout (sort key ${sortKey ?? 'none'}, expected ${TABLE_LAYOUT.sortKey}); delete the local data dir (.data/dynamodb) and start again`);
+    }
     return;
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
   }
-  const index = TABLE_LAYOUT.indexes.byTenant;
   await client.send(
     new CreateTableCommand({
       TableName: tableName,
       BillingMode: 'PAY_PER_REQUEST',
       AttributeDefinitions: [
         { AttributeName: TABLE_LAYOUT.partitionKey, AttributeType: 'S' },
-        { AttributeName: index.partitionKey, AttributeType: 'S' },
-        { AttributeName: index.sortKey, AttributeType: 'S' },
+        { AttributeName: TABLE_LAYOUT.sortKey, AttributeType: 'S' },
       ],
-      KeySchema: [{ AttributeName: TABLE_LAYOUT.partitionKey, KeyType: 'HASH' }],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: index.name,
-          KeySchema: [
-            { AttributeName: index.partitionKey, KeyType: 'HASH' },
-            { AttributeName: index.sortKey, KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: index.projection },
-        },
+      KeySchema: [
+        { AttributeName: TABLE_LAYOUT.partitionKey, KeyType: 'HASH' },
+        { AttributeName: TABLE_LAYOUT.sortKey, KeyType: 'RANGE' },
       ],
     }),
   );

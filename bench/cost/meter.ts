@@ -46,12 +46,14 @@ export interface MeteredClient {
 
 const SQS_CHUNK_BYTES = 64 * 1024;
 
-/** The table's indexes as deployed (TABLE_LAYOUT is shared with the CDK table and the local cloud). */
-export const TABLE_INDEXES: readonly IndexSpec[] = Object.values(TABLE_LAYOUT.indexes).map((index) => ({
-  partitionKey: index.partitionKey,
-  sortKey: index.sortKey,
-  projection: index.projection,
-}));
+/**
+ * The table's indexes as deployed: none. TABLE_LAYOUT (shared with the CDK table and the local cloud)
+ * declares only the primary key; jobs are listed from the table itself. Pass `indexes` to price one.
+ */
+export const TABLE_INDEXES: readonly IndexSpec[] = [];
+
+/** The primary key attributes: an item is known by both (the meter tracks each item's last size). */
+const TABLE_KEYS: readonly string[] = [TABLE_LAYOUT.partitionKey, TABLE_LAYOUT.sortKey];
 
 /**
  * Counts every AWS request the real SDK clients make, with the units AWS would bill for it.
@@ -65,10 +67,10 @@ export class AwsMeter {
   readonly #items = new Map<string, AttributeMap>();
   readonly #indexes: readonly IndexSpec[];
   readonly #whatIf: Readonly<Record<string, readonly IndexSpec[]>>;
-  readonly #tableKey: string;
+  readonly #tableKeys: readonly string[];
 
-  constructor(options: { tableKey?: string; indexes?: readonly IndexSpec[]; whatIf?: Readonly<Record<string, readonly IndexSpec[]>> } = {}) {
-    this.#tableKey = options.tableKey ?? TABLE_LAYOUT.partitionKey;
+  constructor(options: { tableKeys?: readonly string[]; indexes?: readonly IndexSpec[]; whatIf?: Readonly<Record<string, readonly IndexSpec[]>> } = {}) {
+    this.#tableKeys = options.tableKeys ?? TABLE_KEYS;
     this.#indexes = options.indexes ?? TABLE_INDEXES;
     this.#whatIf = options.whatIf ?? {};
   }
@@ -215,12 +217,12 @@ export class AwsMeter {
   #projected(index: IndexSpec, item: AttributeMap): AttributeMap | undefined {
     if (item[index.partitionKey] === undefined || (index.sortKey && item[index.sortKey] === undefined)) return undefined;
     if (index.projection === 'ALL') return item;
-    const names = new Set([this.#tableKey, index.partitionKey, ...(index.sortKey ? [index.sortKey] : []), ...(index.projection === 'KEYS_ONLY' ? [] : index.projection.include)]);
+    const names = new Set([...this.#tableKeys, index.partitionKey, ...(index.sortKey ? [index.sortKey] : []), ...(index.projection === 'KEYS_ONLY' ? [] : index.projection.include)]);
     return Object.fromEntries(Object.entries(item).filter(([name]) => names.has(name)));
   }
 
   #keyOf(table: string, item: AttributeMap): string {
-    return `${table}\u0000${JSON.stringify(item[this.#tableKey] ?? null)}`;
+    return `${table}\u0000${JSON.stringify(this.#tableKeys.map((name) => item[name] ?? null))}`;
   }
 
   /**

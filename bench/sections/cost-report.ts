@@ -32,7 +32,7 @@ export function renderCost(result: CostResult): string {
     summary,
     baselineTable,
     ...parts,
-    'Requests are counted on the real SDK clients (API, event source mapping, consumer); DynamoDB units from item sizes (1 KB per write unit, 4 KB per read unit, the larger of the old and new item), index writes from the index projection; SQS per 64 KB chunk. Lambda invocations are counted in the burst; their GB-seconds are that count × the mean billed duration of uncontended invocations (jobs run one at a time), at the registry\'s memoryMb (consumers) and the API memory given. Not included: CloudWatch Logs ingestion, idle long polls of the event source (a fixed cost per queue, not per job), data transfer, Upstash commands when rate limits are on.',
+    'Requests are counted on the real SDK clients (API, event source mapping, consumer); DynamoDB units from item sizes (1 KB per write unit, 4 KB per read unit, the larger of the old and new item), index writes from the index projection (the table has none; the \'if a tenant index\' columns price one on the same writes); SQS per 64 KB chunk. Lambda invocations are counted in the burst; their GB-seconds are that count × the mean billed duration of uncontended invocations (jobs run one at a time), at the registry\'s memoryMb (consumers) and the API memory given. Not included: CloudWatch Logs ingestion, idle long polls of the event source (a fixed cost per queue, not per job), data transfer, Upstash commands when rate limits are on.',
     table(['Price', '$ per million units', 'unit', 'source'], priceRows),
   ].join('\n\n');
 }

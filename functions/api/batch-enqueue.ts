@@ -1,4 +1,5 @@
 import { ConveyorError, DependencyUnavailableError, JobValidationError } from '../../shared/domain/errors.js';
+import { newJobId } from '../../shared/domain/job-id.js';
 import type { JobMessage, JobRecord } from '../../shared/domain/job.js';
 import { enqueueRequestSchema, type EnqueueRequest } from '../../shared/jobs/registry.js';
 import type { JobStore } from '../../shared/ports/job-store.js';
@@ -46,7 +47,7 @@ export interface BatchEnqueuerDeps {
   readonly scheduler?: ReleaseScheduler | undefined;
   readonly webhookPolicy?: AddressPolicy | undefined;
   readonly now?: () => Date;
-  readonly newJobId?: () => string;
+  readonly newJobId?: (tenant: string, now: Date) => string;
 }
 
 /**
@@ -61,7 +62,7 @@ export class BatchEnqueuer {
   readonly #deps: BatchEnqueuerDeps & Required<Pick<BatchEnqueuerDeps, 'now' | 'newJobId'>>;
 
   constructor(deps: BatchEnqueuerDeps) {
-    this.#deps = { now: () => new Date(), newJobId: () => crypto.randomUUID(), ...deps };
+    this.#deps = { now: () => new Date(), newJobId, ...deps };
   }
 
   /** Validates every item; returns the valid ones and an error result per invalid one. */
@@ -116,7 +117,7 @@ export class BatchEnqueuer {
   async #enqueuePlain(tenant: string, items: readonly ValidItem[]): Promise<BatchItemResult[]> {
     const { store, logger } = this.#deps;
     const now = this.#deps.now();
-    const records = items.map((item) => ({ ...newJobRecord(tenant, item.request, this.#deps.newJobId(), now), ...runAtOf(item.plan) }) as JobRecord);
+    const records = items.map((item) => ({ ...newJobRecord(tenant, item.request, this.#deps.newJobId(tenant, now), now), ...runAtOf(item.plan) }) as JobRecord);
     const created = await Promise.all(records.map((record) => store.create(record).then(() => true, () => false)));
     const results: BatchItemResult[] = [];
     const toSend: { item: ValidItem; record: JobRecord }[] = [];

@@ -26,7 +26,7 @@ export interface IdempotentEnqueueDeps {
   readonly idempotency: IdempotencyStore;
   readonly logger: Logger;
   readonly now: () => Date;
-  readonly newJobId: () => string;
+  readonly newJobId: (tenant: string, now: Date) => string;
   /** Builds the QUEUED record of a new job with the given id (the same builder as plain enqueue). */
   readonly newRecord: (tenant: string, request: EnqueueRequest, jobId: string, idempotencyKey: string) => JobRecord;
   readonly messageOf: (job: JobRecord) => JobMessage;
@@ -74,7 +74,7 @@ export async function enqueueIdempotently(
     const entry: IdempotencyEntry = {
       tenant,
       key,
-      jobId: deps.newJobId(),
+      jobId: deps.newJobId(tenant, now),
       requestHash,
       state: 'PENDING',
       lockToken: token,

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { ConfigurationError, DependencyUnavailableError } from '../../shared/domain/errors.js';
+import { jobIdTime, newJobId } from '../../shared/domain/job-id.js';
 import type { JobMessage, JobRecord } from '../../shared/domain/job.js';
 import { getJobDefinition, isJobType, type EnqueueRequest } from '../../shared/jobs/registry.js';
 import type { IdempotencyStore } from '../../shared/ports/idempotency-store.js';
@@ -26,7 +26,8 @@ export interface JobServiceDeps {
   /** Where webhooks may go; absent when webhooks are off (a callbackUrl is then a 400). */
   readonly webhookPolicy?: AddressPolicy | undefined;
   readonly now?: () => Date;
-  readonly newJobId?: () => string;
+  /** A new job's id: it carries the tenant's table partition and the creation time (shared/domain/job-id.ts). */
+  readonly newJobId?: (tenant: string, now: Date) => string;
 }
 
 /**
@@ -42,7 +43,7 @@ export class JobService {
   readonly #deps: JobServiceDeps & Required<Pick<JobServiceDeps, 'now' | 'newJobId'>>;
 
   constructor(deps: JobServiceDeps) {
-    this.#deps = { now: () => new Date(), newJobId: randomUUID, ...deps };
+    this.#deps = { now: () => new Date(), newJobId, ...deps };
   }
 
   async enqueue(tenant: string, request: EnqueueRequest): Promise<JobRecord> {
@@ -50,7 +51,7 @@ export class JobService {
     const now = this.#deps.now();
     const plan = planRelease(request, now);
     checkCallback(request, this.#deps.webhookPolicy);
-    const job = { ...newJobRecord(tenant, request, this.#deps.newJobId(), now), ...runAtOf(plan) };
+    const job = { ...newJobRecord(tenant, request, this.#deps.newJobId(tenant, now), now), ...runAtOf(plan) };
     await store.create(job);
     try {
       await dispatchJob({ queue, scheduler: this.#deps.scheduler }, messageOf(job), plan);
@@ -103,8 +104,9 @@ export class JobService {
   }
 }
 
-/** The QUEUED record of a new job. */
+/** The QUEUED record of a new job. It was created at the time its id carries (listing order is id order). */
 export function newJobRecord(tenant: string, request: EnqueueRequest, jobId: string, now: Date, idempotencyKey?: string): JobRecord {
+  const createdAt = jobIdTime(jobId) ?? now.toISOString();
   return {
     jobId,
     tenant,
@@ -114,8 +116,8 @@ export function newJobRecord(tenant: string, request: EnqueueRequest, jobId: str
     maxAttempts: getJobDefinition(request.type).settings.maxAttempts,
     progress: 0,
     payload: request.payload,
-    createdAt: now.toISOString(),
-    updatedAt: now.toISOString(),
+    createdAt,
+    updatedAt: createdAt,
     ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
     ...(request.callbackUrl !== undefined ? { callbackUrl: request.callbackUrl } : {}),
   };

@@ -16,7 +16,7 @@ import type { JobStore, Transition } from '../../shared/ports/job-store.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import { AttemptWriter } from './attempt-writer.js';
 import type { BatchResponse, InvocationContext, JobContext, JobHandler, SqsEventLike, SqsRecordLike } from './context.js';
-import { interpretConflict, interpretDelivery } from './delivery.js';
+import { interpretConflict, interpretDelivery, recordsHolder } from './delivery.js';
 
 export interface JobWorkerDeps {
   readonly store: JobStore;
@@ -298,14 +298,14 @@ export class JobWorker<TPayload> {
       ...writer?.guard,
       set: {
         attempt,
-        messageId,
+        ...(recordsHolder(to) ? { messageId } : {}),
         finishedAt: new Date(now).toISOString(),
         ttl: expiryOf(this.#definition.settings, to, now),
         ...(writer && !writer.runningWritten ? { startedAt: writer.startedAt } : {}),
         ...(writer ? { progress: writer.progress, ...(writer.message !== undefined ? { progressMessage: writer.message } : {}) } : {}),
         ...set,
       },
-      remove: ['nextAttemptAt', ...(to === 'SUCCEEDED' ? (['error'] as const) : [])],
+      remove: ['nextAttemptAt', ...(to === 'SUCCEEDED' ? (['error'] as const) : []), ...(recordsHolder(to) ? [] : (['messageId'] as const))],
     }));
   }
 

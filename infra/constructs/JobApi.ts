@@ -10,8 +10,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { StageSettings } from '../config/stages.js';
 import { ConveyorFunction } from './ConveyorFunction.js';
-import { TABLE_LAYOUT } from '../../shared/config/table.js';
-import { API_DLQ_ACTIONS, API_INDEX_ACTIONS, API_QUEUE_ACTIONS, TABLE_ACTIONS } from './permissions.js';
+import { API_DLQ_ACTIONS, API_QUEUE_ACTIONS, TABLE_ACTIONS } from './permissions.js';
 
 export interface JobApiProps {
   readonly settings: StageSettings;
@@ -54,7 +53,6 @@ export class JobApi extends Construct {
       environment: { ...props.environment, ...props.apiEnvironment },
     });
     this.api.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...TABLE_ACTIONS.api], resources: [table.tableArn] }));
-    this.api.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...API_INDEX_ACTIONS], resources: [`${table.tableArn}/index/${TABLE_LAYOUT.indexes.byTenant.name}`] }));
     const queues = Object.values(props.queues);
     this.api.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...API_QUEUE_ACTIONS], resources: queues.flatMap(({ lanes }) => lanes.map(({ queue }) => queue.queueArn)) }));
     this.api.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...API_DLQ_ACTIONS], resources: queues.map(({ dlq }) => dlq.queueArn) }));

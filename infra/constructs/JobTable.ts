@@ -1,5 +1,5 @@
 import { RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { TABLE_LAYOUT } from '../../shared/config/table.js';
 import { stageResourceNames } from '../../shared/jobs/derived.js';
@@ -7,8 +7,9 @@ import type { StageSettings } from '../config/stages.js';
 
 /**
  * Conveyor's single table, laid out by `shared/config/table.ts` (the same layout the adapters and the
- * local cloud use): partition key `pk`, the `byTenant` index for listing a tenant's jobs by time, and
- * the TTL attribute that expires finished jobs. On-demand: a queue's load is bursty and often zero.
+ * local cloud use): partition key `pk` and sort key `sk` (a tenant's jobs are listed from the table
+ * itself, no secondary index), and the TTL attribute that expires finished jobs. On-demand: a queue's
+ * load is bursty and often zero.
  */
 export class JobTable extends Construct {
   readonly table: Table;
@@ -16,22 +17,16 @@ export class JobTable extends Construct {
   constructor(scope: Construct, id: string, props: { readonly settings: StageSettings }) {
     super(scope, id);
     const { settings } = props;
-    const index = TABLE_LAYOUT.indexes.byTenant;
     this.table = new Table(this, 'Table', {
       tableName: stageResourceNames(settings.stage).table,
       partitionKey: { name: TABLE_LAYOUT.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE_LAYOUT.sortKey, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: TABLE_LAYOUT.ttlAttribute,
       encryption: TableEncryption.AWS_MANAGED,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: settings.pointInTimeRecovery },
       deletionProtection: settings.retainData,
       removalPolicy: settings.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-    });
-    this.table.addGlobalSecondaryIndex({
-      indexName: index.name,
-      partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
-      sortKey: { name: index.sortKey, type: AttributeType.STRING },
-      projectionType: ProjectionType[index.projection],
     });
     if (!settings.pointInTimeRecovery) {
       Validations.of(this.table).acknowledge({

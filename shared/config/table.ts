@@ -1,26 +1,63 @@
+import { JOB_ID_SHARDS, parseJobId, tenantHash } from '../domain/job-id.js';
+
 /**
  * The layout of Conveyor's single DynamoDB table, shared by the adapters, the CDK table construct
- * and the local cloud so that all three agree. Status is never a partition key (one hot partition
- * for every queued job); listing is per tenant by time through the `byTenant` index.
+ * and the local cloud so that all three agree. No secondary index: each job is written once at
+ * enqueue and once when it ends, and an index would copy both writes (it doubled the write bill).
+ *
+ * | item                | pk                          | sk       |
+ * |---------------------|-----------------------------|----------|
+ * | job                 | `JOBS#<tenantHash>#<shard>` | jobId    |
+ * | dead-letter entry   | `DEADLETTERS#<type>`        | jobId    |
+ * | API key             | `KEY#<sha256(key)>`         | `KEY`    |
+ * | idempotency entry   | `IDEM#<tenant>#<sha256(key)>` | `IDEM` |
+ *
+ * Jobs: the id is a UUIDv7 carrying a hash of its tenant and a shard number (shared/domain/job-id.ts),
+ * so the key follows from the id alone and every path that holds only a job id (GET, the consumer,
+ * the scheduler and webhook consumers) reads and writes the record without knowing the tenant. The
+ * sort key is the id itself, which sorts by creation time, so a tenant's jobs are listed newest first
+ * by querying its `JOB_ID_SHARDS` partitions backwards and merging (dynamo-job-listing.ts); a cursor
+ * is the last id returned (`sk < cursor` in every shard). Tenants whose hashes collide share
+ * partitions: listing filters on the `tenant` attribute, and GET compares it, so no tenant ever sees
+ * another's job. Shards spread a busy tenant's writes over several partitions (a partition key takes
+ * ~1,000 write units a second; with time-ordered sort keys DynamoDB's split-for-heat cannot help).
+ * Status is never a key (one hot partition for every queued job).
+ *
+ * The alternative, pk = tenant (+ shard), would need the tenant in every message and at every call
+ * site that now passes only a job id. No deployment existed when this layout replaced the earlier
+ * one (pk `JOB#<id>` plus a `byTenant` index), so no data migration was needed.
  */
 export const TABLE_LAYOUT = {
   partitionKey: 'pk',
+  sortKey: 'sk',
   ttlAttribute: 'ttl',
-  indexes: {
-    byTenant: { name: 'byTenant', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'ALL' },
-  },
+  jobShards: JOB_ID_SHARDS,
 } as const;
 
+/** The primary key of one item (a type, not an interface, so it passes as an SDK key record). */
+export type TableKey = { readonly pk: string; readonly sk: string };
+
 export const keys = {
-  job: (jobId: string) => `JOB#${jobId}`,
-  apiKey: (keyHash: string) => `KEY#${keyHash}`,
-  idempotency: (tenant: string, key: string) => `IDEM#${tenant}#${key}`,
-  tenantJobs: (tenant: string) => `TENANT#${tenant}`,
-  tenantJobSort: (createdAt: string, jobId: string) => `${createdAt}#${jobId}`,
+  /** The key of a job's record, or undefined when `jobId` is not a Conveyor job id (no such job). */
+  job: (jobId: string): TableKey | undefined => {
+    const parts = parseJobId(jobId);
+    return parts ? { pk: jobPartition(parts.tenantHash, parts.shard), sk: jobId } : undefined;
+  },
+  /** Every partition a tenant's jobs may be in, shard 0 first. */
+  tenantJobPartitions: (tenant: string): string[] => {
+    const hash = tenantHash(tenant);
+    return Array.from({ length: JOB_ID_SHARDS }, (_, shard) => jobPartition(hash, shard));
+  },
+  apiKey: (keyHash: string): TableKey => ({ pk: `KEY#${keyHash}`, sk: 'KEY' }),
+  idempotency: (tenant: string, keyHash: string): TableKey => ({ pk: `IDEM#${tenant}#${keyHash}`, sk: 'IDEM' }),
   /**
-   * Dead-letter entries: one small item per DEAD job, in the byTenant index under a partition per
-   * job type (only dead jobs are there, so an operator lists a DLQ without scanning every job).
+   * Dead-letter entries: one small item per DEAD job under a partition per job type (only dead jobs
+   * are there, so an operator lists a DLQ without reading every job), sorted by job id.
    */
-  deadLetter: (jobId: string) => `DEADLETTER#${jobId}`,
-  deadLetters: (type: string) => `DEADLETTERS#${type}`,
+  deadLetters: (type: string): string => `DEADLETTERS#${type}`,
+  deadLetter: (type: string, jobId: string): TableKey => ({ pk: `DEADLETTERS#${type}`, sk: jobId }),
 } as const;
+
+function jobPartition(hash: string, shard: number): string {
+  return `JOBS#${hash}#${shard}`;
+}

@@ -21,7 +21,7 @@ export interface DeadLetterIndex {
   add(job: JobRecord): Promise<void>;
   list(type: string, options: { limit: number; cursor?: string }): Promise<{ entries: DeadLetterEntry[]; cursor?: string }>;
   /** Removes the entry of this death only (a newer death of the same job is kept). */
-  remove(jobId: string, deadAt: string): Promise<void>;
+  remove(type: string, jobId: string, deadAt: string): Promise<void>;
   /** How many entries a type has (bounded read). */
   count(type: string): Promise<number>;
 }

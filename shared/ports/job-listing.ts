@@ -27,9 +27,9 @@ export interface RecentActivity {
 }
 
 /**
- * Listing a tenant's jobs, newest first, through the `byTenant` index (partition = tenant, sort =
- * createdAt#jobId): never a table scan, never status as a partition key. Expired records are never
- * returned, whether or not TTL has deleted them yet.
+ * Listing a tenant's jobs, newest first (job ids sort by creation time), from the tenant's own
+ * partitions (shared/config/table.ts): never a table scan, never status as a partition key, never
+ * another tenant's job. Expired records are never returned, whether or not TTL has deleted them yet.
  */
 export interface JobListing {
   list(tenant: string, query: JobListQuery): Promise<JobPage>;

@@ -34,7 +34,7 @@ export interface Transition {
     messageId: string;
   }>;
   /** Attributes to remove (e.g. `error` when a job is retried). */
-  readonly remove?: readonly ('error' | 'result' | 'nextAttemptAt' | 'cancelRequested' | 'finishedAt' | 'ttl' | 'progressMessage' | 'startedAt' | 'retriedAt' | 'redrivenAt')[];
+  readonly remove?: readonly ('error' | 'result' | 'nextAttemptAt' | 'cancelRequested' | 'finishedAt' | 'ttl' | 'progressMessage' | 'startedAt' | 'retriedAt' | 'redrivenAt' | 'messageId')[];
 }
 
 /**

@@ -44,7 +44,7 @@ describe('Function: createApiKey', () => {
     // Assess
     expect(issued.apiKey).toMatch(/^cvk_[A-Za-z0-9_-]{43}$/);
     expect(issued.principal).toMatchObject({ tenant: 'acme', scopes: ['jobs', 'admin'] });
-    const stored = await client.send(new GetCommand({ TableName: TABLE, Key: { pk: tableKeys.apiKey(hashApiKey(issued.apiKey)) } }));
+    const stored = await client.send(new GetCommand({ TableName: TABLE, Key: tableKeys.apiKey(hashApiKey(issued.apiKey)) }));
     expect(stored.Item).toMatchObject({ tenant: 'acme', keyId: issued.principal.keyId });
     expect(JSON.stringify(stored.Item)).not.toContain(issued.apiKey);
   });
@@ -77,7 +77,7 @@ describe('Function: createApiKeyAuthorizer', () => {
   it('refuses a missing, malformed, unknown or revoked key', async () => {
     // Prepare
     const issued = await createApiKey(store(), { tenant: 'acme', scopes: ['jobs'] });
-    await client.send(new UpdateCommand({ TableName: TABLE, Key: { pk: tableKeys.apiKey(hashApiKey(issued.apiKey)) }, UpdateExpression: 'SET revoked = :t', ExpressionAttributeValues: { ':t': true } }));
+    await client.send(new UpdateCommand({ TableName: TABLE, Key: tableKeys.apiKey(hashApiKey(issued.apiKey)), UpdateExpression: 'SET revoked = :t', ExpressionAttributeValues: { ':t': true } }));
 
     // Act
     const results = await Promise.all([undefined, 'Basic abc', `Bearer cvk_${'x'.repeat(43)}`, `Bearer ${issued.apiKey}`].map((header) => authorizer()(request(header))));

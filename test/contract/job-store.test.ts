@@ -1,5 +1,11 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { itemSize, toAttributeMap } from '../../bench/cost/item-size.js';
+import { analysisPayload as benchPayload } from '../../bench/lib/workload.js';
 import { DynamoJobStore } from '../../functions/adapters/aws/dynamo-job-store.js';
+import { analysisHandler } from '../../functions/jobs/analysis/handler.js';
+import type { JobContext } from '../../functions/worker/context.js';
+import { keys } from '../../shared/config/table.js';
 import { JobAlreadyExistsError, TransitionConflictError } from '../../shared/domain/errors.js';
 import type { JobStore } from '../../shared/ports/job-store.js';
 import { queuedJob } from '../helpers/factories.js';
@@ -119,5 +125,50 @@ describe.each(['DynamoJobStore', 'MemoryJobStore'])('Contract: JobStore (%s)', (
     expect(await s.get(running.jobId)).toMatchObject({ cancelRequested: true });
     await expect(s.requestCancel(queued.jobId)).rejects.toBeInstanceOf(TransitionConflictError);
     await expect(s.requestCancel('no-such-job')).rejects.toBeInstanceOf(TransitionConflictError);
+  });
+});
+
+describe('Contract: DynamoJobStore item layout', () => {
+  const raw = async (jobId: string) => (await table.client.send(new GetCommand({ TableName: 'jobs', Key: keys.job(jobId)! }))).Item!;
+
+  it('stores nothing it can derive, and gives every field back on read', async () => {
+    // Prepare
+    const s = stores.DynamoJobStore!();
+    const job = queuedJob();
+
+    // Act
+    await s.create(job);
+    const created = await raw(job.jobId);
+    const done = await s.transition({ jobId: job.jobId, from: ['QUEUED'], to: 'SUCCEEDED', set: { attempt: 1, finishedAt: new Date().toISOString(), result: { ok: true } } });
+    const finished = await raw(job.jobId);
+
+    // Assess: the id is the sort key, createdAt is in the id, updatedAt is createdAt or finishedAt
+    expect(created).toEqual({ ...keys.job(job.jobId), tenant: job.tenant, type: job.type, status: 'QUEUED', attempt: 0, maxAttempts: 3, progress: 0, payload: job.payload });
+    expect(finished).not.toHaveProperty('updatedAt');
+    expect(done).toMatchObject({ jobId: job.jobId, createdAt: job.createdAt, updatedAt: done.finishedAt });
+    expect(await s.get(job.jobId)).toEqual(done);
+  });
+
+  it('keeps the bench\'s fast analysis job within one write unit (1 KB) at enqueue and when it ends', async () => {
+    // Prepare: the record and the outcome the worker writes for the bench's fast job (real handler)
+    const s = stores.DynamoJobStore!();
+    const payload = benchPayload('fast-123456');
+    const job = queuedJob({ tenant: 'tenant-production', payload });
+    const result = await analysisHandler(payload, { progress: async () => undefined } as unknown as JobContext);
+    const now = new Date().toISOString();
+
+    // Act
+    await s.create(job);
+    const queuedBytes = itemSize(toAttributeMap(await raw(job.jobId)));
+    await s.transition({
+      jobId: job.jobId, from: ['QUEUED', 'RETRYING', 'RUNNING'], to: 'SUCCEEDED', attemptAtMost: 1, expectGeneration: 0,
+      set: { attempt: 1, finishedAt: now, ttl: Math.floor(Date.now() / 1000) + 7 * 86_400, startedAt: now, progress: 100, progressMessage: 'detected category', result },
+      remove: ['nextAttemptAt', 'error', 'messageId'],
+    });
+    const finishedBytes = itemSize(toAttributeMap(await raw(job.jobId)));
+
+    // Assess
+    expect(queuedBytes).toBeLessThanOrEqual(1_024);
+    expect(finishedBytes).toBeLessThanOrEqual(1_024);
   });
 });

@@ -45,7 +45,7 @@ describe.each(['DynamoJobStore', 'MemoryJobStore'])('Contract: JobStore generati
 describe('Contract: DynamoDeadLetterIndex', () => {
   const index = (now = () => new Date()) => new DynamoDeadLetterIndex({ client, tableName: 'jobs', dlqRetentionSeconds: 14 * 86_400, now });
 
-  it('lists a type\'s dead jobs newest first across tenants, pages with a cursor, counts them', async () => {
+  it('lists a type\'s dead jobs newest job first across tenants, pages with a cursor, counts them', async () => {
     // Prepare
     const type = 'pdf';
     const dead = [0, 1, 2, 3, 4].map((i) =>
@@ -72,15 +72,29 @@ describe('Contract: DynamoDeadLetterIndex', () => {
     await index().add(job);
 
     // Act
-    await index().remove(job.jobId, '2026-11-23T09:00:00.000Z'); // an older death: no effect
+    await index().remove('email', job.jobId, '2026-11-23T09:00:00.000Z'); // an older death: no effect
     const kept = await index().list('email', { limit: 10 });
     const later = await index(() => new Date(Date.now() + 15 * 86_400_000)).list('email', { limit: 10 });
-    await index().remove(job.jobId, '2026-11-23T10:00:00.000Z');
+    await index().remove('email', job.jobId, '2026-11-23T10:00:00.000Z');
     const removed = await index().list('email', { limit: 10 });
 
     // Assess
     expect(kept.entries.map((e) => e.jobId)).toEqual([job.jobId]);
     expect(later.entries).toEqual([]);
     expect(removed.entries).toEqual([]);
+  });
+
+  it('keeps one entry per job: a second death replaces the first', async () => {
+    // Prepare
+    const job = queuedJob({ type: 'analysis', status: 'DEAD', attempt: 3, finishedAt: '2026-11-23T10:00:00.000Z' });
+    await index().add(job);
+
+    // Act: redriven, it dies again, and the first death's entry was never removed
+    await index().add({ ...job, finishedAt: '2026-11-23T11:00:00.000Z' });
+
+    // Assess
+    const listed = await index().list('analysis', { limit: 10 });
+    expect(listed.entries.filter((e) => e.jobId === job.jobId).map((e) => e.deadAt)).toEqual(['2026-11-23T11:00:00.000Z']);
+    expect(await index().count('analysis')).toBe(listed.entries.length);
   });
 });

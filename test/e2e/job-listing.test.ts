@@ -64,7 +64,7 @@ describe('E2E: GET /v1/jobs — the tenant\'s jobs, newest first, paginated', ()
     const { dynamo } = createClients(api.cloud.config);
     await dynamo.send(new UpdateCommand({
       TableName: api.cloud.config.CONVEYOR_TABLE_NAME,
-      Key: { pk: keys.job(victim) },
+      Key: keys.job(victim),
       UpdateExpression: 'SET #ttl = :past',
       ExpressionAttributeNames: { '#ttl': 'ttl' },
       ExpressionAttributeValues: { ':past': Math.floor(Date.now() / 1000) - 1 },

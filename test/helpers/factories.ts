@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { newJobId } from '../../shared/domain/job-id.js';
 import type { JobMessage, JobRecord } from '../../shared/domain/job.js';
 import type { InvocationContext, SqsEventLike, SqsRecordLike } from '../../functions/worker/context.js';
 
@@ -9,11 +10,14 @@ export const analysisPayload = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
+/** A QUEUED record; its id is a real job id of its tenant, created now (as the API issues them). */
 export function queuedJob(overrides: Partial<JobRecord> = {}): JobRecord {
-  const now = new Date().toISOString();
+  const created = new Date();
+  const now = created.toISOString();
+  const tenant = overrides.tenant ?? 'tenant-a';
   return {
-    jobId: randomUUID(),
-    tenant: 'tenant-a',
+    jobId: newJobId(tenant, created),
+    tenant,
     type: 'analysis',
     status: 'QUEUED',
     attempt: 0,

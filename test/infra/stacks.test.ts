@@ -288,7 +288,9 @@ describe('CDK: least privilege', () => {
       'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ListMessageMoveTasks', 'sqs:ReceiveMessage', 'sqs:SendMessage', 'sqs:StartMessageMoveTask',
     ]);
     expect(JSON.stringify(on('dynamodb:PutItem'))).toContain(`:table/${table}`);
-    expect(JSON.stringify(on('dynamodb:Query'))).toContain(`:table/${table}/index/byTenant`);
+    // Listing queries the table's own partitions: there is no index to grant.
+    expect(JSON.stringify(on('dynamodb:Query'))).toContain(`:table/${table}`);
+    expect(JSON.stringify(on('dynamodb:Query'))).not.toContain('/index/');
     // Every lane of every type (enqueue, depths), then the webhook queue (a cancel's webhook).
     const webhookQueue = { 'Fn::GetAtt': [onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-webhooks' }).logicalId, 'Arn'] };
     expect(on('sqs:SendMessage')).toEqual([queueArns, webhookQueue]);
@@ -359,28 +361,22 @@ describe('CDK: least privilege', () => {
 });
 
 describe('CDK: data', () => {
-  it('lays the table out as shared/config/table.ts says, on demand with TTL', () => {
+  it('lays the table out as shared/config/table.ts says, on demand with TTL and no secondary index', () => {
     // Act
     const table = onlyResource(dev.data, 'AWS::DynamoDB::Table');
 
     // Assess
-    const index = TABLE_LAYOUT.indexes.byTenant;
     expect(table.properties).toMatchObject({
       TableName: 'conveyor-dev-jobs',
       BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [{ AttributeName: TABLE_LAYOUT.partitionKey, KeyType: 'HASH' }],
-      TimeToLiveSpecification: { AttributeName: TABLE_LAYOUT.ttlAttribute, Enabled: true },
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: index.name,
-          KeySchema: [
-            { AttributeName: index.partitionKey, KeyType: 'HASH' },
-            { AttributeName: index.sortKey, KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
+      KeySchema: [
+        { AttributeName: TABLE_LAYOUT.partitionKey, KeyType: 'HASH' },
+        { AttributeName: TABLE_LAYOUT.sortKey, KeyType: 'RANGE' },
       ],
+      TimeToLiveSpecification: { AttributeName: TABLE_LAYOUT.ttlAttribute, Enabled: true },
     });
+    // Every write to an index is billed again: a per-job index write would double the write bill.
+    expect(table.properties.GlobalSecondaryIndexes).toBeUndefined();
   });
 
   it('retains prod data with point-in-time recovery, and lets dev data go', () => {

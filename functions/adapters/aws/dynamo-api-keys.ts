@@ -44,7 +44,7 @@ export class DynamoApiKeys implements ApiKeyResolver {
     if (cached && cached.expiresAt > this.#now()) return cached.principal;
     let item: Record<string, unknown> | undefined;
     try {
-      item = (await this.#client.send(new GetCommand({ TableName: this.#tableName, Key: { pk: keys.apiKey(hash) } }))).Item;
+      item = (await this.#client.send(new GetCommand({ TableName: this.#tableName, Key: keys.apiKey(hash) }))).Item;
     } catch (error) {
       throw new DependencyUnavailableError('dynamodb', `api key lookup failed — ${(error as Error).message}`, { cause: error });
     }
@@ -61,7 +61,7 @@ export class DynamoApiKeys implements ApiKeyResolver {
     await this.#client.send(
       new PutCommand({
         TableName: this.#tableName,
-        Item: { pk: keys.apiKey(hashApiKey(presentedKey)), tenant: principal.tenant, keyId: principal.keyId, scopes: [...principal.scopes], createdAt },
+        Item: { ...keys.apiKey(hashApiKey(presentedKey)), tenant: principal.tenant, keyId: principal.keyId, scopes: [...principal.scopes], createdAt },
       }),
     );
   }

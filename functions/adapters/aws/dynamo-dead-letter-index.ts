@@ -14,13 +14,13 @@ export interface DynamoDeadLetterIndexOptions {
   readonly now?: () => Date;
 }
 
-const INDEX = TABLE_LAYOUT.indexes.byTenant;
 /** `count` stops here: a redrive refuses more than this anyway, and the number only needs to be honest. */
 const COUNT_CAP = 100_000;
 
 /**
- * DeadLetterIndex as small items in the job table, listed through the byTenant index under
- * `DEADLETTERS#<type>` (newest death first). An entry expires (TTL) when its DLQ message surely has.
+ * DeadLetterIndex as small items in the job table, one partition per type (`DEADLETTERS#<type>`),
+ * sorted by job id and listed newest job first. One entry per job: a job that dies again overwrites
+ * its entry. An entry expires (TTL) when its DLQ message surely has.
  */
 export class DynamoDeadLetterIndex implements DeadLetterIndex {
   readonly #client: DynamoDBDocumentClient;
@@ -49,13 +49,7 @@ export class DynamoDeadLetterIndex implements DeadLetterIndex {
       deadAt,
       messageExpiresAt: Math.floor(Date.parse(lastSent) / 1000) + this.#dlqRetentionSeconds,
     };
-    const item = {
-      [TABLE_LAYOUT.partitionKey]: keys.deadLetter(job.jobId),
-      [INDEX.partitionKey]: keys.deadLetters(job.type),
-      [INDEX.sortKey]: keys.tenantJobSort(deadAt, job.jobId),
-      [TABLE_LAYOUT.ttlAttribute]: entry.messageExpiresAt,
-      entry,
-    };
+    const item = { ...keys.deadLetter(job.type, job.jobId), [TABLE_LAYOUT.ttlAttribute]: entry.messageExpiresAt, entry };
     try {
       await this.#client.send(new PutCommand({ TableName: this.#tableName, Item: item }));
     } catch (error) {
@@ -66,7 +60,7 @@ export class DynamoDeadLetterIndex implements DeadLetterIndex {
   async list(type: string, options: { limit: number; cursor?: string }): Promise<{ entries: DeadLetterEntry[]; cursor?: string }> {
     const scope = `dlq|${type}`;
     const entries: DeadLetterEntry[] = [];
-    let startKey = options.cursor !== undefined ? this.#startKey(type, decodeCursor(scope, options.cursor)) : undefined;
+    let startKey: Record<string, unknown> | undefined = options.cursor !== undefined ? keys.deadLetter(type, decodeCursor(scope, options.cursor)) : undefined;
     do {
       const output = await this.#query({ ...this.#partition(type), Limit: options.limit + 1 - entries.length, ...(startKey ? { ExclusiveStartKey: startKey } : {}) });
       for (const item of output.Items ?? []) entries.push(item.entry as DeadLetterEntry);
@@ -75,7 +69,7 @@ export class DynamoDeadLetterIndex implements DeadLetterIndex {
     if (entries.length <= options.limit) return { entries };
     const page = entries.slice(0, options.limit);
     const last = page[page.length - 1]!;
-    return { entries: page, cursor: encodeCursor(scope, keys.tenantJobSort(last.deadAt, last.jobId)) };
+    return { entries: page, cursor: encodeCursor(scope, last.jobId) };
   }
 
   async count(type: string): Promise<number> {
@@ -89,11 +83,11 @@ export class DynamoDeadLetterIndex implements DeadLetterIndex {
     return total;
   }
 
-  async remove(jobId: string, deadAt: string): Promise<void> {
+  async remove(type: string, jobId: string, deadAt: string): Promise<void> {
     try {
       await this.#client.send(new DeleteCommand({
         TableName: this.#tableName,
-        Key: { [TABLE_LAYOUT.partitionKey]: keys.deadLetter(jobId) },
+        Key: keys.deadLetter(type, jobId),
         // Only this death's entry: if the job already died again, its new entry stays.
         ConditionExpression: 'entry.deadAt = :deadAt',
         ExpressionAttributeValues: { ':deadAt': deadAt },
@@ -106,19 +100,13 @@ export class DynamoDeadLetterIndex implements DeadLetterIndex {
 
   #partition(type: string): Omit<QueryCommandInput, 'TableName'> {
     return {
-      IndexName: INDEX.name,
       KeyConditionExpression: '#pk = :pk',
       // An entry past its message's retention describes nothing left to redrive.
       FilterExpression: '#ttl > :now',
-      ExpressionAttributeNames: { '#pk': INDEX.partitionKey, '#ttl': TABLE_LAYOUT.ttlAttribute },
+      ExpressionAttributeNames: { '#pk': TABLE_LAYOUT.partitionKey, '#ttl': TABLE_LAYOUT.ttlAttribute },
       ExpressionAttributeValues: { ':pk': keys.deadLetters(type), ':now': Math.floor(this.#now().getTime() / 1000) },
       ScanIndexForward: false,
     };
-  }
-
-  #startKey(type: string, sortKey: string): Record<string, unknown> {
-    const jobId = sortKey.slice(sortKey.lastIndexOf('#') + 1);
-    return { [TABLE_LAYOUT.partitionKey]: keys.deadLetter(jobId), [INDEX.partitionKey]: keys.deadLetters(type), [INDEX.sortKey]: sortKey };
   }
 
   async #query(input: Omit<QueryCommandInput, 'TableName'>) {

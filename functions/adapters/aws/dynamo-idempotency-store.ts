@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { keys } from '../../../shared/config/table.js';
+import { keys, type TableKey } from '../../../shared/config/table.js';
 import { DependencyUnavailableError } from '../../../shared/domain/errors.js';
 import type { IdempotencyEntry, IdempotencyStore } from '../../../shared/ports/idempotency-store.js';
 
@@ -12,7 +12,7 @@ export interface DynamoIdempotencyStoreOptions {
 }
 
 /**
- * Idempotency entries in the job table, keyed `IDEM#<tenant>#<sha256(key)>`: hashing the key keeps the
+ * Idempotency entries in the job table, keyed `IDEM#<tenant>#<sha256(key)>` (sort key `IDEM`): hashing the key keeps the
  * item key short and unambiguous whatever characters the client's key holds. Every write is
  * conditional; a lost condition answers `false`, any other failure is `DependencyUnavailableError`.
  */
@@ -32,7 +32,7 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
       this.#client.send(
         new PutCommand({
           TableName: this.#tableName,
-          Item: { pk: pkOf(entry.tenant, entry.key), ...entry },
+          Item: { ...keyOf(entry.tenant, entry.key), ...entry },
           // DynamoDB deletes expired items lazily: an expired entry counts as absent.
           ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :nowSeconds',
           ExpressionAttributeNames: { '#ttl': 'ttl' },
@@ -44,9 +44,9 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
 
   async get(tenant: string, key: string): Promise<IdempotencyEntry | undefined> {
     try {
-      const output = await this.#client.send(new GetCommand({ TableName: this.#tableName, Key: { pk: pkOf(tenant, key) }, ConsistentRead: true }));
+      const output = await this.#client.send(new GetCommand({ TableName: this.#tableName, Key: keyOf(tenant, key), ConsistentRead: true }));
       if (!output.Item) return undefined;
-      const { pk: _pk, ...entry } = output.Item;
+      const { pk: _pk, sk: _sk, ...entry } = output.Item;
       const record = entry as IdempotencyEntry;
       return record.ttl <= this.#nowSeconds() ? undefined : record;
     } catch (error) {
@@ -59,7 +59,7 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
       this.#client.send(
         new UpdateCommand({
           TableName: this.#tableName,
-          Key: { pk: pkOf(tenant, key) },
+          Key: keyOf(tenant, key),
           UpdateExpression: 'SET #lockToken = :newToken, #lockedUntil = :lockedUntil',
           ConditionExpression: '#state = :pending AND #lockToken = :expectedToken AND #lockedUntil < :nowMs',
           ExpressionAttributeNames: { '#state': 'state', '#lockToken': 'lockToken', '#lockedUntil': 'lockedUntil' },
@@ -74,7 +74,7 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
       this.#client.send(
         new UpdateCommand({
           TableName: this.#tableName,
-          Key: { pk: pkOf(tenant, key) },
+          Key: keyOf(tenant, key),
           UpdateExpression: 'SET #state = :committed',
           ConditionExpression: '#state = :pending AND #lockToken = :token',
           ExpressionAttributeNames: { '#state': 'state', '#lockToken': 'lockToken' },
@@ -89,7 +89,7 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
       this.#client.send(
         new DeleteCommand({
           TableName: this.#tableName,
-          Key: { pk: pkOf(tenant, key) },
+          Key: keyOf(tenant, key),
           ConditionExpression: '#state = :pending AND #lockToken = :token',
           ExpressionAttributeNames: { '#state': 'state', '#lockToken': 'lockToken' },
           ExpressionAttributeValues: { ':pending': 'PENDING', ':token': token },
@@ -113,7 +113,7 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
   }
 }
 
-function pkOf(tenant: string, key: string): string {
+function keyOf(tenant: string, key: string): TableKey {
   return keys.idempotency(tenant, createHash('sha256').update(key, 'utf8').digest('hex'));
 }
 

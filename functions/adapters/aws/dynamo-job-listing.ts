@@ -1,51 +1,77 @@
 import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { keys, TABLE_LAYOUT } from '../../../shared/config/table.js';
 import { DependencyUnavailableError } from '../../../shared/domain/errors.js';
+import { jobIdFloor, jobIdTime } from '../../../shared/domain/job-id.js';
 import type { JobRecord } from '../../../shared/domain/job.js';
 import type { JobStatus } from '../../../shared/domain/status.js';
 import type { JobListing, JobListQuery, JobPage, RecentActivity } from '../../../shared/ports/job-listing.js';
 import { toRecord } from './dynamo-job-store.js';
-import { decodeCursor, encodeCursor, jobIdOfSortKey } from './page-cursor.js';
+import { decodeCursor, encodeCursor } from './page-cursor.js';
 
 export interface DynamoJobListingOptions {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
   readonly now?: () => Date;
-  /** Query calls one listing request may make while filters skip items (bounds cost and latency). */
+  /**
+   * Query calls one listing request may make while filters skip items (bounds cost and latency).
+   * Never fewer than two per shard: every shard is read once before anything is returned.
+   */
   readonly maxQueriesPerPage?: number;
+  /** Items a filtered query evaluates per call (filters skip items, so it looks further than a page). */
+  readonly filteredReadSize?: number;
   /** Items the recent-activity read may look at before it reports `complete: false`. */
   readonly maxActivityItems?: number;
 }
 
-const INDEX = TABLE_LAYOUT.indexes.byTenant;
+/** One shard's partition as a listing request reads it. */
+interface ShardCursor {
+  readonly pk: string;
+  /** Matching jobs read but not yet returned, newest first. */
+  readonly buffered: JobRecord[];
+  /** Where the next query resumes; absent before the first query. */
+  startKey?: Record<string, unknown>;
+  /** The lowest sort key evaluated so far: everything above it has been read. */
+  evaluatedTo?: string;
+  done: boolean;
+}
 
 /**
- * JobListing on the `byTenant` GSI: one partition per tenant, sorted by createdAt#jobId, read
- * newest first. Type and status are filters inside the tenant's partition, so a filtered page may
- * read past non-matching jobs: each request makes at most `maxQueriesPerPage` queries and, when that
- * budget runs out first, returns the jobs found so far with a cursor to continue.
+ * JobListing on the table's own keys (shared/config/table.ts): a tenant's jobs live in
+ * `TABLE_LAYOUT.jobShards` partitions, each sorted by job id (= creation time). A page queries every
+ * shard backwards and merges them newest first, asking each shard for about its share of the page and
+ * reading more from a shard only when the merge needs its next job. The cursor is the last job id
+ * returned; the next page reads `sk < cursor` in every shard. Items of another tenant whose hash
+ * collides with this one's are filtered out by the `tenant` attribute, and never returned.
+ *
+ * Type and status are filters too, so a filtered page may read past non-matching jobs: each request
+ * makes at most `maxQueriesPerPage` queries and, when that budget runs out first, returns the jobs it
+ * can place in order with a cursor to continue from.
  */
 export class DynamoJobListing implements JobListing {
   readonly #client: DynamoDBDocumentClient;
   readonly #tableName: string;
   readonly #now: () => Date;
   readonly #maxQueries: number;
+  readonly #filteredReadSize: number;
   readonly #maxActivityItems: number;
 
   constructor(options: DynamoJobListingOptions) {
     this.#client = options.client;
     this.#tableName = options.tableName;
     this.#now = options.now ?? (() => new Date());
-    this.#maxQueries = options.maxQueriesPerPage ?? 10;
+    this.#maxQueries = Math.max(options.maxQueriesPerPage ?? 12, 2 * TABLE_LAYOUT.jobShards);
+    this.#filteredReadSize = options.filteredReadSize ?? 100;
     this.#maxActivityItems = options.maxActivityItems ?? 5_000;
   }
 
   async list(tenant: string, query: JobListQuery): Promise<JobPage> {
     const scope = `jobs|${query.type ?? '*'}|${query.status ?? '*'}`;
-    const names: Record<string, string> = { '#pk': INDEX.partitionKey, '#ttl': TABLE_LAYOUT.ttlAttribute };
-    const values: Record<string, unknown> = { ':pk': keys.tenantJobs(tenant), ':now': this.#epochNow() };
-    // TTL deletes lazily (up to days late): an expired record must never be listed.
-    const filters = ['(attribute_not_exists(#ttl) OR #ttl > :now)'];
+    const before = query.cursor !== undefined ? decodeCursor(scope, query.cursor) : undefined;
+    const names: Record<string, string> = { '#pk': TABLE_LAYOUT.partitionKey, '#ttl': TABLE_LAYOUT.ttlAttribute, '#tenant': 'tenant' };
+    const values: Record<string, unknown> = { ':tenant': tenant, ':now': this.#epochNow() };
+    // Another tenant may share these partitions (hash collision); TTL deletes lazily (up to days late):
+    // neither kind of item may ever be listed.
+    const filters = ['#tenant = :tenant', '(attribute_not_exists(#ttl) OR #ttl > :now)'];
     if (query.type !== undefined) {
       names['#type'] = 'type';
       values[':type'] = query.type;
@@ -56,69 +82,102 @@ export class DynamoJobListing implements JobListing {
       values[':status'] = query.status;
       filters.push('#status = :status');
     }
+    let condition = '#pk = :pk';
+    if (before !== undefined) {
+      names['#sk'] = TABLE_LAYOUT.sortKey;
+      values[':before'] = before;
+      condition += ' AND #sk < :before';
+    }
     const filtered = query.type !== undefined || query.status !== undefined;
-    let startKey = query.cursor !== undefined ? this.#startKey(tenant, decodeCursor(scope, query.cursor)) : undefined;
-    const jobs: JobRecord[] = [];
-    for (let calls = 0; calls < this.#maxQueries; calls++) {
+    const shards: ShardCursor[] = keys.tenantJobPartitions(tenant).map((pk) => ({ pk, buffered: [], done: false }));
+    let queries = 0;
+    const read = async (shard: ShardCursor, wanted: number): Promise<void> => {
+      queries++;
       const output = await this.#query({
         TableName: this.#tableName,
-        IndexName: INDEX.name,
-        KeyConditionExpression: '#pk = :pk',
+        KeyConditionExpression: condition,
         FilterExpression: filters.join(' AND '),
         ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
+        ExpressionAttributeValues: { ...values, ':pk': shard.pk },
         ScanIndexForward: false,
-        // One more than asked tells whether another page exists; filters read further per call.
-        Limit: filtered ? 100 : query.limit + 1,
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        Limit: filtered ? this.#filteredReadSize : Math.max(1, wanted),
+        ...(shard.startKey ? { ExclusiveStartKey: shard.startKey } : {}),
       });
-      for (const item of output.Items ?? []) jobs.push(toRecord(item));
-      if (jobs.length > query.limit) {
-        const page = jobs.slice(0, query.limit);
-        const last = page[page.length - 1]!;
-        return { jobs: page, cursor: encodeCursor(scope, keys.tenantJobSort(last.createdAt, last.jobId)) };
+      for (const item of output.Items ?? []) shard.buffered.push(toRecord(item));
+      shard.startKey = output.LastEvaluatedKey;
+      shard.done = shard.startKey === undefined;
+      if (shard.startKey) shard.evaluatedTo = String(shard.startKey[TABLE_LAYOUT.sortKey]);
+    };
+
+    // Each shard holds about 1/N of the newest jobs: ask each for its share (plus one) of limit + 1
+    // (one more than asked tells whether another page exists).
+    await Promise.all(shards.map((shard) => read(shard, Math.ceil((query.limit + 1) / shards.length) + 1)));
+    const page: JobRecord[] = [];
+    for (;;) {
+      // The merge can only take the newest buffered job once every shard that may hold a newer one
+      // has a job buffered (or is read to its end).
+      const starved = shards.filter((shard) => shard.buffered.length === 0 && !shard.done);
+      if (starved.length > 0) {
+        if (queries + starved.length > this.#maxQueries) break;
+        await Promise.all(starved.map((shard) => read(shard, query.limit + 1 - page.length)));
+        continue;
       }
-      startKey = output.LastEvaluatedKey;
-      if (!startKey) return { jobs };
+      const newest = newestHead(shards);
+      if (!newest) return { jobs: page };
+      if (page.length === query.limit) return { jobs: page, cursor: encodeCursor(scope, page[page.length - 1]!.jobId) };
+      page.push(newest.buffered.shift()!);
     }
-    // Read budget spent: hand back what was found and where the read stopped.
-    return { jobs, cursor: encodeCursor(scope, String(startKey![INDEX.sortKey])) };
+
+    // Read budget spent. Every job not yet read sorts below the highest point a starved shard was read
+    // to, so buffered jobs at or above it can still be placed in order; the rest are read again from
+    // the cursor.
+    const frontier = shards.filter((shard) => !shard.done).map((shard) => shard.evaluatedTo!).sort().at(-1)!;
+    for (let newest = newestHead(shards); newest && newest.buffered[0]!.jobId >= frontier && page.length < query.limit; newest = newestHead(shards)) {
+      page.push(newest.buffered.shift()!);
+    }
+    return { jobs: page, cursor: encodeCursor(scope, page.length === query.limit ? page[page.length - 1]!.jobId : frontier) };
   }
 
   async recentActivity(tenant: string, since: Date): Promise<RecentActivity> {
     const counts: Record<string, Partial<Record<JobStatus, number>>> = {};
     const oldestWaiting: Record<string, string> = {};
-    let scanned = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const output = await this.#query({
-        TableName: this.#tableName,
-        IndexName: INDEX.name,
-        KeyConditionExpression: '#pk = :pk AND #sk >= :since',
-        FilterExpression: 'attribute_not_exists(#ttl) OR #ttl > :now',
-        ProjectionExpression: '#type, #status, createdAt',
-        ExpressionAttributeNames: { '#pk': INDEX.partitionKey, '#sk': INDEX.sortKey, '#ttl': TABLE_LAYOUT.ttlAttribute, '#type': 'type', '#status': 'status' },
-        ExpressionAttributeValues: { ':pk': keys.tenantJobs(tenant), ':since': since.toISOString(), ':now': this.#epochNow() },
-        Limit: Math.min(1_000, this.#maxActivityItems - scanned),
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      });
-      for (const item of output.Items ?? []) {
-        const type = String(item.type);
-        const status = String(item.status) as JobStatus;
-        const perType = (counts[type] ??= {});
-        perType[status] = (perType[status] ?? 0) + 1;
-        const createdAt = String(item.createdAt);
-        // Items come oldest first within the window, so the first waiting job seen is the oldest.
-        if ((status === 'QUEUED' || status === 'RETRYING') && oldestWaiting[type] === undefined) oldestWaiting[type] = createdAt;
-      }
-      scanned += output.ScannedCount ?? output.Items?.length ?? 0;
-      startKey = output.LastEvaluatedKey;
-    } while (startKey && scanned < this.#maxActivityItems);
-    return { counts, oldestWaiting, scanned, complete: startKey === undefined };
-  }
-
-  #startKey(tenant: string, sortKey: string): Record<string, unknown> {
-    return { [TABLE_LAYOUT.partitionKey]: keys.job(jobIdOfSortKey(sortKey)), [INDEX.partitionKey]: keys.tenantJobs(tenant), [INDEX.sortKey]: sortKey };
+    const partitions = keys.tenantJobPartitions(tenant);
+    // The read budget is shared evenly: the shards hold about equal shares of any time window.
+    const budget = Math.ceil(this.#maxActivityItems / partitions.length);
+    const perShard = await Promise.all(partitions.map(async (pk) => {
+      let scanned = 0;
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const output = await this.#query({
+          TableName: this.#tableName,
+          KeyConditionExpression: '#pk = :pk AND #sk >= :since',
+          FilterExpression: '#tenant = :tenant AND (attribute_not_exists(#ttl) OR #ttl > :now)',
+          ProjectionExpression: '#sk, #type, #status',
+          ExpressionAttributeNames: { '#pk': TABLE_LAYOUT.partitionKey, '#sk': TABLE_LAYOUT.sortKey, '#ttl': TABLE_LAYOUT.ttlAttribute, '#tenant': 'tenant', '#type': 'type', '#status': 'status' },
+          ExpressionAttributeValues: { ':pk': pk, ':since': jobIdFloor(since), ':tenant': tenant, ':now': this.#epochNow() },
+          Limit: Math.min(1_000, budget - scanned),
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        });
+        for (const item of output.Items ?? []) {
+          const type = String(item.type);
+          const status = String(item.status) as JobStatus;
+          const perType = (counts[type] ??= {});
+          perType[status] = (perType[status] ?? 0) + 1;
+          const createdAt = jobIdTime(String(item[TABLE_LAYOUT.sortKey]))!;
+          const oldest = oldestWaiting[type];
+          if ((status === 'QUEUED' || status === 'RETRYING') && (oldest === undefined || createdAt < oldest)) oldestWaiting[type] = createdAt;
+        }
+        scanned += output.ScannedCount ?? output.Items?.length ?? 0;
+        startKey = output.LastEvaluatedKey;
+      } while (startKey && scanned < budget);
+      return { scanned, complete: startKey === undefined };
+    }));
+    return {
+      counts,
+      oldestWaiting,
+      scanned: perShard.reduce((sum, shard) => sum + shard.scanned, 0),
+      complete: perShard.every((shard) => shard.complete),
+    };
   }
 
   #epochNow(): number {
@@ -133,4 +192,14 @@ export class DynamoJobListing implements JobListing {
       throw new DependencyUnavailableError('dynamodb', `job listing failed — ${reason}`, { cause: error });
     }
   }
+}
+
+/** The shard whose next buffered job is the newest of all, if any job is buffered. */
+function newestHead(shards: readonly ShardCursor[]): ShardCursor | undefined {
+  let newest: ShardCursor | undefined;
+  for (const shard of shards) {
+    const head = shard.buffered[0];
+    if (head && (!newest || head.jobId > newest.buffered[0]!.jobId)) newest = shard;
+  }
+  return newest;
 }

@@ -1,12 +1,10 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { keys } from '../../../shared/config/table.js';
-import { DependencyUnavailableError, JobAlreadyExistsError, TransitionConflictError } from '../../../shared/domain/errors.js';
+import { keys, type TableKey } from '../../../shared/config/table.js';
+import { ConfigurationError, DependencyUnavailableError, JobAlreadyExistsError, TransitionConflictError } from '../../../shared/domain/errors.js';
+import { jobIdTime } from '../../../shared/domain/job-id.js';
 import type { JobRecord } from '../../../shared/domain/job.js';
 import type { JobStore, Transition } from '../../../shared/ports/job-store.js';
-
-/** Attributes that belong to the table layout, not to the job record. */
-const LAYOUT_ATTRIBUTES = ['pk', 'gsi1pk', 'gsi1sk'] as const;
 
 export interface DynamoJobStoreOptions {
   readonly client: DynamoDBDocumentClient;
@@ -18,6 +16,12 @@ export interface DynamoJobStoreOptions {
  * JobStore on one DynamoDB table. Every status change is an UpdateItem with a condition on the
  * expected status (and attempt); `ConditionalCheckFailedException` becomes `TransitionConflictError`.
  * Any other failure becomes `DependencyUnavailableError` so callers can answer 503 or retry.
+ *
+ * The item holds what cannot be derived (writes are billed per started KB of the larger of the old and
+ * new item, so every attribute counts): the job id is the sort key, not an attribute; `createdAt` is
+ * the time in the id and is stored only when it differs; `updatedAt` is stored only when it says more
+ * than `createdAt` or `finishedAt` (a terminal write removes it: it ends at `finishedAt`). `toRecord`
+ * puts all three back, so callers see the whole JobRecord.
  */
 export class DynamoJobStore implements JobStore {
   readonly #client: DynamoDBDocumentClient;
@@ -31,15 +35,18 @@ export class DynamoJobStore implements JobStore {
   }
 
   async create(job: JobRecord): Promise<void> {
+    const key = keys.job(job.jobId);
+    if (!key) throw new ConfigurationError(`job id ${job.jobId} is not a Conveyor job id (shared/domain/job-id.ts): its record would have no key`);
+    const { jobId: _inTheKey, createdAt, updatedAt, ...rest } = job;
     try {
       await this.#client.send(
         new PutCommand({
           TableName: this.#tableName,
           Item: {
-            pk: keys.job(job.jobId),
-            gsi1pk: keys.tenantJobs(job.tenant),
-            gsi1sk: keys.tenantJobSort(job.createdAt, job.jobId),
-            ...job,
+            ...key,
+            ...rest,
+            ...(createdAt !== jobIdTime(job.jobId) ? { createdAt } : {}),
+            ...(updatedAt !== createdAt ? { updatedAt } : {}),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
@@ -51,10 +58,12 @@ export class DynamoJobStore implements JobStore {
   }
 
   async get(jobId: string, options: { tenant?: string; consistent?: boolean } = {}): Promise<JobRecord | undefined> {
+    const key = keys.job(jobId);
+    if (!key) return undefined;
     let item: Record<string, unknown> | undefined;
     try {
       const output = await this.#client.send(
-        new GetCommand({ TableName: this.#tableName, Key: { pk: keys.job(jobId) }, ConsistentRead: options.consistent ?? true }),
+        new GetCommand({ TableName: this.#tableName, Key: key, ConsistentRead: options.consistent ?? true }),
       );
       item = output.Item;
     } catch (error) {
@@ -70,15 +79,21 @@ export class DynamoJobStore implements JobStore {
 
   async transition(transition: Transition): Promise<JobRecord> {
     const names: Record<string, string> = { '#status': 'status', '#updatedAt': 'updatedAt' };
-    const values: Record<string, unknown> = { ':to': transition.to, ':now': this.#now().toISOString() };
-    const sets = ['#status = :to', '#updatedAt = :now'];
+    const values: Record<string, unknown> = { ':to': transition.to };
+    const sets = ['#status = :to'];
+    // A write that sets finishedAt updates the job at finishedAt: updatedAt is derived from it, not stored.
+    const ends = transition.set?.finishedAt !== undefined;
+    if (!ends) {
+      values[':now'] = this.#now().toISOString();
+      sets.push('#updatedAt = :now');
+    }
     for (const [field, value] of Object.entries(transition.set ?? {})) {
       if (value === undefined) continue;
       names[`#${field}`] = field;
       values[`:${field}`] = value;
       sets.push(`#${field} = :${field}`);
     }
-    const removes = (transition.remove ?? []).map((field) => {
+    const removes = [...(transition.remove ?? []), ...(ends ? ['updatedAt'] : [])].map((field) => {
       names[`#${field}`] = field;
       return `#${field}`;
     });
@@ -132,11 +147,13 @@ export class DynamoJobStore implements JobStore {
   }
 
   async discard(jobId: string): Promise<void> {
+    const key = keys.job(jobId);
+    if (!key) throw new TransitionConflictError(jobId, 'no such job');
     try {
       await this.#client.send(
         new DeleteCommand({
           TableName: this.#tableName,
-          Key: { pk: keys.job(jobId) },
+          Key: key,
           ConditionExpression: '#status = :queued',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':queued': 'QUEUED' },
@@ -162,9 +179,11 @@ export class DynamoJobStore implements JobStore {
     input: Pick<ConstructorParameters<typeof UpdateCommand>[0], 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>,
     conflictMessage: string,
   ): Promise<JobRecord> {
+    const key = keys.job(jobId);
+    if (!key) throw new TransitionConflictError(jobId, `job ${jobId}: no such job`);
     try {
       const output = await this.#client.send(
-        new UpdateCommand({ TableName: this.#tableName, Key: { pk: keys.job(jobId) }, ReturnValues: 'ALL_NEW', ...input }),
+        new UpdateCommand({ TableName: this.#tableName, Key: key, ReturnValues: 'ALL_NEW', ...input }),
       );
       if (!output.Attributes) throw new TransitionConflictError(jobId, conflictMessage);
       return toRecord(output.Attributes);
@@ -176,10 +195,15 @@ export class DynamoJobStore implements JobStore {
   }
 }
 
+/** The JobRecord a job item holds: the id from the sort key, and the timestamps the item leaves out. */
 export function toRecord(item: Record<string, unknown>): JobRecord {
-  const record: Record<string, unknown> = { ...item };
-  for (const attribute of LAYOUT_ATTRIBUTES) delete record[attribute];
-  return record as unknown as JobRecord;
+  const { pk: _pk, sk, ...attributes } = item as Record<string, unknown> & TableKey;
+  const createdAt = (attributes.createdAt as string | undefined) ?? jobIdTime(sk)!;
+  const updatedAt = [attributes.updatedAt as string | undefined, attributes.finishedAt as string | undefined, createdAt]
+    .filter((t): t is string => t !== undefined)
+    .sort()
+    .at(-1)!;
+  return { ...attributes, jobId: sk, createdAt, updatedAt } as unknown as JobRecord;
 }
 
 function unavailable(operation: string, error: unknown): DependencyUnavailableError {

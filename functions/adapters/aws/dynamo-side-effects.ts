@@ -30,9 +30,11 @@ export class DynamoSideEffectLedger implements SideEffectLedger {
   }
 
   async read(jobId: string): Promise<SideEffectMark | undefined> {
+    const key = keys.job(jobId);
+    if (!key) return undefined;
     try {
       const output = await this.#client.send(
-        new GetCommand({ TableName: this.#tableName, Key: { pk: keys.job(jobId) }, ConsistentRead: true, ProjectionExpression: '#mark', ExpressionAttributeNames: { '#mark': ATTRIBUTE } }),
+        new GetCommand({ TableName: this.#tableName, Key: key, ConsistentRead: true, ProjectionExpression: '#mark', ExpressionAttributeNames: { '#mark': ATTRIBUTE } }),
       );
       return output.Item?.[ATTRIBUTE] as SideEffectMark | undefined;
     } catch (error) {
@@ -70,8 +72,10 @@ export class DynamoSideEffectLedger implements SideEffectLedger {
   }
 
   async #update(jobId: string, input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName' | 'Key'>, conflictMessage: string): Promise<void> {
+    const key = keys.job(jobId);
+    if (!key) throw new TransitionConflictError(jobId, `job ${jobId}: no such job`);
     try {
-      await this.#client.send(new UpdateCommand({ TableName: this.#tableName, Key: { pk: keys.job(jobId) }, ...input }));
+      await this.#client.send(new UpdateCommand({ TableName: this.#tableName, Key: key, ...input }));
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) throw new TransitionConflictError(jobId, `job ${jobId}: ${conflictMessage}`);
       throw unavailable('update', error);

@@ -93,7 +93,7 @@ export class DeadLetterService {
       const job = await store.get(entry.jobId);
       // The record decides: an entry whose job was retried or expired since is stale.
       if (!job || job.status !== 'DEAD') {
-        await deadLetters.remove(entry.jobId, entry.deadAt).catch(() => undefined);
+        await deadLetters.remove(entry.type, entry.jobId, entry.deadAt).catch(() => undefined);
         return undefined;
       }
       return { entry, job };
@@ -163,7 +163,7 @@ export class DeadLetterService {
       if (error instanceof TransitionConflictError) throw new NotRetryableError((await store.get(jobId)) ?? before);
       throw error;
     }
-    if (before.status === 'DEAD') await deadLetters.remove(jobId, before.finishedAt ?? before.updatedAt).catch(() => undefined);
+    if (before.status === 'DEAD') await deadLetters.remove(before.type, jobId, before.finishedAt ?? before.updatedAt).catch(() => undefined);
     try {
       await queue.send({ jobId, type: before.type, tenant: before.tenant, payload, enqueuedAt: now.getTime(), generation });
     } catch (error) {
@@ -203,13 +203,13 @@ export class DeadLetterService {
           set: { attempt: 0, progress: 0, redriveCount: (before.redriveCount ?? 0) + 1, redrivenAt: this.#deps.now().toISOString() },
           remove: [...FINISHED_FIELDS],
         });
-        await deadLetters.remove(entry.jobId, entry.deadAt);
+        await deadLetters.remove(entry.type, entry.jobId, entry.deadAt);
         return before;
       } catch (error) {
         if (!(error instanceof TransitionConflictError)) throw error;
       }
     }
-    await deadLetters.remove(entry.jobId, entry.deadAt);
+    await deadLetters.remove(entry.type, entry.jobId, entry.deadAt);
     return undefined;
   }
 

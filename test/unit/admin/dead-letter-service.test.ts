@@ -18,8 +18,9 @@ class MemoryDeadLetters implements DeadLetterIndex {
   async list(type: string) {
     return { entries: [...this.entries.values()].filter((e) => e.type === type) };
   }
-  async remove(jobId: string, deadAt: string) {
-    if (this.entries.get(jobId)?.deadAt === deadAt) this.entries.delete(jobId);
+  async remove(type: string, jobId: string, deadAt: string) {
+    const entry = this.entries.get(jobId);
+    if (entry?.type === type && entry.deadAt === deadAt) this.entries.delete(jobId);
   }
   async count(type: string) {
     return (await this.list(type)).entries.length;

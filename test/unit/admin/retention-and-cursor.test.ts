@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeCursor, encodeCursor } from '../../../functions/adapters/aws/page-cursor.js';
 import { JobValidationError } from '../../../shared/domain/errors.js';
+import { newJobId } from '../../../shared/domain/job-id.js';
 import { defineJob } from '../../../shared/jobs/define.js';
 import { expiryOf, retentionDaysFor } from '../../../shared/jobs/retention.js';
 import * as z from 'zod';
@@ -22,7 +23,7 @@ describe('Function: retentionDaysFor', () => {
 });
 
 describe('Function: decodeCursor', () => {
-  const sortKey = '2026-11-23T10:00:00.000Z#0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d';
+  const sortKey = newJobId('tenant-a', new Date('2026-11-23T10:00:00.000Z'));
 
   it('round-trips a position within its listing', () => {
     expect(decodeCursor('jobs|*|*', encodeCursor('jobs|*|*', sortKey))).toBe(sortKey);
@@ -32,7 +33,8 @@ describe('Function: decodeCursor', () => {
     ['garbage', 'not a cursor!'],
     ['not JSON', Buffer.from('nope').toString('base64url')],
     ['wrong version', Buffer.from(JSON.stringify({ v: 2, s: 'jobs|*|*', k: sortKey })).toString('base64url')],
-    ['a key outside the index', Buffer.from(JSON.stringify({ v: 1, s: 'jobs|*|*', k: 'TENANT#other' })).toString('base64url')],
+    ['a key that is no job id', Buffer.from(JSON.stringify({ v: 1, s: 'jobs|*|*', k: 'JOBS#abcdef#0' })).toString('base64url')],
+    ['a version-4 UUID', Buffer.from(JSON.stringify({ v: 1, s: 'jobs|*|*', k: '0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d' })).toString('base64url')],
     ['another listing', encodeCursor('jobs|pdf|*', sortKey)],
     ['too long', 'a'.repeat(600)],
   ])('refuses %s with a JobValidationError on `cursor`', (_name, cursor) => {

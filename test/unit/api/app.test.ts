@@ -7,6 +7,8 @@ import { createApiApp } from '../../../functions/api/app.js';
 import { JobService } from '../../../functions/api/job-service.js';
 import { DynamoJobStore } from '../../../functions/adapters/aws/dynamo-job-store.js';
 import { SqsJobQueue } from '../../../functions/adapters/aws/sqs-job-queue.js';
+import { keys as tableKeys } from '../../../shared/config/table.js';
+import { newJobId, parseJobId } from '../../../shared/domain/job-id.js';
 import { silentLogger } from '../../../shared/logging/logger.js';
 import type { ApiKeyResolver } from '../../../shared/ports/api-keys.js';
 import { analysisPayload } from '../../helpers/factories.js';
@@ -57,7 +59,9 @@ describe('Function: createApiApp', () => {
     expect(body).toMatchObject({ status: 'QUEUED', statusUrl: `/v1/jobs/${body.jobId}` });
     const put = dynamoMock.commandCalls(PutCommand)[0]!.args[0].input;
     expect(put.ConditionExpression).toBe('attribute_not_exists(pk)');
-    expect(put.Item).toMatchObject({ jobId: body.jobId, tenant: 'tenant-a', status: 'QUEUED', attempt: 0 });
+    expect(put.Item).toMatchObject({ ...tableKeys.job(body.jobId), tenant: 'tenant-a', status: 'QUEUED', attempt: 0 });
+    // The id carries the tenant's partition: the key follows from the id alone.
+    expect(tableKeys.job(body.jobId)!.pk).toBe(tableKeys.tenantJobPartitions('tenant-a')[parseJobId(body.jobId)!.shard]);
     const sent = JSON.parse(sqsMock.commandCalls(SendMessageCommand)[0]!.args[0].input.MessageBody!);
     expect(sent).toMatchObject({ jobId: body.jobId, type: 'analysis', tenant: 'tenant-a' });
   });
@@ -89,7 +93,7 @@ describe('Function: createApiApp', () => {
     expect(response.status).toBe(503);
     const putItem = dynamoMock.commandCalls(PutCommand)[0]!.args[0].input.Item!;
     const del = dynamoMock.commandCalls(DeleteCommand)[0]!.args[0].input;
-    expect(del.Key).toEqual({ pk: `JOB#${putItem.jobId}` });
+    expect(del.Key).toEqual({ pk: putItem.pk, sk: putItem.sk });
     expect(del.ConditionExpression).toBe('#status = :queued');
   });
 
@@ -136,8 +140,8 @@ describe('Function: createApiApp', () => {
 
   it('answers 404 for another tenant’s job, exactly as for a missing one', async () => {
     // Prepare
-    const jobId = '0b8f2c1e-6f1a-4f7e-9d1b-2f4c9a1e7b3d';
-    dynamoMock.on(GetCommand).resolves({ Item: { pk: `JOB#${jobId}`, jobId, tenant: 'tenant-b', status: 'QUEUED' } });
+    const jobId = newJobId('tenant-b');
+    dynamoMock.on(GetCommand).resolves({ Item: { ...tableKeys.job(jobId), tenant: 'tenant-b', status: 'QUEUED' } });
 
     // Act
     const response = await app().request(`/v1/jobs/${jobId}`, { headers: { authorization: 'Bearer good-key' } });
@@ -149,7 +153,7 @@ describe('Function: createApiApp', () => {
 
   it('answers 503 when the store is down on read', async () => {
     dynamoMock.on(GetCommand).rejects(new Error('unreachable'));
-    const response = await app().request('/v1/jobs/0b8f2c1e-6f1a-4f7e-9d1b-2f4c9a1e7b3d', { headers: { authorization: 'Bearer good-key' } });
+    const response = await app().request(`/v1/jobs/${newJobId('tenant-a')}`, { headers: { authorization: 'Bearer good-key' } });
     expect(response.status).toBe(503);
   });
 });

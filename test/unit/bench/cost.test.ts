@@ -70,6 +70,22 @@ describe('Class: AwsMeter', () => {
     expect(byOperation['UpdateItem → SUCCEEDED']).toMatchObject({ calls: 1, writeUnits: 2, indexWriteUnits: 2, indexWriteUnitsIf: { keysOnly: 0, none: 0 } });
   });
 
+  it('knows items by partition and sort key: two jobs in one partition are billed each on its own size', async () => {
+    // Prepare
+    const meter = new AwsMeter();
+    const { client, call } = fakeClient();
+    meter.attach(client, 'dynamodb');
+    await call('PutItemCommand', { TableName: 't', Item: toAttributeMap({ pk: 'JOBS#abcdef#0', sk: 'b', status: 'QUEUED' }) }, {});
+    await call('PutItemCommand', { TableName: 't', Item: toAttributeMap({ pk: 'JOBS#abcdef#0', sk: 'a', blob: 'x'.repeat(1_500) }) }, {});
+
+    // Act: a small update of the small item (the large one, written after it, shares its partition key)
+    await call('UpdateItemCommand', { TableName: 't', Key: toAttributeMap({ pk: 'JOBS#abcdef#0', sk: 'b' }), ExpressionAttributeValues: toAttributeMap({ ':to': 'SUCCEEDED' }) }, { Attributes: { pk: 'JOBS#abcdef#0', sk: 'b', status: 'SUCCEEDED' } });
+
+    // Assess
+    const byOperation = Object.fromEntries(meter.snapshot().map((t) => [t.operation, t]));
+    expect(byOperation['UpdateItem → SUCCEEDED']).toMatchObject({ writeUnits: 1, indexWriteUnits: 0 });
+  });
+
   it('bills a failed conditional write on the existing item', async () => {
     // Prepare
     const meter = new AwsMeter({ indexes: [] });

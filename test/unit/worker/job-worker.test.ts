@@ -5,7 +5,7 @@ import { PermanentJobError } from '../../../shared/domain/errors.js';
 import { jobRegistry } from '../../../shared/jobs/registry.js';
 import { silentLogger } from '../../../shared/logging/logger.js';
 import type { JobQueue } from '../../../shared/ports/job-queue.js';
-import { invocation, queuedJob, sqsEvent, sqsRecord } from '../../helpers/factories.js';
+import { analysisPayload, invocation, queuedJob, sqsEvent, sqsRecord } from '../../helpers/factories.js';
 import { MemoryJobStore } from '../../helpers/memory-job-store.js';
 
 function setup(handler: JobHandler<unknown>, options: { runningWriteDelayMs?: number; progressIntervalMs?: number; timeoutMarginMs?: number } = {}) {
@@ -47,6 +47,31 @@ describe('Class: JobWorker', () => {
     expect(stored?.startedAt).toBeDefined();
     expect(stored?.ttl).toBeGreaterThan(Date.now() / 1000);
     expect(store.writes.filter((w) => w.jobId === job.jobId).map((w) => w.kind)).toEqual(['create', 'transition']);
+  });
+
+  it('drops the holder\'s message id from a SUCCEEDED or FAILED record, and keeps it on a DEAD one', async () => {
+    // Prepare: a record a RUNNING claim left with its message id; one job succeeds, one fails for good,
+    // one fails its last attempt
+    const { store, worker } = setup(async (payload) => {
+      const toolId = (payload as { toolId: string }).toolId;
+      if (toolId === 'permanent') throw new PermanentJobError('no');
+      if (toolId === 'dead') throw new Error('again');
+      return { ok: true };
+    });
+    const ok = queuedJob({ status: 'RUNNING', attempt: 1, messageId: 'm-old' });
+    const failed = queuedJob({ payload: analysisPayload({ toolId: 'permanent' }) });
+    const dead = queuedJob({ status: 'RETRYING', attempt: 2, payload: analysisPayload({ toolId: 'dead' }) });
+    for (const job of [ok, failed, dead]) await store.create(job);
+    const deadRecord = sqsRecord(dead, 3);
+
+    // Act
+    await worker.processBatch(sqsEvent(sqsRecord(ok, 2), sqsRecord(failed), deadRecord), invocation());
+
+    // Assess: only a DEAD record is ever compared with a delivery's message id (delivery.ts)
+    expect(await store.get(ok.jobId)).toMatchObject({ status: 'SUCCEEDED' });
+    expect(await store.get(ok.jobId)).not.toHaveProperty('messageId');
+    expect(await store.get(failed.jobId)).not.toHaveProperty('messageId');
+    expect(await store.get(dead.jobId)).toMatchObject({ status: 'DEAD', messageId: deadRecord.messageId });
   });
 
   it('keeps progress reported within the lazy-RUNNING delay in memory: a fast job writes once', async () => {
