@@ -5,15 +5,20 @@
  */
 export const TABLE_ACTIONS = {
   // DynamoJobStore (create, get, transition/requestCancel, discard), DynamoIdempotencyStore (put, get,
-  // update, delete), DynamoApiKeys.resolve, DynamoDeadLetterIndex (add on DEAD, remove on redrive/retry);
-  // DynamoJobListing and DynamoDeadLetterIndex query the table's own partitions (there is no index).
-  api: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+  // update, delete), DynamoApiKeys.resolve, DynamoDeadLetterIndex (add on DEAD, remove on redrive/retry).
+  api: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
   // DynamoJobStore.get (delivery check), .transition and .recordProgress (conditional UpdateItem);
   // the dead-letter index entry written when a job goes DEAD (PutItem).
   worker: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
   // DynamoApiKeys.resolve.
   authorizer: ['dynamodb:GetItem'],
 } as const satisfies Record<string, readonly `dynamodb:${string}`[]>;
+
+/**
+ * DynamoJobListing and DynamoDeadLetterIndex query the table's own partitions (there is no index):
+ * the API function only, not the other functions that share its item actions.
+ */
+export const API_QUERY_ACTIONS = ['dynamodb:Query'] as const;
 
 /** The API on each job queue: enqueue (SqsJobQueue) and read depths (SqsQueueAdmin). */
 export const API_QUEUE_ACTIONS = ['sqs:SendMessage', 'sqs:GetQueueAttributes'] as const;
