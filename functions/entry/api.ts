@@ -1,8 +1,15 @@
 import { handle } from 'hono/aws-lambda';
 import { parseConfig } from '../../shared/config/env.js';
+import { createLogger } from '../../shared/logging/logger.js';
+import { upstashSecretReader } from '../adapters/aws/upstash-secret.js';
 import { buildApiApp } from '../roots/api.js';
+import { loadRateLimiter } from '../roots/rate-limits.js';
+import { createBlobClients } from '../wiring.js';
 
-// Built once per cold start; the handler only adapts API Gateway events to the app.
-const app = buildApiApp(parseConfig(process.env));
+// Built once per cold start; the handler only adapts API Gateway events to the app. The rate
+// limiter's credentials are read here too (top-level await), before the first request.
+const config = parseConfig(process.env);
+const logger = createLogger(config, { fn: 'api' });
+const limiter = await loadRateLimiter(config, logger, upstashSecretReader(config));
 
-export const handler = handle(app);
+export const handler = handle(buildApiApp(config, createBlobClients(config), logger, { limiter }));

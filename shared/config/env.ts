@@ -49,7 +49,13 @@ const envSchema = z.object({
   AWS_ENDPOINT_URL_SES: z.url().optional(),
   AWS_ENDPOINT_URL_SESV2: z.url().optional(),
   AWS_ENDPOINT_URL_S3: z.url().optional(),
-  // Upstash Redis REST (rate limits). Both unset: limits are off, and the start-up log says so.
+  /**
+   * Name or ARN of the Secrets Manager secret holding the Upstash credentials as JSON {"url", "token"}
+   * (set by the stack for the functions that rate-limit; read once per cold start). Wins over the two
+   * plain variables below, which are for local runs.
+   */
+  CONVEYOR_UPSTASH_SECRET: z.string().min(1).max(2_048).optional(),
+  // Upstash Redis REST (rate limits). All three unset: limits are off, and the start-up log says so.
   UPSTASH_REDIS_REST_URL: z.url().optional(),
   UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
   /** Per-tenant enqueue limit, `<jobs>/<seconds>`, e.g. `600/60`. */

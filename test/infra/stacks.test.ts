@@ -211,10 +211,6 @@ describe.each(jobDefinitions.map((definition) => [definition.type, definition] a
 });
 
 describe('CDK: function environments', () => {
-  // The Upstash secret's name is read by the functions' cold-start loader (CONVEYOR_UPSTASH_SECRET,
-  // the `bundles` work), which may land before or after shared/config/env.ts parses it.
-  const PROVISIONED_NOT_READ = ['CONVEYOR_UPSTASH_SECRET'];
-
   it('sets only variables the code parses (a misspelt name would silently leave a setting unset)', () => {
     for (const stage of [dev, prod]) {
       // Prepare
@@ -222,7 +218,7 @@ describe('CDK: function environments', () => {
 
       // Act
       const names = new Set(functions.flatMap((fn) => Object.keys(fn.Properties.Environment?.Variables ?? {})));
-      const unknown = [...names].filter((name) => name !== 'NODE_OPTIONS' && !CONFIG_VARIABLES.includes(name) && !PROVISIONED_NOT_READ.includes(name));
+      const unknown = [...names].filter((name) => name !== 'NODE_OPTIONS' && !CONFIG_VARIABLES.includes(name));
 
       // Assess
       expect(names.size).toBeGreaterThan(3);

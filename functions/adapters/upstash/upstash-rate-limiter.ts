@@ -35,9 +35,13 @@ if retry < 1 then retry = 1 end
 return {0, math.max(0, limit - count), retry}
 `;
 
-export interface UpstashRateLimiterOptions {
+/** An Upstash database's REST endpoint and token (from Secrets Manager on AWS, plain variables locally). */
+export interface UpstashCredentials {
   readonly url: string;
   readonly token: string;
+}
+
+export interface UpstashRateLimiterOptions extends UpstashCredentials {
   /** Key prefix, e.g. `conveyor:prod:` — several stages can share one database. */
   readonly prefix: string;
   /** Per-call time limit: a slow limiter must not hold an enqueue for long. */
