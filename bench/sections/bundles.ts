@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { deflateRawSync } from 'node:zlib';
-import { build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import { lambdaEsbuildOptions } from '../../infra/bundling.js';
 import { median } from '../lib/stats.js';
 
@@ -16,6 +16,10 @@ export interface BundleResult {
   readonly zippedBytes: number;
   readonly initMs: number;
   readonly bareMs: number;
+  /** Median time of a fresh node importing an empty ES module the same way: the ESM loader's own share. */
+  readonly emptyEsmMs: number;
+  /** What weighs most in the minified bundle (esbuild metafile), by npm package or top-level folder. */
+  readonly heaviest: readonly { readonly name: string; readonly kb: number }[];
   /** Why importing the bundle failed, when it did (a finding, not a crash of the bench). */
   readonly initError?: string;
 }
@@ -23,6 +27,7 @@ export interface BundleResult {
 export interface BundlesResult {
   readonly runs: number;
   readonly bareNodeMs: number;
+  readonly emptyEsmMs: number;
   readonly functions: readonly BundleResult[];
 }
 
@@ -55,18 +60,24 @@ export async function measureBundles(options: { runs: number; log: (line: string
   const out = mkdtempSync(join(tmpdir(), 'conveyor-bench-bundles-'));
   try {
     const entries = readdirSync(ENTRY_DIR).filter((f) => f.endsWith('.ts')).sort();
-    const bundles: { entry: string; file: string }[] = [];
+    const bundles: { entry: string; file: string; heaviest: BundleResult['heaviest'] }[] = [];
     for (const file of entries) {
       const entry = basename(file, '.ts');
       const outfile = join(out, entry, 'index.mjs');
-      await build(lambdaEsbuildOptions(join(ENTRY_DIR, file), outfile));
-      bundles.push({ entry, file: outfile });
+      const { metafile } = await build({ ...lambdaEsbuildOptions(join(ENTRY_DIR, file), outfile), metafile: true });
+      bundles.push({ entry, file: outfile, heaviest: heaviestParts(metafile) });
     }
+    // Importing any ES module starts Node's ESM loader, which `node -e 0` never does: an empty module
+    // imported the same way shows how much of "init" that alone is.
+    const emptyModule = join(out, 'empty.mjs');
+    writeFileSync(emptyModule, '');
+    const emptyEsm: number[] = [];
     const bare: number[] = [];
     const init = new Map<string, number[]>(bundles.map((b) => [b.entry, []]));
     const errors = new Map<string, string>();
     for (let run = 0; run < options.runs; run++) {
       bare.push(timeNode(['-e', '0']));
+      emptyEsm.push(timeNode(['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(emptyModule).href)});`]));
       for (const bundle of bundles) {
         if (errors.has(bundle.entry)) continue;
         const script = `await import(${JSON.stringify(pathToFileURL(bundle.file).href)});`;
@@ -79,11 +90,13 @@ export async function measureBundles(options: { runs: number; log: (line: string
       }
     }
     const bareMs = median(bare);
-    options.log(`bundles: bare node ${bareMs.toFixed(0)} ms`);
+    const emptyEsmMs = median(emptyEsm);
+    options.log(`bundles: bare node ${bareMs.toFixed(0)} ms, empty ES module ${emptyEsmMs.toFixed(0)} ms`);
     return {
       runs: options.runs,
       bareNodeMs: bareMs,
-      functions: bundles.map(({ entry, file }) => {
+      emptyEsmMs,
+      functions: bundles.map(({ entry, file, heaviest }) => {
         const code = readFileSync(file);
         const map = readFileSync(`${file}.map`);
         return {
@@ -93,6 +106,8 @@ export async function measureBundles(options: { runs: number; log: (line: string
           zippedBytes: deflateRawSync(code).length + deflateRawSync(map).length,
           initMs: errors.has(entry) ? Number.NaN : median(init.get(entry) ?? []),
           bareMs,
+          emptyEsmMs,
+          heaviest,
           ...(errors.has(entry) ? { initError: lastLine(errors.get(entry) ?? '') } : {}),
         };
       }),
@@ -100,6 +115,17 @@ export async function measureBundles(options: { runs: number; log: (line: string
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
+}
+
+/** The parts of a bundle by output bytes: npm packages by name, our code by top-level folder. */
+function heaviestParts(metafile: Metafile, count = 5): BundleResult['heaviest'] {
+  const output = Object.values(metafile.outputs).find((o) => o.entryPoint);
+  const bytes = new Map<string, number>();
+  for (const [path, input] of Object.entries(output?.inputs ?? {})) {
+    const name = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ?? path.split('/').slice(0, 2).join('/');
+    bytes.set(name, (bytes.get(name) ?? 0) + input.bytesInOutput);
+  }
+  return [...bytes].sort((a, b) => b[1] - a[1]).slice(0, count).map(([name, b]) => ({ name, kb: Math.round(b / 1024) }));
 }
 
 function lastLine(message: string): string {
