@@ -146,6 +146,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const upstash = limits ? await tryStartUpstash() : { reason: 'not requested (LocalCloudOptions.rateLimits)' };
     if (upstash.server) closers.push(() => upstash.server.close());
 
+    // Locally the one process signs webhooks too: the key is a plain variable, not a secret to fetch.
+    const webhookSigningKey = options.webhooks?.secret ?? LOCAL_WEBHOOK_SECRET;
     const config = parseConfig({
       CONVEYOR_STAGE: stage,
       CONVEYOR_TABLE_NAME: tableName,
@@ -159,7 +161,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       CONVEYOR_BUCKET_NAME: bucketName,
       LOG_LEVEL: options.logLevel ?? 'warn',
       CONVEYOR_WEBHOOK_QUEUE_URL: webhookQueue.url,
-      CONVEYOR_WEBHOOK_SECRET: options.webhooks?.secret ?? LOCAL_WEBHOOK_SECRET,
+      CONVEYOR_WEBHOOK_SECRET: webhookSigningKey,
       CONVEYOR_WEBHOOK_ALLOW_HOSTS: options.webhooks?.allowHosts ?? LOCAL_WEBHOOK_ALLOW_HOSTS,
       ...(options.timeoutMarginMs !== undefined ? { CONVEYOR_TIMEOUT_MARGIN_MS: String(options.timeoutMarginMs) } : {}),
       ...(upstash.server ? { UPSTASH_REDIS_REST_URL: upstash.server.url, UPSTASH_REDIS_REST_TOKEN: upstash.server.token } : {}),
@@ -241,7 +243,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       queueUrl: webhookQueue.url,
       queueArn: webhookQueue.arn,
       functionName: `conveyor-${stage}-webhooks`,
-      handler: buildWebhookWorker(config, clients, logger.child({ fn: 'webhooks' }), {
+      handler: buildWebhookWorker(config, webhookSigningKey, clients, logger.child({ fn: 'webhooks' }), {
         ...(options.webhooks?.maxAttempts ? { maxAttempts: options.webhooks.maxAttempts } : {}),
         ...(options.webhooks?.backoff ? { backoff: options.webhooks.backoff } : {}),
       }),

@@ -1,5 +1,5 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { WEBHOOK_RETRY } from '../functions/webhooks/webhook-worker.js';
+import { WEBHOOK_RETRY } from '../shared/domain/retry.js';
 
 /** The local development signing secret (printed by `npm start`; on AWS it comes from Secrets Manager). */
 export const LOCAL_WEBHOOK_SECRET = 'whsec_local_development_only';

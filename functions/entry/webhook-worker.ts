@@ -1,5 +1,8 @@
 import { parseConfig } from '../../shared/config/env.js';
-import { buildWebhookWorker } from '../roots/webhook-worker.js';
+import { webhookSecretReader } from '../adapters/aws/webhook-secret.js';
+import { buildWebhookWorker, loadWebhookSigningKey } from '../roots/webhook-worker.js';
 
-// Consumes the webhook queue: one signed POST per terminal job with a callbackUrl.
-export const handler = buildWebhookWorker(parseConfig(process.env));
+// Consumes the webhook queue: one signed POST per terminal job with a callbackUrl. The signing key
+// is read once per cold start (top-level await), before the first delivery.
+const config = parseConfig(process.env);
+export const handler = buildWebhookWorker(config, await loadWebhookSigningKey(config, webhookSecretReader(config)));

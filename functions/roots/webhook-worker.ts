@@ -9,18 +9,32 @@ import { webhookSettings } from '../scheduling/wiring.js';
 import { deliver } from '../webhooks/delivery.js';
 import { webhookWorker, type WebhookWorkerDeps } from '../webhooks/webhook-worker.js';
 
+/** Reads the Secrets Manager secret named in CONVEYOR_WEBHOOK_SECRET_ID (functions/adapters/aws/webhook-secret.ts). */
+export type WebhookSecretReader = (secretId: string) => Promise<string>;
+
+/**
+ * The signing key, once per cold start: plain CONVEYOR_WEBHOOK_SECRET (locally), else the secret named
+ * in CONVEYOR_WEBHOOK_SECRET_ID (on AWS). Without either the consumer cannot sign: it fails to start.
+ */
+export async function loadWebhookSigningKey(config: ConveyorConfig, readSecret: WebhookSecretReader): Promise<string> {
+  if (config.CONVEYOR_WEBHOOK_SECRET) return config.CONVEYOR_WEBHOOK_SECRET;
+  if (config.CONVEYOR_WEBHOOK_SECRET_ID) return readSecret(config.CONVEYOR_WEBHOOK_SECRET_ID);
+  throw new ConfigurationError('webhook worker: CONVEYOR_WEBHOOK_SECRET or CONVEYOR_WEBHOOK_SECRET_ID is required');
+}
+
 /**
  * Composition root of the webhook consumer: signed POSTs to callback URLs, retried with backoff,
  * public addresses only. It reads no table, so it gets the SQS client alone.
  */
 export function buildWebhookWorker(
   config: ConveyorConfig,
+  signingKey: string,
   clients: Pick<AwsClients, 'sqs'> = { sqs: createSqsClient(awsClientSettings(config)) },
   logger: Logger = createLogger(config, { fn: 'webhooks' }),
   options: Pick<WebhookWorkerDeps, 'maxAttempts' | 'backoff'> = {},
 ) {
   const settings = webhookSettings(config);
-  if (!settings) throw new ConfigurationError('webhook worker: CONVEYOR_WEBHOOK_QUEUE_URL and CONVEYOR_WEBHOOK_SECRET are required');
+  if (!settings) throw new ConfigurationError('webhook worker: CONVEYOR_WEBHOOK_QUEUE_URL is required');
   const queue = new SqsWebhookQueue({ client: clients.sqs, queueUrl: settings.queueUrl });
-  return webhookWorker({ deliver: (delivery) => deliver(delivery, { secret: settings.secret, policy: settings.policy }), queue, logger, ...options });
+  return webhookWorker({ deliver: (delivery) => deliver(delivery, { secret: signingKey, policy: settings.policy }), queue, logger, ...options });
 }

@@ -17,8 +17,11 @@ export function createReleaseScheduler(config: ConveyorConfig): ReleaseScheduler
   return new EventBridgeReleaseScheduler({ client: new SchedulerClient({ region: config.AWS_REGION }), groupName, targetArn, roleArn });
 }
 
-/** The webhook outbox and address policy when both webhook settings are present; otherwise none. */
-export function webhookSettings(config: ConveyorConfig): { queueUrl: string; secret: string; policy: AddressPolicy } | undefined {
-  if (!config.CONVEYOR_WEBHOOK_QUEUE_URL || !config.CONVEYOR_WEBHOOK_SECRET) return undefined;
-  return { queueUrl: config.CONVEYOR_WEBHOOK_QUEUE_URL, secret: config.CONVEYOR_WEBHOOK_SECRET, policy: addressPolicy(config.CONVEYOR_WEBHOOK_ALLOW_HOSTS) };
+/**
+ * The webhook outbox (delivery queue) and the callback address policy when webhooks are configured;
+ * otherwise none. Enqueuers need no signing key: only the webhook consumer signs.
+ */
+export function webhookSettings(config: ConveyorConfig): { queueUrl: string; policy: AddressPolicy } | undefined {
+  if (!config.CONVEYOR_WEBHOOK_QUEUE_URL) return undefined;
+  return { queueUrl: config.CONVEYOR_WEBHOOK_QUEUE_URL, policy: addressPolicy(config.CONVEYOR_WEBHOOK_ALLOW_HOSTS) };
 }

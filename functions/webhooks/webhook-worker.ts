@@ -1,4 +1,4 @@
-import { backoffDelaySeconds } from '../../shared/domain/retry.js';
+import { backoffDelaySeconds, WEBHOOK_RETRY } from '../../shared/domain/retry.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import type { BatchResponse, SqsEventLike, SqsRecordLike } from '../worker/context.js';
 import type { DeliveryResult, WebhookDelivery } from './delivery.js';
@@ -16,9 +16,6 @@ export interface WebhookWorkerDeps {
   readonly backoff?: { baseSeconds: number; maxSeconds: number };
   readonly random?: () => number;
 }
-
-/** 8 attempts, 5 s doubling to at most 15 min (SQS's visibility ceiling is 12 h): about an hour in all. */
-export const WEBHOOK_RETRY = { maxAttempts: 8, backoff: { baseSeconds: 5, maxSeconds: 900 } } as const;
 
 /**
  * The webhook consumer: one POST per record. A 2xx acknowledges; a refusal (4xx other than 408/429,

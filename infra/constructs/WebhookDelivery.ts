@@ -4,7 +4,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { WEBHOOK_RETRY } from '../../functions/webhooks/webhook-worker.js';
+import { WEBHOOK_RETRY } from '../../shared/domain/retry.js';
 import type { StageSettings } from '../config/stages.js';
 import { ConveyorFunction } from './ConveyorFunction.js';
 
@@ -66,20 +66,20 @@ export class WebhookDelivery extends Construct {
       description: `Conveyor ${settings.stage}: delivers signed completion webhooks`,
       timeoutSeconds: TIMEOUT_SECONDS,
       memoryMb: 256,
-      // It sends to no job queue: an empty queue map satisfies the shared config parser.
-      environment: { ...props.environment, CONVEYOR_QUEUE_URLS: '{}', ...this.environment },
+      // It sends to no job queue: an empty queue map satisfies the shared config parser. The signing
+      // key is not a variable: the consumer reads the secret at cold start, so no function's
+      // configuration shows it.
+      environment: { ...props.environment, CONVEYOR_QUEUE_URLS: '{}', ...this.environment, CONVEYOR_WEBHOOK_SECRET_ID: this.secret.secretArn },
     });
+    // Exactly GetSecretValue on this secret (grantRead would add DescribeSecret).
+    this.consumer.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.secret.secretArn] }));
     // The event source grants receive/delete/change-visibility (the retry backoff) on this queue only.
     this.consumer.fn.addEventSource(new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 2 }));
   }
 
-  /**
-   * What every function that records terminal states (API, workers) and the consumer need. The
-   * secret is passed as a CloudFormation dynamic reference: resolved at deploy, never in the
-   * template or the repository (it is visible in the function's configuration to whoever may read it).
-   */
+  /** What every function that records terminal states (API, workers) needs: the delivery queue only. */
   get environment(): Record<string, string> {
-    return { CONVEYOR_WEBHOOK_QUEUE_URL: this.queue.queueUrl, CONVEYOR_WEBHOOK_SECRET: this.secret.secretValue.unsafeUnwrap() };
+    return { CONVEYOR_WEBHOOK_QUEUE_URL: this.queue.queueUrl };
   }
 
   /**

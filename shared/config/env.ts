@@ -63,9 +63,12 @@ const envSchema = z.object({
     .string()
     .refine((text) => parseRateRule(text) !== undefined, { message: 'must be <jobs>/<seconds>, e.g. 600/60' })
     .optional(),
-  // Completion webhooks: the delivery queue and the HMAC signing secret (both, or webhooks are off).
+  // Completion webhooks. Functions that record terminal states need only the delivery queue (set →
+  // webhooks on); the webhook consumer alone needs the HMAC signing key: plain locally
+  // (CONVEYOR_WEBHOOK_SECRET), or on AWS the Secrets Manager secret holding it, read at cold start.
   CONVEYOR_WEBHOOK_QUEUE_URL: z.url().optional(),
   CONVEYOR_WEBHOOK_SECRET: z.string().min(16).optional(),
+  CONVEYOR_WEBHOOK_SECRET_ID: z.string().min(1).max(2_048).optional(),
   /** Hosts exempt from the public-address rule, comma-separated (local development only). */
   CONVEYOR_WEBHOOK_ALLOW_HOSTS: z.string().optional(),
   // EventBridge Scheduler one-time schedules for jobs due more than 15 minutes ahead (all three or none).

@@ -22,3 +22,10 @@ export function backoffCeilingSeconds(policy: BackoffPolicy, attempt: number): n
   const exponent = Math.max(0, attempt - 1);
   return Math.min(policy.maxSeconds, policy.baseSeconds * 2 ** Math.min(exponent, 30));
 }
+
+/**
+ * Completion webhook deliveries: 8 attempts, 5 s doubling to at most 15 min (SQS's visibility
+ * ceiling is 12 h): about an hour in all. The consumer, the CDK queue's maxReceiveCount and the
+ * local queue all read it here.
+ */
+export const WEBHOOK_RETRY = { maxAttempts: 8, backoff: { baseSeconds: 5, maxSeconds: 900 } } as const;

@@ -315,7 +315,11 @@ describe('CDK: least privilege', () => {
 
     // Act
     const withSecret = functions.filter((fn) => fn.Properties.Environment?.Variables.CONVEYOR_UPSTASH_SECRET !== undefined).map((fn) => fn.Properties.FunctionName).sort();
-    const readers = functions.map((fn) => fn.Properties.FunctionName).filter((name) => actionsOf(statementsOf(prod, name)).some((a) => a.startsWith('secretsmanager:'))).sort();
+    // The webhook consumer reads a secret too — its signing key, tested with the webhooks.
+    const readers = functions
+      .map((fn) => fn.Properties.FunctionName)
+      .filter((name) => name !== 'conveyor-prod-webhooks' && actionsOf(statementsOf(prod, name)).some((a) => a.startsWith('secretsmanager:')))
+      .sort();
 
     // Assess: the API (per-tenant enqueue limits) and the e-mail consumer (SES's sending rate).
     expect(withSecret).toEqual(['conveyor-prod-api', 'conveyor-prod-worker-email']);
@@ -564,7 +568,7 @@ describe('CDK: completion webhooks in the stage', () => {
     expect(parseConfig(envOf(dev, 'conveyor-dev-webhooks')).CONVEYOR_WEBHOOK_QUEUE_URL).toBe('https://sqs.eu-west-1.amazonaws.com/123456789012/conveyor-dev-webhooks');
   });
 
-  it('gives the API and every job consumer the delivery queue and the secret by dynamic reference, not the scheduler target', () => {
+  it('gives the API and every job consumer the delivery queue but not the signing key, and nothing to the scheduler target', () => {
     // Prepare
     const raw = (name: string) => (onlyResource(dev.service, 'AWS::Lambda::Function', { FunctionName: name }).properties.Environment as { Variables: Record<string, unknown> }).Variables;
 
@@ -572,7 +576,9 @@ describe('CDK: completion webhooks in the stage', () => {
     for (const name of ['conveyor-dev-api', 'conveyor-dev-webhooks', ...jobDefinitions.map((d) => `conveyor-dev-worker-${d.type}`)]) {
       const config = parseConfig(envOf(dev, name));
       expect(config.CONVEYOR_WEBHOOK_QUEUE_URL, name).toMatch(/\/conveyor-dev-webhooks$/);
-      expect(JSON.stringify(raw(name).CONVEYOR_WEBHOOK_SECRET), name).toContain('{{resolve:secretsmanager:');
+      expect(raw(name).CONVEYOR_WEBHOOK_SECRET, name).toBeUndefined();
+      // Only the consumer signs, so only it learns where the key is.
+      expect(raw(name).CONVEYOR_WEBHOOK_SECRET_ID !== undefined, name).toBe(name === 'conveyor-dev-webhooks');
     }
     expect(raw('conveyor-dev-scheduler-target').CONVEYOR_WEBHOOK_QUEUE_URL).toBeUndefined();
   });
@@ -582,7 +588,10 @@ describe('CDK: completion webhooks in the stage', () => {
     const statements = statementsOf(dev, 'conveyor-dev-webhooks');
 
     // Assess
-    expect(actionsOf(statements)).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage']);
+    expect(actionsOf(statements)).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage']);
+    const secretRead = statements.find((s) => JSON.stringify(s.Action) === JSON.stringify('secretsmanager:GetSecretValue'));
+    const secret = onlyResource(dev.service, 'AWS::SecretsManager::Secret', { Name: 'conveyor/dev/webhook-signing-secret' });
+    expect(secretRead?.Resource).toEqual({ Ref: secret.logicalId });
   });
 
   it('alarms on the first webhook in the DLQ and on the consumer’s errors', () => {

@@ -18,8 +18,8 @@ const ONLY_IN: Record<string, readonly string[]> = {
   '@aws-sdk/client-sesv2': ['worker-email'],
   '@aws-sdk/client-scheduler': ['api', 'scheduler-target'],
   '@upstash/redis': ['api', 'worker-email'],
-  // Only the rate-limiting functions read the Upstash secret at cold start.
-  '@aws-sdk/client-secrets-manager': ['api', 'worker-email'],
+  // Secrets read at cold start: the Upstash credentials (rate-limiting functions), the webhook signing key (its consumer).
+  '@aws-sdk/client-secrets-manager': ['api', 'worker-email', 'webhook-worker'],
   'pdf-lib': ['worker-pdf'],
   hono: ['api'],
   'shared/jobs/email-templates/': ['api', 'scheduler-target', 'worker-email'],
