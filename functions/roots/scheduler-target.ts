@@ -8,18 +8,20 @@ import { JobService } from '../api/job-service.js';
 import { RecurringJobRunner } from '../scheduling/recurring.js';
 import { ScheduledJobReleaser } from '../scheduling/release.js';
 import { schedulerTarget } from '../scheduling/scheduler-target.js';
-import { createReleaseScheduler } from '../scheduling/wiring.js';
 import { createCoreClients, createJobQueue, createJobStore, type CoreClients } from '../wiring.js';
 
 /**
  * Composition root of the EventBridge Scheduler target: releases held jobs and enqueues recurring
  * ones (through the same JobService as the API, idempotently per occurrence).
+ * It gets no release scheduler of its own: a recurring request cannot carry `runAt`
+ * (defineRecurringJob refuses one), so its JobService never holds a job, and the target need not
+ * bundle the EventBridge Scheduler client.
  */
 export function buildSchedulerTarget(
   config: ConveyorConfig,
   clients: CoreClients = createCoreClients(config),
   logger: Logger = createLogger(config, { fn: 'scheduler-target' }),
-  { scheduler = createReleaseScheduler(config), definitions = recurringJobs }: { scheduler?: ReleaseScheduler | undefined; definitions?: readonly RecurringJobDefinition[] } = {},
+  { scheduler, definitions = recurringJobs }: { scheduler?: ReleaseScheduler | undefined; definitions?: readonly RecurringJobDefinition[] } = {},
 ) {
   const store = createJobStore(config, clients);
   const queue = createJobQueue(config, clients);
