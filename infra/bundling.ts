@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import type { BuildOptions } from 'esbuild';
 
 /**
@@ -16,6 +17,8 @@ export const LAMBDA_BUNDLING = {
   // and one bundled file starts faster than resolving the runtime's node_modules.
   externalModules: [] as string[],
   mainFields: ['module', 'main'],
+  // The SDK's default credential chain, reduced to what Lambda uses: the environment (see the file).
+  alias: { '@aws-sdk/credential-provider-node': fileURLToPath(new URL('../functions/adapters/aws/lambda-credentials.ts', import.meta.url)) } as Record<string, string>,
   // Some bundled CommonJS dependencies call require(); give the ES module one.
   banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
 } as const;
@@ -34,6 +37,7 @@ export function lambdaEsbuildOptions(entry: string, outfile: string): BuildOptio
     sourcesContent: LAMBDA_BUNDLING.sourcesContent,
     external: [...LAMBDA_BUNDLING.externalModules],
     mainFields: [...LAMBDA_BUNDLING.mainFields],
+    alias: { ...LAMBDA_BUNDLING.alias },
     banner: { js: LAMBDA_BUNDLING.banner },
     logLevel: 'warning',
   };

@@ -20,6 +20,8 @@ export function lambdaBundling(): BundlingOptions {
     externalModules: [...LAMBDA_BUNDLING.externalModules],
     mainFields: [...LAMBDA_BUNDLING.mainFields],
     banner: LAMBDA_BUNDLING.banner,
+    // NodejsFunction has no `alias` option; esbuild takes it as an argument.
+    esbuildArgs: Object.fromEntries(Object.entries(LAMBDA_BUNDLING.alias).map(([from, to]) => [`--alias:${from}`, to])),
   };
 }
 

@@ -36,7 +36,20 @@ beforeAll(async () => {
   }
 }, 120_000);
 
+/** The SDK's credential sources Lambda never reaches (functions/adapters/aws/lambda-credentials.ts). */
+const NEVER = ['@aws-sdk/credential-provider-node', '@aws-sdk/credential-provider-sso', '@aws-sdk/credential-provider-ini', '@aws-sdk/credential-provider-web-identity', '@aws-sdk/nested-clients'];
+
 describe('Lambda bundles: each function carries only what it uses', () => {
+  it('no function bundles the credential sources beyond the environment', () => {
+    // Prepare
+    const found = [...inputs].flatMap(([entry, paths]) => NEVER.filter((module) => paths.some((p) => p.includes(`node_modules/${module}/`))).map((module) => `${entry}: ${module}`));
+
+    // Assess: the environment provider is there instead
+    expect(found).toEqual([]);
+    for (const [entry, paths] of inputs) expect(paths.some((p) => p.includes('node_modules/@aws-sdk/credential-provider-env/')), entry).toBe(true);
+  });
+
+
   it.each(Object.entries(ONLY_IN))('%s is bundled only into %j', (module, allowed) => {
     // Prepare
     const carriers = [...inputs].filter(([, paths]) => paths.some((p) => p.includes(module))).map(([entry]) => entry);
