@@ -41,8 +41,12 @@ export interface StageSettings {
     /** The SES identity that authorises it: the sender's domain, or the address itself. */
     readonly identity: string;
   };
-  /** Secrets Manager secret holding `{"url": …, "token": …}` of the Upstash Redis database. */
-  readonly upstashSecretName: string;
+  /**
+   * Secrets Manager secret holding `{"url": …, "token": …}` of the Upstash Redis database. Absent
+   * (no `-c upstashSecretName=…`): Upstash is not configured, rate limits are off and the functions'
+   * start-up log says so — a stage deploys and runs without an Upstash account.
+   */
+  readonly upstashSecretName?: string;
 }
 
 export type StageContext = Partial<Record<'alarmEmail' | 'emailSender' | 'sesIdentity' | 'upstashSecretName', string>>;
@@ -93,6 +97,6 @@ export function stageSettings(stage: string, context: StageContext = {}): StageS
     stage,
     alarms: { ...preset.alarms, ...(context.alarmEmail ? { email: context.alarmEmail } : {}) },
     email: { sender, identity: context.sesIdentity ?? sender.split('@')[1]! },
-    upstashSecretName: context.upstashSecretName ?? `conveyor/${stage}/upstash`,
+    ...(context.upstashSecretName ? { upstashSecretName: context.upstashSecretName } : {}),
   };
 }

@@ -39,7 +39,8 @@ export class ServiceStack extends Stack {
   readonly api: JobApi;
   readonly scheduling: JobScheduling;
   readonly webhooks: WebhookDelivery;
-  readonly upstash: UpstashSecret;
+  /** Absent when the stage has no Upstash secret (rate limits off). */
+  readonly upstash: UpstashSecret | undefined;
   readonly monitoring: ConveyorMonitoring;
   readonly resources: CapabilityResources;
 
@@ -78,7 +79,8 @@ export class ServiceStack extends Stack {
     });
     // The Upstash Redis credentials (rate limits) stay in Secrets Manager: each function that
     // rate-limits gets the secret's name and permission to read that secret, never the token.
-    this.upstash = new UpstashSecret(this, settings.upstashSecretName);
+    // Without a secret name Upstash is not configured: no variable, no grant, limits off.
+    this.upstash = settings.upstashSecretName ? new UpstashSecret(this, settings.upstashSecretName) : undefined;
 
     this.api = new JobApi(this, 'Api', {
       settings,
@@ -98,13 +100,14 @@ export class ServiceStack extends Stack {
     // Cancelling a queued job is a terminal transition: its webhook is queued by the API.
     this.webhooks.connect(this.api.api);
     // Per-tenant enqueue limits.
-    this.upstash.connect(this.api.api);
+    this.upstash?.connect(this.api.api);
 
     for (const worker of Object.values(workers)) {
       this.webhooks.connect(worker.consumer);
       // A consumer behind a provider's limit (e.g. SES sends per second) shares that budget through
       // Upstash, and re-sends a job over the limit to its own lane with a delay.
-      if ((providerLimits as Readonly<Record<string, ProviderLimit | undefined>>)[worker.definition.type]) {
+      // Without Upstash the limit is off, so it neither reads a secret nor re-sends.
+      if (this.upstash && (providerLimits as Readonly<Record<string, ProviderLimit | undefined>>)[worker.definition.type]) {
         this.upstash.connect(worker.consumer);
         worker.grantRequeue();
       }

@@ -18,7 +18,7 @@ let prod: SynthesizedStage;
 
 beforeAll(() => {
   dev = synthesizeStage('dev');
-  prod = synthesizeStage('prod', { bundle: false, context: { alarmEmail: 'ops@acme.test', emailSender: 'jobs@mail.acme.test' } });
+  prod = synthesizeStage('prod', { bundle: false, context: { alarmEmail: 'ops@acme.test', emailSender: 'jobs@mail.acme.test', upstashSecretName: 'conveyor/prod/upstash' } });
 }, 300_000);
 
 afterAll(() => {
@@ -103,7 +103,9 @@ describe('CDK: stacks per stage', () => {
     expect(() => stageSettings('dev', { emailSender: 'not-an-address' })).toThrow(/emailSender/);
     const preview = stageSettings('pr-42');
     expect(preview.retainData).toBe(false);
-    expect(preview.upstashSecretName).toBe('conveyor/pr-42/upstash');
+    // Upstash is opt-in: without a secret name the stage runs with rate limits off.
+    expect(preview.upstashSecretName).toBeUndefined();
+    expect(stageSettings('pr-42', { upstashSecretName: 'conveyor/pr-42/upstash' }).upstashSecretName).toBe('conveyor/pr-42/upstash');
   });
 });
 
@@ -280,7 +282,7 @@ describe('CDK: least privilege', () => {
       'logs:CreateLogStream', 'logs:PutLogEvents',
       's3:GetObject',
       'scheduler:CreateSchedule',
-      'secretsmanager:GetSecretValue',
+      
       'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ListMessageMoveTasks', 'sqs:ReceiveMessage', 'sqs:SendMessage', 'sqs:StartMessageMoveTask',
     ]);
     expect(JSON.stringify(on('dynamodb:PutItem'))).toContain(`:table/${table}`);
@@ -331,6 +333,25 @@ describe('CDK: least privilege', () => {
       expect(reads).toEqual([{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: secretArn }]);
     }
     for (const fn of functions) expect(JSON.stringify(fn.Properties.Environment ?? {})).not.toMatch(/token|UPSTASH_REDIS_REST/i);
+  });
+
+  it('without an Upstash secret (no -c upstashSecretName) gives no function the variable, a secret read or the re-send', () => {
+    // Prepare
+    const functions = Object.values(dev.service.findResources('AWS::Lambda::Function')) as { Properties: { FunctionName: string; Environment?: { Variables: Record<string, unknown> } } }[];
+
+    // Act
+    const withVariable = functions.filter((fn) => fn.Properties.Environment?.Variables.CONVEYOR_UPSTASH_SECRET !== undefined);
+    const emailActions = actionsOf(statementsOf(dev, 'conveyor-dev-worker-email'));
+
+    // Assess: Upstash is not configured, so limits are off (the start-up log says so) and nothing fails.
+    expect(functions.length).toBeGreaterThan(5);
+    expect(withVariable).toEqual([]);
+    expect(actionsOf(statementsOf(dev, 'conveyor-dev-api'))).not.toContain('secretsmanager:GetSecretValue');
+    expect(emailActions).not.toContain('secretsmanager:GetSecretValue');
+    const emailQueue = onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-email' });
+    const sendsTo = statementsOf(dev, 'conveyor-dev-worker-email').filter((st) => actionsOf([st]).includes('sqs:SendMessage')).flatMap((st) => [st.Resource].flat());
+    expect(sendsTo.length).toBeGreaterThan(0); // the webhook queue
+    expect(JSON.stringify(sendsTo)).not.toContain(emailQueue.logicalId);
   });
 
   it('gives the e-mail consumer exactly what it calls: job items, its queue, SES, the webhook queue, the Upstash secret', () => {
