@@ -12,7 +12,7 @@ export function renderCost(result: CostResult): string {
     result.scenarios.map((s) => [
       s.name,
       usd(s.cost.totalUsdPerMillionJobs),
-      s.name.startsWith('Fast analysis job') ? `${ratio(s.cost.totalUsdPerMillionJobs, FAST_JOB_TARGET_USD)} ${verdict(s.cost.totalUsdPerMillionJobs <= FAST_JOB_TARGET_USD)}` : '—',
+      targetCell(s.name, s.cost.totalUsdPerMillionJobs),
       ratio(s.cost.totalUsdPerMillionJobs, http?.usdPerMillionJobs ?? 0),
       ratio(s.cost.totalUsdPerMillionJobs, rest?.usdPerMillionJobs ?? 0),
       ratio(s.cost.totalUsdPerMillionJobs, qstash?.usdPerMillionJobs ?? 0),
@@ -35,6 +35,16 @@ export function renderCost(result: CostResult): string {
     'Requests are counted on the real SDK clients (API, event source mapping, consumer); DynamoDB units from item sizes (1 KB per write unit, 4 KB per read unit, the larger of the old and new item), index writes from the index projection (the table has none; the \'if a tenant index\' columns price one on the same writes); SQS per 64 KB chunk. Lambda invocations are counted in the burst; their GB-seconds are that count × the mean billed duration of uncontended invocations (jobs run one at a time), at the registry\'s memoryMb (consumers) and the API memory given. Not included: CloudWatch Logs ingestion, idle long polls of the event source (a fixed cost per queue, not per job), data transfer, Upstash commands when rate limits are on.',
     table(['Price', '$ per million units', 'unit', 'source'], priceRows),
   ].join('\n\n');
+}
+
+/**
+ * The target is for a fast job enqueued by its own POST /v1/jobs; a batched enqueue is shown beside
+ * it for comparison, never as meeting it.
+ */
+function targetCell(name: string, usdPerMillion: number): string {
+  if (!name.startsWith('Fast analysis job')) return '—';
+  if (name.includes('per batch')) return `${ratio(usdPerMillion, FAST_JOB_TARGET_USD)} (batched: not the target's shape)`;
+  return `${ratio(usdPerMillion, FAST_JOB_TARGET_USD)} ${verdict(usdPerMillion <= FAST_JOB_TARGET_USD)}`;
 }
 
 function whatIfLabels(result: CostResult): string[] {

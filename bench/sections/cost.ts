@@ -45,7 +45,9 @@ interface Scenario {
   readonly note: string;
   readonly jobs: number;
   readonly oneAtATime?: boolean;
-  /** Jobs run one at a time to time uncontended invocations. */
+  /** Jobs per `POST /v1/jobs:batch` (the API sends them 10 per SendMessageBatch); absent: one POST /v1/jobs per job. */
+  readonly batchOf?: number;
+  /** Jobs run one at a time (one batch at a time when batched) to time uncontended invocations. */
   readonly timingJobs: number;
   readonly body: (index: number) => unknown;
 }
@@ -81,6 +83,15 @@ export async function measureCost(options: CostOptions): Promise<CostResult> {
       { name: 'Fast analysis job', type: 'analysis', jobs: options.jobs, timingJobs: 10, note: `burst of ${options.jobs} over ${options.concurrency} connections`, body: (i) => ({ type: 'analysis', payload: analysisPayload(`fast-${i}`) }) },
       { name: 'Fast analysis job, one at a time', type: 'analysis', jobs: Math.min(20, options.jobs), timingJobs: 0, oneAtATime: true, note: 'each job enqueued after the previous one finished (no batching)', body: (i) => ({ type: 'analysis', payload: analysisPayload(`fast-single-${i}`) }) },
       { name: 'Job with 5 progress updates', type: 'analysis', jobs: Math.min(50, options.jobs), timingJobs: 2, note: `progress every ${options.progressSpacingMs} ms, then the analysis`, body: (i) => ({ type: 'analysis', payload: analysisPayload(`progress-${i}`) }) },
+      {
+        name: 'Fast analysis job, enqueued 100 per batch',
+        type: 'analysis',
+        jobs: options.jobs,
+        batchOf: 100,
+        timingJobs: 200,
+        note: `${options.jobs} jobs in POST /v1/jobs:batch requests of 100 over ${options.concurrency} connections`,
+        body: (i) => ({ type: 'analysis', payload: analysisPayload(`batch-${i}`) }),
+      },
       { name: 'Email job', type: 'email', jobs: Math.min(100, options.jobs), timingJobs: 10, note: 'welcome template, one recipient', body: () => ({ type: 'email', payload: EMAIL_PAYLOAD }) },
       { name: 'Failed, then retried job', type: 'analysis', jobs: Math.min(100, options.jobs), timingJobs: 5, note: 'retryable error on attempt 1, success on attempt 2', body: (i) => ({ type: 'analysis', payload: analysisPayload(`retry-${i}`) }) },
     ];
@@ -119,24 +130,40 @@ export async function measureCost(options: CostOptions): Promise<CostResult> {
   }
 }
 
+/** API Gateway HTTP APIs bill one request per 512 KB of payload (https://aws.amazon.com/api-gateway/pricing/). */
+const HTTP_API_METERED_BYTES = 512 * 1024;
+
 async function runScenario(cloud: LocalCloud, client: BenchHttpClient, scenario: Scenario, concurrency: number): Promise<{ jobIds: string[]; httpRequests: number }> {
   const mapping = cloud.mappings[scenario.type];
   const doneBefore = mapping.stats.deleted;
   const jobIds: string[] = [];
   let httpRequests = 0;
+  const perPost = scenario.batchOf ?? 1;
+  const posts = Math.ceil(scenario.jobs / perPost);
   const post = async (index: number) => {
-    const response = await client.post('/v1/jobs', scenario.body(index));
-    httpRequests++;
-    if (response.status !== 202) throw new Error(`${scenario.name}: POST answered ${response.status} ${JSON.stringify(response.body)}`);
-    jobIds.push(String(response.body.jobId));
+    if (scenario.batchOf === undefined) {
+      const response = await client.post('/v1/jobs', scenario.body(index));
+      httpRequests++;
+      if (response.status !== 202) throw new Error(`${scenario.name}: POST answered ${response.status} ${JSON.stringify(response.body)}`);
+      jobIds.push(String(response.body.jobId));
+      return;
+    }
+    const first = index * perPost;
+    const body = { jobs: Array.from({ length: Math.min(perPost, scenario.jobs - first) }, (_, k) => scenario.body(first + k)) };
+    const response = await client.post('/v1/jobs:batch', body);
+    // The HTTP API meters a request per started 512 KB of payload.
+    httpRequests += Math.ceil(Buffer.byteLength(JSON.stringify(body)) / HTTP_API_METERED_BYTES);
+    if (response.status !== 202) throw new Error(`${scenario.name}: POST /v1/jobs:batch answered ${response.status} ${JSON.stringify(response.body).slice(0, 500)}`);
+    for (const result of response.body.results as { jobId: string }[]) jobIds.push(result.jobId);
   };
   if (scenario.oneAtATime) {
-    for (let i = 0; i < scenario.jobs; i++) {
+    for (let i = 0; i < posts; i++) {
       await post(i);
-      await until(() => mapping.stats.deleted >= doneBefore + i + 1, `${scenario.name}: job ${i + 1}`);
+      const done = Math.min((i + 1) * perPost, scenario.jobs);
+      await until(() => mapping.stats.deleted >= doneBefore + done, `${scenario.name}: job ${done}`);
     }
   } else {
-    await runPool(scenario.jobs, concurrency, post);
+    await runPool(posts, concurrency, post);
   }
   // A finished job's message is deleted (acknowledged): wait for all of them, with no GET polling to bill.
   await until(() => mapping.stats.deleted >= doneBefore + scenario.jobs, scenario.name);
