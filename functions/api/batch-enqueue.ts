@@ -2,15 +2,11 @@ import { ConveyorError, DependencyUnavailableError, JobValidationError } from '.
 import { newJobId } from '../../shared/domain/job-id.js';
 import type { JobMessage, JobRecord } from '../../shared/domain/job.js';
 import { enqueueRequestSchema, type EnqueueRequest } from '../../shared/jobs/registry.js';
-import type { JobStore } from '../../shared/ports/job-store.js';
-import type { Logger } from '../../shared/ports/logger.js';
-import type { ReleaseScheduler } from '../../shared/ports/release-scheduler.js';
 import { runAtOf } from '../scheduling/dispatch.js';
 import { planRelease, type ReleasePlan } from '../scheduling/release-plan.js';
-import type { AddressPolicy } from '../webhooks/address-policy.js';
 import { checkCallback } from '../webhooks/callback-check.js';
 import { IDEMPOTENCY_KEY } from './idempotent-enqueue.js';
-import { messageOf, newJobRecord, type JobService } from './job-service.js';
+import { JobService, messageOf, newJobRecord, type JobServiceDeps } from './job-service.js';
 import { zodIssues } from './validate.js';
 
 /** At most this many jobs per `POST /v1/jobs:batch`. */
@@ -39,16 +35,11 @@ interface ValidItem {
   readonly idempotencyKey?: string;
 }
 
-export interface BatchEnqueuerDeps {
-  readonly jobs: JobService;
-  readonly store: JobStore;
-  readonly queue: BatchJobQueue;
-  readonly logger: Logger;
-  readonly scheduler?: ReleaseScheduler | undefined;
-  readonly webhookPolicy?: AddressPolicy | undefined;
-  readonly now?: () => Date;
-  readonly newJobId?: (tenant: string, now: Date) => string;
-}
+/**
+ * What `POST /v1/jobs` needs (keyed items go through the same JobService), and a queue that also
+ * sends in batches.
+ */
+export type BatchEnqueuerDeps = JobServiceDeps & { readonly queue: JobServiceDeps['queue'] & BatchJobQueue };
 
 /**
  * Bulk enqueue: each item validated on its own (one bad item never sinks the others), then
@@ -60,9 +51,11 @@ export interface BatchEnqueuerDeps {
  */
 export class BatchEnqueuer {
   readonly #deps: BatchEnqueuerDeps & Required<Pick<BatchEnqueuerDeps, 'now' | 'newJobId'>>;
+  readonly #jobs: JobService;
 
   constructor(deps: BatchEnqueuerDeps) {
     this.#deps = { now: () => new Date(), newJobId, ...deps };
+    this.#jobs = new JobService(deps);
   }
 
   /** Validates every item; returns the valid ones and an error result per invalid one. */
@@ -107,7 +100,7 @@ export class BatchEnqueuer {
 
   async #enqueueKeyed(tenant: string, item: ValidItem): Promise<BatchItemResult> {
     try {
-      const { job, replayed } = await this.#deps.jobs.enqueueIdempotent(tenant, item.request, item.idempotencyKey!);
+      const { job, replayed } = await this.#jobs.enqueueIdempotent(tenant, item.request, item.idempotencyKey!);
       return accepted(item.index, job, replayed);
     } catch (error) {
       return { index: item.index, error: itemError(error, `jobs.${item.index}`) };

@@ -30,10 +30,10 @@ export function buildApiApp(
   const keys = new DynamoApiKeys({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME });
   const idempotency = new DynamoIdempotencyStore({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME });
   const webhookPolicy = webhookSettings(config)?.policy;
-  const jobs = new JobService({ store, queue, logger, idempotency, scheduler, webhookPolicy });
+  const enqueue = { store, queue, logger, idempotency, scheduler, webhookPolicy };
   return createApiApp({
-    jobs,
-    batch: new BatchEnqueuer({ jobs, store, queue, logger, scheduler, webhookPolicy }),
+    jobs: new JobService(enqueue),
+    batch: new BatchEnqueuer(enqueue),
     keys,
     logger,
     stage: config.CONVEYOR_STAGE,
