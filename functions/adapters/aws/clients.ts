@@ -78,7 +78,3 @@ export function createS3Client(settings: AwsClientSettings): S3Client {
     maxAttempts: 3,
   });
 }
-
-export function createAwsClients(settings: AwsClientSettings): AwsClients {
-  return { dynamo: createDynamoClient(settings), sqs: createSqsClient(settings), ses: createSesClient(settings), s3: createS3Client(settings) };
-}
