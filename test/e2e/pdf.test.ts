@@ -7,9 +7,39 @@ import { inspectPdf } from '../helpers/pdf-tools.js';
 
 let api: ApiClient;
 
+/**
+ * Holds a table export titled WATCHED_TITLE at its first page of progress until the test has seen
+ * it RUNNING with that progress: the job runs long enough to be observed by construction, however
+ * fast or busy the machine. The real handler renders; only its progress calls are wrapped.
+ */
+const WATCHED_TITLE = 'Watched export';
+let releaseWatched!: () => void;
+const watchedReleased = new Promise<void>((resolve) => (releaseWatched = resolve));
+
 beforeAll(async () => {
-  api = await bootLocalCloud();
+  api = await bootLocalCloud({
+    handlers: (real) => ({
+      pdf: (payload, context) => {
+        if (payload.kind !== 'table-export' || payload.data.title !== WATCHED_TITLE) return real.pdf(payload, context);
+        return real.pdf(payload, {
+          ...context,
+          progress: async (percent, message) => {
+            await context.progress(percent, message);
+            if (percent > 5 && percent < 90) await untilReleasedOrAborted(context.signal);
+          },
+        });
+      },
+    }),
+  });
 });
+
+function untilReleasedOrAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    void watchedReleased.then(resolve);
+  });
+}
 
 afterAll(async () => {
   await api?.cloud.stop();
@@ -97,15 +127,16 @@ describe('E2E: PDF jobs rendered, stored in S3 and downloaded through a presigne
   it('paginates a table export, repeating the header on every page, and reports progress while rendering', async () => {
     // Prepare
     const rows = 4_000;
-    const posted = await api.request('POST', '/v1/jobs', { body: { type: 'pdf', payload: { kind: 'table-export', data: tableExportData(rows) } } });
+    const posted = await api.request('POST', '/v1/jobs', { body: { type: 'pdf', payload: { kind: 'table-export', data: tableExportData(rows, { title: WATCHED_TITLE }) } } });
     expect(posted.status).toBe(202);
 
-    // Act: watch the job while it renders.
+    // Act: watch the job while it renders; it waits at its first page until it was seen RUNNING.
     const seen: { status: string; progress: number }[] = [];
     let job: Record<string, unknown> & { download?: Download; result?: { pages: number } };
     for (;;) {
       const { body } = await api.request('GET', `/v1/jobs/${posted.body.jobId}`);
       seen.push({ status: body.status, progress: body.progress });
+      if (body.status === 'RUNNING' && body.progress > 0 && body.progress < 100) releaseWatched();
       if (['SUCCEEDED', 'FAILED', 'DEAD'].includes(body.status)) {
         job = body;
         break;

@@ -18,6 +18,11 @@ export interface TableOptions {
   readonly onPage?: (done: number) => Promise<void>;
 }
 
+/** Lets timers and I/O callbacks run (setImmediate runs after the poll phase of this loop turn). */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 const GREY = rgb(0.45, 0.45, 0.48);
 const LINE = rgb(0.82, 0.82, 0.85);
 const HEADER_FILL = rgb(0.93, 0.94, 0.96);
@@ -204,6 +209,10 @@ export class PdfWriter {
     for (let index = 0; index < options.rows.length; index++) {
       if (this.#y - rowHeight < this.margin + 20) {
         await options.onPage?.(index / options.rows.length);
+        // Drawing is synchronous and onPage's awaits settle as microtasks: without a macrotask
+        // turn here a long table would hold the event loop, and no timer could fire while it
+        // renders — the lazy RUNNING write, the timeout signal, the answer before the deadline.
+        await yieldToEventLoop();
         this.newPage();
         header();
       }

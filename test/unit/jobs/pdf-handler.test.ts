@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { PDFDocument } from 'pdf-lib';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createPdfHandler } from '../../../functions/jobs/pdf/handler.js';
 import type { JobContext } from '../../../functions/worker/context.js';
+import { JobWorker } from '../../../functions/worker/job-worker.js';
 import { PermanentJobError, RetryableJobError } from '../../../shared/domain/errors.js';
 import { pdfJob, type PdfPayload } from '../../../shared/jobs/pdf.js';
 import { silentLogger } from '../../../shared/logging/logger.js';
-import { queuedJob } from '../../helpers/factories.js';
+import { invocation, queuedJob, sqsEvent, sqsRecord } from '../../helpers/factories.js';
 import { MemoryBlobStore } from '../../helpers/memory-blob-store.js';
 import { MemoryJobStore } from '../../helpers/memory-job-store.js';
 import { certificateData, invoiceData, reportData, tableExportData } from '../../helpers/pdf-payloads.js';
@@ -117,5 +118,33 @@ describe('Function: pdf handler', () => {
     expect(reasons[0]).toMatchObject({ code: 'ANALYSIS_NOT_READY' });
     expect(reasons[1]).toMatchObject({ code: 'ANALYSIS_NOT_SUCCEEDED' });
     expect(reasons[2]).toMatchObject({ code: 'ANALYSIS_NOT_FOUND' });
+  });
+
+  it('lets the timeout signal stop a render longer than its budget, and the consumer answers with pages still to go', async () => {
+    // Prepare: the largest table the limits allow (hundreds of pages) against a 300 ms budget. If
+    // rendering held the event loop, the timeout timer could only fire after the last page.
+    const { blobs, store } = setup();
+    const pagesRendered: number[] = [];
+    const real = createPdfHandler({ blobs, store });
+    const worker = new JobWorker<PdfPayload>(pdfJob, (payload, ctx) => real(payload, {
+      ...ctx,
+      progress: async (percent, message) => {
+        const page = /rendered page (\d+)/.exec(message ?? '');
+        if (page) pagesRendered.push(Number(page[1]));
+        return ctx.progress(percent, message);
+      },
+    }), { store, queue: { send: vi.fn(), changeVisibility: vi.fn(async () => undefined) }, logger: silentLogger, timeoutMarginMs: 100, random: () => 0 });
+    const job = queuedJob({ type: 'pdf', payload: parse({ kind: 'table-export', data: tableExportData(10_000) }) });
+    await store.create(job);
+
+    // Act
+    const response = await worker.processBatch(sqsEvent(sqsRecord(job)), invocation(400));
+
+    // Assess: the attempt ended TIMEOUT and was reported for a retry while most pages were never drawn
+    expect(response.batchItemFailures).toHaveLength(1);
+    expect(await store.get(job.jobId)).toMatchObject({ status: 'RETRYING', error: { code: 'TIMEOUT' } });
+    const totalPages = Math.ceil(10_000 / 48); // at least: an A4 portrait page holds under 48 rows at 8 pt
+    expect(Math.max(0, ...pagesRendered)).toBeLessThan(totalPages);
+    expect(blobs.objects.size).toBe(0);
   });
 });
