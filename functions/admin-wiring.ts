@@ -4,6 +4,7 @@ import { queueSettingsOf } from '../shared/jobs/derived.js';
 import type { JobQueue } from '../shared/ports/job-queue.js';
 import type { JobStore } from '../shared/ports/job-store.js';
 import type { Logger } from '../shared/ports/logger.js';
+import type { FollowUpFlusher } from './follow-ups/follow-ups.js';
 import { DynamoJobListing } from './adapters/aws/dynamo-job-listing.js';
 import { SqsQueueAdmin } from './adapters/aws/sqs-queue-admin.js';
 import { DeadLetterService } from './api/admin/dead-letters.js';
@@ -11,13 +12,13 @@ import type { QueueRouteDeps } from './api/routes/queues.js';
 import { createDeadLetterIndex, type CoreClients } from './wiring.js';
 
 /** The API root's operator half (kept apart from roots/api.ts, which every feature touches). */
-export function buildAdminDeps(config: ConveyorConfig, clients: CoreClients, core: { store: JobStore; queue: JobQueue; logger: Logger }): QueueRouteDeps {
+export function buildAdminDeps(config: ConveyorConfig, clients: CoreClients, core: { store: JobStore; queue: JobQueue; logger: Logger; followUps: FollowUpFlusher }): QueueRouteDeps {
   const queues = new SqsQueueAdmin({ client: clients.sqs, queueUrls: config.CONVEYOR_QUEUE_URLS });
-  // Every type's DLQ keeps messages equally long (derived.ts); the index entries live as long.
+  // Every type's DLQ keeps messages equally long (derived.ts); a job put back to DEAD is listed as long.
   const dlqRetentionSeconds = Math.max(...jobDefinitions.map((d) => queueSettingsOf(d).dlqRetentionSeconds));
   return {
     queues,
     listing: new DynamoJobListing({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME }),
-    deadLetters: new DeadLetterService({ ...core, deadLetters: createDeadLetterIndex(config, clients, dlqRetentionSeconds), queues }),
+    deadLetters: new DeadLetterService({ ...core, deadLetters: createDeadLetterIndex(config, clients), queues, dlqRetentionSeconds }),
   };
 }

@@ -1,13 +1,14 @@
 import type { ConveyorConfig } from '../shared/config/env.js';
 import type { JobStore } from '../shared/ports/job-store.js';
 import type { Logger } from '../shared/ports/logger.js';
+import { FollowUpFlusher } from './follow-ups/follow-ups.js';
 import { awsClientSettings, createDynamoClient, createS3Client, createSesClient, createSqsClient, type AwsClients } from './adapters/aws/clients.js';
 import { DynamoDeadLetterIndex } from './adapters/aws/dynamo-dead-letter-index.js';
 import { DynamoJobStore } from './adapters/aws/dynamo-job-store.js';
+import { DynamoTenantActivity } from './adapters/aws/dynamo-tenant-activity.js';
 import { SqsJobQueue } from './adapters/aws/sqs-job-queue.js';
 import { SqsWebhookQueue } from './adapters/aws/sqs-webhook-queue.js';
 import { webhookSettings } from './scheduling/wiring.js';
-import { withCompletionWebhooks } from './webhooks/completion-hooks.js';
 
 /*
  * The construction every composition root shares: config in, SDK clients, logger and the core ports
@@ -51,13 +52,21 @@ export function createJobQueue(config: ConveyorConfig, clients: Pick<AwsClients,
   return new SqsJobQueue({ client: clients.sqs, queueUrls: config.CONVEYOR_QUEUE_URLS });
 }
 
-/** The dead-letter index entries live as long as the DLQ keeps the messages they describe. */
-export function createDeadLetterIndex(config: ConveyorConfig, clients: Pick<AwsClients, 'dynamo'>, dlqRetentionSeconds: number): DynamoDeadLetterIndex {
-  return new DynamoDeadLetterIndex({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME, dlqRetentionSeconds });
+/** Active tenants, noted before their records are written: the recovery sweep reads their partitions. */
+export function createTenantActivity(config: ConveyorConfig, clients: Pick<AwsClients, 'dynamo'>): DynamoTenantActivity {
+  return new DynamoTenantActivity({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME });
 }
 
-/** A store whose terminal transitions queue completion webhooks, when webhooks are configured. */
-export function withWebhooks(store: JobStore, config: ConveyorConfig, clients: Pick<AwsClients, 'sqs'>, logger: Logger): JobStore {
+/** The DLQ listing: DEAD jobs through the table's sparse `deadLetters` index. */
+export function createDeadLetterIndex(config: ConveyorConfig, clients: Pick<AwsClients, 'dynamo'>): DynamoDeadLetterIndex {
+  return new DynamoDeadLetterIndex({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME });
+}
+
+/**
+ * What writers of terminal states flush after their write: completion webhooks to the webhook queue
+ * when webhooks are configured (without it, a webhook owed stays for the recovery sweep).
+ */
+export function createFollowUpFlusher(store: JobStore, config: ConveyorConfig, clients: Pick<AwsClients, 'sqs'>, logger: Logger): FollowUpFlusher {
   const settings = webhookSettings(config);
-  return settings ? withCompletionWebhooks(store, new SqsWebhookQueue({ client: clients.sqs, queueUrl: settings.queueUrl }), logger) : store;
+  return new FollowUpFlusher({ store, logger, ...(settings ? { outbox: new SqsWebhookQueue({ client: clients.sqs, queueUrl: settings.queueUrl }) } : {}) });
 }

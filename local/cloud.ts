@@ -9,14 +9,15 @@ import type { Principal } from '../shared/ports/api-keys.js';
 import { DynamoApiKeys } from '../functions/adapters/aws/dynamo-api-keys.js';
 import { createJobHandlers, type JobHandlers } from '../functions/jobs/index.js';
 import type { AwsClients } from '../functions/adapters/aws/clients.js';
-import { createClients } from '../functions/wiring.js';
+import { createClients, createJobQueue } from '../functions/wiring.js';
+import type { SqsJobQueue } from '../functions/adapters/aws/sqs-job-queue.js';
 import { buildApiApp } from '../functions/roots/api.js';
 import { buildConsumerHandler, jobHandlerDeps } from '../functions/roots/consumer.js';
 import { serveHttpApi, type HttpApiHandler } from './api-gateway.js';
 import { DASHBOARD_PATH, dashboardRoutes } from './dashboard/serve.js';
 import { startDynamo } from './dynamodb.js';
 import { SqsEventSourceMapping } from './event-source-mapping.js';
-import { ensureJobQueues, ensureTable, type ProvisionedQueue } from './provision.js';
+import { ensureFailureQueue, ensureJobQueues, ensureTable, type ProvisionedQueue } from './provision.js';
 import { startS3 } from './s3.js';
 import { startSes } from './ses.js';
 import { startSqsServer } from './sqs/server.js';
@@ -24,6 +25,9 @@ import type { ProviderLimit } from '../shared/jobs/rate-limits.js';
 import type { RateRule } from '../shared/ports/rate-limiter.js';
 import { createRateLimiter, describeRateLimits } from '../functions/roots/rate-limits.js';
 import { buildSchedulerTarget } from '../functions/roots/scheduler-target.js';
+import { buildRecoverySweep } from '../functions/roots/sweep.js';
+import type { RecoverySweep } from '../functions/recovery/sweep.js';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { buildWebhookWorker } from '../functions/roots/webhook-worker.js';
 import { recurringJobs, type RecurringJobDefinition } from '../shared/jobs/recurring.js';
 import { nextCronTime } from '../shared/jobs/cron.js';
@@ -72,6 +76,15 @@ export interface LocalCloudOptions {
   readonly rateLimits?: boolean | { readonly tenantEnqueue?: RateRule; readonly providers?: Partial<Record<JobType, ProviderLimit>> };
   /** Sees the SDK clients the handlers use and times each Lambda invocation (`npm run bench` meters cost with it). */
   readonly observe?: LocalCloudObserver;
+  /** Faults to inject (tests of recovery): the API function dies after writing a job's record and before sending its message; a scheduled release fails every time. */
+  readonly faults?: LocalCloudFaults;
+}
+
+export interface LocalCloudFaults {
+  /** Called with the job id of each message the API is about to send; true: the function dies there (the call never returns). */
+  readonly apiDiesBeforeSend?: (jobId: string) => boolean;
+  /** True: the scheduler's invocation of the release target fails for this job. */
+  readonly releaseFails?: (jobId: string) => boolean;
 }
 
 export interface LocalCloudObserver {
@@ -94,8 +107,12 @@ export interface LocalCloud {
   readonly upstash?: { readonly url: string; readonly token: string };
   /** Every event source mapping by queue key: the type, or `<type>:high` / `<type>:low` for priority lanes. */
   readonly lanes: Readonly<Record<string, SqsEventSourceMapping>>;
-  /** Stands in for EventBridge Scheduler: holds jobs due > 15 min ahead, fires cron entries. */
+  /** Stands in for EventBridge Scheduler: holds jobs due > 15 min ahead, fires cron entries, runs the recovery sweep every minute. */
   readonly scheduler: LocalScheduler;
+  /** The scheduler target's failure destination: releases given up on after every attempt land here. */
+  readonly releaseFailures: { readonly url: string; readonly arn: string };
+  /** The recovery sweep the scheduler runs (tests may run it directly). */
+  readonly sweep: RecoverySweep;
   /** Occurrences of recurring jobs fired so far, with the job each enqueued. */
   readonly recurringRuns: readonly { name: string; scheduledAt: string; jobId: string }[];
   /** One line each for the start-up log (e.g. whether rate limits are on, and why not). */
@@ -139,6 +156,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const queues = {} as Record<JobType, ProvisionedQueue>;
     for (const type of JOB_TYPES) queues[type] = await ensureJobQueues(bootstrapClients.sqs, stage, jobRegistry[type]);
     const webhookQueue = await ensureWebhookQueue(bootstrapClients.sqs, stage, options.webhooks?.maxAttempts);
+    const releaseFailures = await ensureFailureQueue(bootstrapClients.sqs, `conveyor-${stage}-scheduler-target-failures`);
     const lanes = {} as Record<JobType, Lane[]>;
     for (const type of JOB_TYPES) lanes[type] = await ensureLanes(bootstrapClients.sqs, stage, jobRegistry[type], queues[type]);
 
@@ -177,7 +195,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     // scheduler: the callback reads `target` only when it fires, after both exist.
     const scheduler = new LocalScheduler({
       logger: logger.child({ fn: 'scheduler' }),
-      release: (jobId) => target.releaser.release(jobId),
+      release: (jobId) => (options.faults?.releaseFails?.(jobId) ? Promise.reject(new Error('injected: the release target failed')) : target.releaser.release(jobId)),
+      // As Lambda's on-failure destination record: the event, and why it failed.
+      onReleaseFailed: async (jobId, error) => {
+        const responsePayload = error instanceof Error ? { errorType: error.name, errorMessage: error.message } : { errorMessage: String(error) };
+        const record = { version: '1.0', timestamp: new Date().toISOString(), requestContext: { condition: 'RetriesExhausted', functionArn: `conveyor-${stage}-scheduler-target` }, requestPayload: { jobId }, responsePayload };
+        await clients.sqs.send(new SendMessageCommand({ QueueUrl: releaseFailures.url, MessageBody: JSON.stringify(record) }));
+      },
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.dataDir ? { storePath: join(options.dataDir, 'schedules.json') } : {}),
     });
@@ -194,7 +218,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       });
     }
     notices.push(...scheduler.recurringEntries.map((e) => `cron ${e.id}: next run ${e.nextAt.toISOString()}`));
-    const lambdaHandler = handle(buildApiApp(config, clients, logger.child({ fn: 'api' }), { scheduler, limiter: createRateLimiter(config) }));
+    // The recovery sweep, as the EventBridge rule runs it on AWS: every minute of the scheduler's clock.
+    const sweep = buildRecoverySweep(config, clients, logger.child({ fn: 'sweep' }), { scheduler, now: () => new Date(scheduler.clock.now()) });
+    scheduler.addPeriodic({ id: 'recovery-sweep', everyMs: 60_000, run: () => sweep.run() });
+    const apiQueue = options.faults?.apiDiesBeforeSend ? dyingQueue(createJobQueue(config, clients), options.faults.apiDiesBeforeSend) : undefined;
+    const lambdaHandler = handle(buildApiApp(config, clients, logger.child({ fn: 'api' }), { scheduler, limiter: createRateLimiter(config), ...(apiQueue ? { queue: apiQueue } : {}) }));
     // Hono types the v2 event's `body` as `string | null` where @types/aws-lambda has `string | undefined`;
     // the runtime shapes agree (the same event API Gateway sends), only the declarations differ.
     const apiHandler: HttpApiHandler = timed(`conveyor-${stage}-api`, (event, context) => lambdaHandler(event as unknown as Parameters<typeof lambdaHandler>[0], context), options.observe);
@@ -279,6 +307,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       mappings,
       lanes: laneMappings,
       scheduler,
+      releaseFailures,
+      sweep,
       recurringRuns,
       ...(upstash.server ? { upstash: { url: upstash.server.url, token: upstash.server.token } } : {}),
       notices,
@@ -301,6 +331,16 @@ function timed<E, C, R>(functionName: string, handler: (event: E, context: C) =>
     } finally {
       report(functionName, performance.now() - started);
     }
+  };
+}
+
+/** The API's queue, dying (never answering) at the send of a job the fault names: a `kill -9` after the record write. */
+function dyingQueue(real: SqsJobQueue, dies: (jobId: string) => boolean): Pick<SqsJobQueue, 'send' | 'sendBatch' | 'changeVisibility'> {
+  const never = new Promise<never>(() => undefined);
+  return {
+    send: (message, sendOptions) => (dies(message.jobId) ? never : real.send(message, sendOptions)),
+    sendBatch: (entries) => (entries.some((entry) => dies(entry.message.jobId)) ? never : real.sendBatch(entries)),
+    changeVisibility: (type, receiptHandle, seconds, sourceArn) => real.changeVisibility(type, receiptHandle, seconds, sourceArn),
   };
 }
 

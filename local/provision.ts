@@ -12,15 +12,18 @@ export interface ProvisionedQueue {
 }
 
 /**
- * Creates the job table if absent — the same key schema as the CDK table. A table left by an older
- * layout (a local data dir from before the sort key) is refused with what to do, not misused.
+ * Creates the job table if absent — the same key schema and sparse indexes as the CDK table. A table
+ * left by an older layout (a local data dir from before the sort key or the indexes) is refused with
+ * what to do, not misused: dynalite cannot add an index to an existing table.
  */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  const { deadLetters, sweep } = TABLE_LAYOUT.indexes;
   try {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
     const sortKey = Table?.KeySchema?.find((k) => k.KeyType === 'RANGE')?.AttributeName;
-    if (sortKey !== TABLE_LAYOUT.sortKey) {
-      throw new Error(`table ${tableName} has an older key layout (sort key ${sortKey ?? 'none'}, expected ${TABLE_LAYOUT.sortKey}); delete the local data dir (.data/dynamodb) and start again`);
+    const indexes = (Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName);
+    if (sortKey !== TABLE_LAYOUT.sortKey || !indexes.includes(deadLetters.name) || !indexes.includes(sweep.name)) {
+      throw new Error(`table ${tableName} has an older layout (sort key ${sortKey ?? 'none'}, indexes ${indexes.join(', ') || 'none'}); delete the local data dir (.data/dynamodb) and start again`);
     }
     return;
   } catch (error) {
@@ -33,10 +36,25 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
       AttributeDefinitions: [
         { AttributeName: TABLE_LAYOUT.partitionKey, AttributeType: 'S' },
         { AttributeName: TABLE_LAYOUT.sortKey, AttributeType: 'S' },
+        { AttributeName: deadLetters.partitionKey, AttributeType: 'S' },
+        { AttributeName: sweep.partitionKey, AttributeType: 'S' },
+        { AttributeName: sweep.sortKey, AttributeType: 'S' },
       ],
       KeySchema: [
         { AttributeName: TABLE_LAYOUT.partitionKey, KeyType: 'HASH' },
         { AttributeName: TABLE_LAYOUT.sortKey, KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: deadLetters.name,
+          KeySchema: [{ AttributeName: deadLetters.partitionKey, KeyType: 'HASH' }, { AttributeName: deadLetters.sortKey, KeyType: 'RANGE' }],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...deadLetters.projection.include] },
+        },
+        {
+          IndexName: sweep.name,
+          KeySchema: [{ AttributeName: sweep.partitionKey, KeyType: 'HASH' }, { AttributeName: sweep.sortKey, KeyType: 'RANGE' }],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
       ],
     }),
   );
@@ -67,6 +85,12 @@ export async function ensureSourceQueue(client: SQSClient, name: string, definit
       },
     }),
   )).QueueUrl as string;
+  return { url, arn: await arnOf(client, url) };
+}
+
+/** A failure destination (a standard queue, kept 14 days): where given-up events wait for an operator. */
+export async function ensureFailureQueue(client: SQSClient, name: string): Promise<{ url: string; arn: string }> {
+  const url = (await client.send(new CreateQueueCommand({ QueueName: name, Attributes: { MessageRetentionPeriod: String(14 * 86_400) } }))).QueueUrl as string;
   return { url, arn: await arnOf(client, url) };
 }
 

@@ -43,6 +43,20 @@ export interface LocalSchedulerOptions {
   readonly storePath?: string;
   /** Called when a one-time release falls due; a throw retries it with backoff. */
   readonly release: (jobId: string) => Promise<unknown>;
+  /**
+   * Invocations of a release before it is given up: 3, as Lambda tries an asynchronous invocation (the
+   * first and two retries) before it hands the event to the function's on-failure destination.
+   */
+  readonly maxReleaseAttempts?: number;
+  /** The on-failure destination: receives a release given up on (locally an SQS queue, as on AWS). */
+  readonly onReleaseFailed?: (jobId: string, error: unknown) => Promise<void>;
+}
+
+/** A task run every `everyMs` of the scheduler's clock (the recovery sweep's schedule rule). */
+export interface PeriodicEntry {
+  readonly id: string;
+  readonly everyMs: number;
+  run(): Promise<unknown>;
 }
 
 interface PendingRelease {
@@ -54,15 +68,18 @@ interface PendingRelease {
 /**
  * The local cloud's scheduler, standing in for EventBridge Scheduler: one-time releases of held
  * jobs (as `at(…)` schedules) and recurring cron entries (as `cron(…)` schedules with a time zone).
- * It checks every `tickMs` against its clock. A failed release is retried with backoff (1 s, 2 s, …
- * up to 60 s), as the AWS schedule's retry policy would. A recurring entry whose time passed while
- * the process was asleep fires once, not once per missed occurrence (no pile-up on wake-up).
+ * It checks every `tickMs` against its clock. A failed release is retried with backoff (1 s, 2 s, …),
+ * and after `maxReleaseAttempts` it goes to the failure destination and is dropped, as Lambda does with
+ * an asynchronous invocation from EventBridge Scheduler; the recovery sweep then releases the job.
+ * A recurring entry whose time passed while the process was asleep fires once, not once per missed
+ * occurrence (no pile-up on wake-up); so does a periodic task (the sweep).
  */
 export class LocalScheduler implements ReleaseScheduler {
   readonly #clock: Clock;
   readonly #options: LocalSchedulerOptions;
   readonly #pending = new Map<string, PendingRelease>();
   readonly #recurring = new Map<string, { entry: RecurringEntry; nextAt: number }>();
+  readonly #periodic = new Map<string, { entry: PeriodicEntry; nextAt: number }>();
   #timer: NodeJS.Timeout | undefined;
   #ticking: Promise<void> | undefined;
 
@@ -96,6 +113,10 @@ export class LocalScheduler implements ReleaseScheduler {
     this.#recurring.set(entry.id, { entry, nextAt: entry.next(this.#clock.now()) });
   }
 
+  addPeriodic(entry: PeriodicEntry): void {
+    this.#periodic.set(entry.id, { entry, nextAt: this.#clock.now() + entry.everyMs });
+  }
+
   start(): void {
     this.#timer ??= setInterval(() => void this.tick(), this.#options.tickMs ?? 250);
   }
@@ -125,6 +146,13 @@ export class LocalScheduler implements ReleaseScheduler {
         this.#options.logger.error('local scheduler: recurring entry failed', { id: state.entry.id, scheduledAt: new Date(scheduledAt).toISOString(), error });
       });
     }
+    for (const state of this.#periodic.values()) {
+      if (state.nextAt > now) continue;
+      state.nextAt = now + state.entry.everyMs;
+      await state.entry.run().catch((error: unknown) => {
+        this.#options.logger.error('local scheduler: periodic task failed', { id: state.entry.id, error });
+      });
+    }
   }
 
   async #release(release: PendingRelease, now: number): Promise<void> {
@@ -133,6 +161,15 @@ export class LocalScheduler implements ReleaseScheduler {
       this.#pending.delete(release.jobId);
     } catch (error) {
       release.failures++;
+      if (release.failures >= (this.#options.maxReleaseAttempts ?? 3)) {
+        // Given up, as Lambda gives up an asynchronous invocation: the event goes to the failure destination.
+        this.#pending.delete(release.jobId);
+        this.#options.logger.error('local scheduler: release failed on every attempt; sent to the failure destination', { jobId: release.jobId, failures: release.failures, error });
+        await this.#options.onReleaseFailed?.(release.jobId, error).catch((destinationError: unknown) => {
+          this.#options.logger.error('local scheduler: the failure destination refused the event; it is dropped', { jobId: release.jobId, error: destinationError });
+        });
+        return;
+      }
       release.at = now + Math.min(60_000, 1_000 * 2 ** (release.failures - 1));
       this.#options.logger.warn('local scheduler: release failed; retrying', { jobId: release.jobId, failures: release.failures, error });
     }

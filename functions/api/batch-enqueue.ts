@@ -2,7 +2,7 @@ import { ConveyorError, DependencyUnavailableError, JobValidationError } from '.
 import { newJobId } from '../../shared/domain/job-id.js';
 import type { JobMessage, JobRecord } from '../../shared/domain/job.js';
 import { enqueueRequestSchema, type EnqueueRequest } from '../../shared/jobs/registry.js';
-import { runAtOf } from '../scheduling/dispatch.js';
+import { dispatchJob, planFields } from '../scheduling/dispatch.js';
 import { planRelease, type ReleasePlan } from '../scheduling/release-plan.js';
 import { checkCallback } from '../webhooks/callback-check.js';
 import { IDEMPOTENCY_KEY } from './idempotent-enqueue.js';
@@ -45,9 +45,11 @@ export type BatchEnqueuerDeps = JobServiceDeps & { readonly queue: JobServiceDep
  * Bulk enqueue: each item validated on its own (one bad item never sinks the others), then
  * - items with an `idempotencyKey` go through the same idempotent enqueue as `POST /v1/jobs` with
  *   an Idempotency-Key (one job per tenant and key, replayed on repeat);
- * - the rest: records written first, then messages sent with SendMessageBatch, 10 per call and one
- *   call per destination queue; a message that could not be sent has its record discarded and the
- *   item answers SERVICE_UNAVAILABLE — no record without a message, no message without a record.
+ * - the rest: the tenant noted as active, records written first (each saying its send is pending),
+ *   then messages sent with SendMessageBatch, 10 per call and one call per destination queue, and held
+ *   jobs scheduled (each schedule confirmed on its record); a message that could not be sent has its
+ *   record discarded and the item answers SERVICE_UNAVAILABLE — no record without a message, no
+ *   message without a record. A process that dies after the records leaves them to the recovery sweep.
  */
 export class BatchEnqueuer {
   readonly #deps: BatchEnqueuerDeps & Required<Pick<BatchEnqueuerDeps, 'now' | 'newJobId'>>;
@@ -110,7 +112,8 @@ export class BatchEnqueuer {
   async #enqueuePlain(tenant: string, items: readonly ValidItem[]): Promise<BatchItemResult[]> {
     const { store, logger } = this.#deps;
     const now = this.#deps.now();
-    const records = items.map((item) => ({ ...newJobRecord(tenant, item.request, this.#deps.newJobId(tenant, now), now), ...runAtOf(item.plan) }) as JobRecord);
+    const records = items.map((item) => ({ ...newJobRecord(tenant, item.request, this.#deps.newJobId(tenant, now), now), ...planFields(item.plan) }) as JobRecord);
+    if (records.length > 0) await this.#deps.activity?.note(tenant, now);
     const created = await Promise.all(records.map((record) => store.create(record).then(() => true, () => false)));
     const results: BatchItemResult[] = [];
     const toSend: { item: ValidItem; record: JobRecord }[] = [];
@@ -123,11 +126,9 @@ export class BatchEnqueuer {
     const failedSends = await this.#deps.queue.sendBatch(
       toSend.map(({ item, record }) => ({ message: messageOf(record), ...(item.plan.kind === 'delay' ? { delaySeconds: item.plan.delaySeconds } : {}) })),
     );
-    const held = await Promise.all(
-      toHold.map(({ item, record }) =>
-        this.#deps.scheduler && item.plan.kind === 'hold' ? this.#deps.scheduler.scheduleRelease(record.jobId, item.plan.runAt).then(() => true, () => false) : Promise.resolve(false),
-      ),
-    );
+    // Each held job's schedule is made, then confirmed on its record (dispatchJob), one by one.
+    const dispatch = { queue: this.#deps.queue, scheduler: this.#deps.scheduler, store, logger };
+    const held = await Promise.all(toHold.map(({ item, record }) => dispatchJob(dispatch, record, item.plan).then(() => true, () => false)));
     const outcomes = [...toSend.map((entry, i) => ({ ...entry, ok: !failedSends.has(i) })), ...toHold.map((entry, i) => ({ ...entry, ok: held[i] === true }))];
     for (const { item, record, ok } of outcomes) {
       if (ok) {

@@ -1,9 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { DependencyUnavailableError, IdempotencyConflictError, JobAlreadyExistsError } from '../../shared/domain/errors.js';
-import type { JobMessage, JobRecord } from '../../shared/domain/job.js';
+import type { JobRecord } from '../../shared/domain/job.js';
 import type { EnqueueRequest } from '../../shared/jobs/registry.js';
 import type { IdempotencyEntry, IdempotencyStore } from '../../shared/ports/idempotency-store.js';
-import type { JobQueue } from '../../shared/ports/job-queue.js';
 import type { JobStore } from '../../shared/ports/job-store.js';
 import type { Logger } from '../../shared/ports/logger.js';
 
@@ -22,14 +21,14 @@ export const DEFAULT_IDEMPOTENCY_SETTINGS: IdempotencySettings = { keyTtlSeconds
 
 export interface IdempotentEnqueueDeps {
   readonly store: JobStore;
-  readonly queue: JobQueue;
+  /** Sends the job's message as planned (or holds it); throws when nothing was sent. */
+  readonly dispatch: (job: JobRecord) => Promise<void>;
   readonly idempotency: IdempotencyStore;
   readonly logger: Logger;
   readonly now: () => Date;
   readonly newJobId: (tenant: string, now: Date) => string;
   /** Builds the QUEUED record of a new job with the given id (the same builder as plain enqueue). */
   readonly newRecord: (tenant: string, request: EnqueueRequest, jobId: string, idempotencyKey: string) => JobRecord;
-  readonly messageOf: (job: JobRecord) => JobMessage;
   readonly settings?: Partial<IdempotencySettings>;
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -56,6 +55,11 @@ export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
  *    reused if present, message sent), so a key never yields two jobs.
  *
  * The same key with a different body (type + payload, compared canonically) is a 409 mismatch.
+ *
+ * A writer that dies between the record and the send leaves the entry PENDING, naming the job, and the
+ * record saying its send is pending: the recovery sweep sends it (functions/recovery/sweep.ts). A
+ * record whose entry no longer names it was answered 503 (the entry is released first): the sweep
+ * discards it instead.
  */
 export async function enqueueIdempotently(
   deps: IdempotentEnqueueDeps,
@@ -145,7 +149,7 @@ async function publish(
   try {
     // A takeover may send a second message for a job whose first did go out; the consumer treats
     // it as the duplicate delivery it is (at-least-once), so the job still runs to one outcome.
-    await deps.queue.send(deps.messageOf(job));
+    await deps.dispatch(job);
   } catch (sendError) {
     if (!takeover) await release(deps, tenant, key, entry, created);
     throw sendError instanceof DependencyUnavailableError

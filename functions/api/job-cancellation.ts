@@ -3,6 +3,7 @@ import type { JobRecord } from '../../shared/domain/job.js';
 import { isTerminal } from '../../shared/domain/status.js';
 import type { JobSettings } from '../../shared/jobs/define.js';
 import type { JobStore } from '../../shared/ports/job-store.js';
+import { DEFAULT_FLUSH_GRACE_MS, terminalFollowUps, type FollowUpFlusher } from '../follow-ups/follow-ups.js';
 
 export type CancelOutcome =
   /** QUEUED/RETRYING → CANCELLED: the consumer will skip its message. */
@@ -21,12 +22,21 @@ const MAX_ROUNDS = 5;
  * With lazy RUNNING writes, a job may be running while its record still says QUEUED: it is cancelled at
  * once, its handler's next progress write conflicts and aborts it, and its outcome is never recorded.
  * A job type with `claim: 'eager'` is RUNNING before its handler starts, so it is flagged instead.
+ *
+ * CANCELLED is a terminal state: its write records the completion webhook a callbackUrl asks for, and
+ * the webhook is flushed right after (the job's message, still on its way, or the sweep finishes a
+ * flush this request did not live to make).
  */
 export async function cancelJob(
   store: JobStore,
   tenant: string,
   jobId: string,
-  options: { readonly now: () => Date; readonly retentionDaysOf: (type: string) => JobSettings['retentionDays'] | undefined },
+  options: {
+    readonly now: () => Date;
+    readonly retentionDaysOf: (type: string) => JobSettings['retentionDays'] | undefined;
+    readonly followUps: FollowUpFlusher;
+    readonly flushGraceMs?: number;
+  },
 ): Promise<CancelOutcome | undefined> {
   for (let round = 1; ; round++) {
     const job = await store.get(jobId, { tenant, consistent: true });
@@ -39,6 +49,7 @@ export async function cancelJob(
       }
       const now = options.now();
       const days = options.retentionDaysOf(job.type)?.succeeded ?? 7;
+      const followUps = terminalFollowUps(job, 'CANCELLED', now, { flushGraceMs: options.flushGraceMs ?? DEFAULT_FLUSH_GRACE_MS });
       const cancelled = await store.transition({
         jobId,
         from: [job.status],
@@ -48,9 +59,12 @@ export async function cancelJob(
           error: { code: 'CANCELLED', message: 'cancelled by request' },
           finishedAt: now.toISOString(),
           ttl: Math.floor(now.getTime() / 1000) + days * 86_400,
+          ...followUps.set,
         },
-        remove: ['nextAttemptAt'],
+        remove: ['nextAttemptAt', ...followUps.remove],
       });
+      // The cancellation stands whether or not its webhook could be queued now (the flush logs a failure).
+      await options.followUps.flush(cancelled);
       return { kind: 'cancelled', job: cancelled };
     } catch (error) {
       if (!(error instanceof TransitionConflictError) || round >= MAX_ROUNDS) throw error;

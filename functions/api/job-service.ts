@@ -1,6 +1,6 @@
 import { ConfigurationError, DependencyUnavailableError } from '../../shared/domain/errors.js';
 import { jobIdTime, newJobId } from '../../shared/domain/job-id.js';
-import type { JobMessage, JobRecord } from '../../shared/domain/job.js';
+import type { JobRecord } from '../../shared/domain/job.js';
 import { getJobDefinition, isJobType, type EnqueueRequest } from '../../shared/jobs/registry.js';
 import type { IdempotencyStore } from '../../shared/ports/idempotency-store.js';
 import type { JobQueue } from '../../shared/ports/job-queue.js';
@@ -9,10 +9,15 @@ import type { Logger } from '../../shared/ports/logger.js';
 import { enqueueIdempotently, type IdempotencySettings, type IdempotentEnqueueResult } from './idempotent-enqueue.js';
 import { cancelJob, type CancelOutcome } from './job-cancellation.js';
 import type { ReleaseScheduler } from '../../shared/ports/release-scheduler.js';
-import { dispatchJob, plannedQueue, runAtOf } from '../scheduling/dispatch.js';
+import { dispatchJob, planFields } from '../scheduling/dispatch.js';
+import type { TenantActivity } from '../../shared/ports/recovery.js';
 import { planRelease } from '../scheduling/release-plan.js';
 import { checkCallback } from '../webhooks/callback-check.js';
+import { messageOf } from './job-message.js';
+
+export { messageOf };
 import type { AddressPolicy } from '../webhooks/address-policy.js';
+import { FollowUpFlusher } from '../follow-ups/follow-ups.js';
 
 export interface JobServiceDeps {
   readonly store: JobStore;
@@ -25,6 +30,16 @@ export interface JobServiceDeps {
   readonly scheduler?: ReleaseScheduler | undefined;
   /** Where webhooks may go; absent when webhooks are off (a callbackUrl is then a 400). */
   readonly webhookPolicy?: AddressPolicy | undefined;
+  /**
+   * Flushes what a cancellation's terminal write owes (the completion webhook). Default: one without
+   * a webhook queue, which leaves the webhook to the recovery sweep.
+   */
+  readonly followUps?: FollowUpFlusher;
+  /**
+   * Notes the tenants that enqueue, before their records are written, so the recovery sweep can find
+   * a record whose sender died before sending it. Without it such a record is never found.
+   */
+  readonly activity?: TenantActivity;
   readonly now?: () => Date;
   /** A new job's id: it carries the tenant's table partition and the creation time (shared/domain/job-id.ts). */
   readonly newJobId?: (tenant: string, now: Date) => string;
@@ -32,18 +47,22 @@ export interface JobServiceDeps {
 
 /**
  * The enqueue path, independent of HTTP. Order matters for "never lose a job":
- * 1. write the record (conditional put) — a message must never exist without its record;
- * 2. send the message;
- * 3. if the send fails, discard the still-QUEUED record so no job waits for a message that will never
+ * 1. note the tenant as active (the recovery sweep reads active tenants' partitions);
+ * 2. write the record (conditional put), saying its send is pending (`sendPending`) — a message must
+ *    never exist without its record;
+ * 3. send the message (or schedule a held job's release, then confirm the schedule on the record);
+ * 4. if the send fails, discard the still-QUEUED record so no job waits for a message that will never
  *    come, and report the queue as unavailable (the API answers 503). If the send did in fact reach
  *    SQS (a lost response), the consumer finds no record, its conditional write fails, and the orphan
  *    message is acknowledged without effect.
+ * If this process dies between 2 and 3, the record keeps `sendPending` (only the consumer's first
+ * write removes it) and the recovery sweep sends the job once its grace has passed.
  */
 export class JobService {
-  readonly #deps: JobServiceDeps & Required<Pick<JobServiceDeps, 'now' | 'newJobId'>>;
+  readonly #deps: JobServiceDeps & Required<Pick<JobServiceDeps, 'now' | 'newJobId' | 'followUps'>>;
 
   constructor(deps: JobServiceDeps) {
-    this.#deps = { now: () => new Date(), newJobId, ...deps };
+    this.#deps = { now: () => new Date(), newJobId, followUps: new FollowUpFlusher({ store: deps.store, logger: deps.logger }), ...deps };
   }
 
   async enqueue(tenant: string, request: EnqueueRequest): Promise<JobRecord> {
@@ -51,10 +70,11 @@ export class JobService {
     const now = this.#deps.now();
     const plan = planRelease(request, now);
     checkCallback(request, this.#deps.webhookPolicy);
-    const job = { ...newJobRecord(tenant, request, this.#deps.newJobId(tenant, now), now), ...runAtOf(plan) };
+    const job = { ...newJobRecord(tenant, request, this.#deps.newJobId(tenant, now), now), ...planFields(plan) };
+    await this.#deps.activity?.note(tenant, now);
     await store.create(job);
     try {
-      await dispatchJob({ queue, scheduler: this.#deps.scheduler }, messageOf(job), plan);
+      await dispatchJob({ queue, scheduler: this.#deps.scheduler, store, logger }, job, plan);
     } catch (sendError) {
       await store.discard(job.jobId).catch((discardError: unknown) => {
         logger.error('enqueue: send failed and the record could not be discarded', { jobId: job.jobId, error: discardError });
@@ -72,17 +92,17 @@ export class JobService {
     if (!idempotency) throw new ConfigurationError('JobService: an idempotency store is needed for Idempotency-Key');
     const plan = planRelease(request, now());
     checkCallback(request, this.#deps.webhookPolicy);
+    await this.#deps.activity?.note(tenant, now());
     return enqueueIdempotently(
       {
         store,
         // Sends as planned: at once, with an SQS delay, or held by the scheduler.
-        queue: plannedQueue({ queue, scheduler: this.#deps.scheduler }, plan),
+        dispatch: (job) => dispatchJob({ queue, scheduler: this.#deps.scheduler, store, logger }, job, plan),
         idempotency,
         logger,
         now,
         newJobId,
-        newRecord: (owner, body, jobId, key) => ({ ...newJobRecord(owner, body, jobId, now(), key), ...runAtOf(plan) }),
-        messageOf,
+        newRecord: (owner, body, jobId, key) => ({ ...newJobRecord(owner, body, jobId, now(), key), ...planFields(plan) }),
         ...(idempotencySettings ? { settings: idempotencySettings } : {}),
       },
       tenant,
@@ -100,6 +120,7 @@ export class JobService {
     return cancelJob(this.#deps.store, tenant, jobId, {
       now: this.#deps.now,
       retentionDaysOf: (type) => (isJobType(type) ? getJobDefinition(type).settings.retentionDays : undefined),
+      followUps: this.#deps.followUps,
     });
   }
 }
@@ -118,12 +139,9 @@ export function newJobRecord(tenant: string, request: EnqueueRequest, jobId: str
     payload: request.payload,
     createdAt,
     updatedAt: createdAt,
+    // Until its message is known to exist: the consumer's first write (or a confirmed schedule) removes it.
+    sendPending: 'pending',
     ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
     ...(request.callbackUrl !== undefined ? { callbackUrl: request.callbackUrl } : {}),
   };
-}
-
-/** The SQS message that carries a job to its worker. */
-export function messageOf(job: JobRecord): JobMessage {
-  return { jobId: job.jobId, type: job.type, tenant: job.tenant, payload: job.payload, enqueuedAt: Date.parse(job.createdAt) };
 }

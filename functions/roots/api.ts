@@ -10,27 +10,34 @@ import { DynamoIdempotencyStore } from '../adapters/aws/dynamo-idempotency-store
 import { S3BlobStore } from '../adapters/aws/s3-blob-store.js';
 import { buildAdminDeps } from '../admin-wiring.js';
 import { createApiApp } from '../api/app.js';
-import { BatchEnqueuer } from '../api/batch-enqueue.js';
+import { BatchEnqueuer, type BatchEnqueuerDeps } from '../api/batch-enqueue.js';
 import { DownloadLinks } from '../api/download-links.js';
 import { JobService } from '../api/job-service.js';
 import type { ApiEnv } from '../api/middleware.js';
 import { createReleaseScheduler, tenantEnqueueRule, webhookSettings } from '../scheduling/wiring.js';
 import { createRateLimiter } from './rate-limits.js';
-import { createBlobClients, createJobQueue, createJobStore, withWebhooks, type CoreClients } from '../wiring.js';
+import { createBlobClients, createFollowUpFlusher, createJobQueue, createJobStore, createTenantActivity, type CoreClients } from '../wiring.js';
 
 /** Composition root of the API function (functions/entry/api.ts) and of the local cloud's API. */
 export function buildApiApp(
   config: ConveyorConfig,
   clients: CoreClients & Partial<Pick<AwsClients, 's3'>> = createBlobClients(config),
   logger: Logger = createLogger(config, { fn: 'api' }),
-  { limiter = createRateLimiter(config), scheduler = createReleaseScheduler(config) }: { limiter?: RateLimiter; scheduler?: ReleaseScheduler | undefined } = {},
+  {
+    limiter = createRateLimiter(config),
+    scheduler = createReleaseScheduler(config),
+    queue = createJobQueue(config, clients),
+  }: { limiter?: RateLimiter; scheduler?: ReleaseScheduler | undefined; queue?: BatchEnqueuerDeps['queue'] } = {},
 ): Hono<ApiEnv> {
-  const store = withWebhooks(createJobStore(config, clients), config, clients, logger);
-  const queue = createJobQueue(config, clients);
+  const store = createJobStore(config, clients);
+  // Cancelling a queued job writes a terminal state: the API flushes its webhook as the worker would.
+  const followUps = createFollowUpFlusher(store, config, clients, logger);
   const keys = new DynamoApiKeys({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME });
   const idempotency = new DynamoIdempotencyStore({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME });
   const webhookPolicy = webhookSettings(config)?.policy;
-  const enqueue = { store, queue, logger, idempotency, scheduler, webhookPolicy };
+  // Tenants are noted before their records: the recovery sweep finds a record whose send never happened.
+  const activity = createTenantActivity(config, clients);
+  const enqueue = { store, queue, logger, idempotency, scheduler, webhookPolicy, followUps, activity };
   return createApiApp({
     jobs: new JobService(enqueue),
     batch: new BatchEnqueuer(enqueue),
@@ -38,7 +45,7 @@ export function buildApiApp(
     logger,
     stage: config.CONVEYOR_STAGE,
     enqueueLimit: { limiter, rule: tenantEnqueueRule(config), logger },
-    admin: buildAdminDeps(config, clients, { store, queue, logger }),
+    admin: buildAdminDeps(config, clients, { store, queue, logger, followUps }),
     ...(config.CONVEYOR_BUCKET_NAME && clients.s3
       ? { downloads: new DownloadLinks({ blobs: new S3BlobStore({ client: clients.s3, bucket: config.CONVEYOR_BUCKET_NAME }), ttlSeconds: config.CONVEYOR_DOWNLOAD_URL_TTL_SECONDS }) }
       : {}),

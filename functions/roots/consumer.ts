@@ -1,5 +1,4 @@
 import { requireSetting, type ConveyorConfig } from '../../shared/config/env.js';
-import { queueSettingsOf } from '../../shared/jobs/derived.js';
 import type { JobRegistry, JobType, PayloadOf } from '../../shared/jobs/registry.js';
 import { providerLimits, type ProviderLimit } from '../../shared/jobs/rate-limits.js';
 import { createLogger } from '../../shared/logging/logger.js';
@@ -13,9 +12,8 @@ import type { EmailHandlerDeps } from '../jobs/email/handler.js';
 import type { JobHandlerDeps, JobHandlers } from '../jobs/index.js';
 import type { PdfHandlerDeps } from '../jobs/pdf/handler.js';
 import { withProviderThrottle, type BatchHandler } from '../scheduling/provider-throttle.js';
-import { withDeadLetterIndex } from '../worker/dead-letter-tracking.js';
 import { JobWorker } from '../worker/job-worker.js';
-import { createCoreClients, createDeadLetterIndex, createJobQueue, createJobStore, withWebhooks, type CoreClients } from '../wiring.js';
+import { createCoreClients, createFollowUpFlusher, createJobQueue, createJobStore, type CoreClients } from '../wiring.js';
 
 /**
  * Composition root of the consumer functions (functions/entry/worker-*.ts) and the local cloud's
@@ -52,9 +50,10 @@ export function buildJobWorker<K extends JobType>(
   clients: CoreClients = createCoreClients(config),
   logger: Logger = createLogger(config, { fn: `worker-${definition.type}` }),
 ): JobWorker<PayloadOf<K>> {
-  const deadLetters = createDeadLetterIndex(config, clients, queueSettingsOf(definition).dlqRetentionSeconds);
+  const store = createJobStore(config, clients);
   return new JobWorker<PayloadOf<K>>(definition, handler, {
-    store: withWebhooks(withDeadLetterIndex(createJobStore(config, clients), deadLetters), config, clients, logger),
+    store,
+    followUps: createFollowUpFlusher(store, config, clients, logger),
     queue: createJobQueue(config, clients),
     logger,
     timeoutMarginMs: config.CONVEYOR_TIMEOUT_MARGIN_MS,

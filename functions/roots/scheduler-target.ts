@@ -8,7 +8,7 @@ import { JobService } from '../api/job-service.js';
 import { RecurringJobRunner } from '../scheduling/recurring.js';
 import { ScheduledJobReleaser } from '../scheduling/release.js';
 import { schedulerTarget } from '../scheduling/scheduler-target.js';
-import { createCoreClients, createJobQueue, createJobStore, type CoreClients } from '../wiring.js';
+import { createCoreClients, createJobQueue, createJobStore, createTenantActivity, type CoreClients } from '../wiring.js';
 
 /**
  * Composition root of the EventBridge Scheduler target: releases held jobs and enqueues recurring
@@ -27,6 +27,7 @@ export function buildSchedulerTarget(
   const queue = createJobQueue(config, clients);
   const idempotency = new DynamoIdempotencyStore({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME });
   const releaser = new ScheduledJobReleaser({ store, queue, logger });
-  const recurring = new RecurringJobRunner({ jobs: new JobService({ store, queue, logger, idempotency, scheduler }), definitions, logger });
+  const activity = createTenantActivity(config, clients);
+  const recurring = new RecurringJobRunner({ jobs: new JobService({ store, queue, logger, idempotency, scheduler, activity }), definitions, logger });
   return { releaser, recurring, handler: schedulerTarget({ releaser, recurring }) };
 }

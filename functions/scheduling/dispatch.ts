@@ -1,36 +1,59 @@
 import { DependencyUnavailableError } from '../../shared/domain/errors.js';
-import type { JobMessage } from '../../shared/domain/job.js';
+import type { JobRecord } from '../../shared/domain/job.js';
 import type { JobQueue } from '../../shared/ports/job-queue.js';
+import type { JobStore } from '../../shared/ports/job-store.js';
+import type { Logger } from '../../shared/ports/logger.js';
 import type { ReleaseScheduler } from '../../shared/ports/release-scheduler.js';
+import { messageOf } from '../api/job-message.js';
 import type { ReleasePlan } from './release-plan.js';
 
 export interface DispatchDeps {
   readonly queue: JobQueue;
   readonly scheduler?: ReleaseScheduler | undefined;
+  readonly store: JobStore;
+  readonly logger: Logger;
 }
 
-/** Sends a new job's message as planned: now, with an SQS delay, or to the scheduler to hold. */
-export async function dispatchJob(deps: DispatchDeps, message: JobMessage, plan: ReleasePlan): Promise<void> {
+/**
+ * A held job that no release sent this long after its run time is released by the recovery sweep
+ * (EventBridge Scheduler's own retries and failure destinations come first; a duplicate is refused by
+ * the conditional claim both go through, functions/recovery/send-once.ts).
+ */
+export const RELEASE_GRACE_MS = 5 * 60_000;
+
+/**
+ * Sends a new job's message as planned: now, with an SQS delay, or to the scheduler to hold.
+ * A sent message is confirmed by the consumer's first write (no write here: a fast job costs two
+ * writes in all); a held job's schedule is confirmed at once (`pending` → `held`), since its consumer
+ * writes only at its run time. Throws when the send or the schedule failed — nothing was sent.
+ */
+export async function dispatchJob(deps: DispatchDeps, job: JobRecord, plan: ReleasePlan): Promise<void> {
   switch (plan.kind) {
     case 'now':
-      return deps.queue.send(message);
+      return deps.queue.send(messageOf(job));
     case 'delay':
-      return deps.queue.send(message, { delaySeconds: plan.delaySeconds });
-    case 'hold':
+      return deps.queue.send(messageOf(job), { delaySeconds: plan.delaySeconds });
+    case 'hold': {
       if (!deps.scheduler) throw new DependencyUnavailableError('scheduler', 'no scheduler is configured for jobs due more than 15 minutes ahead');
-      return deps.scheduler.scheduleRelease(message.jobId, plan.runAt);
+      await deps.scheduler.scheduleRelease(job.jobId, plan.runAt);
+      // The schedule exists now: a failed confirmation leaves `pending`, and the sweep makes the
+      // schedule again (the same name: no second one) and confirms it.
+      await deps.store.updateSendPending(job.jobId, 'pending', 'held').catch((error: unknown) => {
+        deps.logger.warn('held job scheduled, but the schedule could not be confirmed on the record; the recovery sweep will', { jobId: job.jobId, error });
+      });
+      return;
+    }
   }
 }
 
-/** A JobQueue whose `send` follows the plan — for enqueue paths that only know how to send. */
-export function plannedQueue(deps: DispatchDeps, plan: ReleasePlan): JobQueue {
+/**
+ * The record fields a plan adds: `runAt`, for status readers, when the job is not due at once; and for
+ * a held job the sweep entry that looks for it once its run time has passed unreleased.
+ */
+export function planFields(plan: ReleasePlan): { runAt?: string; sweepAt?: string } {
+  if (plan.kind === 'now') return {};
   return {
-    send: (message) => dispatchJob(deps, message, plan),
-    changeVisibility: (type, receiptHandle, seconds, sourceArn) => deps.queue.changeVisibility(type, receiptHandle, seconds, sourceArn),
+    runAt: plan.runAt.toISOString(),
+    ...(plan.kind === 'hold' ? { sweepAt: new Date(plan.runAt.getTime() + RELEASE_GRACE_MS).toISOString() } : {}),
   };
-}
-
-/** The record fields a plan adds: `runAt`, for status readers, when the job is not due at once. */
-export function runAtOf(plan: ReleasePlan): { runAt?: string } {
-  return plan.kind === 'now' ? {} : { runAt: plan.runAt.toISOString() };
 }

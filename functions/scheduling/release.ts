@@ -1,7 +1,8 @@
+import { ReleaseInProgressError } from '../../shared/domain/errors.js';
 import type { JobQueue } from '../../shared/ports/job-queue.js';
 import type { JobStore } from '../../shared/ports/job-store.js';
 import type { Logger } from '../../shared/ports/logger.js';
-import { messageOf } from '../api/job-service.js';
+import { sendOnce } from '../recovery/send-once.js';
 
 export type ReleaseOutcome = 'released' | 'skipped';
 
@@ -12,24 +13,27 @@ export interface ReleaseEvent {
 
 /**
  * The target of a one-time schedule: puts a held job's message on its queue when it falls due —
- * unless the job is no longer QUEUED (cancelled meanwhile, or gone), in which case nothing is sent.
- * A send failure throws, so the scheduler retries (EventBridge Scheduler's retry policy; the local
- * scheduler's backoff). A duplicate release is harmless: the worker's conditional writes run a job
- * once and acknowledge the stale copy.
+ * unless the job is no longer QUEUED (cancelled meanwhile, or gone) or was already released, in which
+ * case nothing is sent. The send goes through one conditional claim on the record (`sendOnce`), shared
+ * with the recovery sweep: of a retried invocation, a duplicate one (EventBridge Scheduler delivers at
+ * least once) and the sweep, exactly one sends. A failed send or a claim held elsewhere throws, so the
+ * scheduler retries; once its retries run out the event goes to the failure destination, and the sweep
+ * releases the job (its sweep entry came due a little after its run time).
  */
 export class ScheduledJobReleaser {
-  constructor(private readonly deps: { store: JobStore; queue: JobQueue; logger: Logger }) {}
+  constructor(private readonly deps: { store: JobStore; queue: JobQueue; logger: Logger; now?: () => Date }) {}
 
   /** Lambda-shaped handler for the scheduler target. */
   readonly handler = async (event: ReleaseEvent): Promise<{ outcome: ReleaseOutcome }> => ({ outcome: await this.release(event.jobId) });
 
   async release(jobId: string): Promise<ReleaseOutcome> {
     const job = await this.deps.store.get(jobId, { consistent: true });
-    if (job?.status !== 'QUEUED') {
-      this.deps.logger.info('scheduled release skipped: the job is no longer queued', { jobId, status: job?.status ?? 'absent' });
+    if (job?.status !== 'QUEUED' || job.sendPending === undefined) {
+      this.deps.logger.info('scheduled release skipped: the job is no longer queued, or was released already', { jobId, status: job?.status ?? 'absent' });
       return 'skipped';
     }
-    await this.deps.queue.send(messageOf(job));
-    return 'released';
+    const outcome = await sendOnce({ ...this.deps, now: this.deps.now ?? (() => new Date()) }, job);
+    if (outcome === 'busy') throw new ReleaseInProgressError(jobId);
+    return outcome === 'sent' ? 'released' : 'skipped';
   }
 }

@@ -12,9 +12,9 @@ export function tenantEnqueueRule(config: ConveyorConfig): RateRule {
 
 /** EventBridge Scheduler when its three settings are present; otherwise none (runAt > 15 min → 503). */
 export function createReleaseScheduler(config: ConveyorConfig): ReleaseScheduler | undefined {
-  const { CONVEYOR_SCHEDULE_GROUP: groupName, CONVEYOR_RELEASE_FUNCTION_ARN: targetArn, CONVEYOR_SCHEDULER_ROLE_ARN: roleArn } = config;
+  const { CONVEYOR_SCHEDULE_GROUP: groupName, CONVEYOR_RELEASE_FUNCTION_ARN: targetArn, CONVEYOR_SCHEDULER_ROLE_ARN: roleArn, CONVEYOR_SCHEDULE_DLQ_ARN: deadLetterArn } = config;
   if (!groupName || !targetArn || !roleArn) return undefined;
-  return new EventBridgeReleaseScheduler({ client: new SchedulerClient({ region: config.AWS_REGION }), groupName, targetArn, roleArn });
+  return new EventBridgeReleaseScheduler({ client: new SchedulerClient({ region: config.AWS_REGION }), groupName, targetArn, roleArn, ...(deadLetterArn ? { deadLetterArn } : {}) });
 }
 
 /**

@@ -131,7 +131,8 @@ export class AttemptWriter {
         ...(this.#message !== undefined ? { progressMessage: this.#message } : {}),
         ...(this.#options.messageId ? { messageId: this.#options.messageId } : {}),
       },
-      remove: ['nextAttemptAt'],
+      // The message arrived, so whatever said its send was pending (and the sweep entry) goes.
+      remove: ['nextAttemptAt', 'sendPending', 'sweepAt'],
     };
     try {
       const record = await store.transition(transition);

@@ -10,10 +10,12 @@ import type { JobError, JobMessage, JobRecord } from '../../shared/domain/job.js
 import { backoffDelaySeconds } from '../../shared/domain/retry.js';
 import { RUNNABLE_STATUSES } from '../../shared/domain/status.js';
 import type { JobDefinition } from '../../shared/jobs/define.js';
+import { queueSettingsOf } from '../../shared/jobs/derived.js';
 import { expiryOf } from '../../shared/jobs/retention.js';
 import type { JobQueue } from '../../shared/ports/job-queue.js';
 import type { JobStore, Transition } from '../../shared/ports/job-store.js';
 import type { Logger } from '../../shared/ports/logger.js';
+import { DEFAULT_FLUSH_GRACE_MS, terminalFollowUps, type FollowUpFlusher } from '../follow-ups/follow-ups.js';
 import { AttemptWriter } from './attempt-writer.js';
 import type { BatchResponse, InvocationContext, JobContext, JobHandler, SqsEventLike, SqsRecordLike } from './context.js';
 import { interpretConflict, interpretDelivery, recordsHolder } from './delivery.js';
@@ -21,6 +23,8 @@ import { interpretConflict, interpretDelivery, recordsHolder } from './delivery.
 export interface JobWorkerDeps {
   readonly store: JobStore;
   readonly queue: JobQueue;
+  /** Carries out what a terminal write recorded (the completion webhook) before the message is acknowledged. */
+  readonly followUps: FollowUpFlusher;
   readonly logger: Logger;
   /** The handler's signal fires this long before the function deadline. */
   readonly timeoutMarginMs: number;
@@ -30,6 +34,8 @@ export interface JobWorkerDeps {
   readonly progressIntervalMs?: number;
   /** Waits between tries of a store call that failed (a store blip must not cost an attempt). */
   readonly storeRetryDelaysMs?: readonly number[];
+  /** The recovery sweep flushes what this worker did not, this long after the terminal write. */
+  readonly flushGraceMs?: number;
 }
 
 /** DynamoDB items cap at 400 KB; keep a result well inside it (large results belong in S3). */
@@ -43,7 +49,8 @@ export type RecordOutcome =
 /**
  * The consumer of one job type: SQS batch in, `batchItemFailures` out. Per record it claims the
  * job (lazily), runs the handler with a JobContext, and records the outcome with one conditional
- * write. Records are independent: one failing record never fails or re-runs the others.
+ * write that also records the outcome's follow-ups; it then flushes them (`#finish`) before the
+ * message is acknowledged. Records are independent: one failing record never fails or re-runs the others.
  */
 export class JobWorker<TPayload> {
   readonly #definition: JobDefinition;
@@ -53,7 +60,7 @@ export class JobWorker<TPayload> {
   constructor(definition: JobDefinition, handler: JobHandler<TPayload>, deps: JobWorkerDeps) {
     this.#definition = definition;
     this.#handler = handler;
-    this.#deps = { now: Date.now, random: Math.random, runningWriteDelayMs: 1_000, progressIntervalMs: 1_000, storeRetryDelaysMs: [50, 250], ...deps };
+    this.#deps = { now: Date.now, random: Math.random, runningWriteDelayMs: 1_000, progressIntervalMs: 1_000, storeRetryDelaysMs: [50, 250], flushGraceMs: DEFAULT_FLUSH_GRACE_MS, ...deps };
   }
 
   /** The Lambda handler: bound, so an entry can export it as is. */
@@ -99,6 +106,9 @@ export class JobWorker<TPayload> {
   /** Reads the record, decides what this delivery means (delivery.ts), and carries it out. */
   async #deliver(message: JobMessage, record: SqsRecordLike, attempt: number, deadline: number, logger: Logger): Promise<RecordOutcome> {
     const job = await this.#store(() => this.#deps.store.get(message.jobId, { consistent: true }));
+    // A consumer that died between a terminal write and its flush left the message unacknowledged:
+    // this redelivery finishes what the write recorded, whatever it decides below.
+    if (job?.webhookPending !== undefined) await this.#flush(job, logger);
     if (job && !isCurrentMessage(job, message)) {
       // An older copy of a job retried by id (see generationGuard): it must neither run nor come back.
       logger.info('message of an earlier generation acknowledged without a run', { generation: message.generation ?? 0, current: job.generation ?? 0 });
@@ -113,7 +123,7 @@ export class JobWorker<TPayload> {
     });
     switch (decision.action) {
       case 'run':
-        return this.#run(message, record, attempt, deadline, logger);
+        return this.#run(job!, message, record, attempt, deadline, logger);
       case 'ack':
         logger.info('delivery needs no run; acknowledged', { reason: decision.reason, status: job?.status });
         return { ack: true, reason: 'skipped' };
@@ -128,7 +138,7 @@ export class JobWorker<TPayload> {
         const lost = attempt - 1;
         logger.warn('the last attempt never finished (its consumer died); job is DEAD', { recordAttempt: job?.attempt });
         const error = { code: 'ATTEMPT_LOST', message: `attempt ${lost} of ${this.#definition.settings.maxAttempts} never finished: its consumer crashed or was killed` };
-        await this.#finish(message.jobId, record.messageId, lost, 'DEAD', { error });
+        await this.#finish(job!, record.messageId, lost, 'DEAD', { error }, logger);
         await this.#setVisibility(message.type, record, 0, logger);
         return { ack: false, reason: 'dead' };
       }
@@ -136,7 +146,7 @@ export class JobWorker<TPayload> {
         await this.#setVisibility(message.type, record, 0, logger);
         return { ack: false, reason: 'dead' };
       case 'cancel':
-        await this.#finish(message.jobId, record.messageId, attempt, 'CANCELLED', { error: { code: 'CANCELLED', message: 'cancelled by request' } });
+        await this.#finish(job!, record.messageId, attempt, 'CANCELLED', { error: { code: 'CANCELLED', message: 'cancelled by request' } }, logger);
         return { ack: true, reason: 'cancelled' };
     }
   }
@@ -150,6 +160,8 @@ export class JobWorker<TPayload> {
       logger.error('conflict, and the record could not be re-read; the message will be redelivered', { error });
       return { ack: false, reason: 'store-unavailable' };
     }
+    // The write may have landed after all (its answer lost): finish what it recorded before acknowledging.
+    if (job?.webhookPending !== undefined) await this.#flush(job, logger);
     if (interpretConflict(job, messageId) === 'ack') {
       logger.info('stale or duplicate delivery acknowledged', { reason: conflict.message, status: job?.status });
       return { ack: true, reason: 'skipped' };
@@ -171,12 +183,12 @@ export class JobWorker<TPayload> {
     return call();
   }
 
-  async #run(message: JobMessage, record: SqsRecordLike, attempt: number, deadline: number, logger: Logger): Promise<RecordOutcome> {
+  async #run(job: JobRecord, message: JobMessage, record: SqsRecordLike, attempt: number, deadline: number, logger: Logger): Promise<RecordOutcome> {
     const { store } = this.#deps;
     const parsed = this.#definition.payload.safeParse(message.payload);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-      await this.#finish(message.jobId, record.messageId, attempt, 'FAILED', { error: { code: 'VALIDATION_FAILED', message: `payload does not match the schema — ${issues}` } });
+      await this.#finish(job, record.messageId, attempt, 'FAILED', { error: { code: 'VALIDATION_FAILED', message: `payload does not match the schema — ${issues}` } }, logger);
       return { ack: true, reason: 'failed' };
     }
 
@@ -224,30 +236,30 @@ export class JobWorker<TPayload> {
       await writer.close();
     }
 
-    if (failure === undefined) return this.#succeed(message.jobId, record.messageId, attempt, writer, result);
-    return this.#fail(message, record, attempt, writer, failure, logger);
+    if (failure === undefined) return this.#succeed(job, record.messageId, attempt, writer, result, logger);
+    return this.#fail(job, message, record, attempt, writer, failure, logger);
   }
 
-  async #succeed(jobId: string, messageId: string, attempt: number, writer: AttemptWriter, result: unknown): Promise<RecordOutcome> {
+  async #succeed(job: JobRecord, messageId: string, attempt: number, writer: AttemptWriter, result: unknown, logger: Logger): Promise<RecordOutcome> {
     const size = Buffer.byteLength(JSON.stringify(result ?? null), 'utf8');
     if (size > MAX_RESULT_BYTES) {
-      await this.#finish(jobId, messageId, attempt, 'FAILED', { error: { code: 'RESULT_TOO_LARGE', message: `result is ${size} bytes; the limit is ${MAX_RESULT_BYTES}` } }, writer);
+      await this.#finish(job, messageId, attempt, 'FAILED', { error: { code: 'RESULT_TOO_LARGE', message: `result is ${size} bytes; the limit is ${MAX_RESULT_BYTES}` } }, logger, writer);
       return { ack: true, reason: 'failed' };
     }
-    await this.#finish(jobId, messageId, attempt, 'SUCCEEDED', { result: result ?? null, progress: 100 }, writer);
+    await this.#finish(job, messageId, attempt, 'SUCCEEDED', { result: result ?? null, progress: 100 }, logger, writer);
     return { ack: true, reason: 'succeeded' };
   }
 
-  async #fail(message: JobMessage, record: SqsRecordLike, attempt: number, writer: AttemptWriter, failure: unknown, logger: Logger): Promise<RecordOutcome> {
+  async #fail(job: JobRecord, message: JobMessage, record: SqsRecordLike, attempt: number, writer: AttemptWriter, failure: unknown, logger: Logger): Promise<RecordOutcome> {
     if (failure instanceof TransitionConflictError) throw failure;
     const error = toJobError(failure);
     if (failure instanceof JobCancelledError) {
-      await this.#finish(message.jobId, record.messageId, attempt, 'CANCELLED', { error }, writer);
+      await this.#finish(job, record.messageId, attempt, 'CANCELLED', { error }, logger, writer);
       return { ack: true, reason: 'cancelled' };
     }
     if (failure instanceof PermanentJobError || failure instanceof JobValidationError) {
       logger.warn('permanent failure', { error: failure });
-      await this.#finish(message.jobId, record.messageId, attempt, 'FAILED', { error }, writer);
+      await this.#finish(job, record.messageId, attempt, 'FAILED', { error }, logger, writer);
       return { ack: true, reason: 'failed' };
     }
     const { settings } = this.#definition;
@@ -256,7 +268,7 @@ export class JobWorker<TPayload> {
       // bookkeeping receive (maxReceiveCount = maxAttempts + 1), which hands it on (`dead-letter` in
       // delivery.ts); the receive after that moves it to the DLQ by the redrive policy.
       logger.warn('last attempt failed; job is DEAD', { error: failure });
-      await this.#finish(message.jobId, record.messageId, attempt, 'DEAD', { error }, writer);
+      await this.#finish(job, record.messageId, attempt, 'DEAD', { error }, logger, writer);
       await this.#setVisibility(message.type, record, 0, logger);
       return { ack: false, reason: 'dead' };
     }
@@ -276,22 +288,36 @@ export class JobWorker<TPayload> {
         nextAttemptAt: new Date(this.#deps.now() + delaySeconds * 1000).toISOString(),
         ...(writer.runningWritten ? {} : { startedAt: writer.startedAt }),
       },
+      // The message arrived: nothing is pending about its send any more.
+      remove: ['sendPending', 'sweepAt'],
     }));
     await this.#setVisibility(message.type, record, delaySeconds, logger);
     return { ack: false, reason: 'retrying' };
   }
 
+  /**
+   * A terminal transition, in its two steps: (1) one conditional write of the status together with
+   * what it owes (the completion webhook, the dead-letter listing — `terminalFollowUps`); (2) the
+   * flush of what it owes, before the caller acknowledges the message. A consumer that dies between
+   * the two leaves the message to come back: the redelivery flushes (`#deliver`), or the recovery
+   * sweep does after `flushGraceMs`.
+   */
   async #finish(
-    jobId: string,
+    job: JobRecord,
     messageId: string,
     attempt: number,
     to: 'SUCCEEDED' | 'FAILED' | 'DEAD' | 'CANCELLED',
     set: Transition['set'],
+    logger: Logger,
     writer?: AttemptWriter,
   ): Promise<void> {
     const now = this.#deps.now();
-    await this.#store(() => this.#deps.store.transition({
-      jobId,
+    const followUps = terminalFollowUps(job, to, new Date(now), {
+      dlqRetentionSeconds: queueSettingsOf(this.#definition).dlqRetentionSeconds,
+      flushGraceMs: this.#deps.flushGraceMs,
+    });
+    const written = await this.#store(() => this.#deps.store.transition({
+      jobId: job.jobId,
       from: RUNNABLE_STATUSES,
       to,
       attemptAtMost: attempt,
@@ -304,9 +330,17 @@ export class JobWorker<TPayload> {
         ...(writer && !writer.runningWritten ? { startedAt: writer.startedAt } : {}),
         ...(writer ? { progress: writer.progress, ...(writer.message !== undefined ? { progressMessage: writer.message } : {}) } : {}),
         ...set,
+        ...followUps.set,
       },
-      remove: ['nextAttemptAt', ...(to === 'SUCCEEDED' ? (['error'] as const) : []), ...(recordsHolder(to) ? [] : (['messageId'] as const))],
+      remove: ['nextAttemptAt', ...(to === 'SUCCEEDED' ? (['error'] as const) : []), ...(recordsHolder(to) ? [] : (['messageId'] as const)), ...followUps.remove],
     }));
+    await this.#flush(written, logger);
+  }
+
+  /** Queues what a terminal write recorded; a failure (logged) leaves the marker for the sweep: the status stands. */
+  async #flush(record: JobRecord, logger: Logger): Promise<void> {
+    const outcome = await this.#deps.followUps.flush(record);
+    if (outcome === 'already-flushed') logger.info('the completion webhook was already flushed by another delivery or the sweep');
   }
 
   async #setVisibility(type: string, record: SqsRecordLike, seconds: number, logger: Logger): Promise<void> {

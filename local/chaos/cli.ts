@@ -19,7 +19,7 @@ const report = await runChaos({ ...DEFAULT_CHAOS, jobs, seed: Number(opts.seed),
 console.log('\nfigures');
 for (const [name, value] of Object.entries(report.figures)) console.log(`  ${name.padEnd(34)} ${value}`);
 if (report.ok) {
-  console.log('\nall invariants hold: every accepted job in exactly one terminal state, none stuck, DLQ = DEAD jobs (once each), every SUCCEEDED job\'s side effect exactly once');
+  console.log('\nall invariants hold: every accepted job (and every job whose API died before sending it) in exactly one terminal state, none stuck or still waiting for a send, DLQ = DEAD jobs (once each), the dead-letter listing = DEAD jobs (once each), every SUCCEEDED/FAILED/DEAD job with a callbackUrl had its webhook queued, every SUCCEEDED job\'s side effect exactly once');
 } else {
   console.log(`\n${report.violations.length} invariant violation(s):`);
   for (const violation of report.violations.slice(0, 50)) console.log(`  - ${violation}`);

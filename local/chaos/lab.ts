@@ -1,15 +1,23 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { JobService } from '../../functions/api/job-service.js';
 import { createDynamoClient, createSqsClient } from '../../functions/adapters/aws/clients.js';
+import { DynamoDeadLetterIndex } from '../../functions/adapters/aws/dynamo-dead-letter-index.js';
 import { DynamoJobStore } from '../../functions/adapters/aws/dynamo-job-store.js';
+import { DynamoRecoveryIndex } from '../../functions/adapters/aws/dynamo-recovery-index.js';
+import { DynamoTenantActivity } from '../../functions/adapters/aws/dynamo-tenant-activity.js';
 import { SqsJobQueue } from '../../functions/adapters/aws/sqs-job-queue.js';
+import { SqsWebhookQueue } from '../../functions/adapters/aws/sqs-webhook-queue.js';
+import { FollowUpFlusher } from '../../functions/follow-ups/follow-ups.js';
+import { RecoverySweep, type RecoverySettings } from '../../functions/recovery/sweep.js';
+import { addressPolicy } from '../../functions/webhooks/address-policy.js';
 import type { BatchResponse, InvocationContext, JobHandler, SqsEventLike } from '../../functions/worker/context.js';
 import { JobWorker } from '../../functions/worker/job-worker.js';
 import { defineJob, type JobDefinition, type JobSettings } from '../../shared/jobs/define.js';
 import { analysisJob } from '../../shared/jobs/analysis.js';
 import type { PayloadOf } from '../../shared/jobs/registry.js';
 import { silentLogger } from '../../shared/logging/logger.js';
+import type { JobQueue } from '../../shared/ports/job-queue.js';
 import type { JobStore } from '../../shared/ports/job-store.js';
 import { startDynamo, type LocalService } from '../dynamodb.js';
 import { SqsEventSourceMapping, type SqsBatchHandler } from '../event-source-mapping.js';
@@ -18,13 +26,15 @@ import { startSqsServer, type SqsServer } from '../sqs/server.js';
 
 /**
  * A fault lab: the local cloud's real parts — dynalite, our SQS server (redrive, visibility, receive
- * counts), the event-source-mapping emulation, the real JobWorker, JobService and AWS adapters — for
- * one job type with short timeouts, so faults and their recoveries happen in seconds. Messages carry
- * the `analysis` type (the registry's enqueue path is used as is); the worker runs the lab's
- * definition (its own timeouts and backoff) and the handler the chaos run supplies.
+ * counts), the event-source-mapping emulation, the real JobWorker, JobService, recovery sweep and AWS
+ * adapters — for one job type with short timeouts, so faults and their recoveries happen in seconds.
+ * Messages carry the `analysis` type (the registry's enqueue path is used as is); the worker runs the
+ * lab's definition (its own timeouts and backoff) and the handler the chaos run supplies. Completion
+ * webhooks go to a queue of their own that nothing consumes: the run reads what arrived there.
  *
- * Per invocation, `consumer` may wrap the worker's store and handler — that is where a kill of the
- * consumer mid-batch is injected.
+ * Per invocation, `invocation` may wrap the worker's store and handler — that is where a kill of the
+ * consumer mid-batch is injected. `enqueueService` gives a JobService over a queue of the caller's
+ * choice — that is where an API that dies between the record write and the send is injected.
  */
 export interface LabOptions {
   readonly settings: Partial<JobSettings>;
@@ -32,16 +42,23 @@ export interface LabOptions {
   /** Builds the handler and store one invocation runs with (faults live here). */
   readonly invocation: (store: JobStore) => { handler: JobHandler<PayloadOf<'analysis'>>; store: JobStore; onStart?: () => void };
   readonly pollWaitSeconds?: number;
+  /** The recovery sweep's bounds, short in the lab (production waits minutes). */
+  readonly recovery: Partial<RecoverySettings>;
 }
 
 export interface Lab {
   readonly definition: JobDefinition;
-  readonly jobs: JobService;
   readonly store: DynamoJobStore;
   readonly sqs: SQSClient;
   readonly queue: ProvisionedQueue;
+  readonly jobQueue: SqsJobQueue;
+  readonly webhookQueueUrl: string;
+  readonly deadLetters: DynamoDeadLetterIndex;
   readonly mapping: SqsEventSourceMapping;
   readonly sqsServer: SqsServer;
+  readonly sweep: RecoverySweep;
+  /** The API's enqueue path over `queue` (the lab's own queue when absent). */
+  enqueueService(queue?: JobQueue): JobService;
   stop(): Promise<void>;
 }
 
@@ -58,14 +75,35 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   const sqs = createSqsClient({ region: 'us-east-1', endpoints });
   const definition = defineJob({ type: 'analysis', description: 'chaos lab', payload: analysisJob.payload, settings: options.settings });
   const queue = await ensureJobQueues(sqs, 'chaos', definition);
-  const store = new DynamoJobStore({ client: dynamoClient, tableName: 'chaos-jobs' });
+  const webhookQueueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'chaos-webhooks' }))).QueueUrl!;
+  const tableName = 'chaos-jobs';
+  const store = new DynamoJobStore({ client: dynamoClient, tableName });
   const jobQueue = new SqsJobQueue({ client: sqs, queueUrls: { analysis: queue.url } });
-  const jobs = new JobService({ store, queue: jobQueue, logger: silentLogger });
+  const outbox = new SqsWebhookQueue({ client: sqs, queueUrl: webhookQueueUrl });
+  const activity = new DynamoTenantActivity({ client: dynamoClient, tableName });
+  const sweep = new RecoverySweep({
+    store,
+    index: new DynamoRecoveryIndex({ client: dynamoClient, tableName }),
+    queue: jobQueue,
+    followUps: new FollowUpFlusher({ store, outbox, logger: silentLogger }),
+    logger: silentLogger,
+    hasQueue: (type) => type === 'analysis',
+    settings: options.recovery,
+  });
+  // Callbacks go to a host that is never called: the lab only counts what reached the webhook queue.
+  const enqueueService = (via: JobQueue = jobQueue) => new JobService({ store, queue: via, logger: silentLogger, activity, webhookPolicy: addressPolicy(undefined) });
 
   const handler: SqsBatchHandler = (event, context) => {
     const { handler: run, store: invocationStore, onStart } = options.invocation(store);
     onStart?.();
-    const worker = new JobWorker(definition, run, { store: invocationStore, queue: jobQueue, logger: silentLogger, timeoutMarginMs: options.timeoutMarginMs });
+    const worker = new JobWorker(definition, run, {
+      store: invocationStore,
+      followUps: new FollowUpFlusher({ store: invocationStore, outbox, logger: silentLogger }),
+      queue: jobQueue,
+      logger: silentLogger,
+      timeoutMarginMs: options.timeoutMarginMs,
+      flushGraceMs: options.recovery.sendGraceMs ?? 60_000,
+    });
     return worker.processBatch(event as SqsEventLike, context as InvocationContext) as Promise<BatchResponse>;
   };
   const mapping = new SqsEventSourceMapping({
@@ -85,12 +123,16 @@ export async function startLab(options: LabOptions): Promise<Lab> {
 
   return {
     definition,
-    jobs,
     store,
     sqs,
     queue,
+    jobQueue,
+    webhookQueueUrl,
+    deadLetters: new DynamoDeadLetterIndex({ client: dynamoClient, tableName }),
     mapping,
     sqsServer,
+    sweep,
+    enqueueService,
     async stop() {
       await mapping.stop({ graceMs: 0 });
       sqs.destroy();

@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { messageOf } from '../../functions/api/job-service.js';
+import { messageOf } from '../../functions/api/job-message.js';
+import type { SweepReport } from '../../functions/recovery/sweep.js';
 import type { JobHandler } from '../../functions/worker/context.js';
 import { DependencyUnavailableError, PermanentJobError, RetryableJobError } from '../../shared/domain/errors.js';
 import type { JobRecord } from '../../shared/domain/job.js';
 import { isTerminal } from '../../shared/domain/status.js';
 import type { JobSettings } from '../../shared/jobs/define.js';
 import type { EnqueueRequest, PayloadOf } from '../../shared/jobs/registry.js';
+import type { JobQueue } from '../../shared/ports/job-queue.js';
 import type { JobStore } from '../../shared/ports/job-store.js';
 import { startLab, type Lab } from './lab.js';
 
@@ -26,6 +28,10 @@ export interface FaultRates {
   readonly storeErrorAfterEffect: number;
   /** A SUCCEEDED write lands but its answer is lost (the worker sees an error). */
   readonly lostAnswer: number;
+  /** The consumer dies right after a terminal write landed, before it flushed or acknowledged anything (per terminal write). */
+  readonly killAfterTerminalWrite: number;
+  /** The API dies between the record write and the send: a record, no message, no answer (per job). */
+  readonly crashBeforeSend: number;
 }
 
 export interface ChaosOptions {
@@ -38,10 +44,24 @@ export interface ChaosOptions {
   /** The lab's job settings: short timeouts make recoveries take seconds. */
   readonly settings: Partial<JobSettings>;
   readonly timeoutMarginMs: number;
+  /** Share of jobs enqueued with a callbackUrl (their completion webhooks are counted). */
+  readonly callbackShare: number;
+  /** The recovery sweep's grace (ms) and how often it runs: short in the lab. */
+  readonly sweep: { readonly graceMs: number; readonly everyMs: number };
   readonly log?: (line: string) => void;
 }
 
-export const DEFAULT_RATES: FaultRates = { retryable: 0.15, permanent: 0.03, timeout: 0.01, duplicate: 0.05, kill: 0.01, storeErrorAfterEffect: 0.01, lostAnswer: 0.02 };
+export const DEFAULT_RATES: FaultRates = {
+  retryable: 0.15,
+  permanent: 0.03,
+  timeout: 0.01,
+  duplicate: 0.05,
+  kill: 0.01,
+  storeErrorAfterEffect: 0.01,
+  lostAnswer: 0.02,
+  killAfterTerminalWrite: 0.02,
+  crashBeforeSend: 0.01,
+};
 
 export const DEFAULT_CHAOS: ChaosOptions = {
   jobs: 10_000,
@@ -53,6 +73,10 @@ export const DEFAULT_CHAOS: ChaosOptions = {
   // that a slow, shared machine does not turn every batch into a timeout.
   settings: { timeoutSeconds: 6, batchSize: 10, batchingWindowSeconds: 0, maxConcurrency: 8, maxAttempts: 3, backoff: { baseSeconds: 1, maxSeconds: 2 } },
   timeoutMarginMs: 2_500,
+  callbackShare: 0.5,
+  // Long enough that a job merely waiting in the queue is rarely taken for a lost send (it would get a
+  // duplicate message, which the consumer absorbs), short enough that recoveries take seconds.
+  sweep: { graceMs: 20_000, everyMs: 2_000 },
 };
 
 export interface ChaosReport {
@@ -77,7 +101,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const { seed, rates } = options;
   const log = options.log ?? (() => undefined);
-  const counts = { handlerRuns: 0, retryableThrown: 0, permanentThrown: 0, timeouts: 0, duplicatesSent: 0, kills: 0, storeErrorsAfterEffect: 0, lostAnswers: 0, effectCalls: 0, enqueueFailures: 0 };
+  const counts = { handlerRuns: 0, retryableThrown: 0, permanentThrown: 0, timeouts: 0, duplicatesSent: 0, kills: 0, storeErrorsAfterEffect: 0, lostAnswers: 0, effectCalls: 0, enqueueFailures: 0, killsAfterTerminalWrite: 0, crashesBeforeSend: 0 };
+  const sweeps: SweepReport = { flushed: 0, sent: 0, scheduled: 0, discarded: 0, cleared: 0, deferred: 0 };
   const effects = new Map<string, number>(); // the provider: one effect per idempotency key (the jobId)
   const runsPerJob = new Map<string, number>();
 
@@ -124,9 +149,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     return {
       create: (job) => guard(() => base.create(job)),
       get: (jobId, o) => guard(() => base.get(jobId, o)),
-      discard: (jobId) => guard(() => base.discard(jobId)),
+      discard: (jobId, o) => guard(() => base.discard(jobId, o)),
       requestCancel: (jobId) => guard(() => base.requestCancel(jobId)),
       recordProgress: (jobId, a, p, m) => guard(() => base.recordProgress(jobId, a, p, m)),
+      clearWebhookPending: (jobId, finishedAt) => guard(() => base.clearWebhookPending(jobId, finishedAt)),
+      updateSendPending: (jobId, seen, next) => guard(() => base.updateSendPending(jobId, seen, next)),
+      clearSweep: (jobId, sweepAt) => guard(() => base.clearSweep(jobId, sweepAt)),
       transition: (t) =>
         guard(async () => {
           const attempt = t.set?.attempt ?? 0;
@@ -135,6 +163,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
             throw new DependencyUnavailableError('dynamodb', 'injected: store down after the side effect');
           }
           const record = await base.transition(t);
+          if (isTerminal(record.status) && chance(seed, 'kill-after-terminal-write', t.jobId, attempt) < rates.killAfterTerminalWrite) {
+            // The write landed; the consumer dies before it can flush what the write owes or acknowledge.
+            counts.killsAfterTerminalWrite++;
+            state.killed = true;
+            return never;
+          }
           if (t.to === 'SUCCEEDED' && chance(seed, 'lost-answer', t.jobId, attempt) < rates.lostAnswer && !lostOnce.has(t.jobId)) {
             lostOnce.add(t.jobId);
             counts.lostAnswers++;
@@ -147,20 +181,44 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const lostOnce = new Set<string>();
 
   const started = Date.now();
-  const lab: Lab = await startLab({ settings: options.settings, timeoutMarginMs: options.timeoutMarginMs, invocation });
+  const lab: Lab = await startLab({ settings: options.settings, timeoutMarginMs: options.timeoutMarginMs, invocation, recovery: { sendGraceMs: options.sweep.graceMs } });
   const violations: string[] = [];
   const accepted: string[] = [];
+  /** Jobs whose API died after writing the record: the client got no answer, the record must still end. */
+  const crashed: string[] = [];
+  // The recovery sweep runs all along, as its schedule rule does on AWS.
+  let sweeping: Promise<void> = Promise.resolve();
+  const sweepOnce = (): Promise<void> =>
+    (sweeping = sweeping.then(async () => {
+      const report = await lab.sweep.run().catch(() => undefined);
+      for (const [key, n] of Object.entries(report ?? {})) sweeps[key as keyof SweepReport] += n;
+    }));
+  const sweepTimer = setInterval(() => void sweepOnce(), options.sweep.everyMs);
   try {
-    // Enqueue through the real path (record, then message), with duplicate copies on the side.
+    // Enqueue through the real path (record, then message), with duplicate copies on the side and,
+    // for some jobs, an API that dies between the two.
     let next = 0;
     const enqueueOne = async (i: number): Promise<void> => {
-      const request = { type: 'analysis', payload: { toolId: `chaos-${i}`, url: 'https://example.com/chaos', description: 'Chaos run job.' } } as EnqueueRequest;
+      const request = {
+        type: 'analysis',
+        payload: { toolId: `chaos-${i}`, url: 'https://example.com/chaos', description: 'Chaos run job.' },
+        ...(chance(seed, 'callback', String(i)) < options.callbackShare ? { callbackUrl: `https://hooks.example.com/chaos/${i}` } : {}),
+      } as EnqueueRequest;
+      const dies = chance(seed, 'crash-before-send', String(i)) < rates.crashBeforeSend;
+      let died!: (jobId: string) => void;
+      const death = new Promise<string>((resolve) => (died = resolve));
+      const queue: JobQueue = dies ? { send: (message) => (died(message.jobId), never), changeVisibility: () => never } : lab.jobQueue;
       try {
-        const job = await lab.jobs.enqueue('chaos', request);
-        accepted.push(job.jobId);
+        const outcome = await Promise.race([lab.enqueueService(queue).enqueue('chaos', request).then((job) => ({ job })), death.then((jobId) => ({ jobId }))]);
+        if ('jobId' in outcome) {
+          counts.crashesBeforeSend++;
+          crashed.push(outcome.jobId);
+          return;
+        }
+        accepted.push(outcome.job.jobId);
         if (chance(seed, 'duplicate', String(i)) < rates.duplicate) {
           counts.duplicatesSent++;
-          await lab.sqs.send(new SendMessageCommand({ QueueUrl: lab.queue.url, MessageBody: JSON.stringify(messageOf(job)) }));
+          await lab.sqs.send(new SendMessageCommand({ QueueUrl: lab.queue.url, MessageBody: JSON.stringify(messageOf(outcome.job)) }));
         }
       } catch {
         counts.enqueueFailures++;
@@ -170,41 +228,61 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       while (next < options.jobs) await enqueueOne(next++);
     }));
     const enqueuedAt = Date.now();
-    log(`enqueued ${accepted.length} jobs in ${((enqueuedAt - started) / 1000).toFixed(1)} s; waiting for the queue to empty…`);
+    log(`enqueued ${accepted.length} jobs (${crashed.length} more whose API died before sending) in ${((enqueuedAt - started) / 1000).toFixed(1)} s; waiting for the queue to empty…`);
 
-    // Done when nothing is left in the source queue (visible, in flight, or delayed).
+    // Done when nothing is left in the source queue (visible, in flight, or delayed) and the sweep has
+    // nothing left to do: no record still waiting for a send or owing a webhook.
+    const everyJob = [...accepted, ...crashed];
     const deadline = started + options.maxSeconds * 1000;
     let lastLog = 0;
     for (;;) {
       const left = await depth(lab, lab.queue.url);
-      if (left === 0) break;
+      const owed = left === 0 ? (await readAll(lab, everyJob)).filter((r) => r && (r.sendPending !== undefined || r.webhookPending !== undefined)).length : -1;
+      if (left === 0 && owed === 0) break;
       if (Date.now() > deadline) {
-        violations.push(`queue not empty after ${options.maxSeconds} s: ${left} message(s) left`);
+        violations.push(`not settled after ${options.maxSeconds} s: ${left} message(s) left in the queue, ${owed} record(s) still owing a send or a webhook`);
         break;
       }
       if (Date.now() - lastLog > 10_000) {
         lastLog = Date.now();
-        log(`  ${left} message(s) still in the queue after ${((Date.now() - started) / 1000).toFixed(0)} s`);
+        log(`  ${left} message(s) still in the queue${owed > 0 ? `, ${owed} record(s) waiting for the sweep` : ''} after ${((Date.now() - started) / 1000).toFixed(0)} s`);
       }
       await sleep(250);
     }
+    clearInterval(sweepTimer);
+    await sweeping;
     const drainedAt = Date.now();
 
     // Invariants.
-    const records = await readAll(lab, accepted);
+    const records = await readAll(lab, everyJob);
     const byStatus: Record<string, number> = {};
     const dead = new Set<string>();
+    const owedWebhooks = new Set<string>();
     for (const [i, record] of records.entries()) {
-      const jobId = accepted[i]!;
+      const jobId = everyJob[i]!;
       if (!record) {
-        violations.push(`job ${jobId} was accepted but has no record`);
+        violations.push(`job ${jobId} was ${crashed.includes(jobId) ? 'written' : 'accepted'} but has no record`);
         continue;
       }
       byStatus[record.status] = (byStatus[record.status] ?? 0) + 1;
-      if (!isTerminal(record.status)) violations.push(`job ${jobId} is stuck in ${record.status} (attempt ${record.attempt})`);
+      if (!isTerminal(record.status)) violations.push(`job ${jobId} is stuck in ${record.status} (attempt ${record.attempt})${record.sendPending ? `, send ${record.sendPending}` : ''}`);
+      if (record.sendPending !== undefined) violations.push(`job ${jobId} still says its send is ${record.sendPending}`);
+      if (record.webhookPending !== undefined) violations.push(`job ${jobId} still owes its completion webhook`);
       if (record.status === 'DEAD') dead.add(jobId);
       if (record.status === 'SUCCEEDED' && effects.get(jobId) !== 1) violations.push(`job ${jobId} SUCCEEDED without its side effect`);
+      if (record.callbackUrl !== undefined && ['SUCCEEDED', 'FAILED', 'DEAD'].includes(record.status)) owedWebhooks.add(jobId);
     }
+    // Every SUCCEEDED/FAILED/DEAD job with a callbackUrl had its webhook queued at least once.
+    const webhooks = await drainIds(lab, lab.webhookQueueUrl);
+    const webhookCounts = new Map<string, number>();
+    for (const jobId of webhooks) webhookCounts.set(jobId, (webhookCounts.get(jobId) ?? 0) + 1);
+    for (const jobId of owedWebhooks) if (!webhookCounts.has(jobId)) violations.push(`job ${jobId} ended with a callbackUrl but its webhook was never queued`);
+    // The dead-letter listing holds every DEAD job exactly once, and nothing else.
+    const listed = await listDeadLetters(lab);
+    const listedCounts = new Map<string, number>();
+    for (const jobId of listed) listedCounts.set(jobId, (listedCounts.get(jobId) ?? 0) + 1);
+    for (const jobId of dead) if (listedCounts.get(jobId) !== 1) violations.push(`DEAD job ${jobId} is listed ${listedCounts.get(jobId) ?? 0} times in the dead-letter listing`);
+    for (const jobId of listedCounts.keys()) if (!dead.has(jobId)) violations.push(`the dead-letter listing holds job ${jobId}, which is not DEAD`);
     const dlq = await drainDlq(lab);
     const dlqCounts = new Map<string, number>();
     for (const jobId of dlq) dlqCounts.set(jobId, (dlqCounts.get(jobId) ?? 0) + 1);
@@ -219,9 +297,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const figures: Record<string, number | string> = {
       jobsRequested: options.jobs,
       jobsAccepted: accepted.length,
+      jobsWrittenButUnanswered: crashed.length,
       enqueueFailures: counts.enqueueFailures,
       ...Object.fromEntries(Object.entries(byStatus).map(([status, n]) => [`status.${status}`, n])),
       dlqMessages: dlq.length,
+      deadLetterListing: listed.length,
+      jobsOwingWebhook: owedWebhooks.size,
+      webhooksQueued: webhooks.length,
+      webhookDuplicates: webhooks.length - webhookCounts.size,
       handlerRuns: counts.handlerRuns,
       rerunsOfSameJob: duplicateRuns,
       injected_retryable: counts.retryableThrown,
@@ -231,6 +314,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       injected_consumerKills: counts.kills,
       injected_storeWritesFailedAfterEffect: counts.storeErrorsAfterEffect,
       injected_lostAnswers: counts.lostAnswers,
+      injected_killsAfterTerminalWrite: counts.killsAfterTerminalWrite,
+      injected_crashesBeforeSend: counts.crashesBeforeSend,
+      sweep_sent: sweeps.sent,
+      sweep_flushed: sweeps.flushed,
+      sweep_deferred: sweeps.deferred,
       sideEffectCalls: counts.effectCalls,
       distinctSideEffects: effects.size,
       sideEffectRepeatsAbsorbedByKey: counts.effectCalls - effects.size,
@@ -242,6 +330,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     };
     return { ok: violations.length === 0, violations, figures };
   } finally {
+    clearInterval(sweepTimer);
+    await sweeping;
     await lab.stop();
   }
 }
@@ -263,12 +353,29 @@ async function readAll(lab: Lab, jobIds: readonly string[]): Promise<(JobRecord 
   return records;
 }
 
-/** Every DLQ message's jobId; a long visibility makes each receive see new messages only. */
-async function drainDlq(lab: Lab): Promise<string[]> {
+/** Every DLQ message's jobId. */
+function drainDlq(lab: Lab): Promise<string[]> {
+  return drainIds(lab, lab.queue.dlqUrl);
+}
+
+/** The jobId of every message in a queue; a long visibility makes each receive see new messages only. */
+async function drainIds(lab: Lab, queueUrl: string): Promise<string[]> {
   const ids: string[] = [];
   for (;;) {
-    const { Messages = [] } = await lab.sqs.send(new ReceiveMessageCommand({ QueueUrl: lab.queue.dlqUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 3_600 }));
+    const { Messages = [] } = await lab.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 3_600 }));
     if (Messages.length === 0) return ids;
     for (const message of Messages) ids.push((JSON.parse(message.Body ?? '{}') as { jobId?: string }).jobId ?? '(no jobId)');
   }
+}
+
+/** Every job id the dead-letter listing holds, page by page. */
+async function listDeadLetters(lab: Lab): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await lab.deadLetters.list(lab.definition.type, { limit: 100, ...(cursor ? { cursor } : {}) });
+    ids.push(...page.jobIds);
+    cursor = page.cursor;
+  } while (cursor);
+  return ids;
 }

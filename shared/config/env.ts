@@ -75,6 +75,8 @@ const envSchema = z.object({
   CONVEYOR_SCHEDULE_GROUP: z.string().min(1).optional(),
   CONVEYOR_RELEASE_FUNCTION_ARN: z.string().startsWith('arn:').optional(),
   CONVEYOR_SCHEDULER_ROLE_ARN: z.string().startsWith('arn:').optional(),
+  // Where EventBridge Scheduler puts a one-time release it could not deliver (the schedules' DLQ).
+  CONVEYOR_SCHEDULE_DLQ_ARN: z.string().startsWith('arn:').optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 

@@ -2,15 +2,27 @@ import { JOB_ID_SHARDS, parseJobId, tenantHash } from '../domain/job-id.js';
 
 /**
  * The layout of Conveyor's single DynamoDB table, shared by the adapters, the CDK table construct
- * and the local cloud so that all three agree. No secondary index: each job is written once at
+ * and the local cloud so that all three agree. No index over every job: each job is written once at
  * enqueue and once when it ends, and an index would copy both writes (it doubled the write bill).
  *
  * | item                | pk                          | sk       |
  * |---------------------|-----------------------------|----------|
  * | job                 | `JOBS#<tenantHash>#<shard>` | jobId    |
- * | dead-letter entry   | `DEADLETTERS#<type>`        | jobId    |
  * | API key             | `KEY#<sha256(key)>`         | `KEY`    |
  * | idempotency entry   | `IDEM#<tenant>#<sha256(key)>` | `IDEM` |
+ * | active tenant       | `ACTIVE#<yyyy-mm-dd>`       | tenantHash |
+ * | sweep progress      | `SWEEP`                     | `WATERMARK#<pass>` |
+ *
+ * Two sparse global secondary indexes hold only the few jobs that carry their key attribute, so a job
+ * without follow-ups never writes to either (DynamoDB writes an index only when an item enters, leaves
+ * or changes a projected attribute in it:
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.ThroughputConsiderations.Writes):
+ * - `deadLetters` (`deadLetterType`, `sk`): DEAD jobs by type, newest first — the DLQ listing. The
+ *   DEAD write itself sets the key; the write that leaves DEAD (redrive, retry) removes it.
+ * - `sweep` (`sweepShard`, `sweepAt`): jobs owing something no message brings back (an unqueued
+ *   webhook, a held job, a requeued job not yet sent), by when the recovery sweep should look.
+ *   `sweepShard` spreads these writes over `SWEEP_SHARDS` index partitions; the adapter derives it
+ *   from the job id whenever `sweepAt` is written.
  *
  * Jobs: the id is a UUIDv7 carrying a hash of its tenant and a shard number (shared/domain/job-id.ts),
  * so the key follows from the id alone and every path that holds only a job id (GET, the consumer,
@@ -32,7 +44,18 @@ export const TABLE_LAYOUT = {
   sortKey: 'sk',
   ttlAttribute: 'ttl',
   jobShards: JOB_ID_SHARDS,
+  indexes: {
+    deadLetters: { name: 'deadLetters', partitionKey: 'deadLetterType', sortKey: 'sk', projection: { include: ['deadLetterUntil'] } },
+    sweep: { name: 'sweep', partitionKey: 'sweepShard', sortKey: 'sweepAt', projection: 'KEYS_ONLY' },
+  },
 } as const;
+
+/**
+ * Partitions of the sweep index. A webhook-heavy load puts every finished job in it (and takes it out
+ * again): one index partition takes ~1,000 writes a second, so 8 carry ~4,000 such jobs a second. The
+ * sweep queries each per run.
+ */
+export const SWEEP_SHARDS = 8;
 
 /** The primary key of one item (a type, not an interface, so it passes as an SDK key record). */
 export type TableKey = { readonly pk: string; readonly sk: string };
@@ -50,12 +73,15 @@ export const keys = {
   },
   apiKey: (keyHash: string): TableKey => ({ pk: `KEY#${keyHash}`, sk: 'KEY' }),
   idempotency: (tenant: string, keyHash: string): TableKey => ({ pk: `IDEM#${tenant}#${keyHash}`, sk: 'IDEM' }),
-  /**
-   * Dead-letter entries: one small item per DEAD job under a partition per job type (only dead jobs
-   * are there, so an operator lists a DLQ without reading every job), sorted by job id.
-   */
-  deadLetters: (type: string): string => `DEADLETTERS#${type}`,
-  deadLetter: (type: string, jobId: string): TableKey => ({ pk: `DEADLETTERS#${type}`, sk: jobId }),
+  /** The job partitions of one tenant hash (the active-tenant items hold hashes, not tenants). */
+  jobPartitionsOfHash: (hash: string): string[] => Array.from({ length: JOB_ID_SHARDS }, (_, shard) => jobPartition(hash, shard)),
+  /** The sweep index partition of a job: from the id's random bits, so jobs spread evenly. */
+  sweepShard: (jobId: string): string => `SWEEP#${Number.parseInt(jobId.slice(24, 28), 16) % SWEEP_SHARDS}`,
+  sweepShards: (): string[] => Array.from({ length: SWEEP_SHARDS }, (_, shard) => `SWEEP#${shard}`),
+  /** Tenants that enqueued on a UTC day (`yyyy-mm-dd`), one item per tenant hash. */
+  activeTenants: (day: string): string => `ACTIVE#${day}`,
+  activeTenant: (day: string, hash: string): TableKey => ({ pk: `ACTIVE#${day}`, sk: hash }),
+  sweepWatermark: (pass: string): TableKey => ({ pk: 'SWEEP', sk: `WATERMARK#${pass}` }),
 } as const;
 
 function jobPartition(hash: string, shard: number): string {

@@ -120,6 +120,14 @@ export class JobFinishedError extends ConveyorError {
   }
 }
 
+/** Another release of a held job (or the recovery sweep) is sending it right now: try again later. */
+export class ReleaseInProgressError extends ConveyorError {
+  constructor(readonly jobId: string) {
+    super('RELEASE_IN_PROGRESS', `job ${jobId} is being released by another invocation; retry later`);
+    this.name = 'ReleaseInProgressError';
+  }
+}
+
 /** A DLQ redrive is already moving messages for this job type (one move task per source queue). */
 export class RedriveInProgressError extends ConveyorError {
   constructor(readonly jobType: string) {

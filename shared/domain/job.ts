@@ -64,7 +64,38 @@ export interface JobRecord {
   /** How many times an operator retried this job by id, and when they last did. */
   readonly retryCount?: number;
   readonly retriedAt?: string;
+  /**
+   * Follow-ups a terminal write recorded along with the status (functions/follow-ups/): the
+   * `finishedAt` of the terminal state whose completion webhook is owed. Present until the webhook is
+   * queued; the flush removes it on the condition that it is unchanged, so a flush is never repeated.
+   */
+  readonly webhookPending?: string;
+  /**
+   * While DEAD: the job's type, which lists it among that type's dead letters (a sparse index on
+   * the table), and when (epoch s) its DLQ message has surely expired, so the listing drops it.
+   */
+  readonly deadLetterType?: string;
+  readonly deadLetterUntil?: number;
+  /** Whether the job's message is known to exist; absent once it is (see {@link SendPending}). */
+  readonly sendPending?: SendPending;
+  /**
+   * When the recovery sweep should look at this job (ISO), present only while something is owed that
+   * no message will bring back: a webhook not yet queued, a held job not yet released, a requeued
+   * job whose message is not yet confirmed. A sparse index on the table finds them.
+   */
+  readonly sweepAt?: string;
 }
+
+/**
+ * Whether a QUEUED job's message exists yet. Written with the record (enqueue, retry, redrive) and
+ * removed by the consumer's first write (which proves the message arrived) or by whoever confirms a
+ * send: so a crash between writing the record and sending can be told from a job that waits.
+ * - `pending`: the sender is sending (or died doing so);
+ * - `held`: a one-time schedule will release it at `runAt`;
+ * - `claimed:<ISO>`: a releaser or the sweep claimed the send at that time (the claim lapses after a
+ *   lease, in case the claimer died): one conditional write decides who sends.
+ */
+export type SendPending = 'pending' | 'held' | `claimed:${string}`;
 
 /** What travels in an SQS message body. Small on purpose: SQS bills per 64 KB chunk. */
 export interface JobMessage {

@@ -1,27 +1,15 @@
-import type { JobError, JobRecord } from '../domain/job.js';
-
-/** One dead-lettered job as the index knows it (the job record stays the source of truth). */
-export interface DeadLetterEntry {
-  readonly jobId: string;
-  readonly tenant: string;
-  readonly type: string;
-  readonly attempt: number;
-  readonly error?: JobError;
-  /** When the job went DEAD (its finishedAt). Identifies this death: a redriven job can die again. */
-  readonly deadAt: string;
-  /** Epoch seconds after which its DLQ message has surely expired (DLQ retention from the last send). */
-  readonly messageExpiresAt: number;
-}
-
 /**
  * The dead letters of each job type, across tenants, so that an operator can list a DLQ without
- * receiving (and so disturbing) its messages, and a redrive knows which records to put back.
+ * receiving (and so disturbing) its messages, and a redrive knows which records to put back. A job is
+ * listed by the very write that makes it DEAD (attributes on its own item, read through a sparse
+ * index) and unlisted by the write that takes it out of DEAD: there is nothing to add or remove apart.
  */
 export interface DeadLetterIndex {
-  add(job: JobRecord): Promise<void>;
-  list(type: string, options: { limit: number; cursor?: string }): Promise<{ entries: DeadLetterEntry[]; cursor?: string }>;
-  /** Removes the entry of this death only (a newer death of the same job is kept). */
-  remove(type: string, jobId: string, deadAt: string): Promise<void>;
-  /** How many entries a type has (bounded read). */
+  /**
+   * Ids of the type's DEAD jobs whose DLQ message may still exist, newest first. The index is
+   * eventually consistent: callers read each record before acting on it.
+   */
+  list(type: string, options: { limit: number; cursor?: string }): Promise<{ jobIds: string[]; cursor?: string }>;
+  /** How many jobs the type's listing holds (bounded read). */
   count(type: string): Promise<number>;
 }

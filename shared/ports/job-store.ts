@@ -1,4 +1,4 @@
-import type { JobError, JobRecord } from '../domain/job.js';
+import type { JobError, JobRecord, SendPending } from '../domain/job.js';
 import type { JobStatus } from '../domain/status.js';
 
 /** A conditional status change: applies only if the job is in one of `from` (and at `attempt`). */
@@ -32,10 +32,20 @@ export interface Transition {
     retryCount: number;
     retriedAt: string;
     messageId: string;
+    // Follow-ups and sends recorded in the same write as the status (see JobRecord).
+    webhookPending: string;
+    deadLetterType: string;
+    deadLetterUntil: number;
+    sendPending: SendPending;
+    sweepAt: string;
   }>;
   /** Attributes to remove (e.g. `error` when a job is retried). */
-  readonly remove?: readonly ('error' | 'result' | 'nextAttemptAt' | 'cancelRequested' | 'finishedAt' | 'ttl' | 'progressMessage' | 'startedAt' | 'retriedAt' | 'redrivenAt' | 'messageId')[];
+  readonly remove?: readonly RemovableField[];
 }
+
+export type RemovableField =
+  | 'error' | 'result' | 'nextAttemptAt' | 'cancelRequested' | 'finishedAt' | 'ttl' | 'progressMessage' | 'startedAt' | 'retriedAt' | 'redrivenAt' | 'messageId'
+  | 'webhookPending' | 'deadLetterType' | 'deadLetterUntil' | 'sendPending' | 'sweepAt';
 
 /**
  * The job store: one record per job, the source of truth for status. Every status change is a
@@ -50,11 +60,27 @@ export interface JobStore {
   transition(transition: Transition): Promise<JobRecord>;
   /** Raises progress (never lowers it) while the job is RUNNING at `attempt`. Returns the record after it. */
   recordProgress(jobId: string, attempt: number, progress: number, message?: string): Promise<JobRecord>;
-  /** Deletes a job that is still QUEUED — used when its message could not be sent. */
-  discard(jobId: string): Promise<void>;
+  /**
+   * Deletes a job that is still QUEUED — used when its message could not be sent. With
+   * `sendPending`, only while the record still says exactly that (the recovery sweep's discard).
+   */
+  discard(jobId: string, options?: { sendPending?: SendPending }): Promise<void>;
   /**
    * Flags a RUNNING job for cancellation (`cancelRequested`); its handler's signal aborts at its next
    * progress write. Throws `TransitionConflictError` when the job is not RUNNING.
    */
   requestCancel(jobId: string): Promise<JobRecord>;
+  /**
+   * Marks the webhook owed by the terminal state that ended at `finishedAt` as queued: removes
+   * `webhookPending` (and the job's sweep entry) only while it still says `finishedAt`. False when
+   * it no longer does — another flush got there first, and nothing is repeated.
+   */
+  clearWebhookPending(jobId: string, finishedAt: string): Promise<boolean>;
+  /**
+   * Moves a QUEUED job's `sendPending` from `seen` to `next` (undefined removes it, and the job's
+   * sweep entry with it) — only while it still says `seen`. False when it no longer does.
+   */
+  updateSendPending(jobId: string, seen: SendPending, next: SendPending | undefined): Promise<boolean>;
+  /** Removes a sweep entry that no longer stands for anything owed (only while it says `sweepAt`). */
+  clearSweep(jobId: string, sweepAt: string): Promise<boolean>;
 }

@@ -4,6 +4,7 @@ import { createSqsClient } from '../../functions/adapters/aws/clients.js';
 import { SqsJobQueue } from '../../functions/adapters/aws/sqs-job-queue.js';
 import type { SqsRecordLike } from '../../functions/worker/context.js';
 import { JobWorker } from '../../functions/worker/job-worker.js';
+import { FollowUpFlusher } from '../../functions/follow-ups/follow-ups.js';
 import { ensureJobQueues, ensureSourceQueue, type ProvisionedQueue } from '../../local/provision.js';
 import { startSqsServer, type SqsServer } from '../../local/sqs/index.js';
 import { RetryableJobError } from '../../shared/domain/errors.js';
@@ -69,7 +70,7 @@ describe('Contract: a retry on a priority lane (one consumer reading several que
     await store.create(job);
     const worker = new JobWorker(jobRegistry.analysis, async () => {
       throw new RetryableJobError('upstream busy');
-    }, { store, queue, logger: silentLogger, timeoutMarginMs: 1_000, random: () => 0 });
+    }, { store, queue, followUps: new FollowUpFlusher({ store, logger: silentLogger }), logger: silentLogger, timeoutMarginMs: 1_000, random: () => 0 });
     await queue.send({ jobId: job.jobId, type: 'analysis', tenant: job.tenant, payload: job.payload, enqueuedAt: Date.now() });
     const first = await deliver(high, 2);
 

@@ -6,25 +6,31 @@ import { DEFAULT_CHAOS, runChaos } from '../../local/chaos/run.js';
  * rate than the big run, through the real local servers, then the same invariant checks.
  */
 describe('E2E: chaos run (small)', () => {
-  it('keeps every invariant with 150 jobs under injected faults', async () => {
+  it('keeps every invariant with 150 jobs under injected faults, crashes before a flush and before a send among them', async () => {
     // Act
     const report = await runChaos({
       ...DEFAULT_CHAOS,
       jobs: 150,
       seed: 7,
       maxSeconds: 240,
-      rates: { retryable: 0.2, permanent: 0.05, timeout: 0.03, duplicate: 0.1, kill: 0.03, storeErrorAfterEffect: 0.03, lostAnswer: 0.05 },
+      rates: { retryable: 0.2, permanent: 0.05, timeout: 0.03, duplicate: 0.1, kill: 0.03, storeErrorAfterEffect: 0.03, lostAnswer: 0.05, killAfterTerminalWrite: 0.05, crashBeforeSend: 0.04 },
+      sweep: { graceMs: 15_000, everyMs: 1_000 },
       settings: { ...DEFAULT_CHAOS.settings, timeoutSeconds: 4 },
       timeoutMarginMs: 2_000,
     });
 
     // Assess
     expect(report.violations).toEqual([]);
-    expect(report.figures.jobsAccepted).toBe(150);
+    expect(Number(report.figures.jobsAccepted) + Number(report.figures.jobsWrittenButUnanswered)).toBe(150);
     // The faults did happen (the fault plan is seeded): retries, permanent failures, duplicates.
     expect(report.figures.injected_retryable).toBeGreaterThan(0);
     expect(report.figures.injected_permanent).toBeGreaterThan(0);
     expect(report.figures.injected_duplicateMessages).toBeGreaterThan(0);
     expect(report.figures['status.SUCCEEDED']).toBeGreaterThan(100);
+    // A consumer died between a terminal write and its flush, an API between a record and its send; the
+    // webhooks and the sends still happened (the invariants above), the sends by the sweep.
+    expect(report.figures.injected_killsAfterTerminalWrite).toBeGreaterThan(0);
+    expect(report.figures.injected_crashesBeforeSend).toBeGreaterThan(0);
+    expect(report.figures.sweep_sent).toBeGreaterThanOrEqual(Number(report.figures.injected_crashesBeforeSend));
   }, 300_000);
 });

@@ -1,5 +1,5 @@
 import { JobAlreadyExistsError, TransitionConflictError } from '../../shared/domain/errors.js';
-import type { JobRecord } from '../../shared/domain/job.js';
+import type { JobRecord, SendPending } from '../../shared/domain/job.js';
 import type { JobStore, Transition } from '../../shared/ports/job-store.js';
 
 /**
@@ -8,7 +8,7 @@ import type { JobStore, Transition } from '../../shared/ports/job-store.js';
  */
 export class MemoryJobStore implements JobStore {
   readonly jobs = new Map<string, JobRecord>();
-  readonly writes: { jobId: string; kind: 'create' | 'transition' | 'progress' | 'discard'; to?: string }[] = [];
+  readonly writes: { jobId: string; kind: 'create' | 'transition' | 'progress' | 'discard' | 'follow-up' | 'send'; to?: string }[] = [];
   now: () => Date = () => new Date();
 
   async create(job: JobRecord): Promise<void> {
@@ -52,11 +52,38 @@ export class MemoryJobStore implements JobStore {
     return structuredClone(next);
   }
 
-  async discard(jobId: string): Promise<void> {
+  async discard(jobId: string, options: { sendPending?: SendPending } = {}): Promise<void> {
     const job = this.jobs.get(jobId);
     if (!job || job.status !== 'QUEUED') throw new TransitionConflictError(jobId, 'only a QUEUED job can be discarded');
+    if (options.sendPending !== undefined && job.sendPending !== options.sendPending) throw new TransitionConflictError(jobId, 'its send is no longer pending as seen');
     this.jobs.delete(jobId);
     this.writes.push({ jobId, kind: 'discard' });
+  }
+
+  async clearWebhookPending(jobId: string, finishedAt: string): Promise<boolean> {
+    const job = this.jobs.get(jobId);
+    if (!job || job.webhookPending !== finishedAt) return false;
+    const { webhookPending: _w, sweepAt: _s, ...rest } = job;
+    this.jobs.set(jobId, rest);
+    this.writes.push({ jobId, kind: 'follow-up' });
+    return true;
+  }
+
+  async updateSendPending(jobId: string, seen: SendPending, next: SendPending | undefined): Promise<boolean> {
+    const job = this.jobs.get(jobId);
+    if (!job || job.status !== 'QUEUED' || job.sendPending !== seen) return false;
+    const { sendPending: _p, sweepAt, ...rest } = job;
+    this.jobs.set(jobId, next === undefined ? rest : { ...rest, sendPending: next, ...(sweepAt !== undefined ? { sweepAt } : {}) });
+    this.writes.push({ jobId, kind: 'send' });
+    return true;
+  }
+
+  async clearSweep(jobId: string, sweepAt: string): Promise<boolean> {
+    const job = this.jobs.get(jobId);
+    if (!job || job.sweepAt !== sweepAt) return false;
+    const { sweepAt: _s, ...rest } = job;
+    this.jobs.set(jobId, rest);
+    return true;
   }
 
   async requestCancel(jobId: string): Promise<JobRecord> {

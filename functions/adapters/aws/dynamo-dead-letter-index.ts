@@ -1,75 +1,48 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { keys, TABLE_LAYOUT } from '../../../shared/config/table.js';
 import { DependencyUnavailableError } from '../../../shared/domain/errors.js';
-import type { JobRecord } from '../../../shared/domain/job.js';
-import type { DeadLetterEntry, DeadLetterIndex } from '../../../shared/ports/dead-letters.js';
+import type { DeadLetterIndex } from '../../../shared/ports/dead-letters.js';
 import { decodeCursor, encodeCursor } from './page-cursor.js';
 
 export interface DynamoDeadLetterIndexOptions {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
-  /** How long the DLQ keeps a message (SQS counts it from the message's last send). */
-  readonly dlqRetentionSeconds: number;
   readonly now?: () => Date;
 }
 
 /** `count` stops here: a redrive refuses more than this anyway, and the number only needs to be honest. */
 const COUNT_CAP = 100_000;
+const INDEX = TABLE_LAYOUT.indexes.deadLetters;
 
 /**
- * DeadLetterIndex as small items in the job table, one partition per type (`DEADLETTERS#<type>`),
- * sorted by job id and listed newest job first. One entry per job: a job that dies again overwrites
- * its entry. An entry expires (TTL) when its DLQ message surely has.
+ * DeadLetterIndex on the table's sparse `deadLetters` index: a DEAD job's own item carries
+ * `deadLetterType` (the index partition) and `deadLetterUntil` (projected), both written by the DEAD
+ * write itself, so the listing never lags behind or outlives the status. Sorted by job id, listed newest
+ * first; a job whose DLQ message has surely expired is left out.
  */
 export class DynamoDeadLetterIndex implements DeadLetterIndex {
   readonly #client: DynamoDBDocumentClient;
   readonly #tableName: string;
-  readonly #dlqRetentionSeconds: number;
   readonly #now: () => Date;
 
   constructor(options: DynamoDeadLetterIndexOptions) {
     this.#client = options.client;
     this.#tableName = options.tableName;
-    this.#dlqRetentionSeconds = options.dlqRetentionSeconds;
     this.#now = options.now ?? (() => new Date());
   }
 
-  async add(job: JobRecord): Promise<void> {
-    const deadAt = job.finishedAt ?? job.updatedAt;
-    // The DLQ message was last sent at enqueue, at the last redrive (a move sends anew) or at the last
-    // retry by id; DLQ retention counts from there.
-    const lastSent = [job.createdAt, job.redrivenAt, job.retriedAt].filter((t): t is string => t !== undefined).sort().at(-1)!;
-    const entry: DeadLetterEntry = {
-      jobId: job.jobId,
-      tenant: job.tenant,
-      type: job.type,
-      attempt: job.attempt,
-      ...(job.error ? { error: job.error } : {}),
-      deadAt,
-      messageExpiresAt: Math.floor(Date.parse(lastSent) / 1000) + this.#dlqRetentionSeconds,
-    };
-    const item = { ...keys.deadLetter(job.type, job.jobId), [TABLE_LAYOUT.ttlAttribute]: entry.messageExpiresAt, entry };
-    try {
-      await this.#client.send(new PutCommand({ TableName: this.#tableName, Item: item }));
-    } catch (error) {
-      throw unavailable('add', error);
-    }
-  }
-
-  async list(type: string, options: { limit: number; cursor?: string }): Promise<{ entries: DeadLetterEntry[]; cursor?: string }> {
+  async list(type: string, options: { limit: number; cursor?: string }): Promise<{ jobIds: string[]; cursor?: string }> {
     const scope = `dlq|${type}`;
-    const entries: DeadLetterEntry[] = [];
-    let startKey: Record<string, unknown> | undefined = options.cursor !== undefined ? keys.deadLetter(type, decodeCursor(scope, options.cursor)) : undefined;
+    const jobIds: string[] = [];
+    let startKey: Record<string, unknown> | undefined = options.cursor !== undefined ? this.#startKey(type, decodeCursor(scope, options.cursor)) : undefined;
     do {
-      const output = await this.#query({ ...this.#partition(type), Limit: options.limit + 1 - entries.length, ...(startKey ? { ExclusiveStartKey: startKey } : {}) });
-      for (const item of output.Items ?? []) entries.push(item.entry as DeadLetterEntry);
+      const output = await this.#query({ ...this.#partition(type), Limit: options.limit + 1 - jobIds.length, ...(startKey ? { ExclusiveStartKey: startKey } : {}) });
+      for (const item of output.Items ?? []) jobIds.push(String(item[TABLE_LAYOUT.sortKey]));
       startKey = output.LastEvaluatedKey;
-    } while (startKey && entries.length <= options.limit);
-    if (entries.length <= options.limit) return { entries };
-    const page = entries.slice(0, options.limit);
-    const last = page[page.length - 1]!;
-    return { entries: page, cursor: encodeCursor(scope, last.jobId) };
+    } while (startKey && jobIds.length <= options.limit);
+    if (jobIds.length <= options.limit) return { jobIds };
+    const page = jobIds.slice(0, options.limit);
+    return { jobIds: page, cursor: encodeCursor(scope, page[page.length - 1]!) };
   }
 
   async count(type: string): Promise<number> {
@@ -83,28 +56,20 @@ export class DynamoDeadLetterIndex implements DeadLetterIndex {
     return total;
   }
 
-  async remove(type: string, jobId: string, deadAt: string): Promise<void> {
-    try {
-      await this.#client.send(new DeleteCommand({
-        TableName: this.#tableName,
-        Key: keys.deadLetter(type, jobId),
-        // Only this death's entry: if the job already died again, its new entry stays.
-        ConditionExpression: 'entry.deadAt = :deadAt',
-        ExpressionAttributeValues: { ':deadAt': deadAt },
-      }));
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return;
-      throw unavailable('remove', error);
-    }
+  /** An index query resumes from the index key and the table key of the last item. */
+  #startKey(type: string, jobId: string): Record<string, unknown> | undefined {
+    const key = keys.job(jobId);
+    return key ? { ...key, [INDEX.partitionKey]: type } : undefined;
   }
 
   #partition(type: string): Omit<QueryCommandInput, 'TableName'> {
     return {
-      KeyConditionExpression: '#pk = :pk',
-      // An entry past its message's retention describes nothing left to redrive.
-      FilterExpression: '#ttl > :now',
-      ExpressionAttributeNames: { '#pk': TABLE_LAYOUT.partitionKey, '#ttl': TABLE_LAYOUT.ttlAttribute },
-      ExpressionAttributeValues: { ':pk': keys.deadLetters(type), ':now': Math.floor(this.#now().getTime() / 1000) },
+      IndexName: INDEX.name,
+      KeyConditionExpression: '#type = :type',
+      // A job past its message's retention describes nothing left to redrive.
+      FilterExpression: '#until > :now',
+      ExpressionAttributeNames: { '#type': INDEX.partitionKey, '#until': 'deadLetterUntil' },
+      ExpressionAttributeValues: { ':type': type, ':now': Math.floor(this.#now().getTime() / 1000) },
       ScanIndexForward: false,
     };
   }
@@ -113,12 +78,8 @@ export class DynamoDeadLetterIndex implements DeadLetterIndex {
     try {
       return await this.#client.send(new QueryCommand({ TableName: this.#tableName, ...input }));
     } catch (error) {
-      throw unavailable('query', error);
+      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      throw new DependencyUnavailableError('dynamodb', `dead-letter index query failed — ${reason}`, { cause: error });
     }
   }
-}
-
-function unavailable(operation: string, error: unknown): DependencyUnavailableError {
-  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return new DependencyUnavailableError('dynamodb', `dead-letter index ${operation} failed — ${reason}`, { cause: error });
 }

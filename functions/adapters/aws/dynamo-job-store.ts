@@ -3,7 +3,7 @@ import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocu
 import { keys, type TableKey } from '../../../shared/config/table.js';
 import { ConfigurationError, DependencyUnavailableError, JobAlreadyExistsError, TransitionConflictError } from '../../../shared/domain/errors.js';
 import { jobIdTime } from '../../../shared/domain/job-id.js';
-import type { JobRecord } from '../../../shared/domain/job.js';
+import type { JobRecord, SendPending } from '../../../shared/domain/job.js';
 import type { JobStore, Transition } from '../../../shared/ports/job-store.js';
 
 export interface DynamoJobStoreOptions {
@@ -22,6 +22,9 @@ export interface DynamoJobStoreOptions {
  * the time in the id and is stored only when it differs; `updatedAt` is stored only when it says more
  * than `createdAt` or `finishedAt` (a terminal write removes it: it ends at `finishedAt`). `toRecord`
  * puts all three back, so callers see the whole JobRecord.
+ *
+ * `sweepShard`, the partition key of the sparse sweep index (shared/config/table.ts), follows
+ * `sweepAt`: written and removed with it, derived from the job id, and never part of the record.
  */
 export class DynamoJobStore implements JobStore {
   readonly #client: DynamoDBDocumentClient;
@@ -45,6 +48,7 @@ export class DynamoJobStore implements JobStore {
           Item: {
             ...key,
             ...rest,
+            ...(rest.sweepAt !== undefined ? { sweepShard: keys.sweepShard(job.jobId) } : {}),
             ...(createdAt !== jobIdTime(job.jobId) ? { createdAt } : {}),
             ...(updatedAt !== createdAt ? { updatedAt } : {}),
           },
@@ -93,7 +97,13 @@ export class DynamoJobStore implements JobStore {
       values[`:${field}`] = value;
       sets.push(`#${field} = :${field}`);
     }
-    const removes = [...(transition.remove ?? []), ...(ends ? ['updatedAt'] : [])].map((field) => {
+    if (transition.set?.sweepAt !== undefined) {
+      names['#sweepShard'] = 'sweepShard';
+      values[':sweepShard'] = keys.sweepShard(transition.jobId);
+      sets.push('#sweepShard = :sweepShard');
+    }
+    const removed: string[] = [...(transition.remove ?? []), ...(transition.remove?.includes('sweepAt') ? ['sweepShard'] : [])];
+    const removes = [...removed, ...(ends ? ['updatedAt'] : [])].map((field) => {
       names[`#${field}`] = field;
       return `#${field}`;
     });
@@ -146,17 +156,18 @@ export class DynamoJobStore implements JobStore {
     }, `progress ${progress} refused: job is not RUNNING at attempt ${attempt}, or progress would fall`);
   }
 
-  async discard(jobId: string): Promise<void> {
+  async discard(jobId: string, options: { sendPending?: SendPending } = {}): Promise<void> {
     const key = keys.job(jobId);
     if (!key) throw new TransitionConflictError(jobId, 'no such job');
+    const pending = options.sendPending !== undefined;
     try {
       await this.#client.send(
         new DeleteCommand({
           TableName: this.#tableName,
           Key: key,
-          ConditionExpression: '#status = :queued',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':queued': 'QUEUED' },
+          ConditionExpression: pending ? '#status = :queued AND #sendPending = :sendPending' : '#status = :queued',
+          ExpressionAttributeNames: { '#status': 'status', ...(pending ? { '#sendPending': 'sendPending' } : {}) },
+          ExpressionAttributeValues: { ':queued': 'QUEUED', ...(pending ? { ':sendPending': options.sendPending } : {}) },
         }),
       );
     } catch (error) {
@@ -172,6 +183,49 @@ export class DynamoJobStore implements JobStore {
       ExpressionAttributeNames: { '#status': 'status', '#cancelRequested': 'cancelRequested', '#updatedAt': 'updatedAt' },
       ExpressionAttributeValues: { ':running': 'RUNNING', ':true': true, ':now': this.#now().toISOString() },
     }, 'only a RUNNING job can be flagged for cancellation');
+  }
+
+  async clearWebhookPending(jobId: string, finishedAt: string): Promise<boolean> {
+    return this.#conditional(jobId, {
+      UpdateExpression: 'REMOVE #webhookPending, #sweepAt, #sweepShard',
+      ConditionExpression: '#webhookPending = :finishedAt',
+      ExpressionAttributeNames: { '#webhookPending': 'webhookPending', '#sweepAt': 'sweepAt', '#sweepShard': 'sweepShard' },
+      ExpressionAttributeValues: { ':finishedAt': finishedAt },
+    });
+  }
+
+  async updateSendPending(jobId: string, seen: SendPending, next: SendPending | undefined): Promise<boolean> {
+    return this.#conditional(jobId, {
+      UpdateExpression: next === undefined ? 'REMOVE #sendPending, #sweepAt, #sweepShard' : 'SET #sendPending = :next',
+      ConditionExpression: '#status = :queued AND #sendPending = :seen',
+      ExpressionAttributeNames: { '#status': 'status', '#sendPending': 'sendPending', ...(next === undefined ? { '#sweepAt': 'sweepAt', '#sweepShard': 'sweepShard' } : {}) },
+      ExpressionAttributeValues: { ':queued': 'QUEUED', ':seen': seen, ...(next !== undefined ? { ':next': next } : {}) },
+    });
+  }
+
+  async clearSweep(jobId: string, sweepAt: string): Promise<boolean> {
+    return this.#conditional(jobId, {
+      UpdateExpression: 'REMOVE #sweepAt, #sweepShard',
+      ConditionExpression: '#sweepAt = :sweepAt',
+      ExpressionAttributeNames: { '#sweepAt': 'sweepAt', '#sweepShard': 'sweepShard' },
+      ExpressionAttributeValues: { ':sweepAt': sweepAt },
+    });
+  }
+
+  /** A conditional UpdateItem that reports whether it applied (no record returned). */
+  async #conditional(
+    jobId: string,
+    input: Pick<ConstructorParameters<typeof UpdateCommand>[0], 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>,
+  ): Promise<boolean> {
+    const key = keys.job(jobId);
+    if (!key) return false;
+    try {
+      await this.#client.send(new UpdateCommand({ TableName: this.#tableName, Key: key, ...input }));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw unavailable('update', error);
+    }
   }
 
   async #update(
@@ -197,7 +251,7 @@ export class DynamoJobStore implements JobStore {
 
 /** The JobRecord a job item holds: the id from the sort key, and the timestamps the item leaves out. */
 export function toRecord(item: Record<string, unknown>): JobRecord {
-  const { pk: _pk, sk, ...attributes } = item as Record<string, unknown> & TableKey;
+  const { pk: _pk, sk, sweepShard: _sweepShard, ...attributes } = item as Record<string, unknown> & TableKey;
   const createdAt = (attributes.createdAt as string | undefined) ?? jobIdTime(sk)!;
   const updatedAt = [attributes.updatedAt as string | undefined, attributes.finishedAt as string | undefined, createdAt]
     .filter((t): t is string => t !== undefined)

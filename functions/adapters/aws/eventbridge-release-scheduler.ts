@@ -1,4 +1,4 @@
-import { CreateScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
+import { ConflictException, CreateScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DependencyUnavailableError } from '../../../shared/domain/errors.js';
 import type { ReleaseScheduler } from '../../../shared/ports/release-scheduler.js';
 
@@ -8,15 +8,29 @@ export interface EventBridgeReleaseSchedulerOptions {
   readonly groupName: string;
   /** The release Lambda's ARN (the schedule's target). */
   readonly targetArn: string;
-  /** Role EventBridge Scheduler assumes to invoke the target. */
+  /** Role EventBridge Scheduler assumes to invoke the target (and to send to the dead-letter queue). */
   readonly roleArn: string;
+  /** SQS queue that receives a release EventBridge Scheduler could not deliver after its retries. */
+  readonly deadLetterArn?: string;
 }
 
 /**
  * ReleaseScheduler on EventBridge Scheduler: one `at(…)` schedule per held job, in UTC, no flexible
  * window, deleted after it fires (ActionAfterCompletion DELETE), invoking the release Lambda with
- * `{"jobId": …}`. Retries: up to 185 attempts over 24 h (the service's maximum), so a brief outage
- * of the queue does not lose a release.
+ * `{"jobId": …}`. Failures, and where they end up:
+ * - the scheduler cannot invoke the target (throttled, no permission): it retries up to 185 times over
+ *   24 h (the service's maximum), then delivers the event to the schedule's dead-letter queue
+ *   (https://docs.aws.amazon.com/scheduler/latest/UserGuide/configuring-schedule-dlq.html);
+ * - the target runs and fails: EventBridge Scheduler invokes Lambda asynchronously
+ *   (https://docs.aws.amazon.com/lambda/latest/dg/with-eventbridge-scheduler.html), so Lambda retries
+ *   it twice and then hands the event to the function's on-failure destination, or drops it
+ *   (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html) — the stack gives the target
+ *   one (infra/constructs/JobScheduling.ts).
+ * Either way the one-time schedule is gone; the job's record stays QUEUED with its sweep entry, and the
+ * recovery sweep releases it a little after its run time.
+ *
+ * Idempotent by name (`job-<jobId>`): creating the schedule of a job that already has one (the sweep
+ * redoing the work of an enqueue that died after scheduling) is a success, not a second schedule.
  */
 export class EventBridgeReleaseScheduler implements ReleaseScheduler {
   constructor(private readonly options: EventBridgeReleaseSchedulerOptions) {}
@@ -36,10 +50,12 @@ export class EventBridgeReleaseScheduler implements ReleaseScheduler {
             RoleArn: this.options.roleArn,
             Input: JSON.stringify({ jobId }),
             RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },
+            ...(this.options.deadLetterArn ? { DeadLetterConfig: { Arn: this.options.deadLetterArn } } : {}),
           },
         }),
       );
     } catch (error) {
+      if (error instanceof ConflictException) return;
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       throw new DependencyUnavailableError('scheduler', `could not schedule the job's release — ${reason}`, { cause: error });
     }

@@ -1,7 +1,7 @@
 import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { DependencyUnavailableError } from '../../../shared/domain/errors.js';
 import type { WebhookDelivery } from '../../webhooks/delivery.js';
-import type { WebhookOutbox } from '../../webhooks/completion-hooks.js';
+import type { WebhookOutbox } from '../../webhooks/outbox.js';
 import type { WebhookRetryQueue } from '../../webhooks/webhook-worker.js';
 
 /** The webhook delivery queue: the outbox terminal transitions write to, and the consumer's retries. */

@@ -1,10 +1,12 @@
 import { ConveyorError, DependencyUnavailableError, RedriveInProgressError, TransitionConflictError } from '../../../shared/domain/errors.js';
 import type { JobRecord } from '../../../shared/domain/job.js';
-import type { DeadLetterEntry, DeadLetterIndex } from '../../../shared/ports/dead-letters.js';
+import type { DeadLetterIndex } from '../../../shared/ports/dead-letters.js';
 import type { JobQueue } from '../../../shared/ports/job-queue.js';
 import type { JobStore, Transition } from '../../../shared/ports/job-store.js';
 import type { Logger } from '../../../shared/ports/logger.js';
 import type { QueueAdmin, QueueDepth, RedriveTask } from '../../../shared/ports/queue-admin.js';
+import { deadLetterUntil, FollowUpFlusher } from '../../follow-ups/follow-ups.js';
+import { messageOf } from '../job-service.js';
 
 export interface DeadLetterServiceDeps {
   readonly store: JobStore;
@@ -12,6 +14,12 @@ export interface DeadLetterServiceDeps {
   readonly queues: QueueAdmin;
   readonly queue: JobQueue;
   readonly logger: Logger;
+  /** Flushes the webhook a DEAD or FAILED job still owes before it is put back to QUEUED. */
+  readonly followUps?: FollowUpFlusher;
+  /** How long a DLQ keeps a message: a job put back to DEAD is listed again until then. */
+  readonly dlqRetentionSeconds: number;
+  /** A requeued job whose message has not arrived this long after is sent again by the recovery sweep. */
+  readonly sendGraceMs?: number;
   readonly now?: () => Date;
 }
 
@@ -31,15 +39,10 @@ export class RedriveTooLargeError extends ConveyorError {
   }
 }
 
-export interface DeadJob {
-  readonly entry: DeadLetterEntry;
-  readonly job: JobRecord;
-}
-
 export interface DeadLetterListing {
   readonly type: string;
   readonly dlq: QueueDepth;
-  readonly jobs: readonly DeadJob[];
+  readonly jobs: readonly JobRecord[];
   readonly cursor?: string;
   /** Dead jobs indexed for this type (all pages), to set against the DLQ's message count. */
   readonly deadJobs: number;
@@ -49,29 +52,34 @@ export interface RedriveOutcome {
   readonly type: string;
   /** DEAD records put back to QUEUED before the move started. */
   readonly requeued: number;
-  /** Index entries whose job was no longer DEAD (retried, expired): dropped. */
+  /** Listed jobs that were no longer DEAD when read (retried meanwhile, expired), or whose owed webhook could not be queued first. */
   readonly stale: number;
   /** DLQ messages when the redrive started. */
   readonly dlqMessages: number;
   readonly task?: RedriveTask;
 }
 
-/** One call requeues at most this many records (each a read and two writes) before the move starts. */
+/** One call requeues at most this many records (each a read and a write) before the move starts. */
 export const MAX_REDRIVE = 2_000;
 const CONCURRENCY = 16;
 /** Fields a finished job carries that a job waiting to run again must not. */
 const FINISHED_FIELDS = ['finishedAt', 'ttl', 'nextAttemptAt', 'cancelRequested', 'result', 'progressMessage', 'startedAt'] as const;
+/** A DEAD job's place in the dead-letter listing: the write that takes it out of DEAD removes it. */
+const LISTING_FIELDS = ['deadLetterType', 'deadLetterUntil'] as const;
+/** A requeued job's message should arrive within this (a redrive's move takes seconds). */
+export const DEFAULT_REQUEUE_SEND_GRACE_MS = 5 * 60_000;
 
 /**
  * Dead-letter operations: list a DLQ without touching its messages, redrive it, retry one job.
  *
  * Redrive, in order (so that no message ever arrives for a record that would refuse it):
- * 1. every indexed DEAD record of the type goes back to QUEUED with attempt 0 (conditional on DEAD
- *    and on its generation), and its index entry is removed;
+ * 1. every listed DEAD record of the type goes back to QUEUED with attempt 0 (conditional on DEAD
+ *    and on its generation); that same write unlists it and says its message is pending (if the move
+ *    never starts and nothing undoes this, the recovery sweep sends the job a fresh message);
  * 2. StartMessageMoveTask moves the DLQ messages back; SQS resets their receive count, so each
  *    arrives as attempt 1 for a QUEUED record at attempt 0 and runs exactly once more (with the
  *    type's full attempt budget);
- * 3. if the move cannot start, step 1 is undone: the records return to DEAD and are re-indexed.
+ * 3. if the move cannot start, step 1 is undone: the records return to DEAD, listed again by that write.
  * A job that dies while a redrive is under way may reach the DLQ after the move finished; its record
  * is then QUEUED with its message in the DLQ, and the next redrive moves it.
  *
@@ -83,22 +91,18 @@ export class DeadLetterService {
   readonly #deps: Required<DeadLetterServiceDeps>;
 
   constructor(deps: DeadLetterServiceDeps) {
-    this.#deps = { now: () => new Date(), ...deps };
+    this.#deps = { now: () => new Date(), followUps: new FollowUpFlusher({ store: deps.store, logger: deps.logger }), sendGraceMs: DEFAULT_REQUEUE_SEND_GRACE_MS, ...deps };
   }
 
   async list(type: string, options: { limit: number; cursor?: string }): Promise<DeadLetterListing> {
     const { deadLetters, queues, store } = this.#deps;
     const [page, depths, deadJobs] = await Promise.all([deadLetters.list(type, options), queues.depths(type), deadLetters.count(type)]);
-    const jobs = await mapLimited(page.entries, CONCURRENCY, async (entry) => {
-      const job = await store.get(entry.jobId);
-      // The record decides: an entry whose job was retried or expired since is stale.
-      if (!job || job.status !== 'DEAD') {
-        await deadLetters.remove(entry.type, entry.jobId, entry.deadAt).catch(() => undefined);
-        return undefined;
-      }
-      return { entry, job };
+    const jobs = await mapLimited(page.jobIds, CONCURRENCY, async (jobId) => {
+      const job = await store.get(jobId);
+      // The record decides: the index is eventually consistent, so a job retried a moment ago may still show.
+      return job?.status === 'DEAD' ? job : undefined;
     });
-    return { type, dlq: depths.dlq, jobs: jobs.filter((j): j is DeadJob => j !== undefined), deadJobs, ...(page.cursor ? { cursor: page.cursor } : {}) };
+    return { type, dlq: depths.dlq, jobs: jobs.filter((j): j is JobRecord => j !== undefined), deadJobs, ...(page.cursor ? { cursor: page.cursor } : {}) };
   }
 
   async redrive(type: string): Promise<RedriveOutcome> {
@@ -109,11 +113,11 @@ export class DeadLetterService {
     // Nothing to move: requeueing records now would leave them QUEUED with no message to run them.
     if (dlqMessages === 0) return { type, requeued: 0, stale: 0, dlqMessages, ...(running ? { task: running } : {}) };
 
-    const entries = await this.#allEntries(type);
+    const jobIds = await this.#allListed(type);
     const requeued: JobRecord[] = [];
     let stale = 0;
-    await mapLimited(entries, CONCURRENCY, async (entry) => {
-      const before = await this.#requeueForRedrive(entry);
+    await mapLimited(jobIds, CONCURRENCY, async (jobId) => {
+      const before = await this.#requeueForRedrive(jobId);
       if (before) requeued.push(before);
       else stale++;
     });
@@ -139,15 +143,22 @@ export class DeadLetterService {
     return this.#deps.store.get(jobId);
   }
 
-  /** Retries one DEAD or FAILED job; `payload`, when given, has been validated by the caller. */
+  /**
+   * Retries one DEAD or FAILED job; `payload`, when given, has been validated by the caller. In order:
+   * the webhook the job still owes for how it ended is flushed; one write puts it back to QUEUED
+   * (unlisting a DEAD job, and saying its new message is pending); the message is sent. If the send
+   * fails the job is put back as it was; if this process dies first, the recovery sweep sends it.
+   */
   async retry(jobId: string, options: { payload?: unknown } = {}): Promise<JobRecord | undefined> {
-    const { store, queue, deadLetters } = this.#deps;
+    const { store, queue, followUps } = this.#deps;
     const before = await store.get(jobId);
     if (!before) return undefined;
     if (before.status !== 'DEAD' && before.status !== 'FAILED') throw new NotRetryableError(before);
+    if ((await followUps.flush(before)) === 'failed') {
+      throw new DependencyUnavailableError('sqs', `job ${jobId} still owes its completion webhook, which could not be queued; retry shortly`);
+    }
     const now = this.#deps.now();
     const generation = (before.generation ?? 0) + 1;
-    const payload = options.payload !== undefined ? options.payload : before.payload;
     let after: JobRecord;
     try {
       after = await store.transition({
@@ -155,17 +166,24 @@ export class DeadLetterService {
         from: [before.status],
         to: 'QUEUED',
         expectGeneration: before.generation ?? 0,
-        set: { attempt: 0, progress: 0, generation, retryCount: (before.retryCount ?? 0) + 1, retriedAt: now.toISOString(), ...(options.payload !== undefined ? { payload } : {}) },
-        remove: [...FINISHED_FIELDS],
+        set: {
+          attempt: 0,
+          progress: 0,
+          generation,
+          retryCount: (before.retryCount ?? 0) + 1,
+          retriedAt: now.toISOString(),
+          ...(options.payload !== undefined ? { payload: options.payload } : {}),
+          ...this.#pendingSend(now),
+        },
+        remove: [...FINISHED_FIELDS, ...LISTING_FIELDS],
       });
     } catch (error) {
       // Someone else retried or redrove it in the meantime.
       if (error instanceof TransitionConflictError) throw new NotRetryableError((await store.get(jobId)) ?? before);
       throw error;
     }
-    if (before.status === 'DEAD') await deadLetters.remove(before.type, jobId, before.finishedAt ?? before.updatedAt).catch(() => undefined);
     try {
-      await queue.send({ jobId, type: before.type, tenant: before.tenant, payload, enqueuedAt: now.getTime(), generation });
+      await queue.send(messageOf(after));
     } catch (error) {
       await this.#restore(before, { to: before.status, expectGeneration: generation });
       throw error instanceof DependencyUnavailableError ? error : new DependencyUnavailableError('sqs', `retry send failed — ${String(error)}`, { cause: error });
@@ -173,44 +191,52 @@ export class DeadLetterService {
     return after;
   }
 
-  async #allEntries(type: string): Promise<DeadLetterEntry[]> {
+  /** A requeued job's message is pending until it arrives; the sweep sends it past the grace. */
+  #pendingSend(now: Date): { sendPending: 'pending'; sweepAt: string } {
+    return { sendPending: 'pending', sweepAt: new Date(now.getTime() + this.#deps.sendGraceMs).toISOString() };
+  }
+
+  async #allListed(type: string): Promise<string[]> {
     const { deadLetters } = this.#deps;
     const total = await deadLetters.count(type);
     if (total > MAX_REDRIVE) throw new RedriveTooLargeError(total);
-    const entries: DeadLetterEntry[] = [];
+    const jobIds: string[] = [];
     let cursor: string | undefined;
     do {
       const page = await deadLetters.list(type, { limit: 100, ...(cursor ? { cursor } : {}) });
-      entries.push(...page.entries);
+      jobIds.push(...page.jobIds);
       cursor = page.cursor;
-    } while (cursor && entries.length < MAX_REDRIVE);
-    return entries;
+    } while (cursor && jobIds.length < MAX_REDRIVE);
+    return jobIds;
   }
 
-  /** DEAD → QUEUED for a redrive. Returns the record as it was, or undefined if it was not DEAD. */
-  async #requeueForRedrive(entry: DeadLetterEntry): Promise<JobRecord | undefined> {
-    const { store, deadLetters } = this.#deps;
-    const before = await store.get(entry.jobId);
-    if (before?.status === 'DEAD') {
-      try {
-        await store.transition({
-          jobId: before.jobId,
-          from: ['DEAD'],
-          to: 'QUEUED',
-          expectGeneration: before.generation ?? 0,
-          // attempt 0: the moved message arrives with receive count 1, the first attempt of a fresh budget.
-          // The generation stays: the move returns the same message.
-          set: { attempt: 0, progress: 0, redriveCount: (before.redriveCount ?? 0) + 1, redrivenAt: this.#deps.now().toISOString() },
-          remove: [...FINISHED_FIELDS],
-        });
-        await deadLetters.remove(entry.type, entry.jobId, entry.deadAt);
-        return before;
-      } catch (error) {
-        if (!(error instanceof TransitionConflictError)) throw error;
-      }
+  /** DEAD → QUEUED for a redrive. Returns the record as it was, or undefined if it was not requeued. */
+  async #requeueForRedrive(jobId: string): Promise<JobRecord | undefined> {
+    const { store, followUps, logger } = this.#deps;
+    const before = await store.get(jobId);
+    if (before?.status !== 'DEAD') return undefined;
+    if ((await followUps.flush(before)) === 'failed') {
+      // Its DLQ message moves back, finds the record DEAD and returns to the DLQ: the next redrive takes it.
+      logger.warn('redrive: a dead job still owes its completion webhook, which could not be queued; left DEAD', { jobId });
+      return undefined;
     }
-    await deadLetters.remove(entry.type, entry.jobId, entry.deadAt);
-    return undefined;
+    const now = this.#deps.now();
+    try {
+      await store.transition({
+        jobId,
+        from: ['DEAD'],
+        to: 'QUEUED',
+        expectGeneration: before.generation ?? 0,
+        // attempt 0: the moved message arrives with receive count 1, the first attempt of a fresh budget.
+        // The generation stays: the move returns the same message.
+        set: { attempt: 0, progress: 0, redriveCount: (before.redriveCount ?? 0) + 1, redrivenAt: now.toISOString(), ...this.#pendingSend(now) },
+        remove: [...FINISHED_FIELDS, ...LISTING_FIELDS],
+      });
+      return before;
+    } catch (error) {
+      if (!(error instanceof TransitionConflictError)) throw error;
+      return undefined;
+    }
   }
 
   async #undoRequeue(before: JobRecord): Promise<void> {
@@ -240,11 +266,15 @@ export class DeadLetterService {
         retryCount: before.retryCount ?? 0,
         ...(before.retriedAt ? { retriedAt: before.retriedAt } : {}),
       },
-      // No message was sent or moved: the last-send times must not move either.
-      remove: [...(before.retriedAt ? [] : (['retriedAt'] as const)), ...(before.redrivenAt ? [] : (['redrivenAt'] as const))],
+      // No message was sent or moved: the last-send times must not move either; none is pending.
+      remove: [...(before.retriedAt ? [] : (['retriedAt'] as const)), ...(before.redrivenAt ? [] : (['redrivenAt'] as const)), 'sendPending', 'sweepAt'],
     };
-    const restored = await this.#deps.store.transition(transition);
-    if (options.to === 'DEAD') await this.#deps.deadLetters.add(restored);
+    // Back to DEAD: the same write lists it again (its webhook for dying was flushed before the requeue).
+    if (options.to === 'DEAD') {
+      await this.#deps.store.transition({ ...transition, set: { ...transition.set, deadLetterType: before.type, deadLetterUntil: deadLetterUntil(before, this.#deps.dlqRetentionSeconds) } });
+    } else {
+      await this.#deps.store.transition(transition);
+    }
   }
 }
 

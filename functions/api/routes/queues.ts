@@ -37,7 +37,7 @@ export function queueRoutes(deps: QueueRouteDeps): Hono<ApiEnv> {
       // Messages in the DLQ that no DEAD record accounts for: stale copies of jobs retried by id, or
       // jobs that died during a redrive (the next redrive moves them; the worker ignores stale copies).
       unmatchedMessages: Math.max(0, listing.dlq.visible + listing.dlq.inFlight - listing.deadJobs),
-      jobs: listing.jobs.map(({ job }) => ({ ...toJobView(job), tenant: job.tenant })),
+      jobs: listing.jobs.map((job) => ({ ...toJobView(job), tenant: job.tenant })),
       ...(listing.cursor ? { cursor: listing.cursor } : {}),
     });
   });

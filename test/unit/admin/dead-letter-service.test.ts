@@ -1,35 +1,18 @@
 import { describe, expect, it, vi } from 'vitest';
 import { DeadLetterService, NotRetryableError } from '../../../functions/api/admin/dead-letters.js';
+import { FollowUpFlusher } from '../../../functions/follow-ups/follow-ups.js';
 import { DependencyUnavailableError, RedriveInProgressError } from '../../../shared/domain/errors.js';
 import type { JobRecord } from '../../../shared/domain/job.js';
 import { silentLogger } from '../../../shared/logging/logger.js';
-import type { DeadLetterEntry, DeadLetterIndex } from '../../../shared/ports/dead-letters.js';
 import type { JobQueue } from '../../../shared/ports/job-queue.js';
 import type { QueueAdmin } from '../../../shared/ports/queue-admin.js';
 import { queuedJob } from '../../helpers/factories.js';
+import { MemoryDeadLetters } from '../../helpers/memory-dead-letters.js';
 import { MemoryJobStore } from '../../helpers/memory-job-store.js';
-
-/** An in-memory DeadLetterIndex with the adapter's semantics (remove only the named death). */
-class MemoryDeadLetters implements DeadLetterIndex {
-  readonly entries = new Map<string, DeadLetterEntry>();
-  async add(job: JobRecord) {
-    this.entries.set(job.jobId, { jobId: job.jobId, tenant: job.tenant, type: job.type, attempt: job.attempt, deadAt: job.finishedAt!, messageExpiresAt: 2e9 });
-  }
-  async list(type: string) {
-    return { entries: [...this.entries.values()].filter((e) => e.type === type) };
-  }
-  async remove(type: string, jobId: string, deadAt: string) {
-    const entry = this.entries.get(jobId);
-    if (entry?.type === type && entry.deadAt === deadAt) this.entries.delete(jobId);
-  }
-  async count(type: string) {
-    return (await this.list(type)).entries.length;
-  }
-}
 
 function setup(options: { dlqVisible?: number; startFails?: boolean; sendFails?: boolean; running?: boolean } = {}) {
   const store = new MemoryJobStore();
-  const deadLetters = new MemoryDeadLetters();
+  const deadLetters = new MemoryDeadLetters(store);
   const queues: QueueAdmin = {
     depths: async () => ({ queue: { visible: 0, inFlight: 0, delayed: 0 }, dlq: { visible: options.dlqVisible ?? 1, inFlight: 0, delayed: 0 } }),
     startRedrive: vi.fn(async () => {
@@ -43,14 +26,14 @@ function setup(options: { dlqVisible?: number; startFails?: boolean; sendFails?:
     }),
     changeVisibility: async () => undefined,
   };
-  const service = new DeadLetterService({ store, deadLetters, queues, queue, logger: silentLogger });
+  const service = new DeadLetterService({ store, deadLetters, queues, queue, logger: silentLogger, dlqRetentionSeconds: 14 * 86_400 });
   return { store, deadLetters, queues, queue, service };
 }
 
-async function deadJob(store: MemoryJobStore, deadLetters: MemoryDeadLetters, overrides: Partial<JobRecord> = {}): Promise<JobRecord> {
-  const job = queuedJob({ status: 'DEAD', attempt: 3, progress: 40, finishedAt: '2026-11-23T10:00:00.000Z', ttl: 2e9, error: { code: 'E', message: 'boom' }, ...overrides });
+/** A DEAD record as the worker writes it: listed by the attributes of the DEAD write. */
+async function deadJob(store: MemoryJobStore, overrides: Partial<JobRecord> = {}): Promise<JobRecord> {
+  const job = queuedJob({ status: 'DEAD', attempt: 3, progress: 40, finishedAt: '2026-11-23T10:00:00.000Z', ttl: 2e9, error: { code: 'E', message: 'boom' }, deadLetterType: 'analysis', deadLetterUntil: 2e9, ...overrides });
   await store.create(job);
-  await deadLetters.add(job);
   return job;
 }
 
@@ -58,8 +41,8 @@ describe('Class: DeadLetterService', () => {
   it('requeues every DEAD record with attempts reset before it starts the move', async () => {
     // Prepare
     const { store, deadLetters, service, queues } = setup({ dlqVisible: 2 });
-    const a = await deadJob(store, deadLetters);
-    const b = await deadJob(store, deadLetters);
+    const a = await deadJob(store);
+    const b = await deadJob(store);
 
     // Act
     const outcome = await service.redrive('analysis');
@@ -72,14 +55,16 @@ describe('Class: DeadLetterService', () => {
       expect(after).toMatchObject({ status: 'QUEUED', attempt: 0, progress: 0, redriveCount: 1, error: { code: 'E' } });
       expect(after?.ttl).toBeUndefined();
       expect(after?.finishedAt).toBeUndefined();
+      // Its message is on its way back from the DLQ: pending, with a sweep entry in case it never comes.
+      expect(after).toMatchObject({ sendPending: 'pending', sweepAt: expect.any(String) });
     }
-    expect(deadLetters.entries.size).toBe(0);
+    expect(deadLetters.listed('analysis')).toEqual([]);
   });
 
-  it('puts the records back to DEAD, indexed, when the move task cannot start', async () => {
+  it('puts the records back to DEAD, listed again, when the move task cannot start', async () => {
     // Prepare
     const { store, deadLetters, service } = setup({ startFails: true });
-    const job = await deadJob(store, deadLetters);
+    const job = await deadJob(store);
 
     // Act
     const redrive = service.redrive('analysis');
@@ -87,12 +72,13 @@ describe('Class: DeadLetterService', () => {
     // Assess
     await expect(redrive).rejects.toBeInstanceOf(DependencyUnavailableError);
     expect(await store.get(job.jobId)).toMatchObject({ status: 'DEAD', attempt: 3, progress: 40, finishedAt: job.finishedAt, ttl: 2e9 });
-    expect([...deadLetters.entries.keys()]).toEqual([job.jobId]);
+    expect(deadLetters.listed('analysis')).toEqual([job.jobId]);
+    expect(await store.get(job.jobId)).not.toHaveProperty('sendPending');
   });
 
   it('changes nothing when the DLQ is empty, and refuses while a move runs', async () => {
     const empty = setup({ dlqVisible: 0 });
-    const job = await deadJob(empty.store, empty.deadLetters);
+    const job = await deadJob(empty.store);
     expect(await empty.service.redrive('analysis')).toMatchObject({ requeued: 0, dlqMessages: 0 });
     expect(await empty.store.get(job.jobId)).toMatchObject({ status: 'DEAD' });
 
@@ -100,19 +86,37 @@ describe('Class: DeadLetterService', () => {
     await expect(busy.service.redrive('analysis')).rejects.toBeInstanceOf(RedriveInProgressError);
   });
 
-  it('drops index entries whose job is no longer DEAD', async () => {
-    const { store, deadLetters, service } = setup();
-    const job = await deadJob(store, deadLetters);
+  it('leaves alone a listed job whose record is no longer DEAD (the index lags the record)', async () => {
+    const { store, service } = setup();
+    const job = await deadJob(store);
     await store.transition({ jobId: job.jobId, from: ['DEAD'], to: 'QUEUED', set: { attempt: 0 } });
 
     expect(await service.redrive('analysis')).toMatchObject({ requeued: 0, stale: 1 });
-    expect(deadLetters.entries.size).toBe(0);
+    expect(await store.get(job.jobId)).toMatchObject({ status: 'QUEUED', attempt: 0 });
+  });
+
+  it('queues the webhook a dead job still owes before it requeues it', async () => {
+    // Prepare: its consumer died before flushing the DEAD write's webhook
+    const { store, deadLetters } = setup();
+    const job = await deadJob(store, { callbackUrl: 'https://hooks.example.com/x', webhookPending: '2026-11-23T10:00:00.000Z' });
+    const webhooks: string[] = [];
+    const outbox = { enqueue: async (delivery: { body: string }) => void webhooks.push(delivery.body) };
+    const queues: QueueAdmin = { depths: async () => ({ queue: { visible: 0, inFlight: 0, delayed: 0 }, dlq: { visible: 1, inFlight: 0, delayed: 0 } }), startRedrive: vi.fn(async () => undefined), latestRedrive: async () => undefined };
+    const service = new DeadLetterService({ store, deadLetters, queues, queue: { send: vi.fn(), changeVisibility: vi.fn() }, logger: silentLogger, dlqRetentionSeconds: 86_400, followUps: new FollowUpFlusher({ store, outbox, logger: silentLogger }) });
+
+    // Act
+    await service.redrive('analysis');
+
+    // Assess
+    expect(webhooks.map((body) => JSON.parse(body))).toEqual([expect.objectContaining({ jobId: job.jobId, status: 'DEAD' })]);
+    expect(await store.get(job.jobId)).toMatchObject({ status: 'QUEUED' });
+    expect(await store.get(job.jobId)).not.toHaveProperty('webhookPending');
   });
 
   it('retries one job with a new generation and message; restores it when the send fails', async () => {
     // Prepare
     const ok = setup();
-    const job = await deadJob(ok.store, ok.deadLetters);
+    const job = await deadJob(ok.store);
     const failing = setup({ sendFails: true });
     const failed = queuedJob({ status: 'FAILED', attempt: 1, finishedAt: '2026-11-23T10:00:00.000Z', ttl: 2e9 });
     await failing.store.create(failed);
@@ -124,7 +128,7 @@ describe('Class: DeadLetterService', () => {
     // Assess
     expect(retried).toMatchObject({ status: 'QUEUED', attempt: 0, generation: 1, retryCount: 1, payload: { edited: true } });
     expect(ok.queue.send).toHaveBeenCalledWith(expect.objectContaining({ jobId: job.jobId, generation: 1, payload: { edited: true } }));
-    expect(ok.deadLetters.entries.size).toBe(0);
+    expect(ok.deadLetters.listed('analysis')).toEqual([]);
     await expect(refused).rejects.toBeInstanceOf(DependencyUnavailableError);
     const restored = await failing.store.get(failed.jobId);
     expect(restored).toMatchObject({ status: 'FAILED', attempt: 1, generation: 0, ttl: 2e9, retryCount: 0 });

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SesMailer } from '../../../functions/adapters/aws/ses-mailer.js';
 import { createEmailHandler } from '../../../functions/jobs/email/handler.js';
 import { JobWorker } from '../../../functions/worker/job-worker.js';
+import { FollowUpFlusher } from '../../../functions/follow-ups/follow-ups.js';
 import { jobRegistry } from '../../../shared/jobs/registry.js';
 import { silentLogger } from '../../../shared/logging/logger.js';
 import type { JobQueue } from '../../../shared/ports/job-queue.js';
@@ -20,7 +21,7 @@ function setup() {
   const ledger = new MemorySideEffectLedger(store);
   const queue: JobQueue & { changeVisibility: ReturnType<typeof vi.fn> } = { send: vi.fn(async () => undefined), changeVisibility: vi.fn(async () => undefined) };
   const handler = createEmailHandler({ mailer: new SesMailer({ client: new SESv2Client({ region: 'us-east-1' }) }), ledger, sender: SENDER, checkpointRetryMs: 1 });
-  const worker = new JobWorker(jobRegistry.email, handler, { store, queue, logger: silentLogger, timeoutMarginMs: 1_000, random: () => 0.5 });
+  const worker = new JobWorker(jobRegistry.email, handler, { store, queue, followUps: new FollowUpFlusher({ store, logger: silentLogger }), logger: silentLogger, timeoutMarginMs: 1_000, random: () => 0.5 });
   const job = queuedJob({ type: 'email', maxAttempts: 5, payload: { to: ['a@example.com'], template: 'welcome', data: templateData('welcome') } });
   return { store, ledger, queue, worker, job };
 }

@@ -4,6 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { createPdfHandler } from '../../../functions/jobs/pdf/handler.js';
 import type { JobContext } from '../../../functions/worker/context.js';
 import { JobWorker } from '../../../functions/worker/job-worker.js';
+import { FollowUpFlusher } from '../../../functions/follow-ups/follow-ups.js';
 import { PermanentJobError, RetryableJobError } from '../../../shared/domain/errors.js';
 import { pdfJob, type PdfPayload } from '../../../shared/jobs/pdf.js';
 import { silentLogger } from '../../../shared/logging/logger.js';
@@ -133,7 +134,7 @@ describe('Function: pdf handler', () => {
         if (page) pagesRendered.push(Number(page[1]));
         return ctx.progress(percent, message);
       },
-    }), { store, queue: { send: vi.fn(), changeVisibility: vi.fn(async () => undefined) }, logger: silentLogger, timeoutMarginMs: 100, random: () => 0 });
+    }), { store, queue: { send: vi.fn(), changeVisibility: vi.fn(async () => undefined) }, followUps: new FollowUpFlusher({ store, logger: silentLogger }), logger: silentLogger, timeoutMarginMs: 100, random: () => 0 });
     const job = queuedJob({ type: 'pdf', payload: parse({ kind: 'table-export', data: tableExportData(10_000) }) });
     await store.create(job);
 

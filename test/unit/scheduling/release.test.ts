@@ -1,14 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { ConflictException, CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { atExpression, EventBridgeReleaseScheduler } from '../../../functions/adapters/aws/eventbridge-release-scheduler.js';
 import { planRelease } from '../../../functions/scheduling/release-plan.js';
 import { ScheduledJobReleaser } from '../../../functions/scheduling/release.js';
 import { LocalScheduler, ManualClock } from '../../../local/scheduler.js';
-import { DependencyUnavailableError, JobValidationError } from '../../../shared/domain/errors.js';
+import { DependencyUnavailableError, JobValidationError, ReleaseInProgressError } from '../../../shared/domain/errors.js';
 import { JsonLogger } from '../../../shared/logging/logger.js';
 import { queuedJob } from '../../helpers/factories.js';
 import { MemoryJobStore } from '../../helpers/memory-job-store.js';
@@ -42,7 +42,7 @@ describe('Class: EventBridgeReleaseScheduler', () => {
   it('creates a one-time UTC schedule that deletes itself and invokes the release function with the job id', async () => {
     // Prepare
     schedulerMock.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn:aws:scheduler:::schedule/g/job-1' });
-    const scheduler = new EventBridgeReleaseScheduler({ client: new SchedulerClient({ region: 'us-east-1' }), groupName: 'conveyor-prod-jobs', targetArn: 'arn:aws:lambda:us-east-1:1:function:release', roleArn: 'arn:aws:iam::1:role/scheduler' });
+    const scheduler = new EventBridgeReleaseScheduler({ client: new SchedulerClient({ region: 'us-east-1' }), groupName: 'conveyor-prod-jobs', targetArn: 'arn:aws:lambda:us-east-1:1:function:release', roleArn: 'arn:aws:iam::1:role/scheduler', deadLetterArn: 'arn:aws:sqs:us-east-1:1:conveyor-prod-schedule-dlq' });
 
     // Act
     await scheduler.scheduleRelease('job-1', new Date('2026-12-01T08:00:00.250Z'));
@@ -60,8 +60,15 @@ describe('Class: EventBridgeReleaseScheduler', () => {
         RoleArn: 'arn:aws:iam::1:role/scheduler',
         Input: '{"jobId":"job-1"}',
         RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },
+        DeadLetterConfig: { Arn: 'arn:aws:sqs:us-east-1:1:conveyor-prod-schedule-dlq' },
       },
     });
+  });
+
+  it('treats a schedule that already exists under the job\'s name as made (the sweep redoing a dead enqueue\'s work)', async () => {
+    schedulerMock.on(CreateScheduleCommand).rejects(new ConflictException({ message: 'Schedule job-j already exists.', $metadata: {} } as ConstructorParameters<typeof ConflictException>[0]));
+    const scheduler = new EventBridgeReleaseScheduler({ client: new SchedulerClient({ region: 'us-east-1' }), groupName: 'g', targetArn: 'arn:t', roleArn: 'arn:r' });
+    await expect(scheduler.scheduleRelease('j', new Date())).resolves.toBeUndefined();
   });
 
   it('reports a failed CreateSchedule as DependencyUnavailableError (the API answers 503, the record is discarded)', async () => {
@@ -77,27 +84,85 @@ describe('Class: EventBridgeReleaseScheduler', () => {
 });
 
 describe('Class: ScheduledJobReleaser', () => {
-  it('sends a queued job and skips one that was cancelled or is gone', async () => {
+  it('sends a held job once, and skips one released already, cancelled or gone', async () => {
     // Prepare
     const store = new MemoryJobStore();
-    const queued = queuedJob();
+    const held = queuedJob({ sendPending: 'held', sweepAt: new Date().toISOString() });
     const cancelled = queuedJob({ status: 'CANCELLED' });
-    await store.create(queued);
+    await store.create(held);
     await store.create(cancelled);
     const queue = { send: vi.fn(async () => undefined), changeVisibility: vi.fn(async () => undefined) };
     const releaser = new ScheduledJobReleaser({ store, queue, logger });
 
-    // Act
-    const outcomes = [await releaser.release(queued.jobId), await releaser.release(cancelled.jobId), await releaser.release('00000000-0000-4000-8000-000000000000')];
+    // Act: the schedule's invocation, a duplicate of it, and two that find nothing to release
+    const outcomes = [await releaser.release(held.jobId), await releaser.release(held.jobId), await releaser.release(cancelled.jobId), await releaser.release('00000000-0000-4000-8000-000000000000')];
 
     // Assess
-    expect(outcomes).toEqual(['released', 'skipped', 'skipped']);
+    expect(outcomes).toEqual(['released', 'skipped', 'skipped', 'skipped']);
     expect(queue.send).toHaveBeenCalledTimes(1);
-    expect(queue.send).toHaveBeenCalledWith(expect.objectContaining({ jobId: queued.jobId, type: 'analysis', tenant: queued.tenant, payload: queued.payload }));
+    expect(queue.send).toHaveBeenCalledWith(expect.objectContaining({ jobId: held.jobId, type: 'analysis', tenant: held.tenant, payload: held.payload }));
+    expect(await store.get(held.jobId)).not.toHaveProperty('sendPending');
+    expect(await store.get(held.jobId)).not.toHaveProperty('sweepAt');
+  });
+
+  it('throws while another invocation holds a live claim, and gives its claim back when the send fails', async () => {
+    // Prepare
+    const store = new MemoryJobStore();
+    const busy = queuedJob({ sendPending: `claimed:${new Date().toISOString()}` });
+    const held = queuedJob({ sendPending: 'held' });
+    await store.create(busy);
+    await store.create(held);
+    const queue = { send: vi.fn(async () => { throw new DependencyUnavailableError('sqs', 'down'); }), changeVisibility: vi.fn(async () => undefined) };
+    const releaser = new ScheduledJobReleaser({ store, queue, logger });
+
+    // Act
+    const whileClaimed = releaser.release(busy.jobId);
+    const failedSend = releaser.release(held.jobId);
+
+    // Assess: both throw, so the scheduler retries; the held job can still be released later
+    await expect(whileClaimed).rejects.toBeInstanceOf(ReleaseInProgressError);
+    await expect(failedSend).rejects.toBeInstanceOf(DependencyUnavailableError);
+    expect(await store.get(held.jobId)).toMatchObject({ sendPending: 'held' });
   });
 });
 
 describe('Class: LocalScheduler', () => {
+  it('gives a release up after three failed invocations, to the failure destination, as Lambda does', async () => {
+    // Prepare
+    const clock = new ManualClock(Date.parse('2026-11-23T12:00:00Z'));
+    const failed: string[] = [];
+    const release = vi.fn(async () => {
+      throw new Error('target down');
+    });
+    const scheduler = new LocalScheduler({ clock, logger, release, onReleaseFailed: async (jobId) => void failed.push(jobId) });
+    await scheduler.scheduleRelease('job-f', new Date('2026-11-23T12:00:00Z'));
+
+    // Act
+    for (let i = 0; i < 6; i++) {
+      await scheduler.tick();
+      clock.advance(10_000);
+    }
+
+    // Assess
+    expect(release).toHaveBeenCalledTimes(3);
+    expect(failed).toEqual(['job-f']);
+    expect(scheduler.pendingReleases).toEqual([]);
+  });
+
+  it('runs a periodic task once per period of its clock, once after a long sleep', async () => {
+    const clock = new ManualClock(Date.parse('2026-11-23T12:00:00Z'));
+    const scheduler = new LocalScheduler({ clock, logger, release: async () => undefined });
+    const run = vi.fn(async () => undefined);
+    scheduler.addPeriodic({ id: 'sweep', everyMs: 60_000, run });
+    await scheduler.tick();
+    clock.advance(60_000);
+    await scheduler.tick();
+    await scheduler.tick();
+    clock.advance(3_600_000);
+    await scheduler.tick();
+    expect(run).toHaveBeenCalledTimes(2);
+  });
+
   it('keeps held releases across a restart and retries a failed release with backoff', async () => {
     // Prepare
     const dir = mkdtempSync(join(tmpdir(), 'conveyor-sched-'));

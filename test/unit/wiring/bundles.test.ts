@@ -16,7 +16,8 @@ const ENTRY_DIR = fileURLToPath(new URL('../../../functions/entry/', import.meta
 const ONLY_IN: Record<string, readonly string[]> = {
   '@aws-sdk/client-s3': ['api', 'worker-pdf'],
   '@aws-sdk/client-sesv2': ['worker-email'],
-  '@aws-sdk/client-scheduler': ['api'],
+  // The API holds jobs; the recovery sweep re-creates the schedule of one whose enqueue died.
+  '@aws-sdk/client-scheduler': ['api', 'sweep'],
   '@upstash/redis': ['api', 'worker-email'],
   // Secrets read at cold start: the Upstash credentials (rate-limiting functions), the webhook signing key (its consumer).
   '@aws-sdk/client-secrets-manager': ['api', 'worker-email', 'webhook-worker'],

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { JobHandler } from '../../../functions/worker/context.js';
 import { JobWorker } from '../../../functions/worker/job-worker.js';
+import { FollowUpFlusher } from '../../../functions/follow-ups/follow-ups.js';
 import { DependencyUnavailableError, RetryableJobError } from '../../../shared/domain/errors.js';
 import { jobRegistry } from '../../../shared/jobs/registry.js';
 import { silentLogger } from '../../../shared/logging/logger.js';
@@ -13,7 +14,7 @@ function setup(handler: JobHandler<unknown>, options: { timeoutMarginMs?: number
   const queue = { send: vi.fn(async () => undefined), changeVisibility: vi.fn(async () => undefined) } satisfies JobQueue;
   const runs = vi.fn(handler);
   const worker = new JobWorker(jobRegistry.analysis, runs, {
-    store, queue, logger: silentLogger, timeoutMarginMs: options.timeoutMarginMs ?? 1_000, random: () => 0.5, storeRetryDelaysMs: [1, 1],
+    store, queue, followUps: new FollowUpFlusher({ store, logger: silentLogger }), logger: silentLogger, timeoutMarginMs: options.timeoutMarginMs ?? 1_000, random: () => 0.5, storeRetryDelaysMs: [1, 1],
   });
   return { store, queue, worker, runs };
 }

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { JobHandler } from '../../../functions/worker/context.js';
 import { JobWorker } from '../../../functions/worker/job-worker.js';
+import { FollowUpFlusher } from '../../../functions/follow-ups/follow-ups.js';
 import { PermanentJobError } from '../../../shared/domain/errors.js';
 import { jobRegistry } from '../../../shared/jobs/registry.js';
 import { silentLogger } from '../../../shared/logging/logger.js';
@@ -17,6 +18,7 @@ function setup(handler: JobHandler<unknown>, options: { runningWriteDelayMs?: nu
   const worker = new JobWorker(jobRegistry.analysis, handler, {
     store,
     queue,
+    followUps: new FollowUpFlusher({ store, logger: silentLogger }),
     logger: silentLogger,
     timeoutMarginMs: options.timeoutMarginMs ?? 1_000,
     random: () => 0.5,

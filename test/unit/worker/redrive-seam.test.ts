@@ -1,12 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { JobHandler } from '../../../functions/worker/context.js';
-import { withDeadLetterIndex } from '../../../functions/worker/dead-letter-tracking.js';
+import { FollowUpFlusher } from '../../../functions/follow-ups/follow-ups.js';
 import { JobWorker } from '../../../functions/worker/job-worker.js';
 import { RetryableJobError } from '../../../shared/domain/errors.js';
 import type { JobDefinition } from '../../../shared/jobs/define.js';
 import { jobRegistry } from '../../../shared/jobs/registry.js';
 import { silentLogger } from '../../../shared/logging/logger.js';
-import type { DeadLetterIndex } from '../../../shared/ports/dead-letters.js';
 import type { JobQueue } from '../../../shared/ports/job-queue.js';
 import { invocation, messageFor, queuedJob, sqsEvent, sqsRecord } from '../../helpers/factories.js';
 import { MemoryJobStore } from '../../helpers/memory-job-store.js';
@@ -14,21 +13,15 @@ import { MemoryJobStore } from '../../helpers/memory-job-store.js';
 function setup(definition: JobDefinition, handler: JobHandler<unknown>) {
   const store = new MemoryJobStore();
   const queue: JobQueue = { send: vi.fn(async () => undefined), changeVisibility: vi.fn(async () => undefined) };
-  const added: string[] = [];
-  const index: DeadLetterIndex = {
-    add: async (job) => void added.push(job.jobId),
-    list: async () => ({ entries: [] }),
-    remove: async () => undefined,
-    count: async () => 0,
-  };
   const worker = new JobWorker(definition, handler, {
-    store: withDeadLetterIndex(store, index),
+    store,
+    followUps: new FollowUpFlusher({ store, logger: silentLogger }),
     queue,
     logger: silentLogger,
     timeoutMarginMs: 1_000,
     random: () => 0.5,
   });
-  return { store, worker, added };
+  return { store, worker };
 }
 
 /** A message body as it was sent for `generation` (absent = the enqueue message). */
@@ -91,10 +84,10 @@ describe('Function: JobWorker — redrive and retry deliveries', () => {
     expect(await store.get(job.jobId)).toMatchObject({ status: 'QUEUED', generation: 2 });
   });
 
-  it('indexes a job it moves to DEAD, and keeps it for the per-status retention', async () => {
+  it('lists a job it moves to DEAD (in the DEAD write), and keeps it for the per-status retention', async () => {
     // Prepare
     const definition: JobDefinition = { ...jobRegistry.analysis, settings: { ...jobRegistry.analysis.settings, retentionDays: { succeeded: 1, failed: 3, dead: 9 } } };
-    const { store, worker, added } = setup(definition, async () => {
+    const { store, worker } = setup(definition, async () => {
       throw new RetryableJobError('still down');
     });
     const job = queuedJob({ attempt: 2 });
@@ -107,7 +100,7 @@ describe('Function: JobWorker — redrive and retry deliveries', () => {
     expect(outcome.batchItemFailures).toHaveLength(1); // the redrive policy moves it to the DLQ
     const dead = await store.get(job.jobId);
     expect(dead).toMatchObject({ status: 'DEAD', attempt: 3 });
-    expect(added).toEqual([job.jobId]);
+    expect(dead).toMatchObject({ deadLetterType: 'analysis', deadLetterUntil: expect.any(Number) });
     const days = (dead!.ttl! - Date.now() / 1000) / 86_400;
     expect(days).toBeGreaterThan(8.99);
     expect(days).toBeLessThanOrEqual(9);

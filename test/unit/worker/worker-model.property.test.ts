@@ -14,16 +14,21 @@ import type { JobStore, Transition } from '../../../shared/ports/job-store.js';
 import { messageFor, queuedJob } from '../../helpers/factories.js';
 import { MemoryJobStore } from '../../helpers/memory-job-store.js';
 import { SimQueue } from '../../helpers/sim-queue.js';
+import { FollowUpFlusher } from '../../../functions/follow-ups/follow-ups.js';
 
 /**
  * The worker against a model: one job, its message (and duplicate copies) in a modelled SQS queue, and
  * an adversary that interleaves deliveries, duplicate copies, visibility timeouts running out, crashes
  * of a consumer between any two of its store calls, store failures before or after a write lands, and
- * cancellations. After the adversary, the queue drains with healthy consumers. Invariants:
+ * cancellations, and a consumer that dies right after its terminal write landed (before it could
+ * flush what that write owes). After the adversary, the queue drains with healthy consumers.
+ * Invariants:
  * - every status change is legal in the state machine; a terminal status never changes; attempts never fall;
  * - no handler starts on a job whose record is already terminal;
  * - in the end the job is terminal, no message is left in the queue, and the DLQ holds exactly one
- *   message if the job is DEAD and none otherwise.
+ *   message if the job is DEAD and none otherwise;
+ * - the job (it has a callbackUrl) ending SUCCEEDED, FAILED or DEAD had its completion webhook queued
+ *   at least once; the dead-letter listing holds it exactly when it is DEAD.
  */
 
 type Outcome = 'success' | 'retryable' | 'permanent' | 'progress';
@@ -34,7 +39,8 @@ type Command =
   | { kind: 'expire'; pick: number }
   | { kind: 'duplicate'; pick: number }
   | { kind: 'cancel' }
-  | { kind: 'storeFault'; when: 'before' | 'after' };
+  | { kind: 'storeFault'; when: 'before' | 'after' }
+  | { kind: 'crashAfterTerminalWrite' };
 
 const commandArb: fc.Arbitrary<Command> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('deliver' as const), pick: fc.nat(9) }) },
@@ -44,6 +50,7 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('duplicate' as const), pick: fc.nat(9) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancel' as const) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('storeFault' as const), when: fc.constantFrom<'before' | 'after'>('before', 'after') }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('crashAfterTerminalWrite' as const) }) },
 );
 
 interface Run {
@@ -51,7 +58,11 @@ interface Run {
   readonly done: Promise<RecordOutcome>;
   release(outcome: Outcome): void;
   crashed: boolean;
+  /** Settles when the consumer dies on its own (after a terminal write, see `crashAfterTerminalWrite`). */
+  readonly died: Promise<void>;
 }
+
+const TERMINAL: readonly string[] = ['SUCCEEDED', 'FAILED', 'DEAD', 'CANCELLED'];
 
 const never = new Promise<never>(() => undefined);
 
@@ -62,11 +73,15 @@ class World {
   readonly violations: string[] = [];
   readonly pending: Run[] = [];
   pendingFault: 'before' | 'after' | undefined;
+  /** Armed: the next consumer whose terminal write lands dies at once, before anything else. */
+  crashAfterTerminalWrite = false;
+  /** Completion webhooks queued, by job id. */
+  readonly webhooks: string[] = [];
   readonly job: JobRecord;
   readonly definition;
 
   constructor(claim: 'lazy' | 'eager') {
-    this.job = queuedJob();
+    this.job = queuedJob({ callbackUrl: 'https://hooks.example.com/model' });
     // Lazy: RUNNING is never written within the test (runningWriteDelayMs below) — the fast path.
     // Eager: RUNNING is written before the handler starts.
     this.definition = defineJob({ type: 'analysis', description: 'model', payload: analysisJob.payload, settings: { maxAttempts: 3, claim } });
@@ -79,7 +94,7 @@ class World {
   }
 
   /** A store as one consumer sees it: after its crash, its calls never return. */
-  storeFor(run: { crashed: boolean }): JobStore {
+  storeFor(run: { crashed: boolean; die?: () => void }): JobStore {
     const base = this.store;
     const guard = async <T>(call: () => Promise<T>, write: boolean): Promise<T> => {
       if (run.crashed) return never;
@@ -90,13 +105,27 @@ class World {
       if (fault === 'after') throw new DependencyUnavailableError('dynamodb', 'injected: write applied, answer lost');
       return result;
     };
+    const transition = async (t: Transition): Promise<JobRecord> => {
+      const record = await guard(() => this.#checkedTransition(t), true);
+      if (this.crashAfterTerminalWrite && TERMINAL.includes(record.status)) {
+        // The write landed; the consumer dies before it can flush or acknowledge anything.
+        this.crashAfterTerminalWrite = false;
+        run.crashed = true;
+        run.die?.();
+        return never;
+      }
+      return record;
+    };
     return {
       create: (job) => guard(() => base.create(job), true),
       get: (jobId, options) => guard(() => base.get(jobId, options), false),
-      transition: (t) => guard(() => this.#checkedTransition(t), true),
+      transition,
       recordProgress: (jobId, attempt, progress, message) => guard(() => base.recordProgress(jobId, attempt, progress, message), true),
-      discard: (jobId) => guard(() => base.discard(jobId), true),
+      discard: (jobId, options) => guard(() => base.discard(jobId, options), true),
       requestCancel: (jobId) => guard(() => base.requestCancel(jobId), true),
+      clearWebhookPending: (jobId, finishedAt) => guard(() => base.clearWebhookPending(jobId, finishedAt), true),
+      updateSendPending: (jobId, seen, next) => guard(() => base.updateSendPending(jobId, seen, next), true),
+      clearSweep: (jobId, sweepAt) => guard(() => base.clearSweep(jobId, sweepAt), true),
     };
   }
 
@@ -126,7 +155,9 @@ class World {
     const gate = new Promise<Outcome>((resolve) => (release = resolve));
     let entered!: () => void;
     const reached = new Promise<void>((resolve) => (entered = resolve));
-    const run = { crashed: false } as Run;
+    let die!: () => void;
+    const died = new Promise<void>((resolve) => (die = resolve));
+    const run = { crashed: false, died, die } as Run & { die: () => void };
     const worker = new JobWorker(this.definition, async (_payload, ctx) => {
       const current = this.store.jobs.get(ctx.jobId);
       if (current && isTerminal(current.status)) this.violations.push(`handler started on a ${current.status} job`);
@@ -137,7 +168,7 @@ class World {
       if (outcome === 'progress') await ctx.progress(50);
       return { ok: true };
     }, {
-      store: this.storeFor(run),
+      ...this.consumerPorts(this.storeFor(run)),
       queue: this.queue,
       logger: silentLogger,
       timeoutMarginMs: 0,
@@ -156,8 +187,19 @@ class World {
     });
     this.pending.push(run);
     if (autoOutcome) release(autoOutcome);
-    await Promise.race([reached, run.done]);
+    await Promise.race([reached, run.done, run.died]);
     if (autoOutcome) await this.settleRun(run);
+  }
+
+  /** The consumer's store and follow-up flusher as production wires them, over one consumer's view. */
+  consumerPorts(view: JobStore): { store: JobStore; followUps: FollowUpFlusher } {
+    const outbox = { enqueue: async (delivery: { jobId: string }) => void this.webhooks.push(delivery.jobId) };
+    return { store: view, followUps: new FollowUpFlusher({ store: view, outbox, logger: silentLogger }) };
+  }
+
+  /** Job ids the dead-letter listing holds (the sparse index reads `deadLetterType` off the items). */
+  deadLetterListing(): string[] {
+    return [...this.store.jobs.values()].filter((job) => job.deadLetterType === this.definition.type).map((job) => job.jobId);
   }
 
   async settle(pick: number, outcome: Outcome): Promise<void> {
@@ -168,8 +210,8 @@ class World {
   }
 
   async settleRun(run: Run): Promise<void> {
-    this.pending.splice(this.pending.indexOf(run), 1);
-    await run.done;
+    if (this.pending.includes(run)) this.pending.splice(this.pending.indexOf(run), 1);
+    await Promise.race([run.done, run.died]);
   }
 
   crash(pick: number): void {
@@ -194,7 +236,7 @@ class World {
   }
 
   async cancel(): Promise<void> {
-    await cancelJob(this.store, this.job.tenant, this.job.jobId, { now: () => new Date(), retentionDaysOf: () => undefined }).catch(() => undefined);
+    await cancelJob(this.store, this.job.tenant, this.job.jobId, { now: () => new Date(), retentionDaysOf: () => undefined, followUps: this.consumerPorts(this.store).followUps }).catch(() => undefined);
   }
 
   /** Healthy consumers finish what is left. */
@@ -225,9 +267,11 @@ async function play(claim: 'lazy' | 'eager', commands: Command[]): Promise<World
       case 'duplicate': world.duplicate(command.pick); break;
       case 'cancel': await world.cancel(); break;
       case 'storeFault': world.pendingFault = command.when; break;
+      case 'crashAfterTerminalWrite': world.crashAfterTerminalWrite = true; break;
     }
   }
   world.pendingFault = undefined;
+  world.crashAfterTerminalWrite = false;
   await world.drain();
   return world;
 }
@@ -244,6 +288,8 @@ describe('Property: the worker against a model of SQS and a hostile world', () =
         expect(isTerminal(final.status as JobStatus)).toBe(true);
         expect(left).toBe(0);
         expect(dlq).toBe(final.status === 'DEAD' ? 1 : 0);
+        if (['SUCCEEDED', 'FAILED', 'DEAD'].includes(final.status)) expect(world.webhooks).toContain(world.job.jobId);
+        expect(world.deadLetterListing()).toEqual(final.status === 'DEAD' ? [world.job.jobId] : []);
       }),
       { numRuns: Number(process.env.CONVEYOR_PROPERTY_RUNS ?? 300) },
     );
