@@ -10,7 +10,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { StageSettings } from '../config/stages.js';
 import { ConveyorFunction } from './ConveyorFunction.js';
-import { API_DLQ_ACTIONS, API_QUERY_ACTIONS, API_QUEUE_ACTIONS, TABLE_ACTIONS } from './permissions.js';
+import { API_DLQ_ACTIONS, API_QUERY_ACTIONS, API_QUEUE_ACTIONS, indexArn, TABLE_ACTIONS } from './permissions.js';
 
 export interface JobApiProps {
   readonly settings: StageSettings;
@@ -53,7 +53,7 @@ export class JobApi extends Construct {
       environment: { ...props.environment, ...props.apiEnvironment },
     });
     this.api.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...TABLE_ACTIONS.api], resources: [table.tableArn] }));
-    this.api.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...API_QUERY_ACTIONS], resources: [table.tableArn] }));
+    this.api.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...API_QUERY_ACTIONS], resources: [table.tableArn, indexArn(table.tableArn, 'deadLetters')] }));
     const queues = Object.values(props.queues);
     this.api.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...API_QUEUE_ACTIONS], resources: queues.flatMap(({ lanes }) => lanes.map(({ queue }) => queue.queueArn)) }));
     this.api.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...API_DLQ_ACTIONS], resources: queues.map(({ dlq }) => dlq.queueArn) }));

@@ -1,8 +1,9 @@
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { Queue, QueueEncryption, type IQueue } from 'aws-cdk-lib/aws-sqs';
 import { CfnSchedule, CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import { toEventBridgeCron } from '../../shared/jobs/cron.js';
@@ -24,6 +25,8 @@ export interface JobSchedulingProps {
 
 /** EventBridge Scheduler's retry ceiling: 185 attempts over 24 h, so a short outage loses nothing. */
 const RETRY_POLICY = { maximumEventAgeInSeconds: 86_400, maximumRetryAttempts: 185 } as const;
+/** A failed event waits this long in a failure queue for an operator (SQS's maximum). */
+const FAILURE_RETENTION = Duration.days(14);
 
 /**
  * Delayed and recurring jobs on EventBridge Scheduler:
@@ -31,7 +34,15 @@ const RETRY_POLICY = { maximumEventAgeInSeconds: 86_400, maximumRetryAttempts: 1
  *   jobs due more than 15 minutes ahead (SQS DelaySeconds covers the rest);
  * - one `cron(…)` schedule per registry entry (`shared/jobs/recurring.ts`), in its IANA time zone,
  *   so EventBridge applies the same daylight-saving rules the local scheduler does;
- * - the scheduler-target Lambda both kinds invoke, and the role the scheduler assumes to invoke it.
+ * - the scheduler-target Lambda both kinds invoke, and the role the scheduler assumes to invoke it;
+ * - where failures go instead of being dropped: the schedules' dead-letter queue (an invocation the
+ *   scheduler could not make after its retries,
+ *   https://docs.aws.amazon.com/scheduler/latest/UserGuide/configuring-schedule-dlq.html) and the
+ *   target's on-failure destination (EventBridge Scheduler invokes Lambda asynchronously,
+ *   https://docs.aws.amazon.com/lambda/latest/dg/with-eventbridge-scheduler.html, and Lambda drops an
+ *   asynchronous event after its two retries unless a destination takes it,
+ *   https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html). A held job whose release ends
+ *   in either is released by the recovery sweep; the queues are for the alarm and the post-mortem.
  * Order: derive, create, wire; grants for the API go through `grantCreateSchedules`.
  */
 export class JobScheduling extends Construct {
@@ -40,6 +51,10 @@ export class JobScheduling extends Construct {
   readonly target: ConveyorFunction;
   readonly schedulerRole: Role;
   readonly recurringSchedules: readonly CfnSchedule[];
+  /** Invocations the scheduler could not deliver after its retry policy (its dead-letter queue). */
+  readonly scheduleDlq: Queue;
+  /** Events the target failed on every attempt (the Lambda's on-failure destination). */
+  readonly targetFailures: Queue;
 
   constructor(scope: Construct, id: string, props: JobSchedulingProps) {
     super(scope, id);
@@ -47,6 +62,8 @@ export class JobScheduling extends Construct {
     this.groupName = `conveyor-${settings.stage}-jobs`;
 
     this.group = new CfnScheduleGroup(this, 'Group', { name: this.groupName });
+    this.scheduleDlq = failureQueue(this, 'ScheduleDlq', `conveyor-${settings.stage}-schedule-dlq`, "the schedules' dead-letter queue");
+    this.targetFailures = failureQueue(this, 'TargetFailures', `conveyor-${settings.stage}-scheduler-target-failures`, "the scheduler target's on-failure destination");
     this.target = new ConveyorFunction(this, 'Target', {
       settings,
       name: 'scheduler-target',
@@ -58,8 +75,12 @@ export class JobScheduling extends Construct {
       memoryMb: 256,
       environment: props.environment,
     });
-    // A release reads the job and sends its message; a recurring run enqueues through the API's own
-    // JobService (idempotency key, record, message, clean-up on a failed send): the API's item actions.
+    // Lambda's defaults for an asynchronous invocation (two retries, six hours), then the failure queue
+    // instead of a silent drop; the destination grants the function SendMessage on that queue only.
+    this.target.fn.configureAsyncInvoke({ onFailure: new SqsDestination(this.targetFailures), retryAttempts: 2, maxEventAge: Duration.hours(6) });
+    // A release reads the job and claims, sends and confirms its message; a recurring run enqueues
+    // through the API's own JobService (idempotency key, record, message, clean-up on a failed send):
+    // the API's item actions.
     this.target.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...TABLE_ACTIONS.api], resources: [props.table.tableArn] }));
     this.target.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: Object.values(props.queues).map((queue) => queue.queueArn) }));
 
@@ -70,6 +91,8 @@ export class JobScheduling extends Construct {
       description: `EventBridge Scheduler invokes the Conveyor ${settings.stage} scheduler target`,
     });
     this.schedulerRole.addToPrincipalPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.target.fn.functionArn] }));
+    // The schedule's execution role delivers its dead-letter events (the configuring-schedule-dlq page above).
+    this.schedulerRole.addToPrincipalPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.scheduleDlq.queueArn] }));
 
     this.recurringSchedules = props.recurring.map(
       (definition) =>
@@ -87,18 +110,20 @@ export class JobScheduling extends Construct {
             // The scheduler fills in the occurrence's due time: the idempotency key of that run.
             input: JSON.stringify({ recurring: definition.name, scheduledAt: '<aws.scheduler.scheduled-time>' }),
             retryPolicy: RETRY_POLICY,
+            deadLetterConfig: { arn: this.scheduleDlq.queueArn },
           },
         }),
     );
     for (const schedule of this.recurringSchedules) schedule.addResourceDependency(this.group);
   }
 
-  /** The API's environment for one-time schedules (EventBridgeReleaseScheduler reads these three). */
+  /** The environment of a function that makes one-time schedules (EventBridgeReleaseScheduler reads these). */
   get apiEnvironment(): Record<string, string> {
     return {
       CONVEYOR_SCHEDULE_GROUP: this.groupName,
       CONVEYOR_RELEASE_FUNCTION_ARN: this.target.fn.functionArn,
       CONVEYOR_SCHEDULER_ROLE_ARN: this.schedulerRole.roleArn,
+      CONVEYOR_SCHEDULE_DLQ_ARN: this.scheduleDlq.queueArn,
     };
   }
 
@@ -128,4 +153,11 @@ export class JobScheduling extends Construct {
   metricTargetErrors(): Metric {
     return new Metric({ namespace: 'AWS/Scheduler', metricName: 'TargetErrorCount', dimensionsMap: { ScheduleGroup: this.groupName }, statistic: 'Sum' });
   }
+}
+
+/** A queue that only holds failed events for an operator: encrypted, TLS only, kept 14 days, no DLQ of its own. */
+function failureQueue(scope: Construct, id: string, queueName: string, what: string): Queue {
+  const queue = new Queue(scope, id, { queueName, retentionPeriod: FAILURE_RETENTION, encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
+  Validations.of(queue).acknowledge({ id: 'AwsSolutions-SQS3', reason: `This queue is ${what}: failed events end here, it has no dead-letter queue of its own by design.` });
+  return queue;
 }

@@ -1,24 +1,34 @@
+import { TABLE_LAYOUT } from '../../shared/config/table.js';
+
 /**
  * The AWS actions each function's code actually calls, on its own resources only. Least privilege
  * is kept by hand here: when an adapter starts using a new command, add the action to the role that
  * runs it — the CDK tests pin these lists, so each change is deliberate and reviewed.
  */
 export const TABLE_ACTIONS = {
-  // DynamoJobStore (create, get, transition/requestCancel, discard), DynamoIdempotencyStore (put, get,
-  // update, delete), DynamoApiKeys.resolve, DynamoDeadLetterIndex (add on DEAD, remove on redrive/retry).
+  // DynamoJobStore (create, get, transition/requestCancel, discard, the send and follow-up markers),
+  // DynamoIdempotencyStore (put, get, update, delete), DynamoApiKeys.resolve, DynamoTenantActivity.note (put).
   api: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-  // DynamoJobStore.get (delivery check), .transition and .recordProgress (conditional UpdateItem);
-  // the dead-letter index entry written when a job goes DEAD (PutItem).
-  worker: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
+  // DynamoJobStore.get (delivery check), .transition and .recordProgress (conditional UpdateItem), and
+  // the conditional clear of a flushed webhook. A DEAD job is listed by its own DEAD write: no PutItem.
+  worker: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
   // DynamoApiKeys.resolve.
   authorizer: ['dynamodb:GetItem'],
+  // The recovery sweep: records (get; claim, confirm and clear markers; discard a 503'd enqueue), the
+  // idempotency entry of a keyed record (get), its own watermark (get, put).
+  sweep: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
 } as const satisfies Record<string, readonly `dynamodb:${string}`[]>;
 
 /**
- * DynamoJobListing and DynamoDeadLetterIndex query the table's own partitions (there is no index):
- * the API function only, not the other functions that share its item actions.
+ * DynamoJobListing queries the table's own partitions; DynamoDeadLetterIndex the sparse `deadLetters`
+ * index: the API function only, not the other functions that share its item actions.
  */
 export const API_QUERY_ACTIONS = ['dynamodb:Query'] as const;
+
+/** The index ARN of one of the table's sparse indexes (shared/config/table.ts). */
+export function indexArn(tableArn: string, index: keyof typeof TABLE_LAYOUT.indexes): string {
+  return `${tableArn}/index/${TABLE_LAYOUT.indexes[index].name}`;
+}
 
 /** The API on each job queue: enqueue (SqsJobQueue) and read depths (SqsQueueAdmin). */
 export const API_QUEUE_ACTIONS = ['sqs:SendMessage', 'sqs:GetQueueAttributes'] as const;

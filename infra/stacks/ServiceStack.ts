@@ -1,4 +1,5 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
@@ -14,6 +15,7 @@ import { commonEnvironment, queueUrlsEnvironment } from '../constructs/environme
 import { JobApi } from '../constructs/JobApi.js';
 import { JobScheduling } from '../constructs/JobScheduling.js';
 import { JobWorker } from '../constructs/JobWorker.js';
+import { RecoverySweep } from '../constructs/RecoverySweep.js';
 import { UpstashSecret } from '../constructs/upstash.js';
 import { WebhookDelivery } from '../constructs/WebhookDelivery.js';
 
@@ -39,6 +41,7 @@ export class ServiceStack extends Stack {
   readonly api: JobApi;
   readonly scheduling: JobScheduling;
   readonly webhooks: WebhookDelivery;
+  readonly sweep: RecoverySweep;
   /** Absent when the stage has no Upstash secret (rate limits off). */
   readonly upstash: UpstashSecret | undefined;
   readonly monitoring: ConveyorMonitoring;
@@ -113,10 +116,16 @@ export class ServiceStack extends Stack {
       }
     }
 
+    // The recovery sweep: sends jobs whose sender died, flushes webhooks nobody flushed, releases held
+    // jobs no release sent (its own construct: grants, schedule rule, alarms).
+    this.sweep = new RecoverySweep(this, 'Recovery', { settings, table, queues: jobQueues, environment: { ...environment, ...jobQueueUrls }, scheduling: this.scheduling });
+    this.webhooks.connect(this.sweep.fn);
+
     this.monitoring = new ConveyorMonitoring(this, 'Monitoring', { settings });
     this.monitoring.monitorApi(this.api);
     for (const worker of Object.values(workers)) this.monitoring.monitorJob(worker);
     this.monitoring.monitorWebhooks(this.webhooks).monitorScheduling(this.scheduling).monitorTable(table);
+    this.sweep.monitor(new SnsAction(this.monitoring.topic));
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the job API' });
     new CfnOutput(this, 'DashboardUrl', {

@@ -9,6 +9,7 @@ import { JobScheduling } from '../../infra/constructs/JobScheduling.js';
 import { recurringJobs } from '../../shared/jobs/recurring.js';
 
 let template: Template;
+let scheduling: JobScheduling;
 
 beforeAll(() => {
   // Prepare: the construct in a bare stack (no bundling), with a table, two queues and an API function to grant.
@@ -17,7 +18,7 @@ beforeAll(() => {
   const settings = stageSettings('prod');
   const table = new Table(stack, 'Table', { partitionKey: { name: 'pk', type: AttributeType.STRING } });
   const queues = { analysis: new Queue(stack, 'Analysis'), 'analysis:high': new Queue(stack, 'AnalysisHigh') };
-  const scheduling = new JobScheduling(stack, 'Scheduling', { settings, table, queues, environment: { CONVEYOR_TABLE_NAME: table.tableName }, recurring: recurringJobs });
+  scheduling = new JobScheduling(stack, 'Scheduling', { settings, table, queues, environment: { CONVEYOR_TABLE_NAME: table.tableName }, recurring: recurringJobs });
   const api = new ConveyorFunction(stack, 'Api', { settings, name: 'api', entry: 'api', description: 'test', timeoutSeconds: 10, memoryMb: 256, environment: {} });
   scheduling.grantCreateSchedules(api);
   template = Template.fromStack(stack);
@@ -45,10 +46,35 @@ describe('Construct: JobScheduling', () => {
 
   it('runs the scheduler target on Node 22 / arm64, with SendMessage on exactly the given queues', () => {
     template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'conveyor-prod-scheduler-target', Runtime: 'nodejs22.x', Architectures: ['arm64'] });
-    const queueIds = Object.keys(template.findResources('AWS::SQS::Queue')).sort();
+    // The two job queues given (not the construct's own failure queues).
+    const queueIds = Object.keys(template.findResources('AWS::SQS::Queue')).filter((id) => !id.startsWith('Scheduling')).sort();
+    expect(queueIds).toHaveLength(2);
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: { Statement: Match.arrayWith([{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: queueIds.map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })) }]) },
     });
+  });
+
+  it('hands an event the target failed on every attempt to its failure queue instead of dropping it', () => {
+    // Lambda retries an asynchronous invocation twice, then drops it unless a destination takes it.
+    const failures = Object.keys(template.findResources('AWS::SQS::Queue', { Properties: { QueueName: 'conveyor-prod-scheduler-target-failures' } }));
+    expect(failures).toHaveLength(1);
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [failures[0], 'Arn'] } } },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', { QueueName: 'conveyor-prod-scheduler-target-failures', MessageRetentionPeriod: 14 * 86_400, SqsManagedSseEnabled: true });
+  });
+
+  it('gives every schedule a dead-letter queue the scheduler\'s role may send to, and tells the API its ARN', () => {
+    const dlq = Object.keys(template.findResources('AWS::SQS::Queue', { Properties: { QueueName: 'conveyor-prod-schedule-dlq' } }));
+    expect(dlq).toHaveLength(1);
+    for (const schedule of Object.values(template.findResources('AWS::Scheduler::Schedule'))) {
+      expect((schedule as { Properties: { Target: { DeadLetterConfig: unknown } } }).Properties.Target.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [dlq[0], 'Arn'] } });
+    }
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [dlq[0], 'Arn'] } }]) },
+    });
+    expect(scheduling.apiEnvironment.CONVEYOR_SCHEDULE_DLQ_ARN).toBeDefined();
   });
 
   it('lets only scheduler.amazonaws.com of this account assume the invoke role, which may invoke the target', () => {
@@ -58,9 +84,9 @@ describe('Construct: JobScheduling', () => {
       },
     });
     const target = Object.keys(template.findResources('AWS::Lambda::Function', { Properties: { FunctionName: 'conveyor-prod-scheduler-target' } }))[0]!;
-    // The unqualified ARN only: no `:*` versions or aliases.
+    // The unqualified ARN only: no `:*` versions or aliases; and the schedules' DLQ, nothing else.
     template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [target, 'Arn'] } }] },
+      PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [target, 'Arn'] } }, Match.objectLike({ Action: 'sqs:SendMessage' })] },
     });
   });
 

@@ -53,9 +53,10 @@ describe('CDK: the stacks follow the registry', () => {
     expect(queue.properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlq.logicalId, 'Arn'] }, maxReceiveCount: queueSettingsOf(thumbnailJob).maxReceiveCount });
     expect(fn.properties).toMatchObject({ Timeout: 20 });
     expect(mapping.properties).toMatchObject({ BatchSize: 20, MaximumBatchingWindowInSeconds: 3, ScalingConfig: { MaximumConcurrency: 7 }, FunctionResponseTypes: ['ReportBatchItemFailures'] });
-    // Every type: queue + DLQ, two more lanes per prioritized type; plus the webhook queue and its DLQ.
+    // Every type: queue + DLQ, two more lanes per prioritized type; plus the webhook queue and its DLQ,
+    // and the scheduler's two failure queues.
     const all = [...jobDefinitions, thumbnailJob, transcodeJob];
-    extended.service.resourceCountIs('AWS::SQS::Queue', 2 * all.length + 2 * all.filter(isPrioritized).length + 2);
+    extended.service.resourceCountIs('AWS::SQS::Queue', 2 * all.length + 2 * all.filter(isPrioritized).length + 2 + 2);
     const alarmNames = Object.values(extended.service.findResources('AWS::CloudWatch::Alarm')).map((a) => String((a as { Properties: { AlarmName: string } }).Properties.AlarmName));
     expect(alarmNames.filter((name) => name.startsWith('Conveyor-dev-thumbnail-')).sort()).toEqual([
       'Conveyor-dev-thumbnail-consumer-Fault-Count-Critical',

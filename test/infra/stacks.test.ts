@@ -236,8 +236,9 @@ describe('CDK: least privilege', () => {
     const arnOf = (name: string) => ({ 'Fn::GetAtt': [onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: name }).logicalId, 'Arn'] });
 
     // Assess
+    // No PutItem: a DEAD job is listed by its own DEAD write (an UpdateItem), not by a second item.
     expect(actionsOf(statements)).toEqual([
-      'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem',
+      'dynamodb:GetItem', 'dynamodb:UpdateItem',
       'logs:CreateLogStream', 'logs:PutLogEvents',
       'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:SendMessage',
     ]);
@@ -264,7 +265,7 @@ describe('CDK: least privilege', () => {
     expect(JSON.stringify(objects?.Resource)).toContain('conveyor-prod-docs-');
   });
 
-  it('lets the API use the table, its index, the job queues and (for redrive) the DLQs; the authorizer only read keys', () => {
+  it('lets the API use the table, the dead-letter index, the job queues and (for redrive) the DLQs; the authorizer only read keys', () => {
     // Prepare
     const table = 'conveyor-dev-jobs';
     const queueArns = jobDefinitions.flatMap((d) => expectedLanes('dev', d).map(([, name]) => ({ 'Fn::GetAtt': [onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: name }).logicalId, 'Arn'] })));
@@ -286,9 +287,9 @@ describe('CDK: least privilege', () => {
       'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ListMessageMoveTasks', 'sqs:ReceiveMessage', 'sqs:SendMessage', 'sqs:StartMessageMoveTask',
     ]);
     expect(JSON.stringify(on('dynamodb:PutItem'))).toContain(`:table/${table}`);
-    // Listing queries the table's own partitions: there is no index to grant.
+    // Listing queries the table's own partitions; the DLQ listing the sparse deadLetters index, no other.
     expect(JSON.stringify(on('dynamodb:Query'))).toContain(`:table/${table}`);
-    expect(JSON.stringify(on('dynamodb:Query'))).not.toContain('/index/');
+    expect(JSON.stringify(on('dynamodb:Query')).match(/\/index\/[A-Za-z]+/g)).toEqual(['/index/deadLetters']);
     // Every lane of every type (enqueue, depths), then the webhook queue (a cancel's webhook).
     const webhookQueue = { 'Fn::GetAtt': [onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-webhooks' }).logicalId, 'Arn'] };
     expect(on('sqs:SendMessage')).toEqual([queueArns, webhookQueue]);
@@ -360,7 +361,7 @@ describe('CDK: least privilege', () => {
 
     // Assess
     expect(actions).toEqual([
-      'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem',
+      'dynamodb:GetItem', 'dynamodb:UpdateItem',
       'logs:CreateLogStream', 'logs:PutLogEvents',
       'secretsmanager:GetSecretValue',
       'ses:SendEmail', 'ses:SendRawEmail',
@@ -382,7 +383,7 @@ describe('CDK: least privilege', () => {
 });
 
 describe('CDK: data', () => {
-  it('lays the table out as shared/config/table.ts says, on demand with TTL and no secondary index', () => {
+  it('lays the table out as shared/config/table.ts says, on demand with TTL and only the two sparse indexes', () => {
     // Act
     const table = onlyResource(dev.data, 'AWS::DynamoDB::Table');
 
@@ -396,8 +397,20 @@ describe('CDK: data', () => {
       ],
       TimeToLiveSpecification: { AttributeName: TABLE_LAYOUT.ttlAttribute, Enabled: true },
     });
-    // Every write to an index is billed again: a per-job index write would double the write bill.
-    expect(table.properties.GlobalSecondaryIndexes).toBeUndefined();
+    // Every write to an index is billed again: a per-job index would double the write bill. These two
+    // hold only the jobs that carry their key (dead ones; ones the sweep must look at), keys and one number.
+    expect(table.properties.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: 'deadLetters',
+        KeySchema: [{ AttributeName: 'deadLetterType', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['deadLetterUntil'] },
+      },
+      {
+        IndexName: 'sweep',
+        KeySchema: [{ AttributeName: 'sweepShard', KeyType: 'HASH' }, { AttributeName: 'sweepAt', KeyType: 'RANGE' }],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
+    ]);
   });
 
   it('retains prod data with point-in-time recovery, and lets dev data go', () => {
@@ -519,7 +532,7 @@ describe('CDK: delayed and recurring jobs (EventBridge Scheduler) in the stage',
     expect(target.properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
   });
 
-  it('gives the target every job queue and the API the three release settings, all parseable', () => {
+  it('gives the target every job queue and the API the release settings (with the schedules\' DLQ), all parseable', () => {
     // Act
     const target = parseConfig(envOf(dev, 'conveyor-dev-scheduler-target'));
     const api = parseConfig(envOf(dev, 'conveyor-dev-api'));
@@ -529,18 +542,23 @@ describe('CDK: delayed and recurring jobs (EventBridge Scheduler) in the stage',
     expect(api.CONVEYOR_SCHEDULE_GROUP).toBe('conveyor-dev-jobs');
     expect(api.CONVEYOR_RELEASE_FUNCTION_ARN).toBe('arn:aws:lambda:eu-west-1:123456789012:function:conveyor-dev-scheduler-target');
     expect(api.CONVEYOR_SCHEDULER_ROLE_ARN).toMatch(/^arn:aws:iam::123456789012:role\/.*SchedulerRole/);
+    expect(api.CONVEYOR_SCHEDULE_DLQ_ARN).toBe('arn:aws:sqs:eu-west-1:123456789012:conveyor-dev-schedule-dlq');
   });
 
-  it('lets the target read and write job items and send to the job queues, nothing else', () => {
+  it('lets the target read and write job items, send to the job queues and hand a failed event to its failure queue, nothing else', () => {
     // Prepare
     const queueArns = jobDefinitions.flatMap((d) => expectedLanes('dev', d).map(([, name]) => ({ 'Fn::GetAtt': [onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: name }).logicalId, 'Arn'] })));
+    const failures = { 'Fn::GetAtt': [onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-scheduler-target-failures' }).logicalId, 'Arn'] };
 
     // Act
     const statements = statementsOf(dev, 'conveyor-dev-scheduler-target');
+    const sends = statements.filter((s) => actionsOf([s]).includes('sqs:SendMessage'));
 
-    // Assess
-    expect(actionsOf(statements)).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage']);
-    expect(statements.find((s) => actionsOf([s]).includes('sqs:SendMessage'))?.Resource).toEqual(queueArns);
+    // Assess: the on-failure destination grants what Lambda needs to send to it (SendMessage and the queue's attributes/URL)
+    expect(actionsOf(statements)).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
+    expect(sends.map((s) => s.Resource)).toEqual(expect.arrayContaining([queueArns, failures]));
+    expect(sends).toHaveLength(2);
+    expect(statements.filter((s) => actionsOf([s]).includes('sqs:GetQueueUrl')).map((s) => s.Resource)).toEqual([failures]);
   });
 
   it('lets the API create schedules in the group only and pass the scheduler role only to the scheduler', () => {

@@ -86,6 +86,7 @@ export function resolveForDeploy(value: unknown, template: Template): unknown {
         // ARNs in the shape their service gives them (the code checks `arn:` prefixes).
         if (attribute === 'Arn' && resource?.Type === 'AWS::Lambda::Function') return `arn:aws:lambda:eu-west-1:123456789012:function:${String(resource.Properties?.FunctionName ?? id)}`;
         if (attribute === 'Arn' && resource?.Type === 'AWS::IAM::Role') return `arn:aws:iam::123456789012:role/${id}`;
+        if (attribute === 'Arn' && resource?.Type === 'AWS::SQS::Queue') return `arn:aws:sqs:eu-west-1:123456789012:${String(resource.Properties?.QueueName ?? id)}`;
         return `getatt-${id}.${attribute}`;
       }
       return Object.fromEntries(Object.entries(record).map(([key, child]) => [key, visit(child)]));
