@@ -47,10 +47,15 @@ export interface MeteredClient {
 const SQS_CHUNK_BYTES = 64 * 1024;
 
 /**
- * The table's indexes as deployed: none. TABLE_LAYOUT (shared with the CDK table and the local cloud)
- * declares only the primary key; jobs are listed from the table itself. Pass `indexes` to price one.
+ * The table's indexes as deployed (TABLE_LAYOUT, shared with the CDK table and the local cloud): two
+ * sparse ones, written only for the jobs that carry their key (a DEAD job; a job owing a webhook or
+ * waiting to be released). Jobs are listed from the table itself. Pass `indexes` to price others.
  */
-export const TABLE_INDEXES: readonly IndexSpec[] = [];
+export const TABLE_INDEXES: readonly IndexSpec[] = Object.values(TABLE_LAYOUT.indexes).map((index) => ({
+  partitionKey: index.partitionKey,
+  sortKey: index.sortKey,
+  projection: index.projection === 'KEYS_ONLY' ? 'KEYS_ONLY' : { include: [...index.projection.include] },
+}));
 
 /** The primary key attributes: an item is known by both (the meter tracks each item's last size). */
 const TABLE_KEYS: readonly string[] = [TABLE_LAYOUT.partitionKey, TABLE_LAYOUT.sortKey];

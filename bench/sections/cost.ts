@@ -30,7 +30,7 @@ export interface CostResult {
 }
 
 /**
- * Index layouts priced alongside the deployed one (which has none, TABLE_INDEXES): what a per-tenant
+ * Index layouts priced alongside the deployed one (TABLE_INDEXES: two sparse indexes no fast job enters): what a per-tenant
  * listing index like the earlier `byTenant` (partition = tenant, sort = job, every attribute
  * projected) would add to the same writes, and the same keys-only.
  */

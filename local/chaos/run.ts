@@ -287,7 +287,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const dlqCounts = new Map<string, number>();
     for (const jobId of dlq) dlqCounts.set(jobId, (dlqCounts.get(jobId) ?? 0) + 1);
     for (const [jobId, n] of dlqCounts) {
-      if (!dead.has(jobId)) violations.push(`DLQ holds a message of job ${jobId}, which is not DEAD`);
+      if (!dead.has(jobId)) {
+        const record = records[everyJob.indexOf(jobId)];
+        violations.push(`DLQ holds a message of job ${jobId}, which is not DEAD (${record ? `${record.status}, attempt ${record.attempt}${record.error ? `, ${record.error.code}` : ''}` : 'no record'})`);
+      }
       if (n > 1) violations.push(`DLQ holds ${n} messages of job ${jobId}`);
     }
     for (const jobId of dead) if (!dlqCounts.has(jobId)) violations.push(`DEAD job ${jobId} has no message in the DLQ`);
