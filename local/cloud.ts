@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { handle } from 'hono/aws-lambda';
 import { parseConfig, type ConveyorConfig } from '../shared/config/env.js';
 import { JOB_TYPES, jobRegistry, type JobType } from '../shared/jobs/registry.js';
 import { JsonLogger, type LogLevel } from '../shared/logging/logger.js';
@@ -10,10 +9,12 @@ import { DynamoApiKeys } from '../functions/adapters/aws/dynamo-api-keys.js';
 import { createJobHandlers, type JobHandlers } from '../functions/jobs/index.js';
 import type { AwsClients } from '../functions/adapters/aws/clients.js';
 import { createClients } from '../functions/wiring.js';
+import { httpApiHandler } from '../functions/adapters/aws/http-api-event.js';
 import { buildApiApp } from '../functions/roots/api.js';
 import { buildConsumerHandler, jobHandlerDeps } from '../functions/roots/consumer.js';
 import { serveHttpApi, type HttpApiHandler } from './api-gateway.js';
 import { DASHBOARD_PATH, dashboardRoutes } from './dashboard/serve.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { startDynamo } from './dynamodb.js';
 import { SqsEventSourceMapping } from './event-source-mapping.js';
 import { ensureJobQueues, ensureTable, type ProvisionedQueue } from './provision.js';
@@ -33,9 +34,13 @@ import { ensureWebhookQueue, LOCAL_WEBHOOK_ALLOW_HOSTS, LOCAL_WEBHOOK_SECRET } f
 import type { WebhookWorkerDeps } from '../functions/webhooks/webhook-worker.js';
 import { tryStartUpstash } from './upstash/index.js';
 
-/** The local cloud's fixed development keys (printed by `npm start`, used in the README). */
+/**
+ * The local cloud's fixed development keys (printed by `npm start`, used in the README). The
+ * developer operates their own local platform, so the first key also holds `operator` (the
+ * dashboard's dead-letter and redrive views need it).
+ */
 export const LOCAL_API_KEYS: ReadonlyArray<{ key: string; principal: Principal }> = [
-  { key: 'cvk_local_dev', principal: { tenant: 'dev', keyId: 'local-dev', scopes: ['jobs', 'admin'] } },
+  { key: 'cvk_local_dev', principal: { tenant: 'dev', keyId: 'local-dev', scopes: ['jobs', 'admin', 'operator'] } },
   { key: 'cvk_local_other', principal: { tenant: 'other', keyId: 'local-other', scopes: ['jobs'] } },
 ];
 
@@ -117,11 +122,19 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
 
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const dynamo = await startDynamo(options.dataDir ? { path: join(options.dataDir, 'dynamodb') } : {});
-  // Queues persist beside DynamoDB: a restart must not lose queued jobs (local/sqs/journal.ts).
-  const sqs = await startSqsServer(options.dataDir ? { dataDir: join(options.dataDir, 'sqs') } : {});
-  const closers: (() => Promise<void>)[] = [() => sqs.close(), () => dynamo.close()];
+  // Before any other file in the data dir is opened: a second cloud on it must not touch the first's files.
+  const lock = options.dataDir ? await lockDataDir(options.dataDir) : undefined;
+  const closers: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    await runClosers(closers);
+    await lock?.release();
+  };
   try {
+    const dynamo = await startDynamo(options.dataDir ? { path: join(options.dataDir, 'dynamodb') } : {});
+    closers.push(() => dynamo.close());
+    // Queues persist beside DynamoDB: a restart must not lose queued jobs (local/sqs/journal.ts).
+    const sqs = await startSqsServer(options.dataDir ? { dataDir: join(options.dataDir, 'sqs') } : {});
+    closers.unshift(() => sqs.close());
     const ses = await startSes();
     closers.push(() => ses.close());
     const bucketName = `conveyor-${stage}-documents`;
@@ -194,10 +207,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       });
     }
     notices.push(...scheduler.recurringEntries.map((e) => `cron ${e.id}: next run ${e.nextAt.toISOString()}`));
-    const lambdaHandler = handle(buildApiApp(config, clients, logger.child({ fn: 'api' }), { scheduler, limiter: createRateLimiter(config) }));
-    // Hono types the v2 event's `body` as `string | null` where @types/aws-lambda has `string | undefined`;
-    // the runtime shapes agree (the same event API Gateway sends), only the declarations differ.
-    const apiHandler: HttpApiHandler = timed(`conveyor-${stage}-api`, (event, context) => lambdaHandler(event as unknown as Parameters<typeof lambdaHandler>[0], context), options.observe);
+    const lambdaHandler = httpApiHandler(buildApiApp(config, clients, logger.child({ fn: 'api' }), { scheduler, limiter: createRateLimiter(config) }).fetch);
+    const apiHandler: HttpApiHandler = timed(`conveyor-${stage}-api`, lambdaHandler, options.observe);
     const localRoutes = options.dashboard === false ? undefined : dashboardRoutes({ defaultApiKey: LOCAL_API_KEYS[0]!.key });
     const api = await serveHttpApi(apiHandler, { ...(options.apiPort !== undefined ? { port: options.apiPort } : {}), ...(localRoutes ? { localRoutes } : {}) });
     closers.unshift(() => api.close());
@@ -282,10 +293,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       recurringRuns,
       ...(upstash.server ? { upstash: { url: upstash.server.url, token: upstash.server.token } } : {}),
       notices,
-      stop: () => (stopped ??= runClosers(closers)),
+      stop: () => (stopped ??= closeAll()),
     };
   } catch (error) {
-    await runClosers(closers);
+    await closeAll();
     throw error;
   }
 }

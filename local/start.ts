@@ -4,7 +4,8 @@
  * CONVEYOR_TENANT_ENQUEUE_LIMIT (`<jobs>/<seconds>`, default 600/60).
  */
 import { resolve } from 'node:path';
-import { startLocalCloud, LOCAL_API_KEYS } from './cloud.js';
+import { startLocalCloud, LOCAL_API_KEYS, type LocalCloud } from './cloud.js';
+import { DataDirInUseError } from './data-dir-lock.js';
 import type { LogLevel } from '../shared/logging/logger.js';
 import { parseRateRule } from '../shared/jobs/rate-limits.js';
 
@@ -18,17 +19,28 @@ const logLevel = (process.env.LOG_LEVEL ?? 'info') as LogLevel;
 const started = Date.now();
 const tenantEnqueue = process.env.CONVEYOR_TENANT_ENQUEUE_LIMIT ? parseRateRule(process.env.CONVEYOR_TENANT_ENQUEUE_LIMIT) : undefined;
 if (process.env.CONVEYOR_TENANT_ENQUEUE_LIMIT && !tenantEnqueue) throw new Error('CONVEYOR_TENANT_ENQUEUE_LIMIT must be <jobs>/<seconds>, e.g. 600/60');
-const cloud = await startLocalCloud({ apiPort: port, dataDir, logLevel, rateLimits: tenantEnqueue ? { tenantEnqueue } : true });
+let cloud: LocalCloud;
+try {
+  cloud = await startLocalCloud({ apiPort: port, dataDir, logLevel, rateLimits: tenantEnqueue ? { tenantEnqueue } : true });
+} catch (error) {
+  // Another cloud owns the data dir: one line says so, and nothing was touched.
+  if (!(error instanceof DataDirInUseError)) throw error;
+  console.error(`conveyor: ${error.message}`);
+  process.exit(1);
+}
 const dev = LOCAL_API_KEYS[0]!;
+const width = Math.max(...LOCAL_API_KEYS.map(({ key }) => key.length));
+const keyLines = LOCAL_API_KEYS.map(({ key, principal }, i) => `  ${i === 0 ? 'API keys  ' : '          '}   ${key.padEnd(width)}   (tenant "${principal.tenant}", scopes ${principal.scopes.join(', ')})`).join('\n');
 
 console.log(`
 Conveyor local cloud is up (${Date.now() - started} ms)
 
-  API          ${cloud.apiUrl}
+  API          ${cloud.apiUrl}   (answers only to Host 127.0.0.1, localhost or [::1])
   Dashboard    ${cloud.dashboardUrl ?? '(off)'}
-  API key      ${dev.key}   (tenant "${dev.principal.tenant}", scopes ${dev.principal.scopes.join(', ')})
+${keyLines}
   DynamoDB     ${cloud.endpoints.dynamodb}
   SQS          ${cloud.endpoints.sqs}
+  SES          ${cloud.endpoints.ses}   (the SES API the email jobs send through)
   S3           ${cloud.endpoints.s3}   (PDFs; download through the URL in GET /v1/jobs/{id})
   Mail inbox   ${cloud.inbox.url}   (every e-mail the email jobs send)
   Data         ${dataDir}
