@@ -32,6 +32,7 @@ import { ensureLanes, type Lane } from './priority-queues.js';
 import { ensureWebhookQueue, LOCAL_WEBHOOK_ALLOW_HOSTS, LOCAL_WEBHOOK_SECRET } from './webhooks.js';
 import type { WebhookWorkerDeps } from '../functions/webhooks/webhook-worker.js';
 import { tryStartUpstash } from './upstash/index.js';
+import { asPortInUse, assertPortFree, LOCAL_SERVICES, type LocalServiceName } from './ports.js';
 
 /** The local cloud's fixed development keys (printed by `npm start`, used in the README). */
 export const LOCAL_API_KEYS: ReadonlyArray<{ key: string; principal: Principal }> = [
@@ -43,6 +44,8 @@ export interface LocalCloudOptions {
   /** Persist DynamoDB (and queues) under this folder; memory when absent. */
   readonly dataDir?: string;
   readonly apiPort?: number;
+  /** The other servers' ports (local/ports.ts); each absent one picks a free port. */
+  readonly ports?: Partial<Record<Exclude<LocalServiceName, 'api'>, number>>;
   readonly stage?: string;
   readonly logLevel?: LogLevel;
   /** Replace job handlers (tests inject faults); a function gets the real ones to wrap. */
@@ -117,19 +120,27 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
 
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const dynamo = await startDynamo(options.dataDir ? { path: join(options.dataDir, 'dynamodb') } : {});
-  // Queues persist beside DynamoDB: a restart must not lose queued jobs (local/sqs/journal.ts).
-  const sqs = await startSqsServer(options.dataDir ? { dataDir: join(options.dataDir, 'sqs') } : {});
-  const closers: (() => Promise<void>)[] = [() => sqs.close(), () => dynamo.close()];
+  const ports = { api: options.apiPort ?? 0, ...options.ports };
+  // Every fixed port is checked before anything starts, the API's first: a second `npm start` is
+  // told about the port it asked for, and nothing is left half-started.
+  for (const service of LOCAL_SERVICES) await assertPortFree(service, ports[service] ?? 0);
+  const listening = <T>(service: LocalServiceName, started: Promise<T>): Promise<T> => started.catch((error: unknown) => Promise.reject(asPortInUse(service, ports[service], error)));
+  const closers: (() => Promise<void>)[] = [];
   try {
-    const ses = await startSes();
+    const dynamo = await listening('dynamodb', startDynamo({ ...(options.dataDir ? { path: join(options.dataDir, 'dynamodb') } : {}), ...(ports.dynamodb ? { port: ports.dynamodb } : {}) }));
+    closers.push(() => dynamo.close());
+    // Queues persist beside DynamoDB: a restart must not lose queued jobs (local/sqs/journal.ts).
+    const sqs = await listening('sqs', startSqsServer({ ...(options.dataDir ? { dataDir: join(options.dataDir, 'sqs') } : {}), ...(ports.sqs ? { port: ports.sqs } : {}) }));
+    closers.unshift(() => sqs.close());
+    const ses = await listening('ses', startSes({ ...(ports.ses ? { port: ports.ses } : {}), ...(options.dataDir ? { storeFile: join(options.dataDir, 'ses', 'inbox.jsonl') } : {}) }));
     closers.push(() => ses.close());
     const bucketName = `conveyor-${stage}-documents`;
-    const s3 = await startS3({
+    const s3 = await listening('s3', startS3({
       buckets: [bucketName],
       credentials: { accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'local', secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'local' },
       ...(options.dataDir ? { directory: join(options.dataDir, 's3') } : {}),
-    });
+      ...(ports.s3 ? { port: ports.s3 } : {}),
+    }));
     closers.push(() => s3.close());
     const tableName = `conveyor-${stage}-jobs`;
     const bootstrapClients = createClients(parseConfig({ CONVEYOR_TABLE_NAME: tableName, CONVEYOR_QUEUE_URLS: '{}', AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ENDPOINT_URL_SQS: sqs.endpoint }));
@@ -143,7 +154,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     for (const type of JOB_TYPES) lanes[type] = await ensureLanes(bootstrapClients.sqs, stage, jobRegistry[type], queues[type]);
 
     const limits = options.rateLimits === true ? {} : options.rateLimits || undefined;
-    const upstash = limits ? await tryStartUpstash() : { reason: 'not requested (LocalCloudOptions.rateLimits)' };
+    const upstash = limits
+      ? await listening('upstash', tryStartUpstash({ ...(ports.upstash ? { port: ports.upstash } : {}), ...(options.dataDir ? { tokenFile: join(options.dataDir, 'upstash-token') } : {}) }))
+      : { reason: 'not requested (LocalCloudOptions.rateLimits)' };
     if (upstash.server) closers.push(() => upstash.server.close());
 
     // Locally the one process signs webhooks too: the key is a plain variable, not a secret to fetch.
@@ -199,7 +212,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     // the runtime shapes agree (the same event API Gateway sends), only the declarations differ.
     const apiHandler: HttpApiHandler = timed(`conveyor-${stage}-api`, (event, context) => lambdaHandler(event as unknown as Parameters<typeof lambdaHandler>[0], context), options.observe);
     const localRoutes = options.dashboard === false ? undefined : dashboardRoutes({ defaultApiKey: LOCAL_API_KEYS[0]!.key });
-    const api = await serveHttpApi(apiHandler, { ...(options.apiPort !== undefined ? { port: options.apiPort } : {}), ...(localRoutes ? { localRoutes } : {}) });
+    const api = await listening('api', serveHttpApi(apiHandler, { ...(options.apiPort !== undefined ? { port: options.apiPort } : {}), ...(localRoutes ? { localRoutes } : {}) }));
     closers.unshift(() => api.close());
 
     const limiter = createRateLimiter(config);
