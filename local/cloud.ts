@@ -34,11 +34,22 @@ import type { WebhookWorkerDeps } from '../functions/webhooks/webhook-worker.js'
 import { tryStartUpstash } from './upstash/index.js';
 import { asPortInUse, assertPortFree, LOCAL_SERVICES, type LocalServiceName } from './ports.js';
 
-/** The local cloud's fixed development keys (printed by `npm start`, used in the README). */
+/**
+ * The local cloud's fixed development keys (printed by `npm start`, used in the README). Recurring
+ * jobs run as their entry's tenant (`system` in the registry), so that tenant has a key too: without
+ * one, their jobs would be invisible in the API, the CLI and the dashboard.
+ */
 export const LOCAL_API_KEYS: ReadonlyArray<{ key: string; principal: Principal }> = [
   { key: 'cvk_local_dev', principal: { tenant: 'dev', keyId: 'local-dev', scopes: ['jobs', 'admin'] } },
   { key: 'cvk_local_other', principal: { tenant: 'other', keyId: 'local-other', scopes: ['jobs'] } },
+  { key: 'cvk_local_system', principal: { tenant: 'system', keyId: 'local-system', scopes: ['jobs'] } },
 ];
+
+/** The fixed keys, plus `cvk_local_<tenant>` for any other tenant a recurring job runs as. */
+function localKeysFor(recurring: readonly RecurringJobDefinition[]): ReadonlyArray<{ key: string; principal: Principal }> {
+  const missing = [...new Set(recurring.map((r) => r.tenant))].filter((tenant) => !LOCAL_API_KEYS.some((k) => k.principal.tenant === tenant));
+  return [...LOCAL_API_KEYS, ...missing.map((tenant) => ({ key: `cvk_local_${tenant}`, principal: { tenant, keyId: `local-${tenant}`, scopes: ['jobs' as const] } }))];
+}
 
 export interface LocalCloudOptions {
   /** Persist DynamoDB (and queues) under this folder; memory when absent. */
@@ -182,7 +193,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
     const notices = [describeRateLimits(config, upstash.server ? undefined : upstash.reason)];
     const keys = new DynamoApiKeys({ client: bootstrapClients.dynamo, tableName });
-    for (const { key, principal } of LOCAL_API_KEYS) await keys.put(key, principal);
+    const recurring = options.recurringJobs ?? recurringJobs;
+    const localKeys = localKeysFor(recurring);
+    for (const { key, principal } of localKeys) await keys.put(key, principal);
 
     const clients = createClients(config);
     options.observe?.clients?.(clients);
@@ -194,9 +207,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.dataDir ? { storePath: join(options.dataDir, 'schedules.json') } : {}),
     });
-    const target = buildSchedulerTarget(config, clients, logger.child({ fn: 'scheduler-target' }), { scheduler, definitions: options.recurringJobs ?? recurringJobs });
+    const target = buildSchedulerTarget(config, clients, logger.child({ fn: 'scheduler-target' }), { scheduler, definitions: recurring });
     const recurringRuns: { name: string; scheduledAt: string; jobId: string }[] = [];
-    for (const definition of options.recurringJobs ?? recurringJobs) {
+    for (const definition of recurring) {
       scheduler.addRecurring({
         id: definition.name,
         next: (after) => nextCronTime(definition.schedule, after),
@@ -206,7 +219,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         },
       });
     }
-    notices.push(...scheduler.recurringEntries.map((e) => `cron ${e.id}: next run ${e.nextAt.toISOString()}`));
+    notices.push(...scheduler.recurringEntries.map((e) => {
+      const tenant = recurring.find((r) => r.name === e.id)?.tenant;
+      const key = localKeys.find((k) => k.principal.tenant === tenant)?.key;
+      return `cron ${e.id}: next run ${e.nextAt.toISOString()}, enqueued as tenant "${tenant}" (see its jobs with key ${key})`;
+    }));
     const lambdaHandler = handle(buildApiApp(config, clients, logger.child({ fn: 'api' }), { scheduler, limiter: createRateLimiter(config) }));
     // Hono types the v2 event's `body` as `string | null` where @types/aws-lambda has `string | undefined`;
     // the runtime shapes agree (the same event API Gateway sends), only the declarations differ.
