@@ -228,7 +228,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     // Hono types the v2 event's `body` as `string | null` where @types/aws-lambda has `string | undefined`;
     // the runtime shapes agree (the same event API Gateway sends), only the declarations differ.
     const apiHandler: HttpApiHandler = timed(`conveyor-${stage}-api`, (event, context) => lambdaHandler(event as unknown as Parameters<typeof lambdaHandler>[0], context), options.observe);
-    const localRoutes = options.dashboard === false ? undefined : dashboardRoutes({ defaultApiKey: LOCAL_API_KEYS[0]!.key });
+    const localRoutes = options.dashboard === false ? undefined : dashboardRoutes({
+      defaultApiKey: LOCAL_API_KEYS[0]!.key,
+      keys: localKeys.map(({ key, principal }) => ({ key, tenant: principal.tenant, scopes: principal.scopes })),
+      jobTypes: JOB_TYPES,
+    });
     const api = await listening('api', serveHttpApi(apiHandler, { ...(options.apiPort !== undefined ? { port: options.apiPort } : {}), ...(localRoutes ? { localRoutes } : {}) }));
     closers.unshift(() => api.close());
 
