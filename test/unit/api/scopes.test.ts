@@ -30,7 +30,7 @@ function setup() {
     startRedrive: async () => undefined,
     latestRedrive: async () => undefined,
   };
-  const listing: JobListing = { list: async () => ({ jobs: [] }), recentActivity: async () => ({ counts: {}, oldestWaiting: {}, scanned: 0, complete: true }) };
+  const listing: JobListing = { list: async () => ({ jobs: [] }), recentActivity: async () => ({ counts: {}, oldestDueAt: {}, held: {}, scanned: 0, complete: true }) };
   const app = createApiApp({
     jobs: new JobService({ store, queue, logger: silentLogger }),
     keys,
