@@ -101,7 +101,7 @@ export class BatchEnqueuer {
 
   async #enqueueKeyed(tenant: string, item: ValidItem): Promise<BatchItemResult> {
     try {
-      const { job, replayed } = await this.#jobs.enqueueIdempotent(tenant, item.request, item.idempotencyKey!);
+      const { job, replayed } = await this.#jobs.enqueueIdempotent(tenant, item.request, item.idempotencyKey!, item.plan);
       return accepted(item.index, job, replayed);
     } catch (error) {
       return { index: item.index, error: itemError(error, `jobs.${item.index}`) };

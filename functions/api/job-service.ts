@@ -62,10 +62,10 @@ export class JobService {
     return plan;
   }
 
-  async enqueue(tenant: string, request: EnqueueRequest): Promise<JobRecord> {
+  /** `plan`: what `check` returned for this request, when the caller checked it already (the API does, before the rate limit). */
+  async enqueue(tenant: string, request: EnqueueRequest, plan: ReleasePlan = this.check(tenant, request)): Promise<JobRecord> {
     const { store, queue, logger } = this.#deps;
     const now = this.#deps.now();
-    const plan = this.check(tenant, request, now);
     const job = { ...newJobRecord(tenant, request, this.#deps.newJobId(tenant, now), now), ...runAtOf(plan) };
     await store.create(job);
     try {
@@ -82,10 +82,10 @@ export class JobService {
   }
 
   /** Enqueue under an `Idempotency-Key`: one job per tenant and key (see idempotent-enqueue.ts). */
-  async enqueueIdempotent(tenant: string, request: EnqueueRequest, idempotencyKey: string): Promise<IdempotentEnqueueResult> {
+  async enqueueIdempotent(tenant: string, request: EnqueueRequest, idempotencyKey: string, checked?: ReleasePlan): Promise<IdempotentEnqueueResult> {
     const { store, queue, logger, idempotency, now, newJobId, idempotencySettings } = this.#deps;
     if (!idempotency) throw new ConfigurationError('JobService: an idempotency store is needed for Idempotency-Key');
-    const plan = this.check(tenant, request, now());
+    const plan = checked ?? this.check(tenant, request, now());
     return enqueueIdempotently(
       {
         store,

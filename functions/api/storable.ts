@@ -86,11 +86,24 @@ function valueBytes(value: unknown): number {
   return 0;
 }
 
-/** Leading and trailing zeroes do not count (DynamoDB trims them). */
+/** Leading and trailing zeroes do not count (DynamoDB trims them). A scan of the shortest decimal form, no regex: it runs per number. */
 function significantDigits(value: number): number {
-  const [mantissa = '0'] = Math.abs(value).toExponential().split('e');
-  const digits = mantissa.replace('.', '').replace(/0+$/, '');
-  return Math.max(1, digits.length);
+  const text = String(Math.abs(value));
+  const exponent = text.indexOf('e');
+  const end = exponent >= 0 ? exponent : text.length;
+  let first = -1;
+  let last = -1;
+  let count = 0;
+  for (let i = 0; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x2e /* . */) continue;
+    count++;
+    if (c !== 0x30 /* 0 */) {
+      if (first < 0) first = count;
+      last = count;
+    }
+  }
+  return first < 0 ? 1 : last - first + 1;
 }
 
 /**

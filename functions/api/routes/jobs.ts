@@ -29,12 +29,12 @@ export function jobRoutes(jobs: JobService, options: { downloads?: DownloadLinks
     const idempotencyKey = idempotencyKeyOf(c.req.header('idempotency-key'));
     const request = validateOrThrow(enqueueRequestSchema, c.get('jsonBody')) as EnqueueRequest;
     const tenant = c.get('principal').tenant;
-    jobs.check(tenant, request);
+    const plan = jobs.check(tenant, request);
     const budget = limit ? await takeEnqueueBudget(limit, tenant, 1) : {};
     for (const [name, value] of Object.entries(budget)) c.header(name, value);
     const { job, replayed } = idempotencyKey === undefined
-      ? { job: await jobs.enqueue(tenant, request), replayed: false }
-      : await jobs.enqueueIdempotent(tenant, request, idempotencyKey);
+      ? { job: await jobs.enqueue(tenant, request, plan), replayed: false }
+      : await jobs.enqueueIdempotent(tenant, request, idempotencyKey, plan);
     const statusUrl = `/v1/jobs/${job.jobId}`;
     c.header('location', statusUrl);
     // A replay answers 200 with the job the key already produced (its current status), not 202.

@@ -21,6 +21,8 @@ describe('Function: dynamoItemBytes', () => {
     // 12345: 5 significant digits → 3 bytes + 1; 1000: 1 digit (trailing zeroes trimmed) → 1 + 1.
     expect(dynamoItemBytes({ n: 12345, m: 1000 })).toBe(1 + 4 + 1 + 2);
     expect(dynamoItemBytes({ t: true, z: null })).toBe(2 + 2);
+    // 0.0012 → 2 digits; 123.456 → 6; 1.5e16 → 2; 1e-130 → 1; 0 → 1.
+    expect([0.0012, 123.456, 1.5e16, 1e-130, 0].map((n) => dynamoItemBytes({ n }) - 1)).toEqual([2, 4, 2, 2, 2]);
     // list: 3 + (1 + 1) + (1 + 2); map: 3 + (1 + 1 + 1 + 1)
     expect(dynamoItemBytes({ l: ['a', 'bc'], m: { k: 'v', u: undefined } })).toBe(1 + 3 + 2 + 3 + 1 + 3 + 1 + 1 + 1);
   });
