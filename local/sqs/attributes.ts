@@ -4,7 +4,9 @@ import { sqsErrors } from './errors.js';
  * Queue attributes: which names exist, which a caller may set, their ranges and defaults, and how
  * the JSON-valued ones (RedrivePolicy, RedriveAllowPolicy) are normalised. Ranges and defaults are
  * those of the CreateQueue / SetQueueAttributes API reference (MaximumMessageSize: 1 KiB–1 MiB,
- * default 1 MiB since SQS raised the payload limit in August 2025).
+ * default 1 MiB since SQS raised the payload limit in August 2025). The FIFO attributes
+ * (ContentBasedDeduplication, DeduplicationScope, FifoThroughputLimit) exist on FIFO queues only;
+ * FifoThroughputLimit is stored and reported, and has no effect here (no throughput quotas locally).
  */
 
 export const MAXIMUM_MESSAGE_BYTES = 1_048_576;

@@ -358,6 +358,11 @@ export class SqsService {
     const systemAttributeNames = [...(optionalStringList(input, 'AttributeNames') ?? []), ...(optionalStringList(input, 'MessageSystemAttributeNames') ?? [])];
     const messageAttributeNames = optionalStringList(input, 'MessageAttributeNames');
     const receiveRequestAttemptId = optionalString(input, 'ReceiveRequestAttemptId');
+    if (receiveRequestAttemptId !== undefined && !/^[\x21-\x7E]{1,128}$/.test(receiveRequestAttemptId)) {
+      throw sqsErrors.invalidParameterValue(
+        `Value ${receiveRequestAttemptId} for parameter ReceiveRequestAttemptId is invalid. Reason: ReceiveRequestAttemptId can only include alphanumeric and punctuation characters. 1 to 128 in length.`,
+      );
+    }
 
     const deliveries = await queue.receive(
       { maxMessages, visibilityTimeoutSeconds, waitTimeSeconds, ...(receiveRequestAttemptId !== undefined ? { receiveRequestAttemptId } : {}) },

@@ -1,10 +1,11 @@
 /**
  * The two data structures a queue needs to stay O(1) / O(log n) per operation at 100k+ messages:
- * an intrusive doubly linked list for the visible messages (push at the tail, pop at the head,
- * unlink from the middle when a message is deleted with an old receipt handle) and an indexed
- * min-heap of deadlines (delay end, visibility end, retention end) that one timer per queue follows.
- * Both are intrusive: the message carries its own links and heap slot, so no side maps are needed
- * and a deleted message is garbage as soon as the queue's id map lets go of it.
+ * intrusive doubly linked lists for the visible messages and the message groups taking turns
+ * (order.ts: push at the tail, pop at the head, unlink from the middle when a message is deleted with
+ * an old receipt handle or expires, insert before a node when a FIFO message returns to its place)
+ * and an indexed min-heap of deadlines (delay end, visibility end, retention end) that one timer per
+ * queue follows. Both are intrusive: the message carries its own links and heap slot, so no side maps
+ * are needed and a deleted message is garbage as soon as the queue's id map lets go of it.
  */
 
 export interface DeadlineEntry {

@@ -1274,6 +1274,7 @@ describe('Local SQS server: FIFO queues', () => {
     advance(1);
     const countsAfterResetVisibility = await countsOf(queue.url);
     const afterVisibilityRanOut = await receive(queue.url, attempt);
+    const malformedId = failureOf(receive(queue.url, { ReceiveRequestAttemptId: 'has a space' }));
 
     // Assess: same handles on the retry; visible 10 s after the retry, not after the first receive.
     expect(bodies(first)).toEqual(['m1', 'm2']);
@@ -1285,6 +1286,7 @@ describe('Local SQS server: FIFO queues', () => {
     expect(bodies(afterVisibilityRanOut)).toEqual(['m1', 'm2']);
     expect(afterVisibilityRanOut.map(receiveCountOf)).toEqual([2, 2]);
     expect(afterVisibilityRanOut[0]?.ReceiptHandle).not.toBe(first[0]?.ReceiptHandle);
+    expect(await malformedId).toMatchObject({ name: 'InvalidParameterValue' });
   });
 
   it('moves a message to its FIFO dead-letter queue after maxReceiveCount, unblocking the group, and requires matching queue types', async () => {
