@@ -6,6 +6,7 @@ import { awsClientSettings, createDynamoClient, createS3Client, createSesClient,
 import { DynamoDeadLetterIndex } from './adapters/aws/dynamo-dead-letter-index.js';
 import { DynamoJobStore } from './adapters/aws/dynamo-job-store.js';
 import { DynamoTenantActivity } from './adapters/aws/dynamo-tenant-activity.js';
+import type { PageCursors } from './adapters/aws/page-cursor.js';
 import { SqsJobQueue } from './adapters/aws/sqs-job-queue.js';
 import { SqsWebhookQueue } from './adapters/aws/sqs-webhook-queue.js';
 import { webhookSettings } from './scheduling/wiring.js';
@@ -57,9 +58,9 @@ export function createTenantActivity(config: ConveyorConfig, clients: Pick<AwsCl
   return new DynamoTenantActivity({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME });
 }
 
-/** The DLQ listing: DEAD jobs through the table's sparse `deadLetters` index. */
-export function createDeadLetterIndex(config: ConveyorConfig, clients: Pick<AwsClients, 'dynamo'>): DynamoDeadLetterIndex {
-  return new DynamoDeadLetterIndex({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME });
+/** The DLQ listing: DEAD jobs through the table's sparse `deadLetters` index (pages after the first need `cursors`). */
+export function createDeadLetterIndex(config: ConveyorConfig, clients: Pick<AwsClients, 'dynamo'>, cursors?: PageCursors): DynamoDeadLetterIndex {
+  return new DynamoDeadLetterIndex({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME, ...(cursors ? { cursors } : {}) });
 }
 
 /**

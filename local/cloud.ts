@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { handle } from 'hono/aws-lambda';
 import { parseConfig, type ConveyorConfig } from '../shared/config/env.js';
 import { JOB_TYPES, jobRegistry, type JobType } from '../shared/jobs/registry.js';
 import { JsonLogger, type LogLevel } from '../shared/logging/logger.js';
@@ -11,10 +10,12 @@ import { createJobHandlers, type JobHandlers } from '../functions/jobs/index.js'
 import type { AwsClients } from '../functions/adapters/aws/clients.js';
 import { createClients, createJobQueue } from '../functions/wiring.js';
 import type { SqsJobQueue } from '../functions/adapters/aws/sqs-job-queue.js';
+import { httpApiHandler } from '../functions/adapters/aws/http-api-event.js';
 import { buildApiApp } from '../functions/roots/api.js';
 import { buildConsumerHandler, jobHandlerDeps } from '../functions/roots/consumer.js';
 import { serveHttpApi, type HttpApiHandler } from './api-gateway.js';
 import { DASHBOARD_PATH, dashboardRoutes } from './dashboard/serve.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { startDynamo } from './dynamodb.js';
 import { SqsEventSourceMapping } from './event-source-mapping.js';
 import { ensureFailureQueue, ensureJobQueues, ensureTable, type ProvisionedQueue } from './provision.js';
@@ -36,17 +37,33 @@ import { ensureLanes, type Lane } from './priority-queues.js';
 import { ensureWebhookQueue, LOCAL_WEBHOOK_ALLOW_HOSTS, LOCAL_WEBHOOK_SECRET } from './webhooks.js';
 import type { WebhookWorkerDeps } from '../functions/webhooks/webhook-worker.js';
 import { tryStartUpstash } from './upstash/index.js';
+import { asPortInUse, assertPortFree, LOCAL_SERVICES, type LocalServiceName } from './ports.js';
 
-/** The local cloud's fixed development keys (printed by `npm start`, used in the README). */
+/**
+ * The local cloud's fixed development keys (printed by `npm start`, used in the README). The
+ * developer operates their own local platform, so the first key also holds `operator` (the
+ * dashboard's dead-letter and redrive views need it). Recurring jobs run as their entry's tenant
+ * (`system` in the registry), so that tenant has a key too: without one, their jobs would be
+ * invisible in the API, the CLI and the dashboard.
+ */
 export const LOCAL_API_KEYS: ReadonlyArray<{ key: string; principal: Principal }> = [
-  { key: 'cvk_local_dev', principal: { tenant: 'dev', keyId: 'local-dev', scopes: ['jobs', 'admin'] } },
+  { key: 'cvk_local_dev', principal: { tenant: 'dev', keyId: 'local-dev', scopes: ['jobs', 'admin', 'operator'] } },
   { key: 'cvk_local_other', principal: { tenant: 'other', keyId: 'local-other', scopes: ['jobs'] } },
+  { key: 'cvk_local_system', principal: { tenant: 'system', keyId: 'local-system', scopes: ['jobs'] } },
 ];
+
+/** The fixed keys, plus `cvk_local_<tenant>` for any other tenant a recurring job runs as. */
+function localKeysFor(recurring: readonly RecurringJobDefinition[]): ReadonlyArray<{ key: string; principal: Principal }> {
+  const missing = [...new Set(recurring.map((r) => r.tenant))].filter((tenant) => !LOCAL_API_KEYS.some((k) => k.principal.tenant === tenant));
+  return [...LOCAL_API_KEYS, ...missing.map((tenant) => ({ key: `cvk_local_${tenant}`, principal: { tenant, keyId: `local-${tenant}`, scopes: ['jobs' as const] } }))];
+}
 
 export interface LocalCloudOptions {
   /** Persist DynamoDB (and queues) under this folder; memory when absent. */
   readonly dataDir?: string;
   readonly apiPort?: number;
+  /** The other servers' ports (local/ports.ts); each absent one picks a free port. */
+  readonly ports?: Partial<Record<Exclude<LocalServiceName, 'api'>, number>>;
   readonly stage?: string;
   readonly logLevel?: LogLevel;
   /** Replace job handlers (tests inject faults); a function gets the real ones to wrap. */
@@ -97,6 +114,8 @@ export interface LocalCloud {
   /** The local web dashboard (absent when `dashboard: false`). */
   readonly dashboardUrl?: string;
   readonly apiKey: string;
+  /** Every key this cloud stored: the fixed ones and one per other tenant a recurring job runs as. */
+  readonly apiKeys: ReadonlyArray<{ key: string; principal: Principal }>;
   readonly config: ConveyorConfig;
   readonly endpoints: { readonly dynamodb: string; readonly sqs: string; readonly ses: string; readonly s3: string };
   /** The local SES server's web inbox, and the same messages as JSON. */
@@ -134,19 +153,35 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
 
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const dynamo = await startDynamo(options.dataDir ? { path: join(options.dataDir, 'dynamodb') } : {});
-  // Queues persist beside DynamoDB: a restart must not lose queued jobs (local/sqs/journal.ts).
-  const sqs = await startSqsServer(options.dataDir ? { dataDir: join(options.dataDir, 'sqs') } : {});
-  const closers: (() => Promise<void>)[] = [() => sqs.close(), () => dynamo.close()];
+  // Before any other file in the data dir is opened: a second cloud on it must not touch the first's
+  // files. Taken before the ports are checked, so a second start on the same data dir (and, by
+  // default, the same ports) is told the data dir is in use, which is the real conflict.
+  const lock = options.dataDir ? await lockDataDir(options.dataDir) : undefined;
+  const ports = { api: options.apiPort ?? 0, ...options.ports };
+  const listening = <T>(service: LocalServiceName, started: Promise<T>): Promise<T> => started.catch((error: unknown) => Promise.reject(asPortInUse(service, ports[service], error)));
+  const closers: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    await runClosers(closers);
+    await lock?.release();
+  };
   try {
-    const ses = await startSes();
+    // Every fixed port is checked before anything starts, the API's first: a second `npm start` is
+    // told about the port it asked for, and nothing is left half-started.
+    for (const service of LOCAL_SERVICES) await assertPortFree(service, ports[service] ?? 0);
+    const dynamo = await listening('dynamodb', startDynamo({ ...(options.dataDir ? { path: join(options.dataDir, 'dynamodb') } : {}), ...(ports.dynamodb ? { port: ports.dynamodb } : {}) }));
+    closers.push(() => dynamo.close());
+    // Queues persist beside DynamoDB: a restart must not lose queued jobs (local/sqs/journal.ts).
+    const sqs = await listening('sqs', startSqsServer({ ...(options.dataDir ? { dataDir: join(options.dataDir, 'sqs') } : {}), ...(ports.sqs ? { port: ports.sqs } : {}) }));
+    closers.unshift(() => sqs.close());
+    const ses = await listening('ses', startSes({ ...(ports.ses ? { port: ports.ses } : {}), ...(options.dataDir ? { storeFile: join(options.dataDir, 'ses', 'inbox.jsonl') } : {}) }));
     closers.push(() => ses.close());
     const bucketName = `conveyor-${stage}-documents`;
-    const s3 = await startS3({
+    const s3 = await listening('s3', startS3({
       buckets: [bucketName],
       credentials: { accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'local', secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'local' },
       ...(options.dataDir ? { directory: join(options.dataDir, 's3') } : {}),
-    });
+      ...(ports.s3 ? { port: ports.s3 } : {}),
+    }));
     closers.push(() => s3.close());
     const tableName = `conveyor-${stage}-jobs`;
     const bootstrapClients = createClients(parseConfig({ CONVEYOR_TABLE_NAME: tableName, CONVEYOR_QUEUE_URLS: '{}', AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ENDPOINT_URL_SQS: sqs.endpoint }));
@@ -161,7 +196,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     for (const type of JOB_TYPES) lanes[type] = await ensureLanes(bootstrapClients.sqs, stage, jobRegistry[type], queues[type]);
 
     const limits = options.rateLimits === true ? {} : options.rateLimits || undefined;
-    const upstash = limits ? await tryStartUpstash() : { reason: 'not requested (LocalCloudOptions.rateLimits)' };
+    const upstash = limits
+      ? await listening('upstash', tryStartUpstash({ ...(ports.upstash ? { port: ports.upstash } : {}), ...(options.dataDir ? { tokenFile: join(options.dataDir, 'upstash-token') } : {}) }))
+      : { reason: 'not requested (LocalCloudOptions.rateLimits)' };
     if (upstash.server) closers.push(() => upstash.server.close());
 
     // Locally the one process signs webhooks too: the key is a plain variable, not a secret to fetch.
@@ -187,7 +224,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
     const notices = [describeRateLimits(config, upstash.server ? undefined : upstash.reason)];
     const keys = new DynamoApiKeys({ client: bootstrapClients.dynamo, tableName });
-    for (const { key, principal } of LOCAL_API_KEYS) await keys.put(key, principal);
+    const recurring = options.recurringJobs ?? recurringJobs;
+    const localKeys = localKeysFor(recurring);
+    for (const { key, principal } of localKeys) await keys.put(key, principal);
 
     const clients = createClients(config);
     options.observe?.clients?.(clients);
@@ -205,9 +244,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.dataDir ? { storePath: join(options.dataDir, 'schedules.json') } : {}),
     });
-    const target = buildSchedulerTarget(config, clients, logger.child({ fn: 'scheduler-target' }), { scheduler, definitions: options.recurringJobs ?? recurringJobs });
+    const target = buildSchedulerTarget(config, clients, logger.child({ fn: 'scheduler-target' }), { scheduler, definitions: recurring });
     const recurringRuns: { name: string; scheduledAt: string; jobId: string }[] = [];
-    for (const definition of options.recurringJobs ?? recurringJobs) {
+    for (const definition of recurring) {
       scheduler.addRecurring({
         id: definition.name,
         next: (after) => nextCronTime(definition.schedule, after),
@@ -217,17 +256,23 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         },
       });
     }
-    notices.push(...scheduler.recurringEntries.map((e) => `cron ${e.id}: next run ${e.nextAt.toISOString()}`));
+    notices.push(...scheduler.recurringEntries.map((e) => {
+      const tenant = recurring.find((r) => r.name === e.id)?.tenant;
+      const key = localKeys.find((k) => k.principal.tenant === tenant)?.key;
+      return `cron ${e.id}: next run ${e.nextAt.toISOString()}, enqueued as tenant "${tenant}" (see its jobs with key ${key})`;
+    }));
     // The recovery sweep, as the EventBridge rule runs it on AWS: every minute of the scheduler's clock.
     const sweep = buildRecoverySweep(config, clients, logger.child({ fn: 'sweep' }), { scheduler, now: () => new Date(scheduler.clock.now()) });
     scheduler.addPeriodic({ id: 'recovery-sweep', everyMs: 60_000, run: () => sweep.run() });
     const apiQueue = options.faults?.apiDiesBeforeSend ? dyingQueue(createJobQueue(config, clients), options.faults.apiDiesBeforeSend) : undefined;
-    const lambdaHandler = handle(buildApiApp(config, clients, logger.child({ fn: 'api' }), { scheduler, limiter: createRateLimiter(config), ...(apiQueue ? { queue: apiQueue } : {}) }));
-    // Hono types the v2 event's `body` as `string | null` where @types/aws-lambda has `string | undefined`;
-    // the runtime shapes agree (the same event API Gateway sends), only the declarations differ.
-    const apiHandler: HttpApiHandler = timed(`conveyor-${stage}-api`, (event, context) => lambdaHandler(event as unknown as Parameters<typeof lambdaHandler>[0], context), options.observe);
-    const localRoutes = options.dashboard === false ? undefined : dashboardRoutes({ defaultApiKey: LOCAL_API_KEYS[0]!.key });
-    const api = await serveHttpApi(apiHandler, { ...(options.apiPort !== undefined ? { port: options.apiPort } : {}), ...(localRoutes ? { localRoutes } : {}) });
+    const lambdaHandler = httpApiHandler(buildApiApp(config, clients, logger.child({ fn: 'api' }), { scheduler, limiter: createRateLimiter(config), ...(apiQueue ? { queue: apiQueue } : {}) }).fetch);
+    const apiHandler: HttpApiHandler = timed(`conveyor-${stage}-api`, lambdaHandler, options.observe);
+    const localRoutes = options.dashboard === false ? undefined : dashboardRoutes({
+      defaultApiKey: LOCAL_API_KEYS[0]!.key,
+      keys: localKeys.map(({ key, principal }) => ({ key, tenant: principal.tenant, scopes: principal.scopes })),
+      jobTypes: JOB_TYPES,
+    });
+    const api = await listening('api', serveHttpApi(apiHandler, { ...(options.apiPort !== undefined ? { port: options.apiPort } : {}), ...(localRoutes ? { localRoutes } : {}) }));
     closers.unshift(() => api.close());
 
     const limiter = createRateLimiter(config);
@@ -300,6 +345,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       apiUrl: api.url,
       ...(localRoutes ? { dashboardUrl: `${api.url}${DASHBOARD_PATH}/` } : {}),
       apiKey: LOCAL_API_KEYS[0]!.key,
+      apiKeys: localKeys,
       config,
       endpoints: { dynamodb: dynamo.endpoint, sqs: sqs.endpoint, ses: ses.endpoint, s3: s3.endpoint },
       inbox: { url: ses.inboxUrl, storeUrl: ses.storeUrl },
@@ -312,10 +358,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       recurringRuns,
       ...(upstash.server ? { upstash: { url: upstash.server.url, token: upstash.server.token } } : {}),
       notices,
-      stop: () => (stopped ??= runClosers(closers)),
+      stop: () => (stopped ??= closeAll()),
     };
   } catch (error) {
-    await runClosers(closers);
+    await closeAll();
     throw error;
   }
 }

@@ -1,34 +1,40 @@
 /**
  * `npm start`: the local cloud in the foreground. Data persists under `.data/` between runs.
- * Environment: PORT (API port, default 3000), CONVEYOR_DATA_DIR (default .data), LOG_LEVEL,
- * CONVEYOR_TENANT_ENQUEUE_LIMIT (`<jobs>/<seconds>`, default 600/60).
+ * Environment: PORT (API port, default 3000; the other servers' ports follow it, see local/ports.ts),
+ * CONVEYOR_DATA_DIR (default .data), LOG_LEVEL, CONVEYOR_TENANT_ENQUEUE_LIMIT (`<jobs>/<seconds>`,
+ * default 600/60). The README lists them all.
  */
+import './quiet-sdk.js';
 import { resolve } from 'node:path';
 import { startLocalCloud, LOCAL_API_KEYS } from './cloud.js';
 import type { LogLevel } from '../shared/logging/logger.js';
+import { ConfigurationError } from '../shared/domain/errors.js';
 import { parseRateRule } from '../shared/jobs/rate-limits.js';
+import { exitOnStartFailure, localPorts } from './ports.js';
 
-// Lambda runs Node 22; the SDK's notice that it will drop Node 20 in 2027 is noise on a laptop.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
-const port = Number(process.env.PORT ?? 3000);
 const dataDir = resolve(process.env.CONVEYOR_DATA_DIR ?? '.data');
 const logLevel = (process.env.LOG_LEVEL ?? 'info') as LogLevel;
 
 const started = Date.now();
 const tenantEnqueue = process.env.CONVEYOR_TENANT_ENQUEUE_LIMIT ? parseRateRule(process.env.CONVEYOR_TENANT_ENQUEUE_LIMIT) : undefined;
-if (process.env.CONVEYOR_TENANT_ENQUEUE_LIMIT && !tenantEnqueue) throw new Error('CONVEYOR_TENANT_ENQUEUE_LIMIT must be <jobs>/<seconds>, e.g. 600/60');
-const cloud = await startLocalCloud({ apiPort: port, dataDir, logLevel, rateLimits: tenantEnqueue ? { tenantEnqueue } : true });
+const cloud = await exitOnStartFailure(async () => {
+  if (process.env.CONVEYOR_TENANT_ENQUEUE_LIMIT && !tenantEnqueue) throw new ConfigurationError('CONVEYOR_TENANT_ENQUEUE_LIMIT must be <jobs>/<seconds>, e.g. 600/60');
+  const ports = localPorts(process.env);
+  return startLocalCloud({ apiPort: ports.api, ports, dataDir, logLevel, rateLimits: tenantEnqueue ? { tenantEnqueue } : true });
+});
 const dev = LOCAL_API_KEYS[0]!;
+const width = Math.max(...cloud.apiKeys.map(({ key }) => key.length));
+const keyLines = cloud.apiKeys.map(({ key, principal }, i) => `  ${i === 0 ? 'API keys  ' : '          '}   ${key.padEnd(width)}   (tenant "${principal.tenant}", scopes ${principal.scopes.join(', ')})`).join('\n');
 
 console.log(`
 Conveyor local cloud is up (${Date.now() - started} ms)
 
-  API          ${cloud.apiUrl}
+  API          ${cloud.apiUrl}   (answers only to Host 127.0.0.1, localhost or [::1])
   Dashboard    ${cloud.dashboardUrl ?? '(off)'}
-  API key      ${dev.key}   (tenant "${dev.principal.tenant}", scopes ${dev.principal.scopes.join(', ')})
+${keyLines}
   DynamoDB     ${cloud.endpoints.dynamodb}
   SQS          ${cloud.endpoints.sqs}
+  SES          ${cloud.endpoints.ses}   (the SES API the email jobs send through)
   S3           ${cloud.endpoints.s3}   (PDFs; download through the URL in GET /v1/jobs/{id})
   Mail inbox   ${cloud.inbox.url}   (every e-mail the email jobs send)
   Data         ${dataDir}

@@ -7,7 +7,8 @@ import { TABLE_LAYOUT } from '../../shared/config/table.js';
  */
 export const TABLE_ACTIONS = {
   // DynamoJobStore (create, get, transition/requestCancel, discard, the send and follow-up markers),
-  // DynamoIdempotencyStore (put, get, update, delete), DynamoApiKeys.resolve, DynamoTenantActivity.note (put).
+  // DynamoIdempotencyStore (put, get, update, delete), DynamoApiKeys.resolve, DynamoTenantActivity.note (put),
+  // the page-cursor key (read, created once: page-cursor.ts).
   api: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
   // DynamoJobStore.get (delivery check), .transition and .recordProgress (conditional UpdateItem), and
   // the conditional clear of a flushed webhook. A DEAD job is listed by its own DEAD write: no PutItem.

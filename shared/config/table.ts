@@ -10,6 +10,7 @@ import { JOB_ID_SHARDS, parseJobId, tenantHash } from '../domain/job-id.js';
  * | job                 | `JOBS#<tenantHash>#<shard>` | jobId    |
  * | API key             | `KEY#<sha256(key)>`         | `KEY`    |
  * | idempotency entry   | `IDEM#<tenant>#<sha256(key)>` | `IDEM` |
+ * | stage setting       | `CONFIG#<name>`             | `CONFIG` |
  * | active tenant       | `ACTIVE#<yyyy-mm-dd>`       | tenantHash |
  * | sweep progress      | `SWEEP`                     | `WATERMARK#<pass>` |
  *
@@ -82,6 +83,8 @@ export const keys = {
   activeTenants: (day: string): string => `ACTIVE#${day}`,
   activeTenant: (day: string, hash: string): TableKey => ({ pk: `ACTIVE#${day}`, sk: hash }),
   sweepWatermark: (pass: string): TableKey => ({ pk: 'SWEEP', sk: `WATERMARK#${pass}` }),
+  /** A stage-wide setting the functions create for themselves (the page-cursor key). */
+  config: (name: string): TableKey => ({ pk: `CONFIG#${name}`, sk: 'CONFIG' }),
 } as const;
 
 function jobPartition(hash: string, shard: number): string {

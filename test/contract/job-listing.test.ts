@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoJobListing } from '../../functions/adapters/aws/dynamo-job-listing.js';
 import { DynamoJobStore } from '../../functions/adapters/aws/dynamo-job-store.js';
+import { PageCursors, tableCursorKey } from '../../functions/adapters/aws/page-cursor.js';
 import { JOB_ID_SHARDS, JobIdGenerator, parseJobId } from '../../shared/domain/job-id.js';
 import type { JobRecord } from '../../shared/domain/job.js';
 import type { JobStatus } from '../../shared/domain/status.js';
@@ -10,6 +11,7 @@ import { startLocalTable, type LocalTable } from '../helpers/local-table.js';
 import { collidingTenants } from '../helpers/tenant-collision.js';
 
 let table: LocalTable;
+const cursors = new PageCursors(async () => Buffer.alloc(32, 7));
 let store: DynamoJobStore;
 const ids = new JobIdGenerator();
 const base = Date.parse('2026-11-23T08:00:00.000Z');
@@ -24,15 +26,15 @@ afterAll(async () => {
 });
 
 const listing = (options: { maxQueriesPerPage?: number; filteredReadSize?: number; maxActivityItems?: number } = {}) =>
-  new DynamoJobListing({ client: table.client, tableName: table.tableName, ...options });
+  new DynamoJobListing({ client: table.client, tableName: table.tableName, cursors, ...options });
 
 /** Creates jobs of `tenant` at base + i seconds (offset by `start`), in the shards given (cycled). */
-async function createJobs(tenant: string, count: number, options: { start?: number; shards?: readonly number[]; status?: (i: number) => JobStatus; type?: (i: number) => string } = {}): Promise<JobRecord[]> {
+async function createJobs(tenant: string, count: number, options: { start?: number; shards?: readonly number[]; status?: (i: number) => JobStatus; type?: (i: number) => string; fields?: (i: number) => Partial<JobRecord> } = {}): Promise<JobRecord[]> {
   const jobs = Array.from({ length: count }, (_, i) => {
     const created = new Date(base + ((options.start ?? 0) + i) * 1_000);
     const shards = options.shards ?? [0];
     const jobId = ids.next(tenant, created, shards[i % shards.length]);
-    return queuedJob({ jobId, tenant, type: options.type?.(i) ?? 'analysis', status: options.status?.(i) ?? 'QUEUED', createdAt: created.toISOString(), updatedAt: created.toISOString() });
+    return queuedJob({ jobId, tenant, type: options.type?.(i) ?? 'analysis', status: options.status?.(i) ?? 'QUEUED', createdAt: created.toISOString(), updatedAt: created.toISOString(), ...options.fields?.(i) });
   });
   for (const job of jobs) await store.create(job);
   return jobs;
@@ -107,7 +109,7 @@ describe('Contract: DynamoJobListing over sharded partitions', () => {
     // Act
     const mineListed = await allPages(mine, { limit: 2 });
     const theirsListed = await allPages(theirs, { limit: 50 });
-    const activity = await listing().recentActivity(mine, new Date(base - 1_000));
+    const activity = await listing().recentActivity(mine, new Date(base - 1_000), new Date(base + 1_000 * 1_000));
     const crossRead = await store.get(their[0]!.jobId, { tenant: mine });
 
     // Assess
@@ -123,16 +125,58 @@ describe('Contract: DynamoJobListing over sharded partitions', () => {
     const recent = await createJobs('activity-tenant', 8, { shards: [3, 2, 1, 0], start: 2_000, status: (i) => (i < 2 ? 'SUCCEEDED' : 'QUEUED'), type: (i) => (i % 2 === 0 ? 'analysis' : 'email') });
 
     // Act
-    const activity = await listing().recentActivity('activity-tenant', new Date(base + 2_000 * 1_000));
-    const capped = await listing({ maxActivityItems: 4 }).recentActivity('activity-tenant', new Date(base + 2_000 * 1_000));
+    const activity = await listing().recentActivity('activity-tenant', new Date(base + 2_000 * 1_000), new Date(base + 3_000 * 1_000));
+    const capped = await listing({ maxActivityItems: 4 }).recentActivity('activity-tenant', new Date(base + 2_000 * 1_000), new Date(base + 3_000 * 1_000));
 
     // Assess
     expect(activity).toEqual({
       counts: { analysis: { SUCCEEDED: 1, QUEUED: 3 }, email: { SUCCEEDED: 1, QUEUED: 3 } },
-      oldestWaiting: { analysis: recent[2]!.createdAt, email: recent[3]!.createdAt },
+      oldestDueAt: { analysis: recent[2]!.createdAt, email: recent[3]!.createdAt },
+      held: {},
       scanned: 8,
       complete: true,
     });
     expect(capped.complete).toBe(false);
+  });
+
+  it('counts a waiting job as waiting only from when it is due; jobs held for later are counted apart', async () => {
+    // Prepare: at `now`, in one window: a job due since it was created, an older one held until
+    // tomorrow, one whose runAt passed, a retry still in its backoff, a redriven one, an e-mail held
+    const at = (seconds: number) => new Date(base + seconds * 1_000).toISOString();
+    const now = new Date(base + 5_000 * 1_000);
+    const tomorrow = at(5_000 + 86_400);
+    const plans: { status: JobStatus; type: string; fields: Partial<JobRecord> }[] = [
+      { status: 'QUEUED', type: 'analysis', fields: { runAt: tomorrow } }, // 4000: held
+      { status: 'RETRYING', type: 'analysis', fields: { nextAttemptAt: at(5_100) } }, // 4001: in backoff
+      { status: 'QUEUED', type: 'analysis', fields: { runAt: at(4_900) } }, // 4002: due since 4900
+      { status: 'QUEUED', type: 'analysis', fields: {} }, // 4003: due since 4003 — the oldest due
+      { status: 'QUEUED', type: 'email', fields: { runAt: at(4_010), redrivenAt: at(4_950) } }, // 4004: redriven, due since 4950
+      { status: 'QUEUED', type: 'email', fields: { runAt: at(6_000) } }, // 4005: held, due sooner
+    ];
+    const jobs = await createJobs('due-tenant', plans.length, { start: 4_000, shards: [0, 1, 2, 3], status: (i) => plans[i]!.status, type: (i) => plans[i]!.type, fields: (i) => plans[i]!.fields });
+
+    // Act
+    const activity = await listing().recentActivity('due-tenant', new Date(base + 3_000 * 1_000), now);
+
+    // Assess
+    expect(jobs[3]!.createdAt).toBe(at(4_003));
+    expect(activity.counts).toEqual({ analysis: { QUEUED: 3, RETRYING: 1 }, email: { QUEUED: 2 } });
+    expect(activity.oldestDueAt).toEqual({ analysis: at(4_003), email: at(4_950) });
+    expect(activity.held).toEqual({ analysis: { count: 1, nextRunAt: tomorrow }, email: { count: 1, nextRunAt: at(6_000) } });
+  });
+});
+
+describe('Function: tableCursorKey', () => {
+  it('creates the stage key once in the table: a cursor one API instance issued is accepted by another', async () => {
+    // Prepare: two instances, each with its own cached key source, racing for the first read
+    const [first, second] = [new PageCursors(tableCursorKey(table.client, table.tableName)), new PageCursors(tableCursorKey(table.client, table.tableName))];
+    const jobId = ids.next('tenant-k', new Date(base));
+
+    // Act
+    const [issued] = await Promise.all([first.encode('jobs|tenant-k|*|*', jobId), second.encode('jobs|tenant-k|*|*', jobId)]);
+
+    // Assess
+    expect(await second.decode('jobs|tenant-k|*|*', issued)).toBe(jobId);
+    await expect(new PageCursors(async () => Buffer.alloc(32, 7)).decode('jobs|tenant-k|*|*', issued)).rejects.toThrow(/invalid cursor/);
   });
 });

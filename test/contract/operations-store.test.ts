@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDeadLetterIndex } from '../../functions/adapters/aws/dynamo-dead-letter-index.js';
 import { DynamoJobStore } from '../../functions/adapters/aws/dynamo-job-store.js';
+import { PageCursors } from '../../functions/adapters/aws/page-cursor.js';
 import { TransitionConflictError } from '../../shared/domain/errors.js';
 import type { JobRecord } from '../../shared/domain/job.js';
 import type { JobStore } from '../../shared/ports/job-store.js';
@@ -111,7 +112,7 @@ describe.each(['DynamoJobStore', 'MemoryJobStore'])('Contract: JobStore follow-u
 });
 
 describe('Contract: DynamoDeadLetterIndex (the sparse deadLetters index)', () => {
-  const index = (now = () => new Date()) => new DynamoDeadLetterIndex({ client, tableName: 'jobs', now });
+  const index = (now = () => new Date()) => new DynamoDeadLetterIndex({ client, tableName: 'jobs', now, cursors: new PageCursors(async () => Buffer.alloc(32, 7)) });
   const store = () => new DynamoJobStore({ client, tableName: 'jobs' });
   /** A job made DEAD the way the worker does it: the listing attributes in the DEAD write. */
   async function dies(job: JobRecord, until = Math.floor(Date.now() / 1000) + 14 * 86_400): Promise<void> {

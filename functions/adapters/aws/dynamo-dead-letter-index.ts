@@ -1,12 +1,14 @@
 import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { keys, TABLE_LAYOUT } from '../../../shared/config/table.js';
-import { DependencyUnavailableError } from '../../../shared/domain/errors.js';
+import { ConfigurationError, DependencyUnavailableError } from '../../../shared/domain/errors.js';
 import type { DeadLetterIndex } from '../../../shared/ports/dead-letters.js';
-import { decodeCursor, encodeCursor } from './page-cursor.js';
+import type { PageCursors } from './page-cursor.js';
 
 export interface DynamoDeadLetterIndexOptions {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
+  /** Signs and checks page cursors; needed only to list a page after the first. */
+  readonly cursors?: PageCursors;
   readonly now?: () => Date;
 }
 
@@ -23,18 +25,22 @@ const INDEX = TABLE_LAYOUT.indexes.deadLetters;
 export class DynamoDeadLetterIndex implements DeadLetterIndex {
   readonly #client: DynamoDBDocumentClient;
   readonly #tableName: string;
+  readonly #cursors: PageCursors | undefined;
   readonly #now: () => Date;
 
   constructor(options: DynamoDeadLetterIndexOptions) {
     this.#client = options.client;
     this.#tableName = options.tableName;
+    this.#cursors = options.cursors;
     this.#now = options.now ?? (() => new Date());
   }
 
   async list(type: string, options: { limit: number; cursor?: string }): Promise<{ jobIds: string[]; cursor?: string }> {
+    const cursors = this.#cursors;
+    if (!cursors) throw new ConfigurationError('DynamoDeadLetterIndex: listing needs `cursors` (page-cursor.ts)');
     const scope = `dlq|${type}`;
     const jobIds: string[] = [];
-    let startKey: Record<string, unknown> | undefined = options.cursor !== undefined ? this.#startKey(type, decodeCursor(scope, options.cursor)) : undefined;
+    let startKey: Record<string, unknown> | undefined = options.cursor !== undefined ? this.#startKey(type, await cursors.decode(scope, options.cursor)) : undefined;
     do {
       const output = await this.#query({ ...this.#partition(type), Limit: options.limit + 1 - jobIds.length, ...(startKey ? { ExclusiveStartKey: startKey } : {}) });
       for (const item of output.Items ?? []) jobIds.push(String(item[TABLE_LAYOUT.sortKey]));
@@ -42,7 +48,7 @@ export class DynamoDeadLetterIndex implements DeadLetterIndex {
     } while (startKey && jobIds.length <= options.limit);
     if (jobIds.length <= options.limit) return { jobIds };
     const page = jobIds.slice(0, options.limit);
-    return { jobIds: page, cursor: encodeCursor(scope, page[page.length - 1]!) };
+    return { jobIds: page, cursor: await cursors.encode(scope, page[page.length - 1]!) };
   }
 
   async count(type: string): Promise<number> {

@@ -4,13 +4,16 @@ import { DependencyUnavailableError } from '../../../shared/domain/errors.js';
 import { jobIdFloor, jobIdTime } from '../../../shared/domain/job-id.js';
 import type { JobRecord } from '../../../shared/domain/job.js';
 import type { JobStatus } from '../../../shared/domain/status.js';
+import { dueAt } from '../../../shared/domain/waiting.js';
 import type { JobListing, JobListQuery, JobPage, RecentActivity } from '../../../shared/ports/job-listing.js';
 import { toRecord } from './dynamo-job-store.js';
-import { decodeCursor, encodeCursor } from './page-cursor.js';
+import type { PageCursors } from './page-cursor.js';
 
 export interface DynamoJobListingOptions {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
+  /** Signs and checks the page cursors (page-cursor.ts). */
+  readonly cursors: PageCursors;
   readonly now?: () => Date;
   /**
    * Query calls one listing request may make while filters skip items (bounds cost and latency).
@@ -50,6 +53,7 @@ interface ShardCursor {
 export class DynamoJobListing implements JobListing {
   readonly #client: DynamoDBDocumentClient;
   readonly #tableName: string;
+  readonly #cursors: PageCursors;
   readonly #now: () => Date;
   readonly #maxQueries: number;
   readonly #filteredReadSize: number;
@@ -58,6 +62,7 @@ export class DynamoJobListing implements JobListing {
   constructor(options: DynamoJobListingOptions) {
     this.#client = options.client;
     this.#tableName = options.tableName;
+    this.#cursors = options.cursors;
     this.#now = options.now ?? (() => new Date());
     this.#maxQueries = Math.max(options.maxQueriesPerPage ?? 12, 2 * TABLE_LAYOUT.jobShards);
     this.#filteredReadSize = options.filteredReadSize ?? 100;
@@ -65,8 +70,9 @@ export class DynamoJobListing implements JobListing {
   }
 
   async list(tenant: string, query: JobListQuery): Promise<JobPage> {
-    const scope = `jobs|${query.type ?? '*'}|${query.status ?? '*'}`;
-    const before = query.cursor !== undefined ? decodeCursor(scope, query.cursor) : undefined;
+    // A cursor is good only for the tenant and filters it was issued for.
+    const scope = `jobs|${tenant}|${query.type ?? '*'}|${query.status ?? '*'}`;
+    const before = query.cursor !== undefined ? await this.#cursors.decode(scope, query.cursor) : undefined;
     const names: Record<string, string> = { '#pk': TABLE_LAYOUT.partitionKey, '#ttl': TABLE_LAYOUT.ttlAttribute, '#tenant': 'tenant' };
     const values: Record<string, unknown> = { ':tenant': tenant, ':now': this.#epochNow() };
     // Another tenant may share these partitions (hash collision); TTL deletes lazily (up to days late):
@@ -124,7 +130,7 @@ export class DynamoJobListing implements JobListing {
       }
       const newest = newestHead(shards);
       if (!newest) return { jobs: page };
-      if (page.length === query.limit) return { jobs: page, cursor: encodeCursor(scope, page[page.length - 1]!.jobId) };
+      if (page.length === query.limit) return { jobs: page, cursor: await this.#cursors.encode(scope, page[page.length - 1]!.jobId) };
       page.push(newest.buffered.shift()!);
     }
 
@@ -135,12 +141,14 @@ export class DynamoJobListing implements JobListing {
     for (let newest = newestHead(shards); newest && newest.buffered[0]!.jobId >= frontier && page.length < query.limit; newest = newestHead(shards)) {
       page.push(newest.buffered.shift()!);
     }
-    return { jobs: page, cursor: encodeCursor(scope, page.length === query.limit ? page[page.length - 1]!.jobId : frontier) };
+    return { jobs: page, cursor: await this.#cursors.encode(scope, page.length === query.limit ? page[page.length - 1]!.jobId : frontier) };
   }
 
-  async recentActivity(tenant: string, since: Date): Promise<RecentActivity> {
+  async recentActivity(tenant: string, since: Date, now: Date): Promise<RecentActivity> {
     const counts: Record<string, Partial<Record<JobStatus, number>>> = {};
-    const oldestWaiting: Record<string, string> = {};
+    const oldestDueAt: Record<string, string> = {};
+    const held: Record<string, { count: number; nextRunAt: string }> = {};
+    const nowMs = now.getTime();
     const partitions = keys.tenantJobPartitions(tenant);
     // The read budget is shared evenly: the shards hold about equal shares of any time window.
     const budget = Math.ceil(this.#maxActivityItems / partitions.length);
@@ -152,8 +160,12 @@ export class DynamoJobListing implements JobListing {
           TableName: this.#tableName,
           KeyConditionExpression: '#pk = :pk AND #sk >= :since',
           FilterExpression: '#tenant = :tenant AND (attribute_not_exists(#ttl) OR #ttl > :now)',
-          ProjectionExpression: '#sk, #type, #status',
-          ExpressionAttributeNames: { '#pk': TABLE_LAYOUT.partitionKey, '#sk': TABLE_LAYOUT.sortKey, '#ttl': TABLE_LAYOUT.ttlAttribute, '#tenant': 'tenant', '#type': 'type', '#status': 'status' },
+          // A projection does not lower the read's cost (DynamoDB meters the items read), only its size.
+          ProjectionExpression: '#sk, #type, #status, #updatedAt, #runAt, #nextAttemptAt, #redrivenAt, #retriedAt',
+          ExpressionAttributeNames: {
+            '#pk': TABLE_LAYOUT.partitionKey, '#sk': TABLE_LAYOUT.sortKey, '#ttl': TABLE_LAYOUT.ttlAttribute, '#tenant': 'tenant', '#type': 'type', '#status': 'status',
+            '#updatedAt': 'updatedAt', '#runAt': 'runAt', '#nextAttemptAt': 'nextAttemptAt', '#redrivenAt': 'redrivenAt', '#retriedAt': 'retriedAt',
+          },
           ExpressionAttributeValues: { ':pk': pk, ':since': jobIdFloor(since), ':tenant': tenant, ':now': this.#epochNow() },
           Limit: Math.min(1_000, budget - scanned),
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
@@ -164,8 +176,16 @@ export class DynamoJobListing implements JobListing {
           const perType = (counts[type] ??= {});
           perType[status] = (perType[status] ?? 0) + 1;
           const createdAt = jobIdTime(String(item[TABLE_LAYOUT.sortKey]))!;
-          const oldest = oldestWaiting[type];
-          if ((status === 'QUEUED' || status === 'RETRYING') && (oldest === undefined || createdAt < oldest)) oldestWaiting[type] = createdAt;
+          const due = dueAt({ status, createdAt, ...pick(item, ['updatedAt', 'runAt', 'nextAttemptAt', 'redrivenAt', 'retriedAt']) });
+          if (due === undefined) continue;
+          if (Date.parse(due) <= nowMs) {
+            const oldest = oldestDueAt[type];
+            if (oldest === undefined || Date.parse(due) < Date.parse(oldest)) oldestDueAt[type] = due;
+          } else if (status === 'QUEUED') {
+            const entry = (held[type] ??= { count: 0, nextRunAt: due });
+            entry.count++;
+            if (Date.parse(due) < Date.parse(entry.nextRunAt)) entry.nextRunAt = due;
+          }
         }
         scanned += output.ScannedCount ?? output.Items?.length ?? 0;
         startKey = output.LastEvaluatedKey;
@@ -174,7 +194,8 @@ export class DynamoJobListing implements JobListing {
     }));
     return {
       counts,
-      oldestWaiting,
+      oldestDueAt,
+      held,
       scanned: perShard.reduce((sum, shard) => sum + shard.scanned, 0),
       complete: perShard.every((shard) => shard.complete),
     };
@@ -202,4 +223,14 @@ function newestHead(shards: readonly ShardCursor[]): ShardCursor | undefined {
     if (head && (!newest || head.jobId > newest.buffered[0]!.jobId)) newest = shard;
   }
   return newest;
+}
+
+/** The string attributes of `item` among `names` (absent ones left out). */
+function pick<K extends string>(item: Record<string, unknown>, names: readonly K[]): Partial<Record<K, string>> {
+  const picked: Partial<Record<K, string>> = {};
+  for (const name of names) {
+    const value = item[name];
+    if (typeof value === 'string') picked[name] = value;
+  }
+  return picked;
 }

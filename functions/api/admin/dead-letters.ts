@@ -144,14 +144,16 @@ export class DeadLetterService {
   }
 
   /**
-   * Retries one DEAD or FAILED job; `payload`, when given, has been validated by the caller. In order:
-   * the webhook the job still owes for how it ended is flushed; one write puts it back to QUEUED
-   * (unlisting a DEAD job, and saying its new message is pending); the message is sent. If the send
-   * fails the job is put back as it was; if this process dies first, the recovery sweep sends it.
+   * Retries one DEAD or FAILED job; `payload`, when given, has been validated by the caller. With
+   * `tenant`, a job of another tenant is treated as missing. The retried job starts clean: no
+   * result, no error, no progress. In order: the webhook the job still owes for how it ended is
+   * flushed; one write puts it back to QUEUED (unlisting a DEAD job, and saying its new message is
+   * pending); the message is sent. If the send fails the job is put back as it was; if this process
+   * dies first, the recovery sweep sends it.
    */
-  async retry(jobId: string, options: { payload?: unknown } = {}): Promise<JobRecord | undefined> {
+  async retry(jobId: string, options: { payload?: unknown; tenant?: string } = {}): Promise<JobRecord | undefined> {
     const { store, queue, followUps } = this.#deps;
-    const before = await store.get(jobId);
+    const before = await store.get(jobId, options.tenant !== undefined ? { tenant: options.tenant } : {});
     if (!before) return undefined;
     if (before.status !== 'DEAD' && before.status !== 'FAILED') throw new NotRetryableError(before);
     if ((await followUps.flush(before)) === 'failed') {
@@ -175,7 +177,7 @@ export class DeadLetterService {
           ...(options.payload !== undefined ? { payload: options.payload } : {}),
           ...this.#pendingSend(now),
         },
-        remove: [...FINISHED_FIELDS, ...LISTING_FIELDS],
+        remove: [...FINISHED_FIELDS, ...LISTING_FIELDS, 'error'],
       });
     } catch (error) {
       // Someone else retried or redrove it in the meantime.
@@ -264,6 +266,7 @@ export class DeadLetterService {
         ...(before.redrivenAt ? { redrivenAt: before.redrivenAt } : {}),
         redriveCount: before.redriveCount ?? 0,
         retryCount: before.retryCount ?? 0,
+        ...(before.error ? { error: before.error } : {}),
         ...(before.retriedAt ? { retriedAt: before.retriedAt } : {}),
       },
       // No message was sent or moved: the last-send times must not move either; none is pending.
