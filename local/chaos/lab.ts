@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { JobService } from '../../functions/api/job-service.js';
@@ -6,6 +7,7 @@ import { DynamoDeadLetterIndex } from '../../functions/adapters/aws/dynamo-dead-
 import { DynamoJobStore } from '../../functions/adapters/aws/dynamo-job-store.js';
 import { DynamoRecoveryIndex } from '../../functions/adapters/aws/dynamo-recovery-index.js';
 import { DynamoTenantActivity } from '../../functions/adapters/aws/dynamo-tenant-activity.js';
+import { PageCursors } from '../../functions/adapters/aws/page-cursor.js';
 import { SqsJobQueue } from '../../functions/adapters/aws/sqs-job-queue.js';
 import { SqsWebhookQueue } from '../../functions/adapters/aws/sqs-webhook-queue.js';
 import { FollowUpFlusher } from '../../functions/follow-ups/follow-ups.js';
@@ -77,6 +79,8 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   const queue = await ensureJobQueues(sqs, 'chaos', definition);
   const webhookQueueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'chaos-webhooks' }))).QueueUrl!;
   const tableName = 'chaos-jobs';
+  // The listing's page cursors are signed; the lab's key lives as long as the lab.
+  const randomKey = randomBytes(32);
   const store = new DynamoJobStore({ client: dynamoClient, tableName });
   const jobQueue = new SqsJobQueue({ client: sqs, queueUrls: { analysis: queue.url } });
   const outbox = new SqsWebhookQueue({ client: sqs, queueUrl: webhookQueueUrl });
@@ -128,7 +132,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     queue,
     jobQueue,
     webhookQueueUrl,
-    deadLetters: new DynamoDeadLetterIndex({ client: dynamoClient, tableName }),
+    deadLetters: new DynamoDeadLetterIndex({ client: dynamoClient, tableName, cursors: new PageCursors(async () => randomKey) }),
     mapping,
     sqsServer,
     sweep,

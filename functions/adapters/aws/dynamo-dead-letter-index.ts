@@ -36,11 +36,9 @@ export class DynamoDeadLetterIndex implements DeadLetterIndex {
   }
 
   async list(type: string, options: { limit: number; cursor?: string }): Promise<{ jobIds: string[]; cursor?: string }> {
-    const cursors = this.#cursors;
-    if (!cursors) throw new ConfigurationError('DynamoDeadLetterIndex: listing needs `cursors` (page-cursor.ts)');
     const scope = `dlq|${type}`;
     const jobIds: string[] = [];
-    let startKey: Record<string, unknown> | undefined = options.cursor !== undefined ? this.#startKey(type, await cursors.decode(scope, options.cursor)) : undefined;
+    let startKey: Record<string, unknown> | undefined = options.cursor !== undefined ? this.#startKey(type, await this.#pageCursors().decode(scope, options.cursor)) : undefined;
     do {
       const output = await this.#query({ ...this.#partition(type), Limit: options.limit + 1 - jobIds.length, ...(startKey ? { ExclusiveStartKey: startKey } : {}) });
       for (const item of output.Items ?? []) jobIds.push(String(item[TABLE_LAYOUT.sortKey]));
@@ -48,7 +46,13 @@ export class DynamoDeadLetterIndex implements DeadLetterIndex {
     } while (startKey && jobIds.length <= options.limit);
     if (jobIds.length <= options.limit) return { jobIds };
     const page = jobIds.slice(0, options.limit);
-    return { jobIds: page, cursor: await cursors.encode(scope, page[page.length - 1]!) };
+    return { jobIds: page, cursor: await this.#pageCursors().encode(scope, page[page.length - 1]!) };
+  }
+
+  /** Cursors are needed only past a first page. */
+  #pageCursors(): PageCursors {
+    if (!this.#cursors) throw new ConfigurationError('DynamoDeadLetterIndex: paging needs `cursors` (page-cursor.ts)');
+    return this.#cursors;
   }
 
   async count(type: string): Promise<number> {
