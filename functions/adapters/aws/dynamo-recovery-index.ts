@@ -67,24 +67,19 @@ export class DynamoRecoveryIndex implements RecoveryIndex {
   }
 
   async dueForSweep(now: Date, limit: number): Promise<{ jobId: string; sweepAt: string }[]> {
-    const due: { jobId: string; sweepAt: string }[] = [];
-    await Promise.all(keys.sweepShards().map(async (shard) => {
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const output = await this.#query({
-          TableName: this.#tableName,
-          IndexName: SWEEP.name,
-          KeyConditionExpression: '#shard = :shard AND #at <= :now',
-          ExpressionAttributeNames: { '#shard': SWEEP.partitionKey, '#at': SWEEP.sortKey },
-          ExpressionAttributeValues: { ':shard': shard, ':now': now.toISOString() },
-          Limit: limit,
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        });
-        for (const item of output.Items ?? []) due.push({ jobId: String(item[TABLE_LAYOUT.sortKey]), sweepAt: String(item[SWEEP.sortKey]) });
-        startKey = output.LastEvaluatedKey;
-      } while (startKey && due.length < limit * 4);
+    // One page of at most `limit` per shard, soonest first; what does not fit waits for the next run.
+    const perShard = await Promise.all(keys.sweepShards().map(async (shard) => {
+      const output = await this.#query({
+        TableName: this.#tableName,
+        IndexName: SWEEP.name,
+        KeyConditionExpression: '#shard = :shard AND #at <= :now',
+        ExpressionAttributeNames: { '#shard': SWEEP.partitionKey, '#at': SWEEP.sortKey },
+        ExpressionAttributeValues: { ':shard': shard, ':now': now.toISOString() },
+        Limit: limit,
+      });
+      return (output.Items ?? []).map((item) => ({ jobId: String(item[TABLE_LAYOUT.sortKey]), sweepAt: String(item[SWEEP.sortKey]) }));
     }));
-    return due.sort((a, b) => (a.sweepAt < b.sweepAt ? -1 : 1)).slice(0, limit);
+    return perShard.flat().sort((a, b) => (a.sweepAt < b.sweepAt ? -1 : 1)).slice(0, limit);
   }
 
   async watermark(pass: string): Promise<Date | undefined> {
