@@ -10,6 +10,13 @@ import { stageResourceNames } from '../../shared/jobs/derived.js';
  * Issuing API keys, for operators: `npm run keys -- create …` and the `conveyor` CLI call this.
  * The key is returned once and only its SHA-256 is stored, so a lost key is replaced, not recovered.
  */
+/**
+ * How long a revoked key may still be let through: the authorizer function keeps a key's answer in
+ * memory for 60 s (DynamoApiKeys' cacheTtlMs) and API Gateway caches the authorizer's answer for
+ * another 60 s (`authorizerCacheSeconds`, infra/config/stages.ts) — one after the other, 120 s.
+ */
+export const REVOCATION_WINDOW_SECONDS = 60 + 60;
+
 export const SCOPES = ['jobs', 'admin'] as const satisfies readonly Principal['scopes'][number][];
 
 export const createApiKeyRequestSchema = z

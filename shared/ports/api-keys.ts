@@ -9,3 +9,13 @@ export interface Principal {
 export interface ApiKeyResolver {
   resolve(presentedKey: string): Promise<Principal | undefined>;
 }
+
+/** An API key as operators see it in the list: who owns it, never the key. */
+export interface ApiKeySummary {
+  readonly keyId: string;
+  readonly tenant: string;
+  readonly scopes: Principal['scopes'];
+  readonly createdAt: string;
+  readonly revoked: boolean;
+  readonly revokedAt?: string;
+}

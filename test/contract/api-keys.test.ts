@@ -125,3 +125,47 @@ describe('CLI: npm run keys -- create', () => {
     await expect(program.parseAsync(['create', '--tenant', 'acme', '--scopes', 'jobs,root', '--region', 'us-east-1'], { from: 'user' })).rejects.toThrow(/scopes must be/);
   });
 });
+
+describe('Commands: keys list and revoke', () => {
+  /** Runs `npm run keys -- <args>` against the local table; returns what it printed. */
+  async function keys(...args: string[]): Promise<string[]> {
+    const lines: string[] = [];
+    const previous = process.env.AWS_ENDPOINT_URL_DYNAMODB;
+    process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
+    try {
+      await keysProgram((line) => lines.push(line)).parseAsync([...args, '--table', TABLE, '--region', 'us-east-1'], { from: 'user' });
+    } finally {
+      if (previous === undefined) delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
+      else process.env.AWS_ENDPOINT_URL_DYNAMODB = previous;
+    }
+    return lines;
+  }
+
+  it('lists the keys of a tenant without their secrets, and revokes one by its keyId', async () => {
+    // Prepare
+    const first = JSON.parse((await keys('create', '--tenant', 'initech', '--key-id', 'initech-ci', '--json')).join('')) as { apiKey: string };
+    const second = JSON.parse((await keys('create', '--tenant', 'initech', '--key-id', 'initech-ops', '--scopes', 'jobs,admin', '--json')).join('')) as { apiKey: string };
+
+    // Act
+    const listed = JSON.parse((await keys('list', '--tenant', 'initech', '--json')).join('')) as { keyId: string; tenant: string; scopes: string[]; revoked: boolean }[];
+    const revoked = await keys('revoke', '--key-id', 'initech-ci');
+    const after = JSON.parse((await keys('list', '--tenant', 'initech', '--json')).join('')) as { keyId: string; revoked: boolean }[];
+
+    // Assess
+    expect(listed.map((k) => [k.keyId, k.tenant, k.scopes, k.revoked])).toEqual([
+      ['initech-ci', 'initech', ['jobs'], false],
+      ['initech-ops', 'initech', ['jobs', 'admin'], false],
+    ]);
+    expect(JSON.stringify(listed)).not.toContain(first.apiKey.slice(4, 20));
+    expect(revoked.join('\n')).toMatch(/revoked.*initech-ci[\s\S]*120 s/);
+    expect(after.map((k) => [k.keyId, k.revoked])).toEqual([['initech-ci', true], ['initech-ops', false]]);
+    // A fresh authorizer (no warm cache) refuses the revoked key and still takes the other.
+    expect(await authorizer()(request(`Bearer ${first.apiKey}`))).toEqual({ isAuthorized: false });
+    expect(await authorizer()(request(`Bearer ${second.apiKey}`))).toMatchObject({ isAuthorized: true });
+  });
+
+  it('refuses to revoke a keyId it does not know, by name', async () => {
+    // Act / Assess
+    await expect(keys('revoke', '--key-id', 'nobody-s-key')).rejects.toThrow(/nobody-s-key/);
+  });
+});
