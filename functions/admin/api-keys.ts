@@ -3,7 +3,8 @@ import * as z from 'zod';
 import { ConfigurationError } from '../../shared/domain/errors.js';
 import type { Principal } from '../../shared/ports/api-keys.js';
 import { createDynamoClient, type AwsClientSettings } from '../adapters/aws/clients.js';
-import { DynamoApiKeys, generateApiKey } from '../adapters/aws/dynamo-api-keys.js';
+import { DynamoApiKeyAdmin } from '../adapters/aws/dynamo-api-key-admin.js';
+import { generateApiKey } from '../adapters/aws/dynamo-api-keys.js';
 import { stageResourceNames } from '../../shared/jobs/derived.js';
 
 /**
@@ -59,8 +60,8 @@ export async function createApiKey(store: ApiKeyWriter, request: CreateApiKeyReq
  * The key store of a deployed stage (`conveyor-<stage>-jobs`) or of a named table, through the
  * SDK's usual credentials and region; `AWS_ENDPOINT_URL_DYNAMODB` points it at a local server.
  */
-export function openApiKeyStore(target: { readonly stage?: string; readonly tableName?: string }, settings: AwsClientSettings): DynamoApiKeys {
+export function openApiKeyStore(target: { readonly stage?: string; readonly tableName?: string }, settings: AwsClientSettings): DynamoApiKeyAdmin {
   const tableName = target.tableName ?? (target.stage ? stageResourceNames(target.stage).table : undefined);
   if (!tableName) throw new ConfigurationError('name the stage (--stage dev) or the table (--table conveyor-dev-jobs)');
-  return new DynamoApiKeys({ client: createDynamoClient(settings), tableName });
+  return new DynamoApiKeyAdmin({ client: createDynamoClient(settings), tableName });
 }

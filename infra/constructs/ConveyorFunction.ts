@@ -53,11 +53,14 @@ export class ConveyorFunction extends Construct {
   readonly role: Role;
   readonly logGroup: LogGroup;
   readonly functionName: string;
+  /** The entry file it bundles (`functions/entry/<entry>.ts`). */
+  readonly entryFile: string;
 
   constructor(scope: Construct, id: string, props: ConveyorFunctionProps) {
     super(scope, id);
     const { settings } = props;
     this.functionName = `conveyor-${settings.stage}-${props.name}`;
+    this.entryFile = entryPath(props.entry);
 
     this.logGroup = new LogGroup(this, 'Logs', {
       logGroupName: `/aws/lambda/${this.functionName}`,
@@ -74,7 +77,7 @@ export class ConveyorFunction extends Construct {
     this.fn = new NodejsFunction(this, 'Function', {
       functionName: this.functionName,
       description: props.description,
-      entry: entryPath(props.entry),
+      entry: this.entryFile,
       handler: 'handler',
       // The bundles target node24 (infra/bundling.ts): the runtime the code is built for.
       runtime: Runtime.NODEJS_24_X,

@@ -3,6 +3,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../functions/admin/api-keys.js';
 import { createDynamoClient } from '../../functions/adapters/aws/clients.js';
+import { DynamoApiKeyAdmin } from '../../functions/adapters/aws/dynamo-api-key-admin.js';
 import { DynamoApiKeys, hashApiKey } from '../../functions/adapters/aws/dynamo-api-keys.js';
 import { createApiKeyAuthorizer } from '../../functions/auth/api-key-authorizer.js';
 import { startDynamo, type LocalService } from '../../local/dynamodb.js';
@@ -33,13 +34,14 @@ afterAll(async () => {
 
 /** A fresh store each time: DynamoApiKeys caches answers for a minute. */
 const store = () => new DynamoApiKeys({ client, tableName: TABLE });
+const admin = () => new DynamoApiKeyAdmin({ client, tableName: TABLE });
 const authorizer = () => createApiKeyAuthorizer({ keys: store(), logger: silentLogger });
 const request = (authorization?: string) => ({ headers: authorization === undefined ? {} : { authorization }, requestContext: { requestId: 'r-1' } });
 
 describe('Function: createApiKey', () => {
   it('returns the key once and stores only its SHA-256', async () => {
     // Act
-    const issued = await createApiKey(store(), { tenant: 'acme', scopes: ['jobs', 'jobs', 'admin'] });
+    const issued = await createApiKey(admin(), { tenant: 'acme', scopes: ['jobs', 'jobs', 'admin'] });
 
     // Assess
     expect(issued.apiKey).toMatch(/^cvk_[A-Za-z0-9_-]{43}$/);
@@ -65,7 +67,7 @@ describe('Function: createApiKey', () => {
 describe('Function: createApiKeyAuthorizer', () => {
   it('authorises a stored key and passes its tenant, key id and scopes on', async () => {
     // Prepare
-    const issued = await createApiKey(store(), { tenant: 'acme', scopes: ['jobs'], keyId: 'ci-key' });
+    const issued = await createApiKey(admin(), { tenant: 'acme', scopes: ['jobs'], keyId: 'ci-key' });
 
     // Act
     const result = await authorizer()(request(`Bearer ${issued.apiKey}`));
@@ -76,7 +78,7 @@ describe('Function: createApiKeyAuthorizer', () => {
 
   it('refuses a missing, malformed, unknown or revoked key', async () => {
     // Prepare
-    const issued = await createApiKey(store(), { tenant: 'acme', scopes: ['jobs'] });
+    const issued = await createApiKey(admin(), { tenant: 'acme', scopes: ['jobs'] });
     await client.send(new UpdateCommand({ TableName: TABLE, Key: tableKeys.apiKey(hashApiKey(issued.apiKey)), UpdateExpression: 'SET revoked = :t', ExpressionAttributeValues: { ':t': true } }));
 
     // Act
