@@ -166,6 +166,17 @@ describe('Commands: keys list and revoke', () => {
     expect(await authorizer()(request(`Bearer ${second.apiKey}`))).toMatchObject({ isAuthorized: true });
   });
 
+  it('refuses a second key under a keyId already taken; storing the same key again is harmless', async () => {
+    // Prepare
+    await createApiKey(admin(), { tenant: 'hooli', scopes: ['jobs'], keyId: 'hooli-ci' });
+
+    // Act / Assess
+    await expect(createApiKey(admin(), { tenant: 'hooli', scopes: ['jobs'], keyId: 'hooli-ci' })).rejects.toThrow(/keyId "hooli-ci" already exists/);
+    await admin().put('cvk_fixed-local-key', { tenant: 'local', keyId: 'local-fixed', scopes: ['jobs'] });
+    await expect(admin().put('cvk_fixed-local-key', { tenant: 'local', keyId: 'local-fixed', scopes: ['jobs'] })).resolves.toBeUndefined();
+    expect((await admin().list('hooli')).map((k) => k.keyId)).toEqual(['hooli-ci']);
+  });
+
   it('refuses to revoke a keyId it does not know, by name', async () => {
     // Act / Assess
     await expect(keys('revoke', '--key-id', 'nobody-s-key')).rejects.toThrow(/nobody-s-key/);
