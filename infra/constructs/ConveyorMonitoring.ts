@@ -169,8 +169,8 @@ export class ConveyorMonitoring extends Construct {
 
   /**
    * Completion webhooks: the delivery queue's age, its DLQ's arrivals (a callback that failed every
-   * attempt, about an hour of retries: the receiver's problem first, so a Warning) and the
-   * consumer's errors and throttles.
+   * attempt, up to ~10.6 min of retries — shared/domain/retry.ts: the receiver's problem first, so a
+   * Warning) and the consumer's errors and throttles.
    */
   monitorWebhooks(webhooks: WebhookDelivery): this {
     this.facade.addMediumHeader('Completion webhooks');
