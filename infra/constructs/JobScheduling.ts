@@ -2,7 +2,7 @@ import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { CfnEventInvokeConfig } from 'aws-cdk-lib/aws-lambda';
 import { Queue, QueueEncryption, type IQueue } from 'aws-cdk-lib/aws-sqs';
 import { CfnSchedule, CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
@@ -76,8 +76,20 @@ export class JobScheduling extends Construct {
       environment: props.environment,
     });
     // Lambda's defaults for an asynchronous invocation (two retries, six hours), then the failure queue
-    // instead of a silent drop; the destination grants the function SendMessage on that queue only.
-    this.target.fn.configureAsyncInvoke({ onFailure: new SqsDestination(this.targetFailures), retryAttempts: 2, maxEventAge: Duration.hours(6) });
+    // instead of a silent drop. Lambda sends the record with the function's role, which needs
+    // sqs:SendMessage on the queue and nothing more
+    // (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html); CDK's
+    // SqsDestination would grant GetQueueAttributes and GetQueueUrl too. The configuration waits for
+    // the grant: Lambda checks the permission when the destination is set.
+    this.target.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.targetFailures.queueArn] }));
+    const asyncInvoke = new CfnEventInvokeConfig(this, 'TargetAsyncInvoke', {
+      functionName: this.target.fn.functionName,
+      qualifier: '$LATEST',
+      maximumRetryAttempts: 2,
+      maximumEventAgeInSeconds: Duration.hours(6).toSeconds(),
+      destinationConfig: { onFailure: { destination: this.targetFailures.queueArn } },
+    });
+    asyncInvoke.node.addDependency(this.target.role);
     // A release reads the job and claims, sends and confirms its message; a recurring run enqueues
     // through the API's own JobService (idempotency key, record, message, clean-up on a failed send):
     // the API's item actions.

@@ -77,6 +77,8 @@ const envSchema = z.object({
   CONVEYOR_SCHEDULER_ROLE_ARN: z.string().startsWith('arn:').optional(),
   // Where EventBridge Scheduler puts a one-time release it could not deliver (the schedules' DLQ).
   CONVEYOR_SCHEDULE_DLQ_ARN: z.string().startsWith('arn:').optional(),
+  /** Job outcome metrics: `emf` writes CloudWatch embedded-metric-format lines (set by the stack on consumers); `off` records none. */
+  CONVEYOR_METRICS: z.enum(['emf', 'off']).default('off'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 

@@ -14,7 +14,8 @@ export interface DynamoDeadLetterIndexOptions {
 
 /** `count` stops here: a redrive refuses more than this anyway, and the number only needs to be honest. */
 const COUNT_CAP = 100_000;
-const INDEX = TABLE_LAYOUT.indexes.deadLetters;
+/** A function, not a module-level constant: a bundle that imports this module's neighbours but not it can then drop it. */
+const deadLetterIndex = () => TABLE_LAYOUT.indexes.deadLetters;
 
 /**
  * DeadLetterIndex on the table's sparse `deadLetters` index: a DEAD job's own item carries
@@ -69,16 +70,16 @@ export class DynamoDeadLetterIndex implements DeadLetterIndex {
   /** An index query resumes from the index key and the table key of the last item. */
   #startKey(type: string, jobId: string): Record<string, unknown> | undefined {
     const key = keys.job(jobId);
-    return key ? { ...key, [INDEX.partitionKey]: type } : undefined;
+    return key ? { ...key, [deadLetterIndex().partitionKey]: type } : undefined;
   }
 
   #partition(type: string): Omit<QueryCommandInput, 'TableName'> {
     return {
-      IndexName: INDEX.name,
+      IndexName: deadLetterIndex().name,
       KeyConditionExpression: '#type = :type',
       // A job past its message's retention describes nothing left to redrive.
       FilterExpression: '#until > :now',
-      ExpressionAttributeNames: { '#type': INDEX.partitionKey, '#until': 'deadLetterUntil' },
+      ExpressionAttributeNames: { '#type': deadLetterIndex().partitionKey, '#until': 'deadLetterUntil' },
       ExpressionAttributeValues: { ':type': type, ':now': Math.floor(this.#now().getTime() / 1000) },
       ScanIndexForward: false,
     };

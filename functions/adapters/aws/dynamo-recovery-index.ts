@@ -13,7 +13,8 @@ export interface DynamoRecoveryIndexOptions {
 
 /** Job partitions read at once; each query pages on its own. */
 const CONCURRENCY = 16;
-const SWEEP = TABLE_LAYOUT.indexes.sweep;
+/** A function, not a module-level constant: a bundle that imports this module's neighbours but not it can then drop it. */
+const sweepIndex = () => TABLE_LAYOUT.indexes.sweep;
 
 /**
  * RecoveryIndex on the table: active tenants from their day items, pending sends by querying those
@@ -71,13 +72,13 @@ export class DynamoRecoveryIndex implements RecoveryIndex {
     const perShard = await Promise.all(keys.sweepShards().map(async (shard) => {
       const output = await this.#query({
         TableName: this.#tableName,
-        IndexName: SWEEP.name,
+        IndexName: sweepIndex().name,
         KeyConditionExpression: '#shard = :shard AND #at <= :now',
-        ExpressionAttributeNames: { '#shard': SWEEP.partitionKey, '#at': SWEEP.sortKey },
+        ExpressionAttributeNames: { '#shard': sweepIndex().partitionKey, '#at': sweepIndex().sortKey },
         ExpressionAttributeValues: { ':shard': shard, ':now': now.toISOString() },
         Limit: limit,
       });
-      return (output.Items ?? []).map((item) => ({ jobId: String(item[TABLE_LAYOUT.sortKey]), sweepAt: String(item[SWEEP.sortKey]) }));
+      return (output.Items ?? []).map((item) => ({ jobId: String(item[TABLE_LAYOUT.sortKey]), sweepAt: String(item[sweepIndex().sortKey]) }));
     }));
     return perShard.flat().sort((a, b) => (a.sweepAt < b.sweepAt ? -1 : 1)).slice(0, limit);
   }
