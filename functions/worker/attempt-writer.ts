@@ -1,5 +1,6 @@
 import { JobCancelledError, TransitionConflictError } from '../../shared/domain/errors.js';
 import type { JobRecord } from '../../shared/domain/job.js';
+import { sourcesOf } from '../../shared/domain/status.js';
 import type { JobStore, Transition } from '../../shared/ports/job-store.js';
 
 export interface AttemptWriterOptions {
@@ -119,7 +120,7 @@ export class AttemptWriter {
     const { store, jobId, attempt } = this.#options;
     const transition: Transition = {
       jobId,
-      from: ['QUEUED', 'RETRYING', 'RUNNING'],
+      from: sourcesOf('RUNNING'),
       to: 'RUNNING',
       // Only a newer delivery may take over a RUNNING job (its lease expired: visibility timed out).
       attemptAtMost: attempt - 1,

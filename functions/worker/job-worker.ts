@@ -8,7 +8,7 @@ import {
 } from '../../shared/domain/errors.js';
 import type { JobError, JobMessage, JobRecord } from '../../shared/domain/job.js';
 import { backoffDelaySeconds } from '../../shared/domain/retry.js';
-import { RUNNABLE_STATUSES } from '../../shared/domain/status.js';
+import { sourcesOf } from '../../shared/domain/status.js';
 import type { JobDefinition } from '../../shared/jobs/define.js';
 import { expiryOf } from '../../shared/jobs/retention.js';
 import type { JobQueue } from '../../shared/ports/job-queue.js';
@@ -264,7 +264,7 @@ export class JobWorker<TPayload> {
     logger.info('attempt failed; retrying', { error: failure, delaySeconds });
     await this.#store(() => this.#deps.store.transition({
       jobId: message.jobId,
-      from: RUNNABLE_STATUSES,
+      from: sourcesOf('RETRYING'),
       to: 'RETRYING',
       attemptAtMost: attempt,
       ...writer.guard,
@@ -292,7 +292,7 @@ export class JobWorker<TPayload> {
     const now = this.#deps.now();
     await this.#store(() => this.#deps.store.transition({
       jobId,
-      from: RUNNABLE_STATUSES,
+      from: sourcesOf(to),
       to,
       attemptAtMost: attempt,
       ...writer?.guard,

@@ -195,7 +195,7 @@ export class DeadLetterService {
       try {
         await store.transition({
           jobId: before.jobId,
-          from: ['DEAD'],
+          from: [before.status],
           to: 'QUEUED',
           expectGeneration: before.generation ?? 0,
           // attempt 0: the moved message arrives with receive count 1, the first attempt of a fresh budget.
