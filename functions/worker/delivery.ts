@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { JobRecord } from '../../shared/domain/job.js';
 
 /**
@@ -100,4 +101,27 @@ export function recordsHolder(status: JobRecord['status']): boolean {
 /** True only when both ids are known and differ; unknown means "maybe the same message": be careful. */
 function isOtherMessage(record: JobRecord, messageId: string | undefined): boolean {
   return record.messageId !== undefined && messageId !== undefined && record.messageId !== messageId;
+}
+
+/**
+ * The first claim of a message that the record contradicts, named as a field path (`type`, `tenant`,
+ * `payload.to`), or undefined when the message agrees. A message needs to carry only jobId and type;
+ * messages in the older format also carry the tenant and payload, which must then equal the record's.
+ */
+export function claimMismatch(record: JobRecord, consumerType: string, claims: Readonly<Record<string, unknown>>): string | undefined {
+  if (record.type !== consumerType) return 'type';
+  if ('tenant' in claims && claims.tenant !== record.tenant) return 'tenant';
+  if ('payload' in claims) return firstDifference(claims.payload, record.payload, 'payload');
+  return undefined;
+}
+
+function firstDifference(claimed: unknown, actual: unknown, path: string): string | undefined {
+  if (isDeepStrictEqual(claimed, actual)) return undefined;
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+  if (!isObject(claimed) || !isObject(actual) || Array.isArray(claimed) !== Array.isArray(actual)) return path;
+  for (const key of [...new Set([...Object.keys(claimed), ...Object.keys(actual)])].sort()) {
+    const difference = firstDifference(claimed[key], actual[key], `${path}.${key}`);
+    if (difference) return difference;
+  }
+  return path;
 }

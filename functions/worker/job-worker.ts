@@ -16,7 +16,7 @@ import type { JobStore, Transition } from '../../shared/ports/job-store.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import { AttemptWriter } from './attempt-writer.js';
 import type { BatchResponse, InvocationContext, JobContext, JobHandler, SqsEventLike, SqsRecordLike } from './context.js';
-import { interpretConflict, interpretDelivery, recordsHolder } from './delivery.js';
+import { claimMismatch, interpretConflict, interpretDelivery, recordsHolder } from './delivery.js';
 
 export interface JobWorkerDeps {
   readonly store: JobStore;
@@ -97,12 +97,20 @@ export class JobWorker<TPayload> {
   }
 
   /** Reads the record, decides what this delivery means (delivery.ts), and carries it out. */
-  async #deliver(message: JobMessage, record: SqsRecordLike, attempt: number, deadline: number, logger: Logger): Promise<RecordOutcome> {
+  async #deliver(message: ReceivedMessage, record: SqsRecordLike, attempt: number, deadline: number, logger: Logger): Promise<RecordOutcome> {
     const job = await this.#store(() => this.#deps.store.get(message.jobId, { consistent: true }));
     if (job && !isCurrentMessage(job, message)) {
       // An older copy of a job retried by id (see generationGuard): it must neither run nor come back.
       logger.info('message of an earlier generation acknowledged without a run', { generation: message.generation ?? 0, current: job.generation ?? 0 });
       return { ack: true, reason: 'skipped' };
+    }
+    const mismatch = job && claimMismatch(job, this.#definition.type, message.claims);
+    if (mismatch) {
+      // Forged, or corrupted: the record is the truth and will not change, so a redelivery could only
+      // repeat this refusal until the redrive policy moved the message into the DLQ, from where a
+      // redrive would bring it back. Acknowledge it (delete) and say so once, loudly.
+      logger.error('message refused: it disagrees with the job record; acknowledged without a run', { field: mismatch, messageId: record.messageId });
+      return { ack: true, reason: 'poison' };
     }
     const sentAt = Number(record.attributes.SentTimestamp);
     const decision = interpretDelivery(job, {
@@ -113,7 +121,7 @@ export class JobWorker<TPayload> {
     });
     switch (decision.action) {
       case 'run':
-        return this.#run(message, record, attempt, deadline, logger);
+        return this.#run(job!, message, record, attempt, deadline, logger);
       case 'ack':
         logger.info('delivery needs no run; acknowledged', { reason: decision.reason, status: job?.status });
         return { ack: true, reason: 'skipped' };
@@ -171,9 +179,9 @@ export class JobWorker<TPayload> {
     return call();
   }
 
-  async #run(message: JobMessage, record: SqsRecordLike, attempt: number, deadline: number, logger: Logger): Promise<RecordOutcome> {
+  async #run(job: JobRecord, message: JobMessage, record: SqsRecordLike, attempt: number, deadline: number, logger: Logger): Promise<RecordOutcome> {
     const { store } = this.#deps;
-    const parsed = this.#definition.payload.safeParse(message.payload);
+    const parsed = this.#definition.payload.safeParse(job.payload);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
       await this.#finish(message.jobId, record.messageId, attempt, 'FAILED', { error: { code: 'VALIDATION_FAILED', message: `payload does not match the schema — ${issues}` } });
@@ -199,9 +207,9 @@ export class JobWorker<TPayload> {
     const budget = Math.max(0, deadline - this.#deps.now() - this.#deps.timeoutMarginMs);
     const timer = setTimeout(() => controller.abort(new JobTimeoutError(`job exceeded its time budget of ${budget} ms`)), budget);
     const context: JobContext = {
-      jobId: message.jobId,
-      tenant: message.tenant,
-      type: message.type,
+      jobId: job.jobId,
+      tenant: job.tenant,
+      type: job.type,
       attempt,
       maxAttempts: this.#definition.settings.maxAttempts,
       signal: controller.signal,
@@ -319,11 +327,18 @@ export class JobWorker<TPayload> {
   }
 }
 
-function parseMessage(body: string, expectedType: string): JobMessage | undefined {
+/** A message body as received: what locates the job, plus whatever else the sender put in it. */
+interface ReceivedMessage extends JobMessage {
+  readonly claims: Readonly<Record<string, unknown>>;
+}
+
+function parseMessage(body: string, expectedType: string): ReceivedMessage | undefined {
   try {
-    const value = JSON.parse(body) as Partial<JobMessage>;
-    if (typeof value.jobId !== 'string' || value.type !== expectedType || typeof value.tenant !== 'string') return undefined;
-    return value as JobMessage;
+    const value = JSON.parse(body) as unknown;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+    const { jobId, type, generation } = value as Record<string, unknown>;
+    if (typeof jobId !== 'string' || type !== expectedType) return undefined;
+    return { jobId, type, ...(typeof generation === 'number' ? { generation } : {}), claims: value as Record<string, unknown> };
   } catch {
     return undefined;
   }

@@ -4,7 +4,8 @@
  *   by a tenant. Its record in the job store is the source of truth for its status.
  * - **attempt**: one run of a job's handler. `attempt` starts at 1 on the first delivery and counts
  *   deliveries that actually ran the handler.
- * - **queue**: the SQS queue of a job type; a message carries the job's id (and payload) to a worker.
+ * - **queue**: the SQS queue of a job type; a message carries only what locates a job (its id, type
+ *   and generation) to a worker, which reads everything else from the record.
  *   Each queue has a dead-letter queue (DLQ) that receives a message after `maxAttempts` receives.
  * - **worker**: the consumer Lambda of a job type: claims the job, runs its handler, records the outcome.
  * - **tenant**: the owner of an API key; jobs are visible only to their tenant.
@@ -66,14 +67,17 @@ export interface JobRecord {
   readonly retriedAt?: string;
 }
 
-/** What travels in an SQS message body. Small on purpose: SQS bills per 64 KB chunk. */
+/**
+ * What travels in an SQS message body: only what locates the job. The tenant and payload come from
+ * the record the worker reads before running (a consistent read it makes anyway), so a message sent
+ * by anyone who can SendMessage to the queue cannot run a job as another tenant or with another
+ * payload. Small on purpose: SQS bills per 64 KB chunk.
+ */
 export interface JobMessage {
   readonly jobId: string;
   readonly type: string;
-  readonly tenant: string;
-  readonly payload: unknown;
-  /** Enqueue time (epoch ms) — lets the worker measure queue latency without a read. */
-  readonly enqueuedAt: number;
   /** The record's `generation` when this message was sent; absent means 0. */
   readonly generation?: number;
+  /** Routing only: the priority queue the message is sent to (absent = normal). The worker never reads it. */
+  readonly priority?: 'high' | 'low';
 }

@@ -29,9 +29,6 @@ function message(): JobMessage {
   return {
     jobId: crypto.randomUUID(),
     type: 'analysis',
-    tenant: 't1',
-    payload: { toolId: 't-1', url: 'https://example.com', description: 'queue contract' },
-    enqueuedAt: Date.now(),
   };
 }
 

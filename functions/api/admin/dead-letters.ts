@@ -1,5 +1,6 @@
 import { ConveyorError, DependencyUnavailableError, RedriveInProgressError, TransitionConflictError } from '../../../shared/domain/errors.js';
 import type { JobRecord } from '../../../shared/domain/job.js';
+import { messageOf } from '../job-service.js';
 import type { DeadLetterEntry, DeadLetterIndex } from '../../../shared/ports/dead-letters.js';
 import type { JobQueue } from '../../../shared/ports/job-queue.js';
 import type { JobStore, Transition } from '../../../shared/ports/job-store.js';
@@ -165,7 +166,7 @@ export class DeadLetterService {
     }
     if (before.status === 'DEAD') await deadLetters.remove(before.type, jobId, before.finishedAt ?? before.updatedAt).catch(() => undefined);
     try {
-      await queue.send({ jobId, type: before.type, tenant: before.tenant, payload, enqueuedAt: now.getTime(), generation });
+      await queue.send(messageOf(after));
     } catch (error) {
       await this.#restore(before, { to: before.status, expectGeneration: generation });
       throw error instanceof DependencyUnavailableError ? error : new DependencyUnavailableError('sqs', `retry send failed — ${String(error)}`, { cause: error });
