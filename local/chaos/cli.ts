@@ -19,7 +19,7 @@ const report = await runChaos({ ...DEFAULT_CHAOS, jobs, seed: Number(opts.seed),
 console.log('\nfigures');
 for (const [name, value] of Object.entries(report.figures)) console.log(`  ${name.padEnd(34)} ${value}`);
 if (report.ok) {
-  console.log('\nall invariants hold: every accepted job in exactly one terminal state, none stuck, DLQ = DEAD jobs (once each), every SUCCEEDED job\'s side effect exactly once');
+  console.log('\nall invariants hold: every accepted job in exactly one terminal state, none stuck, DLQ = DEAD jobs (once each), every SUCCEEDED job\'s side effect exactly once, attempts = handler runs (none DEAD before maxAttempts runs, none run past maxAttempts beyond the reruns its faults explain)');
 } else {
   console.log(`\n${report.violations.length} invariant violation(s):`);
   for (const violation of report.violations.slice(0, 50)) console.log(`  - ${violation}`);

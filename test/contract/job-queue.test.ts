@@ -89,6 +89,19 @@ describe('Contract: JobQueue (SqsJobQueue against the local SQS server)', () => 
     expect(again!.MessageId).toBe(first!.MessageId);
   });
 
+  it('hands a body to the type\'s DLQ, found by name from the queue URL as provisioning names it', async () => {
+    // Prepare
+    const body = JSON.stringify(message());
+
+    // Act
+    await queue().deadLetter('analysis', body);
+    const { Messages = [] } = await client.send(new ReceiveMessageCommand({ QueueUrl: analysis.dlqUrl, WaitTimeSeconds: 1 }));
+
+    // Assess
+    expect(queue().deadLetterQueueUrlOf('analysis')).toBe(analysis.dlqUrl);
+    expect(Messages.map((m) => m.Body)).toEqual([body]);
+  });
+
   it('refuses a job type with no queue as a dependency error, before any request', async () => {
     // Act + Assess
     await expect(queue().send({ ...message(), type: 'pdf' })).rejects.toBeInstanceOf(DependencyUnavailableError);

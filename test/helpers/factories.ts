@@ -46,6 +46,11 @@ export function sqsRecord(job: JobRecord, receiveCount = 1, overrides: Partial<S
   };
 }
 
+/** The same message received again (a retry, or its lease ran out): same id and body, a new receipt handle and receive count. */
+export function receivedAgain(record: SqsRecordLike, receiveCount: number): SqsRecordLike {
+  return { ...record, receiptHandle: `rh-${randomUUID()}`, attributes: { ...record.attributes, ApproximateReceiveCount: String(receiveCount) } };
+}
+
 export function sqsEvent(...records: SqsRecordLike[]): SqsEventLike {
   return { Records: records };
 }

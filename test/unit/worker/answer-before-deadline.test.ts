@@ -36,7 +36,7 @@ describe('Method: JobWorker.processBatch — answering before the Lambda deadlin
     await memory.create(stuck);
     const worker = new JobWorker(jobRegistry.analysis, async () => 'done', {
       store: storeHolding(memory, new Set([stuck.jobId])),
-      queue: { send: vi.fn(), changeVisibility: vi.fn(async () => undefined) },
+      queue: { send: vi.fn(), changeVisibility: vi.fn(async () => undefined), deadLetter: vi.fn(async () => undefined) },
       logger: silentLogger,
       timeoutMarginMs: 1_000,
       now: () => Date.now(),

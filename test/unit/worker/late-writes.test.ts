@@ -27,7 +27,7 @@ function gatedHandler() {
 
 function setup(handler: (payload: unknown, ctx: JobContext) => Promise<string>, runningWriteDelayMs: number) {
   const store = new MemoryJobStore();
-  const queue = { send: vi.fn(async () => undefined), changeVisibility: vi.fn(async () => undefined) };
+  const queue = { send: vi.fn(async () => undefined), changeVisibility: vi.fn(async () => undefined), deadLetter: vi.fn(async () => undefined) };
   const worker = new JobWorker(jobRegistry.analysis, handler, { store, queue, logger: silentLogger, timeoutMarginMs: 1_000, random: () => 0.5, runningWriteDelayMs });
   return { store, worker };
 }

@@ -17,7 +17,7 @@ function setup(definition: JobDefinition = jobRegistry.analysis) {
     return 'ran';
   }, {
     store,
-    queue: { send: vi.fn(), changeVisibility: vi.fn(async () => undefined) },
+    queue: { send: vi.fn(), changeVisibility: vi.fn(async () => undefined), deadLetter: vi.fn(async () => undefined) },
     logger,
     timeoutMarginMs: 1_000,
   });
