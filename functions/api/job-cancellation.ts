@@ -7,7 +7,10 @@ import type { JobStore } from '../../shared/ports/job-store.js';
 export type CancelOutcome =
   /** QUEUED/RETRYING → CANCELLED: the consumer will skip its message. */
   | { readonly kind: 'cancelled'; readonly job: JobRecord }
-  /** RUNNING: flagged; its handler's signal aborts at its next progress write, then it ends CANCELLED. */
+  /**
+   * RUNNING: flagged; its handler's signal aborts at its next progress write, then it ends CANCELLED. A
+   * handler that finishes first did the work: the job ends SUCCEEDED and keeps `cancelRequested`.
+   */
   | { readonly kind: 'cancel-requested'; readonly job: JobRecord };
 
 /** A read-then-conditional-write can lose to the worker; a few rounds always settle it. */

@@ -88,4 +88,26 @@ describe('Class: JobWorker — late writes', () => {
     expect(stored?.result).toBeUndefined();
     expect(response.batchItemFailures).toEqual([]);
   });
+
+  it('ends SUCCEEDED, with its result, a running job whose cancel came after its last progress write: the work was done', async () => {
+    // Prepare: the job is RUNNING (claimed at once), then DELETE flags it
+    const { handler, runs, started } = gatedHandler();
+    const { store, worker } = setup(handler, 0);
+    const job = queuedJob();
+    await store.create(job);
+    const done = worker.processBatch(sqsEvent(sqsRecord(job, 1)), invocation());
+    await started(1);
+    await vi.waitFor(async () => expect(await store.get(job.jobId)).toMatchObject({ status: 'RUNNING' }));
+    const requested = await cancelJob(store, job.tenant, job.jobId, { now: () => new Date(), retentionDaysOf: () => undefined });
+
+    // Act: the handler returns without reporting progress again, so it never hears of the cancel
+    runs[0]!.release('the report was sent');
+    const response = await done;
+
+    // Assess: the record tells what happened — the work is done — and that a cancel was asked for
+    expect(requested?.kind).toBe('cancel-requested');
+    expect(runs[0]!.ctx.signal.aborted).toBe(false);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await store.get(job.jobId)).toMatchObject({ status: 'SUCCEEDED', result: 'the report was sent', cancelRequested: true });
+  });
 });
