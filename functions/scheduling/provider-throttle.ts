@@ -31,7 +31,7 @@ const MAX_DELAY_SECONDS = 900;
  * - a later delivery: the record may name this message as the job's holder (a retry), and a copy has
  *   another message id, which the worker would take for a duplicate; so instead the message's
  *   visibility is set to the wait and the record reported failed. That spends one receive of the
- *   safety net's 5 per attempt.
+ *   safety net's 10 per attempt.
  * - if sending the copy fails, the visibility path is used.
  *
  * The limiter failing is not the job's fault: records then run (fail open), and the provider's own

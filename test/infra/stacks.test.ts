@@ -119,11 +119,11 @@ describe.each(jobDefinitions.map((definition) => [definition.type, definition] a
 
     // Assess
     expect(lanes).toHaveLength(isPrioritized(definition) ? 3 : 1);
-    expect(queueSettingsOf(definition).maxReceiveCount).toBe(5 * settings.maxAttempts);
+    expect(queueSettingsOf(definition).maxReceiveCount).toBe(10 * settings.maxAttempts);
     for (const queue of lanes) {
       // AWS's advice: six times the function timeout plus the batching window.
       expect(queue.properties.VisibilityTimeout).toBe(6 * settings.timeoutSeconds + settings.batchingWindowSeconds);
-      // Redrive only as the safety net derived.ts sets (5 receives per attempt): attempts are counted on
+      // Redrive only as the safety net derived.ts sets (10 receives per attempt): attempts are counted on
       // the record and the worker hands a DEAD job's message to the DLQ itself.
       expect(queue.properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlq.logicalId, 'Arn'] }, maxReceiveCount: queueSettingsOf(definition).maxReceiveCount });
       expect(dlq.properties.MessageRetentionPeriod as number).toBeGreaterThan(queue.properties.MessageRetentionPeriod as number);
