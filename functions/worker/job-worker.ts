@@ -12,12 +12,14 @@ import { sourcesOf } from '../../shared/domain/status.js';
 import type { JobDefinition } from '../../shared/jobs/define.js';
 import { queueSettingsOf } from '../../shared/jobs/derived.js';
 import { expiryOf } from '../../shared/jobs/retention.js';
+import { noJobMetrics, type JobMetrics } from '../../shared/ports/job-metrics.js';
 import type { ConsumerQueue } from '../../shared/ports/job-queue.js';
 import type { JobStore, Transition } from '../../shared/ports/job-store.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import { AttemptWriter } from './attempt-writer.js';
 import type { BatchResponse, InvocationContext, JobContext, JobHandler, SqsEventLike, SqsRecordLike } from './context.js';
 import { claimMismatch, interpretConflict, interpretDelivery, recordsHolder } from './delivery.js';
+import { observationOf } from './job-metrics.js';
 
 export interface JobWorkerDeps {
   readonly store: JobStore;
@@ -31,6 +33,8 @@ export interface JobWorkerDeps {
   readonly progressIntervalMs?: number;
   /** Waits between tries of a store call that failed (a store blip must not cost an attempt). */
   readonly storeRetryDelaysMs?: readonly number[];
+  /** Outcome metrics per job type (shared/ports/job-metrics.ts); none by default. */
+  readonly metrics?: JobMetrics;
 }
 
 /** DynamoDB items cap at 400 KB; keep a result well inside it (large results belong in S3). */
@@ -38,8 +42,8 @@ const MAX_RESULT_BYTES = 300 * 1024;
 
 /** What became of one record: acknowledged (deleted from the queue) or reported as failed. */
 export type RecordOutcome =
-  | { readonly ack: true; readonly reason: 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'poison' | 'dead' }
-  | { readonly ack: false; readonly reason: 'retrying' | 'dead-letter-failed' | 'store-unavailable' | 'superseded' | 'deferred' };
+  | { readonly ack: true; readonly reason: 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'poison' | 'dead' | 'dead-lettered' }
+  | { readonly ack: false; readonly reason: 'retrying' | 'dead' | 'dead-letter-failed' | 'store-unavailable' | 'superseded' | 'deferred' };
 
 /** The delivery that writes a job: the lease a later receive of the same message may take over. */
 interface Holder {
@@ -62,7 +66,7 @@ export class JobWorker<TPayload> {
     this.#definition = definition;
     this.#maxReceiveCount = queueSettingsOf(definition).maxReceiveCount;
     this.#handler = handler;
-    this.#deps = { now: Date.now, random: Math.random, runningWriteDelayMs: 1_000, progressIntervalMs: 1_000, storeRetryDelaysMs: [50, 250], ...deps };
+    this.#deps = { now: Date.now, random: Math.random, runningWriteDelayMs: 1_000, progressIntervalMs: 1_000, storeRetryDelaysMs: [50, 250], metrics: noJobMetrics, ...deps };
   }
 
   /** The Lambda handler: bound, so an entry can export it as is. */
@@ -71,7 +75,14 @@ export class JobWorker<TPayload> {
   async processBatch(event: SqsEventLike, context: InvocationContext): Promise<BatchResponse> {
     const deadline = this.#deps.now() + context.getRemainingTimeInMillis();
     const outcomes: (RecordOutcome | undefined)[] = new Array(event.Records.length);
-    const all = Promise.all(event.Records.map(async (record, index) => (outcomes[index] = await this.processRecord(record, deadline))));
+    const all = Promise.all(
+      event.Records.map(async (record, index) => {
+        const startedAt = this.#deps.now();
+        outcomes[index] = await this.processRecord(record, deadline);
+        // Outcome metrics, recorded where the outcome is known (job-metrics.ts maps it).
+        this.#deps.metrics.record(observationOf(this.#definition.type, record, outcomes[index], startedAt, this.#deps.now()));
+      }),
+    );
     // The handlers' signals fire `timeoutMarginMs` before the deadline; if the store is so slow that
     // recording still runs past half of that margin, answer anyway. A Lambda that times out fails its
     // whole batch — every record, finished or not, would come back and burn a receive. Answering in
@@ -80,6 +91,7 @@ export class JobWorker<TPayload> {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([all, new Promise<void>((resolve) => (timer = setTimeout(resolve, answerBy)))]);
     clearTimeout(timer);
+    this.#deps.metrics.flush();
     const unfinished = outcomes.filter((o) => o === undefined).length;
     if (unfinished > 0) this.#deps.logger.warn('answering before the deadline with records still recording; they will be redelivered', { unfinished });
     return {
@@ -153,11 +165,11 @@ export class JobWorker<TPayload> {
           : { code: 'RECEIVE_LIMIT', message: `received ${holder.receiveCount} times (the queue allows ${this.#maxReceiveCount}) without an outcome recorded after attempt ${attempt}: its consumer keeps failing before it can record one` };
         logger.error('the job cannot run again; it is DEAD', { error, recordAttempt: attempt });
         await this.#finish(message.jobId, holder, attempt, 'DEAD', { error });
-        return this.#handToDeadLetterQueue(message.type, record, logger);
+        return this.#handToDeadLetterQueue(message.type, record, logger, { justDied: true });
       }
       case 'dead-letter':
         logger.warn('a DEAD job\'s message came back before its hand-off to the DLQ was acknowledged; handing it on');
-        return this.#handToDeadLetterQueue(message.type, record, logger);
+        return this.#handToDeadLetterQueue(message.type, record, logger, { justDied: false });
       case 'cancel':
         await this.#finish(message.jobId, holder, job!.attempt, 'CANCELLED', { error: { code: 'CANCELLED', message: 'cancelled by request' } });
         return { ack: true, reason: 'cancelled' };
@@ -178,7 +190,8 @@ export class JobWorker<TPayload> {
       logger.info('stale or duplicate delivery acknowledged', { reason: conflict.message, status: job?.status });
       return { ack: true, reason: 'skipped' };
     }
-    if (verdict === 'dead-letter') return this.#handToDeadLetterQueue(message.type, record, logger);
+    // This very delivery recorded DEAD (its write landed, the answer was lost): its outcome, counted as such.
+    if (verdict === 'dead-letter') return this.#handToDeadLetterQueue(message.type, record, logger, { justDied: true });
     logger.info('the job moved on under a newer delivery; leaving the message alone', { reason: conflict.message, status: job?.status });
     return { ack: false, reason: 'superseded' };
   }
@@ -287,7 +300,7 @@ export class JobWorker<TPayload> {
       // policy is only a safety net: its maxReceiveCount is not the attempt budget).
       logger.warn('last attempt failed; job is DEAD', { error: failure });
       await this.#finish(message.jobId, holder, attempt, 'DEAD', { error }, writer);
-      return this.#handToDeadLetterQueue(message.type, record, logger);
+      return this.#handToDeadLetterQueue(message.type, record, logger, { justDied: true });
     }
     const delaySeconds = backoffDelaySeconds(settings.backoff, attempt, this.#deps.random);
     logger.info('attempt failed; retrying', { error: failure, delaySeconds });
@@ -346,13 +359,14 @@ export class JobWorker<TPayload> {
    * once unless this consumer dies between the send and the acknowledgement (then twice; a redrive runs
    * the job once, the copy being acknowledged as a duplicate).
    */
-  async #handToDeadLetterQueue(type: string, record: SqsRecordLike, logger: Logger): Promise<RecordOutcome> {
+  async #handToDeadLetterQueue(type: string, record: SqsRecordLike, logger: Logger, options: { justDied: boolean }): Promise<RecordOutcome> {
     try {
       await this.#deps.queue.deadLetter(type, record.body);
-      return { ack: true, reason: 'dead' };
+      // `dead` when this delivery recorded the job DEAD (the run's outcome, counted once in the metrics).
+      return { ack: true, reason: options.justDied ? 'dead' : 'dead-lettered' };
     } catch (error) {
       logger.error('job is DEAD but its message could not be handed to the DLQ; it will come back and be handed on then', { error });
-      return { ack: false, reason: 'dead-letter-failed' };
+      return { ack: false, reason: options.justDied ? 'dead' : 'dead-letter-failed' };
     }
   }
 
