@@ -1,9 +1,17 @@
 import type { JobMessage, JobRecord } from '../../shared/domain/job.js';
+import { priorityOf } from '../../shared/jobs/priority.js';
 
 /**
- * The SQS message that carries a job to its worker. In a module of its own: the recovery sweep and the
- * releaser send messages without bundling the job registry that enqueueing needs.
+ * The SQS message that carries a job to its worker: its id, type and generation (the record holds the
+ * rest). In a module of its own: the recovery sweep and the releaser send messages without bundling
+ * the job registry that enqueueing needs.
  */
 export function messageOf(job: JobRecord): JobMessage {
-  return { jobId: job.jobId, type: job.type, tenant: job.tenant, payload: job.payload, enqueuedAt: Date.parse(job.createdAt), ...(job.generation ? { generation: job.generation } : {}) };
+  const priority = priorityOf(job.payload);
+  return {
+    jobId: job.jobId,
+    type: job.type,
+    ...(job.generation ? { generation: job.generation } : {}),
+    ...(priority !== 'normal' ? { priority } : {}),
+  };
 }

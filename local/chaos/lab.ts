@@ -35,8 +35,9 @@ import { startSqsServer, type SqsServer } from '../sqs/server.js';
  * webhooks go to a queue of their own that nothing consumes: the run reads what arrived there.
  *
  * Per invocation, `invocation` may wrap the worker's store and handler — that is where a kill of the
- * consumer mid-batch is injected. `enqueueService` gives a JobService over a queue of the caller's
- * choice — that is where an API that dies between the record write and the send is injected.
+ * consumer mid-batch is injected; `throttle` refuses whole invocations, as an account's concurrency
+ * quota does. `enqueueService` gives a JobService over a queue of the caller's choice — that is where
+ * an API that dies between the record write and the send is injected.
  */
 export interface LabOptions {
   readonly settings: Partial<JobSettings>;
@@ -46,6 +47,10 @@ export interface LabOptions {
   readonly pollWaitSeconds?: number;
   /** The recovery sweep's bounds, short in the lab (production waits minutes). */
   readonly recovery: Partial<RecoverySettings>;
+  /** Asked before each invocation: `true` throttles it (the batch goes back without a run). */
+  readonly throttle?: () => boolean;
+  /** Told of each message the recovery sweep sends (a job's lost send, or a duplicate of one that waited). */
+  readonly onSweepSend?: (jobId: string) => void;
 }
 
 export interface Lab {
@@ -88,7 +93,13 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   const sweep = new RecoverySweep({
     store,
     index: new DynamoRecoveryIndex({ client: dynamoClient, tableName }),
-    queue: jobQueue,
+    queue: {
+      send: (message, sendOptions) => {
+        options.onSweepSend?.(message.jobId);
+        return jobQueue.send(message, sendOptions);
+      },
+      changeVisibility: (type, receiptHandle, seconds, sourceArn) => jobQueue.changeVisibility(type, receiptHandle, seconds, sourceArn),
+    },
     followUps: new FollowUpFlusher({ store, outbox, logger: silentLogger }),
     logger: silentLogger,
     hasQueue: (type) => type === 'analysis',
@@ -122,6 +133,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     functionTimeoutSeconds: definition.settings.timeoutSeconds,
     logger: silentLogger,
     waitTimeSeconds: options.pollWaitSeconds ?? 1,
+    ...(options.throttle ? { throttle: options.throttle } : {}),
   });
   mapping.start();
 

@@ -28,6 +28,11 @@ export interface FaultRates {
   readonly storeErrorAfterEffect: number;
   /** A SUCCEEDED write lands but its answer is lost (the worker sees an error). */
   readonly lostAnswer: number;
+  /**
+   * An invocation is throttled (per invocation): its batch goes back to the queue without a run, as when
+   * the account's Lambda concurrency is used up. It spends receives, never attempts.
+   */
+  readonly throttle: number;
   /** The consumer dies right after a terminal write landed, before it flushed or acknowledged anything (per terminal write). */
   readonly killAfterTerminalWrite: number;
   /** The API dies between the record write and the send: a record, no message, no answer (per job). */
@@ -59,6 +64,7 @@ export const DEFAULT_RATES: FaultRates = {
   kill: 0.01,
   storeErrorAfterEffect: 0.01,
   lostAnswer: 0.02,
+  throttle: 0.1,
   killAfterTerminalWrite: 0.02,
   crashBeforeSend: 0.01,
 };
@@ -101,18 +107,33 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const { seed, rates } = options;
   const log = options.log ?? (() => undefined);
-  const counts = { handlerRuns: 0, retryableThrown: 0, permanentThrown: 0, timeouts: 0, duplicatesSent: 0, kills: 0, storeErrorsAfterEffect: 0, lostAnswers: 0, effectCalls: 0, enqueueFailures: 0, killsAfterTerminalWrite: 0, crashesBeforeSend: 0 };
+  const counts = { handlerRuns: 0, retryableThrown: 0, permanentThrown: 0, timeouts: 0, duplicatesSent: 0, kills: 0, storeErrorsAfterEffect: 0, lostAnswers: 0, effectCalls: 0, enqueueFailures: 0, throttled: 0, killsAfterTerminalWrite: 0, crashesBeforeSend: 0 };
   const sweeps: SweepReport = { flushed: 0, sent: 0, scheduled: 0, discarded: 0, cleared: 0, deferred: 0 };
   const effects = new Map<string, number>(); // the provider: one effect per idempotency key (the jobId)
   const runsPerJob = new Map<string, number>();
+  const highestAttempt = new Map<string, number>();
+  /**
+   * Runs a job may make beyond maxAttempts, one per injected fault that can make a run go unrecorded: a
+   * duplicate copy (it may run beside the original before either records anything) — the sweep's own
+   * (a job that waited past its grace gets one) included —, a kill of an invocation the job ran in
+   * (after a terminal write too), a store failure that loses a run's outcome. Throttling adds none.
+   */
+  const rerunAllowance = new Map<string, number>();
+  const allow = (jobId: string) => rerunAllowance.set(jobId, (rerunAllowance.get(jobId) ?? 0) + 1);
+  const outcomeLost = new Set<string>();
 
   const invocation = (base: JobStore) => {
     const state = { killed: false };
-    const store = faultyStore(base, state);
+    const ranHere: string[] = [];
+    const store = faultyStore(base, state, () => {
+      for (const jobId of ranHere) allow(jobId);
+    });
     const handler: JobHandler<PayloadOf<'analysis'>> = async (_payload, ctx) => {
       if (state.killed) return never;
       counts.handlerRuns++;
+      ranHere.push(ctx.jobId);
       runsPerJob.set(ctx.jobId, (runsPerJob.get(ctx.jobId) ?? 0) + 1);
+      highestAttempt.set(ctx.jobId, Math.max(highestAttempt.get(ctx.jobId) ?? 0, ctx.attempt));
       if (chance(seed, 'permanent', ctx.jobId) < rates.permanent) {
         counts.permanentThrown++;
         throw new PermanentJobError('injected permanent failure', 'INJECTED_PERMANENT');
@@ -138,13 +159,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const onStart = () => {
       if (Math.random() < rates.kill) {
         counts.kills++;
-        setTimeout(() => (state.killed = true), Math.random() * 300).unref();
+        setTimeout(() => {
+          state.killed = true;
+          for (const jobId of ranHere) allow(jobId);
+        }, Math.random() * 300).unref();
       }
     };
     return { handler, store, onStart };
   };
 
-  function faultyStore(base: JobStore, state: { killed: boolean }): JobStore {
+  function faultyStore(base: JobStore, state: { killed: boolean }, onKill: () => void): JobStore {
     const guard = <T>(call: () => Promise<T>): Promise<T> => (state.killed ? never : call());
     return {
       create: (job) => guard(() => base.create(job)),
@@ -158,15 +182,23 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       transition: (t) =>
         guard(async () => {
           const attempt = t.set?.attempt ?? 0;
-          if (t.to === 'SUCCEEDED' && chance(seed, 'store-after-effect', t.jobId, attempt) < rates.storeErrorAfterEffect) {
+          // Keyed by the job's run count, not its attempt: a run whose outcome was lost is not recorded,
+          // so its rerun has the same attempt number and must draw its own fate.
+          const run = runsPerJob.get(t.jobId) ?? 0;
+          if (t.to === 'SUCCEEDED' && chance(seed, 'store-after-effect', t.jobId, run) < rates.storeErrorAfterEffect) {
             counts.storeErrorsAfterEffect++;
+            if (!outcomeLost.has(`${t.jobId}:${run}`)) {
+              outcomeLost.add(`${t.jobId}:${run}`);
+              allow(t.jobId);
+            }
             throw new DependencyUnavailableError('dynamodb', 'injected: store down after the side effect');
           }
           const record = await base.transition(t);
-          if (isTerminal(record.status) && chance(seed, 'kill-after-terminal-write', t.jobId, attempt) < rates.killAfterTerminalWrite) {
+          if (isTerminal(record.status) && chance(seed, 'kill-after-terminal-write', t.jobId, run) < rates.killAfterTerminalWrite) {
             // The write landed; the consumer dies before it can flush what the write owes or acknowledge.
             counts.killsAfterTerminalWrite++;
             state.killed = true;
+            onKill();
             return never;
           }
           if (t.to === 'SUCCEEDED' && chance(seed, 'lost-answer', t.jobId, attempt) < rates.lostAnswer && !lostOnce.has(t.jobId)) {
@@ -181,7 +213,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const lostOnce = new Set<string>();
 
   const started = Date.now();
-  const lab: Lab = await startLab({ settings: options.settings, timeoutMarginMs: options.timeoutMarginMs, invocation, recovery: { sendGraceMs: options.sweep.graceMs } });
+  const throttle = () => {
+    if (Math.random() >= rates.throttle) return false;
+    counts.throttled++;
+    return true;
+  };
+  const lab: Lab = await startLab({
+    settings: options.settings,
+    timeoutMarginMs: options.timeoutMarginMs,
+    invocation,
+    throttle,
+    recovery: { sendGraceMs: options.sweep.graceMs },
+    // A message the sweep sends for a job that only waited past the grace is a duplicate copy.
+    onSweepSend: (jobId) => allow(jobId),
+  });
+  const { maxAttempts } = lab.definition.settings;
   const violations: string[] = [];
   const accepted: string[] = [];
   /** Jobs whose API died after writing the record: the client got no answer, the record must still end. */
@@ -218,6 +264,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         accepted.push(outcome.job.jobId);
         if (chance(seed, 'duplicate', String(i)) < rates.duplicate) {
           counts.duplicatesSent++;
+          allow(outcome.job.jobId);
           await lab.sqs.send(new SendMessageCommand({ QueueUrl: lab.queue.url, MessageBody: JSON.stringify(messageOf(outcome.job)) }));
         }
       } catch {
@@ -258,6 +305,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const byStatus: Record<string, number> = {};
     const dead = new Set<string>();
     const owedWebhooks = new Set<string>();
+    let deadByReceiveLimit = 0;
     for (const [i, record] of records.entries()) {
       const jobId = everyJob[i]!;
       if (!record) {
@@ -271,18 +319,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       if (record.status === 'DEAD') dead.add(jobId);
       if (record.status === 'SUCCEEDED' && effects.get(jobId) !== 1) violations.push(`job ${jobId} SUCCEEDED without its side effect`);
       if (record.callbackUrl !== undefined && ['SUCCEEDED', 'FAILED', 'DEAD'].includes(record.status)) owedWebhooks.add(jobId);
+      // Attempts are handler runs: never more recorded than run, never past maxAttempts, and a job goes
+      // DEAD only after maxAttempts runs — unless the receive-count safety net buried it (counted below).
+      const runs = runsPerJob.get(jobId) ?? 0;
+      if (record.attempt > runs) violations.push(`job ${jobId} records attempt ${record.attempt} after ${runs} handler run(s)`);
+      if ((highestAttempt.get(jobId) ?? 0) > maxAttempts) violations.push(`job ${jobId} ran as attempt ${highestAttempt.get(jobId)} of ${maxAttempts}`);
+      if (record.status === 'DEAD' && record.error?.code === 'RECEIVE_LIMIT') deadByReceiveLimit++;
+      else if (record.status === 'DEAD' && (record.attempt !== maxAttempts || runs < maxAttempts)) {
+        violations.push(`job ${jobId} is DEAD after ${runs} handler run(s), attempt ${record.attempt} of ${maxAttempts}`);
+      }
+      const allowance = rerunAllowance.get(jobId) ?? 0;
+      if (runs > maxAttempts + allowance) violations.push(`job ${jobId} ran ${runs} times: more than ${maxAttempts} attempts + ${allowance} rerun(s) its faults explain`);
     }
-    // Every SUCCEEDED/FAILED/DEAD job with a callbackUrl had its webhook queued at least once.
-    const webhooks = await drainIds(lab, lab.webhookQueueUrl);
-    const webhookCounts = new Map<string, number>();
-    for (const jobId of webhooks) webhookCounts.set(jobId, (webhookCounts.get(jobId) ?? 0) + 1);
-    for (const jobId of owedWebhooks) if (!webhookCounts.has(jobId)) violations.push(`job ${jobId} ended with a callbackUrl but its webhook was never queued`);
-    // The dead-letter listing holds every DEAD job exactly once, and nothing else.
-    const listed = await listDeadLetters(lab);
-    const listedCounts = new Map<string, number>();
-    for (const jobId of listed) listedCounts.set(jobId, (listedCounts.get(jobId) ?? 0) + 1);
-    for (const jobId of dead) if (listedCounts.get(jobId) !== 1) violations.push(`DEAD job ${jobId} is listed ${listedCounts.get(jobId) ?? 0} times in the dead-letter listing`);
-    for (const jobId of listedCounts.keys()) if (!dead.has(jobId)) violations.push(`the dead-letter listing holds job ${jobId}, which is not DEAD`);
     const dlq = await drainDlq(lab);
     const dlqCounts = new Map<string, number>();
     for (const jobId of dlq) dlqCounts.set(jobId, (dlqCounts.get(jobId) ?? 0) + 1);
@@ -294,6 +342,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       if (n > 1) violations.push(`DLQ holds ${n} messages of job ${jobId}`);
     }
     for (const jobId of dead) if (!dlqCounts.has(jobId)) violations.push(`DEAD job ${jobId} has no message in the DLQ`);
+    // Every SUCCEEDED/FAILED/DEAD job with a callbackUrl had its webhook queued at least once.
+    const webhooks = await drainIds(lab, lab.webhookQueueUrl);
+    const webhookCounts = new Map<string, number>();
+    for (const jobId of webhooks) webhookCounts.set(jobId, (webhookCounts.get(jobId) ?? 0) + 1);
+    for (const jobId of owedWebhooks) if (!webhookCounts.has(jobId)) violations.push(`job ${jobId} ended with a callbackUrl but its webhook was never queued`);
+    // The dead-letter listing holds every DEAD job exactly once, and nothing else.
+    const listed = await listDeadLetters(lab);
+    const listedCounts = new Map<string, number>();
+    for (const jobId of listed) listedCounts.set(jobId, (listedCounts.get(jobId) ?? 0) + 1);
+    for (const jobId of dead) if (listedCounts.get(jobId) !== 1) violations.push(`DEAD job ${jobId} is listed ${listedCounts.get(jobId) ?? 0} times in the dead-letter listing`);
+    for (const jobId of listedCounts.keys()) if (!dead.has(jobId)) violations.push(`the dead-letter listing holds job ${jobId}, which is not DEAD`);
 
     const seconds = (Date.now() - started) / 1000;
     const duplicateRuns = [...runsPerJob.values()].reduce((sum, n) => sum + Math.max(0, n - 1), 0);
@@ -308,7 +367,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       jobsOwingWebhook: owedWebhooks.size,
       webhooksQueued: webhooks.length,
       webhookDuplicates: webhooks.length - webhookCounts.size,
+      deadByReceiveLimit,
       handlerRuns: counts.handlerRuns,
+      maxRunsOfOneJob: Math.max(0, ...runsPerJob.values()),
       rerunsOfSameJob: duplicateRuns,
       injected_retryable: counts.retryableThrown,
       injected_permanent: counts.permanentThrown,
@@ -317,18 +378,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       injected_consumerKills: counts.kills,
       injected_storeWritesFailedAfterEffect: counts.storeErrorsAfterEffect,
       injected_lostAnswers: counts.lostAnswers,
+      injected_throttledInvocations: counts.throttled,
       injected_killsAfterTerminalWrite: counts.killsAfterTerminalWrite,
       injected_crashesBeforeSend: counts.crashesBeforeSend,
       sweep_sent: sweeps.sent,
       sweep_flushed: sweeps.flushed,
       sweep_deferred: sweeps.deferred,
+      throttledRecords: lab.mapping.stats.throttledRecords,
       sideEffectCalls: counts.effectCalls,
       distinctSideEffects: effects.size,
       sideEffectRepeatsAbsorbedByKey: counts.effectCalls - effects.size,
       enqueueSeconds: ((enqueuedAt - started) / 1000).toFixed(1),
       drainSeconds: ((drainedAt - enqueuedAt) / 1000).toFixed(1),
       totalSeconds: seconds.toFixed(1),
-      jobsPerSecond: (accepted.length / seconds).toFixed(0),
+      jobsPerSecond: (everyJob.length / seconds).toFixed(0),
       violations: violations.length,
     };
     return { ok: violations.length === 0, violations, figures };

@@ -32,6 +32,7 @@ export interface Transition {
     retryCount: number;
     retriedAt: string;
     messageId: string;
+    receiveCount: number;
     // Follow-ups and sends recorded in the same write as the status (see JobRecord).
     webhookPending: string;
     deadLetterType: string;
@@ -44,7 +45,7 @@ export interface Transition {
 }
 
 export type RemovableField =
-  | 'error' | 'result' | 'nextAttemptAt' | 'cancelRequested' | 'finishedAt' | 'ttl' | 'progressMessage' | 'startedAt' | 'retriedAt' | 'redrivenAt' | 'messageId'
+  | 'error' | 'result' | 'nextAttemptAt' | 'cancelRequested' | 'finishedAt' | 'ttl' | 'progressMessage' | 'startedAt' | 'retriedAt' | 'redrivenAt' | 'messageId' | 'receiveCount'
   | 'webhookPending' | 'deadLetterType' | 'deadLetterUntil' | 'sendPending' | 'sweepAt';
 
 /**

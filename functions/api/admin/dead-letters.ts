@@ -62,8 +62,8 @@ export interface RedriveOutcome {
 /** One call requeues at most this many records (each a read and a write) before the move starts. */
 export const MAX_REDRIVE = 2_000;
 const CONCURRENCY = 16;
-/** Fields a finished job carries that a job waiting to run again must not. */
-const FINISHED_FIELDS = ['finishedAt', 'ttl', 'nextAttemptAt', 'cancelRequested', 'result', 'progressMessage', 'startedAt'] as const;
+/** Fields a finished job carries that a job waiting to run again must not (its holder included: a new message runs it). */
+const FINISHED_FIELDS = ['finishedAt', 'ttl', 'nextAttemptAt', 'cancelRequested', 'result', 'progressMessage', 'startedAt', 'messageId', 'receiveCount'] as const;
 /** A DEAD job's place in the dead-letter listing: the write that takes it out of DEAD removes it. */
 const LISTING_FIELDS = ['deadLetterType', 'deadLetterUntil'] as const;
 /** A requeued job's message should arrive within this (a redrive's move takes seconds). */
@@ -76,9 +76,8 @@ export const DEFAULT_REQUEUE_SEND_GRACE_MS = 5 * 60_000;
  * 1. every listed DEAD record of the type goes back to QUEUED with attempt 0 (conditional on DEAD
  *    and on its generation); that same write unlists it and says its message is pending (if the move
  *    never starts and nothing undoes this, the recovery sweep sends the job a fresh message);
- * 2. StartMessageMoveTask moves the DLQ messages back; SQS resets their receive count, so each
- *    arrives as attempt 1 for a QUEUED record at attempt 0 and runs exactly once more (with the
- *    type's full attempt budget);
+ * 2. StartMessageMoveTask moves the DLQ messages back to the type's queue; each arrives for a QUEUED
+ *    record at attempt 0 and runs with the type's full attempt budget;
  * 3. if the move cannot start, step 1 is undone: the records return to DEAD, listed again by that write.
  * A job that dies while a redrive is under way may reach the DLQ after the move finished; its record
  * is then QUEUED with its message in the DLQ, and the next redrive moves it.
@@ -229,8 +228,8 @@ export class DeadLetterService {
         from: ['DEAD'],
         to: 'QUEUED',
         expectGeneration: before.generation ?? 0,
-        // attempt 0: the moved message arrives with receive count 1, the first attempt of a fresh budget.
-        // The generation stays: the move returns the same message.
+        // attempt 0: the moved message runs attempt 1 of a fresh budget. The generation stays: the move
+        // returns the same message body.
         set: { attempt: 0, progress: 0, redriveCount: (before.redriveCount ?? 0) + 1, redrivenAt: now.toISOString(), ...this.#pendingSend(now) },
         remove: [...FINISHED_FIELDS, ...LISTING_FIELDS],
       });

@@ -127,7 +127,8 @@ describe('Class: DeadLetterService', () => {
 
     // Assess
     expect(retried).toMatchObject({ status: 'QUEUED', attempt: 0, generation: 1, retryCount: 1, payload: { edited: true } });
-    expect(ok.queue.send).toHaveBeenCalledWith(expect.objectContaining({ jobId: job.jobId, generation: 1, payload: { edited: true } }));
+    expect(ok.queue.send).toHaveBeenCalledWith({ jobId: job.jobId, type: job.type, generation: 1 });
+    expect(await ok.store.get(job.jobId)).toMatchObject({ generation: 1, payload: { edited: true } });
     expect(ok.deadLetters.listed('analysis')).toEqual([]);
     await expect(refused).rejects.toBeInstanceOf(DependencyUnavailableError);
     const restored = await failing.store.get(failed.jobId);

@@ -100,7 +100,7 @@ describe('Class: ScheduledJobReleaser', () => {
     // Assess
     expect(outcomes).toEqual(['released', 'skipped', 'skipped', 'skipped']);
     expect(queue.send).toHaveBeenCalledTimes(1);
-    expect(queue.send).toHaveBeenCalledWith(expect.objectContaining({ jobId: held.jobId, type: 'analysis', tenant: held.tenant, payload: held.payload }));
+    expect(queue.send).toHaveBeenCalledWith({ jobId: held.jobId, type: 'analysis' });
     expect(await store.get(held.jobId)).not.toHaveProperty('sendPending');
     expect(await store.get(held.jobId)).not.toHaveProperty('sweepAt');
   });

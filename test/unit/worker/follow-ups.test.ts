@@ -7,7 +7,7 @@ import { RetryableJobError } from '../../../shared/domain/errors.js';
 import type { JobRecord } from '../../../shared/domain/job.js';
 import { jobRegistry } from '../../../shared/jobs/registry.js';
 import { silentLogger } from '../../../shared/logging/logger.js';
-import type { JobQueue } from '../../../shared/ports/job-queue.js';
+import type { ConsumerQueue } from '../../../shared/ports/job-queue.js';
 import type { JobStore } from '../../../shared/ports/job-store.js';
 import { invocation, queuedJob, sqsEvent, sqsRecord } from '../../helpers/factories.js';
 import { MemoryJobStore } from '../../helpers/memory-job-store.js';
@@ -40,7 +40,7 @@ function diesAfterTerminalWrite(store: JobStore): JobStore {
 
 function setup() {
   const store = new MemoryJobStore();
-  const queue: JobQueue = { send: vi.fn(async () => undefined), changeVisibility: vi.fn(async () => undefined) };
+  const queue: ConsumerQueue = { send: vi.fn(async () => undefined), changeVisibility: vi.fn(async () => undefined), deadLetter: vi.fn(async () => undefined) };
   const webhooks: WebhookDelivery[] = [];
   const outbox = { enqueue: async (delivery: WebhookDelivery) => void webhooks.push(delivery) };
   const worker = (handler: JobHandler<unknown>, view: JobStore) =>

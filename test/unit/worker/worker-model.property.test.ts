@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cancelJob } from '../../../functions/api/job-cancellation.js';
+import { FollowUpFlusher } from '../../../functions/follow-ups/follow-ups.js';
+import { RecoverySweep } from '../../../functions/recovery/sweep.js';
 import type { SqsRecordLike } from '../../../functions/worker/context.js';
 import { JobWorker, type RecordOutcome } from '../../../functions/worker/job-worker.js';
 import { DependencyUnavailableError, PermanentJobError, RetryableJobError } from '../../../shared/domain/errors.js';
@@ -13,22 +15,22 @@ import { silentLogger } from '../../../shared/logging/logger.js';
 import type { JobStore, Transition } from '../../../shared/ports/job-store.js';
 import { messageFor, queuedJob } from '../../helpers/factories.js';
 import { MemoryJobStore } from '../../helpers/memory-job-store.js';
-import { SimQueue } from '../../helpers/sim-queue.js';
-import { FollowUpFlusher } from '../../../functions/follow-ups/follow-ups.js';
-import { RecoverySweep } from '../../../functions/recovery/sweep.js';
 import { MemoryRecoveryIndex } from '../../helpers/memory-recovery-index.js';
+import { SimQueue } from '../../helpers/sim-queue.js';
 
 /**
  * The worker against a model: one job, its message (and duplicate copies) in a modelled SQS queue, and
- * an adversary that interleaves deliveries, duplicate copies, visibility timeouts running out, crashes
- * of a consumer between any two of its store calls, store failures before or after a write lands, and
- * cancellations, a consumer that dies right after its terminal write landed (before it could flush
- * what that write owes), a webhook queue that is down, and the recovery sweep running at any moment.
- * The job's enqueue may have died between the record write and the send (no message at all). After
- * the adversary, the sweep and healthy consumers finish.
+ * an adversary that interleaves deliveries, throttled receives (returned without a run), duplicate
+ * copies, visibility timeouts running out, crashes of a consumer between any two of its store calls,
+ * store failures before or after a write lands, cancellations, a consumer that dies right after its
+ * terminal write landed (before it could flush what that write owes), a webhook queue that is down, and
+ * the recovery sweep running at any moment. The job's enqueue may have died between the record write
+ * and the send (no message at all). After the adversary, the sweep and healthy consumers finish.
  * Invariants:
  * - every status change is legal in the state machine; a terminal status never changes; attempts never fall;
- * - no handler starts on a job whose record is already terminal;
+ * - no handler starts on a job whose record is already terminal, nor with an attempt past maxAttempts;
+ * - attempts count handler runs: the recorded attempt never exceeds the handler runs so far;
+ * - a DEAD job ran maxAttempts times and says so, unless the receive-count safety net buried it;
  * - in the end the job is terminal, no message is left in the queue, and the DLQ holds exactly one
  *   message if the job is DEAD and none otherwise;
  * - the job (it has a callbackUrl) ending SUCCEEDED, FAILED or DEAD had its completion webhook queued
@@ -39,6 +41,7 @@ import { MemoryRecoveryIndex } from '../../helpers/memory-recovery-index.js';
 type Outcome = 'success' | 'retryable' | 'permanent' | 'progress';
 type Command =
   | { kind: 'deliver'; pick: number }
+  | { kind: 'throttle'; pick: number }
   | { kind: 'settle'; pick: number; outcome: Outcome }
   | { kind: 'crash'; pick: number }
   | { kind: 'expire'; pick: number }
@@ -49,9 +52,16 @@ type Command =
   | { kind: 'webhookOutage' }
   | { kind: 'sweep' };
 
+// Retryable failures weigh most, so that runs reach DEAD (and its hand-off to the DLQ) often.
+const outcomeArb: fc.Arbitrary<Outcome> = fc.oneof(
+  { weight: 3, arbitrary: fc.constant<Outcome>('retryable') },
+  { weight: 1, arbitrary: fc.constantFrom<Outcome>('success', 'permanent', 'progress') },
+);
+
 const commandArb: fc.Arbitrary<Command> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('deliver' as const), pick: fc.nat(9) }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('settle' as const), pick: fc.nat(9), outcome: fc.constantFrom<Outcome>('success', 'retryable', 'permanent', 'progress') }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('throttle' as const), pick: fc.nat(9) }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('settle' as const), pick: fc.nat(9), outcome: outcomeArb }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('crash' as const), pick: fc.nat(9) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('expire' as const), pick: fc.nat(9) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('duplicate' as const), pick: fc.nat(9) }) },
@@ -81,9 +91,13 @@ class World {
   readonly queue: SimQueue;
   readonly violations: string[] = [];
   readonly pending: Run[] = [];
+  /** The attempt of every handler run, in order. */
+  readonly runs: number[] = [];
   pendingFault: 'before' | 'after' | undefined;
   /** Armed: the next consumer whose terminal write lands dies at once, before anything else. */
   crashAfterTerminalWrite = false;
+  /** A consumer died right after writing DEAD (before it could hand the message to the DLQ). */
+  diedAfterDeadWrite = false;
   /** Completion webhooks queued, by job id. */
   readonly webhooks: string[] = [];
   /** While true, queueing a webhook fails. */
@@ -96,15 +110,19 @@ class World {
     this.job = queuedJob({ callbackUrl: 'https://hooks.example.com/model', sendPending: 'pending' });
     // Lazy: RUNNING is never written within the test (runningWriteDelayMs below) — the fast path.
     // Eager: RUNNING is written before the handler starts.
-    this.definition = defineJob({ type: 'analysis', description: 'model', payload: analysisJob.payload, settings: { maxAttempts: 3, claim } });
+    // Two attempts, so that a few failing settles reach DEAD and its hand-off to the DLQ.
+    this.definition = defineJob({ type: 'analysis', description: 'model', payload: analysisJob.payload, settings: { maxAttempts: 2, claim } });
     this.queue = new SimQueue(queueSettingsOf(this.definition).maxReceiveCount);
   }
 
-  /** The enqueue: tenant noted, record written; then the message sent — unless the API died first. */
-  async setup(): Promise<void> {
+  /**
+   * The enqueue: tenant noted, record written; then the message sent — unless the API died first.
+   * `receivedBefore`: receives the message spent before the run (throttled ones), up to the queue's limit.
+   */
+  async setup(receivedBefore: number): Promise<void> {
     await this.index.note(this.job.tenant, new Date());
     await this.store.create(this.job);
-    if (this.sentAtEnqueue) this.queue.put(JSON.stringify(messageFor(this.job)), Date.now() - 60_000);
+    if (this.sentAtEnqueue) this.queue.put(JSON.stringify(messageFor(this.job)), Date.now() - 60_000, receivedBefore);
   }
 
   /**
@@ -126,6 +144,22 @@ class World {
     }).run();
   }
 
+  /** The consumer's store and follow-up flusher as production wires them, over one consumer's view. */
+  consumerPorts(view: JobStore): { store: JobStore; followUps: FollowUpFlusher } {
+    const outbox = {
+      enqueue: async (delivery: { jobId: string }) => {
+        if (this.outboxDown) throw new DependencyUnavailableError('sqs', 'injected: webhook queue down');
+        this.webhooks.push(delivery.jobId);
+      },
+    };
+    return { store: view, followUps: new FollowUpFlusher({ store: view, outbox, logger: silentLogger }) };
+  }
+
+  /** Job ids the dead-letter listing holds (the sparse index reads `deadLetterType` off the items). */
+  deadLetterListing(): string[] {
+    return [...this.store.jobs.values()].filter((job) => job.deadLetterType === this.definition.type).map((job) => job.jobId);
+  }
+
   /** A store as one consumer sees it: after its crash, its calls never return. */
   storeFor(run: { crashed: boolean; die?: () => void }): JobStore {
     const base = this.store;
@@ -143,6 +177,7 @@ class World {
       if (this.crashAfterTerminalWrite && TERMINAL.includes(record.status)) {
         // The write landed; the consumer dies before it can flush or acknowledge anything.
         this.crashAfterTerminalWrite = false;
+        if (record.status === 'DEAD') this.diedAfterDeadWrite = true;
         run.crashed = true;
         run.die?.();
         return never;
@@ -166,6 +201,9 @@ class World {
     const before = this.store.jobs.get(t.jobId);
     const after = await this.store.transition(t);
     this.#checkChange(before, after);
+    // An eager claim records RUNNING just before its handler starts; every other write follows its run.
+    const runs = this.runs.length + (t.to === 'RUNNING' ? 1 : 0);
+    if (after.attempt > runs) this.violations.push(`attempt ${after.attempt} recorded after ${this.runs.length} handler run(s)`);
     return after;
   }
 
@@ -194,6 +232,8 @@ class World {
     const worker = new JobWorker(this.definition, async (_payload, ctx) => {
       const current = this.store.jobs.get(ctx.jobId);
       if (current && isTerminal(current.status)) this.violations.push(`handler started on a ${current.status} job`);
+      this.runs.push(ctx.attempt);
+      if (ctx.attempt > ctx.maxAttempts) this.violations.push(`handler started as attempt ${ctx.attempt} of ${ctx.maxAttempts}`);
       entered();
       const outcome = await gate;
       if (outcome === 'retryable') throw new RetryableJobError('injected');
@@ -224,22 +264,6 @@ class World {
     if (autoOutcome) await this.settleRun(run);
   }
 
-  /** The consumer's store and follow-up flusher as production wires them, over one consumer's view. */
-  consumerPorts(view: JobStore): { store: JobStore; followUps: FollowUpFlusher } {
-    const outbox = {
-      enqueue: async (delivery: { jobId: string }) => {
-        if (this.outboxDown) throw new DependencyUnavailableError('sqs', 'injected: webhook queue down');
-        this.webhooks.push(delivery.jobId);
-      },
-    };
-    return { store: view, followUps: new FollowUpFlusher({ store: view, outbox, logger: silentLogger }) };
-  }
-
-  /** Job ids the dead-letter listing holds (the sparse index reads `deadLetterType` off the items). */
-  deadLetterListing(): string[] {
-    return [...this.store.jobs.values()].filter((job) => job.deadLetterType === this.definition.type).map((job) => job.jobId);
-  }
-
   async settle(pick: number, outcome: Outcome): Promise<void> {
     const run = this.pending[pick % Math.max(1, this.pending.length)];
     if (!run) return;
@@ -258,6 +282,12 @@ class World {
     run.crashed = true;
     run.release('success');
     this.pending.splice(this.pending.indexOf(run), 1);
+  }
+
+  throttle(pick: number): void {
+    const available = this.queue.available();
+    const message = available[pick % Math.max(1, available.length)];
+    if (message) this.queue.throttle(message);
   }
 
   expire(pick: number): void {
@@ -295,12 +325,14 @@ class World {
   }
 }
 
-async function play(claim: 'lazy' | 'eager', sentAtEnqueue: boolean, commands: Command[]): Promise<World> {
+/** `belowLimit`: null for a fresh message, else how many receives it has left before the queue's limit. */
+async function play(claim: 'lazy' | 'eager', sentAtEnqueue: boolean, commands: Command[], belowLimit: number | null): Promise<World> {
   const world = new World(claim, sentAtEnqueue);
-  await world.setup();
+  await world.setup(belowLimit === null ? 0 : world.queue.maxReceiveCount - belowLimit);
   for (const command of commands) {
     switch (command.kind) {
       case 'deliver': await world.deliver(command.pick); break;
+      case 'throttle': world.throttle(command.pick); break;
       case 'settle': await world.settle(command.pick, command.outcome); break;
       case 'crash': world.crash(command.pick); break;
       case 'expire': world.expire(command.pick); break;
@@ -322,22 +354,37 @@ async function play(claim: 'lazy' | 'eager', sentAtEnqueue: boolean, commands: C
 describe('Property: the worker against a model of SQS and a hostile world', () => {
   it.each(['lazy', 'eager'] as const)('keeps every invariant under random interleavings (%s claim)', async (claim) => {
     await fc.assert(
+      // Mostly a fresh message; sometimes one that throttling already brought near the receive limit.
       // One run in four starts from an enqueue whose API died between the record write and the send.
-      fc.asyncProperty(fc.nat(3).map((n) => n !== 0), fc.array(commandArb, { maxLength: 40 }), async (sentAtEnqueue, commands) => {
-        const world = await play(claim, sentAtEnqueue, commands);
+      fc.asyncProperty(fc.array(commandArb, { maxLength: 40 }), fc.oneof({ weight: 4, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.nat(5) }), fc.nat(3).map((n) => n !== 0), async (commands, belowLimit, sentAtEnqueue) => {
+        const world = await play(claim, sentAtEnqueue, commands, belowLimit);
         const final = world.store.jobs.get(world.job.jobId)!;
-        const dlq = world.queue.dlq().length;
+        const dlq = world.queue.dlq();
         const left = world.queue.available().length + world.queue.inflight().length;
         expect(world.violations).toEqual([]);
-        expect(isTerminal(final.status as JobStatus)).toBe(true);
         expect(left).toBe(0);
-        expect(dlq).toBe(final.status === 'DEAD' ? 1 : 0);
+        // The worker hands a DEAD job's message to the DLQ exactly once, and no other job's — unless
+        // the consumer that wrote DEAD died right after its write with the message's receives spent:
+        // then the redrive policy moves it on its next receive instead.
+        const byWorker = dlq.filter((m) => m.deadLettered === 'by-worker').length;
+        const byPolicy = dlq.filter((m) => m.deadLettered === 'by-redrive-policy').length;
+        if (final.status === 'DEAD' && byWorker === 0) {
+          expect(world.diedAfterDeadWrite).toBe(true);
+          expect(byPolicy).toBeGreaterThan(0);
+        } else expect(byWorker).toBe(final.status === 'DEAD' ? 1 : 0);
+        // Terminal — unless the redrive policy itself moved the message (the safety net fired on a
+        // receive the worker never saw, a throttled one): then the record waits for a redrive.
+        if (!dlq.some((m) => m.deadLettered === 'by-redrive-policy')) expect(isTerminal(final.status as JobStatus)).toBe(true);
+        if (final.status === 'DEAD' && final.error?.code !== 'RECEIVE_LIMIT') {
+          expect(final.attempt).toBe(world.definition.settings.maxAttempts);
+          expect(world.runs.length).toBeGreaterThanOrEqual(world.definition.settings.maxAttempts);
+        }
         if (['SUCCEEDED', 'FAILED', 'DEAD'].includes(final.status)) expect(world.webhooks).toContain(world.job.jobId);
         expect(world.deadLetterListing()).toEqual(final.status === 'DEAD' ? [world.job.jobId] : []);
         expect(final.sendPending).toBeUndefined();
         expect(final.webhookPending).toBeUndefined();
       }),
-      { numRuns: Number(process.env.CONVEYOR_PROPERTY_RUNS ?? 300) },
+      { numRuns: Number(process.env.CONVEYOR_PROPERTY_RUNS ?? 1_000) },
     );
   });
 });
