@@ -65,9 +65,10 @@ export function createDeadLetterIndex(config: ConveyorConfig, clients: Pick<AwsC
 
 /**
  * What writers of terminal states flush after their write: completion webhooks to the webhook queue
- * when webhooks are configured (without it, a webhook owed stays for the recovery sweep).
+ * when webhooks are configured (without it, a webhook owed stays for the recovery sweep), and a flow
+ * parent whose last child ended, to its type's queue (a queue URL this function lacks leaves it to the sweep).
  */
 export function createFollowUpFlusher(store: JobStore, config: ConveyorConfig, clients: Pick<AwsClients, 'sqs'>, logger: Logger): FollowUpFlusher {
   const settings = webhookSettings(config);
-  return new FollowUpFlusher({ store, logger, ...(settings ? { outbox: new SqsWebhookQueue({ client: clients.sqs, queueUrl: settings.queueUrl }) } : {}) });
+  return new FollowUpFlusher({ store, logger, queue: createJobQueue(config, clients), ...(settings ? { outbox: new SqsWebhookQueue({ client: clients.sqs, queueUrl: settings.queueUrl }) } : {}) });
 }

@@ -7,6 +7,7 @@ import type { JobService } from './job-service.js';
 import { jsonBody, requireApiKey, requireScope, type ApiEnv } from './middleware.js';
 import { jobAdminRoutes } from './routes/job-admin.js';
 import type { DownloadLinks } from './download-links.js';
+import { flowRoutes } from './routes/flows.js';
 import { jobRoutes } from './routes/jobs.js';
 import type { EnqueueLimit } from './rate-limit.js';
 import type { BatchEnqueuer } from './batch-enqueue.js';
@@ -41,6 +42,8 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
   app.use('/v1/jobs/*', requireApiKey(deps.keys));
   if (deps.batch) app.post(BATCH_PATH, requireApiKey(deps.keys), jsonBody(MAX_BATCH_BODY_BYTES), batchHandler(deps.batch, deps.enqueueLimit));
   app.route('/v1/jobs', jobRoutes(deps.jobs, { downloads: deps.downloads, limit: deps.enqueueLimit }));
+  app.use('/v1/flows', requireApiKey(deps.keys));
+  app.route('/v1/flows', flowRoutes(deps.jobs, { limit: deps.enqueueLimit }));
   if (deps.admin) {
     app.route('/v1/jobs', jobAdminRoutes(deps.admin));
     // admin or operator here; the routes that span every tenant narrow it to operator (queues.ts).

@@ -1,5 +1,5 @@
 import { keys } from '../../shared/config/table.js';
-import { ConfigurationError, DependencyUnavailableError } from '../../shared/domain/errors.js';
+import { ConfigurationError, DependencyUnavailableError, JobFinishedError } from '../../shared/domain/errors.js';
 import { jobIdTime, newJobId } from '../../shared/domain/job-id.js';
 import type { JobRecord } from '../../shared/domain/job.js';
 import { getJobDefinition, isJobType, type EnqueueRequest } from '../../shared/jobs/registry.js';
@@ -20,6 +20,10 @@ export { messageOf };
 import type { AddressPolicy } from '../webhooks/address-policy.js';
 import { FollowUpFlusher } from '../follow-ups/follow-ups.js';
 import { assertStorable } from './storable.js';
+import type { FlowRequest } from '../../shared/jobs/flow.js';
+import { enqueueFlow, type EnqueuedFlow } from '../flows/enqueue-flow.js';
+import { nodesOf, planFlow, type FlowNode } from '../flows/plan.js';
+import type { ChildOutcome } from '../worker/context.js';
 
 export interface JobServiceDeps {
   readonly store: JobStore;
@@ -125,17 +129,65 @@ export class JobService {
     );
   }
 
+  /** Checks a whole flow (`POST /v1/flows`) before anything is written: 400/413 naming the node's field. */
+  checkFlow(tenant: string, body: FlowRequest): FlowNode {
+    const now = this.#deps.now();
+    return planFlow(body, (request) => {
+      // Flows start when their children let them: no runAt or delay of their own (the schema has none).
+      this.check(tenant, request, now);
+    });
+  }
+
+  /** The number of jobs a checked flow enqueues (what it takes of the tenant's enqueue budget). */
+  static jobsIn(root: FlowNode): number {
+    return nodesOf(root).length;
+  }
+
+  /** Enqueues a checked flow: records first (a parent before its children), then its leaves' messages (flows/enqueue-flow.ts). */
+  async enqueueFlow(tenant: string, root: FlowNode): Promise<EnqueuedFlow> {
+    const { store, queue, logger, activity, now, newJobId } = this.#deps;
+    return enqueueFlow({ store, queue, logger, activity, now, newJobId, newRecord: (owner, node, jobId, at) => newJobRecord(owner, node.request, jobId, at) }, tenant, root);
+  }
+
+  /** A flow parent's children and where each stands (read from their records; expired ones by the parent's count). */
+  async childrenOf(job: JobRecord): Promise<ChildOutcome[] | undefined> {
+    if (!job.childIds) return undefined;
+    return Promise.all(job.childIds.map(async (jobId): Promise<ChildOutcome> => {
+      const child = await this.#deps.store.get(jobId, { tenant: job.tenant, consistent: false });
+      if (!child) return { jobId, status: job.childOutcomes?.[jobId] ?? 'QUEUED' };
+      return { jobId, type: child.type, status: child.status };
+    }));
+  }
+
   async get(tenant: string, jobId: string): Promise<JobRecord | undefined> {
     return this.#deps.store.get(jobId, { tenant });
   }
 
   /** `DELETE /v1/jobs/{id}`: undefined when the tenant has no such job (see job-cancellation.ts). */
   async cancel(tenant: string, jobId: string): Promise<CancelOutcome | undefined> {
-    return cancelJob(this.#deps.store, tenant, jobId, {
+    const outcome = await cancelJob(this.#deps.store, tenant, jobId, {
       now: this.#deps.now,
       retentionDaysOf: (type) => (isJobType(type) ? getJobDefinition(type).settings.retentionDays : undefined),
       followUps: this.#deps.followUps,
     });
+    // A cancelled flow parent will never run: its children that have not ended are cancelled too (and theirs).
+    if (outcome?.kind === 'cancelled' && outcome.job.childIds) await this.#cancelChildren(tenant, outcome.job.childIds);
+    return outcome;
+  }
+
+  /**
+   * Cancels each child that has not ended (a running one is flagged). Best effort after the parent's
+   * own cancellation, which stands: a child that ended meanwhile is left as it is, and a failure is logged.
+   */
+  async #cancelChildren(tenant: string, childIds: readonly string[]): Promise<void> {
+    await Promise.all(childIds.map(async (childId) => {
+      try {
+        await this.cancel(tenant, childId);
+      } catch (error) {
+        if (error instanceof JobFinishedError) return;
+        this.#deps.logger.warn('flow: a child of a cancelled parent could not be cancelled', { jobId: childId, error });
+      }
+    }));
   }
 }
 

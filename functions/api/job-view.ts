@@ -25,5 +25,9 @@ export function toJobView(job: JobRecord): Record<string, unknown> {
     ...(job.ttl !== undefined ? { expiresAt: new Date(job.ttl * 1000).toISOString() } : {}),
     ...(job.redriveCount ? { redriveCount: job.redriveCount, redrivenAt: job.redrivenAt } : {}),
     ...(job.retryCount ? { retryCount: job.retryCount, retriedAt: job.retriedAt } : {}),
+    // Flows: a child names its parent; a parent says how many children have not ended yet.
+    ...(job.parentId !== undefined ? { parentId: job.parentId } : {}),
+    ...(job.childrenPending !== undefined ? { childrenPending: job.childrenPending } : {}),
+    ...(job.onChildFailure !== undefined ? { onChildFailure: job.onChildFailure } : {}),
   };
 }

@@ -2,8 +2,10 @@ import { ConfigurationError } from '../../shared/domain/errors.js';
 import type { JobRecord } from '../../shared/domain/job.js';
 import { isTerminal } from '../../shared/domain/status.js';
 import type { FinalStatus } from '../../shared/jobs/retention.js';
+import type { JobQueue } from '../../shared/ports/job-queue.js';
 import type { JobStore, RemovableField, Transition } from '../../shared/ports/job-store.js';
 import type { Logger } from '../../shared/ports/logger.js';
+import { sendOnce } from '../recovery/send-once.js';
 import { webhookBody, type WebhookOutbox } from '../webhooks/outbox.js';
 
 /*
@@ -15,8 +17,9 @@ import { webhookBody, type WebhookOutbox } from '../webhooks/outbox.js';
  *    worker acknowledges its message. A redelivery of that message, or the recovery sweep, flushes what
  *    a crash left; once cleared, a flush is never repeated.
  *
- * Follow-ups: the completion webhook of a job with a callbackUrl, and for DEAD the job's place in its
- * type's dead-letter listing (attributes on the job item, listed through a sparse index: nothing to flush).
+ * Follow-ups: the completion webhook of a job with a callbackUrl; a flow child's end, counted on its
+ * parent (which the last child's flush releases); and for DEAD the job's place in its type's
+ * dead-letter listing (attributes on the job item, listed through a sparse index: nothing to flush).
  */
 
 export interface FollowUpSettings {
@@ -39,14 +42,17 @@ export interface TerminalFollowUps {
  * The follow-ups of `job` (the record as read before the write) ending in `to` at `finishedAt`:
  * - with a callbackUrl: `webhookPending` (this terminal state's finishedAt) and a sweep entry due after
  *   the grace, in case its writer never flushes;
+ * - a flow's child: `flowPending` (this terminal state's finishedAt), its end for the parent to count,
+ *   with the same sweep entry;
  * - DEAD: `deadLetterType` and `deadLetterUntil`, its place in the dead-letter listing;
  * - always: `sendPending` goes — a finished job needs no message.
  */
 export function terminalFollowUps(job: JobRecord, to: FinalStatus, finishedAt: Date, settings: FollowUpSettings): TerminalFollowUps {
   const set: Record<string, unknown> = {};
   const remove: RemovableField[] = ['sendPending'];
-  if (job.callbackUrl !== undefined) {
-    set.webhookPending = finishedAt.toISOString();
+  if (job.callbackUrl !== undefined) set.webhookPending = finishedAt.toISOString();
+  if (job.parentId !== undefined) set.flowPending = finishedAt.toISOString();
+  if (job.callbackUrl !== undefined || job.parentId !== undefined) {
     set.sweepAt = new Date(finishedAt.getTime() + settings.flushGraceMs).toISOString();
   } else {
     remove.push('sweepAt');
@@ -74,7 +80,10 @@ export interface FollowUpFlusherDeps {
   readonly store: JobStore;
   /** The webhook queue; absent where webhooks are off (the sweep, which has it, then flushes). */
   readonly outbox?: WebhookOutbox | undefined;
+  /** The job queues: the last child of a flow sends its parent. Absent: the recovery sweep sends it. */
+  readonly queue?: JobQueue | undefined;
   readonly logger: Logger;
+  readonly now?: () => Date;
 }
 
 /** Carries out what a terminal write recorded, then clears the marker (step 2 above). */
@@ -86,15 +95,54 @@ export class FollowUpFlusher {
   }
 
   /**
-   * Queues the completion webhook `record` owes (it must be the record as written or read after the
-   * terminal write: the body is built from it), then removes `webhookPending` on the condition that it
-   * still names this terminal state. Never throws: when the webhook could not be queued (or the marker
-   * not cleared) it logs and answers `failed` — the status stands, the marker stays, and a redelivery
-   * or the sweep tries again (a webhook queued but not cleared may be queued twice: at least once).
+   * Carries out what `record`'s terminal write recorded (it must be the record as written or read after
+   * it): first a flow child's end, counted on its parent (`#flushFlow`), then the completion webhook.
+   * Never throws: a failure is logged and answered `failed` (or `no-outbox`) — the status stands, the
+   * markers stay, and a redelivery or the sweep tries again.
    */
   async flush(record: JobRecord): Promise<FlushOutcome> {
+    if (!isTerminal(record.status)) return 'nothing-owed';
+    let flow: FlushOutcome = 'nothing-owed';
+    if (record.flowPending !== undefined && record.parentId !== undefined) {
+      flow = await this.#flushFlow(record, record.parentId, record.flowPending);
+      // The webhook waits: its clear would take the sweep entry the parent's count still needs.
+      if (flow === 'failed' || flow === 'no-outbox') return flow;
+    }
+    const webhook = await this.#flushWebhook(record);
+    return webhook === 'nothing-owed' ? flow : webhook;
+  }
+
+  /**
+   * A flow child's end: counted on the parent once (a conditional write keyed by the child's id, so a
+   * repeated flush counts nothing); when no child is left, the parent is sent through the one
+   * conditional claim every sender shares (`sendOnce`): exactly one message, whoever gets there first.
+   * Only then is `flowPending` cleared, so a flush that dies on the way is finished by the next one.
+   */
+  async #flushFlow(record: JobRecord, parentId: string, finishedAt: string): Promise<FlushOutcome> {
+    const { store, queue, logger } = this.#deps;
+    try {
+      const counted = await store.countChild(parentId, record.jobId, record.status);
+      const parent = counted?.parent;
+      if (parent && parent.status === 'QUEUED' && parent.childrenPending === 0 && parent.sendPending !== undefined) {
+        if (!queue) {
+          logger.warn('a flow parent is due but this function has no job queue; the recovery sweep will send it', { jobId: parentId });
+          return 'no-outbox';
+        }
+        const sent = await sendOnce({ store, queue, logger, now: this.#deps.now ?? (() => new Date()) }, parent);
+        // Another sender holds the claim: keep this child's marker until the parent is surely sent.
+        if (sent === 'busy') return 'failed';
+      }
+      return (await store.clearFlowPending(record.jobId, finishedAt)) ? 'flushed' : 'already-flushed';
+    } catch (error) {
+      logger.warn('could not count a flow child on its parent; it stays owed and the recovery sweep will count it', { jobId: record.jobId, parentId, error });
+      return 'failed';
+    }
+  }
+
+  /** Queues the completion webhook, then removes `webhookPending` while it still names this terminal state. */
+  async #flushWebhook(record: JobRecord): Promise<FlushOutcome> {
     const finishedAt = record.webhookPending;
-    if (finishedAt === undefined || !isTerminal(record.status) || record.callbackUrl === undefined) return 'nothing-owed';
+    if (finishedAt === undefined || record.callbackUrl === undefined) return 'nothing-owed';
     const { outbox, store, logger } = this.#deps;
     if (!outbox) {
       logger.warn('a completion webhook is owed but this function has no webhook queue; the recovery sweep will queue it', { jobId: record.jobId });

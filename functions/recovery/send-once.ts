@@ -42,6 +42,8 @@ export function claimedAt(pending: SendPending | undefined): number | undefined 
 export async function sendOnce(deps: SendOnceDeps, job: JobRecord, options: { delaySeconds?: number } = {}): Promise<SendOnceOutcome> {
   const seen = job.sendPending;
   if (job.status !== 'QUEUED' || seen === undefined) return 'not-needed';
+  // A flow's parent waits for its children: no message until the last of them has been counted.
+  if (seen === 'children' && job.childrenPending !== 0) return 'not-needed';
   const now = deps.now();
   const claimed = claimedAt(seen);
   if (claimed !== undefined && claimed + (deps.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS) > now.getTime()) return 'busy';

@@ -75,7 +75,7 @@ const PASSES = [
  * It finishes what a crash left, each action a conditional write so that it happens once:
  *
  * 1. The sparse sweep index (`sweepAt` ≤ now): a terminal job whose completion webhook was never
- *    flushed (flush, then the conditional clear); a held job past its run time that no release sent
+ *    flushed, or a flow child whose end its parent never counted (flush, then the conditional clear); a held job past its run time that no release sent
  *    (the scheduler's retries and failure destinations exhausted); a retried or redriven job whose
  *    message never came (its operator's process died) — sent once (`sendOnce`).
  * 2. Jobs enqueued by a sender that died between the record write and the send. They are not in any
@@ -114,7 +114,7 @@ export class RecoverySweep {
   async #visit(jobId: string, sweepAt: string): Promise<Outcome> {
     const job = await this.#deps.store.get(jobId, { consistent: true });
     if (!job) return 'skipped'; // gone (expired or discarded): its index entry went with it
-    if (job.webhookPending !== undefined && isTerminal(job.status)) {
+    if ((job.webhookPending !== undefined || job.flowPending !== undefined) && isTerminal(job.status)) {
       const flushed = await this.#deps.followUps.flush(job);
       return flushed === 'flushed' ? 'flushed' : flushed === 'already-flushed' ? 'skipped' : 'deferred';
     }
@@ -160,6 +160,10 @@ export class RecoverySweep {
     const runAt = job.runAt !== undefined ? Date.parse(job.runAt) : undefined;
     const heldLater = runAt !== undefined && runAt - now.getTime() > MAX_SQS_DELAY_SECONDS * 1000;
 
+    if (pending === 'children') {
+      // A flow's parent: its last child's flush sends it; this finds one whose count reached 0 unsent.
+      return job.childrenPending === 0 ? this.#send(job, 0) : 'skipped';
+    }
     if (pending === 'held') {
       // A schedule will release it; the sweep index brings it here only once its run time passed unreleased.
       if (runAt !== undefined && runAt + this.#settings.sendGraceMs > now.getTime()) return 'skipped';

@@ -1,3 +1,5 @@
+import type { JobError } from '../../shared/domain/job.js';
+import type { JobStatus } from '../../shared/domain/status.js';
 import type { Logger } from '../../shared/ports/logger.js';
 
 /** What a job handler gets besides its payload (BullMQ's job + signal, graphile-worker's helpers). */
@@ -19,6 +21,20 @@ export interface JobContext {
    */
   progress(percent: number, message?: string): Promise<void>;
   readonly logger: Logger;
+  /**
+   * A flow's parent: its children as they ended, in the order they were given (a child whose record
+   * has expired has its status only). Absent for a job that is not a flow's parent.
+   */
+  readonly children?: readonly ChildOutcome[];
+}
+
+/** One child of a flow, as its parent's handler sees it. */
+export interface ChildOutcome {
+  readonly jobId: string;
+  readonly type?: string;
+  readonly status: JobStatus;
+  readonly result?: unknown;
+  readonly error?: JobError;
 }
 
 export type JobHandler<TPayload, TResult = unknown> = (payload: TPayload, context: JobContext) => Promise<TResult>;

@@ -18,7 +18,7 @@ import type { JobStore, Transition } from '../../shared/ports/job-store.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import { DEFAULT_FLUSH_GRACE_MS, terminalFollowUps, type FollowUpFlusher } from '../follow-ups/follow-ups.js';
 import { AttemptWriter } from './attempt-writer.js';
-import type { BatchResponse, InvocationContext, JobContext, JobHandler, SqsEventLike, SqsRecordLike } from './context.js';
+import type { BatchResponse, ChildOutcome, InvocationContext, JobContext, JobHandler, SqsEventLike, SqsRecordLike } from './context.js';
 import { claimMismatch, interpretConflict, interpretDelivery, recordsHolder } from './delivery.js';
 import { observationOf } from './job-metrics.js';
 
@@ -128,11 +128,16 @@ export class JobWorker<TPayload> {
     const job = await this.#store(() => this.#deps.store.get(message.jobId, { consistent: true }));
     // A consumer that died between a terminal write and its flush left the message unacknowledged:
     // this redelivery finishes what the write recorded, whatever it decides below.
-    if (job?.webhookPending !== undefined) await this.#flush(job, logger);
+    if (job && owesFollowUps(job)) await this.#flush(job, logger);
     if (job && !isCurrentMessage(job, message)) {
       // An older copy of a job retried by id (see generationGuard): it must neither run nor come back.
       logger.info('message of an earlier generation acknowledged without a run', { generation: message.generation ?? 0, current: job.generation ?? 0 });
       return { ack: true, reason: 'skipped' };
+    }
+    if (job?.status === 'QUEUED' && (job.childrenPending ?? 0) > 0) {
+      // A flow's parent is sent only once its last child was counted: this message is forged or stray.
+      logger.error('message of a flow parent whose children have not all ended; acknowledged without a run', { childrenPending: job.childrenPending, messageId: record.messageId });
+      return { ack: true, reason: 'poison' };
     }
     const mismatch = job && claimMismatch(job, this.#definition.type, message.claims);
     if (mismatch) {
@@ -195,7 +200,7 @@ export class JobWorker<TPayload> {
       return { ack: false, reason: 'store-unavailable' };
     }
     // The write may have landed after all (its answer lost): finish what it recorded before acknowledging.
-    if (job?.webhookPending !== undefined) await this.#flush(job, logger);
+    if (job && owesFollowUps(job)) await this.#flush(job, logger);
     const verdict = interpretConflict(job, holder.messageId, holder.receiveCount);
     if (verdict === 'ack') {
       logger.info('stale or duplicate delivery acknowledged', { reason: conflict.message, status: job?.status });
@@ -205,6 +210,16 @@ export class JobWorker<TPayload> {
     if (verdict === 'dead-letter') return this.#handToDeadLetterQueue(message.type, record, logger, { justDied: true });
     logger.info('the job moved on under a newer delivery; leaving the message alone', { reason: conflict.message, status: job?.status });
     return { ack: false, reason: 'superseded' };
+  }
+
+  /** A flow parent's children as they ended: read from their records (the count on the parent has each status). */
+  async #children(parent: JobRecord, childIds: readonly string[]): Promise<ChildOutcome[]> {
+    return Promise.all(childIds.map(async (jobId): Promise<ChildOutcome> => {
+      const child = await this.#store(() => this.#deps.store.get(jobId, { tenant: parent.tenant, consistent: false }));
+      const status = child?.status ?? parent.childOutcomes?.[jobId] ?? 'SUCCEEDED';
+      if (!child) return { jobId, status };
+      return { jobId, type: child.type, status, ...(child.result !== undefined ? { result: child.result } : {}), ...(child.error !== undefined ? { error: child.error } : {}) };
+    }));
   }
 
   /** A store call, tried again after short waits when the store is unavailable; conflicts are final. */
@@ -228,6 +243,13 @@ export class JobWorker<TPayload> {
       await this.#finish(job, holder, attempt, 'FAILED', { error: { code: 'VALIDATION_FAILED', message: `payload does not match the schema — ${issues}` } }, logger);
       return { ack: true, reason: 'failed' };
     }
+    const failedChild = job.childIds && job.onChildFailure !== 'continue' ? job.childIds.find((id) => job.childOutcomes?.[id] !== 'SUCCEEDED') : undefined;
+    if (failedChild !== undefined) {
+      const status = job.childOutcomes?.[failedChild] ?? 'unknown';
+      await this.#finish(job, holder, attempt, 'FAILED', { error: { code: 'CHILD_FAILED', message: `child ${failedChild} ended ${status}` } }, logger);
+      return { ack: true, reason: 'failed' };
+    }
+    const children = job.childIds ? await this.#children(job, job.childIds) : undefined;
 
     // A lazy claim records nothing for the first `runningWriteDelayMs`: if this consumer dies within
     // that second (a crash, an OOM kill), the run is not recorded and the next delivery runs the same
@@ -266,6 +288,7 @@ export class JobWorker<TPayload> {
         await writer.report(percent, progressMessage);
         controller.signal.throwIfAborted();
       },
+      ...(children ? { children } : {}),
     };
 
     let result: unknown;
@@ -416,6 +439,11 @@ export class JobWorker<TPayload> {
 /** A message body as received: what locates the job, plus whatever else the sender put in it. */
 interface ReceivedMessage extends JobMessage {
   readonly claims: Readonly<Record<string, unknown>>;
+}
+
+/** Whether a terminal record still owes a follow-up its writer did not flush (a crash in between). */
+function owesFollowUps(job: JobRecord): boolean {
+  return job.webhookPending !== undefined || job.flowPending !== undefined;
 }
 
 function parseMessage(body: string, expectedType: string): ReceivedMessage | undefined {

@@ -179,6 +179,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       clearWebhookPending: (jobId, finishedAt) => guard(() => base.clearWebhookPending(jobId, finishedAt)),
       updateSendPending: (jobId, seen, next) => guard(() => base.updateSendPending(jobId, seen, next)),
       clearSweep: (jobId, sweepAt) => guard(() => base.clearSweep(jobId, sweepAt)),
+      countChild: (parentId, childId, status) => guard(() => base.countChild(parentId, childId, status)),
+      clearFlowPending: (jobId, finishedAt) => guard(() => base.clearFlowPending(jobId, finishedAt)),
       transition: (t) =>
         guard(async () => {
           const attempt = t.set?.attempt ?? 0;

@@ -9,6 +9,8 @@
  *   Each queue has a dead-letter queue (DLQ): the worker hands it a DEAD job's message.
  * - **worker**: the consumer Lambda of a job type: claims the job, runs its handler, records the outcome.
  * - **tenant**: the owner of an API key; jobs are visible only to their tenant.
+ * - **flow**: a parent job and its children (which may have children): the parent is held until
+ *   every child has ended, then runs with their results (functions/flows/).
  */
 import type { JobStatus } from './status.js';
 
@@ -90,6 +92,21 @@ export interface JobRecord {
    * job whose message is not yet confirmed. A sparse index on the table finds them.
    */
   readonly sweepAt?: string;
+  /** A flow's child: its parent, which counts this job's end (see `flowPending`). */
+  readonly parentId?: string;
+  /** A flow's parent: its children, in the order they were given. */
+  readonly childIds?: readonly string[];
+  /** A flow's parent: children not yet counted as ended; it is released when this reaches 0. */
+  readonly childrenPending?: number;
+  /** A flow's parent: each counted child's terminal status, by child id (what makes the count idempotent). */
+  readonly childOutcomes?: Readonly<Record<string, JobStatus>>;
+  /** A flow's parent: run even when a child did not succeed (default: fail with CHILD_FAILED). */
+  readonly onChildFailure?: 'continue';
+  /**
+   * A flow's child, after its terminal write: the `finishedAt` of the terminal state its parent has
+   * not yet counted (a follow-up, like `webhookPending`); the flush removes it once counted.
+   */
+  readonly flowPending?: string;
 }
 
 /**
@@ -100,8 +117,10 @@ export interface JobRecord {
  * - `held`: a one-time schedule will release it at `runAt`;
  * - `claimed:<ISO>`: a releaser or the sweep claimed the send at that time (the claim lapses after a
  *   lease, in case the claimer died): one conditional write decides who sends.
+ * - `children`: a flow's parent, held until its children have ended (`childrenPending` is 0); the
+ *   last child's follow-up then sends it through the same claim.
  */
-export type SendPending = 'pending' | 'held' | `claimed:${string}`;
+export type SendPending = 'pending' | 'held' | 'children' | `claimed:${string}`;
 
 /**
  * What travels in an SQS message body: only what locates the job. The tenant and payload come from

@@ -39,6 +39,7 @@ export interface Transition {
     deadLetterUntil: number;
     sendPending: SendPending;
     sweepAt: string;
+    flowPending: string;
   }>;
   /** Attributes to remove (e.g. `error` when a job is retried). */
   readonly remove?: readonly RemovableField[];
@@ -46,7 +47,7 @@ export interface Transition {
 
 export type RemovableField =
   | 'error' | 'result' | 'nextAttemptAt' | 'cancelRequested' | 'finishedAt' | 'ttl' | 'progressMessage' | 'startedAt' | 'retriedAt' | 'redrivenAt' | 'messageId' | 'receiveCount'
-  | 'webhookPending' | 'deadLetterType' | 'deadLetterUntil' | 'sendPending' | 'sweepAt';
+  | 'webhookPending' | 'deadLetterType' | 'deadLetterUntil' | 'sendPending' | 'sweepAt' | 'flowPending';
 
 /**
  * The job store: one record per job, the source of truth for status. Every status change is a
@@ -84,4 +85,16 @@ export interface JobStore {
   updateSendPending(jobId: string, seen: SendPending, next: SendPending | undefined): Promise<boolean>;
   /** Removes a sweep entry that no longer stands for anything owed (only while it says `sweepAt`). */
   clearSweep(jobId: string, sweepAt: string): Promise<boolean>;
+  /**
+   * Counts a child's end on its flow parent, once: records `status` under the child's id in
+   * `childOutcomes` and lowers `childrenPending` by one, only if that child was not counted before.
+   * Returns the parent after the write, or as it is when the child had been counted already;
+   * undefined when the parent is gone.
+   */
+  countChild(parentId: string, childId: string, status: JobStatus): Promise<{ parent: JobRecord; counted: boolean } | undefined>;
+  /**
+   * Marks a child's end as counted by its parent: removes `flowPending` only while it still says
+   * `finishedAt` (and the sweep entry with it, unless a webhook is still owed). False when it no longer does.
+   */
+  clearFlowPending(jobId: string, finishedAt: string): Promise<boolean>;
 }

@@ -1,5 +1,6 @@
 import { JobAlreadyExistsError, TransitionConflictError } from '../../shared/domain/errors.js';
 import type { JobRecord, SendPending } from '../../shared/domain/job.js';
+import type { JobStatus } from '../../shared/domain/status.js';
 import type { JobStore, Transition } from '../../shared/ports/job-store.js';
 
 /**
@@ -83,6 +84,25 @@ export class MemoryJobStore implements JobStore {
     if (!job || job.sweepAt !== sweepAt) return false;
     const { sweepAt: _s, ...rest } = job;
     this.jobs.set(jobId, rest);
+    return true;
+  }
+
+  async countChild(parentId: string, childId: string, status: JobStatus): Promise<{ parent: JobRecord; counted: boolean } | undefined> {
+    const parent = this.jobs.get(parentId);
+    if (!parent || parent.ttl !== undefined && parent.ttl <= Math.floor(this.now().getTime() / 1000)) return undefined;
+    if (parent.childrenPending === undefined || parent.childOutcomes?.[childId] !== undefined) return { parent: structuredClone(parent), counted: false };
+    const next = { ...parent, childOutcomes: { ...parent.childOutcomes, [childId]: status }, childrenPending: parent.childrenPending - 1 };
+    this.jobs.set(parentId, next);
+    this.writes.push({ jobId: parentId, kind: 'follow-up' });
+    return { parent: structuredClone(next), counted: true };
+  }
+
+  async clearFlowPending(jobId: string, finishedAt: string): Promise<boolean> {
+    const job = this.jobs.get(jobId);
+    if (!job || job.flowPending !== finishedAt) return false;
+    const { flowPending: _f, sweepAt, ...rest } = job;
+    this.jobs.set(jobId, job.webhookPending !== undefined && sweepAt !== undefined ? { ...rest, sweepAt } : rest);
+    this.writes.push({ jobId, kind: 'follow-up' });
     return true;
   }
 

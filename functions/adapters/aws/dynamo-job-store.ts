@@ -4,6 +4,7 @@ import { keys, type TableKey } from '../../../shared/config/table.js';
 import { ConfigurationError, DependencyUnavailableError, JobAlreadyExistsError, TransitionConflictError } from '../../../shared/domain/errors.js';
 import { jobIdTime } from '../../../shared/domain/job-id.js';
 import type { JobRecord, SendPending } from '../../../shared/domain/job.js';
+import type { JobStatus } from '../../../shared/domain/status.js';
 import type { JobStore, Transition } from '../../../shared/ports/job-store.js';
 
 export interface DynamoJobStoreOptions {
@@ -209,6 +210,47 @@ export class DynamoJobStore implements JobStore {
       ConditionExpression: '#sweepAt = :sweepAt',
       ExpressionAttributeNames: { '#sweepAt': 'sweepAt', '#sweepShard': 'sweepShard' },
       ExpressionAttributeValues: { ':sweepAt': sweepAt },
+    });
+  }
+
+  async countChild(parentId: string, childId: string, status: JobStatus): Promise<{ parent: JobRecord; counted: boolean } | undefined> {
+    const key = keys.job(parentId);
+    if (!key) return undefined;
+    try {
+      // One conditional write: the child's outcome under its id and the counter lowered, unless that id
+      // is there already (a repeated flush counts nothing). The map exists from the parent's creation.
+      const output = await this.#client.send(new UpdateCommand({
+        TableName: this.#tableName,
+        Key: key,
+        UpdateExpression: 'SET #outcomes.#child = :status ADD #pending :minusOne',
+        ConditionExpression: 'attribute_exists(#pending) AND attribute_not_exists(#outcomes.#child)',
+        ExpressionAttributeNames: { '#outcomes': 'childOutcomes', '#child': childId, '#pending': 'childrenPending' },
+        ExpressionAttributeValues: { ':status': status, ':minusOne': -1 },
+        ReturnValues: 'ALL_NEW',
+      }));
+      return { parent: toRecord(output.Attributes!), counted: true };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw unavailable('update', error);
+    }
+    const parent = await this.get(parentId, { consistent: true });
+    return parent ? { parent, counted: false } : undefined;
+  }
+
+  async clearFlowPending(jobId: string, finishedAt: string): Promise<boolean> {
+    const names = { '#flowPending': 'flowPending' };
+    const values = { ':finishedAt': finishedAt };
+    // The sweep entry goes too, unless a completion webhook still needs it.
+    const withSweep = await this.#conditional(jobId, {
+      UpdateExpression: 'REMOVE #flowPending, #sweepAt, #sweepShard',
+      ConditionExpression: '#flowPending = :finishedAt AND attribute_not_exists(#webhookPending)',
+      ExpressionAttributeNames: { ...names, '#sweepAt': 'sweepAt', '#sweepShard': 'sweepShard', '#webhookPending': 'webhookPending' },
+      ExpressionAttributeValues: values,
+    });
+    return withSweep || this.#conditional(jobId, {
+      UpdateExpression: 'REMOVE #flowPending',
+      ConditionExpression: '#flowPending = :finishedAt',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
     });
   }
 

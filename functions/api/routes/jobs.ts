@@ -57,7 +57,9 @@ export function jobRoutes(jobs: JobService, options: { downloads?: DownloadLinks
     if (!job) throw new HttpError(404, 'NOT_FOUND', `job ${jobId} not found`);
     // A SUCCEEDED job's output file gets a short-lived URL signed now, never stored.
     const download = await downloads?.forJob(job);
-    return c.json({ ...toJobView(job), ...(download ? { download } : {}) });
+    // A flow's parent lists its children and where each stands.
+    const children = await jobs.childrenOf(job);
+    return c.json({ ...toJobView(job), ...(download ? { download } : {}), ...(children ? { children } : {}) });
   });
 
   return routes;

@@ -21,6 +21,8 @@ function storeHolding(inner: MemoryJobStore, held: ReadonlySet<string>): JobStor
     clearWebhookPending: (jobId, finishedAt) => inner.clearWebhookPending(jobId, finishedAt),
     updateSendPending: (jobId, seen, next) => inner.updateSendPending(jobId, seen, next),
     clearSweep: (jobId, sweepAt) => inner.clearSweep(jobId, sweepAt),
+    countChild: (parentId, childId, status) => inner.countChild(parentId, childId, status),
+    clearFlowPending: (jobId, finishedAt) => inner.clearFlowPending(jobId, finishedAt),
   };
 }
 

@@ -26,6 +26,8 @@ function diesAfterTerminalWrite(store: JobStore): JobStore {
     clearWebhookPending: (jobId, finishedAt) => (dead ? never : store.clearWebhookPending(jobId, finishedAt)),
     updateSendPending: (jobId, seen, next) => (dead ? never : store.updateSendPending(jobId, seen, next)),
     clearSweep: (jobId, sweepAt) => (dead ? never : store.clearSweep(jobId, sweepAt)),
+    countChild: (parentId, childId, status) => (dead ? never : store.countChild(parentId, childId, status)),
+    clearFlowPending: (jobId, finishedAt) => (dead ? never : store.clearFlowPending(jobId, finishedAt)),
     transition: async (change) => {
       if (dead) return never;
       const record = await store.transition(change);

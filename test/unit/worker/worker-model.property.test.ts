@@ -194,6 +194,8 @@ class World {
       clearWebhookPending: (jobId, finishedAt) => guard(() => base.clearWebhookPending(jobId, finishedAt), true),
       updateSendPending: (jobId, seen, next) => guard(() => base.updateSendPending(jobId, seen, next), true),
       clearSweep: (jobId, sweepAt) => guard(() => base.clearSweep(jobId, sweepAt), true),
+      countChild: (parentId, childId, status) => guard(() => base.countChild(parentId, childId, status), true),
+      clearFlowPending: (jobId, finishedAt) => guard(() => base.clearFlowPending(jobId, finishedAt), true),
     };
   }
 
