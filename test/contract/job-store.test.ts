@@ -126,6 +126,47 @@ describe.each(['DynamoJobStore', 'MemoryJobStore'])('Contract: JobStore (%s)', (
     await expect(s.requestCancel(queued.jobId)).rejects.toBeInstanceOf(TransitionConflictError);
     await expect(s.requestCancel('no-such-job')).rejects.toBeInstanceOf(TransitionConflictError);
   });
+
+  it('counts a flow child on its parent once, however often it is told', async () => {
+    // Prepare
+    const s = store();
+    const children = [queuedJob(), queuedJob()];
+    const parent = queuedJob({ sendPending: 'children', childIds: children.map((c) => c.jobId), childrenPending: 2, childOutcomes: {} });
+    await s.create(parent);
+
+    // Act
+    const first = await s.countChild(parent.jobId, children[0]!.jobId, 'FAILED');
+    const again = await s.countChild(parent.jobId, children[0]!.jobId, 'FAILED');
+    const second = await s.countChild(parent.jobId, children[1]!.jobId, 'SUCCEEDED');
+
+    // Assess
+    expect(first).toMatchObject({ counted: true, parent: { childrenPending: 1, childOutcomes: { [children[0]!.jobId]: 'FAILED' } } });
+    expect(again).toMatchObject({ counted: false, parent: { childrenPending: 1 } });
+    expect(second).toMatchObject({ counted: true, parent: { childrenPending: 0, sendPending: 'children' } });
+    expect(await s.get(parent.jobId)).toMatchObject({ childrenPending: 0, childOutcomes: { [children[0]!.jobId]: 'FAILED', [children[1]!.jobId]: 'SUCCEEDED' } });
+    expect(await s.countChild(queuedJob().jobId, children[0]!.jobId, 'SUCCEEDED')).toBeUndefined();
+  });
+
+  it('clears a flow child\'s marker once, keeping the sweep entry while a webhook is still owed', async () => {
+    // Prepare
+    const s = store();
+    const finishedAt = new Date().toISOString();
+    const plain = queuedJob({ status: 'SUCCEEDED', parentId: queuedJob().jobId, flowPending: finishedAt, sweepAt: finishedAt, finishedAt });
+    const withWebhook = queuedJob({ status: 'SUCCEEDED', parentId: plain.parentId!, flowPending: finishedAt, webhookPending: finishedAt, callbackUrl: 'https://hooks.example.com/x', sweepAt: finishedAt, finishedAt });
+    await s.create(plain);
+    await s.create(withWebhook);
+
+    // Act
+    const cleared = [await s.clearFlowPending(plain.jobId, finishedAt), await s.clearFlowPending(plain.jobId, finishedAt), await s.clearFlowPending(withWebhook.jobId, finishedAt)];
+
+    // Assess
+    expect(cleared).toEqual([true, false, true]);
+    const [afterPlain, afterWebhook] = [await s.get(plain.jobId), await s.get(withWebhook.jobId)];
+    expect(afterPlain).not.toHaveProperty('flowPending');
+    expect(afterPlain).not.toHaveProperty('sweepAt');
+    expect(afterWebhook).not.toHaveProperty('flowPending');
+    expect(afterWebhook).toMatchObject({ sweepAt: finishedAt, webhookPending: finishedAt });
+  });
 });
 
 describe('Contract: DynamoJobStore item layout', () => {
