@@ -18,6 +18,9 @@ const settings = stageSettings(context('stage') ?? 'dev', {
   emailSender: context('emailSender'),
   sesIdentity: context('sesIdentity'),
   upstashSecretName: context('upstashSecretName'),
+  aiModelId: context('aiModelId'),
+  aiRegion: context('aiRegion'),
+  aiAnalysis: context('aiAnalysis'),
 });
 const account = process.env.CDK_DEFAULT_ACCOUNT;
 const region = process.env.CDK_DEFAULT_REGION;

@@ -12,6 +12,9 @@ import { enqueueRateLimit, type EnqueueLimit } from './rate-limit.js';
 import type { BatchEnqueuer } from './batch-enqueue.js';
 import { BATCH_PATH, MAX_BATCH_BODY_BYTES, batchHandler } from './routes/batch.js';
 import { queueRoutes, type QueueRouteDeps } from './routes/queues.js';
+import { analyzeRoutes, queueHealthHandler } from './routes/analyze.js';
+import { notificationRoutes } from './routes/notifications.js';
+import type { NotificationStore } from '../../shared/ports/notifications.js';
 
 export interface ApiDeps {
   readonly jobs: JobService;
@@ -26,6 +29,8 @@ export interface ApiDeps {
   readonly admin?: QueueRouteDeps;
   /** Presigned downloads of job output files (PDFs); absent when no bucket is configured. */
   readonly downloads?: DownloadLinks;
+  /** Users' notification inboxes and preferences (`/v1/notifications`). */
+  readonly notifications?: NotificationStore;
 }
 
 /**
@@ -42,6 +47,17 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
   if (deps.enqueueLimit) app.use('/v1/jobs', enqueueRateLimit(deps.enqueueLimit));
   if (deps.batch) app.post(BATCH_PATH, requireApiKey(deps.keys), jsonBody(MAX_BATCH_BODY_BYTES), batchHandler(deps.batch, deps.enqueueLimit));
   app.route('/v1/jobs', jobRoutes(deps.jobs, deps.downloads));
+  // The analyze API: the same jobs, key, limit and idempotency as POST /v1/jobs.
+  app.use('/v1/analyze', requireApiKey(deps.keys));
+  app.use('/v1/analyze/*', requireApiKey(deps.keys));
+  if (deps.enqueueLimit) app.use('/v1/analyze', enqueueRateLimit(deps.enqueueLimit));
+  app.route('/v1/analyze', analyzeRoutes(deps.jobs));
+  if (deps.admin) app.get('/queue/health', queueHealthHandler(deps.admin.queues, deps.logger));
+  if (deps.notifications) {
+    app.use('/v1/notifications', requireApiKey(deps.keys));
+    app.use('/v1/notifications/*', requireApiKey(deps.keys));
+    app.route('/v1/notifications', notificationRoutes(deps.notifications));
+  }
   if (deps.admin) {
     app.route('/v1/jobs', jobAdminRoutes(deps.admin));
     app.use('/v1/queues', requireApiKey(deps.keys), requireScope('admin'));

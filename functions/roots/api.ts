@@ -7,6 +7,7 @@ import type { ReleaseScheduler } from '../../shared/ports/release-scheduler.js';
 import type { AwsClients } from '../adapters/aws/clients.js';
 import { DynamoApiKeys } from '../adapters/aws/dynamo-api-keys.js';
 import { DynamoIdempotencyStore } from '../adapters/aws/dynamo-idempotency-store.js';
+import { DynamoNotificationStore } from '../adapters/aws/dynamo-notifications.js';
 import { S3BlobStore } from '../adapters/aws/s3-blob-store.js';
 import { buildAdminDeps } from '../admin-wiring.js';
 import { createApiApp } from '../api/app.js';
@@ -39,6 +40,7 @@ export function buildApiApp(
     stage: config.CONVEYOR_STAGE,
     enqueueLimit: { limiter, rule: tenantEnqueueRule(config), logger },
     admin: buildAdminDeps(config, clients, { store, queue, logger }),
+    notifications: new DynamoNotificationStore({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME }),
     ...(config.CONVEYOR_BUCKET_NAME && clients.s3
       ? { downloads: new DownloadLinks({ blobs: new S3BlobStore({ client: clients.s3, bucket: config.CONVEYOR_BUCKET_NAME }), ttlSeconds: config.CONVEYOR_DOWNLOAD_URL_TTL_SECONDS }) }
       : {}),

@@ -1,15 +1,22 @@
 import { requireSetting, type ConveyorConfig } from '../../shared/config/env.js';
 import { queueSettingsOf } from '../../shared/jobs/derived.js';
 import type { JobRegistry, JobType, PayloadOf } from '../../shared/jobs/registry.js';
-import { providerLimits, type ProviderLimit } from '../../shared/jobs/rate-limits.js';
+import { parseRateRule, providerLimits, type ProviderLimit } from '../../shared/jobs/rate-limits.js';
 import { createLogger } from '../../shared/logging/logger.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import type { RateLimiter } from '../../shared/ports/rate-limiter.js';
+import type { TextModel } from '../../shared/ports/text-model.js';
 import type { AwsClients } from '../adapters/aws/clients.js';
 import { DynamoSideEffectLedger } from '../adapters/aws/dynamo-side-effects.js';
+import { DynamoNotificationStore } from '../adapters/aws/dynamo-notifications.js';
 import { S3BlobStore } from '../adapters/aws/s3-blob-store.js';
 import { SesMailer } from '../adapters/aws/ses-mailer.js';
+import type { AiHandlerDeps } from '../jobs/ai/handler.js';
+import { DEFAULT_CHAT_LIMIT } from '../jobs/ai/handler.js';
+import type { AnalysisHandlerDeps } from '../jobs/analysis/handler.js';
 import type { EmailHandlerDeps } from '../jobs/email/handler.js';
+import { FollowUpEnqueuer } from '../jobs/follow-up.js';
+import type { NotificationHandlerDeps } from '../jobs/notification/handler.js';
 import type { JobHandlerDeps, JobHandlers } from '../jobs/index.js';
 import type { PdfHandlerDeps } from '../jobs/pdf/handler.js';
 import { withProviderThrottle, type BatchHandler } from '../scheduling/provider-throttle.js';
@@ -40,9 +47,33 @@ export function pdfHandlerDeps(config: ConveyorConfig, clients: Pick<AwsClients,
   };
 }
 
+/** The analysis handler's model: only when the stage turns AI analysis on. */
+export function analysisHandlerDeps(config: ConveyorConfig, model: () => TextModel): AnalysisHandlerDeps {
+  return config.CONVEYOR_AI_ANALYSIS === 'on' ? { model: model() } : {};
+}
+
+/** The notification handler's ports: the inbox on the job table, and the enqueue path for its e-mail copy. */
+export function notificationHandlerDeps(config: ConveyorConfig, clients: CoreClients, logger: Logger): NotificationHandlerDeps {
+  return {
+    store: new DynamoNotificationStore({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME }),
+    followUp: new FollowUpEnqueuer({ store: createJobStore(config, clients), queue: createJobQueue(config, clients), logger }),
+  };
+}
+
+/** The AI handler's ports: the stage's text model, and the shared limiter for chat replies per tenant. */
+export function aiHandlerDeps(config: ConveyorConfig, model: TextModel, limiter: RateLimiter): AiHandlerDeps {
+  return { model, limiter, chatLimit: (config.CONVEYOR_AI_CHAT_LIMIT ? parseRateRule(config.CONVEYOR_AI_CHAT_LIMIT) : undefined) ?? DEFAULT_CHAT_LIMIT };
+}
+
 /** Everything the job handlers need, for a process that runs them all (the local cloud). */
-export function jobHandlerDeps(config: ConveyorConfig, clients: AwsClients): JobHandlerDeps {
-  return { email: emailHandlerDeps(config, clients), pdf: pdfHandlerDeps(config, clients) };
+export function jobHandlerDeps(config: ConveyorConfig, clients: AwsClients, options: { model: TextModel; limiter: RateLimiter; logger: Logger }): JobHandlerDeps {
+  return {
+    analysis: analysisHandlerDeps(config, () => options.model),
+    email: emailHandlerDeps(config, clients),
+    pdf: pdfHandlerDeps(config, clients),
+    notification: notificationHandlerDeps(config, clients, options.logger),
+    ai: aiHandlerDeps(config, options.model, options.limiter),
+  };
 }
 
 export function buildJobWorker<K extends JobType>(

@@ -47,11 +47,23 @@ export interface StageSettings {
    * start-up log says so — a stage deploys and runs without an Upstash account.
    */
   readonly upstashSecretName?: string;
+  /** The text model of the AI tasks: one Bedrock foundation model per stage, invoked in one Region. */
+  readonly ai: {
+    /** A foundation model id (`-c aiModelId=…`); the ai consumer may invoke this model and no other. */
+    readonly modelId: string;
+    /** Where it is invoked (`-c aiRegion=…`); the stack's own Region when absent. */
+    readonly region?: string;
+    /** `-c aiAnalysis=on`: the analysis job asks the model too (and its consumer gets the same grant). */
+    readonly analysis: boolean;
+  };
 }
 
-export type StageContext = Partial<Record<'alarmEmail' | 'emailSender' | 'sesIdentity' | 'upstashSecretName', string>>;
+export type StageContext = Partial<Record<'alarmEmail' | 'emailSender' | 'sesIdentity' | 'upstashSecretName' | 'aiModelId' | 'aiRegion' | 'aiAnalysis', string>>;
 
-type Preset = Omit<StageSettings, 'stage' | 'email' | 'upstashSecretName'>;
+/** Amazon Nova Micro: text only, the cheapest on-demand Bedrock text model when this was written. */
+export const DEFAULT_AI_MODEL_ID = 'amazon.nova-micro-v1:0';
+
+type Preset = Omit<StageSettings, 'stage' | 'email' | 'upstashSecretName' | 'ai'>;
 
 const development: Preset = {
   retainData: false,
@@ -92,11 +104,16 @@ export function stageSettings(stage: string, context: StageContext = {}): StageS
   const preset = PRESETS[stage] ?? development;
   const sender = context.emailSender ?? 'conveyor@example.com';
   if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(sender)) throw new Error(`emailSender ${JSON.stringify(sender)} is not an e-mail address`);
+  const modelId = context.aiModelId ?? DEFAULT_AI_MODEL_ID;
+  if (!/^[a-z0-9-]+\.[A-Za-z0-9.:-]+$/.test(modelId)) throw new Error(`aiModelId ${JSON.stringify(modelId)} is not a Bedrock foundation model id like ${DEFAULT_AI_MODEL_ID}`);
+  if (context.aiRegion !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(context.aiRegion)) throw new Error(`aiRegion ${JSON.stringify(context.aiRegion)} is not a Region like us-east-1`);
+  if (context.aiAnalysis !== undefined && !['on', 'off'].includes(context.aiAnalysis)) throw new Error(`aiAnalysis must be on or off, not ${JSON.stringify(context.aiAnalysis)}`);
   return {
     ...preset,
     stage,
     alarms: { ...preset.alarms, ...(context.alarmEmail ? { email: context.alarmEmail } : {}) },
     email: { sender, identity: context.sesIdentity ?? sender.split('@')[1]! },
     ...(context.upstashSecretName ? { upstashSecretName: context.upstashSecretName } : {}),
+    ai: { modelId, ...(context.aiRegion ? { region: context.aiRegion } : {}), analysis: context.aiAnalysis === 'on' },
   };
 }

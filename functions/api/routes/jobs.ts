@@ -53,7 +53,7 @@ export function jobRoutes(jobs: JobService, downloads?: DownloadLinks): Hono<Api
 }
 
 /** The optional `Idempotency-Key` header: absent, or 1–255 visible ASCII characters. */
-function idempotencyKeyOf(header: string | undefined): string | undefined {
+export function idempotencyKeyOf(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
   if (!IDEMPOTENCY_KEY.test(header)) {
     throw new HttpError(400, 'VALIDATION_FAILED', 'invalid Idempotency-Key header', [
