@@ -13,6 +13,7 @@ import { createClients } from '../functions/wiring.js';
 import { buildApiApp } from '../functions/roots/api.js';
 import { buildConsumerHandler, jobHandlerDeps } from '../functions/roots/consumer.js';
 import { createTextModel, describeTextModel } from '../functions/roots/text-model.js';
+import { notificationHandlerDeps } from '../functions/roots/notification.js';
 import type { TextModel } from '../shared/ports/text-model.js';
 import { serveHttpApi, type HttpApiHandler } from './api-gateway.js';
 import { DASHBOARD_PATH, dashboardRoutes } from './dashboard/serve.js';
@@ -212,7 +213,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
     const limiter = createRateLimiter(config);
     const model = options.textModel ?? createTextModel(config);
-    const real = createJobHandlers(jobHandlerDeps(config, clients, { model, limiter, logger: logger.child({ fn: 'worker-notification' }) }));
+    const real = createJobHandlers(jobHandlerDeps(config, clients, { model, limiter, notification: notificationHandlerDeps(config, clients, logger.child({ fn: 'worker-notification' })) }));
     const handlers = { ...real, ...(typeof options.handlers === 'function' ? options.handlers(real) : options.handlers) } as JobHandlers;
     const mappings = {} as Record<JobType, SqsEventSourceMapping>;
     const laneMappings: Record<string, SqsEventSourceMapping> = {};

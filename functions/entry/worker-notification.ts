@@ -2,7 +2,8 @@ import { parseConfig } from '../../shared/config/env.js';
 import { notificationJob } from '../../shared/jobs/notification.js';
 import { createLogger } from '../../shared/logging/logger.js';
 import { createNotificationHandler } from '../jobs/notification/handler.js';
-import { buildJobWorker, notificationHandlerDeps } from '../roots/consumer.js';
+import { buildJobWorker } from '../roots/consumer.js';
+import { notificationHandlerDeps } from '../roots/notification.js';
 import { createCoreClients } from '../wiring.js';
 
 const config = parseConfig(process.env);

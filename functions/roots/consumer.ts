@@ -8,14 +8,11 @@ import type { RateLimiter } from '../../shared/ports/rate-limiter.js';
 import type { TextModel } from '../../shared/ports/text-model.js';
 import type { AwsClients } from '../adapters/aws/clients.js';
 import { DynamoSideEffectLedger } from '../adapters/aws/dynamo-side-effects.js';
-import { DynamoNotificationStore } from '../adapters/aws/dynamo-notifications.js';
 import { S3BlobStore } from '../adapters/aws/s3-blob-store.js';
 import { SesMailer } from '../adapters/aws/ses-mailer.js';
-import type { AiHandlerDeps } from '../jobs/ai/handler.js';
-import { DEFAULT_CHAT_LIMIT } from '../jobs/ai/handler.js';
+import { DEFAULT_CHAT_LIMIT, type AiHandlerDeps } from '../jobs/ai/handler.js';
 import type { AnalysisHandlerDeps } from '../jobs/analysis/handler.js';
 import type { EmailHandlerDeps } from '../jobs/email/handler.js';
-import { FollowUpEnqueuer } from '../jobs/follow-up.js';
 import type { NotificationHandlerDeps } from '../jobs/notification/handler.js';
 import type { JobHandlerDeps, JobHandlers } from '../jobs/index.js';
 import type { PdfHandlerDeps } from '../jobs/pdf/handler.js';
@@ -52,26 +49,18 @@ export function analysisHandlerDeps(config: ConveyorConfig, model: () => TextMod
   return config.CONVEYOR_AI_ANALYSIS === 'on' ? { model: model() } : {};
 }
 
-/** The notification handler's ports: the inbox on the job table, and the enqueue path for its e-mail copy. */
-export function notificationHandlerDeps(config: ConveyorConfig, clients: CoreClients, logger: Logger): NotificationHandlerDeps {
-  return {
-    store: new DynamoNotificationStore({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME }),
-    followUp: new FollowUpEnqueuer({ store: createJobStore(config, clients), queue: createJobQueue(config, clients), logger }),
-  };
-}
-
 /** The AI handler's ports: the stage's text model, and the shared limiter for chat replies per tenant. */
 export function aiHandlerDeps(config: ConveyorConfig, model: TextModel, limiter: RateLimiter): AiHandlerDeps {
   return { model, limiter, chatLimit: (config.CONVEYOR_AI_CHAT_LIMIT ? parseRateRule(config.CONVEYOR_AI_CHAT_LIMIT) : undefined) ?? DEFAULT_CHAT_LIMIT };
 }
 
 /** Everything the job handlers need, for a process that runs them all (the local cloud). */
-export function jobHandlerDeps(config: ConveyorConfig, clients: AwsClients, options: { model: TextModel; limiter: RateLimiter; logger: Logger }): JobHandlerDeps {
+export function jobHandlerDeps(config: ConveyorConfig, clients: AwsClients, options: { model: TextModel; limiter: RateLimiter; notification: NotificationHandlerDeps }): JobHandlerDeps {
   return {
     analysis: analysisHandlerDeps(config, () => options.model),
     email: emailHandlerDeps(config, clients),
     pdf: pdfHandlerDeps(config, clients),
-    notification: notificationHandlerDeps(config, clients, options.logger),
+    notification: options.notification,
     ai: aiHandlerDeps(config, options.model, options.limiter),
   };
 }
