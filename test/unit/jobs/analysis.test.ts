@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { analysisHandler } from '../../../functions/jobs/analysis/handler.js';
+import { LocalTextModel } from '../../../functions/adapters/local-text-model.js';
+import { analysisHandler, createAnalysisHandler } from '../../../functions/jobs/analysis/handler.js';
 import { categoryOf, countSentences, sentimentOf, tokenize, topKeywords } from '../../../functions/jobs/analysis/analyze.js';
 import type { JobContext } from '../../../functions/worker/context.js';
 import { silentLogger } from '../../../shared/logging/logger.js';
@@ -63,5 +64,60 @@ describe('Module: text analysis', () => {
 
   it('falls back to uncategorized with no matching words', () => {
     expect(categoryOf(tokenize('lorem ipsum dolor'))).toEqual({ name: 'uncategorized', confidence: 0, matches: [] });
+  });
+});
+
+describe('Function: analysisHandler — the analyze API’s assessment', () => {
+  it('derives strengths, limitations, use cases and a 0–1 maturity score from the description, the same every time', async () => {
+    // Prepare
+    const payload = { toolId: 'replit', url: 'https://replit.com', description: 'Browser-based IDE' };
+
+    // Act
+    const first = await analysisHandler(payload, context());
+    const second = await analysisHandler(payload, context());
+
+    // Assess
+    expect(first.analysis).toEqual(second.analysis);
+    expect(first.analysis.strengths).toContain('No local set-up: runs in the browser or the cloud');
+    expect(first.analysis.limitations).toEqual(['Needs a connection: depends on a hosted service', 'Sparse description: little to assess']);
+    expect(first.analysis.useCases).toEqual(['Writing, running and shipping code', 'Coding without a local development environment']);
+    expect(first.analysis.maturityScore).toBeGreaterThanOrEqual(0);
+    expect(first.analysis.maturityScore).toBeLessThanOrEqual(1);
+    expect(first.analysis.source).toBe('rules');
+  });
+
+  it('works without a description, and says what it could not assess', async () => {
+    // Act
+    const result = await analysisHandler({ toolId: 'replit', url: 'https://replit.com' }, context());
+
+    // Assess
+    expect(result.counts.words).toBe(0);
+    expect(result.analysis.limitations).toContain('No description given: assessed from the URL alone');
+    expect(result.analysis.useCases).toEqual(['General use (no specific use case described)']);
+    expect(result.analysis.maturityScore).toBe(0.4);
+  });
+
+  it('scores an early-stage tool below an established one', async () => {
+    // Act
+    const beta = await analysisHandler({ toolId: 'a', url: 'https://a.example', description: 'An experimental beta preview of a code editor, waitlist only.' }, context());
+    const solid = await analysisHandler({ toolId: 'b', url: 'https://b.example', description: 'A fast, reliable and secure code editor with an open API, used by teams to deploy scalable apps.' }, context());
+
+    // Assess
+    expect(beta.analysis.maturityScore).toBeLessThan(solid.analysis.maturityScore);
+  });
+
+  it('lets the text model write the lists when AI analysis is on, keeping the score and recording the model and its usage', async () => {
+    // Prepare
+    const handler = createAnalysisHandler({ model: new LocalTextModel() });
+    const payload = { toolId: 'replit', url: 'https://replit.com', description: 'Browser-based IDE' };
+
+    // Act
+    const withModel = await handler(payload, context());
+    const rules = await analysisHandler(payload, context());
+
+    // Assess: the local model echoes the draft, so the lists match the rules'; the source says who wrote them
+    expect(withModel.analysis.strengths).toEqual(rules.analysis.strengths);
+    expect(withModel.analysis.maturityScore).toBe(rules.analysis.maturityScore);
+    expect(withModel.analysis.source).toMatchObject({ provider: 'local', modelId: 'conveyor-local-echo', usage: { outputTokens: expect.any(Number) } });
   });
 });
