@@ -75,7 +75,10 @@ export class ServiceStack extends Stack {
     }
     // AI analysis (-c aiAnalysis=on): the analysis consumer calls the stage's model too; off, only
     // the types that declare `uses: ['model']` (ai) may invoke it.
-    if (settings.ai.analysis && workers.analysis) grantCapabilities(['model'], this.resources, workers.analysis.consumer, { environment: true });
+    if (settings.ai.analysis && workers.analysis) {
+      grantCapabilities(['model'], this.resources, workers.analysis.consumer, { environment: true });
+      workers.analysis.consumer.fn.addEnvironment('CONVEYOR_AI_ANALYSIS', 'on');
+    }
     // Every job queue by CONVEYOR_QUEUE_URLS key (`analysis`, `analysis:high`, …): where enqueues go.
     const jobQueues = Object.assign({}, ...Object.values(workers).map((worker) => worker.queuesByKey)) as Record<string, JobWorker['queue']>;
     const jobQueueUrls = queueUrlsEnvironment(this, jobQueues);

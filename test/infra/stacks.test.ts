@@ -323,8 +323,8 @@ describe('CDK: least privilege', () => {
       .filter((name) => name !== 'conveyor-prod-webhooks' && actionsOf(statementsOf(prod, name)).some((a) => a.startsWith('secretsmanager:')))
       .sort();
 
-    // Assess: the API (per-tenant enqueue limits) and the e-mail consumer (SES's sending rate).
-    expect(withSecret).toEqual(['conveyor-prod-api', 'conveyor-prod-worker-email']);
+    // Assess: the API (per-tenant enqueue limits), the e-mail consumer (SES's sending rate), the ai consumer (chat replies per tenant).
+    expect(withSecret).toEqual(['conveyor-prod-api', 'conveyor-prod-worker-ai', 'conveyor-prod-worker-email']);
     expect(readers).toEqual(withSecret);
     for (const name of withSecret) {
       const fn = functions.find((f) => f.Properties.FunctionName === name)!;
@@ -452,7 +452,7 @@ describe('CDK: HTTP API', () => {
     expect(authorizer.CONVEYOR_TABLE_NAME).toBe('conveyor-dev-jobs');
   });
 
-  it('puts the API key authorizer on every route but health', () => {
+  it('puts the API key authorizer on every route but the two health checks', () => {
     // Prepare
     const authorizer = onlyResource(dev.service, 'AWS::ApiGatewayV2::Authorizer');
 
@@ -466,7 +466,8 @@ describe('CDK: HTTP API', () => {
     });
     dev.service.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$default', AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizer.logicalId } });
     dev.service.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /v1/health', AuthorizationType: 'NONE' });
-    dev.service.resourceCountIs('AWS::ApiGatewayV2::Route', 2);
+    dev.service.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /queue/health', AuthorizationType: 'NONE' });
+    dev.service.resourceCountIs('AWS::ApiGatewayV2::Route', 3);
   });
 
   it('throttles per stage and writes JSON access logs', () => {
