@@ -159,8 +159,10 @@ describe.each(jobDefinitions.map((definition) => [definition.type, definition] a
     expect(config.CONVEYOR_STAGE).toBe('dev');
     expect(config.CONVEYOR_JOB_TYPE).toBe(type);
     expect(config.CONVEYOR_TABLE_NAME).toBe('conveyor-dev-jobs');
-    // Its own lanes only: a retry's visibility and a throttled re-send act on the lane a message came from.
-    expect(config.CONVEYOR_QUEUE_URLS).toEqual(Object.fromEntries(expectedLanes('dev', definition).map(([p, name]) => [queueKey(type, p), `https://sqs.eu-west-1.amazonaws.com/123456789012/${name}`])));
+    // Its own lanes (a retry's visibility and a throttled re-send act on the lane a message came from),
+    // plus those of the types it enqueues (settings.enqueues: a notification's e-mail), nothing else.
+    const lanes = [definition, ...settings.enqueues.map((t) => jobDefinitions.find((d) => d.type === t)!)].flatMap((d) => expectedLanes('dev', d).map(([p, name]) => [queueKey(d.type, p), `https://sqs.eu-west-1.amazonaws.com/123456789012/${name}`]));
+    expect(config.CONVEYOR_QUEUE_URLS).toEqual(Object.fromEntries(lanes));
   });
 
   it('reads each lane through its own event source: the registry’s batch settings, partial batch responses, the lane’s maxConcurrency', () => {
