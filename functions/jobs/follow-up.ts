@@ -1,4 +1,4 @@
-import { JobAlreadyExistsError } from '../../shared/domain/errors.js';
+import { ConveyorError, JobAlreadyExistsError } from '../../shared/domain/errors.js';
 import { followUpJobId } from '../../shared/domain/job-id.js';
 import type { EnqueueRequest } from '../../shared/jobs/registry.js';
 import type { JobQueue } from '../../shared/ports/job-queue.js';
@@ -30,7 +30,7 @@ export class FollowUpEnqueuer {
 
   async enqueue(tenant: string, parentJobId: string, purpose: string, request: EnqueueRequest): Promise<{ jobId: string; replayed: boolean }> {
     const jobId = followUpJobId(parentJobId, purpose);
-    if (!jobId) throw new Error(`follow-up of ${parentJobId}: not a Conveyor job id`);
+    if (!jobId) throw new ConveyorError('INVALID_JOB_ID', `a follow-up needs a Conveyor job id as its parent, not ${JSON.stringify(parentJobId)}`);
     const service = new JobService({ ...this.#deps, newJobId: () => jobId });
     try {
       await service.enqueue(tenant, request);

@@ -12,8 +12,8 @@ export interface AnalysisHandlerDeps {
 
 export type AnalysisJobResult = AnalysisResult & {
   readonly analysis: Assessment & {
-    /** What wrote the three lists: the deterministic rules, or a model (with its token usage). */
-    readonly source: 'rules' | { readonly provider: 'bedrock' | 'local'; readonly modelId: string; readonly usage: ModelUsage };
+    /** The model that wrote the three lists, with its token usage; absent when the rules did. */
+    readonly model?: { readonly provider: 'bedrock' | 'local'; readonly modelId: string; readonly usage: ModelUsage };
   };
 };
 
@@ -31,12 +31,12 @@ export function createAnalysisHandler(deps: AnalysisHandlerDeps = {}): JobHandle
     const category = categoryOf(words);
     await context.progress(90, 'detected category');
     const rules = assess(payload.description, payload.url, { category, sentiment, words });
-    let analysis: AnalysisJobResult['analysis'] = { ...rules, source: 'rules' };
+    let analysis: AnalysisJobResult['analysis'] = rules;
     if (deps.model) {
       // The rules' lists are the draft the model revises; its reply keeps the same three sections.
       const reply = await deps.model.generate(
         {
-          system: 'You assess software tools for a directory. Answer only with three sections, "## Strengths", "## Limitations" and "## Use cases", each a list of short "- " bullets.',
+          system: 'You assess software tools for a directory. Answer only with three sections, "## Strengths", "## Limitations" and "## Use cases", each a list of short "- " bullets of two to four words.',
           messages: [{ role: 'user', text: assessmentPrompt(payload, rules) }],
           maxTokens: 600,
           temperature: 0.2,
@@ -49,7 +49,7 @@ export function createAnalysisHandler(deps: AnalysisHandlerDeps = {}): JobHandle
         limitations: lists.limitations ?? rules.limitations,
         useCases: lists.useCases ?? rules.useCases,
         maturityScore: rules.maturityScore,
-        source: { provider: deps.model.provider, modelId: deps.model.modelId, usage: reply.usage },
+        model: { provider: deps.model.provider, modelId: deps.model.modelId, usage: reply.usage },
       };
     }
     return {

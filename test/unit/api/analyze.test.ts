@@ -56,7 +56,7 @@ describe('Function: toAnalyzeView', () => {
 
   it('shows the assessment only once completed, and the reason of a failure', () => {
     // Prepare
-    const analysis = { strengths: ['s'], limitations: ['l'], useCases: ['u'], maturityScore: 0.5, source: 'rules' };
+    const analysis = { strengths: ['s'], limitations: ['l'], useCases: ['u'], maturityScore: 0.5 };
     const done = queuedJob({ status: 'SUCCEEDED', progress: 100, result: { toolId: 't-1', domain: 'example.com', analysis } });
     const failed = queuedJob({ status: 'DEAD', error: { code: 'TIMEOUT', message: 'took too long' } });
 
