@@ -1,4 +1,4 @@
-import { BedrockRuntimeClient, ConverseCommand, InternalServerException, ModelTimeoutException, ServiceUnavailableException, ThrottlingException, ValidationException, AccessDeniedException } from '@aws-sdk/client-bedrock-runtime';
+import { BedrockRuntimeClient, ConverseCommand, type ConverseCommandOutput, InternalServerException, ModelTimeoutException, ServiceUnavailableException, ThrottlingException, ValidationException, AccessDeniedException } from '@aws-sdk/client-bedrock-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BedrockTextModel } from '../../functions/adapters/aws/bedrock-text-model.js';
@@ -30,7 +30,7 @@ const request = {
 };
 
 /** A Converse response as the service returns it (recorded shape; values invented). */
-function converseResponse(overrides: Record<string, unknown> = {}) {
+function converseResponse(overrides: Partial<ConverseCommandOutput> = {}): ConverseCommandOutput {
   return {
     $metadata: { httpStatusCode: 200, requestId: '7b8c0f0e-0000-4000-8000-000000000000', attempts: 1, totalRetryDelay: 0 },
     output: { message: { role: 'assistant', content: [{ text: 'Revenue grew 12 %.' }, { text: '\n## Sales\n- Strong quarter' }] } },
@@ -41,9 +41,10 @@ function converseResponse(overrides: Record<string, unknown> = {}) {
   };
 }
 
-/** An error as the SDK raises it for a documented Converse error. */
-function serviceError<T extends Error>(ErrorClass: new (options: { message: string; $metadata: object }) => T, status: number): T {
-  return new ErrorClass({ message: `${ErrorClass.name} (recorded message)`, $metadata: { httpStatusCode: status } });
+/** An error as the SDK raises it for a documented Converse error (its constructor takes the service's fields). */
+function serviceError(ErrorClass: abstract new (...args: never[]) => Error, status: number): Error {
+  const Construct = ErrorClass as unknown as new (options: { message: string; $metadata: object }) => Error;
+  return new Construct({ message: `${ErrorClass.name} (recorded message)`, $metadata: { httpStatusCode: status } });
 }
 
 describe('Class: BedrockTextModel', () => {
@@ -80,7 +81,7 @@ describe('Class: BedrockTextModel', () => {
     ['content_filtered'],
   ])('fails permanently with the reason when the reply is withheld (stopReason %s)', async (stopReason) => {
     // Prepare
-    bedrock.on(ConverseCommand).resolves(converseResponse({ stopReason, output: { message: { role: 'assistant', content: [{ text: 'Sorry, I cannot help with that.' }] } } }));
+    bedrock.on(ConverseCommand).resolves(converseResponse({ stopReason: stopReason as ConverseCommandOutput['stopReason'], output: { message: { role: 'assistant', content: [{ text: 'Sorry, I cannot help with that.' }] } } }));
 
     // Act
     const failure = await model().generate(request, { signal: new AbortController().signal }).catch((error: unknown) => error);
