@@ -162,6 +162,9 @@ describe('E2E: the analyze API, as its documents call it', () => {
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
     expect(foreign.status).toBe(404);
     expect(viaJobs.body).toMatchObject({ type: 'analysis', payload: body });
+    const done = await api.waitForStatus(first.body.jobId, ['SUCCEEDED']);
+    // The job's own result shows the same assessment as the analyze API.
+    expect((done.result as { analysis: unknown }).analysis).toEqual((await api.request('GET', `/v1/analyze/${first.body.jobId}`)).body.result.analysis);
     expect(badUrl).toMatchObject({ status: 400, body: { error: { issues: [expect.objectContaining({ path: 'url' })] } } });
   });
 

@@ -6,6 +6,7 @@ import type { EnqueueRequest } from '../../../shared/jobs/registry.js';
 import type { QueueAdmin } from '../../../shared/ports/queue-admin.js';
 import type { Logger } from '../../../shared/ports/logger.js';
 import { HttpError } from '../http-errors.js';
+import { resultView } from '../result-view.js';
 import type { JobService } from '../job-service.js';
 import { jsonBody, type ApiEnv } from '../middleware.js';
 import { validateOrThrow } from '../validate.js';
@@ -57,7 +58,7 @@ export function analyzeRoutes(jobs: JobService): Hono<ApiEnv> {
 
 export function toAnalyzeView(job: JobRecord): Record<string, unknown> {
   const status = ANALYZE_STATUS[job.status];
-  const result = job.result as { toolId?: string; analysis?: { strengths: unknown; limitations: unknown; useCases: unknown; maturityScore: unknown } } | undefined;
+  const result = resultView(job) as { toolId?: string; analysis?: { strengths: unknown; limitations: unknown; useCases: unknown; maturityScore: unknown } } | undefined;
   return {
     jobId: job.jobId,
     status,

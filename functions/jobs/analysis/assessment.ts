@@ -1,11 +1,12 @@
-import type { AnalysisResult } from './analyze.js';
+import { categoryOf, sentimentOf, tokenize, type AnalysisResult } from './analyze.js';
 
 /**
- * The AltStackFast analysis: strengths, limitations, use cases (short labels: the result is stored on
- * the job item, and a typical analysis stays within one 1 KB write unit) and a maturity score in 0–1, derived
- * deterministically from the description's words (and the URL), so the same request always gets the
- * same answer. With AI analysis on, the text model writes the three lists instead (ai-assessment.ts)
- * and the score stays this one.
+ * The AltStackFast analysis: strengths, limitations, use cases (short labels) and a maturity score
+ * in 0–1, derived deterministically from the description's words and the URL, so the same request
+ * always gets the same answer. Being a pure function of the payload, it is computed where it is
+ * shown (`assessPayload`, by the API's views) and not stored: on the job item it would take a typical
+ * analysis job past one 1 KB write unit (the bench's job: 1,001 → 1,200 bytes), a second write unit
+ * on every job. With AI analysis on, the text model writes the three lists, and those are stored.
  */
 export interface Assessment {
   readonly strengths: readonly string[];
@@ -90,4 +91,10 @@ function maturityOf(description: string | undefined, url: string, strengths: num
   if (url.startsWith('https://')) score += 0.05;
   score += Math.max(-0.05, Math.min(0.05, sentiment));
   return Math.round(Math.max(0, Math.min(1, score)) * 100) / 100;
+}
+
+/** The assessment of an analysis payload (what `GET /v1/analyze/{id}` shows when no model wrote one). */
+export function assessPayload(payload: { readonly url: string; readonly description?: string | undefined }): Assessment {
+  const words = tokenize(payload.description ?? '');
+  return assess(payload.description, payload.url, { category: categoryOf(words), sentiment: sentimentOf(words), words });
 }

@@ -11,10 +11,11 @@ export interface AnalysisHandlerDeps {
 }
 
 export type AnalysisJobResult = AnalysisResult & {
-  readonly analysis: Assessment & {
-    /** The model that wrote the three lists, with its token usage; absent when the rules did. */
-    readonly model?: { readonly provider: 'bedrock' | 'local'; readonly modelId: string; readonly usage: ModelUsage };
-  };
+  /**
+   * Only when AI analysis is on: the model's lists, the rules' score, and the model with its token
+   * usage. Otherwise the assessment is the rules', computed from the payload when shown (assessment.ts).
+   */
+  readonly analysis?: Assessment & { readonly model: { readonly provider: 'bedrock' | 'local'; readonly modelId: string; readonly usage: ModelUsage } };
 };
 
 /** The analysis job: deterministic text analysis of a tool description, reporting progress per step. */
@@ -30,9 +31,9 @@ export function createAnalysisHandler(deps: AnalysisHandlerDeps = {}): JobHandle
     await context.progress(75, 'scored sentiment');
     const category = categoryOf(words);
     await context.progress(90, 'detected category');
-    const rules = assess(payload.description, payload.url, { category, sentiment, words });
-    let analysis: AnalysisJobResult['analysis'] = rules;
+    let analysis: AnalysisJobResult['analysis'];
     if (deps.model) {
+      const rules = assess(payload.description, payload.url, { category, sentiment, words });
       // The rules' lists are the draft the model revises; its reply keeps the same three sections.
       const reply = await deps.model.generate(
         {
@@ -60,7 +61,7 @@ export function createAnalysisHandler(deps: AnalysisHandlerDeps = {}): JobHandle
       keywords,
       sentiment,
       category,
-      analysis,
+      ...(analysis ? { analysis } : {}),
     };
   };
 }

@@ -6,6 +6,8 @@ import { JOB_STATUSES } from '../../../shared/domain/status.js';
 import { silentLogger } from '../../../shared/logging/logger.js';
 import type { QueueAdmin, QueueDepth } from '../../../shared/ports/queue-admin.js';
 import { queuedJob } from '../../helpers/factories.js';
+import { assessPayload } from '../../../functions/jobs/analysis/assessment.js';
+import { toJobView } from '../../../functions/api/job-view.js';
 
 const NOW = () => new Date('2026-12-06T10:00:00Z');
 const depth = (visible: number, inFlight: number, delayed: number): QueueDepth => ({ visible, inFlight, delayed });
@@ -64,5 +66,17 @@ describe('Function: toAnalyzeView', () => {
     expect(toAnalyzeView(done)).toEqual({ jobId: done.jobId, status: 'completed', progress: 100, result: { toolId: 't-1', analysis: { strengths: ['s'], limitations: ['l'], useCases: ['u'], maturityScore: 0.5 } }, jobUrl: `/v1/jobs/${done.jobId}` });
     expect(toAnalyzeView(failed)).toMatchObject({ status: 'failed', result: null, failedReason: 'TIMEOUT: took too long' });
     expect(toAnalyzeView(queuedJob())).toMatchObject({ status: 'waiting', progress: 0, result: null });
+  });
+
+  it('computes the rules’ assessment from the payload when the job stored none', () => {
+    // Prepare: a finished job whose result has no `analysis` (the rules' is never stored)
+    const done = queuedJob({ status: 'SUCCEEDED', progress: 100, payload: { toolId: 'replit', url: 'https://replit.com', description: 'Browser-based IDE' }, result: { toolId: 'replit', domain: 'replit.com' } });
+
+    // Act
+    const view = toAnalyzeView(done);
+
+    // Assess
+    expect(view.result).toEqual({ toolId: 'replit', analysis: assessPayload({ url: 'https://replit.com', description: 'Browser-based IDE' }) });
+    expect(toJobView(done).result).toMatchObject({ domain: 'replit.com', analysis: { strengths: ['no local setup'] } });
   });
 });
