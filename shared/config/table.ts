@@ -13,6 +13,7 @@ import { JOB_ID_SHARDS, parseJobId, tenantHash } from '../domain/job-id.js';
  * | idempotency entry   | `IDEM#<tenant>#<sha256(key)>` | `IDEM` |
  * | notification        | `NOTIF#<tenant>#<userId>`   | `N#<jobId>` |
  * | notification prefs  | `NOTIF#<tenant>#<userId>`   | `PREFS`  |
+ * | stage setting       | `CONFIG#<name>`             | `CONFIG` |
  *
  * Jobs: the id is a UUIDv7 carrying a hash of its tenant and a shard number (shared/domain/job-id.ts),
  * so the key follows from the id alone and every path that holds only a job id (GET, the consumer,
@@ -67,6 +68,8 @@ export const keys = {
   notification: (tenant: string, userId: string, jobId: string): TableKey => ({ pk: `NOTIF#${tenant}#${userId}`, sk: `${NOTIFICATION_PREFIX}${jobId}` }),
   /** The user's notification preferences, in the same partition (outside the `N#` range). */
   notificationPreferences: (tenant: string, userId: string): TableKey => ({ pk: `NOTIF#${tenant}#${userId}`, sk: 'PREFS' }),
+  /** A stage-wide setting the functions create for themselves (the page-cursor key). */
+  config: (name: string): TableKey => ({ pk: `CONFIG#${name}`, sk: 'CONFIG' }),
 } as const;
 
 /** Sort-key prefix of notification items: keeps the inbox range apart from the user's PREFS item. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoNotificationStore } from '../../functions/adapters/aws/dynamo-notifications.js';
+import { PageCursors } from '../../functions/adapters/aws/page-cursor.js';
 import { FollowUpEnqueuer } from '../../functions/jobs/follow-up.js';
 import { createNotificationHandler } from '../../functions/jobs/notification/handler.js';
 import type { JobContext } from '../../functions/worker/context.js';
@@ -27,8 +28,10 @@ function jobIds(tenant: string, count: number, start = Date.parse('2026-12-01T00
   return Array.from({ length: count }, (_, i) => ids.next(tenant, new Date(start + i * 1000)));
 }
 
+const cursors = new PageCursors(async () => Buffer.alloc(32, 7));
+
 function store(now = new Date('2026-12-06T00:00:00Z')): DynamoNotificationStore {
-  return new DynamoNotificationStore({ client: table.client, tableName: table.tableName, now: () => now });
+  return new DynamoNotificationStore({ client: table.client, tableName: table.tableName, now: () => now, cursors });
 }
 
 const note = (jobId: string, userId = 'u-1', title = 'Hello') => ({ jobId, userId, kind: 'system' as const, title, body: 'Body', details: { severity: 'info' } });
@@ -62,9 +65,13 @@ describe('Class: DynamoNotificationStore (against the local DynamoDB)', () => {
     const second = await store().list('t-list', 'u-1', { limit: 2, cursor: first.cursor! });
     const third = await store().list('t-list', 'u-1', { limit: 2, cursor: second.cursor! });
 
+    const foreignCursor = await store().list('t-intruder', 'u-1', { limit: 2, cursor: first.cursor! }).catch((error: unknown) => error);
+
     // Assess
     expect([...first.items, ...second.items, ...third.items].map((n) => n.title)).toEqual(['n4', 'n3', 'n2', 'n1', 'n0']);
     expect(third.cursor).toBeUndefined();
+    // A cursor is signed for its tenant, user and filter: anyone else's use of it is a 400 naming `cursor`.
+    expect(foreignCursor).toMatchObject({ name: 'JobValidationError', issues: [{ path: 'cursor' }] });
   });
 
   it('marks one read, lists unread only, marks all read; another tenant cannot touch them', async () => {

@@ -1,11 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys, NOTIFICATION_PREFIX, TABLE_LAYOUT } from '../../../shared/config/table.js';
-import { DependencyUnavailableError } from '../../../shared/domain/errors.js';
+import { ConfigurationError, DependencyUnavailableError } from '../../../shared/domain/errors.js';
 import { jobIdTime } from '../../../shared/domain/job-id.js';
 import { NOTIFICATION_RETENTION_DAYS, notificationId, parseNotificationId, type NotificationKind } from '../../../shared/jobs/notification.js';
 import type { NewNotification, NotificationPage, NotificationPreferences, NotificationStore, NotificationView } from '../../../shared/ports/notifications.js';
-import { decodeCursor, encodeCursor } from './page-cursor.js';
+import type { PageCursors } from './page-cursor.js';
 
 export interface DynamoNotificationStoreOptions {
   readonly client: DynamoDBDocumentClient;
@@ -14,6 +14,8 @@ export interface DynamoNotificationStoreOptions {
   readonly retentionDays?: number;
   /** Query calls one unread page may make while the filter skips read items. */
   readonly maxQueriesPerPage?: number;
+  /** Signs and checks the list's page cursors (page-cursor.ts); needed by `list` only (the API). */
+  readonly cursors?: PageCursors;
 }
 
 /**
@@ -28,6 +30,7 @@ export class DynamoNotificationStore implements NotificationStore {
   readonly #now: () => Date;
   readonly #retentionSeconds: number;
   readonly #maxQueries: number;
+  readonly #cursors: PageCursors | undefined;
 
   constructor(options: DynamoNotificationStoreOptions) {
     this.#client = options.client;
@@ -35,6 +38,7 @@ export class DynamoNotificationStore implements NotificationStore {
     this.#now = options.now ?? (() => new Date());
     this.#retentionSeconds = (options.retentionDays ?? NOTIFICATION_RETENTION_DAYS) * 86_400;
     this.#maxQueries = options.maxQueriesPerPage ?? 5;
+    this.#cursors = options.cursors;
   }
 
   async put(tenant: string, n: NewNotification): Promise<'created' | 'existed'> {
@@ -63,9 +67,12 @@ export class DynamoNotificationStore implements NotificationStore {
   }
 
   async list(tenant: string, userId: string, query: { limit: number; unread?: boolean; cursor?: string }): Promise<NotificationPage> {
+    const cursors = this.#cursors;
+    if (!cursors) throw new ConfigurationError('DynamoNotificationStore.list needs `cursors` (PageCursors)');
     const pk = keys.notificationPartition(tenant, userId);
-    const scope = `notifications|${userId}|${query.unread ? 'unread' : 'all'}`;
-    let startKey: Record<string, unknown> | undefined = query.cursor ? { pk, sk: `${NOTIFICATION_PREFIX}${decodeCursor(scope, query.cursor)}` } : undefined;
+    // A cursor is good only for the tenant, user and filter it was issued for.
+    const scope = `notifications|${tenant}|${userId}|${query.unread ? 'unread' : 'all'}`;
+    let startKey: Record<string, unknown> | undefined = query.cursor ? { pk, sk: `${NOTIFICATION_PREFIX}${await cursors.decode(scope, query.cursor)}` } : undefined;
     const filters = ['(attribute_not_exists(#ttl) OR #ttl > :now)', ...(query.unread ? ['attribute_not_exists(#readAt)'] : [])];
     const items: NotificationView[] = [];
     for (let queries = 0; queries < this.#maxQueries && items.length < query.limit; queries++) {
@@ -93,7 +100,7 @@ export class DynamoNotificationStore implements NotificationStore {
     const last = page.at(-1);
     // The cursor is the last item returned; without one (nothing matched yet), where the reads stopped.
     const resumeAt = last ? last.id.split('.')[1]! : startKey ? String(startKey.sk).slice(NOTIFICATION_PREFIX.length) : undefined;
-    return { items: page, ...(more && resumeAt ? { cursor: encodeCursor(scope, resumeAt) } : {}) };
+    return { items: page, ...(more && resumeAt ? { cursor: await cursors.encode(scope, resumeAt) } : {}) };
   }
 
   async markRead(tenant: string, id: string): Promise<NotificationView | undefined> {

@@ -9,6 +9,7 @@ import { HttpError } from '../http-errors.js';
 import { resultView } from '../result-view.js';
 import type { JobService } from '../job-service.js';
 import { jsonBody, type ApiEnv } from '../middleware.js';
+import { takeEnqueueBudget, type EnqueueLimit } from '../rate-limit.js';
 import { validateOrThrow } from '../validate.js';
 import { idempotencyKeyOf, JOB_ID, MAX_BODY_BYTES } from './jobs.js';
 
@@ -31,7 +32,7 @@ export const ANALYZE_STATUS: Readonly<Record<JobStatus, AnalyzeStatus>> = {
   CANCELLED: 'failed',
 };
 
-export function analyzeRoutes(jobs: JobService): Hono<ApiEnv> {
+export function analyzeRoutes(jobs: JobService, options: { limit?: EnqueueLimit | undefined } = {}): Hono<ApiEnv> {
   const routes = new Hono<ApiEnv>();
 
   routes.post('/', jsonBody(MAX_BODY_BYTES), async (c) => {
@@ -39,7 +40,11 @@ export function analyzeRoutes(jobs: JobService): Hono<ApiEnv> {
     const payload = validateOrThrow(analysisJob.payload, c.get('jsonBody'));
     const request: EnqueueRequest = { type: 'analysis', payload };
     const tenant = c.get('principal').tenant;
-    const { job, replayed } = idempotencyKey === undefined ? { job: await jobs.enqueue(tenant, request), replayed: false } : await jobs.enqueueIdempotent(tenant, request, idempotencyKey);
+    // As POST /v1/jobs: checked, then one unit of the tenant's enqueue budget, then written.
+    const plan = jobs.check(tenant, request);
+    const budget = options.limit ? await takeEnqueueBudget(options.limit, tenant, 1) : {};
+    for (const [name, value] of Object.entries(budget)) c.header(name, value);
+    const { job, replayed } = idempotencyKey === undefined ? { job: await jobs.enqueue(tenant, request, plan), replayed: false } : await jobs.enqueueIdempotent(tenant, request, idempotencyKey, plan);
     c.header('location', `/v1/analyze/${job.jobId}`);
     if (replayed) c.header('idempotent-replayed', 'true');
     return c.json({ jobId: job.jobId, status: ANALYZE_STATUS[job.status] }, replayed ? 200 : 202);
