@@ -116,6 +116,8 @@ export class JobWorker extends Construct {
       environment: {
         ...props.environment,
         CONVEYOR_JOB_TYPE: definition.type,
+        // Job outcome metrics as EMF log lines (ConveyorMonitoring alarms on them).
+        CONVEYOR_METRICS: 'emf',
         // Only its own lanes: the consumer sets the visibility of its own messages (backoff) on the lane
         // each came from, and a throttled job is re-sent to its own lane.
         // Rendered at synthesis, after allowEnqueue may have added another type's lanes.

@@ -91,6 +91,8 @@ const envSchema = z.object({
   CONVEYOR_AI_ANALYSIS: z.enum(['on', 'off']).default('off'),
   /** The SDK's standard endpoint variable of Bedrock Runtime (tests point it at a local server). */
   AWS_ENDPOINT_URL_BEDROCK_RUNTIME: z.url().optional(),
+  /** Job outcome metrics: `emf` writes CloudWatch embedded-metric-format lines (set by the stack on consumers); `off` records none. */
+  CONVEYOR_METRICS: z.enum(['emf', 'off']).default('off'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
