@@ -9,7 +9,7 @@ let aiAnalysis: SynthesizedStage;
 
 beforeAll(() => {
   plain = synthesizeStage('dev', { bundle: false });
-  aiAnalysis = synthesizeStage('staging', { bundle: false, context: { aiAnalysis: 'on', aiModelId: 'anthropic.claude-3-haiku-20240307-v1:0', aiRegion: 'eu-central-1' } });
+  aiAnalysis = synthesizeStage('staging', { bundle: false, context: { aiAnalysis: 'on', aiModelId: 'anthropic.claude-3-haiku-20240307-v1:0', aiRegion: 'eu-central-1', alarmEmail: 'ops@acme.test', emailSender: 'jobs@mail.acme.org' } });
 }, 300_000);
 
 afterAll(() => {
