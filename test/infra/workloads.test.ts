@@ -88,10 +88,10 @@ describe('CDK: the notification consumer', () => {
 
     // Assess: every job consumer may queue completion webhooks; this one may also send e-mail jobs.
     expect(table.flatMap(actions).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
-    const ownQueue = onlyResource(plain.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-notification' });
+    const ownDlq = onlyResource(plain.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-notification-dlq' });
     const targets = sends.flatMap((s) => [s.Resource].flat());
-    // Beyond the webhook queue and its own queue (every consumer's), only the e-mail queue.
-    const allowed = [webhookQueue, emailQueue, ownQueue].map((q) => ({ 'Fn::GetAtt': [q.logicalId, 'Arn'] }));
+    // Beyond the webhook queue and its own DLQ (every consumer's), only the e-mail queue.
+    const allowed = [webhookQueue, emailQueue, ownDlq].map((q) => ({ 'Fn::GetAtt': [q.logicalId, 'Arn'] }));
     expect(targets).toEqual(expect.arrayContaining([allowed[0], allowed[1]]));
     for (const target of targets) expect(allowed).toContainEqual(target);
   });
