@@ -11,7 +11,10 @@ import { createJobHandlers, type JobHandlers } from '../functions/jobs/index.js'
 import type { AwsClients } from '../functions/adapters/aws/clients.js';
 import { createClients } from '../functions/wiring.js';
 import { buildApiApp } from '../functions/roots/api.js';
-import { buildConsumerHandler, jobHandlerDeps } from '../functions/roots/consumer.js';
+import { buildConsumerHandler, corePorts } from '../functions/roots/consumer.js';
+import { blobsPort } from '../functions/capabilities/blobs.js';
+import { emailPort } from '../functions/capabilities/email.js';
+import type { JobHandler } from '../functions/worker/context.js';
 import { serveHttpApi, type HttpApiHandler } from './api-gateway.js';
 import { DASHBOARD_PATH, dashboardRoutes } from './dashboard/serve.js';
 import { startDynamo } from './dynamodb.js';
@@ -203,7 +206,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     closers.unshift(() => api.close());
 
     const limiter = createRateLimiter(config);
-    const real = createJobHandlers(jobHandlerDeps(config, clients));
+    // One process runs every type, so it builds every capability's port, on the shared clients.
+    const real = createJobHandlers({ ...corePorts(config, clients), email: emailPort(config, clients.ses), blobs: blobsPort(config, clients.s3) });
     const handlers = { ...real, ...(typeof options.handlers === 'function' ? options.handlers(real) : options.handlers) } as JobHandlers;
     const mappings = {} as Record<JobType, SqsEventSourceMapping>;
     const laneMappings: Record<string, SqsEventSourceMapping> = {};
@@ -215,7 +219,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       // the queue the message came from.
       for (const lane of lanes[type]) {
         const laneConfig = { ...config, CONVEYOR_QUEUE_URLS: { ...config.CONVEYOR_QUEUE_URLS, [type]: lane.url } };
-        const consumer = buildConsumerHandler(jobRegistry[type], handlers[type], laneConfig, clients, logger.child({ fn: `worker-${type}`, priority: lane.priority }), {
+        const consumer = buildConsumerHandler(jobRegistry[type], handlers[type] as JobHandler<unknown>, laneConfig, clients, logger.child({ fn: `worker-${type}`, priority: lane.priority }), {
           limiter,
           ...(providerLimit ? { providerLimit } : {}),
         });

@@ -3,8 +3,8 @@
  * Environment: PORT (API port, default 3000), CONVEYOR_DATA_DIR (default .data), LOG_LEVEL,
  * CONVEYOR_TENANT_ENQUEUE_LIMIT (`<jobs>/<seconds>`, default 600/60).
  */
-import { resolve } from 'node:path';
 import { startLocalCloud, LOCAL_API_KEYS } from './cloud.js';
+import { localDataDir, removeLocalEndpoint, writeLocalEndpoint } from './endpoint-file.js';
 import type { LogLevel } from '../shared/logging/logger.js';
 import { parseRateRule } from '../shared/jobs/rate-limits.js';
 
@@ -12,7 +12,7 @@ import { parseRateRule } from '../shared/jobs/rate-limits.js';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const port = Number(process.env.PORT ?? 3000);
-const dataDir = resolve(process.env.CONVEYOR_DATA_DIR ?? '.data');
+const dataDir = localDataDir();
 const logLevel = (process.env.LOG_LEVEL ?? 'info') as LogLevel;
 
 const started = Date.now();
@@ -20,6 +20,8 @@ const tenantEnqueue = process.env.CONVEYOR_TENANT_ENQUEUE_LIMIT ? parseRateRule(
 if (process.env.CONVEYOR_TENANT_ENQUEUE_LIMIT && !tenantEnqueue) throw new Error('CONVEYOR_TENANT_ENQUEUE_LIMIT must be <jobs>/<seconds>, e.g. 600/60');
 const cloud = await startLocalCloud({ apiPort: port, dataDir, logLevel, rateLimits: tenantEnqueue ? { tenantEnqueue } : true });
 const dev = LOCAL_API_KEYS[0]!;
+// The CLI finds this cloud through the data dir, whatever PORT it was started on.
+writeLocalEndpoint(dataDir, { url: cloud.apiUrl, apiKey: dev.key });
 
 console.log(`
 Conveyor local cloud is up (${Date.now() - started} ms)
@@ -52,6 +54,7 @@ async function shutdown(signal: string): Promise<void> {
   stopping = true;
   console.log(`\n${signal}: stopping — finishing jobs under way…`);
   await cloud.stop();
+  removeLocalEndpoint(dataDir);
   console.log('stopped cleanly');
   process.exit(0);
 }

@@ -1,5 +1,7 @@
 import type { PayloadOf } from '../../../shared/jobs/registry.js';
+import { analysisJob } from '../../../shared/jobs/analysis.js';
 import type { JobHandler } from '../../worker/context.js';
+import { defineHandler } from '../define-handler.js';
 import { categoryOf, countSentences, domainOf, sentimentOf, tokenize, topKeywords, WORDS_PER_MINUTE, type AnalysisResult } from './analyze.js';
 
 /** The analysis job: deterministic text analysis of a tool description, reporting progress per step. */
@@ -24,3 +26,6 @@ export const analysisHandler: JobHandler<PayloadOf<'analysis'>, AnalysisResult> 
     category,
   };
 };
+
+/** No ports: the analysis is pure computation. */
+export default defineHandler(analysisJob, () => analysisHandler);
