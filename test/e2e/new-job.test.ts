@@ -74,14 +74,17 @@ describe('E2E: npm run new-job on a scratch copy of the repository', () => {
     symlinkSync(join(REPO, 'node_modules'), join(copy, 'node_modules'), 'dir');
   });
 
+  /** npm start is a process group (npm, tsx, node): stop it all, as Ctrl-C would. */
+  async function stopCloud(): Promise<void> {
+    if (cloud?.pid === undefined || cloud.exitCode !== null) return;
+    const exited = new Promise((resolve) => cloud!.once('exit', resolve));
+    process.kill(-cloud.pid, 'SIGINT');
+    await exited;
+    await until('every process of npm start to exit', () => (groupAlive(cloud!.pid!) ? undefined : true), 30_000);
+  }
+
   afterAll(async () => {
-    if (cloud?.pid !== undefined && cloud.exitCode === null) {
-      const exited = new Promise((resolve) => cloud!.once('exit', resolve));
-      // npm start is a group (npm, tsx, node): stop it all, as Ctrl-C would.
-      process.kill(-cloud.pid, 'SIGINT');
-      await exited;
-      await until('every process of npm start to exit', () => (groupAlive(cloud!.pid!) ? undefined : true), 30_000);
-    }
+    await stopCloud();
     rmSync(scratch, { recursive: true, force: true });
   }, 60_000);
 
@@ -156,6 +159,7 @@ describe('E2E: npm run new-job on a scratch copy of the repository', () => {
       return ['SUCCEEDED', 'FAILED', 'DEAD'].includes(view.status) ? view : undefined;
     }, 60_000);
     const queues = await (await fetch(sqsEndpoint!, { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AmazonSQS.ListQueues' }, body: JSON.stringify({ QueueNamePrefix: `conveyor-local-${TYPE}` }) })).json();
+    await stopCloud();
 
     // Assess
     expect(accepted.status).toBe(202);
