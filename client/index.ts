@@ -140,7 +140,48 @@ export interface ClientOptions {
   readonly now?: () => number;
 }
 
+export interface QueueDepth {
+  readonly visible: number;
+  readonly inFlight: number;
+  readonly delayed: number;
+}
+export interface RedriveTask {
+  readonly status: string;
+  readonly moved: number;
+  readonly toMove: number;
+  readonly failureReason?: string;
+}
+export interface QueueOverview {
+  readonly queues: readonly { readonly type: JobType; readonly queue: QueueDepth; readonly dlq: QueueDepth; readonly oldestWaitingSeconds: number | null; readonly counts: Partial<Record<JobStatus, number>>; readonly redrive: RedriveTask | null }[];
+  readonly window: { readonly minutes: number; readonly complete: boolean };
+}
+export interface DeadLetters {
+  readonly type: JobType;
+  readonly dlq: QueueDepth;
+  readonly deadJobs: number;
+  /** DLQ messages no DEAD job accounts for (old copies of jobs retried by id, deaths during a redrive). */
+  readonly unmatchedMessages: number;
+  readonly jobs: readonly Job[];
+  readonly cursor?: string;
+}
+export interface RedriveOutcome {
+  readonly requeued: number;
+  readonly stale: number;
+  readonly dlqMessages: number;
+  readonly task?: RedriveTask;
+}
+
+/** The operator routes (an API key with the `admin` scope). */
+export interface AdminClient {
+  queues(options?: { windowMinutes?: number; signal?: AbortSignal }): Promise<QueueOverview>;
+  deadLetters(type: JobType, options?: { limit?: number; cursor?: string; signal?: AbortSignal }): Promise<DeadLetters>;
+  /** Moves every DLQ message of the type back to its queue; the dead jobs go back to QUEUED. */
+  redrive(type: JobType, options?: { signal?: AbortSignal }): Promise<RedriveOutcome>;
+  redriveStatus(type: JobType, options?: { signal?: AbortSignal }): Promise<{ readonly type: JobType; readonly task: RedriveTask | null }>;
+}
+
 export interface ConveyorClient {
+  readonly admin: AdminClient;
   enqueue<K extends JobType>(type: K, payload: PayloadInput<K>, options?: EnqueueOptions): Promise<Enqueued<K>>;
   enqueueBatch(jobs: readonly BatchJob[], options?: { signal?: AbortSignal }): Promise<BatchResult>;
   get<K extends JobType = JobType>(jobId: JobId<K> | string, options?: { signal?: AbortSignal }): Promise<Job<K>>;
@@ -268,7 +309,18 @@ export function createClient(options: ClientOptions): ConveyorClient {
   const jobPath = (jobId: string) => `v1/jobs/${encodeURIComponent(jobId)}`;
   const get = async <K extends JobType>(jobId: string, signal?: AbortSignal) => (await request({ method: 'GET', path: jobPath(jobId), safety: 'always', signal })).body as Job<K>;
 
+  const queuePath = (type: string, what: string) => `v1/queues/${encodeURIComponent(type)}/${what}`;
+  const body = async <T>(call: Call) => (await request(call)).body as T;
+
   const client: ConveyorClient = {
+    admin: {
+      queues: (opts = {}) => body({ method: 'GET', path: 'v1/queues', query: { windowMinutes: opts.windowMinutes }, safety: 'always', signal: opts.signal }),
+      deadLetters: (type, opts = {}) => body({ method: 'GET', path: queuePath(type, 'dlq'), query: { limit: opts.limit, cursor: opts.cursor }, safety: 'always', signal: opts.signal }),
+      // One move task per queue at a time: a repeated redrive finds nothing, or REDRIVE_IN_PROGRESS.
+      redrive: (type, opts = {}) => body({ method: 'POST', path: queuePath(type, 'redrive'), safety: 'unaccepted', signal: opts.signal }),
+      redriveStatus: (type, opts = {}) => body({ method: 'GET', path: queuePath(type, 'redrive'), safety: 'always', signal: opts.signal }),
+    },
+
     async enqueue(type, payload, opts = {}) {
       const runAt = opts.runAt instanceof Date ? opts.runAt.toISOString() : opts.runAt;
       const { status, body } = await request({

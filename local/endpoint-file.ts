@@ -28,7 +28,7 @@ export function removeLocalEndpoint(dataDir: string): void {
   rmSync(join(dataDir, FILE), { force: true });
 }
 
-/** The running local cloud's endpoint, else where `npm start` would listen (PORT, default 3000). */
+/** The running local cloud's endpoint, else where `npm start` would listen (127.0.0.1:PORT, default 3000). */
 export function localEndpoint(env: NodeJS.ProcessEnv = process.env): LocalEndpoint & { readonly found: boolean } {
   try {
     const saved = JSON.parse(readFileSync(join(localDataDir(env), FILE), 'utf8')) as Partial<LocalEndpoint>;
@@ -36,5 +36,6 @@ export function localEndpoint(env: NodeJS.ProcessEnv = process.env): LocalEndpoi
   } catch {
     // no local cloud has written one: fall back to the defaults
   }
-  return { url: `http://localhost:${env.PORT ?? 3000}`, apiKey: DEV_KEY, found: false };
+  // 127.0.0.1, where the local API listens: `localhost` may resolve to ::1 first.
+  return { url: `http://127.0.0.1:${env.PORT ?? 3000}`, apiKey: DEV_KEY, found: false };
 }

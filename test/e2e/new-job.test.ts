@@ -122,7 +122,7 @@ describe('E2E: npm run new-job on a scratch copy of the repository', () => {
     }
     expect(readFileSync(join(copy, 'shared/jobs/registry.ts'), 'utf8')).toContain(`${TYPE}: ${TYPE}Job,`);
     expect(readFileSync(join(copy, 'functions/jobs/index.ts'), 'utf8')).toContain(`${TYPE}: ${TYPE}Handler,`);
-    expect(scaffold.stdout).toMatch(/curl -s -X POST http:\/\/localhost:\d+\/v1\/jobs .* -d '\{"type":"thumbnail",.*\}'/);
+    expect(scaffold.stdout).toMatch(/curl -s -X POST http:\/\/127\.0\.0\.1:\d+\/v1\/jobs .* -d '\{"type":"thumbnail",.*\}'/);
   });
 
   it('typechecks, and its own unit test passes', async () => {
