@@ -35,17 +35,31 @@ import { ensureLanes, type Lane } from './priority-queues.js';
 import { ensureWebhookQueue, LOCAL_WEBHOOK_ALLOW_HOSTS, LOCAL_WEBHOOK_SECRET } from './webhooks.js';
 import type { WebhookWorkerDeps } from '../functions/webhooks/webhook-worker.js';
 import { tryStartUpstash } from './upstash/index.js';
+import { asPortInUse, assertPortFree, LOCAL_SERVICES, type LocalServiceName } from './ports.js';
 
-/** The local cloud's fixed development keys (printed by `npm start`, used in the README). */
+/**
+ * The local cloud's fixed development keys (printed by `npm start`, used in the README). Recurring
+ * jobs run as their entry's tenant (`system` in the registry), so that tenant has a key too: without
+ * one, their jobs would be invisible in the API, the CLI and the dashboard.
+ */
 export const LOCAL_API_KEYS: ReadonlyArray<{ key: string; principal: Principal }> = [
   { key: 'cvk_local_dev', principal: { tenant: 'dev', keyId: 'local-dev', scopes: ['jobs', 'admin'] } },
   { key: 'cvk_local_other', principal: { tenant: 'other', keyId: 'local-other', scopes: ['jobs'] } },
+  { key: 'cvk_local_system', principal: { tenant: 'system', keyId: 'local-system', scopes: ['jobs'] } },
 ];
+
+/** The fixed keys, plus `cvk_local_<tenant>` for any other tenant a recurring job runs as. */
+function localKeysFor(recurring: readonly RecurringJobDefinition[]): ReadonlyArray<{ key: string; principal: Principal }> {
+  const missing = [...new Set(recurring.map((r) => r.tenant))].filter((tenant) => !LOCAL_API_KEYS.some((k) => k.principal.tenant === tenant));
+  return [...LOCAL_API_KEYS, ...missing.map((tenant) => ({ key: `cvk_local_${tenant}`, principal: { tenant, keyId: `local-${tenant}`, scopes: ['jobs' as const] } }))];
+}
 
 export interface LocalCloudOptions {
   /** Persist DynamoDB (and queues) under this folder; memory when absent. */
   readonly dataDir?: string;
   readonly apiPort?: number;
+  /** The other servers' ports (local/ports.ts); each absent one picks a free port. */
+  readonly ports?: Partial<Record<Exclude<LocalServiceName, 'api'>, number>>;
   readonly stage?: string;
   readonly logLevel?: LogLevel;
   /** Replace job handlers (tests inject faults); a function gets the real ones to wrap. */
@@ -120,19 +134,27 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
 
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const dynamo = await startDynamo(options.dataDir ? { path: join(options.dataDir, 'dynamodb') } : {});
-  // Queues persist beside DynamoDB: a restart must not lose queued jobs (local/sqs/journal.ts).
-  const sqs = await startSqsServer(options.dataDir ? { dataDir: join(options.dataDir, 'sqs') } : {});
-  const closers: (() => Promise<void>)[] = [() => sqs.close(), () => dynamo.close()];
+  const ports = { api: options.apiPort ?? 0, ...options.ports };
+  // Every fixed port is checked before anything starts, the API's first: a second `npm start` is
+  // told about the port it asked for, and nothing is left half-started.
+  for (const service of LOCAL_SERVICES) await assertPortFree(service, ports[service] ?? 0);
+  const listening = <T>(service: LocalServiceName, started: Promise<T>): Promise<T> => started.catch((error: unknown) => Promise.reject(asPortInUse(service, ports[service], error)));
+  const closers: (() => Promise<void>)[] = [];
   try {
-    const ses = await startSes();
+    const dynamo = await listening('dynamodb', startDynamo({ ...(options.dataDir ? { path: join(options.dataDir, 'dynamodb') } : {}), ...(ports.dynamodb ? { port: ports.dynamodb } : {}) }));
+    closers.push(() => dynamo.close());
+    // Queues persist beside DynamoDB: a restart must not lose queued jobs (local/sqs/journal.ts).
+    const sqs = await listening('sqs', startSqsServer({ ...(options.dataDir ? { dataDir: join(options.dataDir, 'sqs') } : {}), ...(ports.sqs ? { port: ports.sqs } : {}) }));
+    closers.unshift(() => sqs.close());
+    const ses = await listening('ses', startSes({ ...(ports.ses ? { port: ports.ses } : {}), ...(options.dataDir ? { storeFile: join(options.dataDir, 'ses', 'inbox.jsonl') } : {}) }));
     closers.push(() => ses.close());
     const bucketName = `conveyor-${stage}-documents`;
-    const s3 = await startS3({
+    const s3 = await listening('s3', startS3({
       buckets: [bucketName],
       credentials: { accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'local', secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'local' },
       ...(options.dataDir ? { directory: join(options.dataDir, 's3') } : {}),
-    });
+      ...(ports.s3 ? { port: ports.s3 } : {}),
+    }));
     closers.push(() => s3.close());
     const tableName = `conveyor-${stage}-jobs`;
     const bootstrapClients = createClients(parseConfig({ CONVEYOR_TABLE_NAME: tableName, CONVEYOR_QUEUE_URLS: '{}', AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ENDPOINT_URL_SQS: sqs.endpoint }));
@@ -146,7 +168,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     for (const type of JOB_TYPES) lanes[type] = await ensureLanes(bootstrapClients.sqs, stage, jobRegistry[type], queues[type]);
 
     const limits = options.rateLimits === true ? {} : options.rateLimits || undefined;
-    const upstash = limits ? await tryStartUpstash() : { reason: 'not requested (LocalCloudOptions.rateLimits)' };
+    const upstash = limits
+      ? await listening('upstash', tryStartUpstash({ ...(ports.upstash ? { port: ports.upstash } : {}), ...(options.dataDir ? { tokenFile: join(options.dataDir, 'upstash-token') } : {}) }))
+      : { reason: 'not requested (LocalCloudOptions.rateLimits)' };
     if (upstash.server) closers.push(() => upstash.server.close());
 
     // Locally the one process signs webhooks too: the key is a plain variable, not a secret to fetch.
@@ -172,7 +196,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
     const notices = [describeRateLimits(config, upstash.server ? undefined : upstash.reason)];
     const keys = new DynamoApiKeys({ client: bootstrapClients.dynamo, tableName });
-    for (const { key, principal } of LOCAL_API_KEYS) await keys.put(key, principal);
+    const recurring = options.recurringJobs ?? recurringJobs;
+    const localKeys = localKeysFor(recurring);
+    for (const { key, principal } of localKeys) await keys.put(key, principal);
 
     const clients = createClients(config);
     options.observe?.clients?.(clients);
@@ -184,9 +210,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.dataDir ? { storePath: join(options.dataDir, 'schedules.json') } : {}),
     });
-    const target = buildSchedulerTarget(config, clients, logger.child({ fn: 'scheduler-target' }), { scheduler, definitions: options.recurringJobs ?? recurringJobs });
+    const target = buildSchedulerTarget(config, clients, logger.child({ fn: 'scheduler-target' }), { scheduler, definitions: recurring });
     const recurringRuns: { name: string; scheduledAt: string; jobId: string }[] = [];
-    for (const definition of options.recurringJobs ?? recurringJobs) {
+    for (const definition of recurring) {
       scheduler.addRecurring({
         id: definition.name,
         next: (after) => nextCronTime(definition.schedule, after),
@@ -196,13 +222,21 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         },
       });
     }
-    notices.push(...scheduler.recurringEntries.map((e) => `cron ${e.id}: next run ${e.nextAt.toISOString()}`));
+    notices.push(...scheduler.recurringEntries.map((e) => {
+      const tenant = recurring.find((r) => r.name === e.id)?.tenant;
+      const key = localKeys.find((k) => k.principal.tenant === tenant)?.key;
+      return `cron ${e.id}: next run ${e.nextAt.toISOString()}, enqueued as tenant "${tenant}" (see its jobs with key ${key})`;
+    }));
     const lambdaHandler = handle(buildApiApp(config, clients, logger.child({ fn: 'api' }), { scheduler, limiter: createRateLimiter(config) }));
     // Hono types the v2 event's `body` as `string | null` where @types/aws-lambda has `string | undefined`;
     // the runtime shapes agree (the same event API Gateway sends), only the declarations differ.
     const apiHandler: HttpApiHandler = timed(`conveyor-${stage}-api`, (event, context) => lambdaHandler(event as unknown as Parameters<typeof lambdaHandler>[0], context), options.observe);
-    const localRoutes = options.dashboard === false ? undefined : dashboardRoutes({ defaultApiKey: LOCAL_API_KEYS[0]!.key });
-    const api = await serveHttpApi(apiHandler, { ...(options.apiPort !== undefined ? { port: options.apiPort } : {}), ...(localRoutes ? { localRoutes } : {}) });
+    const localRoutes = options.dashboard === false ? undefined : dashboardRoutes({
+      defaultApiKey: LOCAL_API_KEYS[0]!.key,
+      keys: localKeys.map(({ key, principal }) => ({ key, tenant: principal.tenant, scopes: principal.scopes })),
+      jobTypes: JOB_TYPES,
+    });
+    const api = await listening('api', serveHttpApi(apiHandler, { ...(options.apiPort !== undefined ? { port: options.apiPort } : {}), ...(localRoutes ? { localRoutes } : {}) }));
     closers.unshift(() => api.close());
 
     const limiter = createRateLimiter(config);

@@ -1,24 +1,27 @@
 /**
  * `npm start`: the local cloud in the foreground. Data persists under `.data/` between runs.
- * Environment: PORT (API port, default 3000), CONVEYOR_DATA_DIR (default .data), LOG_LEVEL,
- * CONVEYOR_TENANT_ENQUEUE_LIMIT (`<jobs>/<seconds>`, default 600/60).
+ * Environment: PORT (API port, default 3000; the other servers' ports follow it, see local/ports.ts),
+ * CONVEYOR_DATA_DIR (default .data), LOG_LEVEL, CONVEYOR_TENANT_ENQUEUE_LIMIT (`<jobs>/<seconds>`,
+ * default 600/60). The README lists them all.
  */
+import './quiet-sdk.js';
 import { startLocalCloud, LOCAL_API_KEYS } from './cloud.js';
 import { localDataDir, removeLocalEndpoint, writeLocalEndpoint } from './endpoint-file.js';
 import type { LogLevel } from '../shared/logging/logger.js';
+import { ConfigurationError } from '../shared/domain/errors.js';
 import { parseRateRule } from '../shared/jobs/rate-limits.js';
+import { exitOnStartFailure, localPorts } from './ports.js';
 
-// Lambda runs Node 22; the SDK's notice that it will drop Node 20 in 2027 is noise on a laptop.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
-const port = Number(process.env.PORT ?? 3000);
 const dataDir = localDataDir();
 const logLevel = (process.env.LOG_LEVEL ?? 'info') as LogLevel;
 
 const started = Date.now();
 const tenantEnqueue = process.env.CONVEYOR_TENANT_ENQUEUE_LIMIT ? parseRateRule(process.env.CONVEYOR_TENANT_ENQUEUE_LIMIT) : undefined;
-if (process.env.CONVEYOR_TENANT_ENQUEUE_LIMIT && !tenantEnqueue) throw new Error('CONVEYOR_TENANT_ENQUEUE_LIMIT must be <jobs>/<seconds>, e.g. 600/60');
-const cloud = await startLocalCloud({ apiPort: port, dataDir, logLevel, rateLimits: tenantEnqueue ? { tenantEnqueue } : true });
+const cloud = await exitOnStartFailure(async () => {
+  if (process.env.CONVEYOR_TENANT_ENQUEUE_LIMIT && !tenantEnqueue) throw new ConfigurationError('CONVEYOR_TENANT_ENQUEUE_LIMIT must be <jobs>/<seconds>, e.g. 600/60');
+  const ports = localPorts(process.env);
+  return startLocalCloud({ apiPort: ports.api, ports, dataDir, logLevel, rateLimits: tenantEnqueue ? { tenantEnqueue } : true });
+});
 const dev = LOCAL_API_KEYS[0]!;
 // The CLI finds this cloud through the data dir, whatever PORT it was started on.
 writeLocalEndpoint(dataDir, { url: cloud.apiUrl, apiKey: dev.key });

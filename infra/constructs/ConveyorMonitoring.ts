@@ -79,7 +79,7 @@ export class ConveyorMonitoring extends Construct {
 
   /**
    * Completion webhooks: the delivery queue's age, its DLQ's first message (a callback that failed
-   * every attempt, about an hour of retries) and the consumer's errors and throttles.
+   * every attempt, up to ~10.6 min of retries — shared/domain/retry.ts) and the consumer's errors and throttles.
    */
   monitorWebhooks(webhooks: WebhookDelivery): this {
     this.facade.addMediumHeader('Completion webhooks');

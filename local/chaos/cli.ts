@@ -2,6 +2,7 @@
  * `npm run chaos`: the chaos run against the fault lab on 127.0.0.1 (local servers on ephemeral ports).
  * Bounded in count (--jobs) and time (--max-seconds). Prints the figures; exits 1 when an invariant broke.
  */
+import '../quiet-sdk.js';
 import { Command } from 'commander';
 import { DEFAULT_CHAOS, runChaos } from './run.js';
 

@@ -1,29 +1,54 @@
 /**
  * The local dashboard's page script (browser side; served compiled by ./serve.ts). It polls the same
- * HTTP API the CLI uses, once a second: queues with live counts, jobs by status, one job's details,
- * and the operator buttons (retry, redrive, cancel). All text goes in with textContent, never as HTML.
+ * HTTP API the CLI uses, once a second: queues with live counts, jobs by status (paged), one job's
+ * details, and the operator buttons (retry, redrive, cancel). All text goes in with textContent,
+ * never as HTML.
+ *
+ * What a key sees: its tenant's jobs; with the admin scope also the queues and every tenant's dead
+ * letters. Changing the key starts from an empty page, and answers still on their way for the old
+ * key are dropped (each refresh carries the key generation it started under).
  */
 
 interface Depth { visible: number; inFlight: number; delayed: number }
 interface RedriveTask { status: string; moved: number; toMove: number; failureReason?: string }
-interface QueueRow { type: string; queue: Depth; dlq: Depth; oldestWaitingSeconds: number | null; counts: Record<string, number>; redrive: RedriveTask | null }
+interface QueueRow {
+  type: string; queue: Depth; dlq: Depth; oldestWaitingSeconds: number | null; heldJobs?: number; nextRunAt?: string | null;
+  counts: Record<string, number>; redrive: RedriveTask | null;
+}
+interface Download { url: string; expiresAt: string; fileName: string; contentType: string; bytes: number }
 interface Job {
   jobId: string; type: string; status: string; progress: number; progressMessage?: string; attempt: number; maxAttempts: number;
   payload?: unknown; result?: unknown; error?: { code: string; message: string }; createdAt: string; finishedAt?: string; tenant?: string;
+  runAt?: string; download?: Download;
 }
 interface ApiFailure { status: number; code: string; message: string }
+interface LocalKey { key: string; tenant: string; scopes: string[] }
+interface DashboardConfig { apiKey: string; keys?: LocalKey[]; jobTypes?: string[] }
 
 const STATUSES = ['QUEUED', 'RUNNING', 'RETRYING', 'SUCCEEDED', 'FAILED', 'DEAD', 'CANCELLED'] as const;
 const POLL_MS = 1_000;
+const PAGE_SIZE = 25;
 
 const state = {
+  config: { apiKey: '' } as DashboardConfig,
   key: '',
+  /** Bumped by every change of what is shown (key, filter, page): a refresh started before renders nothing. */
+  generation: 0,
+  /** Whether this key may read the operator routes; unknown until /v1/queues answers. */
+  admin: undefined as boolean | undefined,
   status: '' as string,
   type: '',
   dlqType: '',
+  /** Set once the person picks a DLQ; until then the panel follows the first type with dead letters. */
+  dlqChosen: false,
+  /** The cursor of every jobs page visited, first page (no cursor) first; the last is shown. */
+  pages: [undefined] as (string | undefined)[],
+  nextCursor: undefined as string | undefined,
   selected: undefined as string | undefined,
   /** The selected job's last known record (from a DLQ row when the job belongs to another tenant). */
   selectedFallback: undefined as Job | undefined,
+  /** The notice shows a refresh failure (cleared by the next refresh that works). */
+  refreshFailed: false,
 };
 
 const $ = <T extends HTMLElement>(id: string): T => {
@@ -54,6 +79,8 @@ async function api<T>(method: string, path: string, body?: unknown): Promise<T> 
   return parsed as T;
 }
 
+const statusOf = (error: unknown): number | undefined => (error as Partial<ApiFailure> | undefined)?.status;
+
 function describe(error: unknown): string {
   const failure = error as Partial<ApiFailure>;
   return failure.code ? `${failure.message} (${failure.status} ${failure.code})` : String(error);
@@ -64,6 +91,12 @@ function notify(message: string, kind: 'info' | 'error' = 'info'): void {
   notice.textContent = message;
   notice.className = kind === 'error' ? 'error' : '';
   notice.hidden = false;
+  state.refreshFailed = false;
+}
+
+function clearNotice(): void {
+  $('notice').hidden = true;
+  state.refreshFailed = false;
 }
 
 function ago(iso: string | undefined): string {
@@ -72,11 +105,18 @@ function ago(iso: string | undefined): string {
   return seconds < 60 ? `${seconds}s ago` : seconds < 3600 ? `${Math.floor(seconds / 60)}m ago` : `${Math.floor(seconds / 3600)}h ago`;
 }
 
+function waited(seconds: number | null): string {
+  if (seconds === null) return '-';
+  return seconds < 60 ? `${seconds}s` : seconds < 3600 ? `${Math.floor(seconds / 60)}m ${seconds % 60}s` : `${Math.floor(seconds / 3600)}h ${Math.floor((seconds % 3600) / 60)}m`;
+}
+
 function statusCell(status: string): HTMLElement {
   return el('span', status, `status status-${status}`);
 }
 
 function renderQueues(rows: readonly QueueRow[]): void {
+  $('queues').hidden = false;
+  $('queues-note').hidden = true;
   const body = $('queues').querySelector('tbody')!;
   body.replaceChildren(
     ...rows.map((q) => {
@@ -94,11 +134,24 @@ function renderQueues(rows: readonly QueueRow[]): void {
       button.addEventListener('click', () => void redriveType(q.type));
       const action = el('td');
       action.append(button);
+      const held = el('td', String(q.heldJobs ?? 0));
+      if (q.nextRunAt) held.title = `next due ${new Date(q.nextRunAt).toLocaleString()}`;
       tr.append(el('td', q.type, 'mono'), el('td', String(q.queue.visible)), el('td', String(q.queue.inFlight)), el('td', String(q.queue.delayed)),
-        el('td', String(q.dlq.visible), q.dlq.visible > 0 ? 'dlq-nonzero' : ''), el('td', q.oldestWaitingSeconds === null ? '-' : `${q.oldestWaitingSeconds}s`), counts, redrive, action);
+        el('td', String(q.dlq.visible), q.dlq.visible > 0 ? 'dlq-nonzero' : ''), el('td', waited(q.oldestWaitingSeconds)), held, counts, redrive, action);
       return tr;
     }),
   );
+}
+
+/** A key without the admin scope: the operator panels say why they are empty instead of failing. */
+function renderNotAdmin(): void {
+  const tenant = state.config.keys?.find((k) => k.key === state.key)?.tenant;
+  $('queues').hidden = true;
+  $('queues').querySelector('tbody')!.replaceChildren();
+  const note = $('queues-note');
+  note.textContent = `Queues and dead letters need a key with the admin scope. This key${tenant ? ` (tenant ${tenant})` : ''} sees its own jobs only.`;
+  note.hidden = false;
+  $('dead-letters').hidden = true;
 }
 
 function jobRow(job: Job, cells: (string | HTMLElement)[]): HTMLElement {
@@ -115,13 +168,19 @@ function jobRow(job: Job, cells: (string | HTMLElement)[]): HTMLElement {
   return tr;
 }
 
-function renderJobs(jobs: readonly Job[]): void {
+function renderJobs(jobs: readonly Job[], cursor: string | undefined): void {
+  state.nextCursor = cursor;
   $('jobs').querySelector('tbody')!.replaceChildren(
     ...jobs.map((j) => jobRow(j, [j.jobId, j.type, statusCell(j.status), `${j.progress}%`, `${j.attempt}/${j.maxAttempts}`, ago(j.createdAt)])),
   );
+  const page = state.pages.length;
+  $('jobs-page').textContent = jobs.length === 0 ? (page === 1 ? 'no jobs' : `page ${page}: no jobs`) : `page ${page} · jobs ${(page - 1) * PAGE_SIZE + 1}–${(page - 1) * PAGE_SIZE + jobs.length}`;
+  ($('jobs-newer') as HTMLButtonElement).disabled = page === 1;
+  ($('jobs-older') as HTMLButtonElement).disabled = cursor === undefined;
 }
 
 function renderDlq(listing: { dlq: Depth; deadJobs: number; unmatchedMessages: number; jobs: Job[] }): void {
+  $('dead-letters').hidden = false;
   const extra = listing.unmatchedMessages > 0 ? ` · ${listing.unmatchedMessages} message(s) without a DEAD job` : '';
   $('dlq-summary').textContent = `${listing.dlq.visible} message(s) in the DLQ · ${listing.deadJobs} dead job(s)${extra}`;
   $('dlq').querySelector('tbody')!.replaceChildren(
@@ -141,13 +200,26 @@ function renderJob(job: Job | undefined): void {
   ($('job-progress') as HTMLProgressElement).value = job.progress;
   $('job-progress-text').textContent = `${job.progress}%${job.progressMessage ? ` — ${job.progressMessage}` : ''}`;
   $('job-attempts').textContent = `${job.attempt}/${job.maxAttempts}`;
-  $('job-created').textContent = job.createdAt;
+  $('job-created').textContent = job.runAt ? `${job.createdAt} (due ${job.runAt})` : job.createdAt;
   $('job-finished').textContent = job.finishedAt ?? '-';
+  renderDownload(job.download);
   $('job-error').textContent = job.error ? `${job.error.code}: ${job.error.message}` : '-';
   $('job-payload').textContent = JSON.stringify(job.payload ?? null, null, 2);
   $('job-result').textContent = job.result === undefined ? '-' : JSON.stringify(job.result, null, 2);
   ($('job-retry') as HTMLButtonElement).disabled = job.status !== 'DEAD' && job.status !== 'FAILED';
   ($('job-cancel') as HTMLButtonElement).disabled = !['QUEUED', 'RETRYING', 'RUNNING'].includes(job.status);
+}
+
+/** The job's output file (a PDF): a link signed at each read, valid for a few minutes. */
+function renderDownload(download: Download | undefined): void {
+  $('job-file-label').hidden = download === undefined;
+  $('job-file').hidden = download === undefined;
+  if (!download) return;
+  const link = $('job-download') as HTMLAnchorElement;
+  link.href = download.url;
+  link.download = download.fileName;
+  link.textContent = `Download ${download.fileName}`;
+  $('job-file-info').textContent = ` ${Math.max(1, Math.round(download.bytes / 1024))} KB · link valid until ${new Date(download.expiresAt).toLocaleTimeString()}`;
 }
 
 function select(job: Job): void {
@@ -157,38 +229,81 @@ function select(job: Job): void {
   void refresh();
 }
 
-async function refreshSelected(): Promise<void> {
+async function refreshSelected(isCurrent: () => boolean): Promise<void> {
   if (!state.selected) return renderJob(undefined);
   try {
-    renderJob(await api<Job>('GET', `/v1/jobs/${state.selected}`));
+    const job = await api<Job>('GET', `/v1/jobs/${state.selected}`);
+    if (isCurrent()) renderJob(job);
   } catch (error) {
     // Another tenant's job (seen in a DLQ) is not readable with this key: keep what the DLQ showed.
-    if ((error as ApiFailure).status === 404) renderJob(state.selectedFallback);
-    else throw error;
+    if (statusOf(error) === 404) {
+      if (isCurrent()) renderJob(state.selectedFallback);
+    } else throw error;
   }
 }
 
 async function refresh(): Promise<void> {
+  const generation = state.generation;
+  const isCurrent = (): boolean => generation === state.generation;
   try {
-    const query = new URLSearchParams({ limit: '25', ...(state.status ? { status: state.status } : {}), ...(state.type ? { type: state.type } : {}) });
-    const [overview, jobs] = await Promise.all([
-      api<{ queues: QueueRow[] }>('GET', '/v1/queues'),
-      api<{ jobs: Job[] }>('GET', `/v1/jobs?${query.toString()}`),
+    const query = new URLSearchParams({ limit: String(PAGE_SIZE), ...(state.status ? { status: state.status } : {}), ...(state.type ? { type: state.type } : {}) });
+    const cursor = state.pages.at(-1);
+    if (cursor) query.set('cursor', cursor);
+    // Jobs and queues are asked apart: a key without the admin scope still sees its jobs.
+    const [jobs, overview] = await Promise.allSettled([
+      api<{ jobs: Job[]; cursor?: string }>('GET', `/v1/jobs?${query.toString()}`),
+      state.admin === false ? Promise.resolve(undefined) : api<{ queues: QueueRow[] }>('GET', '/v1/queues'),
     ]);
-    renderQueues(overview.queues);
-    ensureTypeOptions(overview.queues.map((q) => q.type));
-    renderJobs(jobs.jobs);
-    if (state.dlqType) renderDlq(await api('GET', `/v1/queues/${state.dlqType}/dlq`));
-    await refreshSelected();
+    if (!isCurrent()) return;
+    if (jobs.status === 'rejected') {
+      if (statusOf(jobs.reason) === 401) return unknownKey();
+      throw jobs.reason;
+    }
+    renderJobs(jobs.value.jobs, jobs.value.cursor);
+    if (overview.status === 'rejected') {
+      if (statusOf(overview.reason) !== 403) throw overview.reason;
+      state.admin = false;
+    } else if (overview.value) {
+      state.admin = true;
+      renderQueues(overview.value.queues);
+      followDeadLetters(overview.value.queues);
+    }
+    if (state.admin === false) renderNotAdmin();
+    else if (state.dlqType) {
+      const listing = await api<Parameters<typeof renderDlq>[0]>('GET', `/v1/queues/${state.dlqType}/dlq`);
+      if (!isCurrent()) return;
+      renderDlq(listing);
+    }
+    await refreshSelected(isCurrent);
+    if (!isCurrent()) return;
     $('live').classList.remove('stale');
     $('live').title = `updated ${new Date().toLocaleTimeString()}`;
+    if (state.refreshFailed) clearNotice();
   } catch (error) {
+    if (!isCurrent()) return;
     $('live').classList.add('stale');
     notify(`Refresh failed: ${describe(error)}`, 'error');
+    state.refreshFailed = true;
   }
 }
 
-function ensureTypeOptions(types: readonly string[]): void {
+/** A key the API does not know: nothing to show, and say so once. */
+function unknownKey(): void {
+  clearPanels();
+  $('live').classList.add('stale');
+  notify('This API key is unknown (401): nothing to show. Use a key printed by `npm start`.', 'error');
+}
+
+/** Until the person picks a DLQ, show the first type that has dead letters (else the first type). */
+function followDeadLetters(rows: readonly QueueRow[]): void {
+  if (state.dlqChosen) return;
+  const type = rows.find((q) => q.dlq.visible > 0)?.type || state.dlqType || rows[0]?.type || '';
+  if (type === state.dlqType) return;
+  state.dlqType = type;
+  ($('dlq-type') as HTMLSelectElement).value = type;
+}
+
+function addTypeOptions(types: readonly string[]): void {
   for (const id of ['type-filter', 'dlq-type']) {
     const select = $(id) as HTMLSelectElement;
     for (const type of types) {
@@ -199,10 +314,40 @@ function ensureTypeOptions(types: readonly string[]): void {
       select.append(option);
     }
   }
-  if (!state.dlqType && types[0]) {
-    state.dlqType = types[0];
-    ($('dlq-type') as HTMLSelectElement).value = state.dlqType;
-  }
+}
+
+/** Empties every panel: nothing the previous key showed stays on screen. */
+function clearPanels(): void {
+  for (const id of ['queues', 'jobs', 'dlq']) $(id).querySelector('tbody')!.replaceChildren();
+  $('dlq-summary').textContent = '';
+  $('jobs-page').textContent = '';
+  ($('jobs-newer') as HTMLButtonElement).disabled = true;
+  ($('jobs-older') as HTMLButtonElement).disabled = true;
+  $('queues-note').hidden = true;
+  renderJob(undefined);
+}
+
+function useKey(key: string): void {
+  state.key = key;
+  state.generation++;
+  state.admin = undefined;
+  state.selected = undefined;
+  state.selectedFallback = undefined;
+  state.pages = [undefined];
+  state.nextCursor = undefined;
+  state.dlqChosen = false;
+  state.dlqType = '';
+  localStorage.setItem('conveyor.apiKey', key);
+  clearPanels();
+  clearNotice();
+  void refresh();
+}
+
+/** A new filter starts again from the newest jobs. */
+function resetPaging(): void {
+  state.pages = [undefined];
+  state.nextCursor = undefined;
+  state.generation++;
 }
 
 async function redriveType(type: string): Promise<void> {
@@ -250,6 +395,7 @@ function renderTabs(): void {
       button.setAttribute('aria-selected', String(state.status === status));
       button.addEventListener('click', () => {
         state.status = status;
+        resetPaging();
         renderTabs();
         void refresh();
       });
@@ -259,21 +405,40 @@ function renderTabs(): void {
 }
 
 async function start(): Promise<void> {
-  const config = await (await fetch('config.json')).json() as { apiKey: string };
-  state.key = localStorage.getItem('conveyor.apiKey') ?? config.apiKey;
+  state.config = await (await fetch('config.json')).json() as DashboardConfig;
+  state.key = localStorage.getItem('conveyor.apiKey') ?? state.config.apiKey;
   const keyInput = $('api-key') as HTMLInputElement;
   keyInput.value = state.key;
-  keyInput.addEventListener('change', () => {
-    state.key = keyInput.value.trim();
-    localStorage.setItem('conveyor.apiKey', state.key);
-    void refresh();
-  });
+  // The local keys as suggestions: switching to the `system` tenant shows the recurring jobs.
+  $('local-keys').replaceChildren(...(state.config.keys ?? []).map((k) => {
+    const option = document.createElement('option');
+    option.value = k.key;
+    option.label = `tenant ${k.tenant} (${k.scopes.join(', ')})`;
+    return option;
+  }));
+  keyInput.addEventListener('change', () => useKey(keyInput.value.trim()));
+  addTypeOptions(state.config.jobTypes ?? []);
   ($('type-filter') as HTMLSelectElement).addEventListener('change', (event) => {
     state.type = (event.target as HTMLSelectElement).value;
+    resetPaging();
     void refresh();
   });
   ($('dlq-type') as HTMLSelectElement).addEventListener('change', (event) => {
     state.dlqType = (event.target as HTMLSelectElement).value;
+    state.dlqChosen = true;
+    state.generation++;
+    void refresh();
+  });
+  $('jobs-older').addEventListener('click', () => {
+    if (!state.nextCursor) return;
+    state.pages.push(state.nextCursor);
+    state.generation++;
+    void refresh();
+  });
+  $('jobs-newer').addEventListener('click', () => {
+    if (state.pages.length === 1) return;
+    state.pages.pop();
+    state.generation++;
     void refresh();
   });
   $('job-retry').addEventListener('click', () => void retrySelected());

@@ -14,6 +14,7 @@ const FILES: Readonly<Record<string, { file: string; type: string; compile?: tru
   // The page script is TypeScript (type-checked with the rest); esbuild strips the types once.
   '/app.js': { file: 'app.ts', type: 'text/javascript; charset=utf-8', compile: true },
   '/style.css': { file: 'static/style.css', type: 'text/css; charset=utf-8' },
+  '/favicon.svg': { file: 'static/favicon.svg', type: 'image/svg+xml' },
 };
 
 /**
@@ -21,7 +22,15 @@ const FILES: Readonly<Record<string, { file: string; type: string; compile?: tru
  * origin. Everything is served from this folder (no CDN). The page learns the local development
  * key from `config.json` — only the local cloud serves it; on AWS the dashboard does not exist.
  */
-export function dashboardRoutes(options: { readonly defaultApiKey: string }): LocalRoute {
+export interface DashboardOptions {
+  readonly defaultApiKey: string;
+  /** The local keys, offered in the key field (the `system` tenant's shows the recurring jobs). */
+  readonly keys?: readonly { readonly key: string; readonly tenant: string; readonly scopes: readonly string[] }[];
+  /** The registry's job types, for the filters (a key without the admin scope cannot read /v1/queues). */
+  readonly jobTypes?: readonly string[];
+}
+
+export function dashboardRoutes(options: DashboardOptions): LocalRoute {
   const cache = new Map<string, Buffer>();
   return (request: IncomingMessage, response: ServerResponse) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
@@ -33,7 +42,7 @@ export function dashboardRoutes(options: { readonly defaultApiKey: string }): Lo
       return true;
     }
     const rest = path.slice(DASHBOARD_PATH.length);
-    if (rest === '/config.json') return send(response, 200, 'application/json', JSON.stringify({ apiKey: options.defaultApiKey }));
+    if (rest === '/config.json') return send(response, 200, 'application/json', JSON.stringify({ apiKey: options.defaultApiKey, keys: options.keys ?? [], jobTypes: options.jobTypes ?? [] }));
     const entry = FILES[rest];
     if (!entry) return send(response, 404, 'text/plain; charset=utf-8', 'not found');
     let body = cache.get(entry.file);

@@ -28,10 +28,15 @@ const MAX_BODY_BYTES = 1024 * 1024;
 type Command = (string | number)[];
 type Encode = (value: RespValue) => unknown;
 
-export async function startUpstashServer(options: { token?: string; host?: string; redis?: RedisProcess } = {}): Promise<UpstashServer> {
+/** A fresh random token for the local endpoint. */
+export function newUpstashToken(): string {
+  return `local_${randomBytes(18).toString('base64url')}`;
+}
+
+export async function startUpstashServer(options: { token?: string; host?: string; port?: number; redis?: RedisProcess } = {}): Promise<UpstashServer> {
   const redis = options.redis ?? (await startRedisServer());
   const connection = await RespConnection.open(redis.socketPath);
-  const token = options.token ?? `local_${randomBytes(18).toString('base64url')}`;
+  const token = options.token ?? newUpstashToken();
   const expected = Buffer.from(`Bearer ${token}`);
   const host = options.host ?? '127.0.0.1';
 
@@ -74,10 +79,17 @@ export async function startUpstashServer(options: { token?: string; host?: strin
     return reply(response, 'error' in result ? 400 : 200, result);
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => resolve());
+    });
+  } catch (error) {
+    // A redis-server started here must not outlive a failed start.
+    connection.close();
+    if (!options.redis) await redis.stop();
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${host}:${port}`,

@@ -24,8 +24,20 @@ export function backoffCeilingSeconds(policy: BackoffPolicy, attempt: number): n
 }
 
 /**
- * Completion webhook deliveries: 8 attempts, 5 s doubling to at most 15 min (SQS's visibility
- * ceiling is 12 h): about an hour in all. The consumer, the CDK queue's maxReceiveCount and the
- * local queue all read it here.
+ * The latest the last of `maxAttempts` attempts can start after the first: the sum of the backoff
+ * ceilings between them (full jitter draws each wait from [0, ceiling], so about half on average).
+ * Time spent in the attempts themselves is not counted.
+ */
+export function retryWindowSeconds(policy: BackoffPolicy, maxAttempts: number): number {
+  let total = 0;
+  for (let attempt = 1; attempt < maxAttempts; attempt++) total += backoffCeilingSeconds(policy, attempt);
+  return total;
+}
+
+/**
+ * Completion webhook deliveries: 8 attempts, waits of at most 5 s doubling per attempt (the 15 min
+ * cap is never reached: the 7th wait is at most 320 s), so the last attempt starts at most 635 s
+ * (~10.6 min) after the first — `retryWindowSeconds`. The consumer, the CDK queue's maxReceiveCount
+ * and the local queue all read it here.
  */
 export const WEBHOOK_RETRY = { maxAttempts: 8, backoff: { baseSeconds: 5, maxSeconds: 900 } } as const;

@@ -19,8 +19,13 @@ export interface JobPage {
 /** What a recent window of a tenant's jobs holds, per job type. */
 export interface RecentActivity {
   readonly counts: Readonly<Record<string, Partial<Record<JobStatus, number>>>>;
-  /** Per type, createdAt of the oldest job still waiting to run (QUEUED or RETRYING). */
-  readonly oldestWaiting: Readonly<Record<string, string>>;
+  /**
+   * Per type, when the job waiting longest became due (shared/domain/waiting.ts `dueAt`): jobs due
+   * by `now` only — a job held for later, or a retry in its backoff, is not waiting yet.
+   */
+  readonly oldestDueAt: Readonly<Record<string, string>>;
+  /** Per type, QUEUED jobs whose `runAt` is still ahead (delayed or held by the scheduler), and the soonest. */
+  readonly held: Readonly<Record<string, { readonly count: number; readonly nextRunAt: string }>>;
   /** Jobs read; `complete` is false when the read budget ran out before the window did. */
   readonly scanned: number;
   readonly complete: boolean;
@@ -33,5 +38,6 @@ export interface RecentActivity {
  */
 export interface JobListing {
   list(tenant: string, query: JobListQuery): Promise<JobPage>;
-  recentActivity(tenant: string, since: Date): Promise<RecentActivity>;
+  /** The tenant's jobs created since `since`; due-ness is judged at `now`. */
+  recentActivity(tenant: string, since: Date, now: Date): Promise<RecentActivity>;
 }

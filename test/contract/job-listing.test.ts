@@ -27,12 +27,12 @@ const listing = (options: { maxQueriesPerPage?: number; filteredReadSize?: numbe
   new DynamoJobListing({ client: table.client, tableName: table.tableName, ...options });
 
 /** Creates jobs of `tenant` at base + i seconds (offset by `start`), in the shards given (cycled). */
-async function createJobs(tenant: string, count: number, options: { start?: number; shards?: readonly number[]; status?: (i: number) => JobStatus; type?: (i: number) => string } = {}): Promise<JobRecord[]> {
+async function createJobs(tenant: string, count: number, options: { start?: number; shards?: readonly number[]; status?: (i: number) => JobStatus; type?: (i: number) => string; fields?: (i: number) => Partial<JobRecord> } = {}): Promise<JobRecord[]> {
   const jobs = Array.from({ length: count }, (_, i) => {
     const created = new Date(base + ((options.start ?? 0) + i) * 1_000);
     const shards = options.shards ?? [0];
     const jobId = ids.next(tenant, created, shards[i % shards.length]);
-    return queuedJob({ jobId, tenant, type: options.type?.(i) ?? 'analysis', status: options.status?.(i) ?? 'QUEUED', createdAt: created.toISOString(), updatedAt: created.toISOString() });
+    return queuedJob({ jobId, tenant, type: options.type?.(i) ?? 'analysis', status: options.status?.(i) ?? 'QUEUED', createdAt: created.toISOString(), updatedAt: created.toISOString(), ...options.fields?.(i) });
   });
   for (const job of jobs) await store.create(job);
   return jobs;
@@ -107,7 +107,7 @@ describe('Contract: DynamoJobListing over sharded partitions', () => {
     // Act
     const mineListed = await allPages(mine, { limit: 2 });
     const theirsListed = await allPages(theirs, { limit: 50 });
-    const activity = await listing().recentActivity(mine, new Date(base - 1_000));
+    const activity = await listing().recentActivity(mine, new Date(base - 1_000), new Date(base + 1_000 * 1_000));
     const crossRead = await store.get(their[0]!.jobId, { tenant: mine });
 
     // Assess
@@ -123,16 +123,43 @@ describe('Contract: DynamoJobListing over sharded partitions', () => {
     const recent = await createJobs('activity-tenant', 8, { shards: [3, 2, 1, 0], start: 2_000, status: (i) => (i < 2 ? 'SUCCEEDED' : 'QUEUED'), type: (i) => (i % 2 === 0 ? 'analysis' : 'email') });
 
     // Act
-    const activity = await listing().recentActivity('activity-tenant', new Date(base + 2_000 * 1_000));
-    const capped = await listing({ maxActivityItems: 4 }).recentActivity('activity-tenant', new Date(base + 2_000 * 1_000));
+    const activity = await listing().recentActivity('activity-tenant', new Date(base + 2_000 * 1_000), new Date(base + 3_000 * 1_000));
+    const capped = await listing({ maxActivityItems: 4 }).recentActivity('activity-tenant', new Date(base + 2_000 * 1_000), new Date(base + 3_000 * 1_000));
 
     // Assess
     expect(activity).toEqual({
       counts: { analysis: { SUCCEEDED: 1, QUEUED: 3 }, email: { SUCCEEDED: 1, QUEUED: 3 } },
-      oldestWaiting: { analysis: recent[2]!.createdAt, email: recent[3]!.createdAt },
+      oldestDueAt: { analysis: recent[2]!.createdAt, email: recent[3]!.createdAt },
+      held: {},
       scanned: 8,
       complete: true,
     });
     expect(capped.complete).toBe(false);
+  });
+
+  it('counts a waiting job as waiting only from when it is due; jobs held for later are counted apart', async () => {
+    // Prepare: at `now`, in one window: a job due since it was created, an older one held until
+    // tomorrow, one whose runAt passed, a retry still in its backoff, a redriven one, an e-mail held
+    const at = (seconds: number) => new Date(base + seconds * 1_000).toISOString();
+    const now = new Date(base + 5_000 * 1_000);
+    const tomorrow = at(5_000 + 86_400);
+    const plans: { status: JobStatus; type: string; fields: Partial<JobRecord> }[] = [
+      { status: 'QUEUED', type: 'analysis', fields: { runAt: tomorrow } }, // 4000: held
+      { status: 'RETRYING', type: 'analysis', fields: { nextAttemptAt: at(5_100) } }, // 4001: in backoff
+      { status: 'QUEUED', type: 'analysis', fields: { runAt: at(4_900) } }, // 4002: due since 4900
+      { status: 'QUEUED', type: 'analysis', fields: {} }, // 4003: due since 4003 — the oldest due
+      { status: 'QUEUED', type: 'email', fields: { runAt: at(4_010), redrivenAt: at(4_950) } }, // 4004: redriven, due since 4950
+      { status: 'QUEUED', type: 'email', fields: { runAt: at(6_000) } }, // 4005: held, due sooner
+    ];
+    const jobs = await createJobs('due-tenant', plans.length, { start: 4_000, shards: [0, 1, 2, 3], status: (i) => plans[i]!.status, type: (i) => plans[i]!.type, fields: (i) => plans[i]!.fields });
+
+    // Act
+    const activity = await listing().recentActivity('due-tenant', new Date(base + 3_000 * 1_000), now);
+
+    // Assess
+    expect(jobs[3]!.createdAt).toBe(at(4_003));
+    expect(activity.counts).toEqual({ analysis: { QUEUED: 3, RETRYING: 1 }, email: { QUEUED: 2 } });
+    expect(activity.oldestDueAt).toEqual({ analysis: at(4_003), email: at(4_950) });
+    expect(activity.held).toEqual({ analysis: { count: 1, nextRunAt: tomorrow }, email: { count: 1, nextRunAt: at(6_000) } });
   });
 });

@@ -58,9 +58,32 @@ describe('E2E: recurring (cron) jobs on the local scheduler', () => {
     const cloud = await bootLocalCloud({ clock: new ManualClock(Date.parse('2026-07-01T00:00:00Z')) });
     try {
       expect(recurringJobs.map((r) => [r.name, r.cron, r.timeZone])).toContainEqual(['daily-brief', '0 8 * * *', 'Europe/Berlin']);
-      expect(cloud.cloud.notices).toContain('cron daily-brief: next run 2026-07-01T06:00:00.000Z');
+      expect(cloud.cloud.notices).toContain('cron daily-brief: next run 2026-07-01T06:00:00.000Z, enqueued as tenant "system" (see its jobs with key cvk_local_system)');
     } finally {
       await cloud.cloud.stop();
+    }
+  });
+
+  it('the registry’s recurring jobs run as tenant "system", whose local key sees them in the API', async () => {
+    // Prepare: 07:59:30 in Berlin (CEST) on 1 July
+    const summer = new ManualClock(Date.parse('2026-07-01T05:59:30Z'));
+    const local = await bootLocalCloud({ clock: summer });
+    try {
+      // Act
+      summer.set(Date.parse('2026-07-01T06:00:05Z'));
+      await local.cloud.scheduler.tick();
+      const [run] = local.cloud.recurringRuns;
+      const asSystem = await local.request('GET', `/v1/jobs/${run!.jobId}`, { key: 'cvk_local_system' });
+      const listed = await local.request('GET', '/v1/jobs?type=email', { key: 'cvk_local_system' });
+      const asDev = await local.request('GET', `/v1/jobs/${run!.jobId}`);
+
+      // Assess
+      expect(run).toMatchObject({ name: 'daily-brief', scheduledAt: '2026-07-01T06:00:00.000Z' });
+      expect(asSystem).toMatchObject({ status: 200, body: { jobId: run!.jobId, type: 'email' } });
+      expect((listed.body.jobs as { jobId: string }[]).map((j) => j.jobId)).toContain(run!.jobId);
+      expect(asDev.status).toBe(404);
+    } finally {
+      await local.cloud.stop();
     }
   });
 });

@@ -77,6 +77,20 @@ describe('E2E: delayed and scheduled jobs', () => {
     expect(api.cloud.scheduler.pendingReleases.filter((r) => r.jobId === first.body.jobId)).toHaveLength(1);
   });
 
+  it('GET /v1/queues counts a job held until tomorrow as held, not as the oldest waiting', async () => {
+    // Prepare: the only e-mail job of this cloud, due tomorrow
+    const runAt = new Date(Date.now() + 86_400_000).toISOString();
+    const posted = await api.request('POST', '/v1/jobs', { body: { type: 'email', runAt, payload: { to: ['ada@example.com'], template: 'welcome', data: { name: 'Ada', loginUrl: 'https://app.example.com/login' } } } });
+
+    // Act
+    const overview = await api.request('GET', '/v1/queues');
+
+    // Assess
+    expect(posted.status).toBe(202);
+    const email = (overview.body.queues as { type: string }[]).find((q) => q.type === 'email');
+    expect(email).toMatchObject({ oldestWaitingSeconds: null, heldJobs: 1, nextRunAt: runAt, counts: { QUEUED: 1 }, queue: { visible: 0, delayed: 0 } });
+  });
+
   it('400 naming the field for a bad delay or run time', async () => {
     const inAnHour = new Date(Date.now() + 3_600_000).toISOString();
     const cases: [Record<string, unknown>, string][] = [

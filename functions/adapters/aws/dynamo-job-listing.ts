@@ -4,6 +4,7 @@ import { DependencyUnavailableError } from '../../../shared/domain/errors.js';
 import { jobIdFloor, jobIdTime } from '../../../shared/domain/job-id.js';
 import type { JobRecord } from '../../../shared/domain/job.js';
 import type { JobStatus } from '../../../shared/domain/status.js';
+import { dueAt } from '../../../shared/domain/waiting.js';
 import type { JobListing, JobListQuery, JobPage, RecentActivity } from '../../../shared/ports/job-listing.js';
 import { toRecord } from './dynamo-job-store.js';
 import { decodeCursor, encodeCursor } from './page-cursor.js';
@@ -138,9 +139,11 @@ export class DynamoJobListing implements JobListing {
     return { jobs: page, cursor: encodeCursor(scope, page.length === query.limit ? page[page.length - 1]!.jobId : frontier) };
   }
 
-  async recentActivity(tenant: string, since: Date): Promise<RecentActivity> {
+  async recentActivity(tenant: string, since: Date, now: Date): Promise<RecentActivity> {
     const counts: Record<string, Partial<Record<JobStatus, number>>> = {};
-    const oldestWaiting: Record<string, string> = {};
+    const oldestDueAt: Record<string, string> = {};
+    const held: Record<string, { count: number; nextRunAt: string }> = {};
+    const nowMs = now.getTime();
     const partitions = keys.tenantJobPartitions(tenant);
     // The read budget is shared evenly: the shards hold about equal shares of any time window.
     const budget = Math.ceil(this.#maxActivityItems / partitions.length);
@@ -152,8 +155,12 @@ export class DynamoJobListing implements JobListing {
           TableName: this.#tableName,
           KeyConditionExpression: '#pk = :pk AND #sk >= :since',
           FilterExpression: '#tenant = :tenant AND (attribute_not_exists(#ttl) OR #ttl > :now)',
-          ProjectionExpression: '#sk, #type, #status',
-          ExpressionAttributeNames: { '#pk': TABLE_LAYOUT.partitionKey, '#sk': TABLE_LAYOUT.sortKey, '#ttl': TABLE_LAYOUT.ttlAttribute, '#tenant': 'tenant', '#type': 'type', '#status': 'status' },
+          // A projection does not lower the read's cost (DynamoDB meters the items read), only its size.
+          ProjectionExpression: '#sk, #type, #status, #updatedAt, #runAt, #nextAttemptAt, #redrivenAt, #retriedAt',
+          ExpressionAttributeNames: {
+            '#pk': TABLE_LAYOUT.partitionKey, '#sk': TABLE_LAYOUT.sortKey, '#ttl': TABLE_LAYOUT.ttlAttribute, '#tenant': 'tenant', '#type': 'type', '#status': 'status',
+            '#updatedAt': 'updatedAt', '#runAt': 'runAt', '#nextAttemptAt': 'nextAttemptAt', '#redrivenAt': 'redrivenAt', '#retriedAt': 'retriedAt',
+          },
           ExpressionAttributeValues: { ':pk': pk, ':since': jobIdFloor(since), ':tenant': tenant, ':now': this.#epochNow() },
           Limit: Math.min(1_000, budget - scanned),
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
@@ -164,8 +171,16 @@ export class DynamoJobListing implements JobListing {
           const perType = (counts[type] ??= {});
           perType[status] = (perType[status] ?? 0) + 1;
           const createdAt = jobIdTime(String(item[TABLE_LAYOUT.sortKey]))!;
-          const oldest = oldestWaiting[type];
-          if ((status === 'QUEUED' || status === 'RETRYING') && (oldest === undefined || createdAt < oldest)) oldestWaiting[type] = createdAt;
+          const due = dueAt({ status, createdAt, ...pick(item, ['updatedAt', 'runAt', 'nextAttemptAt', 'redrivenAt', 'retriedAt']) });
+          if (due === undefined) continue;
+          if (Date.parse(due) <= nowMs) {
+            const oldest = oldestDueAt[type];
+            if (oldest === undefined || Date.parse(due) < Date.parse(oldest)) oldestDueAt[type] = due;
+          } else if (status === 'QUEUED') {
+            const entry = (held[type] ??= { count: 0, nextRunAt: due });
+            entry.count++;
+            if (Date.parse(due) < Date.parse(entry.nextRunAt)) entry.nextRunAt = due;
+          }
         }
         scanned += output.ScannedCount ?? output.Items?.length ?? 0;
         startKey = output.LastEvaluatedKey;
@@ -174,7 +189,8 @@ export class DynamoJobListing implements JobListing {
     }));
     return {
       counts,
-      oldestWaiting,
+      oldestDueAt,
+      held,
       scanned: perShard.reduce((sum, shard) => sum + shard.scanned, 0),
       complete: perShard.every((shard) => shard.complete),
     };
@@ -202,4 +218,14 @@ function newestHead(shards: readonly ShardCursor[]): ShardCursor | undefined {
     if (head && (!newest || head.jobId > newest.buffered[0]!.jobId)) newest = shard;
   }
   return newest;
+}
+
+/** The string attributes of `item` among `names` (absent ones left out). */
+function pick<K extends string>(item: Record<string, unknown>, names: readonly K[]): Partial<Record<K, string>> {
+  const picked: Partial<Record<K, string>> = {};
+  for (const name of names) {
+    const value = item[name];
+    if (typeof value === 'string') picked[name] = value;
+  }
+  return picked;
 }

@@ -7,8 +7,15 @@ export interface QueueSummary {
   readonly type: string;
   readonly queue: QueueDepth;
   readonly dlq: QueueDepth;
-  /** Age of the oldest job of this tenant still waiting to run (QUEUED/RETRYING), within the window. */
+  /**
+   * How long the tenant's longest-waiting due job has waited since it became due (within the
+   * window); null when none is due. Jobs held for later and retries in backoff are not waiting yet.
+   */
   readonly oldestWaitingSeconds: number | null;
+  /** The tenant's QUEUED jobs not due yet (delayed or held by the scheduler), within the window. */
+  readonly heldJobs: number;
+  /** When the soonest of them is due; null when none is held. */
+  readonly nextRunAt: string | null;
   /** This tenant's jobs created within the window, by status. */
   readonly counts: Partial<Record<JobStatus, number>>;
   readonly maxAttempts: number;
@@ -23,24 +30,28 @@ export interface QueueOverview {
 /**
  * Per job type: SQS depths of the queue and its DLQ (GetQueueAttributes), the latest redrive, and
  * the caller's jobs over a recent window by status (one bounded read of the tenant's partition).
- * AWS reports the oldest message's age only as a CloudWatch metric; here it is the age of the
- * oldest waiting job in the window, which is what a message in the queue stands for.
+ * AWS reports the oldest message's age only as a CloudWatch metric; here it is how long the
+ * longest-waiting due job in the window has waited, which is what a visible message stands for.
+ * Jobs due later (SQS delay, the scheduler's hold) are counted apart, as `heldJobs`.
  */
 export async function queueOverview(deps: { queues: QueueAdmin; listing: JobListing; now?: () => Date }, tenant: string, windowMinutes: number): Promise<QueueOverview> {
   const now = (deps.now ?? (() => new Date()))();
   const since = new Date(now.getTime() - windowMinutes * 60_000);
   const [activity, perType] = await Promise.all([
-    deps.listing.recentActivity(tenant, since),
+    deps.listing.recentActivity(tenant, since, now),
     Promise.all(JOB_TYPES.map(async (type) => ({ type, ...(await deps.queues.depths(type)), redrive: (await deps.queues.latestRedrive(type)) ?? null }))),
   ]);
   return {
     queues: perType.map(({ type, queue, dlq, redrive }) => {
-      const oldest = activity.oldestWaiting[type];
+      const oldest = activity.oldestDueAt[type];
+      const held = activity.held[type];
       return {
         type,
         queue,
         dlq,
         oldestWaitingSeconds: oldest ? Math.max(0, Math.round((now.getTime() - Date.parse(oldest)) / 1000)) : null,
+        heldJobs: held?.count ?? 0,
+        nextRunAt: held?.nextRunAt ?? null,
         counts: activity.counts[type] ?? {},
         maxAttempts: jobRegistry[type].settings.maxAttempts,
         redrive,

@@ -23,7 +23,7 @@ const keys: ApiKeyResolver = {
 function app() {
   const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
   const store = new DynamoJobStore({ client, tableName: 'jobs' });
-  const queue = new SqsJobQueue({ client: new SQSClient({ region: 'us-east-1' }), queueUrls: { analysis: 'https://sqs.local/1/analysis' } });
+  const queue = new SqsJobQueue({ client: new SQSClient({ region: 'us-east-1' }), queueUrls: { analysis: 'https://sqs.local/1/analysis', pdf: 'https://sqs.local/1/pdf' } });
   return createApiApp({ jobs: new JobService({ store, queue, logger: silentLogger }), keys, logger: silentLogger, stage: 'test' });
 }
 
@@ -136,6 +136,26 @@ describe('Function: createApiApp', () => {
     expect(wrongType.status).toBe(415);
     expect(tooBig.status).toBe(413);
     expect(await tooBig.json()).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
+  });
+
+  it('fits a 100,000-cell table export in 256 KB only as one-digit numbers; 10-character text fits about 19,800 cells', async () => {
+    // Prepare
+    dynamoMock.on(PutCommand).resolves({});
+    sqsMock.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
+    const table = (rows: number, cell: number | string) => ({
+      type: 'pdf',
+      payload: { kind: 'table-export', data: { columns: Array.from({ length: 10 }, (_, i) => `c${i}`), rows: Array.from({ length: rows }, () => Array<number | string>(10).fill(cell)) } },
+    });
+
+    // Act
+    const digits = await post(table(10_000, 7));
+    const twoDigits = await post(table(10_000, 42));
+    const text = await post(table(1_980, 'x'.repeat(10)));
+    const moreText = await post(table(2_000, 'x'.repeat(10)));
+
+    // Assess
+    expect(JSON.stringify(table(10_000, 7)).length).toBeLessThan(230_000);
+    expect([digits.status, twoDigits.status, text.status, moreText.status]).toEqual([202, 413, 202, 413]);
   });
 
   it('answers 404 for another tenant’s job, exactly as for a missing one', async () => {

@@ -1,0 +1,61 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { describe, expect, it } from 'vitest';
+import { createApiApp } from '../../../functions/api/app.js';
+import { JobService } from '../../../functions/api/job-service.js';
+import { DynamoJobStore } from '../../../functions/adapters/aws/dynamo-job-store.js';
+import { SqsJobQueue } from '../../../functions/adapters/aws/sqs-job-queue.js';
+import { retryWindowSeconds, WEBHOOK_RETRY } from '../../../shared/domain/retry.js';
+import { silentLogger } from '../../../shared/logging/logger.js';
+
+const README = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+
+/** The README's line that mentions `needle` (exactly one). */
+function lineWith(needle: string): string {
+  const lines = README.split('\n').filter((line) => line.includes(needle));
+  expect(lines, needle).toHaveLength(1);
+  return lines[0]!;
+}
+
+describe('README: statements that must stay true', () => {
+  it('shows the body GET /v1/health really returns', async () => {
+    // Prepare: the API app as the local cloud builds it (stage "local"); health touches no store
+    const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
+    const jobs = new JobService({ store: new DynamoJobStore({ client, tableName: 'jobs' }), queue: new SqsJobQueue({ client: new SQSClient({ region: 'us-east-1' }), queueUrls: {} }), logger: silentLogger });
+    const app = createApiApp({ jobs, keys: { resolve: async () => undefined }, logger: silentLogger, stage: 'local' });
+
+    // Act
+    const response = await app.request('/v1/health');
+    const documented = /200 `(\{[^`]*\})`/.exec(lineWith('| `GET /v1/health`'))?.[1];
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(documented).toBeDefined();
+    expect(await response.json()).toEqual(JSON.parse(documented!));
+  });
+
+  it('states the webhook retry window computed from WEBHOOK_RETRY', () => {
+    const minutes = (retryWindowSeconds(WEBHOOK_RETRY.backoff, WEBHOOK_RETRY.maxAttempts) / 60).toFixed(1);
+    expect(README).toContain(`${WEBHOOK_RETRY.maxAttempts} attempts`);
+    expect(README).toContain(`at most ${minutes} minutes after the first`);
+    expect(README).not.toMatch(/about an hour/);
+  });
+
+  it('uses no GNU-only `date -d`; its portable replacement prints tomorrow 08:00 UTC', () => {
+    // Prepare
+    const snippet = /\$\(node -p '([^']+)'\)/.exec(README)?.[1];
+
+    // Act
+    const printed = execFileSync(process.execPath, ['-p', snippet!], { encoding: 'utf8' }).trim();
+
+    // Assess
+    expect(README).not.toMatch(/\bdate\b[^\n]*\s-d\s/);
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const today = new Date().toISOString().slice(0, 10);
+    // Either side of midnight UTC while the test runs: today's or tomorrow's date, at 08:00Z.
+    expect([`${tomorrow}T08:00:00Z`, `${today}T08:00:00Z`]).toContain(printed);
+  });
+});
