@@ -40,7 +40,8 @@ describe('E2E: the bundled API entry', () => {
     Object.assign(process.env, environmentOf(cloud.cloud.config), { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_SESSION_TOKEN: 'local', LOG_LEVEL: 'silent' });
     const { handler } = (await import(pathToFileURL(outfile).href)) as { handler: HttpApiHandler };
     entryApi = await serveHttpApi(handler);
-  });
+    // Bundling the API takes seconds on an idle machine, far more on a busy one.
+  }, 180_000);
 
   afterAll(async () => {
     await entryApi?.close();

@@ -5,6 +5,7 @@ import { analysisHandler } from '../../functions/jobs/analysis/handler.js';
 import { PermanentJobError } from '../../shared/domain/errors.js';
 import type { PayloadOf } from '../../shared/jobs/registry.js';
 import { shopJobs, type ShopData } from '../../examples/shop/jobs.js';
+import { contractFetch } from '../helpers/contract.js';
 import { analysisPayload } from '../helpers/factories.js';
 import { messagesTo } from '../helpers/inbox.js';
 import { bootLocalCloud, type ApiClient } from '../helpers/local-cloud.js';
@@ -20,7 +21,8 @@ let conveyor: ConveyorClient;
 
 beforeAll(async () => {
   api = await bootLocalCloud({ logLevel: 'error', handlers: { analysis } });
-  conveyor = createClient({ endpoint: api.cloud.apiUrl, apiKey: api.cloud.apiKey });
+  // Every response the client receives is checked against openapi.json.
+  conveyor = createClient({ endpoint: api.cloud.apiUrl, apiKey: api.cloud.apiKey, fetch: contractFetch });
 });
 
 afterAll(async () => {
@@ -105,7 +107,7 @@ describe('E2E: conveyor/client and the rate limit', () => {
     // Prepare: the tenant's one enqueue per minute is spent (waiting it out is covered by the unit tests)
     const statuses: number[] = [];
     const recording: typeof fetch = async (input, init) => {
-      const response = await fetch(input, init);
+      const response = await contractFetch(input, init);
       statuses.push(response.status);
       return response;
     };

@@ -2,6 +2,7 @@ import { describe, expectTypeOf, it } from 'vitest';
 import { createClient, type Job, type JobId } from 'conveyor/client';
 import type { AnalysisResult } from '../../../functions/jobs/analysis/analyze.js';
 import type { EmailResult } from '../../../functions/jobs/email/handler.js';
+import { generatedClient } from '../../../examples/openapi-fetch/client.js';
 
 /**
  * Compile-time checks of the typed client, verified by `npm run typecheck` (tsc reads this file):
@@ -21,6 +22,12 @@ async function _wrongPayloadsDoNotCompile(): Promise<void> {
   await conveyor.enqueue('email', { template: 'welcome', to: ['a@example.com'], data: { name: 'A', resetUrl: 'https://example.com' } });
   // @ts-expect-error a batch job of an unknown type
   await conveyor.enqueueBatch([{ type: 'fax', payload: {} }]);
+  // The client openapi-typescript generated from openapi.json is typed by the same schemas:
+  const generated = generatedClient('http://localhost:3000', 'cvk_local_dev');
+  // @ts-expect-error "fax" is not a job type in openapi.json
+  await generated.POST('/v1/jobs', { body: { type: 'fax', payload: {} } });
+  // @ts-expect-error analysis payloads need a url
+  await generated.POST('/v1/jobs', { body: { type: 'analysis', payload: { toolId: 't', description: 'd' } } });
 }
 
 describe('Type: conveyor/client', () => {

@@ -1,0 +1,112 @@
+import * as z from 'zod';
+import { JOB_STATUSES } from '../../shared/domain/status.js';
+import { JOB_TYPES } from '../../shared/jobs/registry.js';
+
+/*
+ * The API's responses as zod schemas: the OpenAPI document (functions/api/openapi.ts) is generated
+ * from them and from the request schemas the routes validate with. Strict on purpose: every e2e
+ * request is checked against the document (test/helpers/contract.ts), so a field the code adds
+ * without adding it here fails the tests — the contract cannot drift from the code.
+ */
+
+const isoTime = z.string().describe('ISO 8601 date-time');
+const jobType = z.enum(JOB_TYPES as [string, ...string[]]);
+const jobStatus = z.enum(JOB_STATUSES);
+
+export const issueSchema = z.object({ path: z.string().describe('where the request is wrong, e.g. payload.to.0'), message: z.string() }).strict();
+
+/** `{error:{code,message,issues?}}`, with the codes a status carries on that route. */
+export function errorBody(codes: readonly [string, ...string[]] | 'any'): z.ZodType {
+  return z
+    .object({
+      error: z.object({ code: codes === 'any' ? z.string() : z.enum(codes), message: z.string(), issues: z.array(issueSchema).optional() }).strict(),
+    })
+    .strict();
+}
+
+export const downloadSchema = z
+  .object({ url: z.string().describe('presigned GET, no API key needed'), expiresAt: isoTime, fileName: z.string(), contentType: z.string(), bytes: z.number().int().min(0) })
+  .strict()
+  .describe("A short-lived download of the job's output file (a PDF), signed when the job is read");
+
+export const jobViewSchema = z
+  .object({
+    jobId: z.string(),
+    type: jobType,
+    status: jobStatus,
+    progress: z.number().min(0).max(100),
+    progressMessage: z.string().optional(),
+    attempt: z.number().int().min(0).describe('runs of the handler so far'),
+    maxAttempts: z.number().int().min(1),
+    payload: z.unknown().describe('the payload as validated at enqueue'),
+    result: z.unknown().optional().describe("what the type's handler returned (SUCCEEDED jobs)"),
+    error: z.object({ code: z.string(), message: z.string() }).strict().optional(),
+    runAt: isoTime.optional(),
+    callbackUrl: z.string().optional(),
+    nextAttemptAt: isoTime.optional(),
+    cancelRequested: z.literal(true).optional(),
+    createdAt: isoTime,
+    updatedAt: isoTime,
+    startedAt: isoTime.optional(),
+    finishedAt: isoTime.optional(),
+    expiresAt: isoTime.optional().describe('when retention removes the record'),
+    redriveCount: z.number().int().optional(),
+    redrivenAt: isoTime.optional(),
+    retryCount: z.number().int().optional(),
+    retriedAt: isoTime.optional(),
+    download: downloadSchema.optional(),
+    tenant: z.string().optional().describe('operator routes only'),
+  })
+  .strict();
+
+export const enqueuedSchema = z.object({ jobId: z.string(), status: jobStatus, statusUrl: z.string() }).strict();
+
+export const jobPageSchema = z.object({ jobs: z.array(jobViewSchema), cursor: z.string().optional().describe('pass as ?cursor= for the next page') }).strict();
+
+const batchItemResult = z.union([
+  z.object({ index: z.number().int(), jobId: z.string(), status: jobStatus, replayed: z.boolean().optional(), runAt: isoTime.optional() }).strict(),
+  z.object({ index: z.number().int(), error: z.object({ code: z.string(), message: z.string(), issues: z.array(issueSchema).optional() }).strict() }).strict(),
+]);
+export const batchResultSchema = z.object({ accepted: z.number().int(), rejected: z.number().int(), results: z.array(batchItemResult) }).strict();
+/** A batch where no job was valid: the error and each item's reason. */
+export const batchRejectedSchema = z
+  .object({ error: z.object({ code: z.literal('VALIDATION_FAILED'), message: z.string(), issues: z.array(issueSchema).optional() }).strict(), results: z.array(batchItemResult) })
+  .strict();
+
+const queueDepth = z.object({ visible: z.number().int(), inFlight: z.number().int(), delayed: z.number().int() }).strict();
+const redriveTask = z
+  .object({ status: z.enum(['RUNNING', 'COMPLETED', 'CANCELLED', 'FAILED']), moved: z.number().int(), toMove: z.number().int(), startedAt: isoTime, failureReason: z.string().optional() })
+  .strict();
+
+export const queueOverviewSchema = z
+  .object({
+    queues: z.array(
+      z
+        .object({
+          type: jobType,
+          queue: queueDepth,
+          dlq: queueDepth,
+          oldestWaitingSeconds: z.number().nullable(),
+          heldJobs: z.number().int(),
+          nextRunAt: isoTime.nullable(),
+          counts: z.partialRecord(jobStatus, z.number().int()),
+          maxAttempts: z.number().int(),
+          redrive: redriveTask.nullable(),
+        })
+        .strict(),
+    ),
+    window: z.object({ minutes: z.number().int(), since: isoTime, jobsRead: z.number().int(), complete: z.boolean() }).strict(),
+  })
+  .strict();
+
+export const deadLettersSchema = z
+  .object({ type: jobType, dlq: queueDepth, deadJobs: z.number().int(), unmatchedMessages: z.number().int(), jobs: z.array(jobViewSchema), cursor: z.string().optional() })
+  .strict();
+
+export const redriveOutcomeSchema = z
+  .object({ type: jobType, requeued: z.number().int(), stale: z.number().int(), dlqMessages: z.number().int(), task: redriveTask.optional() })
+  .strict();
+
+export const redriveStatusSchema = z.object({ type: jobType, task: redriveTask.nullable() }).strict();
+
+export const healthSchema = z.object({ status: z.literal('ok'), stage: z.string() }).strict();
