@@ -5,6 +5,7 @@
  *
  * Refuses (exit 2, one line, nothing written) a name that is not a valid job type or is taken.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -245,10 +246,18 @@ function main(argv: readonly string[]): number {
     throw error;
   }
   writeScaffold(plan);
+  // The contract lists every type's payload: regenerate it in a fresh process, which loads the new registry.
+  try {
+    execFileSync(process.execPath, ['--import', 'tsx', 'scripts/openapi.ts'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (error) {
+    console.error(`new-job: the type is written, but regenerating openapi.json failed (run npm run openapi to see why): ${(error as Error).message.split('\n')[0]}`);
+    return 1;
+  }
   const { url, apiKey } = localEndpoint();
   const width = Math.max(...[...plan.files.keys()].map((p) => p.length));
   console.log(`New job type "${type}":`);
   for (const [path, { created, why }] of plan.files) console.log(`  ${created ? 'wrote  ' : 'updated'}  ${path.padEnd(width)}  ${why}`);
+  console.log(`  ${'updated'}  ${'openapi.json'.padEnd(width)}  regenerated (npm run openapi): the contract now has its payload`);
   const body = JSON.stringify({ type, payload: plan.samplePayload });
   console.log(`
 Check it:       npm run typecheck && npx vitest run test/unit/jobs/${type}.test.ts

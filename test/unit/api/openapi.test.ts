@@ -3,6 +3,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { describe, expect, it } from 'vitest';
 import { createApiApp, type ApiDeps } from '../../../functions/api/app.js';
 import { buildOpenApiDocument, DOCUMENTED_ROUTES } from '../../../functions/api/openapi.js';
+import { JOB_TYPES } from '../../../shared/jobs/registry.js';
 import { generatedTypesText, openApiText } from '../../../scripts/openapi.js';
 
 const committed = (path: string) => readFileSync(new URL(`../../../${path}`, import.meta.url), 'utf8');
@@ -62,7 +63,7 @@ describe('OpenAPI: the contract generated from the zod schemas', () => {
 
     // Assess
     const variants = schemas.EnqueueRequest?.oneOf ?? [];
-    expect(variants.map((v) => v.properties.type.const).sort()).toEqual(['analysis', 'email', 'pdf']);
+    expect(variants.map((v) => v.properties.type.const).sort()).toEqual([...JOB_TYPES].sort());
     expect(JSON.stringify(variants.find((v) => v.properties.type.const === 'analysis')?.properties.payload)).toContain('"toolId"');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import { createClient, type Job, type JobId } from 'conveyor/client';
+import { createClient, type Job, type JobId, type JobType } from 'conveyor/client';
 import type { AnalysisResult } from '../../../functions/jobs/analysis/analyze.js';
 import type { EmailResult } from '../../../functions/jobs/email/handler.js';
 import { generatedClient } from '../../../examples/openapi-fetch/client.js';
@@ -37,7 +37,8 @@ describe('Type: conveyor/client', () => {
     expectTypeOf(conveyor.wait<'email'>).returns.resolves.toEqualTypeOf<EmailResult>();
     expectTypeOf(conveyor.wait<'analysis'>).returns.resolves.toEqualTypeOf<AnalysisResult>();
     expectTypeOf<Job<'analysis'>['payload']['toolId']>().toEqualTypeOf<string>();
-    expectTypeOf<Job['type']>().toEqualTypeOf<'analysis' | 'email' | 'pdf'>();
+    expectTypeOf<Job['type']>().toEqualTypeOf<JobType>();
+    expectTypeOf<'analysis' | 'email' | 'pdf'>().toExtend<JobType>();
     void _wrongPayloadsDoNotCompile;
   });
 
