@@ -665,38 +665,6 @@ export interface components {
                 };
             })[];
         };
-        BatchRejected: {
-            error: {
-                /** @constant */
-                code: "VALIDATION_FAILED";
-                message: string;
-                issues?: {
-                    /** @description where the request is wrong, e.g. payload.to.0 */
-                    path: string;
-                    message: string;
-                }[];
-            };
-            results: ({
-                index: number;
-                jobId: string;
-                /** @enum {string} */
-                status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED";
-                replayed?: boolean;
-                /** @description ISO 8601 date-time */
-                runAt?: string;
-            } | {
-                index: number;
-                error: {
-                    code: string;
-                    message: string;
-                    issues?: {
-                        /** @description where the request is wrong, e.g. payload.to.0 */
-                        path: string;
-                        message: string;
-                    }[];
-                };
-            })[];
-        };
         QueueOverview: {
             queues: {
                 /** @enum {string} */
@@ -886,6 +854,192 @@ export interface components {
                     message: string;
                 }[];
             };
+        };
+        Error_VALIDATION_FAILED_INVALID_JSON_BATCH_REFUSED: {
+            error: {
+                /** @enum {string} */
+                code: "VALIDATION_FAILED" | "INVALID_JSON" | "BATCH_REFUSED";
+                message: string;
+                issues?: {
+                    /** @description where the request is wrong, e.g. payload.to.0 */
+                    path: string;
+                    message: string;
+                }[];
+            };
+        };
+        BatchRefused_VALIDATION_FAILED_INVALID_JSON_BATCH_REFUSED: {
+            error: {
+                /** @enum {string} */
+                code: "VALIDATION_FAILED" | "INVALID_JSON" | "BATCH_REFUSED";
+                message: string;
+                issues?: {
+                    /** @description where the request is wrong, e.g. payload.to.0 */
+                    path: string;
+                    message: string;
+                }[];
+            };
+            /** @constant */
+            accepted: 0;
+            rejected: number;
+            results: ({
+                index: number;
+                jobId: string;
+                /** @enum {string} */
+                status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED";
+                replayed?: boolean;
+                /** @description ISO 8601 date-time */
+                runAt?: string;
+            } | {
+                index: number;
+                error: {
+                    code: string;
+                    message: string;
+                    issues?: {
+                        /** @description where the request is wrong, e.g. payload.to.0 */
+                        path: string;
+                        message: string;
+                    }[];
+                };
+            })[];
+        };
+        BatchRefused_IDEMPOTENCY_KEY_MISMATCH_IDEMPOTENCY_KEY_IN_PROGRESS: {
+            error: {
+                /** @enum {string} */
+                code: "IDEMPOTENCY_KEY_MISMATCH" | "IDEMPOTENCY_KEY_IN_PROGRESS";
+                message: string;
+                issues?: {
+                    /** @description where the request is wrong, e.g. payload.to.0 */
+                    path: string;
+                    message: string;
+                }[];
+            };
+            /** @constant */
+            accepted: 0;
+            rejected: number;
+            results: ({
+                index: number;
+                jobId: string;
+                /** @enum {string} */
+                status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED";
+                replayed?: boolean;
+                /** @description ISO 8601 date-time */
+                runAt?: string;
+            } | {
+                index: number;
+                error: {
+                    code: string;
+                    message: string;
+                    issues?: {
+                        /** @description where the request is wrong, e.g. payload.to.0 */
+                        path: string;
+                        message: string;
+                    }[];
+                };
+            })[];
+        };
+        BatchRefused_PAYLOAD_TOO_LARGE: {
+            error: {
+                /** @enum {string} */
+                code: "PAYLOAD_TOO_LARGE";
+                message: string;
+                issues?: {
+                    /** @description where the request is wrong, e.g. payload.to.0 */
+                    path: string;
+                    message: string;
+                }[];
+            };
+            /** @constant */
+            accepted: 0;
+            rejected: number;
+            results: ({
+                index: number;
+                jobId: string;
+                /** @enum {string} */
+                status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED";
+                replayed?: boolean;
+                /** @description ISO 8601 date-time */
+                runAt?: string;
+            } | {
+                index: number;
+                error: {
+                    code: string;
+                    message: string;
+                    issues?: {
+                        /** @description where the request is wrong, e.g. payload.to.0 */
+                        path: string;
+                        message: string;
+                    }[];
+                };
+            })[];
+        };
+        BatchRefused: {
+            error: {
+                code: string;
+                message: string;
+                issues?: {
+                    /** @description where the request is wrong, e.g. payload.to.0 */
+                    path: string;
+                    message: string;
+                }[];
+            };
+            /** @constant */
+            accepted: 0;
+            rejected: number;
+            results: ({
+                index: number;
+                jobId: string;
+                /** @enum {string} */
+                status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED";
+                replayed?: boolean;
+                /** @description ISO 8601 date-time */
+                runAt?: string;
+            } | {
+                index: number;
+                error: {
+                    code: string;
+                    message: string;
+                    issues?: {
+                        /** @description where the request is wrong, e.g. payload.to.0 */
+                        path: string;
+                        message: string;
+                    }[];
+                };
+            })[];
+        };
+        BatchRefused_SERVICE_UNAVAILABLE: {
+            error: {
+                /** @enum {string} */
+                code: "SERVICE_UNAVAILABLE";
+                message: string;
+                issues?: {
+                    /** @description where the request is wrong, e.g. payload.to.0 */
+                    path: string;
+                    message: string;
+                }[];
+            };
+            /** @constant */
+            accepted: 0;
+            rejected: number;
+            results: ({
+                index: number;
+                jobId: string;
+                /** @enum {string} */
+                status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED";
+                replayed?: boolean;
+                /** @description ISO 8601 date-time */
+                runAt?: string;
+            } | {
+                index: number;
+                error: {
+                    code: string;
+                    message: string;
+                    issues?: {
+                        /** @description where the request is wrong, e.g. payload.to.0 */
+                        path: string;
+                        message: string;
+                    }[];
+                };
+            })[];
         };
         Error_NOT_FOUND: {
             error: {
@@ -1229,7 +1383,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error_VALIDATION_FAILED_INVALID_JSON"] | components["schemas"]["BatchRejected"];
+                    "application/json": components["schemas"]["Error_VALIDATION_FAILED_INVALID_JSON_BATCH_REFUSED"] | components["schemas"]["BatchRefused_VALIDATION_FAILED_INVALID_JSON_BATCH_REFUSED"];
                 };
             };
             /** @description no API key, or an unknown or revoked one */
@@ -1241,13 +1395,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error_UNAUTHENTICATED"];
                 };
             };
+            /** @description a conflict with the job or key in its current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_IDEMPOTENCY_KEY_MISMATCH_IDEMPOTENCY_KEY_IN_PROGRESS"] | components["schemas"]["BatchRefused_IDEMPOTENCY_KEY_MISMATCH_IDEMPOTENCY_KEY_IN_PROGRESS"];
+                };
+            };
             /** @description the body is too large */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"];
+                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"] | components["schemas"]["BatchRefused_PAYLOAD_TOO_LARGE"];
                 };
             };
             /** @description the body is not application/json */
@@ -1276,7 +1439,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["BatchRefused"];
                 };
             };
             /** @description a dependency is unavailable; nothing was accepted */
@@ -1287,7 +1450,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error_SERVICE_UNAVAILABLE"];
+                    "application/json": components["schemas"]["Error_SERVICE_UNAVAILABLE"] | components["schemas"]["BatchRefused_SERVICE_UNAVAILABLE"];
                 };
             };
         };

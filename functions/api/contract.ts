@@ -68,10 +68,20 @@ const batchItemResult = z.union([
   z.object({ index: z.number().int(), error: z.object({ code: z.string(), message: z.string(), issues: z.array(issueSchema).optional() }).strict() }).strict(),
 ]);
 export const batchResultSchema = z.object({ accepted: z.number().int(), rejected: z.number().int(), results: z.array(batchItemResult) }).strict();
-/** A batch where no job was valid: the error and each item's reason. */
-export const batchRejectedSchema = z
-  .object({ error: z.object({ code: z.literal('VALIDATION_FAILED'), message: z.string(), issues: z.array(issueSchema).optional() }).strict(), results: z.array(batchItemResult) })
-  .strict();
+/**
+ * A batch of which no job was accepted: the status and code say why (as `POST /v1/jobs` would for
+ * one job, `BATCH_REFUSED` when the items were refused for different reasons), the results say it per item.
+ */
+export function batchRefusedBody(codes: readonly [string, ...string[]] | 'any'): z.ZodType {
+  return z
+    .object({
+      error: z.object({ code: codes === 'any' ? z.string() : z.enum(codes), message: z.string(), issues: z.array(issueSchema).optional() }).strict(),
+      accepted: z.literal(0),
+      rejected: z.number().int(),
+      results: z.array(batchItemResult),
+    })
+    .strict();
+}
 
 const queueDepth = z.object({ visible: z.number().int(), inFlight: z.number().int(), delayed: z.number().int() }).strict();
 const redriveTask = z

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { enqueueRequestSchema } from '../../shared/jobs/registry.js';
 import {
-  batchRejectedSchema,
+  batchRefusedBody,
   batchResultSchema,
   deadLettersSchema,
   enqueuedSchema,
@@ -103,7 +103,8 @@ const OPERATIONS: readonly Operation[] = [
     auth: 'jobs',
     body: { ref: 'BatchRequest', required: true },
     ok: { 202: { ref: 'BatchResult', description: 'every job accepted' }, 207: { ref: 'BatchResult', description: 'some jobs accepted; each result says which' } },
-    errors: { ...BODY_ERRORS, ...AUTHENTICATED, 429: ['RATE_LIMITED'] },
+    // No job accepted: the request's own error, or the items' (the body then has the results too).
+    errors: { ...BODY_ERRORS, 400: ['VALIDATION_FAILED', 'INVALID_JSON', 'BATCH_REFUSED'], ...AUTHENTICATED, 409: ['IDEMPOTENCY_KEY_MISMATCH', 'IDEMPOTENCY_KEY_IN_PROGRESS'], 429: ['RATE_LIMITED'] },
   },
   {
     method: 'get',
@@ -220,7 +221,6 @@ function responseComponents(): Record<string, z.ZodType> {
     JobView: jobViewSchema,
     JobPage: jobPageSchema,
     BatchResult: batchResultSchema,
-    BatchRejected: batchRejectedSchema,
     QueueOverview: queueOverviewSchema,
     DeadLetters: deadLettersSchema,
     RedriveOutcome: redriveOutcomeSchema,
@@ -261,11 +261,13 @@ export const DOCUMENTED_ROUTES: readonly { readonly method: string; readonly pat
 
 export function buildOpenApiDocument(): OpenApiDocument {
   const errorSchemas: Record<string, JsonSchema> = {};
-  const errorRef = (codes: Codes | 'any') => {
-    const name = codes === 'any' ? 'Error' : `Error_${codes.join('_')}`;
-    errorSchemas[name] ??= inline(errorBody(codes), 'output');
+  const errorRef = (codes: Codes | 'any', kind: 'Error' | 'BatchRefused' = 'Error') => {
+    const name = codes === 'any' ? kind : `${kind}_${codes.join('_')}`;
+    errorSchemas[name] ??= inline(kind === 'Error' ? errorBody(codes) : batchRefusedBody(codes), 'output');
     return ref(name);
   };
+  /** The statuses a batch of which no job was accepted answers with (routes/batch.ts refusedStatus). */
+  const batchRefusals = new Set(['400', '409', '413', '500', '503']);
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of OPERATIONS) {
     const parameters = [
@@ -284,7 +286,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       responses[status] = { description: ok.description, ...(ok.headers ? { headers: ok.headers } : {}), content: { 'application/json': { schema: ref(ok.ref) } } };
     }
     for (const [status, codes] of Object.entries(op.errors)) {
-      const schema = op.operationId === 'enqueueBatch' && status === '400' ? { oneOf: [errorRef(codes), ref('BatchRejected')] } : errorRef(codes);
+      const schema = op.operationId === 'enqueueBatch' && batchRefusals.has(status) ? { oneOf: [errorRef(codes), errorRef(codes, 'BatchRefused')] } : errorRef(codes);
       responses[status] = {
         description: ERROR_DESCRIPTIONS[Number(status)] ?? 'an error',
         ...(status === '429' || status === '503' ? { headers: RETRY_AFTER } : {}),

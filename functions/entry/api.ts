@@ -1,6 +1,6 @@
-import { handle } from 'hono/aws-lambda';
 import { parseConfig } from '../../shared/config/env.js';
 import { createLogger } from '../../shared/logging/logger.js';
+import { httpApiHandler } from '../adapters/aws/http-api-event.js';
 import { upstashSecretReader } from '../adapters/aws/upstash-secret.js';
 import { buildApiApp } from '../roots/api.js';
 import { loadRateLimiter } from '../roots/rate-limits.js';
@@ -12,4 +12,4 @@ const config = parseConfig(process.env);
 const logger = createLogger(config, { fn: 'api' });
 const limiter = await loadRateLimiter(config, logger, upstashSecretReader(config));
 
-export const handler = handle(buildApiApp(config, createBlobClients(config), logger, { limiter }));
+export const handler = httpApiHandler(buildApiApp(config, createBlobClients(config), logger, { limiter }).fetch);

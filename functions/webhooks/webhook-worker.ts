@@ -1,4 +1,5 @@
 import { backoffDelaySeconds, WEBHOOK_RETRY } from '../../shared/domain/retry.js';
+import { urlForLog } from '../../shared/logging/redact.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import type { BatchResponse, SqsEventLike, SqsRecordLike } from '../worker/context.js';
 import type { DeliveryResult, WebhookDelivery } from './delivery.js';
@@ -40,7 +41,7 @@ export function webhookWorker(deps: WebhookWorkerDeps): (event: SqsEventLike) =>
       return true;
     }
     const attempt = Math.max(1, Number(record.attributes.ApproximateReceiveCount ?? '1') || 1);
-    const logger = deps.logger.child({ jobId: delivery.jobId, callbackUrl: delivery.callbackUrl, attempt });
+    const logger = deps.logger.child({ jobId: delivery.jobId, callbackUrl: urlForLog(delivery.callbackUrl), attempt });
     const result = await deps.deliver(delivery);
     if (result.ok) {
       logger.info('webhook delivered', { status: result.status });
