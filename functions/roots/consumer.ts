@@ -3,9 +3,11 @@ import type { JobDefinition } from '../../shared/jobs/define.js';
 import { queueSettingsOf } from '../../shared/jobs/derived.js';
 import { providerLimits, type ProviderLimit } from '../../shared/jobs/rate-limits.js';
 import { createLogger } from '../../shared/logging/logger.js';
+import { noJobMetrics, type JobMetrics } from '../../shared/ports/job-metrics.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import { unlimited, type RateLimiter } from '../../shared/ports/rate-limiter.js';
 import { DynamoSideEffectLedger } from '../adapters/aws/dynamo-side-effects.js';
+import { EmfJobMetrics } from '../adapters/aws/emf-job-metrics.js';
 import type { CorePorts, JobHandlerModule, PortsOf, UsesOf } from '../jobs/define-handler.js';
 import { withProviderThrottle, type BatchHandler } from '../scheduling/provider-throttle.js';
 import type { JobHandler } from '../worker/context.js';
@@ -41,7 +43,13 @@ export function buildJobWorker<TPayload>(
     queue: createJobQueue(config, clients),
     logger,
     timeoutMarginMs: config.CONVEYOR_TIMEOUT_MARGIN_MS,
+    metrics: createJobMetrics(config),
   });
+}
+
+/** Job outcome metrics: EMF lines on AWS (the stack sets CONVEYOR_METRICS=emf), nothing locally. */
+export function createJobMetrics(config: ConveyorConfig): JobMetrics {
+  return config.CONVEYOR_METRICS === 'emf' ? new EmfJobMetrics({ stage: config.CONVEYOR_STAGE }) : noJobMetrics;
 }
 
 /**
