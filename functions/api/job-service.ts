@@ -2,6 +2,7 @@ import { keys } from '../../shared/config/table.js';
 import { ConfigurationError, DependencyUnavailableError } from '../../shared/domain/errors.js';
 import { jobIdTime, newJobId } from '../../shared/domain/job-id.js';
 import type { JobMessage, JobRecord } from '../../shared/domain/job.js';
+import { priorityOf } from '../../shared/jobs/priority.js';
 import { getJobDefinition, isJobType, type EnqueueRequest } from '../../shared/jobs/registry.js';
 import type { IdempotencyStore } from '../../shared/ports/idempotency-store.js';
 import type { JobQueue } from '../../shared/ports/job-queue.js';
@@ -141,7 +142,13 @@ export function newJobRecord(tenant: string, request: EnqueueRequest, jobId: str
   };
 }
 
-/** The SQS message that carries a job to its worker. */
+/** The SQS message that carries a job to its worker: its id, type and generation (the record holds the rest). */
 export function messageOf(job: JobRecord): JobMessage {
-  return { jobId: job.jobId, type: job.type, tenant: job.tenant, payload: job.payload, enqueuedAt: Date.parse(job.createdAt) };
+  const priority = priorityOf(job.payload);
+  return {
+    jobId: job.jobId,
+    type: job.type,
+    ...(job.generation ? { generation: job.generation } : {}),
+    ...(priority !== 'normal' ? { priority } : {}),
+  };
 }
