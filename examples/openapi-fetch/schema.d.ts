@@ -52,6 +52,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/flows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Enqueue a parent job that runs once all its children have ended, with their results */
+        post: operations["enqueueFlow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/jobs:batch": {
         parameters: {
             query?: never;
@@ -949,6 +966,25 @@ export interface components {
                 idempotencyKey?: string;
             })[];
         };
+        /** @description A parent job and its children (each checked by its type's schema): up to 100 children in all, nested at most 3 levels */
+        FlowRequest: {
+            type: string;
+            payload: unknown;
+            options?: {
+                /** @enum {string} */
+                onChildFailure?: "fail" | "continue";
+            };
+            children: components["schemas"]["FlowChild"][];
+        };
+        FlowChild: {
+            type: string;
+            payload: unknown;
+            options?: {
+                /** @enum {string} */
+                onChildFailure?: "fail" | "continue";
+            };
+            children?: components["schemas"]["FlowChild"][];
+        };
         RetryRequest: {
             payload?: unknown;
         };
@@ -975,6 +1011,21 @@ export interface components {
             /** @enum {string} */
             status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED";
             statusUrl: string;
+        };
+        FlowEnqueued: {
+            /** @description the parent's id */
+            jobId: string;
+            /** @enum {string} */
+            status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED";
+            statusUrl: string;
+            /** @description the children, nested and in order as given */
+            children: components["schemas"]["FlowChildView"][];
+        };
+        FlowChildView: {
+            jobId: string;
+            /** @enum {string} */
+            type: "analysis" | "email" | "pdf" | "notification" | "ai";
+            children?: components["schemas"]["FlowChildView"][];
         };
         JobView: {
             jobId: string;
@@ -1030,6 +1081,23 @@ export interface components {
             };
             /** @description operator routes only */
             tenant?: string;
+            /** @description a flow's child: its parent */
+            parentId?: string;
+            /** @description a flow's parent: children that have not ended yet */
+            childrenPending?: number;
+            /**
+             * @description a flow's parent: it runs even when a child did not succeed
+             * @constant
+             */
+            onChildFailure?: "continue";
+            /** @description a flow's parent (GET only): its children and where each stands */
+            children?: {
+                jobId: string;
+                /** @enum {string} */
+                type?: "analysis" | "email" | "pdf" | "notification" | "ai";
+                /** @enum {string} */
+                status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED";
+            }[];
         };
         JobPage: {
             jobs: components["schemas"]["JobView"][];
@@ -1763,6 +1831,99 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error_IDEMPOTENCY_KEY_MISMATCH_IDEMPOTENCY_KEY_IN_PROGRESS"];
+                };
+            };
+            /** @description the body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"];
+                };
+            };
+            /** @description the body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_UNSUPPORTED_MEDIA_TYPE"];
+                };
+            };
+            /** @description the tenant's enqueue budget is spent; nothing was accepted */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_RATE_LIMITED"];
+                };
+            };
+            /** @description an internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a dependency is unavailable; nothing was accepted */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_SERVICE_UNAVAILABLE"];
+                };
+            };
+        };
+    };
+    enqueueFlow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FlowRequest"];
+            };
+        };
+        responses: {
+            /** @description accepted: the children are queued, the parent waits for them */
+            202: {
+                headers: {
+                    /** @description the parent */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowEnqueued"];
+                };
+            };
+            /** @description the request is not valid; issues name each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_VALIDATION_FAILED_INVALID_JSON"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_UNAUTHENTICATED"];
                 };
             };
             /** @description the body is too large */

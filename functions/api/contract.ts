@@ -57,10 +57,37 @@ export const jobViewSchema = z
     retriedAt: isoTime.optional(),
     download: downloadSchema.optional(),
     tenant: z.string().optional().describe('operator routes only'),
+    parentId: z.string().optional().describe("a flow's child: its parent"),
+    childrenPending: z.number().int().min(0).optional().describe("a flow's parent: children that have not ended yet"),
+    onChildFailure: z.literal('continue').optional().describe("a flow's parent: it runs even when a child did not succeed"),
+    children: z
+      .array(z.object({ jobId: z.string(), type: jobType.optional(), status: jobStatus }).strict())
+      .optional()
+      .describe("a flow's parent (GET only): its children and where each stands"),
   })
   .strict();
 
 export const enqueuedSchema = z.object({ jobId: z.string(), status: jobStatus, statusUrl: z.string() }).strict();
+
+interface FlowChildView {
+  readonly jobId: string;
+  readonly type: string;
+  readonly children?: readonly FlowChildView[];
+}
+
+export const flowChildViewSchema: z.ZodType<FlowChildView> = z
+  .object({
+    jobId: z.string(),
+    type: jobType,
+    get children() {
+      return z.array(flowChildViewSchema).optional();
+    },
+  })
+  .strict();
+
+export const flowEnqueuedSchema = z
+  .object({ jobId: z.string().describe("the parent's id"), status: jobStatus, statusUrl: z.string(), children: z.array(flowChildViewSchema).describe('the children, nested and in order as given') })
+  .strict();
 
 export const jobPageSchema = z.object({ jobs: z.array(jobViewSchema), cursor: z.string().optional().describe('pass as ?cursor= for the next page') }).strict();
 

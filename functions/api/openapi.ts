@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { enqueueRequestSchema } from '../../shared/jobs/registry.js';
+import { flowChildSchema, flowRequestSchema, MAX_FLOW_CHILDREN, MAX_FLOW_DEPTH } from '../../shared/jobs/flow.js';
 import {
   analyzeAcceptedSchema,
   analyzeViewSchema,
@@ -8,6 +9,8 @@ import {
   deadLettersSchema,
   enqueuedSchema,
   errorBody,
+  flowChildViewSchema,
+  flowEnqueuedSchema,
   healthSchema,
   jobPageSchema,
   jobViewSchema,
@@ -96,6 +99,17 @@ const OPERATIONS: readonly Operation[] = [
       200: { ref: 'Enqueued', description: 'an Idempotency-Key replay: the job that key already made', headers: { 'idempotent-replayed': { schema: { type: 'string', const: 'true' } } } },
     },
     errors: { ...BODY_ERRORS, ...AUTHENTICATED, 409: ['IDEMPOTENCY_KEY_MISMATCH', 'IDEMPOTENCY_KEY_IN_PROGRESS'], 429: ['RATE_LIMITED'] },
+  },
+  {
+    method: 'post',
+    path: '/v1/flows',
+    operationId: 'enqueueFlow',
+    summary: 'Enqueue a parent job that runs once all its children have ended, with their results',
+    tag: 'jobs',
+    auth: 'jobs',
+    body: { ref: 'FlowRequest', required: true },
+    ok: { 202: { ref: 'FlowEnqueued', description: 'accepted: the children are queued, the parent waits for them', headers: { Location: { description: 'the parent', schema: { type: 'string' } } } } },
+    errors: { ...BODY_ERRORS, ...AUTHENTICATED, 429: ['RATE_LIMITED'] },
   },
   {
     method: 'get',
@@ -316,6 +330,8 @@ function requestComponents(): Record<string, z.ZodType> {
   return {
     EnqueueRequest: enqueueRequestSchema.describe('A job: its type, its payload (checked by the type\'s schema) and when to run it'),
     BatchRequest: batchBody.extend({ jobs: z.array(batchItem).min(1).max(MAX_BATCH_JOBS) }).describe(`Up to ${MAX_BATCH_JOBS} jobs; each is validated on its own`),
+    FlowRequest: flowRequestSchema.describe(`A parent job and its children (each checked by its type's schema): up to ${MAX_FLOW_CHILDREN} children in all, nested at most ${MAX_FLOW_DEPTH} levels`),
+    FlowChild: flowChildSchema,
     RetryRequest: retryBody,
     AnalyzeRequest: analysisJob.payload.describe('An analysis job payload, as in POST /v1/jobs with type analysis'),
     NotificationPreferencesRequest: preferencesBody,
@@ -326,6 +342,8 @@ function responseComponents(): Record<string, z.ZodType> {
   return {
     Health: healthSchema,
     Enqueued: enqueuedSchema,
+    FlowEnqueued: flowEnqueuedSchema,
+    FlowChildView: flowChildViewSchema,
     JobView: jobViewSchema,
     JobPage: jobPageSchema,
     BatchResult: batchResultSchema,

@@ -83,7 +83,8 @@ describe('E2E: POST /v1/flows', () => {
     expect(seen.map((child) => child.jobId)).toEqual(answer.body.children.map((child: { jobId: string }) => child.jobId));
     expect(seen.map((child) => child.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
     expect(seen[1]!.result).toEqual({ toolId: 'c-1b', sawChildren: [{ toolId: 'g-1a', sawChildren: null }, { toolId: 'g-1b', sawChildren: null }] });
-    expect(parent.result).toEqual({ toolId: 'p-1', sawChildren: [{ toolId: 'c-1a', sawChildren: null }, seen[1]!.result, { toolId: 'c-1c', sawChildren: null }] });
+    // (The API shows an analysis result with its assessment added: functions/api/result-view.ts.)
+    expect(parent.result).toMatchObject({ toolId: 'p-1', sawChildren: [{ toolId: 'c-1a', sawChildren: null }, seen[1]!.result, { toolId: 'c-1c', sawChildren: null }] });
     expect(parent.children).toEqual(answer.body.children.map((child: { jobId: string }) => ({ jobId: child.jobId, type: 'analysis', status: 'SUCCEEDED' })));
   });
 
