@@ -65,6 +65,15 @@ describe('Docs: the README leads, the pages hold the rest', () => {
     expect(broken).toEqual([]);
   });
 
+  it.each(DOC_FILES.map((file) => [file]))('%s speaks of the product, not of how it was planned or of one machine', (file) => {
+    // Act
+    const text = read(file).replace(/\s+/g, ' ');
+
+    // Assess
+    const match = /.{0,60}(\bissue #?\d+|\bthe issue\b|\bsessions?\b|\bthis (2|two)-core machine\b).{0,60}/i.exec(text);
+    expect(match?.[0]).toBeUndefined();
+  });
+
   it('lists every route of the OpenAPI document in the API reference', () => {
     // Prepare: routes as `METHOD /path` with the parameter names and the query dropped
     const shape = (route: string) => route.replace(/\{[^}]+\}/g, '{}').replace(/\?.*$/, '');
