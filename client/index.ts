@@ -80,6 +80,13 @@ interface JobViewOf<K extends JobType> {
   readonly expiresAt?: string;
   readonly download?: Download;
   readonly tenant?: string;
+  /** A flow's child: its parent. */
+  readonly parentId?: string;
+  /** A flow's parent: children that have not ended yet. */
+  readonly childrenPending?: number;
+  readonly onChildFailure?: 'continue';
+  /** A flow's parent (`get` only): its children and where each stands. */
+  readonly children?: readonly { readonly jobId: string; readonly type?: JobType; readonly status: JobStatus }[];
 }
 /** A job as the API shows it; for several types, a union you can narrow on `type`. */
 export type Job<K extends JobType = JobType> = { [T in K]: JobViewOf<T> }[K];
@@ -106,6 +113,21 @@ export interface BatchResult {
   readonly accepted: number;
   readonly rejected: number;
   readonly results: readonly BatchItemResult[];
+}
+
+/** One job of a flow: typed by its `type`; `children` makes it a parent that runs after them. */
+export type FlowInput = { [K in JobType]: { readonly type: K; readonly payload: PayloadInput<K>; readonly options?: { readonly onChildFailure?: 'fail' | 'continue' }; readonly children?: readonly FlowInput[] } }[JobType];
+
+/** A flow as accepted: the parent's id and its children's, nested as given. */
+export interface FlowEnqueued {
+  readonly jobId: JobId;
+  readonly status: JobStatus;
+  readonly children: readonly FlowChildEnqueued[];
+}
+export interface FlowChildEnqueued {
+  readonly jobId: JobId;
+  readonly type: JobType;
+  readonly children?: readonly FlowChildEnqueued[];
 }
 
 export interface WaitOptions<K extends JobType> {
@@ -213,6 +235,8 @@ export interface ConveyorClient {
   readonly analyze: AnalyzeClient;
   enqueue<K extends JobType>(type: K, payload: PayloadInput<K>, options?: EnqueueOptions): Promise<Enqueued<K>>;
   enqueueBatch(jobs: readonly BatchJob[], options?: { signal?: AbortSignal }): Promise<BatchResult>;
+  /** A parent that runs once all its children (up to 100, 3 levels) have ended; its handler gets their results. */
+  enqueueFlow(flow: FlowInput & { readonly children: readonly FlowInput[] }, options?: { signal?: AbortSignal }): Promise<FlowEnqueued>;
   get<K extends JobType = JobType>(jobId: JobId<K> | string, options?: { signal?: AbortSignal }): Promise<Job<K>>;
   /** Polls until the job ends; resolves with its result, or throws JobFailedError / JobDeadError / JobCancelledError. */
   wait<K extends JobType = JobType>(jobId: JobId<K> | string, options?: WaitOptions<K>): Promise<ResultOf<K>>;
@@ -395,6 +419,12 @@ export function createClient(options: ClientOptions): ConveyorClient {
       // Repeating a batch is safe only if every job in it carries its own idempotency key.
       const safety: Safety = jobs.every((job) => job.idempotencyKey !== undefined) ? 'always' : 'unaccepted';
       return (await request({ method: 'POST', path: 'v1/jobs:batch', body: { jobs }, safety, signal: opts.signal })).body as BatchResult;
+    },
+
+    async enqueueFlow(flow, opts = {}) {
+      // No idempotency key for flows: repeated only when the API surely accepted nothing.
+      const accepted = (await request({ method: 'POST', path: 'v1/flows', body: flow, safety: 'unaccepted', signal: opts.signal })).body as FlowEnqueued & { statusUrl?: string };
+      return { jobId: accepted.jobId, status: accepted.status, children: accepted.children };
     },
 
     get: (jobId, opts = {}) => get(jobId, opts.signal),

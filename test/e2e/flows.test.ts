@@ -3,6 +3,8 @@ import type { ChildOutcome, JobHandler } from '../../functions/worker/context.js
 import { PermanentJobError } from '../../shared/domain/errors.js';
 import type { PayloadOf } from '../../shared/jobs/registry.js';
 import { analysisPayload } from '../helpers/factories.js';
+import { createClient } from 'conveyor/client';
+import { contractFetch } from '../helpers/contract.js';
 import { bootLocalCloud, type ApiClient } from '../helpers/local-cloud.js';
 
 /*
@@ -160,6 +162,23 @@ describe('E2E: POST /v1/flows', () => {
     expect(parent.body.status).toBe('CANCELLED');
     expect(ranCount('p-5')).toBe(0);
     expect(ranCount('c-5-mid')).toBe(0);
+  });
+});
+
+describe('E2E: conveyor/client enqueueFlow', () => {
+  it('enqueues a typed flow and waits for its parent, which saw its children', async () => {
+    // Prepare
+    const conveyor = createClient({ endpoint: api.cloud.apiUrl, apiKey: api.cloud.apiKey, fetch: contractFetch });
+
+    // Act
+    const flow = await conveyor.enqueueFlow({ type: 'analysis', payload: analysisPayload({ toolId: 'p-11' }), children: [{ type: 'analysis', payload: analysisPayload({ toolId: 'c-11' }) }] });
+    const result = await conveyor.wait(flow.jobId, { timeoutMs: 20_000, intervalMs: 20 });
+    const parent = await conveyor.get(flow.jobId);
+
+    // Assess
+    expect(flow.children).toEqual([{ jobId: expect.any(String), type: 'analysis' }]);
+    expect(result).toMatchObject({ toolId: 'p-11', sawChildren: [{ toolId: 'c-11', sawChildren: null }] });
+    expect(parent.children).toEqual([{ jobId: flow.children[0]!.jobId, type: 'analysis', status: 'SUCCEEDED' }]);
   });
 });
 
