@@ -48,6 +48,19 @@ export function registerJobCommands(program: Command, ctx: CliContext): void {
     });
 
   program
+    .command('flow')
+    .description('enqueue a flow, a parent that runs after its children: conveyor flow @flow.json')
+    .argument('<flow>', '{type, payload, options?, children: [{type, payload, children?}, …]}: inline JSON, @file.json, or - for stdin')
+    .action(async (flow: string, _options: unknown, command: Command) => {
+      // The API validates the whole flow; the CLI passes what it was given.
+      const answer = await ctx.client(command).enqueueFlow(readJsonArgument(flow) as never);
+      if (ctx.json(command)) return ctx.printJson(answer);
+      const count = (children: readonly { children?: readonly unknown[] }[]): number => children.reduce((sum, child) => sum + 1 + count((child.children ?? []) as never), 0);
+      output.out(`${paint(output, 'green', '✔')} enqueued flow ${paint(output, 'bold', answer.jobId)} with ${count(answer.children)} children — the parent runs once they have ended`);
+      output.out(paint(output, 'gray', `  conveyor status ${answer.jobId} --watch`));
+    });
+
+  program
     .command('status')
     .description('show a job; --watch follows it with a live progress bar until it ends')
     .argument('<jobId>')
@@ -138,6 +151,8 @@ export function printJob(output: Output, job: JobView): void {
   if (job.runAt) rows.push(['runs at', job.runAt]);
   if (job.nextAttemptAt) rows.push(['next try', job.nextAttemptAt]);
   if (job.finishedAt) rows.push(['finished', job.finishedAt]);
+  if (job.parentId) rows.push(['parent', job.parentId]);
+  if (job.children) rows.push(['children', job.children.map((child) => `${child.jobId} ${status(output, child.status)}`).join('\n           ')]);
   if (job.error) rows.push(['error', paint(output, 'red', `${job.error.code}: ${job.error.message}`)]);
   if (job.result !== undefined) rows.push(['result', summarise(job.result)]);
   if (job.download) rows.push(['download', `${job.download.url}  (${job.download.fileName}, ${kilobytes(job.download.bytes)}, until ${job.download.expiresAt})`]);

@@ -213,6 +213,24 @@ describe('E2E: the conveyor CLI against a local cloud', { timeout: 120_000 }, ()
     expect(whole.download.contentType).toBe('application/pdf');
   });
 
+  it('enqueues a flow with `conveyor flow`, and `conveyor status` lists the parent\'s children', async () => {
+    // Prepare
+    const file = join(scratch, 'flow.json');
+    writeFileSync(file, JSON.stringify({ type: 'analysis', payload: analysisPayload({ toolId: 'cli-flow' }), children: [{ type: 'analysis', payload: analysisPayload({ toolId: 'cli-flow-1' }) }] }));
+
+    // Act
+    const enqueued = await conveyor(['flow', `@${file}`, '--json']);
+    const { jobId, children } = JSON.parse(enqueued.stdout) as { jobId: string; children: { jobId: string }[] };
+    await api.waitForStatus(jobId, ['SUCCEEDED']);
+    const shown = await conveyor(['status', jobId]);
+
+    // Assess
+    expect(enqueued.code).toBe(0);
+    expect(children).toHaveLength(1);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(new RegExp(`children\\s+${children[0]!.jobId} SUCCEEDED`));
+  });
+
   it('exits non-zero with a clear message on every kind of error', async () => {
     // Prepare: a port where nothing listens
     const closed = createServer();
