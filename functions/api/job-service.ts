@@ -1,4 +1,4 @@
-import { ConfigurationError, DependencyUnavailableError } from '../../shared/domain/errors.js';
+import { ConfigurationError, ConveyorError, DependencyUnavailableError } from '../../shared/domain/errors.js';
 import { jobIdTime, newJobId } from '../../shared/domain/job-id.js';
 import type { JobMessage, JobRecord } from '../../shared/domain/job.js';
 import { getJobDefinition, isJobType, type EnqueueRequest } from '../../shared/jobs/registry.js';
@@ -30,6 +30,11 @@ export interface JobServiceDeps {
   readonly newJobId?: (tenant: string, now: Date) => string;
 }
 
+/** Where an enqueue comes from: the request's correlation id, stored on the job and sent with its message. */
+export interface EnqueueOrigin {
+  readonly correlationId?: string | undefined;
+}
+
 /**
  * The enqueue path, independent of HTTP. Order matters for "never lose a job":
  * 1. write the record (conditional put) — a message must never exist without its record;
@@ -46,12 +51,12 @@ export class JobService {
     this.#deps = { now: () => new Date(), newJobId, ...deps };
   }
 
-  async enqueue(tenant: string, request: EnqueueRequest): Promise<JobRecord> {
+  async enqueue(tenant: string, request: EnqueueRequest, origin: EnqueueOrigin = {}): Promise<JobRecord> {
     const { store, queue, logger } = this.#deps;
     const now = this.#deps.now();
     const plan = planRelease(request, now);
     checkCallback(request, this.#deps.webhookPolicy);
-    const job = { ...newJobRecord(tenant, request, this.#deps.newJobId(tenant, now), now), ...runAtOf(plan) };
+    const job = { ...newJobRecord(tenant, request, this.#deps.newJobId(tenant, now), now, undefined, origin.correlationId), ...runAtOf(plan) };
     await store.create(job);
     try {
       await dispatchJob({ queue, scheduler: this.#deps.scheduler }, messageOf(job), plan);
@@ -59,7 +64,7 @@ export class JobService {
       await store.discard(job.jobId).catch((discardError: unknown) => {
         logger.error('enqueue: send failed and the record could not be discarded', { jobId: job.jobId, error: discardError });
       });
-      throw sendError instanceof DependencyUnavailableError
+      throw sendError instanceof ConveyorError
         ? sendError
         : new DependencyUnavailableError('sqs', `queue send failed — ${String(sendError)}`, { cause: sendError });
     }
@@ -67,7 +72,7 @@ export class JobService {
   }
 
   /** Enqueue under an `Idempotency-Key`: one job per tenant and key (see idempotent-enqueue.ts). */
-  async enqueueIdempotent(tenant: string, request: EnqueueRequest, idempotencyKey: string): Promise<IdempotentEnqueueResult> {
+  async enqueueIdempotent(tenant: string, request: EnqueueRequest, idempotencyKey: string, origin: EnqueueOrigin = {}): Promise<IdempotentEnqueueResult> {
     const { store, queue, logger, idempotency, now, newJobId, idempotencySettings } = this.#deps;
     if (!idempotency) throw new ConfigurationError('JobService: an idempotency store is needed for Idempotency-Key');
     const plan = planRelease(request, now());
@@ -81,7 +86,7 @@ export class JobService {
         logger,
         now,
         newJobId,
-        newRecord: (owner, body, jobId, key) => ({ ...newJobRecord(owner, body, jobId, now(), key), ...runAtOf(plan) }),
+        newRecord: (owner, body, jobId, key) => ({ ...newJobRecord(owner, body, jobId, now(), key, origin.correlationId), ...runAtOf(plan) }),
         messageOf,
         ...(idempotencySettings ? { settings: idempotencySettings } : {}),
       },
@@ -105,7 +110,7 @@ export class JobService {
 }
 
 /** The QUEUED record of a new job. It was created at the time its id carries (listing order is id order). */
-export function newJobRecord(tenant: string, request: EnqueueRequest, jobId: string, now: Date, idempotencyKey?: string): JobRecord {
+export function newJobRecord(tenant: string, request: EnqueueRequest, jobId: string, now: Date, idempotencyKey?: string, correlationId?: string): JobRecord {
   const createdAt = jobIdTime(jobId) ?? now.toISOString();
   return {
     jobId,
@@ -120,10 +125,18 @@ export function newJobRecord(tenant: string, request: EnqueueRequest, jobId: str
     updatedAt: createdAt,
     ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
     ...(request.callbackUrl !== undefined ? { callbackUrl: request.callbackUrl } : {}),
+    ...(correlationId !== undefined ? { correlationId } : {}),
   };
 }
 
 /** The SQS message that carries a job to its worker. */
 export function messageOf(job: JobRecord): JobMessage {
-  return { jobId: job.jobId, type: job.type, tenant: job.tenant, payload: job.payload, enqueuedAt: Date.parse(job.createdAt) };
+  return {
+    jobId: job.jobId,
+    type: job.type,
+    tenant: job.tenant,
+    payload: job.payload,
+    enqueuedAt: Date.parse(job.createdAt),
+    ...(job.correlationId !== undefined ? { correlationId: job.correlationId } : {}),
+  };
 }

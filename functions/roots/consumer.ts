@@ -2,11 +2,13 @@ import { requireSetting, type ConveyorConfig } from '../../shared/config/env.js'
 import { queueSettingsOf } from '../../shared/jobs/derived.js';
 import type { JobRegistry, JobType, PayloadOf } from '../../shared/jobs/registry.js';
 import { providerLimits, type ProviderLimit } from '../../shared/jobs/rate-limits.js';
+import { createInvocations } from '../../shared/logging/invocation.js';
 import { createLogger } from '../../shared/logging/logger.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import type { RateLimiter } from '../../shared/ports/rate-limiter.js';
 import type { AwsClients } from '../adapters/aws/clients.js';
 import { DynamoSideEffectLedger } from '../adapters/aws/dynamo-side-effects.js';
+import { currentTracer } from '../adapters/aws/tracing.js';
 import { S3BlobStore } from '../adapters/aws/s3-blob-store.js';
 import { SesMailer } from '../adapters/aws/ses-mailer.js';
 import type { EmailHandlerDeps } from '../jobs/email/handler.js';
@@ -57,6 +59,7 @@ export function buildJobWorker<K extends JobType>(
     store: withWebhooks(withDeadLetterIndex(createJobStore(config, clients), deadLetters), config, clients, logger),
     queue: createJobQueue(config, clients),
     logger,
+    tracer: currentTracer(),
     timeoutMarginMs: config.CONVEYOR_TIMEOUT_MARGIN_MS,
   });
 }
@@ -77,6 +80,7 @@ export function buildConsumerHandler<K extends JobType>(
   const worker = buildJobWorker<K>(definition, handler, config, clients, logger);
   const { limiter } = options;
   const limit = options.providerLimit ?? providerLimits[definition.type];
-  if (!limit || !limiter.enabled) return worker.handler;
-  return withProviderThrottle(worker.handler, { limiter, limit, queue: createJobQueue(config, clients), logger });
+  const batchHandler = !limit || !limiter.enabled ? worker.handler : withProviderThrottle(worker.handler, { limiter, limit, queue: createJobQueue(config, clients), logger });
+  // Each invocation in its log scope: Lambda request id and cold start on every line.
+  return createInvocations(config).wrap(batchHandler);
 }

@@ -13,7 +13,10 @@ import type { JobDefinition } from '../../shared/jobs/define.js';
 import { expiryOf } from '../../shared/jobs/retention.js';
 import type { JobQueue } from '../../shared/ports/job-queue.js';
 import type { JobStore, Transition } from '../../shared/ports/job-store.js';
+import { correlationIdOf } from '../../shared/domain/correlation.js';
+import { withLogFields } from '../../shared/logging/scope.js';
 import type { Logger } from '../../shared/ports/logger.js';
+import { noTracer, type Tracer } from '../../shared/ports/tracer.js';
 import { AttemptWriter } from './attempt-writer.js';
 import type { BatchResponse, InvocationContext, JobContext, JobHandler, SqsEventLike, SqsRecordLike } from './context.js';
 import { interpretConflict, interpretDelivery, recordsHolder } from './delivery.js';
@@ -22,6 +25,8 @@ export interface JobWorkerDeps {
   readonly store: JobStore;
   readonly queue: JobQueue;
   readonly logger: Logger;
+  /** X-Ray: each record a subsegment annotated with its job and correlation id. */
+  readonly tracer?: Tracer;
   /** The handler's signal fires this long before the function deadline. */
   readonly timeoutMarginMs: number;
   readonly now?: () => number;
@@ -53,7 +58,7 @@ export class JobWorker<TPayload> {
   constructor(definition: JobDefinition, handler: JobHandler<TPayload>, deps: JobWorkerDeps) {
     this.#definition = definition;
     this.#handler = handler;
-    this.#deps = { now: Date.now, random: Math.random, runningWriteDelayMs: 1_000, progressIntervalMs: 1_000, storeRetryDelaysMs: [50, 250], ...deps };
+    this.#deps = { tracer: noTracer, now: Date.now, random: Math.random, runningWriteDelayMs: 1_000, progressIntervalMs: 1_000, storeRetryDelaysMs: [50, 250], ...deps };
   }
 
   /** The Lambda handler: bound, so an entry can export it as is. */
@@ -79,16 +84,19 @@ export class JobWorker<TPayload> {
   }
 
   async processRecord(record: SqsRecordLike, deadline: number): Promise<RecordOutcome> {
+    const correlationId = correlationIdOf(record);
     const message = parseMessage(record.body, this.#definition.type);
     if (!message) {
       // Nothing ties this body to a job: retrying cannot help and no record can be updated.
-      this.#deps.logger.error('poison message acknowledged', { messageId: record.messageId, type: this.#definition.type });
+      this.#deps.logger.error('poison message acknowledged', { messageId: record.messageId, type: this.#definition.type, ...(correlationId ? { correlationId } : {}) });
       return { ack: true, reason: 'poison' };
     }
     const attempt = Math.max(1, Number(record.attributes.ApproximateReceiveCount ?? '1') || 1);
-    const logger = this.#deps.logger.child({ jobId: message.jobId, type: message.type, attempt });
+    // On every line of this record, whoever logs it (the handler, the store's webhook outbox…).
+    const fields = { jobId: message.jobId, type: message.type, tenant: message.tenant, attempt, ...(correlationId ? { correlationId } : {}) };
+    const logger = this.#deps.logger.child(fields);
     try {
-      return await this.#deliver(message, record, attempt, deadline, logger);
+      return await withLogFields(fields, () => this.#deps.tracer.span('job', fields, () => this.#deliver(message, record, attempt, deadline, logger)));
     } catch (error) {
       if (error instanceof TransitionConflictError) return this.#afterConflict(message.jobId, record.messageId, error, logger);
       logger.error('could not record the outcome; the message will be redelivered', { error });

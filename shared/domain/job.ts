@@ -64,6 +64,8 @@ export interface JobRecord {
   /** How many times an operator retried this job by id, and when they last did. */
   readonly retryCount?: number;
   readonly retriedAt?: string;
+  /** The request that created the job (shared/domain/correlation.ts): on its messages, webhook and every log line. */
+  readonly correlationId?: string;
 }
 
 /** What travels in an SQS message body. Small on purpose: SQS bills per 64 KB chunk. */
@@ -76,4 +78,6 @@ export interface JobMessage {
   readonly enqueuedAt: number;
   /** The record's `generation` when this message was sent; absent means 0. */
   readonly generation?: number;
+  /** Travels as the SQS message attribute `correlationId`, never in the body (shared/domain/correlation.ts). */
+  readonly correlationId?: string;
 }

@@ -165,10 +165,10 @@ export class DeadLetterService {
     }
     if (before.status === 'DEAD') await deadLetters.remove(before.type, jobId, before.finishedAt ?? before.updatedAt).catch(() => undefined);
     try {
-      await queue.send({ jobId, type: before.type, tenant: before.tenant, payload, enqueuedAt: now.getTime(), generation });
+      await queue.send({ jobId, type: before.type, tenant: before.tenant, payload, enqueuedAt: now.getTime(), generation, ...(before.correlationId ? { correlationId: before.correlationId } : {}) });
     } catch (error) {
       await this.#restore(before, { to: before.status, expectGeneration: generation });
-      throw error instanceof DependencyUnavailableError ? error : new DependencyUnavailableError('sqs', `retry send failed — ${String(error)}`, { cause: error });
+      throw error instanceof ConveyorError ? error : new DependencyUnavailableError('sqs', `retry send failed — ${String(error)}`, { cause: error });
     }
     return after;
   }

@@ -29,7 +29,7 @@ export function batchHandler(batch: BatchEnqueuer, limit: EnqueueLimit | undefin
     const tenant = c.get('principal').tenant;
     const headers = limit ? await takeEnqueueBudget(limit, tenant, valid.length) : {};
     for (const [name, value] of Object.entries(headers)) c.header(name, value);
-    const results = [...errors, ...(await batch.enqueue(tenant, valid))].sort((a, b) => a.index - b.index);
+    const results = [...errors, ...(await batch.enqueue(tenant, valid, { correlationId: c.get('correlationId') }))].sort((a, b) => a.index - b.index);
     const accepted = results.filter((r) => 'jobId' in r).length;
     return c.json({ accepted, rejected: results.length - accepted, results }, accepted === results.length ? 202 : 207);
   };

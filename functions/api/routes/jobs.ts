@@ -21,9 +21,10 @@ export function jobRoutes(jobs: JobService, downloads?: DownloadLinks): Hono<Api
     const idempotencyKey = idempotencyKeyOf(c.req.header('idempotency-key'));
     const request = validateOrThrow(enqueueRequestSchema, c.get('jsonBody')) as EnqueueRequest;
     const tenant = c.get('principal').tenant;
+    const origin = { correlationId: c.get('correlationId') };
     const { job, replayed } = idempotencyKey === undefined
-      ? { job: await jobs.enqueue(tenant, request), replayed: false }
-      : await jobs.enqueueIdempotent(tenant, request, idempotencyKey);
+      ? { job: await jobs.enqueue(tenant, request, origin), replayed: false }
+      : await jobs.enqueueIdempotent(tenant, request, idempotencyKey, origin);
     const statusUrl = `/v1/jobs/${job.jobId}`;
     c.header('location', statusUrl);
     // A replay answers 200 with the job the key already produced (its current status), not 202.
