@@ -18,6 +18,7 @@ const settings = stageSettings(context('stage') ?? 'dev', {
   emailSender: context('emailSender'),
   sesIdentity: context('sesIdentity'),
   upstashSecretName: context('upstashSecretName'),
+  tracing: context('tracing'),
 });
 const account = process.env.CDK_DEFAULT_ACCOUNT;
 const region = process.env.CDK_DEFAULT_REGION;

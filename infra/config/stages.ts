@@ -15,6 +15,13 @@ export interface StageSettings {
   readonly terminationProtection: boolean;
   readonly logRetention: RetentionDays;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Share of invocations (0–1) that log their debug lines whatever `logLevel` says. */
+  readonly logDebugSampleRate: number;
+  /**
+   * X-Ray tracing (Powertools Tracer): Lambda tracing Active, the X-Ray write permission, and
+   * CONVEYOR_TRACING=on so the functions load the tracer. Off: none of the three. `-c tracing=on|off`.
+   */
+  readonly tracing: boolean;
   /** Generated PDFs are deleted this many days after they were written. */
   readonly blobExpiryDays: number;
   readonly api: {
@@ -49,7 +56,7 @@ export interface StageSettings {
   readonly upstashSecretName?: string;
 }
 
-export type StageContext = Partial<Record<'alarmEmail' | 'emailSender' | 'sesIdentity' | 'upstashSecretName', string>>;
+export type StageContext = Partial<Record<'alarmEmail' | 'emailSender' | 'sesIdentity' | 'upstashSecretName' | 'tracing', string>>;
 
 type Preset = Omit<StageSettings, 'stage' | 'email' | 'upstashSecretName'>;
 
@@ -59,6 +66,9 @@ const development: Preset = {
   terminationProtection: false,
   logRetention: RetentionDays.ONE_WEEK,
   logLevel: 'debug',
+  logDebugSampleRate: 0,
+  // A development stage logs everything already; traces cost per request recorded.
+  tracing: false,
   blobExpiryDays: 7,
   api: { rateLimitPerSecond: 50, burstLimit: 100, authorizerCacheSeconds: 60 },
   alarms: { queueAgeSeconds: { warning: 900, critical: 3_600 }, consumerErrors: 5, consumerThrottles: 5, api5xxPerFiveMinutes: 10, apiLatencyP99Ms: 2_000 },
@@ -70,6 +80,9 @@ const production: Preset = {
   terminationProtection: true,
   logRetention: RetentionDays.THREE_MONTHS,
   logLevel: 'info',
+  // One invocation in a hundred tells its whole story.
+  logDebugSampleRate: 0.01,
+  tracing: true,
   blobExpiryDays: 30,
   api: { rateLimitPerSecond: 1_000, burstLimit: 2_000, authorizerCacheSeconds: 60 },
   alarms: { queueAgeSeconds: { warning: 300, critical: 1_800 }, consumerErrors: 1, consumerThrottles: 1, api5xxPerFiveMinutes: 5, apiLatencyP99Ms: 1_000 },
@@ -90,11 +103,13 @@ export function stageSettings(stage: string, context: StageContext = {}): StageS
     throw new Error(`stage ${JSON.stringify(stage)}: use lowercase letters, digits and -, at most 16 characters (-c stage=dev)`);
   }
   const preset = PRESETS[stage] ?? development;
+  if (context.tracing !== undefined && context.tracing !== 'on' && context.tracing !== 'off') throw new Error(`tracing ${JSON.stringify(context.tracing)}: use -c tracing=on or -c tracing=off`);
   const sender = context.emailSender ?? 'conveyor@example.com';
   if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(sender)) throw new Error(`emailSender ${JSON.stringify(sender)} is not an e-mail address`);
   return {
     ...preset,
     stage,
+    tracing: context.tracing === undefined ? preset.tracing : context.tracing === 'on',
     alarms: { ...preset.alarms, ...(context.alarmEmail ? { email: context.alarmEmail } : {}) },
     email: { sender, identity: context.sesIdentity ?? sender.split('@')[1]! },
     ...(context.upstashSecretName ? { upstashSecretName: context.upstashSecretName } : {}),

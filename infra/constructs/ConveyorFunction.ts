@@ -1,12 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { LAMBDA_BUNDLING } from '../bundling.js';
 import type { StageSettings } from '../config/stages.js';
+import { acknowledgeWildcardResource } from './nag.js';
 
 /** `NodejsFunction` bundling for every Conveyor Lambda: the settings `npm run bench` measures too (infra/bundling.ts); never Docker. */
 export function lambdaBundling(): BundlingOptions {
@@ -84,7 +85,14 @@ export class ConveyorFunction extends Construct {
       logGroup: this.logGroup,
       environment: { ...props.environment },
       bundling: lambdaBundling(),
+      // Active: Lambda records a segment per invocation (sampled) and the role may write traces; the
+      // functions add subsegments for their AWS calls (functions/adapters/aws/tracing.ts).
+      // https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html
+      ...(settings.tracing ? { tracing: Tracing.ACTIVE } : {}),
     });
+    if (settings.tracing) {
+      acknowledgeWildcardResource(this.role, '*', 'xray:PutTraceSegments and xray:PutTelemetryRecords take no resource-level permissions: X-Ray accepts only "*" (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html).');
+    }
     Validations.of(this.fn).acknowledge({
       id: 'AwsSolutions-L1',
       reason: 'Node.js 22 is the runtime Conveyor is built and tested for (DESIGN.md); moving to a newer runtime is a deliberate upgrade, not a lint fix.',
