@@ -5,6 +5,7 @@ import type { JobQueue } from '../shared/ports/job-queue.js';
 import type { JobStore } from '../shared/ports/job-store.js';
 import type { Logger } from '../shared/ports/logger.js';
 import { DynamoJobListing } from './adapters/aws/dynamo-job-listing.js';
+import { PageCursors, tableCursorKey } from './adapters/aws/page-cursor.js';
 import { SqsQueueAdmin } from './adapters/aws/sqs-queue-admin.js';
 import { DeadLetterService } from './api/admin/dead-letters.js';
 import type { QueueRouteDeps } from './api/routes/queues.js';
@@ -15,9 +16,10 @@ export function buildAdminDeps(config: ConveyorConfig, clients: CoreClients, cor
   const queues = new SqsQueueAdmin({ client: clients.sqs, queueUrls: config.CONVEYOR_QUEUE_URLS });
   // Every type's DLQ keeps messages equally long (derived.ts); the index entries live as long.
   const dlqRetentionSeconds = Math.max(...jobDefinitions.map((d) => queueSettingsOf(d).dlqRetentionSeconds));
+  const cursors = new PageCursors(tableCursorKey(clients.dynamo, config.CONVEYOR_TABLE_NAME));
   return {
     queues,
-    listing: new DynamoJobListing({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME }),
-    deadLetters: new DeadLetterService({ ...core, deadLetters: createDeadLetterIndex(config, clients, dlqRetentionSeconds), queues }),
+    listing: new DynamoJobListing({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME, cursors }),
+    deadLetters: new DeadLetterService({ ...core, deadLetters: createDeadLetterIndex(config, clients, dlqRetentionSeconds, cursors), queues }),
   };
 }

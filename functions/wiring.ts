@@ -4,6 +4,7 @@ import type { Logger } from '../shared/ports/logger.js';
 import { awsClientSettings, createDynamoClient, createS3Client, createSesClient, createSqsClient, type AwsClients } from './adapters/aws/clients.js';
 import { DynamoDeadLetterIndex } from './adapters/aws/dynamo-dead-letter-index.js';
 import { DynamoJobStore } from './adapters/aws/dynamo-job-store.js';
+import type { PageCursors } from './adapters/aws/page-cursor.js';
 import { SqsJobQueue } from './adapters/aws/sqs-job-queue.js';
 import { SqsWebhookQueue } from './adapters/aws/sqs-webhook-queue.js';
 import { webhookSettings } from './scheduling/wiring.js';
@@ -52,8 +53,8 @@ export function createJobQueue(config: ConveyorConfig, clients: Pick<AwsClients,
 }
 
 /** The dead-letter index entries live as long as the DLQ keeps the messages they describe. */
-export function createDeadLetterIndex(config: ConveyorConfig, clients: Pick<AwsClients, 'dynamo'>, dlqRetentionSeconds: number): DynamoDeadLetterIndex {
-  return new DynamoDeadLetterIndex({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME, dlqRetentionSeconds });
+export function createDeadLetterIndex(config: ConveyorConfig, clients: Pick<AwsClients, 'dynamo'>, dlqRetentionSeconds: number, cursors?: PageCursors): DynamoDeadLetterIndex {
+  return new DynamoDeadLetterIndex({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME, dlqRetentionSeconds, ...(cursors ? { cursors } : {}) });
 }
 
 /** A store whose terminal transitions queue completion webhooks, when webhooks are configured. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isUtf8 } from 'node:buffer';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 
 /** The structured response of payload format 2.0 (headers may repeat, as multi-value arrays). */
@@ -19,8 +20,25 @@ const API_GATEWAY_MAX_BODY = 10 * 1024 * 1024;
 /** HTTP API integrations time out at 30 s. */
 const INTEGRATION_TIMEOUT_MS = 30_000;
 
-/** Content types API Gateway passes to Lambda as text; anything else arrives base64-encoded. */
-const TEXTUAL = /^(text\/|application\/(json|x-www-form-urlencoded|xml|javascript)|[^;]*\+json)/i;
+/**
+ * How payload format 2.0 carries the body (Working with AWS Lambda proxy integrations for HTTP APIs):
+ * `body` is the body as text, or, "if the content type of the request is binary", base64-encoded with
+ * `isBase64Encoded: true`. The docs do not list which types count as text; these are the ones HTTP
+ * APIs are observed to pass as text. Anything else — no content type, form bodies, `+json` types —
+ * arrives base64-encoded.
+ */
+const TEXTUAL = /^\s*(text\/[^;\s]+|application\/(json|xml|javascript))\s*(;|$)/i;
+
+/**
+ * The Host names the local API answers to. A web page the developer visits can make its own host
+ * name resolve to 127.0.0.1 (DNS rebinding) and so reach this port as a "same-origin" site, with the
+ * well-known development key; its requests then carry the attacker's Host, which is refused here.
+ */
+const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost\.?|\[::1\])(:\d{1,5})?$/i;
+
+export function isLoopbackHost(host: string | undefined): boolean {
+  return host !== undefined && LOOPBACK_HOST.test(host);
+}
 
 export interface LocalHttpApi {
   readonly url: string;
@@ -38,6 +56,7 @@ export type LocalRoute = (request: IncomingMessage, response: ServerResponse) =>
 export async function serveHttpApi(handler: HttpApiHandler, options: { port?: number; host?: string; functionName?: string; localRoutes?: LocalRoute } = {}): Promise<LocalHttpApi> {
   const host = options.host ?? '127.0.0.1';
   const server = createServer((request, response) => {
+    if (!isLoopbackHost(request.headers.host)) return send(response, 403, { message: 'Forbidden: the local API answers only to 127.0.0.1, localhost or [::1] as Host' });
     if (options.localRoutes?.(request, response)) return;
     void dispatch(handler, request, response, options.functionName ?? 'conveyor-local-api');
   });
@@ -111,7 +130,9 @@ function toEvent(request: IncomingMessage, body: Buffer): APIGatewayProxyEventV2
   }
   const cookies = request.headers.cookie?.split(';').map((c) => c.trim()).filter(Boolean);
   const contentType = headers['content-type'] ?? '';
-  const isText = body.length === 0 || TEXTUAL.test(contentType);
+  // Bytes that are not UTF-8 cannot be text, whatever the content type says: they go to the handler
+  // base64-encoded, as binary, never decoded with U+FFFD in place of what the client sent.
+  const isText = body.length === 0 || (TEXTUAL.test(contentType) && isUtf8(body));
   const now = new Date();
   const queryStringParameters: Record<string, string> = {};
   for (const [key, value] of url.searchParams) queryStringParameters[key] = key in queryStringParameters ? `${queryStringParameters[key]},${value}` : value;

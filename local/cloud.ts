@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { handle } from 'hono/aws-lambda';
 import { parseConfig, type ConveyorConfig } from '../shared/config/env.js';
 import { JOB_TYPES, jobRegistry, type JobType } from '../shared/jobs/registry.js';
 import { JsonLogger, type LogLevel } from '../shared/logging/logger.js';
@@ -11,10 +10,12 @@ import { createJobHandlers, type JobHandlers } from '../functions/jobs/index.js'
 import type { AwsClients } from '../functions/adapters/aws/clients.js';
 import { createClients } from '../functions/wiring.js';
 import { enableTracing } from '../functions/adapters/aws/tracing.js';
+import { httpApiHandler } from '../functions/adapters/aws/http-api-event.js';
 import { buildApiApp } from '../functions/roots/api.js';
 import { buildConsumerHandler, jobHandlerDeps } from '../functions/roots/consumer.js';
 import { serveHttpApi, type HttpApiHandler } from './api-gateway.js';
 import { DASHBOARD_PATH, dashboardRoutes } from './dashboard/serve.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { startDynamo } from './dynamodb.js';
 import { SqsEventSourceMapping } from './event-source-mapping.js';
 import { ensureJobQueues, ensureTable, type ProvisionedQueue } from './provision.js';
@@ -36,12 +37,14 @@ import { tryStartUpstash } from './upstash/index.js';
 import { asPortInUse, assertPortFree, LOCAL_SERVICES, type LocalServiceName } from './ports.js';
 
 /**
- * The local cloud's fixed development keys (printed by `npm start`, used in the README). Recurring
- * jobs run as their entry's tenant (`system` in the registry), so that tenant has a key too: without
- * one, their jobs would be invisible in the API, the CLI and the dashboard.
+ * The local cloud's fixed development keys (printed by `npm start`, used in the README). The
+ * developer operates their own local platform, so the first key also holds `operator` (the
+ * dashboard's dead-letter and redrive views need it). Recurring jobs run as their entry's tenant
+ * (`system` in the registry), so that tenant has a key too: without one, their jobs would be
+ * invisible in the API, the CLI and the dashboard.
  */
 export const LOCAL_API_KEYS: ReadonlyArray<{ key: string; principal: Principal }> = [
-  { key: 'cvk_local_dev', principal: { tenant: 'dev', keyId: 'local-dev', scopes: ['jobs', 'admin'] } },
+  { key: 'cvk_local_dev', principal: { tenant: 'dev', keyId: 'local-dev', scopes: ['jobs', 'admin', 'operator'] } },
   { key: 'cvk_local_other', principal: { tenant: 'other', keyId: 'local-other', scopes: ['jobs'] } },
   { key: 'cvk_local_system', principal: { tenant: 'system', keyId: 'local-system', scopes: ['jobs'] } },
 ];
@@ -104,6 +107,8 @@ export interface LocalCloud {
   /** The local web dashboard (absent when `dashboard: false`). */
   readonly dashboardUrl?: string;
   readonly apiKey: string;
+  /** Every key this cloud stored: the fixed ones and one per other tenant a recurring job runs as. */
+  readonly apiKeys: ReadonlyArray<{ key: string; principal: Principal }>;
   readonly config: ConveyorConfig;
   readonly endpoints: { readonly dynamodb: string; readonly sqs: string; readonly ses: string; readonly s3: string };
   /** The local SES server's web inbox, and the same messages as JSON. */
@@ -139,13 +144,21 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
 
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  // Before any other file in the data dir is opened: a second cloud on it must not touch the first's
+  // files. Taken before the ports are checked, so a second start on the same data dir (and, by
+  // default, the same ports) is told the data dir is in use, which is the real conflict.
+  const lock = options.dataDir ? await lockDataDir(options.dataDir) : undefined;
   const ports = { api: options.apiPort ?? 0, ...options.ports };
-  // Every fixed port is checked before anything starts, the API's first: a second `npm start` is
-  // told about the port it asked for, and nothing is left half-started.
-  for (const service of LOCAL_SERVICES) await assertPortFree(service, ports[service] ?? 0);
   const listening = <T>(service: LocalServiceName, started: Promise<T>): Promise<T> => started.catch((error: unknown) => Promise.reject(asPortInUse(service, ports[service], error)));
   const closers: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    await runClosers(closers);
+    await lock?.release();
+  };
   try {
+    // Every fixed port is checked before anything starts, the API's first: a second `npm start` is
+    // told about the port it asked for, and nothing is left half-started.
+    for (const service of LOCAL_SERVICES) await assertPortFree(service, ports[service] ?? 0);
     const dynamo = await listening('dynamodb', startDynamo({ ...(options.dataDir ? { path: join(options.dataDir, 'dynamodb') } : {}), ...(ports.dynamodb ? { port: ports.dynamodb } : {}) }));
     closers.push(() => dynamo.close());
     // Queues persist beside DynamoDB: a restart must not lose queued jobs (local/sqs/journal.ts).
@@ -236,10 +249,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       const key = localKeys.find((k) => k.principal.tenant === tenant)?.key;
       return `cron ${e.id}: next run ${e.nextAt.toISOString()}, enqueued as tenant "${tenant}" (see its jobs with key ${key})`;
     }));
-    const lambdaHandler = handle(buildApiApp(config, clients, logger.child({ fn: 'api' }), { scheduler, limiter: createRateLimiter(config) }));
-    // Hono types the v2 event's `body` as `string | null` where @types/aws-lambda has `string | undefined`;
-    // the runtime shapes agree (the same event API Gateway sends), only the declarations differ.
-    const apiHandler: HttpApiHandler = timed(`conveyor-${stage}-api`, (event, context) => lambdaHandler(event as unknown as Parameters<typeof lambdaHandler>[0], context), options.observe);
+    const lambdaHandler = httpApiHandler(buildApiApp(config, clients, logger.child({ fn: 'api' }), { scheduler, limiter: createRateLimiter(config) }).fetch);
+    const apiHandler: HttpApiHandler = timed(`conveyor-${stage}-api`, lambdaHandler, options.observe);
     const localRoutes = options.dashboard === false ? undefined : dashboardRoutes({
       defaultApiKey: LOCAL_API_KEYS[0]!.key,
       keys: localKeys.map(({ key, principal }) => ({ key, tenant: principal.tenant, scopes: principal.scopes })),
@@ -318,6 +329,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       apiUrl: api.url,
       ...(localRoutes ? { dashboardUrl: `${api.url}${DASHBOARD_PATH}/` } : {}),
       apiKey: LOCAL_API_KEYS[0]!.key,
+      apiKeys: localKeys,
       config,
       endpoints: { dynamodb: dynamo.endpoint, sqs: sqs.endpoint, ses: ses.endpoint, s3: s3.endpoint },
       inbox: { url: ses.inboxUrl, storeUrl: ses.storeUrl },
@@ -328,10 +340,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       recurringRuns,
       ...(upstash.server ? { upstash: { url: upstash.server.url, token: upstash.server.token } } : {}),
       notices,
-      stop: () => (stopped ??= runClosers(closers)),
+      stop: () => (stopped ??= closeAll()),
     };
   } catch (error) {
-    await runClosers(closers);
+    await closeAll();
     throw error;
   }
 }

@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import { ConfigurationError, ConveyorError } from '../shared/domain/errors.js';
+import { DataDirInUseError } from './data-dir-lock.js';
 
 /** The servers of the local cloud that listen on a TCP port. */
 export const LOCAL_SERVICES = ['api', 'dynamodb', 'sqs', 'ses', 's3', 'upstash'] as const;
@@ -92,7 +93,7 @@ export function asPortInUse(service: LocalServiceName, port: number | undefined,
 }
 
 /**
- * Runs the start-up; a busy port or a bad setting ends the process with one line on stderr and
+ * Runs the start-up; a busy port, a data dir in use or a bad setting ends the process with one line on stderr and
  * exit code 1 — not a stack trace. Anything else is a bug and keeps its stack.
  */
 export async function exitOnStartFailure<T>(start: () => Promise<T>): Promise<T> {
@@ -100,6 +101,8 @@ export async function exitOnStartFailure<T>(start: () => Promise<T>): Promise<T>
     return await start();
   } catch (error) {
     if (error instanceof PortInUseError) console.error(error.advice);
+    // Another cloud owns the data dir: one line says so, and none of its files was touched.
+    else if (error instanceof DataDirInUseError) console.error(`conveyor: ${error.message}`);
     else if (error instanceof ConfigurationError) console.error(`Cannot start: ${error.message}`);
     else throw error;
     process.exit(1);

@@ -32,15 +32,18 @@ const cloud = await exitOnStartFailure(async () => {
   });
 });
 const dev = LOCAL_API_KEYS[0]!;
+const width = Math.max(...cloud.apiKeys.map(({ key }) => key.length));
+const keyLines = cloud.apiKeys.map(({ key, principal }, i) => `  ${i === 0 ? 'API keys  ' : '          '}   ${key.padEnd(width)}   (tenant "${principal.tenant}", scopes ${principal.scopes.join(', ')})`).join('\n');
 
 console.log(`
 Conveyor local cloud is up (${Date.now() - started} ms)
 
-  API          ${cloud.apiUrl}
+  API          ${cloud.apiUrl}   (answers only to Host 127.0.0.1, localhost or [::1])
   Dashboard    ${cloud.dashboardUrl ?? '(off)'}
-  API key      ${dev.key}   (tenant "${dev.principal.tenant}", scopes ${dev.principal.scopes.join(', ')})
+${keyLines}
   DynamoDB     ${cloud.endpoints.dynamodb}
   SQS          ${cloud.endpoints.sqs}
+  SES          ${cloud.endpoints.ses}   (the SES API the email jobs send through)
   S3           ${cloud.endpoints.s3}   (PDFs; download through the URL in GET /v1/jobs/{id})
   Mail inbox   ${cloud.inbox.url}   (every e-mail the email jobs send)
   Data         ${dataDir}

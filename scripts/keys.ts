@@ -23,7 +23,8 @@ export function keysProgram(write: (line: string) => void = (line) => process.st
       const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
       if (!region) throw new InvalidArgumentError('no AWS region: pass --region or set AWS_REGION');
       const store = openApiKeyStore({ stage: options.stage, ...(options.table ? { tableName: options.table } : {}) }, { region });
-      const issued = await createApiKey(store, { tenant: options.tenant, scopes: options.scopes, ...(options.keyId ? { keyId: options.keyId } : {}) });
+      // The one place an operator key (every tenant) may be issued.
+      const issued = await createApiKey(store, { tenant: options.tenant, scopes: options.scopes, ...(options.keyId ? { keyId: options.keyId } : {}) }, { allowOperator: true });
       if (options.json) {
         write(JSON.stringify({ apiKey: issued.apiKey, ...issued.principal, createdAt: issued.createdAt }));
         return;

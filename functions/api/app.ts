@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { ConfigurationError, ConveyorError, DependencyRequestError, DependencyUnavailableError, IdempotencyConflictError, JobFinishedError, JobValidationError } from '../../shared/domain/errors.js';
+import { ConfigurationError, ConveyorError, DependencyRequestError, DependencyUnavailableError, IdempotencyConflictError, JobFinishedError, JobValidationError, PayloadTooLargeError } from '../../shared/domain/errors.js';
 import type { ApiKeyResolver } from '../../shared/ports/api-keys.js';
 import { LambdaInvocations } from '../../shared/logging/invocation.js';
 import type { Logger } from '../../shared/ports/logger.js';
@@ -10,7 +10,7 @@ import { jsonBody, requestScope, requireApiKey, requireScope, type ApiEnv } from
 import { jobAdminRoutes } from './routes/job-admin.js';
 import type { DownloadLinks } from './download-links.js';
 import { jobRoutes } from './routes/jobs.js';
-import { enqueueRateLimit, type EnqueueLimit } from './rate-limit.js';
+import type { EnqueueLimit } from './rate-limit.js';
 import type { BatchEnqueuer } from './batch-enqueue.js';
 import { BATCH_PATH, MAX_BATCH_BODY_BYTES, batchHandler } from './routes/batch.js';
 import { queueRoutes, type QueueRouteDeps } from './routes/queues.js';
@@ -46,13 +46,13 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
 
   app.use('/v1/jobs', requireApiKey(deps.keys));
   app.use('/v1/jobs/*', requireApiKey(deps.keys));
-  if (deps.enqueueLimit) app.use('/v1/jobs', enqueueRateLimit(deps.enqueueLimit));
   if (deps.batch) app.post(BATCH_PATH, requireApiKey(deps.keys), jsonBody(MAX_BATCH_BODY_BYTES), batchHandler(deps.batch, deps.enqueueLimit));
-  app.route('/v1/jobs', jobRoutes(deps.jobs, deps.downloads));
+  app.route('/v1/jobs', jobRoutes(deps.jobs, { downloads: deps.downloads, limit: deps.enqueueLimit }));
   if (deps.admin) {
     app.route('/v1/jobs', jobAdminRoutes(deps.admin));
-    app.use('/v1/queues', requireApiKey(deps.keys), requireScope('admin'));
-    app.use('/v1/queues/*', requireApiKey(deps.keys), requireScope('admin'));
+    // admin or operator here; the routes that span every tenant narrow it to operator (queues.ts).
+    app.use('/v1/queues', requireApiKey(deps.keys), requireScope('admin', 'operator'));
+    app.use('/v1/queues/*', requireApiKey(deps.keys), requireScope('admin', 'operator'));
     app.route('/v1/queues', queueRoutes(deps.admin));
   }
 
@@ -71,6 +71,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
 function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
   if (error instanceof JobValidationError) return new HttpError(400, error.code, error.message, error.issues);
+  if (error instanceof PayloadTooLargeError) return new HttpError(413, error.code, error.message, error.issues);
   // A deployment fault (missing permission, queue, table…): retrying cannot help, so not a 503. The
   // details (ARNs, variable names) go to the error log, not to the caller.
   if (error instanceof ConfigurationError) return new HttpError(500, 'CONFIGURATION_ERROR', 'the service is misconfigured; the operator must fix it — nothing was accepted');

@@ -1,10 +1,9 @@
-import { ConfigurationError, ConveyorError, DependencyRequestError, DependencyUnavailableError, JobValidationError } from '../../shared/domain/errors.js';
+import { ConfigurationError, ConveyorError, DependencyRequestError, DependencyUnavailableError, JobValidationError, PayloadTooLargeError } from '../../shared/domain/errors.js';
 import { newJobId } from '../../shared/domain/job-id.js';
 import type { JobMessage, JobRecord } from '../../shared/domain/job.js';
 import { enqueueRequestSchema, type EnqueueRequest } from '../../shared/jobs/registry.js';
 import { runAtOf } from '../scheduling/dispatch.js';
-import { planRelease, type ReleasePlan } from '../scheduling/release-plan.js';
-import { checkCallback } from '../webhooks/callback-check.js';
+import type { ReleasePlan } from '../scheduling/release-plan.js';
 import { IDEMPOTENCY_KEY } from './idempotent-enqueue.js';
 import { JobService, messageOf, newJobRecord, type EnqueueOrigin, type JobServiceDeps } from './job-service.js';
 import { zodIssues } from './validate.js';
@@ -58,8 +57,11 @@ export class BatchEnqueuer {
     this.#jobs = new JobService(deps);
   }
 
-  /** Validates every item; returns the valid ones and an error result per invalid one. */
-  validate(items: readonly unknown[]): { valid: ValidItem[]; errors: BatchItemResult[] } {
+  /**
+   * Validates every item as `POST /v1/jobs` would (schema, start time, callback URL, what SQS and
+   * DynamoDB accept); returns the valid ones and an error result per invalid one.
+   */
+  validate(tenant: string, items: readonly unknown[]): { valid: ValidItem[]; errors: BatchItemResult[] } {
     const now = this.#deps.now();
     const valid: ValidItem[] = [];
     const errors: BatchItemResult[] = [];
@@ -78,8 +80,7 @@ export class BatchEnqueuer {
       }
       const request = parsed.data as EnqueueRequest;
       try {
-        const plan = planRelease(request, now);
-        checkCallback(request, this.#deps.webhookPolicy);
+        const plan = this.#jobs.check(tenant, request, now);
         valid.push({ index, request, plan, ...(typeof idempotencyKey === 'string' ? { idempotencyKey } : {}) });
       } catch (error) {
         errors.push({ index, error: itemError(error, prefix) });
@@ -100,7 +101,7 @@ export class BatchEnqueuer {
 
   async #enqueueKeyed(tenant: string, item: ValidItem, origin: EnqueueOrigin): Promise<BatchItemResult> {
     try {
-      const { job, replayed } = await this.#jobs.enqueueIdempotent(tenant, item.request, item.idempotencyKey!, origin);
+      const { job, replayed } = await this.#jobs.enqueueIdempotent(tenant, item.request, item.idempotencyKey!, item.plan, origin);
       return accepted(item.index, job, replayed);
     } catch (error) {
       return { index: item.index, error: itemError(error, `jobs.${item.index}`) };
@@ -151,7 +152,9 @@ function unavailable(what: string): BatchItemError {
 }
 
 function itemError(error: unknown, prefix: string): BatchItemError {
-  if (error instanceof JobValidationError) return { code: error.code, message: error.message, issues: error.issues.map((i) => ({ path: `${prefix}.${i.path}`, message: i.message })) };
+  if (error instanceof JobValidationError || error instanceof PayloadTooLargeError) {
+    return { code: error.code, message: error.message, issues: error.issues.map((i) => ({ path: `${prefix}.${i.path}`, message: i.message })) };
+  }
   if (error instanceof DependencyUnavailableError) return unavailable(error.dependency);
   // The operator's to fix, and logged where it happened: the caller learns the kind, not the details.
   if (error instanceof ConfigurationError) return { code: error.code, message: 'the service is misconfigured; this job was not accepted' };

@@ -1,3 +1,5 @@
+import { keys } from '../../shared/config/table.js';
+import { MAX_CORRELATION_ID_LENGTH } from '../../shared/domain/correlation.js';
 import { ConfigurationError, ConveyorError, DependencyUnavailableError } from '../../shared/domain/errors.js';
 import { jobIdTime, newJobId } from '../../shared/domain/job-id.js';
 import type { JobMessage, JobRecord } from '../../shared/domain/job.js';
@@ -10,9 +12,10 @@ import { enqueueIdempotently, type IdempotencySettings, type IdempotentEnqueueRe
 import { cancelJob, type CancelOutcome } from './job-cancellation.js';
 import type { ReleaseScheduler } from '../../shared/ports/release-scheduler.js';
 import { dispatchJob, plannedQueue, runAtOf } from '../scheduling/dispatch.js';
-import { planRelease } from '../scheduling/release-plan.js';
+import { planRelease, type ReleasePlan } from '../scheduling/release-plan.js';
 import { checkCallback } from '../webhooks/callback-check.js';
 import type { AddressPolicy } from '../webhooks/address-policy.js';
+import { assertStorable } from './storable.js';
 
 export interface JobServiceDeps {
   readonly store: JobStore;
@@ -51,11 +54,27 @@ export class JobService {
     this.#deps = { now: () => new Date(), newJobId, ...deps };
   }
 
-  async enqueue(tenant: string, request: EnqueueRequest, origin: EnqueueOrigin = {}): Promise<JobRecord> {
-    const { store, queue, logger } = this.#deps;
-    const now = this.#deps.now();
+  /**
+   * Everything that can refuse a schema-valid request before anything is written: its start time
+   * (runAt), its callback URL, and what SQS and DynamoDB accept (storable.ts). Throws
+   * JobValidationError (400) or PayloadTooLargeError (413); returns how the job will be released.
+   */
+  check(tenant: string, request: EnqueueRequest, now: Date = this.#deps.now()): ReleasePlan {
     const plan = planRelease(request, now);
     checkCallback(request, this.#deps.webhookPolicy);
+    // Sized as the store writes it (keys included), with room for the longest Idempotency-Key and correlation id.
+    const record = newJobRecord(tenant, request, JOB_ID_ROOM, now, IDEMPOTENCY_KEY_ROOM, CORRELATION_ID_ROOM);
+    assertStorable(request, { pk: keys.tenantJobPartitions(tenant)[0], sk: JOB_ID_ROOM, ...record, ...runAtOf(plan) });
+    return plan;
+  }
+
+  /**
+   * `plan`: what `check` returned for this request, when the caller checked it already (the API does,
+   * before the rate limit). `origin`: the request's correlation id, stored on the job and its message.
+   */
+  async enqueue(tenant: string, request: EnqueueRequest, plan: ReleasePlan = this.check(tenant, request), origin: EnqueueOrigin = {}): Promise<JobRecord> {
+    const { store, queue, logger } = this.#deps;
+    const now = this.#deps.now();
     const job = { ...newJobRecord(tenant, request, this.#deps.newJobId(tenant, now), now, undefined, origin.correlationId), ...runAtOf(plan) };
     await store.create(job);
     try {
@@ -72,11 +91,10 @@ export class JobService {
   }
 
   /** Enqueue under an `Idempotency-Key`: one job per tenant and key (see idempotent-enqueue.ts). */
-  async enqueueIdempotent(tenant: string, request: EnqueueRequest, idempotencyKey: string, origin: EnqueueOrigin = {}): Promise<IdempotentEnqueueResult> {
+  async enqueueIdempotent(tenant: string, request: EnqueueRequest, idempotencyKey: string, checked?: ReleasePlan, origin: EnqueueOrigin = {}): Promise<IdempotentEnqueueResult> {
     const { store, queue, logger, idempotency, now, newJobId, idempotencySettings } = this.#deps;
     if (!idempotency) throw new ConfigurationError('JobService: an idempotency store is needed for Idempotency-Key');
-    const plan = planRelease(request, now());
-    checkCallback(request, this.#deps.webhookPolicy);
+    const plan = checked ?? this.check(tenant, request, now());
     return enqueueIdempotently(
       {
         store,
@@ -108,6 +126,11 @@ export class JobService {
     });
   }
 }
+
+/** Stand-ins as long as a job id (a UUID) and the longest Idempotency-Key (255 characters). */
+const JOB_ID_ROOM = '0'.repeat(36);
+const IDEMPOTENCY_KEY_ROOM = 'k'.repeat(255);
+const CORRELATION_ID_ROOM = 'c'.repeat(MAX_CORRELATION_ID_LENGTH);
 
 /** The QUEUED record of a new job. It was created at the time its id carries (listing order is id order). */
 export function newJobRecord(tenant: string, request: EnqueueRequest, jobId: string, now: Date, idempotencyKey?: string, correlationId?: string): JobRecord {

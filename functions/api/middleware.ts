@@ -3,7 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import { CORRELATION_HEADER, isCorrelationId } from '../../shared/domain/correlation.js';
 import type { LambdaContextLike, LambdaInvocations } from '../../shared/logging/invocation.js';
 import { withLogFields } from '../../shared/logging/scope.js';
-import type { ApiKeyResolver, Principal } from '../../shared/ports/api-keys.js';
+import type { ApiKeyResolver, Principal, Scope } from '../../shared/ports/api-keys.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import type { Tracer } from '../../shared/ports/tracer.js';
 import { HttpError } from './http-errors.js';
@@ -22,7 +22,7 @@ export interface ApiVariables {
  */
 export interface ApiBindings {
   readonly requestContext?: { readonly requestId?: string };
-  readonly lambdaContext?: LambdaContextLike;
+  readonly lambdaContext?: unknown;
 }
 export type ApiEnv = { Variables: ApiVariables; Bindings: ApiBindings | undefined };
 
@@ -38,7 +38,7 @@ export function requestScope(invocations: LambdaInvocations, logger: Logger, tra
     const apiRequestId = c.env?.requestContext?.requestId;
     const correlationId = isCorrelationId(header) ? header : isCorrelationId(apiRequestId) ? apiRequestId : randomUUID();
     c.set('correlationId', correlationId);
-    const lambda = c.env?.lambdaContext;
+    const lambda = lambdaContextOf(c.env?.lambdaContext);
     const scoped = async (): Promise<void> => {
       await tracer.span('request', { correlationId }, next);
       c.res.headers.set(CORRELATION_HEADER, correlationId);
@@ -63,22 +63,31 @@ export function requireApiKey(keys: ApiKeyResolver): MiddlewareHandler<ApiEnv> {
   };
 }
 
-export function requireScope(scope: Principal['scopes'][number]): MiddlewareHandler<ApiEnv> {
+/** 403 unless the key holds one of `scopes`. */
+export function requireScope(...scopes: [Scope, ...Scope[]]): MiddlewareHandler<ApiEnv> {
+  const named = scopes.map((s) => `"${s}"`).join(' or ');
   return async (c, next) => {
-    if (!c.get('principal').scopes.includes(scope)) throw new HttpError(403, 'FORBIDDEN', `this API key lacks the "${scope}" scope`);
+    const held = c.get('principal').scopes;
+    if (!scopes.some((scope) => held.includes(scope))) throw new HttpError(403, 'FORBIDDEN', `this API key lacks the ${named} scope`);
     await next();
   };
 }
 
 /**
- * Reads a JSON body defensively: 415 unless `application/json`, 413 past `maxBytes` (checked on the
- * declared length first, then on the bytes actually read), 400 for malformed or hostile JSON.
+ * Reads a JSON body defensively: 415 unless `application/json` in UTF-8 (RFC 8259: JSON between
+ * systems is UTF-8; a `charset` parameter, if any, must say so), 413 past `maxBytes` (checked on the
+ * declared length first, then on the bytes actually read), 400 for bytes that are not UTF-8 and for
+ * malformed or hostile JSON.
  */
 export function jsonBody(maxBytes: number): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     const contentType = c.req.header('content-type') ?? '';
     if (!/^application\/json\s*(;|$)/i.test(contentType)) {
       throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'content-type must be application/json');
+    }
+    const charset = /;\s*charset\s*=\s*"?([^";\s]*)"?/i.exec(contentType)?.[1];
+    if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+      throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `charset "${charset}" is not supported: send JSON in UTF-8`, [{ path: 'headers.content-type', message: 'charset must be utf-8 (or absent)' }]);
     }
     const declared = Number(c.req.header('content-length') ?? '0');
     if (declared > maxBytes) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `request body over ${maxBytes} bytes`);
@@ -97,4 +106,9 @@ export function jsonBody(maxBytes: number): MiddlewareHandler<ApiEnv> {
     c.set('jsonBody', parsed.value);
     await next();
   };
+}
+
+/** The Lambda context the adapter passed, when it is one (a request id to log). */
+function lambdaContextOf(value: unknown): LambdaContextLike | undefined {
+  return typeof value === 'object' && value !== null && typeof (value as { awsRequestId?: unknown }).awsRequestId === 'string' ? (value as LambdaContextLike) : undefined;
 }

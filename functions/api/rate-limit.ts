@@ -1,9 +1,7 @@
-import type { MiddlewareHandler } from 'hono';
 import { DependencyUnavailableError } from '../../shared/domain/errors.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import type { RateLimiter, RateRule } from '../../shared/ports/rate-limiter.js';
 import { HttpError } from './http-errors.js';
-import type { ApiEnv } from './middleware.js';
 
 export interface EnqueueLimit {
   readonly limiter: RateLimiter;
@@ -35,14 +33,4 @@ export async function takeEnqueueBudget(limit: EnqueueLimit, tenant: string, cos
     limit.logger.warn('enqueue rate limiter unavailable; allowing the request', { tenant, error });
     return {};
   }
-}
-
-/** The per-tenant limit on `POST /v1/jobs` (one job per request). */
-export function enqueueRateLimit(limit: EnqueueLimit): MiddlewareHandler<ApiEnv> {
-  return async (c, next) => {
-    if (c.req.method !== 'POST') return next();
-    const headers = await takeEnqueueBudget(limit, c.get('principal').tenant, 1);
-    await next();
-    for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
-  };
 }

@@ -1,7 +1,7 @@
-import { handle } from 'hono/aws-lambda';
 import { parseConfig } from '../../shared/config/env.js';
 import { createLogger } from '../../shared/logging/logger.js';
 import { enableTracing } from '../adapters/aws/tracing.js';
+import { httpApiHandler } from '../adapters/aws/http-api-event.js';
 import { upstashSecretReader } from '../adapters/aws/upstash-secret.js';
 import { buildApiApp } from '../roots/api.js';
 import { loadRateLimiter } from '../roots/rate-limits.js';
@@ -14,4 +14,4 @@ await enableTracing(config);
 const logger = createLogger(config, { fn: 'api' });
 const limiter = await loadRateLimiter(config, logger, upstashSecretReader(config));
 
-export const handler = handle(buildApiApp(config, createBlobClients(config), logger, { limiter }));
+export const handler = httpApiHandler(buildApiApp(config, createBlobClients(config), logger, { limiter }).fetch);

@@ -1,5 +1,6 @@
 import type { ConveyorConfig } from '../../shared/config/env.js';
 import type { Logger } from '../../shared/ports/logger.js';
+import { urlForLog } from '../../shared/logging/redact.js';
 import { unlimited, type RateLimiter } from '../../shared/ports/rate-limiter.js';
 import { UpstashRateLimiter, type UpstashCredentials } from '../adapters/upstash/upstash-rate-limiter.js';
 import { tenantEnqueueRule } from '../scheduling/wiring.js';
@@ -35,7 +36,7 @@ export function describeRateLimits(config: ConveyorConfig, reason?: string, upst
     return `rate limits OFF — Upstash Redis is not configured (CONVEYOR_UPSTASH_SECRET and UPSTASH_REDIS_REST_URL / UPSTASH_REDIS_REST_TOKEN unset)${reason ? `: ${reason}` : ''}`;
   }
   const rule = tenantEnqueueRule(config);
-  return `rate limits ON — Upstash Redis at ${upstash.url} (from ${upstash.source}); enqueue ${rule.limit} jobs per ${rule.windowSeconds} s per tenant`;
+  return `rate limits ON — Upstash Redis at ${urlForLog(upstash.url)} (from ${upstash.source}); enqueue ${rule.limit} jobs per ${rule.windowSeconds} s per tenant`;
 }
 
 /**

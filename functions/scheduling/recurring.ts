@@ -37,7 +37,7 @@ export class RecurringJobRunner {
     const scheduledAt = new Date(event.scheduledAt);
     if (Number.isNaN(scheduledAt.getTime())) throw new Error(`recurring "${event.recurring}": scheduledAt "${event.scheduledAt}" is not a date`);
     const key = `cron:${definition.name}:${scheduledAt.toISOString()}`;
-    const { job, replayed } = await this.deps.jobs.enqueueIdempotent(definition.tenant, requestFor(definition, scheduledAt), key, { correlationId });
+    const { job, replayed } = await this.deps.jobs.enqueueIdempotent(definition.tenant, requestFor(definition, scheduledAt), key, undefined, { correlationId });
     this.deps.logger.info('recurring job enqueued', { recurring: definition.name, scheduledAt: scheduledAt.toISOString(), jobId: job.jobId, replayed });
     return { jobId: job.jobId, replayed };
   }

@@ -1,7 +1,7 @@
-import { request as httpRequest, type RequestOptions } from 'node:http';
+import { request as httpRequest, type Agent, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { resolveDeliverable, type AddressPolicy } from './address-policy.js';
+import { resolveDeliverable, type AddressPolicy, type Resolver } from './address-policy.js';
 import { SIGNATURE_HEADER, sign } from './signature.js';
 
 /** What the webhook consumer gets from the queue: one POST to make. */
@@ -25,13 +25,17 @@ export interface DeliverOptions {
   readonly policy: AddressPolicy;
   readonly timeoutMs?: number;
   readonly now?: () => number;
+  /** Resolves the callback's host (the system resolver by default). */
+  readonly resolve?: Resolver;
+  /** The HTTP(S) agent that opens connections (Node's global agent by default). */
+  readonly agent?: Agent;
 }
 
 /** POSTs one signed delivery to the address checked by the policy (the connection goes to that IP). */
 export async function deliver(delivery: WebhookDelivery, options: DeliverOptions): Promise<DeliveryResult> {
   let target: { address: string; family: 4 | 6 };
   try {
-    target = await resolveDeliverable(delivery.callbackUrl, options.policy);
+    target = await resolveDeliverable(delivery.callbackUrl, options.policy, options.resolve);
   } catch (error) {
     // A refused or unresolvable address does not get better by retrying within minutes… except DNS
     // outages; a name that does not resolve is retried, a private address is not.
@@ -40,6 +44,7 @@ export async function deliver(delivery: WebhookDelivery, options: DeliverOptions
   }
   const url = new URL(delivery.callbackUrl);
   const timestamp = Math.floor((options.now ?? Date.now)() / 1000);
+  // The connection's own lookup answers with the address just checked: the host is resolved once.
   const pinned: LookupFunction = (_hostname, lookupOptions, callback) => {
     if (lookupOptions.all) callback(null, [{ address: target.address, family: target.family }]);
     else callback(null, target.address, target.family);
@@ -47,6 +52,7 @@ export async function deliver(delivery: WebhookDelivery, options: DeliverOptions
   const requestOptions: RequestOptions = {
     method: 'POST',
     lookup: pinned,
+    ...(options.agent ? { agent: options.agent } : {}),
     timeout: options.timeoutMs ?? 5_000,
     headers: {
       'content-type': 'application/json',

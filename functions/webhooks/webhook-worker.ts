@@ -1,6 +1,7 @@
 import { backoffDelaySeconds, WEBHOOK_RETRY } from '../../shared/domain/retry.js';
 import { correlationIdOf } from '../../shared/domain/correlation.js';
 import { withLogFields } from '../../shared/logging/scope.js';
+import { urlForLog } from '../../shared/logging/redact.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import { noTracer, type Tracer } from '../../shared/ports/tracer.js';
 import type { BatchResponse, SqsEventLike, SqsRecordLike } from '../worker/context.js';
@@ -47,7 +48,7 @@ export function webhookWorker(deps: WebhookWorkerDeps): (event: SqsEventLike) =>
     const attempt = Math.max(1, Number(record.attributes.ApproximateReceiveCount ?? '1') || 1);
     const correlationId = correlationIdOf(record);
     const fields = { jobId: delivery.jobId, tenant: delivery.tenant, attempt, ...(correlationId ? { correlationId } : {}) };
-    const logger = deps.logger.child({ ...fields, callbackUrl: delivery.callbackUrl });
+    const logger = deps.logger.child({ ...fields, callbackUrl: urlForLog(delivery.callbackUrl) });
     return withLogFields(fields, () => (deps.tracer ?? noTracer).span('webhook', fields, () => post(record, delivery, attempt, logger)));
   }
 

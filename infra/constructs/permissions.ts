@@ -5,7 +5,8 @@
  */
 export const TABLE_ACTIONS = {
   // DynamoJobStore (create, get, transition/requestCancel, discard), DynamoIdempotencyStore (put, get,
-  // update, delete), DynamoApiKeys.resolve, DynamoDeadLetterIndex (add on DEAD, remove on redrive/retry).
+  // update, delete), DynamoApiKeys.resolve, DynamoDeadLetterIndex (add on DEAD, remove on redrive/retry),
+  // the page-cursor key (read, created once: page-cursor.ts).
   api: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
   // DynamoJobStore.get (delivery check), .transition and .recordProgress (conditional UpdateItem);
   // the dead-letter index entry written when a job goes DEAD (PutItem).

@@ -4,8 +4,8 @@
  * details, and the operator buttons (retry, redrive, cancel). All text goes in with textContent,
  * never as HTML.
  *
- * What a key sees: its tenant's jobs; with the admin scope also the queues and every tenant's dead
- * letters. Changing the key starts from an empty page, and answers still on their way for the old
+ * What a key sees: its tenant's jobs; with the admin scope also the queues; with the operator scope
+ * also every tenant's dead letters. Changing the key starts from an empty page, and answers still on their way for the old
  * key are dropped (each refresh carries the key generation it started under).
  */
 
@@ -149,7 +149,7 @@ function renderNotAdmin(): void {
   $('queues').hidden = true;
   $('queues').querySelector('tbody')!.replaceChildren();
   const note = $('queues-note');
-  note.textContent = `Queues and dead letters need a key with the admin scope. This key${tenant ? ` (tenant ${tenant})` : ''} sees its own jobs only.`;
+  note.textContent = `Queues need a key with the admin scope, dead letters the operator scope. This key${tenant ? ` (tenant ${tenant})` : ''} sees its own jobs only.`;
   note.hidden = false;
   $('dead-letters').hidden = true;
 }
@@ -270,9 +270,14 @@ async function refresh(): Promise<void> {
     }
     if (state.admin === false) renderNotAdmin();
     else if (state.dlqType) {
-      const listing = await api<Parameters<typeof renderDlq>[0]>('GET', `/v1/queues/${state.dlqType}/dlq`);
+      // Dead letters span every tenant: an admin without the operator scope sees the queues only.
+      const listing = await api<Parameters<typeof renderDlq>[0]>('GET', `/v1/queues/${state.dlqType}/dlq`).catch((error: unknown) => {
+        if (statusOf(error) === 403) return undefined;
+        throw error;
+      });
       if (!isCurrent()) return;
-      renderDlq(listing);
+      if (listing) renderDlq(listing);
+      else $('dead-letters').hidden = true;
     }
     await refreshSelected(isCurrent);
     if (!isCurrent()) return;

@@ -4,7 +4,9 @@ import { sqsErrors } from './errors.js';
  * Queue attributes: which names exist, which a caller may set, their ranges and defaults, and how
  * the JSON-valued ones (RedrivePolicy, RedriveAllowPolicy) are normalised. Ranges and defaults are
  * those of the CreateQueue / SetQueueAttributes API reference (MaximumMessageSize: 1 KiB–1 MiB,
- * default 1 MiB since SQS raised the payload limit in August 2025).
+ * default 1 MiB since SQS raised the payload limit in August 2025). The FIFO attributes
+ * (ContentBasedDeduplication, DeduplicationScope, FifoThroughputLimit) exist on FIFO queues only;
+ * FifoThroughputLimit is stored and reported, and has no effect here (no throughput quotas locally).
  */
 
 export const MAXIMUM_MESSAGE_BYTES = 1_048_576;
@@ -36,6 +38,14 @@ export const DEFAULT_QUEUE_ATTRIBUTES: ReadonlyMap<string, string> = new Map([
   ['VisibilityTimeout', '30'],
   // New queues get SSE-SQS by default since 2022 (SQS Developer Guide, "Encryption at rest").
   ['SqsManagedSseEnabled', 'true'],
+]);
+
+/** What a FIFO queue reports besides the standard defaults (CreateQueue reference). */
+export const FIFO_DEFAULT_QUEUE_ATTRIBUTES: ReadonlyMap<string, string> = new Map([
+  ['FifoQueue', 'true'],
+  ['ContentBasedDeduplication', 'false'],
+  ['DeduplicationScope', 'queue'],
+  ['FifoThroughputLimit', 'perQueue'],
 ]);
 
 /** Computed by the queue on every GetQueueAttributes; never settable. */
@@ -75,12 +85,14 @@ export interface RedrivePolicy {
 
 /** What attribute validation needs to know about other queues. */
 export interface QueueLookup {
-  findQueueByArn(arn: string): { readonly arn: string; attribute(name: string): string | undefined } | undefined;
+  findQueueByArn(arn: string): { readonly arn: string; readonly fifo: boolean; attribute(name: string): string | undefined } | undefined;
 }
 
 export interface NormalizeContext {
   readonly mode: 'create' | 'set';
   readonly queueArn: string;
+  /** For SetQueueAttributes, whether the queue is FIFO; CreateQueue reads it from the attributes. */
+  readonly fifo?: boolean;
   readonly queues: QueueLookup;
 }
 
@@ -89,14 +101,15 @@ export interface NormalizeContext {
  * An empty string for RedrivePolicy / RedriveAllowPolicy / Policy (SetQueueAttributes) means "remove".
  */
 export function normalizeQueueAttributes(raw: Readonly<Record<string, string>>, context: NormalizeContext): Map<string, string> {
+  const fifo = context.mode === 'create' ? raw['FifoQueue'] !== undefined && normalizeBoolean('FifoQueue', raw['FifoQueue']) === 'true' : context.fifo === true;
   const normalized = new Map<string, string>();
   for (const [name, value] of Object.entries(raw)) {
-    normalized.set(name, normalizeOne(name, value, context));
+    normalized.set(name, normalizeOne(name, value, { ...context, fifo }));
   }
   return normalized;
 }
 
-function normalizeOne(name: string, value: string, context: NormalizeContext): string {
+function normalizeOne(name: string, value: string, context: NormalizeContext & { readonly fifo: boolean }): string {
   const integerRule = INTEGER_ATTRIBUTES[name];
   if (integerRule) return normalizeInteger(name, value, integerRule);
   switch (name) {
@@ -112,19 +125,30 @@ function normalizeOne(name: string, value: string, context: NormalizeContext): s
     case 'SqsManagedSseEnabled':
       return normalizeBoolean(name, value);
     case 'FifoQueue':
+      // A queue's type is fixed at creation ("You can't change the queue type after you create it").
       if (context.mode === 'set') throw sqsErrors.invalidAttributeName(`Unknown Attribute ${name}.`);
-      if (normalizeBoolean(name, value) === 'true') {
-        // FIFO semantics (message groups, deduplication, ordered redrive) are not modelled; failing
-        // loudly beats a queue that silently behaves like a standard one.
-        throw sqsErrors.unsupportedOperation('FIFO queues are not supported by the local SQS server; use a standard queue.');
-      }
-      return 'false';
+      return normalizeBoolean(name, value);
+    case 'ContentBasedDeduplication':
+      requireFifo(name, context);
+      return normalizeBoolean(name, value);
+    case 'DeduplicationScope':
+      requireFifo(name, context);
+      return normalizeChoice(name, value, ['messageGroup', 'queue']);
+    case 'FifoThroughputLimit':
+      requireFifo(name, context);
+      return normalizeChoice(name, value, ['perQueue', 'perMessageGroupId']);
     default:
-      if (FIFO_ONLY_ATTRIBUTES.has(name)) {
-        throw sqsErrors.invalidAttributeName(`You can specify the ${name} only when FifoQueue is set to true.`);
-      }
       throw sqsErrors.invalidAttributeName(`Unknown Attribute ${name}.`);
   }
+}
+
+function requireFifo(name: string, context: { readonly fifo: boolean }): void {
+  if (!context.fifo) throw sqsErrors.invalidAttributeName(`You can specify the ${name} only when FifoQueue is set to true.`);
+}
+
+function normalizeChoice(name: string, value: string, choices: readonly string[]): string {
+  if (!choices.includes(value)) throw sqsErrors.invalidAttributeValue(name);
+  return value;
 }
 
 function normalizeInteger(name: string, value: string, rule: IntegerRule): string {
@@ -158,7 +182,7 @@ function parseJsonObject(value: string): Record<string, unknown> | undefined {
   }
 }
 
-function normalizeRedrivePolicy(value: string, context: NormalizeContext): string {
+function normalizeRedrivePolicy(value: string, context: NormalizeContext & { readonly fifo: boolean }): string {
   const invalid = (reason: string) =>
     sqsErrors.invalidParameterValue(`Value ${value} for parameter RedrivePolicy is invalid. Reason: ${reason}`);
   const policy = parseJsonObject(value);
@@ -176,6 +200,11 @@ function normalizeRedrivePolicy(value: string, context: NormalizeContext): strin
   if (deadLetterTargetArn === context.queueArn) throw invalid('A queue cannot be its own dead-letter queue.');
   const deadLetterQueue = context.queues.findQueueByArn(deadLetterTargetArn);
   if (!deadLetterQueue) throw invalid('Dead letter target does not exist.');
+  // "the queue type must match the source queue type—a FIFO queue can only use a FIFO DLQ, and a
+  // standard queue can only use a standard DLQ" (SQS Developer Guide, "Configure a dead-letter queue").
+  if (deadLetterQueue.fifo !== context.fifo) {
+    throw invalid(context.fifo ? 'The dead-letter queue of a FIFO queue must also be a FIFO queue.' : 'The dead-letter queue of a standard queue must also be a standard queue.');
+  }
   const allowPolicy = parseJsonObject(deadLetterQueue.attribute('RedriveAllowPolicy') ?? '');
   if (allowPolicy && !redriveAllowed(allowPolicy, context.queueArn)) {
     throw invalid(`Queue ${deadLetterTargetArn} does not allow this queue to use it as a dead-letter queue (RedriveAllowPolicy).`);

@@ -1,5 +1,6 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { DeduplicationRecord } from './fifo.js';
 import type { MessageContent } from './messages.js';
 import type { MessageState } from './queue.js';
 
@@ -9,8 +10,11 @@ import type { MessageState } from './queue.js';
  * replays it, so queued, delayed and in-flight messages survive with their receive counts and
  * deadlines — what a job queue must keep across a restart. A journal rather than periodic snapshots
  * because a snapshot loses whatever changed since the last one when the process dies, and a lost
- * SendMessage is a job whose record says QUEUED forever. The journal is compacted (rewritten from the
- * live state) when it is opened, every `compactEveryLines` lines, and on close.
+ * SendMessage is a job whose record says QUEUED forever. A FIFO queue's deduplication window is
+ * journalled too (one `dedup` line per accepted key), so a producer retrying across a restart still
+ * gets its duplicate recognised; a FIFO group's order is its messages' sequence, which every line
+ * carries, and its lock is its in-flight message, restored in flight. The journal is compacted
+ * (rewritten from the live state) when it is opened, every `compactEveryLines` lines, and on close.
  *
  * Limits: lines reach the OS on each write but are not fsync'ed, so a process crash loses nothing but
  * a power cut can lose the tail. Receipt handles do not survive a restart (each queue gets a new
@@ -31,6 +35,8 @@ export interface MessageImage {
   readonly sentTimestamp: number;
   readonly senderId: string;
   readonly deadLetterSourceArn?: string;
+  /** FIFO queues only. */
+  readonly deduplicationId?: string;
   readonly state: MessageState;
   /** When a delayed or in-flight message becomes visible. */
   readonly dueAt: number;
@@ -46,10 +52,13 @@ export type JournalEntry =
   | { readonly op: 'receive'; readonly queue: string; readonly seq: number; readonly receiveCount: number; readonly at: number; readonly dueAt: number }
   | { readonly op: 'visibility'; readonly queue: string; readonly seq: number; readonly dueAt: number }
   | { readonly op: 'forget'; readonly queue: string; readonly seq: number }
+  | { readonly op: 'dedup'; readonly queue: string; readonly record: DeduplicationRecord }
   | { readonly op: 'purge'; readonly queue: string };
 
 export interface JournalState {
   readonly queues: Map<string, { meta: QueueMeta; messages: Map<number, MessageImage> }>;
+  /** FIFO deduplication keys per queue; expired ones are dropped when the queue restores them. */
+  readonly deduplication: Map<string, Map<string, DeduplicationRecord>>;
 }
 
 export class SqsJournal {
@@ -65,7 +74,7 @@ export class SqsJournal {
 
   /** Reads the journal (if any) into the state it describes. A torn last line (a crash mid-write) is ignored. */
   load(): JournalState {
-    const state: JournalState = { queues: new Map() };
+    const state: JournalState = { queues: new Map(), deduplication: new Map() };
     if (!existsSync(this.path)) return state;
     const lines = readFileSync(this.path, 'utf8').split('\n');
     for (const [index, line] of lines.entries()) {
@@ -128,6 +137,14 @@ function apply(state: JournalState, entry: JournalEntry): void {
   }
   if (entry.op === 'dropQueue') {
     state.queues.delete(entry.name);
+    state.deduplication.delete(entry.name);
+    return;
+  }
+  if (entry.op === 'dedup') {
+    if (!state.queues.has(entry.queue)) return;
+    let records = state.deduplication.get(entry.queue);
+    if (!records) state.deduplication.set(entry.queue, (records = new Map()));
+    records.set(entry.record.key, entry.record);
     return;
   }
   const queue = state.queues.get(entry.queue);

@@ -14,7 +14,7 @@ export interface MessageContent {
   readonly md5OfMessageAttributes: string | undefined;
   readonly awsTraceHeader: string | undefined;
   readonly md5OfMessageSystemAttributes: string | undefined;
-  /** Standard queues accept MessageGroupId since fair queues (July 2025) and report it back. */
+  /** Required on FIFO queues; standard queues accept it since fair queues (July 2025) and report it back. */
   readonly messageGroupId: string | undefined;
   /** Body plus attribute bytes: what counts against MaximumMessageSize and the batch limit. */
   readonly size: number;
@@ -37,12 +37,14 @@ const ATTRIBUTE_TYPE = /^(String|Number|Binary)(\..+)?$/;
 const NUMBER_VALUE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const MAXIMUM_ATTRIBUTES = 10;
 
-export function buildMessageContent(input: SendInput, maximumMessageSize: number): MessageContent {
+/** Validates a send for a queue; FIFO-only rules (group id required, deduplication) are in fifo.ts. */
+export function buildMessageContent(input: SendInput, queue: { readonly maximumMessageSize: number; readonly fifo: boolean }): MessageContent {
+  const maximumMessageSize = queue.maximumMessageSize;
   const body = input.body;
   if (body === undefined || body === null || body === '') throw sqsErrors.missingParameter('MessageBody');
   if (typeof body !== 'string') throw sqsErrors.invalidParameterValue('Value for parameter MessageBody is invalid. Reason: must be a string.');
   if (INVALID_CHARACTER.test(body)) throw sqsErrors.invalidMessageContents();
-  if (input.messageDeduplicationId !== undefined) {
+  if (!queue.fifo && input.messageDeduplicationId !== undefined) {
     throw sqsErrors.invalidParameterValue(
       `Value ${String(input.messageDeduplicationId)} for parameter MessageDeduplicationId is invalid. Reason: The request includes a parameter that is not valid for this queue type.`,
     );

@@ -9,9 +9,12 @@ import type { Clock, SqsQueue } from './queue.js';
  * - the source must be the dead-letter queue of some queue; one active task per source;
  * - without DestinationArn each message goes back to the queue that dead-lettered it;
  * - moved messages are new messages (new id, new enqueue time, receive count 0);
+ * - source and destination are of one type ("if the dead-letter queue is a FIFO queue, the redrive
+ *   destination queue must be a FIFO queue as well", DLQ redrive guide);
  * - the task is asynchronous: StartMessageMoveTask returns a handle at once; messages move on later
- *   turns of the event loop, at MaxNumberOfMessagesPerSecond (1–500) when given, otherwise as fast as
- *   the loop allows in small bursts so the server stays responsive;
+ *   turns of the event loop, otherwise as fast as the loop allows in small bursts so the server stays
+ *   responsive, or at MaxNumberOfMessagesPerSecond (1–500) when given: one at the start, then one more
+ *   each 1/rate seconds on the server's clock (so a test moves it by moving its clock, then `tick()`);
  * - ApproximateNumberOfMessagesToMove is the source's visible count when the task starts; the task
  *   completes once that many are moved or nothing visible is left, and fails (FailureReason) when a
  *   queue it needs disappears — the message it was moving stays in the source.
@@ -74,8 +77,12 @@ export class MessageMoveTaskManager {
     if (!this.#queues.isDeadLetterQueue(sourceArn)) throw sqsErrors.invalidParameterValue('Source queue must be configured as a Dead Letter Queue.');
     if (destinationArn !== undefined) {
       requireArnFormat(destinationArn, 'DestinationArn');
-      if (!this.#queues.findQueueByArn(destinationArn)) {
+      const destination = this.#queues.findQueueByArn(destinationArn);
+      if (!destination) {
         throw sqsErrors.resourceNotFound("The resource that you specified for the DestinationArn parameter doesn't exist.");
+      }
+      if (destination.fifo !== source.fifo) {
+        throw sqsErrors.invalidParameterValue('The source queue and the destination queue must be of the same queue type (both standard or both FIFO).');
       }
     }
     if (maxNumberOfMessagesPerSecond !== undefined && (maxNumberOfMessagesPerSecond < 1 || maxNumberOfMessagesPerSecond > MAXIMUM_RATE)) {
@@ -142,12 +149,22 @@ export class MessageMoveTaskManager {
     for (const task of this.#tasks.values()) this.#stopTimer(task);
   }
 
+  /** Moves now what running tasks may move by the clock's present, without waiting for their timers. */
+  tick(): void {
+    for (const task of this.#tasks.values()) {
+      if (task.status !== 'RUNNING') continue;
+      this.#stopTimer(task);
+      this.#step(task);
+    }
+  }
+
   #step(task: MoveTask): void {
     task.timer = undefined;
     if (task.status !== 'RUNNING') return;
     const source = this.#queues.findQueueByArn(task.sourceArn);
     if (!source) return this.#finish(task, 'FAILED', NON_EXISTENT_QUEUE);
-    const burst = task.maxNumberOfMessagesPerSecond === undefined ? UNTHROTTLED_BURST : 1;
+    const rate = task.maxNumberOfMessagesPerSecond;
+    const burst = rate === undefined ? UNTHROTTLED_BURST : allowance(task, rate, this.#queues.clock()) - task.moved;
     for (let count = 0; count < burst; count++) {
       if (task.moved >= task.toMove) return this.#finish(task, 'COMPLETED');
       const message = source.peekMovable();
@@ -164,8 +181,12 @@ export class MessageMoveTaskManager {
       task.moved++;
     }
     if (task.moved >= task.toMove) return this.#finish(task, 'COMPLETED');
-    const rate = task.maxNumberOfMessagesPerSecond;
-    task.timer = rate === undefined ? setImmediate(() => this.#step(task)) : setTimeout(() => this.#step(task), 1000 / rate);
+    if (rate === undefined) {
+      task.timer = setImmediate(() => this.#step(task));
+    } else {
+      const nextAt = task.startedTimestamp + (task.moved * 1000) / rate;
+      task.timer = setTimeout(() => this.#step(task), Math.max(nextAt - this.#queues.clock(), 0));
+    }
   }
 
   #finish(task: MoveTask, status: Exclude<MoveTaskStatus, 'RUNNING'>, failureReason?: string): void {
@@ -191,6 +212,11 @@ export class MessageMoveTaskManager {
       if (task.status !== 'RUNNING') this.#tasks.delete(task.taskId);
     }
   }
+}
+
+/** How many messages a rate-limited task may have moved by `now`: one at once, then one per 1/rate s. */
+function allowance(task: MoveTask, rate: number, now: number): number {
+  return Math.floor(((now - task.startedTimestamp) * rate) / 1000) + 1;
 }
 
 function toEntry(task: MoveTask): MoveTaskEntry {

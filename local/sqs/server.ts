@@ -25,7 +25,10 @@ export interface SqsServerOptions {
   readonly region?: string;
   /** Account in queue URLs and ARNs; default 000000000000. */
   readonly accountId?: string;
-  /** Epoch-ms clock; tests inject one to move time forward (retention) without waiting. */
+  /**
+   * Epoch-ms clock for everything time-based: delays, visibility timeouts, retention, long-poll waits,
+   * the FIFO deduplication window, move-task rates. Tests inject one and move it, then call `tick()`.
+   */
   readonly clock?: () => number;
   /**
    * Persist queues and messages in an append-only journal in this folder (journal.ts) and restore them
@@ -47,6 +50,13 @@ export interface SqsServer {
   readonly restoredMessages: number;
   /** Message counts per queue, without going through the API. */
   stats(): SqsServerStats;
+  /**
+   * Applies the clock's present at once: due delays and visibility timeouts make messages visible (and
+   * wake long polls), long polls whose wait ran out answer empty, rate-limited move tasks move what they
+   * may. With the system clock the server's timers do this on their own; a test that moved an injected
+   * clock calls it instead of sleeping.
+   */
+  tick(): void;
   /** Ends pending long polls (empty result), stops accepting connections and waits for them to close. */
   close(): Promise<void>;
 }
@@ -93,6 +103,7 @@ export async function startSqsServer(options: SqsServerOptions = {}): Promise<Sq
     accountId,
     restoredMessages,
     stats: () => ({ queues: service.stats() }),
+    tick: () => service.tick(),
     close: () => {
       closed ??= new Promise<void>((resolve) => {
         closing = true;

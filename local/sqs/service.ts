@@ -17,11 +17,12 @@ import {
   requireString,
   type JsonObject,
 } from './input.js';
+import { fifoDeduplicationId, invalidFifoQueueName, isFifoQueueName, sequenceNumberOf } from './fifo.js';
 import { md5OfMessageAttributes } from './md5.js';
 import { buildMessageContent, selectMessageAttributes, type MessageContent } from './messages.js';
 import type { JournalEntry, SqsJournal } from './journal.js';
 import { MessageMoveTaskManager } from './move-tasks.js';
-import { SqsQueue, type Clock, type Delivery, type QueueCounts, type QueueEnvironment, type StoredMessage } from './queue.js';
+import { SqsQueue, type Clock, type Delivery, type QueueCounts, type QueueEnvironment, type SendEntry, type SendOutcome, type StoredMessage } from './queue.js';
 
 /**
  * The SQS API over the in-memory queues: one method per action, input validation, output shapes.
@@ -121,6 +122,12 @@ export class SqsService {
     return [...this.#queues.values()].map((queue) => ({ name: queue.name, url: queue.url, ...queue.counts() }));
   }
 
+  /** Applies the clock's present at once (queue.ts `tick`, move-tasks.ts `tick`). */
+  tick(): void {
+    for (const queue of this.#queues.values()) queue.tick();
+    this.#moveTasks.tick();
+  }
+
   /** Ends all pending long polls and timers; queues and messages stay readable. */
   close(): void {
     this.#moveTasks.close();
@@ -146,7 +153,7 @@ export class SqsService {
       this.#queues.set(meta.name, queue);
       this.#queuesByArn.set(arn, queue);
       for (const seq of messages.keys()) this.#sequence = Math.max(this.#sequence, seq);
-      queue.restore(messages.values());
+      queue.restore(messages.values(), state.deduplication.get(meta.name)?.values());
       restored += messages.size;
     }
     // Restored queues journal through the live environment from now on.
@@ -178,6 +185,7 @@ export class SqsService {
   *#journalImage(): Generator<JournalEntry> {
     for (const queue of this.#queues.values()) {
       yield { op: 'queue', meta: { name: queue.name, attributes: queue.storedAttributes(), tags: Object.fromEntries(queue.tags) } };
+      for (const record of queue.deduplicationRecords()) yield { op: 'dedup', queue: queue.name, record };
       for (const message of queue.images()) yield { op: 'put', queue: queue.name, message };
     }
   }
@@ -197,9 +205,11 @@ export class SqsService {
     const rawAttributes = optionalStringMap(input, 'Attributes') ?? {};
     const tags = optionalStringMap(input, 'tags') ?? {};
     const arn = this.#arnOf(name);
-    // FifoQueue=true is rejected inside normalisation with a clear UnsupportedOperation.
     const attributes = normalizeQueueAttributes(rawAttributes, { mode: 'create', queueArn: arn, queues: this.#queueLookup });
-    if (!QUEUE_NAME.test(name)) {
+    if (attributes.get('FifoQueue') === 'true') {
+      if (!isFifoQueueName(name)) throw invalidFifoQueueName();
+    } else if (!QUEUE_NAME.test(name)) {
+      // A name ending in .fifo without FifoQueue=true is refused here too, as on AWS.
       throw sqsErrors.invalidParameterValue('Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length');
     }
     const existing = this.#queues.get(name);
@@ -267,7 +277,7 @@ export class SqsService {
     const queue = this.#requireQueue(input);
     const raw = optionalStringMap(input, 'Attributes');
     if (raw === undefined) throw sqsErrors.missingParameter('Attributes');
-    queue.setAttributes(normalizeQueueAttributes(raw, { mode: 'set', queueArn: queue.arn, queues: this.#queueLookup }));
+    queue.setAttributes(normalizeQueueAttributes(raw, { mode: 'set', queueArn: queue.arn, fifo: queue.fifo, queues: this.#queueLookup }));
     this.#recordQueue(queue);
     return {};
   }
@@ -300,10 +310,9 @@ export class SqsService {
 
   #sendMessage(input: JsonObject): unknown {
     const queue = this.#requireQueue(input);
-    const delaySeconds = readDelaySeconds(input);
-    const content = buildMessageContent(sendInputOf(input), queue.maximumMessageSize);
-    const [message] = queue.send([{ content, delaySeconds }]);
-    return message ? sendResultOf(message.messageId, content) : {};
+    const entry = sendEntryOf(queue, input);
+    const [outcome] = queue.send([entry]);
+    return outcome ? sendResultOf(outcome, entry.content) : {};
   }
 
   #sendMessageBatch(input: JsonObject): unknown {
@@ -313,17 +322,17 @@ export class SqsService {
     const batchBytes = entries.reduce((total, entry) => total + approximateEntryBytes(entry), 0);
     if (batchBytes > MAXIMUM_MESSAGE_BYTES) throw sqsErrors.batchRequestTooLong(batchBytes, MAXIMUM_MESSAGE_BYTES);
 
-    const accepted: Array<{ id: string; content: MessageContent; delaySeconds: number | undefined }> = [];
+    const accepted: Array<SendEntry & { readonly id: string }> = [];
     const failed: unknown[] = [];
     for (const entry of entries) {
       try {
-        accepted.push({ id: entry.Id, content: buildMessageContent(sendInputOf(entry), queue.maximumMessageSize), delaySeconds: readDelaySeconds(entry) });
+        accepted.push({ id: entry.Id, ...sendEntryOf(queue, entry) });
       } catch (error) {
         failed.push(batchFailure(entry.Id, error));
       }
     }
-    const stored = queue.send(accepted);
-    const successful = accepted.map((entry, index) => ({ Id: entry.id, ...sendResultOf(stored[index]?.messageId ?? '', entry.content) }));
+    const outcomes = queue.send(accepted);
+    const successful = accepted.map((entry, index) => ({ Id: entry.id, ...sendResultOf(outcomes[index] ?? { messageId: '' }, entry.content) }));
     return { Successful: successful, Failed: failed };
   }
 
@@ -348,10 +357,19 @@ export class SqsService {
     // AttributeNames is the deprecated spelling of MessageSystemAttributeNames; SDKs may send either.
     const systemAttributeNames = [...(optionalStringList(input, 'AttributeNames') ?? []), ...(optionalStringList(input, 'MessageSystemAttributeNames') ?? [])];
     const messageAttributeNames = optionalStringList(input, 'MessageAttributeNames');
+    const receiveRequestAttemptId = optionalString(input, 'ReceiveRequestAttemptId');
+    if (receiveRequestAttemptId !== undefined && !/^[\x21-\x7E]{1,128}$/.test(receiveRequestAttemptId)) {
+      throw sqsErrors.invalidParameterValue(
+        `Value ${receiveRequestAttemptId} for parameter ReceiveRequestAttemptId is invalid. Reason: ReceiveRequestAttemptId can only include alphanumeric and punctuation characters. 1 to 128 in length.`,
+      );
+    }
 
-    const deliveries = await queue.receive({ maxMessages, visibilityTimeoutSeconds, waitTimeSeconds }, context.signal);
+    const deliveries = await queue.receive(
+      { maxMessages, visibilityTimeoutSeconds, waitTimeSeconds, ...(receiveRequestAttemptId !== undefined ? { receiveRequestAttemptId } : {}) },
+      context.signal,
+    );
     if (deliveries.length === 0) return {};
-    return { Messages: deliveries.map((delivery) => receivedMessageOf(delivery, systemAttributeNames, messageAttributeNames)) };
+    return { Messages: deliveries.map((delivery) => receivedMessageOf(queue, delivery, systemAttributeNames, messageAttributeNames)) };
   }
 
   #deleteMessage(input: JsonObject): unknown {
@@ -437,22 +455,38 @@ export class SqsService {
 
 // ── Helpers ───────────────────────────────────────────────────────────────────
 
-function sendInputOf(input: JsonObject) {
-  return {
-    body: input['MessageBody'],
-    messageAttributes: input['MessageAttributes'],
-    messageSystemAttributes: input['MessageSystemAttributes'],
-    messageGroupId: input['MessageGroupId'],
-    messageDeduplicationId: input['MessageDeduplicationId'],
-  };
+/** One SendMessage (or batch entry), validated for its queue's type. */
+function sendEntryOf(queue: SqsQueue, input: JsonObject): SendEntry {
+  const delaySeconds = readDelaySeconds(input);
+  const content = buildMessageContent(
+    {
+      body: input['MessageBody'],
+      messageAttributes: input['MessageAttributes'],
+      messageSystemAttributes: input['MessageSystemAttributes'],
+      messageGroupId: input['MessageGroupId'],
+      messageDeduplicationId: input['MessageDeduplicationId'],
+    },
+    queue,
+  );
+  if (!queue.fifo) return { content, delaySeconds };
+  const deduplicationId = fifoDeduplicationId(
+    { body: content.body, messageGroupId: content.messageGroupId, messageDeduplicationId: input['MessageDeduplicationId'], delaySeconds },
+    queue.fifoSendSettings,
+  );
+  return { content, delaySeconds: undefined, deduplicationId };
 }
 
-function sendResultOf(messageId: string, content: MessageContent) {
+/**
+ * A FIFO duplicate answers with the original's id and sequence number but the digests of the body sent
+ * now, which is what the SDK checks its request against.
+ */
+function sendResultOf(outcome: SendOutcome, content: MessageContent) {
   return {
-    MessageId: messageId,
+    MessageId: outcome.messageId,
     MD5OfMessageBody: content.md5OfBody,
     ...(content.md5OfMessageAttributes ? { MD5OfMessageAttributes: content.md5OfMessageAttributes } : {}),
     ...(content.md5OfMessageSystemAttributes ? { MD5OfMessageSystemAttributes: content.md5OfMessageSystemAttributes } : {}),
+    ...(outcome.sequenceNumber !== undefined ? { SequenceNumber: outcome.sequenceNumber } : {}),
   };
 }
 
@@ -521,11 +555,13 @@ const SYSTEM_ATTRIBUTE_NAMES = [
   'AWSTraceHeader',
   'DeadLetterQueueSourceArn',
   'MessageGroupId',
+  'MessageDeduplicationId',
+  'SequenceNumber',
 ] as const;
 
-function receivedMessageOf(delivery: Delivery, systemAttributeNames: readonly string[], messageAttributeNames: readonly string[] | undefined) {
+function receivedMessageOf(queue: SqsQueue, delivery: Delivery, systemAttributeNames: readonly string[], messageAttributeNames: readonly string[] | undefined) {
   const { message } = delivery;
-  const systemAttributes = systemAttributesOf(delivery, systemAttributeNames);
+  const systemAttributes = systemAttributesOf(queue, delivery, systemAttributeNames);
   const messageAttributes = selectMessageAttributes(message.content.messageAttributes, messageAttributeNames);
   return {
     MessageId: message.messageId,
@@ -544,14 +580,14 @@ function receivedMessageOf(delivery: Delivery, systemAttributeNames: readonly st
   };
 }
 
-function systemAttributesOf(delivery: Delivery, requested: readonly string[]): Record<string, string> | undefined {
+function systemAttributesOf(queue: SqsQueue, delivery: Delivery, requested: readonly string[]): Record<string, string> | undefined {
   if (requested.length === 0) return undefined;
   const all = requested.includes('All');
   const attributes: Record<string, string> = {};
   let count = 0;
   for (const name of SYSTEM_ATTRIBUTE_NAMES) {
     if (!all && !requested.includes(name)) continue;
-    const value = systemAttributeOf(delivery, delivery.message, name);
+    const value = systemAttributeOf(queue, delivery, delivery.message, name);
     if (value === undefined) continue;
     attributes[name] = value;
     count++;
@@ -559,7 +595,7 @@ function systemAttributesOf(delivery: Delivery, requested: readonly string[]): R
   return count > 0 ? attributes : undefined;
 }
 
-function systemAttributeOf(delivery: Delivery, message: StoredMessage, name: (typeof SYSTEM_ATTRIBUTE_NAMES)[number]): string | undefined {
+function systemAttributeOf(queue: SqsQueue, delivery: Delivery, message: StoredMessage, name: (typeof SYSTEM_ATTRIBUTE_NAMES)[number]): string | undefined {
   switch (name) {
     case 'SenderId':
       return message.senderId;
@@ -575,6 +611,10 @@ function systemAttributeOf(delivery: Delivery, message: StoredMessage, name: (ty
       return message.deadLetterSourceArn;
     case 'MessageGroupId':
       return message.content.messageGroupId;
+    case 'MessageDeduplicationId':
+      return message.deduplicationId;
+    case 'SequenceNumber':
+      return queue.fifo ? sequenceNumberOf(message.seq) : undefined;
   }
 }
 

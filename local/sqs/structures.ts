@@ -1,10 +1,11 @@
 /**
  * The two data structures a queue needs to stay O(1) / O(log n) per operation at 100k+ messages:
- * an intrusive doubly linked list for the visible messages (push at the tail, pop at the head,
- * unlink from the middle when a message is deleted with an old receipt handle) and an indexed
- * min-heap of deadlines (delay end, visibility end, retention end) that one timer per queue follows.
- * Both are intrusive: the message carries its own links and heap slot, so no side maps are needed
- * and a deleted message is garbage as soon as the queue's id map lets go of it.
+ * intrusive doubly linked lists for the visible messages and the message groups taking turns
+ * (order.ts: push at the tail, pop at the head, unlink from the middle when a message is deleted with
+ * an old receipt handle or expires, insert before a node when a FIFO message returns to its place)
+ * and an indexed min-heap of deadlines (delay end, visibility end, retention end) that one timer per
+ * queue follows. Both are intrusive: the message carries its own links and heap slot, so no side maps
+ * are needed and a deleted message is garbage as soon as the queue's id map lets go of it.
  */
 
 export interface DeadlineEntry {
@@ -108,13 +109,17 @@ export class DeadlineHeap<T extends DeadlineEntry> {
   }
 }
 
-export interface ListNode<T> {
-  listPrev: T | undefined;
-  listNext: T | undefined;
+/**
+ * Links a node carries for the list it is in. A node is in at most one list at a time, and each list
+ * only ever holds nodes of its own element type, which is what makes the casts below sound.
+ */
+export interface ListNode {
+  listPrev: ListNode | undefined;
+  listNext: ListNode | undefined;
   listed: boolean;
 }
 
-export class IntrusiveList<T extends ListNode<T>> {
+export class IntrusiveList<T extends ListNode> {
   #head: T | undefined;
   #tail: T | undefined;
   #length = 0;
@@ -127,6 +132,10 @@ export class IntrusiveList<T extends ListNode<T>> {
     return this.#head;
   }
 
+  peekBack(): T | undefined {
+    return this.#tail;
+  }
+
   pushBack(node: T): void {
     node.listPrev = this.#tail;
     node.listNext = undefined;
@@ -135,6 +144,23 @@ export class IntrusiveList<T extends ListNode<T>> {
     this.#tail = node;
     node.listed = true;
     this.#length++;
+  }
+
+  /** Links `node` in front of `before`, which must be in this list. */
+  insertBefore(node: T, before: T): void {
+    const previous = before.listPrev as T | undefined;
+    node.listPrev = previous;
+    node.listNext = before;
+    before.listPrev = node;
+    if (previous) previous.listNext = node;
+    else this.#head = node;
+    node.listed = true;
+    this.#length++;
+  }
+
+  /** The node after `node` in this list. */
+  nextOf(node: T): T | undefined {
+    return node.listNext as T | undefined;
   }
 
   popFront(): T | undefined {
@@ -146,9 +172,9 @@ export class IntrusiveList<T extends ListNode<T>> {
   remove(node: T): void {
     if (!node.listed) return;
     if (node.listPrev) node.listPrev.listNext = node.listNext;
-    else this.#head = node.listNext;
+    else this.#head = node.listNext as T | undefined;
     if (node.listNext) node.listNext.listPrev = node.listPrev;
-    else this.#tail = node.listPrev;
+    else this.#tail = node.listPrev as T | undefined;
     node.listPrev = undefined;
     node.listNext = undefined;
     node.listed = false;
@@ -156,9 +182,9 @@ export class IntrusiveList<T extends ListNode<T>> {
   }
 
   clear(): void {
-    let node = this.#head;
+    let node: ListNode | undefined = this.#head;
     while (node) {
-      const next = node.listNext;
+      const next: ListNode | undefined = node.listNext;
       node.listPrev = undefined;
       node.listNext = undefined;
       node.listed = false;
@@ -172,7 +198,7 @@ export class IntrusiveList<T extends ListNode<T>> {
   *[Symbol.iterator](): IterableIterator<T> {
     let node = this.#head;
     while (node) {
-      const next = node.listNext;
+      const next = node.listNext as T | undefined;
       yield node;
       node = next;
     }

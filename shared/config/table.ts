@@ -11,6 +11,7 @@ import { JOB_ID_SHARDS, parseJobId, tenantHash } from '../domain/job-id.js';
  * | dead-letter entry   | `DEADLETTERS#<type>`        | jobId    |
  * | API key             | `KEY#<sha256(key)>`         | `KEY`    |
  * | idempotency entry   | `IDEM#<tenant>#<sha256(key)>` | `IDEM` |
+ * | stage setting       | `CONFIG#<name>`             | `CONFIG` |
  *
  * Jobs: the id is a UUIDv7 carrying a hash of its tenant and a shard number (shared/domain/job-id.ts),
  * so the key follows from the id alone and every path that holds only a job id (GET, the consumer,
@@ -56,6 +57,8 @@ export const keys = {
    */
   deadLetters: (type: string): string => `DEADLETTERS#${type}`,
   deadLetter: (type: string, jobId: string): TableKey => ({ pk: `DEADLETTERS#${type}`, sk: jobId }),
+  /** A stage-wide setting the functions create for themselves (the page-cursor key). */
+  config: (name: string): TableKey => ({ pk: `CONFIG#${name}`, sk: 'CONFIG' }),
 } as const;
 
 function jobPartition(hash: string, shard: number): string {

@@ -21,6 +21,16 @@ export class JobValidationError extends ConveyorError {
   }
 }
 
+/** A request too large to store (a job record over what a DynamoDB item holds); the API answers 413. */
+export class PayloadTooLargeError extends ConveyorError {
+  readonly issues: ReadonlyArray<{ path: string; message: string }>;
+  constructor(message: string, issues: ReadonlyArray<{ path: string; message: string }> = []) {
+    super('PAYLOAD_TOO_LARGE', message);
+    this.name = 'PayloadTooLargeError';
+    this.issues = issues;
+  }
+}
+
 /**
  * Thrown by a job handler when retrying cannot help (bad input, a provider's permanent
  * rejection). The worker ends the job FAILED at once and acknowledges the message,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoJobListing } from '../../functions/adapters/aws/dynamo-job-listing.js';
 import { DynamoJobStore } from '../../functions/adapters/aws/dynamo-job-store.js';
+import { PageCursors, tableCursorKey } from '../../functions/adapters/aws/page-cursor.js';
 import { JOB_ID_SHARDS, JobIdGenerator, parseJobId } from '../../shared/domain/job-id.js';
 import type { JobRecord } from '../../shared/domain/job.js';
 import type { JobStatus } from '../../shared/domain/status.js';
@@ -10,6 +11,7 @@ import { startLocalTable, type LocalTable } from '../helpers/local-table.js';
 import { collidingTenants } from '../helpers/tenant-collision.js';
 
 let table: LocalTable;
+const cursors = new PageCursors(async () => Buffer.alloc(32, 7));
 let store: DynamoJobStore;
 const ids = new JobIdGenerator();
 const base = Date.parse('2026-11-23T08:00:00.000Z');
@@ -24,7 +26,7 @@ afterAll(async () => {
 });
 
 const listing = (options: { maxQueriesPerPage?: number; filteredReadSize?: number; maxActivityItems?: number } = {}) =>
-  new DynamoJobListing({ client: table.client, tableName: table.tableName, ...options });
+  new DynamoJobListing({ client: table.client, tableName: table.tableName, cursors, ...options });
 
 /** Creates jobs of `tenant` at base + i seconds (offset by `start`), in the shards given (cycled). */
 async function createJobs(tenant: string, count: number, options: { start?: number; shards?: readonly number[]; status?: (i: number) => JobStatus; type?: (i: number) => string; fields?: (i: number) => Partial<JobRecord> } = {}): Promise<JobRecord[]> {
@@ -161,5 +163,20 @@ describe('Contract: DynamoJobListing over sharded partitions', () => {
     expect(activity.counts).toEqual({ analysis: { QUEUED: 3, RETRYING: 1 }, email: { QUEUED: 2 } });
     expect(activity.oldestDueAt).toEqual({ analysis: at(4_003), email: at(4_950) });
     expect(activity.held).toEqual({ analysis: { count: 1, nextRunAt: tomorrow }, email: { count: 1, nextRunAt: at(6_000) } });
+  });
+});
+
+describe('Function: tableCursorKey', () => {
+  it('creates the stage key once in the table: a cursor one API instance issued is accepted by another', async () => {
+    // Prepare: two instances, each with its own cached key source, racing for the first read
+    const [first, second] = [new PageCursors(tableCursorKey(table.client, table.tableName)), new PageCursors(tableCursorKey(table.client, table.tableName))];
+    const jobId = ids.next('tenant-k', new Date(base));
+
+    // Act
+    const [issued] = await Promise.all([first.encode('jobs|tenant-k|*|*', jobId), second.encode('jobs|tenant-k|*|*', jobId)]);
+
+    // Assess
+    expect(await second.decode('jobs|tenant-k|*|*', issued)).toBe(jobId);
+    await expect(new PageCursors(async () => Buffer.alloc(32, 7)).decode('jobs|tenant-k|*|*', issued)).rejects.toThrow(/invalid cursor/);
   });
 });

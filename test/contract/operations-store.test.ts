@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDeadLetterIndex } from '../../functions/adapters/aws/dynamo-dead-letter-index.js';
 import { DynamoJobStore } from '../../functions/adapters/aws/dynamo-job-store.js';
+import { PageCursors } from '../../functions/adapters/aws/page-cursor.js';
 import { TransitionConflictError } from '../../shared/domain/errors.js';
 import type { JobStore } from '../../shared/ports/job-store.js';
 import { queuedJob } from '../helpers/factories.js';
@@ -43,7 +44,7 @@ describe.each(['DynamoJobStore', 'MemoryJobStore'])('Contract: JobStore generati
 });
 
 describe('Contract: DynamoDeadLetterIndex', () => {
-  const index = (now = () => new Date()) => new DynamoDeadLetterIndex({ client, tableName: 'jobs', dlqRetentionSeconds: 14 * 86_400, now });
+  const index = (now = () => new Date()) => new DynamoDeadLetterIndex({ client, tableName: 'jobs', dlqRetentionSeconds: 14 * 86_400, now, cursors: new PageCursors(async () => Buffer.alloc(32, 7)) });
 
   it('lists a type\'s dead jobs newest job first across tenants, pages with a cursor, counts them', async () => {
     // Prepare

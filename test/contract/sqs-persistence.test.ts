@@ -12,6 +12,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../local/scheduler.js';
 import { startSqsServer, type SqsServer } from '../../local/sqs/index.js';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -24,8 +25,8 @@ function tempDir(): string {
   return dir;
 }
 
-async function boot(dataDir: string): Promise<{ server: SqsServer; sqs: SQSClient }> {
-  const server = await startSqsServer({ dataDir });
+async function boot(dataDir: string, clock?: ManualClock): Promise<{ server: SqsServer; sqs: SQSClient }> {
+  const server = await startSqsServer({ dataDir, ...(clock ? { clock: () => clock.now() } : {}) });
   servers.push(server);
   return { server, sqs: new SQSClient({ region: 'us-east-1', credentials, endpoint: server.endpoint }) };
 }
@@ -126,5 +127,45 @@ describe('Contract: local SQS server persistence (journal in the data dir)', () 
     const dead = await after.sqs.send(new ReceiveMessageCommand({ QueueUrl: restoredDlq, MessageSystemAttributeNames: ['All'] }));
     expect(dead.Messages?.map((m) => m.Body)).toEqual(['poison']);
     expect(dead.Messages?.[0]?.Attributes?.DeadLetterQueueSourceArn).toContain(':src');
+  });
+
+  it("keeps a FIFO queue's deduplication window, group order and group lock across a restart, clean or not", async () => {
+    // Prepare: group A has a1 in flight and a2, a3 waiting; b1 waits in group B.
+    const clock = new ManualClock(Date.parse('2026-06-01T09:00:00Z'));
+    const dataDir = tempDir();
+    const before = await boot(dataDir, clock);
+    const QueueUrl = (await before.sqs.send(new CreateQueueCommand({ QueueName: 'orders.fifo', Attributes: { FifoQueue: 'true' } }))).QueueUrl!;
+    const sent = new Map<string, string>();
+    for (const [body, group] of [['a1', 'A'], ['a2', 'A'], ['a3', 'A'], ['b1', 'B']] as const) {
+      const { MessageId } = await before.sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: body, MessageGroupId: group, MessageDeduplicationId: `dedup-${body}` }));
+      sent.set(body, MessageId!);
+    }
+    const held = await before.sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 1, VisibilityTimeout: 60 }));
+    const crashed = tempDir();
+    copyFileSync(join(dataDir, 'journal.jsonl'), join(crashed, 'journal.jsonl'));
+    await before.server.close();
+
+    // Act: the clean restart reads the compacted journal, the crashed one the appended lines.
+    const clean = await boot(dataDir, clock);
+    const retryAfterClean = await clean.sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'a2', MessageGroupId: 'A', MessageDeduplicationId: 'dedup-a2' }));
+    await clean.server.close();
+    const after = await boot(crashed, clock);
+    const retry = await after.sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'a2', MessageGroupId: 'A', MessageDeduplicationId: 'dedup-a2' }));
+    const whileALocked = await after.sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10 }));
+    for (const m of whileALocked.Messages ?? []) await after.sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: m.ReceiptHandle! }));
+    clock.advance(60_000);
+    const afterLock = await after.sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['All'] }));
+    clock.advance(240_000);
+    const afterInterval = await after.sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'a2', MessageGroupId: 'A', MessageDeduplicationId: 'dedup-a2' }));
+
+    // Assess
+    expect(held.Messages?.map((m) => m.Body)).toEqual(['a1']);
+    expect(retryAfterClean.MessageId).toBe(sent.get('a2'));
+    expect(retry.MessageId).toBe(sent.get('a2'));
+    expect(whileALocked.Messages?.map((m) => m.Body)).toEqual(['b1']);
+    expect(afterLock.Messages?.map((m) => m.Body)).toEqual(['a1', 'a2', 'a3']);
+    expect(afterLock.Messages?.map((m) => m.Attributes?.ApproximateReceiveCount)).toEqual(['2', '1', '1']);
+    // The window is five minutes from the first send, counted on the same clock across the restart.
+    expect(afterInterval.MessageId).not.toBe(sent.get('a2'));
   });
 });

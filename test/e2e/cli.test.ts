@@ -168,7 +168,7 @@ describe('E2E: the conveyor CLI against a local cloud', { timeout: 120_000 }, ()
     expect(unknownType.code).toBe(1);
     expect(unknownType.stderr).toContain('unknown job type "fax"; the job types are analysis, email, pdf (404 NOT_FOUND)');
     expect(notAdmin.code).toBe(1);
-    expect(notAdmin.stderr).toContain('lacks the "admin" scope (403 FORBIDDEN)');
+    expect(notAdmin.stderr).toContain('lacks the "admin" or "operator" scope (403 FORBIDDEN)');
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toMatch(new RegExp(`cannot reach Conveyor at http://127\\.0\\.0\\.1:${deadPort} \\(ECONNREFUSED\\)`));
     expect(unknownJob.code).toBe(1);

@@ -182,7 +182,7 @@ describe('E2E: the dashboard shows what a person looks for (chromium)', { timeou
     expect(rightAfter.jobs.filter((id) => devJobs.includes(id))).toEqual([]);
     expect(rightAfter.detailHidden).toBe(true);
     expect((await jobIds(page)).filter((id) => devJobs.includes(id))).toEqual([]);
-    expect(await page.locator('#queues-note').textContent()).toBe('Queues and dead letters need a key with the admin scope. This key (tenant other) sees its own jobs only.');
+    expect(await page.locator('#queues-note').textContent()).toBe('Queues need a key with the admin scope, dead letters the operator scope. This key (tenant other) sees its own jobs only.');
     expect(await page.locator('#queues').isHidden()).toBe(true);
     expect(await page.locator('#dead-letters').isHidden()).toBe(true);
     expect(await page.locator('#notice').isHidden()).toBe(true);

@@ -98,7 +98,7 @@ describe('E2E: GET /v1/jobs — the tenant\'s jobs, newest first, paginated', ()
     expect(await api.request('GET', '/v1/jobs?sort=asc')).toMatchObject({ status: 400, body: { error: { issues: [{ path: 'query.sort' }] } } });
     expect(await api.request('GET', '/v1/jobs?cursor=not-a-cursor')).toMatchObject({ status: 400, body: { error: { issues: [{ path: 'cursor' }] } } });
     expect(await api.request('GET', `/v1/jobs?cursor=${forged}`)).toMatchObject({ status: 400, body: { error: { issues: [{ path: 'cursor' }] } } });
-    expect(await api.request('GET', `/v1/jobs?type=pdf&cursor=${cursor}`)).toMatchObject({ status: 400, body: { error: { issues: [{ path: 'cursor', message: expect.stringContaining('different listing') }] } } });
+    expect(await api.request('GET', `/v1/jobs?type=pdf&cursor=${cursor}`)).toMatchObject({ status: 400, body: { error: { issues: [{ path: 'cursor', message: expect.stringContaining('for this listing') }] } } });
     expect((await api.request('GET', `/v1/jobs?type=analysis&limit=2&cursor=${cursor}`)).status).toBe(200);
   });
 });

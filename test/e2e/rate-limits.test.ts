@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoApiKeys } from '../../functions/adapters/aws/dynamo-api-keys.js';
+import { createClients } from '../../functions/wiring.js';
 import { LOCAL_API_KEYS } from '../../local/cloud.js';
 import { analysisPayload } from '../helpers/factories.js';
 import { bootLocalCloud, type ApiClient } from '../helpers/local-cloud.js';
@@ -41,6 +43,58 @@ describe('E2E: per-tenant enqueue limit on the local Upstash endpoint', () => {
     // A GET is never limited, even with the tenant's budget spent.
     const missing = await api.request('GET', '/v1/jobs/00000000-0000-4000-8000-000000000000');
     expect(missing.status).toBe(404);
+  });
+});
+
+describe('E2E: what the per-tenant enqueue limit counts', () => {
+  let api: ApiClient;
+  beforeAll(async () => {
+    api = await bootLocalCloud({ rateLimits: { tenantEnqueue: { limit: 3, windowSeconds: 60 } } });
+    const clients = createClients(api.cloud.config);
+    const keys = new DynamoApiKeys({ client: clients.dynamo, tableName: api.cloud.config.CONVEYOR_TABLE_NAME });
+    for (const tenant of ['limits-a', 'limits-b']) await keys.put(`cvk_test_${tenant}`, { tenant, keyId: tenant, scopes: ['jobs'] });
+  });
+  afterAll(async () => {
+    await api?.cloud.stop();
+  });
+
+  it('charges nothing for refused requests: 400, 413 and 415 leave the budget for valid jobs', async () => {
+    // Prepare
+    const key = 'cvk_test_limits-a';
+    const post = (body: unknown, headers: Record<string, string> = {}) => api.request('POST', '/v1/jobs', { key, headers, ...(typeof body === 'string' ? { rawBody: body } : { body }) });
+
+    // Act: more refused requests than the whole budget, then the budget's worth of valid jobs
+    const refused = [
+      ...(await Promise.all(Array.from({ length: 5 }, () => post({ type: 'analysis', payload: analysisPayload({ url: 'ftp://nope' }) })))),
+      await post({ type: 'analysis', payload: analysisPayload({ description: 'x'.repeat(300 * 1024) }) }),
+      await post('a=1', { 'content-type': 'application/x-www-form-urlencoded' }),
+      await post({ type: 'analysis', payload: analysisPayload(), runAt: '2020-01-01T00:00:00Z' }),
+    ];
+    const accepted = [await post({ type: 'analysis', payload: analysisPayload() }), await post({ type: 'analysis', payload: analysisPayload() }), await post({ type: 'analysis', payload: analysisPayload() })];
+    const over = await post({ type: 'analysis', payload: analysisPayload() });
+
+    // Assess
+    expect(refused.map((r) => r.status)).toEqual([400, 400, 400, 400, 400, 413, 415, 400]);
+    expect(accepted.map((r) => r.status)).toEqual([202, 202, 202]);
+    expect(accepted.map((r) => r.headers.get('ratelimit-remaining'))).toEqual(['2', '1', '0']);
+    expect(over.status).toBe(429);
+  });
+
+  it('charges an idempotent replay (200) and a key mismatch (409) like a new job', async () => {
+    // Prepare
+    const key = 'cvk_test_limits-b';
+    const post = (payload: Record<string, unknown>) => api.request('POST', '/v1/jobs', { key, headers: { 'idempotency-key': 'order-1' }, body: { type: 'analysis', payload } });
+
+    // Act
+    const first = await post(analysisPayload());
+    const replay = await post(analysisPayload());
+    const mismatch = await post(analysisPayload({ toolId: 'other' }));
+    const fourth = await api.request('POST', '/v1/jobs', { key, body: { type: 'analysis', payload: analysisPayload() } });
+
+    // Assess
+    expect([first.status, replay.status, mismatch.status]).toEqual([202, 200, 409]);
+    expect(replay.headers.get('ratelimit-remaining')).toBe('1');
+    expect(fourth.status).toBe(429);
   });
 });
 

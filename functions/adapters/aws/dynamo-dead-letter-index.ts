@@ -5,13 +5,16 @@ import type { ConveyorError } from '../../../shared/domain/errors.js';
 import { dynamoFailure } from './sdk-errors.js';
 import type { JobRecord } from '../../../shared/domain/job.js';
 import type { DeadLetterEntry, DeadLetterIndex } from '../../../shared/ports/dead-letters.js';
-import { decodeCursor, encodeCursor } from './page-cursor.js';
+import { ConfigurationError } from '../../../shared/domain/errors.js';
+import type { PageCursors } from './page-cursor.js';
 
 export interface DynamoDeadLetterIndexOptions {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
   /** How long the DLQ keeps a message (SQS counts it from the message's last send). */
   readonly dlqRetentionSeconds: number;
+  /** Signs and checks page cursors; needed only to list (the consumers only add entries). */
+  readonly cursors?: PageCursors;
   readonly now?: () => Date;
 }
 
@@ -27,12 +30,14 @@ export class DynamoDeadLetterIndex implements DeadLetterIndex {
   readonly #client: DynamoDBDocumentClient;
   readonly #tableName: string;
   readonly #dlqRetentionSeconds: number;
+  readonly #cursors: PageCursors | undefined;
   readonly #now: () => Date;
 
   constructor(options: DynamoDeadLetterIndexOptions) {
     this.#client = options.client;
     this.#tableName = options.tableName;
     this.#dlqRetentionSeconds = options.dlqRetentionSeconds;
+    this.#cursors = options.cursors;
     this.#now = options.now ?? (() => new Date());
   }
 
@@ -59,9 +64,11 @@ export class DynamoDeadLetterIndex implements DeadLetterIndex {
   }
 
   async list(type: string, options: { limit: number; cursor?: string }): Promise<{ entries: DeadLetterEntry[]; cursor?: string }> {
+    const cursors = this.#cursors;
+    if (!cursors) throw new ConfigurationError('DynamoDeadLetterIndex: listing needs `cursors` (page-cursor.ts)');
     const scope = `dlq|${type}`;
     const entries: DeadLetterEntry[] = [];
-    let startKey: Record<string, unknown> | undefined = options.cursor !== undefined ? keys.deadLetter(type, decodeCursor(scope, options.cursor)) : undefined;
+    let startKey: Record<string, unknown> | undefined = options.cursor !== undefined ? keys.deadLetter(type, await cursors.decode(scope, options.cursor)) : undefined;
     do {
       const output = await this.#query({ ...this.#partition(type), Limit: options.limit + 1 - entries.length, ...(startKey ? { ExclusiveStartKey: startKey } : {}) });
       for (const item of output.Items ?? []) entries.push(item.entry as DeadLetterEntry);
@@ -70,7 +77,7 @@ export class DynamoDeadLetterIndex implements DeadLetterIndex {
     if (entries.length <= options.limit) return { entries };
     const page = entries.slice(0, options.limit);
     const last = page[page.length - 1]!;
-    return { entries: page, cursor: encodeCursor(scope, last.jobId) };
+    return { entries: page, cursor: await cursors.encode(scope, last.jobId) };
   }
 
   async count(type: string): Promise<number> {

@@ -7,11 +7,13 @@ import type { JobStatus } from '../../../shared/domain/status.js';
 import { dueAt } from '../../../shared/domain/waiting.js';
 import type { JobListing, JobListQuery, JobPage, RecentActivity } from '../../../shared/ports/job-listing.js';
 import { toRecord } from './dynamo-job-store.js';
-import { decodeCursor, encodeCursor } from './page-cursor.js';
+import type { PageCursors } from './page-cursor.js';
 
 export interface DynamoJobListingOptions {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
+  /** Signs and checks the page cursors (page-cursor.ts). */
+  readonly cursors: PageCursors;
   readonly now?: () => Date;
   /**
    * Query calls one listing request may make while filters skip items (bounds cost and latency).
@@ -51,6 +53,7 @@ interface ShardCursor {
 export class DynamoJobListing implements JobListing {
   readonly #client: DynamoDBDocumentClient;
   readonly #tableName: string;
+  readonly #cursors: PageCursors;
   readonly #now: () => Date;
   readonly #maxQueries: number;
   readonly #filteredReadSize: number;
@@ -59,6 +62,7 @@ export class DynamoJobListing implements JobListing {
   constructor(options: DynamoJobListingOptions) {
     this.#client = options.client;
     this.#tableName = options.tableName;
+    this.#cursors = options.cursors;
     this.#now = options.now ?? (() => new Date());
     this.#maxQueries = Math.max(options.maxQueriesPerPage ?? 12, 2 * TABLE_LAYOUT.jobShards);
     this.#filteredReadSize = options.filteredReadSize ?? 100;
@@ -66,8 +70,9 @@ export class DynamoJobListing implements JobListing {
   }
 
   async list(tenant: string, query: JobListQuery): Promise<JobPage> {
-    const scope = `jobs|${query.type ?? '*'}|${query.status ?? '*'}`;
-    const before = query.cursor !== undefined ? decodeCursor(scope, query.cursor) : undefined;
+    // A cursor is good only for the tenant and filters it was issued for.
+    const scope = `jobs|${tenant}|${query.type ?? '*'}|${query.status ?? '*'}`;
+    const before = query.cursor !== undefined ? await this.#cursors.decode(scope, query.cursor) : undefined;
     const names: Record<string, string> = { '#pk': TABLE_LAYOUT.partitionKey, '#ttl': TABLE_LAYOUT.ttlAttribute, '#tenant': 'tenant' };
     const values: Record<string, unknown> = { ':tenant': tenant, ':now': this.#epochNow() };
     // Another tenant may share these partitions (hash collision); TTL deletes lazily (up to days late):
@@ -125,7 +130,7 @@ export class DynamoJobListing implements JobListing {
       }
       const newest = newestHead(shards);
       if (!newest) return { jobs: page };
-      if (page.length === query.limit) return { jobs: page, cursor: encodeCursor(scope, page[page.length - 1]!.jobId) };
+      if (page.length === query.limit) return { jobs: page, cursor: await this.#cursors.encode(scope, page[page.length - 1]!.jobId) };
       page.push(newest.buffered.shift()!);
     }
 
@@ -136,7 +141,7 @@ export class DynamoJobListing implements JobListing {
     for (let newest = newestHead(shards); newest && newest.buffered[0]!.jobId >= frontier && page.length < query.limit; newest = newestHead(shards)) {
       page.push(newest.buffered.shift()!);
     }
-    return { jobs: page, cursor: encodeCursor(scope, page.length === query.limit ? page[page.length - 1]!.jobId : frontier) };
+    return { jobs: page, cursor: await this.#cursors.encode(scope, page.length === query.limit ? page[page.length - 1]!.jobId : frontier) };
   }
 
   async recentActivity(tenant: string, since: Date, now: Date): Promise<RecentActivity> {

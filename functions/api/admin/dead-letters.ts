@@ -139,10 +139,14 @@ export class DeadLetterService {
     return this.#deps.store.get(jobId);
   }
 
-  /** Retries one DEAD or FAILED job; `payload`, when given, has been validated by the caller. */
-  async retry(jobId: string, options: { payload?: unknown } = {}): Promise<JobRecord | undefined> {
+  /**
+   * Retries one DEAD or FAILED job; `payload`, when given, has been validated by the caller. With
+   * `tenant`, a job of another tenant is treated as missing. The retried job starts clean: no
+   * result, no error, no progress.
+   */
+  async retry(jobId: string, options: { payload?: unknown; tenant?: string } = {}): Promise<JobRecord | undefined> {
     const { store, queue, deadLetters } = this.#deps;
-    const before = await store.get(jobId);
+    const before = await store.get(jobId, options.tenant !== undefined ? { tenant: options.tenant } : {});
     if (!before) return undefined;
     if (before.status !== 'DEAD' && before.status !== 'FAILED') throw new NotRetryableError(before);
     const now = this.#deps.now();
@@ -156,7 +160,7 @@ export class DeadLetterService {
         to: 'QUEUED',
         expectGeneration: before.generation ?? 0,
         set: { attempt: 0, progress: 0, generation, retryCount: (before.retryCount ?? 0) + 1, retriedAt: now.toISOString(), ...(options.payload !== undefined ? { payload } : {}) },
-        remove: [...FINISHED_FIELDS],
+        remove: [...FINISHED_FIELDS, 'error'],
       });
     } catch (error) {
       // Someone else retried or redrove it in the meantime.
@@ -238,6 +242,7 @@ export class DeadLetterService {
         ...(before.redrivenAt ? { redrivenAt: before.redrivenAt } : {}),
         redriveCount: before.redriveCount ?? 0,
         retryCount: before.retryCount ?? 0,
+        ...(before.error ? { error: before.error } : {}),
         ...(before.retriedAt ? { retriedAt: before.retriedAt } : {}),
       },
       // No message was sent or moved: the last-send times must not move either.

@@ -10,6 +10,8 @@ import { requireScope, type ApiEnv } from '../middleware.js';
 import { validateOrThrow, zodIssues } from '../validate.js';
 import { asHttp, optionalJsonBody, validateQuery } from './admin-http.js';
 import { JOB_ID, MAX_BODY_BYTES } from './jobs.js';
+import { mayActFor } from '../../../shared/ports/api-keys.js';
+import { assertStorable } from '../storable.js';
 
 export interface JobAdminRouteDeps {
   readonly listing: JobListing;
@@ -28,8 +30,9 @@ const listQuery = z
 const retryBody = z.object({ payload: z.unknown().optional() }).strict();
 
 /**
- * `GET /v1/jobs` (the caller's jobs, newest first, paginated) and `POST /v1/jobs/{id}/retry` (admin:
- * one DEAD or FAILED job of any tenant back to QUEUED, optionally with an edited payload).
+ * `GET /v1/jobs` (the caller's jobs, newest first, paginated) and `POST /v1/jobs/{id}/retry` (one
+ * DEAD or FAILED job back to QUEUED, optionally with an edited payload): `admin` retries its own
+ * tenant's jobs, `operator` any tenant's. Another tenant's job answers 404, as a missing one does.
  */
 export function jobAdminRoutes(deps: JobAdminRouteDeps): Hono<ApiEnv> {
   const routes = new Hono<ApiEnv>();
@@ -40,11 +43,12 @@ export function jobAdminRoutes(deps: JobAdminRouteDeps): Hono<ApiEnv> {
     return c.json({ jobs: page.jobs.map(toJobView), ...(page.cursor ? { cursor: page.cursor } : {}) });
   });
 
-  routes.post('/:jobId/retry', requireScope('admin'), optionalJsonBody(MAX_BODY_BYTES), async (c) => {
+  routes.post('/:jobId/retry', requireScope('admin', 'operator'), optionalJsonBody(MAX_BODY_BYTES), async (c) => {
     const jobId = c.req.param('jobId');
     const body = c.get('jsonBody') === undefined ? {} : validateOrThrow(retryBody, c.get('jsonBody'));
+    const principal = c.get('principal');
     const existing = JOB_ID.test(jobId) ? await deps.deadLetters.peek(jobId) : undefined;
-    if (!existing) throw new HttpError(404, 'NOT_FOUND', `job ${jobId} not found`);
+    if (!existing || !mayActFor(principal, existing.tenant)) throw new HttpError(404, 'NOT_FOUND', `job ${jobId} not found`);
     let payload: unknown;
     if (body.payload !== undefined && isJobType(existing.type)) {
       // An edited payload meets the same schema as at enqueue.
@@ -54,8 +58,10 @@ export function jobAdminRoutes(deps: JobAdminRouteDeps): Hono<ApiEnv> {
         throw new HttpError(400, 'VALIDATION_FAILED', 'payload does not match the job type\'s schema', issues);
       }
       payload = parsed.data;
+      assertStorable({ payload }, { ...existing, payload });
     }
-    const job = await asHttp(() => deps.deadLetters.retry(jobId, payload !== undefined ? { payload } : {}));
+    // The tenant is checked again where the record is rewritten, so a job read here cannot be swapped.
+    const job = await asHttp(() => deps.deadLetters.retry(jobId, { ...(payload !== undefined ? { payload } : {}), tenant: existing.tenant }));
     if (!job) throw new HttpError(404, 'NOT_FOUND', `job ${jobId} not found`);
     return c.json({ ...toJobView(job), tenant: job.tenant }, 202);
   });

@@ -6,6 +6,7 @@ import { IDEMPOTENCY_KEY } from '../idempotent-enqueue.js';
 import type { JobService } from '../job-service.js';
 import { toJobView } from '../job-view.js';
 import { jsonBody, type ApiEnv } from '../middleware.js';
+import { takeEnqueueBudget, type EnqueueLimit } from '../rate-limit.js';
 import { validateOrThrow } from '../validate.js';
 
 /** API Gateway's own cap is 10 MB; jobs are small, so refuse big bodies early and cheaply. */
@@ -14,17 +15,27 @@ export const MAX_BODY_BYTES = 256 * 1024;
 /** Job ids are UUIDs; anything else cannot exist and is answered without a read. */
 export const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-export function jobRoutes(jobs: JobService, downloads?: DownloadLinks): Hono<ApiEnv> {
+/**
+ * `POST /v1/jobs` (enqueue), `GET /v1/jobs/{id}`, `DELETE /v1/jobs/{id}` (cancel). With `limit`, an
+ * enqueue that passed validation takes one unit of the tenant's budget before anything is written —
+ * a new job, an idempotent replay and a key mismatch alike (each costs the same reads before the
+ * outcome is known); a refused request (400, 413, 415) takes none.
+ */
+export function jobRoutes(jobs: JobService, options: { downloads?: DownloadLinks | undefined; limit?: EnqueueLimit | undefined } = {}): Hono<ApiEnv> {
+  const { downloads, limit } = options;
   const routes = new Hono<ApiEnv>();
 
   routes.post('/', jsonBody(MAX_BODY_BYTES), async (c) => {
     const idempotencyKey = idempotencyKeyOf(c.req.header('idempotency-key'));
     const request = validateOrThrow(enqueueRequestSchema, c.get('jsonBody')) as EnqueueRequest;
     const tenant = c.get('principal').tenant;
+    const plan = jobs.check(tenant, request);
+    const budget = limit ? await takeEnqueueBudget(limit, tenant, 1) : {};
+    for (const [name, value] of Object.entries(budget)) c.header(name, value);
     const origin = { correlationId: c.get('correlationId') };
     const { job, replayed } = idempotencyKey === undefined
-      ? { job: await jobs.enqueue(tenant, request, origin), replayed: false }
-      : await jobs.enqueueIdempotent(tenant, request, idempotencyKey, origin);
+      ? { job: await jobs.enqueue(tenant, request, plan, origin), replayed: false }
+      : await jobs.enqueueIdempotent(tenant, request, idempotencyKey, plan, origin);
     const statusUrl = `/v1/jobs/${job.jobId}`;
     c.header('location', statusUrl);
     // A replay answers 200 with the job the key already produced (its current status), not 202.
@@ -53,7 +64,12 @@ export function jobRoutes(jobs: JobService, downloads?: DownloadLinks): Hono<Api
   return routes;
 }
 
-/** The optional `Idempotency-Key` header: absent, or 1–255 visible ASCII characters. */
+/**
+ * The optional `Idempotency-Key` header: absent, or 1–255 visible ASCII characters. Present but empty
+ * (or only spaces, which HTTP trims to empty) is a 400, as is anything non-ASCII: the API Gateway
+ * adapter passes header values through unaltered (http-api-event.ts), so "café" can never be taken
+ * for "caf%C3%A9".
+ */
 function idempotencyKeyOf(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
   if (!IDEMPOTENCY_KEY.test(header)) {

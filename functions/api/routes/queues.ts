@@ -5,7 +5,7 @@ import type { QueueAdmin } from '../../../shared/ports/queue-admin.js';
 import type { DeadLetterService } from '../admin/dead-letters.js';
 import { queueOverview } from '../admin/queue-overview.js';
 import { toJobView } from '../job-view.js';
-import type { ApiEnv } from '../middleware.js';
+import { requireScope, type ApiEnv } from '../middleware.js';
 import { asHttp, jobTypeParam, validateQuery } from './admin-http.js';
 
 export interface QueueRouteDeps {
@@ -17,9 +17,14 @@ export interface QueueRouteDeps {
 const overviewQuery = z.object({ windowMinutes: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60) }).strict();
 const dlqQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(25), cursor: z.string().min(1).optional() }).strict();
 
-/** Operator routes (admin scope, applied where they are mounted): queues, DLQs, redrive. */
+/**
+ * Operating routes, mounted behind `admin` or `operator`: the overview is the caller's own tenant
+ * (beside the shared queues' depths); the dead-letter queues and their redrive hold every tenant's
+ * jobs, so they need `operator`.
+ */
 export function queueRoutes(deps: QueueRouteDeps): Hono<ApiEnv> {
   const routes = new Hono<ApiEnv>();
+  routes.use('/:type/*', requireScope('operator'));
 
   routes.get('/', async (c) => {
     const { windowMinutes } = validateQuery(overviewQuery, c.req.query());

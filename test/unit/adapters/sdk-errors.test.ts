@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DynamoApiKeys } from '../../../functions/adapters/aws/dynamo-api-keys.js';
 import { DynamoJobListing } from '../../../functions/adapters/aws/dynamo-job-listing.js';
 import { DynamoJobStore } from '../../../functions/adapters/aws/dynamo-job-store.js';
+import { PageCursors } from '../../../functions/adapters/aws/page-cursor.js';
 import { EventBridgeReleaseScheduler } from '../../../functions/adapters/aws/eventbridge-release-scheduler.js';
 import { S3BlobStore } from '../../../functions/adapters/aws/s3-blob-store.js';
 import { classifyAwsError } from '../../../functions/adapters/aws/sdk-errors.js';
@@ -144,7 +145,7 @@ describe('DynamoDB adapters', () => {
     const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
 
     // Act
-    const listing = await failure(() => new DynamoJobListing({ client, tableName: 't' }).list('tenant-a', { limit: 10 }));
+    const listing = await failure(() => new DynamoJobListing({ client, tableName: 't', cursors: new PageCursors(async () => Buffer.alloc(32, 7)) }).list('tenant-a', { limit: 10 }));
     const keys = await failure(() => new DynamoApiKeys({ client, tableName: 't' }).resolve('cvk_x'));
 
     // Assess

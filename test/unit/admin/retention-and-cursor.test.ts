@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCursor, encodeCursor } from '../../../functions/adapters/aws/page-cursor.js';
+import { PageCursors } from '../../../functions/adapters/aws/page-cursor.js';
 import { JobValidationError } from '../../../shared/domain/errors.js';
 import { newJobId } from '../../../shared/domain/job-id.js';
 import { defineJob } from '../../../shared/jobs/define.js';
@@ -22,28 +22,39 @@ describe('Function: retentionDaysFor', () => {
   });
 });
 
-describe('Function: decodeCursor', () => {
+describe('Class: PageCursors', () => {
   const sortKey = newJobId('tenant-a', new Date('2026-11-23T10:00:00.000Z'));
+  const cursors = new PageCursors(async () => Buffer.alloc(32, 1));
+  const scope = 'jobs|tenant-a|*|*';
 
-  it('round-trips a position within its listing', () => {
-    expect(decodeCursor('jobs|*|*', encodeCursor('jobs|*|*', sortKey))).toBe(sortKey);
+  async function refusal(cursor: string, forScope = scope): Promise<unknown> {
+    try {
+      await cursors.decode(forScope, cursor);
+    } catch (error) {
+      return error;
+    }
+    return undefined;
+  }
+
+  it('round-trips a position within its listing', async () => {
+    expect(await cursors.decode(scope, await cursors.encode(scope, sortKey))).toBe(sortKey);
   });
 
   it.each([
-    ['garbage', 'not a cursor!'],
-    ['not JSON', Buffer.from('nope').toString('base64url')],
-    ['wrong version', Buffer.from(JSON.stringify({ v: 2, s: 'jobs|*|*', k: sortKey })).toString('base64url')],
-    ['a key that is no job id', Buffer.from(JSON.stringify({ v: 1, s: 'jobs|*|*', k: 'JOBS#abcdef#0' })).toString('base64url')],
-    ['a version-4 UUID', Buffer.from(JSON.stringify({ v: 1, s: 'jobs|*|*', k: '0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d' })).toString('base64url')],
-    ['another listing', encodeCursor('jobs|pdf|*', sortKey)],
-    ['too long', 'a'.repeat(600)],
-  ])('refuses %s with a JobValidationError on `cursor`', (_name, cursor) => {
-    let caught: unknown;
-    try {
-      decodeCursor('jobs|*|*', cursor);
-    } catch (error) {
-      caught = error;
-    }
+    ['garbage', async () => 'not a cursor!'],
+    ['an unsigned cursor of the earlier format', async () => Buffer.from(JSON.stringify({ v: 1, s: 'jobs|*|*', k: sortKey })).toString('base64url')],
+    ['a cursor signed with another key', async () => new PageCursors(async () => Buffer.alloc(32, 2)).encode(scope, sortKey)],
+    ['a cursor with one byte changed', async () => {
+      const bytes = Buffer.from(await cursors.encode(scope, sortKey), 'base64url');
+      bytes[5] = bytes[5]! ^ 1;
+      return bytes.toString('base64url');
+    }],
+    ['a cursor with its MAC cut short', async () => (await cursors.encode(scope, sortKey)).slice(0, 40)],
+    ['another tenant\'s cursor', async () => cursors.encode('jobs|tenant-b|*|*', sortKey)],
+    ['another filter\'s cursor', async () => cursors.encode('jobs|tenant-a|pdf|*', sortKey)],
+    ['too long', async () => 'a'.repeat(600)],
+  ])('refuses %s with a JobValidationError on `cursor`', async (_name, make) => {
+    const caught = await refusal(await make());
     expect(caught).toBeInstanceOf(JobValidationError);
     expect((caught as JobValidationError).issues[0]?.path).toBe('cursor');
   });
