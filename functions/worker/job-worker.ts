@@ -95,8 +95,12 @@ export class JobWorker<TPayload> {
     // On every line of this record, whoever logs it (the handler, the store's webhook outbox…).
     const fields = { jobId: message.jobId, type: message.type, tenant: message.tenant, attempt, ...(correlationId ? { correlationId } : {}) };
     const logger = this.#deps.logger.child(fields);
+    const started = this.#deps.now();
     try {
-      return await withLogFields(fields, () => this.#deps.tracer.span('job', fields, () => this.#deliver(message, record, attempt, deadline, logger)));
+      const outcome = await withLogFields(fields, () => this.#deps.tracer.span('job', fields, () => this.#deliver(message, record, attempt, deadline, logger)));
+      // One line per delivery: what became of it (the job's story in CloudWatch, by its correlation id).
+      logger.info('delivery done', { outcome: outcome.reason, acknowledged: outcome.ack, durationMs: this.#deps.now() - started });
+      return outcome;
     } catch (error) {
       if (error instanceof TransitionConflictError) return this.#afterConflict(message.jobId, record.messageId, error, logger);
       logger.error('could not record the outcome; the message will be redelivered', { error });

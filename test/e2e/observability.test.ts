@@ -79,6 +79,7 @@ describe('E2E: logs of one job, API → consumer → webhook', () => {
     for (const line of consumerLines) {
       expect(line).toMatchObject({ correlationId: 'checkout-7f3a', type: 'analysis', tenant: 'dev', attempt: 1, function_request_id: expect.any(String), cold_start: expect.any(Boolean) });
     }
+    expect(consumerLines.find((l) => l.message === 'delivery done')).toMatchObject({ level: 'INFO', outcome: 'succeeded', acknowledged: true });
     const handlerLine = consumerLines.find((l) => l.message === 'upstream hiccup, carrying on')!;
     expect(handlerLine).toMatchObject({
       level: 'WARN',
