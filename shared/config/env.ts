@@ -75,6 +75,8 @@ const envSchema = z.object({
   CONVEYOR_SCHEDULE_GROUP: z.string().min(1).optional(),
   CONVEYOR_RELEASE_FUNCTION_ARN: z.string().startsWith('arn:').optional(),
   CONVEYOR_SCHEDULER_ROLE_ARN: z.string().startsWith('arn:').optional(),
+  /** Job outcome metrics: `emf` writes CloudWatch embedded-metric-format lines (set by the stack on consumers); `off` records none. */
+  CONVEYOR_METRICS: z.enum(['emf', 'off']).default('off'),
   /** Lines below this level are dropped (any case: `DEBUG` as Lambda's log-level controls spell it). */
   LOG_LEVEL: z.preprocess((value) => (typeof value === 'string' ? value.toLowerCase() : value), z.enum(['debug', 'info', 'warn', 'error', 'silent'])).default('info'),
   /** Share of invocations (0–1) that also log their debug lines, whatever LOG_LEVEL says. */
