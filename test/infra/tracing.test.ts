@@ -9,7 +9,7 @@ let devTraced: SynthesizedStage;
 
 beforeAll(() => {
   dev = synthesizeStage('dev', { bundle: false });
-  prod = synthesizeStage('prod', { bundle: false, context: { alarmEmail: 'ops@acme.test', emailSender: 'jobs@mail.acme.test' } });
+  prod = synthesizeStage('prod', { bundle: false, context: { alarmEmail: 'ops@acme-jobs.io', emailSender: 'jobs@mail.acme-jobs.io' } });
   devTraced = synthesizeStage('dev', { bundle: false, context: { tracing: 'on' } });
 });
 
