@@ -3,6 +3,7 @@ import { MAX_CORRELATION_ID_LENGTH } from '../../shared/domain/correlation.js';
 import { ConfigurationError, ConveyorError, DependencyUnavailableError } from '../../shared/domain/errors.js';
 import { jobIdTime, newJobId } from '../../shared/domain/job-id.js';
 import type { JobMessage, JobRecord } from '../../shared/domain/job.js';
+import { priorityOf } from '../../shared/jobs/priority.js';
 import { getJobDefinition, isJobType, type EnqueueRequest } from '../../shared/jobs/registry.js';
 import type { IdempotencyStore } from '../../shared/ports/idempotency-store.js';
 import type { JobQueue } from '../../shared/ports/job-queue.js';
@@ -152,14 +153,14 @@ export function newJobRecord(tenant: string, request: EnqueueRequest, jobId: str
   };
 }
 
-/** The SQS message that carries a job to its worker. */
+/** The SQS message that carries a job to its worker: its id, type and generation (the record holds the rest). */
 export function messageOf(job: JobRecord): JobMessage {
+  const priority = priorityOf(job.payload);
   return {
     jobId: job.jobId,
     type: job.type,
-    tenant: job.tenant,
-    payload: job.payload,
-    enqueuedAt: Date.parse(job.createdAt),
+    ...(job.generation ? { generation: job.generation } : {}),
+    ...(priority !== 'normal' ? { priority } : {}),
     ...(job.correlationId !== undefined ? { correlationId: job.correlationId } : {}),
   };
 }

@@ -8,12 +8,13 @@ const OUTCOMES: Record<RecordOutcome['reason'], JobRunOutcome> = {
   failed: 'FAILED',
   dead: 'DEAD',
   retrying: 'RETRYING',
-  // Not a run's outcome: a stale copy, a cancel, a poison body, the bookkeeping receive of a job
+  // Not a run's outcome: a stale copy, a cancel, a poison body, a later hand-off to the DLQ of a job
   // already DEAD, a store outage (the message comes back and is counted then).
   cancelled: 'OTHER',
   skipped: 'OTHER',
   poison: 'OTHER',
   'dead-lettered': 'OTHER',
+  'dead-letter-failed': 'OTHER',
   'store-unavailable': 'OTHER',
   superseded: 'OTHER',
   deferred: 'OTHER',

@@ -49,7 +49,7 @@ describe('Class: SqsEventSourceMapping', () => {
       logger: silentLogger,
       waitTimeSeconds: 1,
     });
-    await new SqsJobQueue({ client, queueUrls: { analysis: queue.url } }).send({ jobId: 'j-1', type: 'analysis', tenant: 't', payload: {}, enqueuedAt: 0, correlationId: 'Jv8i_jAPoAMEJHw=' });
+    await new SqsJobQueue({ client, queueUrls: { analysis: queue.url } }).send({ jobId: 'j-1', type: 'analysis', correlationId: 'Jv8i_jAPoAMEJHw=' });
 
     // Act
     mapping.start();
@@ -61,7 +61,7 @@ describe('Class: SqsEventSourceMapping', () => {
     const [record] = event.Records;
     expect(record!.messageAttributes).toEqual({ correlationId: { stringValue: 'Jv8i_jAPoAMEJHw=', stringListValues: [], binaryListValues: [], dataType: 'String' } });
     expect(record!.md5OfMessageAttributes).toMatch(/^[0-9a-f]{32}$/);
-    expect(JSON.parse(record!.body)).toEqual({ jobId: 'j-1', type: 'analysis', tenant: 't', payload: {}, enqueuedAt: 0 });
+    expect(JSON.parse(record!.body)).toEqual({ jobId: 'j-1', type: 'analysis' });
     expect(record).toMatchObject({ eventSource: 'aws:sqs', eventSourceARN: queue.arn, attributes: { ApproximateReceiveCount: '1' } });
     expect(context.awsRequestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(context).toMatchObject({ functionName: 'conveyor-esm-analysis-worker', invokedFunctionArn: expect.stringContaining(':function:conveyor-esm-analysis-worker') });

@@ -36,7 +36,7 @@ afterEach(() => {
 const jobId = newJobId('tenant-a', new Date('2026-12-01T00:00:00Z'));
 const store = () => new DynamoJobStore({ client: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), tableName: 'conveyor-prod-jobs' });
 const queue = () => new SqsJobQueue({ client: new SQSClient({ region: 'us-east-1' }), queueUrls: { analysis: 'https://sqs.us-east-1.amazonaws.com/1/conveyor-prod-analysis' } });
-const message = { jobId, type: 'analysis', tenant: 'tenant-a', payload: {}, enqueuedAt: 0 };
+const message = { jobId, type: 'analysis' };
 
 function dynamoError(name: string, status = 400, fault: 'client' | 'server' = 'client'): DynamoDBServiceException {
   return new DynamoDBServiceException({ name, message: `${name} said no`, $fault: fault, $metadata: { httpStatusCode: status } });

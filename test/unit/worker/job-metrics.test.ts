@@ -5,7 +5,7 @@ import { PermanentJobError } from '../../../shared/domain/errors.js';
 import { jobRegistry } from '../../../shared/jobs/registry.js';
 import { silentLogger } from '../../../shared/logging/logger.js';
 import { JOB_METRIC_NAMES, type JobMetrics, type JobRunObservation } from '../../../shared/ports/job-metrics.js';
-import type { JobQueue } from '../../../shared/ports/job-queue.js';
+import type { ConsumerQueue } from '../../../shared/ports/job-queue.js';
 import { analysisPayload, invocation, queuedJob, sqsEvent, sqsRecord } from '../../helpers/factories.js';
 import { MemoryJobStore } from '../../helpers/memory-job-store.js';
 
@@ -93,7 +93,7 @@ describe('Class: JobWorker — outcome metrics', () => {
     // Prepare: one job succeeds, one fails for good, one fails and will retry, one fails its last attempt
     let clock = 1_000_000;
     const store = new MemoryJobStore();
-    const queue: JobQueue = { send: vi.fn(async () => undefined), changeVisibility: vi.fn(async () => undefined) };
+    const queue: ConsumerQueue = { send: vi.fn(async () => undefined), changeVisibility: vi.fn(async () => undefined), deadLetter: vi.fn(async () => undefined) };
     const metrics = new RecordingJobMetrics();
     const worker = new JobWorker(
       jobRegistry.analysis,
@@ -133,5 +133,23 @@ describe('Class: JobWorker — outcome metrics', () => {
     // Queue wait: from the message's send to the start of its first attempt only.
     expect(metrics.observations.map((o) => o.queueWaitMs)).toEqual([500, 500, 500, undefined]);
     expect(metrics.flushes).toBe(1);
+  });
+
+  it('counts a DEAD job once: a later hand-off of its message to the DLQ is not another outcome', async () => {
+    // Prepare: the job went DEAD on receive 3; its message came back (the acknowledgement was lost)
+    const clock = 10_000_000;
+    const store = new MemoryJobStore();
+    const queue: ConsumerQueue = { send: vi.fn(async () => undefined), changeVisibility: vi.fn(async () => undefined), deadLetter: vi.fn(async () => undefined) };
+    const metrics = new RecordingJobMetrics();
+    const worker = new JobWorker(jobRegistry.analysis, async () => 'never', { store, queue, logger: silentLogger, timeoutMarginMs: 1_000, now: () => clock, metrics });
+    const job = queuedJob({ status: 'DEAD', attempt: 3, messageId: 'm-1', receiveCount: 3, finishedAt: new Date(clock - 600_000).toISOString() });
+    await store.create(job);
+
+    // Act
+    await worker.processBatch(sqsEvent(sqsRecord(job, 4, { messageId: 'm-1', attributes: { ApproximateReceiveCount: '4', SentTimestamp: String(clock - 900_000) } })), invocation());
+
+    // Assess
+    expect(queue.deadLetter).toHaveBeenCalledOnce();
+    expect(metrics.observations.map((o) => o.outcome)).toEqual(['OTHER']);
   });
 });
