@@ -5,6 +5,7 @@ import { LambdaInvocations } from '../../shared/logging/invocation.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import { noTracer, type Tracer } from '../../shared/ports/tracer.js';
 import { HttpError } from './http-errors.js';
+import { buildOpenApiDocument, type OpenApiDocument } from './openapi.js';
 import type { JobService } from './job-service.js';
 import { jsonBody, requestScope, requireApiKey, requireScope, type ApiEnv } from './middleware.js';
 import { jobAdminRoutes } from './routes/job-admin.js';
@@ -48,6 +49,9 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
 
   app.use('*', requestScope(deps.invocations ?? new LambdaInvocations(), deps.logger, deps.tracer ?? noTracer));
   app.get('/v1/health', (c) => c.json({ status: 'ok', stage: deps.stage }));
+  // The contract, public like the health check: generated from the schemas once per cold start, on first use.
+  let openapi: OpenApiDocument | undefined;
+  app.get('/v1/openapi.json', (c) => c.json((openapi ??= buildOpenApiDocument())));
 
   app.use('/v1/jobs', requireApiKey(deps.keys));
   app.use('/v1/jobs/*', requireApiKey(deps.keys));
