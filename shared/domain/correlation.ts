@@ -14,11 +14,12 @@ export const CORRELATION_ATTRIBUTE = 'correlationId';
 /** At most 40 bytes: an API Gateway request id is 16, a UUID 36. */
 export const MAX_CORRELATION_ID_LENGTH = 40;
 
-const VALID = /^[A-Za-z0-9][A-Za-z0-9._:=+/-]*$/;
+/** The characters of a correlation id (with at most MAX_CORRELATION_ID_LENGTH of them). */
+export const CORRELATION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:=+/-]*$/;
 
 /** Whether `value` can serve as a correlation id: 1–40 printable ASCII letters, digits and `._:=+/-`. */
 export function isCorrelationId(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= MAX_CORRELATION_ID_LENGTH && VALID.test(value);
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_CORRELATION_ID_LENGTH && CORRELATION_ID_PATTERN.test(value);
 }
 
 /** The correlation id an SQS record of Lambda's event carries (`messageAttributes`), when it is a valid one. */
