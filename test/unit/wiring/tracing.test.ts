@@ -7,6 +7,8 @@ import { currentTracer, disableTracing, enableTracing, traced } from '../../../f
 import { startDynamo, type LocalService } from '../../../local/dynamodb.js';
 import { ensureTable } from '../../../local/provision.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { createBedrockClient } from '../../../functions/adapters/aws/bedrock-text-model.js';
 import { newJobId } from '../../../shared/domain/job-id.js';
 import { noTracer } from '../../../shared/ports/tracer.js';
 
@@ -90,6 +92,18 @@ describe('Function: enableTracing', () => {
     expect(job).toMatchObject({ trace_id: TRACE_ID, type: 'subsegment', annotations: { jobId, correlationId: 'checkout-7f3a', attempt: 1 } });
     const [call] = await documentsMatching((d) => d.name === 'DynamoDB', 1);
     expect(call).toMatchObject({ trace_id: TRACE_ID, parent_id: job!.id, namespace: 'aws', aws: { operation: 'GetItem', table_name: 'traced-jobs' } });
+  });
+
+  it('on: the model client is captured too, so a Converse call is a subsegment of the job', async () => {
+    // Prepare
+    await enableTracing({ CONVEYOR_TRACING: 'on', CONVEYOR_STAGE: 'test' });
+    const raw = new BedrockRuntimeClient({ region: 'us-east-1' }).middlewareStack.identify();
+
+    // Act
+    const client = createBedrockClient({ region: 'us-east-1' });
+
+    // Assess
+    expect(client.middlewareStack.identify().filter((name) => !raw.includes(name))).not.toEqual([]);
   });
 
   it('on: a failing span records the error and rethrows it', async () => {
