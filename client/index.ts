@@ -87,6 +87,8 @@ interface JobViewOf<K extends JobType> {
   readonly onChildFailure?: 'continue';
   /** A flow's parent (`get` only): its children and where each stands. */
   readonly children?: readonly { readonly jobId: string; readonly type?: JobType; readonly status: JobStatus }[];
+  /** Shared by the log lines of everything the enqueue set off (the x-correlation-id header, else the API request id). */
+  readonly correlationId?: string;
 }
 /** A job as the API shows it; for several types, a union you can narrow on `type`. */
 export type Job<K extends JobType = JobType> = { [T in K]: JobViewOf<T> }[K];

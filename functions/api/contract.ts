@@ -64,6 +64,7 @@ export const jobViewSchema = z
       .array(z.object({ jobId: z.string(), type: jobType.optional(), status: jobStatus }).strict())
       .optional()
       .describe("a flow's parent (GET only): its children and where each stands"),
+    correlationId: z.string().optional().describe('the id shared by the log lines of everything the enqueue set off (the x-correlation-id header, else the API request id)'),
   })
   .strict();
 

@@ -30,5 +30,6 @@ export function toJobView(job: JobRecord): Record<string, unknown> {
     ...(job.parentId !== undefined ? { parentId: job.parentId } : {}),
     ...(job.childrenPending !== undefined ? { childrenPending: job.childrenPending } : {}),
     ...(job.onChildFailure !== undefined ? { onChildFailure: job.onChildFailure } : {}),
+    ...(job.correlationId !== undefined ? { correlationId: job.correlationId } : {}),
   };
 }

@@ -22,7 +22,7 @@ export function flowRoutes(jobs: JobService, options: { limit?: EnqueueLimit | u
     const root = jobs.checkFlow(tenant, body);
     const budget = options.limit ? await takeEnqueueBudget(options.limit, tenant, JobService.jobsIn(root)) : {};
     for (const [name, value] of Object.entries(budget)) c.header(name, value);
-    const flow = await jobs.enqueueFlow(tenant, root);
+    const flow = await jobs.enqueueFlow(tenant, root, { correlationId: c.get('correlationId') });
     const statusUrl = `/v1/jobs/${flow.job.jobId}`;
     c.header('location', statusUrl);
     return c.json({ jobId: flow.job.jobId, status: flow.job.status, statusUrl, children: flow.children.map(childView) }, 202);
