@@ -43,7 +43,7 @@ export interface LabOptions {
   readonly settings: Partial<JobSettings>;
   readonly timeoutMarginMs: number;
   /** Builds the handler, store and queue one invocation runs with (faults live here). */
-  readonly invocation: (store: JobStore, queue: ConsumerQueue) => { handler: JobHandler<PayloadOf<'analysis'>>; store: JobStore; queue?: ConsumerQueue; onStart?: () => void };
+  readonly invocation: (store: JobStore, queue: ConsumerQueue) => { handler: JobHandler<PayloadOf<'analysis'>>; store: JobStore; queue?: ConsumerQueue; onStart?: (timeoutMs: number) => void; onEnd?: () => void };
   readonly pollWaitSeconds?: number;
   /** The recovery sweep's bounds, short in the lab (production waits minutes). */
   readonly recovery: Partial<RecoverySettings>;
@@ -109,8 +109,8 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   const enqueueService = (via: JobQueue = jobQueue) => new JobService({ store, queue: via, logger: silentLogger, activity, webhookPolicy: addressPolicy(undefined) });
 
   const handler: SqsBatchHandler = (event, context) => {
-    const { handler: run, store: invocationStore, queue: invocationQueue = jobQueue, onStart } = options.invocation(store, jobQueue);
-    onStart?.();
+    const { handler: run, store: invocationStore, queue: invocationQueue = jobQueue, onStart, onEnd } = options.invocation(store, jobQueue);
+    onStart?.(definition.settings.timeoutSeconds * 1000);
     const worker = new JobWorker(definition, run, {
       store: invocationStore,
       followUps: new FollowUpFlusher({ store: invocationStore, outbox, logger: silentLogger }),
@@ -119,7 +119,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
       timeoutMarginMs: options.timeoutMarginMs,
       flushGraceMs: options.recovery.sendGraceMs ?? 60_000,
     });
-    return worker.processBatch(event as SqsEventLike, context as InvocationContext) as Promise<BatchResponse>;
+    return (worker.processBatch(event as SqsEventLike, context as InvocationContext) as Promise<BatchResponse>).finally(() => onEnd?.());
   };
   const mapping = new SqsEventSourceMapping({
     client: sqs,

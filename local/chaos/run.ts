@@ -107,7 +107,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const { seed, rates } = options;
   const log = options.log ?? (() => undefined);
-  const counts = { handlerRuns: 0, retryableThrown: 0, permanentThrown: 0, timeouts: 0, duplicatesSent: 0, kills: 0, storeErrorsAfterEffect: 0, lostAnswers: 0, effectCalls: 0, enqueueFailures: 0, throttled: 0, killsAfterTerminalWrite: 0, crashesBeforeSend: 0 };
+  const counts = { handlerRuns: 0, retryableThrown: 0, permanentThrown: 0, timeouts: 0, duplicatesSent: 0, kills: 0, storeErrorsAfterEffect: 0, lostAnswers: 0, effectCalls: 0, enqueueFailures: 0, throttled: 0, killsAfterTerminalWrite: 0, crashesBeforeSend: 0, timedOutInvocations: 0 };
   const sweeps: SweepReport = { flushed: 0, sent: 0, scheduled: 0, discarded: 0, cleared: 0, deferred: 0 };
   const effects = new Map<string, number>(); // the provider: one effect per idempotency key (the jobId)
   const runsPerJob = new Map<string, number>();
@@ -122,14 +122,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const allow = (jobId: string) => rerunAllowance.set(jobId, (rerunAllowance.get(jobId) ?? 0) + 1);
   const outcomeLost = new Set<string>();
   /**
-   * DLQ copies a DEAD job may have beyond one: one per invocation that handed it to the DLQ and was then
-   * killed before the batch was acknowledged (the message comes back, finds the job DEAD and is handed
-   * on again — a redrive runs the job once, the copy being acknowledged as a duplicate).
+   * Each invocation's hand-offs to the DLQ. A consumer that dies or overruns its timeout after handing a
+   * DEAD job over leaves its message unacknowledged: it comes back, finds the job DEAD and is handed on
+   * again (at least once; a redrive runs the job once, the copy being acknowledged as a duplicate).
    */
   const handOffs: { readonly state: { killed: boolean }; readonly jobIds: string[] }[] = [];
 
   const invocation = (base: JobStore, baseQueue: ConsumerQueue) => {
-    const state = { killed: false };
+    const state = { killed: false, ended: false };
     const ranHere: string[] = [];
     // Noted before the send: one in flight when the consumer is killed may still land.
     const handedHere: string[] = [];
@@ -176,16 +176,31 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       effects.set(ctx.jobId, 1);
       return { ok: true };
     };
-    const onStart = () => {
+    let timeout: NodeJS.Timeout | undefined;
+    const onStart = (timeoutMs: number) => {
       if (Math.random() < rates.kill) {
         counts.kills++;
         setTimeout(() => {
+          if (state.ended) return;
           state.killed = true;
           onKill();
         }, Math.random() * 300).unref();
       }
+      // Lambda ends an invocation at its timeout, whatever it was doing: on a loaded machine one can
+      // overrun it here, and must then do nothing more (its messages come back to another consumer).
+      timeout = setTimeout(() => {
+        if (state.ended || state.killed) return;
+        counts.timedOutInvocations++;
+        state.killed = true;
+        onKill();
+      }, timeoutMs);
+      timeout.unref();
     };
-    return { handler, store, queue, onStart };
+    const onEnd = () => {
+      state.ended = true;
+      clearTimeout(timeout);
+    };
+    return { handler, store, queue, onStart, onEnd };
   };
 
   function faultyStore(base: JobStore, state: { killed: boolean }, onKill: () => void): JobStore {
@@ -353,8 +368,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     }
     const dlq = await drainDlq(lab);
     let dlqCopies = 0;
-    const dlqCopyAllowance = new Map<string, number>();
-    for (const { state, jobIds } of handOffs) if (state.killed) for (const jobId of jobIds) dlqCopyAllowance.set(jobId, (dlqCopyAllowance.get(jobId) ?? 0) + 1);
+    // Every DLQ message must be a hand-off a consumer made (none put there by SQS's own redrive policy).
+    const handedOver = new Map<string, number>();
+    for (const { jobIds } of handOffs) for (const jobId of jobIds) handedOver.set(jobId, (handedOver.get(jobId) ?? 0) + 1);
     const dlqCounts = new Map<string, number>();
     for (const jobId of dlq) dlqCounts.set(jobId, (dlqCounts.get(jobId) ?? 0) + 1);
     for (const [jobId, n] of dlqCounts) {
@@ -362,8 +378,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         const record = records[everyJob.indexOf(jobId)];
         violations.push(`DLQ holds a message of job ${jobId}, which is not DEAD (${record ? `${record.status}, attempt ${record.attempt}${record.error ? `, ${record.error.code}` : ''}` : 'no record'})`);
       }
-      const copies = dlqCopyAllowance.get(jobId) ?? 0;
-      if (n > 1 + copies) violations.push(`DLQ holds ${n} messages of job ${jobId}: more than 1 + ${copies} copy(ies) its consumers' deaths after the hand-off explain`);
+      const handed = handedOver.get(jobId) ?? 0;
+      if (n > handed) {
+        const record = records[everyJob.indexOf(jobId)];
+        violations.push(`DLQ holds ${n} messages of job ${jobId} but consumers handed it over ${handed} time(s) (${record ? `${record.status}, attempt ${record.attempt}${record.error ? `, ${record.error.code}` : ''}` : 'no record'})`);
+      }
       if (n > 1) dlqCopies += n - 1;
     }
     for (const jobId of dead) if (!dlqCounts.has(jobId)) violations.push(`DEAD job ${jobId} has no message in the DLQ`);
@@ -388,7 +407,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       enqueueFailures: counts.enqueueFailures,
       ...Object.fromEntries(Object.entries(byStatus).map(([status, n]) => [`status.${status}`, n])),
       dlqMessages: dlq.length,
-      dlqCopiesAfterKill: dlqCopies,
+      dlqCopies: dlqCopies,
       deadLetterListing: listed.length,
       jobsOwingWebhook: owedWebhooks.size,
       webhooksQueued: webhooks.length,
@@ -405,6 +424,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       injected_storeWritesFailedAfterEffect: counts.storeErrorsAfterEffect,
       injected_lostAnswers: counts.lostAnswers,
       injected_throttledInvocations: counts.throttled,
+      invocationsPastTheirTimeout: counts.timedOutInvocations,
       injected_killsAfterTerminalWrite: counts.killsAfterTerminalWrite,
       injected_crashesBeforeSend: counts.crashesBeforeSend,
       sweep_sent: sweeps.sent,
