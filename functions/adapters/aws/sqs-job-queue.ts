@@ -1,8 +1,8 @@
 import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { DependencyUnavailableError } from '../../../shared/domain/errors.js';
 import type { JobMessage } from '../../../shared/domain/job.js';
-import type { ConsumerQueue } from '../../../shared/ports/job-queue.js';
-import { deadLetterQueueName } from '../../../shared/jobs/derived.js';
+import type { ConsumerQueue, DeadLetterOptions } from '../../../shared/ports/job-queue.js';
+import { deadLetterQueueName, isFifoQueue } from '../../../shared/jobs/derived.js';
 import { queueKey } from '../../../shared/jobs/priority.js';
 
 export interface SqsJobQueueOptions {
@@ -11,7 +11,13 @@ export interface SqsJobQueueOptions {
   readonly queueUrls: Readonly<Record<string, string>>;
 }
 
-/** JobQueue on one standard SQS queue per job type (and its priority lanes), with the type's DLQ. */
+/**
+ * JobQueue on one SQS queue per job type (and its priority lanes), with the type's DLQ. Every message
+ * carries its group as MessageGroupId: on a FIFO queue (told by its `.fifo` name) that is its ordering
+ * group, with `<jobId>:<generation>` as deduplication id; on a standard queue it makes the queue a fair
+ * queue ("In standard queues, using MessageGroupId enables fair queues", SQS message quotas).
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html
+ */
 export class SqsJobQueue implements ConsumerQueue {
   readonly #client: SQSClient;
   readonly #queueUrls: Readonly<Record<string, string>>;
@@ -24,13 +30,7 @@ export class SqsJobQueue implements ConsumerQueue {
   async send(message: JobMessage, options: { delaySeconds?: number } = {}): Promise<void> {
     const queueUrl = this.routeOf(message);
     try {
-      await this.#client.send(
-        new SendMessageCommand({
-          QueueUrl: queueUrl,
-          MessageBody: JSON.stringify(message),
-          ...(options.delaySeconds ? { DelaySeconds: options.delaySeconds } : {}),
-        }),
-      );
+      await this.#client.send(new SendMessageCommand({ QueueUrl: queueUrl, ...sendParameters(queueUrl, message, options.delaySeconds) }));
     } catch (error) {
       throw unavailable('send', error);
     }
@@ -56,9 +56,17 @@ export class SqsJobQueue implements ConsumerQueue {
    * Sends a DEAD job's message body to its type's DLQ, found by name from the type's queue URL (the
    * lanes of a prioritized type share it; `resourceNames` names both, for the CDK and the local cloud).
    */
-  async deadLetter(type: string, body: string): Promise<void> {
+  async deadLetter(type: string, body: string, options: DeadLetterOptions = {}): Promise<void> {
     try {
-      await this.#client.send(new SendMessageCommand({ QueueUrl: this.deadLetterQueueUrlOf(type), MessageBody: body }));
+      const queueUrl = this.deadLetterQueueUrlOf(type);
+      const fifo = isFifoQueue(queueUrl);
+      if (fifo && (!options.group || !options.deduplicationId)) throw new Error('a FIFO dead-letter queue needs the message\'s group and a deduplication id');
+      await this.#client.send(new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: body,
+        ...(options.group ? { MessageGroupId: options.group } : {}),
+        ...(fifo ? { MessageDeduplicationId: options.deduplicationId } : {}),
+      }));
     } catch (error) {
       throw unavailable('deadLetter', error);
     }
@@ -96,11 +104,7 @@ export class SqsJobQueue implements ConsumerQueue {
             .send(
               new SendMessageBatchCommand({
                 QueueUrl: queueUrl,
-                Entries: chunk.map((index) => ({
-                  Id: String(index),
-                  MessageBody: JSON.stringify(entries[index]!.message),
-                  ...(entries[index]!.delaySeconds ? { DelaySeconds: entries[index]!.delaySeconds } : {}),
-                })),
+                Entries: chunk.map((index) => ({ Id: String(index), ...sendParameters(queueUrl, entries[index]!.message, entries[index]!.delaySeconds) })),
               }),
             )
             .then(
@@ -145,6 +149,26 @@ export class SqsJobQueue implements ConsumerQueue {
     if (!url) throw new DependencyUnavailableError('sqs', `no queue configured for job type "${type}"`);
     return url;
   }
+}
+
+/** What travels in the body: the message less its routing (the group goes as MessageGroupId). */
+export function messageBody(message: JobMessage): string {
+  const { group: _group, ...body } = message;
+  return JSON.stringify(body);
+}
+
+/**
+ * The body and SQS parameters of a send. A FIFO queue dedupes by `<jobId>:<generation>` (derived.ts says
+ * why) and takes no per-message delay: the API refuses a delayed FIFO job before anything is sent, and a
+ * delay reaching here is a bug, refused by SQS.
+ */
+function sendParameters(queueUrl: string, message: JobMessage, delaySeconds: number | undefined) {
+  return {
+    MessageBody: messageBody(message),
+    ...(delaySeconds ? { DelaySeconds: delaySeconds } : {}),
+    ...(message.group ? { MessageGroupId: message.group } : {}),
+    ...(isFifoQueue(queueUrl) ? { MessageDeduplicationId: `${message.jobId}:${message.generation ?? 0}` } : {}),
+  };
 }
 
 function unavailable(operation: string, error: unknown): DependencyUnavailableError {
