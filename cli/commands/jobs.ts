@@ -19,6 +19,7 @@ export interface JobView {
   readonly finishedAt?: string;
   readonly nextAttemptAt?: string;
   readonly tenant?: string;
+  readonly groupKey?: string;
 }
 
 const FINAL = new Set(['SUCCEEDED', 'FAILED', 'DEAD', 'CANCELLED']);
@@ -32,10 +33,11 @@ export function registerJobCommands(program: Command, ctx: CliContext): void {
     .argument('<type>', 'job type (analysis, email, pdf)')
     .requiredOption('-p, --payload <json>', 'the payload: inline JSON, @file.json, or - for stdin')
     .option('--idempotency-key <key>', 'send an Idempotency-Key: the same key and body give the same job')
-    .action(async (type: string, options: { payload: string; idempotencyKey?: string }, command: Command) => {
+    .option('--group-key <key>', 'the job\'s group: one at a time in enqueue order on a FIFO type, a fair share on a standard one (default: your tenant)')
+    .action(async (type: string, options: { payload: string; idempotencyKey?: string; groupKey?: string }, command: Command) => {
       const payload = readJsonArgument(options.payload);
       const answer = await ctx.client(command).request<{ jobId: string; status: string; statusUrl: string }>('POST', 'v1/jobs', {
-        body: { type, payload },
+        body: { type, payload, ...(options.groupKey !== undefined ? { groupKey: options.groupKey } : {}) },
         ...(options.idempotencyKey ? { headers: { 'idempotency-key': options.idempotencyKey } } : {}),
       });
       if (ctx.json(command)) return ctx.printJson(answer);
@@ -128,6 +130,7 @@ export function printJob(output: Output, job: JobView): void {
     ['created', job.createdAt],
   ];
   if (job.tenant) rows.push(['tenant', job.tenant]);
+  if (job.groupKey) rows.push(['group', job.groupKey]);
   if (job.finishedAt) rows.push(['finished', job.finishedAt]);
   if (job.error) rows.push(['error', paint(output, 'red', `${job.error.code}: ${job.error.message}`)]);
   if (job.result !== undefined) rows.push(['result', JSON.stringify(job.result)]);
