@@ -1,4 +1,4 @@
-import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import * as z from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqsClient } from '../../functions/adapters/aws/clients.js';
@@ -165,6 +165,25 @@ describe('Contract: JobQueue (SqsJobQueue against the local SQS server)', () => 
       expect(received.map((m) => [JSON.parse(m.Body!).jobId, JSON.parse(m.Body!).generation ?? 0])).toEqual([[a.jobId, 0], [b.jobId, 0], [c.jobId, 0], [a.jobId, 1]]);
       expect(received.map((m) => m.Attributes?.MessageDeduplicationId)).toEqual([`${a.jobId}:0`, `${b.jobId}:0`, `${c.jobId}:0`, `${a.jobId}:1`]);
       expect(new Set(received.map((m) => m.Attributes?.MessageGroupId))).toEqual(new Set(['g-1']));
+    });
+
+    it('sends a bulk of one group in its order, across SendMessageBatch calls', async () => {
+      // Prepare: 25 jobs of one group: three calls of up to 10
+      const sent = Array.from({ length: 25 }, () => ledgerMessage('g-bulk'));
+
+      // Act: read the group back, deleting each batch so the group's next messages are delivered
+      const failed = await fifoQueue().sendBatch(sent.map((message) => ({ message })));
+      const order: string[] = [];
+      while (order.length < sent.length) {
+        const batch = await receive(1, 60, ledger.url);
+        if (batch.length === 0) break;
+        order.push(...batch.map((m) => JSON.parse(m.Body!).jobId as string));
+        await client.send(new DeleteMessageBatchCommand({ QueueUrl: ledger.url, Entries: batch.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+      }
+
+      // Assess
+      expect(failed.size).toBe(0);
+      expect(order).toEqual(sent.map((m) => m.jobId));
     });
 
     it('hands a dead letter to the FIFO DLQ with its group, once per deduplication id', async () => {

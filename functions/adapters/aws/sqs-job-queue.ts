@@ -81,8 +81,9 @@ export class SqsJobQueue implements ConsumerQueue {
   }
 
   /**
-   * Sends many messages with SendMessageBatch, 10 per call and one call per destination queue.
-   * Returns the indexes that failed (a whole chunk when its call failed); never throws.
+   * Sends many messages with SendMessageBatch, 10 per call and one call per destination queue; on a
+   * FIFO queue in `entries` order. Returns the indexes that failed (a whole chunk when its call failed);
+   * never throws.
    */
   async sendBatch(entries: readonly { message: JobMessage; delaySeconds?: number }[]): Promise<Set<number>> {
     const failed = new Set<number>();
@@ -95,28 +96,30 @@ export class SqsJobQueue implements ConsumerQueue {
         failed.add(index);
       }
     });
+    const sendChunk = (queueUrl: string, chunk: number[]): Promise<void> =>
+      this.#client
+        .send(
+          new SendMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: chunk.map((index) => ({ Id: String(index), ...sendParameters(queueUrl, entries[index]!.message, entries[index]!.delaySeconds) })),
+          }),
+        )
+        .then(
+          (output) => {
+            for (const failure of output.Failed ?? []) failed.add(Number(failure.Id));
+          },
+          () => {
+            for (const index of chunk) failed.add(index);
+          },
+        );
     const calls: Promise<void>[] = [];
     for (const [queueUrl, indexes] of byQueue) {
-      for (let i = 0; i < indexes.length; i += 10) {
-        const chunk = indexes.slice(i, i + 10);
-        calls.push(
-          this.#client
-            .send(
-              new SendMessageBatchCommand({
-                QueueUrl: queueUrl,
-                Entries: chunk.map((index) => ({ Id: String(index), ...sendParameters(queueUrl, entries[index]!.message, entries[index]!.delaySeconds) })),
-              }),
-            )
-            .then(
-              (output) => {
-                for (const failure of output.Failed ?? []) failed.add(Number(failure.Id));
-              },
-              () => {
-                for (const index of chunk) failed.add(index);
-              },
-            ),
-        );
-      }
+      const chunks: number[][] = [];
+      for (let i = 0; i < indexes.length; i += 10) chunks.push(indexes.slice(i, i + 10));
+      // A FIFO queue keeps send order within a group, and a batch's entries in their order: its chunks go
+      // one after another, so the entries' order is the enqueue order. Standard queues have no order to keep.
+      if (isFifoQueue(queueUrl)) calls.push(chunks.reduce((previous, chunk) => previous.then(() => sendChunk(queueUrl, chunk)), Promise.resolve()));
+      else calls.push(...chunks.map((chunk) => sendChunk(queueUrl, chunk)));
     }
     await Promise.all(calls);
     return failed;

@@ -78,7 +78,7 @@ describe('Schema: enqueue groupKey', () => {
     expect(enqueueRequestSchema.safeParse({ type: 'analysis', payload: analysisPayload(), groupKey }).success).toBe(true);
   });
 
-  it.each([['', 'empty'], ['x'.repeat(129), 'too long'], ['has space', 'a space'], ['café', 'non-ASCII'], [42, 'a number']])('refuses %j (%s), naming groupKey', (groupKey) => {
+  it.each([['', 'empty'], ['x'.repeat(129), 'too long'], ['has space', 'a space'], ['café', 'non-ASCII'], [42, 'a number']])('refuses %j (%s), naming groupKey', (groupKey: unknown, _why: string) => {
     const parsed = enqueueRequestSchema.safeParse({ type: 'analysis', payload: analysisPayload(), groupKey });
     expect(parsed.success).toBe(false);
     expect(parsed.error?.issues.map((i) => i.path.join('.'))).toContain('groupKey');
