@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type * as AnalysisModule from '../../shared/jobs/analysis.js';
 import { LOCAL_API_KEYS } from '../../local/cloud.js';
 import { RetryableJobError } from '../../shared/domain/errors.js';
 import { jobRegistry } from '../../shared/jobs/registry.js';
@@ -8,7 +9,7 @@ import { bootLocalCloud, type ApiClient } from '../helpers/local-cloud.js';
 
 // The analysis type as a FIFO type, for this file only (test/helpers/fifo-variant.ts says why).
 vi.mock('../../shared/jobs/analysis.js', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../shared/jobs/analysis.js')>();
+  const real = await importOriginal<typeof AnalysisModule>();
   const { fifoVariantOf } = await import('../helpers/fifo-variant.js');
   return { ...real, analysisJob: fifoVariantOf(real.analysisJob, { backoff: { baseSeconds: 1, maxSeconds: 1 } }) };
 });
