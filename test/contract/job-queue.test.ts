@@ -167,12 +167,28 @@ describe('Contract: JobQueue (SqsJobQueue against the local SQS server)', () => 
       expect(new Set(received.map((m) => m.Attributes?.MessageGroupId))).toEqual(new Set(['g-1']));
     });
 
-    it('sends a bulk of one group in its order, across SendMessageBatch calls', async () => {
-      // Prepare: 25 jobs of one group: three calls of up to 10
+    it('sends a bulk of one group in its order, across SendMessageBatch calls made one after another', async () => {
+      // Prepare: 25 jobs of one group: three calls of up to 10. SQS orders a group by when each call is
+      // received, so calls in flight side by side could land in any order: count them as they are made.
       const sent = Array.from({ length: 25 }, () => ledgerMessage('g-bulk'));
+      const counted = createSqsClient({ region: 'us-east-1', endpoints: { sqs: server.endpoint }, credentials });
+      let inFlight = 0;
+      let mostInFlight = 0;
+      counted.middlewareStack.add(
+        (next) => async (args) => {
+          mostInFlight = Math.max(mostInFlight, ++inFlight);
+          try {
+            return await next(args);
+          } finally {
+            inFlight -= 1;
+          }
+        },
+        { step: 'initialize', name: 'countCallsInFlight' },
+      );
 
       // Act: read the group back, deleting each batch so the group's next messages are delivered
-      const failed = await fifoQueue().sendBatch(sent.map((message) => ({ message })));
+      const failed = await new SqsJobQueue({ client: counted, queueUrls: { ledger: ledger.url } }).sendBatch(sent.map((message) => ({ message })));
+      counted.destroy();
       const order: string[] = [];
       while (order.length < sent.length) {
         const batch = await receive(1, 60, ledger.url);
@@ -183,6 +199,7 @@ describe('Contract: JobQueue (SqsJobQueue against the local SQS server)', () => 
 
       // Assess
       expect(failed.size).toBe(0);
+      expect(mostInFlight).toBe(1);
       expect(order).toEqual(sent.map((m) => m.jobId));
     });
 
