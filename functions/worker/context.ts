@@ -38,6 +38,8 @@ export interface SqsRecordLike {
   readonly body: string;
   /** `MessageGroupId` (and `SequenceNumber`) come with messages of FIFO and fair queues. */
   readonly attributes: { readonly ApproximateReceiveCount?: string; readonly SentTimestamp?: string; readonly MessageGroupId?: string; readonly SequenceNumber?: string };
+  /** The message attributes, as Lambda's SQS event carries them (the correlation id travels here). */
+  readonly messageAttributes?: Readonly<Record<string, { readonly stringValue?: string; readonly dataType: string }>>;
   /**
    * The queue the record came from. One consumer may read several queues (a job type's priority
    * lanes), and a receipt handle is only valid on the queue that issued it.

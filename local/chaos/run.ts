@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { messageBody } from '../../functions/adapters/aws/sqs-job-queue.js';
 import { messageOf } from '../../functions/api/job-service.js';
 import type { JobHandler } from '../../functions/worker/context.js';
 import { DependencyUnavailableError, PermanentJobError, RetryableJobError } from '../../shared/domain/errors.js';
@@ -243,7 +244,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           // On a FIFO queue a copy with a new deduplication id, as a producer's retry after SQS's 5-minute
           // deduplication interval would send: it lands in the job's group, behind the job.
           const fifo = isFifoQueue(lab.queue.url) ? { MessageGroupId: message.group, MessageDeduplicationId: `duplicate-${job.jobId}` } : {};
-          await lab.sqs.send(new SendMessageCommand({ QueueUrl: lab.queue.url, MessageBody: JSON.stringify(message), ...fifo }));
+          await lab.sqs.send(new SendMessageCommand({ QueueUrl: lab.queue.url, MessageBody: messageBody(message), ...fifo }));
         }
       } catch {
         counts.enqueueFailures++;

@@ -1,5 +1,7 @@
-import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { DependencyUnavailableError } from '../../../shared/domain/errors.js';
+import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, SendMessageCommand, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
+import { ConfigurationError, DependencyRequestError, type ConveyorError } from '../../../shared/domain/errors.js';
+import { sqsFailure } from './sdk-errors.js';
+import { correlationAttributes } from './sqs-attributes.js';
 import type { JobMessage } from '../../../shared/domain/job.js';
 import type { ConsumerQueue, DeadLetterOptions } from '../../../shared/ports/job-queue.js';
 import { deadLetterQueueName, isFifoQueue } from '../../../shared/jobs/derived.js';
@@ -138,7 +140,7 @@ export class SqsJobQueue implements ConsumerQueue {
   queueUrlOfArn(arn: string): string {
     const [prefix, partition, service, region, account, name] = arn.split(':');
     if (prefix !== 'arn' || service !== 'sqs' || !partition || !region || !account || !name) {
-      throw new DependencyUnavailableError('sqs', `"${arn}" is not an SQS queue ARN`);
+      throw new DependencyRequestError('sqs', `"${arn}" is not an SQS queue ARN`);
     }
     const configured = Object.values(this.#queueUrls).find((url) => {
       const [, owner, queueName] = new URL(url).pathname.split('/');
@@ -149,32 +151,36 @@ export class SqsJobQueue implements ConsumerQueue {
 
   queueUrlOf(type: string): string {
     const url = this.#queueUrls[type];
-    if (!url) throw new DependencyUnavailableError('sqs', `no queue configured for job type "${type}"`);
+    if (!url) throw new ConfigurationError(`no queue configured for job type "${type}" (CONVEYOR_QUEUE_URLS)`, { dependency: 'sqs' });
     return url;
   }
 }
 
-/** What travels in the body: the message less its routing (the group goes as MessageGroupId). */
+/**
+ * What travels in the body: the message less its routing (the group goes as MessageGroupId) and its
+ * correlation id (a message attribute).
+ */
 export function messageBody(message: JobMessage): string {
-  const { group: _group, ...body } = message;
+  const { group: _group, correlationId: _correlationId, ...body } = message;
   return JSON.stringify(body);
 }
 
 /**
- * The body and SQS parameters of a send. A FIFO queue dedupes by `<jobId>:<generation>` (derived.ts says
- * why) and takes no per-message delay: the API refuses a delayed FIFO job before anything is sent, and a
- * delay reaching here is a bug, refused by SQS.
+ * The body, attributes and SQS parameters of a send. A FIFO queue dedupes by `<jobId>:<generation>`
+ * (derived.ts says why) and takes no per-message delay: the API refuses a delayed FIFO job before
+ * anything is sent, and a delay reaching here is a bug, refused by SQS.
  */
-function sendParameters(queueUrl: string, message: JobMessage, delaySeconds: number | undefined) {
+function sendParameters(queueUrl: string, message: JobMessage, delaySeconds: number | undefined): { MessageBody: string; MessageAttributes?: Record<string, MessageAttributeValue>; DelaySeconds?: number; MessageGroupId?: string; MessageDeduplicationId?: string } {
   return {
     MessageBody: messageBody(message),
+    ...correlationAttributes(message.correlationId),
     ...(delaySeconds ? { DelaySeconds: delaySeconds } : {}),
     ...(message.group ? { MessageGroupId: message.group } : {}),
     ...(isFifoQueue(queueUrl) ? { MessageDeduplicationId: `${message.jobId}:${message.generation ?? 0}` } : {}),
   };
 }
 
-function unavailable(operation: string, error: unknown): DependencyUnavailableError {
-  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return new DependencyUnavailableError('sqs', `queue ${operation} failed — ${reason}`, { cause: error });
+/** The named error of a failed call (sdk-errors.ts: configuration fault, bug, or unavailable). */
+function unavailable(operation: string, error: unknown): ConveyorError {
+  return sqsFailure(`queue ${operation}`, error);
 }
