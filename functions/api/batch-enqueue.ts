@@ -1,7 +1,7 @@
 import { ConfigurationError, ConveyorError, DependencyRequestError, DependencyUnavailableError, JobValidationError, PayloadTooLargeError } from '../../shared/domain/errors.js';
 import { newJobId } from '../../shared/domain/job-id.js';
 import type { JobMessage, JobRecord } from '../../shared/domain/job.js';
-import { enqueueRequestSchema, type EnqueueRequest } from '../../shared/jobs/registry.js';
+import { enqueueRequestSchema, getJobDefinition, type EnqueueRequest } from '../../shared/jobs/registry.js';
 import { dispatchJob, planFields } from '../scheduling/dispatch.js';
 import type { ReleasePlan } from '../scheduling/release-plan.js';
 import { IDEMPOTENCY_KEY } from './idempotent-enqueue.js';
@@ -94,11 +94,15 @@ export class BatchEnqueuer {
   async enqueue(tenant: string, valid: readonly ValidItem[], origin: EnqueueOrigin = {}): Promise<BatchItemResult[]> {
     const keyed = valid.filter((item) => item.idempotencyKey !== undefined);
     const plain = valid.filter((item) => item.idempotencyKey === undefined);
-    const [keyedResults, plainResults] = await Promise.all([
-      Promise.all(keyed.map((item) => this.#enqueueKeyed(tenant, item, origin))),
+    // Items of a FIFO type keep their order (it is their group's enqueue order): keyed ones are enqueued
+    // one after another, unkeyed ones sent in order (SqsJobQueue.sendBatch). The two kinds go side by side.
+    const isFifo = (item: ValidItem) => getJobDefinition(item.request.type).settings.ordering === 'fifo';
+    const [keyedResults, orderedResults, plainResults] = await Promise.all([
+      Promise.all(keyed.filter((item) => !isFifo(item)).map((item) => this.#enqueueKeyed(tenant, item, origin))),
+      keyed.filter(isFifo).reduce<Promise<BatchItemResult[]>>(async (done, item) => [...(await done), await this.#enqueueKeyed(tenant, item, origin)], Promise.resolve([])),
       this.#enqueuePlain(tenant, plain, origin),
     ]);
-    return [...keyedResults, ...plainResults];
+    return [...keyedResults, ...orderedResults, ...plainResults];
   }
 
   async #enqueueKeyed(tenant: string, item: ValidItem, origin: EnqueueOrigin): Promise<BatchItemResult> {

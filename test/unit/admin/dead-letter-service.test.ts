@@ -3,6 +3,7 @@ import { DeadLetterService, NotRetryableError } from '../../../functions/api/adm
 import { FollowUpFlusher } from '../../../functions/follow-ups/follow-ups.js';
 import { DependencyUnavailableError, RedriveInProgressError } from '../../../shared/domain/errors.js';
 import type { JobRecord } from '../../../shared/domain/job.js';
+import { messageGroupIdOf } from '../../../shared/jobs/ordering.js';
 import { silentLogger } from '../../../shared/logging/logger.js';
 import type { JobQueue } from '../../../shared/ports/job-queue.js';
 import type { QueueAdmin } from '../../../shared/ports/queue-admin.js';
@@ -127,7 +128,7 @@ describe('Class: DeadLetterService', () => {
 
     // Assess
     expect(retried).toMatchObject({ status: 'QUEUED', attempt: 0, generation: 1, retryCount: 1, payload: { edited: true } });
-    expect(ok.queue.send).toHaveBeenCalledWith({ jobId: job.jobId, type: job.type, generation: 1 });
+    expect(ok.queue.send).toHaveBeenCalledWith({ jobId: job.jobId, type: job.type, generation: 1, group: messageGroupIdOf(job.tenant) });
     expect(await ok.store.get(job.jobId)).toMatchObject({ generation: 1, payload: { edited: true } });
     expect(ok.deadLetters.listed('analysis')).toEqual([]);
     await expect(refused).rejects.toBeInstanceOf(DependencyUnavailableError);
