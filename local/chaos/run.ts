@@ -170,10 +170,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const queue: ConsumerQueue = {
       send: (message, sendOptions) => (state.killed ? never : baseQueue.send(message, sendOptions)),
       changeVisibility: (type, receipt, seconds, sourceArn) => (state.killed ? never : baseQueue.changeVisibility(type, receipt, seconds, sourceArn)),
-      deadLetter: async (type, body) => {
+      deadLetter: async (type, body, handOff) => {
         if (state.killed) return never;
         handedHere.push((JSON.parse(body) as { jobId: string }).jobId);
-        await baseQueue.deadLetter(type, body);
+        await baseQueue.deadLetter(type, body, handOff);
       },
     };
     const handler: JobHandler<PayloadOf<'analysis'>> = async (payload, ctx) => {

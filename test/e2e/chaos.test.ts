@@ -46,7 +46,8 @@ describe('E2E: chaos run (small)', () => {
       seed: 11,
       maxSeconds: 240,
       fifoGroups: 10,
-      rates: { retryable: 0.2, permanent: 0.05, timeout: 0.03, duplicate: 0.1, kill: 0.03, storeErrorAfterEffect: 0.03, lostAnswer: 0.05, throttle: 0.2 },
+      // No enqueue dies before its send here: the sweep sends such a job after its grace, behind later jobs of its group.
+      rates: { retryable: 0.2, permanent: 0.05, timeout: 0.03, duplicate: 0.1, kill: 0.03, storeErrorAfterEffect: 0.03, lostAnswer: 0.05, throttle: 0.2, killAfterTerminalWrite: 0.05, crashBeforeSend: 0 },
       settings: { ...DEFAULT_CHAOS.settings, timeoutSeconds: 4 },
       timeoutMarginMs: 2_000,
     });

@@ -1,3 +1,4 @@
+import { FollowUpFlusher } from '../../../functions/follow-ups/follow-ups.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { BatchResponse, InvocationContext, JobHandler, SqsRecordLike } from '../../../functions/worker/context.js';
 import { JobWorker } from '../../../functions/worker/job-worker.js';
@@ -26,7 +27,7 @@ function fifoJobIn(groupKey: string, toolId: string): { job: JobRecord; record: 
 
 function setup(handler: JobHandler<unknown>, store: JobStore = new MemoryJobStore()) {
   const queue = { send: vi.fn(async () => undefined), changeVisibility: vi.fn(async () => undefined), deadLetter: vi.fn(async () => undefined) } satisfies ConsumerQueue;
-  const worker = new JobWorker(fifoJob, handler, { store, queue, logger: silentLogger, timeoutMarginMs: 1_000, random: () => 0.5 });
+  const worker = new JobWorker(fifoJob, handler, { store, queue, followUps: new FollowUpFlusher({ store, logger: silentLogger }), logger: silentLogger, timeoutMarginMs: 1_000, random: () => 0.5 });
   return { queue, worker };
 }
 
@@ -143,6 +144,9 @@ describe('Method: JobWorker.processBatch — FIFO batches', () => {
       recordProgress: (...args) => memory.recordProgress(...args),
       discard: (jobId) => memory.discard(jobId),
       requestCancel: (jobId) => memory.requestCancel(jobId),
+      clearWebhookPending: (jobId, finishedAt) => memory.clearWebhookPending(jobId, finishedAt),
+      updateSendPending: (jobId, seen, next) => memory.updateSendPending(jobId, seen, next),
+      clearSweep: (jobId, sweepAt) => memory.clearSweep(jobId, sweepAt),
     };
     const ran: string[] = [];
     const { worker } = setup(async (payload) => {
