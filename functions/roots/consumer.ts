@@ -17,7 +17,7 @@ import type { PdfHandlerDeps } from '../jobs/pdf/handler.js';
 import { withProviderThrottle, type BatchHandler } from '../scheduling/provider-throttle.js';
 import { withDeadLetterIndex } from '../worker/dead-letter-tracking.js';
 import { JobWorker } from '../worker/job-worker.js';
-import { createCoreClients, createDeadLetterIndex, createJobQueue, createJobStore, withWebhooks, type CoreClients } from '../wiring.js';
+import { createCoreClients, createDeadLetterIndex, createJobData, createJobQueue, createJobStore, withWebhooks, type CoreClients } from '../wiring.js';
 
 /**
  * Composition root of the consumer functions (functions/entry/worker-*.ts) and the local cloud's
@@ -51,11 +51,14 @@ export function buildJobWorker<K extends JobType>(
   definition: JobRegistry[K],
   handler: JobHandlers[K],
   config: ConveyorConfig,
-  clients: CoreClients = createCoreClients(config),
+  clients: CoreClients & Partial<Pick<AwsClients, 's3'>> = createCoreClients(config),
   logger: Logger = createLogger(config, { fn: `worker-${definition.type}` }),
 ): JobWorker<PayloadOf<K>> {
   const deadLetters = createDeadLetterIndex(config, clients, queueSettingsOf(definition).dlqRetentionSeconds);
+  // Every consumer may get a payload stored apart and may produce a large result, whatever its type.
+  const jobData = createJobData(config, clients, logger);
   return new JobWorker<PayloadOf<K>>(definition, handler, {
+    ...(jobData ? { jobData } : {}),
     store: withWebhooks(withDeadLetterIndex(createJobStore(config, clients), deadLetters), config, clients, logger),
     queue: createJobQueue(config, clients),
     logger,
