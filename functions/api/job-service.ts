@@ -1,5 +1,5 @@
 import { keys } from '../../shared/config/table.js';
-import { ConfigurationError, DependencyUnavailableError } from '../../shared/domain/errors.js';
+import { ConfigurationError, DependencyUnavailableError, JobValidationError } from '../../shared/domain/errors.js';
 import { jobIdTime, newJobId } from '../../shared/domain/job-id.js';
 import type { JobMessage, JobRecord } from '../../shared/domain/job.js';
 import { priorityOf } from '../../shared/jobs/priority.js';
@@ -16,7 +16,8 @@ import { planRelease, type ReleasePlan } from '../scheduling/release-plan.js';
 import { checkCallback } from '../webhooks/callback-check.js';
 import type { AddressPolicy } from '../webhooks/address-policy.js';
 import { assertStorable } from './storable.js';
-import { asStored, type JobData } from '../job-data/job-data.js';
+import { asStored, PAYLOAD_INLINE_BYTES, type JobData } from '../job-data/job-data.js';
+import { STORED_PAYLOAD_MAX_HOLD_DAYS } from '../../shared/jobs/retention.js';
 
 export interface JobServiceDeps {
   readonly store: JobStore;
@@ -68,6 +69,7 @@ export class JobService {
     // Sized as the store writes it (keys included), with room for the longest Idempotency-Key.
     // A payload over the inline limit is sized as the reference the record will hold instead.
     const record = asStored(newJobRecord(tenant, request, JOB_ID_ROOM, now, IDEMPOTENCY_KEY_ROOM), this.#deps.jobData);
+    if ('payloadRef' in record) checkHold(plan, now);
     assertStorable(request, { pk: keys.tenantJobPartitions(tenant)[0], sk: JOB_ID_ROOM, ...record, ...runAtOf(plan) });
     return plan;
   }
@@ -132,6 +134,17 @@ export class JobService {
       now: this.#deps.now,
       retentionDaysOf: (type) => (isJobType(type) ? getJobDefinition(type).settings.retentionDays : undefined),
     });
+  }
+}
+
+/** A payload stored apart expires with its bucket's lifecycle rule: its job may be held only so long (retention.ts). */
+function checkHold(plan: ReleasePlan, now: Date): void {
+  if (plan.kind === 'now') return;
+  const maxMs = STORED_PAYLOAD_MAX_HOLD_DAYS * 86_400_000;
+  if (plan.runAt.getTime() - now.getTime() > maxMs) {
+    throw new JobValidationError('runAt is too far ahead for a payload this large', [
+      { path: 'runAt', message: `a job whose payload is over ${PAYLOAD_INLINE_BYTES} bytes can start at most ${STORED_PAYLOAD_MAX_HOLD_DAYS} days ahead (its payload is kept for a limited time); enqueue it closer to its time` },
+    ]);
   }
 }
 

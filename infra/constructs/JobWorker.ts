@@ -9,6 +9,7 @@ import { eventSourceSettingsOf, queueSettingsOf, resourceNames } from '../../sha
 import { isPrioritized, priorityConcurrency, priorityQueueName, queueKey, type Priority } from '../../shared/jobs/priority.js';
 import type { StageSettings } from '../config/stages.js';
 import { capabilityEnvironment, grantCapabilities, type CapabilityResources } from './capabilities.js';
+import { grantJobDataToConsumer } from './JobDataBucket.js';
 import { ConveyorFunction } from './ConveyorFunction.js';
 import { TABLE_ACTIONS } from './permissions.js';
 
@@ -118,6 +119,8 @@ export class JobWorker extends Construct {
         // each came from, and a throttled job is re-sent to its own lane.
         CONVEYOR_QUEUE_URLS: this.queue.stack.toJsonString(Object.fromEntries(this.lanes.map((lane) => [lane.key, lane.queue.queueUrl]))),
         ...capabilityEnvironment(uses, props.resources),
+        // Any job's payload may be stored apart and any result may be large: every consumer reads and writes job data.
+        CONVEYOR_JOB_DATA_BUCKET: props.resources.jobData.bucketName,
       },
     });
 
@@ -136,6 +139,7 @@ export class JobWorker extends Construct {
     // The consumer hands a DEAD job's message to the DLQ itself (its redrive policy is only a safety net).
     this.consumer.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.dlq.queueArn] }));
     grantCapabilities(uses, props.resources, this.consumer);
+    grantJobDataToConsumer(props.resources.jobData, this.consumer);
   }
 
   /** The type's queues by CONVEYOR_QUEUE_URLS key (`email`, `analysis`, `analysis:high`…). */

@@ -14,7 +14,8 @@ const ENTRY_DIR = fileURLToPath(new URL('../../../functions/entry/', import.meta
 
 /** Packages (and our own heavy modules) and the functions allowed to carry them. */
 const ONLY_IN: Record<string, readonly string[]> = {
-  '@aws-sdk/client-s3': ['api', 'worker-pdf'],
+  // Every consumer reads payloads stored apart and stores large results (functions/job-data/).
+  '@aws-sdk/client-s3': ['api', 'worker-analysis', 'worker-email', 'worker-pdf'],
   '@aws-sdk/client-sesv2': ['worker-email'],
   '@aws-sdk/client-scheduler': ['api'],
   '@upstash/redis': ['api', 'worker-email'],
