@@ -127,7 +127,7 @@ async function publish(
   takeover: boolean,
 ): Promise<IdempotentEnqueueResult> {
   const built = deps.newRecord(tenant, request, entry.jobId, key);
-  let job = built;
+  let job: JobRecord;
   let created = false;
   try {
     // A payload over the inline limit goes first. Its key is the content's digest, so a takeover
