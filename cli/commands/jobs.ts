@@ -29,7 +29,7 @@ export function registerJobCommands(program: Command, ctx: CliContext): void {
   program
     .command('enqueue')
     .description('enqueue a job: conveyor enqueue analysis --payload @job.json')
-    .argument('<type>', 'job type (analysis, email, pdf)')
+    .argument('<type>', 'a registered job type (analysis, email, pdf, notification, ai…; `conveyor queues` lists them)')
     .requiredOption('-p, --payload <json>', 'the payload: inline JSON, @file.json, or - for stdin')
     .option('--idempotency-key <key>', 'send an Idempotency-Key: the same key and body give the same job')
     .action(async (type: string, options: { payload: string; idempotencyKey?: string }, command: Command) => {

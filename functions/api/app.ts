@@ -13,6 +13,9 @@ import type { EnqueueLimit } from './rate-limit.js';
 import type { BatchEnqueuer } from './batch-enqueue.js';
 import { BATCH_PATH, MAX_BATCH_BODY_BYTES, batchHandler } from './routes/batch.js';
 import { queueRoutes, type QueueRouteDeps } from './routes/queues.js';
+import { analyzeRoutes, queueHealthHandler } from './routes/analyze.js';
+import { notificationRoutes } from './routes/notifications.js';
+import type { NotificationStore } from '../../shared/ports/notifications.js';
 
 export interface ApiDeps {
   readonly jobs: JobService;
@@ -29,6 +32,8 @@ export interface ApiDeps {
   readonly downloads?: DownloadLinks;
   /** Payloads and results stored apart (S3), and their presigned URLs; absent when no job-data bucket is configured. */
   readonly jobData?: JobData;
+  /** Users' notification inboxes and preferences (`/v1/notifications`). */
+  readonly notifications?: NotificationStore;
 }
 
 /**
@@ -44,6 +49,16 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
   app.use('/v1/jobs/*', requireApiKey(deps.keys));
   if (deps.batch) app.post(BATCH_PATH, requireApiKey(deps.keys), jsonBody(MAX_BATCH_BODY_BYTES), batchHandler(deps.batch, deps.enqueueLimit));
   app.route('/v1/jobs', jobRoutes(deps.jobs, { downloads: deps.downloads, limit: deps.enqueueLimit, jobData: deps.jobData }));
+  // The analyze API: the same jobs, key, limit and idempotency as POST /v1/jobs.
+  app.use('/v1/analyze', requireApiKey(deps.keys));
+  app.use('/v1/analyze/*', requireApiKey(deps.keys));
+  app.route('/v1/analyze', analyzeRoutes(deps.jobs, { limit: deps.enqueueLimit }));
+  if (deps.admin) app.get('/queue/health', queueHealthHandler(deps.admin.queues, deps.logger));
+  if (deps.notifications) {
+    app.use('/v1/notifications', requireApiKey(deps.keys));
+    app.use('/v1/notifications/*', requireApiKey(deps.keys));
+    app.route('/v1/notifications', notificationRoutes(deps.notifications));
+  }
   if (deps.admin) {
     app.route('/v1/jobs', jobAdminRoutes(deps.admin));
     // admin or operator here; the routes that span every tenant narrow it to operator (queues.ts).

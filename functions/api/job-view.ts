@@ -1,4 +1,5 @@
 import type { JobRecord } from '../../shared/domain/job.js';
+import { resultView } from './result-view.js';
 
 /** The public shape of a job in API responses: the record less storage internals. */
 export function toJobView(job: JobRecord): Record<string, unknown> {
@@ -12,7 +13,7 @@ export function toJobView(job: JobRecord): Record<string, unknown> {
     maxAttempts: job.maxAttempts,
     // Inline, or stored apart: then its size and digest here, and a presigned URL in GET /v1/jobs/{id}.
     ...(job.payloadRef ? { payloadRef: job.payloadRef } : { payload: job.payload }),
-    ...(job.result !== undefined ? { result: job.result } : {}),
+    ...(job.result !== undefined ? { result: resultView(job) } : {}),
     ...(job.resultRef ? { resultRef: job.resultRef } : {}),
     ...(job.error !== undefined ? { error: job.error } : {}),
     ...(job.runAt !== undefined ? { runAt: job.runAt } : {}),

@@ -1,17 +1,21 @@
 import { requireSetting, type ConveyorConfig } from '../../shared/config/env.js';
 import { queueSettingsOf } from '../../shared/jobs/derived.js';
 import type { JobRegistry, JobType, PayloadOf } from '../../shared/jobs/registry.js';
-import { providerLimits, type ProviderLimit } from '../../shared/jobs/rate-limits.js';
+import { parseRateRule, providerLimits, type ProviderLimit } from '../../shared/jobs/rate-limits.js';
 import { createLogger } from '../../shared/logging/logger.js';
 import { noJobMetrics, type JobMetrics } from '../../shared/ports/job-metrics.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import type { RateLimiter } from '../../shared/ports/rate-limiter.js';
+import type { TextModel } from '../../shared/ports/text-model.js';
 import type { AwsClients } from '../adapters/aws/clients.js';
 import { DynamoSideEffectLedger } from '../adapters/aws/dynamo-side-effects.js';
 import { EmfJobMetrics } from '../adapters/aws/emf-job-metrics.js';
 import { S3BlobStore } from '../adapters/aws/s3-blob-store.js';
 import { SesMailer } from '../adapters/aws/ses-mailer.js';
+import { DEFAULT_CHAT_LIMIT, type AiHandlerDeps } from '../jobs/ai/handler.js';
+import type { AnalysisHandlerDeps } from '../jobs/analysis/handler.js';
 import type { EmailHandlerDeps } from '../jobs/email/handler.js';
+import type { NotificationHandlerDeps } from '../jobs/notification/handler.js';
 import type { JobHandlerDeps, JobHandlers } from '../jobs/index.js';
 import type { PdfHandlerDeps } from '../jobs/pdf/handler.js';
 import { withProviderThrottle, type BatchHandler } from '../scheduling/provider-throttle.js';
@@ -42,9 +46,25 @@ export function pdfHandlerDeps(config: ConveyorConfig, clients: Pick<AwsClients,
   };
 }
 
+/** The analysis handler's model: only when the stage turns AI analysis on. */
+export function analysisHandlerDeps(config: ConveyorConfig, model: () => TextModel): AnalysisHandlerDeps {
+  return config.CONVEYOR_AI_ANALYSIS === 'on' ? { model: model() } : {};
+}
+
+/** The AI handler's ports: the stage's text model, and the shared limiter for chat replies per tenant. */
+export function aiHandlerDeps(config: ConveyorConfig, model: TextModel, limiter: RateLimiter): AiHandlerDeps {
+  return { model, limiter, chatLimit: (config.CONVEYOR_AI_CHAT_LIMIT ? parseRateRule(config.CONVEYOR_AI_CHAT_LIMIT) : undefined) ?? DEFAULT_CHAT_LIMIT };
+}
+
 /** Everything the job handlers need, for a process that runs them all (the local cloud). */
-export function jobHandlerDeps(config: ConveyorConfig, clients: AwsClients): JobHandlerDeps {
-  return { email: emailHandlerDeps(config, clients), pdf: pdfHandlerDeps(config, clients) };
+export function jobHandlerDeps(config: ConveyorConfig, clients: AwsClients, options: { model: TextModel; limiter: RateLimiter; notification: NotificationHandlerDeps }): JobHandlerDeps {
+  return {
+    analysis: analysisHandlerDeps(config, () => options.model),
+    email: emailHandlerDeps(config, clients),
+    pdf: pdfHandlerDeps(config, clients),
+    notification: options.notification,
+    ai: aiHandlerDeps(config, options.model, options.limiter),
+  };
 }
 
 export function buildJobWorker<K extends JobType>(

@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -53,11 +53,15 @@ export class JobWorker extends Construct {
   /** Every queue of the type, normal first. */
   readonly lanes: readonly JobLane[];
   readonly consumer: ConveyorFunction;
+  /** CONVEYOR_QUEUE_URLS of the consumer: its own lanes, plus those of the types it may enqueue. */
+  readonly #queueUrls: Record<string, Queue> = {};
+  readonly #table: ITable;
 
   constructor(scope: Construct, id: string, props: JobWorkerProps) {
     super(scope, id);
     const { settings, definition } = props;
     this.definition = definition;
+    this.#table = props.table;
 
     // Derive (shared/jobs/derived.ts says why for each value).
     const names = resourceNames(settings.stage, definition.type);
@@ -102,6 +106,7 @@ export class JobWorker extends Construct {
       queue: priority === 'normal' ? this.queue : sourceQueue(`Queue-${priority}`, priorityQueueName(settings.stage, definition.type, priority)),
       maxConcurrency: concurrency[priority],
     }));
+    for (const lane of this.lanes) this.#queueUrls[lane.key] = lane.queue;
     const uses = definition.settings.uses;
     this.consumer = new ConveyorFunction(this, 'Consumer', {
       settings,
@@ -117,7 +122,8 @@ export class JobWorker extends Construct {
         CONVEYOR_METRICS: 'emf',
         // Only its own lanes: the consumer sets the visibility of its own messages (backoff) on the lane
         // each came from, and a throttled job is re-sent to its own lane.
-        CONVEYOR_QUEUE_URLS: this.queue.stack.toJsonString(Object.fromEntries(this.lanes.map((lane) => [lane.key, lane.queue.queueUrl]))),
+        // Rendered at synthesis, after allowEnqueue may have added another type's lanes.
+        CONVEYOR_QUEUE_URLS: Lazy.string({ produce: () => Stack.of(this).toJsonString(Object.fromEntries(Object.entries(this.#queueUrls).map(([key, queue]) => [key, queue.queueUrl]))) }),
         ...capabilityEnvironment(uses, props.resources),
         // Any job's payload may be stored apart and any result may be large: every consumer reads and writes job data.
         CONVEYOR_JOB_DATA_BUCKET: props.resources.jobData.bucketName,
@@ -145,6 +151,17 @@ export class JobWorker extends Construct {
   /** The type's queues by CONVEYOR_QUEUE_URLS key (`email`, `analysis`, `analysis:high`…). */
   get queuesByKey(): Record<string, Queue> {
     return Object.fromEntries(this.lanes.map((lane) => [lane.key, lane.queue]));
+  }
+
+  /**
+   * Lets the consumer enqueue jobs of `target`'s type (a type listed in its `settings.enqueues`): the
+   * target's queue URLs join CONVEYOR_QUEUE_URLS, with SendMessage on those queues only.
+   */
+  allowEnqueue(target: JobWorker): void {
+    for (const lane of target.lanes) this.#queueUrls[lane.key] = lane.queue;
+    this.consumer.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: target.lanes.map((lane) => lane.queue.queueArn) }));
+    // The enqueue path (JobService) deletes the record it wrote when the message cannot be sent.
+    this.consumer.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...TABLE_ACTIONS.enqueuer], resources: [this.#table.tableArn] }));
   }
 
   /** Lets the consumer re-send to its own lanes (a job over its provider's rate limit is requeued with a delay). */

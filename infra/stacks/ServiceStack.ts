@@ -9,7 +9,7 @@ import { recurringJobs, type RecurringJobDefinition } from '../../shared/jobs/re
 import type { StageSettings } from '../config/stages.js';
 import { documentBucketName } from '../constructs/BlobBucket.js';
 import { grantJobDataToApi, jobDataBucketName } from '../constructs/JobDataBucket.js';
-import { capabilityEnvironment, grantBlobDownloads, type CapabilityResources } from '../constructs/capabilities.js';
+import { capabilityEnvironment, grantBlobDownloads, grantCapabilities, type CapabilityResources } from '../constructs/capabilities.js';
 import { ConveyorMonitoring } from '../constructs/ConveyorMonitoring.js';
 import { EmailSending } from '../constructs/EmailSending.js';
 import { commonEnvironment, queueUrlsEnvironment } from '../constructs/environment.js';
@@ -71,6 +71,20 @@ export class ServiceStack extends Stack {
       });
     }
     this.workers = workers;
+    // A consumer that enqueues other types (a notification's e-mail) may send to those queues only.
+    for (const worker of Object.values(workers)) {
+      for (const type of worker.definition.settings.enqueues) {
+        const target = workers[type];
+        if (!target) throw new Error(`job type "${worker.definition.type}" enqueues "${type}", which is not a registered job type`);
+        worker.allowEnqueue(target);
+      }
+    }
+    // AI analysis (-c aiAnalysis=on): the analysis consumer calls the stage's model too; off, only
+    // the types that declare `uses: ['model']` (ai) may invoke it.
+    if (settings.ai.analysis && workers.analysis) {
+      grantCapabilities(['model'], this.resources, workers.analysis.consumer, { environment: true });
+      workers.analysis.consumer.fn.addEnvironment('CONVEYOR_AI_ANALYSIS', 'on');
+    }
     // Every job queue by CONVEYOR_QUEUE_URLS key (`analysis`, `analysis:high`, …): where enqueues go.
     const jobQueues = Object.assign({}, ...Object.values(workers).map((worker) => worker.queuesByKey)) as Record<string, JobWorker['queue']>;
     const jobQueueUrls = queueUrlsEnvironment(this, jobQueues);
@@ -119,6 +133,9 @@ export class ServiceStack extends Stack {
       if (this.upstash && (providerLimits as Readonly<Record<string, ProviderLimit | undefined>>)[worker.definition.type]) {
         this.upstash.connect(worker.consumer);
         worker.grantRequeue();
+      } else if (this.upstash && worker.definition.settings.uses.includes('model')) {
+        // Model consumers limit chat replies per tenant through the same Upstash database.
+        this.upstash.connect(worker.consumer);
       }
     }
 

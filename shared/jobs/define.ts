@@ -34,7 +34,12 @@ export const jobSettingsSchema = z
      * AWS capabilities the consumer needs beyond its own queue and the job table. The CDK grants
      * exactly these (and sets their environment), so a job type that sends no e-mail cannot send any.
      */
-    uses: z.array(z.enum(['email', 'blobs'])).max(2),
+    uses: z.array(z.enum(['email', 'blobs', 'model'])).max(3),
+    /**
+     * Job types this type's consumer enqueues (a notification e-mails through an `email` job). The CDK
+     * gives the consumer those types' queue URLs and SendMessage on them, and nothing else to send to.
+     */
+    enqueues: z.array(z.string().min(1)).max(5),
     /**
      * Days a finished job's record is kept before DynamoDB TTL removes it, per final status (the
      * seeds kept "the last 100 completed and 500 failed"; DynamoDB expires by age, not by count).
@@ -66,6 +71,7 @@ export const DEFAULT_SETTINGS: JobSettings = {
   backoff: { baseSeconds: 2, maxSeconds: 300 },
   claim: 'lazy',
   uses: [],
+  enqueues: [],
   retentionDays: { succeeded: 7, failed: 30 },
 };
 

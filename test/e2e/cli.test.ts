@@ -9,6 +9,7 @@ import { analysisHandler } from '../../functions/jobs/analysis/handler.js';
 import { analysisPayload } from '../helpers/factories.js';
 import { eventually, faultyHandler } from '../helpers/faults.js';
 import { bootLocalCloud, type ApiClient } from '../helpers/local-cloud.js';
+import { JOB_TYPES } from '../../shared/jobs/registry.js';
 
 const analysis = faultyHandler(analysisHandler);
 let api: ApiClient;
@@ -166,7 +167,7 @@ describe('E2E: the conveyor CLI against a local cloud', { timeout: 120_000 }, ()
     expect(missingFile.code).toBe(2);
     expect(missingFile.stderr).toContain('cannot read /no/such/file.json (ENOENT)');
     expect(unknownType.code).toBe(1);
-    expect(unknownType.stderr).toContain('unknown job type "fax"; the job types are analysis, email, pdf (404 NOT_FOUND)');
+    expect(unknownType.stderr).toContain(`unknown job type "fax"; the job types are ${JOB_TYPES.join(', ')} (404 NOT_FOUND)`);
     expect(notAdmin.code).toBe(1);
     expect(notAdmin.stderr).toContain('lacks the "admin" or "operator" scope (403 FORBIDDEN)');
     expect(unreachable.code).toBe(1);

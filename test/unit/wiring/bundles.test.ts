@@ -18,13 +18,17 @@ const ONLY_IN: Record<string, readonly string[]> = {
   '@aws-sdk/client-s3': ['api', 'worker-analysis', 'worker-email', 'worker-pdf'],
   '@aws-sdk/client-sesv2': ['worker-email'],
   '@aws-sdk/client-scheduler': ['api'],
-  '@upstash/redis': ['api', 'worker-email'],
+  // Rate limits: the API (enqueues per tenant), e-mail (SES's rate), ai (chat replies per tenant).
+  '@upstash/redis': ['api', 'worker-email', 'worker-ai'],
   // Secrets read at cold start: the Upstash credentials (rate-limiting functions), the webhook signing key (its consumer).
-  '@aws-sdk/client-secrets-manager': ['api', 'worker-email', 'webhook-worker'],
+  '@aws-sdk/client-secrets-manager': ['api', 'worker-email', 'worker-ai', 'webhook-worker'],
+  // The text model: the ai consumer, and the analysis consumer when a stage turns AI analysis on.
+  '@aws-sdk/client-bedrock-runtime': ['worker-ai', 'worker-analysis'],
   'pdf-lib': ['worker-pdf'],
   hono: ['api'],
-  'shared/jobs/email-templates/': ['api', 'scheduler-target', 'worker-email'],
-  'shared/jobs/pdf.ts': ['api', 'scheduler-target', 'worker-pdf'],
+  // The notification consumer enqueues e-mail through the API's path, which validates with the whole registry.
+  'shared/jobs/email-templates/': ['api', 'scheduler-target', 'worker-email', 'worker-notification'],
+  'shared/jobs/pdf.ts': ['api', 'scheduler-target', 'worker-pdf', 'worker-notification'],
 };
 
 const inputs = new Map<string, string[]>();
