@@ -11,9 +11,14 @@ import type { AwsClients } from '../functions/adapters/aws/clients.js';
 import { createClients } from '../functions/wiring.js';
 import { httpApiHandler } from '../functions/adapters/aws/http-api-event.js';
 import { buildApiApp } from '../functions/roots/api.js';
-import { buildConsumerHandler, jobHandlerDeps } from '../functions/roots/consumer.js';
-import { createTextModel, describeTextModel } from '../functions/roots/text-model.js';
-import { notificationHandlerDeps } from '../functions/roots/notification.js';
+import { buildConsumerHandler, corePorts } from '../functions/roots/consumer.js';
+import { describeTextModel } from '../functions/roots/text-model.js';
+import { blobsPort } from '../functions/capabilities/blobs.js';
+import { emailPort } from '../functions/capabilities/email.js';
+import { enqueuePort } from '../functions/capabilities/enqueue.js';
+import { inboxPort } from '../functions/capabilities/inbox.js';
+import { modelPort } from '../functions/capabilities/model.js';
+import type { JobHandler } from '../functions/worker/context.js';
 import type { TextModel } from '../shared/ports/text-model.js';
 import { serveHttpApi, type HttpApiHandler } from './api-gateway.js';
 import { DASHBOARD_PATH, dashboardRoutes } from './dashboard/serve.js';
@@ -262,8 +267,16 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     closers.unshift(() => api.close());
 
     const limiter = createRateLimiter(config);
-    const model = options.textModel ?? createTextModel(config);
-    const real = createJobHandlers(jobHandlerDeps(config, clients, { model, limiter, notification: notificationHandlerDeps(config, clients, logger.child({ fn: 'worker-notification' })) }));
+    // One process runs every type, so it builds every capability's port, on the shared clients.
+    const model = { ...modelPort(config), ...(options.textModel ? { model: options.textModel } : {}) };
+    const real = createJobHandlers({
+      ...corePorts(config, clients, { limiter, ...(options.aiAnalysis ? { optional: { model } } : {}) }),
+      email: emailPort(config, clients.ses),
+      blobs: blobsPort(config, clients.s3),
+      model,
+      inbox: inboxPort(config, clients),
+      enqueue: enqueuePort(config, clients, logger.child({ fn: 'worker-notification' })),
+    });
     const handlers = { ...real, ...(typeof options.handlers === 'function' ? options.handlers(real) : options.handlers) } as JobHandlers;
     const mappings = {} as Record<JobType, SqsEventSourceMapping>;
     const laneMappings: Record<string, SqsEventSourceMapping> = {};
@@ -275,7 +288,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       // the queue the message came from.
       for (const lane of lanes[type]) {
         const laneConfig = { ...config, CONVEYOR_QUEUE_URLS: { ...config.CONVEYOR_QUEUE_URLS, [type]: lane.url } };
-        const consumer = buildConsumerHandler(jobRegistry[type], handlers[type], laneConfig, clients, logger.child({ fn: `worker-${type}`, priority: lane.priority }), {
+        const consumer = buildConsumerHandler(jobRegistry[type], handlers[type] as JobHandler<unknown>, laneConfig, clients, logger.child({ fn: `worker-${type}`, priority: lane.priority }), {
           limiter,
           ...(providerLimit ? { providerLimit } : {}),
         });

@@ -3,6 +3,7 @@ import { ConveyorError, DependencyUnavailableError, IdempotencyConflictError, Jo
 import type { ApiKeyResolver } from '../../shared/ports/api-keys.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import { HttpError } from './http-errors.js';
+import { buildOpenApiDocument, type OpenApiDocument } from './openapi.js';
 import type { JobService } from './job-service.js';
 import { jsonBody, requireApiKey, requireScope, type ApiEnv } from './middleware.js';
 import { jobAdminRoutes } from './routes/job-admin.js';
@@ -44,6 +45,9 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
 
   app.get('/v1/health', (c) => c.json({ status: 'ok', stage: deps.stage }));
+  // The contract, public like the health check: generated from the schemas once per cold start, on first use.
+  let openapi: OpenApiDocument | undefined;
+  app.get('/v1/openapi.json', (c) => c.json((openapi ??= buildOpenApiDocument())));
 
   app.use('/v1/jobs', requireApiKey(deps.keys));
   app.use('/v1/jobs/*', requireApiKey(deps.keys));

@@ -8,7 +8,8 @@ import type { JobDefinition } from '../../shared/jobs/define.js';
 import { eventSourceSettingsOf, queueSettingsOf, resourceNames } from '../../shared/jobs/derived.js';
 import { isPrioritized, priorityConcurrency, priorityQueueName, queueKey, type Priority } from '../../shared/jobs/priority.js';
 import type { StageSettings } from '../config/stages.js';
-import { capabilityEnvironment, grantCapabilities, type CapabilityResources } from './capabilities.js';
+import { consumerName, writeConsumerEntry } from '../consumer-entry.js';
+import { capabilityEnvironment, grantCapabilities, type Capability, type CapabilityResources } from './capabilities.js';
 import { grantJobDataToConsumer } from './JobDataBucket.js';
 import { ConveyorFunction } from './ConveyorFunction.js';
 import { TABLE_ACTIONS } from './permissions.js';
@@ -20,8 +21,10 @@ export interface JobWorkerProps {
   /** Variables every function gets (`commonEnvironment`). */
   readonly environment: Readonly<Record<string, string>>;
   readonly resources: CapabilityResources;
-  /** Entry file under `functions/entry/`; by convention `worker-<type>`. */
+  /** The consumer's entry; by default generated from the definition (infra/consumer-entry.ts). */
   readonly entry?: string;
+  /** Capabilities the stage adds beyond `uses` (the stack grants them): the generated entry builds their ports too. */
+  readonly optionalUses?: readonly Capability[];
 }
 
 /** One queue of a job type and the event source that feeds it to the type's consumer. */
@@ -110,8 +113,8 @@ export class JobWorker extends Construct {
     const uses = definition.settings.uses;
     this.consumer = new ConveyorFunction(this, 'Consumer', {
       settings,
-      name: `worker-${definition.type}`,
-      entry: props.entry ?? `worker-${definition.type}`,
+      name: consumerName(definition.type),
+      entry: props.entry ?? writeConsumerEntry(definition, props.optionalUses ? { optionalUses: props.optionalUses } : {}),
       description: `Conveyor ${settings.stage}: runs "${definition.type}" jobs — ${definition.description}`,
       timeoutSeconds: definition.settings.timeoutSeconds,
       memoryMb: definition.settings.memoryMb,

@@ -70,6 +70,16 @@ const CAPABILITIES: Record<Capability, CapabilityGrant> = {
       fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: [foundationModelArn(Stack.of(fn), settings.ai.modelId, settings.ai.region)] }));
     },
   },
+  inbox: {
+    // Notifications live in the tenant's partition of the job table: the consumer's table grant covers them.
+    environment: () => ({}),
+    grant: () => undefined,
+  },
+  enqueue: {
+    // The queues it may send to are the types in `settings.enqueues` (JobWorker.allowEnqueue, from the stage stack).
+    environment: () => ({}),
+    grant: () => undefined,
+  },
   blobs: {
     environment: ({ bucket }) => ({
       CONVEYOR_BUCKET_NAME: bucket.bucketName,

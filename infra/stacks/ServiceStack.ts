@@ -23,7 +23,7 @@ export interface ServiceStackProps extends StackProps {
   readonly settings: StageSettings;
   /** The job registry's definitions: one JobWorker each. */
   readonly jobs: readonly JobDefinition[];
-  /** Entry file per job type under `functions/entry/`; default `worker-<type>`. */
+  /** Entry per job type (a name under `functions/entry/` or an absolute path); default generated from the registry. */
   readonly workerEntry?: (type: string) => string;
   /** Recurring (cron) jobs; `shared/jobs/recurring.ts` by default. */
   readonly recurring?: readonly RecurringJobDefinition[];
@@ -33,7 +33,7 @@ export interface ServiceStackProps extends StackProps {
  * The stateless half of a stage: one JobWorker per registered job type (a lane per priority for a
  * prioritized type), the HTTP API, delayed and recurring jobs (EventBridge Scheduler), completion
  * webhooks and the monitoring. Built from the registries alone — a new job type in
- * `shared/jobs/registry.ts` (with its `functions/entry/worker-<type>.ts`) gets its queues, DLQ,
+ * `shared/jobs/registry.ts` (and its handler module in the handler map) gets its queues, DLQ,
  * consumer, alarms and dashboard row here with no edit to this file.
  */
 export class ServiceStack extends Stack {
@@ -68,6 +68,8 @@ export class ServiceStack extends Stack {
         environment,
         resources: this.resources,
         ...(props.workerEntry ? { entry: props.workerEntry(definition.type) } : {}),
+        // AI analysis: the analysis consumer bundles the model's port (granted below).
+        ...(settings.ai.analysis && definition.type === 'analysis' ? { optionalUses: ['model'] as const } : {}),
       });
     }
     this.workers = workers;

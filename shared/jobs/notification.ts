@@ -74,5 +74,5 @@ export const notificationJob = defineJob({
   type: 'notification',
   description: 'In-app notification stored per user, e-mailed when the user has e-mail notifications on',
   payload: notificationPayload,
-  settings: { timeoutSeconds: 30, memoryMb: 256, batchSize: 10, maxConcurrency: 5, maxAttempts: 5, enqueues: ['email'] },
+  settings: { timeoutSeconds: 30, memoryMb: 256, batchSize: 10, maxConcurrency: 5, maxAttempts: 5, uses: ['inbox', 'enqueue'], enqueues: ['email'] },
 });

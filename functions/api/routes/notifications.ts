@@ -8,7 +8,7 @@ import { jsonBody, type ApiEnv } from '../middleware.js';
 import { validateOrThrow } from '../validate.js';
 import { validateQuery } from './admin-http.js';
 
-const listQuery = z
+export const notificationListQuery = z
   .object({
     userId,
     unread: z.enum(['true', 'false']).optional(),
@@ -17,10 +17,12 @@ const listQuery = z
   })
   .strict();
 
-const preferencesBody = z
+export const preferencesBody = z
   .object({ email: z.boolean(), address: emailAddress.optional() })
   .strict()
   .refine((p) => !p.email || p.address !== undefined, { message: 'an address is needed to turn e-mail notifications on', path: ['address'] });
+
+export const readAllQuery = z.object({ userId }).strict();
 
 /** Marks at most this many notifications read per `read-all` call; `more: true` says to call again. */
 const READ_ALL_MAX = 500;
@@ -33,13 +35,13 @@ export function notificationRoutes(store: NotificationStore): Hono<ApiEnv> {
   const routes = new Hono<ApiEnv>();
 
   routes.get('/', async (c) => {
-    const query = validateQuery(listQuery, c.req.query());
+    const query = validateQuery(notificationListQuery, c.req.query());
     const page = await store.list(c.get('principal').tenant, query.userId, { limit: query.limit, unread: query.unread === 'true', ...(query.cursor ? { cursor: query.cursor } : {}) });
     return c.json(page);
   });
 
   routes.post('/read-all', async (c) => {
-    const query = validateQuery(z.object({ userId }).strict(), c.req.query());
+    const query = validateQuery(readAllQuery, c.req.query());
     return c.json(await store.markAllRead(c.get('principal').tenant, query.userId, READ_ALL_MAX));
   });
 

@@ -1,8 +1,9 @@
 import { DependencyUnavailableError, PermanentJobError, RetryableJobError } from '../../../shared/domain/errors.js';
-import type { AiPayload } from '../../../shared/jobs/ai.js';
+import { aiJob, type AiPayload } from '../../../shared/jobs/ai.js';
 import type { RateLimiter, RateRule } from '../../../shared/ports/rate-limiter.js';
 import type { ModelReply, ModelUsage, TextModel } from '../../../shared/ports/text-model.js';
 import type { JobContext, JobHandler } from '../../worker/context.js';
+import { defineHandler } from '../define-handler.js';
 import { detectAnomalies, type AnomalyResult } from './anomaly.js';
 import { holtForecast, type ForecastResult } from './forecast.js';
 import { briefingRequest, insightRequest, parseBriefing, parseInsights, type BriefingSection, type Insight } from './prompts.js';
@@ -28,9 +29,6 @@ export type AiResult =
   | ({ task: 'chat-response'; message: { role: 'assistant'; content: string } } & ModelFacts)
   | ({ task: 'demand-forecast' } & ForecastResult)
   | ({ task: 'anomaly-detection' } & AnomalyResult);
-
-/** Default chat replies per tenant when CONVEYOR_AI_CHAT_LIMIT is unset. */
-export const DEFAULT_CHAT_LIMIT: RateRule = { limit: 20, windowSeconds: 60 };
 
 /**
  * The `ai` job: five tasks on one queue. The model tasks build a prompt, call the TextModel (whose
@@ -96,3 +94,6 @@ async function takeChatBudget(deps: AiHandlerDeps, context: JobContext): Promise
     context.logger.warn('chat rate limiter unavailable; replying anyway', { error });
   }
 }
+
+/** The handler module: the stage's model, its chat budget, and the shared limiter. */
+export default defineHandler(aiJob, ({ model, limiter }) => createAiHandler({ model: model.model, chatLimit: model.chatLimit, limiter }));

@@ -1,7 +1,9 @@
 import type { PayloadOf } from '../../../shared/jobs/registry.js';
+import { analysisJob } from '../../../shared/jobs/analysis.js';
 import type { ModelUsage, TextModel } from '../../../shared/ports/text-model.js';
 import type { JobHandler } from '../../worker/context.js';
 import { parseBriefing } from '../ai/prompts.js';
+import { defineHandler } from '../define-handler.js';
 import { categoryOf, countSentences, domainOf, sentimentOf, tokenize, topKeywords, WORDS_PER_MINUTE, type AnalysisResult } from './analyze.js';
 import { assess, type Assessment } from './assessment.js';
 
@@ -89,3 +91,6 @@ function listsOf(text: string): Partial<Record<'strengths' | 'limitations' | 'us
   }
   return lists;
 }
+
+/** The handler module: the model only when the stage turns AI analysis on (otherwise the rules alone). */
+export default defineHandler(analysisJob, ({ optional }) => createAnalysisHandler(optional.model ? { model: optional.model.model } : {}));

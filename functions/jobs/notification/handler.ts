@@ -1,7 +1,8 @@
-import { notificationId, type NotificationPayload } from '../../../shared/jobs/notification.js';
+import { notificationId, notificationJob, type NotificationPayload } from '../../../shared/jobs/notification.js';
 import type { EnqueueRequest } from '../../../shared/jobs/registry.js';
 import type { NotificationStore } from '../../../shared/ports/notifications.js';
 import type { JobHandler } from '../../worker/context.js';
+import { defineHandler } from '../define-handler.js';
 
 export interface NotificationHandlerDeps {
   readonly store: NotificationStore;
@@ -39,3 +40,6 @@ export function createNotificationHandler(deps: NotificationHandlerDeps): JobHan
     return { notificationId: id, userId, kind, stored, email: { jobId: email.jobId } };
   };
 }
+
+/** The handler module: the inbox on the job table, and the enqueue path for the e-mail copy. */
+export default defineHandler(notificationJob, ({ inbox, enqueue }) => createNotificationHandler({ store: inbox, followUp: enqueue }));
