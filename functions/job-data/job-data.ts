@@ -7,7 +7,7 @@ import type { Logger } from '../../shared/ports/logger.js';
 /**
  * Past these sizes (UTF-8 bytes of the value's JSON) a payload or result is kept in S3 and the job
  * record carries a `StoredDataRef` instead. The numbers come from what each costs
- * (bench/cost/prices.ts; test/unit/job-data/thresholds.test.ts recomputes them):
+ * (bench/cost/prices.ts; test/unit/job-data/job-data.test.ts recomputes them):
  * - DynamoDB bills every write by the whole item, 1 write unit ($0.625 per million) per started KB, and
  *   a payload rides in every write of its job (the enqueue, the terminal write, RUNNING after a second,
  *   progress): at least 2 writes, 3 for most jobs. Stored apart it costs one S3 PUT at enqueue ($5 per

@@ -420,6 +420,33 @@ describe('Permissions: CloudWatch may publish to the alarm topics', () => {
 });
 
 describe('Permissions: job data (payloads and results stored apart) by kind of object', () => {
+  it('lets the consumer of every job type, in every stage, read any tenant’s stored payload and write its result', async () => {
+    // Prepare: any job's payload may be stored apart, whatever its type, and any handler's result may be large
+    const refused: string[] = [];
+    for (const stage of stages) {
+      for (const type of JOB_TYPES) {
+        const fn = stage.functions.find((f) => f.consumesQueue && f.environment.CONVEYOR_JOB_TYPE === type);
+        const bucket = fn?.environment.CONVEYOR_JOB_DATA_BUCKET;
+        if (!fn || !bucket) {
+          refused.push(`${stage.synth.stacks.service.stackName}: the ${type} consumer has no job-data bucket`);
+          continue;
+        }
+        const policy = { Statement: roleStatements(stage, fn.roleId) };
+        for (const tenant of ['acme', 'globex']) {
+          for (const [action, kind] of [['s3:GetObject', 'payload'], ['s3:PutObject', 'result']] as const) {
+            // Act
+            const resource = `arn:aws:s3:::${bucket}/tenants/${tenant}/jobs/${JOB}/${kind}-${SHA}.json`;
+            const decision = await decide(`arn:aws:iam::${ACCOUNT}:role/${fn.roleId}`, action, { resource }, policy);
+            if (decision !== 'Allowed') refused.push(`${fn.name}: ${action} ${resource} = ${decision}`);
+          }
+        }
+      }
+    }
+
+    // Assess
+    expect(refused).toEqual([]);
+  }, 120_000);
+
   it('denies what no function’s job needs: consumers writing payloads or deleting, the API writing results, anyone outside tenants/*/jobs/*/', async () => {
     const wrongly: string[] = [];
     for (const stage of stages) {
