@@ -24,8 +24,8 @@ const API_GATEWAY_MAX_BODY = 10 * 1024 * 1024;
  * A synchronous Lambda invocation carries at most 6 MB (Lambda quotas, "Invocation payload (request
  * and response)": https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html), and the
  * request event is the body JSON-escaped plus headers and context: a body that passes the gateway's
- * 10 MB but whose event does not fit never reaches the function. AWS then answers 413 with this
- * message (observed; the status is not documented).
+ * 10 MB but whose event does not fit never reaches the function. The gateway then answers 413 with a
+ * `{message}` body of its own (as reported by its users: AWS's pages give the limits, not this answer).
  */
 export const LAMBDA_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024;
 /** HTTP API integrations time out at 30 s. */

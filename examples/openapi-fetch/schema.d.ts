@@ -1313,6 +1313,10 @@ export interface components {
                 }[];
             };
         };
+        /** @description API Gateway's answer to a request too large to reach the function (no error code) */
+        GatewayTooLarge: {
+            message: string;
+        };
         Error_UNSUPPORTED_MEDIA_TYPE: {
             error: {
                 /** @enum {string} */
@@ -1807,7 +1811,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"];
+                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"] | components["schemas"]["GatewayTooLarge"];
                 };
             };
             /** @description the body is not application/json */
@@ -1916,7 +1920,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"] | components["schemas"]["BatchRefused_PAYLOAD_TOO_LARGE"];
+                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"] | components["schemas"]["BatchRefused_PAYLOAD_TOO_LARGE"] | components["schemas"]["GatewayTooLarge"];
                 };
             };
             /** @description the body is not application/json */
@@ -2177,7 +2181,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"];
+                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"] | components["schemas"]["GatewayTooLarge"];
                 };
             };
             /** @description the body is not application/json */
@@ -2590,7 +2594,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"];
+                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"] | components["schemas"]["GatewayTooLarge"];
                 };
             };
             /** @description the body is not application/json */
@@ -3028,7 +3032,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"];
+                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"] | components["schemas"]["GatewayTooLarge"];
                 };
             };
             /** @description the body is not application/json */

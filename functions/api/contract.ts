@@ -26,6 +26,13 @@ export function errorBody(codes: readonly [string, ...string[]] | 'any'): z.ZodT
     .strict();
 }
 
+/**
+ * API Gateway's own 413, sent before the function runs: a body over the gateway's 10 MB, or one
+ * whose Lambda event (the body JSON-escaped, with headers and context) would pass Lambda's 6 MB
+ * invocation limit. Its body is the gateway's, not Conveyor's error shape.
+ */
+export const gatewayTooLargeSchema = z.object({ message: z.string() }).strict().describe("API Gateway's answer to a request too large to reach the function (no error code)");
+
 export const downloadSchema = z
   .object({ url: z.string().describe('presigned GET, no API key needed'), expiresAt: isoTime, fileName: z.string(), contentType: z.string(), bytes: z.number().int().min(0) })
   .strict()
