@@ -173,7 +173,8 @@ export function newJobRecord(tenant: string, request: EnqueueRequest, jobId: str
 
 /** The SQS message that carries a job to its worker: its id, type and generation (the record holds the rest). */
 export function messageOf(job: JobRecord): JobMessage {
-  const priority = priorityOf(job.payload);
+  // A payload stored apart is not in the record: its priority is (JobData.storePayload).
+  const priority = job.payloadRef ? (job.priority ?? 'normal') : priorityOf(job.payload);
   return {
     jobId: job.jobId,
     type: job.type,

@@ -3,6 +3,7 @@ import { DependencyUnavailableError, PermanentJobError } from '../../shared/doma
 import type { JobRecord, StoredDataRef } from '../../shared/domain/job.js';
 import { jobDataKey, type BlobStore, type JobDataKind } from '../../shared/ports/blob-store.js';
 import type { Logger } from '../../shared/ports/logger.js';
+import { priorityOf } from '../../shared/jobs/priority.js';
 
 /**
  * Past these sizes (UTF-8 bytes of the value's JSON) a payload or result is kept in S3 and the job
@@ -89,8 +90,10 @@ export class JobData {
     } catch (error) {
       throw new DependencyUnavailableError('s3', `could not store the payload of job ${job.jobId}`, { cause: error });
     }
-    const { payload: _stored, ...rest } = job;
-    return { ...rest, payload: undefined, payloadRef: encoded.ref };
+    const { payload: _stored, priority: _old, ...rest } = job;
+    // The record keeps what routing needs: messages are sent by priority, read from the payload.
+    const priority = priorityOf(job.payload);
+    return { ...rest, payload: undefined, payloadRef: encoded.ref, ...(priority !== 'normal' ? { priority } : {}) };
   }
 
   /**

@@ -42,6 +42,11 @@ export interface JobRecord {
   /** The payload, inline; absent when it is stored in S3 (`payloadRef`). */
   readonly payload: unknown;
   readonly payloadRef?: StoredDataRef;
+  /**
+   * The payload's priority while the payload is stored apart (absent = normal): later sends of the
+   * job (a scheduled release, a retry) route it by this, with no payload in the record to read it from.
+   */
+  readonly priority?: 'high' | 'low';
   readonly result?: unknown;
   /** Set instead of `result` when the result is stored in S3. */
   readonly resultRef?: StoredDataRef;

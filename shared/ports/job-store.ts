@@ -28,6 +28,7 @@ export interface Transition {
     ttl: number;
     payload: unknown;
     payloadRef: StoredDataRef;
+    priority: 'high' | 'low';
     generation: number;
     redriveCount: number;
     redrivenAt: string;
@@ -37,7 +38,7 @@ export interface Transition {
     receiveCount: number;
   }>;
   /** Attributes to remove (e.g. `error` when a job is retried). */
-  readonly remove?: readonly ('error' | 'result' | 'resultRef' | 'payload' | 'payloadRef' | 'nextAttemptAt' | 'cancelRequested' | 'finishedAt' | 'ttl' | 'progressMessage' | 'startedAt' | 'retriedAt' | 'redrivenAt' | 'messageId' | 'receiveCount')[];
+  readonly remove?: readonly ('error' | 'result' | 'resultRef' | 'payload' | 'payloadRef' | 'priority' | 'nextAttemptAt' | 'cancelRequested' | 'finishedAt' | 'ttl' | 'progressMessage' | 'startedAt' | 'retriedAt' | 'redrivenAt' | 'messageId' | 'receiveCount')[];
 }
 
 /**

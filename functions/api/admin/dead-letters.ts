@@ -186,17 +186,18 @@ export class DeadLetterService {
    * digest); an unedited one stored apart is written again, so the bucket's lifecycle rule counts its
    * age from this retry (the retried job may outlive the first object's expiry).
    */
-  async #payloadForRetry(before: JobRecord, edited: unknown): Promise<{ set: Transition['set'] & object; remove: ('payload' | 'payloadRef')[]; payload?: unknown }> {
+  async #payloadForRetry(before: JobRecord, edited: unknown): Promise<{ set: Transition['set'] & object; remove: ('payload' | 'payloadRef' | 'priority')[]; payload?: unknown }> {
     const { jobData } = this.#deps;
     if (edited === undefined) {
       if (before.payloadRef && jobData) await jobData.refreshPayload(before);
       return { set: {}, remove: [] };
     }
-    const { payloadRef: _old, ...rest } = before;
+    const { payloadRef: _old, priority: _oldPriority, ...rest } = before;
     const staged = jobData ? await jobData.storePayload({ ...rest, payload: edited }) : { ...rest, payload: edited };
+    // Stored apart, the record keeps the edited payload's priority (for routing); inline, the payload says it.
     return staged.payloadRef
-      ? { set: { payloadRef: staged.payloadRef }, remove: ['payload'], payload: edited }
-      : { set: { payload: edited }, remove: ['payloadRef'], payload: edited };
+      ? { set: { payloadRef: staged.payloadRef, ...(staged.priority ? { priority: staged.priority } : {}) }, remove: ['payload', ...(staged.priority ? [] : (['priority'] as const))], payload: edited }
+      : { set: { payload: edited }, remove: ['payloadRef', 'priority'], payload: edited };
   }
 
   async #allEntries(type: string): Promise<DeadLetterEntry[]> {
