@@ -90,17 +90,38 @@ export class BatchEnqueuer {
   }
 
   async enqueue(tenant: string, valid: readonly ValidItem[], origin: EnqueueOrigin = {}): Promise<BatchItemResult[]> {
-    const keyed = valid.filter((item) => item.idempotencyKey !== undefined);
-    const plain = valid.filter((item) => item.idempotencyKey === undefined);
-    // Items of a FIFO type keep their order (it is their group's enqueue order): keyed ones are enqueued
-    // one after another, unkeyed ones sent in order (SqsJobQueue.sendBatch). The two kinds go side by side.
+    // Items of a FIFO type keep their order, which is their group's enqueue order: they go in index order
+    // (enqueueInOrder). The others go side by side: keyed ones one by one, unkeyed ones in bulk.
     const isFifo = (item: ValidItem) => getJobDefinition(item.request.type).settings.ordering === 'fifo';
-    const [keyedResults, orderedResults, plainResults] = await Promise.all([
-      Promise.all(keyed.filter((item) => !isFifo(item)).map((item) => this.#enqueueKeyed(tenant, item, origin))),
-      keyed.filter(isFifo).reduce<Promise<BatchItemResult[]>>(async (done, item) => [...(await done), await this.#enqueueKeyed(tenant, item, origin)], Promise.resolve([])),
-      this.#enqueuePlain(tenant, plain, origin),
+    const ordered = valid.filter(isFifo);
+    const free = valid.filter((item) => !isFifo(item));
+    const [keyedResults, plainResults, orderedResults] = await Promise.all([
+      Promise.all(free.filter((item) => item.idempotencyKey !== undefined).map((item) => this.#enqueueKeyed(tenant, item, origin))),
+      this.#enqueuePlain(tenant, free.filter((item) => item.idempotencyKey === undefined), origin),
+      this.#enqueueInOrder(tenant, ordered, origin),
     ]);
-    return [...keyedResults, ...orderedResults, ...plainResults];
+    return [...keyedResults, ...plainResults, ...orderedResults];
+  }
+
+  /**
+   * FIFO items in index order: each keyed one on its own, each run of unkeyed ones between them as one
+   * bulk send (SqsJobQueue.sendBatch sends a FIFO queue's chunks one after another), each step after the
+   * previous one has been sent.
+   */
+  async #enqueueInOrder(tenant: string, items: readonly ValidItem[], origin: EnqueueOrigin): Promise<BatchItemResult[]> {
+    const results: BatchItemResult[] = [];
+    for (let from = 0; from < items.length; ) {
+      if (items[from]!.idempotencyKey !== undefined) {
+        results.push(await this.#enqueueKeyed(tenant, items[from]!, origin));
+        from += 1;
+        continue;
+      }
+      let to = from;
+      while (to < items.length && items[to]!.idempotencyKey === undefined) to += 1;
+      results.push(...(await this.#enqueuePlain(tenant, items.slice(from, to), origin)));
+      from = to;
+    }
+    return results;
   }
 
   async #enqueueKeyed(tenant: string, item: ValidItem, origin: EnqueueOrigin): Promise<BatchItemResult> {
