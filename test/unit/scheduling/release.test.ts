@@ -9,6 +9,7 @@ import { planRelease } from '../../../functions/scheduling/release-plan.js';
 import { ScheduledJobReleaser } from '../../../functions/scheduling/release.js';
 import { LocalScheduler, ManualClock } from '../../../local/scheduler.js';
 import { DependencyUnavailableError, JobValidationError } from '../../../shared/domain/errors.js';
+import { messageGroupIdOf } from '../../../shared/jobs/ordering.js';
 import { JsonLogger } from '../../../shared/logging/logger.js';
 import { JobData, PAYLOAD_INLINE_BYTES } from '../../../functions/job-data/job-data.js';
 import { analysisPayload, queuedJob } from '../../helpers/factories.js';
@@ -95,7 +96,7 @@ describe('Class: ScheduledJobReleaser', () => {
     // Assess
     expect(outcomes).toEqual(['released', 'skipped', 'skipped']);
     expect(queue.send).toHaveBeenCalledTimes(1);
-    expect(queue.send).toHaveBeenCalledWith({ jobId: queued.jobId, type: 'analysis' });
+    expect(queue.send).toHaveBeenCalledWith({ jobId: queued.jobId, type: 'analysis', group: messageGroupIdOf(queued.tenant) });
   });
 
   it('routes a job whose payload is stored apart to its priority lane, though the record holds no payload', async () => {
