@@ -155,8 +155,8 @@ describe('Class: DeadLetterService', () => {
 
     // Assess
     expect(unedited.payloadRef).toBeDefined();
-    expect(queue.send).toHaveBeenCalledWith({ jobId: unedited.jobId, type: 'analysis', generation: 1, priority: 'high' });
-    expect(queue.send).toHaveBeenCalledWith({ jobId: edited.jobId, type: 'analysis', generation: 1, priority: 'low' });
+    expect(queue.send).toHaveBeenCalledWith(expect.objectContaining({ jobId: unedited.jobId, type: 'analysis', generation: 1, priority: 'high' }));
+    expect(queue.send).toHaveBeenCalledWith(expect.objectContaining({ jobId: edited.jobId, type: 'analysis', generation: 1, priority: 'low' }));
     expect(await store.get(edited.jobId)).toMatchObject({ priority: 'low' });
   });
 });

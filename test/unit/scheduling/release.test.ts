@@ -112,7 +112,7 @@ describe('Class: ScheduledJobReleaser', () => {
 
     // Assess
     expect(job.payloadRef).toBeDefined();
-    expect(queue.send).toHaveBeenCalledWith({ jobId: job.jobId, type: 'analysis', priority: 'high' });
+    expect(queue.send).toHaveBeenCalledWith(expect.objectContaining({ jobId: job.jobId, type: 'analysis', priority: 'high' }));
   });
 });
 
