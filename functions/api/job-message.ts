@@ -8,7 +8,8 @@ import { priorityOf } from '../../shared/jobs/priority.js';
  * the job registry that enqueueing needs.
  */
 export function messageOf(job: JobRecord): JobMessage {
-  const priority = priorityOf(job.payload);
+  // A payload stored apart is not in the record: its priority is (JobData.storePayload).
+  const priority = job.payloadRef ? (job.priority ?? 'normal') : priorityOf(job.payload);
   return {
     jobId: job.jobId,
     type: job.type,

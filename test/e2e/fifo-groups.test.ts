@@ -189,6 +189,23 @@ describe('E2E: FIFO job types — groups run in order, one at a time', () => {
     expect(lane.stats.fifoOrderBreaks).toBe(0);
   }, 240_000);
 
+  it('keeps a bulk enqueue\'s order in its group, keyed and unkeyed items mixed', async () => {
+    // Prepare: 12 jobs of one group, every third one with an idempotency key (keyed items take the idempotent path)
+    const ids = Array.from({ length: 12 }, (_, i) => `mixed-${i}`);
+    const jobs = ids.map((toolId, i) => ({ type: 'analysis', payload: analysisPayload({ toolId }), groupKey: 'mixed', ...(i % 3 === 1 ? { idempotencyKey: `mixed-key-${i}` } : {}) }));
+
+    // Act
+    const response = await api.request('POST', '/v1/jobs:batch', { body: { jobs } });
+    const done = await Promise.all(response.body.results.map((r: { jobId: string }) => api.waitForStatus(r.jobId, ['SUCCEEDED', 'FAILED', 'DEAD'], 60_000)));
+
+    // Assess: the group ran in the items' order
+    expect(response.body.accepted).toBe(12);
+    expect(done.every((j) => j.status === 'SUCCEEDED')).toBe(true);
+    const { starts, oneAtATime } = runsOf('mixed');
+    expect(starts).toEqual(ids.map((id) => `${id}#1`));
+    expect(oneAtATime).toBe(true);
+  }, 120_000);
+
   it('refuses delaySeconds and a future runAt on a FIFO type, naming the field, on single and bulk enqueues', async () => {
     // Act
     const delayed = await post('no-delay', { delaySeconds: 30 });
