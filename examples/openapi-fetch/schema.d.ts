@@ -329,6 +329,7 @@ export interface components {
             runAt?: string;
             /** Format: uri */
             callbackUrl?: string;
+            groupKey?: string;
         } | {
             /** @constant */
             type: "email";
@@ -433,6 +434,7 @@ export interface components {
             runAt?: string;
             /** Format: uri */
             callbackUrl?: string;
+            groupKey?: string;
         } | {
             /** @constant */
             type: "pdf";
@@ -519,6 +521,7 @@ export interface components {
             runAt?: string;
             /** Format: uri */
             callbackUrl?: string;
+            groupKey?: string;
         } | {
             /** @constant */
             type: "notification";
@@ -574,6 +577,7 @@ export interface components {
             runAt?: string;
             /** Format: uri */
             callbackUrl?: string;
+            groupKey?: string;
         } | {
             /** @constant */
             type: "ai";
@@ -632,6 +636,7 @@ export interface components {
             runAt?: string;
             /** Format: uri */
             callbackUrl?: string;
+            groupKey?: string;
         };
         /** @description Up to 100 jobs; each is validated on its own */
         BatchRequest: {
@@ -651,6 +656,7 @@ export interface components {
                 runAt?: string;
                 /** Format: uri */
                 callbackUrl?: string;
+                groupKey?: string;
                 /** @description as the Idempotency-Key header of POST /v1/jobs, for this job */
                 idempotencyKey?: string;
             } | {
@@ -757,6 +763,7 @@ export interface components {
                 runAt?: string;
                 /** Format: uri */
                 callbackUrl?: string;
+                groupKey?: string;
                 /** @description as the Idempotency-Key header of POST /v1/jobs, for this job */
                 idempotencyKey?: string;
             } | {
@@ -845,6 +852,7 @@ export interface components {
                 runAt?: string;
                 /** Format: uri */
                 callbackUrl?: string;
+                groupKey?: string;
                 /** @description as the Idempotency-Key header of POST /v1/jobs, for this job */
                 idempotencyKey?: string;
             } | {
@@ -902,6 +910,7 @@ export interface components {
                 runAt?: string;
                 /** Format: uri */
                 callbackUrl?: string;
+                groupKey?: string;
                 /** @description as the Idempotency-Key header of POST /v1/jobs, for this job */
                 idempotencyKey?: string;
             } | {
@@ -962,6 +971,7 @@ export interface components {
                 runAt?: string;
                 /** Format: uri */
                 callbackUrl?: string;
+                groupKey?: string;
                 /** @description as the Idempotency-Key header of POST /v1/jobs, for this job */
                 idempotencyKey?: string;
             })[];
@@ -1038,10 +1048,46 @@ export interface components {
             /** @description runs of the handler so far */
             attempt: number;
             maxAttempts: number;
-            /** @description the payload as validated at enqueue */
-            payload: unknown;
-            /** @description what the type's handler returned (SUCCEEDED jobs) */
+            /** @description the payload as validated at enqueue; absent when it is stored apart (payloadRef) */
+            payload?: unknown;
+            /** @description A payload or result too large for the job record, kept in S3 under the tenant; its presigned URL comes with GET /v1/jobs/{id} */
+            payloadRef?: {
+                /** @description UTF-8 bytes of the value's JSON */
+                bytes: number;
+                /** @description hex SHA-256 of those bytes */
+                sha256: string;
+            };
+            /** @description GET /v1/jobs/{id} only: the stored payload */
+            payloadDownload?: {
+                /** @description presigned GET of the JSON value, no API key needed */
+                url: string;
+                /** @description ISO 8601 date-time */
+                expiresAt: string;
+                bytes: number;
+                sha256: string;
+                /** @constant */
+                contentType: "application/json";
+            };
+            /** @description what the type's handler returned (SUCCEEDED jobs), inline up to 8192 bytes of JSON; larger, resultRef and resultDownload instead */
             result?: unknown;
+            /** @description A payload or result too large for the job record, kept in S3 under the tenant; its presigned URL comes with GET /v1/jobs/{id} */
+            resultRef?: {
+                /** @description UTF-8 bytes of the value's JSON */
+                bytes: number;
+                /** @description hex SHA-256 of those bytes */
+                sha256: string;
+            };
+            /** @description GET /v1/jobs/{id} only: the stored result */
+            resultDownload?: {
+                /** @description presigned GET of the JSON value, no API key needed */
+                url: string;
+                /** @description ISO 8601 date-time */
+                expiresAt: string;
+                bytes: number;
+                sha256: string;
+                /** @constant */
+                contentType: "application/json";
+            };
             error?: {
                 code: string;
                 message: string;
@@ -1049,6 +1095,8 @@ export interface components {
             /** @description ISO 8601 date-time */
             runAt?: string;
             callbackUrl?: string;
+            /** @description the group given at enqueue: one at a time in enqueue order on a FIFO type, a fair share on a standard one */
+            groupKey?: string;
             /** @description ISO 8601 date-time */
             nextAttemptAt?: string;
             /** @constant */
@@ -1346,6 +1394,10 @@ export interface components {
                     message: string;
                 }[];
             };
+        };
+        /** @description API Gateway's answer to a request too large to reach the function (no error code) */
+        GatewayTooLarge: {
+            message: string;
         };
         Error_UNSUPPORTED_MEDIA_TYPE: {
             error: {
@@ -1843,7 +1895,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"];
+                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"] | components["schemas"]["GatewayTooLarge"];
                 };
             };
             /** @description the body is not application/json */
@@ -2048,7 +2100,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"] | components["schemas"]["BatchRefused_PAYLOAD_TOO_LARGE"];
+                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"] | components["schemas"]["BatchRefused_PAYLOAD_TOO_LARGE"] | components["schemas"]["GatewayTooLarge"];
                 };
             };
             /** @description the body is not application/json */
@@ -2309,7 +2361,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"];
+                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"] | components["schemas"]["GatewayTooLarge"];
                 };
             };
             /** @description the body is not application/json */
@@ -2724,7 +2776,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"];
+                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"] | components["schemas"]["GatewayTooLarge"];
                 };
             };
             /** @description the body is not application/json */
@@ -3162,7 +3214,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"];
+                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"] | components["schemas"]["GatewayTooLarge"];
                 };
             };
             /** @description the body is not application/json */

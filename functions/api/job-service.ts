@@ -1,6 +1,6 @@
 import { keys } from '../../shared/config/table.js';
 import { MAX_CORRELATION_ID_LENGTH } from '../../shared/domain/correlation.js';
-import { ConfigurationError, ConveyorError, DependencyUnavailableError, JobFinishedError } from '../../shared/domain/errors.js';
+import { ConfigurationError, ConveyorError, DependencyUnavailableError, JobFinishedError, JobValidationError } from '../../shared/domain/errors.js';
 import { jobIdTime, newJobId } from '../../shared/domain/job-id.js';
 import type { JobRecord } from '../../shared/domain/job.js';
 import { getJobDefinition, isJobType, type EnqueueRequest } from '../../shared/jobs/registry.js';
@@ -25,6 +25,8 @@ import type { FlowRequest } from '../../shared/jobs/flow.js';
 import { enqueueFlow, type EnqueuedFlow } from '../flows/enqueue-flow.js';
 import { nodesOf, planFlow, type FlowNode } from '../flows/plan.js';
 import type { ChildOutcome } from '../worker/context.js';
+import { asStored, PAYLOAD_INLINE_BYTES, type JobData } from '../job-data/job-data.js';
+import { STORED_PAYLOAD_MAX_HOLD_DAYS } from '../../shared/jobs/retention.js';
 
 export interface JobServiceDeps {
   readonly store: JobStore;
@@ -48,6 +50,8 @@ export interface JobServiceDeps {
    */
   readonly activity?: TenantActivity;
   readonly now?: () => Date;
+  /** Where payloads over the inline limit go (S3); without it a payload must fit in the record. */
+  readonly jobData?: JobData | undefined;
   /** A new job's id: it carries the tenant's table partition and the creation time (shared/domain/job-id.ts). */
   readonly newJobId?: (tenant: string, now: Date) => string;
 }
@@ -59,6 +63,8 @@ export interface EnqueueOrigin {
 
 /**
  * The enqueue path, independent of HTTP. Order matters for "never lose a job":
+ * 0. a payload over the inline limit is uploaded first (functions/job-data/), so no record ever names
+ *    an object that is not there;
  * 1. note the tenant as active (the recovery sweep reads active tenants' partitions);
  * 2. write the record (conditional put), saying its send is pending (`sendPending`) — a message must
  *    never exist without its record;
@@ -69,6 +75,10 @@ export interface EnqueueOrigin {
  *    message is acknowledged without effect.
  * If this process dies between 2 and 3, the record keeps `sendPending` (only the consumer's first
  * write removes it) and the recovery sweep sends the job once its grace has passed.
+ * When the send fails, the discarded record's payload object goes too. A payload object is deleted
+ * only once no record can name it (the discard succeeded). When the record write itself fails, its
+ * outcome is unknown (a PutItem that timed out may have landed): the object stays, and if no record
+ * names it the bucket's lifecycle rule removes it.
  */
 export class JobService {
   readonly #deps: JobServiceDeps & Required<Pick<JobServiceDeps, 'now' | 'newJobId' | 'followUps'>>;
@@ -84,9 +94,12 @@ export class JobService {
    */
   check(tenant: string, request: EnqueueRequest, now: Date = this.#deps.now()): ReleasePlan {
     const plan = planRelease(request, now);
+    assertOrderable(request, plan);
     checkCallback(request, this.#deps.webhookPolicy);
     // Sized as the store writes it (keys included), with room for the longest Idempotency-Key and correlation id.
-    const record = newJobRecord(tenant, request, JOB_ID_ROOM, now, IDEMPOTENCY_KEY_ROOM, CORRELATION_ID_ROOM);
+    // A payload over the inline limit is sized as the reference the record will hold instead.
+    const record = asStored(newJobRecord(tenant, request, JOB_ID_ROOM, now, IDEMPOTENCY_KEY_ROOM, CORRELATION_ID_ROOM), this.#deps.jobData);
+    if ('payloadRef' in record) checkHold(plan, now);
     assertStorable(request, { pk: keys.tenantJobPartitions(tenant)[0], sk: JOB_ID_ROOM, ...record, ...planFields(plan) });
     return plan;
   }
@@ -96,27 +109,33 @@ export class JobService {
    * before the rate limit). `origin`: the request's correlation id, stored on the job and its message.
    */
   async enqueue(tenant: string, request: EnqueueRequest, plan: ReleasePlan = this.check(tenant, request), origin: EnqueueOrigin = {}): Promise<JobRecord> {
-    const { store, queue, logger } = this.#deps;
+    const { store, queue, logger, jobData } = this.#deps;
     const now = this.#deps.now();
     const job = { ...newJobRecord(tenant, request, this.#deps.newJobId(tenant, now), now, undefined, origin.correlationId), ...planFields(plan) };
     await this.#deps.activity?.note(tenant, now);
-    await store.create(job);
+    const stored = jobData ? await jobData.storePayload(job) : job;
+    await store.create(stored);
     try {
       await dispatchJob({ queue, scheduler: this.#deps.scheduler, store, logger }, job, plan);
     } catch (sendError) {
-      await store.discard(job.jobId).catch((discardError: unknown) => {
-        logger.error('enqueue: send failed and the record could not be discarded', { jobId: job.jobId, error: discardError });
-      });
+      const discarded = await store.discard(job.jobId).then(
+        () => true,
+        (discardError: unknown) => {
+          logger.error('enqueue: send failed and the record could not be discarded', { jobId: job.jobId, error: discardError });
+          return false;
+        },
+      );
+      if (discarded) await jobData?.discardPayload(stored);
       throw sendError instanceof ConveyorError
         ? sendError
         : new DependencyUnavailableError('sqs', `queue send failed — ${String(sendError)}`, { cause: sendError });
     }
-    return job;
+    return stored;
   }
 
   /** Enqueue under an `Idempotency-Key`: one job per tenant and key (see idempotent-enqueue.ts). */
   async enqueueIdempotent(tenant: string, request: EnqueueRequest, idempotencyKey: string, checked?: ReleasePlan, origin: EnqueueOrigin = {}): Promise<IdempotentEnqueueResult> {
-    const { store, queue, logger, idempotency, now, newJobId, idempotencySettings } = this.#deps;
+    const { store, queue, logger, idempotency, now, newJobId, idempotencySettings, jobData } = this.#deps;
     if (!idempotency) throw new ConfigurationError('JobService: an idempotency store is needed for Idempotency-Key');
     const plan = checked ?? this.check(tenant, request, now());
     await this.#deps.activity?.note(tenant, now());
@@ -130,6 +149,7 @@ export class JobService {
         now,
         newJobId,
         newRecord: (owner, body, jobId, key) => ({ ...newJobRecord(owner, body, jobId, now(), key, origin.correlationId), ...planFields(plan) }),
+        ...(jobData ? { jobData } : {}),
         ...(idempotencySettings ? { settings: idempotencySettings } : {}),
       },
       tenant,
@@ -154,9 +174,13 @@ export class JobService {
 
   /** Enqueues a checked flow: records first (a parent before its children), then its leaves' messages (flows/enqueue-flow.ts). */
   async enqueueFlow(tenant: string, root: FlowNode, origin: EnqueueOrigin = {}): Promise<EnqueuedFlow> {
-    const { store, queue, logger, activity, now, newJobId } = this.#deps;
+    const { store, queue, logger, activity, now, newJobId, jobData } = this.#deps;
     // One correlation id for the whole flow: its jobs' log lines read as one story.
-    return enqueueFlow({ store, queue, logger, activity, now, newJobId, newRecord: (owner, node, jobId, at) => newJobRecord(owner, node.request, jobId, at, undefined, origin.correlationId) }, tenant, root);
+    return enqueueFlow({
+      store, queue, logger, activity, now, newJobId,
+      newRecord: (owner, node, jobId, at) => newJobRecord(owner, node.request, jobId, at, undefined, origin.correlationId),
+      ...(jobData ? { stored: (job: JobRecord) => jobData.storePayload(job) } : {}),
+    }, tenant, root);
   }
 
   /** A flow parent's children and where each stands (read from their records; expired ones by the parent's count). */
@@ -201,6 +225,31 @@ export class JobService {
   }
 }
 
+/** A payload stored apart expires with its bucket's lifecycle rule: its job may be held only so long (retention.ts). */
+function checkHold(plan: ReleasePlan, now: Date): void {
+  if (plan.kind === 'now') return;
+  const maxMs = STORED_PAYLOAD_MAX_HOLD_DAYS * 86_400_000;
+  if (plan.runAt.getTime() - now.getTime() > maxMs) {
+    throw new JobValidationError('runAt is too far ahead for a payload this large', [
+      { path: 'runAt', message: `a job whose payload is over ${PAYLOAD_INLINE_BYTES} bytes can start at most ${STORED_PAYLOAD_MAX_HOLD_DAYS} days ahead (its payload is kept for a limited time); enqueue it closer to its time` },
+    ]);
+  }
+}
+
+/**
+ * A FIFO type runs a group's jobs in enqueue order, and its queue has no per-message delay: a job that
+ * may start only later would either have to jump its group's order or hold the whole group back until
+ * then. Both break the promise silently, so a delayed start is refused, naming the field; an application
+ * that wants an ordered job later enqueues it then (a recurring job does so by itself).
+ */
+function assertOrderable(request: EnqueueRequest, plan: ReleasePlan): void {
+  if (plan.kind === 'now' || getJobDefinition(request.type).settings.ordering !== 'fifo') return;
+  const field = request.delaySeconds !== undefined ? 'delaySeconds' : 'runAt';
+  throw new JobValidationError(`job type "${request.type}" runs jobs in enqueue order (FIFO) and cannot delay one`, [
+    { path: field, message: `${field} is not accepted by the FIFO job type "${request.type}": its jobs run in enqueue order within their group; enqueue the job when it is due` },
+  ]);
+}
+
 /** Stand-ins as long as a job id (a UUID) and the longest Idempotency-Key (255 characters). */
 const JOB_ID_ROOM = '0'.repeat(36);
 const IDEMPOTENCY_KEY_ROOM = 'k'.repeat(255);
@@ -224,6 +273,7 @@ export function newJobRecord(tenant: string, request: EnqueueRequest, jobId: str
     sendPending: 'pending',
     ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
     ...(request.callbackUrl !== undefined ? { callbackUrl: request.callbackUrl } : {}),
+    ...(request.groupKey !== undefined ? { groupKey: request.groupKey } : {}),
     ...(correlationId !== undefined ? { correlationId } : {}),
   };
 }

@@ -16,6 +16,8 @@ export interface FlowEnqueueDeps {
   readonly newJobId: (tenant: string, now: Date) => string;
   /** The QUEUED record of one job of the flow (JobService's newJobRecord). */
   readonly newRecord: (tenant: string, node: FlowNode, jobId: string, now: Date) => JobRecord;
+  /** The record as stored: a payload over the inline limit goes to S3 first (functions/job-data/), the record keeps its reference. */
+  readonly stored?: (job: JobRecord) => Promise<JobRecord>;
 }
 
 /** A flow as enqueued: each job's record, with its children in the order given. */
@@ -64,7 +66,7 @@ export async function enqueueFlow(deps: FlowEnqueueDeps, tenant: string, root: F
   await deps.activity?.note(tenant, now);
   const written: JobRecord[][] = [];
   for (const level of byLevel) {
-    const results = await Promise.allSettled(level.map((job) => deps.store.create(job)));
+    const results = await Promise.allSettled(level.map(async (job) => deps.store.create(deps.stored ? await deps.stored(job) : job)));
     written.push(level.filter((_, index) => results[index]!.status === 'fulfilled'));
     const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failed) {

@@ -6,11 +6,12 @@ import {
   PermanentJobError,
   TransitionConflictError,
 } from '../../shared/domain/errors.js';
-import type { JobError, JobMessage, JobRecord } from '../../shared/domain/job.js';
+import type { JobError, JobMessage, JobRecord, StoredDataRef } from '../../shared/domain/job.js';
 import { backoffDelaySeconds } from '../../shared/domain/retry.js';
 import { sourcesOf } from '../../shared/domain/status.js';
 import type { JobDefinition } from '../../shared/jobs/define.js';
 import { queueSettingsOf } from '../../shared/jobs/derived.js';
+import { messageGroupIdOf } from '../../shared/jobs/ordering.js';
 import { expiryOf } from '../../shared/jobs/retention.js';
 import { noJobMetrics, type JobMetrics } from '../../shared/ports/job-metrics.js';
 import type { ConsumerQueue } from '../../shared/ports/job-queue.js';
@@ -19,6 +20,7 @@ import { correlationIdOf } from '../../shared/domain/correlation.js';
 import { withLogFields } from '../../shared/logging/scope.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import { DEFAULT_FLUSH_GRACE_MS, terminalFollowUps, type FollowUpFlusher } from '../follow-ups/follow-ups.js';
+import { StoredDataMissingError, type JobData } from '../job-data/job-data.js';
 import { noTracer, type Tracer } from '../../shared/ports/tracer.js';
 import { AttemptWriter } from './attempt-writer.js';
 import type { BatchResponse, ChildOutcome, InvocationContext, JobContext, JobHandler, SqsEventLike, SqsRecordLike } from './context.js';
@@ -45,15 +47,20 @@ export interface JobWorkerDeps {
   readonly flushGraceMs?: number;
   /** Outcome metrics per job type (shared/ports/job-metrics.ts); none by default. */
   readonly metrics?: JobMetrics;
+  /**
+   * Payloads and results too large for the record (S3). With it the worker reads a stored payload
+   * before the run and stores a large result apart; without it a result must fit in the record.
+   */
+  readonly jobData?: JobData;
 }
 
-/** DynamoDB items cap at 400 KB; keep a result well inside it (large results belong in S3). */
-const MAX_RESULT_BYTES = 300 * 1024;
+/** Without a job-data store, a result must fit in its DynamoDB item (400 KB) with the rest of the record. */
+const MAX_INLINE_RESULT_BYTES = 300 * 1024;
 
 /** What became of one record: acknowledged (deleted from the queue) or reported as failed. */
 export type RecordOutcome =
   | { readonly ack: true; readonly reason: 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'poison' | 'dead' | 'dead-lettered' }
-  | { readonly ack: false; readonly reason: 'retrying' | 'dead' | 'dead-letter-failed' | 'store-unavailable' | 'superseded' | 'deferred' };
+  | { readonly ack: false; readonly reason: 'retrying' | 'dead' | 'dead-letter-failed' | 'store-unavailable' | 'superseded' | 'deferred' | 'held' };
 
 /** The delivery that writes a job: the lease a later receive of the same message may take over. */
 interface Holder {
@@ -65,19 +72,24 @@ interface Holder {
  * The consumer of one job type: SQS batch in, `batchItemFailures` out. Per record it claims the
  * job (lazily), runs the handler with a JobContext, and records the outcome with one conditional
  * write that also records the outcome's follow-ups; it then flushes them (`#finish`) before the
- * message is acknowledged. Records are independent: one failing record never fails or re-runs the others.
+ * message is acknowledged. Records are independent: one failing record never fails or re-runs the others
+ * — except on a FIFO type, where a group's records run one after another and the first that does not
+ * finish holds the rest of its group (see `#inGroupOrder`).
  */
 export class JobWorker<TPayload> {
   readonly #definition: JobDefinition;
   readonly #handler: JobHandler<TPayload>;
-  readonly #deps: Required<JobWorkerDeps>;
+  readonly #deps: Required<Omit<JobWorkerDeps, 'jobData'>>;
+  readonly #jobData: JobData | undefined;
   readonly #maxReceiveCount: number;
 
   constructor(definition: JobDefinition, handler: JobHandler<TPayload>, deps: JobWorkerDeps) {
     this.#definition = definition;
     this.#maxReceiveCount = queueSettingsOf(definition).maxReceiveCount;
     this.#handler = handler;
-    this.#deps = { tracer: noTracer, now: Date.now, random: Math.random, runningWriteDelayMs: 1_000, progressIntervalMs: 1_000, storeRetryDelaysMs: [50, 250], flushGraceMs: DEFAULT_FLUSH_GRACE_MS, metrics: noJobMetrics, ...deps };
+    const { jobData, ...rest } = deps;
+    this.#deps = { tracer: noTracer, now: Date.now, random: Math.random, runningWriteDelayMs: 1_000, progressIntervalMs: 1_000, storeRetryDelaysMs: [50, 250], flushGraceMs: DEFAULT_FLUSH_GRACE_MS, metrics: noJobMetrics, ...rest };
+    this.#jobData = jobData;
   }
 
   /** The Lambda handler: bound, so an entry can export it as is. */
@@ -86,14 +98,19 @@ export class JobWorker<TPayload> {
   async processBatch(event: SqsEventLike, context: InvocationContext): Promise<BatchResponse> {
     const deadline = this.#deps.now() + context.getRemainingTimeInMillis();
     const outcomes: (RecordOutcome | undefined)[] = new Array(event.Records.length);
-    const all = Promise.all(
-      event.Records.map(async (record, index) => {
-        const startedAt = this.#deps.now();
-        outcomes[index] = await this.processRecord(record, deadline);
-        // Outcome metrics, recorded where the outcome is known (job-metrics.ts maps it).
-        this.#deps.metrics.record(observationOf(this.#definition.type, record, outcomes[index], startedAt, this.#deps.now()));
-      }),
-    );
+    const batch = { answered: false };
+    const runOne = async (index: number): Promise<RecordOutcome> => {
+      const record = event.Records[index]!;
+      const startedAt = this.#deps.now();
+      const outcome = await this.processRecord(record, deadline);
+      outcomes[index] = outcome;
+      // Outcome metrics, recorded where the outcome is known (job-metrics.ts maps it).
+      this.#deps.metrics.record(observationOf(this.#definition.type, record, outcome, startedAt, this.#deps.now()));
+      return outcome;
+    };
+    const all = this.#definition.settings.ordering === 'fifo'
+      ? this.#inGroupOrder(event.Records, runOne, outcomes, batch)
+      : Promise.all(event.Records.map((_, index) => runOne(index)));
     // The handlers' signals fire `timeoutMarginMs` before the deadline; if the store is so slow that
     // recording still runs past half of that margin, answer anyway. A Lambda that times out fails its
     // whole batch — every record, finished or not, would come back and burn a receive. Answering in
@@ -102,12 +119,63 @@ export class JobWorker<TPayload> {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([all, new Promise<void>((resolve) => (timer = setTimeout(resolve, answerBy)))]);
     clearTimeout(timer);
+    batch.answered = true;
     this.#deps.metrics.flush();
     const unfinished = outcomes.filter((o) => o === undefined).length;
     if (unfinished > 0) this.#deps.logger.warn('answering before the deadline with records still recording; they will be redelivered', { unfinished });
     return {
       batchItemFailures: event.Records.flatMap((record, index) => (outcomes[index]?.ack ? [] : [{ itemIdentifier: record.messageId }])),
     };
+  }
+
+  /**
+   * A FIFO batch: SQS hands Lambda each group's messages in order ("each batch may contain messages from
+   * more than one message group, but the order of the messages is maintained", services-sqs-scaling), and
+   * Lambda leaves the rest to the function: "If you're using this feature with a FIFO queue, your function
+   * should stop processing messages after the first failure and return all failed and unprocessed messages
+   * in batchItemFailures" (services-sqs-errorhandling). So each group runs its records one after another;
+   * the first record that is not acknowledged (a retry, a store outage…) holds the records after it in its
+   * group: reported failed without a run, and made visible again at once, so the group waits only for its
+   * head (a retry's backoff), not for their visibility timeout — SQS delivers none of them while the head is
+   * in flight, and the head first. Other groups go on (Powertools' `skipGroupOnError`).
+   * https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
+   * https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html
+   */
+  async #inGroupOrder(
+    records: readonly SqsRecordLike[],
+    runOne: (index: number) => Promise<RecordOutcome>,
+    outcomes: (RecordOutcome | undefined)[],
+    batch: { readonly answered: boolean },
+  ): Promise<void> {
+    const groups = new Map<string, number[]>();
+    records.forEach((record, index) => {
+      const group = record.attributes.MessageGroupId ?? '';
+      groups.set(group, [...(groups.get(group) ?? []), index]);
+    });
+    await Promise.all([...groups.values()].map(async (indexes) => {
+      for (const [position, index] of indexes.entries()) {
+        // Once the batch has answered, every record without an outcome was reported failed and may be
+        // delivered again: running one now could overlap its next delivery, out of order.
+        if (batch.answered) return;
+        const outcome = await runOne(index);
+        if (outcome.ack) continue;
+        const held = indexes.slice(position + 1);
+        for (const later of held) outcomes[later] = { ack: false, reason: 'held' };
+        await this.#makeVisible(held.map((later) => records[later]!));
+        return;
+      }
+    }));
+  }
+
+  /** Held records go back to their queue now (visibility 0); if that fails they return after their visibility timeout. */
+  async #makeVisible(records: readonly SqsRecordLike[]): Promise<void> {
+    await Promise.all(records.map(async (record) => {
+      try {
+        await this.#deps.queue.changeVisibility(this.#definition.type, record.receiptHandle, 0, record.eventSourceARN);
+      } catch (error) {
+        this.#deps.logger.warn('could not return a held FIFO message at once; it returns after its visibility timeout', { messageId: record.messageId, error });
+      }
+    }));
   }
 
   async processRecord(record: SqsRecordLike, deadline: number): Promise<RecordOutcome> {
@@ -196,11 +264,11 @@ export class JobWorker<TPayload> {
           : { code: 'RECEIVE_LIMIT', message: `received ${holder.receiveCount} times (the queue allows ${this.#maxReceiveCount}) without an outcome recorded after attempt ${attempt}: its consumer keeps failing before it can record one` };
         logger.error('the job cannot run again; it is DEAD', { error, recordAttempt: attempt });
         await this.#finish(job!, holder, attempt, 'DEAD', { error }, logger);
-        return this.#handToDeadLetterQueue(message.type, record, logger, { justDied: true });
+        return this.#handToDeadLetterQueue(job!, record, logger, { justDied: true });
       }
       case 'dead-letter':
         logger.warn('a DEAD job\'s message came back before its hand-off to the DLQ was acknowledged; handing it on');
-        return this.#handToDeadLetterQueue(message.type, record, logger, { justDied: false });
+        return this.#handToDeadLetterQueue(job!, record, logger, { justDied: false });
       case 'cancel':
         await this.#finish(job!, holder, job!.attempt, 'CANCELLED', { error: { code: 'CANCELLED', message: 'cancelled by request' } }, logger);
         return { ack: true, reason: 'cancelled' };
@@ -229,7 +297,7 @@ export class JobWorker<TPayload> {
       return { ack: true, reason: 'skipped' };
     }
     // This very delivery recorded DEAD (its write landed, the answer was lost): its outcome, counted as such.
-    if (verdict === 'dead-letter') return this.#handToDeadLetterQueue(message.type, record, logger, { justDied: true });
+    if (verdict === 'dead-letter') return this.#handToDeadLetterQueue(job!, record, logger, { justDied: true });
     logger.info('the job moved on under a newer delivery; leaving the message alone', { reason: conflict.message, status: job?.status });
     return { ack: false, reason: 'superseded' };
   }
@@ -240,8 +308,24 @@ export class JobWorker<TPayload> {
       const child = await this.#store(() => this.#deps.store.get(jobId, { tenant: parent.tenant, consistent: false }));
       const status = child?.status ?? parent.childOutcomes?.[jobId] ?? 'SUCCEEDED';
       if (!child) return { jobId, status };
-      return { jobId, type: child.type, status, ...(child.result !== undefined ? { result: child.result } : {}), ...(child.error !== undefined ? { error: child.error } : {}) };
+      const result = await this.#childResult(child);
+      return { jobId, type: child.type, status, ...(result !== undefined ? { result } : {}), ...(child.error !== undefined ? { error: child.error } : {}) };
     }));
+  }
+
+  /** A child's result, read back from S3 when it was stored apart; absent when it cannot be read (logged). */
+  async #childResult(child: JobRecord): Promise<unknown> {
+    if (!child.resultRef) return child.result;
+    if (!this.#jobData) {
+      this.#deps.logger.warn('a flow child\'s result is stored apart and this consumer has no job-data bucket; the parent gets its status only', { jobId: child.jobId });
+      return undefined;
+    }
+    try {
+      return await this.#jobData.loadResult(child);
+    } catch (error) {
+      this.#deps.logger.warn('a flow child\'s stored result could not be read; the parent gets its status only', { jobId: child.jobId, error });
+      return undefined;
+    }
   }
 
   /** A store call, tried again after short waits when the store is unavailable; conflicts are final. */
@@ -259,7 +343,13 @@ export class JobWorker<TPayload> {
 
   async #run(job: JobRecord, message: JobMessage, record: SqsRecordLike, holder: Holder, attempt: number, deadline: number, logger: Logger): Promise<RecordOutcome> {
     const { store } = this.#deps;
-    const parsed = this.#definition.payload.safeParse(job.payload);
+    const payload = await this.#payloadOf(job, logger);
+    if ('missing' in payload) {
+      await this.#finish(job, holder, attempt, 'FAILED', { error: payload.missing }, logger);
+      return { ack: true, reason: 'failed' };
+    }
+    if ('unavailable' in payload) return { ack: false, reason: 'store-unavailable' };
+    const parsed = this.#definition.payload.safeParse(payload.value);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
       await this.#finish(job, holder, attempt, 'FAILED', { error: { code: 'VALIDATION_FAILED', message: `payload does not match the schema — ${issues}` } }, logger);
@@ -301,6 +391,7 @@ export class JobWorker<TPayload> {
       jobId: job.jobId,
       tenant: job.tenant,
       type: job.type,
+      ...(job.groupKey !== undefined ? { groupKey: job.groupKey } : {}),
       attempt,
       maxAttempts: this.#definition.settings.maxAttempts,
       signal: controller.signal,
@@ -324,17 +415,49 @@ export class JobWorker<TPayload> {
       await writer.close();
     }
 
-    if (failure === undefined) return this.#succeed(job, holder, attempt, writer, result, logger);
+    if (failure === undefined) return this.#succeed(job, message, record, holder, attempt, writer, result, logger);
     return this.#fail(job, message, record, holder, attempt, writer, failure, logger);
   }
 
-  async #succeed(job: JobRecord, holder: Holder, attempt: number, writer: AttemptWriter, result: unknown, logger: Logger): Promise<RecordOutcome> {
-    const size = Buffer.byteLength(JSON.stringify(result ?? null), 'utf8');
-    if (size > MAX_RESULT_BYTES) {
-      await this.#finish(job, holder, attempt, 'FAILED', { error: { code: 'RESULT_TOO_LARGE', message: `result is ${size} bytes; the limit is ${MAX_RESULT_BYTES}` } }, logger, writer);
-      return { ack: true, reason: 'failed' };
+  /**
+   * The payload the handler gets: inline, or read from S3. A stored payload that is gone (expired,
+   * deleted) or does not match its digest is a permanent failure: no retry can bring it back. S3 being
+   * unreachable is not: the message comes back and no attempt is spent (the run has not started).
+   */
+  async #payloadOf(job: JobRecord, logger: Logger): Promise<{ value: unknown } | { missing: JobError } | { unavailable: true }> {
+    if (!job.payloadRef) return { value: job.payload };
+    if (!this.#jobData) return { missing: { code: 'PAYLOAD_MISSING', message: 'the payload is stored apart and this consumer has no job-data bucket configured' } };
+    try {
+      return { value: await this.#jobData.loadPayload(job) };
+    } catch (error) {
+      if (error instanceof StoredDataMissingError) {
+        logger.error('the stored payload cannot be read back; the job fails', { error });
+        return { missing: toJobError(error) };
+      }
+      logger.error('could not read the stored payload; the message will be redelivered', { error });
+      return { unavailable: true };
     }
-    await this.#finish(job, holder, attempt, 'SUCCEEDED', { result: result ?? null, progress: 100 }, logger, writer);
+  }
+
+  async #succeed(job: JobRecord, message: JobMessage, record: SqsRecordLike, holder: Holder, attempt: number, writer: AttemptWriter, result: unknown, logger: Logger): Promise<RecordOutcome> {
+    let outcome: { result: unknown } | { resultRef: StoredDataRef };
+    if (this.#jobData) {
+      try {
+        // A large result is written to S3 first: the terminal write then names an object that exists.
+        outcome = await this.#jobData.storeResult(job, result);
+      } catch (error) {
+        // The run's work is done but cannot be kept: a retryable failure like any other.
+        return this.#fail(job, message, record, holder, attempt, writer, error, logger);
+      }
+    } else {
+      const size = Buffer.byteLength(JSON.stringify(result ?? null), 'utf8');
+      if (size > MAX_INLINE_RESULT_BYTES) {
+        await this.#finish(job, holder, attempt, 'FAILED', { error: { code: 'RESULT_TOO_LARGE', message: `result is ${size} bytes; the limit is ${MAX_INLINE_RESULT_BYTES}` } }, logger, writer);
+        return { ack: true, reason: 'failed' };
+      }
+      outcome = { result: result ?? null };
+    }
+    await this.#finish(job, holder, attempt, 'SUCCEEDED', { ...outcome, progress: 100 }, logger, writer);
     return { ack: true, reason: 'succeeded' };
   }
 
@@ -356,7 +479,7 @@ export class JobWorker<TPayload> {
       // policy is only a safety net: its maxReceiveCount is not the attempt budget).
       logger.warn('last attempt failed; job is DEAD', { error: failure });
       await this.#finish(job, holder, attempt, 'DEAD', { error }, logger, writer);
-      return this.#handToDeadLetterQueue(message.type, record, logger, { justDied: true });
+      return this.#handToDeadLetterQueue(job, record, logger, { justDied: true });
     }
     const delaySeconds = backoffDelaySeconds(settings.backoff, attempt, this.#deps.random);
     logger.info('attempt failed; retrying', { error: failure, delaySeconds });
@@ -419,7 +542,14 @@ export class JobWorker<TPayload> {
         ...set,
         ...followUps.set,
       },
-      remove: ['nextAttemptAt', ...(to === 'SUCCEEDED' ? (['error'] as const) : []), ...(recordsHolder(to) ? [] : (['messageId', 'receiveCount'] as const)), ...followUps.remove],
+      remove: [
+        'nextAttemptAt',
+        ...(to === 'SUCCEEDED' ? (['error'] as const) : []),
+        ...(recordsHolder(to) ? [] : (['messageId', 'receiveCount'] as const)),
+        // A result is inline or stored apart, never both.
+        ...(set?.resultRef ? (['result'] as const) : set && 'result' in set ? (['resultRef'] as const) : []),
+        ...followUps.remove,
+      ],
     }));
     await this.#flush(written, logger);
   }
@@ -437,9 +567,11 @@ export class JobWorker<TPayload> {
    * once unless this consumer dies between the send and the acknowledgement (then twice; a redrive runs
    * the job once, the copy being acknowledged as a duplicate).
    */
-  async #handToDeadLetterQueue(type: string, record: SqsRecordLike, logger: Logger, options: { justDied: boolean }): Promise<RecordOutcome> {
+  async #handToDeadLetterQueue(job: JobRecord, record: SqsRecordLike, logger: Logger, options: { justDied: boolean }): Promise<RecordOutcome> {
     try {
-      await this.#deps.queue.deadLetter(type, record.body);
+      // The job's group keeps its order in a FIFO DLQ (and its fairness after a redrive); the source
+      // message's id dedupes a repeated hand-off (DeadLetterOptions).
+      await this.#deps.queue.deadLetter(job.type, record.body, { group: messageGroupIdOf(job.tenant, job.groupKey), deduplicationId: record.messageId });
       // `dead` when this delivery recorded the job DEAD (the run's outcome, counted once in the metrics).
       return { ack: true, reason: options.justDied ? 'dead' : 'dead-lettered' };
     } catch (error) {

@@ -11,12 +11,25 @@
  * - **tenant**: the owner of an API key; jobs are visible only to their tenant.
  * - **flow**: a parent job and its children (which may have children): the parent is held until
  *   every child has ended, then runs with their results (functions/flows/).
+ * - **group**: a tenant's jobs sharing a `groupKey` (without one, the tenant's default group): on a FIFO
+ *   type they run one at a time in enqueue order; on a standard type groups share the queue fairly.
  */
 import type { JobStatus } from './status.js';
 
 export interface JobError {
   readonly code: string;
   readonly message: string;
+}
+
+/**
+ * A payload or result kept in S3 instead of in the record (past the inline limits of
+ * functions/job-data/job-data.ts). The record holds only its size and SHA-256: the object key is
+ * derived from the record's tenant and job id and this digest (`jobDataKey`), never stored or taken
+ * from input, so a record can only ever lead to its own tenant's object.
+ */
+export interface StoredDataRef {
+  readonly bytes: number;
+  readonly sha256: string;
 }
 
 export interface JobRecord {
@@ -30,8 +43,17 @@ export interface JobRecord {
   /** 0–100, only ever rises within an attempt. */
   readonly progress: number;
   readonly progressMessage?: string;
+  /** The payload, inline; absent when it is stored in S3 (`payloadRef`). */
   readonly payload: unknown;
+  readonly payloadRef?: StoredDataRef;
+  /**
+   * The payload's priority while the payload is stored apart (absent = normal): later sends of the
+   * job (a scheduled release, a retry) route it by this, with no payload in the record to read it from.
+   */
+  readonly priority?: 'high' | 'low';
   readonly result?: unknown;
+  /** Set instead of `result` when the result is stored in S3. */
+  readonly resultRef?: StoredDataRef;
   readonly error?: JobError;
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -55,6 +77,8 @@ export interface JobRecord {
   readonly runAt?: string;
   /** Where the completion webhook goes (see functions/webhooks/). */
   readonly callbackUrl?: string;
+  /** The group the enqueue named (shared/jobs/ordering.ts); absent means the tenant's default group. */
+  readonly groupKey?: string;
   /** Set by DELETE on a RUNNING job; the handler's signal aborts at its next progress call. */
   readonly cancelRequested?: boolean;
   /** Epoch seconds after which the record is expired (DynamoDB TTL); reads treat it as gone. */
@@ -139,4 +163,9 @@ export interface JobMessage {
   readonly correlationId?: string;
   /** Routing only: the priority queue the message is sent to (absent = normal). The worker never reads it. */
   readonly priority?: 'high' | 'low';
+  /**
+   * Routing only: the SQS MessageGroupId (shared/jobs/ordering.ts). It travels as the message's
+   * MessageGroupId, not in the body.
+   */
+  readonly group?: string;
 }

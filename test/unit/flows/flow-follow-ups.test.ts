@@ -15,6 +15,8 @@ import type { JobStore } from '../../../shared/ports/job-store.js';
 import { analysisPayload, invocation, sqsEvent, sqsRecord } from '../../helpers/factories.js';
 import { MemoryJobStore } from '../../helpers/memory-job-store.js';
 import { MemoryRecoveryIndex } from '../../helpers/memory-recovery-index.js';
+import { MemoryBlobStore } from '../../helpers/memory-blob-store.js';
+import { JobData } from '../../../functions/job-data/job-data.js';
 
 const never = new Promise<never>(() => undefined);
 const MINUTE = 60_000;
@@ -293,5 +295,36 @@ describe('Function: JobService.cancel on a flow parent', () => {
     expect(store.jobs.get(done!.job.jobId)!.status).toBe('SUCCEEDED');
     expect(store.jobs.get(mid!.job.jobId)!.status).toBe('CANCELLED');
     expect(store.jobs.get(mid!.children[0]!.job.jobId)!.status).toBe('CANCELLED');
+  });
+});
+
+describe('Function: a flow with payloads and results stored apart', () => {
+  it('stores a large child payload in the job-data bucket, and gives the parent a child\'s large result read back', async () => {
+    // Prepare: inline limits of 200 bytes, so the long description and the long result go to S3
+    const store = new MemoryJobStore();
+    const sent: JobMessage[] = [];
+    const queue: ConsumerQueue = { send: vi.fn(async (message: JobMessage) => void sent.push(message)), changeVisibility: vi.fn(async () => undefined), deadLetter: vi.fn(async () => undefined) };
+    const jobData = new JobData({ blobs: new MemoryBlobStore(), logger: silentLogger, urlTtlSeconds: 300, limits: { payload: 200, result: 200 } });
+    const ids = new JobIdGenerator();
+    const jobs = new JobService({ store, queue, logger: silentLogger, jobData, newJobId: (tenant) => ids.next(tenant, new Date()) });
+    const long = 'A fast and simple tool. '.repeat(20);
+    const flow = await jobs.enqueueFlow('tenant-a', jobs.checkFlow('tenant-a', flowRequestSchema.parse({ type: 'analysis', payload: analysisPayload({ toolId: 'p' }), children: [{ type: 'analysis', payload: analysisPayload({ toolId: 'c', description: long }) }] })));
+    let seen: readonly ChildOutcome[] | undefined;
+    const handler: JobHandler<unknown> = async (payload, ctx) => {
+      seen = ctx.children;
+      return { toolId: toolIdOf(payload), echo: 'x'.repeat(500) };
+    };
+    const worker = new JobWorker(jobRegistry.analysis, handler, { store, queue, jobData, followUps: new FollowUpFlusher({ store, queue, logger: silentLogger }), logger: silentLogger, timeoutMarginMs: 1_000, random: () => 0.5, storeRetryDelaysMs: [0] });
+    const childId = flow.children[0]!.job.jobId;
+
+    // Act
+    await deliver(worker, store, childId);
+    await deliver(worker, store, flow.job.jobId);
+
+    // Assess
+    expect(store.jobs.get(childId)).toMatchObject({ status: 'SUCCEEDED', payloadRef: expect.any(Object), resultRef: expect.any(Object) });
+    expect(store.jobs.get(childId)!.payload).toBeUndefined();
+    expect(seen).toEqual([{ jobId: childId, type: 'analysis', status: 'SUCCEEDED', result: { toolId: 'c', echo: 'x'.repeat(500) } }]);
+    expect(store.jobs.get(flow.job.jobId)!.status).toBe('SUCCEEDED');
   });
 });
