@@ -1988,7 +1988,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"];
+                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"] | components["schemas"]["GatewayTooLarge"];
                 };
             };
             /** @description the body is not application/json */
