@@ -144,11 +144,11 @@ describe('Class: DeadLetterService', () => {
     // Prepare: two DEAD high-priority jobs whose payloads are kept in S3
     const { store, deadLetters, queue, queues } = setup();
     const jobData = new JobData({ blobs: new MemoryBlobStore(), logger: silentLogger, urlTtlSeconds: 300 });
-    const service = new DeadLetterService({ store, deadLetters, queues, queue, logger: silentLogger, jobData });
+    const service = new DeadLetterService({ store, deadLetters, queues, queue, logger: silentLogger, dlqRetentionSeconds: 14 * 86_400, jobData });
     const large = (priority: string) => analysisPayload({ priority, description: 'd'.repeat(PAYLOAD_INLINE_BYTES) });
     const storedApart = async () => {
       const { jobId, payload, payloadRef, priority } = await jobData.storePayload(queuedJob({ payload: large('high') }));
-      return deadJob(store, deadLetters, { jobId, payload, ...(payloadRef ? { payloadRef } : {}), ...(priority ? { priority } : {}) });
+      return deadJob(store, { jobId, payload, ...(payloadRef ? { payloadRef } : {}), ...(priority ? { priority } : {}) });
     };
     const unedited = await storedApart();
     const edited = await storedApart();

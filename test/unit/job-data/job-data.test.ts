@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { JobData, PAYLOAD_INLINE_BYTES, RESULT_INLINE_BYTES, StoredDataMissingError } from '../../../functions/job-data/job-data.js';
+import { FollowUpFlusher } from '../../../functions/follow-ups/follow-ups.js';
 import { JobWorker } from '../../../functions/worker/job-worker.js';
 import { DependencyUnavailableError } from '../../../shared/domain/errors.js';
 import { jobRegistry } from '../../../shared/jobs/registry.js';
@@ -82,7 +83,7 @@ describe('Class: JobWorker with stored payloads', () => {
     const store = new MemoryJobStore();
     const queue: ConsumerQueue = { send: vi.fn(async () => undefined), changeVisibility: vi.fn(async () => undefined), deadLetter: vi.fn(async () => undefined) };
     const handler = vi.fn(async (payload: unknown) => ({ length: (payload as { description: string }).description.length }));
-    return { store, handler, worker: new JobWorker(jobRegistry.analysis, handler, { store, queue, logger: silentLogger, timeoutMarginMs: 1_000, jobData }) };
+    return { store, handler, worker: new JobWorker(jobRegistry.analysis, handler, { store, queue, followUps: new FollowUpFlusher({ store, logger: silentLogger }), logger: silentLogger, timeoutMarginMs: 1_000, jobData }) };
   }
 
   it('fails a job at once, without running it, when its stored payload is gone', async () => {
@@ -127,7 +128,7 @@ describe('Class: JobWorker with stored payloads', () => {
     const { store, worker: subject } = worker(jobData);
     const job = await jobData.storePayload(queuedJob({ payload: large() }));
     await store.create(job);
-    const big = new JobWorker(jobRegistry.analysis, async () => ({ blob: 'r'.repeat(RESULT_INLINE_BYTES) }), { store, queue: { send: vi.fn(), changeVisibility: vi.fn(), deadLetter: vi.fn() }, logger: silentLogger, timeoutMarginMs: 1_000, jobData });
+    const big = new JobWorker(jobRegistry.analysis, async () => ({ blob: 'r'.repeat(RESULT_INLINE_BYTES) }), { store, queue: { send: vi.fn(), changeVisibility: vi.fn(), deadLetter: vi.fn() }, followUps: new FollowUpFlusher({ store, logger: silentLogger }), logger: silentLogger, timeoutMarginMs: 1_000, jobData });
     const second = await jobData.storePayload(queuedJob({ payload: large() }));
     await store.create(second);
 

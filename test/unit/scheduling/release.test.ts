@@ -132,7 +132,7 @@ describe('Class: ScheduledJobReleaser', () => {
     // Prepare: a high-priority analysis with a payload past the inline limit, written as the API writes it
     const store = new MemoryJobStore();
     const jobData = new JobData({ blobs: new MemoryBlobStore(), logger, urlTtlSeconds: 300 });
-    const job = await jobData.storePayload(queuedJob({ payload: analysisPayload({ priority: 'high', description: 'd'.repeat(PAYLOAD_INLINE_BYTES) }) }));
+    const job = await jobData.storePayload(queuedJob({ sendPending: 'held', payload: analysisPayload({ priority: 'high', description: 'd'.repeat(PAYLOAD_INLINE_BYTES) }) }));
     await store.create(job);
     const queue = { send: vi.fn(async () => undefined), changeVisibility: vi.fn(async () => undefined) };
 
