@@ -75,14 +75,17 @@ export class JobWorker<TPayload> {
   async processBatch(event: SqsEventLike, context: InvocationContext): Promise<BatchResponse> {
     const deadline = this.#deps.now() + context.getRemainingTimeInMillis();
     const outcomes: (RecordOutcome | undefined)[] = new Array(event.Records.length);
-    const all = Promise.all(
-      event.Records.map(async (record, index) => {
-        const startedAt = this.#deps.now();
-        outcomes[index] = await this.processRecord(record, deadline);
-        // Outcome metrics, recorded where the outcome is known (job-metrics.ts maps it).
-        this.#deps.metrics.record(observationOf(this.#definition.type, record, outcomes[index], startedAt, this.#deps.now()));
-      }),
-    );
+    const all = (async () => {
+      const startedAt = this.#deps.now();
+      const records = await this.#readBatch(event.Records);
+      await Promise.all(
+        event.Records.map(async (record, index) => {
+          outcomes[index] = await this.processRecord(record, deadline, records);
+          // Outcome metrics, recorded where the outcome is known (job-metrics.ts maps it).
+          this.#deps.metrics.record(observationOf(this.#definition.type, record, outcomes[index], startedAt, this.#deps.now()));
+        }),
+      );
+    })();
     // The handlers' signals fire `timeoutMarginMs` before the deadline; if the store is so slow that
     // recording still runs past half of that margin, answer anyway. A Lambda that times out fails its
     // whole batch — every record, finished or not, would come back and burn a receive. Answering in
@@ -99,7 +102,26 @@ export class JobWorker<TPayload> {
     };
   }
 
-  async processRecord(record: SqsRecordLike, deadline: number): Promise<RecordOutcome> {
+  /**
+   * The records of a batch's jobs in one consistent read (BatchGetItem on DynamoDB) instead of one
+   * GetItem per message: one call per batch, so the consumer's duration falls (the read units are the
+   * same). The read cannot be skipped: the record, not the message, carries the payload and tenant,
+   * and it decides whether this delivery may run at all. If the batch read fails, each record is
+   * read on its own (undefined here), so a blip costs no attempt.
+   */
+  async #readBatch(records: readonly SqsRecordLike[]): Promise<ReadonlyMap<string, JobRecord> | undefined> {
+    const jobIds = [...new Set(records.flatMap((record) => parseMessage(record.body, this.#definition.type)?.jobId ?? []))];
+    if (jobIds.length === 0) return new Map();
+    try {
+      return await this.#store(() => this.#deps.store.getMany(jobIds, { consistent: true }));
+    } catch (error) {
+      this.#deps.logger.warn('could not read the batch\'s records at once; reading each on its own', { jobs: jobIds.length, error });
+      return undefined;
+    }
+  }
+
+  /** `records`: the batch's records read beforehand (absent: this delivery reads its own). */
+  async processRecord(record: SqsRecordLike, deadline: number, records?: ReadonlyMap<string, JobRecord>): Promise<RecordOutcome> {
     const message = parseMessage(record.body, this.#definition.type);
     if (!message) {
       // Nothing ties this body to a job: retrying cannot help and no record can be updated.
@@ -109,7 +131,7 @@ export class JobWorker<TPayload> {
     const holder: Holder = { messageId: record.messageId, receiveCount: Math.max(1, Number(record.attributes.ApproximateReceiveCount ?? '1') || 1) };
     const logger = this.#deps.logger.child({ jobId: message.jobId, type: message.type, receiveCount: holder.receiveCount });
     try {
-      return await this.#deliver(message, record, holder, deadline, logger);
+      return await this.#deliver(message, record, holder, deadline, logger, records);
     } catch (error) {
       if (error instanceof TransitionConflictError) return this.#afterConflict(message, record, holder, error, logger);
       logger.error('could not record the outcome; the message will be redelivered', { error });
@@ -118,8 +140,8 @@ export class JobWorker<TPayload> {
   }
 
   /** Reads the record, decides what this delivery means (delivery.ts), and carries it out. */
-  async #deliver(message: ReceivedMessage, record: SqsRecordLike, holder: Holder, deadline: number, logger: Logger): Promise<RecordOutcome> {
-    const job = await this.#store(() => this.#deps.store.get(message.jobId, { consistent: true }));
+  async #deliver(message: ReceivedMessage, record: SqsRecordLike, holder: Holder, deadline: number, logger: Logger, records: ReadonlyMap<string, JobRecord> | undefined): Promise<RecordOutcome> {
+    const job = records ? records.get(message.jobId) : await this.#store(() => this.#deps.store.get(message.jobId, { consistent: true }));
     if (job && !isCurrentMessage(job, message)) {
       // An older copy of a job retried by id (see generationGuard): it must neither run nor come back.
       logger.info('message of an earlier generation acknowledged without a run', { generation: message.generation ?? 0, current: job.generation ?? 0 });

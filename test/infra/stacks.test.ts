@@ -245,7 +245,7 @@ describe('CDK: least privilege', () => {
 
     // Assess
     expect(actionsOf(statements)).toEqual([
-      'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem',
+      'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem',
       'logs:CreateLogStream', 'logs:PutLogEvents',
       'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:SendMessage',
     ]);
@@ -371,7 +371,7 @@ describe('CDK: least privilege', () => {
 
     // Assess
     expect(actions).toEqual([
-      'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem',
+      'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem',
       'logs:CreateLogStream', 'logs:PutLogEvents',
       'secretsmanager:GetSecretValue',
       'ses:SendEmail',
