@@ -20,7 +20,8 @@ const tenantEnqueue = process.env.CONVEYOR_TENANT_ENQUEUE_LIMIT ? parseRateRule(
 const cloud = await exitOnStartFailure(async () => {
   if (process.env.CONVEYOR_TENANT_ENQUEUE_LIMIT && !tenantEnqueue) throw new ConfigurationError('CONVEYOR_TENANT_ENQUEUE_LIMIT must be <jobs>/<seconds>, e.g. 600/60');
   const ports = localPorts(process.env);
-  return startLocalCloud({ apiPort: ports.api, ports, dataDir, logLevel, rateLimits: tenantEnqueue ? { tenantEnqueue } : true });
+  // The servers and the API in worker threads: the local cloud uses every core, as AWS would.
+  return startLocalCloud({ apiPort: ports.api, ports, dataDir, logLevel, rateLimits: tenantEnqueue ? { tenantEnqueue } : true, threads: true });
 });
 const dev = LOCAL_API_KEYS[0]!;
 // The CLI finds this cloud through the data dir, whatever PORT it was started on.
