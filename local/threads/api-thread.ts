@@ -6,9 +6,10 @@
  */
 import { parseConfig } from '../../shared/config/env.js';
 import { DependencyUnavailableError } from '../../shared/domain/errors.js';
-import { JsonLogger, type LogLevel } from '../../shared/logging/logger.js';
+import { createLogger } from '../../shared/logging/logger.js';
 import type { ReleaseScheduler } from '../../shared/ports/release-scheduler.js';
 import { httpApiHandler } from '../../functions/adapters/aws/http-api-event.js';
+import { enableTracing } from '../../functions/adapters/aws/tracing.js';
 import { buildApiApp } from '../../functions/roots/api.js';
 import { createRateLimiter } from '../../functions/roots/rate-limits.js';
 import { createBlobClients } from '../../functions/wiring.js';
@@ -19,7 +20,6 @@ import { serveThread, type ThreadContext } from './serve-thread.js';
 export interface ApiThreadData {
   /** The API function's environment (parsed here, as the Lambda entry parses process.env). */
   readonly env: Readonly<Record<string, string>>;
-  readonly logLevel: LogLevel;
   /** Hand log lines to the starting thread (it was given a writer) instead of writing them to stdout. */
   readonly forwardLogs: boolean;
   readonly port?: number;
@@ -47,8 +47,10 @@ class ThreadReleaseScheduler implements ReleaseScheduler {
 await serveThread<ApiThreadData, { url: string }>(async (context) => {
   const { data } = context;
   const config = parseConfig(data.env);
+  // As the Lambda entry: tracing before any client is built, the logger from the config (LOG_LEVEL…).
+  await enableTracing(config);
   const clients = createBlobClients(config);
-  const logger = new JsonLogger({ level: data.logLevel, ...(data.forwardLogs ? { write: (line: string) => context.log(line) } : {}) }).child({ fn: 'api' });
+  const logger = createLogger(config, { fn: 'api' }, data.forwardLogs ? { write: (line: string) => context.log(line) } : {});
   const app = buildApiApp(config, clients, logger, { scheduler: new ThreadReleaseScheduler(context), limiter: createRateLimiter(config) });
   const api = await serveHttpApi(httpApiHandler(app.fetch), {
     functionName: data.functionName,
