@@ -39,6 +39,8 @@ export interface EnqueueOptions {
   readonly runAt?: string | Date;
   /** Receives the job's final status, signed. */
   readonly callbackUrl?: string;
+  /** The job's group (≤ 128 visible ASCII; default: your tenant): one at a time in enqueue order on a FIFO type, a fair share on a standard one. */
+  readonly groupKey?: string;
   readonly signal?: AbortSignal;
 }
 
@@ -80,6 +82,7 @@ interface JobViewOf<K extends JobType> {
   readonly expiresAt?: string;
   readonly download?: Download;
   readonly tenant?: string;
+  readonly groupKey?: string;
   /** Shared by the log lines of everything the enqueue set off (the x-correlation-id header, else the API request id). */
   readonly correlationId?: string;
 }
@@ -102,7 +105,7 @@ export interface ListQuery<K extends JobType = JobType> {
 /** `list(…)`: await it for one page, or `for await` over every page from there. */
 export interface JobListing<K extends JobType> extends PromiseLike<JobPage<K>>, AsyncIterable<JobPage<K>> {}
 
-export type BatchJob = { [K in JobType]: { readonly type: K; readonly payload: PayloadInput<K>; readonly idempotencyKey?: string; readonly delaySeconds?: number; readonly runAt?: string; readonly callbackUrl?: string } }[JobType];
+export type BatchJob = { [K in JobType]: { readonly type: K; readonly payload: PayloadInput<K>; readonly idempotencyKey?: string; readonly delaySeconds?: number; readonly runAt?: string; readonly callbackUrl?: string; readonly groupKey?: string } }[JobType];
 export type BatchItemResult = { readonly index: number; readonly jobId: JobId; readonly status: JobStatus } | { readonly index: number; readonly error: { readonly code: string; readonly message: string; readonly issues?: readonly Issue[] } };
 export interface BatchResult {
   readonly accepted: number;
@@ -384,7 +387,7 @@ export function createClient(options: ClientOptions): ConveyorClient {
       const { status, body } = await request({
         method: 'POST',
         path: 'v1/jobs',
-        body: { type, payload, ...(opts.delaySeconds !== undefined ? { delaySeconds: opts.delaySeconds } : {}), ...(runAt !== undefined ? { runAt } : {}), ...(opts.callbackUrl !== undefined ? { callbackUrl: opts.callbackUrl } : {}) },
+        body: { type, payload, ...(opts.delaySeconds !== undefined ? { delaySeconds: opts.delaySeconds } : {}), ...(runAt !== undefined ? { runAt } : {}), ...(opts.callbackUrl !== undefined ? { callbackUrl: opts.callbackUrl } : {}), ...(opts.groupKey !== undefined ? { groupKey: opts.groupKey } : {}) },
         ...(opts.idempotencyKey !== undefined ? { headers: { 'idempotency-key': opts.idempotencyKey } } : {}),
         safety: opts.idempotencyKey !== undefined ? 'always' : 'unaccepted',
         signal: opts.signal,

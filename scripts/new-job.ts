@@ -123,6 +123,8 @@ export const ${camel}Job = defineJob({
     claim: 'lazy',
     uses: [],
     retentionDays: { succeeded: 7, failed: 30 },
+    // 'fifo': jobs with the same groupKey run one at a time, in enqueue order (no delays, batches ≤ 10).
+    ordering: 'standard',
   },
 });
 `;

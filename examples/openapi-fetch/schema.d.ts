@@ -312,6 +312,7 @@ export interface components {
             runAt?: string;
             /** Format: uri */
             callbackUrl?: string;
+            groupKey?: string;
         } | {
             /** @constant */
             type: "email";
@@ -416,6 +417,7 @@ export interface components {
             runAt?: string;
             /** Format: uri */
             callbackUrl?: string;
+            groupKey?: string;
         } | {
             /** @constant */
             type: "pdf";
@@ -502,6 +504,7 @@ export interface components {
             runAt?: string;
             /** Format: uri */
             callbackUrl?: string;
+            groupKey?: string;
         } | {
             /** @constant */
             type: "notification";
@@ -557,6 +560,7 @@ export interface components {
             runAt?: string;
             /** Format: uri */
             callbackUrl?: string;
+            groupKey?: string;
         } | {
             /** @constant */
             type: "ai";
@@ -615,6 +619,7 @@ export interface components {
             runAt?: string;
             /** Format: uri */
             callbackUrl?: string;
+            groupKey?: string;
         };
         /** @description Up to 100 jobs; each is validated on its own */
         BatchRequest: {
@@ -634,6 +639,7 @@ export interface components {
                 runAt?: string;
                 /** Format: uri */
                 callbackUrl?: string;
+                groupKey?: string;
                 /** @description as the Idempotency-Key header of POST /v1/jobs, for this job */
                 idempotencyKey?: string;
             } | {
@@ -740,6 +746,7 @@ export interface components {
                 runAt?: string;
                 /** Format: uri */
                 callbackUrl?: string;
+                groupKey?: string;
                 /** @description as the Idempotency-Key header of POST /v1/jobs, for this job */
                 idempotencyKey?: string;
             } | {
@@ -828,6 +835,7 @@ export interface components {
                 runAt?: string;
                 /** Format: uri */
                 callbackUrl?: string;
+                groupKey?: string;
                 /** @description as the Idempotency-Key header of POST /v1/jobs, for this job */
                 idempotencyKey?: string;
             } | {
@@ -885,6 +893,7 @@ export interface components {
                 runAt?: string;
                 /** Format: uri */
                 callbackUrl?: string;
+                groupKey?: string;
                 /** @description as the Idempotency-Key header of POST /v1/jobs, for this job */
                 idempotencyKey?: string;
             } | {
@@ -945,6 +954,7 @@ export interface components {
                 runAt?: string;
                 /** Format: uri */
                 callbackUrl?: string;
+                groupKey?: string;
                 /** @description as the Idempotency-Key header of POST /v1/jobs, for this job */
                 idempotencyKey?: string;
             })[];
@@ -998,6 +1008,8 @@ export interface components {
             /** @description ISO 8601 date-time */
             runAt?: string;
             callbackUrl?: string;
+            /** @description the group given at enqueue: one at a time in enqueue order on a FIFO type, a fair share on a standard one */
+            groupKey?: string;
             /** @description ISO 8601 date-time */
             nextAttemptAt?: string;
             /** @constant */

@@ -44,6 +44,7 @@ export const jobViewSchema = z
     error: z.object({ code: z.string(), message: z.string() }).strict().optional(),
     runAt: isoTime.optional(),
     callbackUrl: z.string().optional(),
+    groupKey: z.string().optional().describe('the group given at enqueue: one at a time in enqueue order on a FIFO type, a fair share on a standard one'),
     nextAttemptAt: isoTime.optional(),
     cancelRequested: z.literal(true).optional(),
     createdAt: isoTime,

@@ -16,6 +16,7 @@ export function toJobView(job: JobRecord): Record<string, unknown> {
     ...(job.error !== undefined ? { error: job.error } : {}),
     ...(job.runAt !== undefined ? { runAt: job.runAt } : {}),
     ...(job.callbackUrl !== undefined ? { callbackUrl: job.callbackUrl } : {}),
+    ...(job.groupKey !== undefined ? { groupKey: job.groupKey } : {}),
     ...(job.nextAttemptAt !== undefined ? { nextAttemptAt: job.nextAttemptAt } : {}),
     ...(job.cancelRequested ? { cancelRequested: true } : {}),
     createdAt: job.createdAt,

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { groupKeySchema } from './ordering.js';
 
 /** SQS's own ceiling on DelaySeconds: 15 minutes. Later starts are held by a scheduler. */
 export const MAX_SQS_DELAY_SECONDS = 900;
@@ -15,10 +16,13 @@ export const enqueueOptionsShape = {
   runAt: z.iso.datetime({ offset: true, message: 'runAt must be an ISO 8601 date-time with a zone, e.g. 2026-12-01T08:00:00Z' }).optional(),
   /** POSTed the job's status when it ends (SUCCEEDED, FAILED, DEAD, CANCELLED), signed. */
   callbackUrl: z.url({ protocol: /^https?$/, message: 'callbackUrl must be an http(s) URL' }).max(2_048).optional(),
+  /** The job's group (shared/jobs/ordering.ts): order on a FIFO type, fairness on a standard one. Default: the tenant's group. */
+  groupKey: groupKeySchema.optional(),
 } as const;
 
 export interface EnqueueOptions {
   readonly delaySeconds?: number;
   readonly runAt?: string;
   readonly callbackUrl?: string;
+  readonly groupKey?: string;
 }

@@ -1,4 +1,4 @@
-import type { JobDefinition } from './define.js';
+import { hasPriorityField, type JobDefinition } from './define.js';
 import { resourceNames } from './derived.js';
 
 /**
@@ -20,8 +20,7 @@ const MIN_EVENT_SOURCE_CONCURRENCY = 2;
 
 /** True when the type's payload has a `priority` field, so its jobs are routed by priority. */
 export function isPrioritized(definition: JobDefinition): boolean {
-  const shape = (definition.payload as { shape?: Record<string, unknown> }).shape;
-  return shape !== undefined && Object.hasOwn(shape, 'priority');
+  return hasPriorityField(definition.payload);
 }
 
 /** The priority of a message or payload; anything but `high` / `low` is `normal`. */
