@@ -997,10 +997,46 @@ export interface components {
             /** @description runs of the handler so far */
             attempt: number;
             maxAttempts: number;
-            /** @description the payload as validated at enqueue */
-            payload: unknown;
-            /** @description what the type's handler returned (SUCCEEDED jobs) */
+            /** @description the payload as validated at enqueue; absent when it is stored apart (payloadRef) */
+            payload?: unknown;
+            /** @description A payload or result too large for the job record, kept in S3 under the tenant; its presigned URL comes with GET /v1/jobs/{id} */
+            payloadRef?: {
+                /** @description UTF-8 bytes of the value's JSON */
+                bytes: number;
+                /** @description hex SHA-256 of those bytes */
+                sha256: string;
+            };
+            /** @description GET /v1/jobs/{id} only: the stored payload */
+            payloadDownload?: {
+                /** @description presigned GET of the JSON value, no API key needed */
+                url: string;
+                /** @description ISO 8601 date-time */
+                expiresAt: string;
+                bytes: number;
+                sha256: string;
+                /** @constant */
+                contentType: "application/json";
+            };
+            /** @description what the type's handler returned (SUCCEEDED jobs), inline up to 8192 bytes of JSON; larger, resultRef and resultDownload instead */
             result?: unknown;
+            /** @description A payload or result too large for the job record, kept in S3 under the tenant; its presigned URL comes with GET /v1/jobs/{id} */
+            resultRef?: {
+                /** @description UTF-8 bytes of the value's JSON */
+                bytes: number;
+                /** @description hex SHA-256 of those bytes */
+                sha256: string;
+            };
+            /** @description GET /v1/jobs/{id} only: the stored result */
+            resultDownload?: {
+                /** @description presigned GET of the JSON value, no API key needed */
+                url: string;
+                /** @description ISO 8601 date-time */
+                expiresAt: string;
+                bytes: number;
+                sha256: string;
+                /** @constant */
+                contentType: "application/json";
+            };
             error?: {
                 code: string;
                 message: string;
@@ -1290,6 +1326,10 @@ export interface components {
                     message: string;
                 }[];
             };
+        };
+        /** @description API Gateway's answer to a request too large to reach the function (no error code) */
+        GatewayTooLarge: {
+            message: string;
         };
         Error_UNSUPPORTED_MEDIA_TYPE: {
             error: {
@@ -1787,7 +1827,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"];
+                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"] | components["schemas"]["GatewayTooLarge"];
                 };
             };
             /** @description the body is not application/json */
@@ -1899,7 +1939,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"] | components["schemas"]["BatchRefused_PAYLOAD_TOO_LARGE"];
+                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"] | components["schemas"]["BatchRefused_PAYLOAD_TOO_LARGE"] | components["schemas"]["GatewayTooLarge"];
                 };
             };
             /** @description the body is not application/json */
@@ -2160,7 +2200,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"];
+                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"] | components["schemas"]["GatewayTooLarge"];
                 };
             };
             /** @description the body is not application/json */
@@ -2575,7 +2615,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"];
+                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"] | components["schemas"]["GatewayTooLarge"];
                 };
             };
             /** @description the body is not application/json */
@@ -3013,7 +3053,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"];
+                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"] | components["schemas"]["GatewayTooLarge"];
                 };
             };
             /** @description the body is not application/json */

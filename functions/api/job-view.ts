@@ -11,8 +11,10 @@ export function toJobView(job: JobRecord): Record<string, unknown> {
     ...(job.progressMessage !== undefined ? { progressMessage: job.progressMessage } : {}),
     attempt: job.attempt,
     maxAttempts: job.maxAttempts,
-    payload: job.payload,
+    // Inline, or stored apart: then its size and digest here, and a presigned URL in GET /v1/jobs/{id}.
+    ...(job.payloadRef ? { payloadRef: job.payloadRef } : { payload: job.payload }),
     ...(job.result !== undefined ? { result: resultView(job) } : {}),
+    ...(job.resultRef ? { resultRef: job.resultRef } : {}),
     ...(job.error !== undefined ? { error: job.error } : {}),
     ...(job.runAt !== undefined ? { runAt: job.runAt } : {}),
     ...(job.callbackUrl !== undefined ? { callbackUrl: job.callbackUrl } : {}),

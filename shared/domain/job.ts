@@ -19,6 +19,17 @@ export interface JobError {
   readonly message: string;
 }
 
+/**
+ * A payload or result kept in S3 instead of in the record (past the inline limits of
+ * functions/job-data/job-data.ts). The record holds only its size and SHA-256: the object key is
+ * derived from the record's tenant and job id and this digest (`jobDataKey`), never stored or taken
+ * from input, so a record can only ever lead to its own tenant's object.
+ */
+export interface StoredDataRef {
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
 export interface JobRecord {
   readonly jobId: string;
   readonly tenant: string;
@@ -30,8 +41,17 @@ export interface JobRecord {
   /** 0–100, only ever rises within an attempt. */
   readonly progress: number;
   readonly progressMessage?: string;
+  /** The payload, inline; absent when it is stored in S3 (`payloadRef`). */
   readonly payload: unknown;
+  readonly payloadRef?: StoredDataRef;
+  /**
+   * The payload's priority while the payload is stored apart (absent = normal): later sends of the
+   * job (a scheduled release, a retry) route it by this, with no payload in the record to read it from.
+   */
+  readonly priority?: 'high' | 'low';
   readonly result?: unknown;
+  /** Set instead of `result` when the result is stored in S3. */
+  readonly resultRef?: StoredDataRef;
   readonly error?: JobError;
   readonly createdAt: string;
   readonly updatedAt: string;
