@@ -114,6 +114,14 @@ export interface LocalCloudOptions {
   readonly aiAnalysis?: boolean;
   /** Sees the SDK clients the handlers use and times each Lambda invocation (`npm run bench` meters cost with it). */
   readonly observe?: LocalCloudObserver;
+  /**
+   * Run local DynamoDB, local SQS and the API (API Gateway and the API function) each in its own
+   * worker thread, as separate as they are on AWS, so the local cloud uses every core (`npm start`
+   * does). Default false: everything in this process, which starts faster (tests start many clouds);
+   * `observe` needs that (it attaches to the API's clients). The consumers (and any `handlers`
+   * injected for them) run in this process either way.
+   */
+  readonly threads?: boolean;
   /** Faults to inject (tests of recovery): the API function dies after writing a job's record and before sending its message; a scheduled release fails every time. */
   readonly faults?: LocalCloudFaults;
 }
@@ -123,14 +131,6 @@ export interface LocalCloudFaults {
   readonly apiDiesBeforeSend?: (jobId: string) => boolean;
   /** True: the scheduler's invocation of the release target fails for this job. */
   readonly releaseFails?: (jobId: string) => boolean;
-  /**
-   * Run local DynamoDB, local SQS and the API (API Gateway and the API function) each in its own
-   * worker thread, as separate as they are on AWS, so the local cloud uses every core (`npm start`
-   * does). Default false: everything in this process, which starts faster (tests start many clouds);
-   * `observe` needs that (it attaches to the API's clients). The consumers (and any `handlers`
-   * injected for them) run in this process either way.
-   */
-  readonly threads?: boolean;
 }
 
 export interface LocalCloudObserver {
