@@ -10,9 +10,10 @@ export const TABLE_ACTIONS = {
   // DynamoIdempotencyStore (put, get, update, delete), DynamoApiKeys.resolve, DynamoTenantActivity.note (put),
   // the page-cursor key (read, created once: page-cursor.ts).
   api: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-  // DynamoJobStore.get (delivery check), .transition and .recordProgress (conditional UpdateItem), and
-  // the conditional clear of a flushed webhook. A DEAD job is listed by its own DEAD write: no PutItem.
-  worker: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+  // DynamoJobStore.getMany (a batch's records in one BatchGetItem) and .get (a conflict's re-read, a
+  // PDF's source job), .transition and .recordProgress (conditional UpdateItem), and the conditional
+  // clear of a flushed webhook. A DEAD job is listed by its own DEAD write: no PutItem.
+  worker: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
   // DynamoApiKeys.resolve.
   authorizer: ['dynamodb:GetItem'],
   // The recovery sweep: records (get; claim, confirm and clear markers; discard a 503'd enqueue), the

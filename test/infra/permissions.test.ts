@@ -83,6 +83,7 @@ const BUNDLED_NOT_CALLED: readonly { readonly entry: RegExp; readonly action: st
   { entry: /\/api\.ts$/, action: 'sqs:ChangeMessageVisibility', reason: 'The API sends jobs and webhooks (SqsJobQueue.send, SqsWebhookQueue.send); it consumes no queue, so it never delays a message.' },
   { entry: /\/scheduler-target\.ts$/, action: 'sqs:ChangeMessageVisibility', reason: 'The scheduler target only sends (SqsJobQueue.send); it consumes no queue.' },
   { entry: /\/sweep\.ts$/, action: 'sqs:ChangeMessageVisibility', reason: 'The recovery sweep only sends (SqsJobQueue.send, SqsWebhookQueue.enqueue); it consumes no queue.' },
+  { entry: /\/(api|scheduler-target|sweep)\.ts$/, action: 'dynamodb:BatchGetItem', reason: 'DynamoJobStore.getMany reads a consumer batch’s records at once; the API, the scheduler target and the recovery sweep read one job at a time (get).' },
   { entry: /\/webhook-worker\.ts$/, action: 'sqs:SendMessage', reason: 'The webhook consumer only delays a retry (SqsWebhookQueue.changeVisibility); sending a delivery is the producers’ half.' },
 ];
 

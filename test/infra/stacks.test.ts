@@ -249,7 +249,7 @@ describe('CDK: least privilege', () => {
     // Assess
     // No PutItem: a DEAD job is listed by its own DEAD write (an UpdateItem), not by a second item.
     expect(actionsOf(statements)).toEqual([
-      'dynamodb:GetItem', 'dynamodb:UpdateItem',
+      'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem',
       'logs:CreateLogStream', 'logs:PutLogEvents',
       's3:GetObject', 's3:PutObject',
       'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:SendMessage',
@@ -379,7 +379,7 @@ describe('CDK: least privilege', () => {
 
     // Assess
     expect(actions).toEqual([
-      'dynamodb:GetItem', 'dynamodb:UpdateItem',
+      'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem',
       'logs:CreateLogStream', 'logs:PutLogEvents',
       's3:GetObject', 's3:PutObject',
       'secretsmanager:GetSecretValue',

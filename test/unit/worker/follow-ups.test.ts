@@ -20,6 +20,7 @@ function diesAfterTerminalWrite(store: JobStore): JobStore {
   return {
     create: (job) => (dead ? never : store.create(job)),
     get: (jobId, options) => (dead ? never : store.get(jobId, options)),
+    getMany: (jobIds, options) => (dead ? never : store.getMany(jobIds, options)),
     recordProgress: (jobId, attempt, progress, message) => (dead ? never : store.recordProgress(jobId, attempt, progress, message)),
     discard: (jobId) => (dead ? never : store.discard(jobId)),
     requestCancel: (jobId) => (dead ? never : store.requestCancel(jobId)),

@@ -187,6 +187,7 @@ class World {
     return {
       create: (job) => guard(() => base.create(job), true),
       get: (jobId, options) => guard(() => base.get(jobId, options), false),
+      getMany: (jobIds, options) => guard(() => base.getMany(jobIds, options), false),
       transition,
       recordProgress: (jobId, attempt, progress, message) => guard(() => base.recordProgress(jobId, attempt, progress, message), true),
       discard: (jobId, options) => guard(() => base.discard(jobId, options), true),
