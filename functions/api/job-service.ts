@@ -186,6 +186,7 @@ export class JobService {
   /** A flow parent's children and where each stands (read from their records; expired ones by the parent's count). */
   async childrenOf(job: JobRecord): Promise<ChildOutcome[] | undefined> {
     if (!job.childIds) return undefined;
+    // One GetItem each, in parallel: the API's grant has no BatchGetItem (infra/constructs/permissions.ts).
     return Promise.all(job.childIds.map(async (jobId): Promise<ChildOutcome> => {
       const child = await this.#deps.store.get(jobId, { tenant: job.tenant, consistent: false });
       if (!child) return { jobId, status: job.childOutcomes?.[jobId] ?? 'QUEUED' };

@@ -329,8 +329,11 @@ export class JobWorker<TPayload> {
 
   /** A flow parent's children as they ended: read from their records (the count on the parent has each status). */
   async #children(parent: JobRecord, childIds: readonly string[]): Promise<ChildOutcome[]> {
+    // One read for all of them (BatchGetItem takes the 100 a flow may have).
+    const records = await this.#store(() => this.#deps.store.getMany(childIds, { consistent: false }));
     return Promise.all(childIds.map(async (jobId): Promise<ChildOutcome> => {
-      const child = await this.#store(() => this.#deps.store.get(jobId, { tenant: parent.tenant, consistent: false }));
+      const found = records.get(jobId);
+      const child = found?.tenant === parent.tenant ? found : undefined;
       const status = child?.status ?? parent.childOutcomes?.[jobId] ?? 'SUCCEEDED';
       if (!child) return { jobId, status };
       const result = await this.#childResult(child);

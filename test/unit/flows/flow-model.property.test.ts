@@ -190,6 +190,7 @@ function killedAfterTerminalWrite(store: JobStore, died: () => void): JobStore {
   return {
     create: (job) => alive(() => store.create(job)),
     get: (jobId, options) => alive(() => store.get(jobId, options)),
+    getMany: (jobIds, options) => alive(() => store.getMany(jobIds, options)),
     recordProgress: (jobId, attempt, progress, message) => alive(() => store.recordProgress(jobId, attempt, progress, message)),
     discard: (jobId, options) => alive(() => store.discard(jobId, options)),
     requestCancel: (jobId) => alive(() => store.requestCancel(jobId)),
