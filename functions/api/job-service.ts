@@ -92,7 +92,7 @@ export class JobService {
    * (runAt), its callback URL, and what SQS and DynamoDB accept (storable.ts). Throws
    * JobValidationError (400) or PayloadTooLargeError (413); returns how the job will be released.
    */
-  check(tenant: string, request: EnqueueRequest, now: Date = this.#deps.now()): ReleasePlan {
+  check(tenant: string, request: EnqueueRequest, now: Date = this.#deps.now(), extra: Readonly<Record<string, unknown>> = {}): ReleasePlan {
     const plan = planRelease(request, now);
     assertOrderable(request, plan);
     checkCallback(request, this.#deps.webhookPolicy);
@@ -100,7 +100,8 @@ export class JobService {
     // A payload over the inline limit is sized as the reference the record will hold instead.
     const record = asStored(newJobRecord(tenant, request, JOB_ID_ROOM, now, IDEMPOTENCY_KEY_ROOM, CORRELATION_ID_ROOM), this.#deps.jobData);
     if ('payloadRef' in record) checkHold(plan, now);
-    assertStorable(request, { pk: keys.tenantJobPartitions(tenant)[0], sk: JOB_ID_ROOM, ...record, ...planFields(plan) });
+    // `extra`: fields the record gains later that its size must leave room for (a flow's, see checkFlow).
+    assertStorable(request, { pk: keys.tenantJobPartitions(tenant)[0], sk: JOB_ID_ROOM, ...record, ...planFields(plan), ...extra });
     return plan;
   }
 
@@ -161,9 +162,9 @@ export class JobService {
   /** Checks a whole flow (`POST /v1/flows`) before anything is written: 400/413 naming the node's field. */
   checkFlow(tenant: string, body: FlowRequest): FlowNode {
     const now = this.#deps.now();
-    return planFlow(body, (request) => {
+    return planFlow(body, (node) => {
       // Flows start when their children let them: no runAt or delay of their own (the schema has none).
-      this.check(tenant, request, now);
+      this.check(tenant, node.request, now, flowFieldsRoom(node));
     });
   }
 
@@ -180,6 +181,7 @@ export class JobService {
       store, queue, logger, activity, now, newJobId,
       newRecord: (owner, node, jobId, at) => newJobRecord(owner, node.request, jobId, at, undefined, origin.correlationId),
       ...(jobData ? { stored: (job: JobRecord) => jobData.storePayload(job) } : {}),
+      ordered: (type) => isJobType(type) && getJobDefinition(type).settings.ordering === 'fifo',
     }, tenant, root);
   }
 
@@ -253,6 +255,21 @@ function assertOrderable(request: EnqueueRequest, plan: ReleasePlan): void {
 
 /** Stand-ins as long as a job id (a UUID) and the longest Idempotency-Key (255 characters). */
 const JOB_ID_ROOM = '0'.repeat(36);
+
+/**
+ * The flow fields a node's record holds or gains, at their longest: a child's parent id and its
+ * `flowPending`; a parent's child ids, count, hold and, once they end, each child's outcome
+ * (about 8 KB for 100 children) — so a parent accepted never outgrows its item as its children end.
+ */
+function flowFieldsRoom(node: FlowNode): Record<string, unknown> {
+  const childIds = node.children.map((_, index) => `${JOB_ID_ROOM}${index}`.slice(-JOB_ID_ROOM.length));
+  return {
+    ...(node.path !== '' ? { parentId: JOB_ID_ROOM, flowPending: new Date(0).toISOString() } : {}),
+    ...(childIds.length > 0
+      ? { childIds, childrenPending: childIds.length, sendPending: 'children', onChildFailure: 'continue', childOutcomes: Object.fromEntries(childIds.map((id) => [id, 'CANCELLED'])) }
+      : {}),
+  };
+}
 const IDEMPOTENCY_KEY_ROOM = 'k'.repeat(255);
 const CORRELATION_ID_ROOM = 'c'.repeat(MAX_CORRELATION_ID_LENGTH);
 

@@ -18,6 +18,8 @@ export interface FlowEnqueueDeps {
   readonly newRecord: (tenant: string, node: FlowNode, jobId: string, now: Date) => JobRecord;
   /** The record as stored: a payload over the inline limit goes to S3 first (functions/job-data/), the record keeps its reference. */
   readonly stored?: (job: JobRecord) => Promise<JobRecord>;
+  /** Whether a job type runs its groups in enqueue order (FIFO): its jobs of the flow are sent one after another. */
+  readonly ordered?: (type: string) => boolean;
 }
 
 /** A flow as enqueued: each job's record, with its children in the order given. */
@@ -31,7 +33,8 @@ export interface EnqueuedFlow {
  * 1. every record is written before any message, level by level, a parent before its children — so a
  *    child never exists without its parent. A parent is held (`sendPending: 'children'`, no message)
  *    with `childrenPending` = its children and an empty `childOutcomes`;
- * 2. then the jobs without children are sent. Each child's end is counted on its parent by the child's
+ * 2. then the jobs without children are sent, in the order the flow lists them (one after another for a
+ *    FIFO type, so that order is their order in their group). Each child's end is counted on its parent by the child's
  *    terminal write and flush (functions/follow-ups/), and the last one sends the parent.
  * If a write fails, the records written are deleted deepest level first (a child before its parent;
  * a level that cannot be deleted keeps the levels above it) and the API answers 503. If every send
@@ -75,8 +78,8 @@ export async function enqueueFlow(deps: FlowEnqueueDeps, tenant: string, root: F
     }
   }
 
-  const leaves = byLevel.flat().filter((job) => job.childIds === undefined);
-  const sends = await Promise.allSettled(leaves.map((job) => deps.queue.send(messageOf(job))));
+  const leaves = inFlowOrder(flow).filter((job) => job.childIds === undefined);
+  const sends = await sendLeaves(deps, leaves);
   const unsent = leaves.filter((_, index) => sends[index]!.status === 'rejected');
   if (unsent.length === leaves.length) {
     await discardFlow(deps, written);
@@ -87,6 +90,23 @@ export async function enqueueFlow(deps: FlowEnqueueDeps, tenant: string, root: F
     deps.logger.warn('flow enqueued, but some children could not be sent; the recovery sweep will send them', { jobId: flow.job.jobId, unsent: unsent.map((job) => job.jobId) });
   }
   return flow;
+}
+
+/** Every job of the flow as the request lists it: a parent, then its children's subtrees in order. */
+function inFlowOrder(node: EnqueuedFlow): JobRecord[] {
+  return [node.job, ...node.children.flatMap(inFlowOrder)];
+}
+
+/** Sends the leaves at once, except a FIFO type's, which go one after another (SQS keeps a group's send order). */
+function sendLeaves(deps: FlowEnqueueDeps, leaves: readonly JobRecord[]): Promise<PromiseSettledResult<void>[]> {
+  let ordered: Promise<unknown> = Promise.resolve();
+  return Promise.allSettled(leaves.map((job) => {
+    if (!deps.ordered?.(job.type)) return deps.queue.send(messageOf(job));
+    const sent = ordered.then(() => deps.queue.send(messageOf(job)));
+    // A failed send does not hold the rest: the sweep sends that job later, as for a lone enqueue.
+    ordered = sent.catch(() => undefined);
+    return sent;
+  }));
 }
 
 /** Deletes a flow's records deepest level first; a level that cannot be fully deleted keeps its parents. */

@@ -1,6 +1,6 @@
 import { JobValidationError, PayloadTooLargeError } from '../../shared/domain/errors.js';
 import { MAX_FLOW_CHILDREN, MAX_FLOW_DEPTH, type FlowNodeInput, type FlowRequest } from '../../shared/jobs/flow.js';
-import { enqueueRequestSchema, type EnqueueRequest } from '../../shared/jobs/registry.js';
+import { enqueueRequestSchema, getJobDefinition, type EnqueueRequest } from '../../shared/jobs/registry.js';
 
 /** One job of a checked flow: its request, where it was in the body, and its children. */
 export interface FlowNode {
@@ -14,10 +14,11 @@ export interface FlowNode {
 /**
  * Checks a whole flow before anything is written: every node's type and payload against the registry
  * (issues name the node's path, `children.1.payload.to`), at most MAX_FLOW_CHILDREN children in all
- * and MAX_FLOW_DEPTH levels of them, then `check` per node (what the store and queue accept — it
- * throws JobValidationError or PayloadTooLargeError with paths from the node, re-rooted here).
+ * and MAX_FLOW_DEPTH levels of them, no FIFO type with children, then `check` per node (what the store
+ * and queue accept — it throws JobValidationError or PayloadTooLargeError with paths from the node,
+ * re-rooted here).
  */
-export function planFlow(body: FlowRequest, check: (request: EnqueueRequest) => void): FlowNode {
+export function planFlow(body: FlowRequest, check: (node: FlowNode) => void): FlowNode {
   const issues: { path: string; message: string }[] = [];
   let total = 0;
   const visit = (input: FlowNodeInput, path: string, depth: number): FlowNode | undefined => {
@@ -26,6 +27,11 @@ export function planFlow(body: FlowRequest, check: (request: EnqueueRequest) => 
       for (const issue of parsed.error.issues) issues.push({ path: join(path, issue.path.map(String).join('.')), message: issue.message });
     }
     const childInputs = input.children ?? [];
+    if (parsed.success && childInputs.length > 0 && getJobDefinition(parsed.data.type).settings.ordering === 'fifo') {
+      // A parent is sent when its last child ends: on a FIFO type it would join its group behind jobs
+      // enqueued after it, so it could not keep its place (as an edit could not: JOB_ORDERED).
+      issues.push({ path: join(path, 'type'), message: `job type "${parsed.data.type}" runs jobs in enqueue order (FIFO): a job of it cannot have children, which would send it only once they end` });
+    }
     if (childInputs.length > 0 && depth >= MAX_FLOW_DEPTH) {
       issues.push({ path: join(path, 'children'), message: `children nest at most ${MAX_FLOW_DEPTH} levels below the flow's parent` });
       return undefined;
@@ -45,7 +51,7 @@ export function planFlow(body: FlowRequest, check: (request: EnqueueRequest) => 
   if (issues.length > 0 || !root) throw new JobValidationError('flow does not match the schema', issues);
   for (const node of nodesOf(root)) {
     try {
-      check(node.request);
+      check(node);
     } catch (error) {
       if (error instanceof JobValidationError) throw new JobValidationError(error.message, rerooted(error.issues, node.path));
       if (error instanceof PayloadTooLargeError) throw new PayloadTooLargeError(error.message, rerooted(error.issues, node.path));
