@@ -136,9 +136,9 @@ export class JobWorker extends Construct {
         CONVEYOR_JOB_TYPE: definition.type,
         // Job outcome metrics as EMF log lines (ConveyorMonitoring alarms on them).
         CONVEYOR_METRICS: 'emf',
-        // Only its own lanes: the consumer sets the visibility of its own messages (backoff) on the lane
-        // each came from, and a throttled job is re-sent to its own lane.
-        // Rendered at synthesis, after allowEnqueue may have added another type's lanes.
+        // Its own lanes: the consumer sets the visibility of its own messages (backoff) on the lane each
+        // came from, and a throttled job is re-sent to its own lane. Rendered at synthesis, after
+        // allowEnqueue and allowSendParents have added other types' lanes.
         CONVEYOR_QUEUE_URLS: Lazy.string({ produce: () => Stack.of(this).toJsonString(Object.fromEntries(Object.entries(this.#queueUrls).map(([key, queue]) => [key, queue.queueUrl]))) }),
         ...capabilityEnvironment(uses, props.resources),
         // Any job's payload may be stored apart and any result may be large: every consumer reads and writes job data.
@@ -180,6 +180,18 @@ export class JobWorker extends Construct {
     this.consumer.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: target.lanes.map((lane) => lane.queue.queueArn) }));
     // The enqueue path (JobService) deletes the record it wrote when the message cannot be sent.
     this.consumer.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...TABLE_ACTIONS.enqueuer], resources: [this.#table.tableArn] }));
+  }
+
+  /**
+   * Lets the consumer send a flow's parent, whatever its type: the flush of the last child to end sends
+   * it (functions/follow-ups/), so any consumer may send to any job queue. Those queues' URLs join
+   * CONVEYOR_QUEUE_URLS, with SendMessage on the job queues only (not their DLQs nor the webhook queue).
+   * Without it the recovery sweep sends the parent, a minute or two later per level.
+   */
+  allowSendParents(workers: readonly JobWorker[]): void {
+    const lanes = workers.flatMap((worker) => worker.lanes);
+    for (const lane of lanes) this.#queueUrls[lane.key] = lane.queue;
+    this.consumer.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: lanes.map((lane) => lane.queue.queueArn) }));
   }
 
   /** Lets the consumer re-send to its own lanes (a job over its provider's rate limit is requeued with a delay). */

@@ -84,6 +84,9 @@ export class ServiceStack extends Stack {
         worker.allowEnqueue(target);
       }
     }
+    // Any job may be a flow's child and any type its parent: each consumer sends the parent its child
+    // was the last to end, to that parent's queue (functions/follow-ups/).
+    for (const worker of Object.values(workers)) worker.allowSendParents(Object.values(workers));
     // AI analysis (-c aiAnalysis=on): the analysis consumer calls the stage's model too; off, only
     // the types that declare `uses: ['model']` (ai) may invoke it.
     if (settings.ai.analysis && workers.analysis) {
