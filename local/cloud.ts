@@ -17,6 +17,7 @@ import { DASHBOARD_PATH, dashboardRoutes } from './dashboard/serve.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { startDynamo } from './dynamodb.js';
 import { SqsEventSourceMapping } from './event-source-mapping.js';
+import { localMappingUuid, startLocalLambda } from './lambda.js';
 import { ensureJobQueues, ensureTable, type ProvisionedQueue } from './provision.js';
 import { startS3 } from './s3.js';
 import { startSes } from './ses.js';
@@ -104,7 +105,7 @@ export interface LocalCloud {
   /** Every key this cloud stored: the fixed ones and one per other tenant a recurring job runs as. */
   readonly apiKeys: ReadonlyArray<{ key: string; principal: Principal }>;
   readonly config: ConveyorConfig;
-  readonly endpoints: { readonly dynamodb: string; readonly sqs: string; readonly ses: string; readonly s3: string };
+  readonly endpoints: { readonly dynamodb: string; readonly sqs: string; readonly ses: string; readonly s3: string; readonly lambda: string };
   /** The local SES server's web inbox, and the same messages as JSON. */
   readonly inbox: { readonly url: string; readonly storeUrl: string };
   readonly queues: Readonly<Record<JobType, ProvisionedQueue>>;
@@ -166,6 +167,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ...(ports.s3 ? { port: ports.s3 } : {}),
     }));
     closers.push(() => s3.close());
+    // Lambda's event source mapping API: the API pauses and resumes a type's pollers through it.
+    const lambda = await listening('lambda', startLocalLambda({ ...(ports.lambda ? { port: ports.lambda } : {}), ...(options.dataDir ? { stateFile: join(options.dataDir, 'lambda', 'event-source-mappings.json') } : {}) }));
+    closers.push(() => lambda.close());
     const tableName = `conveyor-${stage}-jobs`;
     const bootstrapClients = createClients(parseConfig({ CONVEYOR_TABLE_NAME: tableName, CONVEYOR_QUEUE_URLS: '{}', AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ENDPOINT_URL_SQS: sqs.endpoint }));
     const rawDynamo = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.endpoint });
@@ -183,6 +187,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       : { reason: 'not requested (LocalCloudOptions.rateLimits)' };
     if (upstash.server) closers.push(() => upstash.server.close());
 
+    // Each lane's mapping has a UUID fixed by what it connects, so the API can be told them up front.
+    const workerName = (type: string) => `conveyor-${stage}-${type}-worker`;
+    const mappingUuids = Object.fromEntries(JOB_TYPES.map((t) => [t, lanes[t].map((lane) => localMappingUuid(workerName(t), lane.arn))]));
     // Locally the one process signs webhooks too: the key is a plain variable, not a secret to fetch.
     const webhookSigningKey = options.webhooks?.secret ?? LOCAL_WEBHOOK_SECRET;
     const config = parseConfig({
@@ -194,6 +201,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       AWS_ENDPOINT_URL_SQS: sqs.endpoint,
       AWS_ENDPOINT_URL_SESV2: ses.endpoint,
       AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
+      CONVEYOR_EVENT_SOURCE_MAPPINGS: JSON.stringify(mappingUuids),
       CONVEYOR_EMAIL_FROM: 'Conveyor <no-reply@conveyor.local>',
       CONVEYOR_BUCKET_NAME: bucketName,
       LOG_LEVEL: options.logLevel ?? 'warn',
@@ -268,8 +277,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           client: clients.sqs,
           queueUrl: lane.url,
           queueArn: lane.arn,
-          functionName: `conveyor-${stage}-${type}-worker`,
-          handler: timed(`conveyor-${stage}-${type}-worker`, consumer, options.observe),
+          functionName: workerName(type),
+          handler: timed(workerName(type), consumer, options.observe),
           batchSize: settings.batchSize,
           batchingWindowSeconds: settings.batchingWindowSeconds,
           maxConcurrency: lane.maxConcurrency,
@@ -279,7 +288,16 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         });
         laneMappings[lane.key] = mapping;
         if (lane.priority === 'normal') mappings[type] = mapping;
-        mapping.start();
+        // Started by the local Lambda API, unless the type was paused before a restart.
+        lambda.register({
+          uuid: localMappingUuid(workerName(type), lane.arn),
+          functionName: workerName(type),
+          eventSourceArn: lane.arn,
+          batchSize: settings.batchSize,
+          batchingWindowSeconds: settings.batchingWindowSeconds,
+          maxConcurrency: lane.maxConcurrency,
+          mapping,
+        });
       }
     }
     // The webhook consumer: its own queue and event source, as a separate Lambda on AWS.
@@ -319,7 +337,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       apiKey: LOCAL_API_KEYS[0]!.key,
       apiKeys: localKeys,
       config,
-      endpoints: { dynamodb: dynamo.endpoint, sqs: sqs.endpoint, ses: ses.endpoint, s3: s3.endpoint },
+      endpoints: { dynamodb: dynamo.endpoint, sqs: sqs.endpoint, ses: ses.endpoint, s3: s3.endpoint, lambda: lambda.endpoint },
       inbox: { url: ses.inboxUrl, storeUrl: ses.storeUrl },
       queues,
       mappings,

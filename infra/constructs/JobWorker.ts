@@ -31,6 +31,9 @@ export interface JobLane {
   readonly queue: Queue;
   /** The event source's maxConcurrency: how many consumer instances this lane may keep busy. */
   readonly maxConcurrency: number;
+  /** The lane's event source mapping (its UUID and ARN): what pausing the type disables. */
+  readonly eventSourceMappingId: string;
+  readonly eventSourceMappingArn: string;
 }
 
 /**
@@ -94,7 +97,7 @@ export class JobWorker extends Construct {
       ? priorityConcurrency(definition)
       : { high: source.maxConcurrency, normal: source.maxConcurrency, low: source.maxConcurrency };
     const priorities: readonly Priority[] = isPrioritized(definition) ? ['normal', 'high', 'low'] : ['normal'];
-    this.lanes = priorities.map((priority) => ({
+    const queues = priorities.map((priority) => ({
       priority,
       key: queueKey(definition.type, priority),
       queue: priority === 'normal' ? this.queue : sourceQueue(`Queue-${priority}`, priorityQueueName(settings.stage, definition.type, priority)),
@@ -113,22 +116,22 @@ export class JobWorker extends Construct {
         CONVEYOR_JOB_TYPE: definition.type,
         // Only its own lanes: the consumer sets the visibility of its own messages (backoff) on the lane
         // each came from, and a throttled job is re-sent to its own lane.
-        CONVEYOR_QUEUE_URLS: this.queue.stack.toJsonString(Object.fromEntries(this.lanes.map((lane) => [lane.key, lane.queue.queueUrl]))),
+        CONVEYOR_QUEUE_URLS: this.queue.stack.toJsonString(Object.fromEntries(queues.map((lane) => [lane.key, lane.queue.queueUrl]))),
         ...capabilityEnvironment(uses, props.resources),
       },
     });
 
     // Wire: one event source per lane; each grants receive/delete/change-visibility on its queue only.
-    for (const lane of this.lanes) {
-      this.consumer.fn.addEventSource(
-        new SqsEventSource(lane.queue, {
-          batchSize: source.batchSize,
-          ...(source.batchingWindowSeconds > 0 ? { maxBatchingWindow: Duration.seconds(source.batchingWindowSeconds) } : {}),
-          reportBatchItemFailures: source.reportBatchItemFailures,
-          maxConcurrency: lane.maxConcurrency,
-        }),
-      );
-    }
+    this.lanes = queues.map((lane) => {
+      const eventSource = new SqsEventSource(lane.queue, {
+        batchSize: source.batchSize,
+        ...(source.batchingWindowSeconds > 0 ? { maxBatchingWindow: Duration.seconds(source.batchingWindowSeconds) } : {}),
+        reportBatchItemFailures: source.reportBatchItemFailures,
+        maxConcurrency: lane.maxConcurrency,
+      });
+      this.consumer.fn.addEventSource(eventSource);
+      return { ...lane, eventSourceMappingId: eventSource.eventSourceMappingId, eventSourceMappingArn: eventSource.eventSourceMappingArn };
+    });
     this.consumer.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...TABLE_ACTIONS.worker], resources: [props.table.tableArn] }));
     grantCapabilities(uses, props.resources, this.consumer);
   }

@@ -13,7 +13,7 @@ interface Depth { visible: number; inFlight: number; delayed: number }
 interface RedriveTask { status: string; moved: number; toMove: number; failureReason?: string }
 interface QueueRow {
   type: string; queue: Depth; dlq: Depth; oldestWaitingSeconds: number | null; heldJobs?: number; nextRunAt?: string | null;
-  counts: Record<string, number>; redrive: RedriveTask | null;
+  counts: Record<string, number>; redrive: RedriveTask | null; paused?: boolean; pausedAt?: string | null; pausedBy?: string | null;
 }
 interface Download { url: string; expiresAt: string; fileName: string; contentType: string; bytes: number }
 interface Job {
@@ -132,11 +132,22 @@ function renderQueues(rows: readonly QueueRow[]): void {
       button.type = 'button';
       button.disabled = q.dlq.visible === 0 || q.redrive?.status === 'RUNNING';
       button.addEventListener('click', () => void redriveType(q.type));
+      // Pause stops the type's consumer (its jobs wait in the queue); resume lets them run.
+      const pause = el('button', `${q.paused ? 'Resume' : 'Pause'} ${q.type}`) as HTMLButtonElement;
+      pause.type = 'button';
+      pause.className = q.paused ? 'resume' : 'pause';
+      pause.addEventListener('click', () => void setPaused(q.type, !q.paused));
       const action = el('td');
-      action.append(button);
+      action.append(button, pause);
       const held = el('td', String(q.heldJobs ?? 0));
       if (q.nextRunAt) held.title = `next due ${new Date(q.nextRunAt).toLocaleString()}`;
-      tr.append(el('td', q.type, 'mono'), el('td', String(q.queue.visible)), el('td', String(q.queue.inFlight)), el('td', String(q.queue.delayed)),
+      const name = el('td', q.type, 'mono');
+      if (q.paused) {
+        const badge = el('span', 'paused', 'paused-badge');
+        badge.title = `paused ${q.pausedAt ? new Date(q.pausedAt).toLocaleString() : ''}${q.pausedBy ? ` by ${q.pausedBy}` : ''}`;
+        name.append(' ', badge);
+      }
+      tr.append(name, el('td', String(q.queue.visible)), el('td', String(q.queue.inFlight)), el('td', String(q.queue.delayed)),
         el('td', String(q.dlq.visible), q.dlq.visible > 0 ? 'dlq-nonzero' : ''), el('td', waited(q.oldestWaitingSeconds)), held, counts, redrive, action);
       return tr;
     }),
@@ -361,6 +372,16 @@ async function redriveType(type: string): Promise<void> {
     notify(outcome.dlqMessages === 0 ? `${type}: the DLQ is empty` : `${type}: ${outcome.requeued} dead job(s) back to QUEUED; moving ${outcome.dlqMessages} message(s)`);
   } catch (error) {
     notify(`Redrive failed: ${describe(error)}`, 'error');
+  }
+  await refresh();
+}
+
+async function setPaused(type: string, paused: boolean): Promise<void> {
+  try {
+    await api('POST', `/v1/queues/${type}/${paused ? 'pause' : 'resume'}`);
+    notify(paused ? `${type} paused: its jobs wait in the queue; jobs under way finish` : `${type} resumed: its waiting jobs run now`);
+  } catch (error) {
+    notify(`${paused ? 'Pause' : 'Resume'} failed: ${describe(error)}`, 'error');
   }
   await refresh();
 }

@@ -12,6 +12,7 @@ import { JOB_ID_SHARDS, parseJobId, tenantHash } from '../domain/job-id.js';
  * | API key             | `KEY#<sha256(key)>`         | `KEY`    |
  * | idempotency entry   | `IDEM#<tenant>#<sha256(key)>` | `IDEM` |
  * | stage setting       | `CONFIG#<name>`             | `CONFIG` |
+ * | paused job type     | `QUEUES`                    | `PAUSE#<type>` |
  *
  * Jobs: the id is a UUIDv7 carrying a hash of its tenant and a shard number (shared/domain/job-id.ts),
  * so the key follows from the id alone and every path that holds only a job id (GET, the consumer,
@@ -57,6 +58,9 @@ export const keys = {
    */
   deadLetters: (type: string): string => `DEADLETTERS#${type}`,
   deadLetter: (type: string, jobId: string): TableKey => ({ pk: `DEADLETTERS#${type}`, sk: jobId }),
+  /** Paused job types: a few items in one partition, so the queue overview reads them with one Query. */
+  queuePauses: 'QUEUES',
+  queuePause: (type: string): TableKey => ({ pk: 'QUEUES', sk: `PAUSE#${type}` }),
   /** A stage-wide setting the functions create for themselves (the page-cursor key). */
   config: (name: string): TableKey => ({ pk: `CONFIG#${name}`, sk: 'CONFIG' }),
 } as const;

@@ -139,6 +139,32 @@ describe('E2E: the conveyor CLI against a local cloud', { timeout: 120_000 }, ()
     expect(retried.stdout).toContain(`${posted.body.jobId} is QUEUED again`);
   });
 
+  it('pauses a type with `conveyor queues pause` (shown in `conveyor queues`), and its job runs after `conveyor queues resume`', async () => {
+    // Act
+    const paused = await conveyor(['queues', 'pause', 'pdf']);
+    const shown = await conveyor(['queues']);
+    const posted = await api.request('POST', '/v1/jobs', { body: { type: 'pdf', payload: { kind: 'analysis-report', data: { analysisJobId: '00000000-0000-4000-8000-000000000000' } } } });
+    const whilePaused = (await api.request('GET', `/v1/jobs/${posted.body.jobId}`)).body.status;
+    const resumed = await conveyor(['queues', 'resume', 'pdf', '--json']);
+    const notOperator = await conveyor(['queues', 'pause', 'pdf'], { CONVEYOR_API_KEY: 'cvk_local_other' });
+    const unknownType = await conveyor(['queues', 'resume', 'fax']);
+
+    // Assess
+    expect(paused.code).toBe(0);
+    expect(paused.stdout).toMatch(/pdf paused since \S+ \(by local-dev\): jobs keep queuing and run after `conveyor queues resume pdf`/);
+    expect(shown.stdout).toMatch(/pdf PAUSED/);
+    expect(shown.stdout).toMatch(/pdf is paused since \S+ \(by local-dev\)/);
+    expect(whilePaused).toBe('QUEUED');
+    expect(resumed.code).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toEqual({ type: 'pdf', paused: false });
+    expect((await api.waitForStatus(posted.body.jobId, ['FAILED', 'SUCCEEDED'])).status).toBe('FAILED');
+    expect(notOperator.code).toBe(1);
+    expect(notOperator.stderr).toContain('(403 FORBIDDEN)');
+    expect(notOperator.stderr).toContain('dlq, pause and resume: operator');
+    expect(unknownType.code).toBe(1);
+    expect(unknownType.stderr).toContain('unknown job type "fax"');
+  });
+
   it('exits non-zero with a clear message on every kind of error', async () => {
     // Prepare: a port where nothing listens
     const closed = createServer();

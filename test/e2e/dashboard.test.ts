@@ -123,4 +123,25 @@ describe('E2E: the local dashboard in a real browser (chromium)', { timeout: 120
     await expect.poll(() => page.locator('#job-status').textContent(), { timeout: 20_000 }).toBe('CANCELLED');
     expect((await api.request('GET', `/v1/jobs/${jobId}`)).body.status).toBe('CANCELLED');
   });
+
+  it('pauses a type with its Pause button (jobs wait QUEUED, the row says paused) and resumes it', async () => {
+    // Act
+    await row('queues', 'email').getByRole('button', { name: 'Pause email' }).click();
+
+    // Assess: the overview and the row say so; a job enqueued now waits.
+    await expect.poll(() => page.locator('#notice').textContent(), { timeout: 10_000 }).toContain('email paused');
+    await expect.poll(() => row('queues', 'email').locator('.paused-badge').count(), { timeout: 10_000 }).toBe(1);
+    expect((await api.request('GET', '/v1/queues')).body.queues.find((q: { type: string }) => q.type === 'email')).toMatchObject({ paused: true, pausedBy: 'local-dev' });
+    const posted = await api.request('POST', '/v1/jobs', { body: { type: 'email', payload: { to: ['pause@example.com'], template: 'welcome', data: { name: 'Pat', loginUrl: 'https://app.example.com/login' } } } });
+    expect(posted.status).toBe(202);
+    expect((await api.request('GET', `/v1/jobs/${posted.body.jobId}`)).body.status).toBe('QUEUED');
+    await page.screenshot({ path: `${SCREENSHOTS}/dashboard-paused.png`, fullPage: true });
+
+    // Act
+    await row('queues', 'email').getByRole('button', { name: 'Resume email' }).click();
+
+    // Assess
+    await expect.poll(() => row('queues', 'email').locator('.paused-badge').count(), { timeout: 10_000 }).toBe(0);
+    expect((await api.waitForStatus(posted.body.jobId, ['SUCCEEDED', 'FAILED', 'DEAD'], 20_000)).status).toBe('SUCCEEDED');
+  });
 });

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
@@ -12,7 +13,7 @@ import { endpointsOf, type ConveyorConfig } from '../../../shared/config/env.js'
  */
 export interface AwsClientSettings {
   readonly region: string;
-  readonly endpoints?: Partial<Record<'dynamodb' | 'sqs' | 'ses' | 'sesv2' | 's3', string>>;
+  readonly endpoints?: Partial<Record<'dynamodb' | 'sqs' | 'ses' | 'sesv2' | 's3' | 'lambda', string>>;
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }
 
@@ -74,6 +75,16 @@ export function createS3Client(settings: AwsClientSettings): S3Client {
     region: settings.region,
     // A local endpoint (127.0.0.1:port) has no bucket subdomains: address buckets by path there.
     ...(settings.endpoints?.s3 ? { endpoint: settings.endpoints.s3, forcePathStyle: true } : {}),
+    ...(settings.credentials ? { credentials: settings.credentials } : {}),
+    maxAttempts: 3,
+  });
+}
+
+/** Lambda's control plane: the API pauses and resumes a job type's event source mappings. */
+export function createLambdaClient(settings: AwsClientSettings): LambdaClient {
+  return new LambdaClient({
+    region: settings.region,
+    ...(settings.endpoints?.lambda ? { endpoint: settings.endpoints.lambda } : {}),
     ...(settings.credentials ? { credentials: settings.credentials } : {}),
     maxAttempts: 3,
   });

@@ -17,6 +17,8 @@ const ONLY_IN: Record<string, readonly string[]> = {
   '@aws-sdk/client-s3': ['api', 'worker-pdf'],
   '@aws-sdk/client-sesv2': ['worker-email'],
   '@aws-sdk/client-scheduler': ['api'],
+  // Pausing a job type switches its event source mappings.
+  '@aws-sdk/client-lambda': ['api'],
   '@upstash/redis': ['api', 'worker-email'],
   // Secrets read at cold start: the Upstash credentials (rate-limiting functions), the webhook signing key (its consumer).
   '@aws-sdk/client-secrets-manager': ['api', 'worker-email', 'webhook-worker'],
