@@ -19,6 +19,7 @@ export interface JobView {
   readonly finishedAt?: string;
   readonly nextAttemptAt?: string;
   readonly tenant?: string;
+  readonly priority?: string;
 }
 
 const FINAL = new Set(['SUCCEEDED', 'FAILED', 'DEAD', 'CANCELLED']);
@@ -32,10 +33,11 @@ export function registerJobCommands(program: Command, ctx: CliContext): void {
     .argument('<type>', 'job type (analysis, email, pdf)')
     .requiredOption('-p, --payload <json>', 'the payload: inline JSON, @file.json, or - for stdin')
     .option('--idempotency-key <key>', 'send an Idempotency-Key: the same key and body give the same job')
-    .action(async (type: string, options: { payload: string; idempotencyKey?: string }, command: Command) => {
+    .option('--priority <priority>', 'low, normal or high (job types with priorities only)')
+    .action(async (type: string, options: { payload: string; idempotencyKey?: string; priority?: string }, command: Command) => {
       const payload = readJsonArgument(options.payload);
       const answer = await ctx.client(command).request<{ jobId: string; status: string; statusUrl: string }>('POST', 'v1/jobs', {
-        body: { type, payload },
+        body: { type, payload, ...(options.priority !== undefined ? { priority: options.priority } : {}) },
         ...(options.idempotencyKey ? { headers: { 'idempotency-key': options.idempotencyKey } } : {}),
       });
       if (ctx.json(command)) return ctx.printJson(answer);
@@ -127,6 +129,7 @@ export function printJob(output: Output, job: JobView): void {
     ['attempt', `${job.attempt}/${job.maxAttempts}`],
     ['created', job.createdAt],
   ];
+  if (job.priority) rows.push(['priority', job.priority]);
   if (job.tenant) rows.push(['tenant', job.tenant]);
   if (job.finishedAt) rows.push(['finished', job.finishedAt]);
   if (job.error) rows.push(['error', paint(output, 'red', `${job.error.code}: ${job.error.message}`)]);

@@ -2,6 +2,7 @@ import { keys } from '../../shared/config/table.js';
 import { ConfigurationError, DependencyUnavailableError } from '../../shared/domain/errors.js';
 import { jobIdTime, newJobId } from '../../shared/domain/job-id.js';
 import type { JobMessage, JobRecord } from '../../shared/domain/job.js';
+import { isPrioritized, priorityOf, requestedPriority, storedPriority } from '../../shared/jobs/priority.js';
 import { getJobDefinition, isJobType, type EnqueueRequest } from '../../shared/jobs/registry.js';
 import type { IdempotencyStore } from '../../shared/ports/idempotency-store.js';
 import type { JobQueue } from '../../shared/ports/job-queue.js';
@@ -134,6 +135,7 @@ export function newJobRecord(tenant: string, request: EnqueueRequest, jobId: str
     maxAttempts: getJobDefinition(request.type).settings.maxAttempts,
     progress: 0,
     payload: request.payload,
+    ...(isPrioritized(getJobDefinition(request.type)) ? storedPriority(requestedPriority(request)) : {}),
     createdAt,
     updatedAt: createdAt,
     ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
@@ -143,5 +145,15 @@ export function newJobRecord(tenant: string, request: EnqueueRequest, jobId: str
 
 /** The SQS message that carries a job to its worker. */
 export function messageOf(job: JobRecord): JobMessage {
-  return { jobId: job.jobId, type: job.type, tenant: job.tenant, payload: job.payload, enqueuedAt: Date.parse(job.createdAt) };
+  return { jobId: job.jobId, type: job.type, tenant: job.tenant, payload: job.payload, enqueuedAt: Date.parse(job.createdAt), ...routingOf(job) };
+}
+
+/**
+ * Which priority queue a job's messages go to: its recorded priority. A record written before
+ * priorities were recorded names it only in its payload (the analyze API's `payload.priority`).
+ */
+export function routingOf(job: JobRecord): Pick<JobMessage, 'priority'> {
+  if (job.priority) return { priority: job.priority };
+  const fromPayload = isJobType(job.type) && isPrioritized(getJobDefinition(job.type)) ? priorityOf(job.payload) : 'normal';
+  return fromPayload === 'normal' ? {} : { priority: fromPayload };
 }

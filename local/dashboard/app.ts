@@ -19,7 +19,7 @@ interface Download { url: string; expiresAt: string; fileName: string; contentTy
 interface Job {
   jobId: string; type: string; status: string; progress: number; progressMessage?: string; attempt: number; maxAttempts: number;
   payload?: unknown; result?: unknown; error?: { code: string; message: string }; createdAt: string; finishedAt?: string; tenant?: string;
-  runAt?: string; download?: Download;
+  runAt?: string; download?: Download; priority?: string;
 }
 interface ApiFailure { status: number; code: string; message: string }
 interface LocalKey { key: string; tenant: string; scopes: string[] }
@@ -204,7 +204,7 @@ function renderJob(job: Job | undefined): void {
   $('job-detail').hidden = job === undefined;
   if (!job) return;
   $('job-id').textContent = job.jobId;
-  $('job-type').textContent = job.tenant ? `${job.type} (tenant ${job.tenant})` : job.type;
+  $('job-type').textContent = `${job.type}${job.priority ? ` · ${job.priority} priority` : ''}${job.tenant ? ` (tenant ${job.tenant})` : ''}`;
   const status = $('job-status');
   status.textContent = job.status;
   status.className = `status status-${job.status}`;

@@ -47,6 +47,8 @@ export interface JobRecord {
   readonly runAt?: string;
   /** Where the completion webhook goes (see functions/webhooks/). */
   readonly callbackUrl?: string;
+  /** The queue (and consumer pool) it waits in, for a type with priorities; absent = normal. */
+  readonly priority?: 'high' | 'low';
   /** Set by DELETE on a RUNNING job; the handler's signal aborts at its next progress call. */
   readonly cancelRequested?: boolean;
   /** Epoch seconds after which the record is expired (DynamoDB TTL); reads treat it as gone. */
@@ -76,4 +78,6 @@ export interface JobMessage {
   readonly enqueuedAt: number;
   /** The record's `generation` when this message was sent; absent means 0. */
   readonly generation?: number;
+  /** Routing only: the priority queue the message is sent to (absent = normal). */
+  readonly priority?: 'high' | 'low';
 }

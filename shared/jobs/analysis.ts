@@ -12,8 +12,9 @@ export const analysisJob = defineJob({
         .url({ protocol: /^https?$/, message: 'url must be an http(s) URL' })
         .max(2_048),
       description: z.string().min(1).max(20_000),
+      /** The analyze API's own field, kept: the same as the top-level `priority` enqueue option. */
       priority: z.enum(['low', 'normal', 'high']).optional(),
     })
     .strict(),
-  settings: { timeoutSeconds: 30, memoryMb: 256, batchSize: 10, maxConcurrency: 10, maxAttempts: 3 },
+  settings: { timeoutSeconds: 30, memoryMb: 256, batchSize: 10, maxConcurrency: 10, maxAttempts: 3, priorities: true },
 });

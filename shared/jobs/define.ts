@@ -33,6 +33,11 @@ export const jobSettingsSchema = z
      */
     uses: z.array(z.enum(['email', 'blobs'])).max(2),
     /**
+     * Jobs take a `priority` (low | normal | high) at enqueue, and each priority gets its own queue and
+     * consumer pool (shared/jobs/priority.ts). Off: a `priority` is refused (400), one queue.
+     */
+    priorities: z.boolean(),
+    /**
      * Days a finished job's record is kept before DynamoDB TTL removes it, per final status (the
      * seeds kept "the last 100 completed and 500 failed"; DynamoDB expires by age, not by count).
      * `dead` defaults to `failed`, `cancelled` to `succeeded`. See shared/jobs/retention.ts.
@@ -63,6 +68,7 @@ export const DEFAULT_SETTINGS: JobSettings = {
   backoff: { baseSeconds: 2, maxSeconds: 300 },
   claim: 'lazy',
   uses: [],
+  priorities: false,
   retentionDays: { succeeded: 7, failed: 30 },
 };
 

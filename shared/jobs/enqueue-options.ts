@@ -1,5 +1,8 @@
 import * as z from 'zod';
 
+/** The names a `priority` may take (shared/jobs/priority.ts). */
+const PRIORITY_NAMES = ['low', 'normal', 'high'] as const;
+
 /** SQS's own ceiling on DelaySeconds: 15 minutes. Later starts are held by a scheduler. */
 export const MAX_SQS_DELAY_SECONDS = 900;
 
@@ -13,6 +16,11 @@ export const enqueueOptionsShape = {
   delaySeconds: z.number().int().min(0).max(MAX_SQS_DELAY_SECONDS).optional(),
   /** Start no earlier than this instant (ISO 8601 with a zone offset, e.g. 2026-12-01T08:00:00Z). */
   runAt: z.iso.datetime({ offset: true, message: 'runAt must be an ISO 8601 date-time with a zone, e.g. 2026-12-01T08:00:00Z' }).optional(),
+  /**
+   * low | normal | high, for a type with `priorities: true` (registry.ts refuses it for the others).
+   * Each priority has its own queue and consumer pool (shared/jobs/priority.ts).
+   */
+  priority: z.enum(PRIORITY_NAMES, { message: 'priority must be low, normal or high' }).optional(),
   /** POSTed the job's status when it ends (SUCCEEDED, FAILED, DEAD, CANCELLED), signed. */
   callbackUrl: z.url({ protocol: /^https?$/, message: 'callbackUrl must be an http(s) URL' }).max(2_048).optional(),
 } as const;
@@ -20,5 +28,6 @@ export const enqueueOptionsShape = {
 export interface EnqueueOptions {
   readonly delaySeconds?: number;
   readonly runAt?: string;
+  readonly priority?: 'low' | 'normal' | 'high';
   readonly callbackUrl?: string;
 }

@@ -19,12 +19,19 @@ const thumbnailJob = defineJob({
   settings: { timeoutSeconds: 20, batchSize: 20, batchingWindowSeconds: 3, maxConcurrency: 7, maxAttempts: 8 },
 });
 
-// A job type with priorities (its payload has `priority`): it must get all three lanes.
+// A job type with priorities (`priorities: true`; its payload knows nothing of them): it must get all three lanes.
 const transcodeJob = defineJob({
   type: 'transcode',
   description: 'Test-only prioritized job type',
-  payload: z.object({ videoKey: z.string(), priority: z.enum(['low', 'normal', 'high']).optional() }).strict(),
-  settings: { timeoutSeconds: 60, batchSize: 1, batchingWindowSeconds: 0, maxConcurrency: 20, maxAttempts: 4 },
+  payload: z.object({ videoKey: z.string() }).strict(),
+  settings: { timeoutSeconds: 60, batchSize: 1, batchingWindowSeconds: 0, maxConcurrency: 20, maxAttempts: 4, priorities: true },
+});
+
+// A payload field named `priority` is just data: without the setting there is one lane.
+const ticketJob = defineJob({
+  type: 'ticket',
+  description: 'Test-only job type with a priority field of its own',
+  payload: z.object({ subject: z.string(), priority: z.enum(['p1', 'p2']) }).strict(),
 });
 
 let extended: SynthesizedStage;
@@ -33,8 +40,8 @@ beforeAll(() => {
   // The consumer code is not the subject here; the injected type borrows an existing entry file.
   extended = synthesizeStage('dev', {
     bundle: false,
-    jobs: [...jobDefinitions, thumbnailJob, transcodeJob],
-    workerEntry: (type) => (type === 'thumbnail' || type === 'transcode' ? 'worker-analysis' : `worker-${type}`),
+    jobs: [...jobDefinitions, thumbnailJob, transcodeJob, ticketJob],
+    workerEntry: (type) => (['thumbnail', 'transcode', 'ticket'].includes(type) ? 'worker-analysis' : `worker-${type}`),
   });
 }, 300_000);
 
@@ -54,7 +61,9 @@ describe('CDK: the stacks follow the registry', () => {
     expect(fn.properties).toMatchObject({ Timeout: 20 });
     expect(mapping.properties).toMatchObject({ BatchSize: 20, MaximumBatchingWindowInSeconds: 3, ScalingConfig: { MaximumConcurrency: 7 }, FunctionResponseTypes: ['ReportBatchItemFailures'] });
     // Every type: queue + DLQ, two more lanes per prioritized type; plus the webhook queue and its DLQ.
-    const all = [...jobDefinitions, thumbnailJob, transcodeJob];
+    const all = [...jobDefinitions, thumbnailJob, transcodeJob, ticketJob];
+    expect(all.filter(isPrioritized).map((d) => d.type)).toEqual(['analysis', 'transcode']);
+    expect(extended.service.findResources('AWS::SQS::Queue', { Properties: { QueueName: 'conveyor-dev-ticket-high' } })).toEqual({});
     extended.service.resourceCountIs('AWS::SQS::Queue', 2 * all.length + 2 * all.filter(isPrioritized).length + 2);
     const alarmNames = Object.values(extended.service.findResources('AWS::CloudWatch::Alarm')).map((a) => String((a as { Properties: { AlarmName: string } }).Properties.AlarmName));
     expect(alarmNames.filter((name) => name.startsWith('Conveyor-dev-thumbnail-')).sort()).toEqual([
@@ -110,7 +119,7 @@ describe('CDK: the stacks follow the registry', () => {
     );
     const send = statements.find((s) => [s.Action].flat().includes('sqs:SendMessage'));
     expect(send?.Resource).toContainEqual({ 'Fn::GetAtt': [queue.logicalId, 'Arn'] });
-    const all = [...jobDefinitions, thumbnailJob, transcodeJob];
+    const all = [...jobDefinitions, thumbnailJob, transcodeJob, ticketJob];
     expect(send?.Resource).toHaveLength(all.length + 2 * all.filter(isPrioritized).length);
   });
 });

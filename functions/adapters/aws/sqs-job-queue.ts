@@ -2,7 +2,7 @@ import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, SendMessageCom
 import { DependencyUnavailableError } from '../../../shared/domain/errors.js';
 import type { JobMessage } from '../../../shared/domain/job.js';
 import type { JobQueue } from '../../../shared/ports/job-queue.js';
-import { priorityOf, queueKey } from '../../../shared/jobs/priority.js';
+import { queueKey } from '../../../shared/jobs/priority.js';
 
 export interface SqsJobQueueOptions {
   readonly client: SQSClient;
@@ -99,7 +99,7 @@ export class SqsJobQueue implements JobQueue {
 
   /** A prioritized job goes to its priority's queue when one is configured (`<type>:high`, `<type>:low`). */
   routeOf(message: JobMessage): string {
-    return this.#queueUrls[queueKey(message.type, priorityOf(message.payload))] ?? this.queueUrlOf(message.type);
+    return this.#queueUrls[queueKey(message.type, message.priority ?? 'normal')] ?? this.queueUrlOf(message.type);
   }
 
   /**

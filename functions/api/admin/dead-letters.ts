@@ -5,6 +5,7 @@ import type { JobQueue } from '../../../shared/ports/job-queue.js';
 import type { JobStore, Transition } from '../../../shared/ports/job-store.js';
 import type { Logger } from '../../../shared/ports/logger.js';
 import type { QueueAdmin, QueueDepth, RedriveTask } from '../../../shared/ports/queue-admin.js';
+import { routingOf } from '../job-service.js';
 
 export interface DeadLetterServiceDeps {
   readonly store: JobStore;
@@ -169,7 +170,7 @@ export class DeadLetterService {
     }
     if (before.status === 'DEAD') await deadLetters.remove(before.type, jobId, before.finishedAt ?? before.updatedAt).catch(() => undefined);
     try {
-      await queue.send({ jobId, type: before.type, tenant: before.tenant, payload, enqueuedAt: now.getTime(), generation });
+      await queue.send({ jobId, type: before.type, tenant: before.tenant, payload, enqueuedAt: now.getTime(), generation, ...routingOf(before) });
     } catch (error) {
       await this.#restore(before, { to: before.status, expectGeneration: generation });
       throw error instanceof DependencyUnavailableError ? error : new DependencyUnavailableError('sqs', `retry send failed — ${String(error)}`, { cause: error });

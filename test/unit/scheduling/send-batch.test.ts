@@ -18,7 +18,7 @@ describe('Method: SqsJobQueue.sendBatch', () => {
     }));
     const queue = new SqsJobQueue({ client: new SQSClient({ region: 'us-east-1' }), queueUrls: { analysis: 'https://q/normal', 'analysis:high': 'https://q/high' } });
     const entries = Array.from({ length: 25 }, (_, i) => ({
-      message: { jobId: `j-${i}`, type: 'analysis', tenant: 't', payload: analysisPayload({ priority: i < 5 ? 'high' : 'normal' }), enqueuedAt: 0 },
+      message: { jobId: `j-${i}`, type: 'analysis', tenant: 't', payload: analysisPayload(), enqueuedAt: 0, ...(i < 5 ? { priority: 'high' as const } : {}) },
       ...(i === 7 ? { delaySeconds: 30 } : {}),
     }));
 
