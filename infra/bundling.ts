@@ -8,7 +8,8 @@ import type { BuildOptions } from 'esbuild';
  */
 export const LAMBDA_BUNDLING = {
   format: 'esm',
-  target: 'node22',
+  // Lambda's nodejs24.x runtime (infra/constructs/ConveyorFunction.ts): no down-levelling of syntax it runs natively.
+  target: 'node24',
   platform: 'node',
   minify: true,
   sourceMap: true,

@@ -5,7 +5,7 @@ import { parseConfig, type ConveyorConfig } from '../shared/config/env.js';
 import { JOB_TYPES, jobRegistry, type JobType } from '../shared/jobs/registry.js';
 import { JsonLogger, type LogLevel } from '../shared/logging/logger.js';
 import type { Principal } from '../shared/ports/api-keys.js';
-import { DynamoApiKeys } from '../functions/adapters/aws/dynamo-api-keys.js';
+import { DynamoApiKeyAdmin } from '../functions/adapters/aws/dynamo-api-key-admin.js';
 import { createJobHandlers, type JobHandlers } from '../functions/jobs/index.js';
 import type { AwsClients } from '../functions/adapters/aws/clients.js';
 import { createClients } from '../functions/wiring.js';
@@ -214,7 +214,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ...(limits?.tenantEnqueue ? { CONVEYOR_TENANT_ENQUEUE_LIMIT: `${limits.tenantEnqueue.limit}/${limits.tenantEnqueue.windowSeconds}` } : {}),
     });
     const notices = [describeRateLimits(config, upstash.server ? undefined : upstash.reason)];
-    const keys = new DynamoApiKeys({ client: bootstrapClients.dynamo, tableName });
+    const keys = new DynamoApiKeyAdmin({ client: bootstrapClients.dynamo, tableName });
     const recurring = options.recurringJobs ?? recurringJobs;
     const localKeys = localKeysFor(recurring);
     for (const { key, principal } of localKeys) await keys.put(key, principal);

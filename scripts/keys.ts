@@ -1,11 +1,12 @@
 /**
- * `npm run keys -- create --stage prod --tenant acme --scopes jobs` — issues an API key for a
- * deployed stage (or `--table <name>`), with the usual AWS credentials and region. Prints the key
- * once; only its SHA-256 is stored. Set AWS_ENDPOINT_URL_DYNAMODB to target a local DynamoDB.
+ * `npm run keys -- create|list|revoke …` — API keys of a deployed stage (or `--table <name>`), with
+ * the usual AWS credentials and region. `create` prints the key once (only its SHA-256 is stored);
+ * `list` shows keyIds and owners, never keys; `revoke --key-id` stops a key within
+ * REVOCATION_WINDOW_SECONDS. Set AWS_ENDPOINT_URL_DYNAMODB to target a local DynamoDB.
  */
 import { pathToFileURL } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
-import { createApiKey, openApiKeyStore, SCOPES } from '../functions/admin/api-keys.js';
+import { createApiKey, openApiKeyStore, REVOCATION_WINDOW_SECONDS, SCOPES } from '../functions/admin/api-keys.js';
 
 export function keysProgram(write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Command {
   const program = new Command('keys').description('Manage Conveyor API keys').showHelpAfterError();
@@ -35,7 +36,42 @@ export function keysProgram(write: (line: string) => void = (line) => process.st
       write('');
       write('Store it now: it is shown once, and only its SHA-256 is kept.');
     });
+  program
+    .command('list')
+    .description('List the API keys (keyId, tenant, scopes, created, revoked) — never the keys themselves')
+    .option('--tenant <tenant>', 'only this tenant’s keys')
+    .option('--stage <stage>', 'the deployed stage whose table stores the keys', 'dev')
+    .option('--table <name>', 'the table, instead of the stage’s conveyor-<stage>-jobs')
+    .option('--region <region>', 'AWS region (default: AWS_REGION)')
+    .option('--json', 'print JSON')
+    .action(async (options: { tenant?: string; stage: string; table?: string; region?: string; json?: boolean }) => {
+      const listed = await storeOf(options).list(options.tenant);
+      if (options.json) {
+        write(JSON.stringify(listed));
+        return;
+      }
+      if (listed.length === 0) write('No API keys.');
+      for (const key of listed) write(`${key.keyId}  tenant=${key.tenant}  scopes=${key.scopes.join(',')}  created=${key.createdAt}${key.revoked ? `  REVOKED ${key.revokedAt ?? ''}` : ''}`);
+    });
+  program
+    .command('revoke')
+    .description(`Revoke an API key by its keyId (refused everywhere within ${REVOCATION_WINDOW_SECONDS} s)`)
+    .requiredOption('--key-id <id>', 'the key to revoke (npm run keys -- list)')
+    .option('--stage <stage>', 'the deployed stage whose table stores the key', 'dev')
+    .option('--table <name>', 'the table, instead of the stage’s conveyor-<stage>-jobs')
+    .option('--region <region>', 'AWS region (default: AWS_REGION)')
+    .action(async (options: { keyId: string; stage: string; table?: string; region?: string }) => {
+      const revoked = await storeOf(options).revoke(options.keyId);
+      write(`revoked ${revoked.keyId} (tenant "${revoked.tenant}").`);
+      write(`Caches may still let it through for up to ${REVOCATION_WINDOW_SECONDS} s: the authorizer's 60 s in memory, then API Gateway's 60 s.`);
+    });
   return program;
+}
+
+function storeOf(options: { stage: string; table?: string; region?: string }) {
+  const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  if (!region) throw new InvalidArgumentError('no AWS region: pass --region or set AWS_REGION');
+  return openApiKeyStore({ stage: options.stage, ...(options.table ? { tableName: options.table } : {}) }, { region });
 }
 
 function parseScopes(value: string): (typeof SCOPES)[number][] {

@@ -3,13 +3,21 @@ import * as z from 'zod';
 import { ConfigurationError } from '../../shared/domain/errors.js';
 import type { Principal, Scope } from '../../shared/ports/api-keys.js';
 import { createDynamoClient, type AwsClientSettings } from '../adapters/aws/clients.js';
-import { DynamoApiKeys, generateApiKey } from '../adapters/aws/dynamo-api-keys.js';
+import { DynamoApiKeyAdmin } from '../adapters/aws/dynamo-api-key-admin.js';
+import { generateApiKey } from '../adapters/aws/dynamo-api-keys.js';
 import { stageResourceNames } from '../../shared/jobs/derived.js';
 
 /**
  * Issuing API keys, for operators: `npm run keys -- create …` and the `conveyor` CLI call this.
  * The key is returned once and only its SHA-256 is stored, so a lost key is replaced, not recovered.
  */
+/**
+ * How long a revoked key may still be let through: the authorizer function keeps a key's answer in
+ * memory for 60 s (DynamoApiKeys' cacheTtlMs) and API Gateway caches the authorizer's answer for
+ * another 60 s (`authorizerCacheSeconds`, infra/config/stages.ts) — one after the other, 120 s.
+ */
+export const REVOCATION_WINDOW_SECONDS = 60 + 60;
+
 export const SCOPES = ['jobs', 'admin', 'operator'] as const satisfies readonly Scope[];
 
 /** Scopes within one tenant; `operator` (every tenant) is issued only by `npm run keys` (`allowOperator`). */
@@ -59,8 +67,8 @@ export async function createApiKey(store: ApiKeyWriter, request: CreateApiKeyReq
  * The key store of a deployed stage (`conveyor-<stage>-jobs`) or of a named table, through the
  * SDK's usual credentials and region; `AWS_ENDPOINT_URL_DYNAMODB` points it at a local server.
  */
-export function openApiKeyStore(target: { readonly stage?: string; readonly tableName?: string }, settings: AwsClientSettings): DynamoApiKeys {
+export function openApiKeyStore(target: { readonly stage?: string; readonly tableName?: string }, settings: AwsClientSettings): DynamoApiKeyAdmin {
   const tableName = target.tableName ?? (target.stage ? stageResourceNames(target.stage).table : undefined);
   if (!tableName) throw new ConfigurationError('name the stage (--stage dev) or the table (--table conveyor-dev-jobs)');
-  return new DynamoApiKeys({ client: createDynamoClient(settings), tableName });
+  return new DynamoApiKeyAdmin({ client: createDynamoClient(settings), tableName });
 }

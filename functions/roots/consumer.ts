@@ -3,10 +3,12 @@ import { queueSettingsOf } from '../../shared/jobs/derived.js';
 import type { JobRegistry, JobType, PayloadOf } from '../../shared/jobs/registry.js';
 import { providerLimits, type ProviderLimit } from '../../shared/jobs/rate-limits.js';
 import { createLogger } from '../../shared/logging/logger.js';
+import { noJobMetrics, type JobMetrics } from '../../shared/ports/job-metrics.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import type { RateLimiter } from '../../shared/ports/rate-limiter.js';
 import type { AwsClients } from '../adapters/aws/clients.js';
 import { DynamoSideEffectLedger } from '../adapters/aws/dynamo-side-effects.js';
+import { EmfJobMetrics } from '../adapters/aws/emf-job-metrics.js';
 import { S3BlobStore } from '../adapters/aws/s3-blob-store.js';
 import { SesMailer } from '../adapters/aws/ses-mailer.js';
 import type { EmailHandlerDeps } from '../jobs/email/handler.js';
@@ -58,7 +60,13 @@ export function buildJobWorker<K extends JobType>(
     queue: createJobQueue(config, clients),
     logger,
     timeoutMarginMs: config.CONVEYOR_TIMEOUT_MARGIN_MS,
+    metrics: createJobMetrics(config),
   });
+}
+
+/** Job outcome metrics: EMF lines on AWS (the stack sets CONVEYOR_METRICS=emf), nothing locally. */
+export function createJobMetrics(config: ConveyorConfig): JobMetrics {
+  return config.CONVEYOR_METRICS === 'emf' ? new EmfJobMetrics({ stage: config.CONVEYOR_STAGE }) : noJobMetrics;
 }
 
 /**

@@ -11,12 +11,14 @@ import { backoffDelaySeconds } from '../../shared/domain/retry.js';
 import { RUNNABLE_STATUSES } from '../../shared/domain/status.js';
 import type { JobDefinition } from '../../shared/jobs/define.js';
 import { expiryOf } from '../../shared/jobs/retention.js';
+import { noJobMetrics, type JobMetrics } from '../../shared/ports/job-metrics.js';
 import type { JobQueue } from '../../shared/ports/job-queue.js';
 import type { JobStore, Transition } from '../../shared/ports/job-store.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import { AttemptWriter } from './attempt-writer.js';
 import type { BatchResponse, InvocationContext, JobContext, JobHandler, SqsEventLike, SqsRecordLike } from './context.js';
 import { interpretConflict, interpretDelivery, recordsHolder } from './delivery.js';
+import { observationOf } from './job-metrics.js';
 
 export interface JobWorkerDeps {
   readonly store: JobStore;
@@ -30,6 +32,8 @@ export interface JobWorkerDeps {
   readonly progressIntervalMs?: number;
   /** Waits between tries of a store call that failed (a store blip must not cost an attempt). */
   readonly storeRetryDelaysMs?: readonly number[];
+  /** Outcome metrics per job type (shared/ports/job-metrics.ts); none by default. */
+  readonly metrics?: JobMetrics;
 }
 
 /** DynamoDB items cap at 400 KB; keep a result well inside it (large results belong in S3). */
@@ -38,7 +42,7 @@ const MAX_RESULT_BYTES = 300 * 1024;
 /** What became of one record: acknowledged (deleted from the queue) or reported as failed. */
 export type RecordOutcome =
   | { readonly ack: true; readonly reason: 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'poison' }
-  | { readonly ack: false; readonly reason: 'retrying' | 'dead' | 'store-unavailable' | 'superseded' | 'deferred' };
+  | { readonly ack: false; readonly reason: 'retrying' | 'dead' | 'dead-lettered' | 'store-unavailable' | 'superseded' | 'deferred' };
 
 /**
  * The consumer of one job type: SQS batch in, `batchItemFailures` out. Per record it claims the
@@ -53,7 +57,7 @@ export class JobWorker<TPayload> {
   constructor(definition: JobDefinition, handler: JobHandler<TPayload>, deps: JobWorkerDeps) {
     this.#definition = definition;
     this.#handler = handler;
-    this.#deps = { now: Date.now, random: Math.random, runningWriteDelayMs: 1_000, progressIntervalMs: 1_000, storeRetryDelaysMs: [50, 250], ...deps };
+    this.#deps = { now: Date.now, random: Math.random, runningWriteDelayMs: 1_000, progressIntervalMs: 1_000, storeRetryDelaysMs: [50, 250], metrics: noJobMetrics, ...deps };
   }
 
   /** The Lambda handler: bound, so an entry can export it as is. */
@@ -62,7 +66,14 @@ export class JobWorker<TPayload> {
   async processBatch(event: SqsEventLike, context: InvocationContext): Promise<BatchResponse> {
     const deadline = this.#deps.now() + context.getRemainingTimeInMillis();
     const outcomes: (RecordOutcome | undefined)[] = new Array(event.Records.length);
-    const all = Promise.all(event.Records.map(async (record, index) => (outcomes[index] = await this.processRecord(record, deadline))));
+    const all = Promise.all(
+      event.Records.map(async (record, index) => {
+        const startedAt = this.#deps.now();
+        outcomes[index] = await this.processRecord(record, deadline);
+        // Outcome metrics, recorded where the outcome is known (job-metrics.ts maps it).
+        this.#deps.metrics.record(observationOf(this.#definition.type, record, outcomes[index], startedAt, this.#deps.now()));
+      }),
+    );
     // The handlers' signals fire `timeoutMarginMs` before the deadline; if the store is so slow that
     // recording still runs past half of that margin, answer anyway. A Lambda that times out fails its
     // whole batch — every record, finished or not, would come back and burn a receive. Answering in
@@ -71,6 +82,7 @@ export class JobWorker<TPayload> {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([all, new Promise<void>((resolve) => (timer = setTimeout(resolve, answerBy)))]);
     clearTimeout(timer);
+    this.#deps.metrics.flush();
     const unfinished = outcomes.filter((o) => o === undefined).length;
     if (unfinished > 0) this.#deps.logger.warn('answering before the deadline with records still recording; they will be redelivered', { unfinished });
     return {
@@ -134,7 +146,7 @@ export class JobWorker<TPayload> {
       }
       case 'dead-letter':
         await this.#setVisibility(message.type, record, 0, logger);
-        return { ack: false, reason: 'dead' };
+        return { ack: false, reason: 'dead-lettered' };
       case 'cancel':
         await this.#finish(message.jobId, record.messageId, attempt, 'CANCELLED', { error: { code: 'CANCELLED', message: 'cancelled by request' } });
         return { ack: true, reason: 'cancelled' };

@@ -1,3 +1,4 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 
 /**
@@ -7,7 +8,15 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
  */
 export interface StageSettings {
   readonly stage: string;
-  /** Table, bucket and log groups survive `cdk destroy` (RETAIN) instead of being deleted. */
+  /**
+   * A stage real users depend on (`staging`, `prod`): synthesis refuses a placeholder sender and an
+   * alarm topic nobody reads, and stateful resources outlive the stack.
+   */
+  readonly production: boolean;
+  /**
+   * Table, bucket, log groups and signing secret survive `cdk destroy` and any update that would
+   * remove them — but not the rollback of the deploy that created them (RetainExceptOnCreate).
+   */
   readonly retainData: boolean;
   /** DynamoDB point-in-time recovery (35 days of restorable history). */
   readonly pointInTimeRecovery: boolean;
@@ -25,22 +34,34 @@ export interface StageSettings {
     readonly authorizerCacheSeconds: number;
   };
   readonly alarms: {
-    /** Subscribed to the alarm topic when set. */
-    readonly email?: string;
+    /** Who hears the alarms; `undefined` only where the stage is not `production`. */
+    readonly subscription?: AlarmSubscription;
     /** Age of the oldest message in a job queue. */
     readonly queueAgeSeconds: { readonly warning: number; readonly critical: number };
     /** Consumer invocation errors per 5 minutes (a job's own failure is not one: it is reported per record). */
     readonly consumerErrors: number;
     readonly consumerThrottles: number;
-    readonly api5xxPerFiveMinutes: number;
+    /** Share of a job type's finished runs that ended FAILED or DEAD over 5 minutes, in percent. */
+    readonly jobFailurePercent: number;
+    /** Share of API requests answered 5xx over 5 minutes, in percent. */
+    readonly api5xxPercent: number;
     readonly apiLatencyP99Ms: number;
+    /** Share of the account's Lambda concurrency in use (ClaimedAccountConcurrency / quota), in percent. */
+    readonly accountConcurrencyPercent: number;
   };
   readonly email: {
     /** The From address of every e-mail (never taken from a payload). */
     readonly sender: string;
     /** The SES identity that authorises it: the sender's domain, or the address itself. */
     readonly identity: string;
+    /**
+     * `create`: the data stack creates the identity (fails with AlreadyExists if the account has it).
+     * `existing`: the identity is already in the account and region; the stack only grants on its ARN.
+     */
+    readonly identitySource: 'create' | 'existing';
   };
+  /** Recurring jobs (shared/jobs/recurring.ts) this stage schedules, by name: none unless it opts in. */
+  readonly recurring: readonly string[];
   /**
    * Secrets Manager secret holding `{"url": …, "token": …}` of the Upstash Redis database. Absent
    * (no `-c upstashSecretName=…`): Upstash is not configured, rate limits are off and the functions'
@@ -49,11 +70,17 @@ export interface StageSettings {
   readonly upstashSecretName?: string;
 }
 
-export type StageContext = Partial<Record<'alarmEmail' | 'emailSender' | 'sesIdentity' | 'upstashSecretName', string>>;
+/** Where alarm notifications go: an e-mail subscribed to the stage's topic, an existing topic, or (said out loud) nowhere. */
+export type AlarmSubscription = { readonly kind: 'email'; readonly address: string } | { readonly kind: 'topic'; readonly topicArn: string } | { readonly kind: 'none' };
 
-type Preset = Omit<StageSettings, 'stage' | 'email' | 'upstashSecretName'>;
+/** Context keys a deploy may pass (`-c key=value`), besides `stage`. */
+export const STAGE_CONTEXT_KEYS = ['alarmEmail', 'alarmTopicArn', 'noAlarmSubscription', 'emailSender', 'sesIdentity', 'emailIdentity', 'recurring', 'upstashSecretName'] as const;
+export type StageContext = Partial<Record<(typeof STAGE_CONTEXT_KEYS)[number], string>>;
+
+type Preset = Omit<StageSettings, 'stage' | 'email' | 'upstashSecretName' | 'recurring'>;
 
 const development: Preset = {
+  production: false,
   retainData: false,
   pointInTimeRecovery: false,
   terminationProtection: false,
@@ -61,10 +88,11 @@ const development: Preset = {
   logLevel: 'debug',
   blobExpiryDays: 7,
   api: { rateLimitPerSecond: 50, burstLimit: 100, authorizerCacheSeconds: 60 },
-  alarms: { queueAgeSeconds: { warning: 900, critical: 3_600 }, consumerErrors: 5, consumerThrottles: 5, api5xxPerFiveMinutes: 10, apiLatencyP99Ms: 2_000 },
+  alarms: { queueAgeSeconds: { warning: 900, critical: 3_600 }, consumerErrors: 5, consumerThrottles: 5, jobFailurePercent: 20, api5xxPercent: 5, apiLatencyP99Ms: 2_000, accountConcurrencyPercent: 90 },
 };
 
 const production: Preset = {
+  production: true,
   retainData: true,
   pointInTimeRecovery: true,
   terminationProtection: true,
@@ -72,7 +100,7 @@ const production: Preset = {
   logLevel: 'info',
   blobExpiryDays: 30,
   api: { rateLimitPerSecond: 1_000, burstLimit: 2_000, authorizerCacheSeconds: 60 },
-  alarms: { queueAgeSeconds: { warning: 300, critical: 1_800 }, consumerErrors: 1, consumerThrottles: 1, api5xxPerFiveMinutes: 5, apiLatencyP99Ms: 1_000 },
+  alarms: { queueAgeSeconds: { warning: 300, critical: 1_800 }, consumerErrors: 1, consumerThrottles: 1, jobFailurePercent: 5, api5xxPercent: 1, apiLatencyP99Ms: 1_000, accountConcurrencyPercent: 80 },
 };
 
 const PRESETS: Readonly<Record<string, Preset>> = {
@@ -85,18 +113,92 @@ const PRESETS: Readonly<Record<string, Preset>> = {
 /** Stage names become resource names (`conveyor-<stage>-worker-<type>` must fit Lambda's 64 characters). */
 const STAGE_NAME = /^[a-z][a-z0-9-]{0,15}$/;
 
+/** The sender of a stage deployed without `-c emailSender`: fine for a look around, refused in production. */
+export const PLACEHOLDER_SENDER = 'conveyor@example.com';
+
+/**
+ * Domains that can never receive or verify mail (RFC 2606 and RFC 6761): example.com/.net/.org and
+ * the .example, .test, .invalid and .localhost top-level domains.
+ */
+export function isPlaceholderDomain(domain: string): boolean {
+  const name = domain.toLowerCase().replace(/\.$/, '');
+  return /(^|\.)example\.(com|net|org)$/.test(name) || /\.(example|test|invalid|localhost)$/.test(name) || ['example', 'test', 'invalid', 'localhost'].includes(name);
+}
+
 export function stageSettings(stage: string, context: StageContext = {}): StageSettings {
   if (!STAGE_NAME.test(stage)) {
     throw new Error(`stage ${JSON.stringify(stage)}: use lowercase letters, digits and -, at most 16 characters (-c stage=dev)`);
   }
   const preset = PRESETS[stage] ?? development;
-  const sender = context.emailSender ?? 'conveyor@example.com';
+  const sender = context.emailSender ?? PLACEHOLDER_SENDER;
   if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(sender)) throw new Error(`emailSender ${JSON.stringify(sender)} is not an e-mail address`);
+  const identitySource = context.emailIdentity ?? 'create';
+  if (identitySource !== 'create' && identitySource !== 'existing') {
+    throw new Error(`emailIdentity ${JSON.stringify(identitySource)}: use -c emailIdentity=existing (the identity is already verified in this account and region) or -c emailIdentity=create (the default)`);
+  }
+  const subscription = alarmSubscriptionOf(context);
   return {
     ...preset,
     stage,
-    alarms: { ...preset.alarms, ...(context.alarmEmail ? { email: context.alarmEmail } : {}) },
-    email: { sender, identity: context.sesIdentity ?? sender.split('@')[1]! },
+    alarms: { ...preset.alarms, ...(subscription ? { subscription } : {}) },
+    email: { sender, identity: context.sesIdentity ?? sender.split('@')[1]!, identitySource },
+    recurring: (context.recurring ?? '').split(',').map((name) => name.trim()).filter(Boolean),
     ...(context.upstashSecretName ? { upstashSecretName: context.upstashSecretName } : {}),
   };
+}
+
+function alarmSubscriptionOf(context: StageContext): AlarmSubscription | undefined {
+  const chosen = [context.alarmEmail && 'alarmEmail', context.alarmTopicArn && 'alarmTopicArn', context.noAlarmSubscription && 'noAlarmSubscription'].filter(Boolean);
+  if (chosen.length > 1) throw new Error(`alarms: pass one of -c alarmEmail, -c alarmTopicArn, -c noAlarmSubscription (got ${chosen.join(', ')})`);
+  if (context.alarmEmail) {
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(context.alarmEmail)) throw new Error(`alarmEmail ${JSON.stringify(context.alarmEmail)} is not an e-mail address`);
+    return { kind: 'email', address: context.alarmEmail };
+  }
+  if (context.alarmTopicArn) {
+    if (!/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(context.alarmTopicArn)) throw new Error(`alarmTopicArn ${JSON.stringify(context.alarmTopicArn)} is not an SNS topic ARN`);
+    return { kind: 'topic', topicArn: context.alarmTopicArn };
+  }
+  if (context.noAlarmSubscription !== undefined) {
+    if (context.noAlarmSubscription !== 'true') throw new Error(`noAlarmSubscription ${JSON.stringify(context.noAlarmSubscription)}: the only value is true`);
+    return { kind: 'none' };
+  }
+  return undefined;
+}
+
+/**
+ * What a production stage must be told before it deploys, checked when the stage is built (so
+ * `cdk synth` fails, naming the option): who hears the alarms, and a sender that can be verified.
+ */
+export function checkDeployable(settings: StageSettings, recurring: readonly { readonly name: string; readonly placeholderRecipients: readonly string[] }[]): void {
+  const where = `stage "${settings.stage}"`;
+  const known = recurring.map((r) => r.name);
+  const unknown = settings.recurring.filter((name) => !known.includes(name));
+  if (unknown.length > 0) throw new Error(`${where}: -c recurring=${unknown.join(',')} names no recurring job; known: ${known.join(', ') || '(none)'}`);
+  if (!settings.production) return;
+  if (!settings.alarms.subscription) {
+    throw new Error(
+      `${where}: alarms would reach nobody. Pass -c alarmEmail=you@your-domain (subscribed to the alarm topic), ` +
+        `-c alarmTopicArn=arn:aws:sns:… (an existing topic someone reads), or -c noAlarmSubscription=true to deploy without one on purpose`,
+    );
+  }
+  const senderDomain = settings.email.sender.split('@')[1]!;
+  if (isPlaceholderDomain(senderDomain) || isPlaceholderDomain(settings.email.identity.split('@').pop()!)) {
+    throw new Error(`${where}: emailSender ${JSON.stringify(settings.email.sender)} is a placeholder that SES can never verify; pass -c emailSender=jobs@your-domain`);
+  }
+  for (const job of recurring.filter((r) => settings.recurring.includes(r.name))) {
+    if (job.placeholderRecipients.length > 0) {
+      throw new Error(`${where}: recurring job "${job.name}" mails ${job.placeholderRecipients.join(', ')}; set real recipients in shared/jobs/recurring.ts before -c recurring=${job.name}`);
+    }
+  }
+}
+
+/**
+ * The removal policy of a stage's stateful resources with fixed names (table, bucket, log groups,
+ * signing secret). Retained stages use RetainExceptOnCreate: kept on `cdk destroy` and on any update
+ * that removes or replaces them, but deleted when the deploy that created them rolls back — a plain
+ * Retain would leave them behind and the retry would fail on their names.
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html
+ */
+export function statefulRemovalPolicy(settings: StageSettings): RemovalPolicy {
+  return settings.retainData ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY;
 }

@@ -1,8 +1,8 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { stageResourceNames } from '../../shared/jobs/derived.js';
-import type { StageSettings } from '../config/stages.js';
+import { statefulRemovalPolicy, type StageSettings } from '../config/stages.js';
 
 /** The stage's document bucket name in `stack`'s account and region (known to both stacks, no export). */
 export function documentBucketName(stack: Stack, stage: string): string {
@@ -31,7 +31,7 @@ export class BlobBucket extends Construct {
       ],
       // Outside retained stages the bucket goes with the stack; CloudFormation refuses to delete a
       // non-empty bucket, and the expiry rule empties it within `blobExpiryDays`.
-      removalPolicy: settings.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      removalPolicy: statefulRemovalPolicy(settings),
     });
     Validations.of(this.bucket).acknowledge({
       id: 'AwsSolutions-S1',

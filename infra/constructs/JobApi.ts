@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpNoneAuthorizer, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -8,7 +8,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { StageSettings } from '../config/stages.js';
+import { statefulRemovalPolicy, type StageSettings } from '../config/stages.js';
 import { ConveyorFunction } from './ConveyorFunction.js';
 import { API_DLQ_ACTIONS, API_PAUSE_ACTIONS, API_QUERY_ACTIONS, API_QUEUE_ACTIONS, TABLE_ACTIONS } from './permissions.js';
 
@@ -101,7 +101,7 @@ export class JobApi extends Construct {
 
     this.accessLogs = new LogGroup(this, 'AccessLogs', {
       retention: settings.logRetention,
-      removalPolicy: settings.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      removalPolicy: statefulRemovalPolicy(settings),
     });
     this.stage = new HttpStage(this, 'DefaultStage', {
       httpApi: this.httpApi,

@@ -1,9 +1,9 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Validations } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { TABLE_LAYOUT } from '../../shared/config/table.js';
 import { stageResourceNames } from '../../shared/jobs/derived.js';
-import type { StageSettings } from '../config/stages.js';
+import { statefulRemovalPolicy, type StageSettings } from '../config/stages.js';
 
 /**
  * Conveyor's single table, laid out by `shared/config/table.ts` (the same layout the adapters and the
@@ -25,8 +25,11 @@ export class JobTable extends Construct {
       timeToLiveAttribute: TABLE_LAYOUT.ttlAttribute,
       encryption: TableEncryption.AWS_MANAGED,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: settings.pointInTimeRecovery },
-      deletionProtection: settings.retainData,
-      removalPolicy: settings.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      // No DynamoDB deletion protection: DeleteTable refuses a protected table, so the rollback of a
+      // failed first deploy could not remove it and the stack would be stuck. The stack's termination
+      // protection, RetainExceptOnCreate and point-in-time recovery guard the data instead.
+      // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/WorkingWithTables.Basics.html#WorkingWithTables.Basics.DeletionProtection
+      removalPolicy: statefulRemovalPolicy(settings),
     });
     if (!settings.pointInTimeRecovery) {
       Validations.of(this.table).acknowledge({

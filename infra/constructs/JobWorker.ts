@@ -114,6 +114,8 @@ export class JobWorker extends Construct {
       environment: {
         ...props.environment,
         CONVEYOR_JOB_TYPE: definition.type,
+        // Job outcome metrics as EMF log lines (ConveyorMonitoring alarms on them).
+        CONVEYOR_METRICS: 'emf',
         // Only its own lanes: the consumer sets the visibility of its own messages (backoff) on the lane
         // each came from, and a throttled job is re-sent to its own lane.
         CONVEYOR_QUEUE_URLS: this.queue.stack.toJsonString(Object.fromEntries(queues.map((lane) => [lane.key, lane.queue.queueUrl]))),

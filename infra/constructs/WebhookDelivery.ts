@@ -1,11 +1,11 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { WEBHOOK_RETRY } from '../../shared/domain/retry.js';
-import type { StageSettings } from '../config/stages.js';
+import { statefulRemovalPolicy, type StageSettings } from '../config/stages.js';
 import { ConveyorFunction } from './ConveyorFunction.js';
 
 export interface WebhookDeliveryProps {
@@ -53,7 +53,7 @@ export class WebhookDelivery extends Construct {
       description: 'HMAC-SHA256 key of Conveyor-Signature on completion webhooks',
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
       // Receivers verify with this key: replacing the stack must not silently change it in prod.
-      removalPolicy: settings.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      removalPolicy: statefulRemovalPolicy(settings),
     });
     Validations.of(this.secret).acknowledge({
       id: 'AwsSolutions-SMG4',

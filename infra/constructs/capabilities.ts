@@ -4,6 +4,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { JobSettings } from '../../shared/jobs/define.js';
 import type { StageSettings } from '../config/stages.js';
 import type { ConveyorFunction } from './ConveyorFunction.js';
+import type { EmailSending } from './EmailSending.js';
 import { acknowledgeWildcardResource } from './nag.js';
 
 /** A capability a job type declares in its settings (`uses`), e.g. `email`. */
@@ -12,6 +13,7 @@ export type Capability = JobSettings['uses'][number];
 export interface CapabilityResources {
   readonly settings: StageSettings;
   readonly bucket: IBucket;
+  readonly email: EmailSending;
 }
 
 interface CapabilityGrant {
@@ -28,16 +30,29 @@ interface CapabilityGrant {
  */
 const CAPABILITIES: Record<Capability, CapabilityGrant> = {
   email: {
-    environment: ({ settings }) => ({
+    environment: ({ settings, email }) => ({
       CONVEYOR_EMAIL_FROM: settings.email.sender,
+      CONVEYOR_SES_CONFIGURATION_SET: email.configurationSetName,
     }),
-    grant: ({ settings }, fn) => {
+    grant: ({ settings, email }, fn) => {
+      const identities = Stack.of(fn).formatArn({ service: 'ses', resource: 'identity', resourceName: '*' });
       fn.role.addToPrincipalPolicy(
         new PolicyStatement({
-          // SendEmail covers the SES v1 and v2 APIs; SendRawEmail the MIME path of v1.
-          actions: ['ses:SendEmail', 'ses:SendRawEmail'],
-          resources: [sesIdentityArn(Stack.of(fn), settings.email.identity)],
+          // SES v2 SendEmail (the only send the code makes, functions/adapters/aws/ses-mailer.ts) is
+          // authorised on the sender's identity, on the configuration set it names, and — while the
+          // account is in the SES sandbox — on each recipient's identity as well. Recipients are any
+          // verified identity of the account, so the grant is on every identity, held to our From.
+          // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsimpleemailservicev2.html
+          // https://docs.aws.amazon.com/ses/latest/dg/control-user-access.html
+          actions: ['ses:SendEmail'],
+          resources: [identities, email.configurationSetArn],
+          conditions: { StringEquals: { 'ses:FromAddress': settings.email.sender } },
         }),
+      );
+      acknowledgeWildcardResource(
+        fn.role,
+        identities,
+        'In the SES sandbox a send is authorised on every recipient identity too; the statement is held to the stage sender by ses:FromAddress, so it sends only as Conveyor.',
       );
     },
   },
@@ -64,10 +79,6 @@ export function grantCapabilities(uses: readonly Capability[], resources: Capabi
 export function grantBlobDownloads(resources: CapabilityResources, fn: ConveyorFunction): void {
   fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [resources.bucket.arnForObjects('*')] }));
   suppressObjectWildcard(fn, resources.bucket, 'signs download URLs for documents of any tenant it has authorised');
-}
-
-export function sesIdentityArn(stack: Stack, identity: string): string {
-  return stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity });
 }
 
 function suppressObjectWildcard(fn: ConveyorFunction, bucket: IBucket, why: string): void {

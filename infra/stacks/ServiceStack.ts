@@ -10,6 +10,7 @@ import type { StageSettings } from '../config/stages.js';
 import { documentBucketName } from '../constructs/BlobBucket.js';
 import { capabilityEnvironment, grantBlobDownloads, type CapabilityResources } from '../constructs/capabilities.js';
 import { ConveyorMonitoring } from '../constructs/ConveyorMonitoring.js';
+import { EmailSending } from '../constructs/EmailSending.js';
 import { commonEnvironment, queueUrlsEnvironment } from '../constructs/environment.js';
 import { JobApi } from '../constructs/JobApi.js';
 import { JobScheduling } from '../constructs/JobScheduling.js';
@@ -43,6 +44,8 @@ export class ServiceStack extends Stack {
   readonly upstash: UpstashSecret | undefined;
   readonly monitoring: ConveyorMonitoring;
   readonly resources: CapabilityResources;
+  /** The SES configuration set every e-mail names (bounce and complaint metrics). */
+  readonly email: EmailSending;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     super(scope, id, props);
@@ -51,7 +54,8 @@ export class ServiceStack extends Stack {
     const table = Table.fromTableName(this, 'JobTable', stageResourceNames(settings.stage).table);
     const bucket = Bucket.fromBucketName(this, 'DocumentBucket', documentBucketName(this, settings.stage));
     const environment = commonEnvironment(settings, table);
-    this.resources = { settings, bucket };
+    this.email = new EmailSending(this, 'Email', { settings });
+    this.resources = { settings, bucket, email: this.email };
 
     const workers: Record<string, JobWorker> = {};
     for (const definition of props.jobs) {
@@ -113,17 +117,19 @@ export class ServiceStack extends Stack {
       }
     }
 
+    // The dashboard leads with what became of the jobs, then how each type's queues and consumer are doing.
     this.monitoring = new ConveyorMonitoring(this, 'Monitoring', { settings });
-    this.monitoring.monitorApi(this.api);
+    this.monitoring.monitorJobOutcomes(Object.values(workers));
     for (const worker of Object.values(workers)) this.monitoring.monitorJob(worker);
-    this.monitoring.monitorWebhooks(this.webhooks).monitorScheduling(this.scheduling).monitorTable(table);
+    this.monitoring.monitorApi(this.api).monitorWebhooks(this.webhooks).monitorScheduling(this.scheduling).monitorTable(table).monitorEmail(this.email).monitorAccount();
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the job API' });
     new CfnOutput(this, 'DashboardUrl', {
       value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards/dashboard/${this.monitoring.dashboardName}`,
       description: 'CloudWatch dashboard of this stage',
     });
-    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn, description: 'SNS topic every alarm notifies' });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn, description: 'SNS topic every Critical alarm notifies' });
+    new CfnOutput(this, 'WarningTopicArn', { value: this.monitoring.warningTopic.topicArn, description: 'SNS topic every Warning alarm notifies' });
     for (const [type, worker] of Object.entries(workers)) {
       new CfnOutput(this, `DlqUrl-${type}`, { value: worker.dlq.queueUrl, description: `Dead-letter queue of "${type}" jobs` });
     }

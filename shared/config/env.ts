@@ -92,6 +92,8 @@ const envSchema = z.object({
   CONVEYOR_SCHEDULE_GROUP: z.string().min(1).optional(),
   CONVEYOR_RELEASE_FUNCTION_ARN: z.string().startsWith('arn:').optional(),
   CONVEYOR_SCHEDULER_ROLE_ARN: z.string().startsWith('arn:').optional(),
+  /** Job outcome metrics: `emf` writes CloudWatch embedded-metric-format lines (set by the stack on consumers); `off` records none. */
+  CONVEYOR_METRICS: z.enum(['emf', 'off']).default('off'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 

@@ -51,6 +51,9 @@ export const keys = {
     return Array.from({ length: JOB_ID_SHARDS }, (_, shard) => jobPartition(hash, shard));
   },
   apiKey: (keyHash: string): TableKey => ({ pk: `KEY#${keyHash}`, sk: 'KEY' }),
+  /** The operators' list of API keys, one small item per key in one partition (a handful of keys, listed and revoked by keyId). */
+  apiKeyList: 'APIKEYS',
+  apiKeyEntry: (keyId: string): TableKey => ({ pk: 'APIKEYS', sk: `KEY#${keyId}` }),
   idempotency: (tenant: string, keyHash: string): TableKey => ({ pk: `IDEM#${tenant}#${keyHash}`, sk: 'IDEM' }),
   /**
    * Dead-letter entries: one small item per DEAD job under a partition per job type (only dead jobs

@@ -21,3 +21,13 @@ export function mayActFor(principal: Principal, tenant: string): boolean {
 export interface ApiKeyResolver {
   resolve(presentedKey: string): Promise<Principal | undefined>;
 }
+
+/** An API key as operators see it in the list: who owns it, never the key. */
+export interface ApiKeySummary {
+  readonly keyId: string;
+  readonly tenant: string;
+  readonly scopes: Principal['scopes'];
+  readonly createdAt: string;
+  readonly revoked: boolean;
+  readonly revokedAt?: string;
+}

@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoApiKeys } from '../../functions/adapters/aws/dynamo-api-keys.js';
+import { DynamoApiKeyAdmin } from '../../functions/adapters/aws/dynamo-api-key-admin.js';
 import { createClients } from '../../functions/wiring.js';
 import { analysisPayload } from '../helpers/factories.js';
 import { eventually } from '../helpers/faults.js';
@@ -18,7 +18,7 @@ const OTHER_ADMIN_KEY = 'cvk_test_other_admin'; // tenant "other", scopes jobs +
 beforeAll(async () => {
   api = await bootLocalCloud();
   const clients = createClients(api.cloud.config);
-  await new DynamoApiKeys({ client: clients.dynamo, tableName: api.cloud.config.CONVEYOR_TABLE_NAME }).put(OTHER_ADMIN_KEY, { tenant: 'other', keyId: 'test-other-admin', scopes: ['jobs', 'admin'] });
+  await new DynamoApiKeyAdmin({ client: clients.dynamo, tableName: api.cloud.config.CONVEYOR_TABLE_NAME }).put(OTHER_ADMIN_KEY, { tenant: 'other', keyId: 'test-other-admin', scopes: ['jobs', 'admin'] });
 });
 
 afterAll(async () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoApiKeys } from '../../functions/adapters/aws/dynamo-api-keys.js';
+import { DynamoApiKeyAdmin } from '../../functions/adapters/aws/dynamo-api-key-admin.js';
 import { createClients } from '../../functions/wiring.js';
 import { LOCAL_API_KEYS } from '../../local/cloud.js';
 import { analysisPayload } from '../helpers/factories.js';
@@ -51,7 +51,7 @@ describe('E2E: what the per-tenant enqueue limit counts', () => {
   beforeAll(async () => {
     api = await bootLocalCloud({ rateLimits: { tenantEnqueue: { limit: 3, windowSeconds: 60 } } });
     const clients = createClients(api.cloud.config);
-    const keys = new DynamoApiKeys({ client: clients.dynamo, tableName: api.cloud.config.CONVEYOR_TABLE_NAME });
+    const keys = new DynamoApiKeyAdmin({ client: clients.dynamo, tableName: api.cloud.config.CONVEYOR_TABLE_NAME });
     for (const tenant of ['limits-a', 'limits-b']) await keys.put(`cvk_test_${tenant}`, { tenant, keyId: tenant, scopes: ['jobs'] });
   });
   afterAll(async () => {

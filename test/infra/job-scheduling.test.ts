@@ -43,8 +43,8 @@ describe('Construct: JobScheduling', () => {
     expect(Object.keys(template.findResources('AWS::Scheduler::Schedule'))).toHaveLength(recurringJobs.length);
   });
 
-  it('runs the scheduler target on Node 22 / arm64, with SendMessage on exactly the given queues', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'conveyor-prod-scheduler-target', Runtime: 'nodejs22.x', Architectures: ['arm64'] });
+  it('runs the scheduler target on Node 24 / arm64, with SendMessage on exactly the given queues', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'conveyor-prod-scheduler-target', Runtime: 'nodejs24.x', Architectures: ['arm64'] });
     const queueIds = Object.keys(template.findResources('AWS::SQS::Queue')).sort();
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: { Statement: Match.arrayWith([{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: queueIds.map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })) }]) },

@@ -69,9 +69,10 @@ describe('CDK: the stacks follow the registry', () => {
     expect(alarmNames.filter((name) => name.startsWith('Conveyor-dev-thumbnail-')).sort()).toEqual([
       'Conveyor-dev-thumbnail-consumer-Fault-Count-Critical',
       'Conveyor-dev-thumbnail-consumer-Throttled-Count-Warning',
-      'Conveyor-dev-thumbnail-queue-DLQ-Queue-Message-Count-Max-Critical',
+      'Conveyor-dev-thumbnail-jobs-FailureRate-Critical',
       'Conveyor-dev-thumbnail-queue-Queue-Message-Age-Max-Critical',
       'Conveyor-dev-thumbnail-queue-Queue-Message-Age-Max-Warning',
+      'Conveyor-dev-thumbnail-queue-dlq-Arrivals-Critical',
     ]);
     expect(JSON.stringify(onlyResource(extended.service, 'AWS::CloudWatch::Dashboard').properties.DashboardBody)).toContain('Job type: thumbnail');
   });
@@ -97,11 +98,12 @@ describe('CDK: the stacks follow the registry', () => {
       'Conveyor-dev-transcode-consumer-Throttled-Count-Warning',
       'Conveyor-dev-transcode-high-queue-Queue-Message-Age-Max-Critical',
       'Conveyor-dev-transcode-high-queue-Queue-Message-Age-Max-Warning',
+      'Conveyor-dev-transcode-jobs-FailureRate-Critical',
       'Conveyor-dev-transcode-low-queue-Queue-Message-Age-Max-Critical',
       'Conveyor-dev-transcode-low-queue-Queue-Message-Age-Max-Warning',
-      'Conveyor-dev-transcode-queue-DLQ-Queue-Message-Count-Max-Critical',
       'Conveyor-dev-transcode-queue-Queue-Message-Age-Max-Critical',
       'Conveyor-dev-transcode-queue-Queue-Message-Age-Max-Warning',
+      'Conveyor-dev-transcode-queue-dlq-Arrivals-Critical',
     ]);
   });
 

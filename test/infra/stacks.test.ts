@@ -17,8 +17,8 @@ let dev: SynthesizedStage;
 let prod: SynthesizedStage;
 
 beforeAll(() => {
-  dev = synthesizeStage('dev');
-  prod = synthesizeStage('prod', { bundle: false, context: { alarmEmail: 'ops@acme.test', emailSender: 'jobs@mail.acme.test', upstashSecretName: 'conveyor/prod/upstash' } });
+  dev = synthesizeStage('dev', { context: { recurring: 'daily-brief' } });
+  prod = synthesizeStage('prod', { bundle: false, context: { alarmEmail: 'ops@acme.test', emailSender: 'jobs@mail.acme-jobs.io', upstashSecretName: 'conveyor/prod/upstash' } });
 }, 300_000);
 
 afterAll(() => {
@@ -48,25 +48,30 @@ interface AlarmView {
   readonly threshold: number;
   readonly comparison: string;
   readonly actions: unknown;
+  readonly expression: string | undefined;
 }
 
 /** Alarms as (metric, first dimension, threshold): cdk-monitoring-constructs writes them as metric queries. */
 function alarmsOf(stage: SynthesizedStage): AlarmView[] {
   return Object.values(stage.service.findResources('AWS::CloudWatch::Alarm')).map((resource) => {
     const p = (resource as { Properties: Record<string, unknown> }).Properties;
-    // A plain metric's alarm carries it inline; the library's alarms use metric queries.
-    const stat = p.Metrics
-      ? (p.Metrics as { MetricStat?: { Metric: { MetricName: string; Namespace: string; Dimensions: { Value: unknown }[] }; Stat: string } }[])[0]!.MetricStat!
+    type Query = { Expression?: string; ReturnData?: boolean; MetricStat?: { Metric: { MetricName: string; Namespace: string; Dimensions?: { Value: unknown }[] }; Stat: string } };
+    // A plain metric's alarm carries it inline; the library's alarms use metric queries (the first
+    // metric of a math expression stands for it here).
+    const queries = p.Metrics as Query[] | undefined;
+    const stat = queries
+      ? queries.find((q) => q.MetricStat)!.MetricStat!
       : { Metric: { MetricName: String(p.MetricName), Namespace: String(p.Namespace), Dimensions: p.Dimensions as { Value: unknown }[] }, Stat: String(p.Statistic) };
     return {
       name: String(p.AlarmName),
       metric: stat.Metric.MetricName,
       namespace: stat.Metric.Namespace,
-      dimension: stat.Metric.Dimensions[0]?.Value,
+      dimension: stat.Metric.Dimensions?.[0]?.Value,
       stat: stat.Stat,
       threshold: Number(p.Threshold),
       comparison: String(p.ComparisonOperator),
       actions: p.AlarmActions,
+      expression: queries?.find((q) => q.Expression && q.ReturnData !== false)?.Expression,
     };
   });
 }
@@ -146,7 +151,7 @@ describe.each(jobDefinitions.map((definition) => [definition.type, definition] a
     }
   });
 
-  it('has a Node 22 arm64 consumer with the definition’s timeout and memory, and an environment parseConfig accepts', () => {
+  it('has a Node 24 arm64 consumer with the definition’s timeout and memory, and an environment parseConfig accepts', () => {
     // Prepare
     const fn = onlyResource(dev.service, 'AWS::Lambda::Function', { FunctionName: `conveyor-dev-worker-${type}` });
     const environment = resolveForDeploy((fn.properties.Environment as { Variables: Record<string, unknown> }).Variables, dev.service) as Record<string, string>;
@@ -155,7 +160,7 @@ describe.each(jobDefinitions.map((definition) => [definition.type, definition] a
     const config = parseConfig(environment);
 
     // Assess
-    expect(fn.properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Timeout: settings.timeoutSeconds, MemorySize: settings.memoryMb });
+    expect(fn.properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Timeout: settings.timeoutSeconds, MemorySize: settings.memoryMb });
     expect(config.CONVEYOR_STAGE).toBe('dev');
     expect(config.CONVEYOR_JOB_TYPE).toBe(type);
     expect(config.CONVEYOR_TABLE_NAME).toBe('conveyor-dev-jobs');
@@ -190,25 +195,28 @@ describe.each(jobDefinitions.map((definition) => [definition.type, definition] a
     expect(fn.properties.ReservedConcurrentExecutions).toBeUndefined();
   });
 
-  it('has its alarms: first DLQ message, oldest message age on every lane, consumer errors and throttles, all to the alarm topic', () => {
+  it('has its alarms: each new DLQ message, oldest message age on every lane, consumer errors and throttles; Critical to the alarm topic, Warning to the warnings topic', () => {
     // Prepare
     const dlq = onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: `conveyor-dev-${type}-dlq` });
     const lanes = expectedLanes('dev', definition).map(([, name]) => onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: name }));
     const fn = onlyResource(dev.service, 'AWS::Lambda::Function', { FunctionName: `conveyor-dev-worker-${type}` });
-    const topic = onlyResource(dev.service, 'AWS::SNS::Topic');
+    const topic = onlyResource(dev.service, 'AWS::SNS::Topic', { TopicName: 'conveyor-dev-alarms' });
+    const warnings = onlyResource(dev.service, 'AWS::SNS::Topic', { TopicName: 'conveyor-dev-warnings' });
 
     // Act
     const alarms = alarmsOf(dev);
     const on = (metric: string, dimension: unknown) => alarms.filter((a) => a.metric === metric && JSON.stringify(a.dimension) === JSON.stringify(dimension));
 
     // Assess
-    expect(on('ApproximateNumberOfMessagesVisible', { 'Fn::GetAtt': [dlq.logicalId, 'QueueName'] })).toMatchObject([{ threshold: 0, comparison: 'GreaterThanThreshold', name: `Conveyor-dev-${type}-queue-DLQ-Queue-Message-Count-Max-Critical` }]);
+    expect(on('ApproximateNumberOfMessagesVisible', { 'Fn::GetAtt': [dlq.logicalId, 'QueueName'] })).toMatchObject([
+      { threshold: 0, comparison: 'GreaterThanThreshold', expression: 'DIFF(FILL(visible, 0))', name: `Conveyor-dev-${type}-queue-dlq-Arrivals-Critical` },
+    ]);
     for (const queue of lanes) {
       expect(on('ApproximateAgeOfOldestMessage', { 'Fn::GetAtt': [queue.logicalId, 'QueueName'] }).map((a) => a.threshold).sort((a, b) => a - b)).toEqual([900, 3_600]);
     }
     expect(on('Errors', { Ref: fn.logicalId })).toHaveLength(1);
     expect(on('Throttles', { Ref: fn.logicalId })).toHaveLength(1);
-    for (const alarm of alarms) expect(alarm.actions).toEqual([{ Ref: topic.logicalId }]);
+    for (const alarm of alarms) expect(alarm.actions, alarm.name).toEqual([{ Ref: (alarm.name.endsWith('-Critical') ? topic : warnings).logicalId }]);
   });
 });
 
@@ -256,7 +264,7 @@ describe('CDK: least privilege', () => {
 
     // Assess
     const send = email.find((s) => actionsOf([s]).includes('ses:SendEmail'));
-    expect(JSON.stringify(send?.Resource)).toContain(':identity/mail.acme.test');
+    expect(JSON.stringify(send?.Resource)).toContain(':identity/*');
     expect(actionsOf(email).filter((a) => a.startsWith('s3:'))).toEqual([]);
     expect(actionsOf(pdf).filter((a) => a.startsWith('ses:'))).toEqual([]);
     const objects = pdf.find((s) => actionsOf([s]).includes('s3:PutObject'));
@@ -390,7 +398,7 @@ describe('CDK: least privilege', () => {
       'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem',
       'logs:CreateLogStream', 'logs:PutLogEvents',
       'secretsmanager:GetSecretValue',
-      'ses:SendEmail', 'ses:SendRawEmail',
+      'ses:SendEmail',
       'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:SendMessage',
     ]);
   });
@@ -435,11 +443,11 @@ describe('CDK: data', () => {
     const devBucket = onlyResource(dev.data, 'AWS::S3::Bucket');
 
     // Assess
-    expect(prodTable.deletionPolicy).toBe('Retain');
-    expect(prodTable.properties).toMatchObject({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }, DeletionProtectionEnabled: true });
+    expect(prodTable.deletionPolicy).toBe('RetainExceptOnCreate');
+    expect(prodTable.properties).toMatchObject({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } });
     expect(devTable.deletionPolicy).toBe('Delete');
     expect(devTable.properties).toMatchObject({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false } });
-    expect(prodBucket.deletionPolicy).toBe('Retain');
+    expect(prodBucket.deletionPolicy).toBe('RetainExceptOnCreate');
     expect(devBucket.deletionPolicy).toBe('Delete');
   });
 
@@ -457,9 +465,9 @@ describe('CDK: data', () => {
 
   it('declares the SES sender identity from configuration', () => {
     // Assess
-    prod.data.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'mail.acme.test' });
+    prod.data.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'mail.acme-jobs.io' });
     const email = onlyResource(prod.service, 'AWS::Lambda::Function', { FunctionName: 'conveyor-prod-worker-email' });
-    expect((email.properties.Environment as { Variables: Record<string, unknown> }).Variables.CONVEYOR_EMAIL_FROM).toBe('jobs@mail.acme.test');
+    expect((email.properties.Environment as { Variables: Record<string, unknown> }).Variables.CONVEYOR_EMAIL_FROM).toBe('jobs@mail.acme-jobs.io');
   });
 });
 
@@ -508,7 +516,7 @@ describe('CDK: HTTP API', () => {
     expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status', tenant: '$context.authorizer.tenant' });
   });
 
-  it('alarms on API 5xx and p99 latency', () => {
+  it('alarms on the API 5xx rate and p99 latency', () => {
     // Assess
     // Prepare
     const api = onlyResource(dev.service, 'AWS::ApiGatewayV2::Api');
@@ -518,7 +526,8 @@ describe('CDK: HTTP API', () => {
 
     // Assess
     expect(apiAlarms.map(({ metric, stat, threshold, dimension }) => ({ metric, stat, threshold, dimension })).sort((a, b) => a.metric.localeCompare(b.metric))).toEqual([
-      { metric: '5xx', stat: 'Sum', threshold: 10, dimension: { Ref: api.logicalId } },
+      // The average of the 0-or-1 `5xx` metric: the share of requests answered 5xx (5 % in dev).
+      { metric: '5xx', stat: 'Average', threshold: 0.05, dimension: { Ref: api.logicalId } },
       { metric: 'Latency', stat: 'p99', threshold: 2_000, dimension: { Ref: api.logicalId } },
     ]);
     expect(alarmsOf(prod).find((a) => a.metric === 'Latency')?.threshold).toBe(1_000);
@@ -526,24 +535,24 @@ describe('CDK: HTTP API', () => {
 });
 
 describe('CDK: delayed and recurring jobs (EventBridge Scheduler) in the stage', () => {
-  it('has the schedule group, one cron schedule per recurring job in its time zone, and the scheduler target', () => {
+  it('has the schedule group, one cron schedule per recurring job the stage opted into, in its time zone, and the scheduler target', () => {
     // Act
-    const group = onlyResource(prod.service, 'AWS::Scheduler::ScheduleGroup');
-    const target = onlyResource(prod.service, 'AWS::Lambda::Function', { FunctionName: 'conveyor-prod-scheduler-target' });
-    const schedules = Object.values(prod.service.findResources('AWS::Scheduler::Schedule')) as { Properties: Record<string, unknown> }[];
+    const group = onlyResource(dev.service, 'AWS::Scheduler::ScheduleGroup');
+    const target = onlyResource(dev.service, 'AWS::Lambda::Function', { FunctionName: 'conveyor-dev-scheduler-target' });
+    const schedules = Object.values(dev.service.findResources('AWS::Scheduler::Schedule')) as { Properties: Record<string, unknown> }[];
 
     // Assess
-    expect(group.properties.Name).toBe('conveyor-prod-jobs');
+    expect(group.properties.Name).toBe('conveyor-dev-jobs');
     expect(schedules).toHaveLength(recurringJobs.length);
     for (const definition of recurringJobs) {
-      expect(onlyResource(prod.service, 'AWS::Scheduler::Schedule', { Name: `conveyor-prod-${definition.name}` }).properties).toMatchObject({
-        GroupName: 'conveyor-prod-jobs',
+      expect(onlyResource(dev.service, 'AWS::Scheduler::Schedule', { Name: `conveyor-dev-${definition.name}` }).properties).toMatchObject({
+        GroupName: 'conveyor-dev-jobs',
         ScheduleExpression: toEventBridgeCron(definition.cron),
         ScheduleExpressionTimezone: definition.timeZone,
         Target: { Arn: { 'Fn::GetAtt': [target.logicalId, 'Arn'] } },
       });
     }
-    expect(target.properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
+    expect(target.properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'] });
   });
 
   it('gives the target every job queue and the API the three release settings, all parseable', () => {
@@ -642,7 +651,7 @@ describe('CDK: completion webhooks in the stage', () => {
     expect(secretRead?.Resource).toEqual({ Ref: secret.logicalId });
   });
 
-  it('alarms on the first webhook in the DLQ and on the consumer’s errors', () => {
+  it('warns on each new webhook in the DLQ and alarms on the consumer’s errors', () => {
     // Prepare
     const dlq = onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-webhooks-dlq' });
     const fn = onlyResource(dev.service, 'AWS::Lambda::Function', { FunctionName: 'conveyor-dev-webhooks' });
@@ -652,7 +661,7 @@ describe('CDK: completion webhooks in the stage', () => {
 
     // Assess
     expect(alarms.filter((a) => a.metric === 'ApproximateNumberOfMessagesVisible' && JSON.stringify(a.dimension) === JSON.stringify({ 'Fn::GetAtt': [dlq.logicalId, 'QueueName'] }))).toMatchObject([
-      { threshold: 0, comparison: 'GreaterThanThreshold', name: 'Conveyor-dev-webhooks-queue-DLQ-Queue-Message-Count-Max-Critical' },
+      { threshold: 0, comparison: 'GreaterThanThreshold', expression: 'DIFF(FILL(visible, 0))', name: 'Conveyor-dev-webhooks-queue-dlq-Arrivals-Warning' },
     ]);
     expect(alarms.filter((a) => a.metric === 'Errors' && JSON.stringify(a.dimension) === JSON.stringify({ Ref: fn.logicalId }))).toHaveLength(1);
   });

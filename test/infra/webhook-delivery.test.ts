@@ -30,13 +30,13 @@ describe('Construct: WebhookDelivery', () => {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       ScalingConfig: { MaximumConcurrency: 2 },
     });
-    template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'conveyor-prod-webhooks', Runtime: 'nodejs22.x', Timeout: 10 });
+    template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'conveyor-prod-webhooks', Runtime: 'nodejs24.x', Timeout: 10 });
   });
 
   it('generates the signing secret and lets only the consumer read it, at run time — in no function configuration', () => {
     template.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'conveyor/prod/webhook-signing-secret', GenerateSecretString: Match.objectLike({ PasswordLength: 48 }) });
     // Receivers verify with this key: prod keeps it when the stack goes.
-    expect(Object.values(template.findResources('AWS::SecretsManager::Secret'))[0]?.DeletionPolicy).toBe('Retain');
+    expect(Object.values(template.findResources('AWS::SecretsManager::Secret'))[0]?.DeletionPolicy).toBe('RetainExceptOnCreate');
     const fn = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { FunctionName: 'conveyor-prod-webhooks' } }))[0];
     const secretLogicalId = Object.keys(template.findResources('AWS::SecretsManager::Secret'))[0];
     expect(fn?.Properties.Environment.Variables.CONVEYOR_WEBHOOK_SECRET_ID).toEqual({ Ref: secretLogicalId });

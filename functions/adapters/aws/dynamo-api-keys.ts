@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../../shared/config/table.js';
 import { DependencyUnavailableError } from '../../../shared/domain/errors.js';
 import type { ApiKeyResolver, Principal } from '../../../shared/ports/api-keys.js';
@@ -24,6 +24,7 @@ export interface DynamoApiKeysOptions {
   readonly now?: () => number;
 }
 
+/** The read side, all the authorizer and the API need: resolve a presented key (cached). Writes are DynamoApiKeyAdmin's. */
 export class DynamoApiKeys implements ApiKeyResolver {
   readonly #client: DynamoDBDocumentClient;
   readonly #tableName: string;
@@ -54,15 +55,5 @@ export class DynamoApiKeys implements ApiKeyResolver {
     if (this.#cache.size > 10_000) this.#cache.clear();
     this.#cache.set(hash, { principal, expiresAt: this.#now() + this.#cacheTtlMs });
     return principal;
-  }
-
-  /** Stores a key's hash with its owner. Returns nothing secret: the caller already holds the key. */
-  async put(presentedKey: string, principal: Principal, createdAt = new Date().toISOString()): Promise<void> {
-    await this.#client.send(
-      new PutCommand({
-        TableName: this.#tableName,
-        Item: { ...keys.apiKey(hashApiKey(presentedKey)), tenant: principal.tenant, keyId: principal.keyId, scopes: [...principal.scopes], createdAt },
-      }),
-    );
   }
 }
