@@ -19,6 +19,12 @@ export interface EventSourceMappingOptions {
   readonly region?: string;
   /** Long-poll wait per ReceiveMessage; AWS's pollers use 20 s. */
   readonly waitTimeSeconds?: number;
+  /**
+   * Fault injection: asked before each invocation; `true` refuses it as Lambda refuses an invocation
+   * over the account's concurrency. The batch goes back to the queue unprocessed (visibility 0 here; on
+   * AWS after its visibility timeout), each of its messages having spent a receive without a run.
+   */
+  readonly throttle?: () => boolean;
 }
 
 export interface EventSourceMappingStats {
@@ -27,6 +33,9 @@ export interface EventSourceMappingStats {
   readonly deleted: number;
   readonly failedItems: number;
   readonly failedBatches: number;
+  /** Batches refused by `throttle` (handed back without an invocation). */
+  readonly throttledBatches: number;
+  readonly throttledRecords: number;
   readonly inFlight: number;
 }
 
@@ -46,7 +55,7 @@ export class SqsEventSourceMapping {
   #invocations = 0;
   /** Records of the invocations under way, for handing them back at a forced stop. */
   readonly #inFlight = new Set<SQSRecord[]>();
-  #stats = { invocations: 0, records: 0, deleted: 0, failedItems: 0, failedBatches: 0 };
+  #stats = { invocations: 0, records: 0, deleted: 0, failedItems: 0, failedBatches: 0, throttledBatches: 0, throttledRecords: 0 };
 
   constructor(options: EventSourceMappingOptions) {
     this.#options = options;
@@ -154,6 +163,12 @@ export class SqsEventSourceMapping {
   async #invoke(messages: Message[]): Promise<void> {
     const { handler, functionName, functionTimeoutSeconds, logger } = this.#options;
     const event: SQSEvent = { Records: messages.map((m) => this.#toRecord(m)) };
+    if (this.#options.throttle?.()) {
+      this.#stats.throttledBatches++;
+      this.#stats.throttledRecords += event.Records.length;
+      await this.#handBack(event.Records);
+      return;
+    }
     this.#invocations++;
     this.#inFlight.add(event.Records);
     this.#stats.invocations++;

@@ -1,13 +1,16 @@
 import { JobFinishedError, TransitionConflictError } from '../../shared/domain/errors.js';
 import type { JobRecord } from '../../shared/domain/job.js';
-import { isTerminal } from '../../shared/domain/status.js';
+import { canTransition } from '../../shared/domain/status.js';
 import type { JobSettings } from '../../shared/jobs/define.js';
 import type { JobStore } from '../../shared/ports/job-store.js';
 
 export type CancelOutcome =
   /** QUEUED/RETRYING → CANCELLED: the consumer will skip its message. */
   | { readonly kind: 'cancelled'; readonly job: JobRecord }
-  /** RUNNING: flagged; its handler's signal aborts at its next progress write, then it ends CANCELLED. */
+  /**
+   * RUNNING: flagged; its handler's signal aborts at its next progress write, then it ends CANCELLED. A
+   * handler that finishes first did the work: the job ends SUCCEEDED and keeps `cancelRequested`.
+   */
   | { readonly kind: 'cancel-requested'; readonly job: JobRecord };
 
 /** A read-then-conditional-write can lose to the worker; a few rounds always settle it. */
@@ -31,7 +34,7 @@ export async function cancelJob(
   for (let round = 1; ; round++) {
     const job = await store.get(jobId, { tenant, consistent: true });
     if (!job) return undefined;
-    if (isTerminal(job.status)) throw new JobFinishedError(jobId, job.status);
+    if (!canTransition(job.status, 'CANCELLED')) throw new JobFinishedError(jobId, job.status);
     try {
       if (job.status === 'RUNNING') {
         if (job.cancelRequested) return { kind: 'cancel-requested', job };
@@ -41,6 +44,7 @@ export async function cancelJob(
       const days = options.retentionDaysOf(job.type)?.succeeded ?? 7;
       const cancelled = await store.transition({
         jobId,
+        // Conditional on the status just read, which the table lets move to CANCELLED (checked above).
         from: [job.status],
         to: 'CANCELLED',
         expectAttempt: job.attempt,

@@ -143,9 +143,14 @@ export function newJobRecord(tenant: string, request: EnqueueRequest, jobId: str
   };
 }
 
-/** The SQS message that carries a job to its worker. */
+/** The SQS message that carries a job to its worker: its id, type and generation (the record holds the rest). */
 export function messageOf(job: JobRecord): JobMessage {
-  return { jobId: job.jobId, type: job.type, tenant: job.tenant, payload: job.payload, enqueuedAt: Date.parse(job.createdAt), ...routingOf(job) };
+  return {
+    jobId: job.jobId,
+    type: job.type,
+    ...(job.generation ? { generation: job.generation } : {}),
+    ...routingOf(job),
+  };
 }
 
 /**

@@ -24,13 +24,14 @@ const MAX_DELAY_SECONDS = 900;
  * per second, shared by every concurrent consumer through Upstash). A record over the limit is not
  * run and not failed; it goes back to the queue to come again when the budget has room:
  *
+ * No attempt is used either way: attempts are handler runs, counted on the job record.
  * - first delivery (receive count 1): a copy is sent with `DelaySeconds` and the original is
- *   acknowledged. The copy starts at receive count 0, so no attempt is used and the queue's redrive
- *   count (maxReceiveCount = maxAttempts) is untouched — a throttled job can wait as long as it must.
- * - a retry delivery (receive count > 1): a copy would reset the receive count, which is the job's
- *   attempt number, and let it run more than maxAttempts times; so instead the message's visibility
- *   is set to the wait and the record reported failed. That delivery does count as a receive: a job
- *   already retrying and then throttled loses one attempt. Throttled copies are rare on that path.
+ *   acknowledged. The copy starts at receive count 0, so the queue's safety-net receive count
+ *   (derived.ts) is untouched too — a throttled job can wait as long as it must.
+ * - a later delivery: the record may name this message as the job's holder (a retry), and a copy has
+ *   another message id, which the worker would take for a duplicate; so instead the message's
+ *   visibility is set to the wait and the record reported failed. That spends one receive of the
+ *   safety net's 10 per attempt.
  * - if sending the copy fails, the visibility path is used.
  *
  * The limiter failing is not the job's fault: records then run (fail open), and the provider's own

@@ -1,13 +1,14 @@
-import { JobCancelledError, TransitionConflictError } from '../../shared/domain/errors.js';
+import { DependencyUnavailableError, JobCancelledError, TransitionConflictError } from '../../shared/domain/errors.js';
 import type { JobRecord } from '../../shared/domain/job.js';
+import { sourcesOf } from '../../shared/domain/status.js';
 import type { JobStore, Transition } from '../../shared/ports/job-store.js';
 
 export interface AttemptWriterOptions {
   readonly store: JobStore;
   readonly jobId: string;
   readonly attempt: number;
-  /** The SQS message this attempt runs from; recorded with the claim. */
-  readonly messageId?: string;
+  /** The SQS message (and its receive count) this attempt runs from; recorded with the claim as the job's holder. */
+  readonly holder?: { readonly messageId: string; readonly receiveCount: number };
   readonly now: () => number;
   /** RUNNING is written lazily: after this long (with the progress reported so far), or at the first progress call after it. */
   readonly runningWriteDelayMs: number;
@@ -17,6 +18,8 @@ export interface AttemptWriterOptions {
   readonly onStop: (reason: Error) => void;
   /** Extra conditions every status write of this attempt carries (the message's generation). */
   readonly guard?: Pick<Transition, 'expectGeneration'>;
+  /** Waits before trying the RUNNING write again when the store is unavailable (the worker's own). */
+  readonly retryDelaysMs?: readonly number[];
 }
 
 /**
@@ -119,9 +122,10 @@ export class AttemptWriter {
     const { store, jobId, attempt } = this.#options;
     const transition: Transition = {
       jobId,
-      from: ['QUEUED', 'RETRYING', 'RUNNING'],
+      from: sourcesOf('RUNNING'),
       to: 'RUNNING',
-      // Only a newer delivery may take over a RUNNING job (its lease expired: visibility timed out).
+      // Only the attempt after the recorded one may claim: a RUNNING job is taken over once its lease
+      // ran out (delivery.ts), and of two deliveries racing for the same attempt the first claim wins.
       attemptAtMost: attempt - 1,
       ...this.guard,
       set: {
@@ -129,18 +133,46 @@ export class AttemptWriter {
         startedAt: this.startedAt,
         progress: this.#progress,
         ...(this.#message !== undefined ? { progressMessage: this.#message } : {}),
-        ...(this.#options.messageId ? { messageId: this.#options.messageId } : {}),
+        ...(this.#options.holder ? { messageId: this.#options.holder.messageId, receiveCount: this.#options.holder.receiveCount } : {}),
       },
       remove: ['nextAttemptAt'],
     };
     try {
-      const record = await store.transition(transition);
+      const record = await this.#retried(() => store.transition(transition));
       this.#runningWritten = true;
       this.#afterWrite(record);
     } catch (error) {
-      if (error instanceof TransitionConflictError) this.#options.onStop(error);
+      if (!(error instanceof TransitionConflictError)) throw error;
+      // A try whose answer was lost may have landed: then the record already names this attempt and
+      // this delivery, and the claim is ours (else a claim that landed would count an attempt that never ran).
+      const record = await store.get(jobId, { consistent: true }).catch(() => undefined);
+      if (record && this.#isOwnClaim(record)) {
+        this.#runningWritten = true;
+        this.#afterWrite(record);
+        return;
+      }
+      this.#options.onStop(error);
       throw error;
     }
+  }
+
+  #isOwnClaim(record: JobRecord): boolean {
+    const { attempt, holder, guard } = this.#options;
+    return record.status === 'RUNNING' && record.attempt === attempt && holder !== undefined &&
+      record.messageId === holder.messageId && record.receiveCount === holder.receiveCount &&
+      (guard?.expectGeneration === undefined || (record.generation ?? 0) === guard.expectGeneration);
+  }
+
+  async #retried<T>(call: () => Promise<T>): Promise<T> {
+    for (const delayMs of this.#options.retryDelaysMs ?? []) {
+      try {
+        return await call();
+      } catch (error) {
+        if (!(error instanceof DependencyUnavailableError)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
+    return call();
   }
 
   async #writeProgress(): Promise<void> {

@@ -5,7 +5,7 @@ export interface JobContext {
   readonly jobId: string;
   readonly tenant: string;
   readonly type: string;
-  /** 1 on the first run; equals the SQS receive count of this delivery. */
+  /** 1 on the first run: the handler runs recorded on the job so far, plus one (receives that never ran count nothing). */
   readonly attempt: number;
   readonly maxAttempts: number;
   /**

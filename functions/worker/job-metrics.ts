@@ -14,6 +14,7 @@ const OUTCOMES: Record<RecordOutcome['reason'], JobRunOutcome> = {
   skipped: 'OTHER',
   poison: 'OTHER',
   'dead-lettered': 'OTHER',
+  'dead-letter-failed': 'OTHER',
   'store-unavailable': 'OTHER',
   superseded: 'OTHER',
   deferred: 'OTHER',

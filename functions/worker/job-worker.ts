@@ -8,21 +8,22 @@ import {
 } from '../../shared/domain/errors.js';
 import type { JobError, JobMessage, JobRecord } from '../../shared/domain/job.js';
 import { backoffDelaySeconds } from '../../shared/domain/retry.js';
-import { RUNNABLE_STATUSES } from '../../shared/domain/status.js';
+import { sourcesOf } from '../../shared/domain/status.js';
 import type { JobDefinition } from '../../shared/jobs/define.js';
+import { queueSettingsOf } from '../../shared/jobs/derived.js';
 import { expiryOf } from '../../shared/jobs/retention.js';
 import { noJobMetrics, type JobMetrics } from '../../shared/ports/job-metrics.js';
-import type { JobQueue } from '../../shared/ports/job-queue.js';
+import type { ConsumerQueue } from '../../shared/ports/job-queue.js';
 import type { JobStore, Transition } from '../../shared/ports/job-store.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import { AttemptWriter } from './attempt-writer.js';
 import type { BatchResponse, InvocationContext, JobContext, JobHandler, SqsEventLike, SqsRecordLike } from './context.js';
-import { interpretConflict, interpretDelivery, recordsHolder } from './delivery.js';
+import { claimMismatch, interpretConflict, interpretDelivery, recordsHolder } from './delivery.js';
 import { observationOf } from './job-metrics.js';
 
 export interface JobWorkerDeps {
   readonly store: JobStore;
-  readonly queue: JobQueue;
+  readonly queue: ConsumerQueue;
   readonly logger: Logger;
   /** The handler's signal fires this long before the function deadline. */
   readonly timeoutMarginMs: number;
@@ -41,8 +42,16 @@ const MAX_RESULT_BYTES = 300 * 1024;
 
 /** What became of one record: acknowledged (deleted from the queue) or reported as failed. */
 export type RecordOutcome =
-  | { readonly ack: true; readonly reason: 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'poison' }
-  | { readonly ack: false; readonly reason: 'retrying' | 'dead' | 'dead-lettered' | 'store-unavailable' | 'superseded' | 'deferred' };
+  // `dead`: this delivery made the job DEAD (acknowledged once its message is in the DLQ, else it
+  // comes back to be handed on); `dead-lettered`: it handed on the message of a job already DEAD.
+  | { readonly ack: true; readonly reason: 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'poison' | 'dead' | 'dead-lettered' }
+  | { readonly ack: false; readonly reason: 'retrying' | 'dead' | 'dead-letter-failed' | 'store-unavailable' | 'superseded' | 'deferred' };
+
+/** The delivery that writes a job: the lease a later receive of the same message may take over. */
+interface Holder {
+  readonly messageId: string;
+  readonly receiveCount: number;
+}
 
 /**
  * The consumer of one job type: SQS batch in, `batchItemFailures` out. Per record it claims the
@@ -53,9 +62,11 @@ export class JobWorker<TPayload> {
   readonly #definition: JobDefinition;
   readonly #handler: JobHandler<TPayload>;
   readonly #deps: Required<JobWorkerDeps>;
+  readonly #maxReceiveCount: number;
 
   constructor(definition: JobDefinition, handler: JobHandler<TPayload>, deps: JobWorkerDeps) {
     this.#definition = definition;
+    this.#maxReceiveCount = queueSettingsOf(definition).maxReceiveCount;
     this.#handler = handler;
     this.#deps = { now: Date.now, random: Math.random, runningWriteDelayMs: 1_000, progressIntervalMs: 1_000, storeRetryDelaysMs: [50, 250], metrics: noJobMetrics, ...deps };
   }
@@ -97,35 +108,47 @@ export class JobWorker<TPayload> {
       this.#deps.logger.error('poison message acknowledged', { messageId: record.messageId, type: this.#definition.type });
       return { ack: true, reason: 'poison' };
     }
-    const attempt = Math.max(1, Number(record.attributes.ApproximateReceiveCount ?? '1') || 1);
-    const logger = this.#deps.logger.child({ jobId: message.jobId, type: message.type, attempt });
+    const holder: Holder = { messageId: record.messageId, receiveCount: Math.max(1, Number(record.attributes.ApproximateReceiveCount ?? '1') || 1) };
+    const logger = this.#deps.logger.child({ jobId: message.jobId, type: message.type, receiveCount: holder.receiveCount });
     try {
-      return await this.#deliver(message, record, attempt, deadline, logger);
+      return await this.#deliver(message, record, holder, deadline, logger);
     } catch (error) {
-      if (error instanceof TransitionConflictError) return this.#afterConflict(message.jobId, record.messageId, error, logger);
+      if (error instanceof TransitionConflictError) return this.#afterConflict(message, record, holder, error, logger);
       logger.error('could not record the outcome; the message will be redelivered', { error });
       return { ack: false, reason: 'store-unavailable' };
     }
   }
 
   /** Reads the record, decides what this delivery means (delivery.ts), and carries it out. */
-  async #deliver(message: JobMessage, record: SqsRecordLike, attempt: number, deadline: number, logger: Logger): Promise<RecordOutcome> {
+  async #deliver(message: ReceivedMessage, record: SqsRecordLike, holder: Holder, deadline: number, logger: Logger): Promise<RecordOutcome> {
     const job = await this.#store(() => this.#deps.store.get(message.jobId, { consistent: true }));
     if (job && !isCurrentMessage(job, message)) {
       // An older copy of a job retried by id (see generationGuard): it must neither run nor come back.
       logger.info('message of an earlier generation acknowledged without a run', { generation: message.generation ?? 0, current: job.generation ?? 0 });
       return { ack: true, reason: 'skipped' };
     }
+    const mismatch = job && claimMismatch(job, this.#definition.type, message.claims);
+    if (mismatch) {
+      // Forged, or corrupted: the record is the truth and will not change, so a redelivery could only
+      // repeat this refusal until the redrive policy moved the message into the DLQ, from where a
+      // redrive would bring it back. Acknowledge it (delete) and say so once, loudly.
+      logger.error('message refused: it disagrees with the job record; acknowledged without a run', { field: mismatch, messageId: record.messageId });
+      return { ack: true, reason: 'poison' };
+    }
     const sentAt = Number(record.attributes.SentTimestamp);
+    const { maxAttempts } = this.#definition.settings;
     const decision = interpretDelivery(job, {
-      receiveCount: attempt,
-      messageId: record.messageId,
-      maxAttempts: this.#definition.settings.maxAttempts,
+      receiveCount: holder.receiveCount,
+      messageId: holder.messageId,
+      maxAttempts,
+      maxReceiveCount: this.#maxReceiveCount,
+      timeoutSeconds: this.#definition.settings.timeoutSeconds,
+      now: this.#deps.now(),
       ...(Number.isFinite(sentAt) ? { sentAt } : {}),
     });
     switch (decision.action) {
       case 'run':
-        return this.#run(message, record, attempt, deadline, logger);
+        return this.#run(job!, message, record, holder, decision.attempt, deadline, logger.child({ attempt: decision.attempt }));
       case 'ack':
         logger.info('delivery needs no run; acknowledged', { reason: decision.reason, status: job?.status });
         return { ack: true, reason: 'skipped' };
@@ -133,39 +156,43 @@ export class JobWorker<TPayload> {
         logger.info('a newer delivery holds this job; leaving the message alone', { recordAttempt: job?.attempt });
         return { ack: false, reason: 'superseded' };
       case 'defer':
-        logger.warn('record is terminal but a message sent after it ended arrived (redrive before reset?); deferring', { status: job?.status, delaySeconds: decision.delaySeconds });
+        if (decision.reason === 'hand-off') logger.info('a DEAD job\'s message came back while its consumer may still be handing it to the DLQ; deferring', { delaySeconds: decision.delaySeconds });
+        else logger.warn('record is terminal but a message sent after it ended arrived (redrive before reset?); deferring', { status: job?.status, delaySeconds: decision.delaySeconds });
         await this.#setVisibility(message.type, record, decision.delaySeconds, logger);
         return { ack: false, reason: 'deferred' };
       case 'bury': {
-        const lost = attempt - 1;
-        logger.warn('the last attempt never finished (its consumer died); job is DEAD', { recordAttempt: job?.attempt });
-        const error = { code: 'ATTEMPT_LOST', message: `attempt ${lost} of ${this.#definition.settings.maxAttempts} never finished: its consumer crashed or was killed` };
-        await this.#finish(message.jobId, record.messageId, lost, 'DEAD', { error });
-        await this.#setVisibility(message.type, record, 0, logger);
-        return { ack: false, reason: 'dead' };
+        const attempt = job!.attempt;
+        const error = decision.reason === 'attempt-lost'
+          ? { code: 'ATTEMPT_LOST', message: `attempt ${attempt} of ${maxAttempts} never finished: its consumer crashed or was killed` }
+          : { code: 'RECEIVE_LIMIT', message: `received ${holder.receiveCount} times (the queue allows ${this.#maxReceiveCount}) without an outcome recorded after attempt ${attempt}: its consumer keeps failing before it can record one` };
+        logger.error('the job cannot run again; it is DEAD', { error, recordAttempt: attempt });
+        await this.#finish(message.jobId, holder, attempt, 'DEAD', { error });
+        return this.#handToDeadLetterQueue(message.type, record, logger);
       }
       case 'dead-letter':
-        await this.#setVisibility(message.type, record, 0, logger);
-        return { ack: false, reason: 'dead-lettered' };
+        logger.warn('a DEAD job\'s message came back before its hand-off to the DLQ was acknowledged; handing it on');
+        return this.#handToDeadLetterQueue(message.type, record, logger, false);
       case 'cancel':
-        await this.#finish(message.jobId, record.messageId, attempt, 'CANCELLED', { error: { code: 'CANCELLED', message: 'cancelled by request' } });
+        await this.#finish(message.jobId, holder, job!.attempt, 'CANCELLED', { error: { code: 'CANCELLED', message: 'cancelled by request' } });
         return { ack: true, reason: 'cancelled' };
     }
   }
 
   /** A conditional write lost: re-read and acknowledge only if the job needs no message any more. */
-  async #afterConflict(jobId: string, messageId: string, conflict: TransitionConflictError, logger: Logger): Promise<RecordOutcome> {
+  async #afterConflict(message: JobMessage, record: SqsRecordLike, holder: Holder, conflict: TransitionConflictError, logger: Logger): Promise<RecordOutcome> {
     let job: JobRecord | undefined;
     try {
-      job = await this.#store(() => this.#deps.store.get(jobId, { consistent: true }));
+      job = await this.#store(() => this.#deps.store.get(message.jobId, { consistent: true }));
     } catch (error) {
       logger.error('conflict, and the record could not be re-read; the message will be redelivered', { error });
       return { ack: false, reason: 'store-unavailable' };
     }
-    if (interpretConflict(job, messageId) === 'ack') {
+    const verdict = interpretConflict(job, holder.messageId, holder.receiveCount);
+    if (verdict === 'ack') {
       logger.info('stale or duplicate delivery acknowledged', { reason: conflict.message, status: job?.status });
       return { ack: true, reason: 'skipped' };
     }
+    if (verdict === 'dead-letter') return this.#handToDeadLetterQueue(message.type, record, logger, false);
     logger.info('the job moved on under a newer delivery; leaving the message alone', { reason: conflict.message, status: job?.status });
     return { ack: false, reason: 'superseded' };
   }
@@ -183,27 +210,33 @@ export class JobWorker<TPayload> {
     return call();
   }
 
-  async #run(message: JobMessage, record: SqsRecordLike, attempt: number, deadline: number, logger: Logger): Promise<RecordOutcome> {
+  async #run(job: JobRecord, message: JobMessage, record: SqsRecordLike, holder: Holder, attempt: number, deadline: number, logger: Logger): Promise<RecordOutcome> {
     const { store } = this.#deps;
-    const parsed = this.#definition.payload.safeParse(message.payload);
+    const parsed = this.#definition.payload.safeParse(job.payload);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-      await this.#finish(message.jobId, record.messageId, attempt, 'FAILED', { error: { code: 'VALIDATION_FAILED', message: `payload does not match the schema — ${issues}` } });
+      await this.#finish(message.jobId, holder, attempt, 'FAILED', { error: { code: 'VALIDATION_FAILED', message: `payload does not match the schema — ${issues}` } });
       return { ack: true, reason: 'failed' };
     }
 
+    // A lazy claim records nothing for the first `runningWriteDelayMs`: if this consumer dies within
+    // that second (a crash, an OOM kill), the run is not recorded and the next delivery runs the same
+    // attempt number again. That is the price of one write per fast job (DESIGN.md "Cost matters"). It
+    // is bounded: a run that lives past the delay is recorded RUNNING and counts, and a message whose
+    // consumers keep dying sooner is buried at the queue's receive limit (`receive-limit`, derived.ts).
     const controller = new AbortController();
     const writer = new AttemptWriter({
       store,
       jobId: message.jobId,
       attempt,
-      messageId: record.messageId,
+      holder,
       now: this.#deps.now,
       runningWriteDelayMs: this.#deps.runningWriteDelayMs,
       progressIntervalMs: this.#deps.progressIntervalMs,
       onStop: (reason) => controller.abort(reason),
       // Redrive/retry seam: only the job's current message may record (see generationGuard).
       guard: generationGuard(message),
+      retryDelaysMs: this.#deps.storeRetryDelaysMs,
     });
     if (this.#definition.settings.claim === 'eager') await writer.claim();
     else writer.start();
@@ -211,9 +244,9 @@ export class JobWorker<TPayload> {
     const budget = Math.max(0, deadline - this.#deps.now() - this.#deps.timeoutMarginMs);
     const timer = setTimeout(() => controller.abort(new JobTimeoutError(`job exceeded its time budget of ${budget} ms`)), budget);
     const context: JobContext = {
-      jobId: message.jobId,
-      tenant: message.tenant,
-      type: message.type,
+      jobId: job.jobId,
+      tenant: job.tenant,
+      type: job.type,
       attempt,
       maxAttempts: this.#definition.settings.maxAttempts,
       signal: controller.signal,
@@ -236,53 +269,52 @@ export class JobWorker<TPayload> {
       await writer.close();
     }
 
-    if (failure === undefined) return this.#succeed(message.jobId, record.messageId, attempt, writer, result);
-    return this.#fail(message, record, attempt, writer, failure, logger);
+    if (failure === undefined) return this.#succeed(message.jobId, holder, attempt, writer, result);
+    return this.#fail(message, record, holder, attempt, writer, failure, logger);
   }
 
-  async #succeed(jobId: string, messageId: string, attempt: number, writer: AttemptWriter, result: unknown): Promise<RecordOutcome> {
+  async #succeed(jobId: string, holder: Holder, attempt: number, writer: AttemptWriter, result: unknown): Promise<RecordOutcome> {
     const size = Buffer.byteLength(JSON.stringify(result ?? null), 'utf8');
     if (size > MAX_RESULT_BYTES) {
-      await this.#finish(jobId, messageId, attempt, 'FAILED', { error: { code: 'RESULT_TOO_LARGE', message: `result is ${size} bytes; the limit is ${MAX_RESULT_BYTES}` } }, writer);
+      await this.#finish(jobId, holder, attempt, 'FAILED', { error: { code: 'RESULT_TOO_LARGE', message: `result is ${size} bytes; the limit is ${MAX_RESULT_BYTES}` } }, writer);
       return { ack: true, reason: 'failed' };
     }
-    await this.#finish(jobId, messageId, attempt, 'SUCCEEDED', { result: result ?? null, progress: 100 }, writer);
+    await this.#finish(jobId, holder, attempt, 'SUCCEEDED', { result: result ?? null, progress: 100 }, writer);
     return { ack: true, reason: 'succeeded' };
   }
 
-  async #fail(message: JobMessage, record: SqsRecordLike, attempt: number, writer: AttemptWriter, failure: unknown, logger: Logger): Promise<RecordOutcome> {
+  async #fail(message: JobMessage, record: SqsRecordLike, holder: Holder, attempt: number, writer: AttemptWriter, failure: unknown, logger: Logger): Promise<RecordOutcome> {
     if (failure instanceof TransitionConflictError) throw failure;
     const error = toJobError(failure);
     if (failure instanceof JobCancelledError) {
-      await this.#finish(message.jobId, record.messageId, attempt, 'CANCELLED', { error }, writer);
+      await this.#finish(message.jobId, holder, attempt, 'CANCELLED', { error }, writer);
       return { ack: true, reason: 'cancelled' };
     }
     if (failure instanceof PermanentJobError || failure instanceof JobValidationError) {
       logger.warn('permanent failure', { error: failure });
-      await this.#finish(message.jobId, record.messageId, attempt, 'FAILED', { error }, writer);
+      await this.#finish(message.jobId, holder, attempt, 'FAILED', { error }, writer);
       return { ack: true, reason: 'failed' };
     }
     const { settings } = this.#definition;
     if (attempt >= settings.maxAttempts) {
-      // The last attempt: the job is DEAD. Visibility 0 brings the message straight back for its
-      // bookkeeping receive (maxReceiveCount = maxAttempts + 1), which hands it on (`dead-letter` in
-      // delivery.ts); the receive after that moves it to the DLQ by the redrive policy.
+      // The last attempt: the job is DEAD, and this worker hands its message to the DLQ (the redrive
+      // policy is only a safety net: its maxReceiveCount is not the attempt budget).
       logger.warn('last attempt failed; job is DEAD', { error: failure });
-      await this.#finish(message.jobId, record.messageId, attempt, 'DEAD', { error }, writer);
-      await this.#setVisibility(message.type, record, 0, logger);
-      return { ack: false, reason: 'dead' };
+      await this.#finish(message.jobId, holder, attempt, 'DEAD', { error }, writer);
+      return this.#handToDeadLetterQueue(message.type, record, logger);
     }
     const delaySeconds = backoffDelaySeconds(settings.backoff, attempt, this.#deps.random);
     logger.info('attempt failed; retrying', { error: failure, delaySeconds });
     await this.#store(() => this.#deps.store.transition({
       jobId: message.jobId,
-      from: RUNNABLE_STATUSES,
+      from: sourcesOf('RETRYING'),
       to: 'RETRYING',
       attemptAtMost: attempt,
       ...writer.guard,
       set: {
         attempt,
-        messageId: record.messageId,
+        messageId: holder.messageId,
+        receiveCount: holder.receiveCount,
         error,
         progress: writer.progress,
         nextAttemptAt: new Date(this.#deps.now() + delaySeconds * 1000).toISOString(),
@@ -295,7 +327,7 @@ export class JobWorker<TPayload> {
 
   async #finish(
     jobId: string,
-    messageId: string,
+    holder: Holder,
     attempt: number,
     to: 'SUCCEEDED' | 'FAILED' | 'DEAD' | 'CANCELLED',
     set: Transition['set'],
@@ -304,21 +336,39 @@ export class JobWorker<TPayload> {
     const now = this.#deps.now();
     await this.#store(() => this.#deps.store.transition({
       jobId,
-      from: RUNNABLE_STATUSES,
+      from: sourcesOf(to),
       to,
       attemptAtMost: attempt,
       ...writer?.guard,
       set: {
         attempt,
-        ...(recordsHolder(to) ? { messageId } : {}),
+        ...(recordsHolder(to) ? { messageId: holder.messageId, receiveCount: holder.receiveCount } : {}),
         finishedAt: new Date(now).toISOString(),
         ttl: expiryOf(this.#definition.settings, to, now),
         ...(writer && !writer.runningWritten ? { startedAt: writer.startedAt } : {}),
         ...(writer ? { progress: writer.progress, ...(writer.message !== undefined ? { progressMessage: writer.message } : {}) } : {}),
         ...set,
       },
-      remove: ['nextAttemptAt', ...(to === 'SUCCEEDED' ? (['error'] as const) : []), ...(recordsHolder(to) ? [] : (['messageId'] as const))],
+      remove: ['nextAttemptAt', ...(to === 'SUCCEEDED' ? (['error'] as const) : []), ...(recordsHolder(to) ? [] : (['messageId', 'receiveCount'] as const))],
     }));
+  }
+
+  /**
+   * A DEAD job's message goes to the DLQ from here, then the message is acknowledged. Its record is
+   * already DEAD and names this message, so if the hand-off or the acknowledgement is lost the message
+   * comes back, finds the record DEAD and is handed on then (`dead-letter`): never lost, and in the DLQ
+   * once unless this consumer dies between the send and the acknowledgement (then twice; a redrive runs
+   * the job once, the copy being acknowledged as a duplicate).
+   */
+  /** `fresh`: this delivery made the job DEAD (its outcome metric counts it), else it only hands the message on. */
+  async #handToDeadLetterQueue(type: string, record: SqsRecordLike, logger: Logger, fresh = true): Promise<RecordOutcome> {
+    try {
+      await this.#deps.queue.deadLetter(type, record.body);
+      return { ack: true, reason: fresh ? 'dead' : 'dead-lettered' };
+    } catch (error) {
+      logger.error('job is DEAD but its message could not be handed to the DLQ; it will come back and be handed on then', { error });
+      return { ack: false, reason: fresh ? 'dead' : 'dead-letter-failed' };
+    }
   }
 
   async #setVisibility(type: string, record: SqsRecordLike, seconds: number, logger: Logger): Promise<void> {
@@ -331,11 +381,18 @@ export class JobWorker<TPayload> {
   }
 }
 
-function parseMessage(body: string, expectedType: string): JobMessage | undefined {
+/** A message body as received: what locates the job, plus whatever else the sender put in it. */
+interface ReceivedMessage extends JobMessage {
+  readonly claims: Readonly<Record<string, unknown>>;
+}
+
+function parseMessage(body: string, expectedType: string): ReceivedMessage | undefined {
   try {
-    const value = JSON.parse(body) as Partial<JobMessage>;
-    if (typeof value.jobId !== 'string' || value.type !== expectedType || typeof value.tenant !== 'string') return undefined;
-    return value as JobMessage;
+    const value = JSON.parse(body) as unknown;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+    const { jobId, type, generation } = value as Record<string, unknown>;
+    if (typeof jobId !== 'string' || type !== expectedType) return undefined;
+    return { jobId, type, ...(typeof generation === 'number' ? { generation } : {}), claims: value as Record<string, unknown> };
   } catch {
     return undefined;
   }
@@ -370,9 +427,8 @@ function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 
 /**
  * Redrive and selective retry, as the worker sees them. A redrive first puts DEAD records back to
- * QUEUED with attempt 0, then moves their DLQ messages back; SQS resets the receive count on the
- * move, so the redriven delivery arrives as attempt 1 for a QUEUED record at attempt 0 — the
- * ordinary first-delivery path. A selective retry sends a new message with a bumped generation;
+ * QUEUED with attempt 0 (and no holder), then moves their DLQ messages back: the redriven delivery
+ * runs attempt 1 — the ordinary first-delivery path. A selective retry sends a new message with a bumped generation;
  * an older copy of the message (still in the DLQ, redriven later) is acknowledged without a run when
  * the record is read before running, and every status write of a delivery is conditional on the
  * message's generation as well, so such a copy can never record an outcome for the retried job.

@@ -92,7 +92,8 @@ export class JobWorker extends Construct {
     // high lane's pollers stay free, so a high job arriving behind 10,000 low ones starts at once.
     // No reserved concurrency: the lanes' maxConcurrency already caps the function, and a reserved
     // value below their sum would throttle batches back to the queue and burn receive counts
-    // (DESIGN.md); it would also take capacity from the account's unreserved pool for good.
+    // (DESIGN.md) — receives spend no attempts (those are counted on the job record), but each throttled
+    // batch waits out a visibility timeout; it would also take capacity from the account's unreserved pool for good.
     const concurrency: Record<Priority, number> = isPrioritized(definition)
       ? priorityConcurrency(definition)
       : { high: source.maxConcurrency, normal: source.maxConcurrency, low: source.maxConcurrency };
@@ -135,6 +136,8 @@ export class JobWorker extends Construct {
       return { ...lane, eventSourceMappingId: eventSource.eventSourceMappingId, eventSourceMappingArn: eventSource.eventSourceMappingArn };
     });
     this.consumer.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...TABLE_ACTIONS.worker], resources: [props.table.tableArn] }));
+    // The consumer hands a DEAD job's message to the DLQ itself (its redrive policy is only a safety net).
+    this.consumer.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.dlq.queueArn] }));
     grantCapabilities(uses, props.resources, this.consumer);
   }
 

@@ -24,7 +24,8 @@ import { startSqsServer, type SqsServer } from '../sqs/server.js';
  * definition (its own timeouts and backoff) and the handler the chaos run supplies.
  *
  * Per invocation, `consumer` may wrap the worker's store and handler — that is where a kill of the
- * consumer mid-batch is injected.
+ * consumer mid-batch is injected; `throttle` refuses whole invocations, as an account's concurrency
+ * quota does.
  */
 export interface LabOptions {
   readonly settings: Partial<JobSettings>;
@@ -32,6 +33,8 @@ export interface LabOptions {
   /** Builds the handler and store one invocation runs with (faults live here). */
   readonly invocation: (store: JobStore) => { handler: JobHandler<PayloadOf<'analysis'>>; store: JobStore; onStart?: () => void };
   readonly pollWaitSeconds?: number;
+  /** Asked before each invocation: `true` throttles it (the batch goes back without a run). */
+  readonly throttle?: () => boolean;
 }
 
 export interface Lab {
@@ -80,6 +83,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     functionTimeoutSeconds: definition.settings.timeoutSeconds,
     logger: silentLogger,
     waitTimeSeconds: options.pollWaitSeconds ?? 1,
+    ...(options.throttle ? { throttle: options.throttle } : {}),
   });
   mapping.start();
 

@@ -26,6 +26,11 @@ export interface FaultRates {
   readonly storeErrorAfterEffect: number;
   /** A SUCCEEDED write lands but its answer is lost (the worker sees an error). */
   readonly lostAnswer: number;
+  /**
+   * An invocation is throttled (per invocation): its batch goes back to the queue without a run, as when
+   * the account's Lambda concurrency is used up. It spends receives, never attempts.
+   */
+  readonly throttle: number;
 }
 
 export interface ChaosOptions {
@@ -41,7 +46,7 @@ export interface ChaosOptions {
   readonly log?: (line: string) => void;
 }
 
-export const DEFAULT_RATES: FaultRates = { retryable: 0.15, permanent: 0.03, timeout: 0.01, duplicate: 0.05, kill: 0.01, storeErrorAfterEffect: 0.01, lostAnswer: 0.02 };
+export const DEFAULT_RATES: FaultRates = { retryable: 0.15, permanent: 0.03, timeout: 0.01, duplicate: 0.05, kill: 0.01, storeErrorAfterEffect: 0.01, lostAnswer: 0.02, throttle: 0.1 };
 
 export const DEFAULT_CHAOS: ChaosOptions = {
   jobs: 10_000,
@@ -77,17 +82,29 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const { seed, rates } = options;
   const log = options.log ?? (() => undefined);
-  const counts = { handlerRuns: 0, retryableThrown: 0, permanentThrown: 0, timeouts: 0, duplicatesSent: 0, kills: 0, storeErrorsAfterEffect: 0, lostAnswers: 0, effectCalls: 0, enqueueFailures: 0 };
+  const counts = { handlerRuns: 0, retryableThrown: 0, permanentThrown: 0, timeouts: 0, duplicatesSent: 0, kills: 0, storeErrorsAfterEffect: 0, lostAnswers: 0, effectCalls: 0, enqueueFailures: 0, throttled: 0 };
   const effects = new Map<string, number>(); // the provider: one effect per idempotency key (the jobId)
   const runsPerJob = new Map<string, number>();
+  const highestAttempt = new Map<string, number>();
+  /**
+   * Runs a job may make beyond maxAttempts, one per injected fault that can make a run go unrecorded: a
+   * duplicate copy (it may run beside the original before either records anything), a kill of an
+   * invocation the job ran in, a store failure that loses a run's outcome. Throttling adds none.
+   */
+  const rerunAllowance = new Map<string, number>();
+  const allow = (jobId: string) => rerunAllowance.set(jobId, (rerunAllowance.get(jobId) ?? 0) + 1);
+  const outcomeLost = new Set<string>();
 
   const invocation = (base: JobStore) => {
     const state = { killed: false };
+    const ranHere: string[] = [];
     const store = faultyStore(base, state);
     const handler: JobHandler<PayloadOf<'analysis'>> = async (_payload, ctx) => {
       if (state.killed) return never;
       counts.handlerRuns++;
+      ranHere.push(ctx.jobId);
       runsPerJob.set(ctx.jobId, (runsPerJob.get(ctx.jobId) ?? 0) + 1);
+      highestAttempt.set(ctx.jobId, Math.max(highestAttempt.get(ctx.jobId) ?? 0, ctx.attempt));
       if (chance(seed, 'permanent', ctx.jobId) < rates.permanent) {
         counts.permanentThrown++;
         throw new PermanentJobError('injected permanent failure', 'INJECTED_PERMANENT');
@@ -113,7 +130,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const onStart = () => {
       if (Math.random() < rates.kill) {
         counts.kills++;
-        setTimeout(() => (state.killed = true), Math.random() * 300).unref();
+        setTimeout(() => {
+          state.killed = true;
+          for (const jobId of ranHere) allow(jobId);
+        }, Math.random() * 300).unref();
       }
     };
     return { handler, store, onStart };
@@ -130,8 +150,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       transition: (t) =>
         guard(async () => {
           const attempt = t.set?.attempt ?? 0;
-          if (t.to === 'SUCCEEDED' && chance(seed, 'store-after-effect', t.jobId, attempt) < rates.storeErrorAfterEffect) {
+          // Keyed by the job's run count, not its attempt: a run whose outcome was lost is not recorded,
+          // so its rerun has the same attempt number and must draw its own fate.
+          const run = runsPerJob.get(t.jobId) ?? 0;
+          if (t.to === 'SUCCEEDED' && chance(seed, 'store-after-effect', t.jobId, run) < rates.storeErrorAfterEffect) {
             counts.storeErrorsAfterEffect++;
+            if (!outcomeLost.has(`${t.jobId}:${run}`)) {
+              outcomeLost.add(`${t.jobId}:${run}`);
+              allow(t.jobId);
+            }
             throw new DependencyUnavailableError('dynamodb', 'injected: store down after the side effect');
           }
           const record = await base.transition(t);
@@ -147,7 +174,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const lostOnce = new Set<string>();
 
   const started = Date.now();
-  const lab: Lab = await startLab({ settings: options.settings, timeoutMarginMs: options.timeoutMarginMs, invocation });
+  const throttle = () => {
+    if (Math.random() >= rates.throttle) return false;
+    counts.throttled++;
+    return true;
+  };
+  const lab: Lab = await startLab({ settings: options.settings, timeoutMarginMs: options.timeoutMarginMs, invocation, throttle });
+  const { maxAttempts } = lab.definition.settings;
   const violations: string[] = [];
   const accepted: string[] = [];
   try {
@@ -160,6 +193,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         accepted.push(job.jobId);
         if (chance(seed, 'duplicate', String(i)) < rates.duplicate) {
           counts.duplicatesSent++;
+          allow(job.jobId);
           await lab.sqs.send(new SendMessageCommand({ QueueUrl: lab.queue.url, MessageBody: JSON.stringify(messageOf(job)) }));
         }
       } catch {
@@ -194,6 +228,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const records = await readAll(lab, accepted);
     const byStatus: Record<string, number> = {};
     const dead = new Set<string>();
+    let deadByReceiveLimit = 0;
     for (const [i, record] of records.entries()) {
       const jobId = accepted[i]!;
       if (!record) {
@@ -204,6 +239,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       if (!isTerminal(record.status)) violations.push(`job ${jobId} is stuck in ${record.status} (attempt ${record.attempt})`);
       if (record.status === 'DEAD') dead.add(jobId);
       if (record.status === 'SUCCEEDED' && effects.get(jobId) !== 1) violations.push(`job ${jobId} SUCCEEDED without its side effect`);
+      // Attempts are handler runs: never more recorded than run, never past maxAttempts, and a job goes
+      // DEAD only after maxAttempts runs — unless the receive-count safety net buried it (counted below).
+      const runs = runsPerJob.get(jobId) ?? 0;
+      if (record.attempt > runs) violations.push(`job ${jobId} records attempt ${record.attempt} after ${runs} handler run(s)`);
+      if ((highestAttempt.get(jobId) ?? 0) > maxAttempts) violations.push(`job ${jobId} ran as attempt ${highestAttempt.get(jobId)} of ${maxAttempts}`);
+      if (record.status === 'DEAD' && record.error?.code === 'RECEIVE_LIMIT') deadByReceiveLimit++;
+      else if (record.status === 'DEAD' && (record.attempt !== maxAttempts || runs < maxAttempts)) {
+        violations.push(`job ${jobId} is DEAD after ${runs} handler run(s), attempt ${record.attempt} of ${maxAttempts}`);
+      }
+      const allowance = rerunAllowance.get(jobId) ?? 0;
+      if (runs > maxAttempts + allowance) violations.push(`job ${jobId} ran ${runs} times: more than ${maxAttempts} attempts + ${allowance} rerun(s) its faults explain`);
     }
     const dlq = await drainDlq(lab);
     const dlqCounts = new Map<string, number>();
@@ -222,7 +268,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       enqueueFailures: counts.enqueueFailures,
       ...Object.fromEntries(Object.entries(byStatus).map(([status, n]) => [`status.${status}`, n])),
       dlqMessages: dlq.length,
+      deadByReceiveLimit,
       handlerRuns: counts.handlerRuns,
+      maxRunsOfOneJob: Math.max(0, ...runsPerJob.values()),
       rerunsOfSameJob: duplicateRuns,
       injected_retryable: counts.retryableThrown,
       injected_permanent: counts.permanentThrown,
@@ -231,6 +279,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       injected_consumerKills: counts.kills,
       injected_storeWritesFailedAfterEffect: counts.storeErrorsAfterEffect,
       injected_lostAnswers: counts.lostAnswers,
+      injected_throttledInvocations: counts.throttled,
+      throttledRecords: lab.mapping.stats.throttledRecords,
       sideEffectCalls: counts.effectCalls,
       distinctSideEffects: effects.size,
       sideEffectRepeatsAbsorbedByKey: counts.effectCalls - effects.size,

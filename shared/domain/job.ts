@@ -2,10 +2,11 @@
  * Glossary
  * - **job**: one unit of work of a registered type, with a payload, identified by `jobId` and owned
  *   by a tenant. Its record in the job store is the source of truth for its status.
- * - **attempt**: one run of a job's handler. `attempt` starts at 1 on the first delivery and counts
- *   deliveries that actually ran the handler.
- * - **queue**: the SQS queue of a job type; a message carries the job's id (and payload) to a worker.
- *   Each queue has a dead-letter queue (DLQ) that receives a message after `maxAttempts` receives.
+ * - **attempt**: one run of a job's handler. The record counts them (`attempt`); a delivery runs attempt
+ *   `attempt + 1`. Receives that never ran the handler (a throttled Lambda) count nothing.
+ * - **queue**: the SQS queue of a job type; a message carries only what locates a job (its id, type
+ *   and generation) to a worker, which reads everything else from the record.
+ *   Each queue has a dead-letter queue (DLQ): the worker hands it a DEAD job's message.
  * - **worker**: the consumer Lambda of a job type: claims the job, runs its handler, records the outcome.
  * - **tenant**: the owner of an API key; jobs are visible only to their tenant.
  */
@@ -21,7 +22,7 @@ export interface JobRecord {
   readonly tenant: string;
   readonly type: string;
   readonly status: JobStatus;
-  /** Number of attempts that started running (0 while QUEUED the first time). */
+  /** Handler runs recorded so far (0 while QUEUED the first time); the next delivery runs attempt + 1. */
   readonly attempt: number;
   readonly maxAttempts: number;
   /** 0–100, only ever rises within an attempt. */
@@ -38,11 +39,16 @@ export interface JobRecord {
   readonly nextAttemptAt?: string;
   readonly idempotencyKey?: string;
   /**
-   * The SQS message id of the delivery that last wrote the job (claim, retry or outcome). Tells a
-   * delivery of that same message (an older receive: leave it alone) from a distinct duplicate copy
-   * (safe to acknowledge).
+   * The SQS message id of the delivery that last wrote the job (claim, retry or DEAD): the job's
+   * holder. A distinct duplicate copy (another id) is acknowledged; the holder's own message is compared
+   * by `receiveCount`.
    */
   readonly messageId?: string;
+  /**
+   * The holder's SQS receive count when it wrote: a later receive of the same message means its lease
+   * ran out (its consumer died, or its retry is due) and may take over; an older one is left alone.
+   */
+  readonly receiveCount?: number;
   /** When a delayed or scheduled job becomes due (ISO); absent for a job due at once. */
   readonly runAt?: string;
   /** Where the completion webhook goes (see functions/webhooks/). */
@@ -68,16 +74,17 @@ export interface JobRecord {
   readonly retriedAt?: string;
 }
 
-/** What travels in an SQS message body. Small on purpose: SQS bills per 64 KB chunk. */
+/**
+ * What travels in an SQS message body: only what locates the job. The tenant and payload come from
+ * the record the worker reads before running (a consistent read it makes anyway), so a message sent
+ * by anyone who can SendMessage to the queue cannot run a job as another tenant or with another
+ * payload. Small on purpose: SQS bills per 64 KB chunk.
+ */
 export interface JobMessage {
   readonly jobId: string;
   readonly type: string;
-  readonly tenant: string;
-  readonly payload: unknown;
-  /** Enqueue time (epoch ms) — lets the worker measure queue latency without a read. */
-  readonly enqueuedAt: number;
   /** The record's `generation` when this message was sent; absent means 0. */
   readonly generation?: number;
-  /** Routing only: the priority queue the message is sent to (absent = normal). */
+  /** Routing only: the priority queue the message is sent to (absent = normal). The worker never reads it. */
   readonly priority?: 'high' | 'low';
 }

@@ -1,6 +1,8 @@
 /**
  * The job state machine. Every transition is applied as a conditional write on the expected
- * status (and attempt), so a duplicate or stale delivery can never move a job backwards.
+ * status (and attempt), so a duplicate or stale delivery can never move a job backwards. Writers
+ * name their sources with `sourcesOf(to)` (or check `canTransition` on the status they read):
+ * this table is the only list of legal moves.
  *
  *   QUEUED ──► RUNNING ──► SUCCEEDED | FAILED | DEAD
  *                 │  ▲
@@ -15,10 +17,13 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set(['SUCCEEDED', 'FAILED', 'DEAD', 'CANCELLED']);
 
 const TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
-  // A fast job goes QUEUED → SUCCEEDED/FAILED/RETRYING in one write: RUNNING is written lazily.
-  QUEUED: ['RUNNING', 'SUCCEEDED', 'FAILED', 'RETRYING', 'DEAD', 'CANCELLED'],
-  RUNNING: ['SUCCEEDED', 'FAILED', 'RETRYING', 'DEAD', 'CANCELLED'],
-  RETRYING: ['RUNNING', 'SUCCEEDED', 'FAILED', 'RETRYING', 'DEAD', 'CANCELLED'],
+  // RUNNING is written lazily, so a fast attempt goes from QUEUED straight to its outcome; QUEUED →
+  // DEAD is a fast failure of a job's only attempt, or the worker burying a message past its receive limit.
+  QUEUED: ['RUNNING', 'RETRYING', 'SUCCEEDED', 'FAILED', 'DEAD', 'CANCELLED'],
+  // RUNNING → RUNNING: a newer attempt takes over a job whose lease ran out (its consumer died).
+  RUNNING: ['RUNNING', 'RETRYING', 'SUCCEEDED', 'FAILED', 'DEAD', 'CANCELLED'],
+  // RETRYING → RETRYING: the next attempt failed too before it was worth writing RUNNING.
+  RETRYING: ['RUNNING', 'RETRYING', 'SUCCEEDED', 'FAILED', 'DEAD', 'CANCELLED'],
   SUCCEEDED: [],
   FAILED: ['QUEUED'],
   DEAD: ['QUEUED'],
@@ -33,10 +38,7 @@ export function canTransition(from: JobStatus, to: JobStatus): boolean {
   return TRANSITIONS[from].includes(to);
 }
 
-/** The statuses a job may be in for a transition to `to` to be legal. */
+/** The statuses a job may be in for a transition to `to` to be legal: a transition's `from`. */
 export function sourcesOf(to: JobStatus): JobStatus[] {
   return JOB_STATUSES.filter((from) => canTransition(from, to));
 }
-
-/** Statuses from which a worker may (re)start running a job. */
-export const RUNNABLE_STATUSES: readonly JobStatus[] = ['QUEUED', 'RUNNING', 'RETRYING'] as const;

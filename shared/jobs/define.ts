@@ -16,8 +16,11 @@ export const jobSettingsSchema = z
     batchingWindowSeconds: z.number().int().min(0).max(300),
     /** Event source maximum concurrency. AWS's floor is 2; see DESIGN.md on reserved concurrency. */
     maxConcurrency: z.number().int().min(2).max(1_000),
-    /** Runs of the handler before the job is DEAD; the queue's redrive maxReceiveCount is this + 1 (derived.ts). */
-    maxAttempts: z.number().int().min(1).max(1_000),
+    /**
+     * Runs of the handler before the job is DEAD, counted on the job record. At most 100: the queue's
+     * safety-net maxReceiveCount is 10 receives per attempt (derived.ts), within SQS's ceiling of 1,000.
+     */
+    maxAttempts: z.number().int().min(1).max(100),
     backoff: z
       .object({ baseSeconds: z.number().min(0).max(43_200), maxSeconds: z.number().min(0).max(43_200) })
       .refine((b) => b.maxSeconds >= b.baseSeconds, { message: 'backoff.maxSeconds must be ≥ baseSeconds' }),

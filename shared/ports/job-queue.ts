@@ -10,3 +10,12 @@ export interface JobQueue {
    */
   changeVisibility(type: string, receiptHandle: string, visibilityTimeoutSeconds: number, sourceArn?: string): Promise<void>;
 }
+
+/** The queue as a job type's consumer uses it: a retry's delay, and the hand-off of a DEAD job's message. */
+export interface ConsumerQueue extends JobQueue {
+  /**
+   * Sends a received message's body to its type's dead-letter queue (the consumer then acknowledges
+   * the original). Throws `DependencyUnavailableError`.
+   */
+  deadLetter(type: string, body: string): Promise<void>;
+}

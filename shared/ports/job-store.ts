@@ -32,9 +32,10 @@ export interface Transition {
     retryCount: number;
     retriedAt: string;
     messageId: string;
+    receiveCount: number;
   }>;
   /** Attributes to remove (e.g. `error` when a job is retried). */
-  readonly remove?: readonly ('error' | 'result' | 'nextAttemptAt' | 'cancelRequested' | 'finishedAt' | 'ttl' | 'progressMessage' | 'startedAt' | 'retriedAt' | 'redrivenAt' | 'messageId')[];
+  readonly remove?: readonly ('error' | 'result' | 'nextAttemptAt' | 'cancelRequested' | 'finishedAt' | 'ttl' | 'progressMessage' | 'startedAt' | 'retriedAt' | 'redrivenAt' | 'messageId' | 'receiveCount')[];
 }
 
 /**

@@ -29,9 +29,6 @@ function message(): JobMessage {
   return {
     jobId: crypto.randomUUID(),
     type: 'analysis',
-    tenant: 't1',
-    payload: { toolId: 't-1', url: 'https://example.com', description: 'queue contract' },
-    enqueuedAt: Date.now(),
   };
 }
 
@@ -90,6 +87,19 @@ describe('Contract: JobQueue (SqsJobQueue against the local SQS server)', () => 
     // Assess
     expect(JSON.parse(again!.Body!).jobId).toBe(sent.jobId);
     expect(again!.MessageId).toBe(first!.MessageId);
+  });
+
+  it('hands a body to the type\'s DLQ, found by name from the queue URL as provisioning names it', async () => {
+    // Prepare
+    const body = JSON.stringify(message());
+
+    // Act
+    await queue().deadLetter('analysis', body);
+    const { Messages = [] } = await client.send(new ReceiveMessageCommand({ QueueUrl: analysis.dlqUrl, WaitTimeSeconds: 1 }));
+
+    // Assess
+    expect(queue().deadLetterQueueUrlOf('analysis')).toBe(analysis.dlqUrl);
+    expect(Messages.map((m) => m.Body)).toEqual([body]);
   });
 
   it('refuses a job type with no queue as a dependency error, before any request', async () => {

@@ -1,6 +1,7 @@
 import { GetQueueAttributesCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqsClient } from '../../functions/adapters/aws/clients.js';
+import { messageOf } from '../../functions/api/job-service.js';
 import { SqsJobQueue } from '../../functions/adapters/aws/sqs-job-queue.js';
 import type { SqsRecordLike } from '../../functions/worker/context.js';
 import { JobWorker } from '../../functions/worker/job-worker.js';
@@ -54,7 +55,7 @@ describe('Contract: a retry on a priority lane (one consumer reading several que
     // Prepare
     const queue = new SqsJobQueue({ client, queueUrls: { analysis: normal.url, [queueKey('analysis', 'high')]: high.url } });
     const job = queuedJob({ payload: { ...queuedJob().payload as object, priority: 'high' } });
-    await queue.send({ jobId: job.jobId, type: 'analysis', tenant: job.tenant, payload: job.payload, enqueuedAt: Date.now() });
+    await queue.send(messageOf(job));
     const record = await deliver(high, 2);
 
     // Act / Assess: the high lane's handle on the normal queue is refused by the server itself.
@@ -70,7 +71,7 @@ describe('Contract: a retry on a priority lane (one consumer reading several que
     const worker = new JobWorker(jobRegistry.analysis, async () => {
       throw new RetryableJobError('upstream busy');
     }, { store, queue, logger: silentLogger, timeoutMarginMs: 1_000, random: () => 0 });
-    await queue.send({ jobId: job.jobId, type: 'analysis', tenant: job.tenant, payload: job.payload, enqueuedAt: Date.now() });
+    await queue.send(messageOf(job));
     const first = await deliver(high, 2);
 
     // Act: the attempt fails; with random() = 0 the full-jitter backoff is 0 s.

@@ -3,7 +3,8 @@ import { DEFAULT_CHAOS, runChaos } from '../../local/chaos/run.js';
 
 /**
  * The small chaos run inside `npm test` (`npm run chaos` runs 10,000 jobs): every fault at a higher
- * rate than the big run, through the real local servers, then the same invariant checks.
+ * rate than the big run — throttled invocations included — through the real local servers, then the
+ * same invariant checks.
  */
 describe('E2E: chaos run (small)', () => {
   it('keeps every invariant with 150 jobs under injected faults', async () => {
@@ -13,7 +14,7 @@ describe('E2E: chaos run (small)', () => {
       jobs: 150,
       seed: 7,
       maxSeconds: 240,
-      rates: { retryable: 0.2, permanent: 0.05, timeout: 0.03, duplicate: 0.1, kill: 0.03, storeErrorAfterEffect: 0.03, lostAnswer: 0.05 },
+      rates: { retryable: 0.2, permanent: 0.05, timeout: 0.03, duplicate: 0.1, kill: 0.03, storeErrorAfterEffect: 0.03, lostAnswer: 0.05, throttle: 0.2 },
       settings: { ...DEFAULT_CHAOS.settings, timeoutSeconds: 4 },
       timeoutMarginMs: 2_000,
     });
@@ -25,6 +26,9 @@ describe('E2E: chaos run (small)', () => {
     expect(report.figures.injected_retryable).toBeGreaterThan(0);
     expect(report.figures.injected_permanent).toBeGreaterThan(0);
     expect(report.figures.injected_duplicateMessages).toBeGreaterThan(0);
+    // Throttled invocations spent receives; no job went DEAD for it, or ran past its attempts (the violations above)
+    expect(report.figures.injected_throttledInvocations).toBeGreaterThan(0);
+    expect(report.figures.throttledRecords).toBeGreaterThan(0);
     expect(report.figures['status.SUCCEEDED']).toBeGreaterThan(100);
   }, 300_000);
 });

@@ -93,7 +93,7 @@ describe('E2E: e-mail jobs through the local SES inbox', () => {
     const queueUrl = api.cloud.queues.email.url;
 
     // Act: SQS is at-least-once; deliver the same job's message again.
-    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify({ jobId: job.jobId, type: 'email', tenant: 'dev', payload: job.payload, enqueuedAt: Date.now() }) }));
+    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify({ jobId: job.jobId, type: 'email' }) }));
     await waitForEmptyQueue(async () => {
       const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
       return Number(Attributes?.ApproximateNumberOfMessages) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { newJobId } from '../../shared/domain/job-id.js';
 import type { JobMessage, JobRecord } from '../../shared/domain/job.js';
+import { messageOf } from '../../functions/api/job-service.js';
 import type { InvocationContext, SqsEventLike, SqsRecordLike } from '../../functions/worker/context.js';
 
 export const analysisPayload = (overrides: Record<string, unknown> = {}) => ({
@@ -31,7 +32,7 @@ export function queuedJob(overrides: Partial<JobRecord> = {}): JobRecord {
 }
 
 export function messageFor(job: JobRecord): JobMessage {
-  return { jobId: job.jobId, type: job.type, tenant: job.tenant, payload: job.payload, enqueuedAt: Date.now() };
+  return messageOf(job);
 }
 
 export function sqsRecord(job: JobRecord, receiveCount = 1, overrides: Partial<SqsRecordLike> = {}): SqsRecordLike {
@@ -43,6 +44,11 @@ export function sqsRecord(job: JobRecord, receiveCount = 1, overrides: Partial<S
     eventSourceARN: `arn:aws:sqs:us-east-1:123456789012:conveyor-test-${job.type}`,
     ...overrides,
   };
+}
+
+/** The same message received again (a retry, or its lease ran out): same id and body, a new receipt handle and receive count. */
+export function receivedAgain(record: SqsRecordLike, receiveCount: number): SqsRecordLike {
+  return { ...record, receiptHandle: `rh-${randomUUID()}`, attributes: { ...record.attributes, ApproximateReceiveCount: String(receiveCount) } };
 }
 
 export function sqsEvent(...records: SqsRecordLike[]): SqsEventLike {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SqsRecordLike } from '../../functions/worker/context.js';
-import type { JobQueue } from '../../shared/ports/job-queue.js';
+import type { ConsumerQueue } from '../../shared/ports/job-queue.js';
 
 /**
  * A model of one standard SQS queue with a redrive policy, for property tests of the worker. Time is
@@ -15,9 +15,11 @@ export interface SimMessage {
   receiveCount: number;
   receipt: number;
   state: 'available' | 'inflight' | 'deleted' | 'dlq';
+  /** How it reached the DLQ: handed over by the worker, or moved by the redrive policy (the safety net). */
+  deadLettered?: 'by-worker' | 'by-redrive-policy';
 }
 
-export class SimQueue implements JobQueue {
+export class SimQueue implements ConsumerQueue {
   readonly messages: SimMessage[] = [];
   readonly visibilityChanges: { id: string; seconds: number }[] = [];
 
@@ -27,8 +29,9 @@ export class SimQueue implements JobQueue {
     throw new Error('SimQueue: use put()');
   }
 
-  put(body: string, sentAt: number): SimMessage {
-    const message: SimMessage = { id: randomUUID(), body, sentAt, receiveCount: 0, receipt: 0, state: 'available' };
+  /** Sends a message; `receiveCount` > 0 puts in one that was already received (and returned) that often. */
+  put(body: string, sentAt: number, receiveCount = 0): SimMessage {
+    const message: SimMessage = { id: randomUUID(), body, sentAt, receiveCount, receipt: 0, state: 'available' };
     this.messages.push(message);
     return message;
   }
@@ -50,6 +53,7 @@ export class SimQueue implements JobQueue {
     if (message.state !== 'available') return undefined;
     if (message.receiveCount >= this.maxReceiveCount) {
       message.state = 'dlq';
+      message.deadLettered = 'by-redrive-policy';
       return undefined;
     }
     message.receiveCount++;
@@ -68,8 +72,21 @@ export class SimQueue implements JobQueue {
     if (message && message.state !== 'dlq') message.state = 'deleted';
   }
 
+  /**
+   * A receive that never reaches the consumer: the Lambda was throttled (the account's concurrency is
+   * used up), so the message comes back unprocessed. It still counts a receive.
+   */
+  throttle(message: SimMessage): void {
+    if (this.receive(message)) message.state = 'available';
+  }
+
   expire(message: SimMessage): void {
     if (message.state === 'inflight') message.state = 'available';
+  }
+
+  /** The worker's hand-off of a DEAD job's message: a new message in the DLQ. */
+  async deadLetter(_type: string, body: string): Promise<void> {
+    this.messages.push({ id: randomUUID(), body, sentAt: Date.now(), receiveCount: 0, receipt: 0, state: 'dlq', deadLettered: 'by-worker' });
   }
 
   async changeVisibility(_type: string, receiptHandle: string, seconds: number): Promise<void> {

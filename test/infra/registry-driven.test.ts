@@ -88,7 +88,7 @@ describe('CDK: the stacks follow the registry', () => {
     for (const [name, maxConcurrency] of lanes) {
       const queue = onlyResource(extended.service, 'AWS::SQS::Queue', { QueueName: name });
       expect(queue.properties.VisibilityTimeout).toBe(6 * 60 + 0);
-      expect(queue.properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlq.logicalId, 'Arn'] }, maxReceiveCount: 5 });
+      expect(queue.properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlq.logicalId, 'Arn'] }, maxReceiveCount: 10 * 4 });
       const mapping = onlyResource(extended.service, 'AWS::Lambda::EventSourceMapping', { EventSourceArn: { 'Fn::GetAtt': [queue.logicalId, 'Arn'] } });
       expect(mapping.properties).toMatchObject({ FunctionName: { Ref: fn.logicalId }, BatchSize: 1, ScalingConfig: { MaximumConcurrency: maxConcurrency }, FunctionResponseTypes: ['ReportBatchItemFailures'] });
     }

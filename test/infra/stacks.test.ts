@@ -124,12 +124,12 @@ describe.each(jobDefinitions.map((definition) => [definition.type, definition] a
 
     // Assess
     expect(lanes).toHaveLength(isPrioritized(definition) ? 3 : 1);
-    expect(queueSettingsOf(definition).maxReceiveCount).toBe(settings.maxAttempts + 1);
+    expect(queueSettingsOf(definition).maxReceiveCount).toBe(10 * settings.maxAttempts);
     for (const queue of lanes) {
       // AWS's advice: six times the function timeout plus the batching window.
       expect(queue.properties.VisibilityTimeout).toBe(6 * settings.timeoutSeconds + settings.batchingWindowSeconds);
-      // Redrive after the receives derived.ts allows: one per attempt plus one bookkeeping receive, so
-      // a last attempt whose consumer died is recorded DEAD before its message moves.
+      // Redrive only as the safety net derived.ts sets (10 receives per attempt): attempts are counted on
+      // the record and the worker hands a DEAD job's message to the DLQ itself.
       expect(queue.properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlq.logicalId, 'Arn'] }, maxReceiveCount: queueSettingsOf(definition).maxReceiveCount });
       expect(dlq.properties.MessageRetentionPeriod as number).toBeGreaterThan(queue.properties.MessageRetentionPeriod as number);
       expect(queue.properties.SqsManagedSseEnabled).toBe(true);
@@ -253,8 +253,11 @@ describe('CDK: least privilege', () => {
     const receives = statements.filter((s) => actionsOf([s]).includes('sqs:ReceiveMessage')).map((s) => s.Resource);
     expect(receives).toEqual(expect.arrayContaining(['conveyor-dev-analysis', 'conveyor-dev-analysis-high', 'conveyor-dev-analysis-low'].map(arnOf)));
     expect(receives).toHaveLength(3);
-    // SendMessage: the webhook queue only (analysis has no provider limit, so it never re-sends a job).
-    expect(statements.filter((s) => actionsOf([s]).includes('sqs:SendMessage')).map((s) => s.Resource)).toEqual([arnOf('conveyor-dev-webhooks')]);
+    // SendMessage: its DLQ (a DEAD job's message) and the webhook queue (analysis has no provider limit,
+    // so it never re-sends a job).
+    const sends = statements.filter((s) => actionsOf([s]).includes('sqs:SendMessage')).map((s) => s.Resource);
+    expect(sends).toEqual(expect.arrayContaining([arnOf('conveyor-dev-analysis-dlq'), arnOf('conveyor-dev-webhooks')]));
+    expect(sends).toHaveLength(2);
   });
 
   it('lets the email consumer send only from the configured SES identity, and the pdf consumer only use the bucket', () => {
@@ -410,9 +413,21 @@ describe('CDK: least privilege', () => {
     // Act
     const sends = statementsOf(prod, 'conveyor-prod-worker-email').filter((s) => actionsOf([s]).includes('sqs:SendMessage'));
 
-    // Assess: its lane(s) for the requeue, the webhook queue for completion webhooks.
-    expect(sends.map((s) => s.Resource)).toEqual(expect.arrayContaining([arnOf('conveyor-prod-email'), arnOf('conveyor-prod-webhooks')]));
-    expect(sends).toHaveLength(2);
+    // Assess: its lane(s) for the requeue, its DLQ for a DEAD job's message, the webhook queue for completion webhooks.
+    expect(sends.map((s) => s.Resource)).toEqual(expect.arrayContaining([arnOf('conveyor-prod-email'), arnOf('conveyor-prod-email-dlq'), arnOf('conveyor-prod-webhooks')]));
+    expect(sends).toHaveLength(3);
+  });
+
+  it.each(jobDefinitions.map((d) => d.type))('lets the %s consumer hand a DEAD job\'s message to its own DLQ, and to no other', (type) => {
+    // Prepare
+    const dlqArns = Object.fromEntries(jobDefinitions.map((d) => [d.type, { 'Fn::GetAtt': [onlyResource(prod.service, 'AWS::SQS::Queue', { QueueName: `conveyor-prod-${d.type}-dlq` }).logicalId, 'Arn'] }]));
+
+    // Act
+    const sentTo = statementsOf(prod, `conveyor-prod-worker-${type}`).filter((s) => actionsOf([s]).includes('sqs:SendMessage')).flatMap((s) => [s.Resource].flat());
+
+    // Assess
+    expect(sentTo).toContainEqual(dlqArns[type]);
+    for (const [other, arn] of Object.entries(dlqArns)) if (other !== type) expect(sentTo).not.toContainEqual(arn);
   });
 });
 

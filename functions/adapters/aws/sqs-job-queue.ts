@@ -1,7 +1,8 @@
 import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { DependencyUnavailableError } from '../../../shared/domain/errors.js';
 import type { JobMessage } from '../../../shared/domain/job.js';
-import type { JobQueue } from '../../../shared/ports/job-queue.js';
+import type { ConsumerQueue } from '../../../shared/ports/job-queue.js';
+import { deadLetterQueueName } from '../../../shared/jobs/derived.js';
 import { queueKey } from '../../../shared/jobs/priority.js';
 
 export interface SqsJobQueueOptions {
@@ -10,8 +11,8 @@ export interface SqsJobQueueOptions {
   readonly queueUrls: Readonly<Record<string, string>>;
 }
 
-/** JobQueue on one standard SQS queue per job type. */
-export class SqsJobQueue implements JobQueue {
+/** JobQueue on one standard SQS queue per job type (and its priority lanes), with the type's DLQ. */
+export class SqsJobQueue implements ConsumerQueue {
   readonly #client: SQSClient;
   readonly #queueUrls: Readonly<Record<string, string>>;
 
@@ -49,6 +50,26 @@ export class SqsJobQueue implements JobQueue {
     } catch (error) {
       throw unavailable('changeVisibility', error);
     }
+  }
+
+  /**
+   * Sends a DEAD job's message body to its type's DLQ, found by name from the type's queue URL (the
+   * lanes of a prioritized type share it; `resourceNames` names both, for the CDK and the local cloud).
+   */
+  async deadLetter(type: string, body: string): Promise<void> {
+    try {
+      await this.#client.send(new SendMessageCommand({ QueueUrl: this.deadLetterQueueUrlOf(type), MessageBody: body }));
+    } catch (error) {
+      throw unavailable('deadLetter', error);
+    }
+  }
+
+  deadLetterQueueUrlOf(type: string): string {
+    const url = new URL(this.queueUrlOf(type));
+    const path = url.pathname.split('/');
+    path[path.length - 1] = deadLetterQueueName(path[path.length - 1]!);
+    url.pathname = path.join('/');
+    return url.toString();
   }
 
   /**

@@ -16,6 +16,7 @@ export interface SqsQueueAdminOptions {
 
 interface QueuePair {
   readonly url: string;
+  readonly arn: string;
   readonly dlqUrl: string;
   readonly dlqArn: string;
 }
@@ -46,10 +47,12 @@ export class SqsQueueAdmin implements QueueAdmin {
   }
 
   async startRedrive(type: string): Promise<void> {
-    const { dlqArn } = await this.#pair(type);
+    const { arn, dlqArn } = await this.#pair(type);
     try {
-      // No DestinationArn: every message returns to the queue that dead-lettered it.
-      await this.#client.send(new StartMessageMoveTaskCommand({ SourceArn: dlqArn }));
+      // To the type's queue, named: the worker sends a DEAD job's message to the DLQ itself, and SQS can
+      // return only messages its redrive policy moved to "their original source queue" (StartMessageMoveTask,
+      // DestinationArn). A prioritized job's redriven message thus runs on the normal lane.
+      await this.#client.send(new StartMessageMoveTaskCommand({ SourceArn: dlqArn, DestinationArn: arn }));
     } catch (error) {
       if (error instanceof Error && /already a task running/i.test(error.message)) throw new RedriveInProgressError(type);
       throw unavailable('StartMessageMoveTask', error);
@@ -84,7 +87,9 @@ export class SqsQueueAdmin implements QueueAdmin {
   async #discover(type: string): Promise<QueuePair> {
     const url = this.#queueUrls[type];
     if (!url) throw new DependencyUnavailableError('sqs', `no queue configured for job type "${type}"`);
-    const attributes = await this.#call('GetQueueAttributes', () => this.#client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['RedrivePolicy'] })));
+    const attributes = await this.#call('GetQueueAttributes', () => this.#client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['RedrivePolicy', 'QueueArn'] })));
+    const arn = attributes.Attributes?.QueueArn;
+    if (!arn) throw new DependencyUnavailableError('sqs', `queue of job type "${type}" has no QueueArn`);
     const policy = attributes.Attributes?.RedrivePolicy;
     const dlqArn = policy ? (JSON.parse(policy) as { deadLetterTargetArn?: string }).deadLetterTargetArn : undefined;
     if (!dlqArn) throw new DependencyUnavailableError('sqs', `queue of job type "${type}" has no dead-letter queue (RedrivePolicy)`);
@@ -92,7 +97,7 @@ export class SqsQueueAdmin implements QueueAdmin {
     const [, , , , account, name] = dlqArn.split(':');
     const dlq = await this.#call('GetQueueUrl', () => this.#client.send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account })));
     if (!dlq.QueueUrl) throw new DependencyUnavailableError('sqs', `dead-letter queue ${dlqArn} has no URL`);
-    return { url, dlqUrl: dlq.QueueUrl, dlqArn };
+    return { url, arn, dlqUrl: dlq.QueueUrl, dlqArn };
   }
 
   async #depth(queueUrl: string): Promise<QueueDepth> {

@@ -1,5 +1,6 @@
 import { ConveyorError, DependencyUnavailableError, RedriveInProgressError, TransitionConflictError } from '../../../shared/domain/errors.js';
 import type { JobRecord } from '../../../shared/domain/job.js';
+import { messageOf } from '../job-service.js';
 import type { DeadLetterEntry, DeadLetterIndex } from '../../../shared/ports/dead-letters.js';
 import type { JobQueue } from '../../../shared/ports/job-queue.js';
 import type { JobStore, Transition } from '../../../shared/ports/job-store.js';
@@ -60,8 +61,8 @@ export interface RedriveOutcome {
 /** One call requeues at most this many records (each a read and two writes) before the move starts. */
 export const MAX_REDRIVE = 2_000;
 const CONCURRENCY = 16;
-/** Fields a finished job carries that a job waiting to run again must not. */
-const FINISHED_FIELDS = ['finishedAt', 'ttl', 'nextAttemptAt', 'cancelRequested', 'result', 'progressMessage', 'startedAt'] as const;
+/** Fields a finished job carries that a job waiting to run again must not (its holder included: a new message runs it). */
+const FINISHED_FIELDS = ['finishedAt', 'ttl', 'nextAttemptAt', 'cancelRequested', 'result', 'progressMessage', 'startedAt', 'messageId', 'receiveCount'] as const;
 
 /**
  * Dead-letter operations: list a DLQ without touching its messages, redrive it, retry one job.
@@ -69,9 +70,8 @@ const FINISHED_FIELDS = ['finishedAt', 'ttl', 'nextAttemptAt', 'cancelRequested'
  * Redrive, in order (so that no message ever arrives for a record that would refuse it):
  * 1. every indexed DEAD record of the type goes back to QUEUED with attempt 0 (conditional on DEAD
  *    and on its generation), and its index entry is removed;
- * 2. StartMessageMoveTask moves the DLQ messages back; SQS resets their receive count, so each
- *    arrives as attempt 1 for a QUEUED record at attempt 0 and runs exactly once more (with the
- *    type's full attempt budget);
+ * 2. StartMessageMoveTask moves the DLQ messages back to the type's queue; each arrives for a QUEUED
+ *    record at attempt 0 and runs with the type's full attempt budget;
  * 3. if the move cannot start, step 1 is undone: the records return to DEAD and are re-indexed.
  * A job that dies while a redrive is under way may reach the DLQ after the move finished; its record
  * is then QUEUED with its message in the DLQ, and the next redrive moves it.
@@ -170,7 +170,7 @@ export class DeadLetterService {
     }
     if (before.status === 'DEAD') await deadLetters.remove(before.type, jobId, before.finishedAt ?? before.updatedAt).catch(() => undefined);
     try {
-      await queue.send({ jobId, type: before.type, tenant: before.tenant, payload, enqueuedAt: now.getTime(), generation, ...routingOf(before) });
+      await queue.send(messageOf(after));
     } catch (error) {
       await this.#restore(before, { to: before.status, expectGeneration: generation });
       throw error instanceof DependencyUnavailableError ? error : new DependencyUnavailableError('sqs', `retry send failed — ${String(error)}`, { cause: error });
@@ -200,11 +200,11 @@ export class DeadLetterService {
       try {
         await store.transition({
           jobId: before.jobId,
-          from: ['DEAD'],
+          from: [before.status],
           to: 'QUEUED',
           expectGeneration: before.generation ?? 0,
-          // attempt 0: the moved message arrives with receive count 1, the first attempt of a fresh budget.
-          // The generation stays: the move returns the same message.
+          // attempt 0: the moved message runs attempt 1 of a fresh budget. The generation stays: the move
+          // returns the same message body.
           set: { attempt: 0, progress: 0, redriveCount: (before.redriveCount ?? 0) + 1, redrivenAt: this.#deps.now().toISOString() },
           remove: [...FINISHED_FIELDS],
         });

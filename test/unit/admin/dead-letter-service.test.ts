@@ -123,7 +123,8 @@ describe('Class: DeadLetterService', () => {
 
     // Assess
     expect(retried).toMatchObject({ status: 'QUEUED', attempt: 0, generation: 1, retryCount: 1, payload: { edited: true } });
-    expect(ok.queue.send).toHaveBeenCalledWith(expect.objectContaining({ jobId: job.jobId, generation: 1, payload: { edited: true } }));
+    expect(ok.queue.send).toHaveBeenCalledWith({ jobId: job.jobId, type: job.type, generation: 1 });
+    expect(await ok.store.get(job.jobId)).toMatchObject({ generation: 1, payload: { edited: true } });
     expect(ok.deadLetters.entries.size).toBe(0);
     await expect(refused).rejects.toBeInstanceOf(DependencyUnavailableError);
     const restored = await failing.store.get(failed.jobId);

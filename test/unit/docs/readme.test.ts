@@ -5,7 +5,9 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { createApiApp } from '../../../functions/api/app.js';
-import { JobService } from '../../../functions/api/job-service.js';
+import { JobService, messageOf, newJobRecord } from '../../../functions/api/job-service.js';
+import { EMAIL_PAYLOAD } from '../../../bench/lib/workload.js';
+import { newJobId } from '../../../shared/domain/job-id.js';
 import { DynamoJobStore } from '../../../functions/adapters/aws/dynamo-job-store.js';
 import { SqsJobQueue } from '../../../functions/adapters/aws/sqs-job-queue.js';
 import { retryWindowSeconds, WEBHOOK_RETRY } from '../../../shared/domain/retry.js';
@@ -57,5 +59,20 @@ describe('README: statements that must stay true', () => {
     const today = new Date().toISOString().slice(0, 10);
     // Either side of midnight UTC while the test runs: today's or tomorrow's date, at 08:00Z.
     expect([`${tomorrow}T08:00:00Z`, `${today}T08:00:00Z`]).toContain(printed);
+  });
+
+  it('states the size of a typical e-mail job\'s message, now and when it also carried the tenant and payload', () => {
+    // Prepare: the bench's e-mail job (welcome template, one recipient)
+    const now = new Date();
+    const job = newJobRecord('tenant-acme', { type: 'email', payload: EMAIL_PAYLOAD }, newJobId('tenant-acme', now), now);
+
+    // Act
+    const bytes = (message: unknown) => Buffer.byteLength(JSON.stringify(message), 'utf8');
+    const current = bytes(messageOf(job));
+    const older = bytes({ jobId: job.jobId, type: job.type, tenant: job.tenant, payload: job.payload, enqueuedAt: Date.parse(job.createdAt) });
+    const documented = /\((\d+)\s+bytes for a typical e-mail job, (\d+) when it also carried the tenant and payload\)/.exec(README);
+
+    // Assess
+    expect(documented?.slice(1).map(Number)).toEqual([current, older]);
   });
 });

@@ -6,9 +6,9 @@ import { createEmailHandler } from '../../../functions/jobs/email/handler.js';
 import { JobWorker } from '../../../functions/worker/job-worker.js';
 import { jobRegistry } from '../../../shared/jobs/registry.js';
 import { silentLogger } from '../../../shared/logging/logger.js';
-import type { JobQueue } from '../../../shared/ports/job-queue.js';
+import type { ConsumerQueue } from '../../../shared/ports/job-queue.js';
 import { templateData } from '../../helpers/email-payloads.js';
-import { invocation, queuedJob, sqsEvent, sqsRecord } from '../../helpers/factories.js';
+import { invocation, queuedJob, receivedAgain, sqsEvent, sqsRecord } from '../../helpers/factories.js';
 import { MemoryJobStore } from '../../helpers/memory-job-store.js';
 import { MemorySideEffectLedger } from '../../helpers/memory-side-effects.js';
 
@@ -18,7 +18,7 @@ const SENDER = 'Conveyor <no-reply@conveyor.test>';
 function setup() {
   const store = new MemoryJobStore();
   const ledger = new MemorySideEffectLedger(store);
-  const queue: JobQueue & { changeVisibility: ReturnType<typeof vi.fn> } = { send: vi.fn(async () => undefined), changeVisibility: vi.fn(async () => undefined) };
+  const queue: ConsumerQueue & { changeVisibility: ReturnType<typeof vi.fn> } = { send: vi.fn(async () => undefined), changeVisibility: vi.fn(async () => undefined), deadLetter: vi.fn(async () => undefined) };
   const handler = createEmailHandler({ mailer: new SesMailer({ client: new SESv2Client({ region: 'us-east-1' }) }), ledger, sender: SENDER, checkpointRetryMs: 1 });
   const worker = new JobWorker(jobRegistry.email, handler, { store, queue, logger: silentLogger, timeoutMarginMs: 1_000, random: () => 0.5 });
   const job = queuedJob({ type: 'email', maxAttempts: 5, payload: { to: ['a@example.com'], template: 'welcome', data: templateData('welcome') } });
@@ -40,10 +40,11 @@ describe('Function: email handler with SES (error paths, mocked SES client)', ()
       .resolves({ MessageId: 'msg-1' });
 
     // Act
-    const first = await worker.processBatch(sqsEvent(sqsRecord(job, 1)), invocation());
+    const delivery = sqsRecord(job, 1);
+    const first = await worker.processBatch(sqsEvent(delivery), invocation());
     const afterFirst = await store.get(job.jobId);
     const markAfterFirst = await ledger.read(job.jobId);
-    const second = await worker.processBatch(sqsEvent(sqsRecord(job, 2)), invocation());
+    const second = await worker.processBatch(sqsEvent(receivedAgain(delivery, 2)), invocation());
 
     // Assess
     expect(first.batchItemFailures).toHaveLength(1);
@@ -119,8 +120,9 @@ describe('Function: email handler with SES (error paths, mocked SES client)', ()
     });
 
     // Act
-    const first = await worker.processBatch(sqsEvent(sqsRecord(job, 1)), invocation());
-    const second = await worker.processBatch(sqsEvent(sqsRecord(job, 2)), invocation());
+    const delivery = sqsRecord(job, 1);
+    const first = await worker.processBatch(sqsEvent(delivery), invocation());
+    const second = await worker.processBatch(sqsEvent(receivedAgain(delivery, 2)), invocation());
 
     // Assess
     expect(first.batchItemFailures).toHaveLength(1);
@@ -137,9 +139,10 @@ describe('Function: email handler with SES (error paths, mocked SES client)', ()
     ledger.failCompletes = 3;
 
     // Act
-    await worker.processBatch(sqsEvent(sqsRecord(job, 1)), invocation());
+    const delivery = sqsRecord(job, 1);
+    await worker.processBatch(sqsEvent(delivery), invocation());
     const afterFirst = await store.get(job.jobId);
-    await worker.processBatch(sqsEvent(sqsRecord(job, 2)), invocation());
+    await worker.processBatch(sqsEvent(receivedAgain(delivery, 2)), invocation());
 
     // Assess
     expect(afterFirst?.status).toBe('RETRYING');

@@ -133,7 +133,7 @@ describe('Function: pdf handler', () => {
         if (page) pagesRendered.push(Number(page[1]));
         return ctx.progress(percent, message);
       },
-    }), { store, queue: { send: vi.fn(), changeVisibility: vi.fn(async () => undefined) }, logger: silentLogger, timeoutMarginMs: 100, random: () => 0 });
+    }), { store, queue: { send: vi.fn(), changeVisibility: vi.fn(async () => undefined), deadLetter: vi.fn(async () => undefined) }, logger: silentLogger, timeoutMarginMs: 100, random: () => 0 });
     const job = queuedJob({ type: 'pdf', payload: parse({ kind: 'table-export', data: tableExportData(10_000) }) });
     await store.create(job);
 

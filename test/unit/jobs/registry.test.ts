@@ -34,7 +34,7 @@ describe('Function: defineJob', () => {
 });
 
 describe('Function: queueSettingsOf', () => {
-  it('derives visibility as 6 × timeout + batching window and maxReceiveCount as maxAttempts + 1 (a bookkeeping receive)', () => {
+  it('derives visibility as 6 × timeout + batching window and a safety-net maxReceiveCount of 10 receives per attempt', () => {
     // Prepare
     const job = defineJob({ type: 'x', description: 'x', payload: z.object({}), settings: { timeoutSeconds: 40, batchingWindowSeconds: 5, batchSize: 20, maxAttempts: 7 } });
 
@@ -43,7 +43,8 @@ describe('Function: queueSettingsOf', () => {
 
     // Assess
     expect(derived.visibilityTimeoutSeconds).toBe(245);
-    expect(derived.maxReceiveCount).toBe(8);
+    expect(derived.maxReceiveCount).toBe(70);
+    expect(queueSettingsOf(defineJob({ type: 'y', description: 'y', payload: z.object({}), settings: { maxAttempts: 1 } })).maxReceiveCount).toBe(10);
     expect(derived.dlqRetentionSeconds).toBeGreaterThan(derived.retentionSeconds);
   });
 });

@@ -2,7 +2,8 @@ import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqsJobQueue } from '../../../functions/adapters/aws/sqs-job-queue.js';
-import { analysisPayload } from '../../helpers/factories.js';
+import { messageOf } from '../../../functions/api/job-service.js';
+import { analysisPayload, queuedJob } from '../../helpers/factories.js';
 
 const sqsMock = mockClient(SQSClient);
 afterEach(() => {
@@ -18,7 +19,7 @@ describe('Method: SqsJobQueue.sendBatch', () => {
     }));
     const queue = new SqsJobQueue({ client: new SQSClient({ region: 'us-east-1' }), queueUrls: { analysis: 'https://q/normal', 'analysis:high': 'https://q/high' } });
     const entries = Array.from({ length: 25 }, (_, i) => ({
-      message: { jobId: `j-${i}`, type: 'analysis', tenant: 't', payload: analysisPayload(), enqueuedAt: 0, ...(i < 5 ? { priority: 'high' as const } : {}) },
+      message: messageOf(queuedJob({ payload: analysisPayload(), ...(i < 5 ? { priority: 'high' as const } : {}) })),
       ...(i === 7 ? { delaySeconds: 30 } : {}),
     }));
 

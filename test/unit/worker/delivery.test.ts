@@ -1,62 +1,68 @@
 import { describe, expect, it } from 'vitest';
-import { interpretConflict, interpretDelivery, REDRIVE_GRACE_SECONDS } from '../../../functions/worker/delivery.js';
+import { interpretConflict, interpretDelivery, REDRIVE_GRACE_SECONDS, type DeliveryFacts } from '../../../functions/worker/delivery.js';
+import type { JobRecord } from '../../../shared/domain/job.js';
 import type { JobStatus } from '../../../shared/domain/status.js';
 import { queuedJob } from '../../helpers/factories.js';
 
 const ended = '2026-11-23T10:00:00.000Z';
-const at = (status: JobStatus, attempt: number, extra: Record<string, unknown> = {}) =>
+const at = (status: JobStatus, attempt: number, extra: Partial<JobRecord> = {}) =>
   queuedJob({ status, attempt, ...(['SUCCEEDED', 'FAILED', 'DEAD', 'CANCELLED'].includes(status) ? { finishedAt: ended } : {}), ...extra });
 const before = Date.parse(ended) - 60_000;
 const after = Date.parse(ended) + 60_000;
+/** Held by message M, written on its receive `receiveCount`. */
+const heldBy = (receiveCount: number) => ({ messageId: 'M', receiveCount });
+/** A delivery of message `messageId` on its receive `receiveCount` (maxAttempts 3, maxReceiveCount 15). */
+const delivery = (messageId: string, receiveCount: number, sentAt = before, now = Date.parse(ended) + 3_600_000): DeliveryFacts =>
+  ({ messageId, receiveCount, sentAt, maxAttempts: 3, maxReceiveCount: 15, timeoutSeconds: 30, now });
 
 describe('Function: interpretDelivery', () => {
   it.each([
-    ['no record (orphan message)', undefined, 1, before, { action: 'ack', reason: 'missing' }],
-    ['first delivery of a QUEUED job', at('QUEUED', 0), 1, before, { action: 'run' }],
-    ['retry of a RETRYING job', at('RETRYING', 1), 2, before, { action: 'run' }],
-    ['RUNNING job whose lease ran out', at('RUNNING', 1), 2, before, { action: 'run' }],
-    ['duplicate while another delivery runs it', at('RUNNING', 2), 2, before, { action: 'leave', reason: 'superseded' }],
-    ['stale delivery older than the record', at('RETRYING', 2), 1, before, { action: 'leave', reason: 'superseded' }],
-    ['job flagged for cancellation', at('RUNNING', 1, { cancelRequested: true }), 2, before, { action: 'cancel' }],
-    ['duplicate of a SUCCEEDED job', at('SUCCEEDED', 1), 1, before, { action: 'ack', reason: 'finished' }],
-    ['a CANCELLED job', at('CANCELLED', 0), 1, before, { action: 'ack', reason: 'finished' }],
-    ['redelivery of a FAILED job (ack was lost)', at('FAILED', 1), 2, before, { action: 'ack', reason: 'finished' }],
-    ['duplicate copy of a DEAD job’s message (its twin is in the DLQ)', at('DEAD', 3), 1, before, { action: 'ack', reason: 'finished' }],
-    ['DEAD job’s message redriven before the record was reset', at('DEAD', 3), 1, after, { action: 'defer', reason: 'terminal-record', delaySeconds: REDRIVE_GRACE_SECONDS }],
-    ['FAILED job retried before the record was reset', at('FAILED', 1), 1, after, { action: 'defer', reason: 'terminal-record', delaySeconds: REDRIVE_GRACE_SECONDS }],
-  ] as const)('%s', (_name, record, receiveCount, sentAt, expected) => {
-    expect(interpretDelivery(record, { receiveCount, sentAt, maxAttempts: 3 })).toEqual(expected);
-  });
-
-  it('acknowledges a distinct duplicate copy while another message holds the job, and leaves an older receive of the holder alone', () => {
-    const held = at('RUNNING', 2, { messageId: 'm-holder' });
-    expect(interpretDelivery(at('RUNNING', 3, { messageId: 'm' }), { receiveCount: 4, messageId: 'm', maxAttempts: 3 })).toEqual({ action: 'bury' });
-    expect(interpretDelivery(at('QUEUED', 0), { receiveCount: 4, maxAttempts: 3 })).toEqual({ action: 'bury' });
-    expect(interpretDelivery(at('DEAD', 3, { messageId: 'm' }), { receiveCount: 4, messageId: 'm', sentAt: before, maxAttempts: 3 })).toEqual({ action: 'dead-letter' });
-    expect(interpretDelivery(at('DEAD', 3, { messageId: 'm' }), { receiveCount: 4, messageId: 'copy', sentAt: before, maxAttempts: 3 })).toEqual({ action: 'ack', reason: 'finished' });
-    expect(interpretDelivery(held, { receiveCount: 1, messageId: 'm-copy', maxAttempts: 3 })).toEqual({ action: 'ack', reason: 'duplicate' });
-    expect(interpretDelivery(held, { receiveCount: 2, messageId: 'm-holder', maxAttempts: 3 })).toEqual({ action: 'leave', reason: 'superseded' });
-    expect(interpretDelivery(at('RUNNING', 2), { receiveCount: 1, messageId: 'm-copy', maxAttempts: 3 })).toEqual({ action: 'leave', reason: 'superseded' });
+    ['no record (orphan message)', undefined, delivery('M', 1), { action: 'ack', reason: 'missing' }],
+    ['first delivery of a QUEUED job', at('QUEUED', 0), delivery('M', 1), { action: 'run', attempt: 1 }],
+    ['first run after three throttled receives: still attempt 1', at('QUEUED', 0), delivery('M', 4), { action: 'run', attempt: 1 }],
+    ['retry of a RETRYING job (the holder’s message, later receive)', at('RETRYING', 1, heldBy(1)), delivery('M', 2), { action: 'run', attempt: 2 }],
+    ['retry after throttled receives: the attempt comes from the record', at('RETRYING', 1, heldBy(1)), delivery('M', 9), { action: 'run', attempt: 2 }],
+    ['RUNNING job whose lease ran out (a later receive of its holder)', at('RUNNING', 1, heldBy(2)), delivery('M', 3), { action: 'run', attempt: 2 }],
+    ['the receive that holds the job, seen again', at('RUNNING', 2, heldBy(2)), delivery('M', 2), { action: 'leave', reason: 'superseded' }],
+    ['an older receive of the holder’s message', at('RETRYING', 2, heldBy(3)), delivery('M', 1), { action: 'leave', reason: 'superseded' }],
+    ['a duplicate copy while another message holds the job', at('RUNNING', 2, heldBy(3)), delivery('D', 1), { action: 'ack', reason: 'duplicate' }],
+    ['a duplicate copy of a RETRYING job (its holder comes back)', at('RETRYING', 1, heldBy(1)), delivery('D', 5), { action: 'ack', reason: 'duplicate' }],
+    ['a QUEUED job ignores a holder left from before its retry', at('QUEUED', 0, heldBy(4)), delivery('N', 1), { action: 'run', attempt: 1 }],
+    ['job flagged for cancellation', at('RUNNING', 1, { ...heldBy(1), cancelRequested: true }), delivery('M', 2), { action: 'cancel' }],
+    ['the last attempt died RUNNING and its lease ran out', at('RUNNING', 3, heldBy(3)), delivery('M', 4), { action: 'bury', reason: 'attempt-lost' }],
+    ['the last receive the redrive policy allows, nothing recorded', at('QUEUED', 0), delivery('M', 15), { action: 'bury', reason: 'receive-limit' }],
+    ['one receive before the limit still runs', at('QUEUED', 0), delivery('M', 14), { action: 'run', attempt: 1 }],
+    ['duplicate of a SUCCEEDED job', at('SUCCEEDED', 1), delivery('M', 2), { action: 'ack', reason: 'finished' }],
+    ['a CANCELLED job', at('CANCELLED', 0), delivery('M', 1), { action: 'ack', reason: 'finished' }],
+    ['redelivery of a FAILED job (ack was lost)', at('FAILED', 1), delivery('M', 2), { action: 'ack', reason: 'finished' }],
+    ['a DEAD job’s own message, not acknowledged after the hand-off', at('DEAD', 3, heldBy(3)), delivery('M', 4), { action: 'dead-letter' }],
+    ['… within a function timeout of the DEAD write (its consumer may still hand it on)', at('DEAD', 3, heldBy(3)), delivery('M', 4, before, Date.parse(ended) + 20_000), { action: 'defer', reason: 'hand-off', delaySeconds: 10 }],
+    ['an older receive of a DEAD job’s own message', at('DEAD', 3, heldBy(3)), delivery('M', 2), { action: 'leave', reason: 'superseded' }],
+    ['a duplicate copy of a DEAD job’s message (the holder’s is in the DLQ)', at('DEAD', 3, heldBy(3)), delivery('D', 1), { action: 'ack', reason: 'finished' }],
+    ['DEAD job’s message redriven before the record was reset', at('DEAD', 3, heldBy(3)), delivery('R', 1, after), { action: 'defer', reason: 'terminal-record', delaySeconds: REDRIVE_GRACE_SECONDS }],
+    ['FAILED job retried before the record was reset', at('FAILED', 1), delivery('R', 1, after), { action: 'defer', reason: 'terminal-record', delaySeconds: REDRIVE_GRACE_SECONDS }],
+    ['a record written before holders had a receive count: its attempt was the receive count', at('RUNNING', 2, { messageId: 'M' }), delivery('M', 2), { action: 'leave', reason: 'superseded' }],
+    ['… and a later receive takes it over', at('RUNNING', 2, { messageId: 'M' }), delivery('M', 3), { action: 'run', attempt: 3 }],
+  ] as const)('%s', (_name, record, facts, expected) => {
+    expect(interpretDelivery(record, facts)).toEqual(expected);
   });
 });
 
 describe('Function: interpretConflict', () => {
   it.each([
-    [undefined, 'ack'],
-    [at('SUCCEEDED', 1), 'ack'],
-    [at('CANCELLED', 1), 'ack'],
-    [at('FAILED', 1), 'ack'],
-    [at('DEAD', 3), 'leave'],
-    [at('RUNNING', 2), 'leave'],
-    [at('RETRYING', 2), 'leave'],
-  ] as const)('%o → %s', (record, expected) => {
-    expect(interpretConflict(record)).toBe(expected);
-  });
-
-  it('acknowledges a copy that lost to another message, leaves the DEAD holder’s own message for the DLQ', () => {
-    expect(interpretConflict(at('DEAD', 3, { messageId: 'm1' }), 'm2')).toBe('ack');
-    expect(interpretConflict(at('DEAD', 3, { messageId: 'm1' }), 'm1')).toBe('leave');
-    expect(interpretConflict(at('RETRYING', 2, { messageId: 'm1' }), 'm2')).toBe('ack');
-    expect(interpretConflict(at('RETRYING', 2, { messageId: 'm1' }), 'm1')).toBe('leave');
+    ['no record', undefined, 'M', 1, 'ack'],
+    ['SUCCEEDED', at('SUCCEEDED', 1), 'M', 1, 'ack'],
+    ['CANCELLED', at('CANCELLED', 1), 'M', 1, 'ack'],
+    ['FAILED', at('FAILED', 1), 'M', 1, 'ack'],
+    ['QUEUED under a newer generation (retried by id meanwhile)', at('QUEUED', 0, { generation: 1 }), 'M', 1, 'ack'],
+    ['DEAD, written by this very receive (its answer was lost)', at('DEAD', 3, heldBy(3)), 'M', 3, 'dead-letter'],
+    ['DEAD, written by a later receive of this message', at('DEAD', 3, heldBy(4)), 'M', 3, 'leave'],
+    ['DEAD, written by an earlier receive (that one hands it on)', at('DEAD', 3, heldBy(2)), 'M', 3, 'leave'],
+    ['DEAD, held by another message', at('DEAD', 3, heldBy(3)), 'D', 1, 'ack'],
+    ['RUNNING under this message', at('RUNNING', 2, heldBy(2)), 'M', 1, 'leave'],
+    ['RETRYING under this message', at('RETRYING', 2, heldBy(2)), 'M', 2, 'leave'],
+    ['RETRYING under another message', at('RETRYING', 2, heldBy(2)), 'D', 1, 'ack'],
+  ] as const)('%s → %s', (_name, record, messageId, receiveCount, expected) => {
+    expect(interpretConflict(record, messageId, receiveCount)).toBe(expected);
   });
 });

@@ -5,7 +5,7 @@ import { PermanentJobError } from '../../../shared/domain/errors.js';
 import { jobRegistry } from '../../../shared/jobs/registry.js';
 import { silentLogger } from '../../../shared/logging/logger.js';
 import { JOB_METRIC_NAMES, type JobMetrics, type JobRunObservation } from '../../../shared/ports/job-metrics.js';
-import type { JobQueue } from '../../../shared/ports/job-queue.js';
+import type { ConsumerQueue } from '../../../shared/ports/job-queue.js';
 import { analysisPayload, invocation, queuedJob, sqsEvent, sqsRecord } from '../../helpers/factories.js';
 import { MemoryJobStore } from '../../helpers/memory-job-store.js';
 
@@ -93,7 +93,7 @@ describe('Class: JobWorker — outcome metrics', () => {
     // Prepare: one job succeeds, one fails for good, one fails and will retry, one fails its last attempt
     let clock = 1_000_000;
     const store = new MemoryJobStore();
-    const queue: JobQueue = { send: vi.fn(async () => undefined), changeVisibility: vi.fn(async () => undefined) };
+    const queue: ConsumerQueue = { send: vi.fn(async () => undefined), changeVisibility: vi.fn(async () => undefined), deadLetter: vi.fn(async () => undefined) };
     const metrics = new RecordingJobMetrics();
     const worker = new JobWorker(
       jobRegistry.analysis,

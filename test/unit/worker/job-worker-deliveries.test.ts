@@ -4,13 +4,15 @@ import { JobWorker } from '../../../functions/worker/job-worker.js';
 import { DependencyUnavailableError, RetryableJobError } from '../../../shared/domain/errors.js';
 import { jobRegistry } from '../../../shared/jobs/registry.js';
 import { silentLogger } from '../../../shared/logging/logger.js';
-import type { JobQueue } from '../../../shared/ports/job-queue.js';
+import type { ConsumerQueue } from '../../../shared/ports/job-queue.js';
+import { queueSettingsOf } from '../../../shared/jobs/derived.js';
 import { invocation, queuedJob, sqsEvent, sqsRecord } from '../../helpers/factories.js';
+import type { JobContext } from '../../../functions/worker/context.js';
 import { MemoryJobStore } from '../../helpers/memory-job-store.js';
 
 function setup(handler: JobHandler<unknown>, options: { timeoutMarginMs?: number } = {}) {
   const store = new MemoryJobStore();
-  const queue = { send: vi.fn(async () => undefined), changeVisibility: vi.fn(async () => undefined) } satisfies JobQueue;
+  const queue = { send: vi.fn(async () => undefined), changeVisibility: vi.fn(async () => undefined), deadLetter: vi.fn(async () => undefined) } satisfies ConsumerQueue;
   const runs = vi.fn(handler);
   const worker = new JobWorker(jobRegistry.analysis, runs, {
     store, queue, logger: silentLogger, timeoutMarginMs: options.timeoutMarginMs ?? 1_000, random: () => 0.5, storeRetryDelaysMs: [1, 1],
@@ -122,5 +124,148 @@ describe('Class: JobWorker — what each delivery means', () => {
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
     expect(await store.get(job.jobId)).toMatchObject({ status: 'RETRYING', attempt: 1, error: { code: 'TIMEOUT' } });
     expect(queue.changeVisibility).toHaveBeenCalledTimes(1);
+  });
+
+  it('counts handler runs, not receives: a first run on the third receive (two were throttled) is attempt 1', async () => {
+    // Prepare: the Lambda was throttled twice; SQS counted both receives, the handler never ran
+    const attempts: number[] = [];
+    const { store, worker, queue } = setup(async (_p, ctx: JobContext) => {
+      attempts.push(ctx.attempt);
+      throw new RetryableJobError('upstream busy');
+    });
+    const job = queuedJob();
+    await store.create(job);
+    const record = sqsRecord(job, 3);
+
+    // Act
+    const response = await worker.processBatch(sqsEvent(record), invocation());
+
+    // Assess: attempt 1 of 3 failed and retries (backoff of attempt 1: ceiling 2 s, jitter 0.5 → 1 s)
+    expect(attempts).toEqual([1]);
+    expect(await store.get(job.jobId)).toMatchObject({ status: 'RETRYING', attempt: 1, messageId: record.messageId, receiveCount: 3 });
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
+    expect(queue.changeVisibility).toHaveBeenCalledWith('analysis', record.receiptHandle, 1, record.eventSourceARN);
+    expect(queue.deadLetter).not.toHaveBeenCalled();
+  });
+
+  it('runs the next attempt from the record when a retry comes back after throttled receives', async () => {
+    // Prepare: attempt 1 failed on receive 1; receives 2–5 were throttled
+    const attempts: number[] = [];
+    const { store, worker } = setup(async (_p, ctx: JobContext) => {
+      attempts.push(ctx.attempt);
+      return 'ok';
+    });
+    const first = sqsRecord(queuedJob(), 1);
+    const job = queuedJob({ status: 'RETRYING', attempt: 1, messageId: first.messageId, receiveCount: 1 });
+    await store.create(job);
+
+    // Act
+    const response = await worker.processBatch(sqsEvent({ ...first, body: sqsRecord(job).body, attributes: { ...first.attributes, ApproximateReceiveCount: '6' } }), invocation());
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(attempts).toEqual([2]);
+    expect(await store.get(job.jobId)).toMatchObject({ status: 'SUCCEEDED', attempt: 2 });
+  });
+
+  it('hands a job that failed its last attempt to the DLQ itself, then acknowledges the message', async () => {
+    // Prepare: attempts 1 and 2 failed (the second on receive 2)
+    const { store, worker, queue } = setup(async () => {
+      throw new RetryableJobError('still down');
+    });
+    const previous = sqsRecord(queuedJob(), 2);
+    const job = queuedJob({ status: 'RETRYING', attempt: 2, messageId: previous.messageId, receiveCount: 2 });
+    await store.create(job);
+    const record = { ...previous, body: sqsRecord(job).body, receiptHandle: 'rh-3', attributes: { ...previous.attributes, ApproximateReceiveCount: '3' } };
+
+    // Act
+    const response = await worker.processBatch(sqsEvent(record), invocation());
+
+    // Assess
+    expect(await store.get(job.jobId)).toMatchObject({ status: 'DEAD', attempt: 3, messageId: record.messageId, receiveCount: 3 });
+    expect(queue.deadLetter).toHaveBeenCalledExactlyOnceWith('analysis', record.body);
+    expect(response.batchItemFailures).toEqual([]);
+  });
+
+  it('hands a DEAD job’s own message on again when the hand-off was never acknowledged, and acknowledges a copy', async () => {
+    // Prepare: the consumer that recorded DEAD died before its message was acknowledged
+    const { store, worker, queue, runs } = setup(async () => 'never');
+    const own = sqsRecord(queuedJob(), 4);
+    const job = queuedJob({ status: 'DEAD', attempt: 3, messageId: own.messageId, receiveCount: 3, finishedAt: new Date(Date.now() - 600_000).toISOString() });
+    await store.create(job);
+    const redelivered = { ...own, body: sqsRecord(job).body, attributes: { ...own.attributes, SentTimestamp: String(Date.now() - 900_000) } };
+    const copy = sqsRecord(job, 1, { attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now() - 900_000) } });
+
+    // Act
+    const response = await worker.processBatch(sqsEvent(redelivered, copy), invocation());
+
+    // Assess
+    expect(runs).not.toHaveBeenCalled();
+    expect(queue.deadLetter).toHaveBeenCalledExactlyOnceWith('analysis', redelivered.body);
+    expect(response.batchItemFailures).toEqual([]);
+  });
+
+  it('buries a job whose last recorded attempt died RUNNING (ATTEMPT_LOST), without running it', async () => {
+    // Prepare: attempt 3 of 3 wrote RUNNING on receive 3, then its consumer died; the lease ran out
+    const { store, worker, queue, runs } = setup(async () => 'never');
+    const holder = sqsRecord(queuedJob(), 3);
+    const job = queuedJob({ status: 'RUNNING', attempt: 3, messageId: holder.messageId, receiveCount: 3 });
+    await store.create(job);
+    const record = { ...holder, body: sqsRecord(job).body, receiptHandle: 'rh-4', attributes: { ...holder.attributes, ApproximateReceiveCount: '4' } };
+
+    // Act
+    const response = await worker.processBatch(sqsEvent(record), invocation());
+
+    // Assess
+    expect(runs).not.toHaveBeenCalled();
+    expect(await store.get(job.jobId)).toMatchObject({ status: 'DEAD', attempt: 3, error: { code: 'ATTEMPT_LOST' } });
+    expect(queue.deadLetter).toHaveBeenCalledOnce();
+    expect(response.batchItemFailures).toEqual([]);
+  });
+
+  it('leaves an older receive of the holder’s message alone, and lets a later one take over as the next attempt', async () => {
+    // Prepare: attempt 1 claimed the job on receive 2
+    const attempts: number[] = [];
+    const { store, worker, queue } = setup(async (_p, ctx: JobContext) => {
+      attempts.push(ctx.attempt);
+      return 'ok';
+    });
+    const holder = sqsRecord(queuedJob(), 2);
+    const job = queuedJob({ status: 'RUNNING', attempt: 1, messageId: holder.messageId, receiveCount: 2 });
+    await store.create(job);
+    const body = sqsRecord(job).body;
+    const older = { ...holder, body, attributes: { ...holder.attributes, ApproximateReceiveCount: '1' } };
+    const later = { ...holder, body, receiptHandle: 'rh-3', attributes: { ...holder.attributes, ApproximateReceiveCount: '3' } };
+
+    // Act
+    const olderResponse = await worker.processBatch(sqsEvent(older), invocation());
+    const afterOlder = await store.get(job.jobId);
+    const laterResponse = await worker.processBatch(sqsEvent(later), invocation());
+
+    // Assess
+    expect(olderResponse.batchItemFailures).toEqual([{ itemIdentifier: older.messageId }]);
+    expect(afterOlder).toMatchObject({ status: 'RUNNING', attempt: 1 });
+    expect(queue.changeVisibility).not.toHaveBeenCalled();
+    expect(attempts).toEqual([2]);
+    expect(laterResponse.batchItemFailures).toEqual([]);
+    expect(await store.get(job.jobId)).toMatchObject({ status: 'SUCCEEDED', attempt: 2 });
+  });
+
+  it('buries a message at the receive-count safety net instead of running it again (RECEIVE_LIMIT)', async () => {
+    // Prepare: a message received as often as the redrive policy allows, with nothing recorded (its
+    // consumer keeps dying within the lazy-RUNNING delay)
+    const { store, worker, queue, runs } = setup(async () => 'never');
+    const job = queuedJob();
+    await store.create(job);
+    const record = sqsRecord(job, queueSettingsOf(jobRegistry.analysis).maxReceiveCount);
+
+    // Act
+    const response = await worker.processBatch(sqsEvent(record), invocation());
+
+    // Assess
+    expect(runs).not.toHaveBeenCalled();
+    expect(await store.get(job.jobId)).toMatchObject({ status: 'DEAD', attempt: 0, error: { code: 'RECEIVE_LIMIT' } });
+    expect(queue.deadLetter).toHaveBeenCalledOnce();
+    expect(response.batchItemFailures).toEqual([]);
   });
 });

@@ -4,15 +4,16 @@ import { JobWorker } from '../../../functions/worker/job-worker.js';
 import { PermanentJobError } from '../../../shared/domain/errors.js';
 import { jobRegistry } from '../../../shared/jobs/registry.js';
 import { silentLogger } from '../../../shared/logging/logger.js';
-import type { JobQueue } from '../../../shared/ports/job-queue.js';
+import type { ConsumerQueue } from '../../../shared/ports/job-queue.js';
 import { analysisPayload, invocation, queuedJob, sqsEvent, sqsRecord } from '../../helpers/factories.js';
 import { MemoryJobStore } from '../../helpers/memory-job-store.js';
 
-function setup(handler: JobHandler<unknown>, options: { runningWriteDelayMs?: number; progressIntervalMs?: number; timeoutMarginMs?: number } = {}) {
+function setup(handler: JobHandler<unknown>, options: { runningWriteDelayMs?: number; progressIntervalMs?: number; timeoutMarginMs?: number; now?: () => number } = {}) {
   const store = new MemoryJobStore();
-  const queue: JobQueue & { changeVisibility: ReturnType<typeof vi.fn> } = {
+  const queue: ConsumerQueue & { changeVisibility: ReturnType<typeof vi.fn>; deadLetter: ReturnType<typeof vi.fn> } = {
     send: vi.fn(async () => undefined),
     changeVisibility: vi.fn(async () => undefined),
+    deadLetter: vi.fn(async () => undefined),
   };
   const worker = new JobWorker(jobRegistry.analysis, handler, {
     store,
@@ -22,6 +23,7 @@ function setup(handler: JobHandler<unknown>, options: { runningWriteDelayMs?: nu
     random: () => 0.5,
     runningWriteDelayMs: options.runningWriteDelayMs ?? 1_000,
     progressIntervalMs: options.progressIntervalMs ?? 1_000,
+    ...(options.now ? { now: options.now } : {}),
   });
   return { store, queue, worker };
 }
@@ -58,20 +60,22 @@ describe('Class: JobWorker', () => {
       if (toolId === 'dead') throw new Error('again');
       return { ok: true };
     });
-    const ok = queuedJob({ status: 'RUNNING', attempt: 1, messageId: 'm-old' });
+    const ok = queuedJob({ status: 'RUNNING', attempt: 1, messageId: 'm-old', receiveCount: 1 });
     const failed = queuedJob({ payload: analysisPayload({ toolId: 'permanent' }) });
-    const dead = queuedJob({ status: 'RETRYING', attempt: 2, payload: analysisPayload({ toolId: 'dead' }) });
+    const dead = queuedJob({ status: 'RETRYING', attempt: 2, messageId: 'm-dead', receiveCount: 2, payload: analysisPayload({ toolId: 'dead' }) });
     for (const job of [ok, failed, dead]) await store.create(job);
-    const deadRecord = sqsRecord(dead, 3);
+    const deadRecord = sqsRecord(dead, 3, { messageId: 'm-dead' });
 
     // Act
-    await worker.processBatch(sqsEvent(sqsRecord(ok, 2), sqsRecord(failed), deadRecord), invocation());
+    await worker.processBatch(sqsEvent(sqsRecord(ok, 2, { messageId: 'm-old' }), sqsRecord(failed), deadRecord), invocation());
 
     // Assess: only a DEAD record is ever compared with a delivery's message id (delivery.ts)
     expect(await store.get(ok.jobId)).toMatchObject({ status: 'SUCCEEDED' });
-    expect(await store.get(ok.jobId)).not.toHaveProperty('messageId');
-    expect(await store.get(failed.jobId)).not.toHaveProperty('messageId');
-    expect(await store.get(dead.jobId)).toMatchObject({ status: 'DEAD', messageId: deadRecord.messageId });
+    for (const finished of [ok, failed]) {
+      expect(await store.get(finished.jobId)).not.toHaveProperty('messageId');
+      expect(await store.get(finished.jobId)).not.toHaveProperty('receiveCount');
+    }
+    expect(await store.get(dead.jobId)).toMatchObject({ status: 'DEAD', messageId: deadRecord.messageId, receiveCount: 3 });
   });
 
   it('keeps progress reported within the lazy-RUNNING delay in memory: a fast job writes once', async () => {
@@ -146,9 +150,9 @@ describe('Class: JobWorker', () => {
     const { store, queue, worker } = setup(async () => {
       throw new Error('flaky upstream');
     });
-    const job = queuedJob();
+    const job = queuedJob({ status: 'RETRYING', attempt: 1, messageId: 'm-1', receiveCount: 1 });
     await store.create(job);
-    const record = sqsRecord(job, 2);
+    const record = sqsRecord(job, 2, { messageId: 'm-1' });
 
     // Act
     const response = await worker.processBatch(sqsEvent(record), invocation());
@@ -161,21 +165,45 @@ describe('Class: JobWorker', () => {
     expect(Date.parse(stored!.nextAttemptAt!)).toBeGreaterThan(Date.now());
   });
 
-  it('marks the job DEAD on its last attempt and lets the message go to the DLQ at once', async () => {
+  it('marks the job DEAD on its last attempt, hands its message to the DLQ and acknowledges it', async () => {
     // Prepare
     const { store, queue, worker } = setup(async () => {
       throw new Error('still broken');
     });
-    const job = queuedJob();
+    const job = queuedJob({ status: 'RETRYING', attempt: 2, messageId: 'm-1', receiveCount: 2 });
     await store.create(job);
-    const record = sqsRecord(job, 3);
+    const record = sqsRecord(job, 3, { messageId: 'm-1' });
 
     // Act
     const response = await worker.processBatch(sqsEvent(record), invocation());
 
     // Assess
-    expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
-    expect(queue.changeVisibility).toHaveBeenCalledWith('analysis', record.receiptHandle, 0, record.eventSourceARN);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(queue.deadLetter).toHaveBeenCalledExactlyOnceWith('analysis', record.body);
+    expect(queue.changeVisibility).not.toHaveBeenCalled();
+    expect(await store.get(job.jobId)).toMatchObject({ status: 'DEAD', attempt: 3 });
+  });
+
+  it('leaves a DEAD job\'s message for redelivery when the DLQ cannot be reached, and hands it on then', async () => {
+    // Prepare: a clock the test moves
+    let now = Date.now();
+    const { store, queue, worker } = setup(async () => {
+      throw new Error('still broken');
+    }, { now: () => now });
+    const job = queuedJob({ status: 'RETRYING', attempt: 2, messageId: 'm-1', receiveCount: 2 });
+    await store.create(job);
+    const record = sqsRecord(job, 3, { messageId: 'm-1', attributes: { ApproximateReceiveCount: '3', SentTimestamp: String(now - 60_000) } });
+    queue.deadLetter.mockRejectedValueOnce(new Error('sqs unreachable'));
+
+    // Act: the message comes back after its visibility timeout (6 × the 30 s function timeout)
+    const first = await worker.processBatch(sqsEvent(record), invocation());
+    now += 180_000;
+    const again = await worker.processBatch(sqsEvent({ ...record, receiptHandle: 'rh-again', attributes: { ...record.attributes, ApproximateReceiveCount: '4' } }), invocation());
+
+    // Assess
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
+    expect(again.batchItemFailures).toEqual([]);
+    expect(queue.deadLetter).toHaveBeenCalledTimes(2);
     expect(await store.get(job.jobId)).toMatchObject({ status: 'DEAD', attempt: 3 });
   });
 
