@@ -20,9 +20,11 @@ export interface JobView {
   readonly nextAttemptAt?: string;
   readonly tenant?: string;
   readonly priority?: string;
+  readonly runAt?: string;
+  readonly startBy?: string;
 }
 
-const FINAL = new Set(['SUCCEEDED', 'FAILED', 'DEAD', 'CANCELLED']);
+const FINAL = new Set(['SUCCEEDED', 'FAILED', 'DEAD', 'CANCELLED', 'EXPIRED']);
 
 export function registerJobCommands(program: Command, ctx: CliContext): void {
   const { output } = ctx;
@@ -34,10 +36,11 @@ export function registerJobCommands(program: Command, ctx: CliContext): void {
     .requiredOption('-p, --payload <json>', 'the payload: inline JSON, @file.json, or - for stdin')
     .option('--idempotency-key <key>', 'send an Idempotency-Key: the same key and body give the same job')
     .option('--priority <priority>', 'low, normal or high (job types with priorities only)')
-    .action(async (type: string, options: { payload: string; idempotencyKey?: string; priority?: string }, command: Command) => {
+    .option('--ttl <seconds>', 'ttlSeconds: not started this many seconds after it is due, the job ends EXPIRED without running', positiveInt('--ttl'))
+    .action(async (type: string, options: { payload: string; idempotencyKey?: string; priority?: string; ttl?: number }, command: Command) => {
       const payload = readJsonArgument(options.payload);
       const answer = await ctx.client(command).request<{ jobId: string; status: string; statusUrl: string }>('POST', 'v1/jobs', {
-        body: { type, payload, ...(options.priority !== undefined ? { priority: options.priority } : {}) },
+        body: { type, payload, ...(options.priority !== undefined ? { priority: options.priority } : {}), ...(options.ttl !== undefined ? { ttlSeconds: options.ttl } : {}) },
         ...(options.idempotencyKey ? { headers: { 'idempotency-key': options.idempotencyKey } } : {}),
       });
       if (ctx.json(command)) return ctx.printJson(answer);
@@ -77,7 +80,7 @@ export function registerJobCommands(program: Command, ctx: CliContext): void {
   program
     .command('jobs')
     .description("list this key's jobs, newest first")
-    .option('-s, --status <status>', 'only jobs in this status (QUEUED, RUNNING, RETRYING, SUCCEEDED, FAILED, DEAD, CANCELLED)')
+    .option('-s, --status <status>', 'only jobs in this status (QUEUED, RUNNING, RETRYING, SUCCEEDED, FAILED, DEAD, CANCELLED, EXPIRED)')
     .option('-t, --type <type>', 'only jobs of this type')
     .option('-l, --limit <n>', 'jobs per page (1–100)', positiveInt('--limit'), 25)
     .option('--cursor <cursor>', 'continue from a previous page')
@@ -130,6 +133,8 @@ export function printJob(output: Output, job: JobView): void {
     ['created', job.createdAt],
   ];
   if (job.priority) rows.push(['priority', job.priority]);
+  if (job.runAt) rows.push(['due', job.runAt]);
+  if (job.startBy) rows.push(['start by', `${job.startBy}${job.status === 'QUEUED' ? ' (else EXPIRED)' : ''}`]);
   if (job.tenant) rows.push(['tenant', job.tenant]);
   if (job.finishedAt) rows.push(['finished', job.finishedAt]);
   if (job.error) rows.push(['error', paint(output, 'red', `${job.error.code}: ${job.error.message}`)]);

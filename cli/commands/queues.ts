@@ -31,7 +31,7 @@ interface QueueRow {
 
 type PauseState = { type: string; paused: true; pausedAt: string; pausedBy: string } | { type: string; paused: false };
 
-const COUNTED = ['QUEUED', 'RUNNING', 'RETRYING', 'SUCCEEDED', 'FAILED', 'DEAD', 'CANCELLED'] as const;
+const COUNTED = ['QUEUED', 'RUNNING', 'RETRYING', 'SUCCEEDED', 'FAILED', 'DEAD', 'CANCELLED', 'EXPIRED'] as const;
 
 export function registerQueueCommands(program: Command, ctx: CliContext): void {
   const { output } = ctx;

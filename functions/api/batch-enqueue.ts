@@ -111,7 +111,7 @@ export class BatchEnqueuer {
   async #enqueuePlain(tenant: string, items: readonly ValidItem[]): Promise<BatchItemResult[]> {
     const { store, logger } = this.#deps;
     const now = this.#deps.now();
-    const records = items.map((item) => ({ ...newJobRecord(tenant, item.request, this.#deps.newJobId(tenant, now), now), ...runAtOf(item.plan) }) as JobRecord);
+    const records = items.map((item) => ({ ...newJobRecord(tenant, item.request, this.#deps.newJobId(tenant, now), now), ...runAtOf(item.plan, item.request, now) }) as JobRecord);
     const created = await Promise.all(records.map((record) => store.create(record).then(() => true, () => false)));
     const results: BatchItemResult[] = [];
     const toSend: { item: ValidItem; record: JobRecord }[] = [];

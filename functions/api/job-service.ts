@@ -59,7 +59,7 @@ export class JobService {
     checkCallback(request, this.#deps.webhookPolicy);
     // Sized as the store writes it (keys included), with room for the longest Idempotency-Key.
     const record = newJobRecord(tenant, request, JOB_ID_ROOM, now, IDEMPOTENCY_KEY_ROOM);
-    assertStorable(request, { pk: keys.tenantJobPartitions(tenant)[0], sk: JOB_ID_ROOM, ...record, ...runAtOf(plan) });
+    assertStorable(request, { pk: keys.tenantJobPartitions(tenant)[0], sk: JOB_ID_ROOM, ...record, ...runAtOf(plan, request, now) });
     return plan;
   }
 
@@ -67,7 +67,7 @@ export class JobService {
   async enqueue(tenant: string, request: EnqueueRequest, plan: ReleasePlan = this.check(tenant, request)): Promise<JobRecord> {
     const { store, queue, logger } = this.#deps;
     const now = this.#deps.now();
-    const job = { ...newJobRecord(tenant, request, this.#deps.newJobId(tenant, now), now), ...runAtOf(plan) };
+    const job = { ...newJobRecord(tenant, request, this.#deps.newJobId(tenant, now), now), ...runAtOf(plan, request, now) };
     await store.create(job);
     try {
       await dispatchJob({ queue, scheduler: this.#deps.scheduler }, messageOf(job), plan);
@@ -96,7 +96,10 @@ export class JobService {
         logger,
         now,
         newJobId,
-        newRecord: (owner, body, jobId, key) => ({ ...newJobRecord(owner, body, jobId, now(), key), ...runAtOf(plan) }),
+        newRecord: (owner, body, jobId, key) => {
+          const at = now();
+          return { ...newJobRecord(owner, body, jobId, at, key), ...runAtOf(plan, body, at) };
+        },
         messageOf,
         ...(idempotencySettings ? { settings: idempotencySettings } : {}),
       },

@@ -19,6 +19,8 @@ export function toJobView(job: JobRecord): Record<string, unknown> {
     ...(job.result !== undefined ? { result: job.result } : {}),
     ...(job.error !== undefined ? { error: job.error } : {}),
     ...(job.runAt !== undefined ? { runAt: job.runAt } : {}),
+    // With ttlSeconds: not started by then, the job ends EXPIRED without running.
+    ...(job.startBy !== undefined ? { startBy: job.startBy } : {}),
     ...(job.callbackUrl !== undefined ? { callbackUrl: job.callbackUrl } : {}),
     ...(job.nextAttemptAt !== undefined ? { nextAttemptAt: job.nextAttemptAt } : {}),
     ...(job.cancelRequested ? { cancelRequested: true } : {}),
@@ -26,8 +28,9 @@ export function toJobView(job: JobRecord): Record<string, unknown> {
     updatedAt: job.updatedAt,
     ...(job.startedAt !== undefined ? { startedAt: job.startedAt } : {}),
     ...(job.finishedAt !== undefined ? { finishedAt: job.finishedAt } : {}),
-    // When retention (DynamoDB TTL) removes the record; reads treat it as gone from then on.
-    ...(job.ttl !== undefined ? { expiresAt: new Date(job.ttl * 1000).toISOString() } : {}),
+    // When retention (DynamoDB TTL) removes the finished record; reads treat it as gone from then on.
+    // Named apart from `ttlSeconds`/`startBy` (how long a job may wait to start): this is after it ends.
+    ...(job.ttl !== undefined ? { retainUntil: new Date(job.ttl * 1000).toISOString() } : {}),
     ...(job.redriveCount ? { redriveCount: job.redriveCount, redrivenAt: job.redrivenAt } : {}),
     ...(job.retryCount ? { retryCount: job.retryCount, retriedAt: job.retriedAt } : {}),
   };

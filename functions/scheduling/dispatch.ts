@@ -30,7 +30,14 @@ export function plannedQueue(deps: DispatchDeps, plan: ReleasePlan): JobQueue {
   };
 }
 
-/** The record fields a plan adds: `runAt`, for status readers, when the job is not due at once. */
-export function runAtOf(plan: ReleasePlan): { runAt?: string } {
-  return plan.kind === 'now' ? {} : { runAt: plan.runAt.toISOString() };
+/**
+ * The record fields a plan adds: `runAt`, for status readers, when the job is not due at once; and
+ * with `ttlSeconds`, `startBy`: that long after it is due (now, or its runAt).
+ */
+export function runAtOf(plan: ReleasePlan, options: { readonly ttlSeconds?: number | undefined } = {}, now: Date = new Date()): { runAt?: string; startBy?: string } {
+  const due = plan.kind === 'now' ? now : plan.runAt;
+  return {
+    ...(plan.kind === 'now' ? {} : { runAt: plan.runAt.toISOString() }),
+    ...(options.ttlSeconds !== undefined ? { startBy: new Date(due.getTime() + options.ttlSeconds * 1000).toISOString() } : {}),
+  };
 }

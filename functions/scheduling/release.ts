@@ -15,7 +15,9 @@ export interface ReleaseEvent {
  * unless the job is no longer QUEUED (cancelled meanwhile, or gone), in which case nothing is sent.
  * A send failure throws, so the scheduler retries (EventBridge Scheduler's retry policy; the local
  * scheduler's backoff). A duplicate release is harmless: the worker's conditional writes run a job
- * once and acknowledge the stale copy.
+ * once and acknowledge the stale copy. A release that comes after the job's start-by time (a late
+ * schedule, its retries) is sent all the same: the worker records it EXPIRED on delivery, with its
+ * webhook, as any job past its ttlSeconds (functions/worker/delivery.ts, `expire`).
  */
 export class ScheduledJobReleaser {
   constructor(private readonly deps: { store: JobStore; queue: JobQueue; logger: Logger }) {}

@@ -44,7 +44,7 @@ const MAX_RESULT_BYTES = 300 * 1024;
 export type RecordOutcome =
   // `dead`: this delivery made the job DEAD (acknowledged once its message is in the DLQ, else it
   // comes back to be handed on); `dead-lettered`: it handed on the message of a job already DEAD.
-  | { readonly ack: true; readonly reason: 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'poison' | 'dead' | 'dead-lettered' }
+  | { readonly ack: true; readonly reason: 'succeeded' | 'failed' | 'cancelled' | 'expired' | 'skipped' | 'poison' | 'dead' | 'dead-lettered' }
   | { readonly ack: false; readonly reason: 'retrying' | 'dead' | 'dead-letter-failed' | 'store-unavailable' | 'superseded' | 'deferred' };
 
 /** The delivery that writes a job: the lease a later receive of the same message may take over. */
@@ -175,6 +175,8 @@ export class JobWorker<TPayload> {
       case 'cancel':
         await this.#finish(message.jobId, holder, job!.attempt, 'CANCELLED', { error: { code: 'CANCELLED', message: 'cancelled by request' } });
         return { ack: true, reason: 'cancelled' };
+      case 'expire':
+        return this.#expire(job!, message, logger);
     }
   }
 
@@ -238,7 +240,10 @@ export class JobWorker<TPayload> {
       guard: generationGuard(message),
       retryDelaysMs: this.#deps.storeRetryDelaysMs,
     });
-    if (this.#definition.settings.claim === 'eager') await writer.claim();
+    // A job with a start-by time (ttlSeconds) is claimed before its handler starts, whatever its type's
+    // claim setting: "started" must be on the record, so a duplicate delivery after the deadline finds it
+    // RUNNING rather than QUEUED and does not expire a job that is running.
+    if (this.#definition.settings.claim === 'eager' || job.startBy !== undefined) await writer.claim();
     else writer.start();
 
     const budget = Math.max(0, deadline - this.#deps.now() - this.#deps.timeoutMarginMs);
@@ -360,6 +365,29 @@ export class JobWorker<TPayload> {
    * once unless this consumer dies between the send and the acknowledgement (then twice; a redrive runs
    * the job once, the copy being acknowledged as a duplicate).
    */
+  /**
+   * A job not started by its start-by time: EXPIRED without a run, and its message acknowledged. The
+   * write is conditional on QUEUED and on this message's generation, so an edit that moved the job's
+   * start (a new generation) since the read wins, and this stale message is acknowledged instead.
+   */
+  async #expire(job: JobRecord, message: ReceivedMessage, logger: Logger): Promise<RecordOutcome> {
+    const now = this.#deps.now();
+    logger.info('job not started by its start-by time; EXPIRED without a run', { startBy: job.startBy });
+    await this.#store(() => this.#deps.store.transition({
+      jobId: job.jobId,
+      from: sourcesOf('EXPIRED'),
+      to: 'EXPIRED',
+      ...generationGuard(message),
+      set: {
+        finishedAt: new Date(now).toISOString(),
+        ttl: expiryOf(this.#definition.settings, 'EXPIRED', now),
+        error: { code: 'EXPIRED', message: `not started by ${job.startBy} (its ttlSeconds ran out); it never ran` },
+      },
+      remove: ['nextAttemptAt', 'messageId', 'receiveCount'],
+    }));
+    return { ack: true, reason: 'expired' };
+  }
+
   /** `fresh`: this delivery made the job DEAD (its outcome metric counts it), else it only hands the message on. */
   async #handToDeadLetterQueue(type: string, record: SqsRecordLike, logger: Logger, fresh = true): Promise<RecordOutcome> {
     try {

@@ -19,13 +19,13 @@ interface Download { url: string; expiresAt: string; fileName: string; contentTy
 interface Job {
   jobId: string; type: string; status: string; progress: number; progressMessage?: string; attempt: number; maxAttempts: number;
   payload?: unknown; result?: unknown; error?: { code: string; message: string }; createdAt: string; finishedAt?: string; tenant?: string;
-  runAt?: string; download?: Download; priority?: string;
+  runAt?: string; download?: Download; priority?: string; startBy?: string;
 }
 interface ApiFailure { status: number; code: string; message: string }
 interface LocalKey { key: string; tenant: string; scopes: string[] }
 interface DashboardConfig { apiKey: string; keys?: LocalKey[]; jobTypes?: string[] }
 
-const STATUSES = ['QUEUED', 'RUNNING', 'RETRYING', 'SUCCEEDED', 'FAILED', 'DEAD', 'CANCELLED'] as const;
+const STATUSES = ['QUEUED', 'RUNNING', 'RETRYING', 'SUCCEEDED', 'FAILED', 'DEAD', 'CANCELLED', 'EXPIRED'] as const;
 const POLL_MS = 1_000;
 const PAGE_SIZE = 25;
 
@@ -211,7 +211,7 @@ function renderJob(job: Job | undefined): void {
   ($('job-progress') as HTMLProgressElement).value = job.progress;
   $('job-progress-text').textContent = `${job.progress}%${job.progressMessage ? ` — ${job.progressMessage}` : ''}`;
   $('job-attempts').textContent = `${job.attempt}/${job.maxAttempts}`;
-  $('job-created').textContent = job.runAt ? `${job.createdAt} (due ${job.runAt})` : job.createdAt;
+  $('job-created').textContent = `${job.createdAt}${job.runAt ? ` (due ${job.runAt})` : ''}${job.startBy ? ` · start by ${job.startBy}` : ''}`;
   $('job-finished').textContent = job.finishedAt ?? '-';
   renderDownload(job.download);
   $('job-error').textContent = job.error ? `${job.error.code}: ${job.error.message}` : '-';

@@ -51,6 +51,11 @@ export interface JobRecord {
   readonly receiveCount?: number;
   /** When a delayed or scheduled job becomes due (ISO); absent for a job due at once. */
   readonly runAt?: string;
+  /**
+   * `ttlSeconds` after it became due (ISO): a job not started by then ends EXPIRED without running.
+   * Absent without `ttlSeconds`, and cleared by a retry or redrive (an operator asked for the run).
+   */
+  readonly startBy?: string;
   /** Where the completion webhook goes (see functions/webhooks/). */
   readonly callbackUrl?: string;
   /** The queue (and consumer pool) it waits in, for a type with priorities; absent = normal. */

@@ -43,13 +43,14 @@ export const jobSettingsSchema = z
     /**
      * Days a finished job's record is kept before DynamoDB TTL removes it, per final status (the
      * seeds kept "the last 100 completed and 500 failed"; DynamoDB expires by age, not by count).
-     * `dead` defaults to `failed`, `cancelled` to `succeeded`. See shared/jobs/retention.ts.
+     * `dead` and `expired` default to `failed`, `cancelled` to `succeeded`. See shared/jobs/retention.ts.
      */
     retentionDays: z.object({
       succeeded: z.number().int().min(1).max(3_650),
       failed: z.number().int().min(1).max(3_650),
       dead: z.number().int().min(1).max(3_650).optional(),
       cancelled: z.number().int().min(1).max(3_650).optional(),
+      expired: z.number().int().min(1).max(3_650).optional(),
     }).strict(),
   })
   .strict()

@@ -33,9 +33,12 @@ export interface Transition {
     retriedAt: string;
     messageId: string;
     receiveCount: number;
+    runAt: string;
+    startBy: string;
+    priority: 'high' | 'low';
   }>;
   /** Attributes to remove (e.g. `error` when a job is retried). */
-  readonly remove?: readonly ('error' | 'result' | 'nextAttemptAt' | 'cancelRequested' | 'finishedAt' | 'ttl' | 'progressMessage' | 'startedAt' | 'retriedAt' | 'redrivenAt' | 'messageId' | 'receiveCount')[];
+  readonly remove?: readonly ('error' | 'result' | 'nextAttemptAt' | 'cancelRequested' | 'finishedAt' | 'ttl' | 'progressMessage' | 'startedAt' | 'retriedAt' | 'redrivenAt' | 'messageId' | 'receiveCount' | 'startBy' | 'runAt' | 'priority')[];
 }
 
 /**

@@ -165,6 +165,31 @@ describe('E2E: the conveyor CLI against a local cloud', { timeout: 120_000 }, ()
     expect(unknownType.stderr).toContain('unknown job type "fax"');
   });
 
+  it('enqueues with --ttl and shows a job that waited too long as EXPIRED (`conveyor status`, `conveyor jobs --status expired`)', async () => {
+    // Prepare: nothing runs analysis jobs while it waits.
+    analysis.fault.failing = false;
+    await conveyor(['queues', 'pause', 'analysis']);
+    const enqueued = await conveyor(['enqueue', 'analysis', '--ttl', '1', '--priority', 'high', '--json', '--payload', JSON.stringify(analysisPayload({ toolId: 'cli-ttl' }))]);
+    const jobId = JSON.parse(enqueued.stdout).jobId as string;
+    const startBy = (await api.request('GET', `/v1/jobs/${jobId}`)).body.startBy as string;
+    await eventually(async () => (Date.now() > Date.parse(startBy) ? true : undefined), 10_000, 'start-by time passed');
+
+    // Act
+    await conveyor(['queues', 'resume', 'analysis']);
+    await api.waitForStatus(jobId, ['EXPIRED', 'SUCCEEDED']);
+    const [shown, listed] = await Promise.all([conveyor(['status', jobId]), conveyor(['jobs', '--status', 'expired', '--json'])]);
+
+    // Assess
+    expect(enqueued.code).toBe(0);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/status\s+EXPIRED/);
+    expect(shown.stdout).toMatch(/priority\s+high/);
+    expect(shown.stdout).toContain(`start by ${startBy}`);
+    expect(shown.stdout).toMatch(/error\s+EXPIRED: not started by/);
+    expect(JSON.parse(listed.stdout).jobs.map((j: { jobId: string }) => j.jobId)).toContain(jobId);
+    expect(analysis.runs.has(jobId)).toBe(false);
+  });
+
   it('exits non-zero with a clear message on every kind of error', async () => {
     // Prepare: a port where nothing listens
     const closed = createServer();

@@ -6,7 +6,6 @@ import type { JobQueue } from '../../../shared/ports/job-queue.js';
 import type { JobStore, Transition } from '../../../shared/ports/job-store.js';
 import type { Logger } from '../../../shared/ports/logger.js';
 import type { QueueAdmin, QueueDepth, RedriveTask } from '../../../shared/ports/queue-admin.js';
-import { routingOf } from '../job-service.js';
 
 export interface DeadLetterServiceDeps {
   readonly store: JobStore;
@@ -62,7 +61,8 @@ export interface RedriveOutcome {
 export const MAX_REDRIVE = 2_000;
 const CONCURRENCY = 16;
 /** Fields a finished job carries that a job waiting to run again must not (its holder included: a new message runs it). */
-const FINISHED_FIELDS = ['finishedAt', 'ttl', 'nextAttemptAt', 'cancelRequested', 'result', 'progressMessage', 'startedAt', 'messageId', 'receiveCount'] as const;
+// startBy too: a job an operator runs again is not held to the start-by time of its first enqueue.
+const FINISHED_FIELDS = ['finishedAt', 'ttl', 'nextAttemptAt', 'cancelRequested', 'result', 'progressMessage', 'startedAt', 'messageId', 'receiveCount', 'startBy'] as const;
 
 /**
  * Dead-letter operations: list a DLQ without touching its messages, redrive it, retry one job.

@@ -43,6 +43,13 @@ describe('Function: interpretDelivery', () => {
     ['FAILED job retried before the record was reset', at('FAILED', 1), delivery('R', 1, after), { action: 'defer', reason: 'terminal-record', delaySeconds: REDRIVE_GRACE_SECONDS }],
     ['a record written before holders had a receive count: its attempt was the receive count', at('RUNNING', 2, { messageId: 'M' }), delivery('M', 2), { action: 'leave', reason: 'superseded' }],
     ['… and a later receive takes it over', at('RUNNING', 2, { messageId: 'M' }), delivery('M', 3), { action: 'run', attempt: 3 }],
+    // ttlSeconds: `now` is an hour after `ended`.
+    ['a QUEUED job past its start-by time: it never ran, it expires', at('QUEUED', 0, { startBy: ended }), delivery('M', 1), { action: 'expire' }],
+    ['… even on the last receive the redrive policy allows', at('QUEUED', 0, { startBy: ended }), delivery('M', 15), { action: 'expire' }],
+    ['a QUEUED job still within its start-by time runs', at('QUEUED', 0, { startBy: new Date(Date.parse(ended) + 7_200_000).toISOString() }), delivery('M', 1), { action: 'run', attempt: 1 }],
+    ['a RETRYING job past its start-by time started already: it runs its next attempt', at('RETRYING', 1, { ...heldBy(1), startBy: ended }), delivery('M', 2), { action: 'run', attempt: 2 }],
+    ['a RUNNING job whose lease ran out past its start-by time is taken over', at('RUNNING', 1, { ...heldBy(1), startBy: ended }), delivery('M', 2), { action: 'run', attempt: 2 }],
+    ['a duplicate of an EXPIRED job', at('EXPIRED', 0), delivery('M', 2), { action: 'ack', reason: 'finished' }],
   ] as const)('%s', (_name, record, facts, expected) => {
     expect(interpretDelivery(record, facts)).toEqual(expected);
   });

@@ -25,6 +25,8 @@ import { SimQueue } from '../../helpers/sim-queue.js';
  * - no handler starts on a job whose record is already terminal, nor with an attempt past maxAttempts;
  * - attempts count handler runs: the recorded attempt never exceeds the handler runs so far;
  * - a DEAD job ran maxAttempts times and says so, unless the receive-count safety net buried it;
+ * - with ttlSeconds (a start-by time) and a clock that may pass it: an EXPIRED job never ran, a job that
+ *   ran never ends EXPIRED, and only a job past its start-by time expires;
  * - in the end the job is terminal, no message is left in the queue, and the DLQ holds exactly one
  *   message if the job is DEAD and none otherwise.
  */
@@ -38,6 +40,7 @@ type Command =
   | { kind: 'expire'; pick: number }
   | { kind: 'duplicate'; pick: number }
   | { kind: 'cancel' }
+  | { kind: 'late' }
   | { kind: 'storeFault'; when: 'before' | 'after' };
 
 // Retryable failures weigh most, so that runs reach DEAD (and its hand-off to the DLQ) often.
@@ -54,6 +57,7 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('expire' as const), pick: fc.nat(9) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('duplicate' as const), pick: fc.nat(9) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancel' as const) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('late' as const) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('storeFault' as const), when: fc.constantFrom<'before' | 'after'>('before', 'after') }) },
 );
 
@@ -77,9 +81,14 @@ class World {
   pendingFault: 'before' | 'after' | undefined;
   readonly job: JobRecord;
   readonly definition;
+  /** How far the workers' clock runs ahead of the real one: `late` moves it past the start-by time. */
+  skewMs = 0;
+  /** Whether any worker expired the job while its clock was past the start-by time. */
+  expiredAfterStartBy = false;
 
-  constructor(claim: 'lazy' | 'eager') {
-    this.job = queuedJob();
+  constructor(claim: 'lazy' | 'eager', withTtl: boolean) {
+    // With ttlSeconds: due now, to be started within a minute (of the workers' clock).
+    this.job = queuedJob(withTtl ? { startBy: new Date(Date.now() + 60_000).toISOString() } : {});
     // Lazy: RUNNING is never written within the test (runningWriteDelayMs below) — the fast path.
     // Eager: RUNNING is written before the handler starts.
     // Two attempts, so that a few failing settles reach DEAD and its hand-off to the DLQ.
@@ -117,6 +126,7 @@ class World {
 
   async #checkedTransition(t: Transition): Promise<JobRecord> {
     const before = this.store.jobs.get(t.jobId);
+    if (t.to === 'EXPIRED') this.expiredAfterStartBy = before?.startBy !== undefined && this.now() > Date.parse(before.startBy);
     const after = await this.store.transition(t);
     this.#checkChange(before, after);
     // An eager claim records RUNNING just before its handler starts; every other write follows its run.
@@ -131,6 +141,10 @@ class World {
     if (!legal) this.violations.push(`illegal ${before.status}@${before.attempt} → ${after.status}@${after.attempt}`);
     if (isTerminal(before.status)) this.violations.push(`terminal ${before.status} changed to ${after.status}`);
     if (after.attempt < before.attempt) this.violations.push(`attempt fell ${before.attempt} → ${after.attempt}`);
+  }
+
+  now(): number {
+    return Date.now() + this.skewMs;
   }
 
   /** Receives `message` and runs a consumer on it up to its handler's gate (or its end). */
@@ -165,6 +179,7 @@ class World {
       runningWriteDelayMs: 1e9,
       progressIntervalMs: 0,
       storeRetryDelaysMs: [0, 0],
+      now: () => this.now(),
     });
     Object.assign(run, {
       record,
@@ -240,8 +255,8 @@ class World {
 }
 
 /** `belowLimit`: null for a fresh message, else how many receives it has left before the queue's limit. */
-async function play(claim: 'lazy' | 'eager', commands: Command[], belowLimit: number | null): Promise<World> {
-  const world = new World(claim);
+async function play(claim: 'lazy' | 'eager', commands: Command[], belowLimit: number | null, withTtl = false): Promise<World> {
+  const world = new World(claim, withTtl);
   await world.setup(belowLimit === null ? 0 : world.queue.maxReceiveCount - belowLimit);
   for (const command of commands) {
     switch (command.kind) {
@@ -252,6 +267,8 @@ async function play(claim: 'lazy' | 'eager', commands: Command[], belowLimit: nu
       case 'expire': world.expire(command.pick); break;
       case 'duplicate': world.duplicate(command.pick); break;
       case 'cancel': await world.cancel(); break;
+      // The workers' clock passes the job's start-by time (two minutes on, the time budget unaffected).
+      case 'late': world.skewMs = 120_000; break;
       case 'storeFault': world.pendingFault = command.when; break;
     }
   }
@@ -264,8 +281,9 @@ describe('Property: the worker against a model of SQS and a hostile world', () =
   it.each(['lazy', 'eager'] as const)('keeps every invariant under random interleavings (%s claim)', async (claim) => {
     await fc.assert(
       // Mostly a fresh message; sometimes one that throttling already brought near the receive limit.
-      fc.asyncProperty(fc.array(commandArb, { maxLength: 40 }), fc.oneof({ weight: 4, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.nat(5) }), async (commands, belowLimit) => {
-        const world = await play(claim, commands, belowLimit);
+      // A third of the jobs have a ttlSeconds (a start-by time a minute ahead of the workers' clock).
+      fc.asyncProperty(fc.array(commandArb, { maxLength: 40 }), fc.oneof({ weight: 4, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.nat(5) }), fc.boolean(), fc.boolean(), async (commands, belowLimit, ttl, often) => {
+        const world = await play(claim, commands, belowLimit, ttl && often);
         const final = world.store.jobs.get(world.job.jobId)!;
         const dlq = world.queue.dlq();
         const left = world.queue.available().length + world.queue.inflight().length;
@@ -276,6 +294,13 @@ describe('Property: the worker against a model of SQS and a hostile world', () =
         // Terminal — unless the redrive policy itself moved the message (the safety net fired on a
         // receive the worker never saw, a throttled one): then the record waits for a redrive.
         if (!dlq.some((m) => m.deadLettered === 'by-redrive-policy')) expect(isTerminal(final.status as JobStatus)).toBe(true);
+        // ttlSeconds: EXPIRED only for a job that never ran, and only once past its start-by time.
+        if (final.status === 'EXPIRED') {
+          expect(world.runs).toEqual([]);
+          expect(world.expiredAfterStartBy).toBe(true);
+          expect(final.startBy).toBeDefined();
+        }
+        if (world.runs.length > 0) expect(final.status).not.toBe('EXPIRED');
         if (final.status === 'DEAD' && final.error?.code !== 'RECEIVE_LIMIT') {
           expect(final.attempt).toBe(world.definition.settings.maxAttempts);
           expect(world.runs.length).toBeGreaterThanOrEqual(world.definition.settings.maxAttempts);
