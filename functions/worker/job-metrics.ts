@@ -9,7 +9,7 @@ const OUTCOMES: Record<RecordOutcome['reason'], JobRunOutcome> = {
   dead: 'DEAD',
   retrying: 'RETRYING',
   expired: 'EXPIRED',
-  // Not a run's outcome: a stale copy, a cancel, a poison body, the bookkeeping receive of a job
+  // Not a run's outcome: a stale copy, a cancel, a poison body, a later hand-off to the DLQ of a job
   // already DEAD, a store outage (the message comes back and is counted then).
   cancelled: 'OTHER',
   skipped: 'OTHER',

@@ -42,8 +42,6 @@ const MAX_RESULT_BYTES = 300 * 1024;
 
 /** What became of one record: acknowledged (deleted from the queue) or reported as failed. */
 export type RecordOutcome =
-  // `dead`: this delivery made the job DEAD (acknowledged once its message is in the DLQ, else it
-  // comes back to be handed on); `dead-lettered`: it handed on the message of a job already DEAD.
   | { readonly ack: true; readonly reason: 'succeeded' | 'failed' | 'cancelled' | 'expired' | 'skipped' | 'poison' | 'dead' | 'dead-lettered' }
   | { readonly ack: false; readonly reason: 'retrying' | 'dead' | 'dead-letter-failed' | 'store-unavailable' | 'superseded' | 'deferred' };
 
@@ -167,11 +165,11 @@ export class JobWorker<TPayload> {
           : { code: 'RECEIVE_LIMIT', message: `received ${holder.receiveCount} times (the queue allows ${this.#maxReceiveCount}) without an outcome recorded after attempt ${attempt}: its consumer keeps failing before it can record one` };
         logger.error('the job cannot run again; it is DEAD', { error, recordAttempt: attempt });
         await this.#finish(message.jobId, holder, attempt, 'DEAD', { error });
-        return this.#handToDeadLetterQueue(message.type, record, logger);
+        return this.#handToDeadLetterQueue(message.type, record, logger, { justDied: true });
       }
       case 'dead-letter':
         logger.warn('a DEAD job\'s message came back before its hand-off to the DLQ was acknowledged; handing it on');
-        return this.#handToDeadLetterQueue(message.type, record, logger, false);
+        return this.#handToDeadLetterQueue(message.type, record, logger, { justDied: false });
       case 'cancel':
         await this.#finish(message.jobId, holder, job!.attempt, 'CANCELLED', { error: { code: 'CANCELLED', message: 'cancelled by request' } });
         return { ack: true, reason: 'cancelled' };
@@ -194,7 +192,8 @@ export class JobWorker<TPayload> {
       logger.info('stale or duplicate delivery acknowledged', { reason: conflict.message, status: job?.status });
       return { ack: true, reason: 'skipped' };
     }
-    if (verdict === 'dead-letter') return this.#handToDeadLetterQueue(message.type, record, logger, false);
+    // This very delivery recorded DEAD (its write landed, the answer was lost): its outcome, counted as such.
+    if (verdict === 'dead-letter') return this.#handToDeadLetterQueue(message.type, record, logger, { justDied: true });
     logger.info('the job moved on under a newer delivery; leaving the message alone', { reason: conflict.message, status: job?.status });
     return { ack: false, reason: 'superseded' };
   }
@@ -306,7 +305,7 @@ export class JobWorker<TPayload> {
       // policy is only a safety net: its maxReceiveCount is not the attempt budget).
       logger.warn('last attempt failed; job is DEAD', { error: failure });
       await this.#finish(message.jobId, holder, attempt, 'DEAD', { error }, writer);
-      return this.#handToDeadLetterQueue(message.type, record, logger);
+      return this.#handToDeadLetterQueue(message.type, record, logger, { justDied: true });
     }
     const delaySeconds = backoffDelaySeconds(settings.backoff, attempt, this.#deps.random);
     logger.info('attempt failed; retrying', { error: failure, delaySeconds });
@@ -359,13 +358,6 @@ export class JobWorker<TPayload> {
   }
 
   /**
-   * A DEAD job's message goes to the DLQ from here, then the message is acknowledged. Its record is
-   * already DEAD and names this message, so if the hand-off or the acknowledgement is lost the message
-   * comes back, finds the record DEAD and is handed on then (`dead-letter`): never lost, and in the DLQ
-   * once unless this consumer dies between the send and the acknowledgement (then twice; a redrive runs
-   * the job once, the copy being acknowledged as a duplicate).
-   */
-  /**
    * A job not started by its start-by time: EXPIRED without a run, and its message acknowledged. The
    * write is conditional on QUEUED and on this message's generation, so an edit that moved the job's
    * start (a new generation) since the read wins, and this stale message is acknowledged instead.
@@ -388,14 +380,21 @@ export class JobWorker<TPayload> {
     return { ack: true, reason: 'expired' };
   }
 
-  /** `fresh`: this delivery made the job DEAD (its outcome metric counts it), else it only hands the message on. */
-  async #handToDeadLetterQueue(type: string, record: SqsRecordLike, logger: Logger, fresh = true): Promise<RecordOutcome> {
+  /**
+   * A DEAD job's message goes to the DLQ from here, then the message is acknowledged. Its record is
+   * already DEAD and names this message, so if the hand-off or the acknowledgement is lost the message
+   * comes back, finds the record DEAD and is handed on then (`dead-letter`): never lost, and in the DLQ
+   * once unless this consumer dies between the send and the acknowledgement (then twice; a redrive runs
+   * the job once, the copy being acknowledged as a duplicate).
+   */
+  async #handToDeadLetterQueue(type: string, record: SqsRecordLike, logger: Logger, options: { justDied: boolean }): Promise<RecordOutcome> {
     try {
       await this.#deps.queue.deadLetter(type, record.body);
-      return { ack: true, reason: fresh ? 'dead' : 'dead-lettered' };
+      // `dead` when this delivery recorded the job DEAD (the run's outcome, counted once in the metrics).
+      return { ack: true, reason: options.justDied ? 'dead' : 'dead-lettered' };
     } catch (error) {
       logger.error('job is DEAD but its message could not be handed to the DLQ; it will come back and be handed on then', { error });
-      return { ack: false, reason: fresh ? 'dead' : 'dead-letter-failed' };
+      return { ack: false, reason: options.justDied ? 'dead' : 'dead-letter-failed' };
     }
   }
 

@@ -134,4 +134,22 @@ describe('Class: JobWorker — outcome metrics', () => {
     expect(metrics.observations.map((o) => o.queueWaitMs)).toEqual([500, 500, 500, undefined]);
     expect(metrics.flushes).toBe(1);
   });
+
+  it('counts a DEAD job once: a later hand-off of its message to the DLQ is not another outcome', async () => {
+    // Prepare: the job went DEAD on receive 3; its message came back (the acknowledgement was lost)
+    const clock = 10_000_000;
+    const store = new MemoryJobStore();
+    const queue: ConsumerQueue = { send: vi.fn(async () => undefined), changeVisibility: vi.fn(async () => undefined), deadLetter: vi.fn(async () => undefined) };
+    const metrics = new RecordingJobMetrics();
+    const worker = new JobWorker(jobRegistry.analysis, async () => 'never', { store, queue, logger: silentLogger, timeoutMarginMs: 1_000, now: () => clock, metrics });
+    const job = queuedJob({ status: 'DEAD', attempt: 3, messageId: 'm-1', receiveCount: 3, finishedAt: new Date(clock - 600_000).toISOString() });
+    await store.create(job);
+
+    // Act
+    await worker.processBatch(sqsEvent(sqsRecord(job, 4, { messageId: 'm-1', attributes: { ApproximateReceiveCount: '4', SentTimestamp: String(clock - 900_000) } })), invocation());
+
+    // Assess
+    expect(queue.deadLetter).toHaveBeenCalledOnce();
+    expect(metrics.observations.map((o) => o.outcome)).toEqual(['OTHER']);
+  });
 });
