@@ -225,7 +225,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     // scheduler: the callback reads `target` only when it fires, after both exist.
     const scheduler = new LocalScheduler({
       logger: logger.child({ fn: 'scheduler' }),
-      release: (jobId) => target.releaser.release(jobId),
+      release: (jobId, generation) => target.releaser.release(jobId, generation),
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.dataDir ? { storePath: join(options.dataDir, 'schedules.json') } : {}),
     });

@@ -42,14 +42,19 @@ export interface LocalSchedulerOptions {
   /** Persist one-time releases here (JSON), so a restart of `npm start` keeps held jobs. */
   readonly storePath?: string;
   /** Called when a one-time release falls due; a throw retries it with backoff. */
-  readonly release: (jobId: string) => Promise<unknown>;
+  readonly release: (jobId: string, generation: number) => Promise<unknown>;
 }
 
 interface PendingRelease {
   jobId: string;
+  /** The job's generation when it was scheduled (absent in stores written before edits: 0). */
+  generation?: number;
   at: number;
   failures: number;
 }
+
+/** One schedule per job and generation, as EventBridge Scheduler names them. */
+const releaseKey = (r: { jobId: string; generation?: number }) => (r.generation ? `${r.jobId}#${r.generation}` : r.jobId);
 
 /**
  * The local cloud's scheduler, standing in for EventBridge Scheduler: one-time releases of held
@@ -69,7 +74,7 @@ export class LocalScheduler implements ReleaseScheduler {
   constructor(options: LocalSchedulerOptions) {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
-    for (const release of this.#load()) this.#pending.set(release.jobId, release);
+    for (const release of this.#load()) this.#pending.set(releaseKey(release), release);
   }
 
   get clock(): Clock {
@@ -86,8 +91,9 @@ export class LocalScheduler implements ReleaseScheduler {
     return [...this.#recurring.values()].map(({ entry, nextAt }) => ({ id: entry.id, nextAt: new Date(nextAt) }));
   }
 
-  scheduleRelease(jobId: string, runAt: Date): Promise<void> {
-    this.#pending.set(jobId, { jobId, at: runAt.getTime(), failures: 0 });
+  scheduleRelease(jobId: string, runAt: Date, generation = 0): Promise<void> {
+    const release = { jobId, ...(generation ? { generation } : {}), at: runAt.getTime(), failures: 0 };
+    this.#pending.set(releaseKey(release), release);
     this.#save();
     return Promise.resolve();
   }
@@ -129,8 +135,8 @@ export class LocalScheduler implements ReleaseScheduler {
 
   async #release(release: PendingRelease, now: number): Promise<void> {
     try {
-      await this.#options.release(release.jobId);
-      this.#pending.delete(release.jobId);
+      await this.#options.release(release.jobId, release.generation ?? 0);
+      this.#pending.delete(releaseKey(release));
     } catch (error) {
       release.failures++;
       release.at = now + Math.min(60_000, 1_000 * 2 ** (release.failures - 1));

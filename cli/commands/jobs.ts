@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import { positiveInt, readJsonArgument } from '../context.js';
+import { positiveInt, readJsonArgument, UsageError } from '../context.js';
 import { duration, paint, progressBar, status, table, type Output } from '../format.js';
 
 /** A job as `GET /v1/jobs/{id}` returns it (the fields the CLI shows). */
@@ -106,6 +106,26 @@ export function registerJobCommands(program: Command, ctx: CliContext): void {
       const job = await ctx.client(command).request<JobView>('POST', `v1/jobs/${encodeURIComponent(jobId)}/retry`, body ? { body } : {});
       if (ctx.json(command)) return ctx.printJson(job);
       output.out(`${paint(output, 'green', '✔')} ${job.jobId} is ${status(output, job.status)} again (attempts reset)`);
+    });
+
+  program
+    .command('edit')
+    .description('change a job that has not started: its payload, runAt or priority (it runs once, with the edit)')
+    .argument('<jobId>')
+    .option('-p, --payload <json>', 'the new payload: inline JSON, @file.json, or - for stdin (validated as at enqueue)')
+    .option('--run-at <iso>', 'start no earlier than this ISO 8601 time (e.g. 2026-12-01T08:00:00Z)')
+    .option('--priority <priority>', 'low, normal or high (job types with priorities only)')
+    .action(async (jobId: string, options: { payload?: string; runAt?: string; priority?: string }, command: Command) => {
+      const body = {
+        ...(options.payload !== undefined ? { payload: readJsonArgument(options.payload) } : {}),
+        ...(options.runAt !== undefined ? { runAt: options.runAt } : {}),
+        ...(options.priority !== undefined ? { priority: options.priority } : {}),
+      };
+      if (Object.keys(body).length === 0) throw new UsageError('give --payload, --run-at or --priority');
+      const job = await ctx.client(command).request<JobView>('PATCH', `v1/jobs/${encodeURIComponent(jobId)}`, { body });
+      if (ctx.json(command)) return ctx.printJson(job);
+      output.out(`${paint(output, 'green', '✔')} edited ${paint(output, 'bold', job.jobId)} — ${status(output, job.status)}`);
+      printJob(output, job);
     });
 
   program

@@ -10,6 +10,7 @@ import type { JobStore } from '../../shared/ports/job-store.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import { enqueueIdempotently, type IdempotencySettings, type IdempotentEnqueueResult } from './idempotent-enqueue.js';
 import { cancelJob, type CancelOutcome } from './job-cancellation.js';
+import { editJob, type JobEdit } from './job-edit.js';
 import type { ReleaseScheduler } from '../../shared/ports/release-scheduler.js';
 import { dispatchJob, plannedQueue, runAtOf } from '../scheduling/dispatch.js';
 import { planRelease, type ReleasePlan } from '../scheduling/release-plan.js';
@@ -111,6 +112,12 @@ export class JobService {
 
   async get(tenant: string, jobId: string): Promise<JobRecord | undefined> {
     return this.#deps.store.get(jobId, { tenant });
+  }
+
+  /** `PATCH /v1/jobs/{id}`: undefined when the tenant has no such job (see job-edit.ts). */
+  async edit(tenant: string, jobId: string, edit: JobEdit): Promise<JobRecord | undefined> {
+    const { store, queue, scheduler, now } = this.#deps;
+    return editJob({ store, queue, scheduler, now }, tenant, jobId, edit);
   }
 
   /** `DELETE /v1/jobs/{id}`: undefined when the tenant has no such job (see job-cancellation.ts). */

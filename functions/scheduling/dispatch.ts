@@ -18,7 +18,7 @@ export async function dispatchJob(deps: DispatchDeps, message: JobMessage, plan:
       return deps.queue.send(message, { delaySeconds: plan.delaySeconds });
     case 'hold':
       if (!deps.scheduler) throw new DependencyUnavailableError('scheduler', 'no scheduler is configured for jobs due more than 15 minutes ahead');
-      return deps.scheduler.scheduleRelease(message.jobId, plan.runAt);
+      return deps.scheduler.scheduleRelease(message.jobId, plan.runAt, message.generation ?? 0);
   }
 }
 

@@ -8,6 +8,8 @@ export type ReleaseOutcome = 'released' | 'skipped';
 /** The event a one-time schedule delivers to the release function. */
 export interface ReleaseEvent {
   readonly jobId: string;
+  /** The generation the schedule was made for (absent: 0); an edit since then makes it stale. */
+  readonly generation?: number;
 }
 
 /**
@@ -23,12 +25,17 @@ export class ScheduledJobReleaser {
   constructor(private readonly deps: { store: JobStore; queue: JobQueue; logger: Logger }) {}
 
   /** Lambda-shaped handler for the scheduler target. */
-  readonly handler = async (event: ReleaseEvent): Promise<{ outcome: ReleaseOutcome }> => ({ outcome: await this.release(event.jobId) });
+  readonly handler = async (event: ReleaseEvent): Promise<{ outcome: ReleaseOutcome }> => ({ outcome: await this.release(event.jobId, event.generation ?? 0) });
 
-  async release(jobId: string): Promise<ReleaseOutcome> {
+  async release(jobId: string, generation = 0): Promise<ReleaseOutcome> {
     const job = await this.deps.store.get(jobId, { consistent: true });
     if (job?.status !== 'QUEUED') {
       this.deps.logger.info('scheduled release skipped: the job is no longer queued', { jobId, status: job?.status ?? 'absent' });
+      return 'skipped';
+    }
+    if ((job.generation ?? 0) !== generation) {
+      // An edit moved it (its own schedule or message carries the new generation), or it was retried.
+      this.deps.logger.info('scheduled release skipped: the job was edited since it was scheduled', { jobId, generation, current: job.generation ?? 0 });
       return 'skipped';
     }
     await this.deps.queue.send(messageOf(job));

@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { JobRecord } from '../../shared/domain/job.js';
+import { API_FUNCTION_TIMEOUT_SECONDS } from '../../shared/jobs/derived.js';
 
 /**
  * What one SQS delivery of a job means, given the job's record (read before running) and the
@@ -44,6 +45,27 @@ export type DeliveryDecision =
   | { readonly action: 'defer'; readonly reason: 'terminal-record' | 'hand-off'; readonly delaySeconds: number }
   | { readonly action: 'bury'; readonly reason: 'attempt-lost' | 'receive-limit' }
   | { readonly action: 'dead-letter' };
+
+/**
+ * An edit (`PATCH /v1/jobs/{id}`) sends the job's message of the next generation, then writes the record
+ * (functions/api/job-edit.ts). A message ahead of its record is such a message whose write has not landed
+ * yet: it waits (`early`), coming back every `EDIT_RETRY_SECONDS`, for up to `EDIT_GRACE_SECONDS` from its
+ * send — longer than the API function may run — after which the write surely never landed (the edit
+ * failed) and it is acknowledged (`orphan`). A message behind its record is an older copy (`stale`).
+ */
+export const EDIT_GRACE_SECONDS = 3 * API_FUNCTION_TIMEOUT_SECONDS;
+export const EDIT_RETRY_SECONDS = 5;
+
+export type GenerationVerdict =
+  | { readonly verdict: 'current' | 'stale' | 'orphan' }
+  | { readonly verdict: 'early'; readonly delaySeconds: number };
+
+export function generationVerdict(recordGeneration: number, messageGeneration: number, sentAt: number | undefined, now: number): GenerationVerdict {
+  if (messageGeneration === recordGeneration) return { verdict: 'current' };
+  if (messageGeneration < recordGeneration) return { verdict: 'stale' };
+  const sinceSendMs = sentAt === undefined ? Number.POSITIVE_INFINITY : now - sentAt;
+  return sinceSendMs < EDIT_GRACE_SECONDS * 1000 ? { verdict: 'early', delaySeconds: EDIT_RETRY_SECONDS } : { verdict: 'orphan' };
+}
 
 /** How long a message whose record is DEAD/FAILED waits for a redrive to reset the record. */
 export const REDRIVE_GRACE_SECONDS = 10;

@@ -18,7 +18,7 @@ import type { JobStore, Transition } from '../../shared/ports/job-store.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import { AttemptWriter } from './attempt-writer.js';
 import type { BatchResponse, InvocationContext, JobContext, JobHandler, SqsEventLike, SqsRecordLike } from './context.js';
-import { claimMismatch, interpretConflict, interpretDelivery, recordsHolder } from './delivery.js';
+import { claimMismatch, generationVerdict, interpretConflict, interpretDelivery, recordsHolder } from './delivery.js';
 import { observationOf } from './job-metrics.js';
 
 export interface JobWorkerDeps {
@@ -120,10 +120,23 @@ export class JobWorker<TPayload> {
   /** Reads the record, decides what this delivery means (delivery.ts), and carries it out. */
   async #deliver(message: ReceivedMessage, record: SqsRecordLike, holder: Holder, deadline: number, logger: Logger): Promise<RecordOutcome> {
     const job = await this.#store(() => this.#deps.store.get(message.jobId, { consistent: true }));
-    if (job && !isCurrentMessage(job, message)) {
-      // An older copy of a job retried by id (see generationGuard): it must neither run nor come back.
-      logger.info('message of an earlier generation acknowledged without a run', { generation: message.generation ?? 0, current: job.generation ?? 0 });
-      return { ack: true, reason: 'skipped' };
+    const sentAt = Number(record.attributes.SentTimestamp);
+    const generation = job ? generationVerdict(job.generation ?? 0, generationOf(message), Number.isFinite(sentAt) ? sentAt : undefined, this.#deps.now()) : { verdict: 'current' as const };
+    switch (generation.verdict) {
+      case 'stale':
+        // An older copy of a job retried by id or edited (see generationGuard): it must neither run nor come back.
+        logger.info('message of an earlier generation acknowledged without a run', { generation: message.generation ?? 0, current: job?.generation ?? 0 });
+        return { ack: true, reason: 'skipped' };
+      case 'early':
+        // An edit's message, sent before its record write: it runs once the write has landed.
+        logger.info('message of the next generation arrived before its edit was recorded; deferring', { generation: message.generation ?? 0, current: job?.generation ?? 0 });
+        await this.#setVisibility(message.type, record, generation.delaySeconds, logger);
+        return { ack: false, reason: 'deferred' };
+      case 'orphan':
+        logger.warn('message of an edit that was never recorded acknowledged without a run', { generation: message.generation ?? 0, current: job?.generation ?? 0 });
+        return { ack: true, reason: 'skipped' };
+      case 'current':
+        break;
     }
     const mismatch = job && claimMismatch(job, this.#definition.type, message.claims);
     if (mismatch) {
@@ -133,7 +146,6 @@ export class JobWorker<TPayload> {
       logger.error('message refused: it disagrees with the job record; acknowledged without a run', { field: mismatch, messageId: record.messageId });
       return { ack: true, reason: 'poison' };
     }
-    const sentAt = Number(record.attributes.SentTimestamp);
     const { maxAttempts } = this.#definition.settings;
     const decision = interpretDelivery(job, {
       receiveCount: holder.receiveCount,
@@ -453,20 +465,16 @@ function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 /**
- * Redrive and selective retry, as the worker sees them. A redrive first puts DEAD records back to
+ * Redrive, selective retry and edits, as the worker sees them. A redrive first puts DEAD records back to
  * QUEUED with attempt 0 (and no holder), then moves their DLQ messages back: the redriven delivery
- * runs attempt 1 — the ordinary first-delivery path. A selective retry sends a new message with a bumped generation;
- * an older copy of the message (still in the DLQ, redriven later) is acknowledged without a run when
- * the record is read before running, and every status write of a delivery is conditional on the
- * message's generation as well, so such a copy can never record an outcome for the retried job.
+ * runs attempt 1 — the ordinary first-delivery path. A selective retry or an edit sends a new message
+ * with a bumped generation; an older copy of the message (still in the DLQ or queue) is acknowledged
+ * without a run when the record is read before running (delivery.ts, generationVerdict), and every
+ * status write of a delivery is conditional on the message's generation as well, so such a copy can
+ * never record an outcome for the retried or edited job.
  */
 function generationGuard(message: JobMessage): Pick<Transition, 'expectGeneration'> {
   return { expectGeneration: generationOf(message) };
-}
-
-/** Whether the message is the one the record currently expects (checked on the read before running). */
-function isCurrentMessage(job: JobRecord, message: JobMessage): boolean {
-  return (job.generation ?? 0) === generationOf(message);
 }
 
 function generationOf(message: JobMessage): number {

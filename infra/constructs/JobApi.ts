@@ -9,6 +9,7 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { statefulRemovalPolicy, type StageSettings } from '../config/stages.js';
+import { API_FUNCTION_TIMEOUT_SECONDS } from '../../shared/jobs/derived.js';
 import { ConveyorFunction } from './ConveyorFunction.js';
 import { API_DLQ_ACTIONS, API_PAUSE_ACTIONS, API_QUERY_ACTIONS, API_QUEUE_ACTIONS, TABLE_ACTIONS } from './permissions.js';
 
@@ -51,7 +52,7 @@ export class JobApi extends Construct {
       name: 'api',
       entry: 'api',
       description: `Conveyor ${settings.stage}: the HTTP API (jobs, queues, dead letters)`,
-      timeoutSeconds: 10,
+      timeoutSeconds: API_FUNCTION_TIMEOUT_SECONDS,
       memoryMb: 512,
       environment: {
         ...props.environment,

@@ -219,6 +219,8 @@ function renderJob(job: Job | undefined): void {
   $('job-result').textContent = job.result === undefined ? '-' : JSON.stringify(job.result, null, 2);
   ($('job-retry') as HTMLButtonElement).disabled = job.status !== 'DEAD' && job.status !== 'FAILED';
   ($('job-cancel') as HTMLButtonElement).disabled = !['QUEUED', 'RETRYING', 'RUNNING'].includes(job.status);
+  // Only a job that has not started can be edited (PATCH answers 409 otherwise).
+  $('job-edit').hidden = !(job.status === 'QUEUED' && job.attempt === 0);
 }
 
 /** The job's output file (a PDF): a link signed at each read, valid for a few minutes. */
@@ -237,7 +239,40 @@ function select(job: Job): void {
   state.selected = job.jobId;
   state.selectedFallback = job;
   renderJob(job);
+  fillEditForm(job);
   void refresh();
+}
+
+/**
+ * The edit form holds what the person types: it is filled when a job is selected (or saved), never by
+ * the once-a-second refresh, which only shows or hides it.
+ */
+function fillEditForm(job: Job): void {
+  ($('job-edit-payload') as HTMLTextAreaElement).value = JSON.stringify(job.payload ?? null, null, 2);
+  ($('job-edit-runat') as HTMLInputElement).value = '';
+  ($('job-edit-priority') as HTMLSelectElement).value = job.priority ?? 'normal';
+  $('job-edit-priority-label').hidden = job.priority === undefined;
+}
+
+async function saveEdit(): Promise<void> {
+  if (!state.selected) return;
+  const body: Record<string, unknown> = {};
+  try {
+    body.payload = JSON.parse(($('job-edit-payload') as HTMLTextAreaElement).value) as unknown;
+  } catch (error) {
+    return notify(`Edit not sent: the payload is not JSON (${String(error)})`, 'error');
+  }
+  const runAt = ($('job-edit-runat') as HTMLInputElement).value.trim();
+  if (runAt) body.runAt = runAt;
+  if (!$('job-edit-priority-label').hidden) body.priority = ($('job-edit-priority') as HTMLSelectElement).value;
+  try {
+    const job = await api<Job>('PATCH', `/v1/jobs/${state.selected}`, body);
+    notify(`Job ${job.jobId} edited: it runs once, with the edit`);
+    fillEditForm(job);
+  } catch (error) {
+    notify(`Edit failed: ${describe(error)}`, 'error');
+  }
+  await refresh();
 }
 
 async function refreshSelected(isCurrent: () => boolean): Promise<void> {
@@ -469,6 +504,10 @@ async function start(): Promise<void> {
   });
   $('job-retry').addEventListener('click', () => void retrySelected());
   $('job-cancel').addEventListener('click', () => void cancelSelected());
+  $('job-edit').addEventListener('submit', (event) => {
+    event.preventDefault();
+    void saveEdit();
+  });
   renderTabs();
   await refresh();
   // Polling, one request set at a time: a slow server never piles requests up.

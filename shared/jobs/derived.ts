@@ -31,6 +31,12 @@ export function queueSettingsOf(definition: JobDefinition) {
   } as const;
 }
 
+/**
+ * The API function's timeout: no request — an enqueue, an edit — runs longer, so a write it was going
+ * to make has landed within this many seconds of its start, or never will.
+ */
+export const API_FUNCTION_TIMEOUT_SECONDS = 10;
+
 /** Resource names derived from stage and type, e.g. `conveyor-prod-email-dlq`. */
 export function resourceNames(stage: string, type: string) {
   const queue = `conveyor-${stage}-${type}`;

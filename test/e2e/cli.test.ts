@@ -190,6 +190,31 @@ describe('E2E: the conveyor CLI against a local cloud', { timeout: 120_000 }, ()
     expect(analysis.runs.has(jobId)).toBe(false);
   });
 
+  it('edits a waiting job with `conveyor edit` (payload, priority, runAt), and refuses a finished one', async () => {
+    // Prepare: a job due in ten minutes.
+    analysis.fault.failing = false;
+    const posted = await api.request('POST', '/v1/jobs', { body: { type: 'analysis', delaySeconds: 600, payload: analysisPayload({ toolId: 'cli-edit' }) } });
+    const jobId = posted.body.jobId as string;
+    const file = join(scratch, 'edited.json');
+    writeFileSync(file, JSON.stringify(analysisPayload({ toolId: 'cli-edited' })));
+
+    // Act
+    const edited = await conveyor(['edit', jobId, '--payload', `@${file}`, '--priority', 'low', '--run-at', new Date().toISOString()]);
+    const done = await api.waitForStatus(jobId, ['SUCCEEDED', 'FAILED', 'DEAD']);
+    const [again, nothing] = await Promise.all([conveyor(['edit', jobId, '--priority', 'high']), conveyor(['edit', jobId])]);
+
+    // Assess
+    expect(edited.code).toBe(0);
+    expect(edited.stdout).toContain(`edited ${jobId}`);
+    expect(edited.stdout).toMatch(/priority\s+low/);
+    expect(done).toMatchObject({ status: 'SUCCEEDED', priority: 'low', payload: { toolId: 'cli-edited' } });
+    expect(analysis.runs.get(jobId)).toBe(1);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('(409 JOB_STARTED)');
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toContain('give --payload, --run-at or --priority');
+  });
+
   it('exits non-zero with a clear message on every kind of error', async () => {
     // Prepare: a port where nothing listens
     const closed = createServer();

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { interpretConflict, interpretDelivery, REDRIVE_GRACE_SECONDS, type DeliveryFacts } from '../../../functions/worker/delivery.js';
+import { EDIT_GRACE_SECONDS, EDIT_RETRY_SECONDS, generationVerdict, interpretConflict, interpretDelivery, REDRIVE_GRACE_SECONDS, type DeliveryFacts } from '../../../functions/worker/delivery.js';
+import * as z from 'zod';
 import type { JobRecord } from '../../../shared/domain/job.js';
+import { defineJob } from '../../../shared/jobs/define.js';
+import { API_FUNCTION_TIMEOUT_SECONDS, queueSettingsOf } from '../../../shared/jobs/derived.js';
 import type { JobStatus } from '../../../shared/domain/status.js';
 import { queuedJob } from '../../helpers/factories.js';
 
@@ -71,5 +74,26 @@ describe('Function: interpretConflict', () => {
     ['RETRYING under another message', at('RETRYING', 2, heldBy(2)), 'D', 1, 'ack'],
   ] as const)('%s → %s', (_name, record, messageId, receiveCount, expected) => {
     expect(interpretConflict(record, messageId, receiveCount)).toBe(expected);
+  });
+});
+
+describe('Function: generationVerdict (edits send the next generation before writing it)', () => {
+  const now = Date.parse(ended);
+  it.each([
+    ['the record’s own generation', 2, 2, now - 1_000, { verdict: 'current' }],
+    ['an older copy (retried or edited since)', 3, 2, now - 1_000, { verdict: 'stale' }],
+    ['an edit’s message ahead of its record write: wait for it', 2, 3, now - 1_000, { verdict: 'early', delaySeconds: EDIT_RETRY_SECONDS }],
+    ['… up to the grace from its send', 2, 3, now - EDIT_GRACE_SECONDS * 1000 + 1, { verdict: 'early', delaySeconds: EDIT_RETRY_SECONDS }],
+    ['an edit whose write never landed: acknowledged', 2, 3, now - EDIT_GRACE_SECONDS * 1000, { verdict: 'orphan' }],
+    ['a message ahead with no send time: no reason to wait', 0, 1, undefined, { verdict: 'orphan' }],
+  ] as const)('%s', (_name, recordGeneration, messageGeneration, sentAt, expected) => {
+    expect(generationVerdict(recordGeneration, messageGeneration, sentAt, now)).toEqual(expected);
+  });
+
+  it('gives a write more time than the API function may run, in fewer receives than the smallest redrive limit (maxAttempts 1)', () => {
+    const smallest = queueSettingsOf(defineJob({ type: 'tiny', description: 'one attempt', payload: z.object({}), settings: { maxAttempts: 1 } })).maxReceiveCount;
+    expect(EDIT_GRACE_SECONDS).toBeGreaterThan(API_FUNCTION_TIMEOUT_SECONDS);
+    // Deferred every EDIT_RETRY_SECONDS through the grace, plus the receive that finally runs it.
+    expect(Math.ceil(EDIT_GRACE_SECONDS / EDIT_RETRY_SECONDS) + 1).toBeLessThan(smallest);
   });
 });

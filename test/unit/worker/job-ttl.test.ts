@@ -78,3 +78,38 @@ describe('Class: JobWorker — ttlSeconds (a start-by time)', () => {
     expect(await store.get(job.jobId)).toMatchObject({ status: 'QUEUED', generation: 1 });
   });
 });
+
+describe('Class: JobWorker — an edit during the first second of a lazy run (RUNNING not yet written)', () => {
+  it('fences the run (its outcome is not recorded) and runs the job once more, from the edit’s message, with the edited payload', async () => {
+    // Prepare: the handler of the first delivery waits while the job is edited (generation 1).
+    const store = new MemoryJobStore();
+    const queue = { send: vi.fn(async () => undefined), changeVisibility: vi.fn(async () => undefined), deadLetter: vi.fn(async () => undefined) } satisfies ConsumerQueue;
+    let edited!: () => void;
+    const editDone = new Promise<void>((resolve) => (edited = resolve));
+    const seen: string[] = [];
+    const worker = new JobWorker(jobRegistry.analysis, async (payload: { description: string }, ctx) => {
+      seen.push(payload.description);
+      if (seen.length === 1) {
+        await store.transition({ jobId: ctx.jobId, from: ['QUEUED'], to: 'QUEUED', expectGeneration: 0, set: { generation: 1, payload: { ...(await store.get(ctx.jobId))!.payload as object, description: 'edited' } } });
+        edited();
+      }
+      return payload.description;
+    }, { store, queue, logger: silentLogger, timeoutMarginMs: 1_000, runningWriteDelayMs: 60_000, storeRetryDelaysMs: [1, 1] });
+    const job = queuedJob();
+    await store.create(job);
+
+    // Act
+    const first = await worker.processBatch(sqsEvent(sqsRecord(job, 1)), invocation());
+    await editDone;
+    const afterFirst = await store.get(job.jobId);
+    const second = await worker.processBatch(sqsEvent(sqsRecord({ ...job, generation: 1 }, 1)), invocation());
+
+    // Assess: the first run's result was never recorded; the edit's message ran the edited job.
+    expect(first.batchItemFailures).toEqual([]);
+    expect(afterFirst).toMatchObject({ status: 'QUEUED', generation: 1 });
+    expect(afterFirst?.result).toBeUndefined();
+    expect(second.batchItemFailures).toEqual([]);
+    expect(seen).toEqual([job.payload && (job.payload as { description: string }).description, 'edited']);
+    expect(await store.get(job.jobId)).toMatchObject({ status: 'SUCCEEDED', attempt: 1, result: 'edited' });
+  });
+});

@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cancelJob } from '../../../functions/api/job-cancellation.js';
+import { editJob } from '../../../functions/api/job-edit.js';
 import type { SqsRecordLike } from '../../../functions/worker/context.js';
 import { JobWorker, type RecordOutcome } from '../../../functions/worker/job-worker.js';
 import { DependencyUnavailableError, PermanentJobError, RetryableJobError } from '../../../shared/domain/errors.js';
-import type { JobRecord } from '../../../shared/domain/job.js';
+import type { JobMessage, JobRecord } from '../../../shared/domain/job.js';
 import { canTransition, isTerminal, type JobStatus } from '../../../shared/domain/status.js';
 import { defineJob } from '../../../shared/jobs/define.js';
 import { queueSettingsOf } from '../../../shared/jobs/derived.js';
@@ -27,6 +28,9 @@ import { SimQueue } from '../../helpers/sim-queue.js';
  * - a DEAD job ran maxAttempts times and says so, unless the receive-count safety net buried it;
  * - with ttlSeconds (a start-by time) and a clock that may pass it: an EXPIRED job never ran, a job that
  *   ran never ends EXPIRED, and only a job past its start-by time expires;
+ * - edits of the waiting job (functions/api/job-edit.ts: the next generation's message first, then the
+ *   record; sometimes the write never lands): a SUCCEEDED job's result comes from a run that saw its
+ *   final payload — no run of an edited-away payload is ever recorded;
  * - in the end the job is terminal, no message is left in the queue, and the DLQ holds exactly one
  *   message if the job is DEAD and none otherwise.
  */
@@ -41,6 +45,8 @@ type Command =
   | { kind: 'duplicate'; pick: number }
   | { kind: 'cancel' }
   | { kind: 'late' }
+  | { kind: 'edit' }
+  | { kind: 'editWrite'; lands: boolean }
   | { kind: 'storeFault'; when: 'before' | 'after' };
 
 // Retryable failures weigh most, so that runs reach DEAD (and its hand-off to the DLQ) often.
@@ -58,6 +64,8 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('duplicate' as const), pick: fc.nat(9) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancel' as const) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('late' as const) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('edit' as const) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('editWrite' as const), lands: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('storeFault' as const), when: fc.constantFrom<'before' | 'after'>('before', 'after') }) },
 );
 
@@ -85,6 +93,8 @@ class World {
   skewMs = 0;
   /** Whether any worker expired the job while its clock was past the start-by time. */
   expiredAfterStartBy = false;
+  edits = 0;
+  pendingEdit: { decide(lands: boolean): void; done: Promise<void> } | undefined;
 
   constructor(claim: 'lazy' | 'eager', withTtl: boolean) {
     // With ttlSeconds: due now, to be started within a minute (of the workers' clock).
@@ -159,7 +169,7 @@ class World {
     let entered!: () => void;
     const reached = new Promise<void>((resolve) => (entered = resolve));
     const run = { crashed: false } as Run;
-    const worker = new JobWorker(this.definition, async (_payload, ctx) => {
+    const worker = new JobWorker(this.definition, async (payload, ctx) => {
       const current = this.store.jobs.get(ctx.jobId);
       if (current && isTerminal(current.status)) this.violations.push(`handler started on a ${current.status} job`);
       this.runs.push(ctx.attempt);
@@ -169,7 +179,7 @@ class World {
       if (outcome === 'retryable') throw new RetryableJobError('injected');
       if (outcome === 'permanent') throw new PermanentJobError('injected');
       if (outcome === 'progress') await ctx.progress(50);
-      return { ok: true };
+      return { ok: true, description: (payload as { description: string }).description };
     }, {
       store: this.storeFor(run),
       queue: this.queue,
@@ -234,12 +244,42 @@ class World {
     if (message) this.queue.put(message.body, message.sentAt);
   }
 
+  /**
+   * `PATCH` of the job's payload through the real edit path, which sends the next generation's message
+   * and then writes the record: the write waits for an `editWrite` command, so deliveries can come
+   * between the two; `lands: false` loses it (the API died after its send).
+   */
+  edit(): void {
+    if (this.pendingEdit) return;
+    this.edits++;
+    const store = this.storeFor({ crashed: false });
+    let decide!: (lands: boolean) => void;
+    const decided = new Promise<boolean>((resolve) => (decide = resolve));
+    const gated: JobStore = {
+      ...store,
+      transition: async (t) => ((await decided) ? store.transition(t) : Promise.reject(new DependencyUnavailableError('dynamodb', 'injected: the API died before its write'))),
+    };
+    const queue = { send: async (message: JobMessage) => void this.queue.put(JSON.stringify(message), this.now()), changeVisibility: async () => undefined };
+    const done = editJob({ store: gated, queue, now: () => new Date(this.now()) }, this.job.tenant, this.job.jobId, { payload: { ...(this.job.payload as object), description: `edited ${this.edits}` } }).then(() => undefined, () => undefined);
+    this.pendingEdit = { decide, done };
+  }
+
+  async editWrite(lands: boolean): Promise<void> {
+    const edit = this.pendingEdit;
+    if (!edit) return;
+    this.pendingEdit = undefined;
+    edit.decide(lands);
+    await edit.done;
+  }
+
   async cancel(): Promise<void> {
     await cancelJob(this.store, this.job.tenant, this.job.jobId, { now: () => new Date(), retentionDaysOf: () => undefined }).catch(() => undefined);
   }
 
-  /** Healthy consumers finish what is left. */
+  /** Healthy consumers finish what is left, as time passes (an edit's message that never got its write is acknowledged then). */
   async drain(): Promise<void> {
+    await this.editWrite(true);
+    this.skewMs = Math.max(this.skewMs, 3_600_000);
     for (const run of [...this.pending]) {
       run.release('success');
       await this.settleRun(run);
@@ -268,7 +308,10 @@ async function play(claim: 'lazy' | 'eager', commands: Command[], belowLimit: nu
       case 'duplicate': world.duplicate(command.pick); break;
       case 'cancel': await world.cancel(); break;
       // The workers' clock passes the job's start-by time (two minutes on, the time budget unaffected).
-      case 'late': world.skewMs = 120_000; break;
+      // An edit under way cannot outlive its API function (10 s): a clock two minutes on means its write was lost.
+      case 'late': await world.editWrite(false); world.skewMs = 120_000; break;
+      case 'edit': world.edit(); await Promise.resolve(); break;
+      case 'editWrite': await world.editWrite(command.lands); break;
       case 'storeFault': world.pendingFault = command.when; break;
     }
   }
@@ -301,6 +344,8 @@ describe('Property: the worker against a model of SQS and a hostile world', () =
           expect(final.startBy).toBeDefined();
         }
         if (world.runs.length > 0) expect(final.status).not.toBe('EXPIRED');
+        // Edits: the recorded result is from a run of the job's final payload.
+        if (final.status === 'SUCCEEDED') expect(final.result).toEqual({ ok: true, description: (final.payload as { description: string }).description });
         if (final.status === 'DEAD' && final.error?.code !== 'RECEIVE_LIMIT') {
           expect(final.attempt).toBe(world.definition.settings.maxAttempts);
           expect(world.runs.length).toBeGreaterThanOrEqual(world.definition.settings.maxAttempts);
