@@ -2,6 +2,7 @@ import type { JobRecord } from '../../shared/domain/job.js';
 import { isPrioritized } from '../../shared/jobs/priority.js';
 import { getJobDefinition, isJobType } from '../../shared/jobs/registry.js';
 import { routingOf } from './job-service.js';
+import { resultView } from './result-view.js';
 
 /** The public shape of a job in API responses: the record less storage internals. */
 export function toJobView(job: JobRecord): Record<string, unknown> {
@@ -16,7 +17,7 @@ export function toJobView(job: JobRecord): Record<string, unknown> {
     payload: job.payload,
     // Shown for every job of a type with priorities (normal included), absent for the others.
     ...(isJobType(job.type) && isPrioritized(getJobDefinition(job.type)) ? { priority: routingOf(job).priority ?? 'normal' } : {}),
-    ...(job.result !== undefined ? { result: job.result } : {}),
+    ...(job.result !== undefined ? { result: resultView(job) } : {}),
     ...(job.error !== undefined ? { error: job.error } : {}),
     ...(job.runAt !== undefined ? { runAt: job.runAt } : {}),
     // With ttlSeconds: not started by then, the job ends EXPIRED without running.

@@ -7,6 +7,8 @@ import type { ReleaseScheduler } from '../../shared/ports/release-scheduler.js';
 import type { AwsClients } from '../adapters/aws/clients.js';
 import { DynamoApiKeys } from '../adapters/aws/dynamo-api-keys.js';
 import { DynamoIdempotencyStore } from '../adapters/aws/dynamo-idempotency-store.js';
+import { DynamoNotificationStore } from '../adapters/aws/dynamo-notifications.js';
+import { PageCursors, tableCursorKey } from '../adapters/aws/page-cursor.js';
 import { S3BlobStore } from '../adapters/aws/s3-blob-store.js';
 import { buildAdminDeps } from '../admin-wiring.js';
 import { createApiApp } from '../api/app.js';
@@ -31,6 +33,8 @@ export function buildApiApp(
   const idempotency = new DynamoIdempotencyStore({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME });
   const webhookPolicy = webhookSettings(config)?.policy;
   const enqueue = { store, queue, logger, idempotency, scheduler, webhookPolicy };
+  // One cursor key per instance for every listing (jobs, dead letters, notifications).
+  const cursors = new PageCursors(tableCursorKey(clients.dynamo, config.CONVEYOR_TABLE_NAME));
   return createApiApp({
     jobs: new JobService(enqueue),
     batch: new BatchEnqueuer(enqueue),
@@ -38,7 +42,8 @@ export function buildApiApp(
     logger,
     stage: config.CONVEYOR_STAGE,
     enqueueLimit: { limiter, rule: tenantEnqueueRule(config), logger },
-    admin: buildAdminDeps(config, clients, { store, queue, logger }),
+    admin: buildAdminDeps(config, clients, { store, queue, logger, cursors }),
+    notifications: new DynamoNotificationStore({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME, cursors }),
     ...(config.CONVEYOR_BUCKET_NAME && clients.s3
       ? { downloads: new DownloadLinks({ blobs: new S3BlobStore({ client: clients.s3, bucket: config.CONVEYOR_BUCKET_NAME }), ttlSeconds: config.CONVEYOR_DOWNLOAD_URL_TTL_SECONDS }) }
       : {}),

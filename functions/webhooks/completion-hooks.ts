@@ -4,6 +4,7 @@ import type { JobStore } from '../../shared/ports/job-store.js';
 import { withAfterTransition } from '../adapters/after-transition.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import type { WebhookDelivery } from './delivery.js';
+import { resultView } from '../api/result-view.js';
 
 /** Where terminal jobs' webhooks are queued for delivery. */
 export interface WebhookOutbox {
@@ -18,7 +19,7 @@ export function webhookBody(job: JobRecord): string {
     type: job.type,
     status: job.status,
     attempt: job.attempt,
-    ...(job.result !== undefined ? { result: job.result } : {}),
+    ...(job.result !== undefined ? { result: resultView(job) } : {}),
     ...(job.error !== undefined ? { error: job.error } : {}),
     createdAt: job.createdAt,
     ...(job.finishedAt !== undefined ? { finishedAt: job.finishedAt } : {}),

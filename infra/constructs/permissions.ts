@@ -13,6 +13,9 @@ export const TABLE_ACTIONS = {
   worker: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
   // DynamoApiKeys.resolve.
   authorizer: ['dynamodb:GetItem'],
+  // A consumer that enqueues other jobs (JobService via FollowUpEnqueuer), beyond `worker`: the discard
+  // of a record whose message could not be sent (DeleteItem).
+  enqueuer: ['dynamodb:DeleteItem'],
 } as const satisfies Record<string, readonly `dynamodb:${string}`[]>;
 
 /**

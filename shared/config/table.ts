@@ -11,6 +11,8 @@ import { JOB_ID_SHARDS, parseJobId, tenantHash } from '../domain/job-id.js';
  * | dead-letter entry   | `DEADLETTERS#<type>`        | jobId    |
  * | API key             | `KEY#<sha256(key)>`         | `KEY`    |
  * | idempotency entry   | `IDEM#<tenant>#<sha256(key)>` | `IDEM` |
+ * | notification        | `NOTIF#<tenant>#<userId>`   | `N#<jobId>` |
+ * | notification prefs  | `NOTIF#<tenant>#<userId>`   | `PREFS`  |
  * | stage setting       | `CONFIG#<name>`             | `CONFIG` |
  * | paused job type     | `QUEUES`                    | `PAUSE#<type>` |
  *
@@ -64,9 +66,21 @@ export const keys = {
   /** Paused job types: a few items in one partition, so the queue overview reads them with one Query. */
   queuePauses: 'QUEUES',
   queuePause: (type: string): TableKey => ({ pk: 'QUEUES', sk: `PAUSE#${type}` }),
+  /**
+   * A user's notifications: one partition per tenant and user, sorted by the id of the job that made
+   * each (time-ordered), so a user's inbox newest first is one Query (`begins_with(sk, 'N#')`,
+   * backwards). The job id as key makes the write idempotent per job. User ids cannot hold `#`.
+   */
+  notificationPartition: (tenant: string, userId: string): string => `NOTIF#${tenant}#${userId}`,
+  notification: (tenant: string, userId: string, jobId: string): TableKey => ({ pk: `NOTIF#${tenant}#${userId}`, sk: `${NOTIFICATION_PREFIX}${jobId}` }),
+  /** The user's notification preferences, in the same partition (outside the `N#` range). */
+  notificationPreferences: (tenant: string, userId: string): TableKey => ({ pk: `NOTIF#${tenant}#${userId}`, sk: 'PREFS' }),
   /** A stage-wide setting the functions create for themselves (the page-cursor key). */
   config: (name: string): TableKey => ({ pk: `CONFIG#${name}`, sk: 'CONFIG' }),
 } as const;
+
+/** Sort-key prefix of notification items: keeps the inbox range apart from the user's PREFS item. */
+export const NOTIFICATION_PREFIX = 'N#';
 
 function jobPartition(hash: string, shard: number): string {
   return `JOBS#${hash}#${shard}`;

@@ -15,8 +15,12 @@ import { validateOrThrow } from '../validate.js';
 export const MAX_BODY_BYTES = 256 * 1024;
 
 /** `PATCH /v1/jobs/{id}`: what may change, at least one of it (the payload is checked against its type later). */
-const editBody = z
-  .object({ payload: z.unknown().optional(), runAt: enqueueOptionsShape.runAt, priority: enqueueOptionsShape.priority })
+export const editBody = z
+  .object({
+    payload: z.unknown().optional().describe("the new payload, checked against the job type's schema as at enqueue"),
+    runAt: enqueueOptionsShape.runAt.describe('start no earlier than this instant (ISO 8601 with a zone); now or earlier than the current one brings it forward'),
+    priority: enqueueOptionsShape.priority.describe('job types with priorities only'),
+  })
   .strict()
   .refine((body) => body.payload !== undefined || body.runAt !== undefined || body.priority !== undefined, { message: 'give payload, runAt or priority to change' });
 
@@ -86,7 +90,7 @@ export function jobRoutes(jobs: JobService, options: { downloads?: DownloadLinks
  * adapter passes header values through unaltered (http-api-event.ts), so "café" can never be taken
  * for "caf%C3%A9".
  */
-function idempotencyKeyOf(header: string | undefined): string | undefined {
+export function idempotencyKeyOf(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
   if (!IDEMPOTENCY_KEY.test(header)) {
     throw new HttpError(400, 'VALIDATION_FAILED', 'invalid Idempotency-Key header', [
