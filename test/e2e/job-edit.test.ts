@@ -70,7 +70,7 @@ describe('E2E: PATCH /v1/jobs/{id} — edit a job that has not started', { timeo
     expect(runs.get('edit-1')).toBe(1);
   });
 
-  it('moves runAt: a job delayed 10 minutes runs now, once; one due soon is held for an hour and its old message does not run it', async () => {
+  it('moves runAt: a job delayed 10 minutes runs now, once; one due now is held for an hour and its old message does not run it', async () => {
     // Act: bring a delayed job forward.
     const later = await enqueue({ delaySeconds: 600, payload: analysisPayload({ toolId: 'edit-sooner' }) });
     const sooner = await api.request('PATCH', `/v1/jobs/${later}`, { body: { runAt: new Date().toISOString() } });
@@ -82,12 +82,16 @@ describe('E2E: PATCH /v1/jobs/{id} — edit a job that has not started', { timeo
     expect(ran.status).toBe('SUCCEEDED');
     expect(runs.get('edit-sooner')).toBe(1);
 
-    // Act: push a job due in 2 s back by an hour (beyond SQS's delay: held by the scheduler).
-    const soon = await enqueue({ delaySeconds: 2, payload: analysisPayload({ toolId: 'edit-later' }) });
+    // Prepare: a job due now waits (its type paused) in the queue.
+    await pause('analysis');
+    const soon = await enqueue({ payload: analysisPayload({ toolId: 'edit-later' }) });
     const deletedBefore = api.cloud.lanes.analysis!.stats.deleted;
+
+    // Act: push it back by an hour (beyond SQS's delay: held by the scheduler), then let its old message be received.
     const runAt = new Date(Date.now() + 3_600_000).toISOString();
     const moved = await api.request('PATCH', `/v1/jobs/${soon}`, { body: { runAt } });
-    // The old message comes due, and is acknowledged without a run.
+    await api.request('POST', '/v1/queues/analysis/resume');
+    // The old message is received, and acknowledged without a run.
     await eventually(async () => (api.cloud.lanes.analysis!.stats.deleted > deletedBefore ? true : undefined), 20_000, 'old message acknowledged');
 
     // Assess
