@@ -5,7 +5,8 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lambdaEsbuildOptions } from '../../infra/bundling.js';
 import { ConveyorFunction } from '../../infra/constructs/ConveyorFunction.js';
-import { JOB_TYPES } from '../../shared/jobs/registry.js';
+import { isPrioritized } from '../../shared/jobs/priority.js';
+import { jobDefinitions, JOB_TYPES } from '../../shared/jobs/registry.js';
 import { onlyResource, synthesizeStage, type SynthesizedStage } from './synth.js';
 
 /**
@@ -396,8 +397,8 @@ describe('Permissions: pausing a job type', () => {
       const webhook = await decide(`arn:aws:iam::${ACCOUNT}:role/${api.roleId}`, 'lambda:UpdateEventSourceMapping', { resource: arn(mappingUuid(webhookMapping)) }, policy);
       const deleting = await decide(`arn:aws:iam::${ACCOUNT}:role/${api.roleId}`, 'lambda:DeleteEventSourceMapping', { resource: arn(jobMappings[0]!) }, policy);
 
-      // Assess: analysis has three lanes, email and pdf one each.
-      expect(jobMappings).toHaveLength(5);
+      // Assess: one mapping per lane of every registered type (three for a type with priorities).
+      expect(jobMappings).toHaveLength(jobDefinitions.reduce((lanes, d) => lanes + (isPrioritized(d) ? 3 : 1), 0));
       expect(allowed).toEqual(jobMappings.map(() => 'Allowed'));
       expect(webhook).toBe('ImplicitlyDenied');
       expect(deleting).toBe('ImplicitlyDenied');
