@@ -5,11 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootLocalCloud, type ApiClient } from '../helpers/local-cloud.js';
 
 const run = promisify(execFile);
-const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
-/** The `sh` blocks of the README section under `heading` (up to the next heading of its level or above, outside code). */
-function shBlocks(heading: string): string[] {
-  const lines = README.split('\n');
+/**
+ * test/docs/shell-blocks.test.ts runs every block of the docs and checks it exits 0 without an error
+ * code its text does not name; this file checks that these pages' examples answer what their comments say.
+ */
+function shBlocks(page: string, heading: string): string[] {
+  const lines = readFileSync(new URL(`../../docs/${page}`, import.meta.url), 'utf8').split('\n');
   const start = lines.indexOf(heading);
   expect(start, heading).toBeGreaterThanOrEqual(0);
   const level = heading.split(' ')[0]!.length;
@@ -45,10 +47,10 @@ async function runBlock(script: string): Promise<string> {
   return stdout;
 }
 
-describe('E2E: the README’s curl examples run against the local cloud and answer what they say', { timeout: 120_000 }, () => {
+describe('E2E: the docs’ curl examples for pausing, TTL, edits and priorities answer what they say', { timeout: 120_000 }, () => {
   it('Pausing a job type', async () => {
     // Prepare
-    const [block] = shBlocks('### Pausing a job type');
+    const [block] = shBlocks('operating.md', '### Pausing a job type');
 
     // Act: the block waits for the job to succeed after the resume.
     const out = await runBlock(block!);
@@ -62,7 +64,7 @@ describe('E2E: the README’s curl examples run against the local cloud and answ
 
   it('Job TTL: start by, or expire', async () => {
     // Prepare
-    const [block] = shBlocks('## Job TTL: start by, or expire');
+    const [block] = shBlocks('features.md', '## Job TTL: start by, or expire');
 
     // Act
     const out = await runBlock(block!);
@@ -76,7 +78,7 @@ describe('E2E: the README’s curl examples run against the local cloud and answ
 
   it('Editing a waiting job', async () => {
     // Prepare
-    const [block] = shBlocks('## Editing a waiting job');
+    const [block] = shBlocks('features.md', '## Editing a waiting job');
 
     // Act
     const out = await runBlock(block!);
@@ -90,7 +92,7 @@ describe('E2E: the README’s curl examples run against the local cloud and answ
 
   it('Priorities', async () => {
     // Prepare
-    const [block] = shBlocks('## Priorities');
+    const [block] = shBlocks('features.md', '## Priorities');
 
     // Act
     const out = await runBlock(block!);
