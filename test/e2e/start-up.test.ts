@@ -95,7 +95,8 @@ describe('E2E: `npm start` from a newcomer\'s seat', { timeout: 180_000 }, () =>
     }
 
     // Assess
-    expect(addresses(first.stdout())).toEqual(Array.from({ length: 6 }, (_, i) => `http://127.0.0.1:${base + i}`).sort());
+    // The API and the six local AWS servers (DynamoDB, SQS, SES, S3, Upstash, Lambda).
+    expect(addresses(first.stdout())).toEqual(Array.from({ length: 7 }, (_, i) => `http://127.0.0.1:${base + i}`).sort());
     expect(addresses(second.stdout())).toEqual(addresses(first.stdout()));
     expect(second.stdout().match(/token (\S+)\)/)?.[1]).toBe(first.stdout().match(/token (\S+)\)/)?.[1]);
     expect(mails.filter((mail) => mail.destination.to.includes('restart@example.com'))).toHaveLength(1);
