@@ -25,6 +25,8 @@ export interface JobEditDeps {
   readonly queue: JobQueue;
   readonly scheduler?: ReleaseScheduler | undefined;
   readonly now: () => Date;
+  /** Randomness for the edit's generation (Math.random unless a test pins it). */
+  readonly random?: () => number;
 }
 
 /**
@@ -32,9 +34,10 @@ export interface JobEditDeps {
  * checks of an enqueue), its `runAt` or its `priority`. Returns undefined when the tenant has no
  * such job.
  *
- * The job's queued message cannot be changed, so an edit moves the job to its next generation: a new
- * message (to the priority's queue, delayed or held to the new runAt) is sent **first**, then the
- * record is rewritten with a conditional write on QUEUED, attempt 0 and the generation it was read at.
+ * The job's queued message cannot be changed, so an edit moves the job to a new generation (its own,
+ * see editGeneration): a new message (to the priority's queue, delayed or held to the new runAt) is sent
+ * **first**, then the record is rewritten with a conditional write on QUEUED, attempt 0 and the
+ * generation it was read at.
  * - The write wins: the new message runs the job once, with the new fields; the old one is acknowledged
  *   without a run when it arrives (its generation is behind), and an old schedule's release is skipped.
  * - The write loses (the job started, or another edit landed): 409, and the new message, ahead of its
@@ -66,7 +69,7 @@ export async function editJob(deps: JobEditDeps, tenant: string, jobId: string, 
   const due = plan.kind === 'now' ? (edit.runAt !== undefined ? now.getTime() : dueOf(job)) : plan.runAt.getTime();
   const runAt = plan.kind === 'now' ? undefined : plan.runAt.toISOString();
   const startBy = window !== undefined && edit.runAt !== undefined ? new Date(due + window).toISOString() : job.startBy;
-  const generation = (job.generation ?? 0) + 1;
+  const generation = editGeneration(job.generation ?? 0, now, deps.random ?? Math.random);
   // What the record becomes, in full (for the store's size check and the new message's routing).
   const next: JobRecord = {
     ...withoutFields(job, ['runAt', 'priority', 'startBy']),
@@ -105,6 +108,17 @@ export async function editJob(deps: JobEditDeps, tenant: string, jobId: string, 
     if (current && current.status !== 'QUEUED') assertEditable(current);
     throw new JobNotEditableError(jobId, current?.status ?? 'gone', 'JOB_CHANGED');
   }
+}
+
+/**
+ * An edit's generation: unique to this attempt, not the record's + 1. Two edits read at one generation
+ * (one loses its write), or an edit whose write never landed and the next one, must not send messages
+ * of the same generation: the loser's message would be current for the winner's record and run the job
+ * from the loser's queue, delay or schedule. Milliseconds × 1000 plus a random 0–999, above the
+ * current one: a safe integer until the year 2255. A retry by id after it still adds 1.
+ */
+export function editGeneration(current: number, now: Date, random: () => number): number {
+  return Math.max(current + 1, now.getTime() * 1000 + Math.floor(random() * 1000));
 }
 
 /** 409 unless the job is QUEUED and has not run (attempt 0). */
