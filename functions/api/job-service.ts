@@ -1,5 +1,6 @@
 import { keys } from '../../shared/config/table.js';
-import { ConfigurationError, DependencyUnavailableError } from '../../shared/domain/errors.js';
+import { MAX_CORRELATION_ID_LENGTH } from '../../shared/domain/correlation.js';
+import { ConfigurationError, ConveyorError, DependencyUnavailableError } from '../../shared/domain/errors.js';
 import { jobIdTime, newJobId } from '../../shared/domain/job-id.js';
 import type { JobMessage, JobRecord } from '../../shared/domain/job.js';
 import { isPrioritized, priorityOf, requestedPriority, storedPriority } from '../../shared/jobs/priority.js';
@@ -34,6 +35,11 @@ export interface JobServiceDeps {
   readonly newJobId?: (tenant: string, now: Date) => string;
 }
 
+/** Where an enqueue comes from: the request's correlation id, stored on the job and sent with its message. */
+export interface EnqueueOrigin {
+  readonly correlationId?: string | undefined;
+}
+
 /**
  * The enqueue path, independent of HTTP. Order matters for "never lose a job":
  * 1. write the record (conditional put) — a message must never exist without its record;
@@ -58,17 +64,20 @@ export class JobService {
   check(tenant: string, request: EnqueueRequest, now: Date = this.#deps.now()): ReleasePlan {
     const plan = planRelease(request, now);
     checkCallback(request, this.#deps.webhookPolicy);
-    // Sized as the store writes it (keys included), with room for the longest Idempotency-Key.
-    const record = newJobRecord(tenant, request, JOB_ID_ROOM, now, IDEMPOTENCY_KEY_ROOM);
+    // Sized as the store writes it (keys included), with room for the longest Idempotency-Key and correlation id.
+    const record = newJobRecord(tenant, request, JOB_ID_ROOM, now, IDEMPOTENCY_KEY_ROOM, CORRELATION_ID_ROOM);
     assertStorable(request, { pk: keys.tenantJobPartitions(tenant)[0], sk: JOB_ID_ROOM, ...record, ...runAtOf(plan, request, now) });
     return plan;
   }
 
-  /** `plan`: what `check` returned for this request, when the caller checked it already (the API does, before the rate limit). */
-  async enqueue(tenant: string, request: EnqueueRequest, plan: ReleasePlan = this.check(tenant, request)): Promise<JobRecord> {
+  /**
+   * `plan`: what `check` returned for this request, when the caller checked it already (the API does,
+   * before the rate limit). `origin`: the request's correlation id, stored on the job and its message.
+   */
+  async enqueue(tenant: string, request: EnqueueRequest, plan: ReleasePlan = this.check(tenant, request), origin: EnqueueOrigin = {}): Promise<JobRecord> {
     const { store, queue, logger } = this.#deps;
     const now = this.#deps.now();
-    const job = { ...newJobRecord(tenant, request, this.#deps.newJobId(tenant, now), now), ...runAtOf(plan, request, now) };
+    const job = { ...newJobRecord(tenant, request, this.#deps.newJobId(tenant, now), now, undefined, origin.correlationId), ...runAtOf(plan, request, now) };
     await store.create(job);
     try {
       await dispatchJob({ queue, scheduler: this.#deps.scheduler }, messageOf(job), plan);
@@ -76,7 +85,7 @@ export class JobService {
       await store.discard(job.jobId).catch((discardError: unknown) => {
         logger.error('enqueue: send failed and the record could not be discarded', { jobId: job.jobId, error: discardError });
       });
-      throw sendError instanceof DependencyUnavailableError
+      throw sendError instanceof ConveyorError
         ? sendError
         : new DependencyUnavailableError('sqs', `queue send failed — ${String(sendError)}`, { cause: sendError });
     }
@@ -84,7 +93,7 @@ export class JobService {
   }
 
   /** Enqueue under an `Idempotency-Key`: one job per tenant and key (see idempotent-enqueue.ts). */
-  async enqueueIdempotent(tenant: string, request: EnqueueRequest, idempotencyKey: string, checked?: ReleasePlan): Promise<IdempotentEnqueueResult> {
+  async enqueueIdempotent(tenant: string, request: EnqueueRequest, idempotencyKey: string, checked?: ReleasePlan, origin: EnqueueOrigin = {}): Promise<IdempotentEnqueueResult> {
     const { store, queue, logger, idempotency, now, newJobId, idempotencySettings } = this.#deps;
     if (!idempotency) throw new ConfigurationError('JobService: an idempotency store is needed for Idempotency-Key');
     const plan = checked ?? this.check(tenant, request, now());
@@ -99,7 +108,7 @@ export class JobService {
         newJobId,
         newRecord: (owner, body, jobId, key) => {
           const at = now();
-          return { ...newJobRecord(owner, body, jobId, at, key), ...runAtOf(plan, body, at) };
+          return { ...newJobRecord(owner, body, jobId, at, key, origin.correlationId), ...runAtOf(plan, body, at) };
         },
         messageOf,
         ...(idempotencySettings ? { settings: idempotencySettings } : {}),
@@ -132,9 +141,10 @@ export class JobService {
 /** Stand-ins as long as a job id (a UUID) and the longest Idempotency-Key (255 characters). */
 const JOB_ID_ROOM = '0'.repeat(36);
 const IDEMPOTENCY_KEY_ROOM = 'k'.repeat(255);
+const CORRELATION_ID_ROOM = 'c'.repeat(MAX_CORRELATION_ID_LENGTH);
 
 /** The QUEUED record of a new job. It was created at the time its id carries (listing order is id order). */
-export function newJobRecord(tenant: string, request: EnqueueRequest, jobId: string, now: Date, idempotencyKey?: string): JobRecord {
+export function newJobRecord(tenant: string, request: EnqueueRequest, jobId: string, now: Date, idempotencyKey?: string, correlationId?: string): JobRecord {
   const createdAt = jobIdTime(jobId) ?? now.toISOString();
   return {
     jobId,
@@ -150,6 +160,7 @@ export function newJobRecord(tenant: string, request: EnqueueRequest, jobId: str
     updatedAt: createdAt,
     ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
     ...(request.callbackUrl !== undefined ? { callbackUrl: request.callbackUrl } : {}),
+    ...(correlationId !== undefined ? { correlationId } : {}),
   };
 }
 
@@ -160,6 +171,7 @@ export function messageOf(job: JobRecord): JobMessage {
     type: job.type,
     ...(job.generation ? { generation: job.generation } : {}),
     ...routingOf(job),
+    ...(job.correlationId !== undefined ? { correlationId: job.correlationId } : {}),
   };
 }
 

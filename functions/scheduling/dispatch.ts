@@ -1,4 +1,4 @@
-import { DependencyUnavailableError } from '../../shared/domain/errors.js';
+import { ConfigurationError } from '../../shared/domain/errors.js';
 import type { JobMessage } from '../../shared/domain/job.js';
 import type { JobQueue } from '../../shared/ports/job-queue.js';
 import type { ReleaseScheduler } from '../../shared/ports/release-scheduler.js';
@@ -17,7 +17,7 @@ export async function dispatchJob(deps: DispatchDeps, message: JobMessage, plan:
     case 'delay':
       return deps.queue.send(message, { delaySeconds: plan.delaySeconds });
     case 'hold':
-      if (!deps.scheduler) throw new DependencyUnavailableError('scheduler', 'no scheduler is configured for jobs due more than 15 minutes ahead');
+      if (!deps.scheduler) throw new ConfigurationError('no scheduler is configured for jobs due more than 15 minutes ahead (CONVEYOR_SCHEDULE_GROUP, CONVEYOR_RELEASE_FUNCTION_ARN, CONVEYOR_SCHEDULER_ROLE_ARN)', { dependency: 'scheduler' });
       return deps.scheduler.scheduleRelease(message.jobId, plan.runAt, message.generation ?? 0);
   }
 }

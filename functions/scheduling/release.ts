@@ -1,6 +1,7 @@
 import type { JobQueue } from '../../shared/ports/job-queue.js';
 import type { JobStore } from '../../shared/ports/job-store.js';
 import type { Logger } from '../../shared/ports/logger.js';
+import { withLogFields } from '../../shared/logging/scope.js';
 import { messageOf } from '../api/job-service.js';
 
 export type ReleaseOutcome = 'released' | 'skipped';
@@ -38,7 +39,11 @@ export class ScheduledJobReleaser {
       this.deps.logger.info('scheduled release skipped: the job was edited since it was scheduled', { jobId, generation, current: job.generation ?? 0 });
       return 'skipped';
     }
-    await this.deps.queue.send(messageOf(job));
+    // The release carries the job's correlation id on to its message (and so to the consumer's lines).
+    await withLogFields(job.correlationId ? { correlationId: job.correlationId } : {}, async () => {
+      await this.deps.queue.send(messageOf(job));
+      this.deps.logger.info('scheduled job released', { jobId, type: job.type, tenant: job.tenant });
+    });
     return 'released';
   }
 }

@@ -36,7 +36,8 @@ export function webhookBody(job: JobRecord): string {
 export function withCompletionWebhooks(inner: JobStore, outbox: WebhookOutbox, logger: Logger): JobStore {
   return withAfterTransition(inner, async (record) => {
     if (!isTerminal(record.status) || !record.callbackUrl) return;
-    await outbox.enqueue({ jobId: record.jobId, tenant: record.tenant, callbackUrl: record.callbackUrl, body: webhookBody(record) }).catch((error: unknown) => {
+    const delivery = { jobId: record.jobId, tenant: record.tenant, callbackUrl: record.callbackUrl, body: webhookBody(record), ...(record.correlationId ? { correlationId: record.correlationId } : {}) };
+    await outbox.enqueue(delivery).catch((error: unknown) => {
       logger.error('could not queue the completion webhook; the status is recorded', { jobId: record.jobId, error });
     });
   });

@@ -77,6 +77,8 @@ export interface JobRecord {
   /** How many times an operator retried this job by id, and when they last did. */
   readonly retryCount?: number;
   readonly retriedAt?: string;
+  /** The request that created the job (shared/domain/correlation.ts): on its messages, webhook and every log line. */
+  readonly correlationId?: string;
 }
 
 /**
@@ -90,6 +92,8 @@ export interface JobMessage {
   readonly type: string;
   /** The record's `generation` when this message was sent; absent means 0. */
   readonly generation?: number;
+  /** Travels as the SQS message attribute `correlationId`, never in the body (shared/domain/correlation.ts). */
+  readonly correlationId?: string;
   /** Routing only: the priority queue the message is sent to (absent = normal). The worker never reads it. */
   readonly priority?: 'high' | 'low';
 }

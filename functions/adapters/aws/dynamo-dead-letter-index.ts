@@ -1,7 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { keys, TABLE_LAYOUT } from '../../../shared/config/table.js';
-import { DependencyUnavailableError } from '../../../shared/domain/errors.js';
+import type { ConveyorError } from '../../../shared/domain/errors.js';
+import { dynamoFailure } from './sdk-errors.js';
 import type { JobRecord } from '../../../shared/domain/job.js';
 import type { DeadLetterEntry, DeadLetterIndex } from '../../../shared/ports/dead-letters.js';
 import { ConfigurationError } from '../../../shared/domain/errors.js';
@@ -125,7 +126,7 @@ export class DynamoDeadLetterIndex implements DeadLetterIndex {
   }
 }
 
-function unavailable(operation: string, error: unknown): DependencyUnavailableError {
-  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return new DependencyUnavailableError('dynamodb', `dead-letter index ${operation} failed — ${reason}`, { cause: error });
+/** The named error of a failed call (sdk-errors.ts: configuration fault, bug, or unavailable). */
+function unavailable(operation: string, error: unknown): ConveyorError {
+  return dynamoFailure(`dead-letter index ${operation}`, error);
 }
