@@ -43,6 +43,8 @@ export interface EnqueueOptions {
   readonly priority?: Priority;
   /** Not started this many seconds after it is due (1 s – 14 days), it ends EXPIRED without running. */
   readonly ttlSeconds?: number;
+  /** The job's group (≤ 128 visible ASCII; default: your tenant): one at a time in enqueue order on a FIFO type, a fair share on a standard one. */
+  readonly groupKey?: string;
   readonly signal?: AbortSignal;
 }
 
@@ -99,6 +101,7 @@ interface JobViewOf<K extends JobType> {
   readonly retainUntil?: string;
   readonly download?: Download;
   readonly tenant?: string;
+  readonly groupKey?: string;
   /** Shared by the log lines of everything the enqueue set off (the x-correlation-id header, else the API request id). */
   readonly correlationId?: string;
 }
@@ -121,7 +124,7 @@ export interface ListQuery<K extends JobType = JobType> {
 /** `list(…)`: await it for one page, or `for await` over every page from there. */
 export interface JobListing<K extends JobType> extends PromiseLike<JobPage<K>>, AsyncIterable<JobPage<K>> {}
 
-export type BatchJob = { [K in JobType]: { readonly type: K; readonly payload: PayloadInput<K>; readonly idempotencyKey?: string; readonly delaySeconds?: number; readonly runAt?: string; readonly callbackUrl?: string; readonly priority?: Priority; readonly ttlSeconds?: number } }[JobType];
+export type BatchJob = { [K in JobType]: { readonly type: K; readonly payload: PayloadInput<K>; readonly idempotencyKey?: string; readonly delaySeconds?: number; readonly runAt?: string; readonly callbackUrl?: string; readonly priority?: Priority; readonly ttlSeconds?: number; readonly groupKey?: string } }[JobType];
 export type BatchItemResult = { readonly index: number; readonly jobId: JobId; readonly status: JobStatus } | { readonly index: number; readonly error: { readonly code: string; readonly message: string; readonly issues?: readonly Issue[] } };
 export interface BatchResult {
   readonly accepted: number;
@@ -436,6 +439,7 @@ export function createClient(options: ClientOptions): ConveyorClient {
           ...(opts.callbackUrl !== undefined ? { callbackUrl: opts.callbackUrl } : {}),
           ...(opts.priority !== undefined ? { priority: opts.priority } : {}),
           ...(opts.ttlSeconds !== undefined ? { ttlSeconds: opts.ttlSeconds } : {}),
+          ...(opts.groupKey !== undefined ? { groupKey: opts.groupKey } : {}),
         },
         ...(opts.idempotencyKey !== undefined ? { headers: { 'idempotency-key': opts.idempotencyKey } } : {}),
         safety: opts.idempotencyKey !== undefined ? 'always' : 'unaccepted',

@@ -126,6 +126,8 @@ export const ${camel}Job = defineJob({
     priorities: false,
     // Also dead, cancelled and expired (a job not started by its ttlSeconds); unset, they follow failed or succeeded.
     retentionDays: { succeeded: 7, failed: 30 },
+    // 'fifo': jobs with the same groupKey run one at a time, in enqueue order (no delays, batches ≤ 10).
+    ordering: 'standard',
   },
 });
 `;

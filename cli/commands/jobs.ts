@@ -15,6 +15,7 @@ interface EnqueueFlags {
   delay?: number;
   runAt?: string;
   callbackUrl?: string;
+  groupKey?: string;
   priority?: 'low' | 'normal' | 'high';
   ttl?: number;
 }
@@ -28,6 +29,7 @@ export function registerJobCommands(program: Command, ctx: CliContext): void {
     .argument('<type>', 'a registered job type (analysis, email, pdf, notification, ai…; `conveyor queues` lists them)')
     .requiredOption('-p, --payload <json>', 'the payload: inline JSON, @file.json, or - for stdin')
     .option('--idempotency-key <key>', 'send an Idempotency-Key: the same key and body give the same job')
+    .option('--group-key <key>', 'the job\'s group: one at a time in enqueue order on a FIFO type, a fair share on a standard one (default: your tenant)')
     .option('--delay <seconds>', 'start no earlier than this many seconds from now (0–900)', nonNegativeInt('--delay'))
     .option('--run-at <iso>', 'start no earlier than this instant (ISO 8601 with a zone, e.g. 2026-12-01T08:00:00Z)')
     .option('--callback-url <url>', 'POST the final status to this URL (signed)')
@@ -43,6 +45,7 @@ export function registerJobCommands(program: Command, ctx: CliContext): void {
         ...(options.callbackUrl !== undefined ? { callbackUrl: options.callbackUrl } : {}),
         ...(options.priority !== undefined ? { priority: options.priority } : {}),
         ...(options.ttl !== undefined ? { ttlSeconds: options.ttl } : {}),
+        ...(options.groupKey !== undefined ? { groupKey: options.groupKey } : {}),
       });
       if (ctx.json(command)) return ctx.printJson({ jobId: answer.jobId, status: answer.status, statusUrl: `/v1/jobs/${answer.jobId}`, replayed: answer.replayed });
       output.out(`${paint(output, 'green', '✔')} ${answer.replayed ? 'already enqueued' : 'enqueued'} ${paint(output, 'bold', answer.jobId)} (${type}) — ${status(output, answer.status)}`);
@@ -159,6 +162,7 @@ export function printJob(output: Output, job: JobView): void {
   if (job.priority) rows.push(['priority', job.priority]);
   if (job.startBy) rows.push(['start by', `${job.startBy}${job.status === 'QUEUED' ? ' (else EXPIRED)' : ''}`]);
   if (job.tenant) rows.push(['tenant', job.tenant]);
+  if (job.groupKey) rows.push(['group', job.groupKey]);
   if (job.runAt) rows.push(['runs at', job.runAt]);
   if (job.nextAttemptAt) rows.push(['next try', job.nextAttemptAt]);
   if (job.finishedAt) rows.push(['finished', job.finishedAt]);

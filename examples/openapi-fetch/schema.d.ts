@@ -356,6 +356,7 @@ export interface components {
             priority?: "low" | "normal" | "high";
             /** Format: uri */
             callbackUrl?: string;
+            groupKey?: string;
         } | {
             /** @constant */
             type: "email";
@@ -462,6 +463,7 @@ export interface components {
             priority?: unknown;
             /** Format: uri */
             callbackUrl?: string;
+            groupKey?: string;
         } | {
             /** @constant */
             type: "pdf";
@@ -550,6 +552,7 @@ export interface components {
             priority?: unknown;
             /** Format: uri */
             callbackUrl?: string;
+            groupKey?: string;
         } | {
             /** @constant */
             type: "notification";
@@ -607,6 +610,7 @@ export interface components {
             priority?: unknown;
             /** Format: uri */
             callbackUrl?: string;
+            groupKey?: string;
         } | {
             /** @constant */
             type: "ai";
@@ -667,6 +671,7 @@ export interface components {
             priority?: unknown;
             /** Format: uri */
             callbackUrl?: string;
+            groupKey?: string;
         };
         /** @description Up to 100 jobs; each is validated on its own */
         BatchRequest: {
@@ -689,6 +694,7 @@ export interface components {
                 priority?: "low" | "normal" | "high";
                 /** Format: uri */
                 callbackUrl?: string;
+                groupKey?: string;
                 /** @description as the Idempotency-Key header of POST /v1/jobs, for this job */
                 idempotencyKey?: string;
             } | {
@@ -797,6 +803,7 @@ export interface components {
                 priority?: unknown;
                 /** Format: uri */
                 callbackUrl?: string;
+                groupKey?: string;
                 /** @description as the Idempotency-Key header of POST /v1/jobs, for this job */
                 idempotencyKey?: string;
             } | {
@@ -887,6 +894,7 @@ export interface components {
                 priority?: unknown;
                 /** Format: uri */
                 callbackUrl?: string;
+                groupKey?: string;
                 /** @description as the Idempotency-Key header of POST /v1/jobs, for this job */
                 idempotencyKey?: string;
             } | {
@@ -946,6 +954,7 @@ export interface components {
                 priority?: unknown;
                 /** Format: uri */
                 callbackUrl?: string;
+                groupKey?: string;
                 /** @description as the Idempotency-Key header of POST /v1/jobs, for this job */
                 idempotencyKey?: string;
             } | {
@@ -1008,6 +1017,7 @@ export interface components {
                 priority?: unknown;
                 /** Format: uri */
                 callbackUrl?: string;
+                groupKey?: string;
                 /** @description as the Idempotency-Key header of POST /v1/jobs, for this job */
                 idempotencyKey?: string;
             })[];
@@ -1083,6 +1093,8 @@ export interface components {
             /** @description with ttlSeconds: not started by then, the job ends EXPIRED without running */
             startBy?: string;
             callbackUrl?: string;
+            /** @description the group given at enqueue: one at a time in enqueue order on a FIFO type, a fair share on a standard one */
+            groupKey?: string;
             /** @description ISO 8601 date-time */
             nextAttemptAt?: string;
             /** @constant */

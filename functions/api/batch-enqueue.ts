@@ -1,7 +1,7 @@
 import { ConfigurationError, ConveyorError, DependencyRequestError, DependencyUnavailableError, JobValidationError, PayloadTooLargeError } from '../../shared/domain/errors.js';
 import { newJobId } from '../../shared/domain/job-id.js';
 import type { JobMessage, JobRecord } from '../../shared/domain/job.js';
-import { enqueueRequestSchema, type EnqueueRequest } from '../../shared/jobs/registry.js';
+import { enqueueRequestSchema, getJobDefinition, type EnqueueRequest } from '../../shared/jobs/registry.js';
 import { runAtOf } from '../scheduling/dispatch.js';
 import type { ReleasePlan } from '../scheduling/release-plan.js';
 import { IDEMPOTENCY_KEY } from './idempotent-enqueue.js';
@@ -90,13 +90,38 @@ export class BatchEnqueuer {
   }
 
   async enqueue(tenant: string, valid: readonly ValidItem[], origin: EnqueueOrigin = {}): Promise<BatchItemResult[]> {
-    const keyed = valid.filter((item) => item.idempotencyKey !== undefined);
-    const plain = valid.filter((item) => item.idempotencyKey === undefined);
-    const [keyedResults, plainResults] = await Promise.all([
-      Promise.all(keyed.map((item) => this.#enqueueKeyed(tenant, item, origin))),
-      this.#enqueuePlain(tenant, plain, origin),
+    // Items of a FIFO type keep their order, which is their group's enqueue order: they go in index order
+    // (enqueueInOrder). The others go side by side: keyed ones one by one, unkeyed ones in bulk.
+    const isFifo = (item: ValidItem) => getJobDefinition(item.request.type).settings.ordering === 'fifo';
+    const ordered = valid.filter(isFifo);
+    const free = valid.filter((item) => !isFifo(item));
+    const [keyedResults, plainResults, orderedResults] = await Promise.all([
+      Promise.all(free.filter((item) => item.idempotencyKey !== undefined).map((item) => this.#enqueueKeyed(tenant, item, origin))),
+      this.#enqueuePlain(tenant, free.filter((item) => item.idempotencyKey === undefined), origin),
+      this.#enqueueInOrder(tenant, ordered, origin),
     ]);
-    return [...keyedResults, ...plainResults];
+    return [...keyedResults, ...plainResults, ...orderedResults];
+  }
+
+  /**
+   * FIFO items in index order: each keyed one on its own, each run of unkeyed ones between them as one
+   * bulk send (SqsJobQueue.sendBatch sends a FIFO queue's chunks one after another), each step after the
+   * previous one has been sent.
+   */
+  async #enqueueInOrder(tenant: string, items: readonly ValidItem[], origin: EnqueueOrigin): Promise<BatchItemResult[]> {
+    const results: BatchItemResult[] = [];
+    for (let from = 0; from < items.length; ) {
+      if (items[from]!.idempotencyKey !== undefined) {
+        results.push(await this.#enqueueKeyed(tenant, items[from]!, origin));
+        from += 1;
+        continue;
+      }
+      let to = from;
+      while (to < items.length && items[to]!.idempotencyKey === undefined) to += 1;
+      results.push(...(await this.#enqueuePlain(tenant, items.slice(from, to), origin)));
+      from = to;
+    }
+    return results;
   }
 
   async #enqueueKeyed(tenant: string, item: ValidItem, origin: EnqueueOrigin): Promise<BatchItemResult> {

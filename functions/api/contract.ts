@@ -46,6 +46,7 @@ export const jobViewSchema = z
     runAt: isoTime.optional(),
     startBy: isoTime.optional().describe('with ttlSeconds: not started by then, the job ends EXPIRED without running'),
     callbackUrl: z.string().optional(),
+    groupKey: z.string().optional().describe('the group given at enqueue: one at a time in enqueue order on a FIFO type, a fair share on a standard one'),
     nextAttemptAt: isoTime.optional(),
     cancelRequested: z.literal(true).optional(),
     createdAt: isoTime,

@@ -55,7 +55,7 @@ export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
  *    out; the next request with the key then takes it over and finishes the *same* job (record
  *    reused if present, message sent), so a key never yields two jobs.
  *
- * The same key with a different body (type + payload, compared canonically) is a 409 mismatch.
+ * The same key with a different body (type, payload and groupKey, compared canonically) is a 409 mismatch.
  */
 export async function enqueueIdempotently(
   deps: IdempotentEnqueueDeps,
@@ -179,9 +179,14 @@ async function release(deps: IdempotentEnqueueDeps, tenant: string, key: string,
   });
 }
 
-/** sha256 of the request's canonical JSON (keys sorted), so key order and whitespace do not matter. */
+/**
+ * sha256 of the request's canonical JSON (keys sorted), so key order and whitespace do not matter. A
+ * `groupKey` counts (another group is another request); it is left out when absent, so the hashes of
+ * requests without one are those stored before groups existed.
+ */
 export function hashRequest(request: EnqueueRequest): string {
-  return createHash('sha256').update(canonicalJson({ type: request.type, payload: request.payload })).digest('hex');
+  const identity = { type: request.type, payload: request.payload, ...(request.groupKey !== undefined ? { groupKey: request.groupKey } : {}) };
+  return createHash('sha256').update(canonicalJson(identity)).digest('hex');
 }
 
 function canonicalJson(value: unknown): string {

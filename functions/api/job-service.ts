@@ -1,8 +1,9 @@
 import { keys } from '../../shared/config/table.js';
 import { MAX_CORRELATION_ID_LENGTH } from '../../shared/domain/correlation.js';
-import { ConfigurationError, ConveyorError, DependencyUnavailableError } from '../../shared/domain/errors.js';
+import { ConfigurationError, ConveyorError, DependencyUnavailableError, JobValidationError } from '../../shared/domain/errors.js';
 import { jobIdTime, newJobId } from '../../shared/domain/job-id.js';
 import type { JobMessage, JobRecord } from '../../shared/domain/job.js';
+import { messageGroupIdOf } from '../../shared/jobs/ordering.js';
 import { isPrioritized, priorityOf, requestedPriority, storedPriority } from '../../shared/jobs/priority.js';
 import { getJobDefinition, isJobType, type EnqueueRequest } from '../../shared/jobs/registry.js';
 import type { IdempotencyStore } from '../../shared/ports/idempotency-store.js';
@@ -63,6 +64,7 @@ export class JobService {
    */
   check(tenant: string, request: EnqueueRequest, now: Date = this.#deps.now()): ReleasePlan {
     const plan = planRelease(request, now);
+    assertOrderable(request, plan);
     checkCallback(request, this.#deps.webhookPolicy);
     // Sized as the store writes it (keys included), with room for the longest Idempotency-Key and correlation id.
     const record = newJobRecord(tenant, request, JOB_ID_ROOM, now, IDEMPOTENCY_KEY_ROOM, CORRELATION_ID_ROOM);
@@ -138,6 +140,20 @@ export class JobService {
   }
 }
 
+/**
+ * A FIFO type runs a group's jobs in enqueue order, and its queue has no per-message delay: a job that
+ * may start only later would either have to jump its group's order or hold the whole group back until
+ * then. Both break the promise silently, so a delayed start is refused, naming the field; an application
+ * that wants an ordered job later enqueues it then (a recurring job does so by itself).
+ */
+function assertOrderable(request: EnqueueRequest, plan: ReleasePlan): void {
+  if (plan.kind === 'now' || getJobDefinition(request.type).settings.ordering !== 'fifo') return;
+  const field = request.delaySeconds !== undefined ? 'delaySeconds' : 'runAt';
+  throw new JobValidationError(`job type "${request.type}" runs jobs in enqueue order (FIFO) and cannot delay one`, [
+    { path: field, message: `${field} is not accepted by the FIFO job type "${request.type}": its jobs run in enqueue order within their group; enqueue the job when it is due` },
+  ]);
+}
+
 /** Stand-ins as long as a job id (a UUID) and the longest Idempotency-Key (255 characters). */
 const JOB_ID_ROOM = '0'.repeat(36);
 const IDEMPOTENCY_KEY_ROOM = 'k'.repeat(255);
@@ -160,17 +176,22 @@ export function newJobRecord(tenant: string, request: EnqueueRequest, jobId: str
     updatedAt: createdAt,
     ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
     ...(request.callbackUrl !== undefined ? { callbackUrl: request.callbackUrl } : {}),
+    ...(request.groupKey !== undefined ? { groupKey: request.groupKey } : {}),
     ...(correlationId !== undefined ? { correlationId } : {}),
   };
 }
 
-/** The SQS message that carries a job to its worker: its id, type and generation (the record holds the rest). */
+/**
+ * The SQS message that carries a job to its worker: its id, type and generation (the record holds the
+ * rest), and where it goes: its priority lane and its group (the SQS MessageGroupId).
+ */
 export function messageOf(job: JobRecord): JobMessage {
   return {
     jobId: job.jobId,
     type: job.type,
     ...(job.generation ? { generation: job.generation } : {}),
     ...routingOf(job),
+    group: messageGroupIdOf(job.tenant, job.groupKey),
     ...(job.correlationId !== undefined ? { correlationId: job.correlationId } : {}),
   };
 }

@@ -23,6 +23,7 @@ export function toJobView(job: JobRecord): Record<string, unknown> {
     // With ttlSeconds: not started by then, the job ends EXPIRED without running.
     ...(job.startBy !== undefined ? { startBy: job.startBy } : {}),
     ...(job.callbackUrl !== undefined ? { callbackUrl: job.callbackUrl } : {}),
+    ...(job.groupKey !== undefined ? { groupKey: job.groupKey } : {}),
     ...(job.nextAttemptAt !== undefined ? { nextAttemptAt: job.nextAttemptAt } : {}),
     ...(job.cancelRequested ? { cancelRequested: true } : {}),
     createdAt: job.createdAt,

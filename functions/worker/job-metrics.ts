@@ -19,6 +19,8 @@ const OUTCOMES: Record<RecordOutcome['reason'], JobRunOutcome> = {
   'store-unavailable': 'OTHER',
   superseded: 'OTHER',
   deferred: 'OTHER',
+  // A FIFO record not run because one ahead of it in its group did not finish.
+  held: 'OTHER',
 };
 
 /**

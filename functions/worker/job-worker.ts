@@ -11,6 +11,7 @@ import { backoffDelaySeconds } from '../../shared/domain/retry.js';
 import { sourcesOf } from '../../shared/domain/status.js';
 import type { JobDefinition } from '../../shared/jobs/define.js';
 import { queueSettingsOf } from '../../shared/jobs/derived.js';
+import { messageGroupIdOf } from '../../shared/jobs/ordering.js';
 import { expiryOf } from '../../shared/jobs/retention.js';
 import { noJobMetrics, type JobMetrics } from '../../shared/ports/job-metrics.js';
 import type { ConsumerQueue } from '../../shared/ports/job-queue.js';
@@ -48,7 +49,7 @@ const MAX_RESULT_BYTES = 300 * 1024;
 /** What became of one record: acknowledged (deleted from the queue) or reported as failed. */
 export type RecordOutcome =
   | { readonly ack: true; readonly reason: 'succeeded' | 'failed' | 'cancelled' | 'expired' | 'skipped' | 'poison' | 'dead' | 'dead-lettered' }
-  | { readonly ack: false; readonly reason: 'retrying' | 'dead' | 'dead-letter-failed' | 'store-unavailable' | 'superseded' | 'deferred' };
+  | { readonly ack: false; readonly reason: 'retrying' | 'dead' | 'dead-letter-failed' | 'store-unavailable' | 'superseded' | 'deferred' | 'held' };
 
 /** The delivery that writes a job: the lease a later receive of the same message may take over. */
 interface Holder {
@@ -59,7 +60,9 @@ interface Holder {
 /**
  * The consumer of one job type: SQS batch in, `batchItemFailures` out. Per record it claims the
  * job (lazily), runs the handler with a JobContext, and records the outcome with one conditional
- * write. Records are independent: one failing record never fails or re-runs the others.
+ * write. Records are independent: one failing record never fails or re-runs the others — except on a
+ * FIFO type, where a group's records run one after another and the first that does not finish holds
+ * the rest of its group (see `#inGroupOrder`).
  */
 export class JobWorker<TPayload> {
   readonly #definition: JobDefinition;
@@ -80,14 +83,19 @@ export class JobWorker<TPayload> {
   async processBatch(event: SqsEventLike, context: InvocationContext): Promise<BatchResponse> {
     const deadline = this.#deps.now() + context.getRemainingTimeInMillis();
     const outcomes: (RecordOutcome | undefined)[] = new Array(event.Records.length);
-    const all = Promise.all(
-      event.Records.map(async (record, index) => {
-        const startedAt = this.#deps.now();
-        outcomes[index] = await this.processRecord(record, deadline);
-        // Outcome metrics, recorded where the outcome is known (job-metrics.ts maps it).
-        this.#deps.metrics.record(observationOf(this.#definition.type, record, outcomes[index], startedAt, this.#deps.now()));
-      }),
-    );
+    const batch = { answered: false };
+    const runOne = async (index: number): Promise<RecordOutcome> => {
+      const record = event.Records[index]!;
+      const startedAt = this.#deps.now();
+      const outcome = await this.processRecord(record, deadline);
+      outcomes[index] = outcome;
+      // Outcome metrics, recorded where the outcome is known (job-metrics.ts maps it).
+      this.#deps.metrics.record(observationOf(this.#definition.type, record, outcome, startedAt, this.#deps.now()));
+      return outcome;
+    };
+    const all = this.#definition.settings.ordering === 'fifo'
+      ? this.#inGroupOrder(event.Records, runOne, outcomes, batch)
+      : Promise.all(event.Records.map((_, index) => runOne(index)));
     // The handlers' signals fire `timeoutMarginMs` before the deadline; if the store is so slow that
     // recording still runs past half of that margin, answer anyway. A Lambda that times out fails its
     // whole batch — every record, finished or not, would come back and burn a receive. Answering in
@@ -96,12 +104,63 @@ export class JobWorker<TPayload> {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([all, new Promise<void>((resolve) => (timer = setTimeout(resolve, answerBy)))]);
     clearTimeout(timer);
+    batch.answered = true;
     this.#deps.metrics.flush();
     const unfinished = outcomes.filter((o) => o === undefined).length;
     if (unfinished > 0) this.#deps.logger.warn('answering before the deadline with records still recording; they will be redelivered', { unfinished });
     return {
       batchItemFailures: event.Records.flatMap((record, index) => (outcomes[index]?.ack ? [] : [{ itemIdentifier: record.messageId }])),
     };
+  }
+
+  /**
+   * A FIFO batch: SQS hands Lambda each group's messages in order ("each batch may contain messages from
+   * more than one message group, but the order of the messages is maintained", services-sqs-scaling), and
+   * Lambda leaves the rest to the function: "If you're using this feature with a FIFO queue, your function
+   * should stop processing messages after the first failure and return all failed and unprocessed messages
+   * in batchItemFailures" (services-sqs-errorhandling). So each group runs its records one after another;
+   * the first record that is not acknowledged (a retry, a store outage…) holds the records after it in its
+   * group: reported failed without a run, and made visible again at once, so the group waits only for its
+   * head (a retry's backoff), not for their visibility timeout — SQS delivers none of them while the head is
+   * in flight, and the head first. Other groups go on (Powertools' `skipGroupOnError`).
+   * https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
+   * https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html
+   */
+  async #inGroupOrder(
+    records: readonly SqsRecordLike[],
+    runOne: (index: number) => Promise<RecordOutcome>,
+    outcomes: (RecordOutcome | undefined)[],
+    batch: { readonly answered: boolean },
+  ): Promise<void> {
+    const groups = new Map<string, number[]>();
+    records.forEach((record, index) => {
+      const group = record.attributes.MessageGroupId ?? '';
+      groups.set(group, [...(groups.get(group) ?? []), index]);
+    });
+    await Promise.all([...groups.values()].map(async (indexes) => {
+      for (const [position, index] of indexes.entries()) {
+        // Once the batch has answered, every record without an outcome was reported failed and may be
+        // delivered again: running one now could overlap its next delivery, out of order.
+        if (batch.answered) return;
+        const outcome = await runOne(index);
+        if (outcome.ack) continue;
+        const held = indexes.slice(position + 1);
+        for (const later of held) outcomes[later] = { ack: false, reason: 'held' };
+        await this.#makeVisible(held.map((later) => records[later]!));
+        return;
+      }
+    }));
+  }
+
+  /** Held records go back to their queue now (visibility 0); if that fails they return after their visibility timeout. */
+  async #makeVisible(records: readonly SqsRecordLike[]): Promise<void> {
+    await Promise.all(records.map(async (record) => {
+      try {
+        await this.#deps.queue.changeVisibility(this.#definition.type, record.receiptHandle, 0, record.eventSourceARN);
+      } catch (error) {
+        this.#deps.logger.warn('could not return a held FIFO message at once; it returns after its visibility timeout', { messageId: record.messageId, error });
+      }
+    }));
   }
 
   async processRecord(record: SqsRecordLike, deadline: number): Promise<RecordOutcome> {
@@ -194,11 +253,11 @@ export class JobWorker<TPayload> {
           : { code: 'RECEIVE_LIMIT', message: `received ${holder.receiveCount} times (the queue allows ${this.#maxReceiveCount}) without an outcome recorded after attempt ${attempt}: its consumer keeps failing before it can record one` };
         logger.error('the job cannot run again; it is DEAD', { error, recordAttempt: attempt });
         await this.#finish(message.jobId, holder, attempt, 'DEAD', { error });
-        return this.#handToDeadLetterQueue(message.type, record, logger, { justDied: true });
+        return this.#handToDeadLetterQueue(job!, record, logger, { justDied: true });
       }
       case 'dead-letter':
         logger.warn('a DEAD job\'s message came back before its hand-off to the DLQ was acknowledged; handing it on');
-        return this.#handToDeadLetterQueue(message.type, record, logger, { justDied: false });
+        return this.#handToDeadLetterQueue(job!, record, logger, { justDied: false });
       case 'cancel':
         await this.#finish(message.jobId, holder, job!.attempt, 'CANCELLED', { error: { code: 'CANCELLED', message: 'cancelled by request' } });
         return { ack: true, reason: 'cancelled' };
@@ -227,7 +286,7 @@ export class JobWorker<TPayload> {
       return { ack: true, reason: 'skipped' };
     }
     // This very delivery recorded DEAD (its write landed, the answer was lost): its outcome, counted as such.
-    if (verdict === 'dead-letter') return this.#handToDeadLetterQueue(message.type, record, logger, { justDied: true });
+    if (verdict === 'dead-letter') return this.#handToDeadLetterQueue(job!, record, logger, { justDied: true });
     logger.info('the job moved on under a newer delivery; leaving the message alone', { reason: conflict.message, status: job?.status });
     return { ack: false, reason: 'superseded' };
   }
@@ -285,6 +344,7 @@ export class JobWorker<TPayload> {
       jobId: job.jobId,
       tenant: job.tenant,
       type: job.type,
+      ...(job.groupKey !== undefined ? { groupKey: job.groupKey } : {}),
       attempt,
       maxAttempts: this.#definition.settings.maxAttempts,
       signal: controller.signal,
@@ -308,7 +368,7 @@ export class JobWorker<TPayload> {
     }
 
     if (failure === undefined) return this.#succeed(message.jobId, holder, attempt, writer, result);
-    return this.#fail(message, record, holder, attempt, writer, failure, logger);
+    return this.#fail(job, message, record, holder, attempt, writer, failure, logger);
   }
 
   async #succeed(jobId: string, holder: Holder, attempt: number, writer: AttemptWriter, result: unknown): Promise<RecordOutcome> {
@@ -321,7 +381,7 @@ export class JobWorker<TPayload> {
     return { ack: true, reason: 'succeeded' };
   }
 
-  async #fail(message: JobMessage, record: SqsRecordLike, holder: Holder, attempt: number, writer: AttemptWriter, failure: unknown, logger: Logger): Promise<RecordOutcome> {
+  async #fail(job: JobRecord, message: JobMessage, record: SqsRecordLike, holder: Holder, attempt: number, writer: AttemptWriter, failure: unknown, logger: Logger): Promise<RecordOutcome> {
     if (failure instanceof TransitionConflictError) throw failure;
     const error = toJobError(failure);
     if (failure instanceof JobCancelledError) {
@@ -339,7 +399,7 @@ export class JobWorker<TPayload> {
       // policy is only a safety net: its maxReceiveCount is not the attempt budget).
       logger.warn('last attempt failed; job is DEAD', { error: failure });
       await this.#finish(message.jobId, holder, attempt, 'DEAD', { error }, writer);
-      return this.#handToDeadLetterQueue(message.type, record, logger, { justDied: true });
+      return this.#handToDeadLetterQueue(job, record, logger, { justDied: true });
     }
     const delaySeconds = backoffDelaySeconds(settings.backoff, attempt, this.#deps.random);
     logger.info('attempt failed; retrying', { error: failure, delaySeconds });
@@ -421,9 +481,11 @@ export class JobWorker<TPayload> {
    * once unless this consumer dies between the send and the acknowledgement (then twice; a redrive runs
    * the job once, the copy being acknowledged as a duplicate).
    */
-  async #handToDeadLetterQueue(type: string, record: SqsRecordLike, logger: Logger, options: { justDied: boolean }): Promise<RecordOutcome> {
+  async #handToDeadLetterQueue(job: JobRecord, record: SqsRecordLike, logger: Logger, options: { justDied: boolean }): Promise<RecordOutcome> {
     try {
-      await this.#deps.queue.deadLetter(type, record.body);
+      // The job's group keeps its order in a FIFO DLQ (and its fairness after a redrive); the source
+      // message's id dedupes a repeated hand-off (DeadLetterOptions).
+      await this.#deps.queue.deadLetter(job.type, record.body, { group: messageGroupIdOf(job.tenant, job.groupKey), deduplicationId: record.messageId });
       // `dead` when this delivery recorded the job DEAD (the run's outcome, counted once in the metrics).
       return { ack: true, reason: options.justDied ? 'dead' : 'dead-lettered' };
     } catch (error) {

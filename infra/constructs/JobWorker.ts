@@ -2,7 +2,7 @@ import { Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption, type QueueProps } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { JobDefinition } from '../../shared/jobs/define.js';
 import { eventSourceSettingsOf, queueSettingsOf, resourceNames } from '../../shared/jobs/derived.js';
@@ -69,9 +69,19 @@ export class JobWorker extends Construct {
     this.#table = props.table;
 
     // Derive (shared/jobs/derived.ts says why for each value).
-    const names = resourceNames(settings.stage, definition.type);
+    const names = resourceNames(settings.stage, definition.type, definition.settings.ordering);
     const queueSettings = queueSettingsOf(definition);
     const source = eventSourceSettingsOf(definition);
+    // A FIFO type (shared/jobs/ordering.ts): FIFO queue and DLQ, deduplication by the id the adapter sends.
+    const { fifo } = queueSettings;
+    const fifoProps: Partial<QueueProps> = fifo
+      ? {
+          fifo: true,
+          contentBasedDeduplication: fifo.contentBasedDeduplication,
+          deduplicationScope: DeduplicationScope.MESSAGE_GROUP,
+          fifoThroughputLimit: FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
+        }
+      : {};
 
     // Create.
     this.dlq = new Queue(this, 'Dlq', {
@@ -79,6 +89,8 @@ export class JobWorker extends Construct {
       retentionPeriod: Duration.seconds(queueSettings.dlqRetentionSeconds),
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
+      // A FIFO queue's dead-letter queue must be FIFO as well.
+      ...(fifo ? { fifo: true, contentBasedDeduplication: false } : {}),
     });
     Validations.of(this.dlq).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is the dead-letter queue of the job queue; it has no DLQ of its own by design.' });
     const sourceQueue = (id: string, queueName: string) =>
@@ -89,6 +101,7 @@ export class JobWorker extends Construct {
         encryption: QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
         deadLetterQueue: { queue: this.dlq, maxReceiveCount: queueSettings.maxReceiveCount },
+        ...fifoProps,
       });
     // The normal lane keeps the id 'Queue' (and the type's plain queue name) with or without priorities.
     this.queue = sourceQueue('Queue', names.queue);

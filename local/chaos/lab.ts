@@ -23,6 +23,9 @@ import { startSqsServer, type SqsServer } from '../sqs/server.js';
  * the `analysis` type (the registry's enqueue path is used as is); the worker runs the lab's
  * definition (its own timeouts and backoff) and the handler the chaos run supplies.
  *
+ * With `ordering: 'fifo'` in its settings the lab's queue and DLQ are FIFO queues (the payload less its
+ * `priority` field: a FIFO type has no priority lanes), for chaos runs of FIFO groups.
+ *
  * Per invocation, `consumer` may wrap the worker's store and handler — that is where a kill of the
  * consumer mid-batch is injected; `throttle` refuses whole invocations, as an account's concurrency
  * quota does.
@@ -59,7 +62,8 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   raw.destroy();
   const dynamoClient = createDynamoClient({ region: 'us-east-1', endpoints });
   const sqs = createSqsClient({ region: 'us-east-1', endpoints });
-  const definition = defineJob({ type: 'analysis', description: 'chaos lab', payload: analysisJob.payload, settings: options.settings });
+  const payload = options.settings.ordering === 'fifo' ? analysisJob.payload.omit({ priority: true }) : analysisJob.payload;
+  const definition = defineJob({ type: 'analysis', description: 'chaos lab', payload, settings: options.settings });
   const queue = await ensureJobQueues(sqs, 'chaos', definition);
   const store = new DynamoJobStore({ client: dynamoClient, tableName: 'chaos-jobs' });
   const jobQueue = new SqsJobQueue({ client: sqs, queueUrls: { analysis: queue.url } });

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { messageBody } from '../../functions/adapters/aws/sqs-job-queue.js';
 import { messageOf } from '../../functions/api/job-service.js';
 import type { JobHandler } from '../../functions/worker/context.js';
 import { DependencyUnavailableError, PermanentJobError, RetryableJobError } from '../../shared/domain/errors.js';
 import type { JobRecord } from '../../shared/domain/job.js';
 import { isTerminal } from '../../shared/domain/status.js';
 import type { JobSettings } from '../../shared/jobs/define.js';
+import { isFifoQueue } from '../../shared/jobs/derived.js';
 import type { EnqueueRequest, PayloadOf } from '../../shared/jobs/registry.js';
 import type { JobStore } from '../../shared/ports/job-store.js';
 import { startLab, type Lab } from './lab.js';
@@ -43,6 +45,12 @@ export interface ChaosOptions {
   /** The lab's job settings: short timeouts make recoveries take seconds. */
   readonly settings: Partial<JobSettings>;
   readonly timeoutMarginMs: number;
+  /**
+   * FIFO groups: > 0 makes the lab's queue a FIFO queue and spreads the jobs over this many groupKeys, each
+   * group enqueued in order by its own producer; the run then also checks that a group's jobs ran one at a
+   * time and never out of enqueue order. 0: a standard queue.
+   */
+  readonly fifoGroups?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -94,13 +102,46 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const rerunAllowance = new Map<string, number>();
   const allow = (jobId: string) => rerunAllowance.set(jobId, (rerunAllowance.get(jobId) ?? 0) + 1);
   const outcomeLost = new Set<string>();
+  const fifoGroups = options.fifoGroups ?? 0;
+  /**
+   * FIFO groups: each group's live runs and the highest enqueue index that has started. A run ends when
+   * its handler returns or throws, when its signal fires (Lambda stops the function at its deadline), or
+   * when its invocation is killed.
+   */
+  const groups = new Map<string, { live: Map<symbol, string>; highest: number; highestJob: string }>();
+  const violations: string[] = [];
+  const startInGroup = (group: string, index: number, jobId: string): (() => void) => {
+    const state = groups.get(group) ?? { live: new Map<symbol, string>(), highest: -1, highestJob: '' };
+    groups.set(group, state);
+    for (const running of state.live.values()) violations.push(`group ${group}: job ${jobId} started while job ${running} of its group was running`);
+    if (index < state.highest) violations.push(`group ${group}: job ${jobId} (enqueued #${index}) started after job ${state.highestJob} (enqueued #${state.highest})`);
+    if (index > state.highest) Object.assign(state, { highest: index, highestJob: jobId });
+    const run = Symbol(jobId);
+    state.live.set(run, jobId);
+    return () => state.live.delete(run);
+  };
 
   const invocation = (base: JobStore) => {
     const state = { killed: false };
     const ranHere: string[] = [];
+    const endsHere = new Set<() => void>();
     const store = faultyStore(base, state);
-    const handler: JobHandler<PayloadOf<'analysis'>> = async (_payload, ctx) => {
+    const handler: JobHandler<PayloadOf<'analysis'>> = async (payload, ctx) => {
       if (state.killed) return never;
+      if (fifoGroups > 0) {
+        const end = startInGroup(ctx.groupKey ?? '(none)', Number(payload.toolId.replace('chaos-', '')), ctx.jobId);
+        endsHere.add(end);
+        ctx.signal.addEventListener('abort', end, { once: true });
+        try {
+          return await run(ctx);
+        } finally {
+          end();
+          endsHere.delete(end);
+        }
+      }
+      return run(ctx);
+    };
+    const run = async (ctx: Parameters<typeof handler>[1]) => {
       counts.handlerRuns++;
       ranHere.push(ctx.jobId);
       runsPerJob.set(ctx.jobId, (runsPerJob.get(ctx.jobId) ?? 0) + 1);
@@ -133,6 +174,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         setTimeout(() => {
           state.killed = true;
           for (const jobId of ranHere) allow(jobId);
+          for (const end of endsHere) end();
         }, Math.random() * 300).unref();
       }
     };
@@ -179,30 +221,45 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     counts.throttled++;
     return true;
   };
-  const lab: Lab = await startLab({ settings: options.settings, timeoutMarginMs: options.timeoutMarginMs, invocation, throttle });
+  const settings: Partial<JobSettings> = fifoGroups > 0 ? { ...options.settings, ordering: 'fifo' } : options.settings;
+  const lab: Lab = await startLab({ settings, timeoutMarginMs: options.timeoutMarginMs, invocation, throttle });
   const { maxAttempts } = lab.definition.settings;
-  const violations: string[] = [];
   const accepted: string[] = [];
   try {
     // Enqueue through the real path (record, then message), with duplicate copies on the side.
     let next = 0;
     const enqueueOne = async (i: number): Promise<void> => {
-      const request = { type: 'analysis', payload: { toolId: `chaos-${i}`, url: 'https://example.com/chaos', description: 'Chaos run job.' } } as EnqueueRequest;
+      const request = {
+        type: 'analysis',
+        payload: { toolId: `chaos-${i}`, url: 'https://example.com/chaos', description: 'Chaos run job.' },
+        ...(fifoGroups > 0 ? { groupKey: `group-${i % fifoGroups}` } : {}),
+      } as EnqueueRequest;
       try {
         const job = await lab.jobs.enqueue('chaos', request);
         accepted.push(job.jobId);
         if (chance(seed, 'duplicate', String(i)) < rates.duplicate) {
           counts.duplicatesSent++;
           allow(job.jobId);
-          await lab.sqs.send(new SendMessageCommand({ QueueUrl: lab.queue.url, MessageBody: JSON.stringify(messageOf(job)) }));
+          const message = messageOf(job);
+          // On a FIFO queue a copy with a new deduplication id, as a producer's retry after SQS's 5-minute
+          // deduplication interval would send: it lands in the job's group, behind the job.
+          const fifo = isFifoQueue(lab.queue.url) ? { MessageGroupId: message.group, MessageDeduplicationId: `duplicate-${job.jobId}` } : {};
+          await lab.sqs.send(new SendMessageCommand({ QueueUrl: lab.queue.url, MessageBody: messageBody(message), ...fifo }));
         }
       } catch {
         counts.enqueueFailures++;
       }
     };
-    await Promise.all(Array.from({ length: options.enqueueConcurrency }, async () => {
-      while (next < options.jobs) await enqueueOne(next++);
-    }));
+    if (fifoGroups > 0) {
+      // One producer per group, each enqueuing its group's jobs one after another: their enqueue order.
+      await Promise.all(Array.from({ length: Math.min(fifoGroups, options.jobs) }, async (_, group) => {
+        for (let i = group; i < options.jobs; i += fifoGroups) await enqueueOne(i);
+      }));
+    } else {
+      await Promise.all(Array.from({ length: options.enqueueConcurrency }, async () => {
+        while (next < options.jobs) await enqueueOne(next++);
+      }));
+    }
     const enqueuedAt = Date.now();
     log(`enqueued ${accepted.length} jobs in ${((enqueuedAt - started) / 1000).toFixed(1)} s; waiting for the queue to empty…`);
 
@@ -251,6 +308,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const allowance = rerunAllowance.get(jobId) ?? 0;
       if (runs > maxAttempts + allowance) violations.push(`job ${jobId} ran ${runs} times: more than ${maxAttempts} attempts + ${allowance} rerun(s) its faults explain`);
     }
+    if (lab.mapping.stats.fifoOrderBreaks > 0) violations.push(`the consumer acknowledged ${lab.mapping.stats.fifoOrderBreaks} record(s) after a failed record of their group`);
     const dlq = await drainDlq(lab);
     const dlqCounts = new Map<string, number>();
     for (const jobId of dlq) dlqCounts.set(jobId, (dlqCounts.get(jobId) ?? 0) + 1);
@@ -281,6 +339,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       injected_lostAnswers: counts.lostAnswers,
       injected_throttledInvocations: counts.throttled,
       throttledRecords: lab.mapping.stats.throttledRecords,
+      ...(fifoGroups > 0 ? { fifoGroups, fifoOrderBreaks: lab.mapping.stats.fifoOrderBreaks } : {}),
       sideEffectCalls: counts.effectCalls,
       distinctSideEffects: effects.size,
       sideEffectRepeatsAbsorbedByKey: counts.effectCalls - effects.size,
@@ -313,12 +372,16 @@ async function readAll(lab: Lab, jobIds: readonly string[]): Promise<(JobRecord 
   return records;
 }
 
-/** Every DLQ message's jobId; a long visibility makes each receive see new messages only. */
+/**
+ * Every DLQ message's jobId, deleting each batch read: a FIFO DLQ delivers no more of a group while one of
+ * its messages is in flight.
+ */
 async function drainDlq(lab: Lab): Promise<string[]> {
   const ids: string[] = [];
   for (;;) {
     const { Messages = [] } = await lab.sqs.send(new ReceiveMessageCommand({ QueueUrl: lab.queue.dlqUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 3_600 }));
     if (Messages.length === 0) return ids;
     for (const message of Messages) ids.push((JSON.parse(message.Body ?? '{}') as { jobId?: string }).jobId ?? '(no jobId)');
+    await lab.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: lab.queue.dlqUrl, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
   }
 }

@@ -9,6 +9,8 @@
  *   Each queue has a dead-letter queue (DLQ): the worker hands it a DEAD job's message.
  * - **worker**: the consumer Lambda of a job type: claims the job, runs its handler, records the outcome.
  * - **tenant**: the owner of an API key; jobs are visible only to their tenant.
+ * - **group**: a tenant's jobs sharing a `groupKey` (without one, the tenant's default group): on a FIFO
+ *   type they run one at a time in enqueue order; on a standard type groups share the queue fairly.
  */
 import type { JobStatus } from './status.js';
 
@@ -60,6 +62,8 @@ export interface JobRecord {
   readonly callbackUrl?: string;
   /** The queue (and consumer pool) it waits in, for a type with priorities; absent = normal. */
   readonly priority?: 'high' | 'low';
+  /** The group the enqueue named (shared/jobs/ordering.ts); absent means the tenant's default group. */
+  readonly groupKey?: string;
   /** Set by DELETE on a RUNNING job; the handler's signal aborts at its next progress call. */
   readonly cancelRequested?: boolean;
   /** Epoch seconds after which the record is expired (DynamoDB TTL); reads treat it as gone. */
@@ -96,4 +100,9 @@ export interface JobMessage {
   readonly correlationId?: string;
   /** Routing only: the priority queue the message is sent to (absent = normal). The worker never reads it. */
   readonly priority?: 'high' | 'low';
+  /**
+   * Routing only: the SQS MessageGroupId (shared/jobs/ordering.ts). It travels as the message's
+   * MessageGroupId, not in the body.
+   */
+  readonly group?: string;
 }

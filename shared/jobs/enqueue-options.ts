@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { groupKeySchema } from './ordering.js';
 
 /** The names a `priority` may take (shared/jobs/priority.ts). */
 const PRIORITY_NAMES = ['low', 'normal', 'high'] as const;
@@ -31,6 +32,8 @@ export const enqueueOptionsShape = {
   priority: z.enum(PRIORITY_NAMES, { message: 'priority must be low, normal or high' }).optional(),
   /** POSTed the job's status when it ends (SUCCEEDED, FAILED, DEAD, CANCELLED, EXPIRED), signed. */
   callbackUrl: z.url({ protocol: /^https?$/, message: 'callbackUrl must be an http(s) URL' }).max(2_048).optional(),
+  /** The job's group (shared/jobs/ordering.ts): order on a FIFO type, fairness on a standard one. Default: the tenant's group. */
+  groupKey: groupKeySchema.optional(),
 } as const;
 
 export interface EnqueueOptions {
@@ -39,4 +42,5 @@ export interface EnqueueOptions {
   readonly priority?: 'low' | 'normal' | 'high';
   readonly ttlSeconds?: number;
   readonly callbackUrl?: string;
+  readonly groupKey?: string;
 }

@@ -124,6 +124,23 @@ describe('E2E: the conveyor CLI against a local cloud', { timeout: 120_000 }, ()
     expect(watched.stdout).toContain(`job ${posted.body.jobId}`);
   });
 
+  it('enqueues with --group-key; status shows the group, and a bad key is refused naming groupKey', async () => {
+    // Prepare
+    analysis.fault.failing = false;
+
+    // Act
+    const enqueued = await conveyor(['enqueue', 'analysis', '--payload', JSON.stringify(analysisPayload({ toolId: 'cli-group' })), '--group-key', 'account-42', '--json']);
+    const jobId = JSON.parse(enqueued.stdout).jobId as string;
+    await api.waitForStatus(jobId, ['SUCCEEDED']);
+    const [shown, refused] = await Promise.all([conveyor(['status', jobId]), conveyor(['enqueue', 'analysis', '--payload', JSON.stringify(analysisPayload()), '--group-key', 'has space'])]);
+
+    // Assess
+    expect(enqueued.code).toBe(0);
+    expect(shown.stdout).toMatch(/group\s+account-42/);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/\(400 VALIDATION_FAILED\)\n\s+groupKey: groupKey must be 1–128 visible ASCII characters/);
+  });
+
   it('lists jobs with filters as a table and as JSON', async () => {
     const [listed, table] = await Promise.all([conveyor(['jobs', '--status', 'succeeded', '--type', 'analysis', '--json']), conveyor(['jobs', '--limit', '1'])]);
 

@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { DeadLetterService, NotRetryableError } from '../../../functions/api/admin/dead-letters.js';
 import { DependencyUnavailableError, RedriveInProgressError } from '../../../shared/domain/errors.js';
 import type { JobRecord } from '../../../shared/domain/job.js';
+import { messageGroupIdOf } from '../../../shared/jobs/ordering.js';
 import { silentLogger } from '../../../shared/logging/logger.js';
 import type { DeadLetterEntry, DeadLetterIndex } from '../../../shared/ports/dead-letters.js';
 import type { JobQueue } from '../../../shared/ports/job-queue.js';
@@ -123,7 +124,7 @@ describe('Class: DeadLetterService', () => {
 
     // Assess
     expect(retried).toMatchObject({ status: 'QUEUED', attempt: 0, generation: 1, retryCount: 1, payload: { edited: true } });
-    expect(ok.queue.send).toHaveBeenCalledWith({ jobId: job.jobId, type: job.type, generation: 1 });
+    expect(ok.queue.send).toHaveBeenCalledWith({ jobId: job.jobId, type: job.type, generation: 1, group: messageGroupIdOf(job.tenant) });
     expect(await ok.store.get(job.jobId)).toMatchObject({ generation: 1, payload: { edited: true } });
     expect(ok.deadLetters.entries.size).toBe(0);
     await expect(refused).rejects.toBeInstanceOf(DependencyUnavailableError);

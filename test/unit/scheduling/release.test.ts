@@ -9,6 +9,7 @@ import { planRelease } from '../../../functions/scheduling/release-plan.js';
 import { ScheduledJobReleaser } from '../../../functions/scheduling/release.js';
 import { LocalScheduler, ManualClock } from '../../../local/scheduler.js';
 import { DependencyUnavailableError, JobValidationError } from '../../../shared/domain/errors.js';
+import { messageGroupIdOf } from '../../../shared/jobs/ordering.js';
 import { JsonLogger } from '../../../shared/logging/logger.js';
 import { queuedJob } from '../../helpers/factories.js';
 import { MemoryJobStore } from '../../helpers/memory-job-store.js';
@@ -93,7 +94,7 @@ describe('Class: ScheduledJobReleaser', () => {
     // Assess
     expect(outcomes).toEqual(['released', 'skipped', 'skipped']);
     expect(queue.send).toHaveBeenCalledTimes(1);
-    expect(queue.send).toHaveBeenCalledWith({ jobId: queued.jobId, type: 'analysis' });
+    expect(queue.send).toHaveBeenCalledWith({ jobId: queued.jobId, type: 'analysis', group: messageGroupIdOf(queued.tenant) });
   });
 });
 

@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { JobHandler } from '../../../functions/worker/context.js';
 import { JobWorker } from '../../../functions/worker/job-worker.js';
 import { DependencyUnavailableError, RetryableJobError } from '../../../shared/domain/errors.js';
+import { messageGroupIdOf } from '../../../shared/jobs/ordering.js';
 import { jobRegistry } from '../../../shared/jobs/registry.js';
 import { silentLogger } from '../../../shared/logging/logger.js';
 import type { ConsumerQueue } from '../../../shared/ports/job-queue.js';
@@ -184,7 +185,7 @@ describe('Class: JobWorker — what each delivery means', () => {
 
     // Assess
     expect(await store.get(job.jobId)).toMatchObject({ status: 'DEAD', attempt: 3, messageId: record.messageId, receiveCount: 3 });
-    expect(queue.deadLetter).toHaveBeenCalledExactlyOnceWith('analysis', record.body);
+    expect(queue.deadLetter).toHaveBeenCalledExactlyOnceWith('analysis', record.body, { group: messageGroupIdOf(job.tenant), deduplicationId: record.messageId });
     expect(response.batchItemFailures).toEqual([]);
   });
 
@@ -202,7 +203,7 @@ describe('Class: JobWorker — what each delivery means', () => {
 
     // Assess
     expect(runs).not.toHaveBeenCalled();
-    expect(queue.deadLetter).toHaveBeenCalledExactlyOnceWith('analysis', redelivered.body);
+    expect(queue.deadLetter).toHaveBeenCalledExactlyOnceWith('analysis', redelivered.body, { group: messageGroupIdOf(job.tenant), deduplicationId: redelivered.messageId });
     expect(response.batchItemFailures).toEqual([]);
   });
 

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { JobHandler } from '../../../functions/worker/context.js';
 import { JobWorker } from '../../../functions/worker/job-worker.js';
 import { PermanentJobError } from '../../../shared/domain/errors.js';
+import { messageGroupIdOf } from '../../../shared/jobs/ordering.js';
 import { jobRegistry } from '../../../shared/jobs/registry.js';
 import { silentLogger } from '../../../shared/logging/logger.js';
 import type { ConsumerQueue } from '../../../shared/ports/job-queue.js';
@@ -179,7 +180,7 @@ describe('Class: JobWorker', () => {
 
     // Assess
     expect(response.batchItemFailures).toEqual([]);
-    expect(queue.deadLetter).toHaveBeenCalledExactlyOnceWith('analysis', record.body);
+    expect(queue.deadLetter).toHaveBeenCalledExactlyOnceWith('analysis', record.body, { group: messageGroupIdOf(job.tenant), deduplicationId: record.messageId });
     expect(queue.changeVisibility).not.toHaveBeenCalled();
     expect(await store.get(job.jobId)).toMatchObject({ status: 'DEAD', attempt: 3 });
   });
