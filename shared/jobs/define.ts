@@ -153,9 +153,9 @@ export function defineJob<const TType extends string, TPayload extends z.ZodType
     const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'settings'}: ${i.message}`).join('; ');
     throw new Error(`defineJob("${definition.type}"): invalid settings — ${detail}`);
   }
-  if (parsed.data.ordering === 'fifo' && hasPriorityField(definition.payload)) {
+  if (parsed.data.ordering === 'fifo' && parsed.data.priorities) {
     // Priority lanes are separate queues: a job's group would be split across them and lose its order.
-    throw new Error(`defineJob("${definition.type}"): invalid settings — ordering: a FIFO job type cannot have priorities (its payload has a priority field); jobs of a group run in enqueue order`);
+    throw new Error(`defineJob("${definition.type}"): invalid settings — ordering: a FIFO job type cannot have priorities (priorities: true); jobs of a group run in enqueue order`);
   }
   // The schema checked `uses`; the caller's own array keeps its literal type (empty by default).
   const settings = Object.freeze({ ...parsed.data, uses: Object.freeze([...(definition.settings?.uses ?? [])]) });
