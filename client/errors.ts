@@ -107,6 +107,17 @@ export class JobCancelledError<TJob = unknown> extends JobOutcomeError<TJob> {
 export class JobExpiredError<TJob = unknown> extends JobOutcomeError<TJob> {
   override name = 'JobExpiredError';
 }
+/** A result stored apart (too large for the job record) could not be downloaded, or its bytes do not match its digest. */
+export class StoredResultError extends Error {
+  override name = 'StoredResultError';
+  constructor(
+    readonly jobId: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`the stored result of job ${jobId} ${message}`, options);
+  }
+}
 /** `wait`'s `timeoutMs` passed before the job ended; `job` is the last view seen. */
 export class WaitTimeoutError<TJob = unknown> extends Error {
   override name = 'WaitTimeoutError';

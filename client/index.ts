@@ -16,7 +16,7 @@ import type { JobStatus } from '../shared/domain/status.js';
 import type { JobRegistry, JobType } from '../shared/jobs/registry.js';
 import type { NotificationPage, NotificationPreferences, NotificationView } from '../shared/ports/notifications.js';
 import type { AnalyzeStatus } from '../functions/api/routes/analyze.js';
-import { apiError, ConnectionError, JobCancelledError, JobDeadError, JobExpiredError, JobFailedError, WaitTimeoutError, type Issue, type JobFailure } from './errors.js';
+import { apiError, ConnectionError, JobCancelledError, JobDeadError, JobExpiredError, JobFailedError, StoredResultError, WaitTimeoutError, type Issue, type JobFailure } from './errors.js';
 
 export * from './errors.js';
 export type { AnalyzeStatus, JobStatus, JobType, NotificationPage, NotificationPreferences, NotificationView, ResultOf };
@@ -74,6 +74,19 @@ export interface Download {
   readonly bytes: number;
 }
 
+/** A payload or result too large for the job record, kept in S3: its size and SHA-256. */
+export interface StoredDataRef {
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+/** A presigned download of a stored payload or result (JSON), minted at read time by `get`. */
+export interface StoredDataLink extends StoredDataRef {
+  readonly url: string;
+  readonly expiresAt: string;
+  readonly contentType: 'application/json';
+}
+
 interface JobViewOf<K extends JobType> {
   readonly jobId: JobId<K>;
   readonly type: K;
@@ -82,10 +95,16 @@ interface JobViewOf<K extends JobType> {
   readonly progressMessage?: string;
   readonly attempt: number;
   readonly maxAttempts: number;
-  readonly payload: PayloadOutput<K>;
+  /** Absent when the payload is stored apart: then `payloadRef`, and `payloadDownload` from `get`. */
+  readonly payload?: PayloadOutput<K>;
+  readonly payloadRef?: StoredDataRef;
+  readonly payloadDownload?: StoredDataLink;
   /** Types with priorities only. */
   readonly priority?: Priority;
+  /** Absent when the result is stored apart: then `resultRef`, and `resultDownload` from `get` (`wait` fetches it for you). */
   readonly result?: ResultOf<K>;
+  readonly resultRef?: StoredDataRef;
+  readonly resultDownload?: StoredDataLink;
   readonly error?: JobFailure;
   readonly runAt?: string;
   /** With ttlSeconds: not started by then, it ends EXPIRED. */
@@ -384,6 +403,23 @@ export function createClient(options: ClientOptions): ConveyorClient {
   const jobPath = (jobId: string) => `v1/jobs/${encodeURIComponent(jobId)}`;
   const get = async <K extends JobType>(jobId: string, signal?: AbortSignal) => (await request({ method: 'GET', path: jobPath(jobId), safety: 'always', signal })).body as Job<K>;
 
+  /** A result stored apart, from its presigned URL: no API key (the URL carries its own signature), checked against its digest. */
+  async function storedResult(jobId: string, link: StoredDataLink, signal?: AbortSignal): Promise<unknown> {
+    let bytes: Uint8Array<ArrayBuffer>;
+    try {
+      const response = await doFetch(link.url, signal ? { signal } : {});
+      if (!response.ok) throw new StoredResultError(jobId, `could not be downloaded: HTTP ${response.status}`);
+      bytes = new Uint8Array(await response.arrayBuffer()) as Uint8Array<ArrayBuffer>;
+    } catch (error) {
+      if (error instanceof StoredResultError || signal?.aborted) throw error;
+      throw new StoredResultError(jobId, `could not be downloaded (${String(error)})`, { cause: error });
+    }
+    // WebCrypto: in Node ≥ 20, browsers and edge runtimes alike.
+    const digest = Array.from(new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
+    if (bytes.byteLength !== link.bytes || digest !== link.sha256) throw new StoredResultError(jobId, `does not match its digest (${bytes.byteLength} bytes read, ${link.bytes} recorded)`);
+    return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
+  }
+
   const queuePath = (type: string, what: string) => `v1/queues/${encodeURIComponent(type)}/${what}`;
   const body = async <T>(call: Call) => (await request(call)).body as T;
 
@@ -466,7 +502,7 @@ export function createClient(options: ClientOptions): ConveyorClient {
         if (opts.onProgress && (last?.status !== job.status || last.progress !== job.progress)) opts.onProgress(job as never);
         last = job;
         if (TERMINAL.has(job.status)) {
-          if (job.status === 'SUCCEEDED') return job.result as never;
+          if (job.status === 'SUCCEEDED') return (job.resultDownload ? await storedResult(job.jobId, job.resultDownload, opts.signal) : job.result) as never;
           const Outcome = job.status === 'FAILED' ? JobFailedError : job.status === 'DEAD' ? JobDeadError : job.status === 'EXPIRED' ? JobExpiredError : JobCancelledError;
           throw new Outcome(job.jobId, job.status as 'FAILED' | 'DEAD' | 'CANCELLED' | 'EXPIRED', job.error, job);
         }

@@ -12,11 +12,12 @@ import { PageCursors, tableCursorKey } from './adapters/aws/page-cursor.js';
 import { SqsQueueAdmin } from './adapters/aws/sqs-queue-admin.js';
 import { DeadLetterService } from './api/admin/dead-letters.js';
 import { QueuePauses } from './api/admin/queue-pauses.js';
+import type { JobData } from './job-data/job-data.js';
 import type { QueueRouteDeps } from './api/routes/queues.js';
 import { createDeadLetterIndex, type CoreClients } from './wiring.js';
 
 /** The API root's operator half (kept apart from roots/api.ts, which every feature touches). */
-export function buildAdminDeps(config: ConveyorConfig, clients: CoreClients, core: { store: JobStore; queue: JobQueue; logger: Logger; cursors?: PageCursors }): QueueRouteDeps {
+export function buildAdminDeps(config: ConveyorConfig, clients: CoreClients, core: { store: JobStore; queue: JobQueue; logger: Logger; cursors?: PageCursors; jobData?: JobData | undefined }): QueueRouteDeps {
   const queues = new SqsQueueAdmin({ client: clients.sqs, queueUrls: config.CONVEYOR_QUEUE_URLS });
   // Every type's DLQ keeps messages equally long (derived.ts); the index entries live as long.
   const dlqRetentionSeconds = Math.max(...jobDefinitions.map((d) => queueSettingsOf(d).dlqRetentionSeconds));
@@ -25,6 +26,7 @@ export function buildAdminDeps(config: ConveyorConfig, clients: CoreClients, cor
     queues,
     listing: new DynamoJobListing({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME, cursors }),
     deadLetters: new DeadLetterService({ ...services, deadLetters: createDeadLetterIndex(config, clients, dlqRetentionSeconds, cursors), queues }),
+    ...(core.jobData ? { jobData: core.jobData } : {}),
     // Pausing switches the types' event source mappings, named by UUID in the environment.
     ...(config.CONVEYOR_EVENT_SOURCE_MAPPINGS
       ? {

@@ -15,8 +15,19 @@ export interface HttpApiResult {
 
 export type HttpApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpApiResult>;
 
-/** API Gateway refuses request bodies over 10 MB before any Lambda runs. */
+/**
+ * API Gateway refuses request bodies over 10 MB before any Lambda runs (HTTP API quotas, "Payload
+ * size": https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html).
+ */
 const API_GATEWAY_MAX_BODY = 10 * 1024 * 1024;
+/**
+ * A synchronous Lambda invocation carries at most 6 MB (Lambda quotas, "Invocation payload (request
+ * and response)": https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html), and the
+ * request event is the body JSON-escaped plus headers and context: a body that passes the gateway's
+ * 10 MB but whose event does not fit never reaches the function. The gateway then answers 413 with a
+ * `{message}` body of its own (as reported by its users: AWS's pages give the limits, not this answer).
+ */
+export const LAMBDA_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024;
 /** HTTP API integrations time out at 30 s. */
 const INTEGRATION_TIMEOUT_MS = 30_000;
 
@@ -82,6 +93,7 @@ async function dispatch(handler: HttpApiHandler, request: IncomingMessage, respo
     const body = await readBody(request);
     if (body === undefined) return send(response, 413, { message: 'Request Entity Too Large' });
     const event = toEvent(request, body);
+    if (Buffer.byteLength(JSON.stringify(event), 'utf8') > LAMBDA_SYNC_PAYLOAD_BYTES) return send(response, 413, { message: 'Request Too Long' });
     const deadline = Date.now() + INTEGRATION_TIMEOUT_MS;
     const result = await Promise.race([
       handler(event, lambdaContext(functionName, deadline)),

@@ -180,8 +180,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const ses = await listening('ses', startSes({ ...(ports.ses ? { port: ports.ses } : {}), ...(options.dataDir ? { storeFile: join(options.dataDir, 'ses', 'inbox.jsonl') } : {}) }));
     closers.push(() => ses.close());
     const bucketName = `conveyor-${stage}-documents`;
+    // Payloads and results too large for their record; on AWS a bucket of its own, with its own
+    // lifecycle rule (infra/constructs/BlobBucket.ts). Objects are never expired here, as records are
+    // never deleted: a record past its TTL reads as gone, and only a record leads to its objects.
+    const jobDataBucket = `conveyor-${stage}-jobdata`;
     const s3 = await listening('s3', startS3({
-      buckets: [bucketName],
+      buckets: [bucketName, jobDataBucket],
       credentials: { accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'local', secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'local' },
       ...(options.dataDir ? { directory: join(options.dataDir, 's3') } : {}),
       ...(ports.s3 ? { port: ports.s3 } : {}),
@@ -225,6 +229,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       CONVEYOR_EVENT_SOURCE_MAPPINGS: JSON.stringify(mappingUuids),
       CONVEYOR_EMAIL_FROM: 'Conveyor <no-reply@conveyor.local>',
       CONVEYOR_BUCKET_NAME: bucketName,
+      CONVEYOR_JOB_DATA_BUCKET: jobDataBucket,
       LOG_LEVEL: logLevel,
       CONVEYOR_TRACING: options.tracing ? 'on' : 'off',
       ...(options.debugSampleRate !== undefined ? { CONVEYOR_LOG_DEBUG_SAMPLE_RATE: String(options.debugSampleRate) } : {}),

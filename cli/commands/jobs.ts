@@ -169,7 +169,9 @@ export function printJob(output: Output, job: JobView): void {
   if (job.error) rows.push(['error', paint(output, 'red', `${job.error.code}: ${job.error.message}`)]);
   if (job.result !== undefined) rows.push(['result', summarise(job.result)]);
   if (job.download) rows.push(['download', `${job.download.url}  (${job.download.fileName}, ${kilobytes(job.download.bytes)}, until ${job.download.expiresAt})`]);
+  if (job.resultDownload) rows.push(['result', `${kilobytes(job.resultDownload.bytes)} stored apart: ${job.resultDownload.url}  (until ${job.resultDownload.expiresAt})`]);
   if (job.payload !== undefined) rows.push(['payload', paint(output, 'gray', `${kilobytes(JSON.stringify(job.payload).length)} (--json shows it)`)]);
+  if (job.payloadDownload) rows.push(['payload', `${kilobytes(job.payloadDownload.bytes)} stored apart: ${job.payloadDownload.url}  (until ${job.payloadDownload.expiresAt})`]);
   output.out(paint(output, 'bold', `job ${job.jobId}`));
   for (const [name, value] of rows) output.out(`  ${paint(output, 'gray', name.padEnd(9))}${value}`);
 }

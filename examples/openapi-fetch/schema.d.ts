@@ -1075,15 +1075,51 @@ export interface components {
             /** @description runs of the handler so far */
             attempt: number;
             maxAttempts: number;
-            /** @description the payload as validated at enqueue (or at its last edit) */
-            payload: unknown;
+            /** @description the payload as validated at enqueue (or at its last edit); absent when it is stored apart (payloadRef) */
+            payload?: unknown;
+            /** @description A payload or result too large for the job record, kept in S3 under the tenant; its presigned URL comes with GET /v1/jobs/{id} */
+            payloadRef?: {
+                /** @description UTF-8 bytes of the value's JSON */
+                bytes: number;
+                /** @description hex SHA-256 of those bytes */
+                sha256: string;
+            };
             /**
              * @description job types with priorities only: the queue it runs from
              * @enum {string}
              */
             priority?: "low" | "normal" | "high";
-            /** @description what the type's handler returned (SUCCEEDED jobs) */
+            /** @description GET /v1/jobs/{id} only: the stored payload */
+            payloadDownload?: {
+                /** @description presigned GET of the JSON value, no API key needed */
+                url: string;
+                /** @description ISO 8601 date-time */
+                expiresAt: string;
+                bytes: number;
+                sha256: string;
+                /** @constant */
+                contentType: "application/json";
+            };
+            /** @description what the type's handler returned (SUCCEEDED jobs), inline up to 8192 bytes of JSON; larger, resultRef and resultDownload instead */
             result?: unknown;
+            /** @description A payload or result too large for the job record, kept in S3 under the tenant; its presigned URL comes with GET /v1/jobs/{id} */
+            resultRef?: {
+                /** @description UTF-8 bytes of the value's JSON */
+                bytes: number;
+                /** @description hex SHA-256 of those bytes */
+                sha256: string;
+            };
+            /** @description GET /v1/jobs/{id} only: the stored result */
+            resultDownload?: {
+                /** @description presigned GET of the JSON value, no API key needed */
+                url: string;
+                /** @description ISO 8601 date-time */
+                expiresAt: string;
+                bytes: number;
+                sha256: string;
+                /** @constant */
+                contentType: "application/json";
+            };
             error?: {
                 code: string;
                 message: string;
@@ -1395,6 +1431,10 @@ export interface components {
                     message: string;
                 }[];
             };
+        };
+        /** @description API Gateway's answer to a request too large to reach the function (no error code) */
+        GatewayTooLarge: {
+            message: string;
         };
         Error_UNSUPPORTED_MEDIA_TYPE: {
             error: {
@@ -1916,7 +1956,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"];
+                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"] | components["schemas"]["GatewayTooLarge"];
                 };
             };
             /** @description the body is not application/json */
@@ -2028,7 +2068,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"] | components["schemas"]["BatchRefused_PAYLOAD_TOO_LARGE"];
+                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"] | components["schemas"]["BatchRefused_PAYLOAD_TOO_LARGE"] | components["schemas"]["GatewayTooLarge"];
                 };
             };
             /** @description the body is not application/json */
@@ -2280,7 +2320,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"];
+                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"] | components["schemas"]["GatewayTooLarge"];
                 };
             };
             /** @description the body is not application/json */
@@ -2390,7 +2430,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"];
+                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"] | components["schemas"]["GatewayTooLarge"];
                 };
             };
             /** @description the body is not application/json */
@@ -2963,7 +3003,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"];
+                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"] | components["schemas"]["GatewayTooLarge"];
                 };
             };
             /** @description the body is not application/json */
@@ -3401,7 +3441,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"];
+                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"] | components["schemas"]["GatewayTooLarge"];
                 };
             };
             /** @description the body is not application/json */

@@ -134,20 +134,24 @@ export class BatchEnqueuer {
   }
 
   async #enqueuePlain(tenant: string, items: readonly ValidItem[], origin: EnqueueOrigin): Promise<BatchItemResult[]> {
-    const { store, logger } = this.#deps;
+    const { store, logger, jobData } = this.#deps;
     const now = this.#deps.now();
-    const records = items.map((item) => ({ ...newJobRecord(tenant, item.request, this.#deps.newJobId(tenant, now), now, undefined, origin.correlationId), ...runAtOf(item.plan, item.request, now) }) as JobRecord);
-    const created = await Promise.all(records.map((record) => store.create(record).then(() => true, () => false)));
+    const built = items.map((item) => ({ ...newJobRecord(tenant, item.request, this.#deps.newJobId(tenant, now), now, undefined, origin.correlationId), ...runAtOf(item.plan, item.request, now) }) as JobRecord);
+    // Payloads over the inline limit are uploaded before their records are written (see JobService).
+    const records = await Promise.all(built.map((record) => (jobData ? jobData.storePayload(record).catch(() => undefined) : record)));
+    const created = await Promise.all(records.map((record) => (record ? store.create(record).then(() => true, () => false) : false)));
     const results: BatchItemResult[] = [];
-    const toSend: { item: ValidItem; record: JobRecord }[] = [];
-    const toHold: { item: ValidItem; record: JobRecord }[] = [];
+    const toSend: { item: ValidItem; record: JobRecord; built: JobRecord }[] = [];
+    const toHold: { item: ValidItem; record: JobRecord; built: JobRecord }[] = [];
     items.forEach((item, i) => {
-      if (!created[i]) results.push({ index: item.index, error: unavailable('the job store') });
-      else (item.plan.kind === 'hold' ? toHold : toSend).push({ item, record: records[i]! });
+      if (!records[i]) results.push({ index: item.index, error: unavailable('the payload store') });
+      else if (!created[i]) results.push({ index: item.index, error: unavailable('the job store') });
+      else (item.plan.kind === 'hold' ? toHold : toSend).push({ item, record: records[i], built: built[i]! });
     });
 
     const failedSends = await this.#deps.queue.sendBatch(
-      toSend.map(({ item, record }) => ({ message: messageOf(record), ...(item.plan.kind === 'delay' ? { delaySeconds: item.plan.delaySeconds } : {}) })),
+      // Messages route by the request's payload (priority), which a stored record may hold apart.
+      toSend.map(({ item, built: job }) => ({ message: messageOf(job), ...(item.plan.kind === 'delay' ? { delaySeconds: item.plan.delaySeconds } : {}) })),
     );
     const held = await Promise.all(
       toHold.map(({ item, record }) =>
@@ -160,8 +164,15 @@ export class BatchEnqueuer {
         results.push(accepted(item.index, record, false));
         continue;
       }
-      // Not sent: discard the still-QUEUED record so no job waits for a message that never comes.
-      await store.discard(record.jobId).catch((error: unknown) => logger.error('bulk enqueue: send failed and the record could not be discarded', { jobId: record.jobId, error }));
+      // Not sent: discard the still-QUEUED record so no job waits for a message that never comes, then its stored payload.
+      const discarded = await store.discard(record.jobId).then(
+        () => true,
+        (error: unknown) => {
+          logger.error('bulk enqueue: send failed and the record could not be discarded', { jobId: record.jobId, error });
+          return false;
+        },
+      );
+      if (discarded) await jobData?.discardPayload(record);
       results.push({ index: item.index, error: unavailable(item.plan.kind === 'hold' ? 'the scheduler' : 'the queue') });
     }
     return results;

@@ -6,6 +6,7 @@ import type { IdempotencyEntry, IdempotencyStore } from '../../shared/ports/idem
 import type { JobQueue } from '../../shared/ports/job-queue.js';
 import type { JobStore } from '../../shared/ports/job-store.js';
 import type { Logger } from '../../shared/ports/logger.js';
+import type { JobData } from '../job-data/job-data.js';
 
 /** How an `Idempotency-Key` behaves; the defaults suit an API Lambda (API Gateway cuts at 29 s). */
 export interface IdempotencySettings {
@@ -30,6 +31,8 @@ export interface IdempotentEnqueueDeps {
   /** Builds the QUEUED record of a new job with the given id (the same builder as plain enqueue). */
   readonly newRecord: (tenant: string, request: EnqueueRequest, jobId: string, idempotencyKey: string) => JobRecord;
   readonly messageOf: (job: JobRecord) => JobMessage;
+  /** Stores a payload over the inline limit before the record is written (see JobService). */
+  readonly jobData?: JobData;
   readonly settings?: Partial<IdempotencySettings>;
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -123,9 +126,13 @@ async function publish(
   entry: IdempotencyEntry,
   takeover: boolean,
 ): Promise<IdempotentEnqueueResult> {
-  let job = deps.newRecord(tenant, request, entry.jobId, key);
+  const built = deps.newRecord(tenant, request, entry.jobId, key);
+  let job: JobRecord;
   let created = false;
   try {
+    // A payload over the inline limit goes first. Its key is the content's digest, so a takeover
+    // uploads the very object the dead writer's record (if any) already names.
+    job = deps.jobData ? await deps.jobData.storePayload(built) : built;
     await deps.store.create(job);
     created = true;
   } catch (error) {
@@ -145,9 +152,10 @@ async function publish(
   try {
     // A takeover may send a second message for a job whose first did go out; the consumer treats
     // it as the duplicate delivery it is (at-least-once), so the job still runs to one outcome.
-    await deps.queue.send(deps.messageOf(job));
+    // The message routes by the request's payload (priority), which the stored record may hold apart.
+    await deps.queue.send(deps.messageOf({ ...job, payload: built.payload }));
   } catch (sendError) {
-    if (!takeover) await release(deps, tenant, key, entry, created);
+    if (!takeover && (await release(deps, tenant, key, entry, created))) await deps.jobData?.discardPayload(job);
     throw sendError instanceof ConveyorError
       ? sendError
       : new DependencyUnavailableError('sqs', `queue send failed — ${String(sendError)}`, { cause: sendError });
@@ -164,8 +172,11 @@ async function commit(deps: IdempotentEnqueueDeps, tenant: string, key: string, 
   });
 }
 
-/** Undoes a failed enqueue: entry first (so a retry starts clean), then the record it named. */
-async function release(deps: IdempotentEnqueueDeps, tenant: string, key: string, entry: IdempotencyEntry, discardRecord: boolean): Promise<void> {
+/**
+ * Undoes a failed enqueue: entry first (so a retry starts clean), then the record it named. True when
+ * the record is known to be gone (discarded here), so its stored payload may go too.
+ */
+async function release(deps: IdempotentEnqueueDeps, tenant: string, key: string, entry: IdempotencyEntry, discardRecord: boolean): Promise<boolean> {
   let released = false;
   try {
     released = await deps.idempotency.release(tenant, key, entry.lockToken);
@@ -173,10 +184,14 @@ async function release(deps: IdempotentEnqueueDeps, tenant: string, key: string,
     deps.logger.error('idempotency: could not release the entry; a retry takes it over after the lock', { jobId: entry.jobId, error });
   }
   // Only the lock holder may delete the record: if another request took over, the job is theirs now.
-  if (!released || !discardRecord) return;
-  await deps.store.discard(entry.jobId).catch((error: unknown) => {
-    deps.logger.error('idempotency: send failed and the record could not be discarded', { jobId: entry.jobId, error });
-  });
+  if (!released || !discardRecord) return false;
+  return deps.store.discard(entry.jobId).then(
+    () => true,
+    (error: unknown) => {
+      deps.logger.error('idempotency: send failed and the record could not be discarded', { jobId: entry.jobId, error });
+      return false;
+    },
+  );
 }
 
 /**

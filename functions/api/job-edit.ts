@@ -72,7 +72,8 @@ export async function editJob(deps: JobEditDeps, tenant: string, jobId: string, 
   const generation = editGeneration(job.generation ?? 0, now, deps.random ?? Math.random);
   // What the record becomes, in full (for the store's size check and the new message's routing).
   const next: JobRecord = {
-    ...withoutFields(job, ['runAt', 'priority', 'startBy']),
+    // An edited payload is kept inline (up to the record's size, checked below): it replaces one stored apart.
+    ...withoutFields(job, edit.payload !== undefined ? ['runAt', 'priority', 'startBy', 'payloadRef'] : ['runAt', 'priority', 'startBy']),
     payload,
     generation,
     ...(runAt !== undefined ? { runAt } : {}),
@@ -86,6 +87,7 @@ export async function editJob(deps: JobEditDeps, tenant: string, jobId: string, 
   const remove: NonNullable<Transition['remove']>[number][] = [];
   if (runAt === undefined && job.runAt !== undefined) remove.push('runAt');
   if (next.priority === undefined && job.priority !== undefined) remove.push('priority');
+  if (edit.payload !== undefined && job.payloadRef !== undefined) remove.push('payloadRef');
   try {
     return await deps.store.transition({
       jobId,

@@ -19,6 +19,8 @@ import { planRelease, type ReleasePlan } from '../scheduling/release-plan.js';
 import { checkCallback } from '../webhooks/callback-check.js';
 import type { AddressPolicy } from '../webhooks/address-policy.js';
 import { assertStorable } from './storable.js';
+import { asStored, PAYLOAD_INLINE_BYTES, type JobData } from '../job-data/job-data.js';
+import { STORED_PAYLOAD_MAX_HOLD_DAYS } from '../../shared/jobs/retention.js';
 
 export interface JobServiceDeps {
   readonly store: JobStore;
@@ -32,6 +34,8 @@ export interface JobServiceDeps {
   /** Where webhooks may go; absent when webhooks are off (a callbackUrl is then a 400). */
   readonly webhookPolicy?: AddressPolicy | undefined;
   readonly now?: () => Date;
+  /** Where payloads over the inline limit go (S3); without it a payload must fit in the record. */
+  readonly jobData?: JobData | undefined;
   /** A new job's id: it carries the tenant's table partition and the creation time (shared/domain/job-id.ts). */
   readonly newJobId?: (tenant: string, now: Date) => string;
 }
@@ -43,12 +47,17 @@ export interface EnqueueOrigin {
 
 /**
  * The enqueue path, independent of HTTP. Order matters for "never lose a job":
+ * 0. a payload over the inline limit is uploaded first (functions/job-data/), so no record ever names
+ *    an object that is not there;
  * 1. write the record (conditional put) — a message must never exist without its record;
  * 2. send the message;
  * 3. if the send fails, discard the still-QUEUED record so no job waits for a message that will never
- *    come, and report the queue as unavailable (the API answers 503). If the send did in fact reach
- *    SQS (a lost response), the consumer finds no record, its conditional write fails, and the orphan
- *    message is acknowledged without effect.
+ *    come, then its payload object, and report the queue as unavailable (the API answers 503). If the
+ *    send did in fact reach SQS (a lost response), the consumer finds no record, its conditional write
+ *    fails, and the orphan message is acknowledged without effect.
+ * A payload object is deleted only once no record can name it (the discard succeeded). When the
+ * record write itself fails, its outcome is unknown (a PutItem that timed out may have landed): the
+ * object stays, and if no record names it the bucket's lifecycle rule removes it.
  */
 export class JobService {
   readonly #deps: JobServiceDeps & Required<Pick<JobServiceDeps, 'now' | 'newJobId'>>;
@@ -67,7 +76,9 @@ export class JobService {
     assertOrderable(request, plan);
     checkCallback(request, this.#deps.webhookPolicy);
     // Sized as the store writes it (keys included), with room for the longest Idempotency-Key and correlation id.
-    const record = newJobRecord(tenant, request, JOB_ID_ROOM, now, IDEMPOTENCY_KEY_ROOM, CORRELATION_ID_ROOM);
+    // A payload over the inline limit is sized as the reference the record will hold instead.
+    const record = asStored(newJobRecord(tenant, request, JOB_ID_ROOM, now, IDEMPOTENCY_KEY_ROOM, CORRELATION_ID_ROOM), this.#deps.jobData);
+    if ('payloadRef' in record) checkHold(plan, now);
     assertStorable(request, { pk: keys.tenantJobPartitions(tenant)[0], sk: JOB_ID_ROOM, ...record, ...runAtOf(plan, request, now) });
     return plan;
   }
@@ -77,26 +88,32 @@ export class JobService {
    * before the rate limit). `origin`: the request's correlation id, stored on the job and its message.
    */
   async enqueue(tenant: string, request: EnqueueRequest, plan: ReleasePlan = this.check(tenant, request), origin: EnqueueOrigin = {}): Promise<JobRecord> {
-    const { store, queue, logger } = this.#deps;
+    const { store, queue, logger, jobData } = this.#deps;
     const now = this.#deps.now();
     const job = { ...newJobRecord(tenant, request, this.#deps.newJobId(tenant, now), now, undefined, origin.correlationId), ...runAtOf(plan, request, now) };
-    await store.create(job);
+    const stored = jobData ? await jobData.storePayload(job) : job;
+    await store.create(stored);
     try {
       await dispatchJob({ queue, scheduler: this.#deps.scheduler }, messageOf(job), plan);
     } catch (sendError) {
-      await store.discard(job.jobId).catch((discardError: unknown) => {
-        logger.error('enqueue: send failed and the record could not be discarded', { jobId: job.jobId, error: discardError });
-      });
+      const discarded = await store.discard(job.jobId).then(
+        () => true,
+        (discardError: unknown) => {
+          logger.error('enqueue: send failed and the record could not be discarded', { jobId: job.jobId, error: discardError });
+          return false;
+        },
+      );
+      if (discarded) await jobData?.discardPayload(stored);
       throw sendError instanceof ConveyorError
         ? sendError
         : new DependencyUnavailableError('sqs', `queue send failed — ${String(sendError)}`, { cause: sendError });
     }
-    return job;
+    return stored;
   }
 
   /** Enqueue under an `Idempotency-Key`: one job per tenant and key (see idempotent-enqueue.ts). */
   async enqueueIdempotent(tenant: string, request: EnqueueRequest, idempotencyKey: string, checked?: ReleasePlan, origin: EnqueueOrigin = {}): Promise<IdempotentEnqueueResult> {
-    const { store, queue, logger, idempotency, now, newJobId, idempotencySettings } = this.#deps;
+    const { store, queue, logger, idempotency, now, newJobId, idempotencySettings, jobData } = this.#deps;
     if (!idempotency) throw new ConfigurationError('JobService: an idempotency store is needed for Idempotency-Key');
     const plan = checked ?? this.check(tenant, request, now());
     return enqueueIdempotently(
@@ -113,6 +130,7 @@ export class JobService {
           return { ...newJobRecord(owner, body, jobId, at, key, origin.correlationId), ...runAtOf(plan, body, at) };
         },
         messageOf,
+        ...(jobData ? { jobData } : {}),
         ...(idempotencySettings ? { settings: idempotencySettings } : {}),
       },
       tenant,
@@ -137,6 +155,17 @@ export class JobService {
       now: this.#deps.now,
       retentionDaysOf: (type) => (isJobType(type) ? getJobDefinition(type).settings.retentionDays : undefined),
     });
+  }
+}
+
+/** A payload stored apart expires with its bucket's lifecycle rule: its job may be held only so long (retention.ts). */
+function checkHold(plan: ReleasePlan, now: Date): void {
+  if (plan.kind === 'now') return;
+  const maxMs = STORED_PAYLOAD_MAX_HOLD_DAYS * 86_400_000;
+  if (plan.runAt.getTime() - now.getTime() > maxMs) {
+    throw new JobValidationError('runAt is too far ahead for a payload this large', [
+      { path: 'runAt', message: `a job whose payload is over ${PAYLOAD_INLINE_BYTES} bytes can start at most ${STORED_PAYLOAD_MAX_HOLD_DAYS} days ahead (its payload is kept for a limited time); enqueue it closer to its time` },
+    ]);
   }
 }
 

@@ -14,10 +14,12 @@ export function toJobView(job: JobRecord): Record<string, unknown> {
     ...(job.progressMessage !== undefined ? { progressMessage: job.progressMessage } : {}),
     attempt: job.attempt,
     maxAttempts: job.maxAttempts,
-    payload: job.payload,
+    // Inline, or stored apart: then its size and digest here, and a presigned URL in GET /v1/jobs/{id}.
+    ...(job.payloadRef ? { payloadRef: job.payloadRef } : { payload: job.payload }),
     // Shown for every job of a type with priorities (normal included), absent for the others.
     ...(isJobType(job.type) && isPrioritized(getJobDefinition(job.type)) ? { priority: routingOf(job).priority ?? 'normal' } : {}),
     ...(job.result !== undefined ? { result: resultView(job) } : {}),
+    ...(job.resultRef ? { resultRef: job.resultRef } : {}),
     ...(job.error !== undefined ? { error: job.error } : {}),
     ...(job.runAt !== undefined ? { runAt: job.runAt } : {}),
     // With ttlSeconds: not started by then, the job ends EXPIRED without running.

@@ -8,6 +8,7 @@ import {
   deadLettersSchema,
   enqueuedSchema,
   errorBody,
+  gatewayTooLargeSchema,
   pauseStateSchema,
   healthSchema,
   jobPageSchema,
@@ -448,7 +449,11 @@ export function buildOpenApiDocument(): OpenApiDocument {
       responses[status] = { description: ok.description, ...(ok.headers ? { headers: ok.headers } : {}), content: { 'application/json': { schema: ref(ok.ref) } } };
     }
     for (const [status, codes] of Object.entries(op.errors)) {
-      const schema = op.operationId === 'enqueueBatch' && batchRefusals.has(status) ? { oneOf: [errorRef(codes), errorRef(codes, 'BatchRefused')] } : errorRef(codes);
+      const ours = op.operationId === 'enqueueBatch' && batchRefusals.has(status) ? [errorRef(codes), errorRef(codes, 'BatchRefused')] : [errorRef(codes)];
+      // A body too large for the function's event is refused by API Gateway itself (routes/jobs.ts MAX_BODY_BYTES).
+      if (status === '413') errorSchemas.GatewayTooLarge ??= inline(gatewayTooLargeSchema, 'output');
+      const options = status === '413' ? [...ours, ref('GatewayTooLarge')] : ours;
+      const schema = options.length === 1 ? options[0] : { oneOf: options };
       responses[status] = {
         description: ERROR_DESCRIPTIONS[Number(status)] ?? 'an error',
         ...(status === '429' || status === '503' ? { headers: RETRY_AFTER } : {}),

@@ -7,6 +7,7 @@ import { createLogger } from '../../shared/logging/logger.js';
 import { noJobMetrics, type JobMetrics } from '../../shared/ports/job-metrics.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import { unlimited, type RateLimiter } from '../../shared/ports/rate-limiter.js';
+import type { AwsClients } from '../adapters/aws/clients.js';
 import { DynamoSideEffectLedger } from '../adapters/aws/dynamo-side-effects.js';
 import { EmfJobMetrics } from '../adapters/aws/emf-job-metrics.js';
 import { currentTracer, enableTracing } from '../adapters/aws/tracing.js';
@@ -15,7 +16,7 @@ import { withProviderThrottle, type BatchHandler } from '../scheduling/provider-
 import type { JobHandler } from '../worker/context.js';
 import { withDeadLetterIndex } from '../worker/dead-letter-tracking.js';
 import { JobWorker } from '../worker/job-worker.js';
-import { createCoreClients, createDeadLetterIndex, createJobQueue, createJobStore, withWebhooks, type CoreClients } from '../wiring.js';
+import { createCoreClients, createDeadLetterIndex, createJobData, createJobQueue, createJobStore, withWebhooks, type CoreClients } from '../wiring.js';
 
 /**
  * Composition root of the consumer functions and the local cloud's pollers. A consumer Lambda's
@@ -42,11 +43,14 @@ export function buildJobWorker<TPayload>(
   definition: JobDefinition,
   handler: JobHandler<TPayload>,
   config: ConveyorConfig,
-  clients: CoreClients = createCoreClients(config),
+  clients: CoreClients & Partial<Pick<AwsClients, 's3'>> = createCoreClients(config),
   logger: Logger = createLogger(config, { fn: `worker-${definition.type}` }),
 ): JobWorker<TPayload> {
   const deadLetters = createDeadLetterIndex(config, clients, queueSettingsOf(definition).dlqRetentionSeconds);
+  // Every consumer may get a payload stored apart and may produce a large result, whatever its type.
+  const jobData = createJobData(config, clients, logger);
   return new JobWorker<TPayload>(definition, handler, {
+    ...(jobData ? { jobData } : {}),
     store: withWebhooks(withDeadLetterIndex(createJobStore(config, clients), deadLetters), config, clients, logger),
     queue: createJobQueue(config, clients),
     logger,

@@ -6,7 +6,7 @@ import {
   PermanentJobError,
   TransitionConflictError,
 } from '../../shared/domain/errors.js';
-import type { JobError, JobMessage, JobRecord } from '../../shared/domain/job.js';
+import type { JobError, JobMessage, JobRecord, StoredDataRef } from '../../shared/domain/job.js';
 import { backoffDelaySeconds } from '../../shared/domain/retry.js';
 import { sourcesOf } from '../../shared/domain/status.js';
 import type { JobDefinition } from '../../shared/jobs/define.js';
@@ -19,6 +19,7 @@ import type { JobStore, Transition } from '../../shared/ports/job-store.js';
 import { correlationIdOf } from '../../shared/domain/correlation.js';
 import { withLogFields } from '../../shared/logging/scope.js';
 import type { Logger } from '../../shared/ports/logger.js';
+import { StoredDataMissingError, type JobData } from '../job-data/job-data.js';
 import { noTracer, type Tracer } from '../../shared/ports/tracer.js';
 import { AttemptWriter } from './attempt-writer.js';
 import type { BatchResponse, InvocationContext, JobContext, JobHandler, SqsEventLike, SqsRecordLike } from './context.js';
@@ -41,10 +42,15 @@ export interface JobWorkerDeps {
   readonly storeRetryDelaysMs?: readonly number[];
   /** Outcome metrics per job type (shared/ports/job-metrics.ts); none by default. */
   readonly metrics?: JobMetrics;
+  /**
+   * Payloads and results too large for the record (S3). With it the worker reads a stored payload
+   * before the run and stores a large result apart; without it a result must fit in the record.
+   */
+  readonly jobData?: JobData;
 }
 
-/** DynamoDB items cap at 400 KB; keep a result well inside it (large results belong in S3). */
-const MAX_RESULT_BYTES = 300 * 1024;
+/** Without a job-data store, a result must fit in its DynamoDB item (400 KB) with the rest of the record. */
+const MAX_INLINE_RESULT_BYTES = 300 * 1024;
 
 /** What became of one record: acknowledged (deleted from the queue) or reported as failed. */
 export type RecordOutcome =
@@ -67,14 +73,17 @@ interface Holder {
 export class JobWorker<TPayload> {
   readonly #definition: JobDefinition;
   readonly #handler: JobHandler<TPayload>;
-  readonly #deps: Required<JobWorkerDeps>;
+  readonly #deps: Required<Omit<JobWorkerDeps, 'jobData'>>;
+  readonly #jobData: JobData | undefined;
   readonly #maxReceiveCount: number;
 
   constructor(definition: JobDefinition, handler: JobHandler<TPayload>, deps: JobWorkerDeps) {
     this.#definition = definition;
     this.#maxReceiveCount = queueSettingsOf(definition).maxReceiveCount;
     this.#handler = handler;
-    this.#deps = { tracer: noTracer, now: Date.now, random: Math.random, runningWriteDelayMs: 1_000, progressIntervalMs: 1_000, storeRetryDelaysMs: [50, 250], metrics: noJobMetrics, ...deps };
+    const { jobData, ...rest } = deps;
+    this.#deps = { tracer: noTracer, now: Date.now, random: Math.random, runningWriteDelayMs: 1_000, progressIntervalMs: 1_000, storeRetryDelaysMs: [50, 250], metrics: noJobMetrics, ...rest };
+    this.#jobData = jobData;
   }
 
   /** The Lambda handler: bound, so an entry can export it as is. */
@@ -306,7 +315,13 @@ export class JobWorker<TPayload> {
 
   async #run(job: JobRecord, message: JobMessage, record: SqsRecordLike, holder: Holder, attempt: number, deadline: number, logger: Logger): Promise<RecordOutcome> {
     const { store } = this.#deps;
-    const parsed = this.#definition.payload.safeParse(job.payload);
+    const payload = await this.#payloadOf(job, logger);
+    if ('missing' in payload) {
+      await this.#finish(message.jobId, holder, attempt, 'FAILED', { error: payload.missing });
+      return { ack: true, reason: 'failed' };
+    }
+    if ('unavailable' in payload) return { ack: false, reason: 'store-unavailable' };
+    const parsed = this.#definition.payload.safeParse(payload.value);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
       await this.#finish(message.jobId, holder, attempt, 'FAILED', { error: { code: 'VALIDATION_FAILED', message: `payload does not match the schema — ${issues}` } });
@@ -367,17 +382,49 @@ export class JobWorker<TPayload> {
       await writer.close();
     }
 
-    if (failure === undefined) return this.#succeed(message.jobId, holder, attempt, writer, result);
+    if (failure === undefined) return this.#succeed(job, message, record, holder, attempt, writer, result, logger);
     return this.#fail(job, message, record, holder, attempt, writer, failure, logger);
   }
 
-  async #succeed(jobId: string, holder: Holder, attempt: number, writer: AttemptWriter, result: unknown): Promise<RecordOutcome> {
-    const size = Buffer.byteLength(JSON.stringify(result ?? null), 'utf8');
-    if (size > MAX_RESULT_BYTES) {
-      await this.#finish(jobId, holder, attempt, 'FAILED', { error: { code: 'RESULT_TOO_LARGE', message: `result is ${size} bytes; the limit is ${MAX_RESULT_BYTES}` } }, writer);
-      return { ack: true, reason: 'failed' };
+  /**
+   * The payload the handler gets: inline, or read from S3. A stored payload that is gone (expired,
+   * deleted) or does not match its digest is a permanent failure: no retry can bring it back. S3 being
+   * unreachable is not: the message comes back and no attempt is spent (the run has not started).
+   */
+  async #payloadOf(job: JobRecord, logger: Logger): Promise<{ value: unknown } | { missing: JobError } | { unavailable: true }> {
+    if (!job.payloadRef) return { value: job.payload };
+    if (!this.#jobData) return { missing: { code: 'PAYLOAD_MISSING', message: 'the payload is stored apart and this consumer has no job-data bucket configured' } };
+    try {
+      return { value: await this.#jobData.loadPayload(job) };
+    } catch (error) {
+      if (error instanceof StoredDataMissingError) {
+        logger.error('the stored payload cannot be read back; the job fails', { error });
+        return { missing: toJobError(error) };
+      }
+      logger.error('could not read the stored payload; the message will be redelivered', { error });
+      return { unavailable: true };
     }
-    await this.#finish(jobId, holder, attempt, 'SUCCEEDED', { result: result ?? null, progress: 100 }, writer);
+  }
+
+  async #succeed(job: JobRecord, message: JobMessage, record: SqsRecordLike, holder: Holder, attempt: number, writer: AttemptWriter, result: unknown, logger: Logger): Promise<RecordOutcome> {
+    let outcome: { result: unknown } | { resultRef: StoredDataRef };
+    if (this.#jobData) {
+      try {
+        // A large result is written to S3 first: the terminal write then names an object that exists.
+        outcome = await this.#jobData.storeResult(job, result);
+      } catch (error) {
+        // The run's work is done but cannot be kept: a retryable failure like any other.
+        return this.#fail(job, message, record, holder, attempt, writer, error, logger);
+      }
+    } else {
+      const size = Buffer.byteLength(JSON.stringify(result ?? null), 'utf8');
+      if (size > MAX_INLINE_RESULT_BYTES) {
+        await this.#finish(job.jobId, holder, attempt, 'FAILED', { error: { code: 'RESULT_TOO_LARGE', message: `result is ${size} bytes; the limit is ${MAX_INLINE_RESULT_BYTES}` } }, writer);
+        return { ack: true, reason: 'failed' };
+      }
+      outcome = { result: result ?? null };
+    }
+    await this.#finish(job.jobId, holder, attempt, 'SUCCEEDED', { ...outcome, progress: 100 }, writer);
     return { ack: true, reason: 'succeeded' };
   }
 
@@ -447,7 +494,13 @@ export class JobWorker<TPayload> {
         ...(writer ? { progress: writer.progress, ...(writer.message !== undefined ? { progressMessage: writer.message } : {}) } : {}),
         ...set,
       },
-      remove: ['nextAttemptAt', ...(to === 'SUCCEEDED' ? (['error'] as const) : []), ...(recordsHolder(to) ? [] : (['messageId', 'receiveCount'] as const))],
+      remove: [
+        'nextAttemptAt',
+        ...(to === 'SUCCEEDED' ? (['error'] as const) : []),
+        ...(recordsHolder(to) ? [] : (['messageId', 'receiveCount'] as const)),
+        // A result is inline or stored apart, never both.
+        ...(set?.resultRef ? (['result'] as const) : set && 'result' in set ? (['resultRef'] as const) : []),
+      ],
     }));
   }
 

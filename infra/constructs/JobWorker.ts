@@ -10,6 +10,7 @@ import { isPrioritized, priorityConcurrency, priorityQueueName, queueKey, type P
 import type { StageSettings } from '../config/stages.js';
 import { consumerName, writeConsumerEntry } from '../consumer-entry.js';
 import { capabilityEnvironment, grantCapabilities, type Capability, type CapabilityResources } from './capabilities.js';
+import { grantJobDataToConsumer } from './JobDataBucket.js';
 import { ConveyorFunction } from './ConveyorFunction.js';
 import { TABLE_ACTIONS } from './permissions.js';
 
@@ -143,6 +144,8 @@ export class JobWorker extends Construct {
         // Rendered at synthesis, after allowEnqueue may have added another type's lanes.
         CONVEYOR_QUEUE_URLS: Lazy.string({ produce: () => Stack.of(this).toJsonString(Object.fromEntries(Object.entries(this.#queueUrls).map(([key, queue]) => [key, queue.queueUrl]))) }),
         ...capabilityEnvironment(uses, props.resources),
+        // Any job's payload may be stored apart and any result may be large: every consumer reads and writes job data.
+        CONVEYOR_JOB_DATA_BUCKET: props.resources.jobData.bucketName,
       },
     });
 
@@ -161,6 +164,7 @@ export class JobWorker extends Construct {
     // The consumer hands a DEAD job's message to the DLQ itself (its redrive policy is only a safety net).
     this.consumer.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.dlq.queueArn] }));
     grantCapabilities(uses, props.resources, this.consumer);
+    grantJobDataToConsumer(props.resources.jobData, this.consumer);
   }
 
   /** The type's queues by CONVEYOR_QUEUE_URLS key (`email`, `analysis`, `analysis:high`…). */

@@ -56,6 +56,11 @@ const envSchema = z.object({
   CONVEYOR_SES_CONFIGURATION_SET: z.string().min(1).max(64).optional(),
   /** S3 bucket of job output files (PDFs). Required by the pdf worker; the API signs downloads from it. */
   CONVEYOR_BUCKET_NAME: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name').optional(),
+  /**
+   * S3 bucket of payloads and results too large for their job record (functions/job-data/). The API
+   * and every consumer use it; unset, payloads and results must fit in the record.
+   */
+  CONVEYOR_JOB_DATA_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name').optional(),
   /** Lifetime of the presigned download URLs in GET /v1/jobs/{id}; SigV4 allows at most 7 days. */
   CONVEYOR_DOWNLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(1).max(604_800).default(300),
   AWS_REGION: z.string().min(1).default('us-east-1'),

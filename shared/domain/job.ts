@@ -19,6 +19,17 @@ export interface JobError {
   readonly message: string;
 }
 
+/**
+ * A payload or result kept in S3 instead of in the record (past the inline limits of
+ * functions/job-data/job-data.ts). The record holds only its size and SHA-256: the object key is
+ * derived from the record's tenant and job id and this digest (`jobDataKey`), never stored or taken
+ * from input, so a record can only ever lead to its own tenant's object.
+ */
+export interface StoredDataRef {
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
 export interface JobRecord {
   readonly jobId: string;
   readonly tenant: string;
@@ -30,8 +41,12 @@ export interface JobRecord {
   /** 0–100, only ever rises within an attempt. */
   readonly progress: number;
   readonly progressMessage?: string;
+  /** The payload, inline; absent when it is stored in S3 (`payloadRef`). */
   readonly payload: unknown;
+  readonly payloadRef?: StoredDataRef;
   readonly result?: unknown;
+  /** Set instead of `result` when the result is stored in S3. */
+  readonly resultRef?: StoredDataRef;
   readonly error?: JobError;
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -60,7 +75,10 @@ export interface JobRecord {
   readonly startBy?: string;
   /** Where the completion webhook goes (see functions/webhooks/). */
   readonly callbackUrl?: string;
-  /** The queue (and consumer pool) it waits in, for a type with priorities; absent = normal. */
+  /**
+   * The queue (and consumer pool) it waits in, for a type with priorities; absent = normal. Later sends
+   * (a scheduled release, a retry) route by it, also when the payload is stored apart.
+   */
   readonly priority?: 'high' | 'low';
   /** The group the enqueue named (shared/jobs/ordering.ts); absent means the tenant's default group. */
   readonly groupKey?: string;

@@ -101,5 +101,5 @@ export function eventSourceSettingsOf(definition: JobDefinition) {
  * of ≤ 16 and any region).
  */
 export function stageResourceNames(stage: string, account = '', region = '') {
-  return { table: `conveyor-${stage}-jobs`, documentBucket: `conveyor-${stage}-docs-${account}-${region}` } as const;
+  return { table: `conveyor-${stage}-jobs`, documentBucket: `conveyor-${stage}-docs-${account}-${region}`, jobDataBucket: `conveyor-${stage}-jobdata-${account}-${region}` } as const;
 }

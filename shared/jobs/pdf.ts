@@ -5,7 +5,7 @@ import { computeInvoiceTotals, formatCents, toScaledInteger } from './invoice-ma
 
 /**
  * Size limits on PDF input, each a clear 400 at enqueue. They bound render time and memory within
- * the pdf worker's settings below; the API's 256 KB body cap binds first for most tables.
+ * the pdf worker's settings below.
  */
 export const PDF_LIMITS = {
   invoiceItems: 500,

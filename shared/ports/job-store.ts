@@ -1,4 +1,4 @@
-import type { JobError, JobRecord } from '../domain/job.js';
+import type { JobError, JobRecord, StoredDataRef } from '../domain/job.js';
 import type { JobStatus } from '../domain/status.js';
 
 /** A conditional status change: applies only if the job is in one of `from` (and at `attempt`). */
@@ -20,12 +20,15 @@ export interface Transition {
     progress: number;
     progressMessage: string;
     result: unknown;
+    resultRef: StoredDataRef;
     error: JobError;
     startedAt: string;
     finishedAt: string;
     nextAttemptAt: string;
     ttl: number;
     payload: unknown;
+    payloadRef: StoredDataRef;
+    priority: 'high' | 'low';
     generation: number;
     redriveCount: number;
     redrivenAt: string;
@@ -35,10 +38,9 @@ export interface Transition {
     receiveCount: number;
     runAt: string;
     startBy: string;
-    priority: 'high' | 'low';
   }>;
   /** Attributes to remove (e.g. `error` when a job is retried). */
-  readonly remove?: readonly ('error' | 'result' | 'nextAttemptAt' | 'cancelRequested' | 'finishedAt' | 'ttl' | 'progressMessage' | 'startedAt' | 'retriedAt' | 'redrivenAt' | 'messageId' | 'receiveCount' | 'startBy' | 'runAt' | 'priority')[];
+  readonly remove?: readonly ('error' | 'result' | 'resultRef' | 'payload' | 'payloadRef' | 'priority' | 'nextAttemptAt' | 'cancelRequested' | 'finishedAt' | 'ttl' | 'progressMessage' | 'startedAt' | 'retriedAt' | 'redrivenAt' | 'messageId' | 'receiveCount' | 'startBy' | 'runAt')[];
 }
 
 /**

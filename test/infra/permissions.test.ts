@@ -78,7 +78,7 @@ const EVENT_SOURCE_EXTRA: Readonly<Record<string, string>> = {
  * (a stale entry fails), and none may be granted.
  */
 const BUNDLED_NOT_CALLED: readonly { readonly entry: RegExp; readonly action: string; readonly reason: string }[] = [
-  { entry: /\/api\.ts$/, action: 's3:PutObject', reason: 'The API only signs download URLs (S3BlobStore.downloadUrl); the PDF consumer writes.' },
+  { entry: /\/worker-[\w-]+\.ts$/, action: 's3:DeleteObject', reason: 'Deleting a stored payload (JobData.discardPayload) is the API’s, for an enqueue that did not go through; a consumer never deletes.' },
   { entry: /\/worker-(?!notification\.)[\w-]+\.ts$/, action: 'dynamodb:DeleteItem', reason: 'DynamoJobStore.discard and the dead-letter index removal run in the API (failed enqueue, redrive); a consumer only transitions and adds (the notification consumer enqueues its e-mail job, so it may discard).' },
   { entry: /\/worker-[\w-]+\.ts$/, action: 'dynamodb:Query', reason: 'Listing the dead-letter index is the API’s; a consumer adds its DEAD jobs to it.' },
   { entry: /\/api\.ts$/, action: 'sqs:ChangeMessageVisibility', reason: 'The API sends jobs and webhooks (SqsJobQueue.send, SqsWebhookQueue.send); it consumes no queue, so it never delays a message.' },
@@ -266,11 +266,8 @@ function targetsOf(stage: Stage, fn: Fn, action: string): { readonly all: boolea
           .filter(([, r]) => r.Type === 'AWS::SQS::Queue')
           .map(([id, r]) => ({ resource: `arn:aws:sqs:${REGION}:${ACCOUNT}:${String(r.Properties!.QueueName)}`, ...(policyOf('AWS::SQS::QueuePolicy', 'Queues', id) ? { resourcePolicy: policyOf('AWS::SQS::QueuePolicy', 'Queues', id)! } : {}) })),
       };
-    case 's3': {
-      const bucketId = Object.entries(stage.resources).find(([, r]) => r.Type === 'AWS::S3::Bucket')![0];
-      const bucket = String(stage.resources[bucketId]!.Properties!.BucketName).replace(/--/, `-${ACCOUNT}-${REGION}`);
-      return { all: true, targets: [{ resource: `arn:aws:s3:::${env.CONVEYOR_BUCKET_NAME ?? bucket}/acme/job-1.pdf`, ...(policyOf('AWS::S3::BucketPolicy', 'Bucket', bucketId) ? { resourcePolicy: policyOf('AWS::S3::BucketPolicy', 'Bucket', bucketId)! } : {}) }] };
-    }
+    case 's3':
+      return { all: true, targets: s3Targets(stage, fn, action) };
     case 'ses': {
       // A send is authorised on the sender's identity, the configuration set it names and, in the
       // sandbox, each recipient's identity: all three must allow it.
@@ -309,6 +306,38 @@ function targetsOf(stage: Stage, fn: Fn, action: string): { readonly all: boolea
     default:
       throw new Error(`${fn.name}: no resource for ${action} (stage ${stageName})`);
   }
+}
+
+/** A job id and digest as the job-data keys hold them (functions/job-data/job-data.ts). */
+const JOB = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
+const SHA = 'ab'.repeat(32);
+
+/** The objects each function's code touches with an S3 action, per bucket (the documents, the job data). */
+function s3Targets(stage: Stage, fn: Fn, action: string): Target[] {
+  const env = fn.environment;
+  const isApi = /\/api\.ts$/.test(fn.entry);
+  const bucketOf = (name: string) => {
+    const id = Object.entries(stage.resources).find(([, r]) => r.Type === 'AWS::S3::Bucket' && stage.resolve(r.Properties!.BucketName) === name)?.[0];
+    expect(id, `bucket ${name} in the templates`).toBeDefined();
+    const resourcePolicy = id ? (Object.values(stage.resources).find((r) => r.Type === 'AWS::S3::BucketPolicy' && JSON.stringify(r.Properties?.Bucket).includes(JSON.stringify({ Ref: id }))) as { Properties: { PolicyDocument: unknown } } | undefined) : undefined;
+    return resourcePolicy ? { resourcePolicy: stage.resolve(resourcePolicy.Properties.PolicyDocument) as Policy } : {};
+  };
+  const targets: Target[] = [];
+  const jobData = env.CONVEYOR_JOB_DATA_BUCKET;
+  if (jobData) {
+    const payload = { resource: `arn:aws:s3:::${jobData}/tenants/acme/jobs/${JOB}/payload-${SHA}.json`, ...bucketOf(jobData) };
+    const result = { resource: `arn:aws:s3:::${jobData}/tenants/acme/jobs/${JOB}/result-${SHA}.json`, ...bucketOf(jobData) };
+    // The API writes, deletes and reads back payloads, and signs GETs of payloads and results; a
+    // consumer reads payloads and writes results.
+    const touches: Record<string, Target[]> = isApi
+      ? { 's3:PutObject': [payload], 's3:DeleteObject': [payload], 's3:GetObject': [payload, result] }
+      : { 's3:GetObject': [payload], 's3:PutObject': [result] };
+    targets.push(...(touches[action] ?? []));
+  }
+  const documents = env.CONVEYOR_BUCKET_NAME;
+  // The API signs document downloads (GetObject); the PDF consumer writes and reads its documents.
+  if (documents && (action === 's3:GetObject' || (!isApi && action === 's3:PutObject'))) targets.push({ resource: `arn:aws:s3:::${documents}/tenants/acme/pdf/invoice-${JOB}.pdf`, ...bucketOf(documents) });
+  return targets;
 }
 
 let stages: Stage[];
@@ -437,4 +466,65 @@ describe('Permissions: CloudWatch may publish to the alarm topics', () => {
       }
     }
   });
+});
+
+describe('Permissions: job data (payloads and results stored apart) by kind of object', () => {
+  it('lets the consumer of every job type, in every stage, read any tenant’s stored payload and write its result', async () => {
+    // Prepare: any job's payload may be stored apart, whatever its type, and any handler's result may be large
+    const refused: string[] = [];
+    for (const stage of stages) {
+      for (const type of JOB_TYPES) {
+        const fn = stage.functions.find((f) => f.consumesQueue && f.environment.CONVEYOR_JOB_TYPE === type);
+        const bucket = fn?.environment.CONVEYOR_JOB_DATA_BUCKET;
+        if (!fn || !bucket) {
+          refused.push(`${stage.synth.stacks.service.stackName}: the ${type} consumer has no job-data bucket`);
+          continue;
+        }
+        const policy = { Statement: roleStatements(stage, fn.roleId) };
+        for (const tenant of ['acme', 'globex']) {
+          for (const [action, kind] of [['s3:GetObject', 'payload'], ['s3:PutObject', 'result']] as const) {
+            // Act
+            const resource = `arn:aws:s3:::${bucket}/tenants/${tenant}/jobs/${JOB}/${kind}-${SHA}.json`;
+            const decision = await decide(`arn:aws:iam::${ACCOUNT}:role/${fn.roleId}`, action, { resource }, policy);
+            if (decision !== 'Allowed') refused.push(`${fn.name}: ${action} ${resource} = ${decision}`);
+          }
+        }
+      }
+    }
+
+    // Assess
+    expect(refused).toEqual([]);
+  }, 120_000);
+
+  it('denies what no function’s job needs: consumers writing payloads or deleting, the API writing results, anyone outside tenants/*/jobs/*/', async () => {
+    const wrongly: string[] = [];
+    for (const stage of stages) {
+      for (const fn of stage.functions) {
+        const bucket = fn.environment.CONVEYOR_JOB_DATA_BUCKET;
+        if (!bucket) continue;
+        // Prepare
+        const isApi = /\/api\.ts$/.test(fn.entry);
+        const policy = { Statement: roleStatements(stage, fn.roleId) };
+        const key = (path: string) => ({ resource: `arn:aws:s3:::${bucket}/${path}` });
+        const denied: [string, Target][] = [
+          ['s3:PutObject', key(`tenants/acme/jobs/${JOB}/${isApi ? 'result' : 'payload'}-${SHA}.json`)],
+          ['s3:DeleteObject', key(`tenants/acme/jobs/${JOB}/result-${SHA}.json`)],
+          ['s3:GetObject', key('elsewhere/payload.json')],
+          ['s3:PutObject', key(`tenants/acme/other/payload-${SHA}.json`)],
+          ...(isApi ? [] : ([['s3:DeleteObject', key(`tenants/acme/jobs/${JOB}/payload-${SHA}.json`)], ['s3:GetObject', key(`tenants/acme/jobs/${JOB}/result-${SHA}.json`)]] as [string, Target][])),
+        ];
+
+        // Act
+        for (const [action, target] of denied) {
+          const decision = await decide(`arn:aws:iam::${ACCOUNT}:role/${fn.roleId}`, action, target, policy);
+          if (decision === 'Allowed') wrongly.push(`${fn.name}: ${action} ${target.resource}`);
+        }
+      }
+    }
+
+    // Assess: the job-data bucket reaches the API and every job consumer, and nothing above is allowed
+    const holders = stages.flatMap((s) => s.functions.filter((fn) => fn.environment.CONVEYOR_JOB_DATA_BUCKET).map((fn) => fn.name));
+    expect(holders.length).toBeGreaterThanOrEqual(8);
+    expect(wrongly).toEqual([]);
+  }, 120_000);
 });

@@ -4,6 +4,7 @@ import { messageOf } from '../job-service.js';
 import type { DeadLetterEntry, DeadLetterIndex } from '../../../shared/ports/dead-letters.js';
 import type { JobQueue } from '../../../shared/ports/job-queue.js';
 import type { JobStore, Transition } from '../../../shared/ports/job-store.js';
+import type { JobData } from '../../job-data/job-data.js';
 import type { Logger } from '../../../shared/ports/logger.js';
 import type { QueueAdmin, QueueDepth, RedriveTask } from '../../../shared/ports/queue-admin.js';
 
@@ -13,6 +14,8 @@ export interface DeadLetterServiceDeps {
   readonly queues: QueueAdmin;
   readonly queue: JobQueue;
   readonly logger: Logger;
+  /** Where payloads over the inline limit live; absent: every payload is inline. */
+  readonly jobData?: JobData | undefined;
   readonly now?: () => Date;
 }
 
@@ -62,7 +65,7 @@ export const MAX_REDRIVE = 2_000;
 const CONCURRENCY = 16;
 /** Fields a finished job carries that a job waiting to run again must not (its holder included: a new message runs it). */
 // startBy too: a job an operator runs again is not held to the start-by time of its first enqueue.
-const FINISHED_FIELDS = ['finishedAt', 'ttl', 'nextAttemptAt', 'cancelRequested', 'result', 'progressMessage', 'startedAt', 'messageId', 'receiveCount', 'startBy'] as const;
+const FINISHED_FIELDS = ['finishedAt', 'ttl', 'nextAttemptAt', 'cancelRequested', 'result', 'resultRef', 'progressMessage', 'startedAt', 'messageId', 'receiveCount', 'startBy'] as const;
 
 /**
  * Dead-letter operations: list a DLQ without touching its messages, redrive it, retry one job.
@@ -81,7 +84,7 @@ const FINISHED_FIELDS = ['finishedAt', 'ttl', 'nextAttemptAt', 'cancelRequested'
  * status write of the worker is conditional on the generation of the message it runs.
  */
 export class DeadLetterService {
-  readonly #deps: Required<DeadLetterServiceDeps>;
+  readonly #deps: Required<Omit<DeadLetterServiceDeps, 'jobData'>> & Pick<DeadLetterServiceDeps, 'jobData'>;
 
   constructor(deps: DeadLetterServiceDeps) {
     this.#deps = { now: () => new Date(), ...deps };
@@ -152,7 +155,7 @@ export class DeadLetterService {
     if (before.status !== 'DEAD' && before.status !== 'FAILED') throw new NotRetryableError(before);
     const now = this.#deps.now();
     const generation = (before.generation ?? 0) + 1;
-    const payload = options.payload !== undefined ? options.payload : before.payload;
+    const replacement = await this.#payloadForRetry(before, options.payload);
     let after: JobRecord;
     try {
       after = await store.transition({
@@ -160,8 +163,8 @@ export class DeadLetterService {
         from: [before.status],
         to: 'QUEUED',
         expectGeneration: before.generation ?? 0,
-        set: { attempt: 0, progress: 0, generation, retryCount: (before.retryCount ?? 0) + 1, retriedAt: now.toISOString(), ...(options.payload !== undefined ? { payload } : {}) },
-        remove: [...FINISHED_FIELDS, 'error'],
+        set: { attempt: 0, progress: 0, generation, retryCount: (before.retryCount ?? 0) + 1, retriedAt: now.toISOString(), ...replacement.set },
+        remove: [...FINISHED_FIELDS, 'error', ...replacement.remove],
       });
     } catch (error) {
       // Someone else retried or redrove it in the meantime.
@@ -170,12 +173,32 @@ export class DeadLetterService {
     }
     if (before.status === 'DEAD') await deadLetters.remove(before.type, jobId, before.finishedAt ?? before.updatedAt).catch(() => undefined);
     try {
-      await queue.send(messageOf(after));
+      // Routed by the payload it will run with (priority), which the record may hold apart.
+      await queue.send(messageOf(replacement.payload !== undefined ? { ...after, payload: replacement.payload } : after));
     } catch (error) {
       await this.#restore(before, { to: before.status, expectGeneration: generation });
       throw error instanceof ConveyorError ? error : new DependencyUnavailableError('sqs', `retry send failed — ${String(error)}`, { cause: error });
     }
     return after;
+  }
+
+  /**
+   * How a retry writes the payload: an edited one inline or stored apart (a new object: its key is its
+   * digest); an unedited one stored apart is written again, so the bucket's lifecycle rule counts its
+   * age from this retry (the retried job may outlive the first object's expiry).
+   */
+  async #payloadForRetry(before: JobRecord, edited: unknown): Promise<{ set: Transition['set'] & object; remove: ('payload' | 'payloadRef' | 'priority')[]; payload?: unknown }> {
+    const { jobData } = this.#deps;
+    if (edited === undefined) {
+      if (before.payloadRef && jobData) await jobData.refreshPayload(before);
+      return { set: {}, remove: [] };
+    }
+    const { payloadRef: _old, priority: _oldPriority, ...rest } = before;
+    const staged = jobData ? await jobData.storePayload({ ...rest, payload: edited }) : { ...rest, payload: edited };
+    // Stored apart, the record keeps the edited payload's priority (for routing); inline, the payload says it.
+    return staged.payloadRef
+      ? { set: { payloadRef: staged.payloadRef, ...(staged.priority ? { priority: staged.priority } : {}) }, remove: ['payload', ...(staged.priority ? [] : (['priority'] as const))], payload: edited }
+      : { set: { payload: edited }, remove: ['payloadRef', 'priority'], payload: edited };
   }
 
   async #allEntries(type: string): Promise<DeadLetterEntry[]> {
@@ -236,7 +259,7 @@ export class DeadLetterService {
         attempt: before.attempt,
         progress: before.progress,
         generation: before.generation ?? 0,
-        payload: before.payload,
+        ...(before.payloadRef ? { payloadRef: before.payloadRef } : { payload: before.payload }),
         ...(before.finishedAt ? { finishedAt: before.finishedAt } : {}),
         ...(before.startedAt ? { startedAt: before.startedAt } : {}),
         ...(before.ttl !== undefined ? { ttl: before.ttl } : {}),
@@ -247,7 +270,7 @@ export class DeadLetterService {
         ...(before.retriedAt ? { retriedAt: before.retriedAt } : {}),
       },
       // No message was sent or moved: the last-send times must not move either.
-      remove: [...(before.retriedAt ? [] : (['retriedAt'] as const)), ...(before.redrivenAt ? [] : (['redrivenAt'] as const))],
+      remove: [...(before.retriedAt ? [] : (['retriedAt'] as const)), ...(before.redrivenAt ? [] : (['redrivenAt'] as const)), before.payloadRef ? 'payload' : 'payloadRef'],
     };
     const restored = await this.#deps.store.transition(transition);
     if (options.to === 'DEAD') await this.#deps.deadLetters.add(restored);

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import * as z from 'zod';
 import type { JobListing } from '../../../shared/ports/job-listing.js';
+import type { JobData } from '../../job-data/job-data.js';
 import type { QueueAdmin } from '../../../shared/ports/queue-admin.js';
 import type { DeadLetterService } from '../admin/dead-letters.js';
 import type { QueuePauses } from '../admin/queue-pauses.js';
@@ -16,6 +17,8 @@ export interface QueueRouteDeps {
   readonly deadLetters: DeadLetterService;
   /** Pause and resume a type's consumer; absent where the app has no way to switch it (then 501). */
   readonly pauses?: QueuePauses;
+  /** Where payloads over the inline limit live (an edited payload on retry may go there). */
+  readonly jobData?: JobData;
 }
 
 export const overviewQuery = z.object({ windowMinutes: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60) }).strict();

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   ConflictError,
   ConnectionError,
+  StoredResultError,
   createClient,
   JobDeadError,
   JobExpiredError,
@@ -285,6 +287,40 @@ describe('Function: createClient — wait', () => {
     // Assess
     expect(error).toBeInstanceOf(JobExpiredError);
     expect((error as JobExpiredError).status).toBe('EXPIRED');
+  });
+
+  it('fetches a result stored apart from its presigned URL, without the API key, and checks it against its digest', async () => {
+    // Prepare: a result too large for the record (only its size, digest and URL in the view)
+    const large = { blob: 'r'.repeat(20_000) };
+    const text = JSON.stringify(large);
+    const ref = { bytes: Buffer.byteLength(text), sha256: createHash('sha256').update(text).digest('hex') };
+    const link = { url: 'http://s3.test/jobdata/tenants/dev/jobs/j-1/result.json?X-Amz-Signature=abc', expiresAt: '2026-12-06T09:00:00.000Z', contentType: 'application/json', ...ref };
+    const { client, requests } = harness([view('SUCCEEDED', 100, { resultRef: ref, resultDownload: link }), { status: 200, body: large }]);
+
+    // Act
+    const result = await client.wait('j-1');
+
+    // Assess
+    expect(result).toEqual(large);
+    expect(requests.map((r) => r.url)).toEqual(['http://conveyor.test/v1/jobs/j-1', link.url]);
+    expect(JSON.stringify(requests[1]!.headers ?? {})).not.toContain('key-1');
+  });
+
+  it('throws StoredResultError when the stored result cannot be fetched or does not match its digest', async () => {
+    // Prepare
+    const ref = { bytes: 13, sha256: 'ab'.repeat(32) };
+    const link = { url: 'http://s3.test/r.json', expiresAt: '2026-12-06T09:00:00.000Z', contentType: 'application/json', ...ref };
+    const expired = harness([view('SUCCEEDED', 100, { resultRef: ref, resultDownload: link }), { status: 403, body: { message: 'expired' } }]);
+    const altered = harness([view('SUCCEEDED', 100, { resultRef: ref, resultDownload: link }), { status: 200, body: { blob: 'x' } }]);
+
+    // Act
+    const [denied, mismatch] = await Promise.all([expired.client.wait('j-1').catch((e: unknown) => e), altered.client.wait('j-1').catch((e: unknown) => e)]);
+
+    // Assess
+    expect(denied).toBeInstanceOf(StoredResultError);
+    expect((denied as Error).message).toContain('403');
+    expect(mismatch).toBeInstanceOf(StoredResultError);
+    expect((mismatch as Error).message).toContain('digest');
   });
 
   it('throws WaitTimeoutError with the last view once timeoutMs has passed on its clock', async () => {

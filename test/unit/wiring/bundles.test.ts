@@ -16,7 +16,8 @@ const ENTRY_DIR = fileURLToPath(new URL('../../../functions/entry/', import.meta
 
 /** Packages (and our own heavy modules) and the functions allowed to carry them. */
 const ONLY_IN: Record<string, readonly string[]> = {
-  '@aws-sdk/client-s3': ['api', 'worker-pdf'],
+  // Every consumer reads payloads stored apart and stores large results (functions/job-data/).
+  '@aws-sdk/client-s3': ['api', ...jobDefinitions.map((definition) => `worker-${definition.type}`)],
   '@aws-sdk/client-sesv2': ['worker-email'],
   '@aws-sdk/client-scheduler': ['api'],
   // Pausing a job type switches its event source mappings.
