@@ -24,7 +24,7 @@ import type { TextModel } from '../shared/ports/text-model.js';
 import { serveHttpApi, type HttpApiHandler } from './api-gateway.js';
 import { DASHBOARD_PATH, dashboardRoutes } from './dashboard/serve.js';
 import { lockDataDir } from './data-dir-lock.js';
-import { startDynamo } from './dynamodb.js';
+import { startDynamo, type LocalService } from './dynamodb.js';
 import { SqsEventSourceMapping } from './event-source-mapping.js';
 import { localMappingUuid, startLocalLambda } from './lambda.js';
 import { ensureJobQueues, ensureTable, type ProvisionedQueue } from './provision.js';
@@ -44,6 +44,9 @@ import { ensureWebhookQueue, LOCAL_WEBHOOK_ALLOW_HOSTS, LOCAL_WEBHOOK_SECRET } f
 import type { WebhookWorkerDeps } from '../functions/webhooks/webhook-worker.js';
 import { tryStartUpstash } from './upstash/index.js';
 import { asPortInUse, assertPortFree, LOCAL_SERVICES, type LocalServiceName } from './ports.js';
+import { startApiThread, startDynamoThread, startSqsThread, type LocalHttpApiHandle, type ThreadedService } from './threads/services.js';
+import type { LocalThreadInfo } from './threads/thread.js';
+import { ConfigurationError } from '../shared/domain/errors.js';
 
 /**
  * The local cloud's fixed development keys (printed by `npm start`, used in the docs). The
@@ -108,6 +111,14 @@ export interface LocalCloudOptions {
   readonly aiAnalysis?: boolean;
   /** Sees the SDK clients the handlers use and times each Lambda invocation (`npm run bench` meters cost with it). */
   readonly observe?: LocalCloudObserver;
+  /**
+   * Run local DynamoDB, local SQS and the API (API Gateway and the API function) each in its own
+   * worker thread, as separate as they are on AWS, so the local cloud uses every core (`npm start`
+   * does). Default false: everything in this process, which starts faster (tests start many clouds);
+   * `observe` needs that (it attaches to the API's clients). The consumers (and any `handlers`
+   * injected for them) run in this process either way.
+   */
+  readonly threads?: boolean;
 }
 
 export interface LocalCloudObserver {
@@ -138,6 +149,8 @@ export interface LocalCloud {
   readonly recurringRuns: readonly { name: string; scheduledAt: string; jobId: string }[];
   /** One line each for the start-up log (e.g. whether rate limits are on, and why not). */
   readonly notices: readonly string[];
+  /** The worker threads the servers and the API run in (none with `threads: false`); the rest runs in this thread. */
+  readonly threads: readonly LocalThreadInfo[];
   /** Stops polling, lets invocations under way finish, then closes the servers. */
   stop(): Promise<void>;
 }
@@ -149,6 +162,8 @@ export interface LocalCloud {
  */
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
   const stage = options.stage ?? 'local';
+  const threads = options.threads ?? false;
+  if (threads && options.observe) throw new ConfigurationError('startLocalCloud: observe attaches to the API function\'s SDK clients, so it needs threads: false');
   const logLevel = options.logLevel ?? (options.writeLog ? 'info' : 'silent');
   // The functions' own logger, with the same fields as on AWS (service, Lambda request id, cold start).
   const logger = new JsonLogger({ level: logLevel, serviceName: `conveyor-${stage}`, ...(options.writeLog ? { write: options.writeLog } : {}) });
@@ -172,10 +187,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     // Every fixed port is checked before anything starts, the API's first: a second `npm start` is
     // told about the port it asked for, and nothing is left half-started.
     for (const service of LOCAL_SERVICES) await assertPortFree(service, ports[service] ?? 0);
-    const dynamo = await listening('dynamodb', startDynamo({ ...(options.dataDir ? { path: join(options.dataDir, 'dynamodb') } : {}), ...(ports.dynamodb ? { port: ports.dynamodb } : {}) }));
+    const dynamoOptions = { ...(options.dataDir ? { path: join(options.dataDir, 'dynamodb') } : {}), ...(ports.dynamodb ? { port: ports.dynamodb } : {}) };
+    const dynamo = await listening<LocalService | ThreadedService>('dynamodb', threads ? startDynamoThread(dynamoOptions) : startDynamo(dynamoOptions));
     closers.push(() => dynamo.close());
     // Queues persist beside DynamoDB: a restart must not lose queued jobs (local/sqs/journal.ts).
-    const sqs = await listening('sqs', startSqsServer({ ...(options.dataDir ? { dataDir: join(options.dataDir, 'sqs') } : {}), ...(ports.sqs ? { port: ports.sqs } : {}) }));
+    const sqsOptions = { ...(options.dataDir ? { dataDir: join(options.dataDir, 'sqs') } : {}), ...(ports.sqs ? { port: ports.sqs } : {}) };
+    const sqs = await listening<LocalService | ThreadedService>('sqs', threads ? startSqsThread(sqsOptions) : startSqsServer(sqsOptions));
     closers.unshift(() => sqs.close());
     const ses = await listening('ses', startSes({ ...(ports.ses ? { port: ports.ses } : {}), ...(options.dataDir ? { storeFile: join(options.dataDir, 'ses', 'inbox.jsonl') } : {}) }));
     closers.push(() => ses.close());
@@ -216,7 +233,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const mappingUuids = Object.fromEntries(JOB_TYPES.map((t) => [t, lanes[t].map((lane) => localMappingUuid(workerName(t), lane.arn))]));
     // Locally the one process signs webhooks too: the key is a plain variable, not a secret to fetch.
     const webhookSigningKey = options.webhooks?.secret ?? LOCAL_WEBHOOK_SECRET;
-    const config = parseConfig({
+    // The functions' environment, as the CDK sets it on AWS (the API thread parses the same).
+    const environment: Record<string, string> = {
       CONVEYOR_STAGE: stage,
       CONVEYOR_TABLE_NAME: tableName,
       CONVEYOR_QUEUE_URLS: JSON.stringify(Object.fromEntries(JOB_TYPES.flatMap((t) => lanes[t].map((lane) => [lane.key, lane.url])))),
@@ -241,7 +259,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ...(options.aiAnalysis ? { CONVEYOR_AI_ANALYSIS: 'on' } : {}),
       ...(upstash.server ? { UPSTASH_REDIS_REST_URL: upstash.server.url, UPSTASH_REDIS_REST_TOKEN: upstash.server.token } : {}),
       ...(limits?.tenantEnqueue ? { CONVEYOR_TENANT_ENQUEUE_LIMIT: `${limits.tenantEnqueue.limit}/${limits.tenantEnqueue.windowSeconds}` } : {}),
-    });
+    };
+    const config = parseConfig(environment);
     const notices = [describeRateLimits(config, upstash.server ? undefined : upstash.reason), options.textModel ? `AI tasks use the injected model ${options.textModel.provider}/${options.textModel.modelId}` : describeTextModel(config)];
     const keys = new DynamoApiKeyAdmin({ client: bootstrapClients.dynamo, tableName });
     const recurring = options.recurringJobs ?? recurringJobs;
@@ -277,14 +296,23 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       const key = localKeys.find((k) => k.principal.tenant === tenant)?.key;
       return `cron ${e.id}: next run ${e.nextAt.toISOString()}, enqueued as tenant "${tenant}" (see its jobs with key ${key})`;
     }));
-    const lambdaHandler = httpApiHandler(buildApiApp(config, clients, logger.child({ fn: 'api' }), { scheduler, limiter: createRateLimiter(config) }).fetch);
-    const apiHandler: HttpApiHandler = timed(`conveyor-${stage}-api`, lambdaHandler, options.observe);
-    const localRoutes = options.dashboard === false ? undefined : dashboardRoutes({
+    const apiFunctionName = `conveyor-${stage}-api`;
+    const dashboard = options.dashboard === false ? undefined : {
       defaultApiKey: LOCAL_API_KEYS[0]!.key,
       keys: localKeys.map(({ key, principal }) => ({ key, tenant: principal.tenant, scopes: principal.scopes })),
-      jobTypes: JOB_TYPES,
-    });
-    const api = await listening('api', serveHttpApi(apiHandler, { ...(options.apiPort !== undefined ? { port: options.apiPort } : {}), ...(localRoutes ? { localRoutes } : {}) }));
+      jobTypes: [...JOB_TYPES],
+    };
+    let api: LocalHttpApiHandle;
+    if (threads) {
+      api = await listening('api', startApiThread(
+        { env: environment, forwardLogs: options.writeLog !== undefined, functionName: apiFunctionName, ...(options.apiPort !== undefined ? { port: options.apiPort } : {}), ...(dashboard ? { dashboard } : {}) },
+        { scheduler, ...(options.writeLog ? { writeLog: options.writeLog } : {}) },
+      ));
+    } else {
+      const lambdaHandler = httpApiHandler(buildApiApp(config, clients, logger.child({ fn: 'api' }), { scheduler, limiter: createRateLimiter(config) }).fetch);
+      const apiHandler: HttpApiHandler = timed(apiFunctionName, lambdaHandler, options.observe);
+      api = await listening('api', serveHttpApi(apiHandler, { functionName: apiFunctionName, ...(options.apiPort !== undefined ? { port: options.apiPort } : {}), ...(dashboard ? { localRoutes: dashboardRoutes(dashboard) } : {}) }));
+    }
     closers.unshift(() => api.close());
 
     const limiter = createRateLimiter(config);
@@ -373,7 +401,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     let stopped: Promise<void> | undefined;
     return {
       apiUrl: api.url,
-      ...(localRoutes ? { dashboardUrl: `${api.url}${DASHBOARD_PATH}/` } : {}),
+      ...(dashboard ? { dashboardUrl: `${api.url}${DASHBOARD_PATH}/` } : {}),
       apiKey: LOCAL_API_KEYS[0]!.key,
       apiKeys: localKeys,
       config,
@@ -386,6 +414,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       recurringRuns,
       ...(upstash.server ? { upstash: { url: upstash.server.url, token: upstash.server.token } } : {}),
       notices,
+      threads: [dynamo, sqs, api].flatMap((part) => ('thread' in part && part.thread ? [part.thread] : [])),
       stop: () => (stopped ??= closeAll()),
     };
   } catch (error) {

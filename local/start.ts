@@ -29,6 +29,8 @@ const cloud = await exitOnStartFailure(async () => {
     debugSampleRate: log.CONVEYOR_LOG_DEBUG_SAMPLE_RATE,
     tracing: log.CONVEYOR_TRACING === 'on',
     rateLimits: tenantEnqueue ? { tenantEnqueue } : true,
+    // The servers and the API in worker threads: the local cloud uses every core, as AWS would.
+    threads: true,
   });
 });
 const dev = LOCAL_API_KEYS[0]!;

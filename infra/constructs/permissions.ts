@@ -8,9 +8,10 @@ export const TABLE_ACTIONS = {
   // update, delete), DynamoApiKeys.resolve, DynamoDeadLetterIndex (add on DEAD, remove on redrive/retry),
   // the page-cursor key (read, created once: page-cursor.ts).
   api: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-  // DynamoJobStore.get (delivery check), .transition and .recordProgress (conditional UpdateItem);
-  // the dead-letter index entry written when a job goes DEAD (PutItem).
-  worker: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
+  // DynamoJobStore.getMany (a batch's records in one BatchGetItem) and .get (a conflict's re-read, a
+  // PDF's source job), .transition and .recordProgress (conditional UpdateItem); the dead-letter index
+  // entry written when a job goes DEAD (PutItem).
+  worker: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
   // DynamoApiKeys.resolve.
   authorizer: ['dynamodb:GetItem'],
   // A consumer that enqueues other jobs (JobService via FollowUpEnqueuer), beyond `worker`: the discard

@@ -186,6 +186,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     return {
       create: (job) => guard(() => base.create(job)),
       get: (jobId, o) => guard(() => base.get(jobId, o)),
+      getMany: (jobIds, o) => guard(() => base.getMany(jobIds, o)),
       discard: (jobId) => guard(() => base.discard(jobId)),
       requestCancel: (jobId) => guard(() => base.requestCancel(jobId)),
       recordProgress: (jobId, a, p, m) => guard(() => base.recordProgress(jobId, a, p, m)),

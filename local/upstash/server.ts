@@ -5,8 +5,8 @@ import { startRedisServer, type RedisProcess } from './redis-process.js';
 import { RespConnection, RespError, RespSimple, type RespValue } from './resp.js';
 
 /**
- * An Upstash-compatible Redis REST endpoint over a local `redis-server`, so `@upstash/redis` runs
- * unchanged against it. What it implements (what the client uses):
+ * An Upstash-compatible Redis REST endpoint over a local `redis-server`, so the rate limiter (and
+ * `@upstash/redis`, which the contract tests run against it) works unchanged. What it implements (what the client uses):
  * - `POST /` with a JSON command array, e.g. `["SET","k","v"]` → `{"result": …}`, or 400 `{"error": …}`;
  * - `POST /pipeline` with an array of commands → 200 and one `{result}` or `{error}` per command;
  * - `POST /multi-exec`: the same, run as one MULTI/EXEC transaction (a queue-time error aborts it: 400);

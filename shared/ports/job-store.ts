@@ -52,6 +52,12 @@ export interface JobStore {
   create(job: JobRecord): Promise<void>;
   /** The job, or undefined if absent, expired, or owned by another tenant (when `tenant` is given). */
   get(jobId: string, options?: { tenant?: string; consistent?: boolean }): Promise<JobRecord | undefined>;
+  /**
+   * Several jobs in one read (a consumer reads its whole batch at once): each id found maps to its
+   * record; absent and expired jobs are left out. Duplicate ids are read once. Consistent by default.
+   * Throws `DependencyUnavailableError` when the records could not all be read.
+   */
+  getMany(jobIds: readonly string[], options?: { consistent?: boolean }): Promise<ReadonlyMap<string, JobRecord>>;
   /** Applies a transition and returns the record after it. */
   transition(transition: Transition): Promise<JobRecord>;
   /** Raises progress (never lowers it) while the job is RUNNING at `attempt`. Returns the record after it. */

@@ -83,6 +83,7 @@ const BUNDLED_NOT_CALLED: readonly { readonly entry: RegExp; readonly action: st
   { entry: /\/worker-[\w-]+\.ts$/, action: 'dynamodb:Query', reason: 'Listing the dead-letter index is the API’s; a consumer adds its DEAD jobs to it.' },
   { entry: /\/api\.ts$/, action: 'sqs:ChangeMessageVisibility', reason: 'The API sends jobs and webhooks (SqsJobQueue.send, SqsWebhookQueue.send); it consumes no queue, so it never delays a message.' },
   { entry: /\/scheduler-target\.ts$/, action: 'sqs:ChangeMessageVisibility', reason: 'The scheduler target only sends (SqsJobQueue.send); it consumes no queue.' },
+  { entry: /\/(api|scheduler-target)\.ts$/, action: 'dynamodb:BatchGetItem', reason: 'DynamoJobStore.getMany reads a consumer batch’s records at once; the API and the scheduler target read one job at a time (get).' },
   { entry: /\/webhook-worker\.ts$/, action: 'sqs:SendMessage', reason: 'The webhook consumer only delays a retry (SqsWebhookQueue.changeVisibility); sending a delivery is the producers’ half.' },
 ];
 

@@ -87,7 +87,7 @@ describe('CDK: the notification consumer', () => {
     const webhookQueue = onlyResource(plain.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-webhooks' });
 
     // Assess: every job consumer may queue completion webhooks; this one may also send e-mail jobs.
-    expect(table.flatMap(actions).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect(table.flatMap(actions).sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     const ownDlq = onlyResource(plain.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-notification-dlq' });
     const targets = sends.flatMap((s) => [s.Resource].flat());
     // Beyond the webhook queue and its own DLQ (every consumer's), only the e-mail queue.

@@ -58,6 +58,20 @@ describe('Method: JobWorker.processBatch — FIFO batches', () => {
     expect(events).toEqual(['start a1', 'end a1', 'start a2', 'end a2', 'start a3', 'end a3']);
   });
 
+  it('reads each record just before its run, not all at once (a group\'s later records run long after the batch starts)', async () => {
+    // Prepare
+    const store = new MemoryJobStore();
+    const { worker } = setup(async () => ({}), store);
+    const jobs = ['a1', 'a2'].map((id) => fifoJobIn('A', id));
+    for (const { job } of jobs) await store.create(job);
+
+    // Act
+    await worker.processBatch(sqsEvent(...jobs.map((j) => j.record)), invocation());
+
+    // Assess
+    expect(store.reads.map((r) => r.kind)).toEqual(['get', 'get']);
+  });
+
   it('runs different groups side by side', async () => {
     // Prepare: group A's job waits until group B's job has started — serialised groups would never get there
     const store = new MemoryJobStore();
@@ -136,6 +150,7 @@ describe('Method: JobWorker.processBatch — FIFO batches', () => {
     const store: JobStore = {
       create: (job) => memory.create(job),
       get: (jobId, options) => memory.get(jobId, options),
+      getMany: (jobIds, options) => memory.getMany(jobIds, options),
       transition: async (t) => {
         if (t.jobId === a1.job.jobId) await stuck;
         return memory.transition(t);

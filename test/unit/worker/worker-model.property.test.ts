@@ -127,6 +127,7 @@ class World {
     return {
       create: (job) => guard(() => base.create(job), true),
       get: (jobId, options) => guard(() => base.get(jobId, options), false),
+      getMany: (jobIds, options) => guard(() => base.getMany(jobIds, options), false),
       transition: (t) => guard(() => this.#checkedTransition(t), true),
       recordProgress: (jobId, attempt, progress, message) => guard(() => base.recordProgress(jobId, attempt, progress, message), true),
       discard: (jobId) => guard(() => base.discard(jobId), true),
