@@ -1,5 +1,4 @@
 import {
-  DependencyUnavailableError,
   JobCancelledError,
   JobTimeoutError,
   JobValidationError,
@@ -25,6 +24,7 @@ import { AttemptWriter } from './attempt-writer.js';
 import type { BatchResponse, InvocationContext, JobContext, JobHandler, SqsEventLike, SqsRecordLike } from './context.js';
 import { claimMismatch, generationVerdict, interpretConflict, interpretDelivery, recordsHolder } from './delivery.js';
 import { observationOf } from './job-metrics.js';
+import { retryWhileUnavailable } from './retry-unavailable.js';
 
 export interface JobWorkerDeps {
   readonly store: JobStore;
@@ -326,16 +326,8 @@ export class JobWorker<TPayload> {
   }
 
   /** A store call, tried again after short waits when the store is unavailable; conflicts are final. */
-  async #store<T>(call: () => Promise<T>): Promise<T> {
-    for (const delayMs of this.#deps.storeRetryDelaysMs) {
-      try {
-        return await call();
-      } catch (error) {
-        if (!(error instanceof DependencyUnavailableError)) throw error;
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
-      }
-    }
-    return call();
+  #store<T>(call: () => Promise<T>): Promise<T> {
+    return retryWhileUnavailable(call, this.#deps.storeRetryDelaysMs);
   }
 
   async #run(job: JobRecord, message: JobMessage, record: SqsRecordLike, holder: Holder, attempt: number, deadline: number, logger: Logger): Promise<RecordOutcome> {
