@@ -163,6 +163,27 @@ export class ReleaseInProgressError extends ConveyorError {
   }
 }
 
+/**
+ * An edit (`PATCH /v1/jobs/{id}`) of a job that is no longer waiting to start: it started (RUNNING,
+ * RETRYING or ended after running) — `JOB_STARTED`; it ended without starting (CANCELLED, EXPIRED) —
+ * `JOB_FINISHED`; or another edit, retry or redrive changed it meanwhile — `JOB_CHANGED`. The API answers 409.
+ */
+export class JobNotEditableError extends ConveyorError {
+  constructor(
+    readonly jobId: string,
+    readonly status: string,
+    code: 'JOB_STARTED' | 'JOB_FINISHED' | 'JOB_CHANGED',
+  ) {
+    super(
+      code,
+      code === 'JOB_CHANGED'
+        ? `job ${jobId} changed while it was being edited (another edit, retry or redrive); read it and try again`
+        : `job ${jobId} is ${status}; only a QUEUED job that has not started can be edited`,
+    );
+    this.name = 'JobNotEditableError';
+  }
+}
+
 /** A DLQ redrive is already moving messages for this job type (one move task per source queue). */
 export class RedriveInProgressError extends ConveyorError {
   constructor(readonly jobType: string) {

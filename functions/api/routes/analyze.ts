@@ -21,7 +21,10 @@ import { idempotencyKeyOf, JOB_ID, MAX_BODY_BYTES } from './jobs.js';
 
 export type AnalyzeStatus = 'waiting' | 'active' | 'completed' | 'failed';
 
-/** BullMQ's states for Conveyor's: a job retrying after a failed attempt is waiting for its next run. */
+/**
+ * BullMQ's states for Conveyor's: a job retrying after a failed attempt is waiting for its next run; one
+ * that expired (not started by its ttlSeconds deadline) never will, so it failed, with its reason.
+ */
 export const ANALYZE_STATUS: Readonly<Record<JobStatus, AnalyzeStatus>> = {
   QUEUED: 'waiting',
   RETRYING: 'waiting',
@@ -30,6 +33,7 @@ export const ANALYZE_STATUS: Readonly<Record<JobStatus, AnalyzeStatus>> = {
   FAILED: 'failed',
   DEAD: 'failed',
   CANCELLED: 'failed',
+  EXPIRED: 'failed',
 };
 
 export function analyzeRoutes(jobs: JobService, options: { limit?: EnqueueLimit | undefined } = {}): Hono<ApiEnv> {
