@@ -1,10 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
 import { JobService } from '../../../functions/api/job-service.js';
 import { FollowUpFlusher } from '../../../functions/follow-ups/follow-ups.js';
+import { sendOnce } from '../../../functions/recovery/send-once.js';
 import { RecoverySweep } from '../../../functions/recovery/sweep.js';
+import { ScheduledJobReleaser } from '../../../functions/scheduling/release.js';
 import type { WebhookDelivery } from '../../../functions/webhooks/delivery.js';
 import { JobIdGenerator } from '../../../shared/domain/job-id.js';
 import type { JobMessage } from '../../../shared/domain/job.js';
+import { messageGroupIdOf } from '../../../shared/jobs/ordering.js';
 import type { EnqueueRequest } from '../../../shared/jobs/registry.js';
 import { silentLogger } from '../../../shared/logging/logger.js';
 import type { JobQueue } from '../../../shared/ports/job-queue.js';
@@ -63,6 +66,24 @@ describe('Class: RecoverySweep', () => {
     expect(first!.sent + second!.sent).toBe(1);
     expect(later.sent).toBe(0);
     expect(sent.map((s) => s.message.jobId)).toEqual([job!.jobId]);
+    expect(store.jobs.get(job!.jobId)).not.toHaveProperty('sendPending');
+  });
+
+  it('sends a grouped job whose enqueue died, late and with its group (it joins the end of the group; not FAILED: its message may exist, waiting behind its group)', async () => {
+    // Prepare: the enqueue died before its send
+    const { clock, store, sent, sweep, dyingJobs } = setup();
+    void dyingJobs.enqueue('tenant-a', request({ groupKey: 'account-42' }));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const [job] = [...store.jobs.values()];
+
+    // Act
+    clock.advance(6 * MINUTE);
+    const report = await sweep().run();
+
+    // Assess
+    expect(report.sent).toBe(1);
+    expect(sent.map((s) => [s.message.jobId, s.message.group])).toEqual([[job!.jobId, messageGroupIdOf('tenant-a', 'account-42')]]);
+    expect(store.jobs.get(job!.jobId)).toMatchObject({ status: 'QUEUED' });
     expect(store.jobs.get(job!.jobId)).not.toHaveProperty('sendPending');
   });
 
@@ -139,6 +160,60 @@ describe('Class: RecoverySweep', () => {
     expect(again.sent).toBe(0);
     expect(sent.map((s) => s.message.jobId)).toEqual([job.jobId]);
     expect(store.jobs.get(job.jobId)).not.toHaveProperty('sweepAt');
+  });
+
+  it('neither sends early nor loses a held job whose runAt an edit moved: the sweep entry moves with it, the old release is skipped', async () => {
+    // Prepare: a job held for an hour, then edited to run in three hours (a schedule of the new generation)
+    const { clock, store, index, sent, sweep, newJobId } = setup();
+    const schedules: { jobId: string; runAt: string; generation: number }[] = [];
+    const scheduler: ReleaseScheduler = { scheduleRelease: async (jobId, runAt, generation = 0) => void schedules.push({ jobId, runAt: runAt.toISOString(), generation }) };
+    const jobs = new JobService({ store, queue: { send: vi.fn(), changeVisibility: vi.fn() }, logger: silentLogger, scheduler, activity: index, now: clock.now, newJobId: (tenant) => newJobId(tenant, clock.now()) });
+    const job = await jobs.enqueue('tenant-a', request({ runAt: new Date(clock.now().getTime() + 60 * MINUTE).toISOString() }));
+    const newRunAt = new Date(clock.now().getTime() + 180 * MINUTE);
+    const edited = await jobs.edit('tenant-a', job.jobId, { runAt: newRunAt.toISOString() });
+    const releaser = new ScheduledJobReleaser({ store, queue: { send: async (message) => void sent.push({ message }), changeVisibility: vi.fn() }, logger: silentLogger, now: clock.now });
+
+    // Act: the old schedule fires at the old run time, the sweep runs past the old entry's time; later
+    // the new schedule never fires (its retries exhausted), and the sweep runs past the new entry's time.
+    clock.advance(60 * MINUTE);
+    const oldRelease = await releaser.release(job.jobId, 0);
+    clock.advance(15 * MINUTE);
+    const early = await sweep().run();
+    const recordBetween = store.jobs.get(job.jobId);
+    clock.advance(111 * MINUTE);
+    const late = await sweep().run();
+    const again = await sweep().run();
+
+    // Assess
+    expect(schedules.map((s) => [s.runAt, s.generation])).toEqual([[job.runAt, 0], [newRunAt.toISOString(), edited!.generation]]);
+    expect(oldRelease).toBe('skipped');
+    expect(early.sent).toBe(0);
+    expect(recordBetween).toMatchObject({ sendPending: 'held', runAt: newRunAt.toISOString(), sweepAt: new Date(newRunAt.getTime() + 5 * MINUTE).toISOString() });
+    expect(late.sent).toBe(1);
+    expect(again.sent).toBe(0);
+    expect(sent.map((s) => [s.message.jobId, s.message.generation])).toEqual([[job.jobId, edited!.generation]]);
+  });
+
+  it('refuses the send of a sweep or release that read the job before an edit: the edit\'s own release sends it', async () => {
+    // Prepare: a held job past its run time, read by a sender; then an edit moves it (new generation, held again)
+    const { clock, store, sent } = setup();
+    const runAt = new Date(clock.now().getTime() + 60 * MINUTE);
+    const job = queuedJob({ sendPending: 'held', runAt: runAt.toISOString(), sweepAt: new Date(runAt.getTime() + 5 * MINUTE).toISOString() });
+    await store.create(job);
+    clock.advance(70 * MINUTE);
+    const readBeforeEdit = store.jobs.get(job.jobId)!;
+    await store.transition({ jobId: job.jobId, from: ['QUEUED'], to: 'QUEUED', expectAttempt: 0, expectGeneration: 0, set: { generation: 7, runAt: new Date(clock.now().getTime() + 60 * MINUTE).toISOString(), sendPending: 'held' } });
+    const queue: JobQueue = { send: async (message) => void sent.push({ message }), changeVisibility: vi.fn() };
+
+    // Act
+    const stale = await sendOnce({ store, queue, logger: silentLogger, now: clock.now }, readBeforeEdit);
+    const released = await new ScheduledJobReleaser({ store, queue, logger: silentLogger, now: clock.now }).release(job.jobId, 7);
+
+    // Assess: no message of the old generation; the edit's release sent the current one
+    expect(stale).toBe('busy');
+    expect(released).toBe('released');
+    expect(sent.map((s) => s.message.generation)).toEqual([7]);
+    expect(store.jobs.get(job.jobId)).not.toHaveProperty('sendPending');
   });
 
   it('queues a webhook its writer never flushed, once', async () => {
