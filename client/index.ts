@@ -279,7 +279,8 @@ export interface ConveyorClient {
   cancel<K extends JobType = JobType>(jobId: JobId<K> | string, options?: { signal?: AbortSignal }): Promise<Job<K>>;
   /**
    * Changes a job that has not started: it runs once, with the edit. A ConflictError `JOB_STARTED` once it
-   * has, `JOB_FINISHED` if it was cancelled or expired, `JOB_CHANGED` if another edit came first.
+   * has, `JOB_FINISHED` if it was cancelled or expired, `JOB_CHANGED` if another edit came first,
+   * `JOB_ORDERED` if its type is FIFO.
    */
   edit<K extends JobType = JobType>(jobId: JobId<K> | string, edit: JobEdit<K> & { signal?: AbortSignal }): Promise<Job<K>>;
   /** Puts a FAILED or DEAD job back to QUEUED (admin key), optionally with an edited payload. */
