@@ -45,6 +45,8 @@ export interface EnqueueOptions {
   readonly ttlSeconds?: number;
   /** The job's group (≤ 128 visible ASCII; default: your tenant): one at a time in enqueue order on a FIFO type, a fair share on a standard one. */
   readonly groupKey?: string;
+  /** Sent as `x-correlation-id`: on every log line of the enqueue, the job's run and its webhook, and in the job as `correlationId`. */
+  readonly correlationId?: string;
   readonly signal?: AbortSignal;
 }
 
@@ -254,7 +256,7 @@ export interface NotificationsClient {
 
 /** The analyze API: `analysis` jobs in BullMQ's state names. */
 export interface AnalyzeClient {
-  enqueue(payload: PayloadInput<'analysis'>, options?: { idempotencyKey?: string; signal?: AbortSignal }): Promise<{ readonly jobId: JobId<'analysis'>; readonly status: AnalyzeStatus; readonly replayed: boolean }>;
+  enqueue(payload: PayloadInput<'analysis'>, options?: Pick<EnqueueOptions, 'idempotencyKey' | 'correlationId' | 'signal'>): Promise<{ readonly jobId: JobId<'analysis'>; readonly status: AnalyzeStatus; readonly replayed: boolean }>;
   get(jobId: JobId<'analysis'> | string, options?: { signal?: AbortSignal }): Promise<AnalyzeView>;
 }
 
@@ -272,14 +274,15 @@ export interface ConveyorClient {
   readonly notifications: NotificationsClient;
   readonly analyze: AnalyzeClient;
   enqueue<K extends JobType>(type: K, payload: PayloadInput<K>, options?: EnqueueOptions): Promise<Enqueued<K>>;
-  enqueueBatch(jobs: readonly BatchJob[], options?: { signal?: AbortSignal }): Promise<BatchResult>;
+  enqueueBatch(jobs: readonly BatchJob[], options?: Pick<EnqueueOptions, 'correlationId' | 'signal'>): Promise<BatchResult>;
   get<K extends JobType = JobType>(jobId: JobId<K> | string, options?: { signal?: AbortSignal }): Promise<Job<K>>;
   /** Polls until the job ends; resolves with its result, or throws JobFailedError / JobDeadError / JobCancelledError / JobExpiredError. */
   wait<K extends JobType = JobType>(jobId: JobId<K> | string, options?: WaitOptions<K>): Promise<ResultOf<K>>;
   cancel<K extends JobType = JobType>(jobId: JobId<K> | string, options?: { signal?: AbortSignal }): Promise<Job<K>>;
   /**
    * Changes a job that has not started: it runs once, with the edit. A ConflictError `JOB_STARTED` once it
-   * has, `JOB_FINISHED` if it was cancelled or expired, `JOB_CHANGED` if another edit came first.
+   * has, `JOB_FINISHED` if it was cancelled or expired, `JOB_CHANGED` if another edit came first,
+   * `JOB_ORDERED` if its type is FIFO.
    */
   edit<K extends JobType = JobType>(jobId: JobId<K> | string, edit: JobEdit<K> & { signal?: AbortSignal }): Promise<Job<K>>;
   /** Puts a FAILED or DEAD job back to QUEUED (admin key), optionally with an edited payload. */
@@ -288,6 +291,13 @@ export interface ConveyorClient {
 }
 
 type Safety = 'always' | 'unaccepted';
+
+function enqueueHeaders(opts: Pick<EnqueueOptions, 'idempotencyKey' | 'correlationId'>): Record<string, string> {
+  return {
+    ...(opts.idempotencyKey !== undefined ? { 'idempotency-key': opts.idempotencyKey } : {}),
+    ...(opts.correlationId !== undefined ? { 'x-correlation-id': opts.correlationId } : {}),
+  };
+}
 interface Call {
   readonly method: string;
   readonly path: string;
@@ -441,7 +451,7 @@ export function createClient(options: ClientOptions): ConveyorClient {
           method: 'POST',
           path: 'v1/analyze',
           body: payload,
-          ...(opts.idempotencyKey !== undefined ? { headers: { 'idempotency-key': opts.idempotencyKey } } : {}),
+          headers: enqueueHeaders(opts),
           safety: opts.idempotencyKey !== undefined ? 'always' : 'unaccepted',
           signal: opts.signal,
         });
@@ -477,7 +487,7 @@ export function createClient(options: ClientOptions): ConveyorClient {
           ...(opts.ttlSeconds !== undefined ? { ttlSeconds: opts.ttlSeconds } : {}),
           ...(opts.groupKey !== undefined ? { groupKey: opts.groupKey } : {}),
         },
-        ...(opts.idempotencyKey !== undefined ? { headers: { 'idempotency-key': opts.idempotencyKey } } : {}),
+        headers: enqueueHeaders(opts),
         safety: opts.idempotencyKey !== undefined ? 'always' : 'unaccepted',
         signal: opts.signal,
       });
@@ -488,7 +498,7 @@ export function createClient(options: ClientOptions): ConveyorClient {
     async enqueueBatch(jobs, opts = {}) {
       // Repeating a batch is safe only if every job in it carries its own idempotency key.
       const safety: Safety = jobs.every((job) => job.idempotencyKey !== undefined) ? 'always' : 'unaccepted';
-      return (await request({ method: 'POST', path: 'v1/jobs:batch', body: { jobs }, safety, signal: opts.signal })).body as BatchResult;
+      return (await request({ method: 'POST', path: 'v1/jobs:batch', body: { jobs }, headers: enqueueHeaders(opts), safety, signal: opts.signal })).body as BatchResult;
     },
 
     get: (jobId, opts = {}) => get(jobId, opts.signal),

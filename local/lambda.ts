@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
 import type { SqsEventSourceMapping } from './event-source-mapping.js';
+import { answerOnlyLoopbackHosts } from './loopback-host.js';
 
 /** One event source mapping the local Lambda API manages: its AWS-shaped settings and its pollers. */
 export interface LocalMappingEntry {
@@ -89,6 +90,8 @@ export async function startLocalLambda(options: { port?: number; stateFile?: str
       sendError(response, 500, 'ServiceException', error instanceof Error ? error.message : String(error));
     });
   });
+
+  answerOnlyLoopbackHosts(server, 'Lambda API');
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const { pathname } = new URL(request.url ?? '/', 'http://localhost');

@@ -1682,10 +1682,10 @@ export interface components {
                 }[];
             };
         };
-        Error_JOB_STARTED_JOB_FINISHED_JOB_CHANGED: {
+        Error_JOB_STARTED_JOB_FINISHED_JOB_CHANGED_JOB_ORDERED: {
             error: {
                 /** @enum {string} */
-                code: "JOB_STARTED" | "JOB_FINISHED" | "JOB_CHANGED";
+                code: "JOB_STARTED" | "JOB_FINISHED" | "JOB_CHANGED" | "JOB_ORDERED";
                 message: string;
                 issues?: {
                     /** @description where the request is wrong, e.g. payload.to.0 */
@@ -2311,7 +2311,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error_JOB_STARTED_JOB_FINISHED_JOB_CHANGED"];
+                    "application/json": components["schemas"]["Error_JOB_STARTED_JOB_FINISHED_JOB_CHANGED_JOB_ORDERED"];
                 };
             };
             /** @description the body is too large */

@@ -57,6 +57,8 @@ export async function editJob(deps: JobEditDeps, tenant: string, jobId: string, 
   assertEditable(job);
   if (!isJobType(job.type)) throw new JobValidationError(`job type "${job.type}" is no longer registered`, [{ path: 'type', message: 'unknown job type' }]);
   const definition = getJobDefinition(job.type);
+  // A new generation's message would join the end of its group, behind jobs enqueued after this one.
+  if (definition.settings.ordering === 'fifo') throw new JobNotEditableError(jobId, job.status, 'JOB_ORDERED');
   const now = deps.now();
 
   const given = edit.payload === undefined ? job.payload : validPayload(job.type, edit.payload);

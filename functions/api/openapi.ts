@@ -152,7 +152,7 @@ const OPERATIONS: readonly Operation[] = [
     pathParams: { jobId: JOB_ID_PARAM },
     body: { ref: 'EditRequest', required: true },
     ok: { 200: { ref: 'JobView', description: 'edited: it runs once, with the edit' } },
-    errors: { ...BODY_ERRORS, ...AUTHENTICATED, 404: ['NOT_FOUND'], 409: ['JOB_STARTED', 'JOB_FINISHED', 'JOB_CHANGED'] },
+    errors: { ...BODY_ERRORS, ...AUTHENTICATED, 404: ['NOT_FOUND'], 409: ['JOB_STARTED', 'JOB_FINISHED', 'JOB_CHANGED', 'JOB_ORDERED'] },
   },
   {
     method: 'delete',

@@ -48,7 +48,10 @@ export function analyzeRoutes(jobs: JobService, options: { limit?: EnqueueLimit 
     const plan = jobs.check(tenant, request);
     const budget = options.limit ? await takeEnqueueBudget(options.limit, tenant, 1) : {};
     for (const [name, value] of Object.entries(budget)) c.header(name, value);
-    const { job, replayed } = idempotencyKey === undefined ? { job: await jobs.enqueue(tenant, request, plan), replayed: false } : await jobs.enqueueIdempotent(tenant, request, idempotencyKey, plan);
+    const origin = { correlationId: c.get('correlationId') };
+    const { job, replayed } = idempotencyKey === undefined
+      ? { job: await jobs.enqueue(tenant, request, plan, origin), replayed: false }
+      : await jobs.enqueueIdempotent(tenant, request, idempotencyKey, plan, origin);
     c.header('location', `/v1/analyze/${job.jobId}`);
     if (replayed) c.header('idempotent-replayed', 'true');
     return c.json({ jobId: job.jobId, status: ANALYZE_STATUS[job.status] }, replayed ? 200 : 202);
