@@ -40,7 +40,13 @@ function setup() {
     new RecoverySweep({ store, index, queue, scheduler, idempotency, followUps: new FollowUpFlusher({ store, outbox, logger: silentLogger }), logger: silentLogger, now: clock.now, hasQueue: (type) => type === 'analysis' });
   /** A JobService whose process dies at the send: the record is written, the message never is. */
   const dyingJobs = new JobService({ store, queue: { send: () => never, changeVisibility: vi.fn() }, logger: silentLogger, idempotency, scheduler: { scheduleRelease: () => never }, activity: index, now: clock.now, newJobId: (tenant) => newJobId(tenant, clock.now()) });
-  return { clock, store, index, sent, webhooks, scheduled, idempotency, sweep, dyingJobs, newJobId };
+  /** The record an enqueue that died at its send left behind. */
+  const enqueueThatDies = async (body: EnqueueRequest) => {
+    void dyingJobs.enqueue('tenant-a', body);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    return [...store.jobs.values()].at(-1)!;
+  };
+  return { clock, store, index, sent, webhooks, scheduled, idempotency, sweep, enqueueThatDies, newJobId };
 }
 
 const request = (extra: Record<string, unknown> = {}) => ({ type: 'analysis', payload: analysisPayload(), ...extra }) as EnqueueRequest;
@@ -48,10 +54,8 @@ const request = (extra: Record<string, unknown> = {}) => ({ type: 'analysis', pa
 describe('Class: RecoverySweep', () => {
   it('sends, once, the message of a job whose enqueue died between the record and the send — after the grace, not before', async () => {
     // Prepare
-    const { clock, store, sent, sweep, dyingJobs } = setup();
-    void dyingJobs.enqueue('tenant-a', request());
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    const [job] = [...store.jobs.values()];
+    const { clock, store, sent, sweep, enqueueThatDies } = setup();
+    const job = await enqueueThatDies(request());
 
     // Act
     clock.advance(2 * MINUTE);
@@ -65,16 +69,14 @@ describe('Class: RecoverySweep', () => {
     expect(early.sent).toBe(0);
     expect(first!.sent + second!.sent).toBe(1);
     expect(later.sent).toBe(0);
-    expect(sent.map((s) => s.message.jobId)).toEqual([job!.jobId]);
-    expect(store.jobs.get(job!.jobId)).not.toHaveProperty('sendPending');
+    expect(sent.map((s) => s.message.jobId)).toEqual([job.jobId]);
+    expect(store.jobs.get(job.jobId)).not.toHaveProperty('sendPending');
   });
 
   it('sends a grouped job whose enqueue died, late and with its group (it joins the end of the group; not FAILED: its message may exist, waiting behind its group)', async () => {
     // Prepare: the enqueue died before its send
-    const { clock, store, sent, sweep, dyingJobs } = setup();
-    void dyingJobs.enqueue('tenant-a', request({ groupKey: 'account-42' }));
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    const [job] = [...store.jobs.values()];
+    const { clock, store, sent, sweep, enqueueThatDies } = setup();
+    const job = await enqueueThatDies(request({ groupKey: 'account-42' }));
 
     // Act
     clock.advance(6 * MINUTE);
@@ -82,9 +84,9 @@ describe('Class: RecoverySweep', () => {
 
     // Assess
     expect(report.sent).toBe(1);
-    expect(sent.map((s) => [s.message.jobId, s.message.group])).toEqual([[job!.jobId, messageGroupIdOf('tenant-a', 'account-42')]]);
-    expect(store.jobs.get(job!.jobId)).toMatchObject({ status: 'QUEUED' });
-    expect(store.jobs.get(job!.jobId)).not.toHaveProperty('sendPending');
+    expect(sent.map((s) => [s.message.jobId, s.message.group])).toEqual([[job.jobId, messageGroupIdOf('tenant-a', 'account-42')]]);
+    expect(store.jobs.get(job.jobId)).toMatchObject({ status: 'QUEUED' });
+    expect(store.jobs.get(job.jobId)).not.toHaveProperty('sendPending');
   });
 
   it('leaves alone a job whose message arrived: the consumer\'s first write removed the mark', async () => {
@@ -125,10 +127,8 @@ describe('Class: RecoverySweep', () => {
 
   it('makes again the schedule of a held job whose enqueue died before scheduling it, and confirms it', async () => {
     // Prepare
-    const { clock, store, scheduled, sweep, dyingJobs } = setup();
-    void dyingJobs.enqueue('tenant-a', request({ runAt: new Date(clock.now().getTime() + 3 * 3_600_000).toISOString() }));
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    const [job] = [...store.jobs.values()];
+    const { clock, store, scheduled, sweep, enqueueThatDies } = setup();
+    const job = await enqueueThatDies(request({ runAt: new Date(clock.now().getTime() + 3 * 3_600_000).toISOString() }));
 
     // Act
     clock.advance(10 * MINUTE);
@@ -136,8 +136,8 @@ describe('Class: RecoverySweep', () => {
 
     // Assess
     expect(report.scheduled).toBe(1);
-    expect(scheduled).toEqual([job!.jobId]);
-    expect(store.jobs.get(job!.jobId)).toMatchObject({ sendPending: 'held' });
+    expect(scheduled).toEqual([job.jobId]);
+    expect(store.jobs.get(job.jobId)).toMatchObject({ sendPending: 'held' });
   });
 
   it('releases a held job past its run time that no release sent, once', async () => {
@@ -236,10 +236,8 @@ describe('Class: RecoverySweep', () => {
 
   it('keeps its watermark behind a job it could not settle, and settles it on a later run', async () => {
     // Prepare: the queue is down for the first run
-    const { clock, store, index, sweep, dyingJobs } = setup();
-    void dyingJobs.enqueue('tenant-a', request());
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    const [job] = [...store.jobs.values()];
+    const { clock, store, index, sweep, enqueueThatDies } = setup();
+    const job = await enqueueThatDies(request());
     clock.advance(10 * MINUTE);
     const downSweep = new RecoverySweep({ store, index, queue: { send: async () => Promise.reject(new Error('down')), changeVisibility: vi.fn() }, followUps: new FollowUpFlusher({ store, logger: silentLogger }), logger: silentLogger, now: clock.now, hasQueue: () => true });
 
@@ -251,8 +249,8 @@ describe('Class: RecoverySweep', () => {
 
     // Assess
     expect(failed).toMatchObject({ sent: 0, deferred: 1 });
-    expect(watermark!.getTime()).toBeLessThanOrEqual(Date.parse(job!.createdAt));
+    expect(watermark!.getTime()).toBeLessThanOrEqual(Date.parse(job.createdAt));
     expect(recovered.sent).toBe(1);
-    expect(store.jobs.get(job!.jobId)).not.toHaveProperty('sendPending');
+    expect(store.jobs.get(job.jobId)).not.toHaveProperty('sendPending');
   });
 });
