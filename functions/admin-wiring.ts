@@ -5,10 +5,14 @@ import type { JobQueue } from '../shared/ports/job-queue.js';
 import type { JobStore } from '../shared/ports/job-store.js';
 import type { Logger } from '../shared/ports/logger.js';
 import type { FollowUpFlusher } from './follow-ups/follow-ups.js';
+import { awsClientSettings, createLambdaClient } from './adapters/aws/clients.js';
 import { DynamoJobListing } from './adapters/aws/dynamo-job-listing.js';
+import { DynamoQueuePauses } from './adapters/aws/dynamo-queue-pauses.js';
+import { LambdaEventSources } from './adapters/aws/lambda-event-sources.js';
 import { PageCursors, tableCursorKey } from './adapters/aws/page-cursor.js';
 import { SqsQueueAdmin } from './adapters/aws/sqs-queue-admin.js';
 import { DeadLetterService } from './api/admin/dead-letters.js';
+import { QueuePauses } from './api/admin/queue-pauses.js';
 import type { JobData } from './job-data/job-data.js';
 import type { QueueRouteDeps } from './api/routes/queues.js';
 import { createDeadLetterIndex, type CoreClients } from './wiring.js';
@@ -24,5 +28,14 @@ export function buildAdminDeps(config: ConveyorConfig, clients: CoreClients, cor
     listing: new DynamoJobListing({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME, cursors }),
     deadLetters: new DeadLetterService({ ...services, deadLetters: createDeadLetterIndex(config, clients, cursors), queues, dlqRetentionSeconds }),
     ...(core.jobData ? { jobData: core.jobData } : {}),
+    // Pausing switches the types' event source mappings, named by UUID in the environment.
+    ...(config.CONVEYOR_EVENT_SOURCE_MAPPINGS
+      ? {
+          pauses: new QueuePauses({
+            consumers: new LambdaEventSources({ client: createLambdaClient(awsClientSettings(config)), mappings: config.CONVEYOR_EVENT_SOURCE_MAPPINGS }),
+            store: new DynamoQueuePauses({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME }),
+          }),
+        }
+      : {}),
   };
 }

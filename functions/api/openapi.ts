@@ -12,6 +12,7 @@ import {
   flowChildViewSchema,
   flowEnqueuedSchema,
   gatewayTooLargeSchema,
+  pauseStateSchema,
   healthSchema,
   jobPageSchema,
   jobViewSchema,
@@ -28,7 +29,7 @@ import { MAX_BATCH_JOBS } from './batch-enqueue.js';
 import { IDEMPOTENCY_KEY } from './idempotent-enqueue.js';
 import { batchBody } from './routes/batch.js';
 import { listQuery, retryBody } from './routes/job-admin.js';
-import { JOB_ID } from './routes/jobs.js';
+import { editBody, JOB_ID } from './routes/jobs.js';
 import { dlqQuery, overviewQuery } from './routes/queues.js';
 import { notificationListQuery, preferencesBody, readAllQuery } from './routes/notifications.js';
 import { userId } from '../../shared/jobs/notification.js';
@@ -48,7 +49,7 @@ type JsonSchema = Record<string, unknown>;
 type Codes = readonly [string, ...string[]];
 
 interface Operation {
-  readonly method: 'get' | 'post' | 'put' | 'delete';
+  readonly method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   readonly path: string;
   readonly operationId: string;
   readonly summary: string;
@@ -156,6 +157,18 @@ const OPERATIONS: readonly Operation[] = [
     errors: { ...AUTHENTICATED, 404: ['NOT_FOUND'] },
   },
   {
+    method: 'patch',
+    path: '/v1/jobs/{jobId}',
+    operationId: 'editJob',
+    summary: 'Edit a job that has not started: its payload, runAt or priority',
+    tag: 'jobs',
+    auth: 'jobs',
+    pathParams: { jobId: JOB_ID_PARAM },
+    body: { ref: 'EditRequest', required: true },
+    ok: { 200: { ref: 'JobView', description: 'edited: it runs once, with the edit' } },
+    errors: { ...BODY_ERRORS, ...AUTHENTICATED, 404: ['NOT_FOUND'], 409: ['JOB_STARTED', 'JOB_FINISHED', 'JOB_CHANGED', 'JOB_ORDERED'] },
+  },
+  {
     method: 'delete',
     path: '/v1/jobs/{jobId}',
     operationId: 'cancelJob',
@@ -211,6 +224,28 @@ const OPERATIONS: readonly Operation[] = [
     pathParams: { type: TYPE_PARAM },
     ok: { 202: { ref: 'RedriveOutcome', description: 'moving' }, 200: { ref: 'RedriveOutcome', description: 'nothing to move' } },
     errors: { ...AUTHENTICATED, 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['REDRIVE_IN_PROGRESS', 'REDRIVE_TOO_LARGE'] },
+  },
+  {
+    method: 'post',
+    path: '/v1/queues/{type}/pause',
+    operationId: 'pauseQueue',
+    summary: "Pause a type's consumer: jobs keep queuing, none starts until it is resumed",
+    tag: 'operators',
+    auth: 'operator',
+    pathParams: { type: TYPE_PARAM },
+    ok: { 200: { ref: 'PauseState', description: 'paused (again: idempotent), since when and by which key' } },
+    errors: { ...AUTHENTICATED, 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 501: ['NOT_IMPLEMENTED'] },
+  },
+  {
+    method: 'post',
+    path: '/v1/queues/{type}/resume',
+    operationId: 'resumeQueue',
+    summary: "Resume a paused type's consumer",
+    tag: 'operators',
+    auth: 'operator',
+    pathParams: { type: TYPE_PARAM },
+    ok: { 200: { ref: 'PauseState', description: 'running (again: idempotent)' } },
+    errors: { ...AUTHENTICATED, 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 501: ['NOT_IMPLEMENTED'] },
   },
   {
     method: 'get',
@@ -327,6 +362,7 @@ const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
   415: 'the body is not application/json',
   429: "the tenant's enqueue budget is spent; nothing was accepted",
   500: 'an internal error',
+  501: 'the server has no way to do this (pausing is not configured)',
   503: 'a dependency is unavailable; nothing was accepted',
 };
 
@@ -343,6 +379,7 @@ function requestComponents(): Record<string, z.ZodType> {
     FlowRequest: flowRequestSchema.describe(`A parent job and its children (each checked by its type's schema): up to ${MAX_FLOW_CHILDREN} children in all, nested at most ${MAX_FLOW_DEPTH} levels`),
     FlowChild: flowChildSchema,
     RetryRequest: retryBody,
+    EditRequest: editBody.describe('At least one of payload, runAt, priority'),
     AnalyzeRequest: analysisJob.payload.describe('An analysis job payload, as in POST /v1/jobs with type analysis'),
     NotificationPreferencesRequest: preferencesBody,
   };
@@ -361,6 +398,7 @@ function responseComponents(): Record<string, z.ZodType> {
     DeadLetters: deadLettersSchema,
     RedriveOutcome: redriveOutcomeSchema,
     RedriveStatus: redriveStatusSchema,
+    PauseState: pauseStateSchema,
     AnalyzeAccepted: analyzeAcceptedSchema,
     AnalyzeView: analyzeViewSchema,
     QueueHealth: queueHealthSchema,
@@ -464,7 +502,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
     security: [{ apiKey: [] }],
     tags: [
       { name: 'jobs', description: 'Enqueue and follow jobs' },
-      { name: 'operators', description: 'Queues, dead letters, redrive and retry (admin scope)' },
+      { name: 'operators', description: 'Queues, dead letters, redrive, retry, pause and resume (admin or operator scope)' },
       { name: 'service', description: 'Health and this document' },
       { name: 'analyze', description: 'The analyze API over analysis jobs, in BullMQ state names' },
       { name: 'notifications', description: "Users' notification inboxes and e-mail preferences" },

@@ -195,7 +195,7 @@ function killedAfterTerminalWrite(store: JobStore, died: () => void): JobStore {
     discard: (jobId, options) => alive(() => store.discard(jobId, options)),
     requestCancel: (jobId) => alive(() => store.requestCancel(jobId)),
     clearWebhookPending: (jobId, finishedAt) => alive(() => store.clearWebhookPending(jobId, finishedAt)),
-    updateSendPending: (jobId, seen, next) => alive(() => store.updateSendPending(jobId, seen, next)),
+    updateSendPending: (jobId, seen, next, generation) => alive(() => store.updateSendPending(jobId, seen, next, generation)),
     clearSweep: (jobId, sweepAt) => alive(() => store.clearSweep(jobId, sweepAt)),
     countChild: (parentId, childId, status) => alive(() => store.countChild(parentId, childId, status)),
     clearFlowPending: (jobId, finishedAt) => alive(() => store.clearFlowPending(jobId, finishedAt)),
