@@ -40,7 +40,7 @@ export class ForbiddenError extends ConveyorApiError {
 export class NotFoundError extends ConveyorApiError {
   override name = 'NotFoundError';
 }
-/** 409: `IDEMPOTENCY_KEY_MISMATCH`, `IDEMPOTENCY_KEY_IN_PROGRESS`, `JOB_FINISHED`, `JOB_STARTED`, `JOB_CHANGED`, `JOB_ORDERED`, `NOT_RETRYABLE`, `REDRIVE_IN_PROGRESS`… */
+/** 409: `IDEMPOTENCY_KEY_MISMATCH`, `IDEMPOTENCY_KEY_IN_PROGRESS`, `JOB_FINISHED`, `JOB_STARTED`, `JOB_CHANGED`, `JOB_ORDERED`, `JOB_WAITING_FOR_CHILDREN`, `NOT_RETRYABLE`, `REDRIVE_IN_PROGRESS`… */
 export class ConflictError extends ConveyorApiError {
   override name = 'ConflictError';
 }

@@ -306,7 +306,7 @@ export interface ConveyorClient {
   /**
    * Changes a job that has not started: it runs once, with the edit. A ConflictError `JOB_STARTED` once it
    * has, `JOB_FINISHED` if it was cancelled or expired, `JOB_CHANGED` if another edit came first,
-   * `JOB_ORDERED` if its type is FIFO.
+   * `JOB_ORDERED` if its type is FIFO, `JOB_WAITING_FOR_CHILDREN` for a flow's parent whose children have not all ended.
    */
   edit<K extends JobType = JobType>(jobId: JobId<K> | string, edit: JobEdit<K> & { signal?: AbortSignal }): Promise<Job<K>>;
   /** Puts a FAILED or DEAD job back to QUEUED (admin key), optionally with an edited payload. */

@@ -59,6 +59,9 @@ export async function editJob(deps: JobEditDeps, tenant: string, jobId: string, 
   const definition = getJobDefinition(job.type);
   // A new generation's message would join the end of its group, behind jobs enqueued after this one.
   if (definition.settings.ordering === 'fifo') throw new JobNotEditableError(jobId, job.status, 'JOB_ORDERED');
+  // A flow's parent has no message until its last child ends (that child's flush sends it): an edit's
+  // message would run it early, and its marker would no longer say it waits.
+  if (job.sendPending === 'children') throw new JobNotEditableError(jobId, job.status, 'JOB_WAITING_FOR_CHILDREN');
   const now = deps.now();
 
   const given = edit.payload === undefined ? job.payload : validPayload(job.type, edit.payload);

@@ -166,7 +166,7 @@ const OPERATIONS: readonly Operation[] = [
     pathParams: { jobId: JOB_ID_PARAM },
     body: { ref: 'EditRequest', required: true },
     ok: { 200: { ref: 'JobView', description: 'edited: it runs once, with the edit' } },
-    errors: { ...BODY_ERRORS, ...AUTHENTICATED, 404: ['NOT_FOUND'], 409: ['JOB_STARTED', 'JOB_FINISHED', 'JOB_CHANGED', 'JOB_ORDERED'] },
+    errors: { ...BODY_ERRORS, ...AUTHENTICATED, 404: ['NOT_FOUND'], 409: ['JOB_STARTED', 'JOB_FINISHED', 'JOB_CHANGED', 'JOB_ORDERED', 'JOB_WAITING_FOR_CHILDREN'] },
   },
   {
     method: 'delete',

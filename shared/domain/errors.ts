@@ -167,7 +167,8 @@ export class ReleaseInProgressError extends ConveyorError {
  * An edit (`PATCH /v1/jobs/{id}`) of a job that is no longer waiting to start: it started (RUNNING,
  * RETRYING or ended after running) — `JOB_STARTED`; it ended without starting (CANCELLED, EXPIRED) —
  * `JOB_FINISHED`; or another edit, retry or redrive changed it meanwhile — `JOB_CHANGED`; or its type is FIFO,
- * where its queued message holds its place in its group — `JOB_ORDERED`. The API answers 409.
+ * where its queued message holds its place in its group — `JOB_ORDERED`; or it is a flow's parent whose
+ * children have not all ended, sent only when the last one does — `JOB_WAITING_FOR_CHILDREN`. The API answers 409.
  */
 export class JobNotEditableError extends ConveyorError {
   constructor(
@@ -180,7 +181,7 @@ export class JobNotEditableError extends ConveyorError {
   }
 }
 
-type NotEditableCode = 'JOB_STARTED' | 'JOB_FINISHED' | 'JOB_CHANGED' | 'JOB_ORDERED';
+type NotEditableCode = 'JOB_STARTED' | 'JOB_FINISHED' | 'JOB_CHANGED' | 'JOB_ORDERED' | 'JOB_WAITING_FOR_CHILDREN';
 
 function notEditableMessage(jobId: string, status: string, code: NotEditableCode): string {
   switch (code) {
@@ -188,6 +189,8 @@ function notEditableMessage(jobId: string, status: string, code: NotEditableCode
       return `job ${jobId} changed while it was being edited (another edit, retry or redrive); read it and try again`;
     case 'JOB_ORDERED':
       return `job ${jobId} is of a FIFO type: its queued message holds its place in its group, and an edit would run it behind later jobs of the group; cancel it and enqueue the job again instead`;
+    case 'JOB_WAITING_FOR_CHILDREN':
+      return `job ${jobId} is a flow's parent waiting for its children: it is sent when the last of them ends; edit it then, or cancel the flow`;
     default:
       return `job ${jobId} is ${status}; only a QUEUED job that has not started can be edited`;
   }

@@ -329,3 +329,64 @@ describe('Function: a flow with payloads and results stored apart', () => {
     expect(store.jobs.get(flow.job.jobId)!.status).toBe('SUCCEEDED');
   });
 });
+
+describe('Function: a flow under job controls (edits, job TTL)', () => {
+  it('refuses to edit a parent waiting for its children (409): its message is sent when the last one ends', async () => {
+    // Prepare
+    const { store, sent, jobs, enqueue } = setup();
+    const flow = await enqueue(node('p', [node('a')]));
+    const before = store.jobs.get(flow.job.jobId)!;
+
+    // Act
+    const edit = jobs.edit('tenant-a', flow.job.jobId, { payload: analysisPayload({ toolId: 'p-edited' }) });
+
+    // Assess: nothing sent, nothing changed
+    await expect(edit).rejects.toMatchObject({ name: 'JobNotEditableError', code: 'JOB_WAITING_FOR_CHILDREN' });
+    expect(store.jobs.get(flow.job.jobId)).toEqual(before);
+    expect(sent.filter((m) => m.jobId === flow.job.jobId)).toEqual([]);
+  });
+
+  it('edits a child that has not started: it runs once with the edit, and its end is counted on the parent', async () => {
+    // Prepare
+    const { store, sent, jobs, enqueue, worker } = setup();
+    const flow = await enqueue(node('p', [node('a')]));
+    const a = flow.children[0]!.job.jobId;
+    const ran: string[] = [];
+    const handler: JobHandler<unknown> = async (payload) => void ran.push(toolIdOf(payload));
+    const original = store.jobs.get(a)!;
+
+    // Act: the edit, then both the old message and the edit's
+    await jobs.edit('tenant-a', a, { payload: analysisPayload({ toolId: 'a-edited' }) });
+    await worker(handler).processBatch(sqsEvent(sqsRecord(original)), invocation());
+    await deliver(worker(handler), store, a);
+
+    // Assess
+    expect(ran).toEqual(['a-edited']);
+    expect(store.jobs.get(a)).toMatchObject({ status: 'SUCCEEDED', parentId: flow.job.jobId });
+    expect(store.jobs.get(flow.job.jobId)).toMatchObject({ childrenPending: 0, childOutcomes: { [a]: 'SUCCEEDED' } });
+    expect(sent.filter((m) => m.jobId === flow.job.jobId)).toHaveLength(1);
+  });
+
+  it('counts a child that expired (not started by its start-by time) on its parent, which then fails with CHILD_FAILED', async () => {
+    // Prepare: a child whose start-by time passes before its message is delivered
+    const { clock, store, sent, enqueue, worker } = setup();
+    const flow = await enqueue(node('p', [node('a'), node('b')]));
+    const [a, b] = flow.children.map((child) => child.job.jobId) as [string, string];
+    store.jobs.set(a, { ...store.jobs.get(a)!, startBy: new Date(clock.now().getTime() + MINUTE).toISOString() });
+    const handler = vi.fn(async () => 'ok');
+    await deliver(worker(handler), store, b);
+    clock.advance(2 * MINUTE);
+
+    // Act
+    await deliver(worker(handler), store, a);
+    const parentMessages = sent.filter((m) => m.jobId === flow.job.jobId);
+    await deliver(worker(handler), store, flow.job.jobId);
+
+    // Assess
+    expect(store.jobs.get(a)).toMatchObject({ status: 'EXPIRED' });
+    expect(store.jobs.get(a)).not.toHaveProperty('flowPending');
+    expect(parentMessages).toHaveLength(1);
+    expect(store.jobs.get(flow.job.jobId)).toMatchObject({ status: 'FAILED', childrenPending: 0, error: { code: 'CHILD_FAILED', message: `child ${a} ended EXPIRED` } });
+    expect(handler).toHaveBeenCalledTimes(1);
+  });
+});
