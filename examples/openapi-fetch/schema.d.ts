@@ -1104,7 +1104,7 @@ export interface components {
             /** @description the parent's id */
             jobId: string;
             /** @enum {string} */
-            status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED";
+            status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED" | "EXPIRED";
             statusUrl: string;
             /** @description the children, nested and in order as given */
             children: components["schemas"]["FlowChildView"][];
@@ -1229,7 +1229,7 @@ export interface components {
                 /** @enum {string} */
                 type?: "analysis" | "email" | "pdf" | "notification" | "ai";
                 /** @enum {string} */
-                status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED";
+                status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED" | "EXPIRED";
             }[];
             /** @description the id shared by the log lines of everything the enqueue set off (the x-correlation-id header, else the API request id) */
             correlationId?: string;
@@ -1750,10 +1750,10 @@ export interface components {
                 }[];
             };
         };
-        Error_JOB_STARTED_JOB_FINISHED_JOB_CHANGED_JOB_ORDERED: {
+        Error_JOB_STARTED_JOB_FINISHED_JOB_CHANGED_JOB_ORDERED_JOB_WAITING_FOR_CHILDREN: {
             error: {
                 /** @enum {string} */
-                code: "JOB_STARTED" | "JOB_FINISHED" | "JOB_CHANGED" | "JOB_ORDERED";
+                code: "JOB_STARTED" | "JOB_FINISHED" | "JOB_CHANGED" | "JOB_ORDERED" | "JOB_WAITING_FOR_CHILDREN";
                 message: string;
                 issues?: {
                     /** @description where the request is wrong, e.g. payload.to.0 */
@@ -2472,7 +2472,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error_JOB_STARTED_JOB_FINISHED_JOB_CHANGED_JOB_ORDERED"];
+                    "application/json": components["schemas"]["Error_JOB_STARTED_JOB_FINISHED_JOB_CHANGED_JOB_ORDERED_JOB_WAITING_FOR_CHILDREN"];
                 };
             };
             /** @description the body is too large */
