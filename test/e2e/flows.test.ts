@@ -3,6 +3,7 @@ import type { ChildOutcome, JobHandler } from '../../functions/worker/context.js
 import { PermanentJobError } from '../../shared/domain/errors.js';
 import type { PayloadOf } from '../../shared/jobs/registry.js';
 import { analysisPayload } from '../helpers/factories.js';
+import { eventually } from '../helpers/faults.js';
 import { createClient } from 'conveyor/client';
 import { contractFetch } from '../helpers/contract.js';
 import { bootLocalCloud, type ApiClient } from '../helpers/local-cloud.js';
@@ -53,14 +54,6 @@ afterAll(async () => {
 
 const job = (toolId: string, extra: Record<string, unknown> = {}) => ({ type: 'analysis', payload: analysisPayload({ toolId }), ...extra });
 const ranCount = (toolId: string) => runs.filter((run) => run.toolId === toolId).length;
-
-async function until(condition: () => Promise<boolean> | boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe('E2E: POST /v1/flows', () => {
   it('runs the parent once, after every child and grandchild, with their results', async () => {
@@ -147,7 +140,7 @@ describe('E2E: POST /v1/flows', () => {
     const answer = await api.request('POST', '/v1/flows', { body: job('p-5', { children: [job('c-5-gated'), job('c-5-quick'), job('c-5-mid', { children: [job('g-5-gated')] })] }) });
     const [gated, quick, mid] = answer.body.children as { jobId: string; children?: { jobId: string }[] }[];
     await api.waitForStatus(quick!.jobId, ['SUCCEEDED']);
-    await until(() => ranCount('c-5-gated') === 1 && ranCount('g-5-gated') === 1, 'the gated children to run');
+    await eventually(async () => (ranCount('c-5-gated') === 1 && ranCount('g-5-gated') === 1) || undefined, 20_000, 'the gated children to run');
 
     // Act
     const cancelled = await api.request('DELETE', `/v1/jobs/${answer.body.jobId}`);

@@ -13,12 +13,12 @@ import { silentLogger } from '../../../shared/logging/logger.js';
 import type { ConsumerQueue } from '../../../shared/ports/job-queue.js';
 import type { JobStore } from '../../../shared/ports/job-store.js';
 import { analysisPayload, invocation, sqsEvent, sqsRecord } from '../../helpers/factories.js';
+import { diesAfterTerminalWrite } from '../../helpers/dying-store.js';
 import { MemoryJobStore } from '../../helpers/memory-job-store.js';
 import { MemoryRecoveryIndex } from '../../helpers/memory-recovery-index.js';
 import { MemoryBlobStore } from '../../helpers/memory-blob-store.js';
 import { JobData } from '../../../functions/job-data/job-data.js';
 
-const never = new Promise<never>(() => undefined);
 const MINUTE = 60_000;
 
 /** A flow world: a store, a queue that records what it is sent (and can be down), a clock, the API's JobService. */
@@ -53,33 +53,6 @@ const toolIdOf = (payload: unknown) => (payload as { toolId: string }).toolId;
 /** Delivers a job's message (as SQS would) to a worker. */
 async function deliver(worker: JobWorker<unknown>, store: MemoryJobStore, jobId: string, receiveCount = 1) {
   return worker.processBatch(sqsEvent(sqsRecord(store.jobs.get(jobId)!, receiveCount)), invocation());
-}
-
-/** A view of the store that dies right after a child's terminal write lands (before its flush). */
-function diesAfterTerminalWrite(store: JobStore): JobStore {
-  let dead = false;
-  const alive = <T>(call: () => Promise<T>): Promise<T> => (dead ? never : call());
-  return {
-    create: (job) => alive(() => store.create(job)),
-    get: (jobId, options) => alive(() => store.get(jobId, options)),
-    getMany: (jobIds, options) => alive(() => store.getMany(jobIds, options)),
-    recordProgress: (jobId, attempt, progress, message) => alive(() => store.recordProgress(jobId, attempt, progress, message)),
-    discard: (jobId, options) => alive(() => store.discard(jobId, options)),
-    requestCancel: (jobId) => alive(() => store.requestCancel(jobId)),
-    clearWebhookPending: (jobId, finishedAt) => alive(() => store.clearWebhookPending(jobId, finishedAt)),
-    updateSendPending: (jobId, seen, next, generation) => alive(() => store.updateSendPending(jobId, seen, next, generation)),
-    clearSweep: (jobId, sweepAt) => alive(() => store.clearSweep(jobId, sweepAt)),
-    countChild: (parentId, childId, status) => alive(() => store.countChild(parentId, childId, status)),
-    clearFlowPending: (jobId, finishedAt) => alive(() => store.clearFlowPending(jobId, finishedAt)),
-    transition: (change) => alive(async () => {
-      const record = await store.transition(change);
-      if (['SUCCEEDED', 'FAILED', 'DEAD', 'CANCELLED'].includes(change.to)) {
-        dead = true;
-        return never;
-      }
-      return record;
-    }),
-  };
 }
 
 describe('Function: enqueueFlow', () => {

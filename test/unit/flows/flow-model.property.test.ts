@@ -17,6 +17,7 @@ import type { ConsumerQueue } from '../../../shared/ports/job-queue.js';
 import type { JobStore } from '../../../shared/ports/job-store.js';
 import { analysisPayload, invocation, sqsEvent, sqsRecord } from '../../helpers/factories.js';
 import '../../helpers/fast-check-seed.js';
+import { diesAfterTerminalWrite } from '../../helpers/dying-store.js';
 import { MemoryJobStore } from '../../helpers/memory-job-store.js';
 import { MemoryRecoveryIndex } from '../../helpers/memory-recovery-index.js';
 
@@ -130,7 +131,7 @@ describe('Model: flows under duplicate deliveries, killed consumers, a queue tha
             // The consumer dies right after its terminal write: nothing after it runs, the message stays.
             let died!: () => void;
             const dead = new Promise<void>((resolve) => (died = resolve));
-            void worker(killedAfterTerminalWrite(store, died)).processBatch(sqsEvent(sqs), invocation());
+            void worker(diesAfterTerminalWrite(store, died)).processBatch(sqsEvent(sqs), invocation());
             await Promise.race([dead, new Promise((resolve) => setTimeout(resolve, 0))]);
             return;
           }
@@ -181,32 +182,3 @@ describe('Model: flows under duplicate deliveries, killed consumers, a queue tha
     );
   });
 });
-
-/** A consumer's view of the store that dies right after a terminal write lands. */
-function killedAfterTerminalWrite(store: JobStore, died: () => void): JobStore {
-  let dead = false;
-  const never = new Promise<never>(() => undefined);
-  const alive = <T>(call: () => Promise<T>): Promise<T> => (dead ? never : call());
-  return {
-    create: (job) => alive(() => store.create(job)),
-    get: (jobId, options) => alive(() => store.get(jobId, options)),
-    getMany: (jobIds, options) => alive(() => store.getMany(jobIds, options)),
-    recordProgress: (jobId, attempt, progress, message) => alive(() => store.recordProgress(jobId, attempt, progress, message)),
-    discard: (jobId, options) => alive(() => store.discard(jobId, options)),
-    requestCancel: (jobId) => alive(() => store.requestCancel(jobId)),
-    clearWebhookPending: (jobId, finishedAt) => alive(() => store.clearWebhookPending(jobId, finishedAt)),
-    updateSendPending: (jobId, seen, next, generation) => alive(() => store.updateSendPending(jobId, seen, next, generation)),
-    clearSweep: (jobId, sweepAt) => alive(() => store.clearSweep(jobId, sweepAt)),
-    countChild: (parentId, childId, status) => alive(() => store.countChild(parentId, childId, status)),
-    clearFlowPending: (jobId, finishedAt) => alive(() => store.clearFlowPending(jobId, finishedAt)),
-    transition: (change) => alive(async () => {
-      const record = await store.transition(change);
-      if (isTerminal(change.to)) {
-        dead = true;
-        died();
-        return never;
-      }
-      return record;
-    }),
-  };
-}
