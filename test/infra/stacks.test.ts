@@ -165,9 +165,10 @@ describe.each(jobDefinitions.map((definition) => [definition.type, definition] a
     expect(config.CONVEYOR_STAGE).toBe('dev');
     expect(config.CONVEYOR_JOB_TYPE).toBe(type);
     expect(config.CONVEYOR_TABLE_NAME).toBe('conveyor-dev-jobs');
-    // Its own lanes (a retry's visibility and a throttled re-send act on the lane a message came from),
-    // plus those of the types it enqueues (settings.enqueues: a notification's e-mail), nothing else.
-    const lanes = [definition, ...settings.enqueues.map((t) => jobDefinitions.find((d) => d.type === t)!)].flatMap((d) => expectedLanes('dev', d).map(([p, name]) => [queueKey(d.type, p), `https://sqs.eu-west-1.amazonaws.com/123456789012/${name}`]));
+    // Every job type's lanes: its own (a retry's visibility and a throttled re-send act on the lane a
+    // message came from), those of the types it enqueues, and any type a flow's parent may have (the
+    // last child's consumer sends it).
+    const lanes = jobDefinitions.flatMap((d) => expectedLanes('dev', d).map(([p, name]) => [queueKey(d.type, p), `https://sqs.eu-west-1.amazonaws.com/123456789012/${name}`]));
     expect(config.CONVEYOR_QUEUE_URLS).toEqual(Object.fromEntries(lanes));
   });
 
@@ -260,11 +261,12 @@ describe('CDK: least privilege', () => {
     const receives = statements.filter((s) => actionsOf([s]).includes('sqs:ReceiveMessage')).map((s) => s.Resource);
     expect(receives).toEqual(expect.arrayContaining(['conveyor-dev-analysis', 'conveyor-dev-analysis-high', 'conveyor-dev-analysis-low'].map(arnOf)));
     expect(receives).toHaveLength(3);
-    // SendMessage: its DLQ (a DEAD job's message) and the webhook queue (analysis has no provider limit,
-    // so it never re-sends a job).
+    // SendMessage: its DLQ (a DEAD job's message), the webhook queue, and every job queue (a flow's
+    // parent, sent by its last child's consumer) — no other DLQ; analysis has no provider limit, so no re-send.
     const sends = statements.filter((s) => actionsOf([s]).includes('sqs:SendMessage')).map((s) => s.Resource);
-    expect(sends).toEqual(expect.arrayContaining([arnOf('conveyor-dev-analysis-dlq'), arnOf('conveyor-dev-webhooks')]));
-    expect(sends).toHaveLength(2);
+    const jobQueues = jobDefinitions.flatMap((d) => expectedLanes('dev', d).map(([, name]) => arnOf(name)));
+    expect(sends).toEqual(expect.arrayContaining([arnOf('conveyor-dev-analysis-dlq'), arnOf('conveyor-dev-webhooks'), jobQueues]));
+    expect(sends).toHaveLength(3);
   });
 
   it('lets the email consumer send only from the configured SES identity, and the pdf consumer only use the bucket', () => {
@@ -394,10 +396,10 @@ describe('CDK: least privilege', () => {
     expect(withVariable).toEqual([]);
     expect(actionsOf(statementsOf(dev, 'conveyor-dev-api'))).not.toContain('secretsmanager:GetSecretValue');
     expect(emailActions).not.toContain('secretsmanager:GetSecretValue');
-    const emailQueue = onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-email' });
-    const sendsTo = statementsOf(dev, 'conveyor-dev-worker-email').filter((st) => actionsOf([st]).includes('sqs:SendMessage')).flatMap((st) => [st.Resource].flat());
-    expect(sendsTo.length).toBeGreaterThan(0); // the webhook queue
-    expect(JSON.stringify(sendsTo)).not.toContain(emailQueue.logicalId);
+    // No re-send grant: its SendMessage goes to its DLQ, the webhook queue and the job queues a flow's
+    // parent may be on, each one statement (with Upstash a fourth, its own lanes, is the re-send's).
+    const sends = statementsOf(dev, 'conveyor-dev-worker-email').filter((st) => actionsOf([st]).includes('sqs:SendMessage'));
+    expect(sends).toHaveLength(3);
   });
 
   it('gives the e-mail consumer exactly what it calls: job items, its queue, SES, the webhook queue, the Upstash secret, job data', () => {
@@ -424,9 +426,10 @@ describe('CDK: least privilege', () => {
     // Act
     const sends = statementsOf(prod, 'conveyor-prod-worker-email').filter((s) => actionsOf([s]).includes('sqs:SendMessage'));
 
-    // Assess: its lane(s) for the requeue, its DLQ for a DEAD job's message, the webhook queue for completion webhooks.
+    // Assess: its lane(s) for the requeue, its DLQ for a DEAD job's message, the webhook queue for completion
+    // webhooks, and every job queue for a flow's parent.
     expect(sends.map((s) => s.Resource)).toEqual(expect.arrayContaining([arnOf('conveyor-prod-email'), arnOf('conveyor-prod-email-dlq'), arnOf('conveyor-prod-webhooks')]));
-    expect(sends).toHaveLength(3);
+    expect(sends).toHaveLength(4);
   });
 
   it.each(jobDefinitions.map((d) => d.type))('lets the %s consumer hand a DEAD job\'s message to its own DLQ, and to no other', (type) => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../shared/config/env.js';
 import { DEFAULT_AI_MODEL_ID } from '../../infra/config/stages.js';
+import { JOB_TYPES } from '../../shared/jobs/registry.js';
 import { onlyResource, resolveForDeploy, synthesizeStage, type SynthesizedStage } from './synth.js';
 
 // Templates only (no bundling): the default stage, and one that turns AI analysis on with its own model and Region.
@@ -78,7 +79,7 @@ describe('CDK: the ai consumer and Bedrock', () => {
 });
 
 describe('CDK: the notification consumer', () => {
-  it('may use the job table (notifications, preferences, the e-mail job’s record) and send to the e-mail queue and nothing else', () => {
+  it('may use the job table (notifications, preferences, the e-mail job’s record) and send to job queues, its DLQ and the webhook queue only', () => {
     // Prepare
     const statements = statementsByFunction(plain).get('conveyor-dev-worker-notification')!;
     const table = statements.filter((s) => actions(s).some((a) => a.startsWith('dynamodb:')));
@@ -91,22 +92,27 @@ describe('CDK: the notification consumer', () => {
     expect([...new Set(table.flatMap(actions))].sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     const ownDlq = onlyResource(plain.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-notification-dlq' });
     const targets = sends.flatMap((s) => [s.Resource].flat());
-    // Beyond the webhook queue and its own DLQ (every consumer's), only the e-mail queue.
-    const allowed = [webhookQueue, emailQueue, ownDlq].map((q) => ({ 'Fn::GetAtt': [q.logicalId, 'Arn'] }));
+    // Beyond the webhook queue and its own DLQ (every consumer's), only job queues: the e-mail job it
+    // enqueues, and any type a flow's parent may have (every consumer's). No other DLQ.
+    const jobQueues = Object.values(plain.service.findResources('AWS::SQS::Queue') as Record<string, { Properties: { QueueName: string } }>)
+      .map((queue) => queue.Properties.QueueName)
+      .filter((name) => !name.endsWith('-dlq') && name !== 'conveyor-dev-webhooks' && JOB_TYPES.some((type) => name.startsWith(`conveyor-dev-${type}`)))
+      .map((name) => onlyResource(plain.service, 'AWS::SQS::Queue', { QueueName: name }));
+    const allowed = [webhookQueue, emailQueue, ownDlq, ...jobQueues].map((q) => ({ 'Fn::GetAtt': [q.logicalId, 'Arn'] }));
     expect(targets).toEqual(expect.arrayContaining([allowed[0], allowed[1]]));
     for (const target of targets) expect(allowed).toContainEqual(target);
   });
 
-  it('gets its own queue and the e-mail queue in CONVEYOR_QUEUE_URLS', () => {
+  it('gets the e-mail queue in CONVEYOR_QUEUE_URLS, among every job queue (a flow\'s parent may be of any type)', () => {
     // Act
     const config = parseConfig(envOf(plain, 'conveyor-dev-worker-notification'));
 
     // Assess
-    expect(Object.keys(config.CONVEYOR_QUEUE_URLS).sort()).toEqual(['email', 'notification']);
+    expect(Object.keys(config.CONVEYOR_QUEUE_URLS)).toEqual(expect.arrayContaining([...JOB_TYPES]));
     expect(config.CONVEYOR_QUEUE_URLS.email).toMatch(/conveyor-dev-email$/);
   });
 
-  it('is the only consumer besides the e-mail consumer that may send to the e-mail queue', () => {
+  it('may send to the e-mail queue, as the API, the scheduler target, the sweep and every job consumer may (a flow\'s parent) — not the webhook consumer', () => {
     // Prepare
     const emailQueue = onlyResource(plain.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-email' });
     const senders = [...statementsByFunction(plain)]
@@ -114,7 +120,9 @@ describe('CDK: the notification consumer', () => {
       .map(([name]) => name)
       .sort();
 
-    // Assess: the API (enqueue), the scheduler target (delayed and recurring jobs), the recovery sweep (a job whose sender died), and the notification consumer.
-    expect(senders).toEqual(['conveyor-dev-api', 'conveyor-dev-scheduler-target', 'conveyor-dev-sweep', 'conveyor-dev-worker-notification']);
+    // Assess: the API (enqueue), the scheduler target (delayed and recurring jobs), the recovery sweep (a job
+    // whose sender died), and the job consumers: the notification consumer enqueues e-mail, and any consumer
+    // sends a flow's parent once the child it ran was the last to end.
+    expect(senders).toEqual(['conveyor-dev-api', 'conveyor-dev-scheduler-target', 'conveyor-dev-sweep', ...JOB_TYPES.map((type) => `conveyor-dev-worker-${type}`)].sort());
   });
 });

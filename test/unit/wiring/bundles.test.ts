@@ -32,9 +32,10 @@ const ONLY_IN: Record<string, readonly string[]> = {
   'pdf-lib': ['worker-pdf'],
   hono: ['api'],
   // The notification consumer enqueues e-mail through the API's path, which validates with the whole registry;
-  // the scheduler target and the recovery sweep route a message by its type's priorities setting (messageOf).
-  'shared/jobs/email-templates/': ['api', 'scheduler-target', 'sweep', 'worker-email', 'worker-notification'],
-  'shared/jobs/pdf.ts': ['api', 'scheduler-target', 'sweep', 'worker-pdf', 'worker-notification'],
+  // the scheduler target, the recovery sweep and every consumer (a flow's parent, sent by its last child's
+  // flush) route a message by its type's priorities setting (messageOf). Not the webhook consumer.
+  'shared/jobs/email-templates/': ['api', 'scheduler-target', 'sweep', ...jobDefinitions.map((definition) => `worker-${definition.type}`)],
+  'shared/jobs/pdf.ts': ['api', 'scheduler-target', 'sweep', ...jobDefinitions.map((definition) => `worker-${definition.type}`)],
 };
 
 const inputs = new Map<string, string[]>();
