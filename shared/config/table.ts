@@ -15,13 +15,15 @@ import { JOB_ID_SHARDS, parseJobId, tenantHash } from '../domain/job-id.js';
  * | stage setting       | `CONFIG#<name>`             | `CONFIG` |
  * | active tenant       | `ACTIVE#<yyyy-mm-dd>`       | tenantHash |
  * | sweep progress      | `SWEEP`                     | `WATERMARK#<pass>` |
+ * | dead webhook        | `WEBHOOKDLQ#<jobId>`        | jobId    |
  *
  * Two sparse global secondary indexes hold only the few jobs that carry their key attribute, so a job
  * without follow-ups never writes to either (DynamoDB writes an index only when an item enters, leaves
  * or changes a projected attribute in it:
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.ThroughputConsiderations.Writes):
  * - `deadLetters` (`deadLetterType`, `sk`): DEAD jobs by type, newest first — the DLQ listing. The
- *   DEAD write itself sets the key; the write that leaves DEAD (redrive, retry) removes it.
+ *   DEAD write itself sets the key; the write that leaves DEAD (redrive, retry) removes it. Webhook
+ *   deliveries in the webhooks DLQ are listed under `webhooks` by small items of their own.
  * - `sweep` (`sweepShard`, `sweepAt`): jobs owing something no message brings back (an unqueued
  *   webhook, a held job, a requeued job not yet sent), by when the recovery sweep should look.
  *   `sweepShard` spreads these writes over `SWEEP_SHARDS` index partitions; the adapter derives it
@@ -88,6 +90,8 @@ export const keys = {
   activeTenants: (day: string): string => `ACTIVE#${day}`,
   activeTenant: (day: string, hash: string): TableKey => ({ pk: `ACTIVE#${day}`, sk: hash }),
   sweepWatermark: (pass: string): TableKey => ({ pk: 'SWEEP', sk: `WATERMARK#${pass}` }),
+  /** A dead-lettered webhook delivery's entry in the `deadLetters` index (sort key: the job id, as for jobs). */
+  webhookDeadLetter: (jobId: string): TableKey => ({ pk: `WEBHOOKDLQ#${jobId}`, sk: jobId }),
   /**
    * A user's notifications: one partition per tenant and user, sorted by the id of the job that made
    * each (time-ordered), so a user's inbox newest first is one Query (`begins_with(sk, 'N#')`,
