@@ -3,6 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { resolveDeliverable, type AddressPolicy, type Resolver } from './address-policy.js';
 import { SIGNATURE_HEADER, sign } from './signature.js';
+import type { WebhookErrorClass } from '../../shared/domain/webhook-log.js';
 
 /** What the webhook consumer gets from the queue: one POST to make. */
 export interface WebhookDelivery {
@@ -23,7 +24,7 @@ export type DeliveryResult =
   | { readonly ok: false; readonly retry: boolean; readonly reason: string; readonly status?: number; readonly error?: DeliveryErrorClass };
 
 /** Why a POST got no HTTP answer, as the job's webhook log shows it. */
-export type DeliveryErrorClass = 'timeout' | 'connection-refused' | 'dns' | 'address-refused' | 'reset' | 'tls' | 'network';
+export type DeliveryErrorClass = WebhookErrorClass;
 
 /** Node's error codes by class; anything else is `network`. */
 export function errorClassOf(error: unknown): DeliveryErrorClass {

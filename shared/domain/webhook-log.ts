@@ -9,7 +9,12 @@
  *   `failed` (refused for good: a 4xx other than 408/429, or a callback address that is not public),
  *   `dead-lettered` (every attempt failed; the delivery waits in the webhooks DLQ for a redrive).
  */
-export type WebhookState = 'pending' | 'delivered' | 'failed' | 'dead-lettered';
+export const WEBHOOK_STATES = ['pending', 'delivered', 'failed', 'dead-lettered'] as const;
+export type WebhookState = (typeof WEBHOOK_STATES)[number];
+
+/** Why a POST got no HTTP answer. */
+export const WEBHOOK_ERROR_CLASSES = ['timeout', 'connection-refused', 'dns', 'address-refused', 'reset', 'tls', 'network'] as const;
+export type WebhookErrorClass = (typeof WEBHOOK_ERROR_CLASSES)[number];
 
 export interface WebhookAttempt {
   /** messageId:receiveCount of the delivery: what tells a duplicate from a new attempt. */
@@ -17,8 +22,8 @@ export interface WebhookAttempt {
   readonly at: string;
   /** The receiver's HTTP status, when it answered. */
   readonly status?: number;
-  /** Why no status: `timeout`, `connection-refused`, `dns`, `address-refused`, `reset`, `tls` or `network`. */
-  readonly error?: string;
+  /** Why no status, when the receiver did not answer. */
+  readonly error?: WebhookErrorClass;
   /** When the next attempt is due, if there is one. */
   readonly nextAttemptAt?: string;
 }

@@ -2,6 +2,7 @@ import { JOB_TYPES, jobRegistry } from '../../../shared/jobs/registry.js';
 import type { JobStatus } from '../../../shared/domain/status.js';
 import type { JobListing } from '../../../shared/ports/job-listing.js';
 import type { QueueAdmin, QueueDepth, RedriveTask } from '../../../shared/ports/queue-admin.js';
+import { WEBHOOKS_QUEUE } from '../../../shared/ports/webhook-log.js';
 
 export interface QueueSummary {
   readonly type: string;
@@ -24,6 +25,8 @@ export interface QueueSummary {
 
 export interface QueueOverview {
   readonly queues: readonly QueueSummary[];
+  /** The completion webhooks' delivery queue and DLQ (across tenants), where webhooks are configured. */
+  readonly webhooks?: { readonly queue: QueueDepth; readonly dlq: QueueDepth; readonly redrive: RedriveTask | null };
   readonly window: { readonly minutes: number; readonly since: string; readonly jobsRead: number; readonly complete: boolean };
 }
 
@@ -34,14 +37,17 @@ export interface QueueOverview {
  * longest-waiting due job in the window has waited, which is what a visible message stands for.
  * Jobs due later (SQS delay, the scheduler's hold) are counted apart, as `heldJobs`.
  */
-export async function queueOverview(deps: { queues: QueueAdmin; listing: JobListing; now?: () => Date }, tenant: string, windowMinutes: number): Promise<QueueOverview> {
+export async function queueOverview(deps: { queues: QueueAdmin; listing: JobListing; webhooks?: boolean; now?: () => Date }, tenant: string, windowMinutes: number): Promise<QueueOverview> {
   const now = (deps.now ?? (() => new Date()))();
   const since = new Date(now.getTime() - windowMinutes * 60_000);
-  const [activity, perType] = await Promise.all([
+  const queueState = async (name: string) => ({ ...(await deps.queues.depths(name)), redrive: (await deps.queues.latestRedrive(name)) ?? null });
+  const [activity, perType, webhooks] = await Promise.all([
     deps.listing.recentActivity(tenant, since, now),
-    Promise.all(JOB_TYPES.map(async (type) => ({ type, ...(await deps.queues.depths(type)), redrive: (await deps.queues.latestRedrive(type)) ?? null }))),
+    Promise.all(JOB_TYPES.map(async (type) => ({ type, ...(await queueState(type)) }))),
+    deps.webhooks ? queueState(WEBHOOKS_QUEUE) : undefined,
   ]);
   return {
+    ...(webhooks ? { webhooks } : {}),
     queues: perType.map(({ type, queue, dlq, redrive }) => {
       const oldest = activity.oldestDueAt[type];
       const held = activity.held[type];
