@@ -10,7 +10,7 @@ import { PageCursors, tableCursorKey } from './adapters/aws/page-cursor.js';
 import { SqsQueueAdmin } from './adapters/aws/sqs-queue-admin.js';
 import { DeadLetterService } from './api/admin/dead-letters.js';
 import { WebhookDeadLetterService } from './api/admin/webhook-dead-letters.js';
-import { DynamoWebhookLog } from './adapters/aws/dynamo-webhook-log.js';
+import { DynamoWebhookUnlisting } from './adapters/aws/dynamo-webhook-unlisting.js';
 import { webhookSettings } from './scheduling/wiring.js';
 import { WEBHOOKS_QUEUE } from '../shared/ports/webhook-log.js';
 import type { JobData } from './job-data/job-data.js';
@@ -30,7 +30,7 @@ export function buildAdminDeps(config: ConveyorConfig, clients: CoreClients, cor
     listing: new DynamoJobListing({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME, cursors }),
     deadLetters: new DeadLetterService({ ...services, deadLetters: createDeadLetterIndex(config, clients, cursors), queues, dlqRetentionSeconds }),
     ...(webhookQueueUrl
-      ? { webhooks: new WebhookDeadLetterService({ store: core.store, logger: core.logger, deadLetters: createDeadLetterIndex(config, clients, cursors), queues, log: new DynamoWebhookLog({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME }) }) }
+      ? { webhooks: new WebhookDeadLetterService({ store: core.store, logger: core.logger, deadLetters: createDeadLetterIndex(config, clients, cursors), queues, listing: new DynamoWebhookUnlisting({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME }) }) }
       : {}),
     ...(core.jobData ? { jobData: core.jobData } : {}),
   };

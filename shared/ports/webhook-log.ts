@@ -25,6 +25,9 @@ export interface WebhookLogStore {
   record(entry: WebhookAttemptEntry): Promise<'recorded' | 'duplicate' | 'missing'>;
   /** Lists the job among the dead-lettered webhook deliveries until `until` (epoch s: the DLQ's retention). */
   listDeadLetter(jobId: string, until: number): Promise<void>;
-  /** Removes the job from that listing (its delivery was redriven). */
-  unlistDeadLetter(jobId: string): Promise<void>;
+}
+
+/** Takes a job off the dead-lettered webhook deliveries (its delivery was redriven). */
+export interface WebhookDeadLetterUnlisting {
+  unlist(jobId: string): Promise<void>;
 }

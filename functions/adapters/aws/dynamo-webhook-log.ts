@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys, TABLE_LAYOUT } from '../../../shared/config/table.js';
 import { appendWebhookAttempt, type WebhookLog } from '../../../shared/domain/webhook-log.js';
 import { WEBHOOKS_QUEUE, type WebhookAttemptEntry, type WebhookLogStore } from '../../../shared/ports/webhook-log.js';
@@ -9,7 +9,7 @@ import { dynamoFailure } from './sdk-errors.js';
 const MAX_ROUNDS = 8;
 
 /**
- * WebhookLogStore on the job table. The log is one map attribute of the job's item (`webhook`),
+ * WebhookLogStore on the job table (the webhook consumer's half; the API unlists: dynamo-webhook-unlisting.ts). The log is one map attribute of the job's item (`webhook`),
  * rewritten whole by a read and an UpdateItem conditional on the log read (its ending and attempt
  * count): a concurrent writer makes the condition fail and the attempt is merged again on a fresh read.
  * A dead-lettered delivery is listed as its own small item in the `deadLetters` index under
@@ -57,10 +57,6 @@ export class DynamoWebhookLog implements WebhookLogStore {
         }),
       ),
     );
-  }
-
-  async unlistDeadLetter(jobId: string): Promise<void> {
-    await this.#call('webhook dead-letter unlisting', () => this.options.client.send(new DeleteCommand({ TableName: this.options.tableName, Key: keys.webhookDeadLetter(jobId) })));
   }
 
   async #call<T>(operation: string, call: () => Promise<T>): Promise<T> {

@@ -3,7 +3,7 @@ import type { DeadLetterIndex } from '../../../shared/ports/dead-letters.js';
 import type { JobStore } from '../../../shared/ports/job-store.js';
 import type { Logger } from '../../../shared/ports/logger.js';
 import type { QueueAdmin, QueueDepth, RedriveTask } from '../../../shared/ports/queue-admin.js';
-import { WEBHOOKS_QUEUE, type WebhookLogStore } from '../../../shared/ports/webhook-log.js';
+import { WEBHOOKS_QUEUE, type WebhookDeadLetterUnlisting } from '../../../shared/ports/webhook-log.js';
 import { webhookView, type WebhookView } from '../job-view.js';
 import { allListed, mapLimited } from './dead-letters.js';
 
@@ -12,7 +12,7 @@ export interface WebhookDeadLetterServiceDeps {
   /** The same sparse index as the jobs' dead letters, partition `webhooks`. */
   readonly deadLetters: DeadLetterIndex;
   readonly queues: QueueAdmin;
-  readonly log: WebhookLogStore;
+  readonly listing: WebhookDeadLetterUnlisting;
   readonly logger: Logger;
 }
 
@@ -75,14 +75,14 @@ export class WebhookDeadLetterService {
    * is hidden by the record's state once the delivery is attempted again, and expires with the DLQ.
    */
   async redrive(): Promise<WebhookRedriveOutcome> {
-    const { queues, deadLetters, log, logger } = this.deps;
+    const { queues, deadLetters, listing, logger } = this.deps;
     const running = await queues.latestRedrive(WEBHOOKS_QUEUE);
     if (running?.status === 'RUNNING') throw new RedriveInProgressError(WEBHOOKS_QUEUE);
     const dlqMessages = (await queues.depths(WEBHOOKS_QUEUE)).dlq.visible;
     if (dlqMessages === 0) return { dlqMessages, unlisted: 0, ...(running ? { task: running } : {}) };
     const jobIds = await allListed(deadLetters, WEBHOOKS_QUEUE);
     await queues.startRedrive(WEBHOOKS_QUEUE);
-    const outcomes = await mapLimited(jobIds, CONCURRENCY, (jobId) => log.unlistDeadLetter(jobId).then(() => true, () => false));
+    const outcomes = await mapLimited(jobIds, CONCURRENCY, (jobId) => listing.unlist(jobId).then(() => true, () => false));
     const unlisted = outcomes.filter(Boolean).length;
     const task = await queues.latestRedrive(WEBHOOKS_QUEUE);
     logger.info('webhook redrive started', { dlqMessages, unlisted });
