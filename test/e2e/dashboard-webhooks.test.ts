@@ -1,25 +1,19 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analysisPayload } from '../helpers/factories.js';
 import { eventually } from '../helpers/faults.js';
 import { bootLocalCloud, type ApiClient } from '../helpers/local-cloud.js';
+import { refusedPort, startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const ATTEMPTS = 2;
 let api: ApiClient;
 let browser: Browser;
 let downPort: number;
-let receiver: Server | undefined;
-
-const listen = (server: Server, port = 0) => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+let receiver: WebhookReceiver | undefined;
 
 beforeAll(async () => {
-  // A port nothing listens on until the receiver comes up: every attempt is refused.
-  const probe = createServer();
-  await listen(probe);
-  downPort = (probe.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  // Nothing listens there until the receiver comes up: every attempt is refused.
+  downPort = await refusedPort();
   api = await bootLocalCloud({ webhooks: { maxAttempts: ATTEMPTS, backoff: { baseSeconds: 1, maxSeconds: 1 } } });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
 });
@@ -27,7 +21,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await api?.cloud.stop();
-  await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
+  await receiver?.close();
 });
 
 describe('E2E: the dashboard shows completion webhooks (chromium)', { timeout: 120_000 }, () => {
@@ -52,8 +46,7 @@ describe('E2E: the dashboard shows completion webhooks (chromium)', { timeout: 1
     expect(attempts).toEqual(Array(ATTEMPTS).fill('connection-refused'));
 
     // Act: the receiver comes back; redrive from the webhooks row
-    receiver = createServer((request, response) => request.resume().on('end', () => response.writeHead(204).end()));
-    await listen(receiver, downPort);
+    receiver = await startWebhookReceiver({ port: downPort });
     await webhooksRow.getByRole('button', { name: 'Redrive webhooks' }).click();
 
     // Assess: delivered, one attempt more

@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIGNATURE_HEADER, verify } from '../../functions/webhooks/signature.js';
 import { analysisPayload } from '../helpers/factories.js';
 import { eventually } from '../helpers/faults.js';
 import { bootLocalCloud, type ApiClient } from '../helpers/local-cloud.js';
+import { runProcess } from '../helpers/processes.js';
+import { refusedPort, startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 /**
  * Completion webhooks as a user and an operator see them, through the local cloud (the real SDK
@@ -15,63 +14,23 @@ import { bootLocalCloud, type ApiClient } from '../helpers/local-cloud.js';
 const secret = 'whsec_operations_test_secret';
 const ATTEMPTS = 3;
 let api: ApiClient;
-let receiver: Server;
-let receiverUrl: string;
+let receiver: WebhookReceiver;
 /** The port of a receiver that is down (nothing listens) until the test brings it up. */
 let downPort: number;
-let downReceiver: Server | undefined;
-const received: { path: string; headers: IncomingMessage['headers']; body: string }[] = [];
-/** Paths that answer 503 this many more times before 204. */
-const failures = new Map<string, number>();
-
-function receiverServer(): Server {
-  return createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    request.on('end', () => {
-      const path = request.url ?? '/';
-      received.push({ path, headers: request.headers, body });
-      const left = failures.get(path) ?? 0;
-      failures.set(path, left - 1);
-      response.writeHead(left > 0 ? 503 : 204).end();
-    });
-  });
-}
-
-const listen = (server: Server, port = 0) => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-const close = (server: Server | undefined) => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+let downReceiver: WebhookReceiver | undefined;
 
 beforeAll(async () => {
-  receiver = receiverServer();
-  await listen(receiver);
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-  // A port that was free a moment ago: connections to it are refused until the receiver comes up.
-  const probe = createServer();
-  await listen(probe);
-  downPort = (probe.address() as AddressInfo).port;
-  await close(probe);
+  receiver = await startWebhookReceiver({ failureStatus: 503 });
+  downPort = await refusedPort();
   api = await bootLocalCloud({ webhooks: { secret, maxAttempts: ATTEMPTS, backoff: { baseSeconds: 1, maxSeconds: 1 } } });
 });
 
 afterAll(async () => {
   await api?.cloud.stop();
-  await Promise.all([close(receiver), close(downReceiver)]);
+  await Promise.all([receiver?.close(), downReceiver?.close()]);
 });
 
-function conveyor(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['cli/conveyor.mjs', ...args], {
-      env: { ...process.env, CONVEYOR_ENDPOINT: api.cloud.apiUrl, CONVEYOR_API_KEY: 'cvk_local_dev', NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const conveyor = (args: string[]) => runProcess(process.execPath, ['cli/conveyor.mjs', ...args], { env: { ...process.env, CONVEYOR_ENDPOINT: api.cloud.apiUrl, CONVEYOR_API_KEY: 'cvk_local_dev', NO_COLOR: '1' } });
 
 async function webhookOf(jobId: string, state: string, timeoutMs = 30_000) {
   return eventually(async () => {
@@ -83,10 +42,10 @@ async function webhookOf(jobId: string, state: string, timeoutMs = 30_000) {
 describe('E2E: operating completion webhooks', { timeout: 120_000 }, () => {
   it("shows every attempt on the job: a receiver that fails, then recovers", async () => {
     // Prepare
-    failures.set('/recovering', 2);
+    receiver.failures.set('/recovering', 2);
 
     // Act
-    const posted = await api.request('POST', '/v1/jobs', { body: { type: 'analysis', payload: analysisPayload(), callbackUrl: `${receiverUrl}/recovering` } });
+    const posted = await api.request('POST', '/v1/jobs', { body: { type: 'analysis', payload: analysisPayload(), callbackUrl: `${receiver.url}/recovering` } });
     const webhook = await webhookOf(posted.body.jobId, 'delivered');
 
     // Assess
@@ -117,8 +76,7 @@ describe('E2E: operating completion webhooks', { timeout: 120_000 }, () => {
     expect(queues.stdout).toMatch(/\nwebhooks\s+0\s+0\s+0\s+1\s/);
 
     // Act: the receiver comes back; redrive
-    downReceiver = receiverServer();
-    await listen(downReceiver, downPort);
+    downReceiver = await startWebhookReceiver({ port: downPort });
     const redriveAt = Math.floor(Date.now() / 1000);
     const redriven = await conveyor(['dlq', 'redrive', 'webhooks']);
 
@@ -128,7 +86,7 @@ describe('E2E: operating completion webhooks', { timeout: 120_000 }, () => {
     const delivered = await webhookOf(jobId, 'delivered');
     expect(delivered.attempts).toBe(ATTEMPTS + 1);
     expect(delivered.recent.at(-1)).toMatchObject({ status: 204 });
-    const delivery = received.find((r) => r.path === '/down');
+    const delivery = downReceiver.received.find((r) => r.path === '/down');
     const signature = String(delivery!.headers[SIGNATURE_HEADER]);
     expect(verify(secret, delivery!.body, signature, Math.floor(Date.now() / 1000))).toBe(true);
     expect(Number(/t=(\d+)/.exec(signature)?.[1])).toBeGreaterThanOrEqual(redriveAt);
