@@ -5,7 +5,10 @@ import type { JobQueue } from '../shared/ports/job-queue.js';
 import type { JobStore } from '../shared/ports/job-store.js';
 import type { Logger } from '../shared/ports/logger.js';
 import type { FollowUpFlusher } from './follow-ups/follow-ups.js';
+import { awsClientSettings, createLambdaClient } from './adapters/aws/clients.js';
 import { DynamoJobListing } from './adapters/aws/dynamo-job-listing.js';
+import { DynamoQueuePauses } from './adapters/aws/dynamo-queue-pauses.js';
+import { LambdaEventSources } from './adapters/aws/lambda-event-sources.js';
 import { PageCursors, tableCursorKey } from './adapters/aws/page-cursor.js';
 import { SqsQueueAdmin } from './adapters/aws/sqs-queue-admin.js';
 import { DeadLetterService } from './api/admin/dead-letters.js';
@@ -13,6 +16,7 @@ import { WebhookDeadLetterService } from './api/admin/webhook-dead-letters.js';
 import { DynamoWebhookUnlisting } from './adapters/aws/dynamo-webhook-unlisting.js';
 import { webhookSettings } from './scheduling/wiring.js';
 import { WEBHOOKS_QUEUE } from '../shared/ports/webhook-log.js';
+import { QueuePauses } from './api/admin/queue-pauses.js';
 import type { JobData } from './job-data/job-data.js';
 import type { QueueRouteDeps } from './api/routes/queues.js';
 import { createDeadLetterIndex, type CoreClients } from './wiring.js';
@@ -33,5 +37,14 @@ export function buildAdminDeps(config: ConveyorConfig, clients: CoreClients, cor
       ? { webhooks: new WebhookDeadLetterService({ store: core.store, logger: core.logger, deadLetters: createDeadLetterIndex(config, clients, cursors), queues, listing: new DynamoWebhookUnlisting({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME }) }) }
       : {}),
     ...(core.jobData ? { jobData: core.jobData } : {}),
+    // Pausing switches the types' event source mappings, named by UUID in the environment.
+    ...(config.CONVEYOR_EVENT_SOURCE_MAPPINGS
+      ? {
+          pauses: new QueuePauses({
+            consumers: new LambdaEventSources({ client: createLambdaClient(awsClientSettings(config)), mappings: config.CONVEYOR_EVENT_SOURCE_MAPPINGS }),
+            store: new DynamoQueuePauses({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME }),
+          }),
+        }
+      : {}),
   };
 }

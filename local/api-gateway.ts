@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { isUtf8 } from 'node:buffer';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { isLoopbackHost, refuseForeignHost } from './loopback-host.js';
 
 /** The structured response of payload format 2.0 (headers may repeat, as multi-value arrays). */
 export interface HttpApiResult {
@@ -40,17 +41,6 @@ const INTEGRATION_TIMEOUT_MS = 30_000;
  */
 const TEXTUAL = /^\s*(text\/[^;\s]+|application\/(json|xml|javascript))\s*(;|$)/i;
 
-/**
- * The Host names the local API answers to. A web page the developer visits can make its own host
- * name resolve to 127.0.0.1 (DNS rebinding) and so reach this port as a "same-origin" site, with the
- * well-known development key; its requests then carry the attacker's Host, which is refused here.
- */
-const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost\.?|\[::1\])(:\d{1,5})?$/i;
-
-export function isLoopbackHost(host: string | undefined): boolean {
-  return host !== undefined && LOOPBACK_HOST.test(host);
-}
-
 export interface LocalHttpApi {
   readonly url: string;
   readonly server: Server;
@@ -67,7 +57,7 @@ export type LocalRoute = (request: IncomingMessage, response: ServerResponse) =>
 export async function serveHttpApi(handler: HttpApiHandler, options: { port?: number; host?: string; functionName?: string; localRoutes?: LocalRoute } = {}): Promise<LocalHttpApi> {
   const host = options.host ?? '127.0.0.1';
   const server = createServer((request, response) => {
-    if (!isLoopbackHost(request.headers.host)) return send(response, 403, { message: 'Forbidden: the local API answers only to 127.0.0.1, localhost or [::1] as Host' });
+    if (!isLoopbackHost(request.headers.host)) return refuseForeignHost(response, 'API');
     if (options.localRoutes?.(request, response)) return;
     void dispatch(handler, request, response, options.functionName ?? 'conveyor-local-api');
   });

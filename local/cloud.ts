@@ -27,6 +27,7 @@ import { DASHBOARD_PATH, dashboardRoutes } from './dashboard/serve.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { startDynamo, type LocalService } from './dynamodb.js';
 import { SqsEventSourceMapping } from './event-source-mapping.js';
+import { localMappingUuid, startLocalLambda } from './lambda.js';
 import { ensureFailureQueue, ensureJobQueues, ensureTable, type ProvisionedQueue } from './provision.js';
 import { startS3 } from './s3.js';
 import { startSes } from './ses.js';
@@ -146,7 +147,7 @@ export interface LocalCloud {
   /** Every key this cloud stored: the fixed ones and one per other tenant a recurring job runs as. */
   readonly apiKeys: ReadonlyArray<{ key: string; principal: Principal }>;
   readonly config: ConveyorConfig;
-  readonly endpoints: { readonly dynamodb: string; readonly sqs: string; readonly ses: string; readonly s3: string };
+  readonly endpoints: { readonly dynamodb: string; readonly sqs: string; readonly ses: string; readonly s3: string; readonly lambda: string };
   /** The local SES server's web inbox, and the same messages as JSON. */
   readonly inbox: { readonly url: string; readonly storeUrl: string };
   readonly queues: Readonly<Record<JobType, ProvisionedQueue>>;
@@ -224,6 +225,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ...(ports.s3 ? { port: ports.s3 } : {}),
     }));
     closers.push(() => s3.close());
+    // Lambda's event source mapping API: the API pauses and resumes a type's pollers through it.
+    const lambda = await listening('lambda', startLocalLambda({ ...(ports.lambda ? { port: ports.lambda } : {}), ...(options.dataDir ? { stateFile: join(options.dataDir, 'lambda', 'event-source-mappings.json') } : {}) }));
+    closers.push(() => lambda.close());
     const tableName = `conveyor-${stage}-jobs`;
     const bootstrapClients = createClients(parseConfig({ CONVEYOR_TABLE_NAME: tableName, CONVEYOR_QUEUE_URLS: '{}', AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ENDPOINT_URL_SQS: sqs.endpoint }));
     const rawDynamo = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.endpoint });
@@ -242,6 +246,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       : { reason: 'not requested (LocalCloudOptions.rateLimits)' };
     if (upstash.server) closers.push(() => upstash.server.close());
 
+    // Each lane's mapping has a UUID fixed by what it connects, so the API can be told them up front.
+    const workerName = (type: string) => `conveyor-${stage}-${type}-worker`;
+    const mappingUuids = Object.fromEntries(JOB_TYPES.map((t) => [t, lanes[t].map((lane) => localMappingUuid(workerName(t), lane.arn))]));
     // Locally the one process signs webhooks too: the key is a plain variable, not a secret to fetch.
     const webhookSigningKey = options.webhooks?.secret ?? LOCAL_WEBHOOK_SECRET;
     // The functions' environment, as the CDK sets it on AWS (the API thread parses the same).
@@ -254,6 +261,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       AWS_ENDPOINT_URL_SQS: sqs.endpoint,
       AWS_ENDPOINT_URL_SESV2: ses.endpoint,
       AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
+      CONVEYOR_EVENT_SOURCE_MAPPINGS: JSON.stringify(mappingUuids),
       CONVEYOR_EMAIL_FROM: 'Conveyor <no-reply@conveyor.local>',
       CONVEYOR_BUCKET_NAME: bucketName,
       CONVEYOR_JOB_DATA_BUCKET: jobDataBucket,
@@ -284,11 +293,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     // scheduler: the callback reads `target` only when it fires, after both exist.
     const scheduler = new LocalScheduler({
       logger: logger.child({ fn: 'scheduler' }),
-      release: (jobId) => (options.faults?.releaseFails?.(jobId) ? Promise.reject(new Error('injected: the release target failed')) : target.releaser.release(jobId)),
+      release: (jobId, generation) => (options.faults?.releaseFails?.(jobId) ? Promise.reject(new Error('injected: the release target failed')) : target.releaser.release(jobId, generation)),
       // As Lambda's on-failure destination record: the event, and why it failed.
-      onReleaseFailed: async (jobId, error) => {
+      onReleaseFailed: async (jobId, generation, error) => {
         const responsePayload = error instanceof Error ? { errorType: error.name, errorMessage: error.message } : { errorMessage: String(error) };
-        const record = { version: '1.0', timestamp: new Date().toISOString(), requestContext: { condition: 'RetriesExhausted', functionArn: `conveyor-${stage}-scheduler-target` }, requestPayload: { jobId }, responsePayload };
+        const record = { version: '1.0', timestamp: new Date().toISOString(), requestContext: { condition: 'RetriesExhausted', functionArn: `conveyor-${stage}-scheduler-target` }, requestPayload: { jobId, ...(generation ? { generation } : {}) }, responsePayload };
         await clients.sqs.send(new SendMessageCommand({ QueueUrl: releaseFailures.url, MessageBody: JSON.stringify(record) }));
       },
       ...(options.clock ? { clock: options.clock } : {}),
@@ -366,8 +375,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           client: clients.sqs,
           queueUrl: lane.url,
           queueArn: lane.arn,
-          functionName: `conveyor-${stage}-${type}-worker`,
-          handler: timed(`conveyor-${stage}-${type}-worker`, consumer, options.observe),
+          functionName: workerName(type),
+          handler: timed(workerName(type), consumer, options.observe),
           batchSize: settings.batchSize,
           batchingWindowSeconds: settings.batchingWindowSeconds,
           maxConcurrency: lane.maxConcurrency,
@@ -377,7 +386,16 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         });
         laneMappings[lane.key] = mapping;
         if (lane.priority === 'normal') mappings[type] = mapping;
-        mapping.start();
+        // Started by the local Lambda API, unless the type was paused before a restart.
+        lambda.register({
+          uuid: localMappingUuid(workerName(type), lane.arn),
+          functionName: workerName(type),
+          eventSourceArn: lane.arn,
+          batchSize: settings.batchSize,
+          batchingWindowSeconds: settings.batchingWindowSeconds,
+          maxConcurrency: lane.maxConcurrency,
+          mapping,
+        });
       }
     }
     // The webhook consumer: its own queue and event source, as a separate Lambda on AWS.
@@ -417,7 +435,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       apiKey: LOCAL_API_KEYS[0]!.key,
       apiKeys: localKeys,
       config,
-      endpoints: { dynamodb: dynamo.endpoint, sqs: sqs.endpoint, ses: ses.endpoint, s3: s3.endpoint },
+      endpoints: { dynamodb: dynamo.endpoint, sqs: sqs.endpoint, ses: ses.endpoint, s3: s3.endpoint, lambda: lambda.endpoint },
       inbox: { url: ses.inboxUrl, storeUrl: ses.storeUrl },
       queues,
       mappings,

@@ -83,12 +83,22 @@ export class SqsEventSourceMapping {
     return { ...this.#stats, inFlight: this.#invocations };
   }
 
-  /** Starts polling; after `stop()` it may start again (as disabling and enabling a mapping does). */
+  /** Whether it is polling (started and not stopped since). */
+  get enabled(): boolean {
+    return this.#pollers.length > 0 && !this.#abort.signal.aborted;
+  }
+
+  /**
+   * Starts polling; after `stop()` it may start again (as disabling and enabling a mapping does). A
+   * poller of the previous run still finishing its invocation keeps its slot until it is done, so
+   * there are never more than `maxConcurrency` invocations at once.
+   */
   start(): void {
-    if (this.#pollers.length > 0 && !this.#abort.signal.aborted) return;
+    if (this.enabled) return;
+    const previous = this.#pollers;
     this.#abort = new AbortController();
-    this.#pollers = [];
-    for (let i = 0; i < this.#options.maxConcurrency; i++) this.#pollers.push(this.#poll());
+    const signal = this.#abort.signal;
+    this.#pollers = Array.from({ length: this.#options.maxConcurrency }, (_, i) => (previous[i] ?? Promise.resolve()).then(() => this.#poll(signal)));
   }
 
   /**
@@ -130,8 +140,7 @@ export class SqsEventSourceMapping {
     }
   }
 
-  async #poll(): Promise<void> {
-    const signal = this.#abort.signal;
+  async #poll(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       let messages: Message[];
       try {

@@ -49,6 +49,7 @@ ${keyLines}
   SQS          ${cloud.endpoints.sqs}
   SES          ${cloud.endpoints.ses}   (the SES API the email jobs send through)
   S3           ${cloud.endpoints.s3}   (PDFs; download through the URL in GET /v1/jobs/{id})
+  Lambda       ${cloud.endpoints.lambda}   (event source mappings: pausing a job type disables its pollers)
   Mail inbox   ${cloud.inbox.url}   (every e-mail the email jobs send)
   Data         ${dataDir}
   Upstash      ${cloud.upstash ? `${cloud.upstash.url}  (token ${cloud.upstash.token})` : '—'}

@@ -7,7 +7,7 @@ import { duration, paint, progressBar, status, table, type Output } from '../for
 /** A job as the CLI prints it: the client's view, with the tenant operator routes add. */
 export type JobView = Job;
 
-const FINAL = new Set(['SUCCEEDED', 'FAILED', 'DEAD', 'CANCELLED']);
+const FINAL = new Set(['SUCCEEDED', 'FAILED', 'DEAD', 'CANCELLED', 'EXPIRED']);
 
 interface EnqueueFlags {
   payload: string;
@@ -17,6 +17,7 @@ interface EnqueueFlags {
   callbackUrl?: string;
   groupKey?: string;
   priority?: 'low' | 'normal' | 'high';
+  ttl?: number;
 }
 
 export function registerJobCommands(program: Command, ctx: CliContext): void {
@@ -32,17 +33,18 @@ export function registerJobCommands(program: Command, ctx: CliContext): void {
     .option('--delay <seconds>', 'start no earlier than this many seconds from now (0–900)', nonNegativeInt('--delay'))
     .option('--run-at <iso>', 'start no earlier than this instant (ISO 8601 with a zone, e.g. 2026-12-01T08:00:00Z)')
     .option('--callback-url <url>', 'POST the final status to this URL (signed)')
-    .addOption(new Option('--priority <priority>', "the job's priority (sets payload.priority; types with priorities)").choices(['low', 'normal', 'high']))
+    .addOption(new Option('--priority <priority>', "the job's priority (job types with priorities)").choices(['low', 'normal', 'high']))
+    .option('--ttl <seconds>', 'ttlSeconds: not started this many seconds after it is due, the job ends EXPIRED without running', positiveInt('--ttl'))
     .action(async (type: string, options: EnqueueFlags, command: Command) => {
       const payload = readJsonArgument(options.payload);
-      if (options.priority !== undefined && (typeof payload !== 'object' || payload === null || Array.isArray(payload))) throw new UsageError('--priority needs a JSON object payload');
-      const body = options.priority !== undefined ? { ...(payload as object), priority: options.priority } : payload;
       // The API validates type and payload; the CLI passes what it was given.
-      const answer = await ctx.client(command).enqueue(type as JobType, body as never, {
+      const answer = await ctx.client(command).enqueue(type as JobType, payload as never, {
         ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}),
         ...(options.delay !== undefined ? { delaySeconds: options.delay } : {}),
         ...(options.runAt !== undefined ? { runAt: options.runAt } : {}),
         ...(options.callbackUrl !== undefined ? { callbackUrl: options.callbackUrl } : {}),
+        ...(options.priority !== undefined ? { priority: options.priority } : {}),
+        ...(options.ttl !== undefined ? { ttlSeconds: options.ttl } : {}),
         ...(options.groupKey !== undefined ? { groupKey: options.groupKey } : {}),
       });
       if (ctx.json(command)) return ctx.printJson({ jobId: answer.jobId, status: answer.status, statusUrl: `/v1/jobs/${answer.jobId}`, replayed: answer.replayed });
@@ -82,7 +84,7 @@ export function registerJobCommands(program: Command, ctx: CliContext): void {
   program
     .command('jobs')
     .description("list this key's jobs, newest first")
-    .option('-s, --status <status>', 'only jobs in this status (QUEUED, RUNNING, RETRYING, SUCCEEDED, FAILED, DEAD, CANCELLED)')
+    .option('-s, --status <status>', 'only jobs in this status (QUEUED, RUNNING, RETRYING, SUCCEEDED, FAILED, DEAD, CANCELLED, EXPIRED)')
     .option('-t, --type <type>', 'only jobs of this type')
     .option('-l, --limit <n>', 'jobs per page (1–100)', positiveInt('--limit'), 25)
     .option('--cursor <cursor>', 'continue from a previous page')
@@ -113,6 +115,26 @@ export function registerJobCommands(program: Command, ctx: CliContext): void {
     });
 
   program
+    .command('edit')
+    .description('change a job that has not started: its payload, runAt or priority (it runs once, with the edit)')
+    .argument('<jobId>')
+    .option('-p, --payload <json>', 'the new payload: inline JSON, @file.json, or - for stdin (validated as at enqueue)')
+    .option('--run-at <iso>', 'start no earlier than this ISO 8601 time (e.g. 2026-12-01T08:00:00Z)')
+    .addOption(new Option('--priority <priority>', 'the new priority (job types with priorities)').choices(['low', 'normal', 'high']))
+    .action(async (jobId: string, options: { payload?: string; runAt?: string; priority?: 'low' | 'normal' | 'high' }, command: Command) => {
+      const edit = {
+        ...(options.payload !== undefined ? { payload: readJsonArgument(options.payload) as never } : {}),
+        ...(options.runAt !== undefined ? { runAt: options.runAt } : {}),
+        ...(options.priority !== undefined ? { priority: options.priority } : {}),
+      };
+      if (Object.keys(edit).length === 0) throw new UsageError('give --payload, --run-at or --priority');
+      const job: JobView = await ctx.client(command).edit(jobId, edit);
+      if (ctx.json(command)) return ctx.printJson(job);
+      output.out(`${paint(output, 'green', '✔')} edited ${paint(output, 'bold', job.jobId)} — ${status(output, job.status)}`);
+      printJob(output, job);
+    });
+
+  program
     .command('cancel')
     .description('cancel a job (a running one stops at its next progress report)')
     .argument('<jobId>')
@@ -137,6 +159,8 @@ export function printJob(output: Output, job: JobView): void {
     ['attempt', `${job.attempt}/${job.maxAttempts}`],
     ['created', job.createdAt],
   ];
+  if (job.priority) rows.push(['priority', job.priority]);
+  if (job.startBy) rows.push(['start by', `${job.startBy}${job.status === 'QUEUED' ? ' (else EXPIRED)' : ''}`]);
   if (job.tenant) rows.push(['tenant', job.tenant]);
   if (job.groupKey) rows.push(['group', job.groupKey]);
   if (job.runAt) rows.push(['runs at', job.runAt]);

@@ -84,7 +84,8 @@ export interface paths {
         delete: operations["cancelJob"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** Edit a job that has not started: its payload, runAt or priority */
+        patch: operations["editJob"];
         trace?: never;
     };
     "/v1/jobs/{jobId}/retry": {
@@ -209,6 +210,46 @@ export interface paths {
          * @description Needs an API key with the operator scope: it spans every tenant.
          */
         post: operations["redrive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/queues/{type}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause a type's consumer: jobs keep queuing, none starts until it is resumed
+         * @description Needs an API key with the operator scope: it spans every tenant.
+         */
+        post: operations["pauseQueue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/queues/{type}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume a paused type's consumer
+         * @description Needs an API key with the operator scope: it spans every tenant.
+         */
+        post: operations["resumeQueue"];
         delete?: never;
         options?: never;
         head?: never;
@@ -354,6 +395,9 @@ export interface components {
             delaySeconds?: number;
             /** Format: date-time */
             runAt?: string;
+            ttlSeconds?: number;
+            /** @enum {string} */
+            priority?: "low" | "normal" | "high";
             /** Format: uri */
             callbackUrl?: string;
             groupKey?: string;
@@ -459,6 +503,8 @@ export interface components {
             delaySeconds?: number;
             /** Format: date-time */
             runAt?: string;
+            ttlSeconds?: number;
+            priority?: unknown;
             /** Format: uri */
             callbackUrl?: string;
             groupKey?: string;
@@ -546,6 +592,8 @@ export interface components {
             delaySeconds?: number;
             /** Format: date-time */
             runAt?: string;
+            ttlSeconds?: number;
+            priority?: unknown;
             /** Format: uri */
             callbackUrl?: string;
             groupKey?: string;
@@ -602,6 +650,8 @@ export interface components {
             delaySeconds?: number;
             /** Format: date-time */
             runAt?: string;
+            ttlSeconds?: number;
+            priority?: unknown;
             /** Format: uri */
             callbackUrl?: string;
             groupKey?: string;
@@ -661,6 +711,8 @@ export interface components {
             delaySeconds?: number;
             /** Format: date-time */
             runAt?: string;
+            ttlSeconds?: number;
+            priority?: unknown;
             /** Format: uri */
             callbackUrl?: string;
             groupKey?: string;
@@ -681,6 +733,9 @@ export interface components {
                 delaySeconds?: number;
                 /** Format: date-time */
                 runAt?: string;
+                ttlSeconds?: number;
+                /** @enum {string} */
+                priority?: "low" | "normal" | "high";
                 /** Format: uri */
                 callbackUrl?: string;
                 groupKey?: string;
@@ -788,6 +843,8 @@ export interface components {
                 delaySeconds?: number;
                 /** Format: date-time */
                 runAt?: string;
+                ttlSeconds?: number;
+                priority?: unknown;
                 /** Format: uri */
                 callbackUrl?: string;
                 groupKey?: string;
@@ -877,6 +934,8 @@ export interface components {
                 delaySeconds?: number;
                 /** Format: date-time */
                 runAt?: string;
+                ttlSeconds?: number;
+                priority?: unknown;
                 /** Format: uri */
                 callbackUrl?: string;
                 groupKey?: string;
@@ -935,6 +994,8 @@ export interface components {
                 delaySeconds?: number;
                 /** Format: date-time */
                 runAt?: string;
+                ttlSeconds?: number;
+                priority?: unknown;
                 /** Format: uri */
                 callbackUrl?: string;
                 groupKey?: string;
@@ -996,6 +1057,8 @@ export interface components {
                 delaySeconds?: number;
                 /** Format: date-time */
                 runAt?: string;
+                ttlSeconds?: number;
+                priority?: unknown;
                 /** Format: uri */
                 callbackUrl?: string;
                 groupKey?: string;
@@ -1005,6 +1068,21 @@ export interface components {
         };
         RetryRequest: {
             payload?: unknown;
+        };
+        /** @description At least one of payload, runAt, priority */
+        EditRequest: {
+            /** @description the new payload, checked against the job type's schema as at enqueue */
+            payload?: unknown;
+            /**
+             * Format: date-time
+             * @description start no earlier than this instant (ISO 8601 with a zone); now or earlier than the current one brings it forward
+             */
+            runAt?: string;
+            /**
+             * @description job types with priorities only
+             * @enum {string}
+             */
+            priority?: "low" | "normal" | "high";
         };
         /** @description An analysis job payload, as in POST /v1/jobs with type analysis */
         AnalyzeRequest: {
@@ -1027,7 +1105,7 @@ export interface components {
         Enqueued: {
             jobId: string;
             /** @enum {string} */
-            status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED";
+            status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED" | "EXPIRED";
             statusUrl: string;
         };
         JobView: {
@@ -1035,13 +1113,13 @@ export interface components {
             /** @enum {string} */
             type: "analysis" | "email" | "pdf" | "notification" | "ai";
             /** @enum {string} */
-            status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED";
+            status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED" | "EXPIRED";
             progress: number;
             progressMessage?: string;
             /** @description runs of the handler so far */
             attempt: number;
             maxAttempts: number;
-            /** @description the payload as validated at enqueue; absent when it is stored apart (payloadRef) */
+            /** @description the payload as validated at enqueue (or at its last edit); absent when it is stored apart (payloadRef) */
             payload?: unknown;
             /** @description A payload or result too large for the job record, kept in S3 under the tenant; its presigned URL comes with GET /v1/jobs/{id} */
             payloadRef?: {
@@ -1050,6 +1128,11 @@ export interface components {
                 /** @description hex SHA-256 of those bytes */
                 sha256: string;
             };
+            /**
+             * @description job types with priorities only: the queue it runs from
+             * @enum {string}
+             */
+            priority?: "low" | "normal" | "high";
             /** @description GET /v1/jobs/{id} only: the stored payload */
             payloadDownload?: {
                 /** @description presigned GET of the JSON value, no API key needed */
@@ -1087,6 +1170,8 @@ export interface components {
             };
             /** @description ISO 8601 date-time */
             runAt?: string;
+            /** @description with ttlSeconds: not started by then, the job ends EXPIRED without running */
+            startBy?: string;
             callbackUrl?: string;
             /** @description The completion webhook's deliveries (jobs with a callbackUrl) */
             webhook?: {
@@ -1130,8 +1215,8 @@ export interface components {
             startedAt?: string;
             /** @description ISO 8601 date-time */
             finishedAt?: string;
-            /** @description when retention removes the record */
-            expiresAt?: string;
+            /** @description when retention removes the finished job's record */
+            retainUntil?: string;
             redriveCount?: number;
             /** @description ISO 8601 date-time */
             redrivenAt?: string;
@@ -1165,7 +1250,7 @@ export interface components {
                 index: number;
                 jobId: string;
                 /** @enum {string} */
-                status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED";
+                status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED" | "EXPIRED";
                 replayed?: boolean;
                 /** @description ISO 8601 date-time */
                 runAt?: string;
@@ -1212,6 +1297,11 @@ export interface components {
                     startedAt: string;
                     failureReason?: string;
                 } | null;
+                /** @description its consumer is paused: jobs wait in the queue */
+                paused: boolean;
+                pausedAt: string | null;
+                /** @description the key id that paused it */
+                pausedBy: string | null;
             }[];
             window: {
                 minutes: number;
@@ -1362,6 +1452,21 @@ export interface components {
                 startedAt: string;
                 failureReason?: string;
             } | null;
+        };
+        PauseState: {
+            /** @enum {string} */
+            type: "analysis" | "email" | "pdf" | "notification" | "ai";
+            /** @constant */
+            paused: true;
+            /** @description ISO 8601 date-time */
+            pausedAt: string;
+            /** @description the key id that paused it */
+            pausedBy: string;
+        } | {
+            /** @enum {string} */
+            type: "analysis" | "email" | "pdf" | "notification" | "ai";
+            /** @constant */
+            paused: false;
         };
         AnalyzeAccepted: {
             jobId: string;
@@ -1581,7 +1686,7 @@ export interface components {
                 index: number;
                 jobId: string;
                 /** @enum {string} */
-                status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED";
+                status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED" | "EXPIRED";
                 replayed?: boolean;
                 /** @description ISO 8601 date-time */
                 runAt?: string;
@@ -1616,7 +1721,7 @@ export interface components {
                 index: number;
                 jobId: string;
                 /** @enum {string} */
-                status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED";
+                status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED" | "EXPIRED";
                 replayed?: boolean;
                 /** @description ISO 8601 date-time */
                 runAt?: string;
@@ -1651,7 +1756,7 @@ export interface components {
                 index: number;
                 jobId: string;
                 /** @enum {string} */
-                status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED";
+                status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED" | "EXPIRED";
                 replayed?: boolean;
                 /** @description ISO 8601 date-time */
                 runAt?: string;
@@ -1685,7 +1790,7 @@ export interface components {
                 index: number;
                 jobId: string;
                 /** @enum {string} */
-                status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED";
+                status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED" | "EXPIRED";
                 replayed?: boolean;
                 /** @description ISO 8601 date-time */
                 runAt?: string;
@@ -1720,7 +1825,7 @@ export interface components {
                 index: number;
                 jobId: string;
                 /** @enum {string} */
-                status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED";
+                status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED" | "EXPIRED";
                 replayed?: boolean;
                 /** @description ISO 8601 date-time */
                 runAt?: string;
@@ -1741,6 +1846,18 @@ export interface components {
             error: {
                 /** @enum {string} */
                 code: "NOT_FOUND";
+                message: string;
+                issues?: {
+                    /** @description where the request is wrong, e.g. payload.to.0 */
+                    path: string;
+                    message: string;
+                }[];
+            };
+        };
+        Error_JOB_STARTED_JOB_FINISHED_JOB_CHANGED_JOB_ORDERED: {
+            error: {
+                /** @enum {string} */
+                code: "JOB_STARTED" | "JOB_FINISHED" | "JOB_CHANGED" | "JOB_ORDERED";
                 message: string;
                 issues?: {
                     /** @description where the request is wrong, e.g. payload.to.0 */
@@ -1789,6 +1906,18 @@ export interface components {
             error: {
                 /** @enum {string} */
                 code: "REDRIVE_IN_PROGRESS" | "REDRIVE_TOO_LARGE";
+                message: string;
+                issues?: {
+                    /** @description where the request is wrong, e.g. payload.to.0 */
+                    path: string;
+                    message: string;
+                }[];
+            };
+        };
+        Error_NOT_IMPLEMENTED: {
+            error: {
+                /** @enum {string} */
+                code: "NOT_IMPLEMENTED";
                 message: string;
                 issues?: {
                     /** @description where the request is wrong, e.g. payload.to.0 */
@@ -1868,7 +1997,7 @@ export interface operations {
         parameters: {
             query?: {
                 type?: "analysis" | "email" | "pdf" | "notification" | "ai";
-                status?: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED";
+                status?: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED" | "EXPIRED";
                 limit?: number;
                 cursor?: string;
             };
@@ -2272,6 +2401,107 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error_JOB_FINISHED"];
+                };
+            };
+            /** @description an internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a dependency is unavailable; nothing was accepted */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_SERVICE_UNAVAILABLE"];
+                };
+            };
+        };
+    };
+    editJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the job id (a UUID) */
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EditRequest"];
+            };
+        };
+        responses: {
+            /** @description edited: it runs once, with the edit */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobView"];
+                };
+            };
+            /** @description the request is not valid; issues name each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_VALIDATION_FAILED_INVALID_JSON"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_UNAUTHENTICATED"];
+                };
+            };
+            /** @description no such job, job type or route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_NOT_FOUND"];
+                };
+            };
+            /** @description a conflict with the job or key in its current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_JOB_STARTED_JOB_FINISHED_JOB_CHANGED_JOB_ORDERED"];
+                };
+            };
+            /** @description the body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"] | components["schemas"]["GatewayTooLarge"];
+                };
+            };
+            /** @description the body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_UNSUPPORTED_MEDIA_TYPE"];
                 };
             };
             /** @description an internal error */
@@ -2931,6 +3161,164 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a dependency is unavailable; nothing was accepted */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_SERVICE_UNAVAILABLE"];
+                };
+            };
+        };
+    };
+    pauseQueue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a job type */
+                type: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description paused (again: idempotent), since when and by which key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PauseState"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_UNAUTHENTICATED"];
+                };
+            };
+            /** @description the key lacks the scope the route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_FORBIDDEN"];
+                };
+            };
+            /** @description no such job, job type or route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_NOT_FOUND"];
+                };
+            };
+            /** @description an internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the server has no way to do this (pausing is not configured) */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_NOT_IMPLEMENTED"];
+                };
+            };
+            /** @description a dependency is unavailable; nothing was accepted */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_SERVICE_UNAVAILABLE"];
+                };
+            };
+        };
+    };
+    resumeQueue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a job type */
+                type: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description running (again: idempotent) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PauseState"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_UNAUTHENTICATED"];
+                };
+            };
+            /** @description the key lacks the scope the route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_FORBIDDEN"];
+                };
+            };
+            /** @description no such job, job type or route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_NOT_FOUND"];
+                };
+            };
+            /** @description an internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the server has no way to do this (pausing is not configured) */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_NOT_IMPLEMENTED"];
                 };
             };
             /** @description a dependency is unavailable; nothing was accepted */

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { ConfigurationError, ConveyorError, DependencyRequestError, DependencyUnavailableError, IdempotencyConflictError, JobFinishedError, JobValidationError, PayloadTooLargeError } from '../../shared/domain/errors.js';
+import { ConfigurationError, ConveyorError, DependencyRequestError, DependencyUnavailableError, IdempotencyConflictError, JobFinishedError, JobNotEditableError, JobValidationError, PayloadTooLargeError } from '../../shared/domain/errors.js';
 import type { ApiKeyResolver } from '../../shared/ports/api-keys.js';
 import { LambdaInvocations } from '../../shared/logging/invocation.js';
 import type { Logger } from '../../shared/ports/logger.js';
@@ -100,13 +100,14 @@ function toHttpError(error: unknown): HttpError {
   // A request a dependency refused as malformed: a bug, logged with its cause.
   if (error instanceof DependencyRequestError) return new HttpError(500, 'INTERNAL', 'internal error');
   if (error instanceof DependencyUnavailableError) {
-    return new HttpError(503, 'SERVICE_UNAVAILABLE', `${error.dependency} is unavailable; the job was not accepted, retry later`, undefined, { 'retry-after': '1' });
+    // Every write path that answers this is safe to repeat: an enqueue or an edit kept nothing, a pause is idempotent.
+    return new HttpError(503, 'SERVICE_UNAVAILABLE', `${error.dependency} is unavailable; the request did not complete (no job was accepted, no edit applied), retry later`, undefined, { 'retry-after': '1' });
   }
   if (error instanceof IdempotencyConflictError) {
     const retry = error.code === 'IDEMPOTENCY_KEY_IN_PROGRESS' ? { 'retry-after': '1' } : undefined;
     return new HttpError(409, error.code, error.message, [{ path: 'headers.idempotency-key', message: error.message }], retry);
   }
-  if (error instanceof JobFinishedError) return new HttpError(409, error.code, error.message);
+  if (error instanceof JobFinishedError || error instanceof JobNotEditableError) return new HttpError(409, error.code, error.message);
   // A retry of a job whose stored payload expired: it can only run again with a payload given.
   if (error instanceof StoredDataMissingError) return new HttpError(409, error.code, `${error.message}; retry it with a payload`);
   if (error instanceof ConveyorError) return new HttpError(500, error.code, error.message);

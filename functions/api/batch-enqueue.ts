@@ -138,7 +138,7 @@ export class BatchEnqueuer {
   async #enqueuePlain(tenant: string, items: readonly ValidItem[], origin: EnqueueOrigin): Promise<BatchItemResult[]> {
     const { store, logger, jobData } = this.#deps;
     const now = this.#deps.now();
-    const built = items.map((item) => ({ ...newJobRecord(tenant, item.request, this.#deps.newJobId(tenant, now), now, undefined, origin.correlationId), ...planFields(item.plan) }) as JobRecord);
+    const built = items.map((item) => ({ ...newJobRecord(tenant, item.request, this.#deps.newJobId(tenant, now), now, undefined, origin.correlationId), ...planFields(item.plan, item.request, now) }) as JobRecord);
     if (built.length > 0) await this.#deps.activity?.note(tenant, now);
     // Payloads over the inline limit are uploaded before their records are written (see JobService).
     const records = await Promise.all(built.map((record) => (jobData ? jobData.storePayload(record).catch(() => undefined) : record)));

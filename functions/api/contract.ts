@@ -86,14 +86,16 @@ export const jobViewSchema = z
     progressMessage: z.string().optional(),
     attempt: z.number().int().min(0).describe('runs of the handler so far'),
     maxAttempts: z.number().int().min(1),
-    payload: z.unknown().optional().describe('the payload as validated at enqueue; absent when it is stored apart (payloadRef)'),
+    payload: z.unknown().optional().describe('the payload as validated at enqueue (or at its last edit); absent when it is stored apart (payloadRef)'),
     payloadRef: storedDataRef.optional(),
+    priority: z.enum(['low', 'normal', 'high']).optional().describe('job types with priorities only: the queue it runs from'),
     payloadDownload: storedDataLinkSchema.optional().describe('GET /v1/jobs/{id} only: the stored payload'),
     result: z.unknown().optional().describe(`what the type's handler returned (SUCCEEDED jobs), inline up to ${RESULT_INLINE_BYTES} bytes of JSON; larger, resultRef and resultDownload instead`),
     resultRef: storedDataRef.optional(),
     resultDownload: storedDataLinkSchema.optional().describe('GET /v1/jobs/{id} only: the stored result'),
     error: z.object({ code: z.string(), message: z.string() }).strict().optional(),
     runAt: isoTime.optional(),
+    startBy: isoTime.optional().describe('with ttlSeconds: not started by then, the job ends EXPIRED without running'),
     callbackUrl: z.string().optional(),
     webhook: webhookViewSchema.optional(),
     groupKey: z.string().optional().describe('the group given at enqueue: one at a time in enqueue order on a FIFO type, a fair share on a standard one'),
@@ -103,7 +105,7 @@ export const jobViewSchema = z
     updatedAt: isoTime,
     startedAt: isoTime.optional(),
     finishedAt: isoTime.optional(),
-    expiresAt: isoTime.optional().describe('when retention removes the record'),
+    retainUntil: isoTime.optional().describe("when retention removes the finished job's record"),
     redriveCount: z.number().int().optional(),
     redrivenAt: isoTime.optional(),
     retryCount: z.number().int().optional(),
@@ -157,6 +159,9 @@ export const queueOverviewSchema = z
           counts: z.partialRecord(jobStatus, z.number().int()),
           maxAttempts: z.number().int(),
           redrive: redriveTask.nullable(),
+          paused: z.boolean().describe('its consumer is paused: jobs wait in the queue'),
+          pausedAt: isoTime.nullable(),
+          pausedBy: z.string().nullable().describe('the key id that paused it'),
         })
         .strict(),
     ),
@@ -195,6 +200,12 @@ export const webhookRedriveOutcomeSchema = z
 export const webhookRedriveStatusSchema = z.object({ type: z.literal('webhooks'), task: redriveTask.nullable() }).strict();
 
 export const redriveStatusSchema = z.object({ type: jobType, task: redriveTask.nullable() }).strict();
+
+/** `POST /v1/queues/{type}/pause|resume`. */
+export const pauseStateSchema = z.union([
+  z.object({ type: jobType, paused: z.literal(true), pausedAt: isoTime, pausedBy: z.string().describe('the key id that paused it') }).strict(),
+  z.object({ type: jobType, paused: z.literal(false) }).strict(),
+]);
 
 export const healthSchema = z.object({ status: z.literal('ok'), stage: z.string() }).strict();
 

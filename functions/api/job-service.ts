@@ -3,6 +3,7 @@ import { MAX_CORRELATION_ID_LENGTH } from '../../shared/domain/correlation.js';
 import { ConfigurationError, ConveyorError, DependencyUnavailableError, JobValidationError } from '../../shared/domain/errors.js';
 import { jobIdTime, newJobId } from '../../shared/domain/job-id.js';
 import type { JobRecord } from '../../shared/domain/job.js';
+import { isPrioritized, requestedPriority, storedPriority } from '../../shared/jobs/priority.js';
 import { getJobDefinition, isJobType, type EnqueueRequest } from '../../shared/jobs/registry.js';
 import type { IdempotencyStore } from '../../shared/ports/idempotency-store.js';
 import type { JobQueue } from '../../shared/ports/job-queue.js';
@@ -10,14 +11,15 @@ import type { JobStore } from '../../shared/ports/job-store.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import { enqueueIdempotently, type IdempotencySettings, type IdempotentEnqueueResult } from './idempotent-enqueue.js';
 import { cancelJob, type CancelOutcome } from './job-cancellation.js';
+import { editJob, type JobEdit } from './job-edit.js';
 import type { ReleaseScheduler } from '../../shared/ports/release-scheduler.js';
 import { dispatchJob, planFields } from '../scheduling/dispatch.js';
 import type { TenantActivity } from '../../shared/ports/recovery.js';
 import { planRelease, type ReleasePlan } from '../scheduling/release-plan.js';
 import { checkCallback } from '../webhooks/callback-check.js';
-import { messageOf } from './job-message.js';
+import { messageOf, routingOf } from './job-message.js';
 
-export { messageOf };
+export { messageOf, routingOf };
 import type { AddressPolicy } from '../webhooks/address-policy.js';
 import { FollowUpFlusher } from '../follow-ups/follow-ups.js';
 import { assertStorable } from './storable.js';
@@ -96,7 +98,7 @@ export class JobService {
     // A payload over the inline limit is sized as the reference the record will hold instead.
     const record = asStored(newJobRecord(tenant, request, JOB_ID_ROOM, now, IDEMPOTENCY_KEY_ROOM, CORRELATION_ID_ROOM), this.#deps.jobData);
     if ('payloadRef' in record) checkHold(plan, now);
-    assertStorable(request, { pk: keys.tenantJobPartitions(tenant)[0], sk: JOB_ID_ROOM, ...record, ...planFields(plan) });
+    assertStorable(request, { pk: keys.tenantJobPartitions(tenant)[0], sk: JOB_ID_ROOM, ...record, ...planFields(plan, request, now) });
     return plan;
   }
 
@@ -107,7 +109,7 @@ export class JobService {
   async enqueue(tenant: string, request: EnqueueRequest, plan: ReleasePlan = this.check(tenant, request), origin: EnqueueOrigin = {}): Promise<JobRecord> {
     const { store, queue, logger, jobData } = this.#deps;
     const now = this.#deps.now();
-    const job = { ...newJobRecord(tenant, request, this.#deps.newJobId(tenant, now), now, undefined, origin.correlationId), ...planFields(plan) };
+    const job = { ...newJobRecord(tenant, request, this.#deps.newJobId(tenant, now), now, undefined, origin.correlationId), ...planFields(plan, request, now) };
     await this.#deps.activity?.note(tenant, now);
     const stored = jobData ? await jobData.storePayload(job) : job;
     await store.create(stored);
@@ -144,7 +146,10 @@ export class JobService {
         logger,
         now,
         newJobId,
-        newRecord: (owner, body, jobId, key) => ({ ...newJobRecord(owner, body, jobId, now(), key, origin.correlationId), ...planFields(plan) }),
+        newRecord: (owner, body, jobId, key) => {
+          const at = now();
+          return { ...newJobRecord(owner, body, jobId, at, key, origin.correlationId), ...planFields(plan, body, at) };
+        },
         ...(jobData ? { jobData } : {}),
         ...(idempotencySettings ? { settings: idempotencySettings } : {}),
       },
@@ -156,6 +161,12 @@ export class JobService {
 
   async get(tenant: string, jobId: string): Promise<JobRecord | undefined> {
     return this.#deps.store.get(jobId, { tenant });
+  }
+
+  /** `PATCH /v1/jobs/{id}`: undefined when the tenant has no such job (see job-edit.ts). */
+  async edit(tenant: string, jobId: string, edit: JobEdit): Promise<JobRecord | undefined> {
+    const { store, queue, scheduler, now } = this.#deps;
+    return editJob({ store, queue, scheduler, now }, tenant, jobId, edit);
   }
 
   /** `DELETE /v1/jobs/{id}`: undefined when the tenant has no such job (see job-cancellation.ts). */
@@ -210,6 +221,7 @@ export function newJobRecord(tenant: string, request: EnqueueRequest, jobId: str
     maxAttempts: getJobDefinition(request.type).settings.maxAttempts,
     progress: 0,
     payload: request.payload,
+    ...(isPrioritized(getJobDefinition(request.type)) ? storedPriority(requestedPriority(request)) : {}),
     createdAt,
     updatedAt: createdAt,
     // Until its message is known to exist: the consumer's first write (or a confirmed schedule) removes it.

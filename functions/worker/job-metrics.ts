@@ -8,6 +8,7 @@ const OUTCOMES: Record<RecordOutcome['reason'], JobRunOutcome> = {
   failed: 'FAILED',
   dead: 'DEAD',
   retrying: 'RETRYING',
+  expired: 'EXPIRED',
   // Not a run's outcome: a stale copy, a cancel, a poison body, a later hand-off to the DLQ of a job
   // already DEAD, a store outage (the message comes back and is counted then).
   cancelled: 'OTHER',

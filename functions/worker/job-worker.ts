@@ -1,5 +1,4 @@
 import {
-  DependencyUnavailableError,
   JobCancelledError,
   JobTimeoutError,
   JobValidationError,
@@ -24,8 +23,9 @@ import { StoredDataMissingError, type JobData } from '../job-data/job-data.js';
 import { noTracer, type Tracer } from '../../shared/ports/tracer.js';
 import { AttemptWriter } from './attempt-writer.js';
 import type { BatchResponse, InvocationContext, JobContext, JobHandler, SqsEventLike, SqsRecordLike } from './context.js';
-import { claimMismatch, interpretConflict, interpretDelivery, recordsHolder } from './delivery.js';
+import { claimMismatch, generationVerdict, interpretConflict, interpretDelivery, recordsHolder } from './delivery.js';
 import { observationOf } from './job-metrics.js';
+import { retryWhileUnavailable } from './retry-unavailable.js';
 
 export interface JobWorkerDeps {
   readonly store: JobStore;
@@ -59,7 +59,7 @@ const MAX_INLINE_RESULT_BYTES = 300 * 1024;
 
 /** What became of one record: acknowledged (deleted from the queue) or reported as failed. */
 export type RecordOutcome =
-  | { readonly ack: true; readonly reason: 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'poison' | 'dead' | 'dead-lettered' }
+  | { readonly ack: true; readonly reason: 'succeeded' | 'failed' | 'cancelled' | 'expired' | 'skipped' | 'poison' | 'dead' | 'dead-lettered' }
   | { readonly ack: false; readonly reason: 'retrying' | 'dead' | 'dead-letter-failed' | 'store-unavailable' | 'superseded' | 'deferred' | 'held' };
 
 /** The delivery that writes a job: the lease a later receive of the same message may take over. */
@@ -230,12 +230,26 @@ export class JobWorker<TPayload> {
   async #deliver(message: ReceivedMessage, record: SqsRecordLike, holder: Holder, deadline: number, logger: Logger, records: ReadonlyMap<string, JobRecord> | undefined): Promise<RecordOutcome> {
     const job = records ? records.get(message.jobId) : await this.#store(() => this.#deps.store.get(message.jobId, { consistent: true }));
     // A consumer that died between a terminal write and its flush left the message unacknowledged:
-    // this redelivery finishes what the write recorded, whatever it decides below.
+    // this redelivery finishes what the write recorded, whatever it decides below — before the
+    // generation verdicts, which may acknowledge the message without reading further.
     if (job?.webhookPending !== undefined) await this.#flush(job, logger);
-    if (job && !isCurrentMessage(job, message)) {
-      // An older copy of a job retried by id (see generationGuard): it must neither run nor come back.
-      logger.info('message of an earlier generation acknowledged without a run', { generation: message.generation ?? 0, current: job.generation ?? 0 });
-      return { ack: true, reason: 'skipped' };
+    const sentAt = Number(record.attributes.SentTimestamp);
+    const generation = job ? generationVerdict(job.generation ?? 0, generationOf(message), Number.isFinite(sentAt) ? sentAt : undefined, this.#deps.now()) : { verdict: 'current' as const };
+    switch (generation.verdict) {
+      case 'stale':
+        // An older copy of a job retried by id or edited (see generationGuard): it must neither run nor come back.
+        logger.info('message of an earlier generation acknowledged without a run', { generation: message.generation ?? 0, current: job?.generation ?? 0 });
+        return { ack: true, reason: 'skipped' };
+      case 'early':
+        // An edit's message, sent before its record write: it runs once the write has landed.
+        logger.info('message of the next generation arrived before its edit was recorded; deferring', { generation: message.generation ?? 0, current: job?.generation ?? 0 });
+        await this.#setVisibility(message.type, record, generation.delaySeconds, logger);
+        return { ack: false, reason: 'deferred' };
+      case 'orphan':
+        logger.warn('message of an edit that was never recorded acknowledged without a run', { generation: message.generation ?? 0, current: job?.generation ?? 0 });
+        return { ack: true, reason: 'skipped' };
+      case 'current':
+        break;
     }
     const mismatch = job && claimMismatch(job, this.#definition.type, message.claims);
     if (mismatch) {
@@ -251,7 +265,6 @@ export class JobWorker<TPayload> {
     let attemptOfDelivery = job?.attempt;
     logger = logger.child(known);
     const decide = async (): Promise<RecordOutcome> => {
-    const sentAt = Number(record.attributes.SentTimestamp);
     const { maxAttempts } = this.#definition.settings;
     const decision = interpretDelivery(job, {
       receiveCount: holder.receiveCount,
@@ -292,6 +305,8 @@ export class JobWorker<TPayload> {
       case 'cancel':
         await this.#finish(job!, holder, job!.attempt, 'CANCELLED', { error: { code: 'CANCELLED', message: 'cancelled by request' } }, logger);
         return { ack: true, reason: 'cancelled' };
+      case 'expire':
+        return this.#expire(job!, message, logger);
     }
     };
     const outcome = await withLogFields(known, decide);
@@ -323,16 +338,8 @@ export class JobWorker<TPayload> {
   }
 
   /** A store call, tried again after short waits when the store is unavailable; conflicts are final. */
-  async #store<T>(call: () => Promise<T>): Promise<T> {
-    for (const delayMs of this.#deps.storeRetryDelaysMs) {
-      try {
-        return await call();
-      } catch (error) {
-        if (!(error instanceof DependencyUnavailableError)) throw error;
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
-      }
-    }
-    return call();
+  #store<T>(call: () => Promise<T>): Promise<T> {
+    return retryWhileUnavailable(call, this.#deps.storeRetryDelaysMs);
   }
 
   async #run(job: JobRecord, message: JobMessage, record: SqsRecordLike, holder: Holder, attempt: number, deadline: number, logger: Logger): Promise<RecordOutcome> {
@@ -369,7 +376,10 @@ export class JobWorker<TPayload> {
       guard: generationGuard(message),
       retryDelaysMs: this.#deps.storeRetryDelaysMs,
     });
-    if (this.#definition.settings.claim === 'eager') await writer.claim();
+    // A job with a start-by time (ttlSeconds) is claimed before its handler starts, whatever its type's
+    // claim setting: "started" must be on the record, so a duplicate delivery after the deadline finds it
+    // RUNNING rather than QUEUED and does not expire a job that is running.
+    if (this.#definition.settings.claim === 'eager' || job.startBy !== undefined) await writer.claim();
     else writer.start();
 
     const budget = Math.max(0, deadline - this.#deps.now() - this.#deps.timeoutMarginMs);
@@ -547,6 +557,33 @@ export class JobWorker<TPayload> {
   }
 
   /**
+   * A job not started by its start-by time: EXPIRED without a run, and its message acknowledged. The
+   * write is conditional on QUEUED and on this message's generation, so an edit that moved the job's
+   * start (a new generation) since the read wins, and this stale message is acknowledged instead.
+   */
+  async #expire(job: JobRecord, message: ReceivedMessage, logger: Logger): Promise<RecordOutcome> {
+    const now = this.#deps.now();
+    logger.info('job not started by its start-by time; EXPIRED without a run', { startBy: job.startBy });
+    // A terminal write like the others: its webhook is recorded with the status, then flushed.
+    const followUps = terminalFollowUps(job, 'EXPIRED', new Date(now), { flushGraceMs: this.#deps.flushGraceMs });
+    const written = await this.#store(() => this.#deps.store.transition({
+      jobId: job.jobId,
+      from: sourcesOf('EXPIRED'),
+      to: 'EXPIRED',
+      ...generationGuard(message),
+      set: {
+        finishedAt: new Date(now).toISOString(),
+        ttl: expiryOf(this.#definition.settings, 'EXPIRED', now),
+        error: { code: 'EXPIRED', message: `not started by ${job.startBy} (its ttlSeconds ran out); it never ran` },
+        ...followUps.set,
+      },
+      remove: ['nextAttemptAt', 'messageId', 'receiveCount', ...followUps.remove],
+    }));
+    await this.#flush(written, logger);
+    return { ack: true, reason: 'expired' };
+  }
+
+  /**
    * A DEAD job's message goes to the DLQ from here, then the message is acknowledged. Its record is
    * already DEAD and names this message, so if the hand-off or the acknowledgement is lost the message
    * comes back, finds the record DEAD and is handed on then (`dead-letter`): never lost, and in the DLQ
@@ -621,20 +658,16 @@ function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 /**
- * Redrive and selective retry, as the worker sees them. A redrive first puts DEAD records back to
+ * Redrive, selective retry and edits, as the worker sees them. A redrive first puts DEAD records back to
  * QUEUED with attempt 0 (and no holder), then moves their DLQ messages back: the redriven delivery
- * runs attempt 1 — the ordinary first-delivery path. A selective retry sends a new message with a bumped generation;
- * an older copy of the message (still in the DLQ, redriven later) is acknowledged without a run when
- * the record is read before running, and every status write of a delivery is conditional on the
- * message's generation as well, so such a copy can never record an outcome for the retried job.
+ * runs attempt 1 — the ordinary first-delivery path. A selective retry or an edit sends a new message
+ * with a bumped generation; an older copy of the message (still in the DLQ or queue) is acknowledged
+ * without a run when the record is read before running (delivery.ts, generationVerdict), and every
+ * status write of a delivery is conditional on the message's generation as well, so such a copy can
+ * never record an outcome for the retried or edited job.
  */
 function generationGuard(message: JobMessage): Pick<Transition, 'expectGeneration'> {
   return { expectGeneration: generationOf(message) };
-}
-
-/** Whether the message is the one the record currently expects (checked on the read before running). */
-function isCurrentMessage(job: JobRecord, message: JobMessage): boolean {
-  return (job.generation ?? 0) === generationOf(message);
 }
 
 function generationOf(message: JobMessage): number {

@@ -35,6 +35,9 @@ export interface JobLane {
   readonly queue: Queue;
   /** The event source's maxConcurrency: how many consumer instances this lane may keep busy. */
   readonly maxConcurrency: number;
+  /** The lane's event source mapping (its UUID and ARN): what pausing the type disables. */
+  readonly eventSourceMappingId: string;
+  readonly eventSourceMappingArn: string;
 }
 
 /**
@@ -116,13 +119,13 @@ export class JobWorker extends Construct {
       ? priorityConcurrency(definition)
       : { high: source.maxConcurrency, normal: source.maxConcurrency, low: source.maxConcurrency };
     const priorities: readonly Priority[] = isPrioritized(definition) ? ['normal', 'high', 'low'] : ['normal'];
-    this.lanes = priorities.map((priority) => ({
+    const queues = priorities.map((priority) => ({
       priority,
       key: queueKey(definition.type, priority),
       queue: priority === 'normal' ? this.queue : sourceQueue(`Queue-${priority}`, priorityQueueName(settings.stage, definition.type, priority)),
       maxConcurrency: concurrency[priority],
     }));
-    for (const lane of this.lanes) this.#queueUrls[lane.key] = lane.queue;
+    for (const lane of queues) this.#queueUrls[lane.key] = lane.queue;
     const uses = definition.settings.uses;
     this.consumer = new ConveyorFunction(this, 'Consumer', {
       settings,
@@ -147,16 +150,16 @@ export class JobWorker extends Construct {
     });
 
     // Wire: one event source per lane; each grants receive/delete/change-visibility on its queue only.
-    for (const lane of this.lanes) {
-      this.consumer.fn.addEventSource(
-        new SqsEventSource(lane.queue, {
-          batchSize: source.batchSize,
-          ...(source.batchingWindowSeconds > 0 ? { maxBatchingWindow: Duration.seconds(source.batchingWindowSeconds) } : {}),
-          reportBatchItemFailures: source.reportBatchItemFailures,
-          maxConcurrency: lane.maxConcurrency,
-        }),
-      );
-    }
+    this.lanes = queues.map((lane) => {
+      const eventSource = new SqsEventSource(lane.queue, {
+        batchSize: source.batchSize,
+        ...(source.batchingWindowSeconds > 0 ? { maxBatchingWindow: Duration.seconds(source.batchingWindowSeconds) } : {}),
+        reportBatchItemFailures: source.reportBatchItemFailures,
+        maxConcurrency: lane.maxConcurrency,
+      });
+      this.consumer.fn.addEventSource(eventSource);
+      return { ...lane, eventSourceMappingId: eventSource.eventSourceMappingId, eventSourceMappingArn: eventSource.eventSourceMappingArn };
+    });
     this.consumer.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...TABLE_ACTIONS.worker], resources: [props.table.tableArn] }));
     // Notifications are items of the job table: the only new items a consumer writes besides enqueued jobs.
     if (uses.includes('inbox')) this.consumer.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...TABLE_ACTIONS.inbox], resources: [props.table.tableArn] }));

@@ -57,3 +57,6 @@ export const API_DLQ_ACTIONS = [
   'sqs:ReceiveMessage',
   'sqs:DeleteMessage',
 ] as const;
+
+/** The API on each job type's event source mappings: pause and resume (LambdaEventSources). */
+export const API_PAUSE_ACTIONS = ['lambda:UpdateEventSourceMapping'] as const;

@@ -28,7 +28,7 @@ for (const run of runs) {
   console.log(`\nfigures (${run.name})`);
   for (const [name, value] of Object.entries(report.figures)) console.log(`  ${name.padEnd(34)} ${value}`);
   if (report.ok) {
-    console.log('\nall invariants hold: every accepted job (and every job whose API died before sending it) in exactly one terminal state, none stuck or still waiting for a send, DLQ = DEAD jobs (each at least once, every message a consumer’s hand-off), the dead-letter listing = DEAD jobs (once each), every SUCCEEDED/FAILED/DEAD job with a callbackUrl had its webhook queued, every SUCCEEDED job\'s side effect exactly once, attempts = handler runs (none DEAD before maxAttempts runs, none run past maxAttempts beyond the reruns its faults explain)' + (run.fifoGroups > 0 ? '; each group\'s jobs ran one at a time, in enqueue order\n' : '\n'));
+    console.log('\nall invariants hold: every accepted job (and every job whose API died before sending it) in exactly one terminal state, none stuck or still waiting for a send, DLQ = DEAD jobs (each at least once, every message a consumer’s hand-off), the dead-letter listing = DEAD jobs (once each), every SUCCEEDED/FAILED/DEAD job with a callbackUrl had its webhook queued, every SUCCEEDED job\'s side effect exactly once, attempts = handler runs (none DEAD before maxAttempts runs, none run past maxAttempts beyond the reruns its faults explain)' + (run.fifoGroups > 0 ? '; each group\'s jobs ran one at a time, in enqueue order (a job whose API died before its send joins the end of its group)\n' : '\n'));
   } else {
     ok = false;
     console.log(`\n${report.violations.length} invariant violation(s):`);

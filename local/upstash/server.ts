@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { startRedisServer, type RedisProcess } from './redis-process.js';
 import { RespConnection, RespError, RespSimple, type RespValue } from './resp.js';
+import { answerOnlyLoopbackHosts } from '../loopback-host.js';
 
 /**
  * An Upstash-compatible Redis REST endpoint over a local `redis-server`, so the rate limiter (and
@@ -43,6 +44,8 @@ export async function startUpstashServer(options: { token?: string; host?: strin
   const server = createServer((request, response) => {
     void handle(request, response).catch((error: unknown) => reply(response, 500, { error: `ERR ${String(error)}` }));
   });
+
+  answerOnlyLoopbackHosts(server, 'Upstash endpoint');
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const given = Buffer.from(request.headers.authorization ?? '');

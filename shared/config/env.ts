@@ -23,6 +23,22 @@ const envSchema = z.object({
         return z.NEVER;
       }
     }),
+  /**
+   * JSON map job type → the UUIDs of its event source mappings (one per lane), e.g.
+   * {"email":["6b4f…"]}: what `POST /v1/queues/{type}/pause` disables. Set for the API function only.
+   */
+  CONVEYOR_EVENT_SOURCE_MAPPINGS: z
+    .string()
+    .min(2)
+    .transform((raw, ctx) => {
+      try {
+        return z.record(z.string(), z.array(z.string().min(1)).min(1)).parse(JSON.parse(raw));
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of job type → array of event source mapping UUIDs' });
+        return z.NEVER;
+      }
+    })
+    .optional(),
   /** The job type a consumer function serves (unset for the API function). */
   CONVEYOR_JOB_TYPE: z.string().optional(),
   /** Milliseconds the handler's signal fires before the function deadline. */
@@ -54,6 +70,7 @@ const envSchema = z.object({
   AWS_ENDPOINT_URL_SES: z.url().optional(),
   AWS_ENDPOINT_URL_SESV2: z.url().optional(),
   AWS_ENDPOINT_URL_S3: z.url().optional(),
+  AWS_ENDPOINT_URL_LAMBDA: z.url().optional(),
   /**
    * Name or ARN of the Secrets Manager secret holding the Upstash credentials as JSON {"url", "token"}
    * (set by the stack for the functions that rate-limit; read once per cold start). Wins over the two
@@ -116,13 +133,14 @@ export type ConveyorConfig = Readonly<z.infer<typeof envSchema>>;
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
 
 /** The endpoint overrides in a config, in the shape the AWS client factories take. */
-export function endpointsOf(config: ConveyorConfig): Partial<Record<'dynamodb' | 'sqs' | 'ses' | 'sesv2' | 's3', string>> {
+export function endpointsOf(config: ConveyorConfig): Partial<Record<'dynamodb' | 'sqs' | 'ses' | 'sesv2' | 's3' | 'lambda', string>> {
   const entries = {
     dynamodb: config.AWS_ENDPOINT_URL_DYNAMODB,
     sqs: config.AWS_ENDPOINT_URL_SQS,
     ses: config.AWS_ENDPOINT_URL_SES,
     sesv2: config.AWS_ENDPOINT_URL_SESV2,
     s3: config.AWS_ENDPOINT_URL_S3,
+    lambda: config.AWS_ENDPOINT_URL_LAMBDA,
   };
   return Object.fromEntries(Object.entries(entries).filter(([, url]) => url !== undefined)) as Partial<Record<keyof typeof entries, string>>;
 }

@@ -45,11 +45,6 @@ export interface JobRecord {
   /** The payload, inline; absent when it is stored in S3 (`payloadRef`). */
   readonly payload: unknown;
   readonly payloadRef?: StoredDataRef;
-  /**
-   * The payload's priority while the payload is stored apart (absent = normal): later sends of the
-   * job (a scheduled release, a retry) route it by this, with no payload in the record to read it from.
-   */
-  readonly priority?: 'high' | 'low';
   readonly result?: unknown;
   /** Set instead of `result` when the result is stored in S3. */
   readonly resultRef?: StoredDataRef;
@@ -74,8 +69,18 @@ export interface JobRecord {
   readonly receiveCount?: number;
   /** When a delayed or scheduled job becomes due (ISO); absent for a job due at once. */
   readonly runAt?: string;
+  /**
+   * `ttlSeconds` after it became due (ISO): a job not started by then ends EXPIRED without running.
+   * Absent without `ttlSeconds`, and cleared by a retry or redrive (an operator asked for the run).
+   */
+  readonly startBy?: string;
   /** Where the completion webhook goes (see functions/webhooks/). */
   readonly callbackUrl?: string;
+  /**
+   * The queue (and consumer pool) it waits in, for a type with priorities; absent = normal. Later sends
+   * (a scheduled release, a retry) route by it, also when the payload is stored apart.
+   */
+  readonly priority?: 'high' | 'low';
   /** The group the enqueue named (shared/jobs/ordering.ts); absent means the tenant's default group. */
   readonly groupKey?: string;
   /** Set by DELETE on a RUNNING job; the handler's signal aborts at its next progress call. */

@@ -17,8 +17,9 @@ export const analysisJob = defineJob({
         .max(2_048),
       /** Optional: without one the analysis works from the URL alone (and says so in its limitations). Up to 5,000,000 characters (a document; past 4 KB the payload is kept in S3). */
       description: z.string().min(1).max(5_000_000).optional(),
+      /** The analyze API's own field, kept: the same as the top-level `priority` enqueue option. */
       priority: z.enum(['low', 'normal', 'high']).optional(),
     })
     .strict(),
-  settings: { timeoutSeconds: 30, memoryMb: 256, batchSize: 10, maxConcurrency: 10, maxAttempts: 3 },
+  settings: { timeoutSeconds: 30, memoryMb: 256, batchSize: 10, maxConcurrency: 10, maxAttempts: 3, priorities: true },
 });

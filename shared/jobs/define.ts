@@ -57,15 +57,21 @@ export const jobSettingsSchema = z
      */
     enqueues: z.array(z.string().min(1)).max(5),
     /**
+     * Jobs take a `priority` (low | normal | high) at enqueue, and each priority gets its own queue and
+     * consumer pool (shared/jobs/priority.ts). Off: a `priority` is refused (400), one queue.
+     */
+    priorities: z.boolean(),
+    /**
      * Days a finished job's record is kept before DynamoDB TTL removes it, per final status (the
      * seeds kept "the last 100 completed and 500 failed"; DynamoDB expires by age, not by count).
-     * `dead` defaults to `failed`, `cancelled` to `succeeded`. See shared/jobs/retention.ts.
+     * `dead` and `expired` default to `failed`, `cancelled` to `succeeded`. See shared/jobs/retention.ts.
      */
     retentionDays: z.object({
       succeeded: z.number().int().min(1).max(3_650),
       failed: z.number().int().min(1).max(3_650),
       dead: z.number().int().min(1).max(3_650).optional(),
       cancelled: z.number().int().min(1).max(3_650).optional(),
+      expired: z.number().int().min(1).max(3_650).optional(),
     }).strict(),
     /**
      * `standard`: an SQS standard queue; jobs of different `groupKey`s (by default, tenants) share it
@@ -111,6 +117,7 @@ export const DEFAULT_SETTINGS: JobSettings = {
   claim: 'lazy',
   uses: [],
   enqueues: [],
+  priorities: false,
   retentionDays: { succeeded: 7, failed: 30 },
   ordering: 'standard',
 };
@@ -148,9 +155,9 @@ export function defineJob<const TType extends string, TPayload extends z.ZodType
     const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'settings'}: ${i.message}`).join('; ');
     throw new Error(`defineJob("${definition.type}"): invalid settings — ${detail}`);
   }
-  if (parsed.data.ordering === 'fifo' && hasPriorityField(definition.payload)) {
+  if (parsed.data.ordering === 'fifo' && parsed.data.priorities) {
     // Priority lanes are separate queues: a job's group would be split across them and lose its order.
-    throw new Error(`defineJob("${definition.type}"): invalid settings — ordering: a FIFO job type cannot have priorities (its payload has a priority field); jobs of a group run in enqueue order`);
+    throw new Error(`defineJob("${definition.type}"): invalid settings — ordering: a FIFO job type cannot have priorities (priorities: true); jobs of a group run in enqueue order`);
   }
   // The schema checked `uses`; the caller's own array keeps its literal type (empty by default).
   const settings = Object.freeze({ ...parsed.data, uses: Object.freeze([...(definition.settings?.uses ?? [])]) });

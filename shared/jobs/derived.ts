@@ -38,6 +38,12 @@ export function queueSettingsOf(definition: JobDefinition) {
 }
 
 /**
+ * The API function's timeout: no request — an enqueue, an edit — runs longer, so a write it was going
+ * to make has landed within this many seconds of its start, or never will.
+ */
+export const API_FUNCTION_TIMEOUT_SECONDS = 10;
+
+/**
  * A FIFO job type's queue (and DLQ: a FIFO queue's DLQ must be FIFO too). Per-message delays do not
  * exist on FIFO queues (SendMessage: "You can't set DelaySeconds per message"), so a FIFO type refuses
  * `delaySeconds` and a future `runAt` at enqueue (functions/api/job-service.ts).

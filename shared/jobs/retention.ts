@@ -2,7 +2,7 @@ import type { JobStatus } from '../domain/status.js';
 import type { JobSettings } from './define.js';
 
 /** The statuses a job can finish in; each has its own retention period. */
-export type FinalStatus = Extract<JobStatus, 'SUCCEEDED' | 'FAILED' | 'DEAD' | 'CANCELLED'>;
+export type FinalStatus = Extract<JobStatus, 'SUCCEEDED' | 'FAILED' | 'DEAD' | 'CANCELLED' | 'EXPIRED'>;
 
 /** Days a record in `status` is kept: the type's setting for that status, with the documented fallbacks. */
 export function retentionDaysFor(settings: Pick<JobSettings, 'retentionDays'>, status: FinalStatus): number {
@@ -17,6 +17,9 @@ export function retentionDaysFor(settings: Pick<JobSettings, 'retentionDays'>, s
       return days.dead ?? days.failed;
     case 'CANCELLED':
       return days.cancelled ?? days.succeeded;
+    // Work that never happened: kept like a failure, for whoever looks for why it did not.
+    case 'EXPIRED':
+      return days.expired ?? days.failed;
   }
 }
 

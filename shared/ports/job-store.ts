@@ -36,6 +36,8 @@ export interface Transition {
     retriedAt: string;
     messageId: string;
     receiveCount: number;
+    runAt: string;
+    startBy: string;
     // Follow-ups and sends recorded in the same write as the status (see JobRecord).
     webhookPending: string;
     deadLetterType: string;
@@ -48,7 +50,7 @@ export interface Transition {
 }
 
 export type RemovableField =
-  | 'error' | 'result' | 'resultRef' | 'payload' | 'payloadRef' | 'priority' | 'nextAttemptAt' | 'cancelRequested' | 'finishedAt' | 'ttl' | 'progressMessage' | 'startedAt' | 'retriedAt' | 'redrivenAt' | 'messageId' | 'receiveCount'
+  | 'error' | 'result' | 'resultRef' | 'payload' | 'payloadRef' | 'priority' | 'nextAttemptAt' | 'cancelRequested' | 'finishedAt' | 'ttl' | 'progressMessage' | 'startedAt' | 'retriedAt' | 'redrivenAt' | 'messageId' | 'receiveCount' | 'startBy' | 'runAt'
   | 'webhookPending' | 'deadLetterType' | 'deadLetterUntil' | 'sendPending' | 'sweepAt';
 
 /**
@@ -88,9 +90,10 @@ export interface JobStore {
   clearWebhookPending(jobId: string, finishedAt: string): Promise<boolean>;
   /**
    * Moves a QUEUED job's `sendPending` from `seen` to `next` (undefined removes it, and the job's
-   * sweep entry with it) — only while it still says `seen`. False when it no longer does.
+   * sweep entry with it) — only while it still says `seen` (and, given `generation`, while the job is
+   * still at that generation: an edit since the read rewrote the marker). False when it no longer does.
    */
-  updateSendPending(jobId: string, seen: SendPending, next: SendPending | undefined): Promise<boolean>;
+  updateSendPending(jobId: string, seen: SendPending, next: SendPending | undefined, generation?: number): Promise<boolean>;
   /** Removes a sweep entry that no longer stands for anything owed (only while it says `sweepAt`). */
   clearSweep(jobId: string, sweepAt: string): Promise<boolean>;
 }

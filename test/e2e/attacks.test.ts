@@ -28,8 +28,8 @@ afterAll(async () => {
 const tableExport = (rows: unknown[][]) => ({ type: 'pdf', payload: { kind: 'table-export', data: { columns: rows[0]!.map((_, i) => `c${i}`), rows } } });
 
 /** A raw HTTP request, for what fetch will not send (a Host header, bytes that are not UTF-8). */
-function raw(method: string, path: string, headers: Record<string, string>, body?: Buffer): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON of many shapes
-  const url = new URL(path, api.cloud.apiUrl);
+function raw(method: string, path: string, headers: Record<string, string>, body?: Buffer, base = api.cloud.apiUrl): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON of many shapes
+  const url = new URL(path, base);
   // `host: ''` sends no Host header at all.
   const { host, ...rest } = headers;
   const setHost = host !== '';
@@ -241,7 +241,7 @@ describe('Attack: callback URLs that carry a private IPv4 address inside IPv6, o
   });
 });
 
-describe('Attack: DNS rebinding against the local API', () => {
+describe('Attack: DNS rebinding against the local cloud', () => {
   it('answers 403 to a request whose Host is not a loopback name, and serves loopback hosts on any port', async () => {
     // Prepare
     const headers = { authorization: `Bearer ${api.cloud.apiKey}` };
@@ -258,5 +258,22 @@ describe('Attack: DNS rebinding against the local API', () => {
     // Node's server itself refuses an HTTP/1.1 request without Host (400); either way it is not served.
     expect([400, 403]).toContain(noHost.status);
     expect(loopback.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+  });
+
+  it('refuses a foreign Host on every local AWS server (DynamoDB, SQS, SES, S3, Lambda, Upstash) before it reaches the service', async () => {
+    // Prepare: each server, with a request its service would act on
+    const servers = Object.entries({ ...api.cloud.endpoints, ...(api.cloud.upstash ? { upstash: api.cloud.upstash.url } : {}) });
+    const listTables = { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.ListTables', authorization: 'AWS4-HMAC-SHA256 Credential=local/20261206/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0' };
+
+    // Act
+    const rebound = await Promise.all(servers.map(([, endpoint]) => raw('POST', '/', { ...listTables, host: 'attacker.example' }, Buffer.from('{}'), endpoint)));
+    const loopback = await Promise.all(servers.map(([, endpoint]) => raw('POST', '/', { ...listTables, host: new URL(endpoint).host }, Buffer.from('{}'), endpoint)));
+
+    // Assess: every one refused by the Host check; from a loopback Host each reaches its service
+    expect(servers.length).toBeGreaterThanOrEqual(5);
+    for (const [index, [name]] of servers.entries()) {
+      expect({ name, status: rebound[index]!.status, message: rebound[index]!.body.message }).toEqual({ name, status: 403, message: expect.stringMatching(/answers only to 127\.0\.0\.1, localhost or \[::1\] as Host/) });
+      expect({ name, message: String(loopback[index]!.body?.message ?? '') }).not.toEqual({ name, message: expect.stringMatching(/answers only to/) });
+    }
   });
 });

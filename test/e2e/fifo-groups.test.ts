@@ -158,6 +158,28 @@ describe('E2E: FIFO job types — groups run in order, one at a time', () => {
     expect(oneAtATime).toBe(true);
   }, 120_000);
 
+  it('refuses to edit a waiting job of a FIFO type (409 JOB_ORDERED): its message keeps its place in the group, and it runs once, unchanged', async () => {
+    // Prepare: the group's first job holds the group (gated), so the second waits QUEUED behind it
+    const open = gate('edit-0');
+    const first = await post('edit-0', { groupKey: 'account-edit' });
+    const second = await post('edit-1', { groupKey: 'account-edit' });
+    await eventually(async () => (events.some((e) => e.kind === 'start' && e.toolId === 'edit-0') ? true : undefined), 30_000, 'the first job to start');
+
+    // Act: edit the waiting job's payload, and its runAt
+    const payloadEdit = await api.request('PATCH', `/v1/jobs/${second.body.jobId}`, { body: { payload: analysisPayload({ toolId: 'edit-1-edited' }) } });
+    const runAtEdit = await api.request('PATCH', `/v1/jobs/${second.body.jobId}`, { body: { runAt: new Date(Date.now() + 3_600_000).toISOString() } });
+    open();
+    const done = await Promise.all([api.waitForStatus(first.body.jobId, ['SUCCEEDED']), api.waitForStatus(second.body.jobId, ['SUCCEEDED'])]);
+
+    // Assess: both refused naming the code; the job ran once, with its original payload, after the first
+    for (const response of [payloadEdit, runAtEdit]) expect(response).toMatchObject({ status: 409, body: { error: { code: 'JOB_ORDERED' } } });
+    expect(done.map((j) => j.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect(done[1]).toMatchObject({ attempt: 1, payload: { toolId: 'edit-1' } });
+    const { starts, oneAtATime } = runsOf('account-edit');
+    expect(starts).toEqual(['edit-0#1', 'edit-1#1']);
+    expect(oneAtATime).toBe(true);
+  }, 60_000);
+
   it('runs another group\'s job within a batch of a 1,000-job flood of one group; the flood runs in its order', async () => {
     // Prepare: the flood's jobs wait until the lone job has been enqueued, so its backlog is there by construction
     const open = gate('flood');

@@ -86,9 +86,10 @@ export class MemoryJobStore implements JobStore {
     return true;
   }
 
-  async updateSendPending(jobId: string, seen: SendPending, next: SendPending | undefined): Promise<boolean> {
+  async updateSendPending(jobId: string, seen: SendPending, next: SendPending | undefined, generation?: number): Promise<boolean> {
     const job = this.jobs.get(jobId);
     if (!job || job.status !== 'QUEUED' || job.sendPending !== seen) return false;
+    if (generation !== undefined && (job.generation ?? 0) !== generation) return false;
     const { sendPending: _p, sweepAt, ...rest } = job;
     this.jobs.set(jobId, next === undefined ? rest : { ...rest, sendPending: next, ...(sweepAt !== undefined ? { sweepAt } : {}) });
     this.writes.push({ jobId, kind: 'send' });

@@ -5,7 +5,8 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lambdaEsbuildOptions } from '../../infra/bundling.js';
 import { ConveyorFunction } from '../../infra/constructs/ConveyorFunction.js';
-import { JOB_TYPES } from '../../shared/jobs/registry.js';
+import { isPrioritized } from '../../shared/jobs/priority.js';
+import { jobDefinitions, JOB_TYPES } from '../../shared/jobs/registry.js';
 import { onlyResource, synthesizeStage, type SynthesizedStage } from './synth.js';
 
 /**
@@ -28,6 +29,7 @@ const PREFIX: Readonly<Record<string, string>> = {
   'client-s3': 's3',
   'client-scheduler': 'scheduler',
   'client-secrets-manager': 'secretsmanager',
+  'client-lambda': 'lambda',
   'client-bedrock-runtime': 'bedrock',
 };
 /** The document client's commands wrap these DynamoDB actions. */
@@ -138,6 +140,12 @@ async function codeActionsOf(entry: string): Promise<Set<string>> {
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
 
+/** A UUID-shaped stand-in for the mapping with this logical id. */
+function mappingUuid(logicalId: string): string {
+  const hex = [...logicalId].reduce((h, c) => (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0, 7).toString(16).padStart(8, '0');
+  return `${hex}-0000-4000-8000-${hex}0000`;
+}
+
 /** CloudFormation intrinsics → the concrete values they take in account ACCOUNT, region REGION. */
 function resolver(...templates: SynthesizedStage['service'][]) {
   const resources: Resources = Object.assign({}, ...templates.map((t) => t.toJSON().Resources as Resources));
@@ -154,6 +162,8 @@ function resolver(...templates: SynthesizedStage['service'][]) {
       case 'AWS::S3::Bucket': return prop(id, 'BucketName');
       case 'AWS::Lambda::Function': return prop(id, 'FunctionName');
       case 'AWS::Logs::LogGroup': return prop(id, 'LogGroupName');
+      // A mapping's Ref is its UUID, which AWS assigns at creation: a stable stand-in per resource.
+      case 'AWS::Lambda::EventSourceMapping': return mappingUuid(id);
       default: throw new Error(`no resolution for Ref ${id} (${String(type)})`);
     }
   };
@@ -291,6 +301,11 @@ function targetsOf(stage: Stage, fn: Fn, action: string): { readonly all: boolea
       return { all: true, targets: [{ resource: `arn:aws:bedrock:${env.CONVEYOR_AI_REGION ?? REGION}::foundation-model/${env.CONVEYOR_AI_MODEL_ID}` }] };
     case 'logs':
       return { all: true, targets: [{ resource: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/${fn.name}:log-stream:2026/12/06/[$LATEST]abc` }] };
+    case 'lambda': {
+      // Pausing a type switches each of its mappings, named in the function's environment.
+      const uuids = Object.values(JSON.parse(env.CONVEYOR_EVENT_SOURCE_MAPPINGS ?? '{}') as Record<string, string[]>).flat();
+      return { all: true, targets: uuids.map((uuid) => ({ resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:event-source-mapping:${uuid}` })) };
+    }
     default:
       throw new Error(`${fn.name}: no resource for ${action} (stage ${stageName})`);
   }
@@ -405,6 +420,31 @@ describe('Permissions: what each function’s code calls, against what its role 
       }
     }
   }, 120_000);
+});
+
+describe('Permissions: pausing a job type', () => {
+  it('lets the API switch every job consumer’s event source mapping, and not the webhook consumer’s', async () => {
+    for (const stage of stages) {
+      // Prepare
+      const api = stage.functions.find((fn) => fn.entry.endsWith('/api.ts'))!;
+      const policy = { Statement: roleStatements(stage, api.roleId) };
+      const webhooks = stage.functions.find((fn) => fn.entry.endsWith('/webhook-worker.ts'))!;
+      const webhookMapping = Object.entries(stage.resources).find(([, r]) => r.Type === 'AWS::Lambda::EventSourceMapping' && JSON.stringify(r.Properties!.FunctionName).includes(onlyResource(stage.synth.service, 'AWS::Lambda::Function', { FunctionName: webhooks.name }).logicalId))![0];
+      const arn = (uuid: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:event-source-mapping:${uuid}`;
+      const jobMappings = Object.values(JSON.parse(api.environment.CONVEYOR_EVENT_SOURCE_MAPPINGS!) as Record<string, string[]>).flat();
+
+      // Act
+      const allowed = await Promise.all(jobMappings.map((uuid) => decide(`arn:aws:iam::${ACCOUNT}:role/${api.roleId}`, 'lambda:UpdateEventSourceMapping', { resource: arn(uuid) }, policy)));
+      const webhook = await decide(`arn:aws:iam::${ACCOUNT}:role/${api.roleId}`, 'lambda:UpdateEventSourceMapping', { resource: arn(mappingUuid(webhookMapping)) }, policy);
+      const deleting = await decide(`arn:aws:iam::${ACCOUNT}:role/${api.roleId}`, 'lambda:DeleteEventSourceMapping', { resource: arn(jobMappings[0]!) }, policy);
+
+      // Assess: one mapping per lane of every registered type (three for a type with priorities).
+      expect(jobMappings).toHaveLength(jobDefinitions.reduce((lanes, d) => lanes + (isPrioritized(d) ? 3 : 1), 0));
+      expect(allowed).toEqual(jobMappings.map(() => 'Allowed'));
+      expect(webhook).toBe('ImplicitlyDenied');
+      expect(deleting).toBe('ImplicitlyDenied');
+    }
+  });
 });
 
 describe('Permissions: CloudWatch may publish to the alarm topics', () => {

@@ -299,6 +299,7 @@ describe('CDK: least privilege', () => {
     expect(actionsOf(api)).toEqual([
       'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem',
       'iam:PassRole',
+      'lambda:UpdateEventSourceMapping',
       'logs:CreateLogStream', 'logs:PutLogEvents',
       's3:DeleteObject', 's3:GetObject', 's3:PutObject',
       'scheduler:CreateSchedule',
@@ -317,6 +318,32 @@ describe('CDK: least privilege', () => {
     expect(on('sqs:StartMessageMoveTask')).toEqual([dlqArns, webhookDlq]);
     expect(on('sqs:ReceiveMessage')).toEqual([dlqArns, webhookDlq]);
     expect(actionsOf(authorizer)).toEqual(['dynamodb:GetItem', 'logs:CreateLogStream', 'logs:PutLogEvents']);
+  });
+
+  it('lets the API pause and resume exactly the job types’ event source mappings (every lane), named in its environment', () => {
+    // Prepare: the mappings of the job consumers, by type; the webhook consumer's is not one of them.
+    const mappings = Object.entries(dev.service.findResources('AWS::Lambda::EventSourceMapping')) as [string, { Properties: { FunctionName: { Ref: string } } }][];
+    const workerOf = (type: string) => onlyResource(dev.service, 'AWS::Lambda::Function', { FunctionName: `conveyor-dev-worker-${type}` }).logicalId;
+    const byType = Object.fromEntries(jobDefinitions.map((d) => [d.type, mappings.filter(([, m]) => m.Properties.FunctionName.Ref === workerOf(d.type)).map(([id]) => id)]));
+    const arnOf = (id: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':lambda:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':event-source-mapping:', { Ref: id }]] });
+
+    // Act
+    const api = statementsOf(dev, 'conveyor-dev-api');
+    const pause = api.filter((s) => actionsOf([s]).includes('lambda:UpdateEventSourceMapping'));
+    const environment = parseConfig(envOf(dev, 'conveyor-dev-api'));
+
+    // Assess: one lane per priority, each with its mapping; nothing else is granted on Lambda.
+    for (const d of jobDefinitions) expect(byType[d.type], d.type).toHaveLength(expectedLanes('dev', d).length);
+    expect(mappings.length).toBe(Object.values(byType).flat().length + 1);
+    expect(pause).toHaveLength(1);
+    expect(actionsOf(pause)).toEqual(['lambda:UpdateEventSourceMapping']);
+    expect(new Set([pause[0]!.Resource].flat().map((r) => JSON.stringify(r)))).toEqual(new Set(Object.values(byType).flat().map((id) => JSON.stringify(arnOf(id)))));
+    expect(actionsOf(api).filter((a) => a.startsWith('lambda:'))).toEqual(['lambda:UpdateEventSourceMapping']);
+    for (const name of [...jobDefinitions.map((d) => `conveyor-dev-worker-${d.type}`), 'conveyor-dev-webhooks', 'conveyor-dev-authorizer']) {
+      expect(actionsOf(statementsOf(dev, name)).filter((a) => a === 'lambda:UpdateEventSourceMapping'), name).toEqual([]);
+    }
+    const named = Object.entries(environment.CONVEYOR_EVENT_SOURCE_MAPPINGS ?? {}).map(([type, uuids]) => [type, [...uuids].sort()]);
+    expect(Object.fromEntries(named)).toEqual(Object.fromEntries(Object.entries(byType).map(([type, ids]) => [type, ids.map((id) => `ref-${id}`).sort()])));
   });
 
   it('has no statement on every resource ("*") and no wildcard action in any policy', () => {

@@ -256,12 +256,19 @@ export class DynamoJobStore implements JobStore {
     });
   }
 
-  async updateSendPending(jobId: string, seen: SendPending, next: SendPending | undefined): Promise<boolean> {
+  async updateSendPending(jobId: string, seen: SendPending, next: SendPending | undefined, generation?: number): Promise<boolean> {
+    // Generation 0 may be the absent attribute (a job never retried by id nor edited).
+    const generationCondition = generation === undefined ? '' : generation === 0 ? ' AND (attribute_not_exists(#generation) OR #generation = :generation)' : ' AND #generation = :generation';
     return this.#conditional(jobId, {
       UpdateExpression: next === undefined ? 'REMOVE #sendPending, #sweepAt, #sweepShard' : 'SET #sendPending = :next',
-      ConditionExpression: '#status = :queued AND #sendPending = :seen',
-      ExpressionAttributeNames: { '#status': 'status', '#sendPending': 'sendPending', ...(next === undefined ? { '#sweepAt': 'sweepAt', '#sweepShard': 'sweepShard' } : {}) },
-      ExpressionAttributeValues: { ':queued': 'QUEUED', ':seen': seen, ...(next !== undefined ? { ':next': next } : {}) },
+      ConditionExpression: `#status = :queued AND #sendPending = :seen${generationCondition}`,
+      ExpressionAttributeNames: {
+        '#status': 'status',
+        '#sendPending': 'sendPending',
+        ...(next === undefined ? { '#sweepAt': 'sweepAt', '#sweepShard': 'sweepShard' } : {}),
+        ...(generation !== undefined ? { '#generation': 'generation' } : {}),
+      },
+      ExpressionAttributeValues: { ':queued': 'QUEUED', ':seen': seen, ...(next !== undefined ? { ':next': next } : {}), ...(generation !== undefined ? { ':generation': generation } : {}) },
     });
   }
 

@@ -66,7 +66,8 @@ export interface RedriveOutcome {
 export const MAX_REDRIVE = 2_000;
 const CONCURRENCY = 16;
 /** Fields a finished job carries that a job waiting to run again must not (its holder included: a new message runs it). */
-const FINISHED_FIELDS = ['finishedAt', 'ttl', 'nextAttemptAt', 'cancelRequested', 'result', 'resultRef', 'progressMessage', 'startedAt', 'messageId', 'receiveCount'] as const;
+// startBy too: a job an operator runs again is not held to the start-by time of its first enqueue.
+const FINISHED_FIELDS = ['finishedAt', 'ttl', 'nextAttemptAt', 'cancelRequested', 'result', 'resultRef', 'progressMessage', 'startedAt', 'messageId', 'receiveCount', 'startBy'] as const;
 /** A DEAD job's place in the dead-letter listing: the write that takes it out of DEAD removes it. */
 const LISTING_FIELDS = ['deadLetterType', 'deadLetterUntil'] as const;
 /** A requeued job's message should arrive within this (a redrive's move takes seconds). */

@@ -2,6 +2,7 @@ import { JOB_TYPES, jobRegistry } from '../../../shared/jobs/registry.js';
 import type { JobStatus } from '../../../shared/domain/status.js';
 import type { JobListing } from '../../../shared/ports/job-listing.js';
 import type { QueueAdmin, QueueDepth, RedriveTask } from '../../../shared/ports/queue-admin.js';
+import type { QueuePause } from '../../../shared/ports/queue-pauses.js';
 import { WEBHOOKS_QUEUE } from '../../../shared/ports/webhook-log.js';
 
 export interface QueueSummary {
@@ -21,6 +22,10 @@ export interface QueueSummary {
   readonly counts: Partial<Record<JobStatus, number>>;
   readonly maxAttempts: number;
   readonly redrive: RedriveTask | null;
+  /** Whether its consumer is paused (jobs wait in the queue), since when and by which key. */
+  readonly paused: boolean;
+  readonly pausedAt: string | null;
+  readonly pausedBy: string | null;
 }
 
 export interface QueueOverview {
@@ -37,13 +42,18 @@ export interface QueueOverview {
  * longest-waiting due job in the window has waited, which is what a visible message stands for.
  * Jobs due later (SQS delay, the scheduler's hold) are counted apart, as `heldJobs`.
  */
-export async function queueOverview(deps: { queues: QueueAdmin; listing: JobListing; webhooks?: boolean; now?: () => Date }, tenant: string, windowMinutes: number): Promise<QueueOverview> {
+export async function queueOverview(
+  deps: { queues: QueueAdmin; listing: JobListing; pauses?: { paused(): Promise<ReadonlyMap<string, QueuePause>> }; webhooks?: boolean; now?: () => Date },
+  tenant: string,
+  windowMinutes: number,
+): Promise<QueueOverview> {
   const now = (deps.now ?? (() => new Date()))();
   const since = new Date(now.getTime() - windowMinutes * 60_000);
   const queueState = async (name: string) => ({ ...(await deps.queues.depths(name)), redrive: (await deps.queues.latestRedrive(name)) ?? null });
-  const [activity, perType, webhooks] = await Promise.all([
+  const [activity, perType, pauses, webhooks] = await Promise.all([
     deps.listing.recentActivity(tenant, since, now),
     Promise.all(JOB_TYPES.map(async (type) => ({ type, ...(await queueState(type)) }))),
+    deps.pauses?.paused() ?? new Map<string, QueuePause>(),
     deps.webhooks ? queueState(WEBHOOKS_QUEUE) : undefined,
   ]);
   return {
@@ -51,6 +61,7 @@ export async function queueOverview(deps: { queues: QueueAdmin; listing: JobList
     queues: perType.map(({ type, queue, dlq, redrive }) => {
       const oldest = activity.oldestDueAt[type];
       const held = activity.held[type];
+      const pause = pauses.get(type);
       return {
         type,
         queue,
@@ -61,6 +72,9 @@ export async function queueOverview(deps: { queues: QueueAdmin; listing: JobList
         counts: activity.counts[type] ?? {},
         maxAttempts: jobRegistry[type].settings.maxAttempts,
         redrive,
+        paused: pause !== undefined,
+        pausedAt: pause?.pausedAt ?? null,
+        pausedBy: pause?.pausedBy ?? null,
       };
     }),
     window: { minutes: windowMinutes, since: since.toISOString(), jobsRead: activity.scanned, complete: activity.complete },

@@ -1,4 +1,6 @@
 import { Hono } from 'hono';
+import * as z from 'zod';
+import { enqueueOptionsShape } from '../../../shared/jobs/enqueue-options.js';
 import { enqueueRequestSchema, type EnqueueRequest } from '../../../shared/jobs/registry.js';
 import type { JobData } from '../../job-data/job-data.js';
 import type { DownloadLinks } from '../download-links.js';
@@ -22,11 +24,22 @@ import { validateOrThrow } from '../validate.js';
  */
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
+/** `PATCH /v1/jobs/{id}`: what may change, at least one of it (the payload is checked against its type later). */
+export const editBody = z
+  .object({
+    payload: z.unknown().optional().describe("the new payload, checked against the job type's schema as at enqueue"),
+    runAt: enqueueOptionsShape.runAt.describe('start no earlier than this instant (ISO 8601 with a zone); now or earlier than the current one brings it forward'),
+    priority: enqueueOptionsShape.priority.describe('job types with priorities only'),
+  })
+  .strict()
+  .refine((body) => body.payload !== undefined || body.runAt !== undefined || body.priority !== undefined, { message: 'give payload, runAt or priority to change' });
+
 /** Job ids are UUIDs; anything else cannot exist and is answered without a read. */
 export const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
- * `POST /v1/jobs` (enqueue), `GET /v1/jobs/{id}`, `DELETE /v1/jobs/{id}` (cancel). With `limit`, an
+ * `POST /v1/jobs` (enqueue), `GET /v1/jobs/{id}`, `PATCH /v1/jobs/{id}` (edit a waiting job),
+ * `DELETE /v1/jobs/{id}` (cancel). With `limit`, an
  * enqueue that passed validation takes one unit of the tenant's budget before anything is written —
  * a new job, an idempotent replay and a key mismatch alike (each costs the same reads before the
  * outcome is known); a refused request (400, 413, 415) takes none.
@@ -51,6 +64,14 @@ export function jobRoutes(jobs: JobService, options: { downloads?: DownloadLinks
     // A replay answers 200 with the job the key already produced (its current status), not 202.
     if (replayed) c.header('idempotent-replayed', 'true');
     return c.json({ jobId: job.jobId, status: job.status, statusUrl }, replayed ? 200 : 202);
+  });
+
+  routes.patch('/:jobId', jsonBody(MAX_BODY_BYTES), async (c) => {
+    const jobId = c.req.param('jobId');
+    const edit = validateOrThrow(editBody, c.get('jsonBody'));
+    const job = JOB_ID.test(jobId) ? await jobs.edit(c.get('principal').tenant, jobId, edit) : undefined;
+    if (!job) throw new HttpError(404, 'NOT_FOUND', `job ${jobId} not found`);
+    return c.json(toJobView(job));
   });
 
   routes.delete('/:jobId', async (c) => {

@@ -4,6 +4,7 @@ import type { JobListing } from '../../../shared/ports/job-listing.js';
 import type { JobData } from '../../job-data/job-data.js';
 import type { QueueAdmin } from '../../../shared/ports/queue-admin.js';
 import type { DeadLetterService } from '../admin/dead-letters.js';
+import type { QueuePauses } from '../admin/queue-pauses.js';
 import { queueOverview } from '../admin/queue-overview.js';
 import type { WebhookDeadLetterService } from '../admin/webhook-dead-letters.js';
 import { HttpError } from '../http-errors.js';
@@ -16,6 +17,8 @@ export interface QueueRouteDeps {
   readonly queues: QueueAdmin;
   readonly listing: JobListing;
   readonly deadLetters: DeadLetterService;
+  /** Pause and resume a type's consumer; absent where the app has no way to switch it (then 501). */
+  readonly pauses?: QueuePauses;
   /** Where payloads over the inline limit live (an edited payload on retry may go there). */
   readonly jobData?: JobData;
   /** The webhooks DLQ, where completion webhooks are configured. */
@@ -28,7 +31,7 @@ export const dlqQuery = z.object({ limit: z.coerce.number().int().min(1).max(100
 /**
  * Operating routes, mounted behind `admin` or `operator`: the overview is the caller's own tenant
  * (beside the shared queues' depths); the dead-letter queues and their redrive hold every tenant's
- * jobs, so they need `operator`.
+ * jobs, and a pause stops every tenant's jobs of a type, so they need `operator`.
  */
 export function queueRoutes(deps: QueueRouteDeps): Hono<ApiEnv> {
   const routes = new Hono<ApiEnv>();
@@ -80,6 +83,16 @@ export function queueRoutes(deps: QueueRouteDeps): Hono<ApiEnv> {
     return c.json(outcome, outcome.task && outcome.requeued + outcome.dlqMessages > 0 ? 202 : 200);
   });
 
+  routes.post('/:type/pause', async (c) => {
+    const type = jobTypeParam(c.req.param('type'));
+    return c.json(await pausesOf(deps).pause(type, c.get('principal')));
+  });
+
+  routes.post('/:type/resume', async (c) => {
+    const type = jobTypeParam(c.req.param('type'));
+    return c.json(await pausesOf(deps).resume(type));
+  });
+
   routes.get('/:type/redrive', async (c) => {
     const type = jobTypeParam(c.req.param('type'));
     const task = await deps.deadLetters.redriveStatus(type);
@@ -87,4 +100,9 @@ export function queueRoutes(deps: QueueRouteDeps): Hono<ApiEnv> {
   });
 
   return routes;
+}
+
+function pausesOf(deps: QueueRouteDeps): QueuePauses {
+  if (!deps.pauses) throw new HttpError(501, 'NOT_IMPLEMENTED', 'pausing job types is not configured on this server');
+  return deps.pauses;
 }

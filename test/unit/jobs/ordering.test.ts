@@ -29,8 +29,7 @@ describe('Function: defineJob (ordering: fifo)', () => {
   });
 
   it('refuses priorities on a FIFO type: lanes would split a group', () => {
-    const prioritized = z.object({ account: z.string(), priority: z.enum(['low', 'normal', 'high']).optional() });
-    expect(() => defineJob({ type: 'ledger', description: 'x', payload: prioritized, settings: { ordering: 'fifo' } })).toThrow(/defineJob\("ledger"\).*ordering: a FIFO job type cannot have priorities/);
+    expect(() => defineJob({ type: 'ledger', description: 'x', payload, settings: { ordering: 'fifo', priorities: true } })).toThrow(/defineJob\("ledger"\).*ordering: a FIFO job type cannot have priorities/);
   });
 });
 

@@ -21,6 +21,8 @@ const ONLY_IN: Record<string, readonly string[]> = {
   '@aws-sdk/client-sesv2': ['worker-email'],
   // The API holds jobs; the recovery sweep re-creates the schedule of one whose enqueue died.
   '@aws-sdk/client-scheduler': ['api', 'sweep'],
+  // Pausing a job type switches its event source mappings.
+  '@aws-sdk/client-lambda': ['api'],
   // Rate limits: the API (enqueues per tenant), e-mail (SES's rate), ai (chat replies per tenant).
   'functions/adapters/upstash/upstash-rate-limiter.ts': ['api', 'worker-email', 'worker-ai'],
   // Secrets read at cold start: the Upstash credentials (rate-limiting functions), the webhook signing key (its consumer).
@@ -29,9 +31,10 @@ const ONLY_IN: Record<string, readonly string[]> = {
   '@aws-sdk/client-bedrock-runtime': ['worker-ai', 'worker-analysis'],
   'pdf-lib': ['worker-pdf'],
   hono: ['api'],
-  // The notification consumer enqueues e-mail through the API's path, which validates with the whole registry.
-  'shared/jobs/email-templates/': ['api', 'scheduler-target', 'worker-email', 'worker-notification'],
-  'shared/jobs/pdf.ts': ['api', 'scheduler-target', 'worker-pdf', 'worker-notification'],
+  // The notification consumer enqueues e-mail through the API's path, which validates with the whole registry;
+  // the scheduler target and the recovery sweep route a message by its type's priorities setting (messageOf).
+  'shared/jobs/email-templates/': ['api', 'scheduler-target', 'sweep', 'worker-email', 'worker-notification'],
+  'shared/jobs/pdf.ts': ['api', 'scheduler-target', 'sweep', 'worker-pdf', 'worker-notification'],
 };
 
 const inputs = new Map<string, string[]>();

@@ -84,6 +84,23 @@ describe('Function: JobWorker — a terminal write and its follow-ups', () => {
     expect(store.jobs.get(job.jobId)).not.toHaveProperty('webhookPending');
   });
 
+  it('flushes a terminal record\'s pending webhook on a delivery the generation verdicts acknowledge without reading on (a stale copy)', async () => {
+    // Prepare: the job ended at generation 3 (it was retried by id) and its writer died before the flush;
+    // what comes back is a copy of its generation-2 message.
+    const { store, webhooks, worker } = setup();
+    const finishedAt = '2026-11-23T12:00:00.000Z';
+    const job = queuedJob({ callbackUrl: 'https://hooks.example.com/done', generation: 3 });
+    await store.create({ ...job, status: 'SUCCEEDED', attempt: 1, finishedAt, result: { ok: true }, webhookPending: finishedAt, sweepAt: '2026-11-23T12:01:00.000Z' });
+
+    // Act
+    const response = await worker(async () => ({ ok: true }), store).processBatch(sqsEvent(sqsRecord({ ...job, generation: 2 })), invocation());
+
+    // Assess: acknowledged without a run, and the webhook queued once with its marker cleared
+    expect(response.batchItemFailures).toEqual([]);
+    expect(webhooks.map((w) => w.jobId)).toEqual([job.jobId]);
+    expect(store.jobs.get(job.jobId)).not.toHaveProperty('webhookPending');
+  });
+
   it('lists a DEAD job among its type\'s dead letters in the very write that makes it DEAD', async () => {
     // Prepare: the last attempt fails, and its consumer dies right after recording DEAD
     const { store, worker } = setup();

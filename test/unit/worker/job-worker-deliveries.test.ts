@@ -11,6 +11,7 @@ import { queueSettingsOf } from '../../../shared/jobs/derived.js';
 import { invocation, queuedJob, sqsEvent, sqsRecord } from '../../helpers/factories.js';
 import type { JobContext } from '../../../functions/worker/context.js';
 import { MemoryJobStore } from '../../helpers/memory-job-store.js';
+import { EDIT_GRACE_SECONDS, EDIT_RETRY_SECONDS } from '../../../functions/worker/delivery.js';
 
 function setup(handler: JobHandler<unknown>, options: { timeoutMarginMs?: number } = {}) {
   const store = new MemoryJobStore();
@@ -269,5 +270,25 @@ describe('Class: JobWorker — what each delivery means', () => {
     expect(await store.get(job.jobId)).toMatchObject({ status: 'DEAD', attempt: 0, error: { code: 'RECEIVE_LIMIT' } });
     expect(queue.deadLetter).toHaveBeenCalledOnce();
     expect(response.batchItemFailures).toEqual([]);
+  });
+
+  it('defers an edit’s message that arrives before the edit is recorded, and acknowledges it once the edit surely failed', async () => {
+    // Prepare: the record is at generation 0; the message is the edit's (generation 1).
+    const { store, worker, queue, runs } = setup(async () => 'ok');
+    const job = queuedJob();
+    await store.create(job);
+    const early = sqsRecord({ ...job, generation: 1 }, 1, { attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()) } });
+    const orphan = sqsRecord({ ...job, generation: 1 }, 1, { attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now() - EDIT_GRACE_SECONDS * 1000 - 1) } });
+
+    // Act
+    const deferred = await worker.processBatch(sqsEvent(early), invocation());
+    const acknowledged = await worker.processBatch(sqsEvent(orphan), invocation());
+
+    // Assess
+    expect(deferred.batchItemFailures).toEqual([{ itemIdentifier: early.messageId }]);
+    expect(queue.changeVisibility).toHaveBeenCalledWith('analysis', early.receiptHandle, EDIT_RETRY_SECONDS, early.eventSourceARN);
+    expect(acknowledged.batchItemFailures).toEqual([]);
+    expect(runs).not.toHaveBeenCalled();
+    expect(await store.get(job.jobId)).toMatchObject({ status: 'QUEUED', attempt: 0 });
   });
 });
