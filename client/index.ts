@@ -280,14 +280,14 @@ export interface RedriveOutcome {
 export interface AdminClient {
   queues(options?: { windowMinutes?: number; signal?: AbortSignal }): Promise<QueueOverview>;
   deadLetters(type: JobType, options?: { limit?: number; cursor?: string; signal?: AbortSignal }): Promise<DeadLetters>;
+  /** `webhooks`: completion webhook deliveries that failed every attempt (operator key). */
+  deadLetters(type: 'webhooks', options?: { limit?: number; cursor?: string; signal?: AbortSignal }): Promise<WebhookDeadLetters>;
   /** Moves every DLQ message of the type back to its queue; the dead jobs go back to QUEUED. */
   redrive(type: JobType, options?: { signal?: AbortSignal }): Promise<RedriveOutcome>;
+  /** `webhooks`: moves the webhooks DLQ back; each delivery is attempted again, freshly signed. */
+  redrive(type: 'webhooks', options?: { signal?: AbortSignal }): Promise<WebhookRedriveOutcome>;
   redriveStatus(type: JobType, options?: { signal?: AbortSignal }): Promise<{ readonly type: JobType; readonly task: RedriveTask | null }>;
-  /** Completion webhook deliveries that failed every attempt (operator key). */
-  webhookDeadLetters(options?: { limit?: number; cursor?: string; signal?: AbortSignal }): Promise<WebhookDeadLetters>;
-  /** Moves the webhooks DLQ back: each delivery is attempted again, freshly signed. */
-  redriveWebhooks(options?: { signal?: AbortSignal }): Promise<WebhookRedriveOutcome>;
-  webhookRedriveStatus(options?: { signal?: AbortSignal }): Promise<{ readonly type: 'webhooks'; readonly task: RedriveTask | null }>;
+  redriveStatus(type: 'webhooks', options?: { signal?: AbortSignal }): Promise<{ readonly type: 'webhooks'; readonly task: RedriveTask | null }>;
   /** Stops the type's consumer (operator scope): jobs keep queuing, none starts, those under way finish. Idempotent. */
   pause(type: JobType, options?: { signal?: AbortSignal }): Promise<PauseState>;
   /** Starts a paused type's consumer again (operator scope). Idempotent. */
@@ -513,13 +513,11 @@ export function createClient(options: ClientOptions): ConveyorClient {
 
     admin: {
       queues: (opts = {}) => body({ method: 'GET', path: 'v1/queues', query: { windowMinutes: opts.windowMinutes }, safety: 'always', signal: opts.signal }),
-      deadLetters: (type, opts = {}) => body({ method: 'GET', path: queuePath(type, 'dlq'), query: { limit: opts.limit, cursor: opts.cursor }, safety: 'always', signal: opts.signal }),
+      // A job type or `webhooks`: the interface's overloads type each answer.
+      deadLetters: (type, opts = {}) => body<never>({ method: 'GET', path: queuePath(type, 'dlq'), query: { limit: opts.limit, cursor: opts.cursor }, safety: 'always', signal: opts.signal }),
       // One move task per queue at a time: a repeated redrive finds nothing, or REDRIVE_IN_PROGRESS.
-      redrive: (type, opts = {}) => body({ method: 'POST', path: queuePath(type, 'redrive'), safety: 'unaccepted', signal: opts.signal }),
-      redriveStatus: (type, opts = {}) => body({ method: 'GET', path: queuePath(type, 'redrive'), safety: 'always', signal: opts.signal }),
-      webhookDeadLetters: (opts = {}) => body({ method: 'GET', path: queuePath('webhooks', 'dlq'), query: { limit: opts.limit, cursor: opts.cursor }, safety: 'always', signal: opts.signal }),
-      redriveWebhooks: (opts = {}) => body({ method: 'POST', path: queuePath('webhooks', 'redrive'), safety: 'unaccepted', signal: opts.signal }),
-      webhookRedriveStatus: (opts = {}) => body({ method: 'GET', path: queuePath('webhooks', 'redrive'), safety: 'always', signal: opts.signal }),
+      redrive: (type, opts = {}) => body<never>({ method: 'POST', path: queuePath(type, 'redrive'), safety: 'unaccepted', signal: opts.signal }),
+      redriveStatus: (type, opts = {}) => body<never>({ method: 'GET', path: queuePath(type, 'redrive'), safety: 'always', signal: opts.signal }),
       // Both set a state, not a change: repeating one is harmless.
       pause: (type, opts = {}) => body({ method: 'POST', path: queuePath(type, 'pause'), safety: 'always', signal: opts.signal }),
       resume: (type, opts = {}) => body({ method: 'POST', path: queuePath(type, 'resume'), safety: 'always', signal: opts.signal }),

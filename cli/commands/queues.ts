@@ -89,7 +89,7 @@ export function registerQueueCommands(program: Command, ctx: CliContext): void {
     .action(async (type: string, options: { wait: boolean; interval: number }, command: Command) => {
       const client = ctx.client(command);
       const webhooks = type === 'webhooks';
-      const started = webhooks ? await client.admin.redriveWebhooks() : await client.admin.redrive(type as JobType);
+      const started = webhooks ? await client.admin.redrive('webhooks') : await client.admin.redrive(type as JobType);
       let task: RedriveTask | undefined = started.task;
       if (started.dlqMessages === 0) {
         if (ctx.json(command)) return ctx.printJson(started);
@@ -98,7 +98,7 @@ export function registerQueueCommands(program: Command, ctx: CliContext): void {
       while (options.wait && task?.status === 'RUNNING') {
         if (!ctx.json(command)) output.live(`moving ${task.moved}/${task.toMove}…`);
         await new Promise((resolve) => setTimeout(resolve, options.interval));
-        task = (webhooks ? await client.admin.webhookRedriveStatus() : await client.admin.redriveStatus(type as JobType)).task ?? undefined;
+        task = (webhooks ? await client.admin.redriveStatus('webhooks') : await client.admin.redriveStatus(type as JobType)).task ?? undefined;
       }
       output.endLive();
       if (ctx.json(command)) return ctx.printJson({ ...started, task });
@@ -111,7 +111,7 @@ export function registerQueueCommands(program: Command, ctx: CliContext): void {
     });
 
   async function listWebhooks(options: { limit: number; cursor?: string }, command: Command): Promise<void> {
-    const listing = await ctx.client(command).admin.webhookDeadLetters({ limit: options.limit, ...(options.cursor !== undefined ? { cursor: options.cursor } : {}) });
+    const listing = await ctx.client(command).admin.deadLetters('webhooks', { limit: options.limit, ...(options.cursor !== undefined ? { cursor: options.cursor } : {}) });
     if (ctx.json(command)) return ctx.printJson(listing);
     output.out(`${paint(output, 'bold', 'webhooks DLQ')}: ${listing.dlq.visible} message(s), ${listing.deadLettered} delivery(ies) listed`);
     if (listing.unmatchedMessages > 0) output.out(paint(output, 'yellow', `  ${listing.unmatchedMessages} message(s) without a listed delivery: deliveries whose job record is gone or could not be updated`));

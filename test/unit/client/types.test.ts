@@ -56,12 +56,16 @@ describe('Type: conveyor/client', () => {
     void _typed;
   });
 
-  it("types a job's webhook deliveries as the contract documents them", () => {
+  it("types a job's webhook deliveries as the contract documents them, and the webhooks DLQ's answers by its name", () => {
+    const _webhookDeadLetters = () => conveyor.admin.deadLetters('webhooks');
+    expectTypeOf<Awaited<ReturnType<typeof _webhookDeadLetters>>['type']>().toEqualTypeOf<'webhooks'>();
+    const _analysisDeadLetters = () => conveyor.admin.deadLetters('analysis');
+    expectTypeOf<Awaited<ReturnType<typeof _analysisDeadLetters>>>().toHaveProperty('deadJobs');
     type Deliveries = NonNullable<Job['webhook']>;
     type Documented = z.infer<typeof webhookViewSchema>;
     expectTypeOf<Deliveries['state']>().toEqualTypeOf<Documented['state']>();
     expectTypeOf<NonNullable<Deliveries['recent'][number]['error']>>().toEqualTypeOf<NonNullable<Documented['recent'][number]['error']>>();
     expectTypeOf<Documented>().toExtend<Deliveries>();
-    expectTypeOf<Awaited<ReturnType<typeof conveyor.admin.webhookDeadLetters>>['deliveries'][number]['webhook']>().toEqualTypeOf<Deliveries>();
+    expectTypeOf<Awaited<ReturnType<typeof _webhookDeadLetters>>['deliveries'][number]['webhook']>().toEqualTypeOf<Deliveries>();
   });
 });
