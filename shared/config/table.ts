@@ -15,6 +15,7 @@ import { JOB_ID_SHARDS, parseJobId, tenantHash } from '../domain/job-id.js';
  * | stage setting       | `CONFIG#<name>`             | `CONFIG` |
  * | active tenant       | `ACTIVE#<yyyy-mm-dd>`       | tenantHash |
  * | sweep progress      | `SWEEP`                     | `WATERMARK#<pass>` |
+ * | dead webhook        | `WEBHOOKDLQ#<jobId>`        | jobId    |
  * | paused job type     | `QUEUES`                    | `PAUSE#<type>` |
  *
  * Two sparse global secondary indexes hold only the few jobs that carry their key attribute, so a job
@@ -22,7 +23,8 @@ import { JOB_ID_SHARDS, parseJobId, tenantHash } from '../domain/job-id.js';
  * or changes a projected attribute in it:
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.ThroughputConsiderations.Writes):
  * - `deadLetters` (`deadLetterType`, `sk`): DEAD jobs by type, newest first — the DLQ listing. The
- *   DEAD write itself sets the key; the write that leaves DEAD (redrive, retry) removes it.
+ *   DEAD write itself sets the key; the write that leaves DEAD (redrive, retry) removes it. Webhook
+ *   deliveries in the webhooks DLQ are listed under `webhooks` by small items of their own.
  * - `sweep` (`sweepShard`, `sweepAt`): jobs owing something no message brings back (an unqueued
  *   webhook, a held job, a requeued job not yet sent), by when the recovery sweep should look.
  *   `sweepShard` spreads these writes over `SWEEP_SHARDS` index partitions; the adapter derives it
@@ -89,6 +91,8 @@ export const keys = {
   activeTenants: (day: string): string => `ACTIVE#${day}`,
   activeTenant: (day: string, hash: string): TableKey => ({ pk: `ACTIVE#${day}`, sk: hash }),
   sweepWatermark: (pass: string): TableKey => ({ pk: 'SWEEP', sk: `WATERMARK#${pass}` }),
+  /** A dead-lettered webhook delivery's entry in the `deadLetters` index (sort key: the job id, as for jobs). */
+  webhookDeadLetter: (jobId: string): TableKey => ({ pk: `WEBHOOKDLQ#${jobId}`, sk: jobId }),
   /** Paused job types: a few items in one partition, so the queue overview reads them with one Query. */
   queuePauses: 'QUEUES',
   queuePause: (type: string): TableKey => ({ pk: 'QUEUES', sk: `PAUSE#${type}` }),

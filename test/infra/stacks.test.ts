@@ -3,6 +3,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES, parseConfig } from '../../shared/config/env.js';
 import { TABLE_LAYOUT } from '../../shared/config/table.js';
+import { WEBHOOK_RETRY } from '../../shared/domain/retry.js';
 import { queueSettingsOf } from '../../shared/jobs/derived.js';
 import { isPrioritized, priorityConcurrency, priorityQueueName, queueKey, type Priority } from '../../shared/jobs/priority.js';
 import { jobDefinitions } from '../../shared/jobs/registry.js';
@@ -285,7 +286,7 @@ describe('CDK: least privilege', () => {
     expect(JSON.stringify(objects?.Resource)).toContain('conveyor-prod-docs-');
   });
 
-  it('lets the API use the table, the dead-letter index, the job queues and (for redrive) the DLQs; the authorizer only read keys', () => {
+  it('lets the API use the table, the dead-letter index, the job queues and (for redrive) the DLQs, the webhook queue\'s included; the authorizer only read keys', () => {
     // Prepare
     const table = 'conveyor-dev-jobs';
     const queueArns = jobDefinitions.flatMap((d) => expectedLanes('dev', d).map(([, name]) => ({ 'Fn::GetAtt': [onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: name }).logicalId, 'Arn'] })));
@@ -313,9 +314,11 @@ describe('CDK: least privilege', () => {
     expect(JSON.stringify(on('dynamodb:Query')).match(/\/index\/[A-Za-z]+/g)).toEqual(['/index/deadLetters']);
     // Every lane of every type (enqueue, depths), then the webhook queue (a cancel's webhook).
     const webhookQueue = { 'Fn::GetAtt': [onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-webhooks' }).logicalId, 'Arn'] };
-    expect(on('sqs:SendMessage')).toEqual([queueArns, webhookQueue]);
-    expect(on('sqs:StartMessageMoveTask')).toEqual([dlqArns]);
-    expect(on('sqs:ReceiveMessage')).toEqual([dlqArns]);
+    const webhookDlq = { 'Fn::GetAtt': [onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-webhooks-dlq' }).logicalId, 'Arn'] };
+    // The webhook queue: SendMessage twice (a cancel's webhook; the redrive's destination, with its depths).
+    expect(on('sqs:SendMessage')).toEqual([queueArns, webhookQueue, webhookQueue]);
+    expect(on('sqs:StartMessageMoveTask')).toEqual([dlqArns, webhookDlq]);
+    expect(on('sqs:ReceiveMessage')).toEqual([dlqArns, webhookDlq]);
     expect(actionsOf(authorizer)).toEqual(['dynamodb:GetItem', 'logs:CreateLogStream', 'logs:PutLogEvents']);
   });
 
@@ -706,7 +709,7 @@ describe('CDK: completion webhooks in the stage', () => {
     const fn = onlyResource(dev.service, 'AWS::Lambda::Function', { FunctionName: 'conveyor-dev-webhooks' });
 
     // Assess
-    expect(queue.properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlq.logicalId, 'Arn'] }, maxReceiveCount: 8 });
+    expect(queue.properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlq.logicalId, 'Arn'] }, maxReceiveCount: WEBHOOK_RETRY.maxAttempts });
     expect(onlyResource(dev.service, 'AWS::Lambda::EventSourceMapping', { FunctionName: { Ref: fn.logicalId } }).properties).toMatchObject({
       EventSourceArn: { 'Fn::GetAtt': [queue.logicalId, 'Arn'] },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
@@ -730,12 +733,16 @@ describe('CDK: completion webhooks in the stage', () => {
     expect(raw('conveyor-dev-scheduler-target').CONVEYOR_WEBHOOK_QUEUE_URL).toBeUndefined();
   });
 
-  it('lets the consumer only read and retry its own queue', () => {
+  it("lets the consumer only read and retry its own queue, and record attempts on the job table", () => {
     // Act
     const statements = statementsOf(dev, 'conveyor-dev-webhooks');
 
     // Assess
-    expect(actionsOf(statements)).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage']);
+    expect(actionsOf(statements)).toEqual([
+      'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem',
+      'logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage',
+    ]);
+    expect(JSON.stringify(statements.filter((s) => actionsOf([s]).includes('dynamodb:UpdateItem')).map((s) => s.Resource))).toContain(':table/conveyor-dev-jobs');
     const secretRead = statements.find((s) => JSON.stringify(s.Action) === JSON.stringify('secretsmanager:GetSecretValue'));
     const secret = onlyResource(dev.service, 'AWS::SecretsManager::Secret', { Name: 'conveyor/dev/webhook-signing-secret' });
     expect(secretRead?.Resource).toEqual({ Ref: secret.logicalId });

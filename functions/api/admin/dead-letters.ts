@@ -116,7 +116,7 @@ export class DeadLetterService {
     // Nothing to move: requeueing records now would leave them QUEUED with no message to run them.
     if (dlqMessages === 0) return { type, requeued: 0, stale: 0, dlqMessages, ...(running ? { task: running } : {}) };
 
-    const jobIds = await this.#allListed(type);
+    const jobIds = await allListed(this.#deps.deadLetters, type);
     const requeued: JobRecord[] = [];
     let stale = 0;
     await mapLimited(jobIds, CONCURRENCY, async (jobId) => {
@@ -222,20 +222,6 @@ export class DeadLetterService {
     return { sendPending: 'pending', sweepAt: new Date(now.getTime() + this.#deps.sendGraceMs).toISOString() };
   }
 
-  async #allListed(type: string): Promise<string[]> {
-    const { deadLetters } = this.#deps;
-    const total = await deadLetters.count(type);
-    if (total > MAX_REDRIVE) throw new RedriveTooLargeError(total);
-    const jobIds: string[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await deadLetters.list(type, { limit: 100, ...(cursor ? { cursor } : {}) });
-      jobIds.push(...page.jobIds);
-      cursor = page.cursor;
-    } while (cursor && jobIds.length < MAX_REDRIVE);
-    return jobIds;
-  }
-
   /** DEAD → QUEUED for a redrive. Returns the record as it was, or undefined if it was not requeued. */
   async #requeueForRedrive(jobId: string): Promise<JobRecord | undefined> {
     const { store, followUps, logger } = this.#deps;
@@ -305,8 +291,22 @@ export class DeadLetterService {
   }
 }
 
+/** Every id a listing holds, for a redrive: refused past MAX_REDRIVE. */
+export async function allListed(deadLetters: DeadLetterIndex, type: string): Promise<string[]> {
+  const total = await deadLetters.count(type);
+  if (total > MAX_REDRIVE) throw new RedriveTooLargeError(total);
+  const jobIds: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await deadLetters.list(type, { limit: 100, ...(cursor ? { cursor } : {}) });
+    jobIds.push(...page.jobIds);
+    cursor = page.cursor;
+  } while (cursor && jobIds.length < MAX_REDRIVE);
+  return jobIds;
+}
+
 /** Runs `work` over `items` with at most `limit` at once, keeping order. */
-async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
