@@ -4,10 +4,14 @@ import { queueSettingsOf } from '../shared/jobs/derived.js';
 import type { JobQueue } from '../shared/ports/job-queue.js';
 import type { JobStore } from '../shared/ports/job-store.js';
 import type { Logger } from '../shared/ports/logger.js';
+import type { RedriveNudges, RedriveTaskStore } from '../shared/ports/redrive-tasks.js';
+import { ConfigurationError } from '../shared/domain/errors.js';
 import type { FollowUpFlusher } from './follow-ups/follow-ups.js';
 import { DynamoJobListing } from './adapters/aws/dynamo-job-listing.js';
 import { PageCursors, tableCursorKey } from './adapters/aws/page-cursor.js';
+import { DynamoRedriveTasks } from './adapters/aws/dynamo-redrive-tasks.js';
 import { SqsQueueAdmin } from './adapters/aws/sqs-queue-admin.js';
+import { SqsRedriveNudges } from './adapters/aws/sqs-redrive-nudges.js';
 import { DeadLetterService } from './api/admin/dead-letters.js';
 import type { QueueRouteDeps } from './api/routes/queues.js';
 import { createDeadLetterIndex, type CoreClients } from './wiring.js';
@@ -21,6 +25,17 @@ export function buildAdminDeps(config: ConveyorConfig, clients: CoreClients, cor
   return {
     queues,
     listing: new DynamoJobListing({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME, cursors }),
-    deadLetters: new DeadLetterService({ ...core, deadLetters: createDeadLetterIndex(config, clients, cursors), queues, dlqRetentionSeconds }),
+    deadLetters: new DeadLetterService({ ...core, deadLetters: createDeadLetterIndex(config, clients, cursors), queues, redrives: createRedrives(config, clients), dlqRetentionSeconds }),
+  };
+}
+
+/** Redrive tasks on the table, and the queue whose consumer carries them out (functions/roots/redrive.ts). */
+export function createRedrives(config: ConveyorConfig, clients: CoreClients): { tasks: RedriveTaskStore; nudges: RedriveNudges } {
+  const queueUrl = config.CONVEYOR_REDRIVE_QUEUE_URL;
+  return {
+    tasks: new DynamoRedriveTasks({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME }),
+    nudges: queueUrl
+      ? new SqsRedriveNudges({ client: clients.sqs, queueUrl })
+      : { send: () => Promise.reject(new ConfigurationError('CONVEYOR_REDRIVE_QUEUE_URL is not set: this stage has no redrive consumer')) },
   };
 }

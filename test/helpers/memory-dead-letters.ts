@@ -21,6 +21,10 @@ export class MemoryDeadLetters implements DeadLetterIndex {
     return { jobIds: page, ...(all.length > options.limit ? { cursor: page[page.length - 1]! } : {}) };
   }
 
+  async after(type: string, options: { limit: number; after?: string }): Promise<string[]> {
+    return this.listed(type).filter((jobId) => options.after === undefined || jobId < options.after).slice(0, options.limit);
+  }
+
   async count(type: string): Promise<number> {
     return this.listed(type).length;
   }

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import * as z from 'zod';
 import type { JobListing } from '../../../shared/ports/job-listing.js';
 import type { QueueAdmin } from '../../../shared/ports/queue-admin.js';
+import type { RedriveTaskRecord } from '../../../shared/ports/redrive-tasks.js';
 import type { DeadLetterService } from '../admin/dead-letters.js';
 import { queueOverview } from '../admin/queue-overview.js';
 import { toJobView } from '../job-view.js';
@@ -47,17 +48,25 @@ export function queueRoutes(deps: QueueRouteDeps): Hono<ApiEnv> {
     });
   });
 
+  // Accepted at once: the redrive consumer does the work; GET follows it.
   routes.post('/:type/redrive', async (c) => {
     const type = jobTypeParam(c.req.param('type'));
-    const outcome = await asHttp(() => deps.deadLetters.redrive(type));
-    return c.json(outcome, outcome.task && outcome.requeued + outcome.dlqMessages > 0 ? 202 : 200);
+    const { task, resumed } = await asHttp(() => deps.deadLetters.requestRedrive(type, { requestedBy: c.get('principal').keyId }));
+    c.header('location', `/v1/queues/${type}/redrive`);
+    return c.json({ type, taskId: task.taskId, resumed, task: toRedriveView(task) }, 202);
   });
 
   routes.get('/:type/redrive', async (c) => {
     const type = jobTypeParam(c.req.param('type'));
     const task = await deps.deadLetters.redriveStatus(type);
-    return c.json({ type, task: task ?? null });
+    return c.json({ type, task: task ? toRedriveView(task) : null });
   });
 
   return routes;
+}
+
+/** A redrive task as operators see it: its progress, without the consumer's bookkeeping (nudge, lease, cursor). */
+export function toRedriveView(task: RedriveTaskRecord) {
+  const { nudge: _nudge, leaseUntil: _lease, cursor: _cursor, page: _page, ...view } = task;
+  return view;
 }
