@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', '.data/', 'dist/', 'coverage/', 'test-results/', 'bench/results/', 'vendor/'] },
+  { ignores: ['node_modules/', '.conveyor/', 'cdk.out/', '.data/', 'dist/', 'coverage/', 'test-results/', 'bench/results/', 'vendor/', 'examples/openapi-fetch/schema.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

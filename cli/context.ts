@@ -1,16 +1,23 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { ConveyorClient } from './client.js';
+import { createClient, type ConveyorClient } from 'conveyor/client';
+import { localEndpoint } from '../local/endpoint-file.js';
 import type { Output } from './format.js';
 
-/** The local cloud's address and development key: what `npm start` prints. */
-export const DEFAULT_ENDPOINT = 'http://127.0.0.1:3000';
-export const DEFAULT_KEY = 'cvk_local_dev';
-
 export interface GlobalOptions {
-  readonly endpoint: string;
-  readonly key: string;
+  readonly endpoint?: string;
+  readonly key?: string;
   readonly json: boolean;
+}
+
+/**
+ * Where to send requests: --endpoint / --key, else CONVEYOR_ENDPOINT / CONVEYOR_API_KEY (commander
+ * reads them), else the running local cloud (its data dir names its URL and development key, so an
+ * `npm start` on another PORT is found), else http://localhost:$PORT (3000) with the dev key.
+ */
+export function resolveTarget(options: Pick<GlobalOptions, 'endpoint' | 'key'>, env: NodeJS.ProcessEnv = process.env): { endpoint: string; key: string } {
+  const local = localEndpoint(env);
+  return { endpoint: options.endpoint ?? local.url, key: options.key ?? local.apiKey };
 }
 
 /** What every command gets: the API client for the global options, the output, and `--json`. */
@@ -26,7 +33,10 @@ export function createContext(output: Output): CliContext {
   const globals = (command: Command) => command.optsWithGlobals<GlobalOptions>();
   return {
     output,
-    client: (command) => new ConveyorClient({ endpoint: globals(command).endpoint, key: globals(command).key }),
+    client: (command) => {
+      const { endpoint, key } = resolveTarget(globals(command));
+      return createClient({ endpoint, apiKey: key });
+    },
     json: (command) => globals(command).json === true,
     printJson: (value) => output.out(JSON.stringify(value, null, 2)),
   };

@@ -17,15 +17,15 @@ import type { QueueRouteDeps } from './api/routes/queues.js';
 import { createDeadLetterIndex, type CoreClients } from './wiring.js';
 
 /** The API root's operator half (kept apart from roots/api.ts, which every feature touches). */
-export function buildAdminDeps(config: ConveyorConfig, clients: CoreClients, core: { store: JobStore; queue: JobQueue; logger: Logger; followUps: FollowUpFlusher }): QueueRouteDeps {
+export function buildAdminDeps(config: ConveyorConfig, clients: CoreClients, core: { store: JobStore; queue: JobQueue; logger: Logger; followUps: FollowUpFlusher; cursors?: PageCursors }): QueueRouteDeps {
   const queues = new SqsQueueAdmin({ client: clients.sqs, queueUrls: config.CONVEYOR_QUEUE_URLS });
   // Every type's DLQ keeps messages equally long (derived.ts); a job put back to DEAD is listed as long.
   const dlqRetentionSeconds = Math.max(...jobDefinitions.map((d) => queueSettingsOf(d).dlqRetentionSeconds));
-  const cursors = new PageCursors(tableCursorKey(clients.dynamo, config.CONVEYOR_TABLE_NAME));
+  const { cursors = new PageCursors(tableCursorKey(clients.dynamo, config.CONVEYOR_TABLE_NAME)), ...services } = core;
   return {
     queues,
     listing: new DynamoJobListing({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME, cursors }),
-    deadLetters: new DeadLetterService({ ...core, deadLetters: createDeadLetterIndex(config, clients, cursors), queues, redrives: createRedrives(config, clients), dlqRetentionSeconds }),
+    deadLetters: new DeadLetterService({ ...services, deadLetters: createDeadLetterIndex(config, clients, cursors), queues, redrives: createRedrives(config, clients), dlqRetentionSeconds }),
   };
 }
 

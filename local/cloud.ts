@@ -12,7 +12,15 @@ import { createClients, createJobQueue } from '../functions/wiring.js';
 import type { SqsJobQueue } from '../functions/adapters/aws/sqs-job-queue.js';
 import { httpApiHandler } from '../functions/adapters/aws/http-api-event.js';
 import { buildApiApp } from '../functions/roots/api.js';
-import { buildConsumerHandler, jobHandlerDeps } from '../functions/roots/consumer.js';
+import { buildConsumerHandler, corePorts } from '../functions/roots/consumer.js';
+import { describeTextModel } from '../functions/roots/text-model.js';
+import { blobsPort } from '../functions/capabilities/blobs.js';
+import { emailPort } from '../functions/capabilities/email.js';
+import { enqueuePort } from '../functions/capabilities/enqueue.js';
+import { inboxPort } from '../functions/capabilities/inbox.js';
+import { modelPort } from '../functions/capabilities/model.js';
+import type { JobHandler } from '../functions/worker/context.js';
+import type { TextModel } from '../shared/ports/text-model.js';
 import { serveHttpApi, type HttpApiHandler } from './api-gateway.js';
 import { DASHBOARD_PATH, dashboardRoutes } from './dashboard/serve.js';
 import { lockDataDir } from './data-dir-lock.js';
@@ -91,6 +99,10 @@ export interface LocalCloudOptions {
   /** Recurring jobs to schedule (default: the registry's `recurringJobs`). */
   readonly recurringJobs?: readonly RecurringJobDefinition[];
   readonly rateLimits?: boolean | { readonly tenantEnqueue?: RateRule; readonly providers?: Partial<Record<JobType, ProviderLimit>> };
+  /** The AI tasks' text model (default: the local deterministic one; tests inject fakes). */
+  readonly textModel?: TextModel;
+  /** CONVEYOR_AI_ANALYSIS: `on` makes the analysis job ask the text model for its lists. */
+  readonly aiAnalysis?: boolean;
   /** Sees the SDK clients the handlers use and times each Lambda invocation (`npm run bench` meters cost with it). */
   readonly observe?: LocalCloudObserver;
   /** Faults to inject (tests of recovery): the API function dies after writing a job's record and before sending its message; a scheduled release fails every time. */
@@ -219,10 +231,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       CONVEYOR_WEBHOOK_SECRET: webhookSigningKey,
       CONVEYOR_WEBHOOK_ALLOW_HOSTS: options.webhooks?.allowHosts ?? LOCAL_WEBHOOK_ALLOW_HOSTS,
       ...(options.timeoutMarginMs !== undefined ? { CONVEYOR_TIMEOUT_MARGIN_MS: String(options.timeoutMarginMs) } : {}),
+      CONVEYOR_AI_PROVIDER: 'local',
+      ...(options.aiAnalysis ? { CONVEYOR_AI_ANALYSIS: 'on' } : {}),
       ...(upstash.server ? { UPSTASH_REDIS_REST_URL: upstash.server.url, UPSTASH_REDIS_REST_TOKEN: upstash.server.token } : {}),
       ...(limits?.tenantEnqueue ? { CONVEYOR_TENANT_ENQUEUE_LIMIT: `${limits.tenantEnqueue.limit}/${limits.tenantEnqueue.windowSeconds}` } : {}),
     });
-    const notices = [describeRateLimits(config, upstash.server ? undefined : upstash.reason)];
+    const notices = [describeRateLimits(config, upstash.server ? undefined : upstash.reason), options.textModel ? `AI tasks use the injected model ${options.textModel.provider}/${options.textModel.modelId}` : describeTextModel(config)];
     const keys = new DynamoApiKeyAdmin({ client: bootstrapClients.dynamo, tableName });
     const recurring = options.recurringJobs ?? recurringJobs;
     const localKeys = localKeysFor(recurring);
@@ -276,7 +290,16 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     closers.unshift(() => api.close());
 
     const limiter = createRateLimiter(config);
-    const real = createJobHandlers(jobHandlerDeps(config, clients));
+    // One process runs every type, so it builds every capability's port, on the shared clients.
+    const model = { ...modelPort(config), ...(options.textModel ? { model: options.textModel } : {}) };
+    const real = createJobHandlers({
+      ...corePorts(config, clients, { limiter, ...(options.aiAnalysis ? { optional: { model } } : {}) }),
+      email: emailPort(config, clients.ses),
+      blobs: blobsPort(config, clients.s3),
+      model,
+      inbox: inboxPort(config, clients),
+      enqueue: enqueuePort(config, clients, logger.child({ fn: 'worker-notification' })),
+    });
     const handlers = { ...real, ...(typeof options.handlers === 'function' ? options.handlers(real) : options.handlers) } as JobHandlers;
     const mappings = {} as Record<JobType, SqsEventSourceMapping>;
     const laneMappings: Record<string, SqsEventSourceMapping> = {};
@@ -288,7 +311,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       // the queue the message came from.
       for (const lane of lanes[type]) {
         const laneConfig = { ...config, CONVEYOR_QUEUE_URLS: { ...config.CONVEYOR_QUEUE_URLS, [type]: lane.url } };
-        const consumer = buildConsumerHandler(jobRegistry[type], handlers[type], laneConfig, clients, logger.child({ fn: `worker-${type}`, priority: lane.priority }), {
+        const consumer = buildConsumerHandler(jobRegistry[type], handlers[type] as JobHandler<unknown>, laneConfig, clients, logger.child({ fn: `worker-${type}`, priority: lane.priority }), {
           limiter,
           ...(providerLimit ? { providerLimit } : {}),
         });

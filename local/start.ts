@@ -5,14 +5,14 @@
  * default 600/60). The README lists them all.
  */
 import './quiet-sdk.js';
-import { resolve } from 'node:path';
 import { startLocalCloud, LOCAL_API_KEYS } from './cloud.js';
+import { localDataDir, removeLocalEndpoint, writeLocalEndpoint } from './endpoint-file.js';
 import type { LogLevel } from '../shared/logging/logger.js';
 import { ConfigurationError } from '../shared/domain/errors.js';
 import { parseRateRule } from '../shared/jobs/rate-limits.js';
 import { exitOnStartFailure, localPorts } from './ports.js';
 
-const dataDir = resolve(process.env.CONVEYOR_DATA_DIR ?? '.data');
+const dataDir = localDataDir();
 const logLevel = (process.env.LOG_LEVEL ?? 'info') as LogLevel;
 
 const started = Date.now();
@@ -23,6 +23,8 @@ const cloud = await exitOnStartFailure(async () => {
   return startLocalCloud({ apiPort: ports.api, ports, dataDir, logLevel, rateLimits: tenantEnqueue ? { tenantEnqueue } : true });
 });
 const dev = LOCAL_API_KEYS[0]!;
+// The CLI finds this cloud through the data dir, whatever PORT it was started on.
+writeLocalEndpoint(dataDir, { url: cloud.apiUrl, apiKey: dev.key });
 const width = Math.max(...cloud.apiKeys.map(({ key }) => key.length));
 const keyLines = cloud.apiKeys.map(({ key, principal }, i) => `  ${i === 0 ? 'API keys  ' : '          '}   ${key.padEnd(width)}   (tenant "${principal.tenant}", scopes ${principal.scopes.join(', ')})`).join('\n');
 
@@ -58,6 +60,7 @@ async function shutdown(signal: string): Promise<void> {
   stopping = true;
   console.log(`\n${signal}: stopping — finishing jobs under way…`);
   await cloud.stop();
+  removeLocalEndpoint(dataDir);
   console.log('stopped cleanly');
   process.exit(0);
 }

@@ -6,6 +6,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { deflateRawSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
 import { lambdaEsbuildOptions } from '../../infra/bundling.js';
+import { writeConsumerEntries } from '../../infra/consumer-entry.js';
+import { jobDefinitions } from '../../shared/jobs/registry.js';
 import { median } from '../lib/stats.js';
 
 export interface BundleResult {
@@ -59,12 +61,15 @@ const LAMBDA_ENV = {
 export async function measureBundles(options: { runs: number; log: (line: string) => void }): Promise<BundlesResult> {
   const out = mkdtempSync(join(tmpdir(), 'conveyor-bench-bundles-'));
   try {
-    const entries = readdirSync(ENTRY_DIR).filter((f) => f.endsWith('.ts')).sort();
+    // The fixed entries and each job type's consumer entry, generated from the registry as the CDK does.
+    const entries = [
+      ...readdirSync(ENTRY_DIR).filter((f) => f.endsWith('.ts')).map((file): [string, string] => [basename(file, '.ts'), join(ENTRY_DIR, file)]),
+      ...writeConsumerEntries(jobDefinitions),
+    ].sort(([a], [b]) => a.localeCompare(b));
     const bundles: { entry: string; file: string; heaviest: BundleResult['heaviest'] }[] = [];
-    for (const file of entries) {
-      const entry = basename(file, '.ts');
+    for (const [entry, path] of entries) {
       const outfile = join(out, entry, 'index.mjs');
-      const { metafile } = await build({ ...lambdaEsbuildOptions(join(ENTRY_DIR, file), outfile), metafile: true });
+      const { metafile } = await build({ ...lambdaEsbuildOptions(path, outfile), metafile: true });
       bundles.push({ entry, file: outfile, heaviest: heaviestParts(metafile) });
     }
     // Importing any ES module starts Node's ESM loader, which `node -e 0` never does: an empty module

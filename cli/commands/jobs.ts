@@ -1,27 +1,22 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import type { Job, JobStatus, JobType } from 'conveyor/client';
 import type { CliContext } from '../context.js';
-import { positiveInt, readJsonArgument } from '../context.js';
+import { positiveInt, readJsonArgument, UsageError } from '../context.js';
 import { duration, paint, progressBar, status, table, type Output } from '../format.js';
 
-/** A job as `GET /v1/jobs/{id}` returns it (the fields the CLI shows). */
-export interface JobView {
-  readonly jobId: string;
-  readonly type: string;
-  readonly status: string;
-  readonly progress: number;
-  readonly progressMessage?: string;
-  readonly attempt: number;
-  readonly maxAttempts: number;
-  readonly payload?: unknown;
-  readonly result?: unknown;
-  readonly error?: { code: string; message: string };
-  readonly createdAt: string;
-  readonly finishedAt?: string;
-  readonly nextAttemptAt?: string;
-  readonly tenant?: string;
-}
+/** A job as the CLI prints it: the client's view, with the tenant operator routes add. */
+export type JobView = Job;
 
 const FINAL = new Set(['SUCCEEDED', 'FAILED', 'DEAD', 'CANCELLED']);
+
+interface EnqueueFlags {
+  payload: string;
+  idempotencyKey?: string;
+  delay?: number;
+  runAt?: string;
+  callbackUrl?: string;
+  priority?: 'low' | 'normal' | 'high';
+}
 
 export function registerJobCommands(program: Command, ctx: CliContext): void {
   const { output } = ctx;
@@ -29,17 +24,26 @@ export function registerJobCommands(program: Command, ctx: CliContext): void {
   program
     .command('enqueue')
     .description('enqueue a job: conveyor enqueue analysis --payload @job.json')
-    .argument('<type>', 'job type (analysis, email, pdf)')
+    .argument('<type>', 'a registered job type (analysis, email, pdf, notification, ai…; `conveyor queues` lists them)')
     .requiredOption('-p, --payload <json>', 'the payload: inline JSON, @file.json, or - for stdin')
     .option('--idempotency-key <key>', 'send an Idempotency-Key: the same key and body give the same job')
-    .action(async (type: string, options: { payload: string; idempotencyKey?: string }, command: Command) => {
+    .option('--delay <seconds>', 'start no earlier than this many seconds from now (0–900)', nonNegativeInt('--delay'))
+    .option('--run-at <iso>', 'start no earlier than this instant (ISO 8601 with a zone, e.g. 2026-12-01T08:00:00Z)')
+    .option('--callback-url <url>', 'POST the final status to this URL (signed)')
+    .addOption(new Option('--priority <priority>', "the job's priority (sets payload.priority; types with priorities)").choices(['low', 'normal', 'high']))
+    .action(async (type: string, options: EnqueueFlags, command: Command) => {
       const payload = readJsonArgument(options.payload);
-      const answer = await ctx.client(command).request<{ jobId: string; status: string; statusUrl: string }>('POST', 'v1/jobs', {
-        body: { type, payload },
-        ...(options.idempotencyKey ? { headers: { 'idempotency-key': options.idempotencyKey } } : {}),
+      if (options.priority !== undefined && (typeof payload !== 'object' || payload === null || Array.isArray(payload))) throw new UsageError('--priority needs a JSON object payload');
+      const body = options.priority !== undefined ? { ...(payload as object), priority: options.priority } : payload;
+      // The API validates type and payload; the CLI passes what it was given.
+      const answer = await ctx.client(command).enqueue(type as JobType, body as never, {
+        ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}),
+        ...(options.delay !== undefined ? { delaySeconds: options.delay } : {}),
+        ...(options.runAt !== undefined ? { runAt: options.runAt } : {}),
+        ...(options.callbackUrl !== undefined ? { callbackUrl: options.callbackUrl } : {}),
       });
-      if (ctx.json(command)) return ctx.printJson(answer);
-      output.out(`${paint(output, 'green', '✔')} enqueued ${paint(output, 'bold', answer.jobId)} (${type}) — ${status(output, answer.status)}`);
+      if (ctx.json(command)) return ctx.printJson({ jobId: answer.jobId, status: answer.status, statusUrl: `/v1/jobs/${answer.jobId}`, replayed: answer.replayed });
+      output.out(`${paint(output, 'green', '✔')} ${answer.replayed ? 'already enqueued' : 'enqueued'} ${paint(output, 'bold', answer.jobId)} (${type}) — ${status(output, answer.status)}`);
       output.out(paint(output, 'gray', `  conveyor status ${answer.jobId} --watch`));
     });
 
@@ -51,7 +55,7 @@ export function registerJobCommands(program: Command, ctx: CliContext): void {
     .option('--interval <ms>', 'polling interval for --watch', positiveInt('--interval'), 500)
     .action(async (jobId: string, options: { watch?: boolean; interval: number }, command: Command) => {
       const client = ctx.client(command);
-      const read = () => client.request<JobView>('GET', `v1/jobs/${encodeURIComponent(jobId)}`);
+      const read = (): Promise<JobView> => client.get(jobId);
       let job = await read();
       if (options.watch) {
         let lastLine = '';
@@ -80,8 +84,11 @@ export function registerJobCommands(program: Command, ctx: CliContext): void {
     .option('-l, --limit <n>', 'jobs per page (1–100)', positiveInt('--limit'), 25)
     .option('--cursor <cursor>', 'continue from a previous page')
     .action(async (options: { status?: string; type?: string; limit: number; cursor?: string }, command: Command) => {
-      const page = await ctx.client(command).request<{ jobs: JobView[]; cursor?: string }>('GET', 'v1/jobs', {
-        query: { status: options.status?.toUpperCase(), type: options.type, limit: options.limit, cursor: options.cursor },
+      const page = await ctx.client(command).list({
+        ...(options.status !== undefined ? { status: options.status.toUpperCase() as JobStatus } : {}),
+        ...(options.type !== undefined ? { type: options.type as JobType } : {}),
+        limit: options.limit,
+        ...(options.cursor !== undefined ? { cursor: options.cursor } : {}),
       });
       if (ctx.json(command)) return ctx.printJson(page);
       if (!page.jobs.length) return output.out(paint(output, 'gray', 'no jobs'));
@@ -97,8 +104,7 @@ export function registerJobCommands(program: Command, ctx: CliContext): void {
     .argument('<jobId>')
     .option('-p, --payload <json>', 'replace the payload: inline JSON, @file.json, or - for stdin (validated again)')
     .action(async (jobId: string, options: { payload?: string }, command: Command) => {
-      const body = options.payload !== undefined ? { payload: readJsonArgument(options.payload) } : undefined;
-      const job = await ctx.client(command).request<JobView>('POST', `v1/jobs/${encodeURIComponent(jobId)}/retry`, body ? { body } : {});
+      const job: JobView = await ctx.client(command).retry(jobId, options.payload !== undefined ? { payload: readJsonArgument(options.payload) as never } : {});
       if (ctx.json(command)) return ctx.printJson(job);
       output.out(`${paint(output, 'green', '✔')} ${job.jobId} is ${status(output, job.status)} again (attempts reset)`);
     });
@@ -108,7 +114,7 @@ export function registerJobCommands(program: Command, ctx: CliContext): void {
     .description('cancel a job (a running one stops at its next progress report)')
     .argument('<jobId>')
     .action(async (jobId: string, _options: unknown, command: Command) => {
-      const job = await ctx.client(command).request<JobView>('DELETE', `v1/jobs/${encodeURIComponent(jobId)}`);
+      const job: JobView | undefined = await ctx.client(command).cancel(jobId);
       if (ctx.json(command)) return ctx.printJson(job);
       output.out(`${paint(output, 'green', '✔')} ${job?.jobId ?? jobId}: ${job?.status ? status(output, job.status) : 'cancellation requested'}`);
     });
@@ -119,6 +125,7 @@ function watchLine(output: Output, job: JobView): string {
   return `${status(output, job.status.padEnd(9))} ${progressBar(job.progress)}  attempt ${job.attempt}/${job.maxAttempts}${retry}${job.progressMessage ? `  ${job.progressMessage}` : ''}`;
 }
 
+/** A job in a few lines: what an operator reads. `--json` prints the whole job, payload and result included. */
 export function printJob(output: Output, job: JobView): void {
   const rows: [string, string][] = [
     ['type', job.type],
@@ -128,11 +135,36 @@ export function printJob(output: Output, job: JobView): void {
     ['created', job.createdAt],
   ];
   if (job.tenant) rows.push(['tenant', job.tenant]);
+  if (job.runAt) rows.push(['runs at', job.runAt]);
+  if (job.nextAttemptAt) rows.push(['next try', job.nextAttemptAt]);
   if (job.finishedAt) rows.push(['finished', job.finishedAt]);
   if (job.error) rows.push(['error', paint(output, 'red', `${job.error.code}: ${job.error.message}`)]);
-  if (job.result !== undefined) rows.push(['result', JSON.stringify(job.result)]);
-  if (job.payload !== undefined) rows.push(['payload', JSON.stringify(job.payload)]);
+  if (job.result !== undefined) rows.push(['result', summarise(job.result)]);
+  if (job.download) rows.push(['download', `${job.download.url}  (${job.download.fileName}, ${kilobytes(job.download.bytes)}, until ${job.download.expiresAt})`]);
+  if (job.payload !== undefined) rows.push(['payload', paint(output, 'gray', `${kilobytes(JSON.stringify(job.payload).length)} (--json shows it)`)]);
   output.out(paint(output, 'bold', `job ${job.jobId}`));
   for (const [name, value] of rows) output.out(`  ${paint(output, 'gray', name.padEnd(9))}${value}`);
 }
 
+/** A result in one line: its top-level fields, each value cut short. */
+export function summarise(result: unknown, width = 100): string {
+  if (result === null || typeof result !== 'object' || Array.isArray(result)) return cut(JSON.stringify(result), width);
+  const fields = Object.entries(result).map(([name, value]) => `${name}=${cut(typeof value === 'string' ? value : JSON.stringify(value), 40)}`);
+  return cut(fields.join('  '), width);
+}
+
+function cut(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
+}
+
+function kilobytes(bytes: number): string {
+  return bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KB`;
+}
+
+function nonNegativeInt(flag: string) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < 0) throw new UsageError(`${flag} must be a whole number ≥ 0, got "${value}"`);
+    return parsed;
+  };
+}

@@ -1,30 +1,8 @@
 import type { Command } from 'commander';
+import type { JobType, RedriveTask } from 'conveyor/client';
 import type { CliContext } from '../context.js';
 import { positiveInt } from '../context.js';
 import { duration, paint, status, table } from '../format.js';
-import type { JobView } from './jobs.js';
-
-interface Depth {
-  visible: number;
-  inFlight: number;
-  delayed: number;
-}
-
-interface RedriveTask {
-  status: string;
-  moved: number;
-  toMove: number;
-  failureReason?: string;
-}
-
-interface QueueRow {
-  type: string;
-  queue: Depth;
-  dlq: Depth;
-  oldestWaitingSeconds: number | null;
-  counts: Record<string, number>;
-  redrive: RedriveTask | null;
-}
 
 const COUNTED = ['QUEUED', 'RUNNING', 'RETRYING', 'SUCCEEDED', 'FAILED', 'DEAD', 'CANCELLED'] as const;
 
@@ -36,7 +14,7 @@ export function registerQueueCommands(program: Command, ctx: CliContext): void {
     .description('per job type: queue and DLQ depths, oldest waiting job, jobs by status (admin)')
     .option('--window <minutes>', 'count jobs created within this many minutes', positiveInt('--window'), 60)
     .action(async (options: { window: number }, command: Command) => {
-      const overview = await ctx.client(command).request<{ queues: QueueRow[]; window: { minutes: number; complete: boolean } }>('GET', 'v1/queues', { query: { windowMinutes: options.window } });
+      const overview = await ctx.client(command).admin.queues({ windowMinutes: options.window });
       if (ctx.json(command)) return ctx.printJson(overview);
       const rows = overview.queues.map((q) => [
         paint(output, 'bold', q.type),
@@ -60,9 +38,8 @@ export function registerQueueCommands(program: Command, ctx: CliContext): void {
     .option('-l, --limit <n>', 'jobs per page (1–100)', positiveInt('--limit'), 25)
     .option('--cursor <cursor>', 'continue from a previous page')
     .action(async (type: string, options: { limit: number; cursor?: string }, command: Command) => {
-      const listing = await ctx.client(command).request<{ dlq: Depth; deadJobs: number; unmatchedMessages: number; jobs: JobView[]; cursor?: string }>('GET', `v1/queues/${encodeURIComponent(type)}/dlq`, {
-        query: { limit: options.limit, cursor: options.cursor },
-      });
+      // The API answers an unknown type with a 404 naming the types that exist.
+      const listing = await ctx.client(command).admin.deadLetters(type as JobType, { limit: options.limit, ...(options.cursor !== undefined ? { cursor: options.cursor } : {}) });
       if (ctx.json(command)) return ctx.printJson(listing);
       output.out(`${paint(output, 'bold', `${type} DLQ`)}: ${listing.dlq.visible} message(s), ${listing.deadJobs} dead job(s)`);
       if (listing.unmatchedMessages > 0) {
@@ -82,8 +59,8 @@ export function registerQueueCommands(program: Command, ctx: CliContext): void {
     .option('--interval <ms>', 'progress polling interval', positiveInt('--interval'), 250)
     .action(async (type: string, options: { wait: boolean; interval: number }, command: Command) => {
       const client = ctx.client(command);
-      const started = await client.request<{ requeued: number; stale: number; dlqMessages: number; task?: RedriveTask }>('POST', `v1/queues/${encodeURIComponent(type)}/redrive`);
-      let task = started.task;
+      const started = await client.admin.redrive(type as JobType);
+      let task: RedriveTask | undefined = started.task;
       if (started.dlqMessages === 0) {
         if (ctx.json(command)) return ctx.printJson(started);
         return output.out(`${type} DLQ is empty: nothing to redrive`);
@@ -91,7 +68,7 @@ export function registerQueueCommands(program: Command, ctx: CliContext): void {
       while (options.wait && task?.status === 'RUNNING') {
         if (!ctx.json(command)) output.live(`moving ${task.moved}/${task.toMove}…`);
         await new Promise((resolve) => setTimeout(resolve, options.interval));
-        task = (await client.request<{ task: RedriveTask | null }>('GET', `v1/queues/${encodeURIComponent(type)}/redrive`)).task ?? undefined;
+        task = (await client.admin.redriveStatus(type as JobType)).task ?? undefined;
       }
       output.endLive();
       if (ctx.json(command)) return ctx.printJson({ ...started, task });

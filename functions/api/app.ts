@@ -3,6 +3,7 @@ import { ConveyorError, DependencyUnavailableError, IdempotencyConflictError, Jo
 import type { ApiKeyResolver } from '../../shared/ports/api-keys.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import { HttpError } from './http-errors.js';
+import { buildOpenApiDocument, type OpenApiDocument } from './openapi.js';
 import type { JobService } from './job-service.js';
 import { jsonBody, requireApiKey, requireScope, type ApiEnv } from './middleware.js';
 import { jobAdminRoutes } from './routes/job-admin.js';
@@ -12,6 +13,9 @@ import type { EnqueueLimit } from './rate-limit.js';
 import type { BatchEnqueuer } from './batch-enqueue.js';
 import { BATCH_PATH, MAX_BATCH_BODY_BYTES, batchHandler } from './routes/batch.js';
 import { queueRoutes, type QueueRouteDeps } from './routes/queues.js';
+import { analyzeRoutes, queueHealthHandler } from './routes/analyze.js';
+import { notificationRoutes } from './routes/notifications.js';
+import type { NotificationStore } from '../../shared/ports/notifications.js';
 
 export interface ApiDeps {
   readonly jobs: JobService;
@@ -26,6 +30,8 @@ export interface ApiDeps {
   readonly admin?: QueueRouteDeps;
   /** Presigned downloads of job output files (PDFs); absent when no bucket is configured. */
   readonly downloads?: DownloadLinks;
+  /** Users' notification inboxes and preferences (`/v1/notifications`). */
+  readonly notifications?: NotificationStore;
 }
 
 /**
@@ -36,11 +42,24 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
 
   app.get('/v1/health', (c) => c.json({ status: 'ok', stage: deps.stage }));
+  // The contract, public like the health check: generated from the schemas once per cold start, on first use.
+  let openapi: OpenApiDocument | undefined;
+  app.get('/v1/openapi.json', (c) => c.json((openapi ??= buildOpenApiDocument())));
 
   app.use('/v1/jobs', requireApiKey(deps.keys));
   app.use('/v1/jobs/*', requireApiKey(deps.keys));
   if (deps.batch) app.post(BATCH_PATH, requireApiKey(deps.keys), jsonBody(MAX_BATCH_BODY_BYTES), batchHandler(deps.batch, deps.enqueueLimit));
   app.route('/v1/jobs', jobRoutes(deps.jobs, { downloads: deps.downloads, limit: deps.enqueueLimit }));
+  // The analyze API: the same jobs, key, limit and idempotency as POST /v1/jobs.
+  app.use('/v1/analyze', requireApiKey(deps.keys));
+  app.use('/v1/analyze/*', requireApiKey(deps.keys));
+  app.route('/v1/analyze', analyzeRoutes(deps.jobs, { limit: deps.enqueueLimit }));
+  if (deps.admin) app.get('/queue/health', queueHealthHandler(deps.admin.queues, deps.logger));
+  if (deps.notifications) {
+    app.use('/v1/notifications', requireApiKey(deps.keys));
+    app.use('/v1/notifications/*', requireApiKey(deps.keys));
+    app.route('/v1/notifications', notificationRoutes(deps.notifications));
+  }
   if (deps.admin) {
     app.route('/v1/jobs', jobAdminRoutes(deps.admin));
     // admin or operator here; the routes that span every tenant narrow it to operator (queues.ts).

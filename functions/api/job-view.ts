@@ -1,4 +1,5 @@
 import type { JobRecord } from '../../shared/domain/job.js';
+import { resultView } from './result-view.js';
 
 /** The public shape of a job in API responses: the record less storage internals. */
 export function toJobView(job: JobRecord): Record<string, unknown> {
@@ -11,7 +12,7 @@ export function toJobView(job: JobRecord): Record<string, unknown> {
     attempt: job.attempt,
     maxAttempts: job.maxAttempts,
     payload: job.payload,
-    ...(job.result !== undefined ? { result: job.result } : {}),
+    ...(job.result !== undefined ? { result: resultView(job) } : {}),
     ...(job.error !== undefined ? { error: job.error } : {}),
     ...(job.runAt !== undefined ? { runAt: job.runAt } : {}),
     ...(job.callbackUrl !== undefined ? { callbackUrl: job.callbackUrl } : {}),

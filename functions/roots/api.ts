@@ -7,6 +7,8 @@ import type { ReleaseScheduler } from '../../shared/ports/release-scheduler.js';
 import type { AwsClients } from '../adapters/aws/clients.js';
 import { DynamoApiKeys } from '../adapters/aws/dynamo-api-keys.js';
 import { DynamoIdempotencyStore } from '../adapters/aws/dynamo-idempotency-store.js';
+import { DynamoNotificationStore } from '../adapters/aws/dynamo-notifications.js';
+import { PageCursors, tableCursorKey } from '../adapters/aws/page-cursor.js';
 import { S3BlobStore } from '../adapters/aws/s3-blob-store.js';
 import { buildAdminDeps } from '../admin-wiring.js';
 import { createApiApp } from '../api/app.js';
@@ -38,6 +40,8 @@ export function buildApiApp(
   // Tenants are noted before their records: the recovery sweep finds a record whose send never happened.
   const activity = createTenantActivity(config, clients);
   const enqueue = { store, queue, logger, idempotency, scheduler, webhookPolicy, followUps, activity };
+  // One cursor key per instance for every listing (jobs, dead letters, notifications).
+  const cursors = new PageCursors(tableCursorKey(clients.dynamo, config.CONVEYOR_TABLE_NAME));
   return createApiApp({
     jobs: new JobService(enqueue),
     batch: new BatchEnqueuer(enqueue),
@@ -45,7 +49,8 @@ export function buildApiApp(
     logger,
     stage: config.CONVEYOR_STAGE,
     enqueueLimit: { limiter, rule: tenantEnqueueRule(config), logger },
-    admin: buildAdminDeps(config, clients, { store, queue, logger, followUps }),
+    admin: buildAdminDeps(config, clients, { store, queue, logger, followUps, cursors }),
+    notifications: new DynamoNotificationStore({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME, cursors }),
     ...(config.CONVEYOR_BUCKET_NAME && clients.s3
       ? { downloads: new DownloadLinks({ blobs: new S3BlobStore({ client: clients.s3, bucket: config.CONVEYOR_BUCKET_NAME }), ttlSeconds: config.CONVEYOR_DOWNLOAD_URL_TTL_SECONDS }) }
       : {}),

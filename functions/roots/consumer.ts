@@ -1,59 +1,48 @@
-import { requireSetting, type ConveyorConfig } from '../../shared/config/env.js';
-import type { JobRegistry, JobType, PayloadOf } from '../../shared/jobs/registry.js';
+import type { ConveyorConfig } from '../../shared/config/env.js';
+import type { JobDefinition } from '../../shared/jobs/define.js';
 import { providerLimits, type ProviderLimit } from '../../shared/jobs/rate-limits.js';
 import { createLogger } from '../../shared/logging/logger.js';
 import { noJobMetrics, type JobMetrics } from '../../shared/ports/job-metrics.js';
 import type { Logger } from '../../shared/ports/logger.js';
-import type { RateLimiter } from '../../shared/ports/rate-limiter.js';
-import type { AwsClients } from '../adapters/aws/clients.js';
+import { unlimited, type RateLimiter } from '../../shared/ports/rate-limiter.js';
 import { DynamoSideEffectLedger } from '../adapters/aws/dynamo-side-effects.js';
 import { EmfJobMetrics } from '../adapters/aws/emf-job-metrics.js';
-import { S3BlobStore } from '../adapters/aws/s3-blob-store.js';
-import { SesMailer } from '../adapters/aws/ses-mailer.js';
-import type { EmailHandlerDeps } from '../jobs/email/handler.js';
-import type { JobHandlerDeps, JobHandlers } from '../jobs/index.js';
-import type { PdfHandlerDeps } from '../jobs/pdf/handler.js';
+import type { CapabilityPorts, CorePorts, JobHandlerModule, PortsOf, UsesOf } from '../jobs/define-handler.js';
 import { withProviderThrottle, type BatchHandler } from '../scheduling/provider-throttle.js';
+import type { JobHandler } from '../worker/context.js';
 import { JobWorker } from '../worker/job-worker.js';
 import { createCoreClients, createFollowUpFlusher, createJobQueue, createJobStore, type CoreClients } from '../wiring.js';
 
 /**
- * Composition root of the consumer functions (functions/entry/worker-*.ts) and the local cloud's
- * pollers. It takes the job's own definition, not the registry: a consumer then bundles and builds
- * only its own payload schema.
+ * Composition root of the consumer functions and the local cloud's pollers. A consumer Lambda's
+ * entry is generated per job type from the registry (infra/consumer-entry.ts) and calls
+ * `startConsumer` with that type's handler module and the ports of its capabilities only: it then
+ * bundles and builds only its own payload schema, handler and SDK clients.
  */
 
-/** The e-mail handler's ports: SES behind the Mailer, the side-effect ledger on the job table, the configured sender. */
-export function emailHandlerDeps(config: ConveyorConfig, clients: Pick<AwsClients, 'dynamo' | 'ses'>): EmailHandlerDeps {
+/** The ports every handler gets: the job store and the side-effect ledger on the job table, the limiter, the stage's extras. */
+export function corePorts(
+  config: ConveyorConfig,
+  clients: Pick<CoreClients, 'dynamo'>,
+  extras: { readonly limiter?: RateLimiter; readonly optional?: Partial<CapabilityPorts> } = {},
+): CorePorts {
   return {
-    mailer: new SesMailer({ client: clients.ses, ...(config.CONVEYOR_SES_CONFIGURATION_SET ? { configurationSetName: config.CONVEYOR_SES_CONFIGURATION_SET } : {}) }),
-    ledger: new DynamoSideEffectLedger({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME }),
-    sender: requireSetting(config, 'CONVEYOR_EMAIL_FROM', 'the email worker'),
-  };
-}
-
-/** The PDF handler's ports: S3 behind the BlobStore, the job store to read analysis jobs. */
-export function pdfHandlerDeps(config: ConveyorConfig, clients: Pick<AwsClients, 'dynamo' | 's3'>): PdfHandlerDeps {
-  return {
-    blobs: new S3BlobStore({ client: clients.s3, bucket: requireSetting(config, 'CONVEYOR_BUCKET_NAME', 'the pdf worker') }),
     store: createJobStore(config, clients),
+    ledger: new DynamoSideEffectLedger({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME }),
+    limiter: extras.limiter ?? unlimited,
+    optional: extras.optional ?? {},
   };
 }
 
-/** Everything the job handlers need, for a process that runs them all (the local cloud). */
-export function jobHandlerDeps(config: ConveyorConfig, clients: AwsClients): JobHandlerDeps {
-  return { email: emailHandlerDeps(config, clients), pdf: pdfHandlerDeps(config, clients) };
-}
-
-export function buildJobWorker<K extends JobType>(
-  definition: JobRegistry[K],
-  handler: JobHandlers[K],
+export function buildJobWorker<TPayload>(
+  definition: JobDefinition,
+  handler: JobHandler<TPayload>,
   config: ConveyorConfig,
   clients: CoreClients = createCoreClients(config),
   logger: Logger = createLogger(config, { fn: `worker-${definition.type}` }),
-): JobWorker<PayloadOf<K>> {
+): JobWorker<TPayload> {
   const store = createJobStore(config, clients);
-  return new JobWorker<PayloadOf<K>>(definition, handler, {
+  return new JobWorker<TPayload>(definition, handler, {
     store,
     followUps: createFollowUpFlusher(store, config, clients, logger),
     queue: createJobQueue(config, clients),
@@ -73,17 +62,46 @@ export function createJobMetrics(config: ConveyorConfig): JobMetrics {
  * the type has one and the limiter is on. The limiter comes from the caller (roots/rate-limits.ts),
  * so that consumers without a provider limit never bundle the Upstash client.
  */
-export function buildConsumerHandler<K extends JobType>(
-  definition: JobRegistry[K],
-  handler: JobHandlers[K],
+export function buildConsumerHandler<TPayload>(
+  definition: JobDefinition,
+  handler: JobHandler<TPayload>,
   config: ConveyorConfig,
   clients: CoreClients = createCoreClients(config),
   logger: Logger = createLogger(config, { fn: `worker-${definition.type}` }),
   options: { limiter: RateLimiter; providerLimit?: ProviderLimit },
 ): BatchHandler {
-  const worker = buildJobWorker<K>(definition, handler, config, clients, logger);
+  const worker = buildJobWorker(definition, handler, config, clients, logger);
   const { limiter } = options;
-  const limit = options.providerLimit ?? providerLimits[definition.type];
+  const limit = options.providerLimit ?? (providerLimits as Readonly<Record<string, ProviderLimit | undefined>>)[definition.type];
   if (!limit || !limiter.enabled) return worker.handler;
   return withProviderThrottle(worker.handler, { limiter, limit, queue: createJobQueue(config, clients), logger });
+}
+
+/** Loads the shared rate limiter once per cold start (functions/roots/rate-limits.ts); only limited or model types pass one. */
+export type LimiterLoader = (config: ConveyorConfig, logger: Logger) => Promise<RateLimiter>;
+
+/** Builds ports from the consumer's shared clients (one DynamoDB and one SQS client per cold start). */
+export type PortBuilder<T> = (clients: CoreClients, logger: Logger) => T | Promise<T>;
+
+export interface ConsumerPorts<D extends JobDefinition> {
+  /** The ports of the capabilities the type declares in `uses`, exactly. */
+  readonly capabilities: PortBuilder<Omit<PortsOf<UsesOf<D>>, keyof CorePorts>>;
+  /** Capabilities the stage adds beyond `uses` (AI analysis: the analysis type's model). */
+  readonly optional?: PortBuilder<Partial<CapabilityPorts>>;
+  /** Passed only for a type with a provider limit or a model, so no other consumer bundles Upstash. */
+  readonly loadLimiter?: LimiterLoader;
+}
+
+/**
+ * The handler of a consumer Lambda: the type's handler built from its ports, inside the worker,
+ * behind its provider's rate limit when it has one. Called at module scope of the generated entry.
+ */
+export async function startConsumer<D extends JobDefinition>(module: JobHandlerModule<D>, config: ConveyorConfig, ports: ConsumerPorts<D>): Promise<BatchHandler> {
+  const clients = createCoreClients(config);
+  const logger = createLogger(config, { fn: `worker-${module.definition.type}` });
+  const limiter = ports.loadLimiter ? await ports.loadLimiter(config, logger) : unlimited;
+  const optional = ports.optional ? await ports.optional(clients, logger) : {};
+  const capabilities = await ports.capabilities(clients, logger);
+  const handler = module.create({ ...corePorts(config, clients, { limiter, optional }), ...capabilities } as PortsOf<UsesOf<D>>);
+  return buildConsumerHandler(module.definition, handler, config, clients, logger, { limiter });
 }

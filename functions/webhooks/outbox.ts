@@ -1,4 +1,5 @@
 import type { JobRecord } from '../../shared/domain/job.js';
+import { resultView } from '../api/result-view.js';
 import type { WebhookDelivery } from './delivery.js';
 
 /** Where completion webhooks are queued for delivery (the webhook queue). */
@@ -14,7 +15,7 @@ export function webhookBody(job: JobRecord): string {
     type: job.type,
     status: job.status,
     attempt: job.attempt,
-    ...(job.result !== undefined ? { result: job.result } : {}),
+    ...(job.result !== undefined ? { result: resultView(job) } : {}),
     ...(job.error !== undefined ? { error: job.error } : {}),
     createdAt: job.createdAt,
     ...(job.finishedAt !== undefined ? { finishedAt: job.finishedAt } : {}),

@@ -68,16 +68,28 @@ export interface StageSettings {
    * start-up log says so — a stage deploys and runs without an Upstash account.
    */
   readonly upstashSecretName?: string;
+  /** The text model of the AI tasks: one Bedrock foundation model per stage, invoked in one Region. */
+  readonly ai: {
+    /** A foundation model id (`-c aiModelId=…`); the ai consumer may invoke this model and no other. */
+    readonly modelId: string;
+    /** Where it is invoked (`-c aiRegion=…`); the stack's own Region when absent. */
+    readonly region?: string;
+    /** `-c aiAnalysis=on`: the analysis job asks the model too (and its consumer gets the same grant). */
+    readonly analysis: boolean;
+  };
 }
 
 /** Where alarm notifications go: an e-mail subscribed to the stage's topic, an existing topic, or (said out loud) nowhere. */
 export type AlarmSubscription = { readonly kind: 'email'; readonly address: string } | { readonly kind: 'topic'; readonly topicArn: string } | { readonly kind: 'none' };
 
 /** Context keys a deploy may pass (`-c key=value`), besides `stage`. */
-export const STAGE_CONTEXT_KEYS = ['alarmEmail', 'alarmTopicArn', 'noAlarmSubscription', 'emailSender', 'sesIdentity', 'emailIdentity', 'recurring', 'upstashSecretName'] as const;
+export const STAGE_CONTEXT_KEYS = ['alarmEmail', 'alarmTopicArn', 'noAlarmSubscription', 'emailSender', 'sesIdentity', 'emailIdentity', 'recurring', 'upstashSecretName', 'aiModelId', 'aiRegion', 'aiAnalysis'] as const;
 export type StageContext = Partial<Record<(typeof STAGE_CONTEXT_KEYS)[number], string>>;
 
-type Preset = Omit<StageSettings, 'stage' | 'email' | 'upstashSecretName' | 'recurring'>;
+/** Amazon Nova Micro: text only, the cheapest on-demand Bedrock text model when this was written. */
+export const DEFAULT_AI_MODEL_ID = 'amazon.nova-micro-v1:0';
+
+type Preset = Omit<StageSettings, 'stage' | 'email' | 'upstashSecretName' | 'recurring' | 'ai'>;
 
 const development: Preset = {
   production: false,
@@ -132,6 +144,10 @@ export function stageSettings(stage: string, context: StageContext = {}): StageS
   const preset = PRESETS[stage] ?? development;
   const sender = context.emailSender ?? PLACEHOLDER_SENDER;
   if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(sender)) throw new Error(`emailSender ${JSON.stringify(sender)} is not an e-mail address`);
+  const modelId = context.aiModelId ?? DEFAULT_AI_MODEL_ID;
+  if (!/^[a-z0-9-]+\.[A-Za-z0-9.:-]+$/.test(modelId)) throw new Error(`aiModelId ${JSON.stringify(modelId)} is not a Bedrock foundation model id like ${DEFAULT_AI_MODEL_ID}`);
+  if (context.aiRegion !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(context.aiRegion)) throw new Error(`aiRegion ${JSON.stringify(context.aiRegion)} is not a Region like us-east-1`);
+  if (context.aiAnalysis !== undefined && !['on', 'off'].includes(context.aiAnalysis)) throw new Error(`aiAnalysis must be on or off, not ${JSON.stringify(context.aiAnalysis)}`);
   const identitySource = context.emailIdentity ?? 'create';
   if (identitySource !== 'create' && identitySource !== 'existing') {
     throw new Error(`emailIdentity ${JSON.stringify(identitySource)}: use -c emailIdentity=existing (the identity is already verified in this account and region) or -c emailIdentity=create (the default)`);
@@ -144,6 +160,7 @@ export function stageSettings(stage: string, context: StageContext = {}): StageS
     email: { sender, identity: context.sesIdentity ?? sender.split('@')[1]!, identitySource },
     recurring: (context.recurring ?? '').split(',').map((name) => name.trim()).filter(Boolean),
     ...(context.upstashSecretName ? { upstashSecretName: context.upstashSecretName } : {}),
+    ai: { modelId, ...(context.aiRegion ? { region: context.aiRegion } : {}), analysis: context.aiAnalysis === 'on' },
   };
 }
 

@@ -1,3 +1,4 @@
+import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -25,15 +26,16 @@ export function lambdaBundling(): BundlingOptions {
   };
 }
 
-/** `functions/entry/<name>.ts`, the thin Lambda entry points. */
+/** `functions/entry/<name>.ts`, the thin Lambda entry points; an absolute path (a generated consumer entry) as it is. */
 export function entryPath(name: string): string {
-  return fileURLToPath(new URL(`../../functions/entry/${name}.ts`, import.meta.url));
+  return isAbsolute(name) ? name : fileURLToPath(new URL(`../../functions/entry/${name}.ts`, import.meta.url));
 }
 
 export interface ConveyorFunctionProps {
   readonly settings: StageSettings;
-  /** Becomes `conveyor-<stage>-<name>` and selects `functions/entry/<entry>.ts`. */
+  /** Becomes `conveyor-<stage>-<name>`. */
   readonly name: string;
+  /** `functions/entry/<entry>.ts`, or the absolute path of a generated entry (infra/consumer-entry.ts). */
   readonly entry: string;
   readonly description: string;
   readonly timeoutSeconds: number;

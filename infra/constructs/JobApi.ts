@@ -87,6 +87,8 @@ export class JobApi extends Construct {
       createDefaultStage: false,
     });
     this.httpApi.addRoutes({ path: '/v1/health', methods: [HttpMethod.GET], integration, authorizer: new HttpNoneAuthorizer() });
+    // The analyze API's queue health (BullMQ-style clients poll it without a key): queue depths only.
+    this.httpApi.addRoutes({ path: '/queue/health', methods: [HttpMethod.GET], integration, authorizer: new HttpNoneAuthorizer() });
 
     this.accessLogs = new LogGroup(this, 'AccessLogs', {
       retention: settings.logRetention,
@@ -125,11 +127,14 @@ export class JobApi extends Construct {
   }
 
   private suppressHealthRouteAuthorization(): void {
-    const health = this.httpApi.node.children.find((child) => child.node.id.includes('v1--health'));
-    if (!health) throw new Error('JobApi: the /v1/health route was not found to document its open access');
-    Validations.of(health).acknowledge({
-      id: 'AwsSolutions-APIG4',
-      reason: 'GET /v1/health is deliberately open (load balancers, uptime checks); it returns only {status, stage}.',
-    });
+    const open = [
+      ['v1--health', 'GET /v1/health is deliberately open (load balancers, uptime checks); it returns only {status, stage}.'],
+      ['queue--health', 'GET /queue/health is deliberately open (the analyze API\'s health check); it returns only the analysis queue\'s depths, no tenant data.'],
+    ] as const;
+    for (const [id, reason] of open) {
+      const route = this.httpApi.node.children.find((child) => child.node.id.includes(id));
+      if (!route) throw new Error(`JobApi: the route ${id} was not found to document its open access`);
+      Validations.of(route).acknowledge({ id: 'AwsSolutions-APIG4', reason });
+    }
   }
 }

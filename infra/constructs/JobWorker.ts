@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -8,7 +8,8 @@ import type { JobDefinition } from '../../shared/jobs/define.js';
 import { eventSourceSettingsOf, queueSettingsOf, resourceNames } from '../../shared/jobs/derived.js';
 import { isPrioritized, priorityConcurrency, priorityQueueName, queueKey, type Priority } from '../../shared/jobs/priority.js';
 import type { StageSettings } from '../config/stages.js';
-import { capabilityEnvironment, grantCapabilities, type CapabilityResources } from './capabilities.js';
+import { consumerName, writeConsumerEntry } from '../consumer-entry.js';
+import { capabilityEnvironment, grantCapabilities, type Capability, type CapabilityResources } from './capabilities.js';
 import { ConveyorFunction } from './ConveyorFunction.js';
 import { TABLE_ACTIONS } from './permissions.js';
 
@@ -19,8 +20,10 @@ export interface JobWorkerProps {
   /** Variables every function gets (`commonEnvironment`). */
   readonly environment: Readonly<Record<string, string>>;
   readonly resources: CapabilityResources;
-  /** Entry file under `functions/entry/`; by convention `worker-<type>`. */
+  /** The consumer's entry; by default generated from the definition (infra/consumer-entry.ts). */
   readonly entry?: string;
+  /** Capabilities the stage adds beyond `uses` (the stack grants them): the generated entry builds their ports too. */
+  readonly optionalUses?: readonly Capability[];
 }
 
 /** One queue of a job type and the event source that feeds it to the type's consumer. */
@@ -52,11 +55,15 @@ export class JobWorker extends Construct {
   /** Every queue of the type, normal first. */
   readonly lanes: readonly JobLane[];
   readonly consumer: ConveyorFunction;
+  /** CONVEYOR_QUEUE_URLS of the consumer: its own lanes, plus those of the types it may enqueue. */
+  readonly #queueUrls: Record<string, Queue> = {};
+  readonly #table: ITable;
 
   constructor(scope: Construct, id: string, props: JobWorkerProps) {
     super(scope, id);
     const { settings, definition } = props;
     this.definition = definition;
+    this.#table = props.table;
 
     // Derive (shared/jobs/derived.ts says why for each value).
     const names = resourceNames(settings.stage, definition.type);
@@ -101,11 +108,12 @@ export class JobWorker extends Construct {
       queue: priority === 'normal' ? this.queue : sourceQueue(`Queue-${priority}`, priorityQueueName(settings.stage, definition.type, priority)),
       maxConcurrency: concurrency[priority],
     }));
+    for (const lane of this.lanes) this.#queueUrls[lane.key] = lane.queue;
     const uses = definition.settings.uses;
     this.consumer = new ConveyorFunction(this, 'Consumer', {
       settings,
-      name: `worker-${definition.type}`,
-      entry: props.entry ?? `worker-${definition.type}`,
+      name: consumerName(definition.type),
+      entry: props.entry ?? writeConsumerEntry(definition, props.optionalUses ? { optionalUses: props.optionalUses } : {}),
       description: `Conveyor ${settings.stage}: runs "${definition.type}" jobs — ${definition.description}`,
       timeoutSeconds: definition.settings.timeoutSeconds,
       memoryMb: definition.settings.memoryMb,
@@ -116,7 +124,8 @@ export class JobWorker extends Construct {
         CONVEYOR_METRICS: 'emf',
         // Only its own lanes: the consumer sets the visibility of its own messages (backoff) on the lane
         // each came from, and a throttled job is re-sent to its own lane.
-        CONVEYOR_QUEUE_URLS: this.queue.stack.toJsonString(Object.fromEntries(this.lanes.map((lane) => [lane.key, lane.queue.queueUrl]))),
+        // Rendered at synthesis, after allowEnqueue may have added another type's lanes.
+        CONVEYOR_QUEUE_URLS: Lazy.string({ produce: () => Stack.of(this).toJsonString(Object.fromEntries(Object.entries(this.#queueUrls).map(([key, queue]) => [key, queue.queueUrl]))) }),
         ...capabilityEnvironment(uses, props.resources),
       },
     });
@@ -133,6 +142,8 @@ export class JobWorker extends Construct {
       );
     }
     this.consumer.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...TABLE_ACTIONS.worker], resources: [props.table.tableArn] }));
+    // Notifications are items of the job table: the only new items a consumer writes besides enqueued jobs.
+    if (uses.includes('inbox')) this.consumer.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...TABLE_ACTIONS.inbox], resources: [props.table.tableArn] }));
     // The consumer hands a DEAD job's message to the DLQ itself (its redrive policy is only a safety net).
     this.consumer.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.dlq.queueArn] }));
     grantCapabilities(uses, props.resources, this.consumer);
@@ -141,6 +152,17 @@ export class JobWorker extends Construct {
   /** The type's queues by CONVEYOR_QUEUE_URLS key (`email`, `analysis`, `analysis:high`…). */
   get queuesByKey(): Record<string, Queue> {
     return Object.fromEntries(this.lanes.map((lane) => [lane.key, lane.queue]));
+  }
+
+  /**
+   * Lets the consumer enqueue jobs of `target`'s type (a type listed in its `settings.enqueues`): the
+   * target's queue URLs join CONVEYOR_QUEUE_URLS, with SendMessage on those queues only.
+   */
+  allowEnqueue(target: JobWorker): void {
+    for (const lane of target.lanes) this.#queueUrls[lane.key] = lane.queue;
+    this.consumer.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: target.lanes.map((lane) => lane.queue.queueArn) }));
+    // The enqueue path (JobService) deletes the record it wrote when the message cannot be sent.
+    this.consumer.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...TABLE_ACTIONS.enqueuer], resources: [this.#table.tableArn] }));
   }
 
   /** Lets the consumer re-send to its own lanes (a job over its provider's rate limit is requeued with a delay). */

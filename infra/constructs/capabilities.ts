@@ -56,6 +56,28 @@ const CAPABILITIES: Record<Capability, CapabilityGrant> = {
       );
     },
   },
+  model: {
+    environment: ({ settings }) => ({
+      CONVEYOR_AI_PROVIDER: 'bedrock',
+      CONVEYOR_AI_MODEL_ID: settings.ai.modelId,
+      ...(settings.ai.region ? { CONVEYOR_AI_REGION: settings.ai.region } : {}),
+    }),
+    grant: ({ settings }, fn) => {
+      // Converse needs bedrock:InvokeModel on the model (API_runtime_Converse: "This operation requires
+      // permission for the bedrock:InvokeModel action"); the grant names the one model of the stage.
+      fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: [foundationModelArn(Stack.of(fn), settings.ai.modelId, settings.ai.region)] }));
+    },
+  },
+  inbox: {
+    // Notifications live in the tenant's partition of the job table: JobWorker grants their PutItem with its table grant.
+    environment: () => ({}),
+    grant: () => undefined,
+  },
+  enqueue: {
+    // The queues it may send to are the types in `settings.enqueues` (JobWorker.allowEnqueue, from the stage stack).
+    environment: () => ({}),
+    grant: () => undefined,
+  },
   blobs: {
     environment: ({ bucket }) => ({
       CONVEYOR_BUCKET_NAME: bucket.bucketName,
@@ -71,14 +93,23 @@ export function capabilityEnvironment(uses: readonly Capability[], resources: Ca
   return Object.assign({}, ...uses.map((use) => CAPABILITIES[use].environment(resources))) as Record<string, string>;
 }
 
-export function grantCapabilities(uses: readonly Capability[], resources: CapabilityResources, fn: ConveyorFunction): void {
-  for (const use of uses) CAPABILITIES[use].grant(resources, fn);
+/** Grants each capability; `environment: true` also adds its variables (for a grant made after the function exists). */
+export function grantCapabilities(uses: readonly Capability[], resources: CapabilityResources, fn: ConveyorFunction, options: { environment?: boolean } = {}): void {
+  for (const use of uses) {
+    CAPABILITIES[use].grant(resources, fn);
+    if (options.environment) for (const [name, value] of Object.entries(CAPABILITIES[use].environment(resources))) fn.fn.addEnvironment(name, value);
+  }
 }
 
 /** The API signs presigned download URLs, which act with its role: it may read documents, not write. */
 export function grantBlobDownloads(resources: CapabilityResources, fn: ConveyorFunction): void {
   fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [resources.bucket.arnForObjects('*')] }));
   suppressObjectWildcard(fn, resources.bucket, 'signs download URLs for documents of any tenant it has authorised');
+}
+
+/** `arn:aws:bedrock:<region>::foundation-model/<id>`: foundation models belong to no account. */
+export function foundationModelArn(stack: Stack, modelId: string, region?: string): string {
+  return stack.formatArn({ service: 'bedrock', account: '', region: region ?? stack.region, resource: 'foundation-model', resourceName: modelId });
 }
 
 function suppressObjectWildcard(fn: ConveyorFunction, bucket: IBucket, why: string): void {

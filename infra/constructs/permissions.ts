@@ -18,6 +18,11 @@ export const TABLE_ACTIONS = {
   // The recovery sweep: records (get; claim, confirm and clear markers; discard a 503'd enqueue), the
   // idempotency entry of a keyed record (get), its own watermark (get, put).
   sweep: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+  // A consumer that enqueues other jobs (JobService via FollowUpEnqueuer), beyond `worker`: the record
+  // it creates (PutItem) and its discard when the message could not be sent (DeleteItem).
+  enqueuer: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+  // A consumer with the `inbox` capability, beyond `worker`: a user's notification (DynamoNotificationStore.put).
+  inbox: ['dynamodb:PutItem'],
 } as const satisfies Record<string, readonly `dynamodb:${string}`[]>;
 
 /**

@@ -9,7 +9,7 @@ import { providerLimits, type ProviderLimit } from '../../shared/jobs/rate-limit
 import { recurringJobs, type RecurringJobDefinition } from '../../shared/jobs/recurring.js';
 import type { StageSettings } from '../config/stages.js';
 import { documentBucketName } from '../constructs/BlobBucket.js';
-import { capabilityEnvironment, grantBlobDownloads, type CapabilityResources } from '../constructs/capabilities.js';
+import { capabilityEnvironment, grantBlobDownloads, grantCapabilities, type CapabilityResources } from '../constructs/capabilities.js';
 import { ConveyorMonitoring } from '../constructs/ConveyorMonitoring.js';
 import { EmailSending } from '../constructs/EmailSending.js';
 import { commonEnvironment, queueUrlsEnvironment } from '../constructs/environment.js';
@@ -24,7 +24,7 @@ export interface ServiceStackProps extends StackProps {
   readonly settings: StageSettings;
   /** The job registry's definitions: one JobWorker each. */
   readonly jobs: readonly JobDefinition[];
-  /** Entry file per job type under `functions/entry/`; default `worker-<type>`. */
+  /** Entry per job type (a name under `functions/entry/` or an absolute path); default generated from the registry. */
   readonly workerEntry?: (type: string) => string;
   /** Recurring (cron) jobs; `shared/jobs/recurring.ts` by default. */
   readonly recurring?: readonly RecurringJobDefinition[];
@@ -34,7 +34,7 @@ export interface ServiceStackProps extends StackProps {
  * The stateless half of a stage: one JobWorker per registered job type (a lane per priority for a
  * prioritized type), the HTTP API, delayed and recurring jobs (EventBridge Scheduler), completion
  * webhooks and the monitoring. Built from the registries alone — a new job type in
- * `shared/jobs/registry.ts` (with its `functions/entry/worker-<type>.ts`) gets its queues, DLQ,
+ * `shared/jobs/registry.ts` (and its handler module in the handler map) gets its queues, DLQ,
  * consumer, alarms and dashboard row here with no edit to this file.
  */
 export class ServiceStack extends Stack {
@@ -69,9 +69,25 @@ export class ServiceStack extends Stack {
         environment,
         resources: this.resources,
         ...(props.workerEntry ? { entry: props.workerEntry(definition.type) } : {}),
+        // AI analysis: the analysis consumer bundles the model's port (granted below).
+        ...(settings.ai.analysis && definition.type === 'analysis' ? { optionalUses: ['model'] as const } : {}),
       });
     }
     this.workers = workers;
+    // A consumer that enqueues other types (a notification's e-mail) may send to those queues only.
+    for (const worker of Object.values(workers)) {
+      for (const type of worker.definition.settings.enqueues) {
+        const target = workers[type];
+        if (!target) throw new Error(`job type "${worker.definition.type}" enqueues "${type}", which is not a registered job type`);
+        worker.allowEnqueue(target);
+      }
+    }
+    // AI analysis (-c aiAnalysis=on): the analysis consumer calls the stage's model too; off, only
+    // the types that declare `uses: ['model']` (ai) may invoke it.
+    if (settings.ai.analysis && workers.analysis) {
+      grantCapabilities(['model'], this.resources, workers.analysis.consumer, { environment: true });
+      workers.analysis.consumer.fn.addEnvironment('CONVEYOR_AI_ANALYSIS', 'on');
+    }
     // Every job queue by CONVEYOR_QUEUE_URLS key (`analysis`, `analysis:high`, …): where enqueues go.
     const jobQueues = Object.assign({}, ...Object.values(workers).map((worker) => worker.queuesByKey)) as Record<string, JobWorker['queue']>;
     const jobQueueUrls = queueUrlsEnvironment(this, jobQueues);
@@ -117,6 +133,9 @@ export class ServiceStack extends Stack {
       if (this.upstash && (providerLimits as Readonly<Record<string, ProviderLimit | undefined>>)[worker.definition.type]) {
         this.upstash.connect(worker.consumer);
         worker.grantRequeue();
+      } else if (this.upstash && worker.definition.settings.uses.includes('model')) {
+        // Model consumers limit chat replies per tenant through the same Upstash database.
+        this.upstash.connect(worker.consumer);
       }
     }
 

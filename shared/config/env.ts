@@ -79,6 +79,22 @@ const envSchema = z.object({
   CONVEYOR_SCHEDULER_ROLE_ARN: z.string().startsWith('arn:').optional(),
   // Where EventBridge Scheduler puts a one-time release it could not deliver (the schedules' DLQ).
   CONVEYOR_SCHEDULE_DLQ_ARN: z.string().startsWith('arn:').optional(),
+  // The text model of the AI tasks (and of the analysis job when AI analysis is on). `bedrock` on AWS,
+  // set by the stack with the model and its region; `local` (the default) is the deterministic stand-in.
+  CONVEYOR_AI_PROVIDER: z.enum(['bedrock', 'local']).default('local'),
+  /** A Bedrock foundation model id, e.g. `amazon.nova-micro-v1:0`; required with the bedrock provider. */
+  CONVEYOR_AI_MODEL_ID: z.string().regex(/^[a-z0-9-]+\.[A-Za-z0-9.:-]+$/, 'must be a Bedrock model id like amazon.nova-micro-v1:0').optional(),
+  /** The Region the model is invoked in (defaults to AWS_REGION). */
+  CONVEYOR_AI_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a Region like us-east-1').optional(),
+  /** Chat replies per tenant, `<replies>/<seconds>` (through the shared rate limiter; off without Upstash). */
+  CONVEYOR_AI_CHAT_LIMIT: z
+    .string()
+    .refine((text) => parseRateRule(text) !== undefined, { message: 'must be <replies>/<seconds>, e.g. 20/60' })
+    .optional(),
+  /** `on`: the analysis job asks the text model for strengths, limitations and use cases. */
+  CONVEYOR_AI_ANALYSIS: z.enum(['on', 'off']).default('off'),
+  /** The SDK's standard endpoint variable of Bedrock Runtime (tests point it at a local server). */
+  AWS_ENDPOINT_URL_BEDROCK_RUNTIME: z.url().optional(),
   /** Job outcome metrics: `emf` writes CloudWatch embedded-metric-format lines (set by the stack on consumers); `off` records none. */
   CONVEYOR_METRICS: z.enum(['emf', 'off']).default('off'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),

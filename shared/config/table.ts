@@ -10,19 +10,19 @@ import { JOB_ID_SHARDS, parseJobId, tenantHash } from '../domain/job-id.js';
  * | job                 | `JOBS#<tenantHash>#<shard>` | jobId    |
  * | API key             | `KEY#<sha256(key)>`         | `KEY`    |
  * | idempotency entry   | `IDEM#<tenant>#<sha256(key)>` | `IDEM` |
+ * | notification        | `NOTIF#<tenant>#<userId>`   | `N#<jobId>` |
+ * | notification prefs  | `NOTIF#<tenant>#<userId>`   | `PREFS`  |
  * | stage setting       | `CONFIG#<name>`             | `CONFIG` |
  * | active tenant       | `ACTIVE#<yyyy-mm-dd>`       | tenantHash |
  * | sweep progress      | `SWEEP`                     | `WATERMARK#<pass>` |
  * | redrive task        | `REDRIVE#<queue>`           | `TASK`   |
- * | webhook dead letter | `WEBHOOKDLQ#<jobId>`        | jobId    |
  *
  * Two sparse global secondary indexes hold only the few jobs that carry their key attribute, so a job
  * without follow-ups never writes to either (DynamoDB writes an index only when an item enters, leaves
  * or changes a projected attribute in it:
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.ThroughputConsiderations.Writes):
  * - `deadLetters` (`deadLetterType`, `sk`): DEAD jobs by type, newest first — the DLQ listing. The
- *   DEAD write itself sets the key; the write that leaves DEAD (redrive, retry) removes it. Jobs whose
- *   completion webhook was given up on are listed there too, under `webhooks`, by a small item of their own.
+ *   DEAD write itself sets the key; the write that leaves DEAD (redrive, retry) removes it.
  * - `sweep` (`sweepShard`, `sweepAt`): jobs owing something no message brings back (an unqueued
  *   webhook, a held job, a requeued job not yet sent), by when the recovery sweep should look.
  *   `sweepShard` spreads these writes over `SWEEP_SHARDS` index partitions; the adapter derives it
@@ -89,16 +89,23 @@ export const keys = {
   activeTenants: (day: string): string => `ACTIVE#${day}`,
   activeTenant: (day: string, hash: string): TableKey => ({ pk: `ACTIVE#${day}`, sk: hash }),
   sweepWatermark: (pass: string): TableKey => ({ pk: 'SWEEP', sk: `WATERMARK#${pass}` }),
-  /** The latest redrive task of a queue (a job type, or `webhooks`): also its one-at-a-time lock. */
+  /** The latest redrive task of a queue (a job type): also its one-at-a-time lock. */
   redriveTask: (queue: string): TableKey => ({ pk: `REDRIVE#${queue}`, sk: 'TASK' }),
   /**
-   * A job whose completion webhook was given up on, listed in the `deadLetters` index under
-   * `webhooks` (its own small item: the job item may be listed under its type as a DEAD job).
+   * A user's notifications: one partition per tenant and user, sorted by the id of the job that made
+   * each (time-ordered), so a user's inbox newest first is one Query (`begins_with(sk, 'N#')`,
+   * backwards). The job id as key makes the write idempotent per job. User ids cannot hold `#`.
    */
-  webhookDeadLetter: (jobId: string): TableKey => ({ pk: `WEBHOOKDLQ#${jobId}`, sk: jobId }),
+  notificationPartition: (tenant: string, userId: string): string => `NOTIF#${tenant}#${userId}`,
+  notification: (tenant: string, userId: string, jobId: string): TableKey => ({ pk: `NOTIF#${tenant}#${userId}`, sk: `${NOTIFICATION_PREFIX}${jobId}` }),
+  /** The user's notification preferences, in the same partition (outside the `N#` range). */
+  notificationPreferences: (tenant: string, userId: string): TableKey => ({ pk: `NOTIF#${tenant}#${userId}`, sk: 'PREFS' }),
   /** A stage-wide setting the functions create for themselves (the page-cursor key). */
   config: (name: string): TableKey => ({ pk: `CONFIG#${name}`, sk: 'CONFIG' }),
 } as const;
+
+/** Sort-key prefix of notification items: keeps the inbox range apart from the user's PREFS item. */
+export const NOTIFICATION_PREFIX = 'N#';
 
 function jobPartition(hash: string, shard: number): string {
   return `JOBS#${hash}#${shard}`;

@@ -124,3 +124,26 @@ export function jobIdFloor(time: Date): string {
   const hex = Math.max(0, time.getTime()).toString(16).padStart(12, '0');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}`;
 }
+
+/**
+ * The id of a job that `parentJobId`'s job starts as a follow-up (`purpose` names which), the same on
+ * every call: a redelivered parent that enqueues its follow-up again finds the record already there
+ * (the create is a conditional put) instead of making a second job. It keeps the parent's time,
+ * tenant hash and shard, so it lives beside the parent; the other bits come from
+ * sha256(purpose:parentJobId). Undefined when the parent is not a Conveyor job id.
+ */
+export function followUpJobId(parentJobId: string, purpose: string): string | undefined {
+  const parts = parseJobId(parentJobId);
+  if (!parts) return undefined;
+  const bytes = Buffer.from(parentJobId.replaceAll('-', ''), 'hex');
+  const digest = createHash('sha256').update(`${purpose}:${parentJobId}`, 'utf8').digest();
+  bytes[6] = 0x70 | (digest[0]! & 0x0f);
+  bytes[7] = digest[1]!;
+  bytes[8] = 0x80 | (digest[2]! & 0x3f);
+  bytes[9] = digest[3]!;
+  bytes[10] = digest[4]!;
+  bytes[11] = digest[5]!;
+  bytes[12] = (digest[6]! & 0xf0) | parts.shard;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

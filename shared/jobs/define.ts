@@ -34,7 +34,13 @@ export const jobSettingsSchema = z
      * AWS capabilities the consumer needs beyond its own queue and the job table. The CDK grants
      * exactly these (and sets their environment), so a job type that sends no e-mail cannot send any.
      */
-    uses: z.array(z.enum(['email', 'blobs'])).max(2),
+    uses: z.array(z.enum(['email', 'blobs', 'model', 'inbox', 'enqueue'])).max(5),
+    /**
+     * Job types this type's consumer enqueues (a notification e-mails through an `email` job), with the
+     * `enqueue` capability. The CDK gives the consumer those types' queue URLs and SendMessage on them,
+     * and nothing else to send to.
+     */
+    enqueues: z.array(z.string().min(1)).max(5),
     /**
      * Days a finished job's record is kept before DynamoDB TTL removes it, per final status (the
      * seeds kept "the last 100 completed and 500 failed"; DynamoDB expires by age, not by count).
@@ -48,6 +54,11 @@ export const jobSettingsSchema = z
     }).strict(),
   })
   .strict()
+  .refine((s) => s.uses.includes('enqueue') === s.enqueues.length > 0, {
+    // The capability builds the enqueue path; `enqueues` names where it may send. One without the other is a mistake.
+    message: 'the enqueue capability and a non-empty enqueues list go together',
+    path: ['enqueues'],
+  })
   .refine((s) => s.batchSize <= 10 || s.batchingWindowSeconds >= 1, {
     // SQS event sources reject BatchSize > 10 without a batching window.
     message: 'batchSize > 10 needs batchingWindowSeconds ≥ 1',
@@ -55,6 +66,9 @@ export const jobSettingsSchema = z
   });
 
 export type JobSettings = z.infer<typeof jobSettingsSchema>;
+
+/** An AWS capability a job type may declare in `settings.uses` (the CDK grants it, the consumer builds its port). */
+export type Capability = JobSettings['uses'][number];
 
 export const DEFAULT_SETTINGS: JobSettings = {
   timeoutSeconds: 30,
@@ -66,25 +80,34 @@ export const DEFAULT_SETTINGS: JobSettings = {
   backoff: { baseSeconds: 2, maxSeconds: 300 },
   claim: 'lazy',
   uses: [],
+  enqueues: [],
   retentionDays: { succeeded: 7, failed: 30 },
 };
 
-export interface JobDefinition<TType extends string = string, TPayload extends z.ZodType = z.ZodType> {
+/**
+ * A registered job type. `TUses` keeps the literal capabilities of `settings.uses`, so its handler's
+ * ports are typed by them (functions/jobs/define-handler.ts): a handler cannot reach a mailer its
+ * type never declared.
+ */
+export interface JobDefinition<TType extends string = string, TPayload extends z.ZodType = z.ZodType, TUses extends Capability = Capability> {
   readonly type: TType;
   readonly description: string;
   readonly payload: TPayload;
-  readonly settings: JobSettings;
+  readonly settings: Readonly<Omit<JobSettings, 'uses'>> & { readonly uses: readonly TUses[] };
 }
 
 /** Job type names become queue, function and alarm names: keep them short and DNS-safe. */
-const jobTypeName = z.string().regex(/^[a-z][a-z0-9-]{0,29}$/, 'job type must be lowercase letters, digits or -, ≤ 30 chars');
+export const jobTypeName = z
+  .string()
+  .max(30, 'job type must be at most 30 characters')
+  .regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/, 'job type must be lowercase letters, digits and single inner hyphens, starting with a letter');
 
-export function defineJob<const TType extends string, TPayload extends z.ZodType>(definition: {
+export function defineJob<const TType extends string, TPayload extends z.ZodType, const TUses extends Capability = never>(definition: {
   type: TType;
   description: string;
   payload: TPayload;
-  settings?: Partial<JobSettings>;
-}): JobDefinition<TType, TPayload> {
+  settings?: Partial<Omit<JobSettings, 'uses'>> & { uses?: readonly TUses[] };
+}): JobDefinition<TType, TPayload, TUses> {
   const name = jobTypeName.safeParse(definition.type);
   if (!name.success) throw new Error(`defineJob(${JSON.stringify(definition.type)}): ${name.error.issues[0]?.message}`);
   const parsed = jobSettingsSchema.safeParse({ ...DEFAULT_SETTINGS, ...definition.settings });
@@ -92,5 +115,7 @@ export function defineJob<const TType extends string, TPayload extends z.ZodType
     const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'settings'}: ${i.message}`).join('; ');
     throw new Error(`defineJob("${definition.type}"): invalid settings — ${detail}`);
   }
-  return Object.freeze({ type: definition.type, description: definition.description, payload: definition.payload, settings: Object.freeze(parsed.data) });
+  // The schema checked `uses`; the caller's own array keeps its literal type (empty by default).
+  const settings = Object.freeze({ ...parsed.data, uses: Object.freeze([...(definition.settings?.uses ?? [])]) });
+  return Object.freeze({ type: definition.type, description: definition.description, payload: definition.payload, settings });
 }

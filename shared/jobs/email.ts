@@ -36,6 +36,7 @@ const emailPayload = z
     variant('job-completed'),
     variant('invitation'),
     variant('daily-digest'),
+    variant('notification'),
   ])
   .superRefine((payload, ctx) => {
     const total = payload.to.length + (payload.cc?.length ?? 0) + (payload.bcc?.length ?? 0);

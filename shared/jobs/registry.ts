@@ -1,6 +1,8 @@
 import * as z from 'zod';
+import { aiJob } from './ai.js';
 import { analysisJob } from './analysis.js';
 import { emailJob } from './email.js';
+import { notificationJob } from './notification.js';
 import { pdfJob } from './pdf.js';
 import type { JobDefinition } from './define.js';
 import { enqueueOptionsShape, type EnqueueOptions } from './enqueue-options.js';
@@ -13,6 +15,8 @@ export const jobRegistry = {
   analysis: analysisJob,
   email: emailJob,
   pdf: pdfJob,
+  notification: notificationJob,
+  ai: aiJob,
 } as const;
 
 export type JobRegistry = typeof jobRegistry;

@@ -2,10 +2,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConveyorConfig } from '../../shared/config/env.js';
 import { lambdaEsbuildOptions } from '../../infra/bundling.js';
+import { writeConsumerEntry } from '../../infra/consumer-entry.js';
+import { emailJob } from '../../shared/jobs/email.js';
+import type { BatchResponse, SqsEventLike } from '../../functions/worker/context.js';
+import { createClients } from '../../functions/wiring.js';
+import { templateData } from '../helpers/email-payloads.js';
+import { messagesTo } from '../helpers/inbox.js';
 import { serveHttpApi, type HttpApiHandler, type LocalHttpApi } from '../../local/api-gateway.js';
 import { analysisPayload } from '../helpers/factories.js';
 import { bootLocalCloud, type ApiClient } from '../helpers/local-cloud.js';
@@ -33,7 +40,8 @@ describe('E2E: the bundled API entry', () => {
     Object.assign(process.env, environmentOf(cloud.cloud.config), { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_SESSION_TOKEN: 'local', LOG_LEVEL: 'silent' });
     const { handler } = (await import(pathToFileURL(outfile).href)) as { handler: HttpApiHandler };
     entryApi = await serveHttpApi(handler);
-  });
+    // Bundling the API takes seconds on an idle machine, far more on a busy one.
+  }, 180_000);
 
   afterAll(async () => {
     await entryApi?.close();
@@ -55,5 +63,49 @@ describe('E2E: the bundled API entry', () => {
     expect(response.status).toBe(202);
     expect(body.status).toBe('QUEUED');
     expect(await cloud.waitForStatus(body.jobId, ['SUCCEEDED'], 30_000)).toMatchObject({ status: 'SUCCEEDED' });
+  });
+});
+
+describe('E2E: a bundled consumer generated from the registry', () => {
+  let cloud: ApiClient;
+  const out = mkdtempSync(join(tmpdir(), 'conveyor-bundled-consumer-'));
+  const savedEnv = { ...process.env };
+
+  beforeAll(async () => {
+    cloud = await bootLocalCloud();
+    // The local cloud's own email poller steps aside: the bundled consumer takes the message instead.
+    await cloud.cloud.mappings.email.stop();
+  });
+
+  afterAll(async () => {
+    await cloud?.cloud.stop();
+    process.env = savedEnv;
+    rmSync(out, { recursive: true, force: true });
+  });
+
+  it('runs an email job with the SES port of its `email` capability, as Lambda would invoke it', async () => {
+    // Prepare: the generated entry, bundled, imported with the function's environment
+    const outfile = join(out, 'worker-email.mjs');
+    await build({ ...lambdaEsbuildOptions(writeConsumerEntry(emailJob), outfile), logLevel: 'silent' });
+    Object.assign(process.env, environmentOf(cloud.cloud.config), { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_SESSION_TOKEN: 'local', LOG_LEVEL: 'silent' });
+    const { handler } = (await import(pathToFileURL(outfile).href)) as { handler: (event: SqsEventLike, context: { getRemainingTimeInMillis(): number }) => Promise<BatchResponse> };
+    const to = 'bundled-consumer@example.com';
+    const accepted = await cloud.request('POST', '/v1/jobs', { body: { type: 'email', payload: { template: 'welcome', to: [to], data: templateData('welcome') } } });
+    const { sqs } = createClients(cloud.cloud.config);
+    const queueUrl = cloud.cloud.queues.email.url;
+    const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 5, MaxNumberOfMessages: 1, MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'] }));
+    const message = received.Messages![0]!;
+
+    // Act
+    const response = await handler(
+      { Records: [{ messageId: message.MessageId!, receiptHandle: message.ReceiptHandle!, body: message.Body!, attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()) }, eventSourceARN: cloud.cloud.queues.email.arn }] },
+      { getRemainingTimeInMillis: () => 30_000 },
+    );
+
+    // Assess
+    expect(accepted.status).toBe(202);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await cloud.waitForStatus(accepted.body.jobId, ['SUCCEEDED'])).toMatchObject({ status: 'SUCCEEDED', result: { template: 'welcome', recipients: 1 } });
+    expect(await messagesTo(cloud.cloud.inbox.storeUrl, to)).toHaveLength(1);
   });
 });

@@ -1,14 +1,17 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analysisHandler } from '../../functions/jobs/analysis/handler.js';
+import { writeLocalEndpoint } from '../../local/endpoint-file.js';
 import { analysisPayload } from '../helpers/factories.js';
+import { invoiceData } from '../helpers/pdf-payloads.js';
 import { eventually, faultyHandler } from '../helpers/faults.js';
 import { bootLocalCloud, type ApiClient } from '../helpers/local-cloud.js';
+import { JOB_TYPES } from '../../shared/jobs/registry.js';
 
 const analysis = faultyHandler(analysisHandler);
 let api: ApiClient;
@@ -22,11 +25,15 @@ afterAll(async () => {
   await api?.cloud.stop();
 });
 
-/** Runs the `conveyor` bin as a user would, against the local cloud booted above. */
-function conveyor(args: string[], env: Record<string, string> = {}, onStdout?: (soFar: string) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/**
+ * Runs the `conveyor` bin as a user would, against the local cloud booted above. `env` values of
+ * `undefined` remove a variable (to let the CLI find the endpoint by itself).
+ */
+function conveyor(args: string[], env: Record<string, string | undefined> = {}, onStdout?: (soFar: string) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
+    const merged: Record<string, string | undefined> = { ...process.env, CONVEYOR_ENDPOINT: api.cloud.apiUrl, CONVEYOR_API_KEY: 'cvk_local_dev', NO_COLOR: '1', ...env };
     const child = spawn(process.execPath, ['cli/conveyor.mjs', ...args], {
-      env: { ...process.env, CONVEYOR_ENDPOINT: api.cloud.apiUrl, CONVEYOR_API_KEY: 'cvk_local_dev', NO_COLOR: '1', ...env },
+      env: Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== undefined)) as NodeJS.ProcessEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -139,6 +146,73 @@ describe('E2E: the conveyor CLI against a local cloud', { timeout: 120_000 }, ()
     expect(retried.stdout).toContain(`${posted.body.jobId} is QUEUED again`);
   });
 
+  it('finds the local cloud by itself: the URL and key npm start wrote into its data dir, else 127.0.0.1:$PORT', async () => {
+    // Prepare: no endpoint or key given; one data dir as npm start leaves it, one empty
+    const dataDir = join(scratch, 'data');
+    mkdirSync(dataDir, { recursive: true });
+    writeLocalEndpoint(dataDir, { url: api.cloud.apiUrl, apiKey: api.cloud.apiKey });
+    const port = new URL(api.cloud.apiUrl).port;
+    const unset = { CONVEYOR_ENDPOINT: undefined, CONVEYOR_API_KEY: undefined };
+    await api.request('POST', '/v1/jobs', { body: { type: 'analysis', payload: analysisPayload({ toolId: 'cli-find' }) } });
+
+    // Act
+    const [fromDataDir, fromPort] = await Promise.all([
+      conveyor(['jobs', '--limit', '1', '--json'], { ...unset, CONVEYOR_DATA_DIR: dataDir }),
+      conveyor(['jobs', '--limit', '1', '--json'], { ...unset, CONVEYOR_DATA_DIR: join(scratch, 'no-cloud-here'), PORT: port }),
+    ]);
+
+    // Assess
+    expect(fromDataDir.code, fromDataDir.stderr).toBe(0);
+    expect(JSON.parse(fromDataDir.stdout).jobs).toHaveLength(1);
+    expect(fromPort.code, fromPort.stderr).toBe(0);
+    expect(JSON.parse(fromPort.stdout).jobs).toHaveLength(1);
+  });
+
+  it('enqueues with --delay, --run-at, --callback-url, --idempotency-key and --priority', async () => {
+    // Prepare
+    const runAt = new Date(Date.now() + 2 * 3_600_000).toISOString();
+    const payload = JSON.stringify(analysisPayload({ toolId: 'cli-options' }));
+
+    // Act
+    const [delayed, scheduled, keyed, replayed] = await Promise.all([
+      conveyor(['enqueue', 'analysis', '--payload', payload, '--delay', '900', '--priority', 'high', '--callback-url', 'http://127.0.0.1:9/hook', '--json']),
+      conveyor(['enqueue', 'analysis', '--payload', payload, '--run-at', runAt, '--json']),
+      conveyor(['enqueue', 'analysis', '--payload', payload, '--delay', '900', '--idempotency-key', 'cli-key-1']),
+      conveyor(['enqueue', 'analysis', '--payload', payload, '--delay', '900', '--idempotency-key', 'cli-key-1']),
+    ]);
+    const delayedJob = (await api.request('GET', `/v1/jobs/${JSON.parse(delayed.stdout).jobId}`)).body;
+    const scheduledJob = (await api.request('GET', `/v1/jobs/${JSON.parse(scheduled.stdout).jobId}`)).body;
+
+    // Assess
+    expect([delayed.code, scheduled.code, keyed.code, replayed.code]).toEqual([0, 0, 0, 0]);
+    expect(delayedJob).toMatchObject({ status: 'QUEUED', callbackUrl: 'http://127.0.0.1:9/hook', payload: { toolId: 'cli-options', priority: 'high' } });
+    expect(Date.parse(delayedJob.runAt)).toBeGreaterThan(Date.now() + 800_000);
+    expect(Date.parse(scheduledJob.runAt)).toBe(Date.parse(runAt));
+    const ids = [keyed, replayed].map((run) => /enqueued (\S+)/.exec(run.stdout)?.[1]);
+    expect(ids[0]).toBeDefined();
+    expect(ids[1]).toBe(ids[0]);
+    expect([keyed.stdout, replayed.stdout].filter((out) => out.includes('already enqueued'))).toHaveLength(1);
+  });
+
+  it('shows a summary in `conveyor status` (result fields, download URL, payload size), the whole job with --json', async () => {
+    // Prepare: an invoice PDF, finished
+    const posted = await api.request('POST', '/v1/jobs', { body: { type: 'pdf', payload: { kind: 'invoice', data: invoiceData() } } });
+    await api.waitForStatus(posted.body.jobId, ['SUCCEEDED'], 60_000);
+
+    // Act
+    const [summary, json] = await Promise.all([conveyor(['status', posted.body.jobId]), conveyor(['status', posted.body.jobId, '--json'])]);
+
+    // Assess: the summary names the file and links it, but does not print the payload
+    expect(summary.code).toBe(0);
+    expect(summary.stdout).toMatch(/result\s+kind=invoice {2}pages=1 {2}file=/);
+    expect(summary.stdout).toMatch(/download\s+http:\/\/\S+ {2}\(invoice-\S+\.pdf, [\d.]+ KB, until /);
+    expect(summary.stdout).toMatch(/payload\s+[\d.]+ (KB|B) \(--json shows it\)/);
+    expect(summary.stdout).not.toContain('Queue hosting (November)');
+    const whole = JSON.parse(json.stdout);
+    expect(whole.payload.data.items[0].description).toBe('Queue hosting (November)');
+    expect(whole.download.contentType).toBe('application/pdf');
+  });
+
   it('exits non-zero with a clear message on every kind of error', async () => {
     // Prepare: a port where nothing listens
     const closed = createServer();
@@ -166,7 +240,7 @@ describe('E2E: the conveyor CLI against a local cloud', { timeout: 120_000 }, ()
     expect(missingFile.code).toBe(2);
     expect(missingFile.stderr).toContain('cannot read /no/such/file.json (ENOENT)');
     expect(unknownType.code).toBe(1);
-    expect(unknownType.stderr).toContain('unknown job type "fax"; the job types are analysis, email, pdf (404 NOT_FOUND)');
+    expect(unknownType.stderr).toContain(`unknown job type "fax"; the job types are ${JOB_TYPES.join(', ')} (404 NOT_FOUND)`);
     expect(notAdmin.code).toBe(1);
     expect(notAdmin.stderr).toContain('lacks the "admin" or "operator" scope (403 FORBIDDEN)');
     expect(unreachable.code).toBe(1);

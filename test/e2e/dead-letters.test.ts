@@ -3,6 +3,7 @@ import { analysisHandler } from '../../functions/jobs/analysis/handler.js';
 import { analysisPayload } from '../helpers/factories.js';
 import { eventually, faultyHandler } from '../helpers/faults.js';
 import { bootLocalCloud, type ApiClient } from '../helpers/local-cloud.js';
+import { JOB_TYPES } from '../../shared/jobs/registry.js';
 
 const OTHER_KEY = 'cvk_local_other'; // tenant "other", scope jobs only
 const analysis = faultyHandler(analysisHandler);
@@ -61,7 +62,7 @@ describe('E2E: a failing job lands in the DLQ, is listed, redriven, and succeeds
     expect(overview.status).toBe(200);
     const row = overview.body.queues.find((q: { type: string }) => q.type === 'analysis');
     expect(row).toMatchObject({ dlq: { visible: 1 }, queue: { visible: 0 }, counts: { DEAD: 1 }, maxAttempts: 3 });
-    expect(overview.body.queues.map((q: { type: string }) => q.type).sort()).toEqual(['analysis', 'email', 'pdf']);
+    expect(overview.body.queues.map((q: { type: string }) => q.type).sort()).toEqual([...JOB_TYPES].sort());
   });
 
   it('redrives it once the fault is removed: QUEUED with attempts reset, then exactly one more run, SUCCEEDED', async () => {

@@ -126,7 +126,8 @@ describe('E2E: PDF jobs rendered, stored in S3 and downloaded through a presigne
 
   it('paginates a table export, repeating the header on every page, and reports progress while rendering', async () => {
     // Prepare
-    const rows = 4_000;
+    // ~45 rows a page: enough pages to show the header repeating, few enough to render quickly on a busy machine.
+    const rows = 1_500;
     const posted = await api.request('POST', '/v1/jobs', { body: { type: 'pdf', payload: { kind: 'table-export', data: tableExportData(rows, { title: WATCHED_TITLE }) } } });
     expect(posted.status).toBe(202);
 
@@ -141,7 +142,7 @@ describe('E2E: PDF jobs rendered, stored in S3 and downloaded through a presigne
         job = body;
         break;
       }
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const pdf = inspectPdf(await download(job));
 
@@ -151,11 +152,11 @@ describe('E2E: PDF jobs rendered, stored in S3 and downloaded through a presigne
     const progressWhileRunning = seen.filter((s) => s.status === 'RUNNING').map((s) => s.progress);
     expect(progressWhileRunning).toEqual([...progressWhileRunning].sort((a, b) => a - b));
     expect(pdf.pages).toBe(job.result!.pages);
-    expect(pdf.pages).toBeGreaterThan(50);
+    expect(pdf.pages).toBeGreaterThan(25);
     expect(pdf.text).toContain(`Customer ${rows}`);
     expect(pdf.text.match(/E-mail/g)?.length).toBe(pdf.pages);
     expect(pdf.text).toContain(`Page ${pdf.pages} of ${pdf.pages}`);
-  });
+  }, 90_000);
 
   it('gives a short-lived download URL only to the owner, only once SUCCEEDED', async () => {
     // Prepare

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobRegistry } from '../../shared/jobs/registry.js';
+import { JOB_TYPES, jobRegistry } from '../../shared/jobs/registry.js';
 import { priorityConcurrency } from '../../shared/jobs/priority.js';
 import { analysisPayload } from '../helpers/factories.js';
 import { bootLocalCloud, type ApiClient } from '../helpers/local-cloud.js';
@@ -65,7 +65,9 @@ describe('E2E: priorities', () => {
   });
 
   it('routes each priority to its own queue and pool', () => {
-    expect(Object.keys(api.cloud.lanes).sort()).toEqual(['analysis', 'analysis:high', 'analysis:low', 'email', 'pdf', 'webhooks']);
+    // analysis has a lane per priority; every other registered type one; plus the webhook queue.
+    const others = JOB_TYPES.filter((type) => type !== 'analysis');
+    expect(Object.keys(api.cloud.lanes).sort()).toEqual(['analysis', 'analysis:high', 'analysis:low', ...others, 'webhooks'].sort());
     expect(api.cloud.config.CONVEYOR_QUEUE_URLS['analysis:high']).toMatch(/conveyor-local-analysis-high$/);
   });
 });

@@ -18,6 +18,7 @@ export function templateData(template: EmailTemplateName, overrides: Record<stri
         { title: `Escaped ${HOSTILE}` },
       ],
     },
+    notification: { title: 'Your order shipped', body: `Order 1042 is on its way.\n${HOSTILE}`, link: 'https://shop.example.com/orders/1042', kind: 'order' },
   };
   return { ...base[template], ...overrides };
 }
@@ -29,4 +30,5 @@ export const EXPECTED_SUBJECT: Record<EmailTemplateName, string> = {
   'job-completed': 'Quarterly report is ready',
   invitation: 'Ada invited you to join Platform',
   'daily-digest': 'Your Conveyor digest for 2026-11-23: 2 items',
+  notification: 'Your order shipped',
 };

@@ -1,4 +1,5 @@
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../../local/cloud.js';
+import { assertMatchesContract } from './contract.js';
 
 /** A client for the local cloud's HTTP API, as a user would call it. */
 export interface ApiClient {
@@ -26,6 +27,8 @@ export async function bootLocalCloud(options: LocalCloudOptions = {}): Promise<A
     } catch {
       // not JSON: keep the text
     }
+    // Every response an e2e test receives must be one the OpenAPI document describes.
+    assertMatchesContract(method, path, response.status, parsed);
     return { status: response.status, headers: response.headers, body: parsed };
   };
   return {

@@ -5,6 +5,7 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lambdaEsbuildOptions } from '../../infra/bundling.js';
 import { ConveyorFunction } from '../../infra/constructs/ConveyorFunction.js';
+import { JOB_TYPES } from '../../shared/jobs/registry.js';
 import { onlyResource, synthesizeStage, type SynthesizedStage } from './synth.js';
 
 /**
@@ -27,6 +28,7 @@ const PREFIX: Readonly<Record<string, string>> = {
   'client-s3': 's3',
   'client-scheduler': 'scheduler',
   'client-secrets-manager': 'secretsmanager',
+  'client-bedrock-runtime': 'bedrock',
 };
 /** The document client's commands wrap these DynamoDB actions. */
 const DOCUMENT_CLIENT: Readonly<Record<string, string>> = { Get: 'GetItem', Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', Query: 'Query', Scan: 'Scan', BatchWrite: 'BatchWriteItem', BatchGet: 'BatchGetItem' };
@@ -35,6 +37,11 @@ const DOCUMENT_CLIENT: Readonly<Record<string, string>> = { Get: 'GetItem', Put:
  * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-api-permissions-reference.html
  */
 const SQS_BATCH: Readonly<Record<string, string>> = { SendMessageBatch: 'SendMessage', DeleteMessageBatch: 'DeleteMessage', ChangeMessageVisibilityBatch: 'ChangeMessageVisibility' };
+/**
+ * Bedrock authorises Converse as InvokeModel ("This operation requires permission for the
+ * bedrock:InvokeModel action"). https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html
+ */
+const BEDROCK: Readonly<Record<string, string>> = { Converse: 'InvokeModel', ConverseStream: 'InvokeModelWithResponseStream' };
 
 /** Actions an action needs the caller to hold as well (each with the AWS page that says so). */
 const IMPLIED: Readonly<Record<string, readonly string[]>> = {
@@ -64,8 +71,9 @@ const EVENT_SOURCE_EXTRA: Readonly<Record<string, string>> = {
  */
 const BUNDLED_NOT_CALLED: readonly { readonly entry: RegExp; readonly action: string; readonly reason: string }[] = [
   { entry: /\/api\.ts$/, action: 's3:PutObject', reason: 'The API only signs download URLs (S3BlobStore.downloadUrl); the PDF consumer writes.' },
-  { entry: /\/worker-[\w-]+\.ts$/, action: 'dynamodb:DeleteItem', reason: 'DynamoJobStore.discard runs in the API (a failed enqueue) and the sweep; a consumer only transitions.' },
-  { entry: /\/worker-[\w-]+\.ts$/, action: 'dynamodb:PutItem', reason: 'DynamoJobStore.create runs in the API (enqueue); a consumer only transitions, and its DEAD write lists the job itself.' },
+  { entry: /\/worker-(?!notification\.)[\w-]+\.ts$/, action: 'dynamodb:DeleteItem', reason: 'DynamoJobStore.discard runs in the API (a failed enqueue) and the sweep; a consumer only transitions (the notification consumer enqueues its e-mail job, so it may discard).' },
+  { entry: /\/worker-(?!notification\.)[\w-]+\.ts$/, action: 'dynamodb:PutItem', reason: 'DynamoJobStore.create runs in the API (enqueue); a consumer only transitions, and its DEAD write lists the job itself (the notification consumer creates its e-mail job and writes notifications).' },
+  { entry: /\/worker-notification\.ts$/, action: 'dynamodb:Query', reason: 'Listing a user’s notifications is the API’s (DynamoNotificationStore.list); the consumer only puts them.' },
   { entry: /\/api\.ts$/, action: 'sqs:ChangeMessageVisibility', reason: 'The API sends jobs and webhooks (SqsJobQueue.send, SqsWebhookQueue.send); it consumes no queue, so it never delays a message.' },
   { entry: /\/scheduler-target\.ts$/, action: 'sqs:ChangeMessageVisibility', reason: 'The scheduler target only sends (SqsJobQueue.send); it consumes no queue.' },
   { entry: /\/sweep\.ts$/, action: 'sqs:ChangeMessageVisibility', reason: 'The recovery sweep only sends (SqsJobQueue.send, SqsWebhookQueue.enqueue); it consumes no queue.' },
@@ -78,6 +86,9 @@ const BUNDLED_NOT_CALLED: readonly { readonly entry: RegExp; readonly action: st
  */
 const ONLY_WHEN: Readonly<Record<string, (env: Record<string, string>) => boolean>> = {
   'secretsmanager:GetSecretValue': (env) => Boolean(env.CONVEYOR_UPSTASH_SECRET ?? env.CONVEYOR_WEBHOOK_SECRET_ID),
+  // The text model calls Bedrock only when the stage configures it (functions/roots/text-model.ts):
+  // the ai consumer always, the analysis consumer with -c aiAnalysis=on.
+  'bedrock:InvokeModel': (env) => env.CONVEYOR_AI_PROVIDER === 'bedrock',
 };
 
 interface Fn {
@@ -108,7 +119,7 @@ async function codeActionsOf(entry: string): Promise<Set<string>> {
         const prefix = PREFIX[pkg!];
         if (!prefix) throw new Error(`${file}: @aws-sdk/${pkg!} has no IAM prefix in this test's PREFIX map`);
         const command = id.replace(/Command$/, '');
-        const action = pkg === 'lib-dynamodb' ? DOCUMENT_CLIENT[command] : (SQS_BATCH[command] ?? command);
+        const action = pkg === 'lib-dynamodb' ? DOCUMENT_CLIENT[command] : (SQS_BATCH[command] ?? BEDROCK[command] ?? command);
         if (!action) throw new Error(`${file}: ${id} has no DynamoDB action in DOCUMENT_CLIENT`);
         actions.add(`${prefix}:${action}`);
       }
@@ -268,6 +279,9 @@ function targetsOf(stage: Stage, fn: Fn, action: string): { readonly all: boolea
       return { all: true, targets: [{ resource: `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/${env.CONVEYOR_SCHEDULE_GROUP}/job-1` }] };
     case 'iam':
       return { all: true, targets: [{ resource: env.CONVEYOR_SCHEDULER_ROLE_ARN!, context: { 'iam:PassedToService': 'scheduler.amazonaws.com' } }] };
+    case 'bedrock':
+      // The model the function is configured to invoke, in the Region it invokes it in (a foundation model has no account).
+      return { all: true, targets: [{ resource: `arn:aws:bedrock:${env.CONVEYOR_AI_REGION ?? REGION}::foundation-model/${env.CONVEYOR_AI_MODEL_ID}` }] };
     case 'logs':
       return { all: true, targets: [{ resource: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/${fn.name}:log-stream:2026/12/06/[$LATEST]abc` }] };
     default:
@@ -312,7 +326,8 @@ describe('Permissions: what each function’s code calls, against what its role 
     }
 
     // Assess
-    expect(stages.flatMap((s) => s.functions)).toHaveLength(16);
+    // Two stages, each: a consumer per registered job type, the API, the authorizer, the scheduler target, the webhook consumer, the recovery sweep.
+    expect(stages.flatMap((s) => s.functions)).toHaveLength(2 * (JOB_TYPES.length + 5));
     expect(denied).toEqual([]);
   }, 120_000);
 

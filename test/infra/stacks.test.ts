@@ -164,8 +164,10 @@ describe.each(jobDefinitions.map((definition) => [definition.type, definition] a
     expect(config.CONVEYOR_STAGE).toBe('dev');
     expect(config.CONVEYOR_JOB_TYPE).toBe(type);
     expect(config.CONVEYOR_TABLE_NAME).toBe('conveyor-dev-jobs');
-    // Its own lanes only: a retry's visibility and a throttled re-send act on the lane a message came from.
-    expect(config.CONVEYOR_QUEUE_URLS).toEqual(Object.fromEntries(expectedLanes('dev', definition).map(([p, name]) => [queueKey(type, p), `https://sqs.eu-west-1.amazonaws.com/123456789012/${name}`])));
+    // Its own lanes (a retry's visibility and a throttled re-send act on the lane a message came from),
+    // plus those of the types it enqueues (settings.enqueues: a notification's e-mail), nothing else.
+    const lanes = [definition, ...settings.enqueues.map((t) => jobDefinitions.find((d) => d.type === t)!)].flatMap((d) => expectedLanes('dev', d).map(([p, name]) => [queueKey(d.type, p), `https://sqs.eu-west-1.amazonaws.com/123456789012/${name}`]));
+    expect(config.CONVEYOR_QUEUE_URLS).toEqual(Object.fromEntries(lanes));
   });
 
   it('reads each lane through its own event source: the registry’s batch settings, partial batch responses, the lane’s maxConcurrency', () => {
@@ -335,8 +337,8 @@ describe('CDK: least privilege', () => {
       .filter((name) => name !== 'conveyor-prod-webhooks' && actionsOf(statementsOf(prod, name)).some((a) => a.startsWith('secretsmanager:')))
       .sort();
 
-    // Assess: the API (per-tenant enqueue limits) and the e-mail consumer (SES's sending rate).
-    expect(withSecret).toEqual(['conveyor-prod-api', 'conveyor-prod-worker-email']);
+    // Assess: the API (per-tenant enqueue limits), the e-mail consumer (SES's sending rate), the ai consumer (chat replies per tenant).
+    expect(withSecret).toEqual(['conveyor-prod-api', 'conveyor-prod-worker-ai', 'conveyor-prod-worker-email']);
     expect(readers).toEqual(withSecret);
     for (const name of withSecret) {
       const fn = functions.find((f) => f.Properties.FunctionName === name)!;
@@ -488,7 +490,7 @@ describe('CDK: HTTP API', () => {
     expect(authorizer.CONVEYOR_TABLE_NAME).toBe('conveyor-dev-jobs');
   });
 
-  it('puts the API key authorizer on every route but health', () => {
+  it('puts the API key authorizer on every route but the two health checks', () => {
     // Prepare
     const authorizer = onlyResource(dev.service, 'AWS::ApiGatewayV2::Authorizer');
 
@@ -502,7 +504,8 @@ describe('CDK: HTTP API', () => {
     });
     dev.service.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$default', AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizer.logicalId } });
     dev.service.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /v1/health', AuthorizationType: 'NONE' });
-    dev.service.resourceCountIs('AWS::ApiGatewayV2::Route', 2);
+    dev.service.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /queue/health', AuthorizationType: 'NONE' });
+    dev.service.resourceCountIs('AWS::ApiGatewayV2::Route', 3);
   });
 
   it('throttles per stage and writes JSON access logs', () => {

@@ -12,7 +12,7 @@ export const MAX_BATCH_BODY_BYTES = 1024 * 1024;
 /** The route path: Hono reads `:` as a parameter, so `jobs:batch` is matched as a fixed-value parameter. */
 export const BATCH_PATH = '/v1/:op{jobs:batch}';
 
-const batchBody = z.object({ jobs: z.array(z.unknown()).min(1, 'jobs must hold at least one job').max(MAX_BATCH_JOBS, `jobs holds at most ${MAX_BATCH_JOBS} jobs`) }).strict();
+export const batchBody = z.object({ jobs: z.array(z.unknown()).min(1, 'jobs must hold at least one job').max(MAX_BATCH_JOBS, `jobs holds at most ${MAX_BATCH_JOBS} jobs`) }).strict();
 
 /**
  * `POST /v1/jobs:batch` `{"jobs": [{type, payload, delaySeconds?, runAt?, callbackUrl?, idempotencyKey?}, …]}`.

@@ -18,7 +18,7 @@ export interface JobAdminRouteDeps {
   readonly deadLetters: DeadLetterService;
 }
 
-const listQuery = z
+export const listQuery = z
   .object({
     type: z.enum(JOB_TYPES as [string, ...string[]]).optional(),
     status: z.enum(JOB_STATUSES).optional(),
@@ -27,7 +27,7 @@ const listQuery = z
   })
   .strict();
 
-const retryBody = z.object({ payload: z.unknown().optional() }).strict();
+export const retryBody = z.object({ payload: z.unknown().optional() }).strict();
 
 /**
  * `GET /v1/jobs` (the caller's jobs, newest first, paginated) and `POST /v1/jobs/{id}/retry` (one

@@ -69,7 +69,7 @@ export function jobRoutes(jobs: JobService, options: { downloads?: DownloadLinks
  * adapter passes header values through unaltered (http-api-event.ts), so "café" can never be taken
  * for "caf%C3%A9".
  */
-function idempotencyKeyOf(header: string | undefined): string | undefined {
+export function idempotencyKeyOf(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
   if (!IDEMPOTENCY_KEY.test(header)) {
     throw new HttpError(400, 'VALIDATION_FAILED', 'invalid Idempotency-Key header', [

@@ -15,8 +15,8 @@ export interface QueueRouteDeps {
   readonly deadLetters: DeadLetterService;
 }
 
-const overviewQuery = z.object({ windowMinutes: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60) }).strict();
-const dlqQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(25), cursor: z.string().min(1).optional() }).strict();
+export const overviewQuery = z.object({ windowMinutes: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60) }).strict();
+export const dlqQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(25), cursor: z.string().min(1).optional() }).strict();
 
 /**
  * Operating routes, mounted behind `admin` or `operator`: the overview is the caller's own tenant

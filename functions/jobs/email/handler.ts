@@ -1,8 +1,9 @@
 import { DeliveryUncertainError } from '../../../shared/domain/errors.js';
-import type { EmailPayload } from '../../../shared/jobs/email.js';
+import { emailJob, type EmailPayload } from '../../../shared/jobs/email.js';
 import type { Mailer } from '../../../shared/ports/mailer.js';
 import type { SideEffectLedger } from '../../../shared/ports/side-effects.js';
 import type { JobContext, JobHandler } from '../../worker/context.js';
+import { defineHandler } from '../define-handler.js';
 import { renderEmail } from './render.js';
 
 export interface EmailHandlerDeps {
@@ -81,6 +82,9 @@ export function createEmailHandler(deps: EmailHandlerDeps): JobHandler<EmailPayl
     return { messageId, ...summary };
   };
 }
+
+/** SES through the `email` capability; the send checkpoint on the job record (the core ledger). */
+export default defineHandler(emailJob, (ports) => createEmailHandler({ mailer: ports.email.mailer, sender: ports.email.sender, ledger: ports.ledger }));
 
 /** Records the message id, retrying a few times: losing this write turns a sent e-mail into DELIVERY_UNCERTAIN. */
 async function checkpoint(ledger: SideEffectLedger, context: JobContext, messageId: string, retryMs: number): Promise<void> {

@@ -1,8 +1,9 @@
 import { PermanentJobError, RetryableJobError } from '../../../shared/domain/errors.js';
-import type { PdfPayload } from '../../../shared/jobs/pdf.js';
+import { pdfJob, type PdfPayload } from '../../../shared/jobs/pdf.js';
 import { tenantPrefix, type BlobStore, type FileReference } from '../../../shared/ports/blob-store.js';
 import type { JobStore } from '../../../shared/ports/job-store.js';
 import type { JobContext, JobHandler } from '../../worker/context.js';
+import { defineHandler } from '../define-handler.js';
 import { renderAnalysisReport, type FinishedAnalysis } from './documents/analysis-report.js';
 import { renderCertificate } from './documents/certificate.js';
 import { renderInvoice } from './documents/invoice.js';
@@ -47,6 +48,9 @@ export function createPdfHandler(deps: PdfHandlerDeps): JobHandler<PdfPayload, P
     return { kind: payload.kind, pages: rendered.pages, file: { key, contentType: 'application/pdf', bytes: rendered.bytes.byteLength, fileName } };
   };
 }
+
+/** Documents go to the bucket of the `blobs` capability; an analysis report reads its analysis from the job store. */
+export default defineHandler(pdfJob, (ports) => createPdfHandler({ blobs: ports.blobs, store: ports.store }));
 
 async function render(payload: PdfPayload, tools: RenderTools, store: JobStore, context: JobContext): Promise<RenderedPdf> {
   switch (payload.kind) {

@@ -1,6 +1,7 @@
 import { dailyDigestTemplate } from './daily-digest.js';
 import { invitationTemplate } from './invitation.js';
 import { jobCompletedTemplate } from './job-completed.js';
+import { notificationTemplate } from './notification.js';
 import { passwordResetTemplate } from './password-reset.js';
 import { welcomeTemplate } from './welcome.js';
 
@@ -11,6 +12,7 @@ export const emailTemplates = {
   'job-completed': jobCompletedTemplate,
   invitation: invitationTemplate,
   'daily-digest': dailyDigestTemplate,
+  notification: notificationTemplate,
 } as const;
 
 export type EmailTemplateName = keyof typeof emailTemplates;

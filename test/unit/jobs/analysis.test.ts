@@ -1,5 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import { analysisHandler } from '../../../functions/jobs/analysis/handler.js';
+import { LocalTextModel } from '../../../functions/adapters/local-text-model.js';
+import { analysisHandler, createAnalysisHandler } from '../../../functions/jobs/analysis/handler.js';
+import { assessPayload } from '../../../functions/jobs/analysis/assessment.js';
 import { categoryOf, countSentences, sentimentOf, tokenize, topKeywords } from '../../../functions/jobs/analysis/analyze.js';
 import type { JobContext } from '../../../functions/worker/context.js';
 import { silentLogger } from '../../../shared/logging/logger.js';
@@ -63,5 +65,67 @@ describe('Module: text analysis', () => {
 
   it('falls back to uncategorized with no matching words', () => {
     expect(categoryOf(tokenize('lorem ipsum dolor'))).toEqual({ name: 'uncategorized', confidence: 0, matches: [] });
+  });
+});
+
+describe('Function: assessPayload — the analyze API’s assessment', () => {
+  it('derives strengths, limitations, use cases and a 0–1 maturity score from the description, the same every time', () => {
+    // Prepare
+    const payload = { toolId: 'replit', url: 'https://replit.com', description: 'Browser-based IDE' };
+
+    // Act
+    const first = assessPayload(payload);
+    const second = assessPayload(payload);
+
+    // Assess
+    expect(first).toEqual(second);
+    expect(first.strengths).toEqual(['no local setup']);
+    expect(first.limitations).toEqual(['needs a connection', 'sparse description']);
+    expect(first.useCases).toEqual(['software development', 'coding without local setup']);
+    expect(first.maturityScore).toBeGreaterThanOrEqual(0);
+    expect(first.maturityScore).toBeLessThanOrEqual(1);
+  });
+
+  it('works without a description, and says what it could not assess', async () => {
+    // Act
+    const assessment = assessPayload({ url: 'https://replit.com' });
+    const result = await analysisHandler({ toolId: 'replit', url: 'https://replit.com' }, context());
+
+    // Assess
+    expect(result.counts.words).toBe(0);
+    expect(assessment.limitations).toContain('no description: assessed from the URL alone');
+    expect(assessment.useCases).toEqual(['general use']);
+    expect(assessment.maturityScore).toBe(0.4);
+  });
+
+  it('scores an early-stage tool below an established one', () => {
+    // Act
+    const beta = assessPayload({ url: 'https://a.example', description: 'An experimental beta preview of a code editor, waitlist only.' });
+    const solid = assessPayload({ url: 'https://b.example', description: 'A fast, reliable and secure code editor with an open API, used by teams to deploy scalable apps.' });
+
+    // Assess
+    expect(beta.maturityScore).toBeLessThan(solid.maturityScore);
+  });
+
+  it('is not stored by the rules-only handler (it is computed when shown)', async () => {
+    // Act
+    const result = await analysisHandler({ toolId: 'replit', url: 'https://replit.com', description: 'Browser-based IDE' }, context());
+
+    // Assess
+    expect(result).not.toHaveProperty('analysis');
+  });
+
+  it('lets the text model write the lists when AI analysis is on, storing them with the rules’ score, the model and its usage', async () => {
+    // Prepare
+    const handler = createAnalysisHandler({ model: new LocalTextModel() });
+    const payload = { toolId: 'replit', url: 'https://replit.com', description: 'Browser-based IDE' };
+
+    // Act
+    const withModel = await handler(payload, context());
+    const rules = assessPayload(payload);
+
+    // Assess: the local model echoes the draft, so the lists match the rules'; `model` says who wrote them
+    expect(withModel.analysis).toMatchObject({ strengths: rules.strengths, limitations: rules.limitations, useCases: rules.useCases, maturityScore: rules.maturityScore });
+    expect(withModel.analysis?.model).toMatchObject({ provider: 'local', modelId: 'conveyor-local-echo', usage: { outputTokens: expect.any(Number) } });
   });
 });

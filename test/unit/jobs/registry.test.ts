@@ -49,8 +49,8 @@ describe('Function: queueSettingsOf', () => {
 });
 
 describe('Schema: enqueueRequestSchema', () => {
-  it('registers analysis, email and pdf', () => {
-    expect(JOB_TYPES).toEqual(['analysis', 'email', 'pdf']);
+  it('registers analysis, email, pdf, notification and ai', () => {
+    expect(JOB_TYPES).toEqual(['analysis', 'email', 'pdf', 'notification', 'ai']);
     expect(jobRegistry.analysis.type).toBe('analysis');
   });
 

@@ -4,9 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lambdaEsbuildOptions } from '../../../infra/bundling.js';
+import { writeConsumerEntries } from '../../../infra/consumer-entry.js';
+import { jobDefinitions } from '../../../shared/jobs/registry.js';
 
 /**
- * Each Lambda entry bundled as the CDK bundles it (infra/bundling.ts), checking what it carries, not
+ * Each Lambda entry (functions/entry/*.ts and every job type's generated consumer entry) bundled as the CDK bundles it (infra/bundling.ts), checking what it carries, not
  * how big it is (sizes move with every SDK release; `npm run bench -- --sections bundle` reports
  * them): a function must not bundle the SDK clients and libraries only other functions use.
  */
@@ -18,22 +20,30 @@ const ONLY_IN: Record<string, readonly string[]> = {
   '@aws-sdk/client-sesv2': ['worker-email'],
   // The API holds jobs; the recovery sweep re-creates the schedule of one whose enqueue died.
   '@aws-sdk/client-scheduler': ['api', 'sweep'],
-  '@upstash/redis': ['api', 'worker-email'],
+  // Rate limits: the API (enqueues per tenant), e-mail (SES's rate), ai (chat replies per tenant).
+  '@upstash/redis': ['api', 'worker-email', 'worker-ai'],
   // Secrets read at cold start: the Upstash credentials (rate-limiting functions), the webhook signing key (its consumer).
-  '@aws-sdk/client-secrets-manager': ['api', 'worker-email', 'webhook-worker'],
+  '@aws-sdk/client-secrets-manager': ['api', 'worker-email', 'worker-ai', 'webhook-worker'],
+  // The text model: the ai consumer, and the analysis consumer when a stage turns AI analysis on.
+  '@aws-sdk/client-bedrock-runtime': ['worker-ai', 'worker-analysis'],
   'pdf-lib': ['worker-pdf'],
   hono: ['api'],
-  'shared/jobs/email-templates/': ['api', 'scheduler-target', 'worker-email'],
-  'shared/jobs/pdf.ts': ['api', 'scheduler-target', 'worker-pdf'],
+  // The notification consumer enqueues e-mail through the API's path, which validates with the whole registry.
+  'shared/jobs/email-templates/': ['api', 'scheduler-target', 'worker-email', 'worker-notification'],
+  'shared/jobs/pdf.ts': ['api', 'scheduler-target', 'worker-pdf', 'worker-notification'],
 };
 
 const inputs = new Map<string, string[]>();
 
 beforeAll(async () => {
-  for (const file of readdirSync(ENTRY_DIR).filter((f) => f.endsWith('.ts'))) {
-    const result = await build({ ...lambdaEsbuildOptions(`${ENTRY_DIR}${file}`, `/virtual/${file}.mjs`), metafile: true, write: false, sourcemap: false, logLevel: 'silent' });
+  const entries: [string, string][] = [
+    ...readdirSync(ENTRY_DIR).filter((f) => f.endsWith('.ts')).map((file): [string, string] => [basename(file, '.ts'), `${ENTRY_DIR}${file}`]),
+    ...writeConsumerEntries(jobDefinitions),
+  ];
+  for (const [name, path] of entries) {
+    const result = await build({ ...lambdaEsbuildOptions(path, `/virtual/${name}.mjs`), metafile: true, write: false, sourcemap: false, logLevel: 'silent' });
     const output = Object.values((result.metafile as Metafile).outputs).find((o) => o.entryPoint);
-    inputs.set(basename(file, '.ts'), Object.entries(output?.inputs ?? {}).filter(([, i]) => i.bytesInOutput > 0).map(([path]) => path));
+    inputs.set(name, Object.entries(output?.inputs ?? {}).filter(([, i]) => i.bytesInOutput > 0).map(([path]) => path));
   }
 }, 120_000);
 
@@ -56,7 +66,7 @@ describe('Lambda bundles: each function carries only what it uses', () => {
     const carriers = [...inputs].filter(([, paths]) => paths.some((p) => p.includes(module))).map(([entry]) => entry);
 
     // Assess: every allowed function that uses it has it, no other function does
-    expect(inputs.size).toBeGreaterThanOrEqual(7);
+    expect(inputs.size).toBeGreaterThanOrEqual(4 + jobDefinitions.length);
     expect(carriers.filter((entry) => !allowed.includes(entry))).toEqual([]);
     expect(carriers.length).toBeGreaterThan(0);
   });

@@ -1,0 +1,392 @@
+/**
+ * `conveyor/client`: the typed client application code enqueues and follows jobs with.
+ *
+ *   import { createClient } from 'conveyor/client';
+ *   const conveyor = createClient({ endpoint, apiKey });
+ *   const { jobId } = await conveyor.enqueue('email', { template: 'welcome', to: [user.email], data });
+ *   const result = await conveyor.wait(jobId); // typed by the job type
+ *
+ * No dependencies: the platform's `fetch`, so it runs on Node ≥ 20, in browsers and edge runtimes.
+ * Payload and result types come from the job registry and the handler map by type-only imports,
+ * erased at build time: an application bundle carries none of their code.
+ */
+import type * as z from 'zod';
+import type { ResultOf } from '../functions/jobs/index.js';
+import type { JobStatus } from '../shared/domain/status.js';
+import type { JobRegistry, JobType } from '../shared/jobs/registry.js';
+import { apiError, ConnectionError, JobCancelledError, JobDeadError, JobFailedError, WaitTimeoutError, type Issue, type JobFailure } from './errors.js';
+
+export * from './errors.js';
+export type { JobStatus, JobType, ResultOf };
+
+/** What `enqueue` accepts for a type: the payload schema's input (defaults may be left out). */
+export type PayloadInput<K extends JobType> = z.input<JobRegistry[K]['payload']>;
+/** The payload as the API stored it (defaults applied). */
+export type PayloadOutput<K extends JobType> = z.output<JobRegistry[K]['payload']>;
+
+declare const jobTypeBrand: unique symbol;
+/** A job id that remembers its type, so `get` and `wait` are typed without naming it again. */
+export type JobId<K extends JobType = JobType> = string & { readonly [jobTypeBrand]: K };
+
+export interface EnqueueOptions {
+  /** The same key with the same body gives the same job; with another body, a ConflictError. Makes retries always safe. */
+  readonly idempotencyKey?: string;
+  /** Start no earlier than this many seconds from now (0–900). */
+  readonly delaySeconds?: number;
+  /** Start no earlier than this instant (ISO 8601 with a zone, or a Date). */
+  readonly runAt?: string | Date;
+  /** Receives the job's final status, signed. */
+  readonly callbackUrl?: string;
+  readonly signal?: AbortSignal;
+}
+
+export interface Enqueued<K extends JobType = JobType> {
+  readonly jobId: JobId<K>;
+  readonly status: JobStatus;
+  /** True when an idempotency key replayed an earlier request (no new job). */
+  readonly replayed: boolean;
+}
+
+/** A presigned download of a job's file (a PDF), minted at read time. */
+export interface Download {
+  readonly url: string;
+  readonly expiresAt: string;
+  readonly fileName: string;
+  readonly contentType: string;
+  readonly bytes: number;
+}
+
+interface JobViewOf<K extends JobType> {
+  readonly jobId: JobId<K>;
+  readonly type: K;
+  readonly status: JobStatus;
+  readonly progress: number;
+  readonly progressMessage?: string;
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  readonly payload: PayloadOutput<K>;
+  readonly result?: ResultOf<K>;
+  readonly error?: JobFailure;
+  readonly runAt?: string;
+  readonly callbackUrl?: string;
+  readonly nextAttemptAt?: string;
+  readonly cancelRequested?: boolean;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+  readonly expiresAt?: string;
+  readonly download?: Download;
+  readonly tenant?: string;
+}
+/** A job as the API shows it; for several types, a union you can narrow on `type`. */
+export type Job<K extends JobType = JobType> = { [T in K]: JobViewOf<T> }[K];
+
+export interface JobPage<K extends JobType = JobType> {
+  readonly jobs: readonly Job<K>[];
+  /** Pass to `list` for the next page; absent on the last. */
+  readonly cursor?: string;
+}
+
+export interface ListQuery<K extends JobType = JobType> {
+  readonly type?: K;
+  readonly status?: JobStatus;
+  readonly limit?: number;
+  readonly cursor?: string;
+}
+
+/** `list(…)`: await it for one page, or `for await` over every page from there. */
+export interface JobListing<K extends JobType> extends PromiseLike<JobPage<K>>, AsyncIterable<JobPage<K>> {}
+
+export type BatchJob = { [K in JobType]: { readonly type: K; readonly payload: PayloadInput<K>; readonly idempotencyKey?: string; readonly delaySeconds?: number; readonly runAt?: string; readonly callbackUrl?: string } }[JobType];
+export type BatchItemResult = { readonly index: number; readonly jobId: JobId; readonly status: JobStatus } | { readonly index: number; readonly error: { readonly code: string; readonly message: string; readonly issues?: readonly Issue[] } };
+export interface BatchResult {
+  readonly accepted: number;
+  readonly rejected: number;
+  readonly results: readonly BatchItemResult[];
+}
+
+export interface WaitOptions<K extends JobType> {
+  /** Give up (WaitTimeoutError) after this long; default: wait as long as it takes. */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+  /** Called whenever the status or progress changed since the last poll. */
+  readonly onProgress?: (job: Job<K>) => void;
+  /** First poll interval (default 250 ms); each next one 1.5× longer, up to `maxIntervalMs` (default 5 s). */
+  readonly intervalMs?: number;
+  readonly maxIntervalMs?: number;
+}
+
+export interface RetrySettings {
+  /** Tries in all, the first included (default 4). */
+  readonly maxAttempts?: number;
+  /** Backoff base: try n waits a random time up to base × 2^(n−1) (full jitter), capped at `maxDelayMs`. */
+  readonly baseDelayMs?: number;
+  readonly maxDelayMs?: number;
+  /** A `Retry-After` longer than this is not waited for: the error goes to the caller (default 30 s). */
+  readonly maxRetryAfterMs?: number;
+}
+
+export interface ClientOptions {
+  /** The API's base URL, e.g. https://abc.execute-api.eu-west-1.amazonaws.com or http://localhost:3000. */
+  readonly endpoint: string;
+  readonly apiKey: string;
+  readonly retry?: RetrySettings;
+  /** Injected for tests or custom transports; the platform's `fetch` by default. */
+  readonly fetch?: typeof fetch;
+  /** The clock: waiting (retries, polls), randomness (jitter) and time (wait's timeout). */
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly random?: () => number;
+  readonly now?: () => number;
+}
+
+export interface QueueDepth {
+  readonly visible: number;
+  readonly inFlight: number;
+  readonly delayed: number;
+}
+export interface RedriveTask {
+  readonly status: string;
+  readonly moved: number;
+  readonly toMove: number;
+  readonly failureReason?: string;
+}
+export interface QueueOverview {
+  readonly queues: readonly { readonly type: JobType; readonly queue: QueueDepth; readonly dlq: QueueDepth; readonly oldestWaitingSeconds: number | null; readonly counts: Partial<Record<JobStatus, number>>; readonly redrive: RedriveTask | null }[];
+  readonly window: { readonly minutes: number; readonly complete: boolean };
+}
+export interface DeadLetters {
+  readonly type: JobType;
+  readonly dlq: QueueDepth;
+  readonly deadJobs: number;
+  /** DLQ messages no DEAD job accounts for (old copies of jobs retried by id, deaths during a redrive). */
+  readonly unmatchedMessages: number;
+  readonly jobs: readonly Job[];
+  readonly cursor?: string;
+}
+export interface RedriveOutcome {
+  readonly requeued: number;
+  readonly stale: number;
+  readonly dlqMessages: number;
+  readonly task?: RedriveTask;
+}
+
+/** The operator routes (an API key with the `admin` scope). */
+export interface AdminClient {
+  queues(options?: { windowMinutes?: number; signal?: AbortSignal }): Promise<QueueOverview>;
+  deadLetters(type: JobType, options?: { limit?: number; cursor?: string; signal?: AbortSignal }): Promise<DeadLetters>;
+  /** Moves every DLQ message of the type back to its queue; the dead jobs go back to QUEUED. */
+  redrive(type: JobType, options?: { signal?: AbortSignal }): Promise<RedriveOutcome>;
+  redriveStatus(type: JobType, options?: { signal?: AbortSignal }): Promise<{ readonly type: JobType; readonly task: RedriveTask | null }>;
+}
+
+export interface ConveyorClient {
+  readonly admin: AdminClient;
+  enqueue<K extends JobType>(type: K, payload: PayloadInput<K>, options?: EnqueueOptions): Promise<Enqueued<K>>;
+  enqueueBatch(jobs: readonly BatchJob[], options?: { signal?: AbortSignal }): Promise<BatchResult>;
+  get<K extends JobType = JobType>(jobId: JobId<K> | string, options?: { signal?: AbortSignal }): Promise<Job<K>>;
+  /** Polls until the job ends; resolves with its result, or throws JobFailedError / JobDeadError / JobCancelledError. */
+  wait<K extends JobType = JobType>(jobId: JobId<K> | string, options?: WaitOptions<K>): Promise<ResultOf<K>>;
+  cancel<K extends JobType = JobType>(jobId: JobId<K> | string, options?: { signal?: AbortSignal }): Promise<Job<K>>;
+  /** Puts a FAILED or DEAD job back to QUEUED (admin key), optionally with an edited payload. */
+  retry<K extends JobType = JobType>(jobId: JobId<K> | string, options?: { payload?: PayloadInput<K>; signal?: AbortSignal }): Promise<Job<K>>;
+  list<K extends JobType = JobType>(query?: ListQuery<K>): JobListing<K>;
+}
+
+type Safety = 'always' | 'unaccepted';
+interface Call {
+  readonly method: string;
+  readonly path: string;
+  readonly query?: Record<string, string | number | undefined>;
+  readonly body?: unknown;
+  readonly headers?: Record<string, string>;
+  /** `always`: repeating it cannot do anything twice; `unaccepted`: only when the API surely accepted nothing. */
+  readonly safety: Safety;
+  readonly signal?: AbortSignal | undefined;
+}
+
+const TERMINAL: ReadonlySet<string> = new Set(['SUCCEEDED', 'FAILED', 'DEAD', 'CANCELLED']);
+/** Errors of a connection that never opened: the request cannot have reached the server. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const done = () => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Whether a failed try may be repeated, and after how long (ms); `undefined` = give up. */
+export function retryDelay(
+  failure: { readonly status?: number; readonly code?: string; readonly retryAfterSeconds?: number | undefined; readonly mayHaveBeenSent?: boolean },
+  attempt: number,
+  safety: Safety,
+  settings: Required<RetrySettings>,
+  random: () => number,
+): number | undefined {
+  if (attempt >= settings.maxAttempts) return undefined;
+  const { status } = failure;
+  let retryable: boolean;
+  if (status === undefined) {
+    // No answer: repeat only what cannot have been accepted, or what is safe to repeat.
+    retryable = safety === 'always' || failure.mayHaveBeenSent === false;
+  } else if (status === 429) {
+    // The rate limit is taken before anything is written: a 429 accepted nothing.
+    retryable = true;
+  } else if (status === 503) {
+    // Conveyor's own 503 (code SERVICE_UNAVAILABLE) promises nothing was accepted; a gateway's does not.
+    retryable = safety === 'always' || failure.code === 'SERVICE_UNAVAILABLE';
+  } else {
+    retryable = safety === 'always' && status === 409 && failure.code === 'IDEMPOTENCY_KEY_IN_PROGRESS';
+  }
+  if (!retryable) return undefined;
+  const jitter = random() * Math.min(settings.maxDelayMs, settings.baseDelayMs * 2 ** (attempt - 1));
+  if (failure.retryAfterSeconds === undefined) return jitter;
+  const asked = failure.retryAfterSeconds * 1000;
+  return asked > settings.maxRetryAfterMs ? undefined : asked + jitter;
+}
+
+export function createClient(options: ClientOptions): ConveyorClient {
+  const base = options.endpoint.endsWith('/') ? options.endpoint : `${options.endpoint}/`;
+  const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
+  const sleep = options.sleep ?? defaultSleep;
+  const random = options.random ?? Math.random;
+  const now = options.now ?? Date.now;
+  const retry: Required<RetrySettings> = { maxAttempts: 4, baseDelayMs: 250, maxDelayMs: 10_000, maxRetryAfterMs: 30_000, ...options.retry };
+
+  async function once(call: Call): Promise<{ status: number; body: unknown }> {
+    const url = new URL(call.path, base);
+    for (const [name, value] of Object.entries(call.query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
+    let response: Response;
+    try {
+      response = await doFetch(url, {
+        method: call.method,
+        headers: { authorization: `Bearer ${options.apiKey}`, ...(call.body !== undefined ? { 'content-type': 'application/json' } : {}), ...call.headers },
+        ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}),
+        ...(call.signal ? { signal: call.signal } : {}),
+      });
+    } catch (error) {
+      if (call.signal?.aborted) throw error;
+      const code = (error as { cause?: { code?: unknown } }).cause?.code;
+      throw new ConnectionError(options.endpoint, !(typeof code === 'string' && NOT_SENT.has(code)), { cause: error });
+    }
+    const text = await response.text();
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = undefined;
+    }
+    if (response.ok) return { status: response.status, body };
+    const error = (body as { error?: { code?: string; message?: string; issues?: Issue[] } } | undefined)?.error;
+    const retryAfter = Number(response.headers.get('retry-after') ?? Number.NaN);
+    throw apiError(response.status, error?.code ?? `HTTP_${response.status}`, error?.message ?? (text.slice(0, 200) || response.statusText), error?.issues ?? [], Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined);
+  }
+
+  async function request(call: Call): Promise<{ status: number; body: unknown }> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await once(call);
+      } catch (error) {
+        const failure = error as { status?: number; code?: string; retryAfterSeconds?: number; mayHaveBeenSent?: boolean };
+        const known = error instanceof ConnectionError || typeof failure.status === 'number';
+        const delay = known ? retryDelay(failure, attempt, call.safety, retry, random) : undefined;
+        if (delay === undefined) throw error;
+        await sleep(delay, call.signal);
+      }
+    }
+  }
+
+  const jobPath = (jobId: string) => `v1/jobs/${encodeURIComponent(jobId)}`;
+  const get = async <K extends JobType>(jobId: string, signal?: AbortSignal) => (await request({ method: 'GET', path: jobPath(jobId), safety: 'always', signal })).body as Job<K>;
+
+  const queuePath = (type: string, what: string) => `v1/queues/${encodeURIComponent(type)}/${what}`;
+  const body = async <T>(call: Call) => (await request(call)).body as T;
+
+  const client: ConveyorClient = {
+    admin: {
+      queues: (opts = {}) => body({ method: 'GET', path: 'v1/queues', query: { windowMinutes: opts.windowMinutes }, safety: 'always', signal: opts.signal }),
+      deadLetters: (type, opts = {}) => body({ method: 'GET', path: queuePath(type, 'dlq'), query: { limit: opts.limit, cursor: opts.cursor }, safety: 'always', signal: opts.signal }),
+      // One move task per queue at a time: a repeated redrive finds nothing, or REDRIVE_IN_PROGRESS.
+      redrive: (type, opts = {}) => body({ method: 'POST', path: queuePath(type, 'redrive'), safety: 'unaccepted', signal: opts.signal }),
+      redriveStatus: (type, opts = {}) => body({ method: 'GET', path: queuePath(type, 'redrive'), safety: 'always', signal: opts.signal }),
+    },
+
+    async enqueue(type, payload, opts = {}) {
+      const runAt = opts.runAt instanceof Date ? opts.runAt.toISOString() : opts.runAt;
+      const { status, body } = await request({
+        method: 'POST',
+        path: 'v1/jobs',
+        body: { type, payload, ...(opts.delaySeconds !== undefined ? { delaySeconds: opts.delaySeconds } : {}), ...(runAt !== undefined ? { runAt } : {}), ...(opts.callbackUrl !== undefined ? { callbackUrl: opts.callbackUrl } : {}) },
+        ...(opts.idempotencyKey !== undefined ? { headers: { 'idempotency-key': opts.idempotencyKey } } : {}),
+        safety: opts.idempotencyKey !== undefined ? 'always' : 'unaccepted',
+        signal: opts.signal,
+      });
+      const accepted = body as { jobId: string; status: JobStatus };
+      return { jobId: accepted.jobId as JobId<typeof type>, status: accepted.status, replayed: status === 200 };
+    },
+
+    async enqueueBatch(jobs, opts = {}) {
+      // Repeating a batch is safe only if every job in it carries its own idempotency key.
+      const safety: Safety = jobs.every((job) => job.idempotencyKey !== undefined) ? 'always' : 'unaccepted';
+      return (await request({ method: 'POST', path: 'v1/jobs:batch', body: { jobs }, safety, signal: opts.signal })).body as BatchResult;
+    },
+
+    get: (jobId, opts = {}) => get(jobId, opts.signal),
+
+    async wait(jobId, opts = {}) {
+      const deadline = opts.timeoutMs !== undefined ? now() + opts.timeoutMs : Number.POSITIVE_INFINITY;
+      let interval = opts.intervalMs ?? 250;
+      let last: Job | undefined;
+      for (;;) {
+        const job: Job = await get(jobId, opts.signal);
+        if (opts.onProgress && (last?.status !== job.status || last.progress !== job.progress)) opts.onProgress(job as never);
+        last = job;
+        if (TERMINAL.has(job.status)) {
+          if (job.status === 'SUCCEEDED') return job.result as never;
+          const Outcome = job.status === 'FAILED' ? JobFailedError : job.status === 'DEAD' ? JobDeadError : JobCancelledError;
+          throw new Outcome(job.jobId, job.status as 'FAILED' | 'DEAD' | 'CANCELLED', job.error, job);
+        }
+        const left = deadline - now();
+        if (left <= 0) throw new WaitTimeoutError(jobId, job);
+        await sleep(Math.min(interval, left), opts.signal);
+        interval = Math.min(interval * 1.5, opts.maxIntervalMs ?? 5_000);
+      }
+    },
+
+    async cancel(jobId, opts = {}) {
+      return (await request({ method: 'DELETE', path: jobPath(jobId), safety: 'always', signal: opts.signal })).body as never;
+    },
+
+    async retry(jobId, opts = {}) {
+      const body = opts.payload !== undefined ? { payload: opts.payload } : undefined;
+      return (await request({ method: 'POST', path: `${jobPath(jobId)}/retry`, ...(body ? { body } : {}), safety: 'unaccepted', signal: opts.signal })).body as never;
+    },
+
+    list(query = {}) {
+      const page = (cursor: string | undefined) =>
+        request({ method: 'GET', path: 'v1/jobs', query: { type: query.type, status: query.status, limit: query.limit, cursor }, safety: 'always' }).then(({ body }) => body as JobPage<never>);
+      return {
+        then: (onFulfilled, onRejected) => page(query.cursor).then(onFulfilled, onRejected),
+        async *[Symbol.asyncIterator]() {
+          let cursor = query.cursor;
+          do {
+            const next = await page(cursor);
+            yield next;
+            cursor = next.cursor;
+          } while (cursor !== undefined);
+        },
+      };
+    },
+  };
+  return client;
+}

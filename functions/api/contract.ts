@@ -1,0 +1,166 @@
+import * as z from 'zod';
+import { JOB_STATUSES } from '../../shared/domain/status.js';
+import { JOB_TYPES } from '../../shared/jobs/registry.js';
+import type { NotificationKind } from '../../shared/jobs/notification.js';
+
+/*
+ * The API's responses as zod schemas: the OpenAPI document (functions/api/openapi.ts) is generated
+ * from them and from the request schemas the routes validate with. Strict on purpose: every e2e
+ * request is checked against the document (test/helpers/contract.ts), so a field the code adds
+ * without adding it here fails the tests — the contract cannot drift from the code.
+ */
+
+const isoTime = z.string().describe('ISO 8601 date-time');
+const jobType = z.enum(JOB_TYPES as [string, ...string[]]);
+const jobStatus = z.enum(JOB_STATUSES);
+
+export const issueSchema = z.object({ path: z.string().describe('where the request is wrong, e.g. payload.to.0'), message: z.string() }).strict();
+
+/** `{error:{code,message,issues?}}`, with the codes a status carries on that route. */
+export function errorBody(codes: readonly [string, ...string[]] | 'any'): z.ZodType {
+  return z
+    .object({
+      error: z.object({ code: codes === 'any' ? z.string() : z.enum(codes), message: z.string(), issues: z.array(issueSchema).optional() }).strict(),
+    })
+    .strict();
+}
+
+export const downloadSchema = z
+  .object({ url: z.string().describe('presigned GET, no API key needed'), expiresAt: isoTime, fileName: z.string(), contentType: z.string(), bytes: z.number().int().min(0) })
+  .strict()
+  .describe("A short-lived download of the job's output file (a PDF), signed when the job is read");
+
+export const jobViewSchema = z
+  .object({
+    jobId: z.string(),
+    type: jobType,
+    status: jobStatus,
+    progress: z.number().min(0).max(100),
+    progressMessage: z.string().optional(),
+    attempt: z.number().int().min(0).describe('runs of the handler so far'),
+    maxAttempts: z.number().int().min(1),
+    payload: z.unknown().describe('the payload as validated at enqueue'),
+    result: z.unknown().optional().describe("what the type's handler returned (SUCCEEDED jobs)"),
+    error: z.object({ code: z.string(), message: z.string() }).strict().optional(),
+    runAt: isoTime.optional(),
+    callbackUrl: z.string().optional(),
+    nextAttemptAt: isoTime.optional(),
+    cancelRequested: z.literal(true).optional(),
+    createdAt: isoTime,
+    updatedAt: isoTime,
+    startedAt: isoTime.optional(),
+    finishedAt: isoTime.optional(),
+    expiresAt: isoTime.optional().describe('when retention removes the record'),
+    redriveCount: z.number().int().optional(),
+    redrivenAt: isoTime.optional(),
+    retryCount: z.number().int().optional(),
+    retriedAt: isoTime.optional(),
+    download: downloadSchema.optional(),
+    tenant: z.string().optional().describe('operator routes only'),
+  })
+  .strict();
+
+export const enqueuedSchema = z.object({ jobId: z.string(), status: jobStatus, statusUrl: z.string() }).strict();
+
+export const jobPageSchema = z.object({ jobs: z.array(jobViewSchema), cursor: z.string().optional().describe('pass as ?cursor= for the next page') }).strict();
+
+const batchItemResult = z.union([
+  z.object({ index: z.number().int(), jobId: z.string(), status: jobStatus, replayed: z.boolean().optional(), runAt: isoTime.optional() }).strict(),
+  z.object({ index: z.number().int(), error: z.object({ code: z.string(), message: z.string(), issues: z.array(issueSchema).optional() }).strict() }).strict(),
+]);
+export const batchResultSchema = z.object({ accepted: z.number().int(), rejected: z.number().int(), results: z.array(batchItemResult) }).strict();
+/**
+ * A batch of which no job was accepted: the status and code say why (as `POST /v1/jobs` would for
+ * one job, `BATCH_REFUSED` when the items were refused for different reasons), the results say it per item.
+ */
+export function batchRefusedBody(codes: readonly [string, ...string[]] | 'any'): z.ZodType {
+  return z
+    .object({
+      error: z.object({ code: codes === 'any' ? z.string() : z.enum(codes), message: z.string(), issues: z.array(issueSchema).optional() }).strict(),
+      accepted: z.literal(0),
+      rejected: z.number().int(),
+      results: z.array(batchItemResult),
+    })
+    .strict();
+}
+
+const queueDepth = z.object({ visible: z.number().int(), inFlight: z.number().int(), delayed: z.number().int() }).strict();
+const redriveTask = z
+  .object({ status: z.enum(['RUNNING', 'COMPLETED', 'CANCELLED', 'FAILED']), moved: z.number().int(), toMove: z.number().int(), startedAt: isoTime, failureReason: z.string().optional() })
+  .strict();
+
+export const queueOverviewSchema = z
+  .object({
+    queues: z.array(
+      z
+        .object({
+          type: jobType,
+          queue: queueDepth,
+          dlq: queueDepth,
+          oldestWaitingSeconds: z.number().nullable(),
+          heldJobs: z.number().int(),
+          nextRunAt: isoTime.nullable(),
+          counts: z.partialRecord(jobStatus, z.number().int()),
+          maxAttempts: z.number().int(),
+          redrive: redriveTask.nullable(),
+        })
+        .strict(),
+    ),
+    window: z.object({ minutes: z.number().int(), since: isoTime, jobsRead: z.number().int(), complete: z.boolean() }).strict(),
+  })
+  .strict();
+
+export const deadLettersSchema = z
+  .object({ type: jobType, dlq: queueDepth, deadJobs: z.number().int(), unmatchedMessages: z.number().int(), jobs: z.array(jobViewSchema), cursor: z.string().optional() })
+  .strict();
+
+export const redriveOutcomeSchema = z
+  .object({ type: jobType, requeued: z.number().int(), stale: z.number().int(), dlqMessages: z.number().int(), task: redriveTask.optional() })
+  .strict();
+
+export const redriveStatusSchema = z.object({ type: jobType, task: redriveTask.nullable() }).strict();
+
+export const healthSchema = z.object({ status: z.literal('ok'), stage: z.string() }).strict();
+
+/** The analyze API's answers, in BullMQ's state names (functions/api/routes/analyze.ts). */
+const analyzeStatus = z.enum(['waiting', 'active', 'completed', 'failed']);
+export const analyzeAcceptedSchema = z.object({ jobId: z.string(), status: analyzeStatus }).strict();
+export const analyzeViewSchema = z
+  .object({
+    jobId: z.string(),
+    status: analyzeStatus,
+    progress: z.number().min(0).max(100),
+    result: z
+      .object({
+        toolId: z.string().optional(),
+        analysis: z.object({ strengths: z.unknown(), limitations: z.unknown(), useCases: z.unknown(), maturityScore: z.unknown() }).strict(),
+      })
+      .strict()
+      .nullable()
+      .describe('completed jobs only'),
+    failedReason: z.string().optional().describe('failed jobs only: `<code>: <message>`'),
+    jobUrl: z.string().describe('the whole job in the jobs API'),
+  })
+  .strict();
+const queueStats = z.object({ waiting: z.number().int(), active: z.number().int(), completed: z.null().describe('SQS keeps no count of finished messages'), failed: z.number().int() }).strict();
+export const queueHealthSchema = z
+  .object({ status: z.enum(['healthy', 'degraded']), stats: queueStats.nullable(), error: z.string().optional(), timestamp: isoTime })
+  .strict()
+  .describe("The analysis queue's state: degraded while dead letters wait or when the queue cannot be read");
+
+export const notificationViewSchema = z
+  .object({
+    id: z.string().describe('opaque: names the user and the job that made it'),
+    kind: z.enum(['system', 'order', 'ai-insight', 'marketplace'] as const satisfies readonly NotificationKind[]),
+    title: z.string(),
+    body: z.string(),
+    link: z.string().optional(),
+    read: z.boolean(),
+    createdAt: isoTime,
+    readAt: isoTime.optional(),
+    details: z.record(z.string(), z.unknown()).optional().describe('the kind-specific fields (orderId, status, listingId…)'),
+  })
+  .strict();
+export const notificationPageSchema = z.object({ items: z.array(notificationViewSchema), cursor: z.string().optional().describe('pass as ?cursor= for the next page') }).strict();
+export const readAllSchema = z.object({ updated: z.number().int(), more: z.boolean().describe('unread notifications may remain: call again') }).strict();
+export const notificationPreferencesSchema = z.object({ userId: z.string(), email: z.boolean(), address: z.string().optional(), updatedAt: isoTime.optional() }).strict();
