@@ -145,11 +145,25 @@ export interface QueueDepth {
   readonly inFlight: number;
   readonly delayed: number;
 }
+/** A redrive task's progress: the dead jobs go back to QUEUED in pages, then the DLQ's messages move back. */
 export interface RedriveTask {
-  readonly status: string;
-  readonly moved: number;
-  readonly toMove: number;
-  readonly failureReason?: string;
+  readonly taskId: string;
+  readonly queue: string;
+  readonly state: 'REQUEUEING' | 'MOVING' | 'COMPLETED' | 'FAILED';
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly finishedAt?: string;
+  readonly requestedBy?: string;
+  /** Dead jobs and DLQ messages when it was asked for. */
+  readonly deadJobs: number;
+  readonly dlqMessages: number;
+  readonly requeued: number;
+  readonly skipped: number;
+  readonly failures: number;
+  readonly pages: number;
+  readonly move?: { readonly status?: 'RUNNING' | 'COMPLETED' | 'CANCELLED' | 'FAILED'; readonly moved: number; readonly toMove: number; readonly startedAt?: string; readonly failureReason?: string };
+  /** Why it FAILED. */
+  readonly error?: string;
 }
 export interface QueueOverview {
   readonly queues: readonly { readonly type: JobType; readonly queue: QueueDepth; readonly dlq: QueueDepth; readonly oldestWaitingSeconds: number | null; readonly counts: Partial<Record<JobStatus, number>>; readonly redrive: RedriveTask | null }[];
@@ -164,19 +178,20 @@ export interface DeadLetters {
   readonly jobs: readonly Job[];
   readonly cursor?: string;
 }
-export interface RedriveOutcome {
-  readonly requeued: number;
-  readonly stale: number;
-  readonly dlqMessages: number;
-  readonly task?: RedriveTask;
+export interface RedriveAccepted {
+  readonly type: JobType;
+  readonly taskId: string;
+  /** True when a stalled task of the queue was nudged again instead of a new one. */
+  readonly resumed: boolean;
+  readonly task: RedriveTask;
 }
 
 /** The operator routes (an API key with the `admin` scope). */
 export interface AdminClient {
   queues(options?: { windowMinutes?: number; signal?: AbortSignal }): Promise<QueueOverview>;
   deadLetters(type: JobType, options?: { limit?: number; cursor?: string; signal?: AbortSignal }): Promise<DeadLetters>;
-  /** Moves every DLQ message of the type back to its queue; the dead jobs go back to QUEUED. */
-  redrive(type: JobType, options?: { signal?: AbortSignal }): Promise<RedriveOutcome>;
+  /** Starts a redrive task of the type's DLQ (answered at once); follow it with `redriveStatus`. */
+  redrive(type: JobType, options?: { signal?: AbortSignal }): Promise<RedriveAccepted>;
   redriveStatus(type: JobType, options?: { signal?: AbortSignal }): Promise<{ readonly type: JobType; readonly task: RedriveTask | null }>;
 }
 
@@ -316,7 +331,7 @@ export function createClient(options: ClientOptions): ConveyorClient {
     admin: {
       queues: (opts = {}) => body({ method: 'GET', path: 'v1/queues', query: { windowMinutes: opts.windowMinutes }, safety: 'always', signal: opts.signal }),
       deadLetters: (type, opts = {}) => body({ method: 'GET', path: queuePath(type, 'dlq'), query: { limit: opts.limit, cursor: opts.cursor }, safety: 'always', signal: opts.signal }),
-      // One move task per queue at a time: a repeated redrive finds nothing, or REDRIVE_IN_PROGRESS.
+      // One redrive task per queue at a time: a repeated request while one runs is REDRIVE_IN_PROGRESS.
       redrive: (type, opts = {}) => body({ method: 'POST', path: queuePath(type, 'redrive'), safety: 'unaccepted', signal: opts.signal }),
       redriveStatus: (type, opts = {}) => body({ method: 'GET', path: queuePath(type, 'redrive'), safety: 'always', signal: opts.signal }),
     },

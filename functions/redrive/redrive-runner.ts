@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { REDRIVE_CONSUMER } from '../../shared/config/redrive.js';
 import { RedriveInProgressError } from '../../shared/domain/errors.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import type { QueueAdmin } from '../../shared/ports/queue-admin.js';
@@ -41,8 +42,8 @@ export interface RedriveSettings {
 export const DEFAULT_REDRIVE_SETTINGS: RedriveSettings = {
   pageSize: 100,
   concurrency: 16,
-  leaseMs: 90_000,
-  stallMs: 180_000,
+  leaseMs: REDRIVE_CONSUMER.leaseMs,
+  stallMs: REDRIVE_CONSUMER.stallMs,
   reserveMs: 10_000,
   moveCheckSeconds: 5,
   maxStartFailures: 10,
@@ -205,26 +206,38 @@ export class RedriveRunner {
 
   /** Starts the move (or finds the one this task started), or looks at it. */
   async #move(task: RedriveTaskRecord, log: Logger): Promise<{ task: RedriveTaskRecord; waitSeconds: number } | undefined> {
-    const move = task.move ?? { requestedAt: this.#deps.now().toISOString(), moved: 0, toMove: 0 };
+    let move: RedriveMove = task.move ?? { requestedAt: this.#deps.now().toISOString(), moved: 0, toMove: 0 };
     const { queues } = this.#deps;
-    const latest = await queues.latestRedrive(task.queue);
-    const ours = latest && (latest.status === 'RUNNING' || Date.parse(latest.startedAt) >= Date.parse(move.requestedAt) - 1_000);
+    let latest = await queues.latestRedrive(task.queue);
+    const ours = move.previousStartedAt !== undefined && latest !== undefined && latest.startedAt !== move.previousStartedAt;
     if (!move.startedAt && !ours) {
+      // What the DLQ's last move was before ours, recorded before ours starts.
+      let before = move;
+      if (before.previousStartedAt === undefined) {
+        before = { ...move, previousStartedAt: latest?.startedAt ?? '' };
+        const noted = await this.#write(task, { move: before });
+        if (!noted) return undefined;
+        task = noted;
+      }
       try {
         await queues.startRedrive(task.queue);
       } catch (error) {
-        const startFailures = (move.startFailures ?? 0) + 1;
+        const startFailures = (before.startFailures ?? 0) + 1;
         const reason = error instanceof RedriveInProgressError ? 'another message move is running on this DLQ' : error instanceof Error ? error.message : String(error);
         log.warn('redrive: the message move did not start; trying again', { reason, startFailures });
         if (startFailures >= this.#settings.maxStartFailures) {
-          return this.#finishWith(task, 'FAILED', { move: { ...move, startFailures, failureReason: reason }, failures: task.failures + 1, error: `the message move could not be started (${reason}); the records put back are sent again by the recovery sweep` });
+          return this.#finishWith(task, 'FAILED', { move: { ...before, startFailures, failureReason: reason }, failures: task.failures + 1, error: `the message move could not be started (${reason}); the records put back are sent again by the recovery sweep` });
         }
-        const next = await this.#write(task, { move: { ...move, startFailures } });
+        const next = await this.#write(task, { move: { ...before, startFailures } });
         return next && { task: next, waitSeconds: this.#settings.moveCheckSeconds * startFailures };
       }
-      const started = await queues.latestRedrive(task.queue);
-      const next = await this.#write(task, { move: { ...move, startedAt: started?.startedAt ?? this.#deps.now().toISOString(), status: started?.status ?? 'RUNNING', moved: started?.moved ?? 0, toMove: started?.toMove ?? task.dlqMessages } });
-      return next && { task: next, waitSeconds: this.#settings.moveCheckSeconds };
+      move = before;
+      latest = await queues.latestRedrive(task.queue);
+      // Just started: recorded as ours even before SQS lists it.
+      if (!latest || latest.startedAt === before.previousStartedAt) {
+        const next = await this.#write(task, { move: { ...before, startedAt: this.#deps.now().toISOString(), status: 'RUNNING', toMove: task.dlqMessages } });
+        return next && { task: next, waitSeconds: this.#settings.moveCheckSeconds };
+      }
     }
     if (!latest) return { task, waitSeconds: this.#settings.moveCheckSeconds };
     const seen: RedriveMove = { ...move, startedAt: move.startedAt ?? latest.startedAt, status: latest.status, moved: latest.moved, toMove: latest.toMove, ...(latest.failureReason ? { failureReason: latest.failureReason } : {}) };

@@ -10,7 +10,7 @@
  */
 
 interface Depth { visible: number; inFlight: number; delayed: number }
-interface RedriveTask { status: string; moved: number; toMove: number; failureReason?: string }
+interface RedriveTask { taskId: string; state: string; deadJobs: number; requeued: number; skipped: number; failures: number; move?: { moved: number; toMove: number }; error?: string }
 interface QueueRow {
   type: string; queue: Depth; dlq: Depth; oldestWaitingSeconds: number | null; heldJobs?: number; nextRunAt?: string | null;
   counts: Record<string, number>; redrive: RedriveTask | null;
@@ -127,10 +127,11 @@ function renderQueues(rows: readonly QueueRow[]): void {
         if (!q.counts[s]) continue;
         counts.append(statusCell(s), document.createTextNode(` ${q.counts[s]}  `));
       }
-      const redrive = el('td', q.redrive ? `${q.redrive.status.toLowerCase()} ${q.redrive.moved}/${q.redrive.toMove}` : '-', 'muted');
+      const redrive = el('td', q.redrive ? redriveText(q.redrive) : '-', 'muted');
+      if (q.redrive?.error) redrive.title = q.redrive.error;
       const button = el('button', `Redrive ${q.type}`) as HTMLButtonElement;
       button.type = 'button';
-      button.disabled = q.dlq.visible === 0 || q.redrive?.status === 'RUNNING';
+      button.disabled = q.dlq.visible === 0 || q.redrive?.state === 'REQUEUEING' || q.redrive?.state === 'MOVING';
       button.addEventListener('click', () => void redriveType(q.type));
       const action = el('td');
       action.append(button);
@@ -141,6 +142,12 @@ function renderQueues(rows: readonly QueueRow[]): void {
       return tr;
     }),
   );
+}
+
+/** "requeueing 400/1000" then "moving 300/1000", "completed 1000 · moved 1000", "failed". */
+function redriveText(task: RedriveTask): string {
+  const moved = task.move ? ` · moved ${task.move.moved}/${task.move.toMove}` : '';
+  return `${task.state.toLowerCase()} ${task.requeued}/${task.deadJobs}${moved}${task.failures ? ` · ${task.failures} failed` : ''}`;
 }
 
 /** A key without the admin scope: the operator panels say why they are empty instead of failing. */
@@ -357,8 +364,8 @@ function resetPaging(): void {
 
 async function redriveType(type: string): Promise<void> {
   try {
-    const outcome = await api<{ requeued: number; dlqMessages: number; task?: RedriveTask }>('POST', `/v1/queues/${type}/redrive`);
-    notify(outcome.dlqMessages === 0 ? `${type}: the DLQ is empty` : `${type}: ${outcome.requeued} dead job(s) back to QUEUED; moving ${outcome.dlqMessages} message(s)`);
+    const accepted = await api<{ taskId: string; resumed: boolean; task: RedriveTask }>('POST', `/v1/queues/${type}/redrive`);
+    notify(`${type}: redrive ${accepted.resumed ? 'resumed' : 'started'} — ${accepted.task.deadJobs} dead job(s); progress in the queues table`);
   } catch (error) {
     notify(`Redrive failed: ${describe(error)}`, 'error');
   }

@@ -11,8 +11,13 @@ export const ACTIVE_REDRIVE_STATES: readonly RedriveState[] = ['REQUEUEING', 'MO
 
 /** The DLQ → queue message move of a task (StartMessageMoveTask / ListMessageMoveTasks). */
 export interface RedriveMove {
-  /** When the consumer decided to start it: a move found started after this is the task's own. */
+  /** When the records were all put back and the move was due. */
   readonly requestedAt: string;
+  /**
+   * When the DLQ's latest move started, as seen just before this task started its own ('' for none):
+   * a move seen later with another start is this task's, even if the run that started it died first.
+   */
+  readonly previousStartedAt?: string;
   readonly startedAt?: string;
   readonly status?: 'RUNNING' | 'COMPLETED' | 'CANCELLED' | 'FAILED';
   readonly moved: number;

@@ -1,7 +1,8 @@
 import { JOB_TYPES, jobRegistry } from '../../../shared/jobs/registry.js';
 import type { JobStatus } from '../../../shared/domain/status.js';
 import type { JobListing } from '../../../shared/ports/job-listing.js';
-import type { QueueAdmin, QueueDepth, RedriveTask } from '../../../shared/ports/queue-admin.js';
+import type { QueueAdmin, QueueDepth } from '../../../shared/ports/queue-admin.js';
+import type { RedriveTaskRecord } from '../../../shared/ports/redrive-tasks.js';
 
 export interface QueueSummary {
   readonly type: string;
@@ -19,7 +20,8 @@ export interface QueueSummary {
   /** This tenant's jobs created within the window, by status. */
   readonly counts: Partial<Record<JobStatus, number>>;
   readonly maxAttempts: number;
-  readonly redrive: RedriveTask | null;
+  /** The type's latest redrive task (its progress), or null. */
+  readonly redrive: RedriveTaskRecord | null;
 }
 
 export interface QueueOverview {
@@ -28,18 +30,18 @@ export interface QueueOverview {
 }
 
 /**
- * Per job type: SQS depths of the queue and its DLQ (GetQueueAttributes), the latest redrive, and
+ * Per job type: SQS depths of the queue and its DLQ (GetQueueAttributes), the latest redrive task, and
  * the caller's jobs over a recent window by status (one bounded read of the tenant's partition).
  * AWS reports the oldest message's age only as a CloudWatch metric; here it is how long the
  * longest-waiting due job in the window has waited, which is what a visible message stands for.
  * Jobs due later (SQS delay, the scheduler's hold) are counted apart, as `heldJobs`.
  */
-export async function queueOverview(deps: { queues: QueueAdmin; listing: JobListing; now?: () => Date }, tenant: string, windowMinutes: number): Promise<QueueOverview> {
+export async function queueOverview(deps: { queues: QueueAdmin; listing: JobListing; redriveStatus: (type: string) => Promise<RedriveTaskRecord | undefined>; now?: () => Date }, tenant: string, windowMinutes: number): Promise<QueueOverview> {
   const now = (deps.now ?? (() => new Date()))();
   const since = new Date(now.getTime() - windowMinutes * 60_000);
   const [activity, perType] = await Promise.all([
     deps.listing.recentActivity(tenant, since, now),
-    Promise.all(JOB_TYPES.map(async (type) => ({ type, ...(await deps.queues.depths(type)), redrive: (await deps.queues.latestRedrive(type)) ?? null }))),
+    Promise.all(JOB_TYPES.map(async (type) => ({ type, ...(await deps.queues.depths(type)), redrive: (await deps.redriveStatus(type)) ?? null }))),
   ]);
   return {
     queues: perType.map(({ type, queue, dlq, redrive }) => {

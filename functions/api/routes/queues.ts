@@ -29,7 +29,8 @@ export function queueRoutes(deps: QueueRouteDeps): Hono<ApiEnv> {
 
   routes.get('/', async (c) => {
     const { windowMinutes } = validateQuery(overviewQuery, c.req.query());
-    return c.json(await queueOverview(deps, c.get('principal').tenant, windowMinutes));
+    const overview = await queueOverview({ ...deps, redriveStatus: (type) => deps.deadLetters.redriveStatus(type) }, c.get('principal').tenant, windowMinutes);
+    return c.json({ ...overview, queues: overview.queues.map((q) => ({ ...q, redrive: q.redrive ? toRedriveView(q.redrive) : null })) });
   });
 
   routes.get('/:type/dlq', async (c) => {
@@ -67,6 +68,8 @@ export function queueRoutes(deps: QueueRouteDeps): Hono<ApiEnv> {
 
 /** A redrive task as operators see it: its progress, without the consumer's bookkeeping (nudge, lease, cursor). */
 export function toRedriveView(task: RedriveTaskRecord) {
-  const { nudge: _nudge, leaseUntil: _lease, cursor: _cursor, page: _page, ...view } = task;
-  return view;
+  const { nudge: _nudge, leaseUntil: _lease, cursor: _cursor, page: _page, move, ...view } = task;
+  if (!move) return view;
+  const { previousStartedAt: _previous, ...shown } = move;
+  return { ...view, move: shown };
 }

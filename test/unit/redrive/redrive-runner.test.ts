@@ -33,6 +33,11 @@ class FakeMoves implements Pick<QueueAdmin, 'startRedrive' | 'latestRedrive'> {
     this.#task = { status: 'RUNNING', moved: 0, toMove: this.options.toMove ?? 3, startedAt: this.clock.now().toISOString() };
   }
 
+  /** A move that ran before (another task's), finished. */
+  finishedBefore(startedAt: string, moved: number): void {
+    this.#task = { status: 'COMPLETED', moved, toMove: moved, startedAt };
+  }
+
   async latestRedrive(): Promise<RedriveTask | undefined> {
     if (this.#task?.status === 'RUNNING' && ++this.#looks > (this.options.looks ?? 1)) {
       this.#task = this.options.fail ? { ...this.#task, status: 'FAILED', failureReason: 'AccessDenied' } : { ...this.#task, status: 'COMPLETED', moved: this.#task.toMove };
@@ -232,6 +237,46 @@ describe('Class: RedriveRunner', () => {
     // Assess
     const task = await tasks.get('analysis');
     expect(task).toMatchObject({ state: 'FAILED', requeued: 3, failures: 1, move: { startFailures: runner.settings.maxStartFailures }, error: expect.stringContaining('could not be started') });
+  });
+
+  it('does not take the previous task\'s move, finished a moment before, for its own', async () => {
+    // Prepare: the DLQ's last move started within the same second as this task's
+    const { clock, store, tasks, nudges, moves, runner } = setup({ pageSize: 10, dead: 2 });
+    await deadJobs(store, 2);
+    moves.finishedBefore(clock.now().toISOString(), 7);
+    await requestTask(tasks, nudges, clock, 2);
+
+    // Act
+    await drain(runner, nudges, clock);
+
+    // Assess
+    expect(moves.starts).toBe(1);
+    expect(await tasks.get('analysis')).toMatchObject({ state: 'COMPLETED', move: { moved: 2, toMove: 2 } });
+  });
+
+  it('recognises the move it started when its run died before recording it, and starts no second one', async () => {
+    // Prepare: the run dies after StartMessageMoveTask, at the write that records the move
+    const { clock, store, tasks, nudges, moves, runner } = setup({ pageSize: 10, dead: 2, looks: 3 });
+    await deadJobs(store, 2);
+    await requestTask(tasks, nudges, clock, 2);
+    const update = tasks.update.bind(tasks);
+    tasks.update = async (queue, expect, changes, remove) => {
+      if (changes.move?.startedAt && moves.starts === 1 && !(await tasks.get(queue))?.move?.startedAt) throw new Error('consumer died');
+      return update(queue, expect, changes, remove);
+    };
+    const first = nudges.take()!;
+    const died = await runner.handle(first, () => 60_000).catch((error: unknown) => error);
+
+    // Act: its nudge comes back once the lease has run out
+    tasks.update = update;
+    clock.advance(runner.settings.leaseMs + 1);
+    await nudges.send(first);
+    await drain(runner, nudges, clock);
+
+    // Assess
+    expect(died).toBeInstanceOf(Error);
+    expect(moves.starts).toBe(1);
+    expect(await tasks.get('analysis')).toMatchObject({ state: 'COMPLETED', requeued: 2, failures: 0, move: { status: 'COMPLETED', moved: 2 } });
   });
 
   it('fails the task when the move fails, with its reason', async () => {
