@@ -109,10 +109,11 @@ export interface LocalCloudOptions {
   /** Sees the SDK clients the handlers use and times each Lambda invocation (`npm run bench` meters cost with it). */
   readonly observe?: LocalCloudObserver;
   /**
-   * The redrive consumer: the runner's settings and the queue's visibility timeout (tests shorten the
-   * lease and the redelivery of a nudge whose run died).
+   * The redrive consumer: the runner's settings, the function's timeout and the queue's visibility
+   * timeout (tests shorten the runs, the lease and the redelivery of a nudge whose run died; the lease
+   * must outlast a run, and the visibility too).
    */
-  readonly redrive?: { readonly settings?: Partial<RedriveSettings>; readonly visibilityTimeoutSeconds?: number };
+  readonly redrive?: { readonly settings?: Partial<RedriveSettings>; readonly timeoutSeconds?: number; readonly visibilityTimeoutSeconds?: number };
   /** Faults to inject (tests of recovery): the API function dies after writing a job's record and before sending its message; a scheduled release fails every time. */
   readonly faults?: LocalCloudFaults;
 }
@@ -379,7 +380,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       batchSize: 1,
       batchingWindowSeconds: 0,
       maxConcurrency: REDRIVE_CONSUMER.maxConcurrency,
-      functionTimeoutSeconds: REDRIVE_CONSUMER.timeoutSeconds,
+      functionTimeoutSeconds: options.redrive?.timeoutSeconds ?? REDRIVE_CONSUMER.timeoutSeconds,
       logger,
       ...(options.pollWaitSeconds !== undefined ? { waitTimeSeconds: options.pollWaitSeconds } : {}),
     });

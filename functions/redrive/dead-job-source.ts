@@ -74,7 +74,11 @@ export class DeadJobSource implements RedriveSource {
       });
       return 'requeued';
     } catch (error) {
-      if (error instanceof TransitionConflictError) return 'skipped';
+      if (error instanceof TransitionConflictError) {
+        // Another run of this task may have put it back a moment ago (one that overran its lease).
+        const now = await store.get(jobId);
+        return now && now.status !== 'DEAD' && now.redrivenAt !== undefined && now.redrivenAt >= task.createdAt ? 'already' : 'skipped';
+      }
       logger.warn('redrive: could not put a dead job back; it stays DEAD and listed', { jobId, error });
       return 'failed';
     }

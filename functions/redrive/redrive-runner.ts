@@ -163,12 +163,12 @@ export class RedriveRunner {
       // task has stood still, its lease run out, so the successor was never sent.
       const stalled = leaseFree && now.getTime() - Date.parse(seen.updatedAt) > this.#settings.stallMs;
       if (!stalled) return undefined;
-      const adopted = await this.#deps.tasks.update(seen.queue, { taskId: seen.taskId, nudge: seen.nudge, updatedAt: seen.updatedAt, leaseFreeAt: now.toISOString() }, { nudge: nudge.nudge, leaseUntil });
+      const adopted = await this.#deps.tasks.update(seen.queue, { taskId: seen.taskId, nudge: seen.nudge, updatedAt: seen.updatedAt, leaseFreeAt: now.toISOString() }, { nudge: nudge.nudge, leaseUntil, leaseOwner: this.#deps.newId() });
       if (adopted) log.warn('redrive task had stalled (its next nudge was never sent); taken over', { stalledSince: seen.updatedAt });
       return adopted;
     }
     if (!leaseFree) return 'busy';
-    return (await this.#deps.tasks.update(seen.queue, { taskId: seen.taskId, nudge: nudge.nudge, leaseFreeAt: now.toISOString() }, { leaseUntil })) ?? 'busy';
+    return (await this.#deps.tasks.update(seen.queue, { taskId: seen.taskId, nudge: nudge.nudge, leaseFreeAt: now.toISOString() }, { leaseUntil, leaseOwner: this.#deps.newId() })) ?? 'busy';
   }
 
   /**
@@ -254,10 +254,17 @@ export class RedriveRunner {
     return next && { task: next, waitSeconds: 0 };
   }
 
-  /** A checkpoint: conditional on the task still being driven by this run's nudge; renews the lease. */
+  /**
+   * A checkpoint: conditional on the task still being driven by this run's nudge and its lease still
+   * held by this run (a run that overran its lease and was taken over stops here); renews the lease,
+   * or gives it up with `leaseUntil` in `remove`.
+   */
   async #write(task: RedriveTaskRecord, changes: RedriveTaskChanges, remove: readonly RemovableTaskField[] = []): Promise<RedriveTaskRecord | undefined> {
-    const renew = remove.includes('leaseUntil') ? {} : { leaseUntil: new Date(this.#deps.now().getTime() + this.#settings.leaseMs).toISOString() };
-    const next = await this.#deps.tasks.update(task.queue, { taskId: task.taskId, nudge: task.nudge }, { ...renew, ...changes }, remove);
+    const release = remove.includes('leaseUntil');
+    const renew = release ? {} : { leaseUntil: new Date(this.#deps.now().getTime() + this.#settings.leaseMs).toISOString() };
+    const removed: RemovableTaskField[] = release ? [...remove, 'leaseOwner'] : [...remove];
+    const expect = { taskId: task.taskId, nudge: task.nudge, ...(task.leaseOwner !== undefined ? { leaseOwner: task.leaseOwner } : {}) };
+    const next = await this.#deps.tasks.update(task.queue, expect, { ...renew, ...changes }, removed);
     if (!next) this.#deps.logger.warn('redrive: the task was taken over by another run; stopping', { queue: task.queue, taskId: task.taskId });
     return next;
   }

@@ -59,12 +59,14 @@ export interface RedriveTaskRecord {
   readonly nudge: string;
   /** While a consumer works on the task: until when (ISO). */
   readonly leaseUntil?: string;
+  /** Which run holds the lease: every write of a run is conditional on it, so a run that lost the task stops. */
+  readonly leaseOwner?: string;
   readonly move?: RedriveMove;
   /** Why it FAILED. */
   readonly error?: string;
 }
 
-export type RemovableTaskField = 'leaseUntil' | 'cursor' | 'page';
+export type RemovableTaskField = 'leaseUntil' | 'leaseOwner' | 'cursor' | 'page';
 
 /** The message that drives a task: one at a time (see `nudge`). */
 export interface RedriveNudge {
@@ -73,7 +75,15 @@ export interface RedriveNudge {
   readonly nudge: string;
 }
 
-export type RedriveTaskChanges = Partial<Pick<RedriveTaskRecord, 'state' | 'finishedAt' | 'requeued' | 'skipped' | 'failures' | 'pages' | 'cursor' | 'page' | 'nudge' | 'leaseUntil' | 'move' | 'error'>>;
+export type RedriveTaskChanges = Partial<Pick<RedriveTaskRecord, 'state' | 'finishedAt' | 'requeued' | 'skipped' | 'failures' | 'pages' | 'cursor' | 'page' | 'nudge' | 'leaseUntil' | 'leaseOwner' | 'move' | 'error'>>;
+
+export interface RedriveTaskExpectation {
+  readonly taskId: string;
+  readonly nudge: string;
+  readonly updatedAt?: string;
+  readonly leaseFreeAt?: string;
+  readonly leaseOwner?: string;
+}
 
 export interface RedriveTaskStore {
   /**
@@ -83,10 +93,11 @@ export interface RedriveTaskStore {
   create(task: RedriveTaskRecord): Promise<void>;
   get(queue: string): Promise<RedriveTaskRecord | undefined>;
   /**
-   * Applies `changes` only while the task is `taskId` and still driven by `nudge` (and, with
-   * `updatedAt`, unchanged since it was read). Returns the task after, or undefined when the condition failed.
+   * Applies `changes` only while the task is `taskId` and still driven by `nudge` (with `updatedAt`,
+   * unchanged since it was read; with `leaseFreeAt`, its lease run out by then; with `leaseOwner`, its
+   * lease still held by that run). Returns the task after, or undefined when the condition failed.
    */
-  update(queue: string, expect: { taskId: string; nudge: string; updatedAt?: string; leaseFreeAt?: string }, changes: RedriveTaskChanges, remove?: readonly RemovableTaskField[]): Promise<RedriveTaskRecord | undefined>;
+  update(queue: string, expect: RedriveTaskExpectation, changes: RedriveTaskChanges, remove?: readonly RemovableTaskField[]): Promise<RedriveTaskRecord | undefined>;
   /** Removes a task whose first nudge could not be sent (nothing was done yet). */
   remove(queue: string, taskId: string): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { RedriveInProgressError } from '../../shared/domain/errors.js';
-import { ACTIVE_REDRIVE_STATES, type RedriveNudge, type RedriveNudges, type RedriveTaskChanges, type RedriveTaskRecord, type RedriveTaskStore, type RemovableTaskField } from '../../shared/ports/redrive-tasks.js';
+import { ACTIVE_REDRIVE_STATES, type RedriveNudge, type RedriveNudges, type RedriveTaskChanges, type RedriveTaskExpectation, type RedriveTaskRecord, type RedriveTaskStore, type RemovableTaskField } from '../../shared/ports/redrive-tasks.js';
 
 /** Redrive tasks in memory, with the DynamoDB adapter's conditions (the contract test runs both). */
 export class MemoryRedriveTasks implements RedriveTaskStore {
@@ -17,14 +17,15 @@ export class MemoryRedriveTasks implements RedriveTaskStore {
     return task && structuredClone(task);
   }
 
-  async update(queue: string, expect: { taskId: string; nudge: string; updatedAt?: string; leaseFreeAt?: string }, changes: RedriveTaskChanges, remove: readonly RemovableTaskField[] = []): Promise<RedriveTaskRecord | undefined> {
+  async update(queue: string, expect: RedriveTaskExpectation, changes: RedriveTaskChanges, remove: readonly RemovableTaskField[] = []): Promise<RedriveTaskRecord | undefined> {
     const task = this.tasks.get(queue);
     const ok =
       task !== undefined &&
       task.taskId === expect.taskId &&
       task.nudge === expect.nudge &&
       (expect.updatedAt === undefined || task.updatedAt === expect.updatedAt) &&
-      (expect.leaseFreeAt === undefined || task.leaseUntil === undefined || task.leaseUntil < expect.leaseFreeAt);
+      (expect.leaseFreeAt === undefined || task.leaseUntil === undefined || task.leaseUntil < expect.leaseFreeAt) &&
+      (expect.leaseOwner === undefined || task.leaseOwner === expect.leaseOwner);
     if (!ok) return undefined;
     const next: Record<string, unknown> = { ...task, updatedAt: this.now().toISOString() };
     for (const [field, value] of Object.entries(changes)) if (value !== undefined) next[field] = structuredClone(value);

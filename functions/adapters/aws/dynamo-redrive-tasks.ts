@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../../shared/config/table.js';
 import { DependencyUnavailableError, RedriveInProgressError } from '../../../shared/domain/errors.js';
-import { ACTIVE_REDRIVE_STATES, type RedriveTaskChanges, type RedriveTaskRecord, type RedriveTaskStore, type RemovableTaskField } from '../../../shared/ports/redrive-tasks.js';
+import { ACTIVE_REDRIVE_STATES, type RedriveTaskChanges, type RedriveTaskExpectation, type RedriveTaskRecord, type RedriveTaskStore, type RemovableTaskField } from '../../../shared/ports/redrive-tasks.js';
 
 export interface DynamoRedriveTasksOptions {
   readonly client: DynamoDBDocumentClient;
@@ -52,7 +52,7 @@ export class DynamoRedriveTasks implements RedriveTaskStore {
     }
   }
 
-  async update(queue: string, expect: { taskId: string; nudge: string; updatedAt?: string; leaseFreeAt?: string }, changes: RedriveTaskChanges, remove: readonly RemovableTaskField[] = []): Promise<RedriveTaskRecord | undefined> {
+  async update(queue: string, expect: RedriveTaskExpectation, changes: RedriveTaskChanges, remove: readonly RemovableTaskField[] = []): Promise<RedriveTaskRecord | undefined> {
     const names: Record<string, string> = { '#taskId': 'taskId', '#nudge': 'nudge', '#updatedAt': 'updatedAt' };
     const values: Record<string, unknown> = { ':taskId': expect.taskId, ':expectNudge': expect.nudge, ':now': this.#now().toISOString() };
     const sets = ['#updatedAt = :now'];
@@ -75,6 +75,11 @@ export class DynamoRedriveTasks implements RedriveTaskStore {
       names['#leaseUntil'] = 'leaseUntil';
       values[':leaseFreeAt'] = expect.leaseFreeAt;
       condition += ' AND (attribute_not_exists(#leaseUntil) OR #leaseUntil < :leaseFreeAt)';
+    }
+    if (expect.leaseOwner !== undefined) {
+      names['#leaseOwner'] = 'leaseOwner';
+      values[':leaseOwner'] = expect.leaseOwner;
+      condition += ' AND #leaseOwner = :leaseOwner';
     }
     try {
       const output = await this.#client.send(new UpdateCommand({

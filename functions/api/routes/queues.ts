@@ -68,7 +68,7 @@ export function queueRoutes(deps: QueueRouteDeps): Hono<ApiEnv> {
 
 /** A redrive task as operators see it: its progress, without the consumer's bookkeeping (nudge, lease, cursor). */
 export function toRedriveView(task: RedriveTaskRecord) {
-  const { nudge: _nudge, leaseUntil: _lease, cursor: _cursor, page: _page, move, ...view } = task;
+  const { nudge: _nudge, leaseUntil: _lease, leaseOwner: _owner, cursor: _cursor, page: _page, move, ...view } = task;
   if (!move) return view;
   const { previousStartedAt: _previous, ...shown } = move;
   return { ...view, move: shown };

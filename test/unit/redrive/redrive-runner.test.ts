@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { FollowUpFlusher } from '../../../functions/follow-ups/follow-ups.js';
 import { DeadJobSource } from '../../../functions/redrive/dead-job-source.js';
 import { RedriveRunner, type RedriveSource } from '../../../functions/redrive/redrive-runner.js';
@@ -146,6 +146,57 @@ describe('Class: RedriveRunner', () => {
     for (const job of jobs) expect(await store.get(job.jobId)).toMatchObject({ status: 'QUEUED', redriveCount: 1 });
     const requeueWrites = store.writes.filter((w) => w.kind === 'transition' && w.to === 'QUEUED');
     expect(requeueWrites).toHaveLength(120);
+  });
+
+  it('stops a run that overran its lease once another run has taken the task: each page is counted once', async () => {
+    // Prepare: run A stalls on a record of the first page past its lease; a second delivery of the
+    // same nudge (B) takes the task over and stalls too, on the same page
+    const { clock, store, tasks, nudges, runner, source, sourceFor } = setup({ pageSize: 10, dead: 15 });
+    await deadJobs(store, 15);
+    await requestTask(tasks, nudges, clock, 15);
+    const gates: { release: () => void; reached: Promise<void> }[] = [];
+    const gate = () => {
+      let release!: () => void;
+      let reached!: () => void;
+      const reachedPromise = new Promise<void>((resolve) => (reached = resolve));
+      const released = new Promise<void>((resolve) => (release = resolve));
+      gates.push({ release, reached: reachedPromise });
+      return { released, reached };
+    };
+    const gateA = gate();
+    const gateB = gate();
+    let calls = 0;
+    sourceFor.current = {
+      page: (after, limit) => source.page(after, limit),
+      requeue: async (jobId, task) => {
+        calls++;
+        const wait = calls === 1 ? gateA : calls === 11 ? gateB : undefined;
+        if (wait) {
+          wait.reached();
+          await wait.released;
+        }
+        return source.requeue(jobId, task);
+      },
+    };
+    const first = nudges.take()!;
+    const runA = runner.handle(first, () => 60_000);
+    await gates[0]!.reached;
+    // A's other lanes finish the rest of its page before B starts
+    await vi.waitFor(() => expect(calls).toBe(10));
+    clock.advance(runner.settings.leaseMs + 1);
+    const runB = runner.handle(first, () => 60_000);
+    await gates[1]!.reached;
+
+    // Act
+    gates[0]!.release();
+    const a = await runA;
+    gates[1]!.release();
+    await runB;
+    await drain(runner, nudges, clock);
+
+    // Assess
+    expect(a).toMatchObject({ kind: 'dropped' });
+    expect(await tasks.get('analysis')).toMatchObject({ state: 'COMPLETED', requeued: 15, skipped: 0, pages: 2 });
   });
 
   it('drops a duplicate or superseded nudge without touching the task', async () => {
