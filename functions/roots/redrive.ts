@@ -51,5 +51,5 @@ export function buildRedriveConsumer(
     ...(options.now ? { now: options.now } : {}),
     ...(options.settings ? { settings: options.settings } : {}),
   });
-  return { runner, handler: redriveConsumer(runner, logger) };
+  return { runner, handler: redriveConsumer(runner, nudges, logger) };
 }

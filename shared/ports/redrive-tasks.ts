@@ -105,4 +105,6 @@ export interface RedriveTaskStore {
 /** Where nudges go: the redrive queue (a delay lets a running move progress between looks). */
 export interface RedriveNudges {
   send(nudge: RedriveNudge, options?: { delaySeconds?: number }): Promise<void>;
+  /** A received nudge comes back after `seconds` (its task is busy: once its lease has run out). */
+  retryAfter?(receiptHandle: string, seconds: number): Promise<void>;
 }

@@ -278,7 +278,7 @@ describe('CDK: least privilege', () => {
     expect(JSON.stringify(objects?.Resource)).toContain('conveyor-prod-docs-');
   });
 
-  it('lets the API use the table, the dead-letter index, the job queues and (for redrive) the DLQs; the authorizer only read keys', () => {
+  it('lets the API use the table, the dead-letter index, the job queues, the DLQs\' depths and the redrive queue (a task\'s first nudge); the authorizer only read keys', () => {
     // Prepare
     const table = 'conveyor-dev-jobs';
     const queueArns = jobDefinitions.flatMap((d) => expectedLanes('dev', d).map(([, name]) => ({ 'Fn::GetAtt': [onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: name }).logicalId, 'Arn'] })));
@@ -296,18 +296,17 @@ describe('CDK: least privilege', () => {
       'logs:CreateLogStream', 'logs:PutLogEvents',
       's3:GetObject',
       'scheduler:CreateSchedule',
-      
-      'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ListMessageMoveTasks', 'sqs:ReceiveMessage', 'sqs:SendMessage', 'sqs:StartMessageMoveTask',
+      'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage',
     ]);
     expect(JSON.stringify(on('dynamodb:PutItem'))).toContain(`:table/${table}`);
     // Listing queries the table's own partitions; the DLQ listing the sparse deadLetters index, no other.
     expect(JSON.stringify(on('dynamodb:Query'))).toContain(`:table/${table}`);
     expect(JSON.stringify(on('dynamodb:Query')).match(/\/index\/[A-Za-z]+/g)).toEqual(['/index/deadLetters']);
-    // Every lane of every type (enqueue, depths), then the webhook queue (a cancel's webhook).
+    // Every lane of every type (enqueue, depths), the webhook queue (a cancel's webhook), the redrive queue.
     const webhookQueue = { 'Fn::GetAtt': [onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-webhooks' }).logicalId, 'Arn'] };
-    expect(on('sqs:SendMessage')).toEqual([queueArns, webhookQueue]);
-    expect(on('sqs:StartMessageMoveTask')).toEqual([dlqArns]);
-    expect(on('sqs:ReceiveMessage')).toEqual([dlqArns]);
+    const redriveQueue = { 'Fn::GetAtt': [onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-redrive' }).logicalId, 'Arn'] };
+    expect(on('sqs:SendMessage')).toEqual([queueArns, webhookQueue, redriveQueue]);
+    expect(on('sqs:GetQueueUrl')).toEqual([dlqArns]);
     expect(actionsOf(authorizer)).toEqual(['dynamodb:GetItem', 'logs:CreateLogStream', 'logs:PutLogEvents']);
   });
 

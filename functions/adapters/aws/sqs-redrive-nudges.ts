@@ -1,4 +1,4 @@
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { DependencyUnavailableError } from '../../../shared/domain/errors.js';
 import type { RedriveNudge, RedriveNudges } from '../../../shared/ports/redrive-tasks.js';
 
@@ -17,5 +17,10 @@ export class SqsRedriveNudges implements RedriveNudges {
     } catch (error) {
       throw new DependencyUnavailableError('sqs', `redrive nudge send failed — ${String(error)}`, { cause: error });
     }
+  }
+
+  async retryAfter(receiptHandle: string, seconds: number): Promise<void> {
+    // 0–43,200 s (ChangeMessageVisibility VisibilityTimeout).
+    await this.options.client.send(new ChangeMessageVisibilityCommand({ QueueUrl: this.options.queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: Math.min(43_200, Math.max(0, Math.ceil(seconds))) }));
   }
 }
