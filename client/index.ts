@@ -14,10 +14,12 @@ import type * as z from 'zod';
 import type { ResultOf } from '../functions/jobs/index.js';
 import type { JobStatus } from '../shared/domain/status.js';
 import type { JobRegistry, JobType } from '../shared/jobs/registry.js';
+import type { NotificationPage, NotificationPreferences, NotificationView } from '../shared/ports/notifications.js';
+import type { AnalyzeStatus } from '../functions/api/routes/analyze.js';
 import { apiError, ConnectionError, JobCancelledError, JobDeadError, JobFailedError, WaitTimeoutError, type Issue, type JobFailure } from './errors.js';
 
 export * from './errors.js';
-export type { JobStatus, JobType, ResultOf };
+export type { AnalyzeStatus, JobStatus, JobType, NotificationPage, NotificationPreferences, NotificationView, ResultOf };
 
 /** What `enqueue` accepts for a type: the payload schema's input (defaults may be left out). */
 export type PayloadInput<K extends JobType> = z.input<JobRegistry[K]['payload']>;
@@ -195,8 +197,35 @@ export interface AdminClient {
   redriveStatus(type: JobType, options?: { signal?: AbortSignal }): Promise<{ readonly type: JobType; readonly task: RedriveTask | null }>;
 }
 
+/** Users' notification inboxes (the `notification` job type writes them) and their e-mail preference. */
+export interface NotificationsClient {
+  list(userId: string, options?: { unread?: boolean; limit?: number; cursor?: string; signal?: AbortSignal }): Promise<NotificationPage>;
+  markRead(id: string, options?: { signal?: AbortSignal }): Promise<NotificationView>;
+  /** Marks up to 500 unread notifications read; `more: true` says to call again. */
+  markAllRead(userId: string, options?: { signal?: AbortSignal }): Promise<{ readonly updated: number; readonly more: boolean }>;
+  preferences(userId: string, options?: { signal?: AbortSignal }): Promise<{ readonly userId: string } & Partial<NotificationPreferences> & { readonly email: boolean }>;
+  setPreferences(userId: string, preferences: { email: boolean; address?: string }, options?: { signal?: AbortSignal }): Promise<{ readonly userId: string } & NotificationPreferences>;
+}
+
+/** The analyze API: `analysis` jobs in BullMQ's state names. */
+export interface AnalyzeClient {
+  enqueue(payload: PayloadInput<'analysis'>, options?: { idempotencyKey?: string; signal?: AbortSignal }): Promise<{ readonly jobId: JobId<'analysis'>; readonly status: AnalyzeStatus; readonly replayed: boolean }>;
+  get(jobId: JobId<'analysis'> | string, options?: { signal?: AbortSignal }): Promise<AnalyzeView>;
+}
+
+export interface AnalyzeView {
+  readonly jobId: string;
+  readonly status: AnalyzeStatus;
+  readonly progress: number;
+  readonly result: { readonly toolId?: string; readonly analysis: { readonly strengths: readonly string[]; readonly limitations: readonly string[]; readonly useCases: readonly string[]; readonly maturityScore: number } } | null;
+  readonly failedReason?: string;
+  readonly jobUrl: string;
+}
+
 export interface ConveyorClient {
   readonly admin: AdminClient;
+  readonly notifications: NotificationsClient;
+  readonly analyze: AnalyzeClient;
   enqueue<K extends JobType>(type: K, payload: PayloadInput<K>, options?: EnqueueOptions): Promise<Enqueued<K>>;
   enqueueBatch(jobs: readonly BatchJob[], options?: { signal?: AbortSignal }): Promise<BatchResult>;
   get<K extends JobType = JobType>(jobId: JobId<K> | string, options?: { signal?: AbortSignal }): Promise<Job<K>>;
@@ -327,7 +356,34 @@ export function createClient(options: ClientOptions): ConveyorClient {
   const queuePath = (type: string, what: string) => `v1/queues/${encodeURIComponent(type)}/${what}`;
   const body = async <T>(call: Call) => (await request(call)).body as T;
 
+  const notificationsPath = (rest = '') => `v1/notifications${rest}`;
+
   const client: ConveyorClient = {
+    notifications: {
+      list: (userId, opts = {}) => body({ method: 'GET', path: notificationsPath(), query: { userId, unread: opts.unread ? 'true' : undefined, limit: opts.limit, cursor: opts.cursor }, safety: 'always', signal: opts.signal }),
+      markRead: (id, opts = {}) => body({ method: 'POST', path: notificationsPath(`/${encodeURIComponent(id)}/read`), safety: 'always', signal: opts.signal }),
+      markAllRead: (userId, opts = {}) => body({ method: 'POST', path: notificationsPath('/read-all'), query: { userId }, safety: 'always', signal: opts.signal }),
+      preferences: (userId, opts = {}) => body({ method: 'GET', path: notificationsPath(`/preferences/${encodeURIComponent(userId)}`), safety: 'always', signal: opts.signal }),
+      // Setting the same preference twice leaves it as set once.
+      setPreferences: (userId, preferences, opts = {}) => body({ method: 'PUT', path: notificationsPath(`/preferences/${encodeURIComponent(userId)}`), body: preferences, safety: 'always', signal: opts.signal }),
+    },
+
+    analyze: {
+      async enqueue(payload, opts = {}) {
+        const { status, body: accepted } = await request({
+          method: 'POST',
+          path: 'v1/analyze',
+          body: payload,
+          ...(opts.idempotencyKey !== undefined ? { headers: { 'idempotency-key': opts.idempotencyKey } } : {}),
+          safety: opts.idempotencyKey !== undefined ? 'always' : 'unaccepted',
+          signal: opts.signal,
+        });
+        const { jobId, status: state } = accepted as { jobId: string; status: AnalyzeStatus };
+        return { jobId: jobId as JobId<'analysis'>, status: state, replayed: status === 200 };
+      },
+      get: (jobId, opts = {}) => body({ method: 'GET', path: `v1/analyze/${encodeURIComponent(jobId)}`, safety: 'always', signal: opts.signal }),
+    },
+
     admin: {
       queues: (opts = {}) => body({ method: 'GET', path: 'v1/queues', query: { windowMinutes: opts.windowMinutes }, safety: 'always', signal: opts.signal }),
       deadLetters: (type, opts = {}) => body({ method: 'GET', path: queuePath(type, 'dlq'), query: { limit: opts.limit, cursor: opts.cursor }, safety: 'always', signal: opts.signal }),

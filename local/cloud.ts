@@ -51,7 +51,7 @@ import { tryStartUpstash } from './upstash/index.js';
 import { asPortInUse, assertPortFree, LOCAL_SERVICES, type LocalServiceName } from './ports.js';
 
 /**
- * The local cloud's fixed development keys (printed by `npm start`, used in the README). The
+ * The local cloud's fixed development keys (printed by `npm start`, used in the docs). The
  * developer operates their own local platform, so the first key also holds `operator` (the
  * dashboard's dead-letter and redrive views need it). Recurring jobs run as their entry's tenant
  * (`system` in the registry), so that tenant has a key too: without one, their jobs would be

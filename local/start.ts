@@ -2,7 +2,7 @@
  * `npm start`: the local cloud in the foreground. Data persists under `.data/` between runs.
  * Environment: PORT (API port, default 3000; the other servers' ports follow it, see local/ports.ts),
  * CONVEYOR_DATA_DIR (default .data), LOG_LEVEL, CONVEYOR_TENANT_ENQUEUE_LIMIT (`<jobs>/<seconds>`,
- * default 600/60). The README lists them all.
+ * default 600/60). docs/local-cloud.md lists them all.
  */
 import './quiet-sdk.js';
 import { startLocalCloud, LOCAL_API_KEYS } from './cloud.js';

@@ -12,7 +12,7 @@ export function sign(secret: string, body: string, timestampSeconds: number): st
   return `t=${timestampSeconds},v1=${digest}`;
 }
 
-/** What a receiver runs (the README shows the same code): true when fresh and authentic. */
+/** What a receiver runs (docs/features.md shows the same code): true when fresh and authentic. */
 export function verify(secret: string, body: string, header: string, nowSeconds: number, toleranceSeconds = 300): boolean {
   const parts = Object.fromEntries(header.split(',').map((kv) => kv.split('=', 2) as [string, string]));
   const timestamp = Number(parts.t);

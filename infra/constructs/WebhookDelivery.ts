@@ -57,7 +57,7 @@ export class WebhookDelivery extends Construct {
     });
     Validations.of(this.secret).acknowledge({
       id: 'AwsSolutions-SMG4',
-      reason: 'The webhook signing key is shared with every receiver, which verifies Conveyor-Signature with it; an automatic rotation would break their verification until each receiver is updated. Rotate on purpose (README: Completion webhooks).',
+      reason: 'The webhook signing key is shared with every receiver, which verifies Conveyor-Signature with it; an automatic rotation would break their verification until each receiver is updated. Rotate on purpose (docs/features.md: Completion webhooks).',
     });
     this.consumer = new ConveyorFunction(this, 'Consumer', {
       settings,

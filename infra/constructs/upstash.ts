@@ -4,8 +4,8 @@ import type { ConveyorFunction } from './ConveyorFunction.js';
 
 /**
  * The Upstash Redis credentials (rate limits), kept in Secrets Manager as the JSON
- * `{"url": "https://….upstash.io", "token": "…"}` and created by the operator (README: Deploying to
- * AWS). A function that rate-limits gets the secret's NAME in `CONVEYOR_UPSTASH_SECRET` and may read
+ * `{"url": "https://….upstash.io", "token": "…"}` and created by the operator (docs/deploying.md,
+ * Upstash). A function that rate-limits gets the secret's NAME in `CONVEYOR_UPSTASH_SECRET` and may read
  * that one secret at cold start; the token is never in the template nor in any function's environment.
  */
 export class UpstashSecret {

@@ -8,7 +8,7 @@ import { ConfigurationError, DependencyUnavailableError } from '../../../shared/
  * Manager client. Locally the same values come from plain variables and nothing here runs.
  */
 
-/** Which variable named the secret, where the README says how to create it, and its expected value. */
+/** Which variable named the secret, where the docs say how to create it, and its expected value. */
 export interface SecretSource {
   readonly variable: string;
   readonly readmeSection: string;
@@ -18,7 +18,7 @@ export interface SecretSource {
 
 /** Secrets Manager's answers that mean the configuration is wrong, and what to do about each. */
 const CONFIGURATION_FAULTS: Readonly<Record<string, (source: SecretSource) => string>> = {
-  ResourceNotFoundException: (source) => `does not exist — create it (README: Deploying to AWS, ${source.readmeSection})`,
+  ResourceNotFoundException: (source) => `does not exist — create it (docs/deploying.md: ${source.readmeSection})`,
   AccessDeniedException: () => "cannot be read — the function's role needs secretsmanager:GetSecretValue on it",
   DecryptionFailure: () => "cannot be decrypted — the function's role needs kms:Decrypt on the secret's key",
   InvalidRequestException: () => 'cannot be read now (is it scheduled for deletion?)',

@@ -59,7 +59,7 @@ describe('Function: readUpstashSecret', () => {
 
     // Assess
     expect(error).toBeInstanceOf(ConfigurationError);
-    expect(error.message).toBe(`CONVEYOR_UPSTASH_SECRET: secret "${SECRET}" does not exist — create it (README: Deploying to AWS, Upstash) (ResourceNotFoundException)`);
+    expect(error.message).toBe(`CONVEYOR_UPSTASH_SECRET: secret "${SECRET}" does not exist — create it (docs/deploying.md: Upstash) (ResourceNotFoundException)`);
   });
 
   it('names the missing permission when access is denied', async () => {

@@ -50,7 +50,7 @@ describe('Function: readWebhookSigningKey', () => {
     expect(error.message).not.toContain('short-key');
   });
 
-  it('names the variable and the README section when the secret does not exist', async () => {
+  it('names the variable and the docs section when the secret does not exist', async () => {
     // Prepare
     secretsMock.on(GetSecretValueCommand).rejects(new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: {} }));
 
@@ -59,7 +59,7 @@ describe('Function: readWebhookSigningKey', () => {
 
     // Assess
     expect(error).toBeInstanceOf(ConfigurationError);
-    expect(error.message).toBe(`CONVEYOR_WEBHOOK_SECRET_ID: secret "${SECRET_ARN}" does not exist — create it (README: Deploying to AWS, Completion webhooks) (ResourceNotFoundException)`);
+    expect(error.message).toBe(`CONVEYOR_WEBHOOK_SECRET_ID: secret "${SECRET_ARN}" does not exist — create it (docs/deploying.md: Completion webhooks) (ResourceNotFoundException)`);
   });
 });
 
