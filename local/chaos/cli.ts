@@ -22,7 +22,7 @@ const report = await runChaos({ ...DEFAULT_CHAOS, jobs, rates, seed: Number(opts
 console.log('\nfigures');
 for (const [name, value] of Object.entries(report.figures)) console.log(`  ${name.padEnd(34)} ${value}`);
 if (report.ok) {
-  console.log('\nall invariants hold: every accepted job (and every job whose API died before sending it) in exactly one terminal state, none stuck or still waiting for a send, DLQ = DEAD jobs (once each), the dead-letter listing = DEAD jobs (once each), every SUCCEEDED/FAILED/DEAD job with a callbackUrl had its webhook queued, every SUCCEEDED job\'s side effect exactly once, attempts = handler runs (none DEAD before maxAttempts runs, none run past maxAttempts beyond the reruns its faults explain)');
+  console.log('\nall invariants hold: every accepted job (and every job whose API died before sending it) in exactly one terminal state, none stuck or still waiting for a send, DLQ = DEAD jobs (once each, but for a copy per consumer that died after handing one over), the dead-letter listing = DEAD jobs (once each), every SUCCEEDED/FAILED/DEAD job with a callbackUrl had its webhook queued, every SUCCEEDED job\'s side effect exactly once, attempts = handler runs (none DEAD before maxAttempts runs, none run past maxAttempts beyond the reruns its faults explain)');
 } else {
   console.log(`\n${report.violations.length} invariant violation(s):`);
   for (const violation of report.violations.slice(0, 50)) console.log(`  - ${violation}`);

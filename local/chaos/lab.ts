@@ -19,7 +19,7 @@ import { defineJob, type JobDefinition, type JobSettings } from '../../shared/jo
 import { analysisJob } from '../../shared/jobs/analysis.js';
 import type { PayloadOf } from '../../shared/jobs/registry.js';
 import { silentLogger } from '../../shared/logging/logger.js';
-import type { JobQueue } from '../../shared/ports/job-queue.js';
+import type { ConsumerQueue, JobQueue } from '../../shared/ports/job-queue.js';
 import type { JobStore } from '../../shared/ports/job-store.js';
 import { startDynamo, type LocalService } from '../dynamodb.js';
 import { SqsEventSourceMapping, type SqsBatchHandler } from '../event-source-mapping.js';
@@ -34,7 +34,7 @@ import { startSqsServer, type SqsServer } from '../sqs/server.js';
  * lab's definition (its own timeouts and backoff) and the handler the chaos run supplies. Completion
  * webhooks go to a queue of their own that nothing consumes: the run reads what arrived there.
  *
- * Per invocation, `invocation` may wrap the worker's store and handler — that is where a kill of the
+ * Per invocation, `invocation` may wrap the worker's store, queue and handler — that is where a kill of the
  * consumer mid-batch is injected; `throttle` refuses whole invocations, as an account's concurrency
  * quota does. `enqueueService` gives a JobService over a queue of the caller's choice — that is where
  * an API that dies between the record write and the send is injected.
@@ -42,8 +42,8 @@ import { startSqsServer, type SqsServer } from '../sqs/server.js';
 export interface LabOptions {
   readonly settings: Partial<JobSettings>;
   readonly timeoutMarginMs: number;
-  /** Builds the handler and store one invocation runs with (faults live here). */
-  readonly invocation: (store: JobStore) => { handler: JobHandler<PayloadOf<'analysis'>>; store: JobStore; onStart?: () => void };
+  /** Builds the handler, store and queue one invocation runs with (faults live here). */
+  readonly invocation: (store: JobStore, queue: ConsumerQueue) => { handler: JobHandler<PayloadOf<'analysis'>>; store: JobStore; queue?: ConsumerQueue; onStart?: () => void };
   readonly pollWaitSeconds?: number;
   /** The recovery sweep's bounds, short in the lab (production waits minutes). */
   readonly recovery: Partial<RecoverySettings>;
@@ -109,12 +109,12 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   const enqueueService = (via: JobQueue = jobQueue) => new JobService({ store, queue: via, logger: silentLogger, activity, webhookPolicy: addressPolicy(undefined) });
 
   const handler: SqsBatchHandler = (event, context) => {
-    const { handler: run, store: invocationStore, onStart } = options.invocation(store);
+    const { handler: run, store: invocationStore, queue: invocationQueue = jobQueue, onStart } = options.invocation(store, jobQueue);
     onStart?.();
     const worker = new JobWorker(definition, run, {
       store: invocationStore,
       followUps: new FollowUpFlusher({ store: invocationStore, outbox, logger: silentLogger }),
-      queue: jobQueue,
+      queue: invocationQueue,
       logger: silentLogger,
       timeoutMarginMs: options.timeoutMarginMs,
       flushGraceMs: options.recovery.sendGraceMs ?? 60_000,

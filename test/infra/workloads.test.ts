@@ -87,7 +87,8 @@ describe('CDK: the notification consumer', () => {
     const webhookQueue = onlyResource(plain.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-webhooks' });
 
     // Assess: every job consumer may queue completion webhooks; this one may also send e-mail jobs.
-    expect(table.flatMap(actions).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    // PutItem twice: a notification (inbox) and the e-mail job's record (enqueue), each grant with its capability.
+    expect([...new Set(table.flatMap(actions))].sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     const ownDlq = onlyResource(plain.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-notification-dlq' });
     const targets = sends.flatMap((s) => [s.Resource].flat());
     // Beyond the webhook queue and its own DLQ (every consumer's), only the e-mail queue.
@@ -113,7 +114,7 @@ describe('CDK: the notification consumer', () => {
       .map(([name]) => name)
       .sort();
 
-    // Assess: the API (enqueue), the scheduler target (delayed and recurring jobs), and the notification consumer.
-    expect(senders).toEqual(['conveyor-dev-api', 'conveyor-dev-scheduler-target', 'conveyor-dev-worker-notification']);
+    // Assess: the API (enqueue), the scheduler target (delayed and recurring jobs), the recovery sweep (a job whose sender died), and the notification consumer.
+    expect(senders).toEqual(['conveyor-dev-api', 'conveyor-dev-scheduler-target', 'conveyor-dev-sweep', 'conveyor-dev-worker-notification']);
   });
 });
