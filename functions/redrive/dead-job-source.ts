@@ -11,8 +11,14 @@ import type { RedriveSource, RequeueOutcome } from './redrive-runner.js';
 export const FINISHED_FIELDS = ['finishedAt', 'ttl', 'nextAttemptAt', 'cancelRequested', 'result', 'progressMessage', 'startedAt', 'messageId', 'receiveCount'] as const;
 /** A DEAD job's place in the dead-letter listing: the write that takes it out of DEAD removes it. */
 export const LISTING_FIELDS = ['deadLetterType', 'deadLetterUntil'] as const;
-/** A requeued job's message should arrive within this; past it the recovery sweep sends a fresh one. */
-export const DEFAULT_REQUEUE_SEND_GRACE_MS = 15 * 60_000;
+/**
+ * A requeued job's message should have run it within this; past it the recovery sweep sends a fresh
+ * one. Long, because nothing confirms a moved message: it covers the rest of the task (every page, then
+ * the move) and the backlog a large redrive puts in the queue — a job still waiting past it gets a
+ * second message, which the consumer absorbs (same generation), and a task whose move failed leaves
+ * its jobs to the sweep after it.
+ */
+export const DEFAULT_REQUEUE_SEND_GRACE_MS = 60 * 60_000;
 
 export interface DeadJobSourceDeps {
   readonly type: string;
