@@ -80,6 +80,8 @@ interface JobViewOf<K extends JobType> {
   readonly expiresAt?: string;
   readonly download?: Download;
   readonly tenant?: string;
+  /** Shared by the log lines of everything the enqueue set off (the x-correlation-id header, else the API request id). */
+  readonly correlationId?: string;
 }
 /** A job as the API shows it; for several types, a union you can narrow on `type`. */
 export type Job<K extends JobType = JobType> = { [T in K]: JobViewOf<T> }[K];

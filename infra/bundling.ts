@@ -28,8 +28,21 @@ export const LAMBDA_BUNDLING = {
   banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
 } as const;
 
+/**
+ * The module aliases of a function's bundle. A stage that does not trace gets a stand-in for Powertools
+ * Tracer (functions/adapters/aws/tracer-absent.ts): the tracer and aws-xray-sdk-core would add about
+ * 116 KB to every function for code that never runs there. A traced stage bundles it, and the
+ * functions import it only at cold start when CONVEYOR_TRACING=on (functions/adapters/aws/tracing.ts).
+ */
+export function bundleAliases(options: { tracing: boolean }): Record<string, string> {
+  return {
+    ...LAMBDA_BUNDLING.alias,
+    ...(options.tracing ? {} : { '@aws-lambda-powertools/tracer': fileURLToPath(new URL('../functions/adapters/aws/tracer-absent.ts', import.meta.url)) }),
+  };
+}
+
 /** The esbuild options `NodejsFunction` derives from LAMBDA_BUNDLING (it runs esbuild locally, never Docker). */
-export function lambdaEsbuildOptions(entry: string, outfile: string): BuildOptions {
+export function lambdaEsbuildOptions(entry: string, outfile: string, options: { tracing?: boolean } = {}): BuildOptions {
   return {
     entryPoints: [entry],
     outfile,
@@ -42,7 +55,7 @@ export function lambdaEsbuildOptions(entry: string, outfile: string): BuildOptio
     sourcesContent: LAMBDA_BUNDLING.sourcesContent,
     external: [...LAMBDA_BUNDLING.externalModules],
     mainFields: [...LAMBDA_BUNDLING.mainFields],
-    alias: { ...LAMBDA_BUNDLING.alias },
+    alias: bundleAliases({ tracing: options.tracing ?? false }),
     banner: { js: LAMBDA_BUNDLING.banner },
     logLevel: 'warning',
   };

@@ -10,6 +10,7 @@ import { createJobHandlers, type JobHandlers } from '../functions/jobs/index.js'
 import type { AwsClients } from '../functions/adapters/aws/clients.js';
 import { createClients, createJobQueue } from '../functions/wiring.js';
 import type { SqsJobQueue } from '../functions/adapters/aws/sqs-job-queue.js';
+import { enableTracing } from '../functions/adapters/aws/tracing.js';
 import { httpApiHandler } from '../functions/adapters/aws/http-api-event.js';
 import { buildApiApp } from '../functions/roots/api.js';
 import { buildConsumerHandler, corePorts } from '../functions/roots/consumer.js';
@@ -76,7 +77,12 @@ export interface LocalCloudOptions {
   /** The other servers' ports (local/ports.ts); each absent one picks a free port. */
   readonly ports?: Partial<Record<Exclude<LocalServiceName, 'api'>, number>>;
   readonly stage?: string;
+  /** Default: silent, or info when `writeLog` is given (tests stay quiet unless they read the lines). */
   readonly logLevel?: LogLevel;
+  /** Share of invocations that also log their debug lines (CONVEYOR_LOG_DEBUG_SAMPLE_RATE). */
+  readonly debugSampleRate?: number;
+  /** Load Powertools Tracer and capture the clients, as a traced stage does (CONVEYOR_TRACING=on). */
+  readonly tracing?: boolean;
   /** Replace job handlers (tests inject faults); a function gets the real ones to wrap. */
   readonly handlers?: Partial<JobHandlers> | ((real: JobHandlers) => Partial<JobHandlers>);
   /** Long-poll wait of the event source pollers; shorter makes shutdown quicker in tests. */
@@ -170,7 +176,9 @@ export interface LocalCloud {
  */
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
   const stage = options.stage ?? 'local';
-  const logger = new JsonLogger({ level: options.logLevel ?? 'warn', ...(options.writeLog ? { write: options.writeLog } : {}) });
+  const logLevel = options.logLevel ?? (options.writeLog ? 'info' : 'silent');
+  // The functions' own logger, with the same fields as on AWS (service, Lambda request id, cold start).
+  const logger = new JsonLogger({ level: logLevel, serviceName: `conveyor-${stage}`, ...(options.writeLog ? { write: options.writeLog } : {}) });
   // The SDK's default credential chain needs some credentials; local servers ignore them.
   process.env.AWS_ACCESS_KEY_ID ??= 'local';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
@@ -238,7 +246,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       AWS_ENDPOINT_URL_S3: s3.endpoint,
       CONVEYOR_EMAIL_FROM: 'Conveyor <no-reply@conveyor.local>',
       CONVEYOR_BUCKET_NAME: bucketName,
-      LOG_LEVEL: options.logLevel ?? 'warn',
+      LOG_LEVEL: logLevel,
+      CONVEYOR_TRACING: options.tracing ? 'on' : 'off',
+      ...(options.debugSampleRate !== undefined ? { CONVEYOR_LOG_DEBUG_SAMPLE_RATE: String(options.debugSampleRate) } : {}),
       CONVEYOR_WEBHOOK_QUEUE_URL: webhookQueue.url,
       CONVEYOR_REDRIVE_QUEUE_URL: redriveQueue.url,
       CONVEYOR_WEBHOOK_SECRET: webhookSigningKey,
@@ -255,6 +265,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const localKeys = localKeysFor(recurring);
     for (const { key, principal } of localKeys) await keys.put(key, principal);
 
+    // Before the functions' clients are built, so that they are captured (functions/adapters/aws/tracing.ts).
+    await enableTracing(config);
     const clients = createClients(config);
     options.observe?.clients?.(clients);
     // The scheduler's release callback needs the target, and the target's JobService needs the

@@ -216,6 +216,12 @@ export class SqsEventSourceMapping {
     }
   }
 
+  /**
+   * A message as Lambda's SQS event carries it: system attributes under `attributes`, message
+   * attributes under `messageAttributes` as `{stringValue | binaryValue (base64), stringListValues,
+   * binaryListValues, dataType}` (the correlation id travels there), `md5OfMessageAttributes` beside them.
+   * https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html#example-standard-queue-message-event
+   */
   #toRecord(message: Message): SQSRecord {
     const attributes = message.Attributes ?? {};
     return {
@@ -231,9 +237,16 @@ export class SqsEventSourceMapping {
       messageAttributes: Object.fromEntries(
         Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
           name,
-          { dataType: value.DataType ?? 'String', ...(value.StringValue !== undefined ? { stringValue: value.StringValue } : {}) },
+          {
+            ...(value.StringValue !== undefined ? { stringValue: value.StringValue } : {}),
+            ...(value.BinaryValue !== undefined ? { binaryValue: Buffer.from(value.BinaryValue).toString('base64') } : {}),
+            stringListValues: [],
+            binaryListValues: [],
+            dataType: value.DataType ?? 'String',
+          },
         ]),
       ),
+      ...(message.MD5OfMessageAttributes ? { md5OfMessageAttributes: message.MD5OfMessageAttributes } : {}),
       md5OfBody: message.MD5OfBody ?? '',
       eventSource: 'aws:sqs',
       eventSourceARN: this.#options.queueArn,

@@ -6,21 +6,30 @@
  */
 import './quiet-sdk.js';
 import { startLocalCloud, LOCAL_API_KEYS } from './cloud.js';
+import { parseLogSettings } from '../shared/config/env.js';
 import { localDataDir, removeLocalEndpoint, writeLocalEndpoint } from './endpoint-file.js';
-import type { LogLevel } from '../shared/logging/logger.js';
 import { ConfigurationError } from '../shared/domain/errors.js';
 import { parseRateRule } from '../shared/jobs/rate-limits.js';
 import { exitOnStartFailure, localPorts } from './ports.js';
 
 const dataDir = localDataDir();
-const logLevel = (process.env.LOG_LEVEL ?? 'info') as LogLevel;
 
 const started = Date.now();
 const tenantEnqueue = process.env.CONVEYOR_TENANT_ENQUEUE_LIMIT ? parseRateRule(process.env.CONVEYOR_TENANT_ENQUEUE_LIMIT) : undefined;
 const cloud = await exitOnStartFailure(async () => {
   if (process.env.CONVEYOR_TENANT_ENQUEUE_LIMIT && !tenantEnqueue) throw new ConfigurationError('CONVEYOR_TENANT_ENQUEUE_LIMIT must be <jobs>/<seconds>, e.g. 600/60');
+  // LOG_LEVEL (default info), CONVEYOR_LOG_DEBUG_SAMPLE_RATE, CONVEYOR_TRACING: a bad value stops here, named.
+  const log = parseLogSettings({ LOG_LEVEL: 'info', ...process.env });
   const ports = localPorts(process.env);
-  return startLocalCloud({ apiPort: ports.api, ports, dataDir, logLevel, rateLimits: tenantEnqueue ? { tenantEnqueue } : true });
+  return startLocalCloud({
+    apiPort: ports.api,
+    ports,
+    dataDir,
+    logLevel: log.LOG_LEVEL,
+    debugSampleRate: log.CONVEYOR_LOG_DEBUG_SAMPLE_RATE,
+    tracing: log.CONVEYOR_TRACING === 'on',
+    rateLimits: tenantEnqueue ? { tenantEnqueue } : true,
+  });
 });
 const dev = LOCAL_API_KEYS[0]!;
 // The CLI finds this cloud through the data dir, whatever PORT it was started on.

@@ -24,6 +24,11 @@ export interface BundleResult {
   readonly heaviest: readonly { readonly name: string; readonly kb: number }[];
   /** Why importing the bundle failed, when it did (a finding, not a crash of the bench). */
   readonly initError?: string;
+  /** The same function bundled for a traced stage (Powertools Tracer + aws-xray-sdk-core inside). */
+  readonly tracedBundleBytes: number;
+  readonly tracedZippedBytes: number;
+  /** Its init with CONVEYOR_TRACING=on: the tracer imported and built at cold start. */
+  readonly tracedInitMs: number;
 }
 
 export interface BundlesResult {
@@ -66,11 +71,13 @@ export async function measureBundles(options: { runs: number; log: (line: string
       ...readdirSync(ENTRY_DIR).filter((f) => f.endsWith('.ts')).map((file): [string, string] => [basename(file, '.ts'), join(ENTRY_DIR, file)]),
       ...writeConsumerEntries(jobDefinitions),
     ].sort(([a], [b]) => a.localeCompare(b));
-    const bundles: { entry: string; file: string; heaviest: BundleResult['heaviest'] }[] = [];
+    const bundles: { entry: string; file: string; tracedFile: string; heaviest: BundleResult['heaviest'] }[] = [];
     for (const [entry, path] of entries) {
       const outfile = join(out, entry, 'index.mjs');
+      const tracedFile = join(out, `${entry}-traced`, 'index.mjs');
       const { metafile } = await build({ ...lambdaEsbuildOptions(path, outfile), metafile: true });
-      bundles.push({ entry, file: outfile, heaviest: heaviestParts(metafile) });
+      await build(lambdaEsbuildOptions(path, tracedFile, { tracing: true }));
+      bundles.push({ entry, file: outfile, tracedFile, heaviest: heaviestParts(metafile) });
     }
     // Importing any ES module starts Node's ESM loader, which `node -e 0` never does: an empty module
     // imported the same way shows how much of "init" that alone is.
@@ -79,6 +86,7 @@ export async function measureBundles(options: { runs: number; log: (line: string
     const emptyEsm: number[] = [];
     const bare: number[] = [];
     const init = new Map<string, number[]>(bundles.map((b) => [b.entry, []]));
+    const tracedInit = new Map<string, number[]>(bundles.map((b) => [b.entry, []]));
     const errors = new Map<string, string>();
     for (let run = 0; run < options.runs; run++) {
       bare.push(timeNode(['-e', '0']));
@@ -88,6 +96,8 @@ export async function measureBundles(options: { runs: number; log: (line: string
         const script = `await import(${JSON.stringify(pathToFileURL(bundle.file).href)});`;
         try {
           init.get(bundle.entry)?.push(timeNode(['--input-type=module', '-e', script]));
+          const tracedScript = `await import(${JSON.stringify(pathToFileURL(bundle.tracedFile).href)});`;
+          tracedInit.get(bundle.entry)?.push(timeNode(['--input-type=module', '-e', tracedScript], { CONVEYOR_TRACING: 'on' }));
         } catch (error) {
           errors.set(bundle.entry, (error as Error).message);
           options.log(`bundles: ${bundle.entry} failed to import: ${(error as Error).message.slice(-300)}`);
@@ -101,9 +111,10 @@ export async function measureBundles(options: { runs: number; log: (line: string
       runs: options.runs,
       bareNodeMs: bareMs,
       emptyEsmMs,
-      functions: bundles.map(({ entry, file, heaviest }) => {
+      functions: bundles.map(({ entry, file, tracedFile, heaviest }) => {
         const code = readFileSync(file);
         const map = readFileSync(`${file}.map`);
+        const tracedCode = readFileSync(tracedFile);
         return {
           entry,
           bundleBytes: statSync(file).size,
@@ -113,6 +124,9 @@ export async function measureBundles(options: { runs: number; log: (line: string
           bareMs,
           emptyEsmMs,
           heaviest,
+          tracedBundleBytes: tracedCode.length,
+          tracedZippedBytes: deflateRawSync(tracedCode).length + deflateRawSync(readFileSync(`${tracedFile}.map`)).length,
+          tracedInitMs: errors.has(entry) ? Number.NaN : median(tracedInit.get(entry) ?? []),
           ...(errors.has(entry) ? { initError: lastLine(errors.get(entry) ?? '') } : {}),
         };
       }),
@@ -139,9 +153,9 @@ function lastLine(message: string): string {
 }
 
 /** Wall time of one fresh `node` process, ms; throws if it fails (an import error is a finding). */
-function timeNode(args: string[]): number {
+function timeNode(args: string[], env: Record<string, string> = {}): number {
   const started = performance.now();
-  const result = spawnSync(process.execPath, args, { env: { ...LAMBDA_ENV, PATH: process.env.PATH ?? '' }, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, args, { env: { ...LAMBDA_ENV, ...env, PATH: process.env.PATH ?? '' }, encoding: 'utf8' });
   const ms = performance.now() - started;
   if (result.status !== 0) throw new Error(`node ${args.join(' ').slice(0, 120)} failed (${result.status}): ${result.stderr.slice(0, 500)}`);
   return ms;

@@ -57,6 +57,18 @@ export function renderBundles(result: BundlesResult): string {
         verdict(f.bundleBytes / 1024 <= TARGETS.bundleKb && f.initMs / f.bareMs <= TARGETS.initRatio),
       ]),
     ),
+    table(
+      ['Function', 'Bundle, traced stage', 'Tracer adds', 'Zip, traced stage', 'Init with CONVEYOR_TRACING=on', 'Tracing adds to init'],
+      result.functions.map((f) => [
+        f.entry,
+        `${fixed(f.tracedBundleBytes / 1024, 0)} KB`,
+        `+${fixed((f.tracedBundleBytes - f.bundleBytes) / 1024, 0)} KB`,
+        `${fixed(f.tracedZippedBytes / 1024, 0)} KB`,
+        ms(f.tracedInitMs),
+        `+${ms(f.tracedInitMs - f.initMs)}`,
+      ]),
+    ),
+    'A stage without tracing bundles a stand-in for Powertools Tracer (infra/bundling.ts `bundleAliases`), so the first table is what it deploys; a traced stage deploys the second, and imports the tracer (with aws-xray-sdk-core) at cold start only when CONVEYOR_TRACING=on. Outside Lambda the tracer then disables itself, so the traced init measures loading and building it, not sending segments.',
     `esbuild with the CDK's settings from infra/bundling.ts (ESM, node22, minified, AWS SDK bundled); init = median wall time of ${result.runs} fresh \`node\` processes importing the bundle (module load + module-scope wiring), bare = median of \`node -e 0\`, runs alternated. Importing even an empty ES module the same way took ${ms(result.emptyEsmMs)} (${ratio(result.emptyEsmMs, result.bareNodeMs)} bare): Node's ESM loader, before any of our code. Heaviest parts from esbuild's metafile, npm packages by name, our code by folder. Local Node is ${process.version}; Lambda runs Node 22.`,
   ].join('\n\n');
 }

@@ -1030,6 +1030,8 @@ export interface components {
             };
             /** @description operator routes only */
             tenant?: string;
+            /** @description the id shared by the log lines of everything the enqueue set off (the x-correlation-id header, else the API request id) */
+            correlationId?: string;
         };
         JobPage: {
             jobs: components["schemas"]["JobView"][];
@@ -1725,6 +1727,8 @@ export interface operations {
             header?: {
                 /** @description The same key with the same body returns the same job (200, idempotent-replayed: true); with another body, 409 */
                 "Idempotency-Key"?: string;
+                /** @description The caller's id for the log lines of everything this request sets off, echoed in the response and shown on the job; if absent or invalid, the API request id */
+                "x-correlation-id"?: string;
             };
             path?: never;
             cookie?: never;
@@ -1837,7 +1841,10 @@ export interface operations {
     enqueueBatch: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The caller's id for the log lines of everything this request sets off, echoed in the response and shown on the job; if absent or invalid, the API request id */
+                "x-correlation-id"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2501,6 +2508,8 @@ export interface operations {
             header?: {
                 /** @description The same key with the same body returns the same job (200, idempotent-replayed: true); with another body, 409 */
                 "Idempotency-Key"?: string;
+                /** @description The caller's id for the log lines of everything this request sets off, echoed in the response and shown on the job; if absent or invalid, the API request id */
+                "x-correlation-id"?: string;
             };
             path?: never;
             cookie?: never;

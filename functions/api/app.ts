@@ -1,11 +1,13 @@
 import { Hono } from 'hono';
-import { ConveyorError, DependencyUnavailableError, IdempotencyConflictError, JobFinishedError, JobValidationError, PayloadTooLargeError } from '../../shared/domain/errors.js';
+import { ConfigurationError, ConveyorError, DependencyRequestError, DependencyUnavailableError, IdempotencyConflictError, JobFinishedError, JobValidationError, PayloadTooLargeError } from '../../shared/domain/errors.js';
 import type { ApiKeyResolver } from '../../shared/ports/api-keys.js';
+import { LambdaInvocations } from '../../shared/logging/invocation.js';
 import type { Logger } from '../../shared/ports/logger.js';
+import { noTracer, type Tracer } from '../../shared/ports/tracer.js';
 import { HttpError } from './http-errors.js';
 import { buildOpenApiDocument, type OpenApiDocument } from './openapi.js';
 import type { JobService } from './job-service.js';
-import { jsonBody, requireApiKey, requireScope, type ApiEnv } from './middleware.js';
+import { jsonBody, requestScope, requireApiKey, requireScope, type ApiEnv } from './middleware.js';
 import { jobAdminRoutes } from './routes/job-admin.js';
 import type { DownloadLinks } from './download-links.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -30,6 +32,10 @@ export interface ApiDeps {
   readonly admin?: QueueRouteDeps;
   /** Presigned downloads of job output files (PDFs); absent when no bucket is configured. */
   readonly downloads?: DownloadLinks;
+  /** This function instance's invocations (cold start, debug sampling); a fresh one when absent. */
+  readonly invocations?: LambdaInvocations;
+  /** X-Ray: each request a subsegment annotated with its correlation id (none when absent). */
+  readonly tracer?: Tracer;
   /** Users' notification inboxes and preferences (`/v1/notifications`). */
   readonly notifications?: NotificationStore;
 }
@@ -41,6 +47,7 @@ export interface ApiDeps {
 export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
 
+  app.use('*', requestScope(deps.invocations ?? new LambdaInvocations(), deps.logger, deps.tracer ?? noTracer));
   app.get('/v1/health', (c) => c.json({ status: 'ok', stage: deps.stage }));
   // The contract, public like the health check: generated from the schemas once per cold start, on first use.
   let openapi: OpenApiDocument | undefined;
@@ -72,7 +79,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
 
   app.onError((error, c) => {
     const httpError = toHttpError(error);
-    if (httpError.status >= 500) deps.logger.error('request failed', { method: c.req.method, path: c.req.path, error });
+    if (httpError.status >= 500) deps.logger.error('request failed', { method: c.req.method, path: c.req.path, code: httpError.code, error });
     for (const [name, value] of Object.entries(httpError.headers ?? {})) c.header(name, value);
     return c.json(httpError.toBody(), httpError.status);
   });
@@ -84,6 +91,11 @@ function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
   if (error instanceof JobValidationError) return new HttpError(400, error.code, error.message, error.issues);
   if (error instanceof PayloadTooLargeError) return new HttpError(413, error.code, error.message, error.issues);
+  // A deployment fault (missing permission, queue, table…): retrying cannot help, so not a 503. The
+  // details (ARNs, variable names) go to the error log, not to the caller.
+  if (error instanceof ConfigurationError) return new HttpError(500, 'CONFIGURATION_ERROR', 'the service is misconfigured; the operator must fix it — nothing was accepted');
+  // A request a dependency refused as malformed: a bug, logged with its cause.
+  if (error instanceof DependencyRequestError) return new HttpError(500, 'INTERNAL', 'internal error');
   if (error instanceof DependencyUnavailableError) {
     return new HttpError(503, 'SERVICE_UNAVAILABLE', `${error.dependency} is unavailable; the job was not accepted, retry later`, undefined, { 'retry-after': '1' });
   }

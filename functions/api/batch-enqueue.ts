@@ -1,11 +1,11 @@
-import { ConveyorError, DependencyUnavailableError, JobValidationError, PayloadTooLargeError } from '../../shared/domain/errors.js';
+import { ConfigurationError, ConveyorError, DependencyRequestError, DependencyUnavailableError, JobValidationError, PayloadTooLargeError } from '../../shared/domain/errors.js';
 import { newJobId } from '../../shared/domain/job-id.js';
 import type { JobMessage, JobRecord } from '../../shared/domain/job.js';
 import { enqueueRequestSchema, type EnqueueRequest } from '../../shared/jobs/registry.js';
 import { dispatchJob, planFields } from '../scheduling/dispatch.js';
 import type { ReleasePlan } from '../scheduling/release-plan.js';
 import { IDEMPOTENCY_KEY } from './idempotent-enqueue.js';
-import { JobService, messageOf, newJobRecord, type JobServiceDeps } from './job-service.js';
+import { JobService, messageOf, newJobRecord, type EnqueueOrigin, type JobServiceDeps } from './job-service.js';
 import { zodIssues } from './validate.js';
 
 /** At most this many jobs per `POST /v1/jobs:batch`. */
@@ -91,29 +91,29 @@ export class BatchEnqueuer {
     return { valid, errors };
   }
 
-  async enqueue(tenant: string, valid: readonly ValidItem[]): Promise<BatchItemResult[]> {
+  async enqueue(tenant: string, valid: readonly ValidItem[], origin: EnqueueOrigin = {}): Promise<BatchItemResult[]> {
     const keyed = valid.filter((item) => item.idempotencyKey !== undefined);
     const plain = valid.filter((item) => item.idempotencyKey === undefined);
     const [keyedResults, plainResults] = await Promise.all([
-      Promise.all(keyed.map((item) => this.#enqueueKeyed(tenant, item))),
-      this.#enqueuePlain(tenant, plain),
+      Promise.all(keyed.map((item) => this.#enqueueKeyed(tenant, item, origin))),
+      this.#enqueuePlain(tenant, plain, origin),
     ]);
     return [...keyedResults, ...plainResults];
   }
 
-  async #enqueueKeyed(tenant: string, item: ValidItem): Promise<BatchItemResult> {
+  async #enqueueKeyed(tenant: string, item: ValidItem, origin: EnqueueOrigin): Promise<BatchItemResult> {
     try {
-      const { job, replayed } = await this.#jobs.enqueueIdempotent(tenant, item.request, item.idempotencyKey!, item.plan);
+      const { job, replayed } = await this.#jobs.enqueueIdempotent(tenant, item.request, item.idempotencyKey!, item.plan, origin);
       return accepted(item.index, job, replayed);
     } catch (error) {
       return { index: item.index, error: itemError(error, `jobs.${item.index}`) };
     }
   }
 
-  async #enqueuePlain(tenant: string, items: readonly ValidItem[]): Promise<BatchItemResult[]> {
+  async #enqueuePlain(tenant: string, items: readonly ValidItem[], origin: EnqueueOrigin): Promise<BatchItemResult[]> {
     const { store, logger } = this.#deps;
     const now = this.#deps.now();
-    const records = items.map((item) => ({ ...newJobRecord(tenant, item.request, this.#deps.newJobId(tenant, now), now), ...planFields(item.plan) }) as JobRecord);
+    const records = items.map((item) => ({ ...newJobRecord(tenant, item.request, this.#deps.newJobId(tenant, now), now, undefined, origin.correlationId), ...planFields(item.plan) }) as JobRecord);
     if (records.length > 0) await this.#deps.activity?.note(tenant, now);
     const created = await Promise.all(records.map((record) => store.create(record).then(() => true, () => false)));
     const results: BatchItemResult[] = [];
@@ -157,6 +157,9 @@ function itemError(error: unknown, prefix: string): BatchItemError {
     return { code: error.code, message: error.message, issues: error.issues.map((i) => ({ path: `${prefix}.${i.path}`, message: i.message })) };
   }
   if (error instanceof DependencyUnavailableError) return unavailable(error.dependency);
+  // The operator's to fix, and logged where it happened: the caller learns the kind, not the details.
+  if (error instanceof ConfigurationError) return { code: error.code, message: 'the service is misconfigured; this job was not accepted' };
+  if (error instanceof DependencyRequestError) return { code: error.code, message: 'internal error' };
   if (error instanceof ConveyorError) return { code: error.code, message: error.message };
   return { code: 'INTERNAL', message: 'internal error' };
 }

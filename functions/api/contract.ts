@@ -57,6 +57,7 @@ export const jobViewSchema = z
     retriedAt: isoTime.optional(),
     download: downloadSchema.optional(),
     tenant: z.string().optional().describe('operator routes only'),
+    correlationId: z.string().optional().describe('the id shared by the log lines of everything the enqueue set off (the x-correlation-id header, else the API request id)'),
   })
   .strict();
 

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { DependencyUnavailableError, IdempotencyConflictError, JobAlreadyExistsError } from '../../shared/domain/errors.js';
+import { ConveyorError, DependencyUnavailableError, IdempotencyConflictError, JobAlreadyExistsError } from '../../shared/domain/errors.js';
 import type { JobRecord } from '../../shared/domain/job.js';
 import type { EnqueueRequest } from '../../shared/jobs/registry.js';
 import type { IdempotencyEntry, IdempotencyStore } from '../../shared/ports/idempotency-store.js';
@@ -152,7 +152,7 @@ async function publish(
     await deps.dispatch(job);
   } catch (sendError) {
     if (!takeover) await release(deps, tenant, key, entry, created);
-    throw sendError instanceof DependencyUnavailableError
+    throw sendError instanceof ConveyorError
       ? sendError
       : new DependencyUnavailableError('sqs', `queue send failed — ${String(sendError)}`, { cause: sendError });
   }

@@ -1,5 +1,6 @@
 import { keys } from '../../shared/config/table.js';
-import { ConfigurationError, DependencyUnavailableError } from '../../shared/domain/errors.js';
+import { MAX_CORRELATION_ID_LENGTH } from '../../shared/domain/correlation.js';
+import { ConfigurationError, ConveyorError, DependencyUnavailableError } from '../../shared/domain/errors.js';
 import { jobIdTime, newJobId } from '../../shared/domain/job-id.js';
 import type { JobRecord } from '../../shared/domain/job.js';
 import { getJobDefinition, isJobType, type EnqueueRequest } from '../../shared/jobs/registry.js';
@@ -47,6 +48,11 @@ export interface JobServiceDeps {
   readonly newJobId?: (tenant: string, now: Date) => string;
 }
 
+/** Where an enqueue comes from: the request's correlation id, stored on the job and sent with its message. */
+export interface EnqueueOrigin {
+  readonly correlationId?: string | undefined;
+}
+
 /**
  * The enqueue path, independent of HTTP. Order matters for "never lose a job":
  * 1. note the tenant as active (the recovery sweep reads active tenants' partitions);
@@ -75,17 +81,20 @@ export class JobService {
   check(tenant: string, request: EnqueueRequest, now: Date = this.#deps.now()): ReleasePlan {
     const plan = planRelease(request, now);
     checkCallback(request, this.#deps.webhookPolicy);
-    // Sized as the store writes it (keys included), with room for the longest Idempotency-Key.
-    const record = newJobRecord(tenant, request, JOB_ID_ROOM, now, IDEMPOTENCY_KEY_ROOM);
+    // Sized as the store writes it (keys included), with room for the longest Idempotency-Key and correlation id.
+    const record = newJobRecord(tenant, request, JOB_ID_ROOM, now, IDEMPOTENCY_KEY_ROOM, CORRELATION_ID_ROOM);
     assertStorable(request, { pk: keys.tenantJobPartitions(tenant)[0], sk: JOB_ID_ROOM, ...record, ...planFields(plan) });
     return plan;
   }
 
-  /** `plan`: what `check` returned for this request, when the caller checked it already (the API does, before the rate limit). */
-  async enqueue(tenant: string, request: EnqueueRequest, plan: ReleasePlan = this.check(tenant, request)): Promise<JobRecord> {
+  /**
+   * `plan`: what `check` returned for this request, when the caller checked it already (the API does,
+   * before the rate limit). `origin`: the request's correlation id, stored on the job and its message.
+   */
+  async enqueue(tenant: string, request: EnqueueRequest, plan: ReleasePlan = this.check(tenant, request), origin: EnqueueOrigin = {}): Promise<JobRecord> {
     const { store, queue, logger } = this.#deps;
     const now = this.#deps.now();
-    const job = { ...newJobRecord(tenant, request, this.#deps.newJobId(tenant, now), now), ...planFields(plan) };
+    const job = { ...newJobRecord(tenant, request, this.#deps.newJobId(tenant, now), now, undefined, origin.correlationId), ...planFields(plan) };
     await this.#deps.activity?.note(tenant, now);
     await store.create(job);
     try {
@@ -94,7 +103,7 @@ export class JobService {
       await store.discard(job.jobId).catch((discardError: unknown) => {
         logger.error('enqueue: send failed and the record could not be discarded', { jobId: job.jobId, error: discardError });
       });
-      throw sendError instanceof DependencyUnavailableError
+      throw sendError instanceof ConveyorError
         ? sendError
         : new DependencyUnavailableError('sqs', `queue send failed — ${String(sendError)}`, { cause: sendError });
     }
@@ -102,7 +111,7 @@ export class JobService {
   }
 
   /** Enqueue under an `Idempotency-Key`: one job per tenant and key (see idempotent-enqueue.ts). */
-  async enqueueIdempotent(tenant: string, request: EnqueueRequest, idempotencyKey: string, checked?: ReleasePlan): Promise<IdempotentEnqueueResult> {
+  async enqueueIdempotent(tenant: string, request: EnqueueRequest, idempotencyKey: string, checked?: ReleasePlan, origin: EnqueueOrigin = {}): Promise<IdempotentEnqueueResult> {
     const { store, queue, logger, idempotency, now, newJobId, idempotencySettings } = this.#deps;
     if (!idempotency) throw new ConfigurationError('JobService: an idempotency store is needed for Idempotency-Key');
     const plan = checked ?? this.check(tenant, request, now());
@@ -116,7 +125,7 @@ export class JobService {
         logger,
         now,
         newJobId,
-        newRecord: (owner, body, jobId, key) => ({ ...newJobRecord(owner, body, jobId, now(), key), ...planFields(plan) }),
+        newRecord: (owner, body, jobId, key) => ({ ...newJobRecord(owner, body, jobId, now(), key, origin.correlationId), ...planFields(plan) }),
         ...(idempotencySettings ? { settings: idempotencySettings } : {}),
       },
       tenant,
@@ -142,9 +151,10 @@ export class JobService {
 /** Stand-ins as long as a job id (a UUID) and the longest Idempotency-Key (255 characters). */
 const JOB_ID_ROOM = '0'.repeat(36);
 const IDEMPOTENCY_KEY_ROOM = 'k'.repeat(255);
+const CORRELATION_ID_ROOM = 'c'.repeat(MAX_CORRELATION_ID_LENGTH);
 
 /** The QUEUED record of a new job. It was created at the time its id carries (listing order is id order). */
-export function newJobRecord(tenant: string, request: EnqueueRequest, jobId: string, now: Date, idempotencyKey?: string): JobRecord {
+export function newJobRecord(tenant: string, request: EnqueueRequest, jobId: string, now: Date, idempotencyKey?: string, correlationId?: string): JobRecord {
   const createdAt = jobIdTime(jobId) ?? now.toISOString();
   return {
     jobId,
@@ -161,5 +171,6 @@ export function newJobRecord(tenant: string, request: EnqueueRequest, jobId: str
     sendPending: 'pending',
     ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
     ...(request.callbackUrl !== undefined ? { callbackUrl: request.callbackUrl } : {}),
+    ...(correlationId !== undefined ? { correlationId } : {}),
   };
 }

@@ -26,5 +26,6 @@ export function toJobView(job: JobRecord): Record<string, unknown> {
     ...(job.ttl !== undefined ? { expiresAt: new Date(job.ttl * 1000).toISOString() } : {}),
     ...(job.redriveCount ? { redriveCount: job.redriveCount, redrivenAt: job.redrivenAt } : {}),
     ...(job.retryCount ? { retryCount: job.retryCount, retriedAt: job.retriedAt } : {}),
+    ...(job.correlationId !== undefined ? { correlationId: job.correlationId } : {}),
   };
 }

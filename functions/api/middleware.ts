@@ -1,13 +1,54 @@
+import { randomUUID } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
+import { CORRELATION_HEADER, isCorrelationId } from '../../shared/domain/correlation.js';
+import type { LambdaContextLike, LambdaInvocations } from '../../shared/logging/invocation.js';
+import { withLogFields } from '../../shared/logging/scope.js';
 import type { ApiKeyResolver, Principal, Scope } from '../../shared/ports/api-keys.js';
+import type { Logger } from '../../shared/ports/logger.js';
+import type { Tracer } from '../../shared/ports/tracer.js';
 import { HttpError } from './http-errors.js';
 import { parseUntrustedJson } from './safe-json.js';
 
 export interface ApiVariables {
   principal: Principal;
   jsonBody: unknown;
+  /** This request's correlation id (shared/domain/correlation.ts). */
+  correlationId: string;
 }
-export type ApiEnv = { Variables: ApiVariables };
+
+/**
+ * What the Lambda adapter (`hono/aws-lambda`'s `handle`, also behind the local API Gateway) passes as
+ * the app's environment: API Gateway's request context and the Lambda context. Absent elsewhere.
+ */
+export interface ApiBindings {
+  readonly requestContext?: { readonly requestId?: string };
+  readonly lambdaContext?: unknown;
+}
+export type ApiEnv = { Variables: ApiVariables; Bindings: ApiBindings | undefined };
+
+/**
+ * Opens the request's log scope: its correlation id (a valid `x-correlation-id` from the caller, else
+ * API Gateway's request id), the Lambda request id and cold start — on every line the request logs,
+ * echoed in the response header — and logs one line per request with its outcome.
+ */
+export function requestScope(invocations: LambdaInvocations, logger: Logger, tracer: Tracer, now: () => number = Date.now): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    const started = now();
+    const header = c.req.header(CORRELATION_HEADER);
+    const apiRequestId = c.env?.requestContext?.requestId;
+    const correlationId = isCorrelationId(header) ? header : isCorrelationId(apiRequestId) ? apiRequestId : randomUUID();
+    c.set('correlationId', correlationId);
+    const lambda = lambdaContextOf(c.env?.lambdaContext);
+    const scoped = async (): Promise<void> => {
+      await tracer.span('request', { correlationId }, next);
+      c.res.headers.set(CORRELATION_HEADER, correlationId);
+      const status = c.res.status;
+      // Failures (5xx) are logged where they are handled (app.ts onError), with the error.
+      logger.info('request', { method: c.req.method, path: c.req.path, status, durationMs: now() - started });
+    };
+    await (lambda ? invocations.run(lambda, { correlationId }, scoped) : withLogFields({ correlationId }, scoped));
+  };
+}
 
 /** Bearer API-key authentication. The tenant is the key's owner. */
 export function requireApiKey(keys: ApiKeyResolver): MiddlewareHandler<ApiEnv> {
@@ -65,4 +106,9 @@ export function jsonBody(maxBytes: number): MiddlewareHandler<ApiEnv> {
     c.set('jsonBody', parsed.value);
     await next();
   };
+}
+
+/** The Lambda context the adapter passed, when it is one (a request id to log). */
+function lambdaContextOf(value: unknown): LambdaContextLike | undefined {
+  return typeof value === 'object' && value !== null && typeof (value as { awsRequestId?: unknown }).awsRequestId === 'string' ? (value as LambdaContextLike) : undefined;
 }

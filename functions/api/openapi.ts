@@ -29,6 +29,7 @@ import { JOB_ID } from './routes/jobs.js';
 import { dlqQuery, overviewQuery } from './routes/queues.js';
 import { notificationListQuery, preferencesBody, readAllQuery } from './routes/notifications.js';
 import { userId } from '../../shared/jobs/notification.js';
+import { CORRELATION_HEADER, CORRELATION_ID_PATTERN, MAX_CORRELATION_ID_LENGTH } from '../../shared/domain/correlation.js';
 import { analysisJob } from '../../shared/jobs/analysis.js';
 
 /*
@@ -74,6 +75,13 @@ const IDEMPOTENCY_HEADER = {
   description: 'The same key with the same body returns the same job (200, idempotent-replayed: true); with another body, 409',
   schema: { type: 'string', pattern: IDEMPOTENCY_KEY.source },
 };
+const CORRELATION_PARAM = {
+  name: CORRELATION_HEADER,
+  in: 'header',
+  required: false,
+  description: "The caller's id for the log lines of everything this request sets off, echoed in the response and shown on the job; if absent or invalid, the API request id",
+  schema: { type: 'string', maxLength: MAX_CORRELATION_ID_LENGTH, pattern: CORRELATION_ID_PATTERN.source },
+};
 const RETRY_AFTER = { 'Retry-After': { description: 'seconds to wait before trying again', schema: { type: 'string' } } };
 
 /** Error statuses every authenticated route can answer. */
@@ -90,7 +98,7 @@ const OPERATIONS: readonly Operation[] = [
     summary: 'Enqueue a job',
     tag: 'jobs',
     auth: 'jobs',
-    headers: [IDEMPOTENCY_HEADER],
+    headers: [IDEMPOTENCY_HEADER, CORRELATION_PARAM],
     body: { ref: 'EnqueueRequest', required: true },
     ok: {
       202: { ref: 'Enqueued', description: 'accepted', headers: { Location: { description: 'the job', schema: { type: 'string' } } } },
@@ -116,6 +124,7 @@ const OPERATIONS: readonly Operation[] = [
     summary: 'Enqueue up to 100 jobs',
     tag: 'jobs',
     auth: 'jobs',
+    headers: [CORRELATION_PARAM],
     body: { ref: 'BatchRequest', required: true },
     ok: { 202: { ref: 'BatchResult', description: 'every job accepted' }, 207: { ref: 'BatchResult', description: 'some jobs accepted; each result says which' } },
     // No job accepted: the request's own error, or the items' (the body then has the results too).
@@ -207,7 +216,7 @@ const OPERATIONS: readonly Operation[] = [
     summary: 'Enqueue an analysis job (the analyze API: BullMQ state names)',
     tag: 'analyze',
     auth: 'jobs',
-    headers: [IDEMPOTENCY_HEADER],
+    headers: [IDEMPOTENCY_HEADER, CORRELATION_PARAM],
     body: { ref: 'AnalyzeRequest', required: true },
     ok: {
       202: { ref: 'AnalyzeAccepted', description: 'accepted', headers: { Location: { description: 'the analysis', schema: { type: 'string' } } } },

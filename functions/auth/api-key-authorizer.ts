@@ -1,4 +1,5 @@
-import { DependencyUnavailableError } from '../../shared/domain/errors.js';
+import { CORRELATION_HEADER, isCorrelationId } from '../../shared/domain/correlation.js';
+import { ConveyorError, DependencyUnavailableError } from '../../shared/domain/errors.js';
 import type { ApiKeyResolver } from '../../shared/ports/api-keys.js';
 import type { Logger } from '../../shared/ports/logger.js';
 
@@ -30,16 +31,19 @@ export function createApiKeyAuthorizer(deps: { readonly keys: ApiKeyResolver; re
     // HTTP APIs lower-case header names in payload 2.0.
     const presented = BEARER.exec(request.headers?.authorization ?? '')?.[1];
     if (!presented) return { isAuthorized: false };
+    // The same correlation id the API function will give this request (functions/api/middleware.ts).
+    const header = request.headers?.[CORRELATION_HEADER];
+    const correlationId = isCorrelationId(header) ? header : request.requestContext?.requestId;
     try {
       const principal = await deps.keys.resolve(presented);
       if (!principal) {
-        deps.logger.info('api key refused', { requestId: request.requestContext?.requestId });
+        deps.logger.info('api key refused', { correlationId });
         return { isAuthorized: false };
       }
       return { isAuthorized: true, context: { tenant: principal.tenant, keyId: principal.keyId, scopes: principal.scopes.join(',') } };
     } catch (error) {
-      deps.logger.error('api key lookup failed', { requestId: request.requestContext?.requestId, error });
-      throw error instanceof DependencyUnavailableError ? error : new DependencyUnavailableError('dynamodb', 'api key lookup failed', { cause: error });
+      deps.logger.error('api key lookup failed', { correlationId, error });
+      throw error instanceof ConveyorError ? error : new DependencyUnavailableError('dynamodb', 'api key lookup failed', { cause: error });
     }
   };
 }

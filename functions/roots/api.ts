@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import type { ConveyorConfig } from '../../shared/config/env.js';
+import { createInvocations } from '../../shared/logging/invocation.js';
 import { createLogger } from '../../shared/logging/logger.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import type { RateLimiter } from '../../shared/ports/rate-limiter.js';
@@ -10,6 +11,7 @@ import { DynamoIdempotencyStore } from '../adapters/aws/dynamo-idempotency-store
 import { DynamoNotificationStore } from '../adapters/aws/dynamo-notifications.js';
 import { PageCursors, tableCursorKey } from '../adapters/aws/page-cursor.js';
 import { S3BlobStore } from '../adapters/aws/s3-blob-store.js';
+import { currentTracer } from '../adapters/aws/tracing.js';
 import { buildAdminDeps } from '../admin-wiring.js';
 import { createApiApp } from '../api/app.js';
 import { BatchEnqueuer, type BatchEnqueuerDeps } from '../api/batch-enqueue.js';
@@ -48,6 +50,8 @@ export function buildApiApp(
     keys,
     logger,
     stage: config.CONVEYOR_STAGE,
+    invocations: createInvocations(config),
+    tracer: currentTracer(),
     enqueueLimit: { limiter, rule: tenantEnqueueRule(config), logger },
     admin: buildAdminDeps(config, clients, { store, queue, logger, followUps, cursors }),
     notifications: new DynamoNotificationStore({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME, cursors }),

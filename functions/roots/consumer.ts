@@ -1,12 +1,14 @@
 import type { ConveyorConfig } from '../../shared/config/env.js';
 import type { JobDefinition } from '../../shared/jobs/define.js';
 import { providerLimits, type ProviderLimit } from '../../shared/jobs/rate-limits.js';
+import { createInvocations } from '../../shared/logging/invocation.js';
 import { createLogger } from '../../shared/logging/logger.js';
 import { noJobMetrics, type JobMetrics } from '../../shared/ports/job-metrics.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import { unlimited, type RateLimiter } from '../../shared/ports/rate-limiter.js';
 import { DynamoSideEffectLedger } from '../adapters/aws/dynamo-side-effects.js';
 import { EmfJobMetrics } from '../adapters/aws/emf-job-metrics.js';
+import { currentTracer, enableTracing } from '../adapters/aws/tracing.js';
 import type { CapabilityPorts, CorePorts, JobHandlerModule, PortsOf, UsesOf } from '../jobs/define-handler.js';
 import { withProviderThrottle, type BatchHandler } from '../scheduling/provider-throttle.js';
 import type { JobHandler } from '../worker/context.js';
@@ -47,6 +49,7 @@ export function buildJobWorker<TPayload>(
     followUps: createFollowUpFlusher(store, config, clients, logger),
     queue: createJobQueue(config, clients),
     logger,
+    tracer: currentTracer(),
     timeoutMarginMs: config.CONVEYOR_TIMEOUT_MARGIN_MS,
     metrics: createJobMetrics(config),
   });
@@ -73,8 +76,9 @@ export function buildConsumerHandler<TPayload>(
   const worker = buildJobWorker(definition, handler, config, clients, logger);
   const { limiter } = options;
   const limit = options.providerLimit ?? (providerLimits as Readonly<Record<string, ProviderLimit | undefined>>)[definition.type];
-  if (!limit || !limiter.enabled) return worker.handler;
-  return withProviderThrottle(worker.handler, { limiter, limit, queue: createJobQueue(config, clients), logger });
+  const batchHandler = !limit || !limiter.enabled ? worker.handler : withProviderThrottle(worker.handler, { limiter, limit, queue: createJobQueue(config, clients), logger });
+  // Each invocation in its log scope: Lambda request id and cold start on every line.
+  return createInvocations(config).wrap(batchHandler);
 }
 
 /** Loads the shared rate limiter once per cold start (functions/roots/rate-limits.ts); only limited or model types pass one. */
@@ -94,9 +98,11 @@ export interface ConsumerPorts<D extends JobDefinition> {
 
 /**
  * The handler of a consumer Lambda: the type's handler built from its ports, inside the worker,
- * behind its provider's rate limit when it has one. Called at module scope of the generated entry.
+ * behind its provider's rate limit when it has one, each invocation in its log scope. Called at module scope of the generated entry.
  */
 export async function startConsumer<D extends JobDefinition>(module: JobHandlerModule<D>, config: ConveyorConfig, ports: ConsumerPorts<D>): Promise<BatchHandler> {
+  // Tracing loads before the first SDK client is built, so every client (the capabilities' too) is captured.
+  await enableTracing(config);
   const clients = createCoreClients(config);
   const logger = createLogger(config, { fn: `worker-${module.definition.type}` });
   const limiter = ports.loadLimiter ? await ports.loadLimiter(config, logger) : unlimited;

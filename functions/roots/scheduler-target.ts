@@ -1,5 +1,6 @@
 import type { ConveyorConfig } from '../../shared/config/env.js';
 import { recurringJobs, type RecurringJobDefinition } from '../../shared/jobs/recurring.js';
+import { createInvocations } from '../../shared/logging/invocation.js';
 import { createLogger } from '../../shared/logging/logger.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import type { ReleaseScheduler } from '../../shared/ports/release-scheduler.js';
@@ -29,5 +30,5 @@ export function buildSchedulerTarget(
   const releaser = new ScheduledJobReleaser({ store, queue, logger });
   const activity = createTenantActivity(config, clients);
   const recurring = new RecurringJobRunner({ jobs: new JobService({ store, queue, logger, idempotency, scheduler, activity }), definitions, logger });
-  return { releaser, recurring, handler: schedulerTarget({ releaser, recurring }) };
+  return { releaser, recurring, handler: createInvocations(config).wrap(schedulerTarget({ releaser, recurring })) };
 }

@@ -1,10 +1,12 @@
 import type { ConveyorConfig } from '../../shared/config/env.js';
 import { ConfigurationError } from '../../shared/domain/errors.js';
+import { createInvocations } from '../../shared/logging/invocation.js';
 import { createLogger } from '../../shared/logging/logger.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import type { AwsClients } from '../adapters/aws/clients.js';
 import { awsClientSettings, createSqsClient } from '../adapters/aws/clients.js';
 import { SqsWebhookQueue } from '../adapters/aws/sqs-webhook-queue.js';
+import { currentTracer } from '../adapters/aws/tracing.js';
 import { webhookSettings } from '../scheduling/wiring.js';
 import { deliver } from '../webhooks/delivery.js';
 import { webhookWorker, type WebhookWorkerDeps } from '../webhooks/webhook-worker.js';
@@ -36,5 +38,6 @@ export function buildWebhookWorker(
   const settings = webhookSettings(config);
   if (!settings) throw new ConfigurationError('webhook worker: CONVEYOR_WEBHOOK_QUEUE_URL is required');
   const queue = new SqsWebhookQueue({ client: clients.sqs, queueUrl: settings.queueUrl });
-  return webhookWorker({ deliver: (delivery) => deliver(delivery, { secret: signingKey, policy: settings.policy }), queue, logger, ...options });
+  const worker = webhookWorker({ deliver: (delivery) => deliver(delivery, { secret: signingKey, policy: settings.policy }), queue, logger, tracer: currentTracer(), ...options });
+  return createInvocations(config).wrap(worker);
 }

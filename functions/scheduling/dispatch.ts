@@ -1,4 +1,4 @@
-import { DependencyUnavailableError } from '../../shared/domain/errors.js';
+import { ConfigurationError } from '../../shared/domain/errors.js';
 import type { JobRecord } from '../../shared/domain/job.js';
 import type { JobQueue } from '../../shared/ports/job-queue.js';
 import type { JobStore } from '../../shared/ports/job-store.js';
@@ -34,7 +34,7 @@ export async function dispatchJob(deps: DispatchDeps, job: JobRecord, plan: Rele
     case 'delay':
       return deps.queue.send(messageOf(job), { delaySeconds: plan.delaySeconds });
     case 'hold': {
-      if (!deps.scheduler) throw new DependencyUnavailableError('scheduler', 'no scheduler is configured for jobs due more than 15 minutes ahead');
+      if (!deps.scheduler) throw new ConfigurationError('no scheduler is configured for jobs due more than 15 minutes ahead (CONVEYOR_SCHEDULE_GROUP, CONVEYOR_RELEASE_FUNCTION_ARN, CONVEYOR_SCHEDULER_ROLE_ARN)', { dependency: 'scheduler' });
       await deps.scheduler.scheduleRelease(job.jobId, plan.runAt);
       // The schedule exists now: a failed confirmation leaves `pending`, and the sweep makes the
       // schedule again (the same name: no second one) and confirms it.

@@ -1,6 +1,8 @@
 import { requestFor, type RecurringJobDefinition } from '../../shared/jobs/recurring.js';
 import type { Logger } from '../../shared/ports/logger.js';
-import type { JobService } from '../api/job-service.js';
+import { randomUUID } from 'node:crypto';
+import { withLogFields } from '../../shared/logging/scope.js';
+import type { EnqueueOrigin, JobService } from '../api/job-service.js';
 
 /** The event a recurring schedule delivers: its name and the time it was due (`<aws.scheduler.scheduled-time>`). */
 export interface RecurringEvent {
@@ -20,13 +22,22 @@ export class RecurringJobRunner {
     this.#byName = new Map(deps.definitions.map((d) => [d.name, d]));
   }
 
-  async run(event: RecurringEvent): Promise<{ jobId: string; replayed: boolean }> {
+  /**
+   * An occurrence has no API request behind it: its correlation id is the invocation's (the scheduler
+   * target's Lambda request id), or a new one.
+   */
+  async run(event: RecurringEvent, origin: EnqueueOrigin = {}): Promise<{ jobId: string; replayed: boolean }> {
+    const correlationId = origin.correlationId ?? randomUUID();
+    return withLogFields({ correlationId }, () => this.#run(event, correlationId));
+  }
+
+  async #run(event: RecurringEvent, correlationId: string): Promise<{ jobId: string; replayed: boolean }> {
     const definition = this.#byName.get(event.recurring);
     if (!definition) throw new Error(`no recurring job named "${event.recurring}"`);
     const scheduledAt = new Date(event.scheduledAt);
     if (Number.isNaN(scheduledAt.getTime())) throw new Error(`recurring "${event.recurring}": scheduledAt "${event.scheduledAt}" is not a date`);
     const key = `cron:${definition.name}:${scheduledAt.toISOString()}`;
-    const { job, replayed } = await this.deps.jobs.enqueueIdempotent(definition.tenant, requestFor(definition, scheduledAt), key);
+    const { job, replayed } = await this.deps.jobs.enqueueIdempotent(definition.tenant, requestFor(definition, scheduledAt), key, undefined, { correlationId });
     this.deps.logger.info('recurring job enqueued', { recurring: definition.name, scheduledAt: scheduledAt.toISOString(), jobId: job.jobId, replayed });
     return { jobId: job.jobId, replayed };
   }

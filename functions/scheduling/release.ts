@@ -2,6 +2,7 @@ import { ReleaseInProgressError } from '../../shared/domain/errors.js';
 import type { JobQueue } from '../../shared/ports/job-queue.js';
 import type { JobStore } from '../../shared/ports/job-store.js';
 import type { Logger } from '../../shared/ports/logger.js';
+import { withLogFields } from '../../shared/logging/scope.js';
 import { sendOnce } from '../recovery/send-once.js';
 
 export type ReleaseOutcome = 'released' | 'skipped';
@@ -32,8 +33,12 @@ export class ScheduledJobReleaser {
       this.deps.logger.info('scheduled release skipped: the job is no longer queued, or was released already', { jobId, status: job?.status ?? 'absent' });
       return 'skipped';
     }
-    const outcome = await sendOnce({ ...this.deps, now: this.deps.now ?? (() => new Date()) }, job);
-    if (outcome === 'busy') throw new ReleaseInProgressError(jobId);
-    return outcome === 'sent' ? 'released' : 'skipped';
+    // The release carries the job's correlation id on to its message (and so to the consumer's lines).
+    return withLogFields(job.correlationId ? { correlationId: job.correlationId } : {}, async () => {
+      const outcome = await sendOnce({ ...this.deps, now: this.deps.now ?? (() => new Date()) }, job);
+      if (outcome === 'busy') throw new ReleaseInProgressError(jobId);
+      if (outcome === 'sent') this.deps.logger.info('scheduled job released', { jobId, type: job.type, tenant: job.tenant });
+      return outcome === 'sent' ? 'released' : 'skipped';
+    });
   }
 }

@@ -1,3 +1,4 @@
+import { isCorrelationId } from '../../shared/domain/correlation.js';
 import type { RecurringEvent, RecurringJobRunner } from './recurring.js';
 import type { ReleaseEvent, ScheduledJobReleaser } from './release.js';
 
@@ -9,9 +10,12 @@ export type SchedulerTargetEvent = ReleaseEvent | RecurringEvent;
  * the scheduler retry.
  */
 export function schedulerTarget(deps: { releaser: ScheduledJobReleaser; recurring: RecurringJobRunner }) {
-  return async (event: SchedulerTargetEvent): Promise<Record<string, unknown>> => {
+  return async (event: SchedulerTargetEvent, context?: { readonly awsRequestId?: string }): Promise<Record<string, unknown>> => {
     if ('jobId' in event && typeof event.jobId === 'string') return { outcome: await deps.releaser.release(event.jobId) };
-    if ('recurring' in event && typeof event.recurring === 'string') return { outcome: 'enqueued', ...(await deps.recurring.run(event)) };
+    if ('recurring' in event && typeof event.recurring === 'string') {
+      const correlationId = isCorrelationId(context?.awsRequestId) ? context.awsRequestId : undefined;
+      return { outcome: 'enqueued', ...(await deps.recurring.run(event, { correlationId })) };
+    }
     throw new Error(`scheduler target: unrecognised event ${JSON.stringify(event).slice(0, 200)}`);
   };
 }

@@ -11,6 +11,8 @@ export interface WebhookDelivery {
   readonly callbackUrl: string;
   /** The JSON body, fixed at the terminal transition so every retry sends the same bytes. */
   readonly body: string;
+  /** The job's correlation id: an SQS message attribute, not part of the body (shared/domain/correlation.ts). */
+  readonly correlationId?: string;
 }
 
 export type DeliveryResult =

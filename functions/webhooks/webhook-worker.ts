@@ -1,6 +1,9 @@
 import { backoffDelaySeconds, WEBHOOK_RETRY } from '../../shared/domain/retry.js';
+import { correlationIdOf } from '../../shared/domain/correlation.js';
+import { withLogFields } from '../../shared/logging/scope.js';
 import { urlForLog } from '../../shared/logging/redact.js';
 import type { Logger } from '../../shared/ports/logger.js';
+import { noTracer, type Tracer } from '../../shared/ports/tracer.js';
 import type { BatchResponse, SqsEventLike, SqsRecordLike } from '../worker/context.js';
 import type { DeliveryResult, WebhookDelivery } from './delivery.js';
 
@@ -16,6 +19,8 @@ export interface WebhookWorkerDeps {
   readonly maxAttempts?: number;
   readonly backoff?: { baseSeconds: number; maxSeconds: number };
   readonly random?: () => number;
+  /** X-Ray: each delivery a subsegment annotated with its job and correlation id. */
+  readonly tracer?: Tracer;
 }
 
 /**
@@ -41,7 +46,13 @@ export function webhookWorker(deps: WebhookWorkerDeps): (event: SqsEventLike) =>
       return true;
     }
     const attempt = Math.max(1, Number(record.attributes.ApproximateReceiveCount ?? '1') || 1);
-    const logger = deps.logger.child({ jobId: delivery.jobId, callbackUrl: urlForLog(delivery.callbackUrl), attempt });
+    const correlationId = correlationIdOf(record);
+    const fields = { jobId: delivery.jobId, tenant: delivery.tenant, attempt, ...(correlationId ? { correlationId } : {}) };
+    const logger = deps.logger.child({ ...fields, callbackUrl: urlForLog(delivery.callbackUrl) });
+    return withLogFields(fields, () => (deps.tracer ?? noTracer).span('webhook', fields, () => post(record, delivery, attempt, logger)));
+  }
+
+  async function post(record: SqsRecordLike, delivery: WebhookDelivery, attempt: number, logger: Logger): Promise<boolean> {
     const result = await deps.deliver(delivery);
     if (result.ok) {
       logger.info('webhook delivered', { status: result.status });

@@ -35,6 +35,8 @@ export interface SqsRecordLike {
   readonly receiptHandle: string;
   readonly body: string;
   readonly attributes: { readonly ApproximateReceiveCount?: string; readonly SentTimestamp?: string };
+  /** The message attributes, as Lambda's SQS event carries them (the correlation id travels here). */
+  readonly messageAttributes?: Readonly<Record<string, { readonly stringValue?: string; readonly dataType: string }>>;
   /**
    * The queue the record came from. One consumer may read several queues (a job type's priority
    * lanes), and a receipt handle is only valid on the queue that issued it.

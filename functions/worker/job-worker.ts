@@ -15,8 +15,11 @@ import { expiryOf } from '../../shared/jobs/retention.js';
 import { noJobMetrics, type JobMetrics } from '../../shared/ports/job-metrics.js';
 import type { ConsumerQueue } from '../../shared/ports/job-queue.js';
 import type { JobStore, Transition } from '../../shared/ports/job-store.js';
+import { correlationIdOf } from '../../shared/domain/correlation.js';
+import { withLogFields } from '../../shared/logging/scope.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import { DEFAULT_FLUSH_GRACE_MS, terminalFollowUps, type FollowUpFlusher } from '../follow-ups/follow-ups.js';
+import { noTracer, type Tracer } from '../../shared/ports/tracer.js';
 import { AttemptWriter } from './attempt-writer.js';
 import type { BatchResponse, InvocationContext, JobContext, JobHandler, SqsEventLike, SqsRecordLike } from './context.js';
 import { claimMismatch, interpretConflict, interpretDelivery, recordsHolder } from './delivery.js';
@@ -28,6 +31,8 @@ export interface JobWorkerDeps {
   /** Carries out what a terminal write recorded (the completion webhook) before the message is acknowledged. */
   readonly followUps: FollowUpFlusher;
   readonly logger: Logger;
+  /** X-Ray: each record a subsegment annotated with its job and correlation id. */
+  readonly tracer?: Tracer;
   /** The handler's signal fires this long before the function deadline. */
   readonly timeoutMarginMs: number;
   readonly now?: () => number;
@@ -72,7 +77,7 @@ export class JobWorker<TPayload> {
     this.#definition = definition;
     this.#maxReceiveCount = queueSettingsOf(definition).maxReceiveCount;
     this.#handler = handler;
-    this.#deps = { now: Date.now, random: Math.random, runningWriteDelayMs: 1_000, progressIntervalMs: 1_000, storeRetryDelaysMs: [50, 250], flushGraceMs: DEFAULT_FLUSH_GRACE_MS, metrics: noJobMetrics, ...deps };
+    this.#deps = { tracer: noTracer, now: Date.now, random: Math.random, runningWriteDelayMs: 1_000, progressIntervalMs: 1_000, storeRetryDelaysMs: [50, 250], flushGraceMs: DEFAULT_FLUSH_GRACE_MS, metrics: noJobMetrics, ...deps };
   }
 
   /** The Lambda handler: bound, so an entry can export it as is. */
@@ -106,16 +111,21 @@ export class JobWorker<TPayload> {
   }
 
   async processRecord(record: SqsRecordLike, deadline: number): Promise<RecordOutcome> {
+    const correlationId = correlationIdOf(record);
     const message = parseMessage(record.body, this.#definition.type);
     if (!message) {
       // Nothing ties this body to a job: retrying cannot help and no record can be updated.
-      this.#deps.logger.error('poison message acknowledged', { messageId: record.messageId, type: this.#definition.type });
+      this.#deps.logger.error('poison message acknowledged', { messageId: record.messageId, type: this.#definition.type, ...(correlationId ? { correlationId } : {}) });
       return { ack: true, reason: 'poison' };
     }
-    const holder: Holder = { messageId: record.messageId, receiveCount: Math.max(1, Number(record.attributes.ApproximateReceiveCount ?? '1') || 1) };
-    const logger = this.#deps.logger.child({ jobId: message.jobId, type: message.type, receiveCount: holder.receiveCount });
+    const receiveCount = Math.max(1, Number(record.attributes.ApproximateReceiveCount ?? '1') || 1);
+    const holder: Holder = { messageId: record.messageId, receiveCount };
+    // On every line of this record, whoever logs it (the handler, the store's webhook outbox…); the
+    // tenant and attempt join once the record is read (#deliver).
+    const fields = { jobId: message.jobId, type: message.type, receiveCount, ...(correlationId ? { correlationId } : {}) };
+    const logger = this.#deps.logger.child(fields);
     try {
-      return await this.#deliver(message, record, holder, deadline, logger);
+      return await withLogFields(fields, () => this.#deps.tracer.span('job', fields, () => this.#deliver(message, record, holder, deadline, logger)));
     } catch (error) {
       if (error instanceof TransitionConflictError) return this.#afterConflict(message, record, holder, error, logger);
       logger.error('could not record the outcome; the message will be redelivered', { error });
@@ -142,6 +152,12 @@ export class JobWorker<TPayload> {
       logger.error('message refused: it disagrees with the job record; acknowledged without a run', { field: mismatch, messageId: record.messageId });
       return { ack: true, reason: 'poison' };
     }
+    // The record's tenant and attempt on every line from here on; a run's lines carry the attempt it is.
+    const known = job ? { tenant: job.tenant, attempt: job.attempt } : {};
+    const started = this.#deps.now();
+    let attemptOfDelivery = job?.attempt;
+    logger = logger.child(known);
+    const decide = async (): Promise<RecordOutcome> => {
     const sentAt = Number(record.attributes.SentTimestamp);
     const { maxAttempts } = this.#definition.settings;
     const decision = interpretDelivery(job, {
@@ -155,7 +171,8 @@ export class JobWorker<TPayload> {
     });
     switch (decision.action) {
       case 'run':
-        return this.#run(job!, message, record, holder, decision.attempt, deadline, logger.child({ attempt: decision.attempt }));
+        attemptOfDelivery = decision.attempt;
+        return withLogFields({ attempt: decision.attempt }, () => this.#run(job!, message, record, holder, decision.attempt, deadline, logger.child({ attempt: decision.attempt })));
       case 'ack':
         logger.info('delivery needs no run; acknowledged', { reason: decision.reason, status: job?.status });
         return { ack: true, reason: 'skipped' };
@@ -183,6 +200,11 @@ export class JobWorker<TPayload> {
         await this.#finish(job!, holder, job!.attempt, 'CANCELLED', { error: { code: 'CANCELLED', message: 'cancelled by request' } }, logger);
         return { ack: true, reason: 'cancelled' };
     }
+    };
+    const outcome = await withLogFields(known, decide);
+    // One line per delivery: what became of it (the job's step in its story, by its correlation id).
+    logger.info('delivery done', { outcome: outcome.reason, acknowledged: outcome.ack, durationMs: this.#deps.now() - started, ...(attemptOfDelivery !== undefined ? { attempt: attemptOfDelivery } : {}) });
+    return outcome;
   }
 
   /** A conditional write lost: re-read and acknowledge only if the job needs no message any more. */

@@ -24,6 +24,13 @@ export interface StageSettings {
   readonly terminationProtection: boolean;
   readonly logRetention: RetentionDays;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Share of invocations (0–1) that log their debug lines whatever `logLevel` says. */
+  readonly logDebugSampleRate: number;
+  /**
+   * X-Ray tracing (Powertools Tracer): Lambda tracing Active, the X-Ray write permission, and
+   * CONVEYOR_TRACING=on so the functions load the tracer. Off: none of the three. `-c tracing=on|off`.
+   */
+  readonly tracing: boolean;
   /** Generated PDFs are deleted this many days after they were written. */
   readonly blobExpiryDays: number;
   readonly api: {
@@ -83,7 +90,7 @@ export interface StageSettings {
 export type AlarmSubscription = { readonly kind: 'email'; readonly address: string } | { readonly kind: 'topic'; readonly topicArn: string } | { readonly kind: 'none' };
 
 /** Context keys a deploy may pass (`-c key=value`), besides `stage`. */
-export const STAGE_CONTEXT_KEYS = ['alarmEmail', 'alarmTopicArn', 'noAlarmSubscription', 'emailSender', 'sesIdentity', 'emailIdentity', 'recurring', 'upstashSecretName', 'aiModelId', 'aiRegion', 'aiAnalysis'] as const;
+export const STAGE_CONTEXT_KEYS = ['alarmEmail', 'alarmTopicArn', 'noAlarmSubscription', 'emailSender', 'sesIdentity', 'emailIdentity', 'recurring', 'upstashSecretName', 'aiModelId', 'aiRegion', 'aiAnalysis', 'tracing'] as const;
 export type StageContext = Partial<Record<(typeof STAGE_CONTEXT_KEYS)[number], string>>;
 
 /** Amazon Nova Micro: text only, the cheapest on-demand Bedrock text model when this was written. */
@@ -98,6 +105,9 @@ const development: Preset = {
   terminationProtection: false,
   logRetention: RetentionDays.ONE_WEEK,
   logLevel: 'debug',
+  logDebugSampleRate: 0,
+  // A development stage logs everything already; traces cost per request recorded.
+  tracing: false,
   blobExpiryDays: 7,
   api: { rateLimitPerSecond: 50, burstLimit: 100, authorizerCacheSeconds: 60 },
   alarms: { queueAgeSeconds: { warning: 900, critical: 3_600 }, consumerErrors: 5, consumerThrottles: 5, jobFailurePercent: 20, api5xxPercent: 5, apiLatencyP99Ms: 2_000, accountConcurrencyPercent: 90 },
@@ -110,6 +120,9 @@ const production: Preset = {
   terminationProtection: true,
   logRetention: RetentionDays.THREE_MONTHS,
   logLevel: 'info',
+  // One invocation in a hundred tells its whole story.
+  logDebugSampleRate: 0.01,
+  tracing: true,
   blobExpiryDays: 30,
   api: { rateLimitPerSecond: 1_000, burstLimit: 2_000, authorizerCacheSeconds: 60 },
   alarms: { queueAgeSeconds: { warning: 300, critical: 1_800 }, consumerErrors: 1, consumerThrottles: 1, jobFailurePercent: 5, api5xxPercent: 1, apiLatencyP99Ms: 1_000, accountConcurrencyPercent: 80 },
@@ -142,6 +155,7 @@ export function stageSettings(stage: string, context: StageContext = {}): StageS
     throw new Error(`stage ${JSON.stringify(stage)}: use lowercase letters, digits and -, at most 16 characters (-c stage=dev)`);
   }
   const preset = PRESETS[stage] ?? development;
+  if (context.tracing !== undefined && context.tracing !== 'on' && context.tracing !== 'off') throw new Error(`tracing ${JSON.stringify(context.tracing)}: use -c tracing=on or -c tracing=off`);
   const sender = context.emailSender ?? PLACEHOLDER_SENDER;
   if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(sender)) throw new Error(`emailSender ${JSON.stringify(sender)} is not an e-mail address`);
   const modelId = context.aiModelId ?? DEFAULT_AI_MODEL_ID;
@@ -156,6 +170,7 @@ export function stageSettings(stage: string, context: StageContext = {}): StageS
   return {
     ...preset,
     stage,
+    tracing: context.tracing === undefined ? preset.tracing : context.tracing === 'on',
     alarms: { ...preset.alarms, ...(subscription ? { subscription } : {}) },
     email: { sender, identity: context.sesIdentity ?? sender.split('@')[1]!, identitySource },
     recurring: (context.recurring ?? '').split(',').map((name) => name.trim()).filter(Boolean),

@@ -2,15 +2,16 @@ import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { LAMBDA_BUNDLING } from '../bundling.js';
+import { bundleAliases, LAMBDA_BUNDLING } from '../bundling.js';
 import { statefulRemovalPolicy, type StageSettings } from '../config/stages.js';
+import { acknowledgeWildcardResource } from './nag.js';
 
 /** `NodejsFunction` bundling for every Conveyor Lambda: the settings `npm run bench` measures too (infra/bundling.ts); never Docker. */
-export function lambdaBundling(): BundlingOptions {
+export function lambdaBundling(options: { tracing: boolean } = { tracing: false }): BundlingOptions {
   return {
     forceDockerBundling: false,
     format: OutputFormat.ESM,
@@ -22,7 +23,7 @@ export function lambdaBundling(): BundlingOptions {
     mainFields: [...LAMBDA_BUNDLING.mainFields],
     banner: LAMBDA_BUNDLING.banner,
     // NodejsFunction has no `alias` option; esbuild takes it as an argument.
-    esbuildArgs: Object.fromEntries(Object.entries(LAMBDA_BUNDLING.alias).map(([from, to]) => [`--alias:${from}`, to])),
+    esbuildArgs: Object.fromEntries(Object.entries(bundleAliases(options)).map(([from, to]) => [`--alias:${from}`, to])),
   };
 }
 
@@ -89,7 +90,14 @@ export class ConveyorFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       environment: { ...props.environment },
-      bundling: lambdaBundling(),
+      bundling: lambdaBundling({ tracing: settings.tracing }),
+      // Active: Lambda records a segment per invocation (sampled) and the role may write traces; the
+      // functions add subsegments for their AWS calls (functions/adapters/aws/tracing.ts).
+      // https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html
+      ...(settings.tracing ? { tracing: Tracing.ACTIVE } : {}),
     });
+    if (settings.tracing) {
+      acknowledgeWildcardResource(this.role, '*', 'xray:PutTraceSegments and xray:PutTelemetryRecords take no resource-level permissions: X-Ray accepts only "*" (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html).');
+    }
   }
 }

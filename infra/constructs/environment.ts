@@ -13,6 +13,8 @@ export function commonEnvironment(settings: StageSettings, table: ITable): Recor
     CONVEYOR_STAGE: settings.stage,
     CONVEYOR_TABLE_NAME: table.tableName,
     LOG_LEVEL: settings.logLevel,
+    CONVEYOR_LOG_DEBUG_SAMPLE_RATE: String(settings.logDebugSampleRate),
+    CONVEYOR_TRACING: settings.tracing ? 'on' : 'off',
     // Stack traces point at the TypeScript sources through the bundled source maps.
     NODE_OPTIONS: '--enable-source-maps',
   };

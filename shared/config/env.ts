@@ -97,7 +97,14 @@ const envSchema = z.object({
   AWS_ENDPOINT_URL_BEDROCK_RUNTIME: z.url().optional(),
   /** Job outcome metrics: `emf` writes CloudWatch embedded-metric-format lines (set by the stack on consumers); `off` records none. */
   CONVEYOR_METRICS: z.enum(['emf', 'off']).default('off'),
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** Lines below this level are dropped (any case: `DEBUG` as Lambda's log-level controls spell it). */
+  LOG_LEVEL: z.preprocess((value) => (typeof value === 'string' ? value.toLowerCase() : value), z.enum(['debug', 'info', 'warn', 'error', 'silent'])).default('info'),
+  /** Share of invocations (0–1) that also log their debug lines, whatever LOG_LEVEL says. */
+  CONVEYOR_LOG_DEBUG_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0),
+  /** X-Ray tracing through Powertools Tracer: `on` where the stage traces (Lambda tracing Active), off locally unless asked. */
+  CONVEYOR_TRACING: z.enum(['on', 'off']).default('off'),
+  /** Set by Lambda: `on-demand`, `provisioned-concurrency` or `snap-start` (only on-demand environments have cold starts). */
+  AWS_LAMBDA_INITIALIZATION_TYPE: z.string().optional(),
 });
 
 export type ConveyorConfig = Readonly<z.infer<typeof envSchema>>;
@@ -125,7 +132,18 @@ export function requireSetting<K extends keyof ConveyorConfig>(config: ConveyorC
 }
 
 export function parseConfig(env: Record<string, string | undefined>): ConveyorConfig {
-  const result = envSchema.safeParse(env);
+  return parseWith(envSchema, env);
+}
+
+const logSchema = envSchema.pick({ LOG_LEVEL: true, CONVEYOR_LOG_DEBUG_SAMPLE_RATE: true, CONVEYOR_TRACING: true });
+
+/** The logging and tracing settings alone, for a process that has no function config (`npm start`). */
+export function parseLogSettings(env: Record<string, string | undefined>): Pick<ConveyorConfig, 'LOG_LEVEL' | 'CONVEYOR_LOG_DEBUG_SAMPLE_RATE' | 'CONVEYOR_TRACING'> {
+  return parseWith(logSchema, env);
+}
+
+function parseWith<S extends z.ZodType<object>>(schema: S, env: Record<string, string | undefined>): Readonly<z.infer<S>> {
+  const result = schema.safeParse(env);
   if (!result.success) {
     const detail = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new ConfigurationError(`invalid environment — ${detail}`);

@@ -85,7 +85,10 @@ export class JobAlreadyExistsError extends ConveyorError {
   }
 }
 
-/** The job store or queue could not be reached or refused the call; the API answers 503. */
+/**
+ * The job store or queue could not be reached, throttled the call or failed on its side (5xx): a
+ * retry may succeed. The API answers 503 with Retry-After.
+ */
 export class DependencyUnavailableError extends ConveyorError {
   readonly dependency: string;
   constructor(dependency: string, message: string, options?: ErrorOptions) {
@@ -95,11 +98,33 @@ export class DependencyUnavailableError extends ConveyorError {
   }
 }
 
-/** Configuration missing or malformed at cold start; names the variable. */
+/**
+ * Configuration missing or wrong: a variable at cold start (named in the message), or a deployment
+ * fault an AWS call reveals — a missing permission (AccessDenied), a queue, table or bucket that does
+ * not exist. Retrying cannot fix it; an operator must. The API answers 500 CONFIGURATION_ERROR and
+ * logs it at error level.
+ */
 export class ConfigurationError extends ConveyorError {
-  constructor(message: string) {
-    super('CONFIGURATION', message);
+  /** The AWS service that revealed the fault, when one did. */
+  readonly dependency?: string;
+  constructor(message: string, options?: ErrorOptions & { dependency?: string }) {
+    super('CONFIGURATION_ERROR', message, options);
     this.name = 'ConfigurationError';
+    if (options?.dependency !== undefined) this.dependency = options.dependency;
+  }
+}
+
+/**
+ * A dependency refused a request as malformed (a DynamoDB ValidationException, an SQS
+ * InvalidParameterValue): the request Conveyor built is wrong — a bug to log loudly, not an outage to
+ * wait out. The API answers 500 INTERNAL.
+ */
+export class DependencyRequestError extends ConveyorError {
+  readonly dependency: string;
+  constructor(dependency: string, message: string, options?: ErrorOptions) {
+    super('INTERNAL', message, options);
+    this.name = 'DependencyRequestError';
+    this.dependency = dependency;
   }
 }
 

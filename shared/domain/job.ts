@@ -90,6 +90,8 @@ export interface JobRecord {
    * job whose message is not yet confirmed. A sparse index on the table finds them.
    */
   readonly sweepAt?: string;
+  /** The request that created the job (shared/domain/correlation.ts): on its messages, webhook and every log line. */
+  readonly correlationId?: string;
 }
 
 /**
@@ -114,6 +116,8 @@ export interface JobMessage {
   readonly type: string;
   /** The record's `generation` when this message was sent; absent means 0. */
   readonly generation?: number;
+  /** Travels as the SQS message attribute `correlationId`, never in the body (shared/domain/correlation.ts). */
+  readonly correlationId?: string;
   /** Routing only: the priority queue the message is sent to (absent = normal). The worker never reads it. */
   readonly priority?: 'high' | 'low';
 }

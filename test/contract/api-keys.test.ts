@@ -9,7 +9,7 @@ import { createApiKeyAuthorizer } from '../../functions/auth/api-key-authorizer.
 import { startDynamo, type LocalService } from '../../local/dynamodb.js';
 import { ensureTable } from '../../local/provision.js';
 import { keys as tableKeys } from '../../shared/config/table.js';
-import { ConfigurationError, DependencyUnavailableError } from '../../shared/domain/errors.js';
+import { ConfigurationError } from '../../shared/domain/errors.js';
 import { silentLogger } from '../../shared/logging/logger.js';
 import { keysProgram } from '../../scripts/keys.js';
 
@@ -88,12 +88,12 @@ describe('Function: createApiKeyAuthorizer', () => {
     expect(results).toEqual([{ isAuthorized: false }, { isAuthorized: false }, { isAuthorized: false }, { isAuthorized: false }]);
   });
 
-  it('throws (API Gateway answers 500 and caches nothing) when the table cannot be read', async () => {
+  it('throws (API Gateway answers 500 and caches nothing) when the table cannot be read; a missing table is a configuration fault', async () => {
     // Prepare: a store pointed at a table that does not exist.
     const broken = createApiKeyAuthorizer({ keys: new DynamoApiKeys({ client, tableName: 'no-such-table' }), logger: silentLogger });
 
     // Act / Assess
-    await expect(broken(request('Bearer cvk_whatever'))).rejects.toBeInstanceOf(DependencyUnavailableError);
+    await expect(broken(request('Bearer cvk_whatever'))).rejects.toBeInstanceOf(ConfigurationError);
   });
 });
 

@@ -4,7 +4,7 @@ import { createSqsClient } from '../../functions/adapters/aws/clients.js';
 import { SqsJobQueue } from '../../functions/adapters/aws/sqs-job-queue.js';
 import { ensureJobQueues, type ProvisionedQueue } from '../../local/provision.js';
 import { startSqsServer, type SqsServer } from '../../local/sqs/index.js';
-import { DependencyUnavailableError } from '../../shared/domain/errors.js';
+import { ConfigurationError, DependencyUnavailableError } from '../../shared/domain/errors.js';
 import type { JobMessage } from '../../shared/domain/job.js';
 import { jobRegistry } from '../../shared/jobs/registry.js';
 
@@ -102,9 +102,9 @@ describe('Contract: JobQueue (SqsJobQueue against the local SQS server)', () => 
     expect(Messages.map((m) => m.Body)).toEqual([body]);
   });
 
-  it('refuses a job type with no queue as a dependency error, before any request', async () => {
+  it('refuses a job type with no queue as a configuration error (not a 503), before any request', async () => {
     // Act + Assess
-    await expect(queue().send({ ...message(), type: 'pdf' })).rejects.toBeInstanceOf(DependencyUnavailableError);
+    await expect(queue().send({ ...message(), type: 'pdf' })).rejects.toBeInstanceOf(ConfigurationError);
   });
 
   it('reports an unreachable queue service as DependencyUnavailableError', async () => {

@@ -1,10 +1,12 @@
+import { createSocket, type Socket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { build } from 'esbuild';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ConveyorConfig } from '../../shared/config/env.js';
 import { lambdaEsbuildOptions } from '../../infra/bundling.js';
 import { writeConsumerEntry } from '../../infra/consumer-entry.js';
@@ -107,5 +109,82 @@ describe('E2E: a bundled consumer generated from the registry', () => {
     expect(response.batchItemFailures).toEqual([]);
     expect(await cloud.waitForStatus(accepted.body.jobId, ['SUCCEEDED'])).toMatchObject({ status: 'SUCCEEDED', result: { template: 'welcome', recipients: 1 } });
     expect(await messagesTo(cloud.cloud.inbox.storeUrl, to)).toHaveLength(1);
+  });
+
+  it('traced, runs each invocation in its log scope and records the job as an X-Ray span around its AWS calls', async () => {
+    // Prepare: a stand-in X-Ray daemon (UDP) and Lambda's tracing environment, as in a traced stage
+    const daemon: Socket = createSocket('udp4');
+    const documents: Record<string, unknown>[] = [];
+    daemon.on('message', (packet) => {
+      const [, body] = packet.toString('utf8').split('\n');
+      if (body) documents.push(JSON.parse(body) as Record<string, unknown>);
+    });
+    await new Promise<void>((resolve) => daemon.bind(0, '127.0.0.1', resolve));
+    const traceId = '1-6750a1b2-fedcba9876543210fedcba98';
+    const outfile = join(out, 'worker-email-traced.mjs');
+    await build({ ...lambdaEsbuildOptions(writeConsumerEntry(emailJob), outfile, { tracing: true }), logLevel: 'silent' });
+    Object.assign(process.env, environmentOf(cloud.cloud.config), {
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_SESSION_TOKEN: 'local',
+      LOG_LEVEL: 'info',
+      CONVEYOR_TRACING: 'on',
+      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+      LAMBDA_TASK_ROOT: '/var/task',
+      _X_AMZN_TRACE_ID: `Root=${traceId};Parent=53995c3f42cd8ad8;Sampled=1`,
+      AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
+      AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${(daemon.address() as AddressInfo).port}`,
+    });
+    // What the function prints is what CloudWatch Logs would hold.
+    const printed: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      if (String(chunk).startsWith('{')) {
+        printed.push(String(chunk));
+        return true;
+      }
+      return (write as (chunk: string | Uint8Array, ...rest: unknown[]) => boolean)(chunk, ...rest);
+    });
+    try {
+      const { handler } = (await import(pathToFileURL(outfile).href)) as {
+        handler: (event: SqsEventLike, context: { awsRequestId: string; functionName: string; getRemainingTimeInMillis(): number }) => Promise<BatchResponse>;
+      };
+      const to = 'traced-consumer@example.com';
+      const accepted = await cloud.request('POST', '/v1/jobs', { body: { type: 'email', payload: { template: 'welcome', to: [to], data: templateData('welcome') } }, headers: { 'x-correlation-id': 'traced-7f3a' } });
+      const { sqs } = createClients(cloud.cloud.config);
+      const received = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: cloud.cloud.queues.email.url, WaitTimeSeconds: 5, MaxNumberOfMessages: 1, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'] }),
+      );
+      const message = received.Messages![0]!;
+      const attributes = Object.fromEntries(Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [name, { stringValue: value.StringValue!, dataType: value.DataType! }]));
+
+      // Act
+      const response = await handler(
+        {
+          Records: [
+            { messageId: message.MessageId!, receiptHandle: message.ReceiptHandle!, body: message.Body!, messageAttributes: attributes, attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()) }, eventSourceARN: cloud.cloud.queues.email.arn },
+          ],
+        },
+        { awsRequestId: 'req-traced-1', functionName: 'conveyor-local-worker-email', getRemainingTimeInMillis: () => 30_000 },
+      );
+
+      // Assess: every line of the job carries the invocation's Lambda fields and the enqueue's correlation id
+      expect(response.batchItemFailures).toEqual([]);
+      const jobId = accepted.body.jobId as string;
+      const lines = printed.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.jobId === jobId);
+      expect(lines.length).toBeGreaterThan(0);
+      for (const line of lines) {
+        expect(line).toMatchObject({ function_request_id: 'req-traced-1', function_name: 'conveyor-local-worker-email', cold_start: true, correlationId: 'traced-7f3a', type: 'email', attempt: 1 });
+      }
+      // the job is a span of the invocation's trace, and its AWS calls are subsegments under it
+      for (let i = 0; i < 500 && !(documents.some((d) => d.name === 'job') && documents.some((d) => d.name === 'SESv2')); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      const job = documents.find((d) => d.name === 'job');
+      expect(job).toMatchObject({ trace_id: traceId, annotations: { jobId, correlationId: 'traced-7f3a', type: 'email' } });
+      expect(documents.filter((d) => d.parent_id === job!.id).map((d) => d.name)).toEqual(expect.arrayContaining(['DynamoDB', 'SESv2']));
+    } finally {
+      spy.mockRestore();
+      for (const key of ['CONVEYOR_TRACING', 'AWS_EXECUTION_ENV', 'LAMBDA_TASK_ROOT', '_X_AMZN_TRACE_ID', 'AWS_XRAY_CONTEXT_MISSING', 'AWS_XRAY_DAEMON_ADDRESS']) delete process.env[key];
+      await new Promise<void>((resolve) => daemon.close(() => resolve()));
+    }
   });
 });

@@ -59,6 +59,12 @@ const IMPLIED: Readonly<Record<string, readonly string[]>> = {
  */
 const RUNTIME = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 const EVENT_SOURCE = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'];
+/**
+ * With tracing Active, Lambda's X-Ray daemon uploads the segments the function streams to it over
+ * UDP, with the function's role: no code of ours calls X-Ray's API.
+ * https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html
+ */
+const TRACING = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
 /** Granted by CDK's SqsEventSource (grantConsumeMessages) beyond what Lambda polls with. */
 const EVENT_SOURCE_EXTRA: Readonly<Record<string, string>> = {
   'sqs:GetQueueUrl': 'CDK’s SqsEventSource grants it with the consume actions; it only reads the queue’s own URL.',
@@ -285,6 +291,9 @@ function targetsOf(stage: Stage, fn: Fn, action: string): { readonly all: boolea
       return { all: true, targets: [{ resource: `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/${env.CONVEYOR_SCHEDULE_GROUP}/job-1` }] };
     case 'iam':
       return { all: true, targets: [{ resource: env.CONVEYOR_SCHEDULER_ROLE_ARN!, context: { 'iam:PassedToService': 'scheduler.amazonaws.com' } }] };
+    case 'xray':
+      // X-Ray takes no resource-level permissions (infra/constructs/ConveyorFunction.ts).
+      return { all: true, targets: [{ resource: '*' }] };
     case 'bedrock':
       // The model the function is configured to invoke, in the Region it invokes it in (a foundation model has no account).
       return { all: true, targets: [{ resource: `arn:aws:bedrock:${env.CONVEYOR_AI_REGION ?? REGION}::foundation-model/${env.CONVEYOR_AI_MODEL_ID}` }] };
@@ -318,7 +327,7 @@ describe('Permissions: what each function’s code calls, against what its role 
         const skipped = BUNDLED_NOT_CALLED.filter((b) => b.entry.test(fn.entry)).map((b) => b.action);
         const needed = new Set([...code].filter((a) => !skipped.includes(a) && (ONLY_WHEN[a]?.(fn.environment) ?? true)));
         for (const action of [...needed]) for (const implied of IMPLIED[action] ?? []) needed.add(implied);
-        for (const action of [...RUNTIME, ...(fn.consumesQueue ? EVENT_SOURCE : [])]) needed.add(action);
+        for (const action of [...RUNTIME, ...(fn.consumesQueue ? EVENT_SOURCE : []), ...(fn.environment.CONVEYOR_TRACING === 'on' ? TRACING : [])]) needed.add(action);
         const policy = { Statement: roleStatements(stage, fn.roleId) };
 
         // Act
@@ -346,7 +355,7 @@ describe('Permissions: what each function’s code calls, against what its role 
         const skipped = BUNDLED_NOT_CALLED.filter((b) => b.entry.test(fn.entry)).map((b) => b.action);
         const called = new Set([...code].filter((a) => !skipped.includes(a) && (ONLY_WHEN[a]?.(fn.environment) ?? true)));
         for (const action of [...called]) for (const implied of IMPLIED[action] ?? []) called.add(implied);
-        for (const action of [...RUNTIME, ...(fn.consumesQueue ? [...EVENT_SOURCE, ...Object.keys(EVENT_SOURCE_EXTRA)] : [])]) called.add(action);
+        for (const action of [...RUNTIME, ...(fn.consumesQueue ? [...EVENT_SOURCE, ...Object.keys(EVENT_SOURCE_EXTRA)] : []), ...(fn.environment.CONVEYOR_TRACING === 'on' ? TRACING : [])]) called.add(action);
 
         // Act
         const granted = roleStatements(stage, fn.roleId).filter((s) => s.Effect === 'Allow').flatMap((s) => [s.Action].flat());

@@ -378,6 +378,8 @@ describe('CDK: least privilege', () => {
       'secretsmanager:GetSecretValue',
       'ses:SendEmail',
       'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:SendMessage',
+      // prod traces (test/infra/tracing.test.ts)
+      'xray:PutTelemetryRecords', 'xray:PutTraceSegments',
     ]);
   });
 

@@ -1,6 +1,7 @@
 import { BedrockRuntimeClient, ConverseCommand, type ConverseCommandOutput } from '@aws-sdk/client-bedrock-runtime';
 import { PermanentJobError, RetryableJobError } from '../../../shared/domain/errors.js';
 import type { ModelReply, ModelRequest, TextModel } from '../../../shared/ports/text-model.js';
+import { traced } from './tracing.js';
 
 export interface BedrockTextModelOptions {
   readonly client: BedrockRuntimeClient;
@@ -96,11 +97,12 @@ function classify(error: unknown): Error {
 const BEDROCK_REQUEST_TIMEOUT_MS = 60_000;
 
 export function createBedrockClient(settings: { region: string; endpoint?: string }): BedrockRuntimeClient {
-  return new BedrockRuntimeClient({
+  // Captured when the stage traces: each Converse call is a subsegment of the job (tracing.ts).
+  return traced(new BedrockRuntimeClient({
     region: settings.region,
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
     // One try: retries go through the job queue with backoff (see BedrockTextModel).
     maxAttempts: 1,
     requestHandler: { requestTimeout: BEDROCK_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true },
-  });
+  }));
 }

@@ -4,6 +4,12 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { endpointsOf, type ConveyorConfig } from '../../../shared/config/env.js';
+import { traced } from './tracing.js';
+
+/*
+ * Every factory returns its client captured by the X-Ray tracer when tracing was enabled at cold start
+ * (tracing.ts `enableTracing`, before the first client is built); untouched otherwise.
+ */
 
 /**
  * Where the SDK clients should point. On AWS every field is unset and the SDK uses its defaults.
@@ -29,19 +35,20 @@ export interface AwsClients {
 }
 
 export function createDynamoClient(settings: AwsClientSettings): DynamoDBDocumentClient {
-  const base = new DynamoDBClient({
+  // Captured before the document client wraps it: the wrapper shares the client's middleware stack.
+  const base = traced(new DynamoDBClient({
     region: settings.region,
     ...(settings.endpoints?.dynamodb ? { endpoint: settings.endpoints.dynamodb } : {}),
     ...(settings.credentials ? { credentials: settings.credentials } : {}),
     maxAttempts: 3,
-  });
+  }));
   return DynamoDBDocumentClient.from(base, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
 }
 
 export function createSqsClient(settings: AwsClientSettings): SQSClient {
-  return new SQSClient({
+  return traced(new SQSClient({
     region: settings.region,
     ...(settings.endpoints?.sqs ? { endpoint: settings.endpoints.sqs } : {}),
     ...(settings.credentials ? { credentials: settings.credentials } : {}),
@@ -49,14 +56,14 @@ export function createSqsClient(settings: AwsClientSettings): SQSClient {
     // servers may hand out URLs on hosts that do not resolve here.
     useQueueUrlAsEndpoint: false,
     maxAttempts: 3,
-  });
+  }));
 }
 
 /** Milliseconds an SES call may take before it counts as unanswered (see SesMailer on what that means). */
 const SES_REQUEST_TIMEOUT_MS = 10_000;
 
 export function createSesClient(settings: AwsClientSettings): SESv2Client {
-  return new SESv2Client({
+  return traced(new SESv2Client({
     region: settings.region,
     ...(settings.endpoints?.sesv2 ? { endpoint: settings.endpoints.sesv2 } : {}),
     ...(settings.credentials ? { credentials: settings.credentials } : {}),
@@ -66,15 +73,15 @@ export function createSesClient(settings: AwsClientSettings): SESv2Client {
     maxAttempts: 1,
     // A call that never answers must fail, not hang (the local SES server hangs on unknown actions).
     requestHandler: { requestTimeout: SES_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true },
-  });
+  }));
 }
 
 export function createS3Client(settings: AwsClientSettings): S3Client {
-  return new S3Client({
+  return traced(new S3Client({
     region: settings.region,
     // A local endpoint (127.0.0.1:port) has no bucket subdomains: address buckets by path there.
     ...(settings.endpoints?.s3 ? { endpoint: settings.endpoints.s3, forcePathStyle: true } : {}),
     ...(settings.credentials ? { credentials: settings.credentials } : {}),
     maxAttempts: 3,
-  });
+  }));
 }

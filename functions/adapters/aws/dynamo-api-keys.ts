@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../../shared/config/table.js';
-import { DependencyUnavailableError } from '../../../shared/domain/errors.js';
+import { dynamoFailure } from './sdk-errors.js';
 import type { ApiKeyResolver, Principal } from '../../../shared/ports/api-keys.js';
 
 /**
@@ -47,7 +47,7 @@ export class DynamoApiKeys implements ApiKeyResolver {
     try {
       item = (await this.#client.send(new GetCommand({ TableName: this.#tableName, Key: keys.apiKey(hash) }))).Item;
     } catch (error) {
-      throw new DependencyUnavailableError('dynamodb', `api key lookup failed — ${(error as Error).message}`, { cause: error });
+      throw dynamoFailure('api key lookup', error, this.#tableName);
     }
     const principal = item && item.revoked !== true
       ? { tenant: String(item.tenant), keyId: String(item.keyId), scopes: (item.scopes as Principal['scopes']) ?? ['jobs'] }

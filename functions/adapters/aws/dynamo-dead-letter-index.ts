@@ -1,7 +1,8 @@
 import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { keys, TABLE_LAYOUT } from '../../../shared/config/table.js';
-import { ConfigurationError, DependencyUnavailableError } from '../../../shared/domain/errors.js';
+import { ConfigurationError } from '../../../shared/domain/errors.js';
 import type { DeadLetterIndex } from '../../../shared/ports/dead-letters.js';
+import { dynamoFailure } from './sdk-errors.js';
 import type { PageCursors } from './page-cursor.js';
 
 export interface DynamoDeadLetterIndexOptions {
@@ -100,8 +101,8 @@ export class DynamoDeadLetterIndex implements DeadLetterIndex {
     try {
       return await this.#client.send(new QueryCommand({ TableName: this.#tableName, ...input }));
     } catch (error) {
-      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      throw new DependencyUnavailableError('dynamodb', `dead-letter index query failed — ${reason}`, { cause: error });
+      // A configuration fault, a bug, or unavailable (sdk-errors.ts).
+      throw dynamoFailure('dead-letter index query', error);
     }
   }
 }

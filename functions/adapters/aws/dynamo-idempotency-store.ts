@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys, type TableKey } from '../../../shared/config/table.js';
-import { DependencyUnavailableError } from '../../../shared/domain/errors.js';
+import type { ConveyorError } from '../../../shared/domain/errors.js';
+import { dynamoFailure } from './sdk-errors.js';
 import type { IdempotencyEntry, IdempotencyStore } from '../../../shared/ports/idempotency-store.js';
 
 export interface DynamoIdempotencyStoreOptions {
@@ -14,7 +15,7 @@ export interface DynamoIdempotencyStoreOptions {
 /**
  * Idempotency entries in the job table, keyed `IDEM#<tenant>#<sha256(key)>` (sort key `IDEM`): hashing the key keeps the
  * item key short and unambiguous whatever characters the client's key holds. Every write is
- * conditional; a lost condition answers `false`, any other failure is `DependencyUnavailableError`.
+ * conditional; a lost condition answers `false`, any other failure is classified by sdk-errors.ts.
  */
 export class DynamoIdempotencyStore implements IdempotencyStore {
   readonly #client: DynamoDBDocumentClient;
@@ -117,7 +118,7 @@ function keyOf(tenant: string, key: string): TableKey {
   return keys.idempotency(tenant, createHash('sha256').update(key, 'utf8').digest('hex'));
 }
 
-function unavailable(operation: string, error: unknown): DependencyUnavailableError {
-  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return new DependencyUnavailableError('dynamodb', `idempotency store ${operation} failed — ${reason}`, { cause: error });
+/** The named error of a failed call (sdk-errors.ts: configuration fault, bug, or unavailable). */
+function unavailable(operation: string, error: unknown): ConveyorError {
+  return dynamoFailure(`idempotency store ${operation}`, error);
 }

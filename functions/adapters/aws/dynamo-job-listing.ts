@@ -1,6 +1,6 @@
 import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { keys, TABLE_LAYOUT } from '../../../shared/config/table.js';
-import { DependencyUnavailableError } from '../../../shared/domain/errors.js';
+import { dynamoFailure } from './sdk-errors.js';
 import { jobIdFloor, jobIdTime } from '../../../shared/domain/job-id.js';
 import type { JobRecord } from '../../../shared/domain/job.js';
 import type { JobStatus } from '../../../shared/domain/status.js';
@@ -209,8 +209,7 @@ export class DynamoJobListing implements JobListing {
     try {
       return await this.#client.send(new QueryCommand(input));
     } catch (error) {
-      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      throw new DependencyUnavailableError('dynamodb', `job listing failed — ${reason}`, { cause: error });
+      throw dynamoFailure('job listing', error, this.#tableName);
     }
   }
 }

@@ -1,7 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys, type TableKey } from '../../../shared/config/table.js';
-import { ConfigurationError, DependencyUnavailableError, JobAlreadyExistsError, TransitionConflictError } from '../../../shared/domain/errors.js';
+import type { ConveyorError } from '../../../shared/domain/errors.js';
+import { ConfigurationError, JobAlreadyExistsError, TransitionConflictError } from '../../../shared/domain/errors.js';
+import { dynamoFailure } from './sdk-errors.js';
 import { jobIdTime } from '../../../shared/domain/job-id.js';
 import type { JobRecord, SendPending } from '../../../shared/domain/job.js';
 import type { JobStore, Transition } from '../../../shared/ports/job-store.js';
@@ -15,7 +17,9 @@ export interface DynamoJobStoreOptions {
 /**
  * JobStore on one DynamoDB table. Every status change is an UpdateItem with a condition on the
  * expected status (and attempt); `ConditionalCheckFailedException` becomes `TransitionConflictError`.
- * Any other failure becomes `DependencyUnavailableError` so callers can answer 503 or retry.
+ * Any other failure is classified once (sdk-errors.ts): a deployment fault (ConfigurationError), a
+ * request DynamoDB refused (DependencyRequestError, a bug) or an outage (DependencyUnavailableError:
+ * callers answer 503 or retry).
  *
  * The item holds what cannot be derived (writes are billed per started KB of the larger of the old and
  * new item, so every attribute counts): the job id is the sort key, not an attribute; `createdAt` is
@@ -260,7 +264,7 @@ export function toRecord(item: Record<string, unknown>): JobRecord {
   return { ...attributes, jobId: sk, createdAt, updatedAt } as unknown as JobRecord;
 }
 
-function unavailable(operation: string, error: unknown): DependencyUnavailableError {
-  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return new DependencyUnavailableError('dynamodb', `job store ${operation} failed — ${reason}`, { cause: error });
+/** The named error of a failed call (sdk-errors.ts: configuration fault, bug, or unavailable). */
+function unavailable(operation: string, error: unknown): ConveyorError {
+  return dynamoFailure(`job store ${operation}`, error);
 }

@@ -1,7 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys, NOTIFICATION_PREFIX, TABLE_LAYOUT } from '../../../shared/config/table.js';
-import { ConfigurationError, DependencyUnavailableError } from '../../../shared/domain/errors.js';
+import { ConfigurationError, type ConveyorError } from '../../../shared/domain/errors.js';
+import { dynamoFailure } from './sdk-errors.js';
 import { jobIdTime } from '../../../shared/domain/job-id.js';
 import { NOTIFICATION_RETENTION_DAYS, notificationId, parseNotificationId, type NotificationKind } from '../../../shared/jobs/notification.js';
 import type { NewNotification, NotificationPage, NotificationPreferences, NotificationStore, NotificationView } from '../../../shared/ports/notifications.js';
@@ -183,7 +184,7 @@ function toView(userId: string, item: Record<string, unknown>): NotificationView
   };
 }
 
-function unavailable(operation: string, error: unknown): DependencyUnavailableError {
-  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return new DependencyUnavailableError('dynamodb', `notification store ${operation} failed — ${reason}`, { cause: error });
+/** The named error of a failed call (sdk-errors.ts: configuration fault, bug, or unavailable). */
+function unavailable(operation: string, error: unknown): ConveyorError {
+  return dynamoFailure(`notification store ${operation}`, error);
 }

@@ -1,7 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../../shared/config/table.js';
-import { DependencyUnavailableError, TransitionConflictError } from '../../../shared/domain/errors.js';
+import type { ConveyorError } from '../../../shared/domain/errors.js';
+import { TransitionConflictError } from '../../../shared/domain/errors.js';
+import { dynamoFailure } from './sdk-errors.js';
 import type { SideEffectLedger, SideEffectMark } from '../../../shared/ports/side-effects.js';
 
 export interface DynamoSideEffectLedgerOptions {
@@ -83,7 +85,7 @@ export class DynamoSideEffectLedger implements SideEffectLedger {
   }
 }
 
-function unavailable(operation: string, error: unknown): DependencyUnavailableError {
-  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return new DependencyUnavailableError('dynamodb', `side-effect ledger ${operation} failed — ${reason}`, { cause: error });
+/** The named error of a failed call (sdk-errors.ts: configuration fault, bug, or unavailable). */
+function unavailable(operation: string, error: unknown): ConveyorError {
+  return dynamoFailure(`side-effect ledger ${operation}`, error);
 }

@@ -1,5 +1,5 @@
 import { ConflictException, CreateScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
-import { DependencyUnavailableError } from '../../../shared/domain/errors.js';
+import { schedulerFailure } from './sdk-errors.js';
 import type { ReleaseScheduler } from '../../../shared/ports/release-scheduler.js';
 
 export interface EventBridgeReleaseSchedulerOptions {
@@ -56,8 +56,7 @@ export class EventBridgeReleaseScheduler implements ReleaseScheduler {
       );
     } catch (error) {
       if (error instanceof ConflictException) return;
-      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      throw new DependencyUnavailableError('scheduler', `could not schedule the job's release — ${reason}`, { cause: error });
+      throw schedulerFailure("scheduling the job's release", error);
     }
   }
 }

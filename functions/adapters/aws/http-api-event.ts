@@ -20,7 +20,7 @@ export interface HttpApiEvent {
   readonly cookies?: readonly string[];
   readonly body?: string | null;
   readonly isBase64Encoded?: boolean;
-  readonly requestContext: { readonly domainName?: string; readonly http: { readonly method: string } };
+  readonly requestContext: { readonly domainName?: string; readonly requestId?: string; readonly http: { readonly method: string } };
 }
 
 /** The structured response of payload format 2.0. */
@@ -32,12 +32,23 @@ export interface HttpApiResult {
   readonly isBase64Encoded: boolean;
 }
 
-/** Anything that answers a Fetch Request: a Hono app's `fetch`. */
-export type FetchHandler = (request: Request, env?: unknown) => Response | Promise<Response>;
+/** What the app gets as its environment (Hono's `c.env`): the event, its request context, the Lambda context. */
+export interface HttpApiBindings {
+  readonly event: HttpApiEvent;
+  readonly requestContext: HttpApiEvent['requestContext'];
+  readonly lambdaContext?: unknown;
+}
 
-/** A Lambda handler for an HTTP API route, serving `fetch`. The event and context reach the app as `env`. */
+/** Anything that answers a Fetch Request: a Hono app's `fetch`. */
+export type FetchHandler = (request: Request, env: HttpApiBindings) => Response | Promise<Response>;
+
+/**
+ * A Lambda handler for an HTTP API route, serving `fetch`. The event, its request context (API
+ * Gateway's request id: the correlation id) and the Lambda context reach the app as `env`, as Hono's
+ * own adapter passes them (functions/api/middleware.ts `ApiBindings`).
+ */
 export function httpApiHandler(fetch: FetchHandler): (event: HttpApiEvent, context?: unknown) => Promise<HttpApiResult> {
-  return async (event, context) => toResult(await fetch(toRequest(event), { event, lambdaContext: context }));
+  return async (event, context) => toResult(await fetch(toRequest(event), { event, requestContext: event.requestContext, lambdaContext: context }));
 }
 
 export function toRequest(event: HttpApiEvent): Request {

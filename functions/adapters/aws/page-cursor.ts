@@ -2,8 +2,9 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../../shared/config/table.js';
-import { DependencyUnavailableError, JobValidationError } from '../../../shared/domain/errors.js';
+import { JobValidationError } from '../../../shared/domain/errors.js';
 import { isJobId } from '../../../shared/domain/job-id.js';
+import { dynamoFailure } from './sdk-errors.js';
 
 /**
  * Opaque, signed page cursors over job-id sort keys. A cursor names a position (the id of the last
@@ -81,7 +82,7 @@ export function tableCursorKey(client: DynamoDBDocumentClient, tableName: string
         return Buffer.from(winner.secret, 'base64');
       }
     } catch (error) {
-      throw new DependencyUnavailableError('dynamodb', `cursor key unavailable — ${(error as Error).message}`, { cause: error });
+      throw dynamoFailure('reading the cursor key', error, tableName);
     }
   };
   return () => (cached ??= load().catch((error: unknown) => {

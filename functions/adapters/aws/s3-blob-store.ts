@@ -1,6 +1,7 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { RetryableJobError } from '../../../shared/domain/errors.js';
+import { DependencyUnavailableError, RetryableJobError } from '../../../shared/domain/errors.js';
+import { s3Failure } from './sdk-errors.js';
 import type { BlobStore } from '../../../shared/ports/blob-store.js';
 
 export interface S3BlobStoreOptions {
@@ -29,8 +30,9 @@ export class S3BlobStore implements BlobStore {
         options.signal ? { abortSignal: options.signal } : {},
       );
     } catch (error) {
-      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      throw new RetryableJobError(`could not store s3://${this.#bucket}/${key} — ${reason}`, 'STORAGE_UNAVAILABLE', { cause: error });
+      const failure = s3Failure(`storing s3://${this.#bucket}/${key}`, error, `bucket ${this.#bucket}`);
+      // A blip is the job's to retry, under the code its handler has always reported.
+      throw failure instanceof DependencyUnavailableError ? new RetryableJobError(failure.message, 'STORAGE_UNAVAILABLE', { cause: error }) : failure;
     }
   }
 

@@ -1,6 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { ConveyorConfig } from '../../../shared/config/env.js';
 import { ConfigurationError, DependencyUnavailableError } from '../../../shared/domain/errors.js';
+import { traced } from './tracing.js';
 
 /**
  * Secrets a function reads once per cold start (the Upstash credentials, the webhook signing key).
@@ -51,5 +52,5 @@ export async function readSecretString(client: SecretsManagerClient, secretId: s
 
 /** A Secrets Manager client for the cold-start reads, in the function's region. */
 export function createSecretsClient(config: ConveyorConfig): SecretsManagerClient {
-  return new SecretsManagerClient({ region: config.AWS_REGION, maxAttempts: 3 });
+  return traced(new SecretsManagerClient({ region: config.AWS_REGION, maxAttempts: 3 }));
 }

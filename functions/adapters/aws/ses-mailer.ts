@@ -1,5 +1,5 @@
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
-import { DeliveryUncertainError, PermanentJobError, RetryableJobError } from '../../../shared/domain/errors.js';
+import { ConfigurationError, DeliveryUncertainError, PermanentJobError, RetryableJobError } from '../../../shared/domain/errors.js';
 import type { Mailer, OutgoingEmail } from '../../../shared/ports/mailer.js';
 
 export interface SesMailerOptions {
@@ -10,6 +10,13 @@ export interface SesMailerOptions {
 
 /** SES answers with these names when we send too fast or over quota: wait and try again. */
 const THROTTLING = new Set(['TooManyRequestsException', 'Throttling', 'ThrottlingException', 'LimitExceededException']);
+/**
+ * SES refused to send for a reason of the deployment, not of the message: the role may not send as
+ * this sender (ses:SendEmail on the identity, the ses:FromAddress condition), the configuration set
+ * does not exist, the account is paused. Nothing was sent; the job retries with backoff and reaches
+ * the DLQ (for a redrive once fixed) rather than failing for good.
+ */
+const CONFIGURATION = new Set(['AccessDeniedException', 'NotFoundException', 'AccountSuspendedException', 'SendingPausedException', 'MailFromDomainNotVerifiedException']);
 /** Errors raised before the request left this machine: SES never saw it. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 const NOT_SENT_NAMES = new Set(['CredentialsProviderError']);
@@ -66,6 +73,7 @@ export function classifySesError(error: unknown): Error {
     // SES answered: it either took the message (no error) or refused it; either way we know.
     if (THROTTLING.has(name) || status === 429) return new RetryableJobError(`SES throttled the send: ${message}`, 'SES_THROTTLED', { cause: error });
     if (status >= 500) return new RetryableJobError(`SES failed (${status} ${name}): ${message}`, 'SES_UNAVAILABLE', { cause: error });
+    if (CONFIGURATION.has(name)) return new ConfigurationError(`SES refused the send as a deployment fault — check the sender identity, the function's ses:SendEmail permission and the configuration set (${name}): ${message}`, { cause: error, dependency: 'ses' });
     return new PermanentJobError(`SES rejected the message (${name}): ${message}`, 'SES_REJECTED', { cause: error });
   }
   if (NOT_SENT_NAMES.has(name) || (err?.code !== undefined && NOT_SENT_CODES.has(err.code))) {

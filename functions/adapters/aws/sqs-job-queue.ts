@@ -1,5 +1,7 @@
-import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { DependencyUnavailableError } from '../../../shared/domain/errors.js';
+import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, SendMessageCommand, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
+import { ConfigurationError, DependencyRequestError, type ConveyorError } from '../../../shared/domain/errors.js';
+import { sqsFailure } from './sdk-errors.js';
+import { correlationAttributes, splitCorrelation } from './sqs-attributes.js';
 import type { JobMessage } from '../../../shared/domain/job.js';
 import type { ConsumerQueue } from '../../../shared/ports/job-queue.js';
 import { deadLetterQueueName } from '../../../shared/jobs/derived.js';
@@ -23,11 +25,13 @@ export class SqsJobQueue implements ConsumerQueue {
 
   async send(message: JobMessage, options: { delaySeconds?: number } = {}): Promise<void> {
     const queueUrl = this.routeOf(message);
+    const { body, correlationId } = splitCorrelation(message);
     try {
       await this.#client.send(
         new SendMessageCommand({
           QueueUrl: queueUrl,
-          MessageBody: JSON.stringify(message),
+          MessageBody: JSON.stringify(body),
+          ...correlationAttributes(correlationId),
           ...(options.delaySeconds ? { DelaySeconds: options.delaySeconds } : {}),
         }),
       );
@@ -98,7 +102,7 @@ export class SqsJobQueue implements ConsumerQueue {
                 QueueUrl: queueUrl,
                 Entries: chunk.map((index) => ({
                   Id: String(index),
-                  MessageBody: JSON.stringify(entries[index]!.message),
+                  ...bodyAndAttributes(entries[index]!.message),
                   ...(entries[index]!.delaySeconds ? { DelaySeconds: entries[index]!.delaySeconds } : {}),
                 })),
               }),
@@ -131,7 +135,7 @@ export class SqsJobQueue implements ConsumerQueue {
   queueUrlOfArn(arn: string): string {
     const [prefix, partition, service, region, account, name] = arn.split(':');
     if (prefix !== 'arn' || service !== 'sqs' || !partition || !region || !account || !name) {
-      throw new DependencyUnavailableError('sqs', `"${arn}" is not an SQS queue ARN`);
+      throw new DependencyRequestError('sqs', `"${arn}" is not an SQS queue ARN`);
     }
     const configured = Object.values(this.#queueUrls).find((url) => {
       const [, owner, queueName] = new URL(url).pathname.split('/');
@@ -142,12 +146,18 @@ export class SqsJobQueue implements ConsumerQueue {
 
   queueUrlOf(type: string): string {
     const url = this.#queueUrls[type];
-    if (!url) throw new DependencyUnavailableError('sqs', `no queue configured for job type "${type}"`);
+    if (!url) throw new ConfigurationError(`no queue configured for job type "${type}" (CONVEYOR_QUEUE_URLS)`, { dependency: 'sqs' });
     return url;
   }
 }
 
-function unavailable(operation: string, error: unknown): DependencyUnavailableError {
-  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return new DependencyUnavailableError('sqs', `queue ${operation} failed — ${reason}`, { cause: error });
+/** An entry's body and, beside it, its correlation id as a message attribute. */
+function bodyAndAttributes(message: JobMessage): { MessageBody: string; MessageAttributes?: Record<string, MessageAttributeValue> } {
+  const { body, correlationId } = splitCorrelation(message);
+  return { MessageBody: JSON.stringify(body), ...correlationAttributes(correlationId) };
+}
+
+/** The named error of a failed call (sdk-errors.ts: configuration fault, bug, or unavailable). */
+function unavailable(operation: string, error: unknown): ConveyorError {
+  return sqsFailure(`queue ${operation}`, error);
 }

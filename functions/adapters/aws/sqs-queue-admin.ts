@@ -5,7 +5,8 @@ import {
   StartMessageMoveTaskCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { DependencyUnavailableError, RedriveInProgressError } from '../../../shared/domain/errors.js';
+import { ConfigurationError, type ConveyorError, RedriveInProgressError } from '../../../shared/domain/errors.js';
+import { sqsFailure } from './sdk-errors.js';
 import type { QueueAdmin, QueueDepth, RedriveTask } from '../../../shared/ports/queue-admin.js';
 
 export interface SqsQueueAdminOptions {
@@ -86,17 +87,17 @@ export class SqsQueueAdmin implements QueueAdmin {
 
   async #discover(type: string): Promise<QueuePair> {
     const url = this.#queueUrls[type];
-    if (!url) throw new DependencyUnavailableError('sqs', `no queue configured for job type "${type}"`);
+    if (!url) throw new ConfigurationError(`no queue configured for job type "${type}" (CONVEYOR_QUEUE_URLS)`, { dependency: 'sqs' });
     const attributes = await this.#call('GetQueueAttributes', () => this.#client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['RedrivePolicy', 'QueueArn'] })));
     const arn = attributes.Attributes?.QueueArn;
-    if (!arn) throw new DependencyUnavailableError('sqs', `queue of job type "${type}" has no QueueArn`);
+    if (!arn) throw new ConfigurationError(`queue of job type "${type}" has no QueueArn`, { dependency: 'sqs' });
     const policy = attributes.Attributes?.RedrivePolicy;
     const dlqArn = policy ? (JSON.parse(policy) as { deadLetterTargetArn?: string }).deadLetterTargetArn : undefined;
-    if (!dlqArn) throw new DependencyUnavailableError('sqs', `queue of job type "${type}" has no dead-letter queue (RedrivePolicy)`);
+    if (!dlqArn) throw new ConfigurationError(`queue of job type "${type}" has no dead-letter queue (RedrivePolicy)`, { dependency: 'sqs' });
     // arn:aws:sqs:<region>:<account>:<name>
     const [, , , , account, name] = dlqArn.split(':');
     const dlq = await this.#call('GetQueueUrl', () => this.#client.send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account })));
-    if (!dlq.QueueUrl) throw new DependencyUnavailableError('sqs', `dead-letter queue ${dlqArn} has no URL`);
+    if (!dlq.QueueUrl) throw new ConfigurationError(`dead-letter queue ${dlqArn} has no URL`, { dependency: 'sqs' });
     return { url, arn, dlqUrl: dlq.QueueUrl, dlqArn };
   }
 
@@ -115,7 +116,7 @@ export class SqsQueueAdmin implements QueueAdmin {
   }
 }
 
-function unavailable(operation: string, error: unknown): DependencyUnavailableError {
-  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return new DependencyUnavailableError('sqs', `${operation} failed — ${reason}`, { cause: error });
+/** The named error of a failed call (sdk-errors.ts: configuration fault, bug, or unavailable). */
+function unavailable(operation: string, error: unknown): ConveyorError {
+  return sqsFailure(operation, error);
 }

@@ -1,5 +1,6 @@
 import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { DependencyUnavailableError } from '../../../shared/domain/errors.js';
+import { sqsFailure } from './sdk-errors.js';
+import { correlationAttributes, splitCorrelation } from './sqs-attributes.js';
 import type { WebhookDelivery } from '../../webhooks/delivery.js';
 import type { WebhookOutbox } from '../../webhooks/outbox.js';
 import type { WebhookRetryQueue } from '../../webhooks/webhook-worker.js';
@@ -10,9 +11,10 @@ export class SqsWebhookQueue implements WebhookOutbox, WebhookRetryQueue {
 
   async enqueue(delivery: WebhookDelivery): Promise<void> {
     try {
-      await this.options.client.send(new SendMessageCommand({ QueueUrl: this.options.queueUrl, MessageBody: JSON.stringify(delivery) }));
+      const { body, correlationId } = splitCorrelation(delivery);
+      await this.options.client.send(new SendMessageCommand({ QueueUrl: this.options.queueUrl, MessageBody: JSON.stringify(body), ...correlationAttributes(correlationId) }));
     } catch (error) {
-      throw new DependencyUnavailableError('sqs', `webhook enqueue failed — ${String(error)}`, { cause: error });
+      throw sqsFailure('webhook enqueue', error, this.options.queueUrl);
     }
   }
 

@@ -195,7 +195,7 @@ export class DeadLetterService {
       await queue.send(messageOf(after));
     } catch (error) {
       await this.#restore(before, { to: before.status, expectGeneration: generation });
-      throw error instanceof DependencyUnavailableError ? error : new DependencyUnavailableError('sqs', `retry send failed — ${String(error)}`, { cause: error });
+      throw error instanceof ConveyorError ? error : new DependencyUnavailableError('sqs', `retry send failed — ${String(error)}`, { cause: error });
     }
     return after;
   }

@@ -28,7 +28,7 @@ export function batchHandler(batch: BatchEnqueuer, limit: EnqueueLimit | undefin
     const { valid, errors } = batch.validate(tenant, jobs);
     const headers = valid.length > 0 && limit ? await takeEnqueueBudget(limit, tenant, valid.length) : {};
     for (const [name, value] of Object.entries(headers)) c.header(name, value);
-    const results = [...errors, ...(valid.length > 0 ? await batch.enqueue(tenant, valid) : [])].sort((a, b) => a.index - b.index);
+    const results = [...errors, ...(valid.length > 0 ? await batch.enqueue(tenant, valid, { correlationId: c.get('correlationId') }) : [])].sort((a, b) => a.index - b.index);
     const accepted = results.filter((r) => 'jobId' in r).length;
     const rejected = results.length - accepted;
     if (accepted > 0) return c.json({ accepted, rejected, results }, rejected === 0 ? 202 : 207);

@@ -32,9 +32,10 @@ export function jobRoutes(jobs: JobService, options: { downloads?: DownloadLinks
     const plan = jobs.check(tenant, request);
     const budget = limit ? await takeEnqueueBudget(limit, tenant, 1) : {};
     for (const [name, value] of Object.entries(budget)) c.header(name, value);
+    const origin = { correlationId: c.get('correlationId') };
     const { job, replayed } = idempotencyKey === undefined
-      ? { job: await jobs.enqueue(tenant, request, plan), replayed: false }
-      : await jobs.enqueueIdempotent(tenant, request, idempotencyKey, plan);
+      ? { job: await jobs.enqueue(tenant, request, plan, origin), replayed: false }
+      : await jobs.enqueueIdempotent(tenant, request, idempotencyKey, plan, origin);
     const statusUrl = `/v1/jobs/${job.jobId}`;
     c.header('location', statusUrl);
     // A replay answers 200 with the job the key already produced (its current status), not 202.

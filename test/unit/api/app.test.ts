@@ -1,6 +1,6 @@
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient, DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { QueueDoesNotExist, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApiApp } from '../../../functions/api/app.js';
@@ -9,7 +9,8 @@ import { DynamoJobStore } from '../../../functions/adapters/aws/dynamo-job-store
 import { SqsJobQueue } from '../../../functions/adapters/aws/sqs-job-queue.js';
 import { keys as tableKeys } from '../../../shared/config/table.js';
 import { newJobId, parseJobId } from '../../../shared/domain/job-id.js';
-import { silentLogger } from '../../../shared/logging/logger.js';
+import { JsonLogger, silentLogger } from '../../../shared/logging/logger.js';
+import type { Logger } from '../../../shared/ports/logger.js';
 import type { ApiKeyResolver } from '../../../shared/ports/api-keys.js';
 import { analysisPayload } from '../../helpers/factories.js';
 
@@ -20,11 +21,21 @@ const keys: ApiKeyResolver = {
   resolve: async (key) => (key === 'good-key' ? { tenant: 'tenant-a', keyId: 'k1', scopes: ['jobs'] } : undefined),
 };
 
-function app() {
+function app(logger: Logger = silentLogger) {
   const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
   const store = new DynamoJobStore({ client, tableName: 'jobs' });
   const queue = new SqsJobQueue({ client: new SQSClient({ region: 'us-east-1' }), queueUrls: { analysis: 'https://sqs.local/1/analysis', pdf: 'https://sqs.local/1/pdf' } });
-  return createApiApp({ jobs: new JobService({ store, queue, logger: silentLogger }), keys, logger: silentLogger, stage: 'test' });
+  return createApiApp({ jobs: new JobService({ store, queue, logger }), keys, logger, stage: 'test' });
+}
+
+/** A logger whose lines the test reads. */
+function capture() {
+  const lines: Record<string, unknown>[] = [];
+  return { lines, logger: new JsonLogger({ level: 'debug', write: (line) => lines.push(JSON.parse(line) as Record<string, unknown>) }) };
+}
+
+function serviceError(name: string, status = 400): DynamoDBServiceException {
+  return new DynamoDBServiceException({ name, message: `${name}: no`, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status } });
 }
 
 function post(body: unknown, headers: Record<string, string> = {}) {
@@ -175,5 +186,119 @@ describe('Function: createApiApp', () => {
     dynamoMock.on(GetCommand).rejects(new Error('unreachable'));
     const response = await app().request(`/v1/jobs/${newJobId('tenant-a')}`, { headers: { authorization: 'Bearer good-key' } });
     expect(response.status).toBe(503);
+  });
+
+  it('answers 500 CONFIGURATION_ERROR, not 503, when the queue does not exist — and logs it at error level with its cause', async () => {
+    // Prepare
+    const { lines, logger } = capture();
+    dynamoMock.on(PutCommand).resolves({});
+    dynamoMock.on(DeleteCommand).resolves({});
+    sqsMock.on(SendMessageCommand).rejects(new QueueDoesNotExist({ message: 'The specified queue does not exist.', $metadata: { httpStatusCode: 400 } }));
+
+    // Act
+    const response = await app(logger).request('/v1/jobs', { method: 'POST', headers: { authorization: 'Bearer good-key', 'content-type': 'application/json' }, body: JSON.stringify({ type: 'analysis', payload: analysisPayload() }) });
+
+    // Assess
+    expect(response.status).toBe(500);
+    expect(response.headers.get('retry-after')).toBeNull();
+    expect(await response.json()).toMatchObject({ error: { code: 'CONFIGURATION_ERROR' } });
+    const failure = lines.find((l) => l.message === 'request failed');
+    expect(failure).toMatchObject({ level: 'ERROR', code: 'CONFIGURATION_ERROR', error: { name: 'ConfigurationError', dependency: 'sqs', cause: { name: 'QueueDoesNotExist' } } });
+    // Nothing half-written: the record of the job that could not be queued is discarded.
+    expect(dynamoMock.commandCalls(DeleteCommand)).toHaveLength(1);
+  });
+
+  it('answers 500 CONFIGURATION_ERROR when the function may not read its table', async () => {
+    // Prepare
+    dynamoMock.on(GetCommand).rejects(serviceError('AccessDeniedException'));
+
+    // Act
+    const response = await app().request(`/v1/jobs/${newJobId('tenant-a')}`, { headers: { authorization: 'Bearer good-key' } });
+
+    // Assess
+    expect(response.status).toBe(500);
+    expect(await response.json()).toMatchObject({ error: { code: 'CONFIGURATION_ERROR' } });
+  });
+
+  it('answers 500 INTERNAL for a ValidationException and logs it loudly, without leaking it to the caller', async () => {
+    // Prepare
+    const { lines, logger } = capture();
+    dynamoMock.on(GetCommand).rejects(serviceError('ValidationException'));
+
+    // Act
+    const response = await app(logger).request(`/v1/jobs/${newJobId('tenant-a')}`, { headers: { authorization: 'Bearer good-key' } });
+
+    // Assess
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({ error: { code: 'INTERNAL', message: 'internal error' } });
+    expect(lines.find((l) => l.message === 'request failed')).toMatchObject({ level: 'ERROR', code: 'INTERNAL', error: { name: 'DependencyRequestError', cause: { name: 'ValidationException' } } });
+  });
+
+  it('answers 503 with Retry-After when DynamoDB throttles', async () => {
+    // Prepare
+    dynamoMock.on(GetCommand).rejects(serviceError('ProvisionedThroughputExceededException'));
+
+    // Act
+    const response = await app().request(`/v1/jobs/${newJobId('tenant-a')}`, { headers: { authorization: 'Bearer good-key' } });
+
+    // Assess
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('1');
+  });
+});
+
+describe('Function: createApiApp — correlation', () => {
+  beforeEach(() => {
+    dynamoMock.reset();
+    sqsMock.reset();
+    dynamoMock.on(PutCommand).resolves({});
+    sqsMock.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
+  });
+  afterEach(() => {
+    dynamoMock.reset();
+    sqsMock.reset();
+  });
+
+  const enqueue = (logger: Logger, headers: Record<string, string>, env?: unknown) =>
+    app(logger).request('/v1/jobs', { method: 'POST', headers: { authorization: 'Bearer good-key', 'content-type': 'application/json', ...headers }, body: JSON.stringify({ type: 'analysis', payload: analysisPayload() }) }, env as never);
+
+  it('takes API Gateway\'s request id as the correlation id: on the record, as a message attribute (not in the body), echoed and logged', async () => {
+    // Prepare
+    const { lines, logger } = capture();
+
+    // Act
+    const response = await enqueue(logger, {}, { requestContext: { requestId: 'Jv8i_jAPoAMEJHw=' }, lambdaContext: { awsRequestId: 'lambda-req-1', functionName: 'conveyor-test-api', memoryLimitInMB: '256' } });
+
+    // Assess
+    expect(response.status).toBe(202);
+    expect(response.headers.get('x-correlation-id')).toBe('Jv8i_jAPoAMEJHw=');
+    expect(dynamoMock.commandCalls(PutCommand)[0]!.args[0].input.Item).toMatchObject({ correlationId: 'Jv8i_jAPoAMEJHw=' });
+    const sent = sqsMock.commandCalls(SendMessageCommand)[0]!.args[0].input;
+    expect(sent.MessageAttributes).toEqual({ correlationId: { DataType: 'String', StringValue: 'Jv8i_jAPoAMEJHw=' } });
+    expect(JSON.parse(sent.MessageBody!)).not.toHaveProperty('correlationId');
+    expect(lines.find((l) => l.message === 'request')).toMatchObject({ level: 'INFO', correlationId: 'Jv8i_jAPoAMEJHw=', function_request_id: 'lambda-req-1', cold_start: true, method: 'POST', path: '/v1/jobs', status: 202 });
+  });
+
+  it('prefers a valid x-correlation-id from the caller, and ignores an invalid one', async () => {
+    // Act
+    const valid = await enqueue(silentLogger, { 'x-correlation-id': 'order-4711' }, { requestContext: { requestId: 'gw-1' } });
+    const tooLong = await enqueue(silentLogger, { 'x-correlation-id': 'x'.repeat(41) }, { requestContext: { requestId: 'gw-2' } });
+    const spaces = await enqueue(silentLogger, { 'x-correlation-id': 'has spaces' }, { requestContext: { requestId: 'gw-3' } });
+
+    // Assess
+    expect([valid, tooLong, spaces].map((r) => r.headers.get('x-correlation-id'))).toEqual(['order-4711', 'gw-2', 'gw-3']);
+    expect(dynamoMock.commandCalls(PutCommand).map((call) => call.args[0].input.Item!.correlationId)).toEqual(['order-4711', 'gw-2', 'gw-3']);
+  });
+
+  it('shows the stored correlation id in GET /v1/jobs/{id}', async () => {
+    // Prepare
+    const jobId = newJobId('tenant-a');
+    dynamoMock.on(GetCommand).resolves({ Item: { ...tableKeys.job(jobId), tenant: 'tenant-a', type: 'analysis', status: 'QUEUED', attempt: 0, maxAttempts: 3, progress: 0, payload: {}, correlationId: 'order-4711' } });
+
+    // Act
+    const response = await app().request(`/v1/jobs/${jobId}`, { headers: { authorization: 'Bearer good-key' } });
+
+    // Assess
+    expect(await response.json()).toMatchObject({ jobId, correlationId: 'order-4711' });
   });
 });

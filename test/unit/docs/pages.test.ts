@@ -93,10 +93,12 @@ describe('Docs: the README leads, the pages hold the rest', () => {
     const codes = new Set([...document.matchAll(/"code":\{"type":"string","enum":\[([^\]]*)\]/g)].flatMap((m) => JSON.parse(`[${m[1]}]`) as string[]));
     const reference = read('docs/api.md');
     const explained = new Set([...reference.matchAll(/^\| \d{3} `([A-Z_]+)`/gm)].map((m) => m[1]!));
+    // A 500's code is open in the document (`code: string`): the page may name the 500s it knows.
+    const open = new Set([...reference.matchAll(/^\| 500 `([A-Z_]+)`/gm)].map((m) => m[1]!));
 
     // Assess
     expect(codes.size).toBeGreaterThan(10);
     expect([...codes].filter((code) => !explained.has(code)).sort()).toEqual([]);
-    expect([...explained].filter((code) => !codes.has(code) && code !== 'INTERNAL').sort()).toEqual([]);
+    expect([...explained].filter((code) => !codes.has(code) && !open.has(code)).sort()).toEqual([]);
   });
 });

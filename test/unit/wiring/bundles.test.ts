@@ -61,6 +61,20 @@ describe('Lambda bundles: each function carries only what it uses', () => {
   });
 
 
+  it('every function carries Powertools Logger; none carries the tracer unless its stage traces', async () => {
+    // Prepare: the API as a traced stage bundles it
+    const traced = await build({ ...lambdaEsbuildOptions(`${ENTRY_DIR}api.ts`, '/virtual/api-traced.mjs', { tracing: true }), metafile: true, write: false, sourcemap: false, logLevel: 'silent' });
+    const tracedInputs = Object.entries(Object.values((traced.metafile as Metafile).outputs)[0]!.inputs).filter(([, i]) => i.bytesInOutput > 0).map(([path]) => path);
+    const carries = (paths: readonly string[], module: string) => paths.some((p) => p.includes(`node_modules/${module}/`));
+
+    // Assess
+    for (const [entry, paths] of inputs) {
+      expect(carries(paths, '@aws-lambda-powertools/logger'), entry).toBe(true);
+      expect(carries(paths, '@aws-lambda-powertools/tracer') || carries(paths, 'aws-xray-sdk-core'), entry).toBe(false);
+    }
+    expect(carries(tracedInputs, '@aws-lambda-powertools/tracer') && carries(tracedInputs, 'aws-xray-sdk-core')).toBe(true);
+  });
+
   it.each(Object.entries(ONLY_IN))('%s is bundled only into %j', (module, allowed) => {
     // Prepare
     const carriers = [...inputs].filter(([, paths]) => paths.some((p) => p.includes(module))).map(([entry]) => entry);

@@ -146,7 +146,7 @@ describe('Function: loadRateLimiter', () => {
     expect(limiter.enabled).toBe(true);
     expect(secretsMock.commandCalls(GetSecretValueCommand)).toHaveLength(1);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ level: 'info', rateLimits: 'on', message: expect.stringMatching(/^rate limits ON — Upstash Redis at https:\/\/eu1-x\.upstash\.io \(from Secrets Manager secret "conveyor\/prod\/upstash"\)/) });
+    expect(lines[0]).toMatchObject({ level: 'INFO', rateLimits: 'on', message: expect.stringMatching(/^rate limits ON — Upstash Redis at https:\/\/eu1-x\.upstash\.io \(from Secrets Manager secret "conveyor\/prod\/upstash"\)/) });
     expect(JSON.stringify(lines)).not.toContain(TOKEN);
   });
 
@@ -174,7 +174,7 @@ describe('Function: loadRateLimiter', () => {
     // Assess
     expect(limiter.enabled).toBe(true);
     expect(secretsMock.commandCalls(GetSecretValueCommand)).toHaveLength(0);
-    expect(lines[0]).toMatchObject({ level: 'info', message: expect.stringContaining('(from UPSTASH_REDIS_REST_URL / _TOKEN)') });
+    expect(lines[0]).toMatchObject({ level: 'INFO', message: expect.stringContaining('(from UPSTASH_REDIS_REST_URL / _TOKEN)') });
   });
 
   it('turns limits off with a warning when nothing is configured', async () => {
@@ -188,6 +188,6 @@ describe('Function: loadRateLimiter', () => {
     // Assess
     expect(limiter.enabled).toBe(false);
     expect(secretsMock.commandCalls(GetSecretValueCommand)).toHaveLength(0);
-    expect(lines).toEqual([expect.objectContaining({ level: 'warn', rateLimits: 'off', message: expect.stringContaining('rate limits OFF') })]);
+    expect(lines).toEqual([expect.objectContaining({ level: 'WARN', rateLimits: 'off', message: expect.stringContaining('rate limits OFF') })]);
   });
 });

@@ -23,7 +23,7 @@ function setup(definition: JobDefinition = jobRegistry.analysis) {
     logger,
     timeoutMarginMs: 1_000,
   });
-  return { store, worker, runs, errors: () => lines.filter((l) => l.level === 'error') };
+  return { store, worker, runs, errors: () => lines.filter((l) => l.level === 'ERROR') };
 }
 
 /** A body as anyone with SendMessage on the queue could write it. */

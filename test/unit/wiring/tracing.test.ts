@@ -1,0 +1,118 @@
+import { createSocket, type Socket } from 'node:dgram';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDynamoClient, createSqsClient } from '../../../functions/adapters/aws/clients.js';
+import { DynamoJobStore } from '../../../functions/adapters/aws/dynamo-job-store.js';
+import { currentTracer, disableTracing, enableTracing, traced } from '../../../functions/adapters/aws/tracing.js';
+import { startDynamo, type LocalService } from '../../../local/dynamodb.js';
+import { ensureTable } from '../../../local/provision.js';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { createBedrockClient } from '../../../functions/adapters/aws/bedrock-text-model.js';
+import { newJobId } from '../../../shared/domain/job-id.js';
+import { noTracer } from '../../../shared/ports/tracer.js';
+
+/**
+ * Powertools Tracer as it runs in a traced Lambda: the X-Ray SDK in Lambda mode (LAMBDA_TASK_ROOT,
+ * the invocation's _X_AMZN_TRACE_ID), streaming closed subsegments to the daemon address — here a UDP
+ * socket of the test's own, standing in for the X-Ray daemon Lambda runs.
+ */
+const TRACE_ID = '1-6750a1b2-0123456789abcdef01234567';
+const LAMBDA_ENV = {
+  AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+  LAMBDA_TASK_ROOT: '/var/task',
+  _X_AMZN_TRACE_ID: `Root=${TRACE_ID};Parent=53995c3f42cd8ad8;Sampled=1`,
+  AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
+  AWS_XRAY_DEBUG_MODE: '',
+};
+
+let daemon: Socket;
+const documents: Record<string, unknown>[] = [];
+let dynamo: LocalService;
+const saved: Record<string, string | undefined> = {};
+
+beforeAll(async () => {
+  daemon = createSocket('udp4');
+  daemon.on('message', (packet) => {
+    // "{"format":"json","version":1}\n{segment document}"
+    const [, body] = packet.toString('utf8').split('\n');
+    if (body) documents.push(JSON.parse(body) as Record<string, unknown>);
+  });
+  await new Promise<void>((resolve) => daemon.bind(0, '127.0.0.1', resolve));
+  const env = { ...LAMBDA_ENV, AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${(daemon.address() as AddressInfo).port}` };
+  for (const [key, value] of Object.entries(env)) {
+    saved[key] = process.env[key];
+    process.env[key] = value;
+  }
+  dynamo = await startDynamo();
+  const raw = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  await ensureTable(raw, 'traced-jobs');
+  raw.destroy();
+});
+
+afterAll(async () => {
+  disableTracing();
+  for (const [key, value] of Object.entries(saved)) {
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
+  await dynamo?.close();
+  await new Promise<void>((resolve) => daemon?.close(() => resolve()));
+});
+
+async function documentsMatching(predicate: (d: Record<string, unknown>) => boolean, count: number): Promise<Record<string, unknown>[]> {
+  for (let i = 0; i < 500 && documents.filter(predicate).length < count; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  return documents.filter(predicate);
+}
+
+describe('Function: enableTracing', () => {
+  it('off: loads nothing, leaves clients as they are, and the tracer port is the no-op', async () => {
+    // Act
+    await enableTracing({ CONVEYOR_TRACING: 'off', CONVEYOR_STAGE: 'test' });
+    const client = createSqsClient({ region: 'us-east-1' });
+    const stackSize = client.middlewareStack.identify().length;
+
+    // Assess
+    expect(currentTracer()).toBe(noTracer);
+    expect(traced(createSqsClient({ region: 'us-east-1' })).middlewareStack.identify()).toHaveLength(stackSize);
+  });
+
+  it('on: each DynamoDB call is a subsegment of the span it runs in, which carries the correlation id', async () => {
+    // Prepare
+    await enableTracing({ CONVEYOR_TRACING: 'on', CONVEYOR_STAGE: 'test' });
+    const store = new DynamoJobStore({ client: createDynamoClient({ region: 'us-east-1', endpoints: { dynamodb: dynamo.endpoint }, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }), tableName: 'traced-jobs' });
+    const jobId = newJobId('tenant-a');
+
+    // Act
+    const found = await currentTracer().span('job', { jobId, correlationId: 'checkout-7f3a', attempt: 1 }, () => store.get(jobId));
+
+    // Assess
+    expect(found).toBeUndefined();
+    const [job] = await documentsMatching((d) => d.name === 'job', 1);
+    expect(job).toMatchObject({ trace_id: TRACE_ID, type: 'subsegment', annotations: { jobId, correlationId: 'checkout-7f3a', attempt: 1 } });
+    const [call] = await documentsMatching((d) => d.name === 'DynamoDB', 1);
+    expect(call).toMatchObject({ trace_id: TRACE_ID, parent_id: job!.id, namespace: 'aws', aws: { operation: 'GetItem', table_name: 'traced-jobs' } });
+  });
+
+  it('on: the model client is captured too, so a Converse call is a subsegment of the job', async () => {
+    // Prepare
+    await enableTracing({ CONVEYOR_TRACING: 'on', CONVEYOR_STAGE: 'test' });
+    const raw = new BedrockRuntimeClient({ region: 'us-east-1' }).middlewareStack.identify();
+
+    // Act
+    const client = createBedrockClient({ region: 'us-east-1' });
+
+    // Assess
+    expect(client.middlewareStack.identify().filter((name) => !raw.includes(name))).not.toEqual([]);
+  });
+
+  it('on: a failing span records the error and rethrows it', async () => {
+    // Act
+    const failure = currentTracer().span('webhook', { jobId: 'j-2' }, () => Promise.reject(new Error('receiver down')));
+
+    // Assess
+    await expect(failure).rejects.toThrow('receiver down');
+    const [span] = await documentsMatching((d) => d.name === 'webhook', 1);
+    expect(span).toMatchObject({ fault: true, cause: { exceptions: [expect.objectContaining({ message: 'receiver down' })] } });
+  });
+});
