@@ -63,6 +63,8 @@ describe('Construct: RedriveConsumer', () => {
       'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem',
       'logs:CreateLogStream', 'logs:PutLogEvents',
       'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ListMessageMoveTasks', 'sqs:ReceiveMessage', 'sqs:SendMessage', 'sqs:StartMessageMoveTask',
+      // The prod stage traces every function (X-Ray).
+      'xray:PutTelemetryRecords', 'xray:PutTraceSegments',
     ]);
     expect(JSON.stringify(on('dynamodb:Query'))).toMatch(/\/index\/deadLetters"/);
     expect(JSON.stringify(on('dynamodb:Query'))).not.toMatch(/table\/conveyor-prod-jobs"\]/);
