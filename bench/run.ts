@@ -46,11 +46,14 @@ const program = new Command('bench')
   .option('--concurrency <n>', 'concurrent HTTP clients posting jobs', bounded('--concurrency', 1, 256), 32)
   .option('--api-memory-mb <n>', 'memory of the API function, for its GB-seconds (the CDK sets it)', bounded('--api-memory-mb', 128, 10_240), 512)
   .addOption(new Option('--storage <kind>', 'local DynamoDB storage for throughput, latency and soak: leveldb (as npm start) or memory (as the tests)').choices(['leveldb', 'memory']).default('leveldb'))
+  .addOption(new Option('--threads <mode>', 'local DynamoDB, SQS and the API in worker threads (on, as npm start runs them) or all in one thread (off)').choices(['on', 'off']).default('on'))
   .option('--cpu-prof', 'write a V8 CPU profile of the local cloud during the throughput run to <out>/profiles', false)
   .option('--out <dir>', 'where results.json and results.md go', 'bench/results')
   .parse();
 
-const opts = program.opts<{ quick: boolean; sections: string; jobs?: number; soak?: number; redriveJobs?: number; redriveCrashAt?: number; costJobs?: number; concurrency: number; apiMemoryMb: number; storage: 'leveldb' | 'memory'; cpuProf: boolean; out: string }>();
+const opts = program.opts<{ quick: boolean; sections: string; jobs?: number; soak?: number; redriveJobs?: number; redriveCrashAt?: number; costJobs?: number; concurrency: number; apiMemoryMb: number; storage: 'leveldb' | 'memory'; cpuProf: boolean; threads: 'on' | 'off'; out: string }>();
+// The local cloud processes the sections start read it (bench/lib/cloud-child.ts).
+process.env.BENCH_CLOUD_THREADS = opts.threads;
 const sections = new Set(opts.sections.split(',').map((s) => s.trim()) as Section[]);
 for (const section of sections) if (!SECTIONS.includes(section)) program.error(`unknown section "${section}"; choose from ${SECTIONS.join(', ')}`);
 
@@ -62,10 +65,10 @@ const machine = {
   node: process.version,
   loadAverageAtStart: loadavg().map((l) => +l.toFixed(2)),
 };
-const results: Record<string, unknown> = { startedAt: startedAt.toISOString(), quick: opts.quick, machine };
+const results: Record<string, unknown> = { startedAt: startedAt.toISOString(), quick: opts.quick, threads: opts.threads, machine };
 const markdown: string[] = [
   `## Conveyor benchmarks — ${startedAt.toISOString().slice(0, 16)}Z${opts.quick ? ' (quick)' : ''}`,
-  `Machine: ${machine.cpus}, ${machine.memoryGb} GB, Node ${machine.node}; load average at start ${machine.loadAverageAtStart.join(' / ')} (1/5/15 min).`,
+  `Machine: ${machine.cpus}, ${machine.memoryGb} GB, Node ${machine.node}; load average at start ${machine.loadAverageAtStart.join(' / ')} (1/5/15 min). Local cloud: ${opts.threads === 'on' ? 'DynamoDB, SQS and the API in worker threads, the consumers in the main thread (as `npm start`)' : 'everything in one thread (--threads off)'}.`,
 ];
 
 // Each local cloud gets a fresh LevelDB folder (or none, in memory), removed afterwards.

@@ -46,6 +46,7 @@ const STATUS_STYLE: Record<string, Style> = {
   FAILED: 'red',
   DEAD: ['red', 'bold'],
   CANCELLED: 'gray',
+  EXPIRED: 'yellow',
 };
 
 export function status(output: Pick<Output, 'color'>, value: string): string {

@@ -43,7 +43,7 @@ function report(error: unknown): number {
   if (error instanceof ConveyorApiError) {
     output.err(`${paint(output, 'red', 'error:')} ${error.message} (${error.status} ${error.code})`);
     for (const issue of error.issues) output.err(`  ${paint(output, 'yellow', issue.path)}: ${issue.message}`);
-    if (error.status === 403) output.err('  this command needs an API key with the admin scope (--key or CONVEYOR_API_KEY)');
+    if (error.status === 403) output.err('  this command needs an API key with the admin scope (dlq, pause and resume: operator) — --key or CONVEYOR_API_KEY');
     return 1;
   }
   if (error instanceof ConnectionError) {

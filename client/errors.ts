@@ -40,7 +40,7 @@ export class ForbiddenError extends ConveyorApiError {
 export class NotFoundError extends ConveyorApiError {
   override name = 'NotFoundError';
 }
-/** 409: `IDEMPOTENCY_KEY_MISMATCH`, `IDEMPOTENCY_KEY_IN_PROGRESS`, `JOB_FINISHED`, `NOT_RETRYABLE`, `REDRIVE_IN_PROGRESS`… */
+/** 409: `IDEMPOTENCY_KEY_MISMATCH`, `IDEMPOTENCY_KEY_IN_PROGRESS`, `JOB_FINISHED`, `JOB_STARTED`, `JOB_CHANGED`, `JOB_ORDERED`, `NOT_RETRYABLE`, `REDRIVE_IN_PROGRESS`… */
 export class ConflictError extends ConveyorApiError {
   override name = 'ConflictError';
 }
@@ -79,11 +79,11 @@ export interface JobFailure {
   readonly message: string;
 }
 
-/** `wait` saw the job end without succeeding: FAILED, DEAD or CANCELLED. `job` is its last view. */
+/** `wait` saw the job end without succeeding: FAILED, DEAD, CANCELLED or EXPIRED. `job` is its last view. */
 export class JobOutcomeError<TJob = unknown> extends Error {
   constructor(
     readonly jobId: string,
-    readonly status: 'FAILED' | 'DEAD' | 'CANCELLED',
+    readonly status: 'FAILED' | 'DEAD' | 'CANCELLED' | 'EXPIRED',
     readonly error: JobFailure | undefined,
     readonly job: TJob,
   ) {
@@ -102,6 +102,21 @@ export class JobDeadError<TJob = unknown> extends JobOutcomeError<TJob> {
 /** The job was cancelled. */
 export class JobCancelledError<TJob = unknown> extends JobOutcomeError<TJob> {
   override name = 'JobCancelledError';
+}
+/** The job was not started by its `ttlSeconds` deadline (`startBy`): it never ran. */
+export class JobExpiredError<TJob = unknown> extends JobOutcomeError<TJob> {
+  override name = 'JobExpiredError';
+}
+/** A result stored apart (too large for the job record) could not be downloaded, or its bytes do not match its digest. */
+export class StoredResultError extends Error {
+  override name = 'StoredResultError';
+  constructor(
+    readonly jobId: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`the stored result of job ${jobId} ${message}`, options);
+  }
 }
 /** `wait`'s `timeoutMs` passed before the job ended; `job` is the last view seen. */
 export class WaitTimeoutError<TJob = unknown> extends Error {

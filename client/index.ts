@@ -16,7 +16,7 @@ import type { JobStatus } from '../shared/domain/status.js';
 import type { JobRegistry, JobType } from '../shared/jobs/registry.js';
 import type { NotificationPage, NotificationPreferences, NotificationView } from '../shared/ports/notifications.js';
 import type { AnalyzeStatus } from '../functions/api/routes/analyze.js';
-import { apiError, ConnectionError, JobCancelledError, JobDeadError, JobFailedError, WaitTimeoutError, type Issue, type JobFailure } from './errors.js';
+import { apiError, ConnectionError, JobCancelledError, JobDeadError, JobExpiredError, JobFailedError, StoredResultError, WaitTimeoutError, type Issue, type JobFailure } from './errors.js';
 
 export * from './errors.js';
 export type { AnalyzeStatus, JobStatus, JobType, NotificationPage, NotificationPreferences, NotificationView, ResultOf };
@@ -39,7 +39,25 @@ export interface EnqueueOptions {
   readonly runAt?: string | Date;
   /** Receives the job's final status, signed. */
   readonly callbackUrl?: string;
+  /** Its queue, for a type with priorities (else a ValidationError naming `priority`). */
+  readonly priority?: Priority;
+  /** Not started this many seconds after it is due (1 s – 14 days), it ends EXPIRED without running. */
+  readonly ttlSeconds?: number;
+  /** The job's group (≤ 128 visible ASCII; default: your tenant): one at a time in enqueue order on a FIFO type, a fair share on a standard one. */
+  readonly groupKey?: string;
+  /** Sent as `x-correlation-id`: on every log line of the enqueue, the job's run and its webhook, and in the job as `correlationId`. */
+  readonly correlationId?: string;
   readonly signal?: AbortSignal;
+}
+
+export type Priority = 'low' | 'normal' | 'high';
+
+/** What `edit` may change in a job that has not started: at least one of these. */
+export interface JobEdit<K extends JobType = JobType> {
+  readonly payload?: PayloadInput<K>;
+  /** Start no earlier than this instant; now (or earlier than its current one) brings it forward. */
+  readonly runAt?: string | Date;
+  readonly priority?: Priority;
 }
 
 export interface Enqueued<K extends JobType = JobType> {
@@ -58,6 +76,19 @@ export interface Download {
   readonly bytes: number;
 }
 
+/** A payload or result too large for the job record, kept in S3: its size and SHA-256. */
+export interface StoredDataRef {
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+/** A presigned download of a stored payload or result (JSON), minted at read time by `get`. */
+export interface StoredDataLink extends StoredDataRef {
+  readonly url: string;
+  readonly expiresAt: string;
+  readonly contentType: 'application/json';
+}
+
 interface JobViewOf<K extends JobType> {
   readonly jobId: JobId<K>;
   readonly type: K;
@@ -66,10 +97,20 @@ interface JobViewOf<K extends JobType> {
   readonly progressMessage?: string;
   readonly attempt: number;
   readonly maxAttempts: number;
-  readonly payload: PayloadOutput<K>;
+  /** Absent when the payload is stored apart: then `payloadRef`, and `payloadDownload` from `get`. */
+  readonly payload?: PayloadOutput<K>;
+  readonly payloadRef?: StoredDataRef;
+  readonly payloadDownload?: StoredDataLink;
+  /** Types with priorities only. */
+  readonly priority?: Priority;
+  /** Absent when the result is stored apart: then `resultRef`, and `resultDownload` from `get` (`wait` fetches it for you). */
   readonly result?: ResultOf<K>;
+  readonly resultRef?: StoredDataRef;
+  readonly resultDownload?: StoredDataLink;
   readonly error?: JobFailure;
   readonly runAt?: string;
+  /** With ttlSeconds: not started by then, it ends EXPIRED. */
+  readonly startBy?: string;
   readonly callbackUrl?: string;
   readonly nextAttemptAt?: string;
   readonly cancelRequested?: boolean;
@@ -77,9 +118,11 @@ interface JobViewOf<K extends JobType> {
   readonly updatedAt: string;
   readonly startedAt?: string;
   readonly finishedAt?: string;
-  readonly expiresAt?: string;
+  /** When retention removes the finished job's record. */
+  readonly retainUntil?: string;
   readonly download?: Download;
   readonly tenant?: string;
+  readonly groupKey?: string;
   /** Shared by the log lines of everything the enqueue set off (the x-correlation-id header, else the API request id). */
   readonly correlationId?: string;
 }
@@ -102,7 +145,7 @@ export interface ListQuery<K extends JobType = JobType> {
 /** `list(…)`: await it for one page, or `for await` over every page from there. */
 export interface JobListing<K extends JobType> extends PromiseLike<JobPage<K>>, AsyncIterable<JobPage<K>> {}
 
-export type BatchJob = { [K in JobType]: { readonly type: K; readonly payload: PayloadInput<K>; readonly idempotencyKey?: string; readonly delaySeconds?: number; readonly runAt?: string; readonly callbackUrl?: string } }[JobType];
+export type BatchJob = { [K in JobType]: { readonly type: K; readonly payload: PayloadInput<K>; readonly idempotencyKey?: string; readonly delaySeconds?: number; readonly runAt?: string; readonly callbackUrl?: string; readonly priority?: Priority; readonly ttlSeconds?: number; readonly groupKey?: string } }[JobType];
 export type BatchItemResult = { readonly index: number; readonly jobId: JobId; readonly status: JobStatus } | { readonly index: number; readonly error: { readonly code: string; readonly message: string; readonly issues?: readonly Issue[] } };
 export interface BatchResult {
   readonly accepted: number;
@@ -170,7 +213,18 @@ export interface RedriveTask {
   readonly error?: string;
 }
 export interface QueueOverview {
-  readonly queues: readonly { readonly type: JobType; readonly queue: QueueDepth; readonly dlq: QueueDepth; readonly oldestWaitingSeconds: number | null; readonly counts: Partial<Record<JobStatus, number>>; readonly redrive: RedriveTask | null }[];
+  readonly queues: readonly {
+    readonly type: JobType;
+    readonly queue: QueueDepth;
+    readonly dlq: QueueDepth;
+    readonly oldestWaitingSeconds: number | null;
+    readonly counts: Partial<Record<JobStatus, number>>;
+    readonly redrive: RedriveTask | null;
+    /** Its consumer is paused: jobs wait in the queue. */
+    readonly paused: boolean;
+    readonly pausedAt: string | null;
+    readonly pausedBy: string | null;
+  }[];
   readonly window: { readonly minutes: number; readonly complete: boolean };
 }
 export interface DeadLetters {
@@ -189,6 +243,8 @@ export interface RedriveAccepted {
   readonly resumed: boolean;
   readonly task: RedriveTask;
 }
+/** A type's consumer after `pause` or `resume`. */
+export type PauseState = { readonly type: JobType; readonly paused: true; readonly pausedAt: string; readonly pausedBy: string } | { readonly type: JobType; readonly paused: false };
 
 /** The operator routes (an API key with the `admin` scope). */
 export interface AdminClient {
@@ -197,6 +253,10 @@ export interface AdminClient {
   /** Starts a redrive task of the type's DLQ (answered at once); follow it with `redriveStatus`. */
   redrive(type: JobType, options?: { signal?: AbortSignal }): Promise<RedriveAccepted>;
   redriveStatus(type: JobType, options?: { signal?: AbortSignal }): Promise<{ readonly type: JobType; readonly task: RedriveTask | null }>;
+  /** Stops the type's consumer (operator scope): jobs keep queuing, none starts, those under way finish. Idempotent. */
+  pause(type: JobType, options?: { signal?: AbortSignal }): Promise<PauseState>;
+  /** Starts a paused type's consumer again (operator scope). Idempotent. */
+  resume(type: JobType, options?: { signal?: AbortSignal }): Promise<PauseState>;
 }
 
 /** Users' notification inboxes (the `notification` job type writes them) and their e-mail preference. */
@@ -211,7 +271,7 @@ export interface NotificationsClient {
 
 /** The analyze API: `analysis` jobs in BullMQ's state names. */
 export interface AnalyzeClient {
-  enqueue(payload: PayloadInput<'analysis'>, options?: { idempotencyKey?: string; signal?: AbortSignal }): Promise<{ readonly jobId: JobId<'analysis'>; readonly status: AnalyzeStatus; readonly replayed: boolean }>;
+  enqueue(payload: PayloadInput<'analysis'>, options?: Pick<EnqueueOptions, 'idempotencyKey' | 'correlationId' | 'signal'>): Promise<{ readonly jobId: JobId<'analysis'>; readonly status: AnalyzeStatus; readonly replayed: boolean }>;
   get(jobId: JobId<'analysis'> | string, options?: { signal?: AbortSignal }): Promise<AnalyzeView>;
 }
 
@@ -229,17 +289,30 @@ export interface ConveyorClient {
   readonly notifications: NotificationsClient;
   readonly analyze: AnalyzeClient;
   enqueue<K extends JobType>(type: K, payload: PayloadInput<K>, options?: EnqueueOptions): Promise<Enqueued<K>>;
-  enqueueBatch(jobs: readonly BatchJob[], options?: { signal?: AbortSignal }): Promise<BatchResult>;
+  enqueueBatch(jobs: readonly BatchJob[], options?: Pick<EnqueueOptions, 'correlationId' | 'signal'>): Promise<BatchResult>;
   get<K extends JobType = JobType>(jobId: JobId<K> | string, options?: { signal?: AbortSignal }): Promise<Job<K>>;
-  /** Polls until the job ends; resolves with its result, or throws JobFailedError / JobDeadError / JobCancelledError. */
+  /** Polls until the job ends; resolves with its result, or throws JobFailedError / JobDeadError / JobCancelledError / JobExpiredError. */
   wait<K extends JobType = JobType>(jobId: JobId<K> | string, options?: WaitOptions<K>): Promise<ResultOf<K>>;
   cancel<K extends JobType = JobType>(jobId: JobId<K> | string, options?: { signal?: AbortSignal }): Promise<Job<K>>;
+  /**
+   * Changes a job that has not started: it runs once, with the edit. A ConflictError `JOB_STARTED` once it
+   * has, `JOB_FINISHED` if it was cancelled or expired, `JOB_CHANGED` if another edit came first,
+   * `JOB_ORDERED` if its type is FIFO.
+   */
+  edit<K extends JobType = JobType>(jobId: JobId<K> | string, edit: JobEdit<K> & { signal?: AbortSignal }): Promise<Job<K>>;
   /** Puts a FAILED or DEAD job back to QUEUED (admin key), optionally with an edited payload. */
   retry<K extends JobType = JobType>(jobId: JobId<K> | string, options?: { payload?: PayloadInput<K>; signal?: AbortSignal }): Promise<Job<K>>;
   list<K extends JobType = JobType>(query?: ListQuery<K>): JobListing<K>;
 }
 
 type Safety = 'always' | 'unaccepted';
+
+function enqueueHeaders(opts: Pick<EnqueueOptions, 'idempotencyKey' | 'correlationId'>): Record<string, string> {
+  return {
+    ...(opts.idempotencyKey !== undefined ? { 'idempotency-key': opts.idempotencyKey } : {}),
+    ...(opts.correlationId !== undefined ? { 'x-correlation-id': opts.correlationId } : {}),
+  };
+}
 interface Call {
   readonly method: string;
   readonly path: string;
@@ -251,7 +324,7 @@ interface Call {
   readonly signal?: AbortSignal | undefined;
 }
 
-const TERMINAL: ReadonlySet<string> = new Set(['SUCCEEDED', 'FAILED', 'DEAD', 'CANCELLED']);
+const TERMINAL: ReadonlySet<string> = new Set(['SUCCEEDED', 'FAILED', 'DEAD', 'CANCELLED', 'EXPIRED']);
 /** Errors of a connection that never opened: the request cannot have reached the server. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
 
@@ -355,6 +428,23 @@ export function createClient(options: ClientOptions): ConveyorClient {
   const jobPath = (jobId: string) => `v1/jobs/${encodeURIComponent(jobId)}`;
   const get = async <K extends JobType>(jobId: string, signal?: AbortSignal) => (await request({ method: 'GET', path: jobPath(jobId), safety: 'always', signal })).body as Job<K>;
 
+  /** A result stored apart, from its presigned URL: no API key (the URL carries its own signature), checked against its digest. */
+  async function storedResult(jobId: string, link: StoredDataLink, signal?: AbortSignal): Promise<unknown> {
+    let bytes: Uint8Array<ArrayBuffer>;
+    try {
+      const response = await doFetch(link.url, signal ? { signal } : {});
+      if (!response.ok) throw new StoredResultError(jobId, `could not be downloaded: HTTP ${response.status}`);
+      bytes = new Uint8Array(await response.arrayBuffer()) as Uint8Array<ArrayBuffer>;
+    } catch (error) {
+      if (error instanceof StoredResultError || signal?.aborted) throw error;
+      throw new StoredResultError(jobId, `could not be downloaded (${String(error)})`, { cause: error });
+    }
+    // WebCrypto: in Node ≥ 20, browsers and edge runtimes alike.
+    const digest = Array.from(new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
+    if (bytes.byteLength !== link.bytes || digest !== link.sha256) throw new StoredResultError(jobId, `does not match its digest (${bytes.byteLength} bytes read, ${link.bytes} recorded)`);
+    return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
+  }
+
   const queuePath = (type: string, what: string) => `v1/queues/${encodeURIComponent(type)}/${what}`;
   const body = async <T>(call: Call) => (await request(call)).body as T;
 
@@ -376,7 +466,7 @@ export function createClient(options: ClientOptions): ConveyorClient {
           method: 'POST',
           path: 'v1/analyze',
           body: payload,
-          ...(opts.idempotencyKey !== undefined ? { headers: { 'idempotency-key': opts.idempotencyKey } } : {}),
+          headers: enqueueHeaders(opts),
           safety: opts.idempotencyKey !== undefined ? 'always' : 'unaccepted',
           signal: opts.signal,
         });
@@ -392,6 +482,9 @@ export function createClient(options: ClientOptions): ConveyorClient {
       // One redrive task per queue at a time: a repeated request while one runs is REDRIVE_IN_PROGRESS.
       redrive: (type, opts = {}) => body({ method: 'POST', path: queuePath(type, 'redrive'), safety: 'unaccepted', signal: opts.signal }),
       redriveStatus: (type, opts = {}) => body({ method: 'GET', path: queuePath(type, 'redrive'), safety: 'always', signal: opts.signal }),
+      // Both set a state, not a change: repeating one is harmless.
+      pause: (type, opts = {}) => body({ method: 'POST', path: queuePath(type, 'pause'), safety: 'always', signal: opts.signal }),
+      resume: (type, opts = {}) => body({ method: 'POST', path: queuePath(type, 'resume'), safety: 'always', signal: opts.signal }),
     },
 
     async enqueue(type, payload, opts = {}) {
@@ -399,8 +492,17 @@ export function createClient(options: ClientOptions): ConveyorClient {
       const { status, body } = await request({
         method: 'POST',
         path: 'v1/jobs',
-        body: { type, payload, ...(opts.delaySeconds !== undefined ? { delaySeconds: opts.delaySeconds } : {}), ...(runAt !== undefined ? { runAt } : {}), ...(opts.callbackUrl !== undefined ? { callbackUrl: opts.callbackUrl } : {}) },
-        ...(opts.idempotencyKey !== undefined ? { headers: { 'idempotency-key': opts.idempotencyKey } } : {}),
+        body: {
+          type,
+          payload,
+          ...(opts.delaySeconds !== undefined ? { delaySeconds: opts.delaySeconds } : {}),
+          ...(runAt !== undefined ? { runAt } : {}),
+          ...(opts.callbackUrl !== undefined ? { callbackUrl: opts.callbackUrl } : {}),
+          ...(opts.priority !== undefined ? { priority: opts.priority } : {}),
+          ...(opts.ttlSeconds !== undefined ? { ttlSeconds: opts.ttlSeconds } : {}),
+          ...(opts.groupKey !== undefined ? { groupKey: opts.groupKey } : {}),
+        },
+        headers: enqueueHeaders(opts),
         safety: opts.idempotencyKey !== undefined ? 'always' : 'unaccepted',
         signal: opts.signal,
       });
@@ -411,7 +513,7 @@ export function createClient(options: ClientOptions): ConveyorClient {
     async enqueueBatch(jobs, opts = {}) {
       // Repeating a batch is safe only if every job in it carries its own idempotency key.
       const safety: Safety = jobs.every((job) => job.idempotencyKey !== undefined) ? 'always' : 'unaccepted';
-      return (await request({ method: 'POST', path: 'v1/jobs:batch', body: { jobs }, safety, signal: opts.signal })).body as BatchResult;
+      return (await request({ method: 'POST', path: 'v1/jobs:batch', body: { jobs }, headers: enqueueHeaders(opts), safety, signal: opts.signal })).body as BatchResult;
     },
 
     get: (jobId, opts = {}) => get(jobId, opts.signal),
@@ -425,9 +527,9 @@ export function createClient(options: ClientOptions): ConveyorClient {
         if (opts.onProgress && (last?.status !== job.status || last.progress !== job.progress)) opts.onProgress(job as never);
         last = job;
         if (TERMINAL.has(job.status)) {
-          if (job.status === 'SUCCEEDED') return job.result as never;
-          const Outcome = job.status === 'FAILED' ? JobFailedError : job.status === 'DEAD' ? JobDeadError : JobCancelledError;
-          throw new Outcome(job.jobId, job.status as 'FAILED' | 'DEAD' | 'CANCELLED', job.error, job);
+          if (job.status === 'SUCCEEDED') return (job.resultDownload ? await storedResult(job.jobId, job.resultDownload, opts.signal) : job.result) as never;
+          const Outcome = job.status === 'FAILED' ? JobFailedError : job.status === 'DEAD' ? JobDeadError : job.status === 'EXPIRED' ? JobExpiredError : JobCancelledError;
+          throw new Outcome(job.jobId, job.status as 'FAILED' | 'DEAD' | 'CANCELLED' | 'EXPIRED', job.error, job);
         }
         const left = deadline - now();
         if (left <= 0) throw new WaitTimeoutError(jobId, job);
@@ -438,6 +540,13 @@ export function createClient(options: ClientOptions): ConveyorClient {
 
     async cancel(jobId, opts = {}) {
       return (await request({ method: 'DELETE', path: jobPath(jobId), safety: 'always', signal: opts.signal })).body as never;
+    },
+
+    async edit(jobId, { signal, ...edit }) {
+      const runAt = edit.runAt instanceof Date ? edit.runAt.toISOString() : edit.runAt;
+      const body = { ...(edit.payload !== undefined ? { payload: edit.payload } : {}), ...(runAt !== undefined ? { runAt } : {}), ...(edit.priority !== undefined ? { priority: edit.priority } : {}) };
+      // Repeated after an answer that was lost, an applied edit could meet its own job started (409): repeat only what surely did nothing.
+      return (await request({ method: 'PATCH', path: jobPath(jobId), body, safety: 'unaccepted', signal })).body as never;
     },
 
     async retry(jobId, opts = {}) {

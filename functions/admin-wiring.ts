@@ -7,17 +7,22 @@ import type { Logger } from '../shared/ports/logger.js';
 import type { RedriveNudges, RedriveTaskStore } from '../shared/ports/redrive-tasks.js';
 import { ConfigurationError } from '../shared/domain/errors.js';
 import type { FollowUpFlusher } from './follow-ups/follow-ups.js';
+import { awsClientSettings, createLambdaClient } from './adapters/aws/clients.js';
 import { DynamoJobListing } from './adapters/aws/dynamo-job-listing.js';
+import { DynamoQueuePauses } from './adapters/aws/dynamo-queue-pauses.js';
+import { LambdaEventSources } from './adapters/aws/lambda-event-sources.js';
 import { PageCursors, tableCursorKey } from './adapters/aws/page-cursor.js';
 import { DynamoRedriveTasks } from './adapters/aws/dynamo-redrive-tasks.js';
 import { SqsQueueAdmin } from './adapters/aws/sqs-queue-admin.js';
 import { SqsRedriveNudges } from './adapters/aws/sqs-redrive-nudges.js';
 import { DeadLetterService } from './api/admin/dead-letters.js';
+import { QueuePauses } from './api/admin/queue-pauses.js';
+import type { JobData } from './job-data/job-data.js';
 import type { QueueRouteDeps } from './api/routes/queues.js';
 import { createDeadLetterIndex, type CoreClients } from './wiring.js';
 
 /** The API root's operator half (kept apart from roots/api.ts, which every feature touches). */
-export function buildAdminDeps(config: ConveyorConfig, clients: CoreClients, core: { store: JobStore; queue: JobQueue; logger: Logger; followUps: FollowUpFlusher; cursors?: PageCursors }): QueueRouteDeps {
+export function buildAdminDeps(config: ConveyorConfig, clients: CoreClients, core: { store: JobStore; queue: JobQueue; logger: Logger; followUps: FollowUpFlusher; cursors?: PageCursors; jobData?: JobData | undefined }): QueueRouteDeps {
   const queues = new SqsQueueAdmin({ client: clients.sqs, queueUrls: config.CONVEYOR_QUEUE_URLS });
   // Every type's DLQ keeps messages equally long (derived.ts); a job put back to DEAD is listed as long.
   const dlqRetentionSeconds = Math.max(...jobDefinitions.map((d) => queueSettingsOf(d).dlqRetentionSeconds));
@@ -26,6 +31,16 @@ export function buildAdminDeps(config: ConveyorConfig, clients: CoreClients, cor
     queues,
     listing: new DynamoJobListing({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME, cursors }),
     deadLetters: new DeadLetterService({ ...services, deadLetters: createDeadLetterIndex(config, clients, cursors), queues, redrives: createRedrives(config, clients), dlqRetentionSeconds }),
+    ...(core.jobData ? { jobData: core.jobData } : {}),
+    // Pausing switches the types' event source mappings, named by UUID in the environment.
+    ...(config.CONVEYOR_EVENT_SOURCE_MAPPINGS
+      ? {
+          pauses: new QueuePauses({
+            consumers: new LambdaEventSources({ client: createLambdaClient(awsClientSettings(config)), mappings: config.CONVEYOR_EVENT_SOURCE_MAPPINGS }),
+            store: new DynamoQueuePauses({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME }),
+          }),
+        }
+      : {}),
   };
 }
 

@@ -7,7 +7,9 @@ import { DynamoDeadLetterIndex } from './adapters/aws/dynamo-dead-letter-index.j
 import { DynamoJobStore } from './adapters/aws/dynamo-job-store.js';
 import { DynamoTenantActivity } from './adapters/aws/dynamo-tenant-activity.js';
 import type { PageCursors } from './adapters/aws/page-cursor.js';
+import { S3BlobStore } from './adapters/aws/s3-blob-store.js';
 import { SqsJobQueue } from './adapters/aws/sqs-job-queue.js';
+import { JobData } from './job-data/job-data.js';
 import { SqsWebhookQueue } from './adapters/aws/sqs-webhook-queue.js';
 import { webhookSettings } from './scheduling/wiring.js';
 
@@ -43,6 +45,17 @@ export function createEmailClients(config: ConveyorConfig): CoreClients & Pick<A
 /** Every client, for a process that runs all functions at once (the local cloud, tests). */
 export function createClients(config: ConveyorConfig): AwsClients {
   return { ...createBlobClients(config), ses: createSesClient(awsClientSettings(config)) };
+}
+
+/**
+ * Payloads and results too large for their record, in the job-data bucket: for the API and every
+ * consumer when the bucket is configured (an S3 client is made if the caller has none).
+ */
+export function createJobData(config: ConveyorConfig, clients: Partial<Pick<AwsClients, 's3'>>, logger: Logger): JobData | undefined {
+  const bucket = config.CONVEYOR_JOB_DATA_BUCKET;
+  if (!bucket) return undefined;
+  const client = clients.s3 ?? createS3Client(awsClientSettings(config));
+  return new JobData({ blobs: new S3BlobStore({ client, bucket }), logger, urlTtlSeconds: config.CONVEYOR_DOWNLOAD_URL_TTL_SECONDS });
 }
 
 export function createJobStore(config: ConveyorConfig, clients: Pick<AwsClients, 'dynamo'>): DynamoJobStore {

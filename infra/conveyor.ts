@@ -34,12 +34,13 @@ export function addConveyorStage(app: App, options: ConveyorAppOptions): Conveyo
   checkDeployable(settings, recurring.map((job) => ({ name: job.name, placeholderRecipients: recipientsOf(job).filter((to) => isPlaceholderDomain(to.split('@').pop()!)) })));
   const prefix = `Conveyor-${settings.stage}`;
   const env = options.env ? { env: options.env } : {};
-  const data = new DataStack(app, `${prefix}-Data`, { ...env, settings, description: `Conveyor ${settings.stage}: job table, document bucket, SES identity` });
+  const jobs = options.jobs ?? jobDefinitions;
+  const data = new DataStack(app, `${prefix}-Data`, { ...env, settings, jobs, description: `Conveyor ${settings.stage}: job table, document and job-data buckets, SES identity` });
   const service = new ServiceStack(app, `${prefix}-Service`, {
     ...env,
     terminationProtection: settings.terminationProtection,
     settings,
-    jobs: options.jobs ?? jobDefinitions,
+    jobs,
     // Only the recurring jobs this stage opted into (-c recurring=<name,…>): an example must not mail anyone by default.
     recurring: recurring.filter((job) => settings.recurring.includes(job.name)),
     description: `Conveyor ${settings.stage}: job queues, consumers, HTTP API, alarms and dashboard`,

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { isUtf8 } from 'node:buffer';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { isLoopbackHost, refuseForeignHost } from './loopback-host.js';
 
 /** The structured response of payload format 2.0 (headers may repeat, as multi-value arrays). */
 export interface HttpApiResult {
@@ -15,8 +16,19 @@ export interface HttpApiResult {
 
 export type HttpApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpApiResult>;
 
-/** API Gateway refuses request bodies over 10 MB before any Lambda runs. */
+/**
+ * API Gateway refuses request bodies over 10 MB before any Lambda runs (HTTP API quotas, "Payload
+ * size": https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html).
+ */
 const API_GATEWAY_MAX_BODY = 10 * 1024 * 1024;
+/**
+ * A synchronous Lambda invocation carries at most 6 MB (Lambda quotas, "Invocation payload (request
+ * and response)": https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html), and the
+ * request event is the body JSON-escaped plus headers and context: a body that passes the gateway's
+ * 10 MB but whose event does not fit never reaches the function. The gateway then answers 413 with a
+ * `{message}` body of its own (as reported by its users: AWS's pages give the limits, not this answer).
+ */
+export const LAMBDA_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024;
 /** HTTP API integrations time out at 30 s. */
 const INTEGRATION_TIMEOUT_MS = 30_000;
 
@@ -28,17 +40,6 @@ const INTEGRATION_TIMEOUT_MS = 30_000;
  * arrives base64-encoded.
  */
 const TEXTUAL = /^\s*(text\/[^;\s]+|application\/(json|xml|javascript))\s*(;|$)/i;
-
-/**
- * The Host names the local API answers to. A web page the developer visits can make its own host
- * name resolve to 127.0.0.1 (DNS rebinding) and so reach this port as a "same-origin" site, with the
- * well-known development key; its requests then carry the attacker's Host, which is refused here.
- */
-const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost\.?|\[::1\])(:\d{1,5})?$/i;
-
-export function isLoopbackHost(host: string | undefined): boolean {
-  return host !== undefined && LOOPBACK_HOST.test(host);
-}
 
 export interface LocalHttpApi {
   readonly url: string;
@@ -56,7 +57,7 @@ export type LocalRoute = (request: IncomingMessage, response: ServerResponse) =>
 export async function serveHttpApi(handler: HttpApiHandler, options: { port?: number; host?: string; functionName?: string; localRoutes?: LocalRoute } = {}): Promise<LocalHttpApi> {
   const host = options.host ?? '127.0.0.1';
   const server = createServer((request, response) => {
-    if (!isLoopbackHost(request.headers.host)) return send(response, 403, { message: 'Forbidden: the local API answers only to 127.0.0.1, localhost or [::1] as Host' });
+    if (!isLoopbackHost(request.headers.host)) return refuseForeignHost(response, 'API');
     if (options.localRoutes?.(request, response)) return;
     void dispatch(handler, request, response, options.functionName ?? 'conveyor-local-api');
   });
@@ -82,6 +83,7 @@ async function dispatch(handler: HttpApiHandler, request: IncomingMessage, respo
     const body = await readBody(request);
     if (body === undefined) return send(response, 413, { message: 'Request Entity Too Large' });
     const event = toEvent(request, body);
+    if (Buffer.byteLength(JSON.stringify(event), 'utf8') > LAMBDA_SYNC_PAYLOAD_BYTES) return send(response, 413, { message: 'Request Too Long' });
     const deadline = Date.now() + INTEGRATION_TIMEOUT_MS;
     const result = await Promise.race([
       handler(event, lambdaContext(functionName, deadline)),

@@ -25,8 +25,9 @@ import type { TextModel } from '../shared/ports/text-model.js';
 import { serveHttpApi, type HttpApiHandler } from './api-gateway.js';
 import { DASHBOARD_PATH, dashboardRoutes } from './dashboard/serve.js';
 import { lockDataDir } from './data-dir-lock.js';
-import { startDynamo } from './dynamodb.js';
+import { startDynamo, type LocalService } from './dynamodb.js';
 import { SqsEventSourceMapping } from './event-source-mapping.js';
+import { localMappingUuid, startLocalLambda } from './lambda.js';
 import { ensureFailureQueue, ensureJobQueues, ensureRedriveQueue, ensureTable, type ProvisionedQueue } from './provision.js';
 import { startS3 } from './s3.js';
 import { startSes } from './ses.js';
@@ -50,6 +51,9 @@ import { ensureWebhookQueue, LOCAL_WEBHOOK_ALLOW_HOSTS, LOCAL_WEBHOOK_SECRET } f
 import type { WebhookWorkerDeps } from '../functions/webhooks/webhook-worker.js';
 import { tryStartUpstash } from './upstash/index.js';
 import { asPortInUse, assertPortFree, LOCAL_SERVICES, type LocalServiceName } from './ports.js';
+import { startApiThread, startDynamoThread, startSqsThread, type LocalHttpApiHandle, type ThreadedService } from './threads/services.js';
+import type { LocalThreadInfo } from './threads/thread.js';
+import { ConfigurationError } from '../shared/domain/errors.js';
 
 /**
  * The local cloud's fixed development keys (printed by `npm start`, used in the docs). The
@@ -120,6 +124,14 @@ export interface LocalCloudOptions {
    * must outlast a run, and the visibility too).
    */
   readonly redrive?: { readonly settings?: Partial<RedriveSettings>; readonly timeoutSeconds?: number; readonly visibilityTimeoutSeconds?: number };
+  /**
+   * Run local DynamoDB, local SQS and the API (API Gateway and the API function) each in its own
+   * worker thread, as separate as they are on AWS, so the local cloud uses every core (`npm start`
+   * does). Default false: everything in this process, which starts faster (tests start many clouds);
+   * `observe` needs that (it attaches to the API's clients). The consumers (and any `handlers`
+   * injected for them) run in this process either way.
+   */
+  readonly threads?: boolean;
   /** Faults to inject (tests of recovery): the API function dies after writing a job's record and before sending its message; a scheduled release fails every time. */
   readonly faults?: LocalCloudFaults;
 }
@@ -146,7 +158,7 @@ export interface LocalCloud {
   /** Every key this cloud stored: the fixed ones and one per other tenant a recurring job runs as. */
   readonly apiKeys: ReadonlyArray<{ key: string; principal: Principal }>;
   readonly config: ConveyorConfig;
-  readonly endpoints: { readonly dynamodb: string; readonly sqs: string; readonly ses: string; readonly s3: string };
+  readonly endpoints: { readonly dynamodb: string; readonly sqs: string; readonly ses: string; readonly s3: string; readonly lambda: string };
   /** The local SES server's web inbox, and the same messages as JSON. */
   readonly inbox: { readonly url: string; readonly storeUrl: string };
   readonly queues: Readonly<Record<JobType, ProvisionedQueue>>;
@@ -165,6 +177,8 @@ export interface LocalCloud {
   readonly recurringRuns: readonly { name: string; scheduledAt: string; jobId: string }[];
   /** One line each for the start-up log (e.g. whether rate limits are on, and why not). */
   readonly notices: readonly string[];
+  /** The worker threads the servers and the API run in (none with `threads: false`); the rest runs in this thread. */
+  readonly threads: readonly LocalThreadInfo[];
   /** Stops polling, lets invocations under way finish, then closes the servers. */
   stop(): Promise<void>;
 }
@@ -176,6 +190,8 @@ export interface LocalCloud {
  */
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
   const stage = options.stage ?? 'local';
+  const threads = options.threads ?? false;
+  if (threads && options.observe) throw new ConfigurationError('startLocalCloud: observe attaches to the API function\'s SDK clients, so it needs threads: false');
   const logLevel = options.logLevel ?? (options.writeLog ? 'info' : 'silent');
   // The functions' own logger, with the same fields as on AWS (service, Lambda request id, cold start).
   const logger = new JsonLogger({ level: logLevel, serviceName: `conveyor-${stage}`, ...(options.writeLog ? { write: options.writeLog } : {}) });
@@ -199,21 +215,30 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     // Every fixed port is checked before anything starts, the API's first: a second `npm start` is
     // told about the port it asked for, and nothing is left half-started.
     for (const service of LOCAL_SERVICES) await assertPortFree(service, ports[service] ?? 0);
-    const dynamo = await listening('dynamodb', startDynamo({ ...(options.dataDir ? { path: join(options.dataDir, 'dynamodb') } : {}), ...(ports.dynamodb ? { port: ports.dynamodb } : {}) }));
+    const dynamoOptions = { ...(options.dataDir ? { path: join(options.dataDir, 'dynamodb') } : {}), ...(ports.dynamodb ? { port: ports.dynamodb } : {}) };
+    const dynamo = await listening<LocalService | ThreadedService>('dynamodb', threads ? startDynamoThread(dynamoOptions) : startDynamo(dynamoOptions));
     closers.push(() => dynamo.close());
     // Queues persist beside DynamoDB: a restart must not lose queued jobs (local/sqs/journal.ts).
-    const sqs = await listening('sqs', startSqsServer({ ...(options.dataDir ? { dataDir: join(options.dataDir, 'sqs') } : {}), ...(ports.sqs ? { port: ports.sqs } : {}) }));
+    const sqsOptions = { ...(options.dataDir ? { dataDir: join(options.dataDir, 'sqs') } : {}), ...(ports.sqs ? { port: ports.sqs } : {}) };
+    const sqs = await listening<LocalService | ThreadedService>('sqs', threads ? startSqsThread(sqsOptions) : startSqsServer(sqsOptions));
     closers.unshift(() => sqs.close());
     const ses = await listening('ses', startSes({ ...(ports.ses ? { port: ports.ses } : {}), ...(options.dataDir ? { storeFile: join(options.dataDir, 'ses', 'inbox.jsonl') } : {}) }));
     closers.push(() => ses.close());
     const bucketName = `conveyor-${stage}-documents`;
+    // Payloads and results too large for their record; on AWS a bucket of its own, with its own
+    // lifecycle rule (infra/constructs/BlobBucket.ts). Objects are never expired here, as records are
+    // never deleted: a record past its TTL reads as gone, and only a record leads to its objects.
+    const jobDataBucket = `conveyor-${stage}-jobdata`;
     const s3 = await listening('s3', startS3({
-      buckets: [bucketName],
+      buckets: [bucketName, jobDataBucket],
       credentials: { accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'local', secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'local' },
       ...(options.dataDir ? { directory: join(options.dataDir, 's3') } : {}),
       ...(ports.s3 ? { port: ports.s3 } : {}),
     }));
     closers.push(() => s3.close());
+    // Lambda's event source mapping API: the API pauses and resumes a type's pollers through it.
+    const lambda = await listening('lambda', startLocalLambda({ ...(ports.lambda ? { port: ports.lambda } : {}), ...(options.dataDir ? { stateFile: join(options.dataDir, 'lambda', 'event-source-mappings.json') } : {}) }));
+    closers.push(() => lambda.close());
     const tableName = `conveyor-${stage}-jobs`;
     const bootstrapClients = createClients(parseConfig({ CONVEYOR_TABLE_NAME: tableName, CONVEYOR_QUEUE_URLS: '{}', AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ENDPOINT_URL_SQS: sqs.endpoint }));
     const rawDynamo = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.endpoint });
@@ -233,9 +258,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       : { reason: 'not requested (LocalCloudOptions.rateLimits)' };
     if (upstash.server) closers.push(() => upstash.server.close());
 
+    // Each lane's mapping has a UUID fixed by what it connects, so the API can be told them up front.
+    const workerName = (type: string) => `conveyor-${stage}-${type}-worker`;
+    const mappingUuids = Object.fromEntries(JOB_TYPES.map((t) => [t, lanes[t].map((lane) => localMappingUuid(workerName(t), lane.arn))]));
     // Locally the one process signs webhooks too: the key is a plain variable, not a secret to fetch.
     const webhookSigningKey = options.webhooks?.secret ?? LOCAL_WEBHOOK_SECRET;
-    const config = parseConfig({
+    // The functions' environment, as the CDK sets it on AWS (the API thread parses the same).
+    const environment: Record<string, string> = {
       CONVEYOR_STAGE: stage,
       CONVEYOR_TABLE_NAME: tableName,
       CONVEYOR_QUEUE_URLS: JSON.stringify(Object.fromEntries(JOB_TYPES.flatMap((t) => lanes[t].map((lane) => [lane.key, lane.url])))),
@@ -244,8 +273,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       AWS_ENDPOINT_URL_SQS: sqs.endpoint,
       AWS_ENDPOINT_URL_SESV2: ses.endpoint,
       AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
+      CONVEYOR_EVENT_SOURCE_MAPPINGS: JSON.stringify(mappingUuids),
       CONVEYOR_EMAIL_FROM: 'Conveyor <no-reply@conveyor.local>',
       CONVEYOR_BUCKET_NAME: bucketName,
+      CONVEYOR_JOB_DATA_BUCKET: jobDataBucket,
       LOG_LEVEL: logLevel,
       CONVEYOR_TRACING: options.tracing ? 'on' : 'off',
       ...(options.debugSampleRate !== undefined ? { CONVEYOR_LOG_DEBUG_SAMPLE_RATE: String(options.debugSampleRate) } : {}),
@@ -258,7 +290,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ...(options.aiAnalysis ? { CONVEYOR_AI_ANALYSIS: 'on' } : {}),
       ...(upstash.server ? { UPSTASH_REDIS_REST_URL: upstash.server.url, UPSTASH_REDIS_REST_TOKEN: upstash.server.token } : {}),
       ...(limits?.tenantEnqueue ? { CONVEYOR_TENANT_ENQUEUE_LIMIT: `${limits.tenantEnqueue.limit}/${limits.tenantEnqueue.windowSeconds}` } : {}),
-    });
+    };
+    const config = parseConfig(environment);
     const notices = [describeRateLimits(config, upstash.server ? undefined : upstash.reason), options.textModel ? `AI tasks use the injected model ${options.textModel.provider}/${options.textModel.modelId}` : describeTextModel(config)];
     const keys = new DynamoApiKeyAdmin({ client: bootstrapClients.dynamo, tableName });
     const recurring = options.recurringJobs ?? recurringJobs;
@@ -273,11 +306,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     // scheduler: the callback reads `target` only when it fires, after both exist.
     const scheduler = new LocalScheduler({
       logger: logger.child({ fn: 'scheduler' }),
-      release: (jobId) => (options.faults?.releaseFails?.(jobId) ? Promise.reject(new Error('injected: the release target failed')) : target.releaser.release(jobId)),
+      release: (jobId, generation) => (options.faults?.releaseFails?.(jobId) ? Promise.reject(new Error('injected: the release target failed')) : target.releaser.release(jobId, generation)),
       // As Lambda's on-failure destination record: the event, and why it failed.
-      onReleaseFailed: async (jobId, error) => {
+      onReleaseFailed: async (jobId, generation, error) => {
         const responsePayload = error instanceof Error ? { errorType: error.name, errorMessage: error.message } : { errorMessage: String(error) };
-        const record = { version: '1.0', timestamp: new Date().toISOString(), requestContext: { condition: 'RetriesExhausted', functionArn: `conveyor-${stage}-scheduler-target` }, requestPayload: { jobId }, responsePayload };
+        const record = { version: '1.0', timestamp: new Date().toISOString(), requestContext: { condition: 'RetriesExhausted', functionArn: `conveyor-${stage}-scheduler-target` }, requestPayload: { jobId, ...(generation ? { generation } : {}) }, responsePayload };
         await clients.sqs.send(new SendMessageCommand({ QueueUrl: releaseFailures.url, MessageBody: JSON.stringify(record) }));
       },
       ...(options.clock ? { clock: options.clock } : {}),
@@ -303,15 +336,26 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     // The recovery sweep, as the EventBridge rule runs it on AWS: every minute of the scheduler's clock.
     const sweep = buildRecoverySweep(config, clients, logger.child({ fn: 'sweep' }), { scheduler, now: () => new Date(scheduler.clock.now()) });
     scheduler.addPeriodic({ id: 'recovery-sweep', everyMs: 60_000, run: () => sweep.run() });
+    // The API's death before a send is injected into its queue: only an API in this process has one.
+    if (threads && options.faults?.apiDiesBeforeSend) throw new Error('faults.apiDiesBeforeSend needs the API in this process (threads: false)');
     const apiQueue = options.faults?.apiDiesBeforeSend ? dyingQueue(createJobQueue(config, clients), options.faults.apiDiesBeforeSend) : undefined;
-    const lambdaHandler = httpApiHandler(buildApiApp(config, clients, logger.child({ fn: 'api' }), { scheduler, limiter: createRateLimiter(config), ...(apiQueue ? { queue: apiQueue } : {}) }).fetch);
-    const apiHandler: HttpApiHandler = timed(`conveyor-${stage}-api`, lambdaHandler, options.observe);
-    const localRoutes = options.dashboard === false ? undefined : dashboardRoutes({
+    const apiFunctionName = `conveyor-${stage}-api`;
+    const dashboard = options.dashboard === false ? undefined : {
       defaultApiKey: LOCAL_API_KEYS[0]!.key,
       keys: localKeys.map(({ key, principal }) => ({ key, tenant: principal.tenant, scopes: principal.scopes })),
-      jobTypes: JOB_TYPES,
-    });
-    const api = await listening('api', serveHttpApi(apiHandler, { ...(options.apiPort !== undefined ? { port: options.apiPort } : {}), ...(localRoutes ? { localRoutes } : {}) }));
+      jobTypes: [...JOB_TYPES],
+    };
+    let api: LocalHttpApiHandle;
+    if (threads) {
+      api = await listening('api', startApiThread(
+        { env: environment, forwardLogs: options.writeLog !== undefined, functionName: apiFunctionName, ...(options.apiPort !== undefined ? { port: options.apiPort } : {}), ...(dashboard ? { dashboard } : {}) },
+        { scheduler, ...(options.writeLog ? { writeLog: options.writeLog } : {}) },
+      ));
+    } else {
+      const lambdaHandler = httpApiHandler(buildApiApp(config, clients, logger.child({ fn: 'api' }), { scheduler, limiter: createRateLimiter(config), ...(apiQueue ? { queue: apiQueue } : {}) }).fetch);
+      const apiHandler: HttpApiHandler = timed(apiFunctionName, lambdaHandler, options.observe);
+      api = await listening('api', serveHttpApi(apiHandler, { functionName: apiFunctionName, ...(options.apiPort !== undefined ? { port: options.apiPort } : {}), ...(dashboard ? { localRoutes: dashboardRoutes(dashboard) } : {}) }));
+    }
     closers.unshift(() => api.close());
 
     const limiter = createRateLimiter(config);
@@ -344,8 +388,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           client: clients.sqs,
           queueUrl: lane.url,
           queueArn: lane.arn,
-          functionName: `conveyor-${stage}-${type}-worker`,
-          handler: timed(`conveyor-${stage}-${type}-worker`, consumer, options.observe),
+          functionName: workerName(type),
+          handler: timed(workerName(type), consumer, options.observe),
           batchSize: settings.batchSize,
           batchingWindowSeconds: settings.batchingWindowSeconds,
           maxConcurrency: lane.maxConcurrency,
@@ -355,7 +399,16 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         });
         laneMappings[lane.key] = mapping;
         if (lane.priority === 'normal') mappings[type] = mapping;
-        mapping.start();
+        // Started by the local Lambda API, unless the type was paused before a restart.
+        lambda.register({
+          uuid: localMappingUuid(workerName(type), lane.arn),
+          functionName: workerName(type),
+          eventSourceArn: lane.arn,
+          batchSize: settings.batchSize,
+          batchingWindowSeconds: settings.batchingWindowSeconds,
+          maxConcurrency: lane.maxConcurrency,
+          mapping,
+        });
       }
     }
     // The webhook consumer: its own queue and event source, as a separate Lambda on AWS.
@@ -412,11 +465,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     let stopped: Promise<void> | undefined;
     return {
       apiUrl: api.url,
-      ...(localRoutes ? { dashboardUrl: `${api.url}${DASHBOARD_PATH}/` } : {}),
+      ...(dashboard ? { dashboardUrl: `${api.url}${DASHBOARD_PATH}/` } : {}),
       apiKey: LOCAL_API_KEYS[0]!.key,
       apiKeys: localKeys,
       config,
-      endpoints: { dynamodb: dynamo.endpoint, sqs: sqs.endpoint, ses: ses.endpoint, s3: s3.endpoint },
+      endpoints: { dynamodb: dynamo.endpoint, sqs: sqs.endpoint, ses: ses.endpoint, s3: s3.endpoint, lambda: lambda.endpoint },
       inbox: { url: ses.inboxUrl, storeUrl: ses.storeUrl },
       queues,
       mappings,
@@ -427,6 +480,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       recurringRuns,
       ...(upstash.server ? { upstash: { url: upstash.server.url, token: upstash.server.token } } : {}),
       notices,
+      threads: [dynamo, sqs, api].flatMap((part) => ('thread' in part && part.thread ? [part.thread] : [])),
       stop: () => (stopped ??= closeAll()),
     };
   } catch (error) {

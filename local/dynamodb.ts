@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
+import { answerOnlyLoopbackHosts } from './loopback-host.js';
 
 export interface LocalService {
   readonly endpoint: string;
@@ -13,6 +14,7 @@ export interface LocalService {
  */
 export async function startDynamo(options: { path?: string; port?: number } = {}): Promise<LocalService> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.path ? { path: options.path } : {}) });
+  answerOnlyLoopbackHosts(server, 'DynamoDB');
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());

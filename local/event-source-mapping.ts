@@ -1,5 +1,6 @@
 import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { isFifoQueue } from '../shared/jobs/derived.js';
 import type { Logger } from '../shared/ports/logger.js';
 import { lambdaContext } from './api-gateway.js';
 
@@ -37,6 +38,11 @@ export interface EventSourceMappingStats {
   readonly throttledBatches: number;
   readonly throttledRecords: number;
   readonly inFlight: number;
+  /**
+   * FIFO: records the function acknowledged although a record before them in their group failed. Lambda
+   * deletes them as told (the group's order is then lost); AWS asks the function not to do that.
+   */
+  readonly fifoOrderBreaks: number;
 }
 
 /**
@@ -47,6 +53,13 @@ export interface EventSourceMappingStats {
  *   queue whole (it returns after the visibility timeout);
  * - with `ReportBatchItemFailures` (always on in Conveyor) only the reported records stay; the rest are
  *   deleted. A malformed response (unknown or empty id) fails the whole batch, as on AWS.
+ * - a FIFO queue (`.fifo`): batches of at most 10 and no batching window (Lambda refuses both for FIFO
+ *   sources, services-sqs-parameters); SQS's own group lock and order make each group's records arrive in
+ *   order, one batch of a group at a time, and records carry `MessageGroupId`, `SequenceNumber` and
+ *   `MessageDeduplicationId`, as Lambda's FIFO events do. The function must stop a group at its first
+ *   failure and report the rest (services-sqs-errorhandling); like Lambda, this mapping deletes what it is
+ *   told to, and counts a response that acknowledges a record after a failed one of its group
+ *   (`fifoOrderBreaks`), so tests can see the contract kept.
  */
 export class SqsEventSourceMapping {
   readonly #options: EventSourceMappingOptions;
@@ -55,9 +68,14 @@ export class SqsEventSourceMapping {
   #invocations = 0;
   /** Records of the invocations under way, for handing them back at a forced stop. */
   readonly #inFlight = new Set<SQSRecord[]>();
-  #stats = { invocations: 0, records: 0, deleted: 0, failedItems: 0, failedBatches: 0, throttledBatches: 0, throttledRecords: 0 };
+  #stats = { invocations: 0, records: 0, deleted: 0, failedItems: 0, failedBatches: 0, throttledBatches: 0, throttledRecords: 0, fifoOrderBreaks: 0 };
+  readonly #fifo: boolean;
 
   constructor(options: EventSourceMappingOptions) {
+    this.#fifo = isFifoQueue(options.queueArn);
+    if (this.#fifo && (options.batchSize > 10 || options.batchingWindowSeconds > 0)) {
+      throw new Error(`event source mapping ${options.functionName}: a FIFO queue allows batches of at most 10 and no batching window`);
+    }
     this.#options = options;
   }
 
@@ -65,12 +83,22 @@ export class SqsEventSourceMapping {
     return { ...this.#stats, inFlight: this.#invocations };
   }
 
-  /** Starts polling; after `stop()` it may start again (as disabling and enabling a mapping does). */
+  /** Whether it is polling (started and not stopped since). */
+  get enabled(): boolean {
+    return this.#pollers.length > 0 && !this.#abort.signal.aborted;
+  }
+
+  /**
+   * Starts polling; after `stop()` it may start again (as disabling and enabling a mapping does). A
+   * poller of the previous run still finishing its invocation keeps its slot until it is done, so
+   * there are never more than `maxConcurrency` invocations at once.
+   */
   start(): void {
-    if (this.#pollers.length > 0 && !this.#abort.signal.aborted) return;
+    if (this.enabled) return;
+    const previous = this.#pollers;
     this.#abort = new AbortController();
-    this.#pollers = [];
-    for (let i = 0; i < this.#options.maxConcurrency; i++) this.#pollers.push(this.#poll());
+    const signal = this.#abort.signal;
+    this.#pollers = Array.from({ length: this.#options.maxConcurrency }, (_, i) => (previous[i] ?? Promise.resolve()).then(() => this.#poll(signal)));
   }
 
   /**
@@ -112,8 +140,7 @@ export class SqsEventSourceMapping {
     }
   }
 
-  async #poll(): Promise<void> {
-    const signal = this.#abort.signal;
+  async #poll(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       let messages: Message[];
       try {
@@ -182,6 +209,7 @@ export class SqsEventSourceMapping {
       this.#inFlight.delete(event.Records);
     }
     this.#stats.failedItems += failedIds.size;
+    if (this.#fifo) this.#stats.fifoOrderBreaks += acknowledgedAfterFailure(event.Records, failedIds);
     const toDelete = event.Records.filter((r) => !failedIds.has(r.messageId));
     if (toDelete.length) await this.#delete(toDelete);
   }
@@ -233,6 +261,10 @@ export class SqsEventSourceMapping {
         SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
         SenderId: attributes.SenderId ?? 'local',
         ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+        // FIFO (and fair-queue) messages: Lambda passes the group and sequence on (AWS's FIFO event example).
+        ...(attributes.MessageGroupId !== undefined ? { MessageGroupId: attributes.MessageGroupId } : {}),
+        ...(attributes.SequenceNumber !== undefined ? { SequenceNumber: attributes.SequenceNumber } : {}),
+        ...(attributes.MessageDeduplicationId !== undefined ? { MessageDeduplicationId: attributes.MessageDeduplicationId } : {}),
       },
       messageAttributes: Object.fromEntries(
         Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
@@ -253,6 +285,18 @@ export class SqsEventSourceMapping {
       awsRegion: this.#options.region ?? 'us-east-1',
     };
   }
+}
+
+/** How many records were acknowledged after a failed record of their own group (FIFO). */
+function acknowledgedAfterFailure(records: readonly SQSRecord[], failedIds: ReadonlySet<string>): number {
+  const failedGroups = new Set<string>();
+  let breaks = 0;
+  for (const record of records) {
+    const group = record.attributes.MessageGroupId ?? '';
+    if (failedIds.has(record.messageId)) failedGroups.add(group);
+    else if (failedGroups.has(group)) breaks++;
+  }
+  return breaks;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -3,7 +3,7 @@ import { ConfigurationError, ConveyorError } from '../shared/domain/errors.js';
 import { DataDirInUseError } from './data-dir-lock.js';
 
 /** The servers of the local cloud that listen on a TCP port. */
-export const LOCAL_SERVICES = ['api', 'dynamodb', 'sqs', 'ses', 's3', 'upstash'] as const;
+export const LOCAL_SERVICES = ['api', 'dynamodb', 'sqs', 'ses', 's3', 'upstash', 'lambda'] as const;
 export type LocalServiceName = (typeof LOCAL_SERVICES)[number];
 export type LocalPorts = Readonly<Record<LocalServiceName, number>>;
 
@@ -18,6 +18,7 @@ export const PORT_SETTINGS: Readonly<Record<LocalServiceName, { readonly offset:
   ses: { offset: 3, variable: 'CONVEYOR_SES_PORT', what: 'local SES and the mail inbox' },
   s3: { offset: 4, variable: 'CONVEYOR_S3_PORT', what: 'local S3' },
   upstash: { offset: 5, variable: 'CONVEYOR_UPSTASH_PORT', what: 'the local Upstash endpoint' },
+  lambda: { offset: 6, variable: 'CONVEYOR_LAMBDA_PORT', what: 'the local Lambda API (event source mappings)' },
 };
 
 export const DEFAULT_PORT = 3000;

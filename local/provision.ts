@@ -63,10 +63,14 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
 
 /** Creates a job type's queue and DLQ (idempotent), with the settings the CDK derives. */
 export async function ensureJobQueues(client: SQSClient, stage: string, definition: JobDefinition): Promise<ProvisionedQueue> {
-  const names = resourceNames(stage, definition.type);
+  const names = resourceNames(stage, definition.type, definition.settings.ordering);
   const settings = queueSettingsOf(definition);
   const dlqUrl = (await client.send(
-    new CreateQueueCommand({ QueueName: names.dlq, Attributes: { MessageRetentionPeriod: String(settings.dlqRetentionSeconds) } }),
+    new CreateQueueCommand({
+      QueueName: names.dlq,
+      // A FIFO queue's DLQ must be FIFO too; deduplication ids are explicit (the worker's hand-off sends one).
+      Attributes: { MessageRetentionPeriod: String(settings.dlqRetentionSeconds), ...(settings.fifo ? { FifoQueue: 'true', ContentBasedDeduplication: 'false' } : {}) },
+    }),
   )).QueueUrl as string;
   const dlqArn = await arnOf(client, dlqUrl);
   const { url, arn } = await ensureSourceQueue(client, names.queue, definition, dlqArn);
@@ -83,6 +87,7 @@ export async function ensureSourceQueue(client: SQSClient, name: string, definit
         VisibilityTimeout: String(settings.visibilityTimeoutSeconds),
         MessageRetentionPeriod: String(settings.retentionSeconds),
         RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: settings.maxReceiveCount }),
+        ...fifoAttributes(settings),
       },
     }),
   )).QueueUrl as string;
@@ -109,6 +114,17 @@ export async function ensureRedriveQueue(client: SQSClient, stage: string, visib
 export async function ensureFailureQueue(client: SQSClient, name: string): Promise<{ url: string; arn: string }> {
   const url = (await client.send(new CreateQueueCommand({ QueueName: name, Attributes: { MessageRetentionPeriod: String(14 * 86_400) } }))).QueueUrl as string;
   return { url, arn: await arnOf(client, url) };
+}
+
+/** The FIFO attributes of a source queue, as the CDK sets them (shared/jobs/derived.ts says why). */
+function fifoAttributes({ fifo }: ReturnType<typeof queueSettingsOf>): Record<string, string> {
+  if (!fifo) return {};
+  return {
+    FifoQueue: 'true',
+    ContentBasedDeduplication: String(fifo.contentBasedDeduplication),
+    DeduplicationScope: fifo.deduplicationScope,
+    FifoThroughputLimit: fifo.fifoThroughputLimit,
+  };
 }
 
 async function arnOf(client: SQSClient, queueUrl: string): Promise<string> {

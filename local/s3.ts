@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import S3rver from 's3rver';
 import S3rverAccount from 's3rver/lib/models/account.js';
 import type { LocalService } from './dynamodb.js';
+import { answerOnlyLoopbackHosts } from './loopback-host.js';
 
 /**
  * S3 on s3rver: objects on disk (under `directory`, or a temporary folder removed on close), the
@@ -28,6 +29,7 @@ export async function startS3(options: {
     configureBuckets: options.buckets.map((name) => ({ name })),
   });
   const { port } = await server.run();
+  if (server.httpServer) answerOnlyLoopbackHosts(server.httpServer, 'S3');
   return {
     endpoint: `http://127.0.0.1:${port}`,
     close: async () => {

@@ -42,14 +42,14 @@ export interface LocalSchedulerOptions {
   /** Persist one-time releases here (JSON), so a restart of `npm start` keeps held jobs. */
   readonly storePath?: string;
   /** Called when a one-time release falls due; a throw retries it with backoff. */
-  readonly release: (jobId: string) => Promise<unknown>;
+  readonly release: (jobId: string, generation: number) => Promise<unknown>;
   /**
    * Invocations of a release before it is given up: 3, as Lambda tries an asynchronous invocation (the
    * first and two retries) before it hands the event to the function's on-failure destination.
    */
   readonly maxReleaseAttempts?: number;
   /** The on-failure destination: receives a release given up on (locally an SQS queue, as on AWS). */
-  readonly onReleaseFailed?: (jobId: string, error: unknown) => Promise<void>;
+  readonly onReleaseFailed?: (jobId: string, generation: number, error: unknown) => Promise<void>;
 }
 
 /** A task run every `everyMs` of the scheduler's clock (the recovery sweep's schedule rule). */
@@ -61,9 +61,14 @@ export interface PeriodicEntry {
 
 interface PendingRelease {
   jobId: string;
+  /** The job's generation when it was scheduled (absent in stores written before edits: 0). */
+  generation?: number;
   at: number;
   failures: number;
 }
+
+/** One schedule per job and generation, as EventBridge Scheduler names them. */
+const releaseKey = (r: { jobId: string; generation?: number }) => (r.generation ? `${r.jobId}#${r.generation}` : r.jobId);
 
 /**
  * The local cloud's scheduler, standing in for EventBridge Scheduler: one-time releases of held
@@ -86,7 +91,7 @@ export class LocalScheduler implements ReleaseScheduler {
   constructor(options: LocalSchedulerOptions) {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
-    for (const release of this.#load()) this.#pending.set(release.jobId, release);
+    for (const release of this.#load()) this.#pending.set(releaseKey(release), release);
   }
 
   get clock(): Clock {
@@ -103,8 +108,9 @@ export class LocalScheduler implements ReleaseScheduler {
     return [...this.#recurring.values()].map(({ entry, nextAt }) => ({ id: entry.id, nextAt: new Date(nextAt) }));
   }
 
-  scheduleRelease(jobId: string, runAt: Date): Promise<void> {
-    this.#pending.set(jobId, { jobId, at: runAt.getTime(), failures: 0 });
+  scheduleRelease(jobId: string, runAt: Date, generation = 0): Promise<void> {
+    const release = { jobId, ...(generation ? { generation } : {}), at: runAt.getTime(), failures: 0 };
+    this.#pending.set(releaseKey(release), release);
     this.#save();
     return Promise.resolve();
   }
@@ -157,15 +163,15 @@ export class LocalScheduler implements ReleaseScheduler {
 
   async #release(release: PendingRelease, now: number): Promise<void> {
     try {
-      await this.#options.release(release.jobId);
-      this.#pending.delete(release.jobId);
+      await this.#options.release(release.jobId, release.generation ?? 0);
+      this.#pending.delete(releaseKey(release));
     } catch (error) {
       release.failures++;
       if (release.failures >= (this.#options.maxReleaseAttempts ?? 3)) {
         // Given up, as Lambda gives up an asynchronous invocation: the event goes to the failure destination.
-        this.#pending.delete(release.jobId);
+        this.#pending.delete(releaseKey(release));
         this.#options.logger.error('local scheduler: release failed on every attempt; sent to the failure destination', { jobId: release.jobId, failures: release.failures, error });
-        await this.#options.onReleaseFailed?.(release.jobId, error).catch((destinationError: unknown) => {
+        await this.#options.onReleaseFailed?.(release.jobId, release.generation ?? 0, error).catch((destinationError: unknown) => {
           this.#options.logger.error('local scheduler: the failure destination refused the event; it is dropped', { jobId: release.jobId, error: destinationError });
         });
         return;

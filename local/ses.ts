@@ -6,6 +6,7 @@ import * as sesLocal from 'aws-ses-v2-local';
 import * as sesStore from 'aws-ses-v2-local/dist/store.js';
 import type { LocalService } from './dynamodb.js';
 import { assertPortFree } from './ports.js';
+import { answerOnlyLoopbackHosts } from './loopback-host.js';
 
 export interface LocalSes extends LocalService {
   /** The web inbox: every e-mail sent, rendered, with its HTML and text parts. */
@@ -33,6 +34,7 @@ export async function startSes(options: { port?: number; storeFile?: string } = 
   const journal = options.storeFile ? new InboxFile(options.storeFile) : undefined;
   const server = await start({ host: '127.0.0.1', port: options.port ?? 0 });
   if (!server.listening) throw new Error(`local SES could not listen on port ${options.port ?? 0}`);
+  answerOnlyLoopbackHosts(server, 'SES and mail inbox');
   // Every request that may have stored or cleared mail is followed by a sync of the file.
   if (journal) server.on('request', (_request, response) => response.once('finish', () => journal.sync()));
   const { port } = server.address() as AddressInfo;

@@ -29,6 +29,8 @@ const cloud = await exitOnStartFailure(async () => {
     debugSampleRate: log.CONVEYOR_LOG_DEBUG_SAMPLE_RATE,
     tracing: log.CONVEYOR_TRACING === 'on',
     rateLimits: tenantEnqueue ? { tenantEnqueue } : true,
+    // The servers and the API in worker threads: the local cloud uses every core, as AWS would.
+    threads: true,
   });
 });
 const dev = LOCAL_API_KEYS[0]!;
@@ -47,6 +49,7 @@ ${keyLines}
   SQS          ${cloud.endpoints.sqs}
   SES          ${cloud.endpoints.ses}   (the SES API the email jobs send through)
   S3           ${cloud.endpoints.s3}   (PDFs; download through the URL in GET /v1/jobs/{id})
+  Lambda       ${cloud.endpoints.lambda}   (event source mappings: pausing a job type disables its pollers)
   Mail inbox   ${cloud.inbox.url}   (every e-mail the email jobs send)
   Data         ${dataDir}
   Upstash      ${cloud.upstash ? `${cloud.upstash.url}  (token ${cloud.upstash.token})` : '—'}

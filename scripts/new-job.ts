@@ -122,7 +122,12 @@ export const ${camel}Job = defineJob({
     backoff: { baseSeconds: 2, maxSeconds: 300 },
     claim: 'lazy',
     uses: [],
+    // true: a job may be enqueued with priority low | normal | high, each with its own queue.
+    priorities: false,
+    // Also dead, cancelled and expired (a job not started by its ttlSeconds); unset, they follow failed or succeeded.
     retentionDays: { succeeded: 7, failed: 30 },
+    // 'fifo': jobs with the same groupKey run one at a time, in enqueue order (no delays, batches ≤ 10).
+    ordering: 'standard',
   },
 });
 `;

@@ -166,6 +166,18 @@ export class AwsMeter {
         entry.readUnits += readUnits(item ? itemSize(item) : 0, input.ConsistentRead === true);
         break;
       }
+      case 'BatchGetItem': {
+        // Each item is billed as its own GetItem: its size rounded up to 4 KB, halved unless consistent.
+        const requested = (input.RequestItems ?? {}) as Record<string, { ConsistentRead?: boolean }>;
+        for (const [name, items] of Object.entries((ok ? output.Responses : undefined) ?? {}) as [string, Record<string, unknown>[]][]) {
+          for (const raw of items) {
+            const item = this.#low(raw);
+            this.#items.set(this.#keyOf(name, item), item);
+            entry.readUnits += readUnits(itemSize(item), requested[name]?.ConsistentRead === true);
+          }
+        }
+        break;
+      }
       case 'Query':
       case 'Scan': {
         // One charge for the whole page: the summed size of the items read, per 4 KB.

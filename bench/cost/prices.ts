@@ -22,6 +22,12 @@ export const PRICES = {
   dynamoWriteUnit: { usd: 0.625 / 1e6, unit: 'write request unit', source: 'https://aws.amazon.com/dynamodb/pricing/on-demand/' },
   /** DynamoDB on-demand: $0.125 per million read request units (4 KB strongly consistent, or 2 eventually consistent). */
   dynamoReadUnit: { usd: 0.125 / 1e6, unit: 'read request unit', source: 'https://aws.amazon.com/dynamodb/pricing/on-demand/' },
+  /** S3 Standard: PUT, COPY, POST, LIST $0.005 per 1,000 requests. */
+  s3Put: { usd: 0.005 / 1e3, unit: 'PUT request', source: 'https://aws.amazon.com/s3/pricing/' },
+  /** S3 Standard: GET, SELECT and all other requests $0.0004 per 1,000 (DELETE and lifecycle expiry are free). */
+  s3Get: { usd: 0.0004 / 1e3, unit: 'GET request', source: 'https://aws.amazon.com/s3/pricing/' },
+  /** S3 Standard storage: $0.023 per GB-month (first 50 TB). */
+  s3StorageGbMonth: { usd: 0.023, unit: 'GB-month', source: 'https://aws.amazon.com/s3/pricing/' },
   /** Upstash QStash pay-as-you-go: $1 per 100,000 messages — for comparison only. */
   qstashMessage: { usd: 1 / 1e5, unit: 'message', source: 'https://upstash.com/pricing/qstash' },
 } as const;

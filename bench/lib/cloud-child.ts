@@ -4,6 +4,7 @@
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+import { readFileSync } from 'node:fs';
 import { startLocalCloud } from '../../local/cloud.js';
 import { benchAnalysisHandler } from './workload.js';
 import type { ChildReply, ChildRequest, ChildStats } from './cloud-process.js';
@@ -13,6 +14,8 @@ const starts = new Map<string, number>();
 let recordStarts = false;
 const cloud = await startLocalCloud({
   logLevel: 'error',
+  // As `npm start` runs it: DynamoDB, SQS and the API in worker threads, the consumers here.
+  threads: process.env.BENCH_CLOUD_THREADS !== 'off',
   ...(dataDir ? { dataDir } : {}),
   handlers: { analysis: benchAnalysisHandler({ progressSpacingMs: 1_050, onStart: (jobId, at) => void (recordStarts && starts.set(jobId, at)) }) },
 });
@@ -21,7 +24,29 @@ function stats(): ChildStats {
   const cpu = process.cpuUsage();
   const memory = process.memoryUsage();
   const analysis = cloud.mappings.analysis.stats;
-  return { cpuMicros: cpu.user + cpu.system, rss: memory.rss, heapUsed: memory.heapUsed, external: memory.external, done: analysis.deleted, records: analysis.records, invocations: analysis.invocations };
+  return { cpuMicros: cpu.user + cpu.system, rss: memory.rss, heapUsed: memory.heapUsed, external: memory.external, done: analysis.deleted, records: analysis.records, invocations: analysis.invocations, threadCpuMicros: threadCpu(cpu.user + cpu.system) };
+}
+
+/** Linux's per-thread CPU counters (/proc/self/task/<tid>/stat, utime + stime in clock ticks of 10 ms). */
+function threadCpu(totalMicros: number): Record<string, number> {
+  const read = (tid: number): number | undefined => {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10_000;
+    } catch {
+      return undefined;
+    }
+  };
+  const main = read(process.pid);
+  if (main === undefined) return {};
+  const byThread: Record<string, number> = { main };
+  for (const thread of cloud.threads) {
+    const micros = thread.tid === undefined ? undefined : read(thread.tid);
+    if (micros !== undefined) byThread[thread.name] = micros;
+  }
+  byThread.other = Math.max(0, totalMicros - Object.values(byThread).reduce((sum, v) => sum + v, 0));
+  return byThread;
 }
 
 function reply(message: ChildReply): void {

@@ -11,6 +11,12 @@ export interface ChildStats {
   readonly done: number;
   readonly records: number;
   readonly invocations: number;
+  /**
+   * CPU time per thread of the cloud, µs: `main` (the consumers, event source mappings, scheduler),
+   * each worker thread by name (api, dynamodb, sqs), and `other` — the rest of the process (V8's
+   * GC helpers, libuv's pool: LevelDB reads and writes). Empty where threads cannot be read apart.
+   */
+  readonly threadCpuMicros: Readonly<Record<string, number>>;
 }
 
 export type ChildRequest = { id: number; cmd: 'stats' | 'gc' | 'record-starts' | 'starts' | 'stop' };

@@ -6,7 +6,7 @@ import type { LatencyResult } from './latency.js';
 import type { MemoryResult } from './memory.js';
 import type { ThroughputResult } from './throughput.js';
 
-export const TARGETS = { jobsPerSecond: 1_000, startP50Ms: 10, startP99Ms: 50, bundleKb: 500, initRatio: 1.5 } as const;
+export const TARGETS = { jobsPerSecond: 600, cpuMsPerJob: 3, startP50Ms: 5, startP99Ms: 20, bundleKb: 500, pdfBundleKb: 800, initRatio: 3 } as const;
 
 const ms = (value: number) => `${fixed(value, 1)} ms`;
 const dist = (d: Distribution | undefined) => (d ? `${fixed(d.p50, 1)} / ${fixed(d.p95, 1)} / ${fixed(d.p99, 1)} ms` : '—');
@@ -17,7 +17,9 @@ export function renderThroughputAndLatency(t: ThroughputResult | undefined, l: L
   if (t) {
     rows.push([`Throughput, ${t.jobs} jobs, ${t.concurrency} clients (jobs/s)`, fixed(t.jobsPerSecond, 0), b ? fixed(b.jobsPerSecond, 0) : '—', b ? ratio(t.jobsPerSecond, b.jobsPerSecond) : '—', `≥ ${TARGETS.jobsPerSecond}`, verdict(t.jobsPerSecond >= TARGETS.jobsPerSecond)]);
     rows.push(['Enqueue rate (POST / add per s)', fixed(t.enqueuePerSecond, 0), b ? fixed(b.enqueuePerSecond, 0) : '—', b ? ratio(t.enqueuePerSecond, b.enqueuePerSecond) : '—', '', '']);
-    rows.push(['CPU per job (cloud process / Node + redis-server)', ms(t.cloudCpuMsPerJob), b ? ms(b.nodeCpuMsPerJob + b.redisCpuMsPerJob) : '—', b ? ratio(t.cloudCpuMsPerJob, b.nodeCpuMsPerJob + b.redisCpuMsPerJob) : '—', '', '']);
+    rows.push(['CPU per job (cloud process / Node + redis-server)', ms(t.cloudCpuMsPerJob), b ? ms(b.nodeCpuMsPerJob + b.redisCpuMsPerJob) : '—', b ? ratio(t.cloudCpuMsPerJob, b.nodeCpuMsPerJob + b.redisCpuMsPerJob) : '—', `≤ ${TARGETS.cpuMsPerJob} ms`, verdict(t.cloudCpuMsPerJob <= TARGETS.cpuMsPerJob)]);
+    const byThread = Object.entries(t.cpuMsPerJobByThread);
+    if (byThread.length) rows.push(['CPU per job by thread (main = consumers)', byThread.map(([name, value]) => `${name} ${fixed(value, 2)}`).join(' · '), '', '', '', '']);
     rows.push(['Cloud CPU over the run (cores) · RSS at the end', `${fixed(t.cloudCpuCores, 2)} · ${fixed(t.cloudRssMb, 0)} MB`, '', '', '', '']);
     rows.push(['Records per consumer invocation', fixed(t.recordsPerInvocation, 1), '', '', '', '']);
   }
@@ -38,23 +40,28 @@ export function renderThroughputAndLatency(t: ThroughputResult | undefined, l: L
   ].join('\n\n');
 }
 
+/** Every function's bundle may take 500 KB, the PDF worker's 800 KB (it carries a PDF library and its fonts). */
+export function bundleLimitKb(entry: string): number {
+  return entry === 'worker-pdf' ? TARGETS.pdfBundleKb : TARGETS.bundleKb;
+}
+
 /** Section 5: package size and cold init per function. */
 export function renderBundles(result: BundlesResult): string {
   return [
     '### 5. Lambda packages: size and cold init',
     table(
-      ['Function', 'Bundle (minified)', 'vs 500 KB', 'Zip (with source map)', 'Init (import in fresh node)', 'Bare node -e 0', 'Init / bare', 'Init / empty ESM import', 'Heaviest parts (KB)', 'Verdict'],
+      ['Function', 'Bundle (minified)', 'vs limit', 'Zip (with source map)', 'Init (import in fresh node)', 'Bare node -e 0', 'Init / bare', 'Init / empty ESM import', 'Heaviest parts (KB)', 'Verdict'],
       result.functions.map((f) => [
         f.entry,
         `${fixed(f.bundleBytes / 1024, 0)} KB`,
-        ratio(f.bundleBytes / 1024, TARGETS.bundleKb),
+        `${ratio(f.bundleBytes / 1024, bundleLimitKb(f.entry))} of ${bundleLimitKb(f.entry)} KB`,
         `${fixed(f.zippedBytes / 1024, 0)} KB`,
         f.initError ? `failed: ${f.initError}` : ms(f.initMs),
         ms(f.bareMs),
         ratio(f.initMs, f.bareMs),
         ratio(f.initMs, f.emptyEsmMs),
         f.heaviest.map((h) => `${h.name} ${h.kb}`).join(', '),
-        verdict(f.bundleBytes / 1024 <= TARGETS.bundleKb && f.initMs / f.bareMs <= TARGETS.initRatio),
+        verdict(f.bundleBytes / 1024 <= bundleLimitKb(f.entry) && f.initMs / f.bareMs <= TARGETS.initRatio),
       ]),
     ),
     table(

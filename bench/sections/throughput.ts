@@ -22,6 +22,8 @@ export interface ThroughputResult {
   /** Cores of the local cloud process over the run (CPU time / wall time). */
   readonly cloudCpuCores: number;
   readonly cloudCpuMsPerJob: number;
+  /** The same by thread (main: consumers; api, dynamodb, sqs: worker threads; other: GC helpers, libuv pool). */
+  readonly cpuMsPerJobByThread: Readonly<Record<string, number>>;
   readonly cloudRssMb: number;
   readonly recordsPerInvocation: number;
   readonly verified: Readonly<Record<string, number>> | undefined;
@@ -76,6 +78,7 @@ export async function measureThroughput(options: ThroughputOptions): Promise<Thr
       enqueuePerSecond: options.jobs / ((enqueued - started) / 1000),
       cloudCpuCores: cpuMs / (finished - started),
       cloudCpuMsPerJob: cpuMs / options.jobs,
+      cpuMsPerJobByThread: Object.fromEntries(Object.entries(after.threadCpuMicros).map(([name, micros]) => [name, (micros - (before.threadCpuMicros[name] ?? 0)) / 1000 / options.jobs])),
       cloudRssMb: after.rss / 2 ** 20,
       recordsPerInvocation: (after.records - before.records) / Math.max(1, after.invocations - before.invocations),
       verified,

@@ -7,7 +7,7 @@ import { duration, paint, progressBar, status, table, type Output } from '../for
 /** A job as the CLI prints it: the client's view, with the tenant operator routes add. */
 export type JobView = Job;
 
-const FINAL = new Set(['SUCCEEDED', 'FAILED', 'DEAD', 'CANCELLED']);
+const FINAL = new Set(['SUCCEEDED', 'FAILED', 'DEAD', 'CANCELLED', 'EXPIRED']);
 
 interface EnqueueFlags {
   payload: string;
@@ -15,7 +15,9 @@ interface EnqueueFlags {
   delay?: number;
   runAt?: string;
   callbackUrl?: string;
+  groupKey?: string;
   priority?: 'low' | 'normal' | 'high';
+  ttl?: number;
 }
 
 export function registerJobCommands(program: Command, ctx: CliContext): void {
@@ -27,20 +29,23 @@ export function registerJobCommands(program: Command, ctx: CliContext): void {
     .argument('<type>', 'a registered job type (analysis, email, pdf, notification, ai…; `conveyor queues` lists them)')
     .requiredOption('-p, --payload <json>', 'the payload: inline JSON, @file.json, or - for stdin')
     .option('--idempotency-key <key>', 'send an Idempotency-Key: the same key and body give the same job')
+    .option('--group-key <key>', 'the job\'s group: one at a time in enqueue order on a FIFO type, a fair share on a standard one (default: your tenant)')
     .option('--delay <seconds>', 'start no earlier than this many seconds from now (0–900)', nonNegativeInt('--delay'))
     .option('--run-at <iso>', 'start no earlier than this instant (ISO 8601 with a zone, e.g. 2026-12-01T08:00:00Z)')
     .option('--callback-url <url>', 'POST the final status to this URL (signed)')
-    .addOption(new Option('--priority <priority>', "the job's priority (sets payload.priority; types with priorities)").choices(['low', 'normal', 'high']))
+    .addOption(new Option('--priority <priority>', "the job's priority (job types with priorities)").choices(['low', 'normal', 'high']))
+    .option('--ttl <seconds>', 'ttlSeconds: not started this many seconds after it is due, the job ends EXPIRED without running', positiveInt('--ttl'))
     .action(async (type: string, options: EnqueueFlags, command: Command) => {
       const payload = readJsonArgument(options.payload);
-      if (options.priority !== undefined && (typeof payload !== 'object' || payload === null || Array.isArray(payload))) throw new UsageError('--priority needs a JSON object payload');
-      const body = options.priority !== undefined ? { ...(payload as object), priority: options.priority } : payload;
       // The API validates type and payload; the CLI passes what it was given.
-      const answer = await ctx.client(command).enqueue(type as JobType, body as never, {
+      const answer = await ctx.client(command).enqueue(type as JobType, payload as never, {
         ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}),
         ...(options.delay !== undefined ? { delaySeconds: options.delay } : {}),
         ...(options.runAt !== undefined ? { runAt: options.runAt } : {}),
         ...(options.callbackUrl !== undefined ? { callbackUrl: options.callbackUrl } : {}),
+        ...(options.priority !== undefined ? { priority: options.priority } : {}),
+        ...(options.ttl !== undefined ? { ttlSeconds: options.ttl } : {}),
+        ...(options.groupKey !== undefined ? { groupKey: options.groupKey } : {}),
       });
       if (ctx.json(command)) return ctx.printJson({ jobId: answer.jobId, status: answer.status, statusUrl: `/v1/jobs/${answer.jobId}`, replayed: answer.replayed });
       output.out(`${paint(output, 'green', '✔')} ${answer.replayed ? 'already enqueued' : 'enqueued'} ${paint(output, 'bold', answer.jobId)} (${type}) — ${status(output, answer.status)}`);
@@ -79,7 +84,7 @@ export function registerJobCommands(program: Command, ctx: CliContext): void {
   program
     .command('jobs')
     .description("list this key's jobs, newest first")
-    .option('-s, --status <status>', 'only jobs in this status (QUEUED, RUNNING, RETRYING, SUCCEEDED, FAILED, DEAD, CANCELLED)')
+    .option('-s, --status <status>', 'only jobs in this status (QUEUED, RUNNING, RETRYING, SUCCEEDED, FAILED, DEAD, CANCELLED, EXPIRED)')
     .option('-t, --type <type>', 'only jobs of this type')
     .option('-l, --limit <n>', 'jobs per page (1–100)', positiveInt('--limit'), 25)
     .option('--cursor <cursor>', 'continue from a previous page')
@@ -110,6 +115,26 @@ export function registerJobCommands(program: Command, ctx: CliContext): void {
     });
 
   program
+    .command('edit')
+    .description('change a job that has not started: its payload, runAt or priority (it runs once, with the edit)')
+    .argument('<jobId>')
+    .option('-p, --payload <json>', 'the new payload: inline JSON, @file.json, or - for stdin (validated as at enqueue)')
+    .option('--run-at <iso>', 'start no earlier than this ISO 8601 time (e.g. 2026-12-01T08:00:00Z)')
+    .addOption(new Option('--priority <priority>', 'the new priority (job types with priorities)').choices(['low', 'normal', 'high']))
+    .action(async (jobId: string, options: { payload?: string; runAt?: string; priority?: 'low' | 'normal' | 'high' }, command: Command) => {
+      const edit = {
+        ...(options.payload !== undefined ? { payload: readJsonArgument(options.payload) as never } : {}),
+        ...(options.runAt !== undefined ? { runAt: options.runAt } : {}),
+        ...(options.priority !== undefined ? { priority: options.priority } : {}),
+      };
+      if (Object.keys(edit).length === 0) throw new UsageError('give --payload, --run-at or --priority');
+      const job: JobView = await ctx.client(command).edit(jobId, edit);
+      if (ctx.json(command)) return ctx.printJson(job);
+      output.out(`${paint(output, 'green', '✔')} edited ${paint(output, 'bold', job.jobId)} — ${status(output, job.status)}`);
+      printJob(output, job);
+    });
+
+  program
     .command('cancel')
     .description('cancel a job (a running one stops at its next progress report)')
     .argument('<jobId>')
@@ -134,14 +159,19 @@ export function printJob(output: Output, job: JobView): void {
     ['attempt', `${job.attempt}/${job.maxAttempts}`],
     ['created', job.createdAt],
   ];
+  if (job.priority) rows.push(['priority', job.priority]);
+  if (job.startBy) rows.push(['start by', `${job.startBy}${job.status === 'QUEUED' ? ' (else EXPIRED)' : ''}`]);
   if (job.tenant) rows.push(['tenant', job.tenant]);
+  if (job.groupKey) rows.push(['group', job.groupKey]);
   if (job.runAt) rows.push(['runs at', job.runAt]);
   if (job.nextAttemptAt) rows.push(['next try', job.nextAttemptAt]);
   if (job.finishedAt) rows.push(['finished', job.finishedAt]);
   if (job.error) rows.push(['error', paint(output, 'red', `${job.error.code}: ${job.error.message}`)]);
   if (job.result !== undefined) rows.push(['result', summarise(job.result)]);
   if (job.download) rows.push(['download', `${job.download.url}  (${job.download.fileName}, ${kilobytes(job.download.bytes)}, until ${job.download.expiresAt})`]);
+  if (job.resultDownload) rows.push(['result', `${kilobytes(job.resultDownload.bytes)} stored apart: ${job.resultDownload.url}  (until ${job.resultDownload.expiresAt})`]);
   if (job.payload !== undefined) rows.push(['payload', paint(output, 'gray', `${kilobytes(JSON.stringify(job.payload).length)} (--json shows it)`)]);
+  if (job.payloadDownload) rows.push(['payload', `${kilobytes(job.payloadDownload.bytes)} stored apart: ${job.payloadDownload.url}  (until ${job.payloadDownload.expiresAt})`]);
   output.out(paint(output, 'bold', `job ${job.jobId}`));
   for (const [name, value] of rows) output.out(`  ${paint(output, 'gray', name.padEnd(9))}${value}`);
 }

@@ -4,20 +4,20 @@ import type { CliContext } from '../context.js';
 import { positiveInt } from '../context.js';
 import { duration, paint, progressBar, redrivePercent, status, table } from '../format.js';
 
-const COUNTED = ['QUEUED', 'RUNNING', 'RETRYING', 'SUCCEEDED', 'FAILED', 'DEAD', 'CANCELLED'] as const;
+const COUNTED = ['QUEUED', 'RUNNING', 'RETRYING', 'SUCCEEDED', 'FAILED', 'DEAD', 'CANCELLED', 'EXPIRED'] as const;
 
 export function registerQueueCommands(program: Command, ctx: CliContext): void {
   const { output } = ctx;
 
-  program
+  const queues = program
     .command('queues')
-    .description('per job type: queue and DLQ depths, oldest waiting job, jobs by status (admin)')
+    .description('per job type: queue and DLQ depths, oldest waiting job, jobs by status (admin); pause and resume a type (operator)')
     .option('--window <minutes>', 'count jobs created within this many minutes', positiveInt('--window'), 60)
     .action(async (options: { window: number }, command: Command) => {
       const overview = await ctx.client(command).admin.queues({ windowMinutes: options.window });
       if (ctx.json(command)) return ctx.printJson(overview);
       const rows = overview.queues.map((q) => [
-        paint(output, 'bold', q.type),
+        q.paused ? `${paint(output, 'bold', q.type)} ${paint(output, ['yellow', 'bold'], 'PAUSED')}` : paint(output, 'bold', q.type),
         String(q.queue.visible),
         String(q.queue.inFlight),
         String(q.queue.delayed),
@@ -27,6 +27,29 @@ export function registerQueueCommands(program: Command, ctx: CliContext): void {
       ]);
       for (const line of table(output, ['TYPE', 'VISIBLE', 'IN FLIGHT', 'DELAYED', 'DLQ', 'OLDEST', `LAST ${overview.window.minutes} MIN`], rows)) output.out(line);
       if (!overview.window.complete) output.out(paint(output, 'gray', 'counts are partial: the window holds more jobs than one read covers'));
+      for (const q of overview.queues.filter((row) => row.paused)) {
+        output.out(paint(output, 'yellow', `${q.type} is paused since ${q.pausedAt ?? '?'} (by ${q.pausedBy ?? '?'}): its jobs wait in the queue — conveyor queues resume ${q.type}`));
+      }
+    });
+
+  queues
+    .command('pause')
+    .description('stop running jobs of a type: new and waiting jobs stay queued, jobs under way finish (operator)')
+    .argument('<type>')
+    .action(async (type: string, _options: unknown, command: Command) => {
+      const state = await ctx.client(command).admin.pause(type as JobType);
+      if (ctx.json(command)) return ctx.printJson(state);
+      output.out(`${paint(output, 'yellow', '⏸')} ${type} paused${state.paused ? ` since ${state.pausedAt} (by ${state.pausedBy})` : ''}: jobs keep queuing and run after \`conveyor queues resume ${type}\``);
+    });
+
+  queues
+    .command('resume')
+    .description('run the jobs of a paused type again (operator)')
+    .argument('<type>')
+    .action(async (type: string, _options: unknown, command: Command) => {
+      const state = await ctx.client(command).admin.resume(type as JobType);
+      if (ctx.json(command)) return ctx.printJson(state);
+      output.out(`${paint(output, 'green', '▶')} ${type} resumed: its waiting jobs run now`);
     });
 
   const dlq = program.command('dlq').description('dead-letter queues: list and redrive (admin)');

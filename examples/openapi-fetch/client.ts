@@ -21,7 +21,7 @@ export async function enqueueAndRead(client: ReturnType<typeof generatedClient>,
   for (let poll = 0; poll < 600; poll += 1) {
     const read = await client.GET('/v1/jobs/{jobId}', { params: { path: { jobId } } });
     if (!read.data) throw new Error(`read failed: ${JSON.stringify(read.error)}`);
-    if (['SUCCEEDED', 'FAILED', 'DEAD', 'CANCELLED'].includes(read.data.status)) return { jobId, status: read.data.status, result: read.data.result };
+    if (['SUCCEEDED', 'FAILED', 'DEAD', 'CANCELLED', 'EXPIRED'].includes(read.data.status)) return { jobId, status: read.data.status, result: read.data.result };
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`job ${jobId} did not end`);

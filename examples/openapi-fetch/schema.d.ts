@@ -84,7 +84,8 @@ export interface paths {
         delete: operations["cancelJob"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** Edit a job that has not started: its payload, runAt or priority */
+        patch: operations["editJob"];
         trace?: never;
     };
     "/v1/jobs/{jobId}/retry": {
@@ -165,6 +166,46 @@ export interface paths {
          * @description Needs an API key with the operator scope: it spans every tenant.
          */
         post: operations["redrive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/queues/{type}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause a type's consumer: jobs keep queuing, none starts until it is resumed
+         * @description Needs an API key with the operator scope: it spans every tenant.
+         */
+        post: operations["pauseQueue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/queues/{type}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume a paused type's consumer
+         * @description Needs an API key with the operator scope: it spans every tenant.
+         */
+        post: operations["resumeQueue"];
         delete?: never;
         options?: never;
         head?: never;
@@ -310,8 +351,12 @@ export interface components {
             delaySeconds?: number;
             /** Format: date-time */
             runAt?: string;
+            ttlSeconds?: number;
+            /** @enum {string} */
+            priority?: "low" | "normal" | "high";
             /** Format: uri */
             callbackUrl?: string;
+            groupKey?: string;
         } | {
             /** @constant */
             type: "email";
@@ -414,8 +459,11 @@ export interface components {
             delaySeconds?: number;
             /** Format: date-time */
             runAt?: string;
+            ttlSeconds?: number;
+            priority?: unknown;
             /** Format: uri */
             callbackUrl?: string;
+            groupKey?: string;
         } | {
             /** @constant */
             type: "pdf";
@@ -500,8 +548,11 @@ export interface components {
             delaySeconds?: number;
             /** Format: date-time */
             runAt?: string;
+            ttlSeconds?: number;
+            priority?: unknown;
             /** Format: uri */
             callbackUrl?: string;
+            groupKey?: string;
         } | {
             /** @constant */
             type: "notification";
@@ -555,8 +606,11 @@ export interface components {
             delaySeconds?: number;
             /** Format: date-time */
             runAt?: string;
+            ttlSeconds?: number;
+            priority?: unknown;
             /** Format: uri */
             callbackUrl?: string;
+            groupKey?: string;
         } | {
             /** @constant */
             type: "ai";
@@ -613,8 +667,11 @@ export interface components {
             delaySeconds?: number;
             /** Format: date-time */
             runAt?: string;
+            ttlSeconds?: number;
+            priority?: unknown;
             /** Format: uri */
             callbackUrl?: string;
+            groupKey?: string;
         };
         /** @description Up to 100 jobs; each is validated on its own */
         BatchRequest: {
@@ -632,8 +689,12 @@ export interface components {
                 delaySeconds?: number;
                 /** Format: date-time */
                 runAt?: string;
+                ttlSeconds?: number;
+                /** @enum {string} */
+                priority?: "low" | "normal" | "high";
                 /** Format: uri */
                 callbackUrl?: string;
+                groupKey?: string;
                 /** @description as the Idempotency-Key header of POST /v1/jobs, for this job */
                 idempotencyKey?: string;
             } | {
@@ -738,8 +799,11 @@ export interface components {
                 delaySeconds?: number;
                 /** Format: date-time */
                 runAt?: string;
+                ttlSeconds?: number;
+                priority?: unknown;
                 /** Format: uri */
                 callbackUrl?: string;
+                groupKey?: string;
                 /** @description as the Idempotency-Key header of POST /v1/jobs, for this job */
                 idempotencyKey?: string;
             } | {
@@ -826,8 +890,11 @@ export interface components {
                 delaySeconds?: number;
                 /** Format: date-time */
                 runAt?: string;
+                ttlSeconds?: number;
+                priority?: unknown;
                 /** Format: uri */
                 callbackUrl?: string;
+                groupKey?: string;
                 /** @description as the Idempotency-Key header of POST /v1/jobs, for this job */
                 idempotencyKey?: string;
             } | {
@@ -883,8 +950,11 @@ export interface components {
                 delaySeconds?: number;
                 /** Format: date-time */
                 runAt?: string;
+                ttlSeconds?: number;
+                priority?: unknown;
                 /** Format: uri */
                 callbackUrl?: string;
+                groupKey?: string;
                 /** @description as the Idempotency-Key header of POST /v1/jobs, for this job */
                 idempotencyKey?: string;
             } | {
@@ -943,14 +1013,32 @@ export interface components {
                 delaySeconds?: number;
                 /** Format: date-time */
                 runAt?: string;
+                ttlSeconds?: number;
+                priority?: unknown;
                 /** Format: uri */
                 callbackUrl?: string;
+                groupKey?: string;
                 /** @description as the Idempotency-Key header of POST /v1/jobs, for this job */
                 idempotencyKey?: string;
             })[];
         };
         RetryRequest: {
             payload?: unknown;
+        };
+        /** @description At least one of payload, runAt, priority */
+        EditRequest: {
+            /** @description the new payload, checked against the job type's schema as at enqueue */
+            payload?: unknown;
+            /**
+             * Format: date-time
+             * @description start no earlier than this instant (ISO 8601 with a zone); now or earlier than the current one brings it forward
+             */
+            runAt?: string;
+            /**
+             * @description job types with priorities only
+             * @enum {string}
+             */
+            priority?: "low" | "normal" | "high";
         };
         /** @description An analysis job payload, as in POST /v1/jobs with type analysis */
         AnalyzeRequest: {
@@ -973,7 +1061,7 @@ export interface components {
         Enqueued: {
             jobId: string;
             /** @enum {string} */
-            status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED";
+            status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED" | "EXPIRED";
             statusUrl: string;
         };
         JobView: {
@@ -981,23 +1069,68 @@ export interface components {
             /** @enum {string} */
             type: "analysis" | "email" | "pdf" | "notification" | "ai";
             /** @enum {string} */
-            status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED";
+            status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED" | "EXPIRED";
             progress: number;
             progressMessage?: string;
             /** @description runs of the handler so far */
             attempt: number;
             maxAttempts: number;
-            /** @description the payload as validated at enqueue */
-            payload: unknown;
-            /** @description what the type's handler returned (SUCCEEDED jobs) */
+            /** @description the payload as validated at enqueue (or at its last edit); absent when it is stored apart (payloadRef) */
+            payload?: unknown;
+            /** @description A payload or result too large for the job record, kept in S3 under the tenant; its presigned URL comes with GET /v1/jobs/{id} */
+            payloadRef?: {
+                /** @description UTF-8 bytes of the value's JSON */
+                bytes: number;
+                /** @description hex SHA-256 of those bytes */
+                sha256: string;
+            };
+            /**
+             * @description job types with priorities only: the queue it runs from
+             * @enum {string}
+             */
+            priority?: "low" | "normal" | "high";
+            /** @description GET /v1/jobs/{id} only: the stored payload */
+            payloadDownload?: {
+                /** @description presigned GET of the JSON value, no API key needed */
+                url: string;
+                /** @description ISO 8601 date-time */
+                expiresAt: string;
+                bytes: number;
+                sha256: string;
+                /** @constant */
+                contentType: "application/json";
+            };
+            /** @description what the type's handler returned (SUCCEEDED jobs), inline up to 8192 bytes of JSON; larger, resultRef and resultDownload instead */
             result?: unknown;
+            /** @description A payload or result too large for the job record, kept in S3 under the tenant; its presigned URL comes with GET /v1/jobs/{id} */
+            resultRef?: {
+                /** @description UTF-8 bytes of the value's JSON */
+                bytes: number;
+                /** @description hex SHA-256 of those bytes */
+                sha256: string;
+            };
+            /** @description GET /v1/jobs/{id} only: the stored result */
+            resultDownload?: {
+                /** @description presigned GET of the JSON value, no API key needed */
+                url: string;
+                /** @description ISO 8601 date-time */
+                expiresAt: string;
+                bytes: number;
+                sha256: string;
+                /** @constant */
+                contentType: "application/json";
+            };
             error?: {
                 code: string;
                 message: string;
             };
             /** @description ISO 8601 date-time */
             runAt?: string;
+            /** @description with ttlSeconds: not started by then, the job ends EXPIRED without running */
+            startBy?: string;
             callbackUrl?: string;
+            /** @description the group given at enqueue: one at a time in enqueue order on a FIFO type, a fair share on a standard one */
+            groupKey?: string;
             /** @description ISO 8601 date-time */
             nextAttemptAt?: string;
             /** @constant */
@@ -1010,8 +1143,8 @@ export interface components {
             startedAt?: string;
             /** @description ISO 8601 date-time */
             finishedAt?: string;
-            /** @description when retention removes the record */
-            expiresAt?: string;
+            /** @description when retention removes the finished job's record */
+            retainUntil?: string;
             redriveCount?: number;
             /** @description ISO 8601 date-time */
             redrivenAt?: string;
@@ -1045,7 +1178,7 @@ export interface components {
                 index: number;
                 jobId: string;
                 /** @enum {string} */
-                status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED";
+                status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED" | "EXPIRED";
                 replayed?: boolean;
                 /** @description ISO 8601 date-time */
                 runAt?: string;
@@ -1084,6 +1217,11 @@ export interface components {
                 };
                 maxAttempts: number;
                 redrive: components["schemas"]["RedriveTask"] | null;
+                /** @description its consumer is paused: jobs wait in the queue */
+                paused: boolean;
+                pausedAt: string | null;
+                /** @description the key id that paused it */
+                pausedBy: string | null;
             }[];
             window: {
                 minutes: number;
@@ -1160,6 +1298,21 @@ export interface components {
             /** @enum {string} */
             type: "analysis" | "email" | "pdf" | "notification" | "ai";
             task: components["schemas"]["RedriveTask"] | null;
+        };
+        PauseState: {
+            /** @enum {string} */
+            type: "analysis" | "email" | "pdf" | "notification" | "ai";
+            /** @constant */
+            paused: true;
+            /** @description ISO 8601 date-time */
+            pausedAt: string;
+            /** @description the key id that paused it */
+            pausedBy: string;
+        } | {
+            /** @enum {string} */
+            type: "analysis" | "email" | "pdf" | "notification" | "ai";
+            /** @constant */
+            paused: false;
         };
         AnalyzeAccepted: {
             jobId: string;
@@ -1297,6 +1450,10 @@ export interface components {
                 }[];
             };
         };
+        /** @description API Gateway's answer to a request too large to reach the function (no error code) */
+        GatewayTooLarge: {
+            message: string;
+        };
         Error_UNSUPPORTED_MEDIA_TYPE: {
             error: {
                 /** @enum {string} */
@@ -1375,7 +1532,7 @@ export interface components {
                 index: number;
                 jobId: string;
                 /** @enum {string} */
-                status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED";
+                status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED" | "EXPIRED";
                 replayed?: boolean;
                 /** @description ISO 8601 date-time */
                 runAt?: string;
@@ -1410,7 +1567,7 @@ export interface components {
                 index: number;
                 jobId: string;
                 /** @enum {string} */
-                status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED";
+                status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED" | "EXPIRED";
                 replayed?: boolean;
                 /** @description ISO 8601 date-time */
                 runAt?: string;
@@ -1445,7 +1602,7 @@ export interface components {
                 index: number;
                 jobId: string;
                 /** @enum {string} */
-                status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED";
+                status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED" | "EXPIRED";
                 replayed?: boolean;
                 /** @description ISO 8601 date-time */
                 runAt?: string;
@@ -1479,7 +1636,7 @@ export interface components {
                 index: number;
                 jobId: string;
                 /** @enum {string} */
-                status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED";
+                status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED" | "EXPIRED";
                 replayed?: boolean;
                 /** @description ISO 8601 date-time */
                 runAt?: string;
@@ -1514,7 +1671,7 @@ export interface components {
                 index: number;
                 jobId: string;
                 /** @enum {string} */
-                status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED";
+                status: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED" | "EXPIRED";
                 replayed?: boolean;
                 /** @description ISO 8601 date-time */
                 runAt?: string;
@@ -1535,6 +1692,18 @@ export interface components {
             error: {
                 /** @enum {string} */
                 code: "NOT_FOUND";
+                message: string;
+                issues?: {
+                    /** @description where the request is wrong, e.g. payload.to.0 */
+                    path: string;
+                    message: string;
+                }[];
+            };
+        };
+        Error_JOB_STARTED_JOB_FINISHED_JOB_CHANGED_JOB_ORDERED: {
+            error: {
+                /** @enum {string} */
+                code: "JOB_STARTED" | "JOB_FINISHED" | "JOB_CHANGED" | "JOB_ORDERED";
                 message: string;
                 issues?: {
                     /** @description where the request is wrong, e.g. payload.to.0 */
@@ -1583,6 +1752,18 @@ export interface components {
             error: {
                 /** @enum {string} */
                 code: "REDRIVE_IN_PROGRESS";
+                message: string;
+                issues?: {
+                    /** @description where the request is wrong, e.g. payload.to.0 */
+                    path: string;
+                    message: string;
+                }[];
+            };
+        };
+        Error_NOT_IMPLEMENTED: {
+            error: {
+                /** @enum {string} */
+                code: "NOT_IMPLEMENTED";
                 message: string;
                 issues?: {
                     /** @description where the request is wrong, e.g. payload.to.0 */
@@ -1662,7 +1843,7 @@ export interface operations {
         parameters: {
             query?: {
                 type?: "analysis" | "email" | "pdf" | "notification" | "ai";
-                status?: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED";
+                status?: "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED" | "DEAD" | "CANCELLED" | "EXPIRED";
                 limit?: number;
                 cursor?: string;
             };
@@ -1793,7 +1974,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"];
+                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"] | components["schemas"]["GatewayTooLarge"];
                 };
             };
             /** @description the body is not application/json */
@@ -1905,7 +2086,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"] | components["schemas"]["BatchRefused_PAYLOAD_TOO_LARGE"];
+                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"] | components["schemas"]["BatchRefused_PAYLOAD_TOO_LARGE"] | components["schemas"]["GatewayTooLarge"];
                 };
             };
             /** @description the body is not application/json */
@@ -2090,6 +2271,107 @@ export interface operations {
             };
         };
     };
+    editJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the job id (a UUID) */
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EditRequest"];
+            };
+        };
+        responses: {
+            /** @description edited: it runs once, with the edit */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobView"];
+                };
+            };
+            /** @description the request is not valid; issues name each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_VALIDATION_FAILED_INVALID_JSON"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_UNAUTHENTICATED"];
+                };
+            };
+            /** @description no such job, job type or route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_NOT_FOUND"];
+                };
+            };
+            /** @description a conflict with the job or key in its current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_JOB_STARTED_JOB_FINISHED_JOB_CHANGED_JOB_ORDERED"];
+                };
+            };
+            /** @description the body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"] | components["schemas"]["GatewayTooLarge"];
+                };
+            };
+            /** @description the body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_UNSUPPORTED_MEDIA_TYPE"];
+                };
+            };
+            /** @description an internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a dependency is unavailable; nothing was accepted */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_SERVICE_UNAVAILABLE"];
+                };
+            };
+        };
+    };
     retryJob: {
         parameters: {
             query?: never;
@@ -2166,7 +2448,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"];
+                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"] | components["schemas"]["GatewayTooLarge"];
                 };
             };
             /** @description the body is not application/json */
@@ -2502,6 +2784,164 @@ export interface operations {
             };
         };
     };
+    pauseQueue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a job type */
+                type: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description paused (again: idempotent), since when and by which key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PauseState"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_UNAUTHENTICATED"];
+                };
+            };
+            /** @description the key lacks the scope the route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_FORBIDDEN"];
+                };
+            };
+            /** @description no such job, job type or route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_NOT_FOUND"];
+                };
+            };
+            /** @description an internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the server has no way to do this (pausing is not configured) */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_NOT_IMPLEMENTED"];
+                };
+            };
+            /** @description a dependency is unavailable; nothing was accepted */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_SERVICE_UNAVAILABLE"];
+                };
+            };
+        };
+    };
+    resumeQueue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a job type */
+                type: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description running (again: idempotent) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PauseState"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_UNAUTHENTICATED"];
+                };
+            };
+            /** @description the key lacks the scope the route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_FORBIDDEN"];
+                };
+            };
+            /** @description no such job, job type or route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_NOT_FOUND"];
+                };
+            };
+            /** @description an internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the server has no way to do this (pausing is not configured) */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_NOT_IMPLEMENTED"];
+                };
+            };
+            /** @description a dependency is unavailable; nothing was accepted */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_SERVICE_UNAVAILABLE"];
+                };
+            };
+        };
+    };
     analyze: {
         parameters: {
             query?: never;
@@ -2574,7 +3014,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"];
+                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"] | components["schemas"]["GatewayTooLarge"];
                 };
             };
             /** @description the body is not application/json */
@@ -3012,7 +3452,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"];
+                    "application/json": components["schemas"]["Error_PAYLOAD_TOO_LARGE"] | components["schemas"]["GatewayTooLarge"];
                 };
             };
             /** @description the body is not application/json */

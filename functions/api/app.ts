@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { ConfigurationError, ConveyorError, DependencyRequestError, DependencyUnavailableError, IdempotencyConflictError, JobFinishedError, JobValidationError, PayloadTooLargeError } from '../../shared/domain/errors.js';
+import { ConfigurationError, ConveyorError, DependencyRequestError, DependencyUnavailableError, IdempotencyConflictError, JobFinishedError, JobNotEditableError, JobValidationError, PayloadTooLargeError } from '../../shared/domain/errors.js';
 import type { ApiKeyResolver } from '../../shared/ports/api-keys.js';
 import { LambdaInvocations } from '../../shared/logging/invocation.js';
 import type { Logger } from '../../shared/ports/logger.js';
@@ -10,6 +10,7 @@ import type { JobService } from './job-service.js';
 import { jsonBody, requestScope, requireApiKey, requireScope, type ApiEnv } from './middleware.js';
 import { jobAdminRoutes } from './routes/job-admin.js';
 import type { DownloadLinks } from './download-links.js';
+import { StoredDataMissingError, type JobData } from '../job-data/job-data.js';
 import { jobRoutes } from './routes/jobs.js';
 import type { EnqueueLimit } from './rate-limit.js';
 import type { BatchEnqueuer } from './batch-enqueue.js';
@@ -32,6 +33,8 @@ export interface ApiDeps {
   readonly admin?: QueueRouteDeps;
   /** Presigned downloads of job output files (PDFs); absent when no bucket is configured. */
   readonly downloads?: DownloadLinks;
+  /** Payloads and results stored apart (S3), and their presigned URLs; absent when no job-data bucket is configured. */
+  readonly jobData?: JobData;
   /** This function instance's invocations (cold start, debug sampling); a fresh one when absent. */
   readonly invocations?: LambdaInvocations;
   /** X-Ray: each request a subsegment annotated with its correlation id (none when absent). */
@@ -56,7 +59,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
   app.use('/v1/jobs', requireApiKey(deps.keys));
   app.use('/v1/jobs/*', requireApiKey(deps.keys));
   if (deps.batch) app.post(BATCH_PATH, requireApiKey(deps.keys), jsonBody(MAX_BATCH_BODY_BYTES), batchHandler(deps.batch, deps.enqueueLimit));
-  app.route('/v1/jobs', jobRoutes(deps.jobs, { downloads: deps.downloads, limit: deps.enqueueLimit }));
+  app.route('/v1/jobs', jobRoutes(deps.jobs, { downloads: deps.downloads, limit: deps.enqueueLimit, jobData: deps.jobData }));
   // The analyze API: the same jobs, key, limit and idempotency as POST /v1/jobs.
   app.use('/v1/analyze', requireApiKey(deps.keys));
   app.use('/v1/analyze/*', requireApiKey(deps.keys));
@@ -97,13 +100,16 @@ function toHttpError(error: unknown): HttpError {
   // A request a dependency refused as malformed: a bug, logged with its cause.
   if (error instanceof DependencyRequestError) return new HttpError(500, 'INTERNAL', 'internal error');
   if (error instanceof DependencyUnavailableError) {
-    return new HttpError(503, 'SERVICE_UNAVAILABLE', `${error.dependency} is unavailable; the job was not accepted, retry later`, undefined, { 'retry-after': '1' });
+    // Every write path that answers this is safe to repeat: an enqueue or an edit kept nothing, a pause is idempotent.
+    return new HttpError(503, 'SERVICE_UNAVAILABLE', `${error.dependency} is unavailable; the request did not complete (no job was accepted, no edit applied), retry later`, undefined, { 'retry-after': '1' });
   }
   if (error instanceof IdempotencyConflictError) {
     const retry = error.code === 'IDEMPOTENCY_KEY_IN_PROGRESS' ? { 'retry-after': '1' } : undefined;
     return new HttpError(409, error.code, error.message, [{ path: 'headers.idempotency-key', message: error.message }], retry);
   }
-  if (error instanceof JobFinishedError) return new HttpError(409, error.code, error.message);
+  if (error instanceof JobFinishedError || error instanceof JobNotEditableError) return new HttpError(409, error.code, error.message);
+  // A retry of a job whose stored payload expired: it can only run again with a payload given.
+  if (error instanceof StoredDataMissingError) return new HttpError(409, error.code, `${error.message}; retry it with a payload`);
   if (error instanceof ConveyorError) return new HttpError(500, error.code, error.message);
   return new HttpError(500, 'INTERNAL', 'internal error');
 }

@@ -1,7 +1,7 @@
 import { ConfigurationError, ConveyorError, DependencyRequestError, DependencyUnavailableError, JobValidationError, PayloadTooLargeError } from '../../shared/domain/errors.js';
 import { newJobId } from '../../shared/domain/job-id.js';
 import type { JobMessage, JobRecord } from '../../shared/domain/job.js';
-import { enqueueRequestSchema, type EnqueueRequest } from '../../shared/jobs/registry.js';
+import { enqueueRequestSchema, getJobDefinition, type EnqueueRequest } from '../../shared/jobs/registry.js';
 import { dispatchJob, planFields } from '../scheduling/dispatch.js';
 import type { ReleasePlan } from '../scheduling/release-plan.js';
 import { IDEMPOTENCY_KEY } from './idempotent-enqueue.js';
@@ -92,13 +92,38 @@ export class BatchEnqueuer {
   }
 
   async enqueue(tenant: string, valid: readonly ValidItem[], origin: EnqueueOrigin = {}): Promise<BatchItemResult[]> {
-    const keyed = valid.filter((item) => item.idempotencyKey !== undefined);
-    const plain = valid.filter((item) => item.idempotencyKey === undefined);
-    const [keyedResults, plainResults] = await Promise.all([
-      Promise.all(keyed.map((item) => this.#enqueueKeyed(tenant, item, origin))),
-      this.#enqueuePlain(tenant, plain, origin),
+    // Items of a FIFO type keep their order, which is their group's enqueue order: they go in index order
+    // (enqueueInOrder). The others go side by side: keyed ones one by one, unkeyed ones in bulk.
+    const isFifo = (item: ValidItem) => getJobDefinition(item.request.type).settings.ordering === 'fifo';
+    const ordered = valid.filter(isFifo);
+    const free = valid.filter((item) => !isFifo(item));
+    const [keyedResults, plainResults, orderedResults] = await Promise.all([
+      Promise.all(free.filter((item) => item.idempotencyKey !== undefined).map((item) => this.#enqueueKeyed(tenant, item, origin))),
+      this.#enqueuePlain(tenant, free.filter((item) => item.idempotencyKey === undefined), origin),
+      this.#enqueueInOrder(tenant, ordered, origin),
     ]);
-    return [...keyedResults, ...plainResults];
+    return [...keyedResults, ...plainResults, ...orderedResults];
+  }
+
+  /**
+   * FIFO items in index order: each keyed one on its own, each run of unkeyed ones between them as one
+   * bulk send (SqsJobQueue.sendBatch sends a FIFO queue's chunks one after another), each step after the
+   * previous one has been sent.
+   */
+  async #enqueueInOrder(tenant: string, items: readonly ValidItem[], origin: EnqueueOrigin): Promise<BatchItemResult[]> {
+    const results: BatchItemResult[] = [];
+    for (let from = 0; from < items.length; ) {
+      if (items[from]!.idempotencyKey !== undefined) {
+        results.push(await this.#enqueueKeyed(tenant, items[from]!, origin));
+        from += 1;
+        continue;
+      }
+      let to = from;
+      while (to < items.length && items[to]!.idempotencyKey === undefined) to += 1;
+      results.push(...(await this.#enqueuePlain(tenant, items.slice(from, to), origin)));
+      from = to;
+    }
+    return results;
   }
 
   async #enqueueKeyed(tenant: string, item: ValidItem, origin: EnqueueOrigin): Promise<BatchItemResult> {
@@ -111,21 +136,25 @@ export class BatchEnqueuer {
   }
 
   async #enqueuePlain(tenant: string, items: readonly ValidItem[], origin: EnqueueOrigin): Promise<BatchItemResult[]> {
-    const { store, logger } = this.#deps;
+    const { store, logger, jobData } = this.#deps;
     const now = this.#deps.now();
-    const records = items.map((item) => ({ ...newJobRecord(tenant, item.request, this.#deps.newJobId(tenant, now), now, undefined, origin.correlationId), ...planFields(item.plan) }) as JobRecord);
-    if (records.length > 0) await this.#deps.activity?.note(tenant, now);
-    const created = await Promise.all(records.map((record) => store.create(record).then(() => true, () => false)));
+    const built = items.map((item) => ({ ...newJobRecord(tenant, item.request, this.#deps.newJobId(tenant, now), now, undefined, origin.correlationId), ...planFields(item.plan, item.request, now) }) as JobRecord);
+    if (built.length > 0) await this.#deps.activity?.note(tenant, now);
+    // Payloads over the inline limit are uploaded before their records are written (see JobService).
+    const records = await Promise.all(built.map((record) => (jobData ? jobData.storePayload(record).catch(() => undefined) : record)));
+    const created = await Promise.all(records.map((record) => (record ? store.create(record).then(() => true, () => false) : false)));
     const results: BatchItemResult[] = [];
-    const toSend: { item: ValidItem; record: JobRecord }[] = [];
-    const toHold: { item: ValidItem; record: JobRecord }[] = [];
+    const toSend: { item: ValidItem; record: JobRecord; built: JobRecord }[] = [];
+    const toHold: { item: ValidItem; record: JobRecord; built: JobRecord }[] = [];
     items.forEach((item, i) => {
-      if (!created[i]) results.push({ index: item.index, error: unavailable('the job store') });
-      else (item.plan.kind === 'hold' ? toHold : toSend).push({ item, record: records[i]! });
+      if (!records[i]) results.push({ index: item.index, error: unavailable('the payload store') });
+      else if (!created[i]) results.push({ index: item.index, error: unavailable('the job store') });
+      else (item.plan.kind === 'hold' ? toHold : toSend).push({ item, record: records[i], built: built[i]! });
     });
 
     const failedSends = await this.#deps.queue.sendBatch(
-      toSend.map(({ item, record }) => ({ message: messageOf(record), ...(item.plan.kind === 'delay' ? { delaySeconds: item.plan.delaySeconds } : {}) })),
+      // Messages route by the request's payload (priority), which a stored record may hold apart.
+      toSend.map(({ item, built: job }) => ({ message: messageOf(job), ...(item.plan.kind === 'delay' ? { delaySeconds: item.plan.delaySeconds } : {}) })),
     );
     // Each held job's schedule is made, then confirmed on its record (dispatchJob), one by one.
     const dispatch = { queue: this.#deps.queue, scheduler: this.#deps.scheduler, store, logger };
@@ -136,8 +165,15 @@ export class BatchEnqueuer {
         results.push(accepted(item.index, record, false));
         continue;
       }
-      // Not sent: discard the still-QUEUED record so no job waits for a message that never comes.
-      await store.discard(record.jobId).catch((error: unknown) => logger.error('bulk enqueue: send failed and the record could not be discarded', { jobId: record.jobId, error }));
+      // Not sent: discard the still-QUEUED record so no job waits for a message that never comes, then its stored payload.
+      const discarded = await store.discard(record.jobId).then(
+        () => true,
+        (error: unknown) => {
+          logger.error('bulk enqueue: send failed and the record could not be discarded', { jobId: record.jobId, error });
+          return false;
+        },
+      );
+      if (discarded) await jobData?.discardPayload(record);
       results.push({ index: item.index, error: unavailable(item.plan.kind === 'hold' ? 'the scheduler' : 'the queue') });
     }
     return results;

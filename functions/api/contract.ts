@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { JOB_STATUSES } from '../../shared/domain/status.js';
 import { JOB_TYPES } from '../../shared/jobs/registry.js';
+import { RESULT_INLINE_BYTES } from '../job-data/job-data.js';
 import type { NotificationKind } from '../../shared/jobs/notification.js';
 
 /*
@@ -25,10 +26,33 @@ export function errorBody(codes: readonly [string, ...string[]] | 'any'): z.ZodT
     .strict();
 }
 
+/**
+ * API Gateway's own 413, sent before the function runs: a body over the gateway's 10 MB, or one
+ * whose Lambda event (the body JSON-escaped, with headers and context) would pass Lambda's 6 MB
+ * invocation limit. Its body is the gateway's, not Conveyor's error shape.
+ */
+export const gatewayTooLargeSchema = z.object({ message: z.string() }).strict().describe("API Gateway's answer to a request too large to reach the function (no error code)");
+
 export const downloadSchema = z
   .object({ url: z.string().describe('presigned GET, no API key needed'), expiresAt: isoTime, fileName: z.string(), contentType: z.string(), bytes: z.number().int().min(0) })
   .strict()
   .describe("A short-lived download of the job's output file (a PDF), signed when the job is read");
+
+const storedDataRef = z
+  .object({ bytes: z.number().int().min(0).describe("UTF-8 bytes of the value's JSON"), sha256: z.string().regex(/^[0-9a-f]{64}$/).describe('hex SHA-256 of those bytes') })
+  .strict()
+  .describe('A payload or result too large for the job record, kept in S3 under the tenant; its presigned URL comes with GET /v1/jobs/{id}');
+
+export const storedDataLinkSchema = z
+  .object({
+    url: z.string().describe('presigned GET of the JSON value, no API key needed'),
+    expiresAt: isoTime,
+    bytes: z.number().int().min(0),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    contentType: z.literal('application/json'),
+  })
+  .strict()
+  .describe('A short-lived download of a payload or result stored apart, signed when the job is read');
 
 export const jobViewSchema = z
   .object({
@@ -39,18 +63,25 @@ export const jobViewSchema = z
     progressMessage: z.string().optional(),
     attempt: z.number().int().min(0).describe('runs of the handler so far'),
     maxAttempts: z.number().int().min(1),
-    payload: z.unknown().describe('the payload as validated at enqueue'),
-    result: z.unknown().optional().describe("what the type's handler returned (SUCCEEDED jobs)"),
+    payload: z.unknown().optional().describe('the payload as validated at enqueue (or at its last edit); absent when it is stored apart (payloadRef)'),
+    payloadRef: storedDataRef.optional(),
+    priority: z.enum(['low', 'normal', 'high']).optional().describe('job types with priorities only: the queue it runs from'),
+    payloadDownload: storedDataLinkSchema.optional().describe('GET /v1/jobs/{id} only: the stored payload'),
+    result: z.unknown().optional().describe(`what the type's handler returned (SUCCEEDED jobs), inline up to ${RESULT_INLINE_BYTES} bytes of JSON; larger, resultRef and resultDownload instead`),
+    resultRef: storedDataRef.optional(),
+    resultDownload: storedDataLinkSchema.optional().describe('GET /v1/jobs/{id} only: the stored result'),
     error: z.object({ code: z.string(), message: z.string() }).strict().optional(),
     runAt: isoTime.optional(),
+    startBy: isoTime.optional().describe('with ttlSeconds: not started by then, the job ends EXPIRED without running'),
     callbackUrl: z.string().optional(),
+    groupKey: z.string().optional().describe('the group given at enqueue: one at a time in enqueue order on a FIFO type, a fair share on a standard one'),
     nextAttemptAt: isoTime.optional(),
     cancelRequested: z.literal(true).optional(),
     createdAt: isoTime,
     updatedAt: isoTime,
     startedAt: isoTime.optional(),
     finishedAt: isoTime.optional(),
-    expiresAt: isoTime.optional().describe('when retention removes the record'),
+    retainUntil: isoTime.optional().describe("when retention removes the finished job's record"),
     redriveCount: z.number().int().optional(),
     redrivenAt: isoTime.optional(),
     retryCount: z.number().int().optional(),
@@ -132,6 +163,9 @@ export const queueOverviewSchema = z
           counts: z.partialRecord(jobStatus, z.number().int()),
           maxAttempts: z.number().int(),
           redrive: redriveTaskViewSchema.nullable(),
+          paused: z.boolean().describe('its consumer is paused: jobs wait in the queue'),
+          pausedAt: isoTime.nullable(),
+          pausedBy: z.string().nullable().describe('the key id that paused it'),
         })
         .strict(),
     ),
@@ -148,6 +182,12 @@ export const redriveAcceptedSchema = z
   .strict();
 
 export const redriveStatusSchema = z.object({ type: jobType, task: redriveTaskViewSchema.nullable() }).strict();
+
+/** `POST /v1/queues/{type}/pause|resume`. */
+export const pauseStateSchema = z.union([
+  z.object({ type: jobType, paused: z.literal(true), pausedAt: isoTime, pausedBy: z.string().describe('the key id that paused it') }).strict(),
+  z.object({ type: jobType, paused: z.literal(false) }).strict(),
+]);
 
 export const healthSchema = z.object({ status: z.literal('ok'), stage: z.string() }).strict();
 

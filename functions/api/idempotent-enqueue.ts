@@ -5,6 +5,7 @@ import type { EnqueueRequest } from '../../shared/jobs/registry.js';
 import type { IdempotencyEntry, IdempotencyStore } from '../../shared/ports/idempotency-store.js';
 import type { JobStore } from '../../shared/ports/job-store.js';
 import type { Logger } from '../../shared/ports/logger.js';
+import type { JobData } from '../job-data/job-data.js';
 
 /** How an `Idempotency-Key` behaves; the defaults suit an API Lambda (API Gateway cuts at 29 s). */
 export interface IdempotencySettings {
@@ -29,6 +30,8 @@ export interface IdempotentEnqueueDeps {
   readonly newJobId: (tenant: string, now: Date) => string;
   /** Builds the QUEUED record of a new job with the given id (the same builder as plain enqueue). */
   readonly newRecord: (tenant: string, request: EnqueueRequest, jobId: string, idempotencyKey: string) => JobRecord;
+  /** Stores a payload over the inline limit before the record is written (see JobService). */
+  readonly jobData?: JobData;
   readonly settings?: Partial<IdempotencySettings>;
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -54,7 +57,7 @@ export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
  *    out; the next request with the key then takes it over and finishes the *same* job (record
  *    reused if present, message sent), so a key never yields two jobs.
  *
- * The same key with a different body (type + payload, compared canonically) is a 409 mismatch.
+ * The same key with a different body (type, payload and groupKey, compared canonically) is a 409 mismatch.
  *
  * A writer that dies between the record and the send leaves the entry PENDING, naming the job, and the
  * record saying its send is pending: the recovery sweep sends it (functions/recovery/sweep.ts). A
@@ -127,9 +130,13 @@ async function publish(
   entry: IdempotencyEntry,
   takeover: boolean,
 ): Promise<IdempotentEnqueueResult> {
-  let job = deps.newRecord(tenant, request, entry.jobId, key);
+  const built = deps.newRecord(tenant, request, entry.jobId, key);
+  let job: JobRecord;
   let created = false;
   try {
+    // A payload over the inline limit goes first. Its key is the content's digest, so a takeover
+    // uploads the very object the dead writer's record (if any) already names.
+    job = deps.jobData ? await deps.jobData.storePayload(built) : built;
     await deps.store.create(job);
     created = true;
   } catch (error) {
@@ -149,9 +156,10 @@ async function publish(
   try {
     // A takeover may send a second message for a job whose first did go out; the consumer treats
     // it as the duplicate delivery it is (at-least-once), so the job still runs to one outcome.
+    // A stored record holding its payload apart keeps its priority for routing (messageOf).
     await deps.dispatch(job);
   } catch (sendError) {
-    if (!takeover) await release(deps, tenant, key, entry, created);
+    if (!takeover && (await release(deps, tenant, key, entry, created))) await deps.jobData?.discardPayload(job);
     throw sendError instanceof ConveyorError
       ? sendError
       : new DependencyUnavailableError('sqs', `queue send failed — ${String(sendError)}`, { cause: sendError });
@@ -168,8 +176,11 @@ async function commit(deps: IdempotentEnqueueDeps, tenant: string, key: string, 
   });
 }
 
-/** Undoes a failed enqueue: entry first (so a retry starts clean), then the record it named. */
-async function release(deps: IdempotentEnqueueDeps, tenant: string, key: string, entry: IdempotencyEntry, discardRecord: boolean): Promise<void> {
+/**
+ * Undoes a failed enqueue: entry first (so a retry starts clean), then the record it named. True when
+ * the record is known to be gone (discarded here), so its stored payload may go too.
+ */
+async function release(deps: IdempotentEnqueueDeps, tenant: string, key: string, entry: IdempotencyEntry, discardRecord: boolean): Promise<boolean> {
   let released = false;
   try {
     released = await deps.idempotency.release(tenant, key, entry.lockToken);
@@ -177,15 +188,24 @@ async function release(deps: IdempotentEnqueueDeps, tenant: string, key: string,
     deps.logger.error('idempotency: could not release the entry; a retry takes it over after the lock', { jobId: entry.jobId, error });
   }
   // Only the lock holder may delete the record: if another request took over, the job is theirs now.
-  if (!released || !discardRecord) return;
-  await deps.store.discard(entry.jobId).catch((error: unknown) => {
-    deps.logger.error('idempotency: send failed and the record could not be discarded', { jobId: entry.jobId, error });
-  });
+  if (!released || !discardRecord) return false;
+  return deps.store.discard(entry.jobId).then(
+    () => true,
+    (error: unknown) => {
+      deps.logger.error('idempotency: send failed and the record could not be discarded', { jobId: entry.jobId, error });
+      return false;
+    },
+  );
 }
 
-/** sha256 of the request's canonical JSON (keys sorted), so key order and whitespace do not matter. */
+/**
+ * sha256 of the request's canonical JSON (keys sorted), so key order and whitespace do not matter. A
+ * `groupKey` counts (another group is another request); it is left out when absent, so the hashes of
+ * requests without one are those stored before groups existed.
+ */
 export function hashRequest(request: EnqueueRequest): string {
-  return createHash('sha256').update(canonicalJson({ type: request.type, payload: request.payload })).digest('hex');
+  const identity = { type: request.type, payload: request.payload, ...(request.groupKey !== undefined ? { groupKey: request.groupKey } : {}) };
+  return createHash('sha256').update(canonicalJson(identity)).digest('hex');
 }
 
 function canonicalJson(value: unknown): string {

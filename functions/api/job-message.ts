@@ -1,18 +1,32 @@
 import type { JobMessage, JobRecord } from '../../shared/domain/job.js';
-import { priorityOf } from '../../shared/jobs/priority.js';
+import { messageGroupIdOf } from '../../shared/jobs/ordering.js';
+import { isPrioritized, priorityOf } from '../../shared/jobs/priority.js';
+import { getJobDefinition, isJobType } from '../../shared/jobs/registry.js';
 
 /**
  * The SQS message that carries a job to its worker: its id, type, generation and correlation id (the
- * record holds the rest). In a module of its own: the recovery sweep and the releaser send messages without bundling
- * the job registry that enqueueing needs.
+ * record holds the rest), and where it goes: its priority lane and its group (the SQS MessageGroupId).
+ * In a module of its own: the recovery sweep and the releaser send messages without the API's
+ * enqueue path.
  */
 export function messageOf(job: JobRecord): JobMessage {
-  const priority = priorityOf(job.payload);
   return {
     jobId: job.jobId,
     type: job.type,
     ...(job.generation ? { generation: job.generation } : {}),
-    ...(priority !== 'normal' ? { priority } : {}),
+    ...routingOf(job),
+    group: messageGroupIdOf(job.tenant, job.groupKey),
     ...(job.correlationId !== undefined ? { correlationId: job.correlationId } : {}),
   };
+}
+
+/**
+ * Which priority queue a job's messages go to: its recorded priority (a payload stored apart keeps
+ * it on the record too). A record written before priorities were recorded names it only in its
+ * payload (the analyze API's `payload.priority`), which counts only for types with priorities.
+ */
+export function routingOf(job: JobRecord): Pick<JobMessage, 'priority'> {
+  if (job.priority) return { priority: job.priority };
+  const fromPayload = isJobType(job.type) && isPrioritized(getJobDefinition(job.type)) ? priorityOf(job.payload) : 'normal';
+  return fromPayload === 'normal' ? {} : { priority: fromPayload };
 }

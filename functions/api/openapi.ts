@@ -8,6 +8,8 @@ import {
   deadLettersSchema,
   enqueuedSchema,
   errorBody,
+  gatewayTooLargeSchema,
+  pauseStateSchema,
   healthSchema,
   jobPageSchema,
   jobViewSchema,
@@ -25,7 +27,7 @@ import { MAX_BATCH_JOBS } from './batch-enqueue.js';
 import { IDEMPOTENCY_KEY } from './idempotent-enqueue.js';
 import { batchBody } from './routes/batch.js';
 import { listQuery, retryBody } from './routes/job-admin.js';
-import { JOB_ID } from './routes/jobs.js';
+import { editBody, JOB_ID } from './routes/jobs.js';
 import { dlqQuery, overviewQuery } from './routes/queues.js';
 import { notificationListQuery, preferencesBody, readAllQuery } from './routes/notifications.js';
 import { userId } from '../../shared/jobs/notification.js';
@@ -45,7 +47,7 @@ type JsonSchema = Record<string, unknown>;
 type Codes = readonly [string, ...string[]];
 
 interface Operation {
-  readonly method: 'get' | 'post' | 'put' | 'delete';
+  readonly method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   readonly path: string;
   readonly operationId: string;
   readonly summary: string;
@@ -142,6 +144,18 @@ const OPERATIONS: readonly Operation[] = [
     errors: { ...AUTHENTICATED, 404: ['NOT_FOUND'] },
   },
   {
+    method: 'patch',
+    path: '/v1/jobs/{jobId}',
+    operationId: 'editJob',
+    summary: 'Edit a job that has not started: its payload, runAt or priority',
+    tag: 'jobs',
+    auth: 'jobs',
+    pathParams: { jobId: JOB_ID_PARAM },
+    body: { ref: 'EditRequest', required: true },
+    ok: { 200: { ref: 'JobView', description: 'edited: it runs once, with the edit' } },
+    errors: { ...BODY_ERRORS, ...AUTHENTICATED, 404: ['NOT_FOUND'], 409: ['JOB_STARTED', 'JOB_FINISHED', 'JOB_CHANGED', 'JOB_ORDERED'] },
+  },
+  {
     method: 'delete',
     path: '/v1/jobs/{jobId}',
     operationId: 'cancelJob',
@@ -197,6 +211,28 @@ const OPERATIONS: readonly Operation[] = [
     pathParams: { type: TYPE_PARAM },
     ok: { 202: { ref: 'RedriveAccepted', description: 'the task is recorded; the redrive consumer carries it out', headers: { Location: { description: 'its progress', schema: { type: 'string' } } } } },
     errors: { ...AUTHENTICATED, 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['REDRIVE_IN_PROGRESS'] },
+  },
+  {
+    method: 'post',
+    path: '/v1/queues/{type}/pause',
+    operationId: 'pauseQueue',
+    summary: "Pause a type's consumer: jobs keep queuing, none starts until it is resumed",
+    tag: 'operators',
+    auth: 'operator',
+    pathParams: { type: TYPE_PARAM },
+    ok: { 200: { ref: 'PauseState', description: 'paused (again: idempotent), since when and by which key' } },
+    errors: { ...AUTHENTICATED, 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 501: ['NOT_IMPLEMENTED'] },
+  },
+  {
+    method: 'post',
+    path: '/v1/queues/{type}/resume',
+    operationId: 'resumeQueue',
+    summary: "Resume a paused type's consumer",
+    tag: 'operators',
+    auth: 'operator',
+    pathParams: { type: TYPE_PARAM },
+    ok: { 200: { ref: 'PauseState', description: 'running (again: idempotent)' } },
+    errors: { ...AUTHENTICATED, 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 501: ['NOT_IMPLEMENTED'] },
   },
   {
     method: 'get',
@@ -313,6 +349,7 @@ const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
   415: 'the body is not application/json',
   429: "the tenant's enqueue budget is spent; nothing was accepted",
   500: 'an internal error',
+  501: 'the server has no way to do this (pausing is not configured)',
   503: 'a dependency is unavailable; nothing was accepted',
 };
 
@@ -327,6 +364,7 @@ function requestComponents(): Record<string, z.ZodType> {
     EnqueueRequest: enqueueRequestSchema.describe('A job: its type, its payload (checked by the type\'s schema) and when to run it'),
     BatchRequest: batchBody.extend({ jobs: z.array(batchItem).min(1).max(MAX_BATCH_JOBS) }).describe(`Up to ${MAX_BATCH_JOBS} jobs; each is validated on its own`),
     RetryRequest: retryBody,
+    EditRequest: editBody.describe('At least one of payload, runAt, priority'),
     AnalyzeRequest: analysisJob.payload.describe('An analysis job payload, as in POST /v1/jobs with type analysis'),
     NotificationPreferencesRequest: preferencesBody,
   };
@@ -344,6 +382,7 @@ function responseComponents(): Record<string, z.ZodType> {
     RedriveAccepted: redriveAcceptedSchema,
     RedriveTask: redriveTaskViewSchema,
     RedriveStatus: redriveStatusSchema,
+    PauseState: pauseStateSchema,
     AnalyzeAccepted: analyzeAcceptedSchema,
     AnalyzeView: analyzeViewSchema,
     QueueHealth: queueHealthSchema,
@@ -412,7 +451,11 @@ export function buildOpenApiDocument(): OpenApiDocument {
       responses[status] = { description: ok.description, ...(ok.headers ? { headers: ok.headers } : {}), content: { 'application/json': { schema: ref(ok.ref) } } };
     }
     for (const [status, codes] of Object.entries(op.errors)) {
-      const schema = op.operationId === 'enqueueBatch' && batchRefusals.has(status) ? { oneOf: [errorRef(codes), errorRef(codes, 'BatchRefused')] } : errorRef(codes);
+      const ours = op.operationId === 'enqueueBatch' && batchRefusals.has(status) ? [errorRef(codes), errorRef(codes, 'BatchRefused')] : [errorRef(codes)];
+      // A body too large for the function's event is refused by API Gateway itself (routes/jobs.ts MAX_BODY_BYTES).
+      if (status === '413') errorSchemas.GatewayTooLarge ??= inline(gatewayTooLargeSchema, 'output');
+      const options = status === '413' ? [...ours, ref('GatewayTooLarge')] : ours;
+      const schema = options.length === 1 ? options[0] : { oneOf: options };
       responses[status] = {
         description: ERROR_DESCRIPTIONS[Number(status)] ?? 'an error',
         ...(status === '429' || status === '503' ? { headers: RETRY_AFTER } : {}),
@@ -443,7 +486,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
     security: [{ apiKey: [] }],
     tags: [
       { name: 'jobs', description: 'Enqueue and follow jobs' },
-      { name: 'operators', description: 'Queues, dead letters, redrive and retry (admin scope)' },
+      { name: 'operators', description: 'Queues, dead letters, redrive, retry, pause and resume (admin or operator scope)' },
       { name: 'service', description: 'Health and this document' },
       { name: 'analyze', description: 'The analyze API over analysis jobs, in BullMQ state names' },
       { name: 'notifications', description: "Users' notification inboxes and e-mail preferences" },

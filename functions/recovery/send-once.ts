@@ -46,7 +46,8 @@ export async function sendOnce(deps: SendOnceDeps, job: JobRecord, options: { de
   const claimed = claimedAt(seen);
   if (claimed !== undefined && claimed + (deps.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS) > now.getTime()) return 'busy';
   const claim: SendPending = `claimed:${now.toISOString()}`;
-  if (!(await deps.store.updateSendPending(job.jobId, seen, claim))) return 'busy';
+  // On the generation read too: an edit since then rewrote the marker for its own message.
+  if (!(await deps.store.updateSendPending(job.jobId, seen, claim, job.generation ?? 0))) return 'busy';
   try {
     if (options.delaySeconds) await deps.queue.send(messageOf(job), { delaySeconds: options.delaySeconds });
     else await deps.queue.send(messageOf(job));

@@ -189,8 +189,8 @@ export class RecoverySweep {
         return 'deferred';
       }
       // Idempotent by the schedule's name: if the dead enqueue did create it, this changes nothing.
-      await scheduler.scheduleRelease(job.jobId, new Date(runAt));
-      return (await store.updateSendPending(job.jobId, pending, 'held')) ? 'scheduled' : 'skipped';
+      await scheduler.scheduleRelease(job.jobId, new Date(runAt), job.generation ?? 0);
+      return (await store.updateSendPending(job.jobId, pending, 'held', job.generation ?? 0)) ? 'scheduled' : 'skipped';
     }
     return this.#send(job, delayOf(runAt, now));
   }

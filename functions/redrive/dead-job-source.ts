@@ -7,8 +7,12 @@ import type { RedriveTaskRecord } from '../../shared/ports/redrive-tasks.js';
 import type { FollowUpFlusher } from '../follow-ups/follow-ups.js';
 import type { RedriveSource, RequeueOutcome } from './redrive-runner.js';
 
-/** Fields a finished job carries that a job waiting to run again must not (its holder included: a new message runs it). */
-export const FINISHED_FIELDS = ['finishedAt', 'ttl', 'nextAttemptAt', 'cancelRequested', 'result', 'progressMessage', 'startedAt', 'messageId', 'receiveCount'] as const;
+/**
+ * Fields a finished job carries that a job waiting to run again must not (its holder included: a new
+ * message runs it). startBy too: a job an operator runs again is not held to the start-by time of its
+ * first enqueue. A stored result's object is left to the bucket's lifecycle rule.
+ */
+export const FINISHED_FIELDS = ['finishedAt', 'ttl', 'nextAttemptAt', 'cancelRequested', 'result', 'resultRef', 'progressMessage', 'startedAt', 'messageId', 'receiveCount', 'startBy'] as const;
 /** A DEAD job's place in the dead-letter listing: the write that takes it out of DEAD removes it. */
 export const LISTING_FIELDS = ['deadLetterType', 'deadLetterUntil'] as const;
 /**

@@ -20,7 +20,7 @@ import { JobService } from '../api/job-service.js';
 import type { ApiEnv } from '../api/middleware.js';
 import { createReleaseScheduler, tenantEnqueueRule, webhookSettings } from '../scheduling/wiring.js';
 import { createRateLimiter } from './rate-limits.js';
-import { createBlobClients, createFollowUpFlusher, createJobQueue, createJobStore, createTenantActivity, type CoreClients } from '../wiring.js';
+import { createBlobClients, createFollowUpFlusher, createJobData, createJobQueue, createJobStore, createTenantActivity, type CoreClients } from '../wiring.js';
 
 /** Composition root of the API function (functions/entry/api.ts) and of the local cloud's API. */
 export function buildApiApp(
@@ -41,7 +41,8 @@ export function buildApiApp(
   const webhookPolicy = webhookSettings(config)?.policy;
   // Tenants are noted before their records: the recovery sweep finds a record whose send never happened.
   const activity = createTenantActivity(config, clients);
-  const enqueue = { store, queue, logger, idempotency, scheduler, webhookPolicy, followUps, activity };
+  const jobData = createJobData(config, clients, logger);
+  const enqueue = { store, queue, logger, idempotency, scheduler, webhookPolicy, followUps, activity, jobData };
   // One cursor key per instance for every listing (jobs, dead letters, notifications).
   const cursors = new PageCursors(tableCursorKey(clients.dynamo, config.CONVEYOR_TABLE_NAME));
   return createApiApp({
@@ -53,7 +54,8 @@ export function buildApiApp(
     invocations: createInvocations(config),
     tracer: currentTracer(),
     enqueueLimit: { limiter, rule: tenantEnqueueRule(config), logger },
-    admin: buildAdminDeps(config, clients, { store, queue, logger, followUps, cursors }),
+    admin: buildAdminDeps(config, clients, { store, queue, logger, followUps, cursors, jobData }),
+    ...(jobData ? { jobData } : {}),
     notifications: new DynamoNotificationStore({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME, cursors }),
     ...(config.CONVEYOR_BUCKET_NAME && clients.s3
       ? { downloads: new DownloadLinks({ blobs: new S3BlobStore({ client: clients.s3, bucket: config.CONVEYOR_BUCKET_NAME }), ttlSeconds: config.CONVEYOR_DOWNLOAD_URL_TTL_SECONDS }) }

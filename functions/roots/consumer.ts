@@ -6,6 +6,7 @@ import { createLogger } from '../../shared/logging/logger.js';
 import { noJobMetrics, type JobMetrics } from '../../shared/ports/job-metrics.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import { unlimited, type RateLimiter } from '../../shared/ports/rate-limiter.js';
+import type { AwsClients } from '../adapters/aws/clients.js';
 import { DynamoSideEffectLedger } from '../adapters/aws/dynamo-side-effects.js';
 import { EmfJobMetrics } from '../adapters/aws/emf-job-metrics.js';
 import { currentTracer, enableTracing } from '../adapters/aws/tracing.js';
@@ -13,7 +14,7 @@ import type { CapabilityPorts, CorePorts, JobHandlerModule, PortsOf, UsesOf } fr
 import { withProviderThrottle, type BatchHandler } from '../scheduling/provider-throttle.js';
 import type { JobHandler } from '../worker/context.js';
 import { JobWorker } from '../worker/job-worker.js';
-import { createCoreClients, createFollowUpFlusher, createJobQueue, createJobStore, type CoreClients } from '../wiring.js';
+import { createCoreClients, createFollowUpFlusher, createJobData, createJobQueue, createJobStore, type CoreClients } from '../wiring.js';
 
 /**
  * Composition root of the consumer functions and the local cloud's pollers. A consumer Lambda's
@@ -40,11 +41,14 @@ export function buildJobWorker<TPayload>(
   definition: JobDefinition,
   handler: JobHandler<TPayload>,
   config: ConveyorConfig,
-  clients: CoreClients = createCoreClients(config),
+  clients: CoreClients & Partial<Pick<AwsClients, 's3'>> = createCoreClients(config),
   logger: Logger = createLogger(config, { fn: `worker-${definition.type}` }),
 ): JobWorker<TPayload> {
   const store = createJobStore(config, clients);
+  // Every consumer may get a payload stored apart and may produce a large result, whatever its type.
+  const jobData = createJobData(config, clients, logger);
   return new JobWorker<TPayload>(definition, handler, {
+    ...(jobData ? { jobData } : {}),
     store,
     followUps: createFollowUpFlusher(store, config, clients, logger),
     queue: createJobQueue(config, clients),

@@ -1,5 +1,6 @@
 import { DependencyUnavailableError } from '../../shared/domain/errors.js';
 import type { JobMessage } from '../../shared/domain/job.js';
+import { isFifoQueue } from '../../shared/jobs/derived.js';
 import type { ProviderLimit } from '../../shared/jobs/rate-limits.js';
 import type { JobQueue } from '../../shared/ports/job-queue.js';
 import type { Logger } from '../../shared/ports/logger.js';
@@ -36,18 +37,44 @@ const MAX_DELAY_SECONDS = 900;
  *
  * The limiter failing is not the job's fault: records then run (fail open), and the provider's own
  * throttling error becomes an ordinary retryable failure.
+ *
+ * A FIFO queue takes no per-message delay and its copy would leave the group's order, so there a
+ * throttled record always takes the visibility path, and the records after it in its group are held
+ * (reported failed, visible again at once) so that none overtakes it (job-worker.ts, FIFO batches).
  */
 export function withProviderThrottle(inner: BatchHandler, deps: ProviderThrottleDeps): BatchHandler {
   const random = deps.random ?? Math.random;
   return async (event, context) => {
-    const decisions = await Promise.all(event.Records.map((record) => decide(record)));
+    const decisions = await decideAll(event.Records);
     const toRun = event.Records.filter((_, i) => decisions[i] === 'run');
     const deferredFailures = event.Records.filter((_, i) => decisions[i] === 'retry-later').map((r) => ({ itemIdentifier: r.messageId }));
     const response = toRun.length ? await inner({ Records: toRun }, context) : { batchItemFailures: [] };
     return { batchItemFailures: [...response.batchItemFailures, ...deferredFailures] };
   };
 
-  async function decide(record: SqsRecordLike): Promise<'run' | 'requeued' | 'retry-later'> {
+  type Decision = 'run' | 'requeued' | 'retry-later';
+
+  async function decideAll(records: readonly SqsRecordLike[]): Promise<Decision[]> {
+    const fifo = records.filter((record) => isFifoQueue(record.eventSourceARN ?? ''));
+    const decisions: Decision[] = await Promise.all(records.map((record) => (isFifoQueue(record.eventSourceARN ?? '') ? 'run' : decide(record))));
+    const groups = new Map<string, SqsRecordLike[]>();
+    for (const record of fifo) groups.set(record.attributes.MessageGroupId ?? '', [...(groups.get(record.attributes.MessageGroupId ?? '') ?? []), record]);
+    await Promise.all([...groups.values()].map(async (group) => {
+      for (const [position, record] of group.entries()) {
+        const decision = await decide(record);
+        decisions[records.indexOf(record)] = decision;
+        if (decision === 'run') continue;
+        for (const held of group.slice(position + 1)) {
+          decisions[records.indexOf(held)] = 'retry-later';
+          await deps.queue.changeVisibility(parse(held.body)?.type ?? '', held.receiptHandle, 0, held.eventSourceARN).catch(() => undefined);
+        }
+        return;
+      }
+    }));
+    return decisions;
+  }
+
+  async function decide(record: SqsRecordLike): Promise<Decision> {
     const message = parse(record.body);
     if (!message) return 'run'; // the worker acknowledges poison itself
     const logger = deps.logger.child({ jobId: message.jobId, provider: deps.limit.provider });
@@ -64,9 +91,11 @@ export function withProviderThrottle(inner: BatchHandler, deps: ProviderThrottle
     // Spread the throttled records over the next window instead of returning them all at once.
     const delaySeconds = Math.min(MAX_DELAY_SECONDS, Math.max(1, Math.ceil((retryAfterMs + random() * deps.limit.windowSeconds * 1000) / 1000)));
     const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1') || 1;
-    if (receiveCount <= 1) {
+    if (receiveCount <= 1 && !isFifoQueue(record.eventSourceARN ?? '')) {
       try {
-        await deps.queue.send(message, { delaySeconds });
+        // The copy stays in its fair-queue group (the group travels as MessageGroupId, not in the body).
+        const group = record.attributes.MessageGroupId;
+        await deps.queue.send({ ...message, ...(group ? { group } : {}) }, { delaySeconds });
         logger.info('provider limit reached; job requeued without using an attempt', { delaySeconds });
         return 'requeued';
       } catch (error) {

@@ -1,7 +1,8 @@
-import { DependencyUnavailableError, JobCancelledError, TransitionConflictError } from '../../shared/domain/errors.js';
+import { JobCancelledError, TransitionConflictError } from '../../shared/domain/errors.js';
 import type { JobRecord } from '../../shared/domain/job.js';
 import { sourcesOf } from '../../shared/domain/status.js';
 import type { JobStore, Transition } from '../../shared/ports/job-store.js';
+import { retryWhileUnavailable } from './retry-unavailable.js';
 
 export interface AttemptWriterOptions {
   readonly store: JobStore;
@@ -164,16 +165,8 @@ export class AttemptWriter {
       (guard?.expectGeneration === undefined || (record.generation ?? 0) === guard.expectGeneration);
   }
 
-  async #retried<T>(call: () => Promise<T>): Promise<T> {
-    for (const delayMs of this.#options.retryDelaysMs ?? []) {
-      try {
-        return await call();
-      } catch (error) {
-        if (!(error instanceof DependencyUnavailableError)) throw error;
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
-      }
-    }
-    return call();
+  #retried<T>(call: () => Promise<T>): Promise<T> {
+    return retryWhileUnavailable(call, this.#options.retryDelaysMs ?? []);
   }
 
   async #writeProgress(): Promise<void> {

@@ -5,6 +5,8 @@ export interface JobContext {
   readonly jobId: string;
   readonly tenant: string;
   readonly type: string;
+  /** The job's `groupKey`, when its enqueue named one (shared/jobs/ordering.ts). */
+  readonly groupKey?: string;
   /** 1 on the first run: the handler runs recorded on the job so far, plus one (receives that never ran count nothing). */
   readonly attempt: number;
   readonly maxAttempts: number;
@@ -34,7 +36,8 @@ export interface SqsRecordLike {
   readonly messageId: string;
   readonly receiptHandle: string;
   readonly body: string;
-  readonly attributes: { readonly ApproximateReceiveCount?: string; readonly SentTimestamp?: string };
+  /** `MessageGroupId` (and `SequenceNumber`) come with messages of FIFO and fair queues. */
+  readonly attributes: { readonly ApproximateReceiveCount?: string; readonly SentTimestamp?: string; readonly MessageGroupId?: string; readonly SequenceNumber?: string };
   /** The message attributes, as Lambda's SQS event carries them (the correlation id travels here). */
   readonly messageAttributes?: Readonly<Record<string, { readonly stringValue?: string; readonly dataType: string }>>;
   /**

@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { JobRecord } from '../../shared/domain/job.js';
+import { API_FUNCTION_TIMEOUT_SECONDS } from '../../shared/jobs/derived.js';
 
 /**
  * What one SQS delivery of a job means, given the job's record (read before running) and the
@@ -18,6 +19,8 @@ import type { JobRecord } from '../../shared/domain/job.js';
  *   FAILED/DEAD and this message was sent before it ended and does not hold it, or another message holds
  *   the job (this is a duplicate copy; acknowledging it keeps it from burning receives).
  * - `cancel`: DELETE flagged the job while it ran (or waited for a retry): end it CANCELLED, no run.
+ * - `expire`: the job is QUEUED — it never started — and its start-by time (`ttlSeconds`) has passed:
+ *   end it EXPIRED without a run, and acknowledge the message.
  * - `leave`: an older (or the same) receive of the holder's message. Neither acknowledge (that would
  *   delete the message the holder still needs) nor touch its visibility.
  * - `bury`: the job cannot run again — its last attempt was recorded RUNNING and its lease ran out
@@ -37,10 +40,32 @@ export type DeliveryDecision =
   | { readonly action: 'run'; readonly attempt: number }
   | { readonly action: 'ack'; readonly reason: 'missing' | 'finished' | 'duplicate' }
   | { readonly action: 'cancel' }
+  | { readonly action: 'expire' }
   | { readonly action: 'leave'; readonly reason: 'superseded' }
   | { readonly action: 'defer'; readonly reason: 'terminal-record' | 'hand-off'; readonly delaySeconds: number }
   | { readonly action: 'bury'; readonly reason: 'attempt-lost' | 'receive-limit' }
   | { readonly action: 'dead-letter' };
+
+/**
+ * An edit (`PATCH /v1/jobs/{id}`) sends the job's message of the next generation, then writes the record
+ * (functions/api/job-edit.ts). A message ahead of its record is such a message whose write has not landed
+ * yet: it waits (`early`), coming back every `EDIT_RETRY_SECONDS`, for up to `EDIT_GRACE_SECONDS` from its
+ * send — longer than the API function may run — after which the write surely never landed (the edit
+ * failed) and it is acknowledged (`orphan`). A message behind its record is an older copy (`stale`).
+ */
+export const EDIT_GRACE_SECONDS = 3 * API_FUNCTION_TIMEOUT_SECONDS;
+export const EDIT_RETRY_SECONDS = 5;
+
+export type GenerationVerdict =
+  | { readonly verdict: 'current' | 'stale' | 'orphan' }
+  | { readonly verdict: 'early'; readonly delaySeconds: number };
+
+export function generationVerdict(recordGeneration: number, messageGeneration: number, sentAt: number | undefined, now: number): GenerationVerdict {
+  if (messageGeneration === recordGeneration) return { verdict: 'current' };
+  if (messageGeneration < recordGeneration) return { verdict: 'stale' };
+  const sinceSendMs = sentAt === undefined ? Number.POSITIVE_INFINITY : now - sentAt;
+  return sinceSendMs < EDIT_GRACE_SECONDS * 1000 ? { verdict: 'early', delaySeconds: EDIT_RETRY_SECONDS } : { verdict: 'orphan' };
+}
 
 /** How long a message whose record is DEAD/FAILED waits for a redrive to reset the record. */
 export const REDRIVE_GRACE_SECONDS = 10;
@@ -68,6 +93,7 @@ export function interpretDelivery(record: JobRecord | undefined, facts: Delivery
   switch (record.status) {
     case 'SUCCEEDED':
     case 'CANCELLED':
+    case 'EXPIRED':
       return { action: 'ack', reason: 'finished' };
     case 'FAILED':
     case 'DEAD': {
@@ -89,6 +115,8 @@ export function interpretDelivery(record: JobRecord | undefined, facts: Delivery
         if (!holdsJob(record, messageId)) return { action: 'ack', reason: 'duplicate' };
         if (receiveCount <= holderReceiveCount(record)) return { action: 'leave', reason: 'superseded' };
       }
+      // Only a job that never started expires: once it ran, its retries are not held to its start-by time.
+      if (record.status === 'QUEUED' && record.startBy !== undefined && now > Date.parse(record.startBy)) return { action: 'expire' };
       if (record.cancelRequested) return { action: 'cancel' };
       if (record.attempt >= maxAttempts) return { action: 'bury', reason: 'attempt-lost' };
       if (receiveCount >= maxReceiveCount) return { action: 'bury', reason: 'receive-limit' };
@@ -107,7 +135,7 @@ export function interpretDelivery(record: JobRecord | undefined, facts: Delivery
  */
 export function interpretConflict(record: JobRecord | undefined, messageId: string | undefined, receiveCount: number): 'ack' | 'leave' | 'dead-letter' {
   if (!record) return 'ack';
-  if (record.status === 'SUCCEEDED' || record.status === 'CANCELLED' || record.status === 'FAILED' || record.status === 'QUEUED') return 'ack';
+  if (record.status === 'SUCCEEDED' || record.status === 'CANCELLED' || record.status === 'FAILED' || record.status === 'EXPIRED' || record.status === 'QUEUED') return 'ack';
   if (record.messageId !== undefined && !holdsJob(record, messageId)) return 'ack';
   if (record.status === 'DEAD') return receiveCount === holderReceiveCount(record) ? 'dead-letter' : 'leave';
   return 'leave';
@@ -120,7 +148,7 @@ export function interpretConflict(record: JobRecord | undefined, messageId: stri
  * the holder (about 60 bytes of every finished item).
  */
 export function recordsHolder(status: JobRecord['status']): boolean {
-  return status !== 'SUCCEEDED' && status !== 'FAILED' && status !== 'CANCELLED';
+  return status !== 'SUCCEEDED' && status !== 'FAILED' && status !== 'CANCELLED' && status !== 'EXPIRED';
 }
 
 /** True unless both ids are known and differ: unknown means "maybe the same message": be careful. */

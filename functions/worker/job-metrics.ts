@@ -8,6 +8,7 @@ const OUTCOMES: Record<RecordOutcome['reason'], JobRunOutcome> = {
   failed: 'FAILED',
   dead: 'DEAD',
   retrying: 'RETRYING',
+  expired: 'EXPIRED',
   // Not a run's outcome: a stale copy, a cancel, a poison body, a later hand-off to the DLQ of a job
   // already DEAD, a store outage (the message comes back and is counted then).
   cancelled: 'OTHER',
@@ -18,6 +19,8 @@ const OUTCOMES: Record<RecordOutcome['reason'], JobRunOutcome> = {
   'store-unavailable': 'OTHER',
   superseded: 'OTHER',
   deferred: 'OTHER',
+  // A FIFO record not run because one ahead of it in its group did not finish.
+  held: 'OTHER',
 };
 
 /**

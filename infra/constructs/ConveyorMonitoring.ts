@@ -126,7 +126,7 @@ export class ConveyorMonitoring extends Construct {
         period: Duration.minutes(5),
       });
       const groups: CustomMetricGroup[] = [
-        { title: `${type}: outcomes`, metrics: [succeeded.with({ label: 'SUCCEEDED' }), failed.with({ label: 'FAILED' }), dead.with({ label: 'DEAD' }), metric(JOB_METRIC_NAMES.retried).with({ label: 'retries' })] },
+        { title: `${type}: outcomes`, metrics: [succeeded.with({ label: 'SUCCEEDED' }), failed.with({ label: 'FAILED' }), dead.with({ label: 'DEAD' }), metric(JOB_METRIC_NAMES.expired).with({ label: 'EXPIRED' }), metric(JOB_METRIC_NAMES.retried).with({ label: 'retries' })] },
         {
           title: `${type}: failure rate`,
           metrics: [{ metric: failureRate, alarmFriendlyName: 'FailureRate', addAlarm: { Critical: this.#above(alarms.jobFailurePercent) } }],

@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpNoneAuthorizer, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -9,14 +9,18 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { statefulRemovalPolicy, type StageSettings } from '../config/stages.js';
+import { API_FUNCTION_TIMEOUT_SECONDS } from '../../shared/jobs/derived.js';
 import { ConveyorFunction } from './ConveyorFunction.js';
-import { API_DLQ_ACTIONS, API_QUERY_ACTIONS, API_QUEUE_ACTIONS, indexArn, TABLE_ACTIONS } from './permissions.js';
+import { API_DLQ_ACTIONS, API_PAUSE_ACTIONS, API_QUERY_ACTIONS, API_QUEUE_ACTIONS, indexArn, TABLE_ACTIONS } from './permissions.js';
 
 export interface JobApiProps {
   readonly settings: StageSettings;
   readonly table: ITable;
-  /** Each job type's queues (a lane per priority) and its DLQ: the API enqueues, reads depths and redrives. */
-  readonly queues: Readonly<Record<string, { readonly lanes: readonly { readonly queue: IQueue }[]; readonly dlq: IQueue }>>;
+  /**
+   * Each job type's queues (a lane per priority, each with its event source mapping) and its DLQ: the
+   * API enqueues, reads depths, redrives, and pauses a type by disabling its lanes' mappings.
+   */
+  readonly queues: Readonly<Record<string, { readonly lanes: readonly { readonly queue: IQueue; readonly eventSourceMappingId: string; readonly eventSourceMappingArn: string }[]; readonly dlq: IQueue }>>;
   /** Variables every function gets (`commonEnvironment`). */
   readonly environment: Readonly<Record<string, string>>;
   /** Variables only the API function gets (queue URLs, download bucket…). */
@@ -48,15 +52,23 @@ export class JobApi extends Construct {
       name: 'api',
       entry: 'api',
       description: `Conveyor ${settings.stage}: the HTTP API (jobs, queues, dead letters)`,
-      timeoutSeconds: 10,
+      timeoutSeconds: API_FUNCTION_TIMEOUT_SECONDS,
       memoryMb: 512,
-      environment: { ...props.environment, ...props.apiEnvironment },
+      environment: {
+        ...props.environment,
+        ...props.apiEnvironment,
+        // What `POST /v1/queues/{type}/pause` disables: each type's mappings by UUID (no lookup at run time).
+        CONVEYOR_EVENT_SOURCE_MAPPINGS: Stack.of(this).toJsonString(Object.fromEntries(Object.entries(props.queues).map(([type, { lanes }]) => [type, lanes.map((lane) => lane.eventSourceMappingId)]))),
+      },
     });
     this.api.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...TABLE_ACTIONS.api], resources: [table.tableArn] }));
     this.api.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...API_QUERY_ACTIONS], resources: [table.tableArn, indexArn(table.tableArn, 'deadLetters')] }));
     const queues = Object.values(props.queues);
     this.api.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...API_QUEUE_ACTIONS], resources: queues.flatMap(({ lanes }) => lanes.map(({ queue }) => queue.queueArn)) }));
     this.api.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...API_DLQ_ACTIONS], resources: queues.map(({ dlq }) => dlq.queueArn) }));
+    // Pause/resume: Enabled on exactly the job types' mappings (UpdateEventSourceMapping takes the
+    // event-source-mapping ARN as its resource: https://docs.aws.amazon.com/lambda/latest/dg/lambda-api-permissions-ref.html).
+    this.api.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...API_PAUSE_ACTIONS], resources: queues.flatMap(({ lanes }) => lanes.map((lane) => lane.eventSourceMappingArn)) }));
 
     this.authorizer = new ConveyorFunction(this, 'Authorizer', {
       settings,

@@ -2,7 +2,7 @@ import { Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption, type QueueProps } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { JobDefinition } from '../../shared/jobs/define.js';
 import { eventSourceSettingsOf, queueSettingsOf, resourceNames } from '../../shared/jobs/derived.js';
@@ -10,6 +10,7 @@ import { isPrioritized, priorityConcurrency, priorityQueueName, queueKey, type P
 import type { StageSettings } from '../config/stages.js';
 import { consumerName, writeConsumerEntry } from '../consumer-entry.js';
 import { capabilityEnvironment, grantCapabilities, type Capability, type CapabilityResources } from './capabilities.js';
+import { grantJobDataToConsumer } from './JobDataBucket.js';
 import { ConveyorFunction } from './ConveyorFunction.js';
 import { TABLE_ACTIONS } from './permissions.js';
 
@@ -34,6 +35,9 @@ export interface JobLane {
   readonly queue: Queue;
   /** The event source's maxConcurrency: how many consumer instances this lane may keep busy. */
   readonly maxConcurrency: number;
+  /** The lane's event source mapping (its UUID and ARN): what pausing the type disables. */
+  readonly eventSourceMappingId: string;
+  readonly eventSourceMappingArn: string;
 }
 
 /**
@@ -66,9 +70,19 @@ export class JobWorker extends Construct {
     this.#table = props.table;
 
     // Derive (shared/jobs/derived.ts says why for each value).
-    const names = resourceNames(settings.stage, definition.type);
+    const names = resourceNames(settings.stage, definition.type, definition.settings.ordering);
     const queueSettings = queueSettingsOf(definition);
     const source = eventSourceSettingsOf(definition);
+    // A FIFO type (shared/jobs/ordering.ts): FIFO queue and DLQ, deduplication by the id the adapter sends.
+    const { fifo } = queueSettings;
+    const fifoProps: Partial<QueueProps> = fifo
+      ? {
+          fifo: true,
+          contentBasedDeduplication: fifo.contentBasedDeduplication,
+          deduplicationScope: DeduplicationScope.MESSAGE_GROUP,
+          fifoThroughputLimit: FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
+        }
+      : {};
 
     // Create.
     this.dlq = new Queue(this, 'Dlq', {
@@ -76,6 +90,8 @@ export class JobWorker extends Construct {
       retentionPeriod: Duration.seconds(queueSettings.dlqRetentionSeconds),
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
+      // A FIFO queue's dead-letter queue must be FIFO as well.
+      ...(fifo ? { fifo: true, contentBasedDeduplication: false } : {}),
     });
     Validations.of(this.dlq).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is the dead-letter queue of the job queue; it has no DLQ of its own by design.' });
     const sourceQueue = (id: string, queueName: string) =>
@@ -86,6 +102,7 @@ export class JobWorker extends Construct {
         encryption: QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
         deadLetterQueue: { queue: this.dlq, maxReceiveCount: queueSettings.maxReceiveCount },
+        ...fifoProps,
       });
     // The normal lane keeps the id 'Queue' (and the type's plain queue name) with or without priorities.
     this.queue = sourceQueue('Queue', names.queue);
@@ -102,13 +119,13 @@ export class JobWorker extends Construct {
       ? priorityConcurrency(definition)
       : { high: source.maxConcurrency, normal: source.maxConcurrency, low: source.maxConcurrency };
     const priorities: readonly Priority[] = isPrioritized(definition) ? ['normal', 'high', 'low'] : ['normal'];
-    this.lanes = priorities.map((priority) => ({
+    const queues = priorities.map((priority) => ({
       priority,
       key: queueKey(definition.type, priority),
       queue: priority === 'normal' ? this.queue : sourceQueue(`Queue-${priority}`, priorityQueueName(settings.stage, definition.type, priority)),
       maxConcurrency: concurrency[priority],
     }));
-    for (const lane of this.lanes) this.#queueUrls[lane.key] = lane.queue;
+    for (const lane of queues) this.#queueUrls[lane.key] = lane.queue;
     const uses = definition.settings.uses;
     this.consumer = new ConveyorFunction(this, 'Consumer', {
       settings,
@@ -127,26 +144,29 @@ export class JobWorker extends Construct {
         // Rendered at synthesis, after allowEnqueue may have added another type's lanes.
         CONVEYOR_QUEUE_URLS: Lazy.string({ produce: () => Stack.of(this).toJsonString(Object.fromEntries(Object.entries(this.#queueUrls).map(([key, queue]) => [key, queue.queueUrl]))) }),
         ...capabilityEnvironment(uses, props.resources),
+        // Any job's payload may be stored apart and any result may be large: every consumer reads and writes job data.
+        CONVEYOR_JOB_DATA_BUCKET: props.resources.jobData.bucketName,
       },
     });
 
     // Wire: one event source per lane; each grants receive/delete/change-visibility on its queue only.
-    for (const lane of this.lanes) {
-      this.consumer.fn.addEventSource(
-        new SqsEventSource(lane.queue, {
-          batchSize: source.batchSize,
-          ...(source.batchingWindowSeconds > 0 ? { maxBatchingWindow: Duration.seconds(source.batchingWindowSeconds) } : {}),
-          reportBatchItemFailures: source.reportBatchItemFailures,
-          maxConcurrency: lane.maxConcurrency,
-        }),
-      );
-    }
+    this.lanes = queues.map((lane) => {
+      const eventSource = new SqsEventSource(lane.queue, {
+        batchSize: source.batchSize,
+        ...(source.batchingWindowSeconds > 0 ? { maxBatchingWindow: Duration.seconds(source.batchingWindowSeconds) } : {}),
+        reportBatchItemFailures: source.reportBatchItemFailures,
+        maxConcurrency: lane.maxConcurrency,
+      });
+      this.consumer.fn.addEventSource(eventSource);
+      return { ...lane, eventSourceMappingId: eventSource.eventSourceMappingId, eventSourceMappingArn: eventSource.eventSourceMappingArn };
+    });
     this.consumer.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...TABLE_ACTIONS.worker], resources: [props.table.tableArn] }));
     // Notifications are items of the job table: the only new items a consumer writes besides enqueued jobs.
     if (uses.includes('inbox')) this.consumer.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...TABLE_ACTIONS.inbox], resources: [props.table.tableArn] }));
     // The consumer hands a DEAD job's message to the DLQ itself (its redrive policy is only a safety net).
     this.consumer.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.dlq.queueArn] }));
     grantCapabilities(uses, props.resources, this.consumer);
+    grantJobDataToConsumer(props.resources.jobData, this.consumer);
   }
 
   /** The type's queues by CONVEYOR_QUEUE_URLS key (`email`, `analysis`, `analysis:high`…). */

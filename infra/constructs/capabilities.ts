@@ -13,6 +13,8 @@ export type Capability = JobSettings['uses'][number];
 export interface CapabilityResources {
   readonly settings: StageSettings;
   readonly bucket: IBucket;
+  /** Payloads and results too large for their record: every consumer and the API use it. */
+  readonly jobData: IBucket;
   readonly email: EmailSending;
 }
 

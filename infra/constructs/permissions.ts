@@ -10,9 +10,10 @@ export const TABLE_ACTIONS = {
   // DynamoIdempotencyStore (put, get, update, delete), DynamoApiKeys.resolve, DynamoTenantActivity.note (put),
   // the page-cursor key (read, created once: page-cursor.ts).
   api: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-  // DynamoJobStore.get (delivery check), .transition and .recordProgress (conditional UpdateItem), and
-  // the conditional clear of a flushed webhook. A DEAD job is listed by its own DEAD write: no PutItem.
-  worker: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+  // DynamoJobStore.getMany (a batch's records in one BatchGetItem) and .get (a conflict's re-read, a
+  // PDF's source job), .transition and .recordProgress (conditional UpdateItem), and the conditional
+  // clear of a flushed webhook. A DEAD job is listed by its own DEAD write: no PutItem.
+  worker: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
   // DynamoApiKeys.resolve.
   authorizer: ['dynamodb:GetItem'],
   // The recovery sweep: records (get; claim, confirm and clear markers; discard a 503'd enqueue), the
@@ -69,3 +70,6 @@ export const REDRIVE_DLQ_ACTIONS = [
 
 /** The redrive consumer on each job queue: its redrive policy (which DLQ) and the move's destination. */
 export const REDRIVE_QUEUE_ACTIONS = ['sqs:GetQueueAttributes', 'sqs:SendMessage'] as const;
+
+/** The API on each job type's event source mappings: pause and resume (LambdaEventSources). */
+export const API_PAUSE_ACTIONS = ['lambda:UpdateEventSourceMapping'] as const;

@@ -9,6 +9,7 @@ import { providerLimits, type ProviderLimit } from '../../shared/jobs/rate-limit
 import { recurringJobs, type RecurringJobDefinition } from '../../shared/jobs/recurring.js';
 import type { StageSettings } from '../config/stages.js';
 import { documentBucketName } from '../constructs/BlobBucket.js';
+import { grantJobDataToApi, jobDataBucketName } from '../constructs/JobDataBucket.js';
 import { capabilityEnvironment, grantBlobDownloads, grantCapabilities, type CapabilityResources } from '../constructs/capabilities.js';
 import { ConveyorMonitoring } from '../constructs/ConveyorMonitoring.js';
 import { EmailSending } from '../constructs/EmailSending.js';
@@ -58,9 +59,10 @@ export class ServiceStack extends Stack {
     // The data stack's resources by their derived names: no CloudFormation exports to pin them.
     const table = Table.fromTableName(this, 'JobTable', stageResourceNames(settings.stage).table);
     const bucket = Bucket.fromBucketName(this, 'DocumentBucket', documentBucketName(this, settings.stage));
+    const jobData = Bucket.fromBucketName(this, 'JobDataBucket', jobDataBucketName(this, settings.stage));
     const environment = commonEnvironment(settings, table);
     this.email = new EmailSending(this, 'Email', { settings });
-    this.resources = { settings, bucket, email: this.email };
+    this.resources = { settings, bucket, jobData, email: this.email };
 
     const workers: Record<string, JobWorker> = {};
     for (const definition of props.jobs) {
@@ -118,9 +120,12 @@ export class ServiceStack extends Stack {
         ...this.scheduling.apiEnvironment,
         // The API signs download URLs of finished documents (bucket name only; see grantBlobDownloads).
         ...capabilityEnvironment(['blobs'], this.resources),
+        // Payloads over the inline limit go to S3; stored payloads and results get presigned URLs.
+        CONVEYOR_JOB_DATA_BUCKET: jobData.bucketName,
       },
     });
     grantBlobDownloads(this.resources, this.api.api);
+    grantJobDataToApi(jobData, this.api.api);
     this.scheduling.grantCreateSchedules(this.api.api);
     // Cancelling a queued job is a terminal transition: its webhook is queued by the API.
     this.webhooks.connect(this.api.api);

@@ -11,20 +11,28 @@ const program = new Command()
   .option('--jobs <n>', 'jobs to enqueue', String(DEFAULT_CHAOS.jobs))
   .option('--seed <n>', 'seed of the fault plan', String(DEFAULT_CHAOS.seed))
   .option('--max-seconds <n>', 'give up after this long', String(DEFAULT_CHAOS.maxSeconds))
+  .option('--fifo-groups <n>', 'after the standard run, a FIFO run of as many jobs spread over this many groups (0: none)', '50')
   .option('--throttle <rate>', 'share of invocations throttled (an account short of Lambda concurrency)', String(DEFAULT_CHAOS.rates.throttle))
   .parse();
-const opts = program.opts<{ jobs: string; seed: string; maxSeconds: string; throttle: string }>();
+const opts = program.opts<{ jobs: string; seed: string; maxSeconds: string; throttle: string; fifoGroups: string }>();
 const jobs = Math.min(100_000, Math.max(1, Number(opts.jobs)));
 const rates = { ...DEFAULT_CHAOS.rates, throttle: Math.min(0.9, Math.max(0, Number(opts.throttle))) };
 
-console.log(`chaos: ${jobs} jobs, seed ${opts.seed}, fault rates ${JSON.stringify(rates)}`);
-const report = await runChaos({ ...DEFAULT_CHAOS, jobs, rates, seed: Number(opts.seed), maxSeconds: Number(opts.maxSeconds), log: (line) => console.log(line) });
-console.log('\nfigures');
-for (const [name, value] of Object.entries(report.figures)) console.log(`  ${name.padEnd(34)} ${value}`);
-if (report.ok) {
-  console.log('\nall invariants hold: every accepted job (and every job whose API died before sending it) in exactly one terminal state, none stuck or still waiting for a send, DLQ = DEAD jobs (once each, but for a copy per consumer that died after handing one over), the dead-letter listing = DEAD jobs (once each), every SUCCEEDED/FAILED/DEAD job with a callbackUrl had its webhook queued, every SUCCEEDED job\'s side effect exactly once, attempts = handler runs (none DEAD before maxAttempts runs, none run past maxAttempts beyond the reruns its faults explain)');
-} else {
-  console.log(`\n${report.violations.length} invariant violation(s):`);
-  for (const violation of report.violations.slice(0, 50)) console.log(`  - ${violation}`);
+const fifoGroups = Math.max(0, Math.floor(Number(opts.fifoGroups)));
+const runs = [{ name: 'standard queue', fifoGroups: 0 }, ...(fifoGroups > 0 ? [{ name: `FIFO queue, ${fifoGroups} groups`, fifoGroups }] : [])];
+
+let ok = true;
+for (const run of runs) {
+  console.log(`chaos (${run.name}): ${jobs} jobs, seed ${opts.seed}, fault rates ${JSON.stringify(rates)}`);
+  const report = await runChaos({ ...DEFAULT_CHAOS, jobs, rates, seed: Number(opts.seed), maxSeconds: Number(opts.maxSeconds), fifoGroups: run.fifoGroups, log: (line) => console.log(line) });
+  console.log(`\nfigures (${run.name})`);
+  for (const [name, value] of Object.entries(report.figures)) console.log(`  ${name.padEnd(34)} ${value}`);
+  if (report.ok) {
+    console.log('\nall invariants hold: every accepted job (and every job whose API died before sending it) in exactly one terminal state, none stuck or still waiting for a send, DLQ = DEAD jobs (each at least once, every message a consumer’s hand-off), the dead-letter listing = DEAD jobs (once each), every SUCCEEDED/FAILED/DEAD job with a callbackUrl had its webhook queued, every SUCCEEDED job\'s side effect exactly once, attempts = handler runs (none DEAD before maxAttempts runs, none run past maxAttempts beyond the reruns its faults explain)' + (run.fifoGroups > 0 ? '; each group\'s jobs ran one at a time, in enqueue order (a job whose API died before its send joins the end of its group)\n' : '\n'));
+  } else {
+    ok = false;
+    console.log(`\n${report.violations.length} invariant violation(s):`);
+    for (const violation of report.violations.slice(0, 50)) console.log(`  - ${violation}`);
+  }
 }
-process.exit(report.ok ? 0 : 1);
+process.exit(ok ? 0 : 1);

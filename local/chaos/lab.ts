@@ -34,6 +34,9 @@ import { startSqsServer, type SqsServer } from '../sqs/server.js';
  * lab's definition (its own timeouts and backoff) and the handler the chaos run supplies. Completion
  * webhooks go to a queue of their own that nothing consumes: the run reads what arrived there.
  *
+ * With `ordering: 'fifo'` in its settings the lab's queue and DLQ are FIFO queues (the payload less its
+ * `priority` field: a FIFO type has no priority lanes), for chaos runs of FIFO groups.
+ *
  * Per invocation, `invocation` may wrap the worker's store, queue and handler — that is where a kill of the
  * consumer mid-batch is injected; `throttle` refuses whole invocations, as an account's concurrency
  * quota does. `enqueueService` gives a JobService over a queue of the caller's choice — that is where
@@ -43,7 +46,7 @@ export interface LabOptions {
   readonly settings: Partial<JobSettings>;
   readonly timeoutMarginMs: number;
   /** Builds the handler, store and queue one invocation runs with (faults live here). */
-  readonly invocation: (store: JobStore, queue: ConsumerQueue) => { handler: JobHandler<PayloadOf<'analysis'>>; store: JobStore; queue?: ConsumerQueue; onStart?: () => void };
+  readonly invocation: (store: JobStore, queue: ConsumerQueue) => { handler: JobHandler<PayloadOf<'analysis'>>; store: JobStore; queue?: ConsumerQueue; onStart?: (timeoutMs: number) => void; onEnd?: () => void };
   readonly pollWaitSeconds?: number;
   /** The recovery sweep's bounds, short in the lab (production waits minutes). */
   readonly recovery: Partial<RecoverySettings>;
@@ -80,7 +83,8 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   raw.destroy();
   const dynamoClient = createDynamoClient({ region: 'us-east-1', endpoints });
   const sqs = createSqsClient({ region: 'us-east-1', endpoints });
-  const definition = defineJob({ type: 'analysis', description: 'chaos lab', payload: analysisJob.payload, settings: options.settings });
+  const payload = options.settings.ordering === 'fifo' ? analysisJob.payload.omit({ priority: true }) : analysisJob.payload;
+  const definition = defineJob({ type: 'analysis', description: 'chaos lab', payload, settings: options.settings });
   const queue = await ensureJobQueues(sqs, 'chaos', definition);
   const webhookQueueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'chaos-webhooks' }))).QueueUrl!;
   const tableName = 'chaos-jobs';
@@ -109,8 +113,8 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   const enqueueService = (via: JobQueue = jobQueue) => new JobService({ store, queue: via, logger: silentLogger, activity, webhookPolicy: addressPolicy(undefined) });
 
   const handler: SqsBatchHandler = (event, context) => {
-    const { handler: run, store: invocationStore, queue: invocationQueue = jobQueue, onStart } = options.invocation(store, jobQueue);
-    onStart?.();
+    const { handler: run, store: invocationStore, queue: invocationQueue = jobQueue, onStart, onEnd } = options.invocation(store, jobQueue);
+    onStart?.(definition.settings.timeoutSeconds * 1000);
     const worker = new JobWorker(definition, run, {
       store: invocationStore,
       followUps: new FollowUpFlusher({ store: invocationStore, outbox, logger: silentLogger }),
@@ -119,7 +123,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
       timeoutMarginMs: options.timeoutMarginMs,
       flushGraceMs: options.recovery.sendGraceMs ?? 60_000,
     });
-    return worker.processBatch(event as SqsEventLike, context as InvocationContext) as Promise<BatchResponse>;
+    return (worker.processBatch(event as SqsEventLike, context as InvocationContext) as Promise<BatchResponse>).finally(() => onEnd?.());
   };
   const mapping = new SqsEventSourceMapping({
     client: sqs,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { messageBody } from '../../functions/adapters/aws/sqs-job-queue.js';
 import { messageOf } from '../../functions/api/job-message.js';
 import type { SweepReport } from '../../functions/recovery/sweep.js';
 import type { JobHandler } from '../../functions/worker/context.js';
@@ -7,6 +8,7 @@ import { DependencyUnavailableError, PermanentJobError, RetryableJobError } from
 import type { JobRecord } from '../../shared/domain/job.js';
 import { isTerminal } from '../../shared/domain/status.js';
 import type { JobSettings } from '../../shared/jobs/define.js';
+import { isFifoQueue } from '../../shared/jobs/derived.js';
 import type { EnqueueRequest, PayloadOf } from '../../shared/jobs/registry.js';
 import type { ConsumerQueue, JobQueue } from '../../shared/ports/job-queue.js';
 import type { JobStore } from '../../shared/ports/job-store.js';
@@ -53,6 +55,12 @@ export interface ChaosOptions {
   readonly callbackShare: number;
   /** The recovery sweep's grace (ms) and how often it runs: short in the lab. */
   readonly sweep: { readonly graceMs: number; readonly everyMs: number };
+  /**
+   * FIFO groups: > 0 makes the lab's queue a FIFO queue and spreads the jobs over this many groupKeys, each
+   * group enqueued in order by its own producer; the run then also checks that a group's jobs ran one at a
+   * time and never out of enqueue order. 0: a standard queue.
+   */
+  readonly fifoGroups?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -107,7 +115,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const { seed, rates } = options;
   const log = options.log ?? (() => undefined);
-  const counts = { handlerRuns: 0, retryableThrown: 0, permanentThrown: 0, timeouts: 0, duplicatesSent: 0, kills: 0, storeErrorsAfterEffect: 0, lostAnswers: 0, effectCalls: 0, enqueueFailures: 0, throttled: 0, killsAfterTerminalWrite: 0, crashesBeforeSend: 0 };
+  const counts = { handlerRuns: 0, retryableThrown: 0, permanentThrown: 0, timeouts: 0, duplicatesSent: 0, kills: 0, storeErrorsAfterEffect: 0, lostAnswers: 0, effectCalls: 0, enqueueFailures: 0, throttled: 0, killsAfterTerminalWrite: 0, crashesBeforeSend: 0, timedOutInvocations: 0 };
   const sweeps: SweepReport = { flushed: 0, sent: 0, scheduled: 0, discarded: 0, cleared: 0, deferred: 0 };
   const effects = new Map<string, number>(); // the provider: one effect per idempotency key (the jobId)
   const runsPerJob = new Map<string, number>();
@@ -122,34 +130,75 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const allow = (jobId: string) => rerunAllowance.set(jobId, (rerunAllowance.get(jobId) ?? 0) + 1);
   const outcomeLost = new Set<string>();
   /**
-   * DLQ copies a DEAD job may have beyond one: one per invocation that handed it to the DLQ and was then
-   * killed before the batch was acknowledged (the message comes back, finds the job DEAD and is handed
-   * on again — a redrive runs the job once, the copy being acknowledged as a duplicate).
+   * Each invocation's hand-offs to the DLQ. A consumer that dies or overruns its timeout after handing a
+   * DEAD job over leaves its message unacknowledged: it comes back, finds the job DEAD and is handed on
+   * again (at least once; a redrive runs the job once, the copy being acknowledged as a duplicate).
    */
   const handOffs: { readonly state: { killed: boolean }; readonly jobIds: string[] }[] = [];
+  const fifoGroups = options.fifoGroups ?? 0;
+  /**
+   * FIFO groups: each group's live runs and the highest enqueue index that has started. A run ends when
+   * its handler returns or throws, when its signal fires (Lambda stops the function at its deadline), or
+   * when its invocation is killed.
+   */
+  const groups = new Map<string, { live: Map<symbol, string>; highest: number; highestJob: string }>();
+  const violations: string[] = [];
+  /**
+   * Jobs whose API died before their send (their client got no 202): the recovery sweep sends them
+   * late, and they join the end of their group (docs/features.md, FIFO job types) — held to one run at
+   * a time in their group like any job, but not to their place in it.
+   */
+  const unanswered = new Set<string>();
+  const startInGroup = (group: string, index: number, jobId: string): (() => void) => {
+    const state = groups.get(group) ?? { live: new Map<symbol, string>(), highest: -1, highestJob: '' };
+    groups.set(group, state);
+    for (const running of state.live.values()) violations.push(`group ${group}: job ${jobId} started while job ${running} of its group was running`);
+    const ordered = !unanswered.has(jobId);
+    if (ordered && index < state.highest) violations.push(`group ${group}: job ${jobId} (enqueued #${index}) started after job ${state.highestJob} (enqueued #${state.highest})`);
+    if (ordered && index > state.highest) Object.assign(state, { highest: index, highestJob: jobId });
+    const run = Symbol(jobId);
+    state.live.set(run, jobId);
+    return () => state.live.delete(run);
+  };
 
   const invocation = (base: JobStore, baseQueue: ConsumerQueue) => {
-    const state = { killed: false };
+    const state = { killed: false, ended: false };
     const ranHere: string[] = [];
     // Noted before the send: one in flight when the consumer is killed may still land.
     const handedHere: string[] = [];
     handOffs.push({ state, jobIds: handedHere });
+    const endsHere = new Set<() => void>();
     const onKill = () => {
       for (const jobId of ranHere) allow(jobId);
+      for (const end of endsHere) end();
     };
     const store = faultyStore(base, state, onKill);
     // A killed consumer sends nothing more: its queue calls never return either.
     const queue: ConsumerQueue = {
       send: (message, sendOptions) => (state.killed ? never : baseQueue.send(message, sendOptions)),
       changeVisibility: (type, receipt, seconds, sourceArn) => (state.killed ? never : baseQueue.changeVisibility(type, receipt, seconds, sourceArn)),
-      deadLetter: async (type, body) => {
+      deadLetter: async (type, body, handOff) => {
         if (state.killed) return never;
         handedHere.push((JSON.parse(body) as { jobId: string }).jobId);
-        await baseQueue.deadLetter(type, body);
+        await baseQueue.deadLetter(type, body, handOff);
       },
     };
-    const handler: JobHandler<PayloadOf<'analysis'>> = async (_payload, ctx) => {
+    const handler: JobHandler<PayloadOf<'analysis'>> = async (payload, ctx) => {
       if (state.killed) return never;
+      if (fifoGroups > 0) {
+        const end = startInGroup(ctx.groupKey ?? '(none)', Number(payload.toolId.replace('chaos-', '')), ctx.jobId);
+        endsHere.add(end);
+        ctx.signal.addEventListener('abort', end, { once: true });
+        try {
+          return await run(ctx);
+        } finally {
+          end();
+          endsHere.delete(end);
+        }
+      }
+      return run(ctx);
+    };
+    const run = async (ctx: Parameters<typeof handler>[1]) => {
       counts.handlerRuns++;
       ranHere.push(ctx.jobId);
       runsPerJob.set(ctx.jobId, (runsPerJob.get(ctx.jobId) ?? 0) + 1);
@@ -176,16 +225,31 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       effects.set(ctx.jobId, 1);
       return { ok: true };
     };
-    const onStart = () => {
+    let timeout: NodeJS.Timeout | undefined;
+    const onStart = (timeoutMs: number) => {
       if (Math.random() < rates.kill) {
         counts.kills++;
         setTimeout(() => {
+          if (state.ended) return;
           state.killed = true;
           onKill();
         }, Math.random() * 300).unref();
       }
+      // Lambda ends an invocation at its timeout, whatever it was doing: on a loaded machine one can
+      // overrun it here, and must then do nothing more (its messages come back to another consumer).
+      timeout = setTimeout(() => {
+        if (state.ended || state.killed) return;
+        counts.timedOutInvocations++;
+        state.killed = true;
+        onKill();
+      }, timeoutMs);
+      timeout.unref();
     };
-    return { handler, store, queue, onStart };
+    const onEnd = () => {
+      state.ended = true;
+      clearTimeout(timeout);
+    };
+    return { handler, store, queue, onStart, onEnd };
   };
 
   function faultyStore(base: JobStore, state: { killed: boolean }, onKill: () => void): JobStore {
@@ -193,6 +257,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     return {
       create: (job) => guard(() => base.create(job)),
       get: (jobId, o) => guard(() => base.get(jobId, o)),
+      getMany: (jobIds, o) => guard(() => base.getMany(jobIds, o)),
       discard: (jobId, o) => guard(() => base.discard(jobId, o)),
       requestCancel: (jobId) => guard(() => base.requestCancel(jobId)),
       recordProgress: (jobId, a, p, m) => guard(() => base.recordProgress(jobId, a, p, m)),
@@ -238,8 +303,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     counts.throttled++;
     return true;
   };
+  const settings: Partial<JobSettings> = fifoGroups > 0 ? { ...options.settings, ordering: 'fifo' } : options.settings;
   const lab: Lab = await startLab({
-    settings: options.settings,
+    settings,
     timeoutMarginMs: options.timeoutMarginMs,
     invocation,
     throttle,
@@ -248,7 +314,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     onSweepSend: (jobId) => allow(jobId),
   });
   const { maxAttempts } = lab.definition.settings;
-  const violations: string[] = [];
   const accepted: string[] = [];
   /** Jobs whose API died after writing the record: the client got no answer, the record must still end. */
   const crashed: string[] = [];
@@ -268,6 +333,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const request = {
         type: 'analysis',
         payload: { toolId: `chaos-${i}`, url: 'https://example.com/chaos', description: 'Chaos run job.' },
+        ...(fifoGroups > 0 ? { groupKey: `group-${i % fifoGroups}` } : {}),
         ...(chance(seed, 'callback', String(i)) < options.callbackShare ? { callbackUrl: `https://hooks.example.com/chaos/${i}` } : {}),
       } as EnqueueRequest;
       const dies = chance(seed, 'crash-before-send', String(i)) < rates.crashBeforeSend;
@@ -279,21 +345,33 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         if ('jobId' in outcome) {
           counts.crashesBeforeSend++;
           crashed.push(outcome.jobId);
+          unanswered.add(outcome.jobId);
           return;
         }
         accepted.push(outcome.job.jobId);
         if (chance(seed, 'duplicate', String(i)) < rates.duplicate) {
           counts.duplicatesSent++;
           allow(outcome.job.jobId);
-          await lab.sqs.send(new SendMessageCommand({ QueueUrl: lab.queue.url, MessageBody: JSON.stringify(messageOf(outcome.job)) }));
+          const message = messageOf(outcome.job);
+          // On a FIFO queue a copy with a new deduplication id, as a producer's retry after SQS's 5-minute
+          // deduplication interval would send: it lands in the job's group, behind the job.
+          const fifo = isFifoQueue(lab.queue.url) ? { MessageGroupId: message.group, MessageDeduplicationId: `duplicate-${outcome.job.jobId}` } : {};
+          await lab.sqs.send(new SendMessageCommand({ QueueUrl: lab.queue.url, MessageBody: messageBody(message), ...fifo }));
         }
       } catch {
         counts.enqueueFailures++;
       }
     };
-    await Promise.all(Array.from({ length: options.enqueueConcurrency }, async () => {
-      while (next < options.jobs) await enqueueOne(next++);
-    }));
+    if (fifoGroups > 0) {
+      // One producer per group, each enqueuing its group's jobs one after another: their enqueue order.
+      await Promise.all(Array.from({ length: Math.min(fifoGroups, options.jobs) }, async (_, group) => {
+        for (let i = group; i < options.jobs; i += fifoGroups) await enqueueOne(i);
+      }));
+    } else {
+      await Promise.all(Array.from({ length: options.enqueueConcurrency }, async () => {
+        while (next < options.jobs) await enqueueOne(next++);
+      }));
+    }
     const enqueuedAt = Date.now();
     log(`enqueued ${accepted.length} jobs (${crashed.length} more whose API died before sending) in ${((enqueuedAt - started) / 1000).toFixed(1)} s; waiting for the queue to empty…`);
 
@@ -351,10 +429,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const allowance = rerunAllowance.get(jobId) ?? 0;
       if (runs > maxAttempts + allowance) violations.push(`job ${jobId} ran ${runs} times: more than ${maxAttempts} attempts + ${allowance} rerun(s) its faults explain`);
     }
+    if (lab.mapping.stats.fifoOrderBreaks > 0) violations.push(`the consumer acknowledged ${lab.mapping.stats.fifoOrderBreaks} record(s) after a failed record of their group`);
     const dlq = await drainDlq(lab);
     let dlqCopies = 0;
-    const dlqCopyAllowance = new Map<string, number>();
-    for (const { state, jobIds } of handOffs) if (state.killed) for (const jobId of jobIds) dlqCopyAllowance.set(jobId, (dlqCopyAllowance.get(jobId) ?? 0) + 1);
+    // Every DLQ message must be a hand-off a consumer made (none put there by SQS's own redrive policy).
+    const handedOver = new Map<string, number>();
+    for (const { jobIds } of handOffs) for (const jobId of jobIds) handedOver.set(jobId, (handedOver.get(jobId) ?? 0) + 1);
     const dlqCounts = new Map<string, number>();
     for (const jobId of dlq) dlqCounts.set(jobId, (dlqCounts.get(jobId) ?? 0) + 1);
     for (const [jobId, n] of dlqCounts) {
@@ -362,8 +442,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         const record = records[everyJob.indexOf(jobId)];
         violations.push(`DLQ holds a message of job ${jobId}, which is not DEAD (${record ? `${record.status}, attempt ${record.attempt}${record.error ? `, ${record.error.code}` : ''}` : 'no record'})`);
       }
-      const copies = dlqCopyAllowance.get(jobId) ?? 0;
-      if (n > 1 + copies) violations.push(`DLQ holds ${n} messages of job ${jobId}: more than 1 + ${copies} copy(ies) its consumers' deaths after the hand-off explain`);
+      const handed = handedOver.get(jobId) ?? 0;
+      if (n > handed) {
+        const record = records[everyJob.indexOf(jobId)];
+        violations.push(`DLQ holds ${n} messages of job ${jobId} but consumers handed it over ${handed} time(s) (${record ? `${record.status}, attempt ${record.attempt}${record.error ? `, ${record.error.code}` : ''}` : 'no record'})`);
+      }
       if (n > 1) dlqCopies += n - 1;
     }
     for (const jobId of dead) if (!dlqCounts.has(jobId)) violations.push(`DEAD job ${jobId} has no message in the DLQ`);
@@ -388,7 +471,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       enqueueFailures: counts.enqueueFailures,
       ...Object.fromEntries(Object.entries(byStatus).map(([status, n]) => [`status.${status}`, n])),
       dlqMessages: dlq.length,
-      dlqCopiesAfterKill: dlqCopies,
+      dlqCopies: dlqCopies,
       deadLetterListing: listed.length,
       jobsOwingWebhook: owedWebhooks.size,
       webhooksQueued: webhooks.length,
@@ -405,12 +488,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       injected_storeWritesFailedAfterEffect: counts.storeErrorsAfterEffect,
       injected_lostAnswers: counts.lostAnswers,
       injected_throttledInvocations: counts.throttled,
+      invocationsPastTheirTimeout: counts.timedOutInvocations,
       injected_killsAfterTerminalWrite: counts.killsAfterTerminalWrite,
       injected_crashesBeforeSend: counts.crashesBeforeSend,
       sweep_sent: sweeps.sent,
       sweep_flushed: sweeps.flushed,
       sweep_deferred: sweeps.deferred,
       throttledRecords: lab.mapping.stats.throttledRecords,
+      ...(fifoGroups > 0 ? { fifoGroups, fifoOrderBreaks: lab.mapping.stats.fifoOrderBreaks } : {}),
       sideEffectCalls: counts.effectCalls,
       distinctSideEffects: effects.size,
       sideEffectRepeatsAbsorbedByKey: counts.effectCalls - effects.size,
@@ -445,18 +530,22 @@ async function readAll(lab: Lab, jobIds: readonly string[]): Promise<(JobRecord 
   return records;
 }
 
-/** Every DLQ message's jobId. */
+/**
+ * Every DLQ message's jobId, deleting each batch read: a FIFO DLQ delivers no more of a group while one of
+ * its messages is in flight.
+ */
 function drainDlq(lab: Lab): Promise<string[]> {
   return drainIds(lab, lab.queue.dlqUrl);
 }
 
-/** The jobId of every message in a queue; a long visibility makes each receive see new messages only. */
+/** The jobId of every message in a queue, deleting each batch read. */
 async function drainIds(lab: Lab, queueUrl: string): Promise<string[]> {
   const ids: string[] = [];
   for (;;) {
     const { Messages = [] } = await lab.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 3_600 }));
     if (Messages.length === 0) return ids;
     for (const message of Messages) ids.push((JSON.parse(message.Body ?? '{}') as { jobId?: string }).jobId ?? '(no jobId)');
+    await lab.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
   }
 }
 

@@ -13,19 +13,19 @@ interface Depth { visible: number; inFlight: number; delayed: number }
 interface RedriveTask { taskId: string; state: string; deadJobs: number; requeued: number; skipped: number; failures: number; move?: { moved: number; toMove: number }; error?: string }
 interface QueueRow {
   type: string; queue: Depth; dlq: Depth; oldestWaitingSeconds: number | null; heldJobs?: number; nextRunAt?: string | null;
-  counts: Record<string, number>; redrive: RedriveTask | null;
+  counts: Record<string, number>; redrive: RedriveTask | null; paused?: boolean; pausedAt?: string | null; pausedBy?: string | null;
 }
 interface Download { url: string; expiresAt: string; fileName: string; contentType: string; bytes: number }
 interface Job {
   jobId: string; type: string; status: string; progress: number; progressMessage?: string; attempt: number; maxAttempts: number;
   payload?: unknown; result?: unknown; error?: { code: string; message: string }; createdAt: string; finishedAt?: string; tenant?: string;
-  runAt?: string; download?: Download;
+  runAt?: string; download?: Download; priority?: string; startBy?: string;
 }
 interface ApiFailure { status: number; code: string; message: string }
 interface LocalKey { key: string; tenant: string; scopes: string[] }
 interface DashboardConfig { apiKey: string; keys?: LocalKey[]; jobTypes?: string[] }
 
-const STATUSES = ['QUEUED', 'RUNNING', 'RETRYING', 'SUCCEEDED', 'FAILED', 'DEAD', 'CANCELLED'] as const;
+const STATUSES = ['QUEUED', 'RUNNING', 'RETRYING', 'SUCCEEDED', 'FAILED', 'DEAD', 'CANCELLED', 'EXPIRED'] as const;
 const POLL_MS = 1_000;
 const PAGE_SIZE = 25;
 
@@ -133,11 +133,22 @@ function renderQueues(rows: readonly QueueRow[]): void {
       button.type = 'button';
       button.disabled = q.dlq.visible === 0 || q.redrive?.state === 'REQUEUEING' || q.redrive?.state === 'MOVING';
       button.addEventListener('click', () => void redriveType(q.type));
+      // Pause stops the type's consumer (its jobs wait in the queue); resume lets them run.
+      const pause = el('button', `${q.paused ? 'Resume' : 'Pause'} ${q.type}`) as HTMLButtonElement;
+      pause.type = 'button';
+      pause.className = q.paused ? 'resume' : 'pause';
+      pause.addEventListener('click', () => void setPaused(q.type, !q.paused));
       const action = el('td');
-      action.append(button);
+      action.append(button, pause);
       const held = el('td', String(q.heldJobs ?? 0));
       if (q.nextRunAt) held.title = `next due ${new Date(q.nextRunAt).toLocaleString()}`;
-      tr.append(el('td', q.type, 'mono'), el('td', String(q.queue.visible)), el('td', String(q.queue.inFlight)), el('td', String(q.queue.delayed)),
+      const name = el('td', q.type, 'mono');
+      if (q.paused) {
+        const badge = el('span', 'paused', 'paused-badge');
+        badge.title = `paused ${q.pausedAt ? new Date(q.pausedAt).toLocaleString() : ''}${q.pausedBy ? ` by ${q.pausedBy}` : ''}`;
+        name.append(' ', badge);
+      }
+      tr.append(name, el('td', String(q.queue.visible)), el('td', String(q.queue.inFlight)), el('td', String(q.queue.delayed)),
         el('td', String(q.dlq.visible), q.dlq.visible > 0 ? 'dlq-nonzero' : ''), el('td', waited(q.oldestWaitingSeconds)), held, counts, redrive, action);
       return tr;
     }),
@@ -200,14 +211,14 @@ function renderJob(job: Job | undefined): void {
   $('job-detail').hidden = job === undefined;
   if (!job) return;
   $('job-id').textContent = job.jobId;
-  $('job-type').textContent = job.tenant ? `${job.type} (tenant ${job.tenant})` : job.type;
+  $('job-type').textContent = `${job.type}${job.priority ? ` · ${job.priority} priority` : ''}${job.tenant ? ` (tenant ${job.tenant})` : ''}`;
   const status = $('job-status');
   status.textContent = job.status;
   status.className = `status status-${job.status}`;
   ($('job-progress') as HTMLProgressElement).value = job.progress;
   $('job-progress-text').textContent = `${job.progress}%${job.progressMessage ? ` — ${job.progressMessage}` : ''}`;
   $('job-attempts').textContent = `${job.attempt}/${job.maxAttempts}`;
-  $('job-created').textContent = job.runAt ? `${job.createdAt} (due ${job.runAt})` : job.createdAt;
+  $('job-created').textContent = `${job.createdAt}${job.runAt ? ` (due ${job.runAt})` : ''}${job.startBy ? ` · start by ${job.startBy}` : ''}`;
   $('job-finished').textContent = job.finishedAt ?? '-';
   renderDownload(job.download);
   $('job-error').textContent = job.error ? `${job.error.code}: ${job.error.message}` : '-';
@@ -215,6 +226,8 @@ function renderJob(job: Job | undefined): void {
   $('job-result').textContent = job.result === undefined ? '-' : JSON.stringify(job.result, null, 2);
   ($('job-retry') as HTMLButtonElement).disabled = job.status !== 'DEAD' && job.status !== 'FAILED';
   ($('job-cancel') as HTMLButtonElement).disabled = !['QUEUED', 'RETRYING', 'RUNNING'].includes(job.status);
+  // Only a job that has not started can be edited (PATCH answers 409 otherwise).
+  $('job-edit').hidden = !(job.status === 'QUEUED' && job.attempt === 0);
 }
 
 /** The job's output file (a PDF): a link signed at each read, valid for a few minutes. */
@@ -233,7 +246,40 @@ function select(job: Job): void {
   state.selected = job.jobId;
   state.selectedFallback = job;
   renderJob(job);
+  fillEditForm(job);
   void refresh();
+}
+
+/**
+ * The edit form holds what the person types: it is filled when a job is selected (or saved), never by
+ * the once-a-second refresh, which only shows or hides it.
+ */
+function fillEditForm(job: Job): void {
+  ($('job-edit-payload') as HTMLTextAreaElement).value = JSON.stringify(job.payload ?? null, null, 2);
+  ($('job-edit-runat') as HTMLInputElement).value = '';
+  ($('job-edit-priority') as HTMLSelectElement).value = job.priority ?? 'normal';
+  $('job-edit-priority-label').hidden = job.priority === undefined;
+}
+
+async function saveEdit(): Promise<void> {
+  if (!state.selected) return;
+  const body: Record<string, unknown> = {};
+  try {
+    body.payload = JSON.parse(($('job-edit-payload') as HTMLTextAreaElement).value) as unknown;
+  } catch (error) {
+    return notify(`Edit not sent: the payload is not JSON (${String(error)})`, 'error');
+  }
+  const runAt = ($('job-edit-runat') as HTMLInputElement).value.trim();
+  if (runAt) body.runAt = runAt;
+  if (!$('job-edit-priority-label').hidden) body.priority = ($('job-edit-priority') as HTMLSelectElement).value;
+  try {
+    const job = await api<Job>('PATCH', `/v1/jobs/${state.selected}`, body);
+    notify(`Job ${job.jobId} edited: it runs once, with the edit`);
+    fillEditForm(job);
+  } catch (error) {
+    notify(`Edit failed: ${describe(error)}`, 'error');
+  }
+  await refresh();
 }
 
 async function refreshSelected(isCurrent: () => boolean): Promise<void> {
@@ -372,6 +418,16 @@ async function redriveType(type: string): Promise<void> {
   await refresh();
 }
 
+async function setPaused(type: string, paused: boolean): Promise<void> {
+  try {
+    await api('POST', `/v1/queues/${type}/${paused ? 'pause' : 'resume'}`);
+    notify(paused ? `${type} paused: its jobs wait in the queue; jobs under way finish` : `${type} resumed: its waiting jobs run now`);
+  } catch (error) {
+    notify(`${paused ? 'Pause' : 'Resume'} failed: ${describe(error)}`, 'error');
+  }
+  await refresh();
+}
+
 async function retrySelected(): Promise<void> {
   if (!state.selected) return;
   try {
@@ -455,6 +511,10 @@ async function start(): Promise<void> {
   });
   $('job-retry').addEventListener('click', () => void retrySelected());
   $('job-cancel').addEventListener('click', () => void cancelSelected());
+  $('job-edit').addEventListener('submit', (event) => {
+    event.preventDefault();
+    void saveEdit();
+  });
   renderTabs();
   await refresh();
   // Polling, one request set at a time: a slow server never piles requests up.

@@ -6,6 +6,7 @@ import { SqsServiceError, sqsErrors } from './errors.js';
 import { asJsonObject } from './input.js';
 import { SqsJournal } from './journal.js';
 import { SqsService, type QueueStats } from './service.js';
+import { answerOnlyLoopbackHosts } from '../loopback-host.js';
 
 /**
  * An SQS-compatible server on node:http, speaking the awsJson1_0 protocol the AWS SDK v3 uses:
@@ -81,6 +82,7 @@ export async function startSqsServer(options: SqsServerOptions = {}): Promise<Sq
   const server = createServer({ keepAlive: true, noDelay: true }, (request, response) => {
     handleRequest(service, request, response, () => closing);
   });
+  answerOnlyLoopbackHosts(server, 'SQS');
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
 

@@ -3,10 +3,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { startRedisServer, type RedisProcess } from './redis-process.js';
 import { RespConnection, RespError, RespSimple, type RespValue } from './resp.js';
+import { answerOnlyLoopbackHosts } from '../loopback-host.js';
 
 /**
- * An Upstash-compatible Redis REST endpoint over a local `redis-server`, so `@upstash/redis` runs
- * unchanged against it. What it implements (what the client uses):
+ * An Upstash-compatible Redis REST endpoint over a local `redis-server`, so the rate limiter (and
+ * `@upstash/redis`, which the contract tests run against it) works unchanged. What it implements (what the client uses):
  * - `POST /` with a JSON command array, e.g. `["SET","k","v"]` → `{"result": …}`, or 400 `{"error": …}`;
  * - `POST /pipeline` with an array of commands → 200 and one `{result}` or `{error}` per command;
  * - `POST /multi-exec`: the same, run as one MULTI/EXEC transaction (a queue-time error aborts it: 400);
@@ -43,6 +44,8 @@ export async function startUpstashServer(options: { token?: string; host?: strin
   const server = createServer((request, response) => {
     void handle(request, response).catch((error: unknown) => reply(response, 500, { error: `ERR ${String(error)}` }));
   });
+
+  answerOnlyLoopbackHosts(server, 'Upstash endpoint');
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const given = Buffer.from(request.headers.authorization ?? '');

@@ -23,6 +23,22 @@ const envSchema = z.object({
         return z.NEVER;
       }
     }),
+  /**
+   * JSON map job type → the UUIDs of its event source mappings (one per lane), e.g.
+   * {"email":["6b4f…"]}: what `POST /v1/queues/{type}/pause` disables. Set for the API function only.
+   */
+  CONVEYOR_EVENT_SOURCE_MAPPINGS: z
+    .string()
+    .min(2)
+    .transform((raw, ctx) => {
+      try {
+        return z.record(z.string(), z.array(z.string().min(1)).min(1)).parse(JSON.parse(raw));
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of job type → array of event source mapping UUIDs' });
+        return z.NEVER;
+      }
+    })
+    .optional(),
   /** The job type a consumer function serves (unset for the API function). */
   CONVEYOR_JOB_TYPE: z.string().optional(),
   /** Milliseconds the handler's signal fires before the function deadline. */
@@ -40,6 +56,11 @@ const envSchema = z.object({
   CONVEYOR_SES_CONFIGURATION_SET: z.string().min(1).max(64).optional(),
   /** S3 bucket of job output files (PDFs). Required by the pdf worker; the API signs downloads from it. */
   CONVEYOR_BUCKET_NAME: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name').optional(),
+  /**
+   * S3 bucket of payloads and results too large for their job record (functions/job-data/). The API
+   * and every consumer use it; unset, payloads and results must fit in the record.
+   */
+  CONVEYOR_JOB_DATA_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name').optional(),
   /** Lifetime of the presigned download URLs in GET /v1/jobs/{id}; SigV4 allows at most 7 days. */
   CONVEYOR_DOWNLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(1).max(604_800).default(300),
   AWS_REGION: z.string().min(1).default('us-east-1'),
@@ -49,6 +70,7 @@ const envSchema = z.object({
   AWS_ENDPOINT_URL_SES: z.url().optional(),
   AWS_ENDPOINT_URL_SESV2: z.url().optional(),
   AWS_ENDPOINT_URL_S3: z.url().optional(),
+  AWS_ENDPOINT_URL_LAMBDA: z.url().optional(),
   /**
    * Name or ARN of the Secrets Manager secret holding the Upstash credentials as JSON {"url", "token"}
    * (set by the stack for the functions that rate-limit; read once per cold start). Wins over the two
@@ -113,13 +135,14 @@ export type ConveyorConfig = Readonly<z.infer<typeof envSchema>>;
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
 
 /** The endpoint overrides in a config, in the shape the AWS client factories take. */
-export function endpointsOf(config: ConveyorConfig): Partial<Record<'dynamodb' | 'sqs' | 'ses' | 'sesv2' | 's3', string>> {
+export function endpointsOf(config: ConveyorConfig): Partial<Record<'dynamodb' | 'sqs' | 'ses' | 'sesv2' | 's3' | 'lambda', string>> {
   const entries = {
     dynamodb: config.AWS_ENDPOINT_URL_DYNAMODB,
     sqs: config.AWS_ENDPOINT_URL_SQS,
     ses: config.AWS_ENDPOINT_URL_SES,
     sesv2: config.AWS_ENDPOINT_URL_SESV2,
     s3: config.AWS_ENDPOINT_URL_S3,
+    lambda: config.AWS_ENDPOINT_URL_LAMBDA,
   };
   return Object.fromEntries(Object.entries(entries).filter(([, url]) => url !== undefined)) as Partial<Record<keyof typeof entries, string>>;
 }

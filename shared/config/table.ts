@@ -16,6 +16,7 @@ import { JOB_ID_SHARDS, parseJobId, tenantHash } from '../domain/job-id.js';
  * | active tenant       | `ACTIVE#<yyyy-mm-dd>`       | tenantHash |
  * | sweep progress      | `SWEEP`                     | `WATERMARK#<pass>` |
  * | redrive task        | `REDRIVE#<queue>`           | `TASK`   |
+ * | paused job type     | `QUEUES`                    | `PAUSE#<type>` |
  *
  * Two sparse global secondary indexes hold only the few jobs that carry their key attribute, so a job
  * without follow-ups never writes to either (DynamoDB writes an index only when an item enters, leaves
@@ -91,6 +92,9 @@ export const keys = {
   sweepWatermark: (pass: string): TableKey => ({ pk: 'SWEEP', sk: `WATERMARK#${pass}` }),
   /** The latest redrive task of a queue (a job type): also its one-at-a-time lock. */
   redriveTask: (queue: string): TableKey => ({ pk: `REDRIVE#${queue}`, sk: 'TASK' }),
+  /** Paused job types: a few items in one partition, so the queue overview reads them with one Query. */
+  queuePauses: 'QUEUES',
+  queuePause: (type: string): TableKey => ({ pk: 'QUEUES', sk: `PAUSE#${type}` }),
   /**
    * A user's notifications: one partition per tenant and user, sorted by the id of the job that made
    * each (time-ordered), so a user's inbox newest first is one Query (`begins_with(sk, 'N#')`,

@@ -163,6 +163,36 @@ export class ReleaseInProgressError extends ConveyorError {
   }
 }
 
+/**
+ * An edit (`PATCH /v1/jobs/{id}`) of a job that is no longer waiting to start: it started (RUNNING,
+ * RETRYING or ended after running) — `JOB_STARTED`; it ended without starting (CANCELLED, EXPIRED) —
+ * `JOB_FINISHED`; or another edit, retry or redrive changed it meanwhile — `JOB_CHANGED`; or its type is FIFO,
+ * where its queued message holds its place in its group — `JOB_ORDERED`. The API answers 409.
+ */
+export class JobNotEditableError extends ConveyorError {
+  constructor(
+    readonly jobId: string,
+    readonly status: string,
+    code: NotEditableCode,
+  ) {
+    super(code, notEditableMessage(jobId, status, code));
+    this.name = 'JobNotEditableError';
+  }
+}
+
+type NotEditableCode = 'JOB_STARTED' | 'JOB_FINISHED' | 'JOB_CHANGED' | 'JOB_ORDERED';
+
+function notEditableMessage(jobId: string, status: string, code: NotEditableCode): string {
+  switch (code) {
+    case 'JOB_CHANGED':
+      return `job ${jobId} changed while it was being edited (another edit, retry or redrive); read it and try again`;
+    case 'JOB_ORDERED':
+      return `job ${jobId} is of a FIFO type: its queued message holds its place in its group, and an edit would run it behind later jobs of the group; cancel it and enqueue the job again instead`;
+    default:
+      return `job ${jobId} is ${status}; only a QUEUED job that has not started can be edited`;
+  }
+}
+
 /** A DLQ redrive is already moving messages for this job type (one move task per source queue). */
 export class RedriveInProgressError extends ConveyorError {
   constructor(readonly jobType: string) {

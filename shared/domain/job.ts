@@ -9,12 +9,25 @@
  *   Each queue has a dead-letter queue (DLQ): the worker hands it a DEAD job's message.
  * - **worker**: the consumer Lambda of a job type: claims the job, runs its handler, records the outcome.
  * - **tenant**: the owner of an API key; jobs are visible only to their tenant.
+ * - **group**: a tenant's jobs sharing a `groupKey` (without one, the tenant's default group): on a FIFO
+ *   type they run one at a time in enqueue order; on a standard type groups share the queue fairly.
  */
 import type { JobStatus } from './status.js';
 
 export interface JobError {
   readonly code: string;
   readonly message: string;
+}
+
+/**
+ * A payload or result kept in S3 instead of in the record (past the inline limits of
+ * functions/job-data/job-data.ts). The record holds only its size and SHA-256: the object key is
+ * derived from the record's tenant and job id and this digest (`jobDataKey`), never stored or taken
+ * from input, so a record can only ever lead to its own tenant's object.
+ */
+export interface StoredDataRef {
+  readonly bytes: number;
+  readonly sha256: string;
 }
 
 export interface JobRecord {
@@ -28,8 +41,12 @@ export interface JobRecord {
   /** 0–100, only ever rises within an attempt. */
   readonly progress: number;
   readonly progressMessage?: string;
+  /** The payload, inline; absent when it is stored in S3 (`payloadRef`). */
   readonly payload: unknown;
+  readonly payloadRef?: StoredDataRef;
   readonly result?: unknown;
+  /** Set instead of `result` when the result is stored in S3. */
+  readonly resultRef?: StoredDataRef;
   readonly error?: JobError;
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -51,8 +68,20 @@ export interface JobRecord {
   readonly receiveCount?: number;
   /** When a delayed or scheduled job becomes due (ISO); absent for a job due at once. */
   readonly runAt?: string;
+  /**
+   * `ttlSeconds` after it became due (ISO): a job not started by then ends EXPIRED without running.
+   * Absent without `ttlSeconds`, and cleared by a retry or redrive (an operator asked for the run).
+   */
+  readonly startBy?: string;
   /** Where the completion webhook goes (see functions/webhooks/). */
   readonly callbackUrl?: string;
+  /**
+   * The queue (and consumer pool) it waits in, for a type with priorities; absent = normal. Later sends
+   * (a scheduled release, a retry) route by it, also when the payload is stored apart.
+   */
+  readonly priority?: 'high' | 'low';
+  /** The group the enqueue named (shared/jobs/ordering.ts); absent means the tenant's default group. */
+  readonly groupKey?: string;
   /** Set by DELETE on a RUNNING job; the handler's signal aborts at its next progress call. */
   readonly cancelRequested?: boolean;
   /** Epoch seconds after which the record is expired (DynamoDB TTL); reads treat it as gone. */
@@ -120,4 +149,9 @@ export interface JobMessage {
   readonly correlationId?: string;
   /** Routing only: the priority queue the message is sent to (absent = normal). The worker never reads it. */
   readonly priority?: 'high' | 'low';
+  /**
+   * Routing only: the SQS MessageGroupId (shared/jobs/ordering.ts). It travels as the message's
+   * MessageGroupId, not in the body.
+   */
+  readonly group?: string;
 }

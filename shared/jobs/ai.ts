@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { defineJob } from './define.js';
 import { multiLine, singleLine } from './fields.js';
 
-/** Longest series the numerical tasks take: well inside the 256 KB body and a second of CPU. */
+/** Longest series the numerical tasks take: well inside a second of CPU. */
 export const MAX_SERIES_POINTS = 10_000;
 /** Upper bound on a chat reply's tokens (the Converse `maxTokens` the job may ask for). */
 export const MAX_CHAT_TOKENS = 4_096;

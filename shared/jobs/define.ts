@@ -1,5 +1,20 @@
 import * as z from 'zod';
 
+/** SQS's ceiling on a redrive policy's maxReceiveCount. */
+export const MAX_RECEIVE_COUNT = 1_000;
+
+/** Receives allowed per attempt before the safety net buries a message (see derived.ts). */
+export const RECEIVES_PER_ATTEMPT = 10;
+
+/**
+ * A FIFO queue's safety-net maxReceiveCount (derived.ts says why): 10 receives per attempt, plus one
+ * per failed run of each of the up to `batchSize − 1` jobs ahead of a message in its batch, which sends
+ * it back unrun (job-worker.ts, FIFO batches).
+ */
+export function fifoMaxReceiveCount(maxAttempts: number, batchSize: number): number {
+  return (RECEIVES_PER_ATTEMPT + batchSize - 1) * maxAttempts;
+}
+
 /**
  * Runtime settings of a job type. The API, the consumer, the CDK constructs and the local cloud
  * all read these — infra never imports handler code. Bad combinations fail here, at import/synth
@@ -42,16 +57,28 @@ export const jobSettingsSchema = z
      */
     enqueues: z.array(z.string().min(1)).max(5),
     /**
+     * Jobs take a `priority` (low | normal | high) at enqueue, and each priority gets its own queue and
+     * consumer pool (shared/jobs/priority.ts). Off: a `priority` is refused (400), one queue.
+     */
+    priorities: z.boolean(),
+    /**
      * Days a finished job's record is kept before DynamoDB TTL removes it, per final status (the
      * seeds kept "the last 100 completed and 500 failed"; DynamoDB expires by age, not by count).
-     * `dead` defaults to `failed`, `cancelled` to `succeeded`. See shared/jobs/retention.ts.
+     * `dead` and `expired` default to `failed`, `cancelled` to `succeeded`. See shared/jobs/retention.ts.
      */
     retentionDays: z.object({
       succeeded: z.number().int().min(1).max(3_650),
       failed: z.number().int().min(1).max(3_650),
       dead: z.number().int().min(1).max(3_650).optional(),
       cancelled: z.number().int().min(1).max(3_650).optional(),
+      expired: z.number().int().min(1).max(3_650).optional(),
     }).strict(),
+    /**
+     * `standard`: an SQS standard queue; jobs of different `groupKey`s (by default, tenants) share it
+     * fairly (SQS fair queues). `fifo`: an SQS FIFO queue; jobs with the same `groupKey` run one at a
+     * time in enqueue order. See shared/jobs/ordering.ts.
+     */
+    ordering: z.enum(['standard', 'fifo']),
   })
   .strict()
   .refine((s) => s.uses.includes('enqueue') === s.enqueues.length > 0, {
@@ -63,6 +90,15 @@ export const jobSettingsSchema = z
     // SQS event sources reject BatchSize > 10 without a batching window.
     message: 'batchSize > 10 needs batchingWindowSeconds ≥ 1',
     path: ['batchingWindowSeconds'],
+  })
+  // Lambda's limits for FIFO sources ("Lambda parameters for Amazon SQS event source mappings"):
+  // BatchSize "for FIFO queues, the maximum is 10"; MaximumBatchingWindowInSeconds "is not supported for FIFO queues".
+  // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-parameters.html
+  .refine((s) => s.ordering !== 'fifo' || s.batchSize <= 10, { message: 'a FIFO job type reads batches of at most 10 (Lambda\'s limit for FIFO queues)', path: ['batchSize'] })
+  .refine((s) => s.ordering !== 'fifo' || s.batchingWindowSeconds === 0, { message: 'a FIFO job type has no batching window (Lambda does not support one for FIFO queues)', path: ['batchingWindowSeconds'] })
+  .refine((s) => s.ordering !== 'fifo' || fifoMaxReceiveCount(s.maxAttempts, s.batchSize) <= MAX_RECEIVE_COUNT, {
+    message: `a FIFO job type needs maxAttempts × (9 + batchSize) ≤ ${MAX_RECEIVE_COUNT}: its queue's safety-net receive count (shared/jobs/derived.ts) must stay within SQS's ceiling`,
+    path: ['maxAttempts'],
   });
 
 export type JobSettings = z.infer<typeof jobSettingsSchema>;
@@ -81,7 +117,9 @@ export const DEFAULT_SETTINGS: JobSettings = {
   claim: 'lazy',
   uses: [],
   enqueues: [],
+  priorities: false,
   retentionDays: { succeeded: 7, failed: 30 },
+  ordering: 'standard',
 };
 
 /**
@@ -115,7 +153,17 @@ export function defineJob<const TType extends string, TPayload extends z.ZodType
     const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'settings'}: ${i.message}`).join('; ');
     throw new Error(`defineJob("${definition.type}"): invalid settings — ${detail}`);
   }
+  if (parsed.data.ordering === 'fifo' && parsed.data.priorities) {
+    // Priority lanes are separate queues: a job's group would be split across them and lose its order.
+    throw new Error(`defineJob("${definition.type}"): invalid settings — ordering: a FIFO job type cannot have priorities (priorities: true); jobs of a group run in enqueue order`);
+  }
   // The schema checked `uses`; the caller's own array keeps its literal type (empty by default).
   const settings = Object.freeze({ ...parsed.data, uses: Object.freeze([...(definition.settings?.uses ?? [])]) });
   return Object.freeze({ type: definition.type, description: definition.description, payload: definition.payload, settings });
+}
+
+/** True when a payload schema has a `priority` field, which gives a type priority lanes (priority.ts). */
+export function hasPriorityField(payload: z.ZodType): boolean {
+  const shape = (payload as { shape?: Record<string, unknown> }).shape;
+  return shape !== undefined && Object.hasOwn(shape, 'priority');
 }

@@ -1,12 +1,15 @@
-import type { JobDefinition } from './define.js';
+import { fifoMaxReceiveCount, RECEIVES_PER_ATTEMPT, type JobDefinition } from './define.js';
 
 /**
  * Queue settings derived from a job definition, in one place, for both the CDK constructs and the
  * local cloud. Each line says why.
  */
 export function queueSettingsOf(definition: JobDefinition) {
-  const { timeoutSeconds, batchingWindowSeconds, maxAttempts } = definition.settings;
+  const { timeoutSeconds, batchingWindowSeconds, maxAttempts, batchSize, ordering } = definition.settings;
+  const fifo = ordering === 'fifo';
   return {
+    /** FIFO queue attributes for a FIFO type (absent for a standard one). */
+    fifo: fifo ? fifoQueueSettings : undefined,
     // AWS: "set the source queue's visibility timeout to at least six times the function timeout,
     // plus the value of MaximumBatchingWindowInSeconds" — room for throttled retries of a batch.
     // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html
@@ -27,19 +30,59 @@ export function queueSettingsOf(definition: JobDefinition) {
     // per attempt (≤ 1,000, SQS's ceiling: maxAttempts ≤ 100); at 5 the chaos run with 40 % of invocations
     // throttled saw 2 healthy jobs in 2,000 reach the net. A poison message that kills its consumer within
     // the lazy-RUNNING second runs at most 10 × maxAttempts − 1 times, each after a visibility timeout.
-    maxReceiveCount: 10 * maxAttempts,
+    // FIFO: a message also comes back unrun when a job ahead of it in its batch and group fails (the
+    // worker stops the group there, job-worker.ts); up to batchSize − 1 jobs are ahead of it in any batch,
+    // each failing at most maxAttempts times, so each of those runs gets one more receive.
+    maxReceiveCount: fifo ? fifoMaxReceiveCount(maxAttempts, batchSize) : RECEIVES_PER_ATTEMPT * maxAttempts,
   } as const;
 }
 
-/** Resource names derived from stage and type, e.g. `conveyor-prod-email-dlq`. */
-export function resourceNames(stage: string, type: string) {
-  const queue = `conveyor-${stage}-${type}`;
+/**
+ * The API function's timeout: no request — an enqueue, an edit — runs longer, so a write it was going
+ * to make has landed within this many seconds of its start, or never will.
+ */
+export const API_FUNCTION_TIMEOUT_SECONDS = 10;
+
+/**
+ * A FIFO job type's queue (and DLQ: a FIFO queue's DLQ must be FIFO too). Per-message delays do not
+ * exist on FIFO queues (SendMessage: "You can't set DelaySeconds per message"), so a FIFO type refuses
+ * `delaySeconds` and a future `runAt` at enqueue (functions/api/job-service.ts).
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/FIFO-queues.html
+ */
+const fifoQueueSettings = {
+  // Off: the body (`{jobId, type, generation}`) is not the identity of a send; the adapter sends
+  // `<jobId>:<generation>` as MessageDeduplicationId, so a retried send of the same message within SQS's
+  // 5-minute window is dropped (an SDK retry after a lost answer, a re-send of a stranded message), while a
+  // selective retry (a new generation) is a new message.
+  contentBasedDeduplication: false,
+  // High-throughput FIFO: the throughput quota applies per message group (each group ≈ one partition),
+  // not per queue. Groups default to the tenant, so a queue has many of them; deduplication per group is
+  // enough because a job never changes group.
+  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/high-throughput-fifo.html
+  deduplicationScope: 'messageGroup',
+  fifoThroughputLimit: 'perMessageGroupId',
+} as const;
+
+/**
+ * Resource names derived from stage and type, e.g. `conveyor-prod-email-dlq`; a FIFO type's end in
+ * `.fifo`, as SQS requires (`conveyor-prod-ledger.fifo`, `conveyor-prod-ledger-dlq.fifo`).
+ */
+export function resourceNames(stage: string, type: string, ordering: 'standard' | 'fifo' = 'standard') {
+  const queue = `conveyor-${stage}-${type}${ordering === 'fifo' ? FIFO_SUFFIX : ''}`;
   return { queue, dlq: deadLetterQueueName(queue) } as const;
+}
+
+/** SQS tells a FIFO queue by its name: "To determine whether a queue is FIFO, you can check whether the queue name ends with the suffix." */
+export const FIFO_SUFFIX = '.fifo';
+
+/** True for the name, URL or ARN of a FIFO queue. */
+export function isFifoQueue(nameUrlOrArn: string): boolean {
+  return nameUrlOrArn.endsWith(FIFO_SUFFIX);
 }
 
 /** A job type's DLQ is named after its (normal) queue, so a consumer finds it from its queue's URL. */
 export function deadLetterQueueName(queueName: string): string {
-  return `${queueName}-dlq`;
+  return isFifoQueue(queueName) ? `${queueName.slice(0, -FIFO_SUFFIX.length)}-dlq${FIFO_SUFFIX}` : `${queueName}-dlq`;
 }
 
 /**
@@ -58,5 +101,5 @@ export function eventSourceSettingsOf(definition: JobDefinition) {
  * of ≤ 16 and any region).
  */
 export function stageResourceNames(stage: string, account = '', region = '') {
-  return { table: `conveyor-${stage}-jobs`, documentBucket: `conveyor-${stage}-docs-${account}-${region}` } as const;
+  return { table: `conveyor-${stage}-jobs`, documentBucket: `conveyor-${stage}-docs-${account}-${region}`, jobDataBucket: `conveyor-${stage}-jobdata-${account}-${region}` } as const;
 }

@@ -5,7 +5,7 @@ import { computeInvoiceTotals, formatCents, toScaledInteger } from './invoice-ma
 
 /**
  * Size limits on PDF input, each a clear 400 at enqueue. They bound render time and memory within
- * the pdf worker's settings below; the API's 256 KB body cap binds first for most tables.
+ * the pdf worker's settings below.
  */
 export const PDF_LIMITS = {
   invoiceItems: 500,
@@ -162,6 +162,6 @@ export const pdfJob = defineJob({
   description: 'PDF document (invoice, report, analysis report, certificate, table export) stored in S3',
   payload: pdfPayload,
   // Sized for the largest input the limits allow: 100,000 cells rendered to ~330 pages in ~15 s and
-  // ~460 MB RSS on this 2-core machine (measured with the table-export e2e limits); Lambda's CPU share grows with memory.
+  // ~460 MB RSS locally (measured with the table-export e2e limits); Lambda's CPU share grows with memory.
   settings: { timeoutSeconds: 120, memoryMb: 1536, batchSize: 2, maxConcurrency: 4, maxAttempts: 3, uses: ['blobs'] },
 });

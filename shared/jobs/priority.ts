@@ -2,8 +2,9 @@ import type { JobDefinition } from './define.js';
 import { resourceNames } from './derived.js';
 
 /**
- * Priorities (`low | normal | high`, the seed analyze API's `priority` field). A job type opts in by
- * having a `priority` field in its payload schema. Design: one SQS queue per priority level, each
+ * Priorities (`low | normal | high`). A job type opts in with `priorities: true` in its settings; its
+ * jobs then take a top-level `priority` enqueue option (the `analysis` type also reads its payload's
+ * own `priority`, which the seed analyze API sends). Design: one SQS queue per priority level, each
  * with its own consumer pool (an event source with its own `maxConcurrency` on AWS, a poller pool
  * locally), sharing the type's DLQ. A flood of low jobs fills only the low pool; a high job arriving
  * behind it is received by the idle high pool and starts at once. SQS has no priority within a
@@ -18,16 +19,28 @@ export type Priority = (typeof PRIORITIES)[number];
 const CONCURRENCY_SHARE: Readonly<Record<Priority, number>> = { high: 0.4, normal: 0.4, low: 0.2 };
 const MIN_EVENT_SOURCE_CONCURRENCY = 2;
 
-/** True when the type's payload has a `priority` field, so its jobs are routed by priority. */
+/** True when the type declares `priorities: true`, so its jobs are routed by priority. */
 export function isPrioritized(definition: JobDefinition): boolean {
-  const shape = (definition.payload as { shape?: Record<string, unknown> }).shape;
-  return shape !== undefined && Object.hasOwn(shape, 'priority');
+  return definition.settings.priorities;
 }
 
-/** The priority of a message or payload; anything but `high` / `low` is `normal`. */
+/** The priority a payload names in its own `priority` field; anything but `high` / `low` is `normal`. */
 export function priorityOf(payload: unknown): Priority {
   const value = typeof payload === 'object' && payload !== null ? (payload as { priority?: unknown }).priority : undefined;
   return value === 'high' || value === 'low' ? value : 'normal';
+}
+
+/**
+ * The priority of a new job: the `priority` option, else the payload's own `priority` field (the
+ * analyze API sends it there), else normal. The enqueue schema refuses the two when they disagree.
+ */
+export function requestedPriority(request: { readonly priority?: Priority | undefined; readonly payload: unknown }): Priority {
+  return request.priority ?? priorityOf(request.payload);
+}
+
+/** What the record stores: nothing for normal (the default costs no bytes), else the priority. */
+export function storedPriority(priority: Priority): { priority?: 'high' | 'low' } {
+  return priority === 'normal' ? {} : { priority };
 }
 
 /** The key of a priority queue's URL in CONVEYOR_QUEUE_URLS: the type itself for normal. */

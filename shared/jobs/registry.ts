@@ -5,6 +5,7 @@ import { emailJob } from './email.js';
 import { notificationJob } from './notification.js';
 import { pdfJob } from './pdf.js';
 import type { JobDefinition } from './define.js';
+import { isPrioritized } from './priority.js';
 import { enqueueOptionsShape, type EnqueueOptions } from './enqueue-options.js';
 
 /**
@@ -38,7 +39,20 @@ export function getJobDefinition(type: JobType): JobDefinition {
 type EnqueueVariant<K extends JobType> = z.ZodObject<{ type: z.ZodLiteral<K>; payload: JobRegistry[K]['payload'] } & typeof enqueueOptionsShape>;
 
 function variant<K extends JobType>(type: K): EnqueueVariant<K> {
-  return z.object({ type: z.literal(type), payload: jobRegistry[type].payload, ...enqueueOptionsShape }).strict() as EnqueueVariant<K>;
+  const definition: JobDefinition = jobRegistry[type];
+  const priority = isPrioritized(definition)
+    ? enqueueOptionsShape.priority
+    : z.never({ message: `job type "${type}" has no priorities (its definition does not set priorities: true)` }).optional();
+  return z
+    .object({ type: z.literal(type), payload: jobRegistry[type].payload, ...enqueueOptionsShape, priority })
+    .strict()
+    .superRefine((request, ctx) => {
+      // The analyze API's payload.priority and the option name one thing: they must agree.
+      const inPayload = (request.payload as { priority?: unknown } | undefined)?.priority;
+      if (request.priority !== undefined && inPayload !== undefined && inPayload !== request.priority) {
+        ctx.addIssue({ code: 'custom', path: ['priority'], message: `priority "${request.priority}" disagrees with payload.priority "${String(inPayload)}"; give one, or the same in both` });
+      }
+    }) as unknown as EnqueueVariant<K>;
 }
 
 /**

@@ -14,13 +14,14 @@ export const JOB_METRIC_NAMES = {
   succeeded: 'JobsSucceeded',
   failed: 'JobsFailed',
   dead: 'JobsDead',
+  expired: 'JobsExpired',
   retried: 'JobRetries',
   runDuration: 'JobRunDuration',
   queueWait: 'JobQueueWait',
 } as const;
 
 /** What one delivery of a job came to, for metrics. `other`: skipped, cancelled, deferred… (counted nowhere). */
-export type JobRunOutcome = 'SUCCEEDED' | 'FAILED' | 'DEAD' | 'RETRYING' | 'OTHER';
+export type JobRunOutcome = 'SUCCEEDED' | 'FAILED' | 'DEAD' | 'EXPIRED' | 'RETRYING' | 'OTHER';
 
 export interface JobRunObservation {
   readonly type: string;

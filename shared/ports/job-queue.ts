@@ -17,5 +17,17 @@ export interface ConsumerQueue extends JobQueue {
    * Sends a received message's body to its type's dead-letter queue (the consumer then acknowledges
    * the original). Throws `DependencyUnavailableError`.
    */
-  deadLetter(type: string, body: string): Promise<void>;
+  deadLetter(type: string, body: string, options?: DeadLetterOptions): Promise<void>;
+}
+
+/** What a dead-letter hand-off needs on a FIFO DLQ (a standard DLQ takes the group too, for fairness after a redrive). */
+export interface DeadLetterOptions {
+  /** The message's group (its MessageGroupId on the source queue): the DLQ keeps each group in order. */
+  readonly group?: string;
+  /**
+   * FIFO: the hand-off's deduplication id — the source message's id, so a hand-off repeated within five
+   * minutes (its acknowledgement was lost) is stored once, and the same job dying again after a redrive
+   * (a move task gives the message a new id) is a new dead letter.
+   */
+  readonly deduplicationId?: string;
 }

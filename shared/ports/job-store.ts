@@ -1,4 +1,4 @@
-import type { JobError, JobRecord, SendPending } from '../domain/job.js';
+import type { JobError, JobRecord, SendPending, StoredDataRef } from '../domain/job.js';
 import type { JobStatus } from '../domain/status.js';
 
 /** A conditional status change: applies only if the job is in one of `from` (and at `attempt`). */
@@ -20,12 +20,15 @@ export interface Transition {
     progress: number;
     progressMessage: string;
     result: unknown;
+    resultRef: StoredDataRef;
     error: JobError;
     startedAt: string;
     finishedAt: string;
     nextAttemptAt: string;
     ttl: number;
     payload: unknown;
+    payloadRef: StoredDataRef;
+    priority: 'high' | 'low';
     generation: number;
     redriveCount: number;
     redrivenAt: string;
@@ -33,6 +36,8 @@ export interface Transition {
     retriedAt: string;
     messageId: string;
     receiveCount: number;
+    runAt: string;
+    startBy: string;
     // Follow-ups and sends recorded in the same write as the status (see JobRecord).
     webhookPending: string;
     deadLetterType: string;
@@ -45,7 +50,7 @@ export interface Transition {
 }
 
 export type RemovableField =
-  | 'error' | 'result' | 'nextAttemptAt' | 'cancelRequested' | 'finishedAt' | 'ttl' | 'progressMessage' | 'startedAt' | 'retriedAt' | 'redrivenAt' | 'messageId' | 'receiveCount'
+  | 'error' | 'result' | 'resultRef' | 'payload' | 'payloadRef' | 'priority' | 'nextAttemptAt' | 'cancelRequested' | 'finishedAt' | 'ttl' | 'progressMessage' | 'startedAt' | 'retriedAt' | 'redrivenAt' | 'messageId' | 'receiveCount' | 'startBy' | 'runAt'
   | 'webhookPending' | 'deadLetterType' | 'deadLetterUntil' | 'sendPending' | 'sweepAt';
 
 /**
@@ -57,6 +62,12 @@ export interface JobStore {
   create(job: JobRecord): Promise<void>;
   /** The job, or undefined if absent, expired, or owned by another tenant (when `tenant` is given). */
   get(jobId: string, options?: { tenant?: string; consistent?: boolean }): Promise<JobRecord | undefined>;
+  /**
+   * Several jobs in one read (a consumer reads its whole batch at once): each id found maps to its
+   * record; absent and expired jobs are left out. Duplicate ids are read once. Consistent by default.
+   * Throws `DependencyUnavailableError` when the records could not all be read.
+   */
+  getMany(jobIds: readonly string[], options?: { consistent?: boolean }): Promise<ReadonlyMap<string, JobRecord>>;
   /** Applies a transition and returns the record after it. */
   transition(transition: Transition): Promise<JobRecord>;
   /** Raises progress (never lowers it) while the job is RUNNING at `attempt`. Returns the record after it. */
@@ -79,9 +90,10 @@ export interface JobStore {
   clearWebhookPending(jobId: string, finishedAt: string): Promise<boolean>;
   /**
    * Moves a QUEUED job's `sendPending` from `seen` to `next` (undefined removes it, and the job's
-   * sweep entry with it) — only while it still says `seen`. False when it no longer does.
+   * sweep entry with it) — only while it still says `seen` (and, given `generation`, while the job is
+   * still at that generation: an edit since the read rewrote the marker). False when it no longer does.
    */
-  updateSendPending(jobId: string, seen: SendPending, next: SendPending | undefined): Promise<boolean>;
+  updateSendPending(jobId: string, seen: SendPending, next: SendPending | undefined, generation?: number): Promise<boolean>;
   /** Removes a sweep entry that no longer stands for anything owed (only while it says `sweepAt`). */
   clearSweep(jobId: string, sweepAt: string): Promise<boolean>;
 }

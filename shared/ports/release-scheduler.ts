@@ -5,6 +5,10 @@
  * input is capped at 8 KB.
  */
 export interface ReleaseScheduler {
-  /** Throws `DependencyUnavailableError` when the schedule could not be created. */
-  scheduleRelease(jobId: string, runAt: Date): Promise<void>;
+  /**
+   * Holds the job's message of `generation` (absent: 0) until `runAt`. An edit that moves a held job
+   * schedules its new generation; the old schedule still fires and its release is skipped.
+   * Throws `DependencyUnavailableError` when the schedule could not be created.
+   */
+  scheduleRelease(jobId: string, runAt: Date, generation?: number): Promise<void>;
 }

@@ -53,6 +53,26 @@ describe.each(['DynamoJobStore', 'MemoryJobStore'])('Contract: JobStore (%s)', (
     expect(await s.get(expired.jobId)).toBeUndefined();
   });
 
+  it('reads many jobs at once: the found ones by id, missing and expired ones left out, each id once', async () => {
+    // Prepare: 120 jobs (more than one BatchGetItem takes), an expired one, an unknown id, a repeated id
+    const s = store();
+    const jobs = Array.from({ length: 120 }, (_, i) => queuedJob({ tenant: `t${i % 3}` }));
+    for (const job of jobs) await s.create(job);
+    const expired = queuedJob({ ttl: Math.floor(Date.now() / 1000) - 10 });
+    await s.create(expired);
+    const unknown = queuedJob();
+
+    // Act
+    const found = await s.getMany([...jobs.map((j) => j.jobId), expired.jobId, unknown.jobId, jobs[0]!.jobId, 'not-a-job-id']);
+
+    // Assess
+    expect(found.size).toBe(120);
+    for (const job of jobs) expect(found.get(job.jobId)).toEqual(job);
+    expect(found.has(expired.jobId)).toBe(false);
+    expect(found.has(unknown.jobId)).toBe(false);
+    expect(await s.getMany([])).toEqual(new Map());
+  });
+
   it('applies a transition only from an expected status and attempt', async () => {
     // Prepare
     const s = store();

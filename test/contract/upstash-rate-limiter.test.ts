@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UpstashRateLimiter } from '../../functions/adapters/upstash/upstash-rate-limiter.js';
+import { createHash } from 'node:crypto';
+import { SLIDING_WINDOW_LUA, UpstashRateLimiter } from '../../functions/adapters/upstash/upstash-rate-limiter.js';
 import { DependencyUnavailableError } from '../../shared/domain/errors.js';
 import { startUpstashServer, type UpstashServer } from '../../local/upstash/server.js';
 
@@ -16,6 +17,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
 });
+
+/** A command straight to the local endpoint's REST API (what the limiter does not do itself). */
+async function command(args: readonly string[]): Promise<unknown> {
+  const response = await fetch(server.url, { method: 'POST', headers: { authorization: `Bearer ${server.token}` }, body: JSON.stringify(args) });
+  return ((await response.json()) as { result: unknown }).result;
+}
 
 describe('Class: UpstashRateLimiter (sliding-window log in one EVAL)', () => {
   it('allows exactly the limit, then refuses with the wait until the oldest unit expires', async () => {
@@ -62,6 +69,32 @@ describe('Class: UpstashRateLimiter (sliding-window log in one EVAL)', () => {
 
     // Assess
     expect(again.allowed).toBe(true);
+  });
+
+  it('loads its script with EVAL on a database that has not seen it, then runs it by hash', async () => {
+    // Prepare: a database whose script cache is empty
+    await command(['SCRIPT', 'FLUSH']);
+
+    // Act
+    const first = await limiter.take('loaded', { limit: 2, windowSeconds: 30 });
+    const cached = await command(['SCRIPT', 'EXISTS', createHash('sha1').update(SLIDING_WINDOW_LUA).digest('hex')]);
+    const second = await limiter.take('loaded', { limit: 2, windowSeconds: 30 });
+
+    // Assess
+    expect([first, second].map((d) => d.remaining)).toEqual([1, 0]);
+    expect(cached).toEqual([1]);
+  });
+
+  it('reports a refused token as DependencyUnavailableError, naming the answer', async () => {
+    // Prepare
+    const refused = new UpstashRateLimiter({ url: server.url, token: 'not-the-token', prefix: 'x:', timeoutMs: 20_000 });
+
+    // Act
+    const taking = refused.take('k', { limit: 1, windowSeconds: 1 });
+
+    // Assess
+    await expect(taking).rejects.toThrow(DependencyUnavailableError);
+    await expect(taking).rejects.toThrow(/401/);
   });
 
   it('reports an unreachable endpoint as DependencyUnavailableError (callers fail open)', async () => {

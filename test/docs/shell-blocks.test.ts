@@ -10,7 +10,7 @@ import { DOC_FILES, shellBlocks, type ShellBlock } from '../helpers/docs.js';
 /*
  * Every `sh` block of the README and docs/ runs as written against a real `npm start`, in the order
  * a reader meets them, one shell per page (a page's variables and functions carry from block to
- * block, as in a terminal). The one rewrite: the local cloud's default ports (3000–3005) become the
+ * block, as in a terminal). The one rewrite: the local cloud's default ports (3000–3006) become the
  * test's free ones. A block that needs AWS, starts a long-running process or rewrites committed files
  * is marked `<!-- shell: syntax-only … -->` right above its fence and is checked with `bash -n`.
  *
@@ -41,7 +41,7 @@ describe('Docs: every shell block runs as written', () => {
     // A working directory that looks like the repository (its files symlinked) with its own .data.
     workDir = mkdtempSync(join(tmpdir(), 'conveyor-docs-'));
     for (const entry of readdirSync(ROOT)) if (!['.data', '.git'].includes(entry)) symlinkSync(join(ROOT, entry), join(workDir, entry));
-    base = await freePortBlock(6);
+    base = await freePortBlock(7);
     env = { ...process.env, PORT: String(base), CONVEYOR_DATA_DIR: join(workDir, '.data'), LOG_LEVEL: 'warn', NO_COLOR: '1' };
     delete env.CONVEYOR_ENDPOINT;
     delete env.CONVEYOR_API_KEY;
@@ -53,7 +53,7 @@ describe('Docs: every shell block runs as written', () => {
     if (workDir) rmSync(workDir, { recursive: true, force: true });
   });
 
-  const atPort = (text: string) => text.replace(/127\.0\.0\.1:300([0-5])\b/g, (_, n: string) => `127.0.0.1:${base + Number(n)}`);
+  const atPort = (text: string) => text.replace(/127\.0\.0\.1:300([0-6])\b/g, (_, n: string) => `127.0.0.1:${base + Number(n)}`);
 
   it.each(DOC_FILES.map((file) => [file]))('%s', async (file) => {
     // Prepare

@@ -37,4 +37,27 @@ describe('E2E: chaos run (small)', () => {
     expect(report.figures.injected_crashesBeforeSend).toBeGreaterThan(0);
     expect(report.figures.sweep_sent).toBeGreaterThanOrEqual(Number(report.figures.injected_crashesBeforeSend));
   }, 300_000);
+
+  it('keeps every invariant with 150 jobs in 10 FIFO groups under injected faults: each group one at a time, in enqueue order', async () => {
+    // Act
+    const report = await runChaos({
+      ...DEFAULT_CHAOS,
+      jobs: 150,
+      seed: 11,
+      maxSeconds: 240,
+      fifoGroups: 10,
+      // No enqueue dies before its send here: the sweep sends such a job after its grace, behind later jobs of its group.
+      rates: { retryable: 0.2, permanent: 0.05, timeout: 0.03, duplicate: 0.1, kill: 0.03, storeErrorAfterEffect: 0.03, lostAnswer: 0.05, throttle: 0.2, killAfterTerminalWrite: 0.05, crashBeforeSend: 0 },
+      settings: { ...DEFAULT_CHAOS.settings, timeoutSeconds: 4 },
+      timeoutMarginMs: 2_000,
+    });
+
+    // Assess: no violation (order and one-at-a-time included), and the faults happened
+    expect(report.violations).toEqual([]);
+    expect(report.figures).toMatchObject({ jobsAccepted: 150, fifoGroups: 10, fifoOrderBreaks: 0 });
+    expect(report.figures.injected_retryable).toBeGreaterThan(0);
+    expect(report.figures.injected_duplicateMessages).toBeGreaterThan(0);
+    expect(report.figures.injected_throttledInvocations).toBeGreaterThan(0);
+    expect(report.figures['status.SUCCEEDED']).toBeGreaterThan(100);
+  }, 300_000);
 });

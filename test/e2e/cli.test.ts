@@ -129,6 +129,23 @@ describe('E2E: the conveyor CLI against a local cloud', { timeout: 120_000 }, ()
     expect(watched.stdout).toContain(`job ${posted.body.jobId}`);
   });
 
+  it('enqueues with --group-key; status shows the group, and a bad key is refused naming groupKey', async () => {
+    // Prepare
+    analysis.fault.failing = false;
+
+    // Act
+    const enqueued = await conveyor(['enqueue', 'analysis', '--payload', JSON.stringify(analysisPayload({ toolId: 'cli-group' })), '--group-key', 'account-42', '--json']);
+    const jobId = JSON.parse(enqueued.stdout).jobId as string;
+    await api.waitForStatus(jobId, ['SUCCEEDED']);
+    const [shown, refused] = await Promise.all([conveyor(['status', jobId]), conveyor(['enqueue', 'analysis', '--payload', JSON.stringify(analysisPayload()), '--group-key', 'has space'])]);
+
+    // Assess
+    expect(enqueued.code).toBe(0);
+    expect(shown.stdout).toMatch(/group\s+account-42/);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/\(400 VALIDATION_FAILED\)\n\s+groupKey: groupKey must be 1–128 visible ASCII characters/);
+  });
+
   it('lists jobs with filters as a table and as JSON', async () => {
     const [listed, table] = await Promise.all([conveyor(['jobs', '--status', 'succeeded', '--type', 'analysis', '--json']), conveyor(['jobs', '--limit', '1'])]);
 
@@ -149,6 +166,82 @@ describe('E2E: the conveyor CLI against a local cloud', { timeout: 120_000 }, ()
 
     expect(retried.code).toBe(0);
     expect(retried.stdout).toContain(`${posted.body.jobId} is QUEUED again`);
+  });
+
+  it('pauses a type with `conveyor queues pause` (shown in `conveyor queues`), and its job runs after `conveyor queues resume`', async () => {
+    // Act
+    const paused = await conveyor(['queues', 'pause', 'pdf']);
+    const shown = await conveyor(['queues']);
+    const posted = await api.request('POST', '/v1/jobs', { body: { type: 'pdf', payload: { kind: 'analysis-report', data: { analysisJobId: '00000000-0000-4000-8000-000000000000' } } } });
+    const whilePaused = (await api.request('GET', `/v1/jobs/${posted.body.jobId}`)).body.status;
+    const resumed = await conveyor(['queues', 'resume', 'pdf', '--json']);
+    const notOperator = await conveyor(['queues', 'pause', 'pdf'], { CONVEYOR_API_KEY: 'cvk_local_other' });
+    const unknownType = await conveyor(['queues', 'resume', 'fax']);
+
+    // Assess
+    expect(paused.code).toBe(0);
+    expect(paused.stdout).toMatch(/pdf paused since \S+ \(by local-dev\): jobs keep queuing and run after `conveyor queues resume pdf`/);
+    expect(shown.stdout).toMatch(/pdf PAUSED/);
+    expect(shown.stdout).toMatch(/pdf is paused since \S+ \(by local-dev\)/);
+    expect(whilePaused).toBe('QUEUED');
+    expect(resumed.code).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toEqual({ type: 'pdf', paused: false });
+    expect((await api.waitForStatus(posted.body.jobId, ['FAILED', 'SUCCEEDED'])).status).toBe('FAILED');
+    expect(notOperator.code).toBe(1);
+    expect(notOperator.stderr).toContain('(403 FORBIDDEN)');
+    expect(notOperator.stderr).toContain('dlq, pause and resume: operator');
+    expect(unknownType.code).toBe(1);
+    expect(unknownType.stderr).toContain('unknown job type "fax"');
+  });
+
+  it('enqueues with --ttl and shows a job that waited too long as EXPIRED (`conveyor status`, `conveyor jobs --status expired`)', async () => {
+    // Prepare: nothing runs analysis jobs while it waits.
+    analysis.fault.failing = false;
+    await conveyor(['queues', 'pause', 'analysis']);
+    const enqueued = await conveyor(['enqueue', 'analysis', '--ttl', '1', '--priority', 'high', '--json', '--payload', JSON.stringify(analysisPayload({ toolId: 'cli-ttl' }))]);
+    const jobId = JSON.parse(enqueued.stdout).jobId as string;
+    const startBy = (await api.request('GET', `/v1/jobs/${jobId}`)).body.startBy as string;
+    await eventually(async () => (Date.now() > Date.parse(startBy) ? true : undefined), 10_000, 'start-by time passed');
+
+    // Act
+    await conveyor(['queues', 'resume', 'analysis']);
+    await api.waitForStatus(jobId, ['EXPIRED', 'SUCCEEDED']);
+    const [shown, listed] = await Promise.all([conveyor(['status', jobId]), conveyor(['jobs', '--status', 'expired', '--json'])]);
+
+    // Assess
+    expect(enqueued.code).toBe(0);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/status\s+EXPIRED/);
+    expect(shown.stdout).toMatch(/priority\s+high/);
+    expect(shown.stdout).toContain(`start by ${startBy}`);
+    expect(shown.stdout).toMatch(/error\s+EXPIRED: not started by/);
+    expect(JSON.parse(listed.stdout).jobs.map((j: { jobId: string }) => j.jobId)).toContain(jobId);
+    expect(analysis.runs.has(jobId)).toBe(false);
+  });
+
+  it('edits a waiting job with `conveyor edit` (payload, priority, runAt), and refuses a finished one', async () => {
+    // Prepare: a job due in ten minutes.
+    analysis.fault.failing = false;
+    const posted = await api.request('POST', '/v1/jobs', { body: { type: 'analysis', delaySeconds: 600, payload: analysisPayload({ toolId: 'cli-edit' }) } });
+    const jobId = posted.body.jobId as string;
+    const file = join(scratch, 'edited.json');
+    writeFileSync(file, JSON.stringify(analysisPayload({ toolId: 'cli-edited' })));
+
+    // Act
+    const edited = await conveyor(['edit', jobId, '--payload', `@${file}`, '--priority', 'low', '--run-at', new Date().toISOString()]);
+    const done = await api.waitForStatus(jobId, ['SUCCEEDED', 'FAILED', 'DEAD']);
+    const [again, nothing] = await Promise.all([conveyor(['edit', jobId, '--priority', 'high']), conveyor(['edit', jobId])]);
+
+    // Assess
+    expect(edited.code).toBe(0);
+    expect(edited.stdout).toContain(`edited ${jobId}`);
+    expect(edited.stdout).toMatch(/priority\s+low/);
+    expect(done).toMatchObject({ status: 'SUCCEEDED', priority: 'low', payload: { toolId: 'cli-edited' } });
+    expect(analysis.runs.get(jobId)).toBe(1);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('(409 JOB_STARTED)');
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toContain('give --payload, --run-at or --priority');
   });
 
   it('finds the local cloud by itself: the URL and key npm start wrote into its data dir, else 127.0.0.1:$PORT', async () => {
@@ -190,7 +283,7 @@ describe('E2E: the conveyor CLI against a local cloud', { timeout: 120_000 }, ()
 
     // Assess
     expect([delayed.code, scheduled.code, keyed.code, replayed.code]).toEqual([0, 0, 0, 0]);
-    expect(delayedJob).toMatchObject({ status: 'QUEUED', callbackUrl: 'http://127.0.0.1:9/hook', payload: { toolId: 'cli-options', priority: 'high' } });
+    expect(delayedJob).toMatchObject({ status: 'QUEUED', priority: 'high', callbackUrl: 'http://127.0.0.1:9/hook', payload: { toolId: 'cli-options' } });
     expect(Date.parse(delayedJob.runAt)).toBeGreaterThan(Date.now() + 800_000);
     expect(Date.parse(scheduledJob.runAt)).toBe(Date.parse(runAt));
     const ids = [keyed, replayed].map((run) => /enqueued (\S+)/.exec(run.stdout)?.[1]);

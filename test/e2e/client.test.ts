@@ -46,6 +46,20 @@ describe('E2E: conveyor/client against a local cloud', () => {
     expect(job).toMatchObject({ jobId, type: 'analysis', status: 'SUCCEEDED', result: { toolId: 'client-1' } });
   });
 
+  it('sends a correlation id with an enqueue, a batch and an analyze request: the job carries it', async () => {
+    // Act
+    const single = await conveyor.enqueue('analysis', analysisPayload({ toolId: 'corr-1' }), { correlationId: 'checkout-7f3a' });
+    const batch = await conveyor.enqueueBatch([{ type: 'analysis', payload: analysisPayload({ toolId: 'corr-2' }) }], { correlationId: 'import-2026-12' });
+    const analyzed = await conveyor.analyze.enqueue(analysisPayload({ toolId: 'corr-3' }), { correlationId: 'review-9' });
+    const [item] = batch.results;
+    if (!item || !('jobId' in item)) throw new Error(`the batch item was refused: ${JSON.stringify(item)}`);
+
+    // Assess
+    expect((await conveyor.get(single.jobId)).correlationId).toBe('checkout-7f3a');
+    expect((await conveyor.get(item.jobId)).correlationId).toBe('import-2026-12');
+    expect((await conveyor.get(analyzed.jobId)).correlationId).toBe('review-9');
+  });
+
   it('throws JobFailedError for a permanent failure, and retry puts the job back to QUEUED', async () => {
     // Prepare
     const { jobId } = await conveyor.enqueue('analysis', analysisPayload({ toolId: 'fail-1' }));

@@ -127,4 +127,53 @@ describe('E2E: the local dashboard in a real browser (chromium)', { timeout: 120
     await expect.poll(() => page.locator('#job-status').textContent(), { timeout: 20_000 }).toBe('CANCELLED');
     expect((await api.request('GET', `/v1/jobs/${jobId}`)).body.status).toBe('CANCELLED');
   });
+
+  it('pauses a type with its Pause button (jobs wait QUEUED, the row says paused) and resumes it', async () => {
+    // Act
+    await row('queues', 'email').getByRole('button', { name: 'Pause email' }).click();
+
+    // Assess: the overview and the row say so; a job enqueued now waits.
+    await expect.poll(() => page.locator('#notice').textContent(), { timeout: 10_000 }).toContain('email paused');
+    await expect.poll(() => row('queues', 'email').locator('.paused-badge').count(), { timeout: 10_000 }).toBe(1);
+    expect((await api.request('GET', '/v1/queues')).body.queues.find((q: { type: string }) => q.type === 'email')).toMatchObject({ paused: true, pausedBy: 'local-dev' });
+    const posted = await api.request('POST', '/v1/jobs', { body: { type: 'email', payload: { to: ['pause@example.com'], template: 'welcome', data: { name: 'Pat', loginUrl: 'https://app.example.com/login' } } } });
+    expect(posted.status).toBe(202);
+    expect((await api.request('GET', `/v1/jobs/${posted.body.jobId}`)).body.status).toBe('QUEUED');
+    await page.screenshot({ path: `${SCREENSHOTS}/dashboard-paused.png`, fullPage: true });
+
+    // Act
+    await row('queues', 'email').getByRole('button', { name: 'Resume email' }).click();
+
+    // Assess
+    await expect.poll(() => row('queues', 'email').locator('.paused-badge').count(), { timeout: 10_000 }).toBe(0);
+    expect((await api.waitForStatus(posted.body.jobId, ['SUCCEEDED', 'FAILED', 'DEAD'], 20_000)).status).toBe('SUCCEEDED');
+  });
+
+  it('edits a waiting job (payload, priority) with the Save edit button, and hides the form once it cannot be edited', async () => {
+    // Prepare: a job due in ten minutes, selected from the QUEUED tab.
+    const posted = await api.request('POST', '/v1/jobs', { body: { type: 'analysis', delaySeconds: 600, payload: analysisPayload({ toolId: 'dash-edit' }) } });
+    const jobId = posted.body.jobId as string;
+    await page.getByRole('tab', { name: 'QUEUED' }).click();
+    await expect.poll(() => row('jobs', jobId).count(), { timeout: 20_000 }).toBe(1);
+    await row('jobs', jobId).click();
+    await expect.poll(() => page.locator('#job-edit').isVisible()).toBe(true);
+
+    // Act
+    await page.locator('#job-edit-payload').fill(JSON.stringify(analysisPayload({ toolId: 'dash-edited' })));
+    await page.locator('#job-edit-priority').selectOption('high');
+    await page.locator('#job-edit-save').click();
+
+    // Assess
+    await expect.poll(() => page.locator('#notice').textContent(), { timeout: 10_000 }).toContain(`Job ${jobId} edited`);
+    await expect.poll(() => page.locator('#job-payload').textContent(), { timeout: 10_000 }).toContain('"toolId": "dash-edited"');
+    expect(await page.locator('#job-type').textContent()).toContain('high priority');
+    expect((await api.request('GET', `/v1/jobs/${jobId}`)).body).toMatchObject({ status: 'QUEUED', priority: 'high', payload: { toolId: 'dash-edited' } });
+
+    // Act: once cancelled it can no longer be edited.
+    await page.locator('#job-cancel').click();
+
+    // Assess
+    await expect.poll(() => page.locator('#job-status').textContent(), { timeout: 20_000 }).toBe('CANCELLED');
+    expect(await page.locator('#job-edit').isVisible()).toBe(false);
+  });
 });

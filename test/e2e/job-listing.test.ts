@@ -76,7 +76,8 @@ describe('E2E: GET /v1/jobs — the tenant\'s jobs, newest first, paginated', ()
     const listed = await api.request('GET', '/v1/jobs?limit=100');
 
     // Assess
-    expect(Date.parse(before.body.expiresAt) - Date.now()).toBeGreaterThan(6 * 86_400_000); // analysis keeps SUCCEEDED 7 days
+    expect(Date.parse(before.body.retainUntil) - Date.now()).toBeGreaterThan(6 * 86_400_000); // analysis keeps SUCCEEDED 7 days
+    expect(before.body.expiresAt).toBeUndefined();
     expect(read.status).toBe(404);
     expect(listed.body.jobs.map((j: { jobId: string }) => j.jobId)).not.toContain(victim);
     expect(listed.body.jobs).toHaveLength(ids.length - 1);

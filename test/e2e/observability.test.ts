@@ -64,6 +64,9 @@ describe('E2E: logs of one job, API → consumer → webhook', () => {
     const jobId = posted.body.jobId as string;
     const job = await api.waitForStatus(jobId, ['SUCCEEDED', 'FAILED', 'DEAD']);
     const webhookLine = await lineMatching((l) => l.message === 'webhook delivered' && l.jobId === jobId);
+    // The consumer answers after its flush (write, queue the webhook, clear the marker): the webhook may
+    // be delivered before the consumer's last line.
+    await lineMatching((l) => String(l.fn).startsWith('worker-') && l.jobId === jobId && l.message === 'delivery done');
 
     // Assess: the id is the caller's, stored on the job and shown by GET
     expect(posted.headers.get('x-correlation-id')).toBe('checkout-7f3a');

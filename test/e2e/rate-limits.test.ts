@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoApiKeyAdmin } from '../../functions/adapters/aws/dynamo-api-key-admin.js';
+import { MAX_BODY_BYTES } from '../../functions/api/routes/jobs.js';
 import { createClients } from '../../functions/wiring.js';
 import { LOCAL_API_KEYS } from '../../local/cloud.js';
 import { analysisPayload } from '../helpers/factories.js';
@@ -66,7 +67,7 @@ describe('E2E: what the per-tenant enqueue limit counts', () => {
     // Act: more refused requests than the whole budget, then the budget's worth of valid jobs
     const refused = [
       ...(await Promise.all(Array.from({ length: 5 }, () => post({ type: 'analysis', payload: analysisPayload({ url: 'ftp://nope' }) })))),
-      await post({ type: 'analysis', payload: analysisPayload({ description: 'x'.repeat(300 * 1024) }) }),
+      await post({ type: 'analysis', payload: analysisPayload({ description: 'x'.repeat(MAX_BODY_BYTES) }) }),
       await post('a=1', { 'content-type': 'application/x-www-form-urlencoded' }),
       await post({ type: 'analysis', payload: analysisPayload(), runAt: '2020-01-01T00:00:00Z' }),
     ];

@@ -92,4 +92,37 @@ describe('E2E: a redrive task of 600 dead jobs survives its consumer dying mid-p
     expect(row.redrive).not.toHaveProperty('nudge');
     expect(finished).toMatchObject({ taskId: first.body.taskId, requeued: 1, move: { moved: 1 } });
   }, 90_000);
+
+  it('puts a paused type\'s dead jobs back and moves their messages: they wait in its queue and run once on resume', async () => {
+    // Prepare: the type's consumer is paused (its event source mapping disabled), not the redrive consumer
+    const paused = await api.request('POST', '/v1/queues/analysis/pause');
+    const dead = await seedDeadJobs(api.cloud, { type: 'analysis', count: 3, payload: (i) => analysisPayload({ toolId: `paused-${i}` }) });
+
+    // Act
+    const accepted = await api.request('POST', '/v1/queues/analysis/redrive');
+    const task = await eventually(async () => {
+      const { body } = await api.request('GET', '/v1/queues/analysis/redrive');
+      return body.task?.taskId === accepted.body.taskId && (body.task.state === 'COMPLETED' || body.task.state === 'FAILED') ? body.task : undefined;
+    }, 60_000, 'the paused type\'s redrive finished');
+    const waiting = await Promise.all(dead.map(async (job) => (await api.request('GET', `/v1/jobs/${job.jobId}`)).body.status));
+    const queue = await eventually(async () => {
+      const row = (await api.request('GET', '/v1/queues')).body.queues.find((q: { type: string }) => q.type === 'analysis');
+      return row.queue.visible === dead.length ? row : undefined;
+    }, 30_000, 'the moved messages visible in the paused queue');
+    const ranWhilePaused = dead.filter((job) => analysis.runs.has(job.jobId));
+    await api.request('POST', '/v1/queues/analysis/resume');
+    const statuses = await eventually(async () => {
+      const all = await Promise.all(dead.map(async (job) => (await api.request('GET', `/v1/jobs/${job.jobId}`)).body.status));
+      return all.every((status) => status === 'SUCCEEDED') ? all : undefined;
+    }, 60_000, 'the redriven jobs ran after resume');
+
+    // Assess
+    expect(paused).toMatchObject({ status: 200, body: { paused: true } });
+    expect(task).toMatchObject({ state: 'COMPLETED', requeued: 3, failures: 0, move: { status: 'COMPLETED', moved: 3 } });
+    expect(waiting).toEqual(['QUEUED', 'QUEUED', 'QUEUED']);
+    expect(queue).toMatchObject({ paused: true, dlq: { visible: 0 } });
+    expect(ranWhilePaused).toEqual([]);
+    expect(statuses).toHaveLength(3);
+    for (const job of dead) expect(analysis.runs.get(job.jobId), job.jobId).toBe(1);
+  }, 120_000);
 });

@@ -37,7 +37,7 @@ const addresses = (banner: string): string[] => [...new Set(banner.match(/http:\
 describe('E2E: `npm start` from a newcomer\'s seat', { timeout: 180_000 }, () => {
   it('a port in use ends start-up with one line (what, which port, what to do) and exit code 1', async () => {
     // Prepare: the API's port, then SES's and S3's (libraries with their own listen), each held by another process
-    const base = await freePortBlock(6);
+    const base = await freePortBlock(7);
     const cases = [
       { port: base, says: /^Cannot start: port \d+ \(the API and dashboard\) is already in use .* set PORT to another port/ },
       { port: base + 3, says: /^Cannot start: port \d+ \(local SES and the mail inbox\) is already in use .* set CONVEYOR_SES_PORT to another port, or PORT/ },
@@ -65,7 +65,7 @@ describe('E2E: `npm start` from a newcomer\'s seat', { timeout: 180_000 }, () =>
 
   it('listens on the same ports after a restart, and the mail inbox keeps its mails', async () => {
     // Prepare
-    const base = await freePortBlock(6);
+    const base = await freePortBlock(7);
     const env = { ...process.env, PORT: String(base), CONVEYOR_DATA_DIR: dataDir(), LOG_LEVEL: 'warn' };
     const inbox = `http://127.0.0.1:${base + 3}/store`;
     const first = await startNpmStart(env, base);
@@ -95,7 +95,8 @@ describe('E2E: `npm start` from a newcomer\'s seat', { timeout: 180_000 }, () =>
     }
 
     // Assess
-    expect(addresses(first.stdout())).toEqual(Array.from({ length: 6 }, (_, i) => `http://127.0.0.1:${base + i}`).sort());
+    // The API and the six local AWS servers (DynamoDB, SQS, SES, S3, Upstash, Lambda).
+    expect(addresses(first.stdout())).toEqual(Array.from({ length: 7 }, (_, i) => `http://127.0.0.1:${base + i}`).sort());
     expect(addresses(second.stdout())).toEqual(addresses(first.stdout()));
     expect(second.stdout().match(/token (\S+)\)/)?.[1]).toBe(first.stdout().match(/token (\S+)\)/)?.[1]);
     expect(mails.filter((mail) => mail.destination.to.includes('restart@example.com'))).toHaveLength(1);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_BODY_BYTES } from '../../functions/api/routes/jobs.js';
 import { LOCAL_API_KEYS } from '../../local/cloud.js';
 import { analysisPayload } from '../helpers/factories.js';
 import { bootLocalCloud, type ApiClient } from '../helpers/local-cloud.js';
@@ -119,8 +120,8 @@ describe('E2E: every 4xx, with a JSON error naming what is wrong', () => {
     }
   });
 
-  it('413 over the 256 KB body cap, 415 for a wrong content type', async () => {
-    const big = await api.request('POST', '/v1/jobs', { body: { type: 'analysis', payload: analysisPayload({ description: 'x'.repeat(260 * 1024) }) } });
+  it('413 over the 5 MiB body cap, 415 for a wrong content type', async () => {
+    const big = await api.request('POST', '/v1/jobs', { body: { type: 'analysis', payload: analysisPayload({ description: 'x'.repeat(MAX_BODY_BYTES) }) } });
     const text = await api.request('POST', '/v1/jobs', { rawBody: 'hello', headers: { 'content-type': 'text/plain' } });
     expect(big).toMatchObject({ status: 413, body: { error: { code: 'PAYLOAD_TOO_LARGE' } } });
     expect(text).toMatchObject({ status: 415, body: { error: { code: 'UNSUPPORTED_MEDIA_TYPE' } } });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { newJobId } from '../../shared/domain/job-id.js';
 import type { JobMessage, JobRecord } from '../../shared/domain/job.js';
 import { messageOf } from '../../functions/api/job-service.js';
+import { messageBody } from '../../functions/adapters/aws/sqs-job-queue.js';
 import type { InvocationContext, SqsEventLike, SqsRecordLike } from '../../functions/worker/context.js';
 
 export const analysisPayload = (overrides: Record<string, unknown> = {}) => ({
@@ -39,7 +40,7 @@ export function sqsRecord(job: JobRecord, receiveCount = 1, overrides: Partial<S
   return {
     messageId: randomUUID(),
     receiptHandle: `rh-${randomUUID()}`,
-    body: JSON.stringify(messageFor(job)),
+    body: messageBody(messageFor(job)),
     attributes: { ApproximateReceiveCount: String(receiveCount), SentTimestamp: String(Date.now()) },
     eventSourceARN: `arn:aws:sqs:us-east-1:123456789012:conveyor-test-${job.type}`,
     ...overrides,

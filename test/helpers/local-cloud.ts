@@ -5,7 +5,8 @@ import { assertMatchesContract } from './contract.js';
 export interface ApiClient {
   readonly cloud: LocalCloud;
   request(method: string, path: string, options?: { body?: unknown; rawBody?: string; headers?: Record<string, string>; key?: string | null }): Promise<{ status: number; headers: Headers; body: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any -- response bodies are JSON of many shapes; tests assert on them
-  waitForStatus(jobId: string, statuses: readonly string[], timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** Polls `GET /v1/jobs/{id}` (with `key`, default the dev key) until the job is in one of `statuses`. */
+  waitForStatus(jobId: string, statuses: readonly string[], timeoutMs?: number, key?: string): Promise<Record<string, unknown>>;
 }
 
 export async function bootLocalCloud(options: LocalCloudOptions = {}): Promise<ApiClient> {
@@ -34,11 +35,11 @@ export async function bootLocalCloud(options: LocalCloudOptions = {}): Promise<A
   return {
     cloud,
     request,
-    async waitForStatus(jobId, statuses, timeoutMs = 15_000) {
+    async waitForStatus(jobId, statuses, timeoutMs = 15_000, key) {
       const deadline = Date.now() + timeoutMs;
       let last: Record<string, unknown> | undefined;
       while (Date.now() < deadline) {
-        const { body } = await request('GET', `/v1/jobs/${jobId}`);
+        const { body } = await request('GET', `/v1/jobs/${jobId}`, key ? { key } : {});
         last = body as Record<string, unknown>;
         if (statuses.includes(String(last?.status))) return last;
         await new Promise((resolve) => setTimeout(resolve, 20));

@@ -9,6 +9,8 @@ import type { JobStore, Transition } from '../../shared/ports/job-store.js';
 export class MemoryJobStore implements JobStore {
   readonly jobs = new Map<string, JobRecord>();
   readonly writes: { jobId: string; kind: 'create' | 'transition' | 'progress' | 'discard' | 'follow-up' | 'send'; to?: string }[] = [];
+  /** The reads made through `get` and `getMany`, in order (how many store calls a consumer makes). */
+  readonly reads: ({ kind: 'get'; jobId: string; consistent: boolean } | { kind: 'getMany'; jobIds: string[]; consistent: boolean })[] = [];
   now: () => Date = () => new Date();
 
   async create(job: JobRecord): Promise<void> {
@@ -17,7 +19,22 @@ export class MemoryJobStore implements JobStore {
     this.writes.push({ jobId: job.jobId, kind: 'create' });
   }
 
-  async get(jobId: string, options: { tenant?: string } = {}): Promise<JobRecord | undefined> {
+  async get(jobId: string, options: { tenant?: string; consistent?: boolean } = {}): Promise<JobRecord | undefined> {
+    this.reads.push({ kind: 'get', jobId, consistent: options.consistent ?? true });
+    return this.#read(jobId, options);
+  }
+
+  async getMany(jobIds: readonly string[], options: { consistent?: boolean } = {}): Promise<Map<string, JobRecord>> {
+    this.reads.push({ kind: 'getMany', jobIds: [...jobIds], consistent: options.consistent ?? true });
+    const found = new Map<string, JobRecord>();
+    for (const jobId of jobIds) {
+      const job = this.#read(jobId, {});
+      if (job) found.set(jobId, job);
+    }
+    return found;
+  }
+
+  #read(jobId: string, options: { tenant?: string }): JobRecord | undefined {
     const job = this.jobs.get(jobId);
     if (!job) return undefined;
     if (job.ttl !== undefined && job.ttl <= Math.floor(this.now().getTime() / 1000)) return undefined;
@@ -69,9 +86,10 @@ export class MemoryJobStore implements JobStore {
     return true;
   }
 
-  async updateSendPending(jobId: string, seen: SendPending, next: SendPending | undefined): Promise<boolean> {
+  async updateSendPending(jobId: string, seen: SendPending, next: SendPending | undefined, generation?: number): Promise<boolean> {
     const job = this.jobs.get(jobId);
     if (!job || job.status !== 'QUEUED' || job.sendPending !== seen) return false;
+    if (generation !== undefined && (job.generation ?? 0) !== generation) return false;
     const { sendPending: _p, sweepAt, ...rest } = job;
     this.jobs.set(jobId, next === undefined ? rest : { ...rest, sendPending: next, ...(sweepAt !== undefined ? { sweepAt } : {}) });
     this.writes.push({ jobId, kind: 'send' });

@@ -5,7 +5,8 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lambdaEsbuildOptions } from '../../infra/bundling.js';
 import { ConveyorFunction } from '../../infra/constructs/ConveyorFunction.js';
-import { JOB_TYPES } from '../../shared/jobs/registry.js';
+import { isPrioritized } from '../../shared/jobs/priority.js';
+import { jobDefinitions, JOB_TYPES } from '../../shared/jobs/registry.js';
 import { onlyResource, synthesizeStage, type SynthesizedStage } from './synth.js';
 
 /**
@@ -28,6 +29,7 @@ const PREFIX: Readonly<Record<string, string>> = {
   'client-s3': 's3',
   'client-scheduler': 'scheduler',
   'client-secrets-manager': 'secretsmanager',
+  'client-lambda': 'lambda',
   'client-bedrock-runtime': 'bedrock',
 };
 /** The document client's commands wrap these DynamoDB actions. */
@@ -76,7 +78,7 @@ const EVENT_SOURCE_EXTRA: Readonly<Record<string, string>> = {
  * (a stale entry fails), and none may be granted.
  */
 const BUNDLED_NOT_CALLED: readonly { readonly entry: RegExp; readonly action: string; readonly reason: string }[] = [
-  { entry: /\/api\.ts$/, action: 's3:PutObject', reason: 'The API only signs download URLs (S3BlobStore.downloadUrl); the PDF consumer writes.' },
+  { entry: /\/worker-[\w-]+\.ts$/, action: 's3:DeleteObject', reason: 'Deleting a stored payload (JobData.discardPayload) is the API’s, for an enqueue that did not go through; a consumer never deletes.' },
   { entry: /\/worker-(?!notification\.)[\w-]+\.ts$/, action: 'dynamodb:DeleteItem', reason: 'DynamoJobStore.discard runs in the API (a failed enqueue) and the sweep; a consumer only transitions (the notification consumer enqueues its e-mail job, so it may discard).' },
   { entry: /\/worker-(?!notification\.)[\w-]+\.ts$/, action: 'dynamodb:PutItem', reason: 'DynamoJobStore.create runs in the API (enqueue); a consumer only transitions, and its DEAD write lists the job itself (the notification consumer creates its e-mail job and writes notifications).' },
   { entry: /\/worker-notification\.ts$/, action: 'dynamodb:Query', reason: 'Listing a user’s notifications is the API’s (DynamoNotificationStore.list); the consumer only puts them.' },
@@ -87,6 +89,7 @@ const BUNDLED_NOT_CALLED: readonly { readonly entry: RegExp; readonly action: st
   { entry: /\/api\.ts$/, action: 'sqs:ListMessageMoveTasks', reason: 'A redrive’s progress is its task on the table; following the message move is the redrive consumer’s.' },
   { entry: /\/redrive\.ts$/, action: 'dynamodb:PutItem', reason: 'The API creates redrive tasks (DynamoRedriveTasks.create) and jobs (DynamoJobStore.create); the consumer only reads and conditionally updates them.' },
   { entry: /\/redrive\.ts$/, action: 'dynamodb:DeleteItem', reason: 'The API removes a task whose first nudge was not sent (DynamoRedriveTasks.remove); the consumer never deletes.' },
+  { entry: /\/(api|scheduler-target|sweep|redrive)\.ts$/, action: 'dynamodb:BatchGetItem', reason: 'DynamoJobStore.getMany reads a consumer batch’s records at once; the API, the scheduler target, the recovery sweep and the redrive consumer read one job at a time (get).' },
   { entry: /\/webhook-worker\.ts$/, action: 'sqs:SendMessage', reason: 'The webhook consumer only delays a retry (SqsWebhookQueue.changeVisibility); sending a delivery is the producers’ half.' },
 ];
 
@@ -141,6 +144,12 @@ async function codeActionsOf(entry: string): Promise<Set<string>> {
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
 
+/** A UUID-shaped stand-in for the mapping with this logical id. */
+function mappingUuid(logicalId: string): string {
+  const hex = [...logicalId].reduce((h, c) => (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0, 7).toString(16).padStart(8, '0');
+  return `${hex}-0000-4000-8000-${hex}0000`;
+}
+
 /** CloudFormation intrinsics → the concrete values they take in account ACCOUNT, region REGION. */
 function resolver(...templates: SynthesizedStage['service'][]) {
   const resources: Resources = Object.assign({}, ...templates.map((t) => t.toJSON().Resources as Resources));
@@ -157,6 +166,8 @@ function resolver(...templates: SynthesizedStage['service'][]) {
       case 'AWS::S3::Bucket': return prop(id, 'BucketName');
       case 'AWS::Lambda::Function': return prop(id, 'FunctionName');
       case 'AWS::Logs::LogGroup': return prop(id, 'LogGroupName');
+      // A mapping's Ref is its UUID, which AWS assigns at creation: a stable stand-in per resource.
+      case 'AWS::Lambda::EventSourceMapping': return mappingUuid(id);
       default: throw new Error(`no resolution for Ref ${id} (${String(type)})`);
     }
   };
@@ -264,11 +275,8 @@ function targetsOf(stage: Stage, fn: Fn, action: string): { readonly all: boolea
           .filter(([, r]) => r.Type === 'AWS::SQS::Queue')
           .map(([id, r]) => ({ resource: `arn:aws:sqs:${REGION}:${ACCOUNT}:${String(r.Properties!.QueueName)}`, ...(policyOf('AWS::SQS::QueuePolicy', 'Queues', id) ? { resourcePolicy: policyOf('AWS::SQS::QueuePolicy', 'Queues', id)! } : {}) })),
       };
-    case 's3': {
-      const bucketId = Object.entries(stage.resources).find(([, r]) => r.Type === 'AWS::S3::Bucket')![0];
-      const bucket = String(stage.resources[bucketId]!.Properties!.BucketName).replace(/--/, `-${ACCOUNT}-${REGION}`);
-      return { all: true, targets: [{ resource: `arn:aws:s3:::${env.CONVEYOR_BUCKET_NAME ?? bucket}/acme/job-1.pdf`, ...(policyOf('AWS::S3::BucketPolicy', 'Bucket', bucketId) ? { resourcePolicy: policyOf('AWS::S3::BucketPolicy', 'Bucket', bucketId)! } : {}) }] };
-    }
+    case 's3':
+      return { all: true, targets: s3Targets(stage, fn, action) };
     case 'ses': {
       // A send is authorised on the sender's identity, the configuration set it names and, in the
       // sandbox, each recipient's identity: all three must allow it.
@@ -299,9 +307,46 @@ function targetsOf(stage: Stage, fn: Fn, action: string): { readonly all: boolea
       return { all: true, targets: [{ resource: `arn:aws:bedrock:${env.CONVEYOR_AI_REGION ?? REGION}::foundation-model/${env.CONVEYOR_AI_MODEL_ID}` }] };
     case 'logs':
       return { all: true, targets: [{ resource: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/${fn.name}:log-stream:2026/12/06/[$LATEST]abc` }] };
+    case 'lambda': {
+      // Pausing a type switches each of its mappings, named in the function's environment.
+      const uuids = Object.values(JSON.parse(env.CONVEYOR_EVENT_SOURCE_MAPPINGS ?? '{}') as Record<string, string[]>).flat();
+      return { all: true, targets: uuids.map((uuid) => ({ resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:event-source-mapping:${uuid}` })) };
+    }
     default:
       throw new Error(`${fn.name}: no resource for ${action} (stage ${stageName})`);
   }
+}
+
+/** A job id and digest as the job-data keys hold them (functions/job-data/job-data.ts). */
+const JOB = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
+const SHA = 'ab'.repeat(32);
+
+/** The objects each function's code touches with an S3 action, per bucket (the documents, the job data). */
+function s3Targets(stage: Stage, fn: Fn, action: string): Target[] {
+  const env = fn.environment;
+  const isApi = /\/api\.ts$/.test(fn.entry);
+  const bucketOf = (name: string) => {
+    const id = Object.entries(stage.resources).find(([, r]) => r.Type === 'AWS::S3::Bucket' && stage.resolve(r.Properties!.BucketName) === name)?.[0];
+    expect(id, `bucket ${name} in the templates`).toBeDefined();
+    const resourcePolicy = id ? (Object.values(stage.resources).find((r) => r.Type === 'AWS::S3::BucketPolicy' && JSON.stringify(r.Properties?.Bucket).includes(JSON.stringify({ Ref: id }))) as { Properties: { PolicyDocument: unknown } } | undefined) : undefined;
+    return resourcePolicy ? { resourcePolicy: stage.resolve(resourcePolicy.Properties.PolicyDocument) as Policy } : {};
+  };
+  const targets: Target[] = [];
+  const jobData = env.CONVEYOR_JOB_DATA_BUCKET;
+  if (jobData) {
+    const payload = { resource: `arn:aws:s3:::${jobData}/tenants/acme/jobs/${JOB}/payload-${SHA}.json`, ...bucketOf(jobData) };
+    const result = { resource: `arn:aws:s3:::${jobData}/tenants/acme/jobs/${JOB}/result-${SHA}.json`, ...bucketOf(jobData) };
+    // The API writes, deletes and reads back payloads, and signs GETs of payloads and results; a
+    // consumer reads payloads and writes results.
+    const touches: Record<string, Target[]> = isApi
+      ? { 's3:PutObject': [payload], 's3:DeleteObject': [payload], 's3:GetObject': [payload, result] }
+      : { 's3:GetObject': [payload], 's3:PutObject': [result] };
+    targets.push(...(touches[action] ?? []));
+  }
+  const documents = env.CONVEYOR_BUCKET_NAME;
+  // The API signs document downloads (GetObject); the PDF consumer writes and reads its documents.
+  if (documents && (action === 's3:GetObject' || (!isApi && action === 's3:PutObject'))) targets.push({ resource: `arn:aws:s3:::${documents}/tenants/acme/pdf/invoice-${JOB}.pdf`, ...bucketOf(documents) });
+  return targets;
 }
 
 let stages: Stage[];
@@ -383,6 +428,31 @@ describe('Permissions: what each function’s code calls, against what its role 
   }, 120_000);
 });
 
+describe('Permissions: pausing a job type', () => {
+  it('lets the API switch every job consumer’s event source mapping, and not the webhook consumer’s', async () => {
+    for (const stage of stages) {
+      // Prepare
+      const api = stage.functions.find((fn) => fn.entry.endsWith('/api.ts'))!;
+      const policy = { Statement: roleStatements(stage, api.roleId) };
+      const webhooks = stage.functions.find((fn) => fn.entry.endsWith('/webhook-worker.ts'))!;
+      const webhookMapping = Object.entries(stage.resources).find(([, r]) => r.Type === 'AWS::Lambda::EventSourceMapping' && JSON.stringify(r.Properties!.FunctionName).includes(onlyResource(stage.synth.service, 'AWS::Lambda::Function', { FunctionName: webhooks.name }).logicalId))![0];
+      const arn = (uuid: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:event-source-mapping:${uuid}`;
+      const jobMappings = Object.values(JSON.parse(api.environment.CONVEYOR_EVENT_SOURCE_MAPPINGS!) as Record<string, string[]>).flat();
+
+      // Act
+      const allowed = await Promise.all(jobMappings.map((uuid) => decide(`arn:aws:iam::${ACCOUNT}:role/${api.roleId}`, 'lambda:UpdateEventSourceMapping', { resource: arn(uuid) }, policy)));
+      const webhook = await decide(`arn:aws:iam::${ACCOUNT}:role/${api.roleId}`, 'lambda:UpdateEventSourceMapping', { resource: arn(mappingUuid(webhookMapping)) }, policy);
+      const deleting = await decide(`arn:aws:iam::${ACCOUNT}:role/${api.roleId}`, 'lambda:DeleteEventSourceMapping', { resource: arn(jobMappings[0]!) }, policy);
+
+      // Assess: one mapping per lane of every registered type (three for a type with priorities).
+      expect(jobMappings).toHaveLength(jobDefinitions.reduce((lanes, d) => lanes + (isPrioritized(d) ? 3 : 1), 0));
+      expect(allowed).toEqual(jobMappings.map(() => 'Allowed'));
+      expect(webhook).toBe('ImplicitlyDenied');
+      expect(deleting).toBe('ImplicitlyDenied');
+    }
+  });
+});
+
 describe('Permissions: CloudWatch may publish to the alarm topics', () => {
   it('lets CloudWatch alarms of this account publish over TLS, and no other account nor plain HTTP', async () => {
     for (const stage of stages) {
@@ -405,4 +475,65 @@ describe('Permissions: CloudWatch may publish to the alarm topics', () => {
       }
     }
   });
+});
+
+describe('Permissions: job data (payloads and results stored apart) by kind of object', () => {
+  it('lets the consumer of every job type, in every stage, read any tenant’s stored payload and write its result', async () => {
+    // Prepare: any job's payload may be stored apart, whatever its type, and any handler's result may be large
+    const refused: string[] = [];
+    for (const stage of stages) {
+      for (const type of JOB_TYPES) {
+        const fn = stage.functions.find((f) => f.consumesQueue && f.environment.CONVEYOR_JOB_TYPE === type);
+        const bucket = fn?.environment.CONVEYOR_JOB_DATA_BUCKET;
+        if (!fn || !bucket) {
+          refused.push(`${stage.synth.stacks.service.stackName}: the ${type} consumer has no job-data bucket`);
+          continue;
+        }
+        const policy = { Statement: roleStatements(stage, fn.roleId) };
+        for (const tenant of ['acme', 'globex']) {
+          for (const [action, kind] of [['s3:GetObject', 'payload'], ['s3:PutObject', 'result']] as const) {
+            // Act
+            const resource = `arn:aws:s3:::${bucket}/tenants/${tenant}/jobs/${JOB}/${kind}-${SHA}.json`;
+            const decision = await decide(`arn:aws:iam::${ACCOUNT}:role/${fn.roleId}`, action, { resource }, policy);
+            if (decision !== 'Allowed') refused.push(`${fn.name}: ${action} ${resource} = ${decision}`);
+          }
+        }
+      }
+    }
+
+    // Assess
+    expect(refused).toEqual([]);
+  }, 120_000);
+
+  it('denies what no function’s job needs: consumers writing payloads or deleting, the API writing results, anyone outside tenants/*/jobs/*/', async () => {
+    const wrongly: string[] = [];
+    for (const stage of stages) {
+      for (const fn of stage.functions) {
+        const bucket = fn.environment.CONVEYOR_JOB_DATA_BUCKET;
+        if (!bucket) continue;
+        // Prepare
+        const isApi = /\/api\.ts$/.test(fn.entry);
+        const policy = { Statement: roleStatements(stage, fn.roleId) };
+        const key = (path: string) => ({ resource: `arn:aws:s3:::${bucket}/${path}` });
+        const denied: [string, Target][] = [
+          ['s3:PutObject', key(`tenants/acme/jobs/${JOB}/${isApi ? 'result' : 'payload'}-${SHA}.json`)],
+          ['s3:DeleteObject', key(`tenants/acme/jobs/${JOB}/result-${SHA}.json`)],
+          ['s3:GetObject', key('elsewhere/payload.json')],
+          ['s3:PutObject', key(`tenants/acme/other/payload-${SHA}.json`)],
+          ...(isApi ? [] : ([['s3:DeleteObject', key(`tenants/acme/jobs/${JOB}/payload-${SHA}.json`)], ['s3:GetObject', key(`tenants/acme/jobs/${JOB}/result-${SHA}.json`)]] as [string, Target][])),
+        ];
+
+        // Act
+        for (const [action, target] of denied) {
+          const decision = await decide(`arn:aws:iam::${ACCOUNT}:role/${fn.roleId}`, action, target, policy);
+          if (decision === 'Allowed') wrongly.push(`${fn.name}: ${action} ${target.resource}`);
+        }
+      }
+    }
+
+    // Assess: the job-data bucket reaches the API and every job consumer, and nothing above is allowed
+    const holders = stages.flatMap((s) => s.functions.filter((fn) => fn.environment.CONVEYOR_JOB_DATA_BUCKET).map((fn) => fn.name));
+    expect(holders.length).toBeGreaterThanOrEqual(8);
+    expect(wrongly).toEqual([]);
+  }, 120_000);
 });

@@ -55,6 +55,8 @@ describe('Construct: RecoverySweep', () => {
       'logs:CreateLogStream', 'logs:PutLogEvents',
       'scheduler:CreateSchedule',
       'sqs:SendMessage',
+      // prod traces: Lambda's active tracing writes the function's segments.
+      'xray:PutTelemetryRecords', 'xray:PutTraceSegments',
     ]);
     const query = statements.find((s) => actionsOf([s]).includes('dynamodb:Query'))!;
     expect(JSON.stringify(query.Resource)).toContain('/index/sweep');

@@ -19,12 +19,27 @@ const thumbnailJob = defineJob({
   settings: { timeoutSeconds: 20, batchSize: 20, batchingWindowSeconds: 3, maxConcurrency: 7, maxAttempts: 8 },
 });
 
-// A job type with priorities (its payload has `priority`): it must get all three lanes.
+// A job type with priorities (`priorities: true`; its payload knows nothing of them): it must get all three lanes.
 const transcodeJob = defineJob({
   type: 'transcode',
   description: 'Test-only prioritized job type',
-  payload: z.object({ videoKey: z.string(), priority: z.enum(['low', 'normal', 'high']).optional() }).strict(),
-  settings: { timeoutSeconds: 60, batchSize: 1, batchingWindowSeconds: 0, maxConcurrency: 20, maxAttempts: 4 },
+  payload: z.object({ videoKey: z.string() }).strict(),
+  settings: { timeoutSeconds: 60, batchSize: 1, batchingWindowSeconds: 0, maxConcurrency: 20, maxAttempts: 4, priorities: true },
+});
+
+// A payload field named `priority` is just data: without the setting there is one lane.
+const ticketJob = defineJob({
+  type: 'ticket',
+  description: 'Test-only job type with a priority field of its own',
+  payload: z.object({ subject: z.string(), priority: z.enum(['p1', 'p2']) }).strict(),
+});
+
+// A FIFO job type: a FIFO queue and DLQ, one group's jobs one at a time (shared/jobs/ordering.ts).
+const ledgerJob = defineJob({
+  type: 'ledger',
+  description: 'Test-only FIFO job type',
+  payload: z.object({ entry: z.string() }).strict(),
+  settings: { ordering: 'fifo', timeoutSeconds: 30, batchSize: 10, maxConcurrency: 4, maxAttempts: 3 },
 });
 
 let extended: SynthesizedStage;
@@ -32,7 +47,7 @@ let extended: SynthesizedStage;
 beforeAll(() => {
   // The consumer code is not the subject here (no bundling): the test types' generated entries name
   // handler modules that do not exist, which only esbuild would notice.
-  extended = synthesizeStage('dev', { bundle: false, jobs: [...jobDefinitions, thumbnailJob, transcodeJob] });
+  extended = synthesizeStage('dev', { bundle: false, jobs: [...jobDefinitions, thumbnailJob, transcodeJob, ticketJob, ledgerJob] });
 }, 300_000);
 
 afterAll(() => extended?.cleanup());
@@ -52,7 +67,9 @@ describe('CDK: the stacks follow the registry', () => {
     expect(mapping.properties).toMatchObject({ BatchSize: 20, MaximumBatchingWindowInSeconds: 3, ScalingConfig: { MaximumConcurrency: 7 }, FunctionResponseTypes: ['ReportBatchItemFailures'] });
     // Every type: queue + DLQ, two more lanes per prioritized type; plus the webhook queue and its DLQ,
     // and the scheduler's two failure queues.
-    const all = [...jobDefinitions, thumbnailJob, transcodeJob];
+    const all = [...jobDefinitions, thumbnailJob, transcodeJob, ticketJob, ledgerJob];
+    expect(all.filter(isPrioritized).map((d) => d.type)).toEqual(['analysis', 'transcode']);
+    expect(extended.service.findResources('AWS::SQS::Queue', { Properties: { QueueName: 'conveyor-dev-ticket-high' } })).toEqual({});
     extended.service.resourceCountIs('AWS::SQS::Queue', 2 * all.length + 2 * all.filter(isPrioritized).length + 2 + 2);
     const alarmNames = Object.values(extended.service.findResources('AWS::CloudWatch::Alarm')).map((a) => String((a as { Properties: { AlarmName: string } }).Properties.AlarmName));
     expect(alarmNames.filter((name) => name.startsWith('Conveyor-dev-thumbnail-')).sort()).toEqual([
@@ -96,6 +113,23 @@ describe('CDK: the stacks follow the registry', () => {
     ]);
   });
 
+  it('gives a FIFO type a FIFO queue and a FIFO DLQ, deduplicated and throttled per message group, and an event source with no batching window', () => {
+    // Act
+    const queue = onlyResource(extended.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-ledger.fifo' });
+    const dlq = onlyResource(extended.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-ledger-dlq.fifo' });
+    const mapping = onlyResource(extended.service, 'AWS::Lambda::EventSourceMapping', { EventSourceArn: { 'Fn::GetAtt': [queue.logicalId, 'Arn'] } });
+
+    // Assess: high-throughput FIFO (per-group quota, per-group deduplication); a FIFO queue's DLQ must be FIFO
+    expect(queue.properties).toMatchObject({ FifoQueue: true, DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId', ContentBasedDeduplication: false });
+    expect(queue.properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlq.logicalId, 'Arn'] }, maxReceiveCount: queueSettingsOf(ledgerJob).maxReceiveCount });
+    expect(dlq.properties).toMatchObject({ FifoQueue: true });
+    expect(mapping.properties).toMatchObject({ BatchSize: 10, ScalingConfig: { MaximumConcurrency: 4 }, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+    expect(mapping.properties.MaximumBatchingWindowInSeconds ?? 0).toBe(0);
+    // Only the FIFO type's queues are FIFO
+    const fifoQueues = Object.values(extended.service.findResources('AWS::SQS::Queue', { Properties: { FifoQueue: true } })).map((q) => (q as { Properties: { QueueName: string } }).Properties.QueueName);
+    expect(fifoQueues.sort()).toEqual(['conveyor-dev-ledger-dlq.fifo', 'conveyor-dev-ledger.fifo']);
+  });
+
   it('lets the API enqueue to the new queue', () => {
     // Prepare
     const queue = onlyResource(extended.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-thumbnail' });
@@ -110,7 +144,7 @@ describe('CDK: the stacks follow the registry', () => {
     );
     const send = statements.find((s) => [s.Action].flat().includes('sqs:SendMessage'));
     expect(send?.Resource).toContainEqual({ 'Fn::GetAtt': [queue.logicalId, 'Arn'] });
-    const all = [...jobDefinitions, thumbnailJob, transcodeJob];
+    const all = [...jobDefinitions, thumbnailJob, transcodeJob, ticketJob, ledgerJob];
     expect(send?.Resource).toHaveLength(all.length + 2 * all.filter(isPrioritized).length);
   });
 });

@@ -8,6 +8,7 @@ import { isPrioritized, priorityConcurrency, priorityQueueName, queueKey, type P
 import { jobDefinitions } from '../../shared/jobs/registry.js';
 import { toEventBridgeCron } from '../../shared/jobs/cron.js';
 import { recurringJobs } from '../../shared/jobs/recurring.js';
+import { STORED_PAYLOAD_MAX_HOLD_DAYS } from '../../shared/jobs/retention.js';
 import { stageSettings } from '../../infra/config/stages.js';
 import { onlyResource, resolveForDeploy, synthesizeStage, type SynthesizedStage } from './synth.js';
 
@@ -240,7 +241,7 @@ describe('CDK: function environments', () => {
 });
 
 describe('CDK: least privilege', () => {
-  it('lets the analysis consumer read only its own lanes, queue webhooks and update jobs — no e-mail, no bucket, no secret', () => {
+  it('lets the analysis consumer read only its own lanes, queue webhooks, update jobs and use job data — no e-mail, no documents, no secret', () => {
     // Act
     const statements = statementsOf(dev, 'conveyor-dev-worker-analysis');
     const arnOf = (name: string) => ({ 'Fn::GetAtt': [onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: name }).logicalId, 'Arn'] });
@@ -248,10 +249,13 @@ describe('CDK: least privilege', () => {
     // Assess
     // No PutItem: a DEAD job is listed by its own DEAD write (an UpdateItem), not by a second item.
     expect(actionsOf(statements)).toEqual([
-      'dynamodb:GetItem', 'dynamodb:UpdateItem',
+      'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem',
       'logs:CreateLogStream', 'logs:PutLogEvents',
+      's3:GetObject', 's3:PutObject',
       'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:SendMessage',
     ]);
+    // S3 only on the job-data bucket (payloads in, results out), never on the documents.
+    expect(JSON.stringify(statements.filter((s) => actionsOf([s]).some((a) => a.startsWith('s3:'))).map((s) => s.Resource))).not.toContain('-docs-');
     // One statement per event source, each on its own lane.
     const receives = statements.filter((s) => actionsOf([s]).includes('sqs:ReceiveMessage')).map((s) => s.Resource);
     expect(receives).toEqual(expect.arrayContaining(['conveyor-dev-analysis', 'conveyor-dev-analysis-high', 'conveyor-dev-analysis-low'].map(arnOf)));
@@ -271,9 +275,10 @@ describe('CDK: least privilege', () => {
     // Assess
     const send = email.find((s) => actionsOf([s]).includes('ses:SendEmail'));
     expect(JSON.stringify(send?.Resource)).toContain(':identity/*');
-    expect(actionsOf(email).filter((a) => a.startsWith('s3:'))).toEqual([]);
+    // S3 for e-mail jobs only on the job data (large payloads and results), never on the documents.
+    expect(JSON.stringify(email.filter((s) => actionsOf([s]).some((a) => a.startsWith('s3:'))).map((s) => s.Resource))).not.toContain('-docs-');
     expect(actionsOf(pdf).filter((a) => a.startsWith('ses:'))).toEqual([]);
-    const objects = pdf.find((s) => actionsOf([s]).includes('s3:PutObject'));
+    const objects = pdf.find((s) => actionsOf([s]).includes('s3:PutObject') && JSON.stringify(s.Resource).includes('-docs-'));
     expect(actionsOf([objects!])).toEqual(['s3:GetObject', 's3:PutObject']);
     expect(JSON.stringify(objects?.Resource)).toContain('conveyor-prod-docs-');
   });
@@ -293,8 +298,9 @@ describe('CDK: least privilege', () => {
     expect(actionsOf(api)).toEqual([
       'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem',
       'iam:PassRole',
+      'lambda:UpdateEventSourceMapping',
       'logs:CreateLogStream', 'logs:PutLogEvents',
-      's3:GetObject',
+      's3:DeleteObject', 's3:GetObject', 's3:PutObject',
       'scheduler:CreateSchedule',
       'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage',
     ]);
@@ -308,6 +314,32 @@ describe('CDK: least privilege', () => {
     expect(on('sqs:SendMessage')).toEqual([queueArns, webhookQueue, redriveQueue]);
     expect(on('sqs:GetQueueUrl')).toEqual([dlqArns]);
     expect(actionsOf(authorizer)).toEqual(['dynamodb:GetItem', 'logs:CreateLogStream', 'logs:PutLogEvents']);
+  });
+
+  it('lets the API pause and resume exactly the job types’ event source mappings (every lane), named in its environment', () => {
+    // Prepare: the mappings of the job consumers, by type; the webhook and redrive consumers' are not among them.
+    const mappings = Object.entries(dev.service.findResources('AWS::Lambda::EventSourceMapping')) as [string, { Properties: { FunctionName: { Ref: string } } }][];
+    const workerOf = (type: string) => onlyResource(dev.service, 'AWS::Lambda::Function', { FunctionName: `conveyor-dev-worker-${type}` }).logicalId;
+    const byType = Object.fromEntries(jobDefinitions.map((d) => [d.type, mappings.filter(([, m]) => m.Properties.FunctionName.Ref === workerOf(d.type)).map(([id]) => id)]));
+    const arnOf = (id: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':lambda:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':event-source-mapping:', { Ref: id }]] });
+
+    // Act
+    const api = statementsOf(dev, 'conveyor-dev-api');
+    const pause = api.filter((s) => actionsOf([s]).includes('lambda:UpdateEventSourceMapping'));
+    const environment = parseConfig(envOf(dev, 'conveyor-dev-api'));
+
+    // Assess: one lane per priority, each with its mapping; nothing else is granted on Lambda.
+    for (const d of jobDefinitions) expect(byType[d.type], d.type).toHaveLength(expectedLanes('dev', d).length);
+    expect(mappings.length).toBe(Object.values(byType).flat().length + 2);
+    expect(pause).toHaveLength(1);
+    expect(actionsOf(pause)).toEqual(['lambda:UpdateEventSourceMapping']);
+    expect(new Set([pause[0]!.Resource].flat().map((r) => JSON.stringify(r)))).toEqual(new Set(Object.values(byType).flat().map((id) => JSON.stringify(arnOf(id)))));
+    expect(actionsOf(api).filter((a) => a.startsWith('lambda:'))).toEqual(['lambda:UpdateEventSourceMapping']);
+    for (const name of [...jobDefinitions.map((d) => `conveyor-dev-worker-${d.type}`), 'conveyor-dev-webhooks', 'conveyor-dev-redrive', 'conveyor-dev-authorizer']) {
+      expect(actionsOf(statementsOf(dev, name)).filter((a) => a === 'lambda:UpdateEventSourceMapping'), name).toEqual([]);
+    }
+    const named = Object.entries(environment.CONVEYOR_EVENT_SOURCE_MAPPINGS ?? {}).map(([type, uuids]) => [type, [...uuids].sort()]);
+    expect(Object.fromEntries(named)).toEqual(Object.fromEntries(Object.entries(byType).map(([type, ids]) => [type, ids.map((id) => `ref-${id}`).sort()])));
   });
 
   it('has no statement on every resource ("*") and no wildcard action in any policy', () => {
@@ -367,14 +399,15 @@ describe('CDK: least privilege', () => {
     expect(JSON.stringify(sendsTo)).not.toContain(emailQueue.logicalId);
   });
 
-  it('gives the e-mail consumer exactly what it calls: job items, its queue, SES, the webhook queue, the Upstash secret', () => {
+  it('gives the e-mail consumer exactly what it calls: job items, its queue, SES, the webhook queue, the Upstash secret, job data', () => {
     // Act
     const actions = actionsOf(statementsOf(prod, 'conveyor-prod-worker-email'));
 
     // Assess
     expect(actions).toEqual([
-      'dynamodb:GetItem', 'dynamodb:UpdateItem',
+      'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem',
       'logs:CreateLogStream', 'logs:PutLogEvents',
+      's3:GetObject', 's3:PutObject',
       'secretsmanager:GetSecretValue',
       'ses:SendEmail',
       'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:SendMessage',
@@ -443,16 +476,16 @@ describe('CDK: data', () => {
     // Act
     const prodTable = onlyResource(prod.data, 'AWS::DynamoDB::Table');
     const devTable = onlyResource(dev.data, 'AWS::DynamoDB::Table');
-    const prodBucket = onlyResource(prod.data, 'AWS::S3::Bucket');
-    const devBucket = onlyResource(dev.data, 'AWS::S3::Bucket');
+    const buckets = (stage: SynthesizedStage) => Object.values(stage.data.findResources('AWS::S3::Bucket')) as { DeletionPolicy?: string }[];
 
     // Assess
     expect(prodTable.deletionPolicy).toBe('RetainExceptOnCreate');
     expect(prodTable.properties).toMatchObject({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } });
     expect(devTable.deletionPolicy).toBe('Delete');
     expect(devTable.properties).toMatchObject({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false } });
-    expect(prodBucket.deletionPolicy).toBe('RetainExceptOnCreate');
-    expect(devBucket.deletionPolicy).toBe('Delete');
+    // Both buckets: the documents and the job data.
+    expect(buckets(prod).map((b) => b.DeletionPolicy)).toEqual(['RetainExceptOnCreate', 'RetainExceptOnCreate']);
+    expect(buckets(dev).map((b) => b.DeletionPolicy)).toEqual(['Delete', 'Delete']);
   });
 
   it('keeps documents private, encrypted and expiring', () => {
@@ -465,6 +498,50 @@ describe('CDK: data', () => {
     prod.data.hasResourceProperties('AWS::S3::BucketPolicy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
     });
+  });
+
+  it('expires job data (payloads and results stored apart) with the longest job retention plus hold and redrive time, and keeps it private', () => {
+    // Prepare: the longest any record naming an object can live, from when the object was written
+    const retention = Math.max(...jobDefinitions.flatMap((d) => [d.settings.retentionDays.succeeded, d.settings.retentionDays.failed, d.settings.retentionDays.dead ?? 0, d.settings.retentionDays.cancelled ?? 0]));
+    const expected = STORED_PAYLOAD_MAX_HOLD_DAYS + 14 + retention + 1;
+
+    // Act
+    const buckets = prod.data.findResources('AWS::S3::Bucket', { Properties: { BucketName: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith(['conveyor-prod-jobdata-'])]) }) } });
+
+    // Assess: one bucket, one whole-bucket expiry rule of that many days, no public access
+    expect(Object.keys(buckets)).toHaveLength(1);
+    const bucket = Object.values(buckets)[0] as { Properties: { LifecycleConfiguration: { Rules: { Id: string; ExpirationInDays?: number; Prefix?: unknown; TagFilters?: unknown; Status: string }[] } } };
+    const expiry = bucket.Properties.LifecycleConfiguration.Rules.find((rule) => rule.Id === 'expire-job-data');
+    expect(expiry).toEqual({ Id: 'expire-job-data', ExpirationInDays: expected, Status: 'Enabled' });
+    expect(expected).toBe(52);
+    expect(bucket.Properties).toMatchObject({ PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true } });
+  });
+
+  it('gives the API and every consumer the job-data bucket, each granted only its kind of object', () => {
+    const jobData = (stage: SynthesizedStage, name: string) => (onlyResource(stage.service, 'AWS::Lambda::Function', { FunctionName: name }).properties.Environment as { Variables: Record<string, unknown> }).Variables.CONVEYOR_JOB_DATA_BUCKET;
+    const s3 = (name: string) => statementsOf(prod, name).filter((st) => [st.Action].flat().some((a) => a.startsWith('s3:')) && JSON.stringify(st.Resource).includes('jobdata'));
+    const objects = (kind: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::conveyor-prod-jobdata-', { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }, `/tenants/*/jobs/*/${kind}`]] });
+
+    // Assess: the API writes and deletes payloads, reads payloads and results (to sign them)
+    expect(jobData(prod, 'conveyor-prod-api')).toBeDefined();
+    expect(s3('conveyor-prod-api')).toEqual([
+      { Effect: 'Allow', Action: ['s3:PutObject', 's3:DeleteObject'], Resource: objects('payload-*') },
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: objects('*') },
+    ]);
+    // … and each consumer reads payloads and writes results, whatever its job type
+    for (const definition of jobDefinitions) {
+      const name = `conveyor-prod-worker-${definition.type}`;
+      expect(jobData(prod, name), name).toBeDefined();
+      expect(s3(name), name).toEqual([
+        { Effect: 'Allow', Action: 's3:GetObject', Resource: objects('payload-*') },
+        { Effect: 'Allow', Action: 's3:PutObject', Resource: objects('result-*') },
+      ]);
+    }
+    // The functions that never see a payload get nothing of it.
+    for (const name of ['conveyor-prod-webhook-worker', 'conveyor-prod-authorizer']) {
+      const fns = prod.service.findResources('AWS::Lambda::Function', { Properties: { FunctionName: name } });
+      for (const fn of Object.values(fns)) expect(JSON.stringify(fn)).not.toContain('jobdata');
+    }
   });
 
   it('declares the SES sender identity from configuration', () => {

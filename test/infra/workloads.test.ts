@@ -88,7 +88,7 @@ describe('CDK: the notification consumer', () => {
 
     // Assess: every job consumer may queue completion webhooks; this one may also send e-mail jobs.
     // PutItem twice: a notification (inbox) and the e-mail job's record (enqueue), each grant with its capability.
-    expect([...new Set(table.flatMap(actions))].sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect([...new Set(table.flatMap(actions))].sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     const ownDlq = onlyResource(plain.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-notification-dlq' });
     const targets = sends.flatMap((s) => [s.Resource].flat());
     // Beyond the webhook queue and its own DLQ (every consumer's), only the e-mail queue.

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
@@ -18,7 +19,7 @@ import { traced } from './tracing.js';
  */
 export interface AwsClientSettings {
   readonly region: string;
-  readonly endpoints?: Partial<Record<'dynamodb' | 'sqs' | 'ses' | 'sesv2' | 's3', string>>;
+  readonly endpoints?: Partial<Record<'dynamodb' | 'sqs' | 'ses' | 'sesv2' | 's3' | 'lambda', string>>;
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }
 
@@ -84,4 +85,14 @@ export function createS3Client(settings: AwsClientSettings): S3Client {
     ...(settings.credentials ? { credentials: settings.credentials } : {}),
     maxAttempts: 3,
   }));
+}
+
+/** Lambda's control plane: the API pauses and resumes a job type's event source mappings. */
+export function createLambdaClient(settings: AwsClientSettings): LambdaClient {
+  return new LambdaClient({
+    region: settings.region,
+    ...(settings.endpoints?.lambda ? { endpoint: settings.endpoints.lambda } : {}),
+    ...(settings.credentials ? { credentials: settings.credentials } : {}),
+    maxAttempts: 3,
+  });
 }

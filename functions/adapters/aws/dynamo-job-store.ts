@@ -1,8 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys, type TableKey } from '../../../shared/config/table.js';
 import type { ConveyorError } from '../../../shared/domain/errors.js';
-import { ConfigurationError, JobAlreadyExistsError, TransitionConflictError } from '../../../shared/domain/errors.js';
+import { ConfigurationError, DependencyUnavailableError, JobAlreadyExistsError, TransitionConflictError } from '../../../shared/domain/errors.js';
 import { dynamoFailure } from './sdk-errors.js';
 import { jobIdTime } from '../../../shared/domain/job-id.js';
 import type { JobRecord, SendPending } from '../../../shared/domain/job.js';
@@ -12,7 +12,15 @@ export interface DynamoJobStoreOptions {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
   readonly now?: () => Date;
+  /** Waits before asking again for keys a BatchGetItem left unprocessed (throttling, or over 16 MB). */
+  readonly unprocessedRetryDelaysMs?: readonly number[];
 }
+
+/**
+ * BatchGetItem takes at most 100 keys per call, and no key twice (either is a ValidationException):
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html
+ */
+const MAX_BATCH_GET_KEYS = 100;
 
 /**
  * JobStore on one DynamoDB table. Every status change is an UpdateItem with a condition on the
@@ -34,11 +42,13 @@ export class DynamoJobStore implements JobStore {
   readonly #client: DynamoDBDocumentClient;
   readonly #tableName: string;
   readonly #now: () => Date;
+  readonly #unprocessedRetryDelaysMs: readonly number[];
 
   constructor(options: DynamoJobStoreOptions) {
     this.#client = options.client;
     this.#tableName = options.tableName;
     this.#now = options.now ?? (() => new Date());
+    this.#unprocessedRetryDelaysMs = options.unprocessedRetryDelaysMs ?? [25, 100, 400];
   }
 
   async create(job: JobRecord): Promise<void> {
@@ -78,10 +88,58 @@ export class DynamoJobStore implements JobStore {
       throw unavailable('get', error);
     }
     if (!item) return undefined;
+    const job = this.#live(item);
+    if (job && options.tenant !== undefined && job.tenant !== options.tenant) return undefined;
+    return job;
+  }
+
+  /**
+   * BatchGetItem, 100 keys per call. A call may answer only part of its keys (`UnprocessedKeys`: the
+   * table throttled, or the answer passed 16 MB); those are asked for again after a short wait, as
+   * the API reference asks, and a read that still leaves keys unprocessed fails as unavailable.
+   * A strongly consistent read costs the same read units per item as GetItem; only the calls are fewer.
+   */
+  async getMany(jobIds: readonly string[], options: { consistent?: boolean } = {}): Promise<Map<string, JobRecord>> {
+    const found = new Map<string, JobRecord>();
+    const pending = new Map<string, TableKey>();
+    for (const jobId of jobIds) {
+      const key = keys.job(jobId);
+      if (key) pending.set(jobId, key);
+    }
+    const ids = [...pending.keys()];
+    const calls: Promise<void>[] = [];
+    for (let i = 0; i < ids.length; i += MAX_BATCH_GET_KEYS) {
+      calls.push(this.#batchGet(ids.slice(i, i + MAX_BATCH_GET_KEYS).map((id) => pending.get(id)!), options.consistent ?? true, found));
+    }
+    await Promise.all(calls);
+    return found;
+  }
+
+  async #batchGet(keysToRead: TableKey[], consistent: boolean, found: Map<string, JobRecord>): Promise<void> {
+    let remaining = keysToRead;
+    for (let round = 0; ; round++) {
+      let output;
+      try {
+        output = await this.#client.send(new BatchGetCommand({ RequestItems: { [this.#tableName]: { Keys: remaining, ConsistentRead: consistent } } }));
+      } catch (error) {
+        throw unavailable('getMany', error);
+      }
+      for (const item of output.Responses?.[this.#tableName] ?? []) {
+        const job = this.#live(item);
+        if (job) found.set(job.jobId, job);
+      }
+      remaining = (output.UnprocessedKeys?.[this.#tableName]?.Keys ?? []) as TableKey[];
+      if (remaining.length === 0) return;
+      const delayMs = this.#unprocessedRetryDelaysMs[round];
+      if (delayMs === undefined) throw new DependencyUnavailableError('dynamodb', `job store getMany failed — ${remaining.length} key(s) still unprocessed after ${round + 1} calls`);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+
+  /** The record an item holds, or undefined when it has expired (DynamoDB deletes expired items lazily, up to days later). */
+  #live(item: Record<string, unknown>): JobRecord | undefined {
     const job = toRecord(item);
-    // DynamoDB deletes expired items lazily (up to days later): an expired record reads as absent.
     if (job.ttl !== undefined && job.ttl <= Math.floor(this.#now().getTime() / 1000)) return undefined;
-    if (options.tenant !== undefined && job.tenant !== options.tenant) return undefined;
     return job;
   }
 
@@ -198,12 +256,19 @@ export class DynamoJobStore implements JobStore {
     });
   }
 
-  async updateSendPending(jobId: string, seen: SendPending, next: SendPending | undefined): Promise<boolean> {
+  async updateSendPending(jobId: string, seen: SendPending, next: SendPending | undefined, generation?: number): Promise<boolean> {
+    // Generation 0 may be the absent attribute (a job never retried by id nor edited).
+    const generationCondition = generation === undefined ? '' : generation === 0 ? ' AND (attribute_not_exists(#generation) OR #generation = :generation)' : ' AND #generation = :generation';
     return this.#conditional(jobId, {
       UpdateExpression: next === undefined ? 'REMOVE #sendPending, #sweepAt, #sweepShard' : 'SET #sendPending = :next',
-      ConditionExpression: '#status = :queued AND #sendPending = :seen',
-      ExpressionAttributeNames: { '#status': 'status', '#sendPending': 'sendPending', ...(next === undefined ? { '#sweepAt': 'sweepAt', '#sweepShard': 'sweepShard' } : {}) },
-      ExpressionAttributeValues: { ':queued': 'QUEUED', ':seen': seen, ...(next !== undefined ? { ':next': next } : {}) },
+      ConditionExpression: `#status = :queued AND #sendPending = :seen${generationCondition}`,
+      ExpressionAttributeNames: {
+        '#status': 'status',
+        '#sendPending': 'sendPending',
+        ...(next === undefined ? { '#sweepAt': 'sweepAt', '#sweepShard': 'sweepShard' } : {}),
+        ...(generation !== undefined ? { '#generation': 'generation' } : {}),
+      },
+      ExpressionAttributeValues: { ':queued': 'QUEUED', ':seen': seen, ...(next !== undefined ? { ':next': next } : {}), ...(generation !== undefined ? { ':generation': generation } : {}) },
     });
   }
 

@@ -1,10 +1,11 @@
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { keys, TABLE_LAYOUT } from '../../../shared/config/table.js';
-import { DependencyUnavailableError } from '../../../shared/domain/errors.js';
+import type { ConveyorError } from '../../../shared/domain/errors.js';
 import { jobIdFloor } from '../../../shared/domain/job-id.js';
 import type { JobRecord } from '../../../shared/domain/job.js';
 import type { RecoveryIndex } from '../../../shared/ports/recovery.js';
 import { toRecord } from './dynamo-job-store.js';
+import { dynamoFailure } from './sdk-errors.js';
 
 export interface DynamoRecoveryIndexOptions {
   readonly client: DynamoDBDocumentClient;
@@ -125,7 +126,7 @@ function daysBetween(from: Date, to: Date): string[] {
   return days;
 }
 
-function unavailable(operation: string, error: unknown): DependencyUnavailableError {
-  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return new DependencyUnavailableError('dynamodb', `recovery index ${operation} failed — ${reason}`, { cause: error });
+/** The named error of a failed call (sdk-errors.ts: configuration fault, bug, or unavailable). */
+function unavailable(operation: string, error: unknown): ConveyorError {
+  return dynamoFailure(`recovery index ${operation}`, error);
 }

@@ -1,8 +1,8 @@
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys, TABLE_LAYOUT } from '../../../shared/config/table.js';
-import { DependencyUnavailableError } from '../../../shared/domain/errors.js';
 import { tenantHash } from '../../../shared/domain/job-id.js';
 import type { TenantActivity } from '../../../shared/ports/recovery.js';
+import { dynamoFailure } from './sdk-errors.js';
 
 export interface DynamoTenantActivityOptions {
   readonly client: DynamoDBDocumentClient;
@@ -37,8 +37,8 @@ export class DynamoTenantActivity implements TenantActivity {
         Item: { ...keys.activeTenant(day, hash), [TABLE_LAYOUT.ttlAttribute]: Math.floor(Date.parse(`${day}T00:00:00Z`) / 1000) + 86_400 + KEEP_SECONDS },
       }));
     } catch (error) {
-      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      throw new DependencyUnavailableError('dynamodb', `tenant activity note failed — ${reason}`, { cause: error });
+      // A configuration fault, a bug, or unavailable (sdk-errors.ts).
+      throw dynamoFailure('tenant activity note', error, this.#tableName);
     }
     if (this.#noted.size > 10_000) this.#noted.clear();
     this.#noted.add(memo);

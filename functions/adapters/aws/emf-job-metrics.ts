@@ -6,6 +6,7 @@ const COUNTED: Partial<Record<JobRunOutcome, string>> = {
   SUCCEEDED: JOB_METRIC_NAMES.succeeded,
   FAILED: JOB_METRIC_NAMES.failed,
   DEAD: JOB_METRIC_NAMES.dead,
+  EXPIRED: JOB_METRIC_NAMES.expired,
   RETRYING: JOB_METRIC_NAMES.retried,
 };
 

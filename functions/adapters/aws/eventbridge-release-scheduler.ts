@@ -35,11 +35,12 @@ export interface EventBridgeReleaseSchedulerOptions {
 export class EventBridgeReleaseScheduler implements ReleaseScheduler {
   constructor(private readonly options: EventBridgeReleaseSchedulerOptions) {}
 
-  async scheduleRelease(jobId: string, runAt: Date): Promise<void> {
+  async scheduleRelease(jobId: string, runAt: Date, generation = 0): Promise<void> {
     try {
       await this.options.client.send(
         new CreateScheduleCommand({
-          Name: `job-${jobId}`,
+          // One schedule per generation: an edited job's earlier schedule fires too, and is skipped.
+          Name: generation ? `job-${jobId}-g${generation}` : `job-${jobId}`,
           GroupName: this.options.groupName,
           ScheduleExpression: atExpression(runAt),
           ScheduleExpressionTimezone: 'UTC',
@@ -48,7 +49,7 @@ export class EventBridgeReleaseScheduler implements ReleaseScheduler {
           Target: {
             Arn: this.options.targetArn,
             RoleArn: this.options.roleArn,
-            Input: JSON.stringify({ jobId }),
+            Input: JSON.stringify(generation ? { jobId, generation } : { jobId }),
             RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },
             ...(this.options.deadLetterArn ? { DeadLetterConfig: { Arn: this.options.deadLetterArn } } : {}),
           },

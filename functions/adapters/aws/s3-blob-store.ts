@@ -1,4 +1,4 @@
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { DependencyUnavailableError, RetryableJobError } from '../../../shared/domain/errors.js';
 import { s3Failure } from './sdk-errors.js';
@@ -36,6 +36,28 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
+  async get(key: string, options: { signal?: AbortSignal } = {}): Promise<Uint8Array | undefined> {
+    try {
+      const output = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: key }), options.signal ? { abortSignal: options.signal } : {});
+      return output.Body ? await output.Body.transformToByteArray() : new Uint8Array();
+    } catch (error) {
+      // GetObject answers NoSuchKey (404) when the caller may list the bucket, AccessDenied (403)
+      // otherwise; the roles hold no s3:ListBucket, so on AWS a missing key is a 403 — the same
+      // answer as a key outside the role's grant. Both mean "no object this caller may read".
+      // https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html (Permissions)
+      if (error instanceof NoSuchKey || nameOf(error) === 'NoSuchKey' || nameOf(error) === 'AccessDenied') return undefined;
+      throw new DependencyUnavailableError('s3', `could not read s3://${this.#bucket}/${key} — ${reasonOf(error)}`, { cause: error });
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: key }));
+    } catch (error) {
+      throw new DependencyUnavailableError('s3', `could not delete s3://${this.#bucket}/${key} — ${reasonOf(error)}`, { cause: error });
+    }
+  }
+
   async downloadUrl(key: string, options: { expiresInSeconds: number; fileName?: string }): Promise<string> {
     const command = new GetObjectCommand({
       Bucket: this.#bucket,
@@ -45,4 +67,12 @@ export class S3BlobStore implements BlobStore {
     });
     return getSignedUrl(this.#client, command, { expiresIn: options.expiresInSeconds });
   }
+}
+
+function nameOf(error: unknown): string | undefined {
+  return error instanceof Error ? error.name : undefined;
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -1,10 +1,10 @@
 import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, SendMessageCommand, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
 import { ConfigurationError, DependencyRequestError, type ConveyorError } from '../../../shared/domain/errors.js';
 import { sqsFailure } from './sdk-errors.js';
-import { correlationAttributes, splitCorrelation } from './sqs-attributes.js';
+import { correlationAttributes } from './sqs-attributes.js';
 import type { JobMessage } from '../../../shared/domain/job.js';
-import type { ConsumerQueue } from '../../../shared/ports/job-queue.js';
-import { deadLetterQueueName } from '../../../shared/jobs/derived.js';
+import type { ConsumerQueue, DeadLetterOptions } from '../../../shared/ports/job-queue.js';
+import { deadLetterQueueName, isFifoQueue } from '../../../shared/jobs/derived.js';
 import { queueKey } from '../../../shared/jobs/priority.js';
 
 export interface SqsJobQueueOptions {
@@ -13,7 +13,13 @@ export interface SqsJobQueueOptions {
   readonly queueUrls: Readonly<Record<string, string>>;
 }
 
-/** JobQueue on one standard SQS queue per job type (and its priority lanes), with the type's DLQ. */
+/**
+ * JobQueue on one SQS queue per job type (and its priority lanes), with the type's DLQ. Every message
+ * carries its group as MessageGroupId: on a FIFO queue (told by its `.fifo` name) that is its ordering
+ * group, with `<jobId>:<generation>` as deduplication id; on a standard queue it makes the queue a fair
+ * queue ("In standard queues, using MessageGroupId enables fair queues", SQS message quotas).
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html
+ */
 export class SqsJobQueue implements ConsumerQueue {
   readonly #client: SQSClient;
   readonly #queueUrls: Readonly<Record<string, string>>;
@@ -25,16 +31,8 @@ export class SqsJobQueue implements ConsumerQueue {
 
   async send(message: JobMessage, options: { delaySeconds?: number } = {}): Promise<void> {
     const queueUrl = this.routeOf(message);
-    const { body, correlationId } = splitCorrelation(message);
     try {
-      await this.#client.send(
-        new SendMessageCommand({
-          QueueUrl: queueUrl,
-          MessageBody: JSON.stringify(body),
-          ...correlationAttributes(correlationId),
-          ...(options.delaySeconds ? { DelaySeconds: options.delaySeconds } : {}),
-        }),
-      );
+      await this.#client.send(new SendMessageCommand({ QueueUrl: queueUrl, ...sendParameters(queueUrl, message, options.delaySeconds) }));
     } catch (error) {
       throw unavailable('send', error);
     }
@@ -60,9 +58,17 @@ export class SqsJobQueue implements ConsumerQueue {
    * Sends a DEAD job's message body to its type's DLQ, found by name from the type's queue URL (the
    * lanes of a prioritized type share it; `resourceNames` names both, for the CDK and the local cloud).
    */
-  async deadLetter(type: string, body: string): Promise<void> {
+  async deadLetter(type: string, body: string, options: DeadLetterOptions = {}): Promise<void> {
     try {
-      await this.#client.send(new SendMessageCommand({ QueueUrl: this.deadLetterQueueUrlOf(type), MessageBody: body }));
+      const queueUrl = this.deadLetterQueueUrlOf(type);
+      const fifo = isFifoQueue(queueUrl);
+      if (fifo && (!options.group || !options.deduplicationId)) throw new Error('a FIFO dead-letter queue needs the message\'s group and a deduplication id');
+      await this.#client.send(new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: body,
+        ...(options.group ? { MessageGroupId: options.group } : {}),
+        ...(fifo ? { MessageDeduplicationId: options.deduplicationId } : {}),
+      }));
     } catch (error) {
       throw unavailable('deadLetter', error);
     }
@@ -77,8 +83,9 @@ export class SqsJobQueue implements ConsumerQueue {
   }
 
   /**
-   * Sends many messages with SendMessageBatch, 10 per call and one call per destination queue.
-   * Returns the indexes that failed (a whole chunk when its call failed); never throws.
+   * Sends many messages with SendMessageBatch, 10 per call and one call per destination queue; on a
+   * FIFO queue in `entries` order. Returns the indexes that failed (a whole chunk when its call failed);
+   * never throws.
    */
   async sendBatch(entries: readonly { message: JobMessage; delaySeconds?: number }[]): Promise<Set<number>> {
     const failed = new Set<number>();
@@ -91,32 +98,30 @@ export class SqsJobQueue implements ConsumerQueue {
         failed.add(index);
       }
     });
+    const sendChunk = (queueUrl: string, chunk: number[]): Promise<void> =>
+      this.#client
+        .send(
+          new SendMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: chunk.map((index) => ({ Id: String(index), ...sendParameters(queueUrl, entries[index]!.message, entries[index]!.delaySeconds) })),
+          }),
+        )
+        .then(
+          (output) => {
+            for (const failure of output.Failed ?? []) failed.add(Number(failure.Id));
+          },
+          () => {
+            for (const index of chunk) failed.add(index);
+          },
+        );
     const calls: Promise<void>[] = [];
     for (const [queueUrl, indexes] of byQueue) {
-      for (let i = 0; i < indexes.length; i += 10) {
-        const chunk = indexes.slice(i, i + 10);
-        calls.push(
-          this.#client
-            .send(
-              new SendMessageBatchCommand({
-                QueueUrl: queueUrl,
-                Entries: chunk.map((index) => ({
-                  Id: String(index),
-                  ...bodyAndAttributes(entries[index]!.message),
-                  ...(entries[index]!.delaySeconds ? { DelaySeconds: entries[index]!.delaySeconds } : {}),
-                })),
-              }),
-            )
-            .then(
-              (output) => {
-                for (const failure of output.Failed ?? []) failed.add(Number(failure.Id));
-              },
-              () => {
-                for (const index of chunk) failed.add(index);
-              },
-            ),
-        );
-      }
+      const chunks: number[][] = [];
+      for (let i = 0; i < indexes.length; i += 10) chunks.push(indexes.slice(i, i + 10));
+      // A FIFO queue keeps send order within a group, and a batch's entries in their order: its chunks go
+      // one after another, so the entries' order is the enqueue order. Standard queues have no order to keep.
+      if (isFifoQueue(queueUrl)) calls.push(chunks.reduce((previous, chunk) => previous.then(() => sendChunk(queueUrl, chunk)), Promise.resolve()));
+      else calls.push(...chunks.map((chunk) => sendChunk(queueUrl, chunk)));
     }
     await Promise.all(calls);
     return failed;
@@ -151,10 +156,28 @@ export class SqsJobQueue implements ConsumerQueue {
   }
 }
 
-/** An entry's body and, beside it, its correlation id as a message attribute. */
-function bodyAndAttributes(message: JobMessage): { MessageBody: string; MessageAttributes?: Record<string, MessageAttributeValue> } {
-  const { body, correlationId } = splitCorrelation(message);
-  return { MessageBody: JSON.stringify(body), ...correlationAttributes(correlationId) };
+/**
+ * What travels in the body: the message less its routing (the group goes as MessageGroupId) and its
+ * correlation id (a message attribute).
+ */
+export function messageBody(message: JobMessage): string {
+  const { group: _group, correlationId: _correlationId, ...body } = message;
+  return JSON.stringify(body);
+}
+
+/**
+ * The body, attributes and SQS parameters of a send. A FIFO queue dedupes by `<jobId>:<generation>`
+ * (derived.ts says why) and takes no per-message delay: the API refuses a delayed FIFO job before
+ * anything is sent, and a delay reaching here is a bug, refused by SQS.
+ */
+function sendParameters(queueUrl: string, message: JobMessage, delaySeconds: number | undefined): { MessageBody: string; MessageAttributes?: Record<string, MessageAttributeValue>; DelaySeconds?: number; MessageGroupId?: string; MessageDeduplicationId?: string } {
+  return {
+    MessageBody: messageBody(message),
+    ...correlationAttributes(message.correlationId),
+    ...(delaySeconds ? { DelaySeconds: delaySeconds } : {}),
+    ...(message.group ? { MessageGroupId: message.group } : {}),
+    ...(isFifoQueue(queueUrl) ? { MessageDeduplicationId: `${message.jobId}:${message.generation ?? 0}` } : {}),
+  };
 }
 
 /** The named error of a failed call (sdk-errors.ts: configuration fault, bug, or unavailable). */

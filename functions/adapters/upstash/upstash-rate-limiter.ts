@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { Redis } from '@upstash/redis';
+import { createHash, randomBytes } from 'node:crypto';
 import { DependencyUnavailableError } from '../../../shared/domain/errors.js';
 import type { RateDecision, RateLimiter, RateRule } from '../../../shared/ports/rate-limiter.js';
 
@@ -46,40 +45,77 @@ export interface UpstashRateLimiterOptions extends UpstashCredentials {
   readonly prefix: string;
   /** Per-call time limit: a slow limiter must not hold an enqueue for long. */
   readonly timeoutMs?: number;
-  readonly client?: Redis;
 }
 
+const SCRIPT_SHA = createHash('sha1').update(SLIDING_WINDOW_LUA).digest('hex');
+
+/** Redis answered the command with an error (`{"error": "..."}`), or the endpoint refused it. */
+class UpstashCommandError extends Error {
+  override readonly name = 'UpstashCommandError';
+
+  constructor(readonly status: number, readonly reply: string) {
+    super(`HTTP ${status}: ${reply}`);
+  }
+}
+
+/**
+ * The one command this needs, over Upstash's REST API directly: a command is a JSON array POSTed to
+ * the database URL with the token as a bearer, and the answer is `{"result": …}` or `{"error": …}`
+ * (https://upstash.com/docs/redis/features/restapi). No client library: @upstash/redis would add
+ * some 80 KB to every function that limits rates, for one EVALSHA.
+ */
 export class UpstashRateLimiter implements RateLimiter {
   readonly enabled = true;
-  readonly #redis: Redis;
+  readonly #url: string;
+  readonly #token: string;
   readonly #prefix: string;
   readonly #timeoutMs: number;
-  readonly #script;
 
   constructor(options: UpstashRateLimiterOptions) {
-    // One retry, not the client's default five with exponential backoff (≈4 s): callers fail open.
-    this.#redis = options.client ?? new Redis({ url: options.url, token: options.token, retry: { retries: 1, backoff: () => 50 }, enableTelemetry: false });
+    this.#url = options.url;
+    this.#token = options.token;
     this.#prefix = options.prefix;
     this.#timeoutMs = options.timeoutMs ?? 1_000;
-    this.#script = this.#redis.createScript<[number, number, number]>(SLIDING_WINDOW_LUA);
   }
 
   async take(key: string, rule: RateRule, cost = 1): Promise<RateDecision> {
     const nonce = randomBytes(8).toString('hex');
-    let timer: NodeJS.Timeout | undefined;
+    const args = [`${this.#prefix}${key}`, String(rule.limit), String(Math.round(rule.windowSeconds * 1000)), String(cost), nonce];
+    const signal = AbortSignal.timeout(this.#timeoutMs);
     try {
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer in ${this.#timeoutMs} ms`)), this.#timeoutMs);
-      });
-      const [allowed, remaining, retryAfterMs] = await Promise.race([
-        this.#script.exec([`${this.#prefix}${key}`], [String(rule.limit), String(Math.round(rule.windowSeconds * 1000)), String(cost), nonce]),
-        timeout,
-      ]);
-      return { allowed: allowed === 1, remaining: Number(remaining), retryAfterMs: Number(retryAfterMs) };
+      // The script by its hash; loaded with EVAL the first time a database has not seen it.
+      let answer: unknown;
+      try {
+        answer = await this.#command(['EVALSHA', SCRIPT_SHA, '1', ...args], signal);
+      } catch (error) {
+        if (!(error instanceof UpstashCommandError && error.reply.startsWith('NOSCRIPT'))) throw error;
+        answer = await this.#command(['EVAL', SLIDING_WINDOW_LUA, '1', ...args], signal);
+      }
+      if (!Array.isArray(answer) || answer.length !== 3) throw new UpstashCommandError(200, `unexpected answer ${JSON.stringify(answer)}`);
+      const [allowed, remaining, retryAfterMs] = answer as unknown[];
+      return { allowed: Number(allowed) === 1, remaining: Number(remaining), retryAfterMs: Number(retryAfterMs) };
     } catch (error) {
-      throw new DependencyUnavailableError('upstash', `rate limiter failed — ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-    } finally {
-      clearTimeout(timer);
+      const reason = signal.aborted ? `no answer in ${this.#timeoutMs} ms` : error instanceof Error ? error.message : String(error);
+      throw new DependencyUnavailableError('upstash', `rate limiter failed — ${reason}`, { cause: error });
     }
+  }
+
+  async #command(command: readonly string[], signal: AbortSignal): Promise<unknown> {
+    const response = await fetch(this.#url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${this.#token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(command),
+      signal,
+    });
+    const text = await response.text();
+    let body: { result?: unknown; error?: unknown } | undefined;
+    try {
+      body = JSON.parse(text) as typeof body;
+    } catch {
+      body = undefined;
+    }
+    if (body && typeof body.error === 'string') throw new UpstashCommandError(response.status, body.error);
+    if (!response.ok || !body || !('result' in body)) throw new UpstashCommandError(response.status, text.slice(0, 200));
+    return body.result;
   }
 }

@@ -4,6 +4,7 @@ import type { JobRecord } from '../../../shared/domain/job.js';
 import type { DeadLetterIndex } from '../../../shared/ports/dead-letters.js';
 import type { JobQueue } from '../../../shared/ports/job-queue.js';
 import type { JobStore, Transition } from '../../../shared/ports/job-store.js';
+import type { JobData } from '../../job-data/job-data.js';
 import type { Logger } from '../../../shared/ports/logger.js';
 import type { QueueAdmin, QueueDepth } from '../../../shared/ports/queue-admin.js';
 import type { RedriveNudges, RedriveTaskRecord, RedriveTaskStore } from '../../../shared/ports/redrive-tasks.js';
@@ -26,6 +27,8 @@ export interface DeadLetterServiceDeps {
   readonly dlqRetentionSeconds: number;
   /** A requeued job whose message has not arrived this long after is sent again by the recovery sweep. */
   readonly sendGraceMs?: number;
+  /** Where payloads over the inline limit live; absent: every payload is inline. */
+  readonly jobData?: JobData | undefined;
   readonly now?: () => Date;
   readonly newId?: () => string;
 }
@@ -69,7 +72,7 @@ export const DEFAULT_RETRY_SEND_GRACE_MS = 5 * 60_000;
  * status write of the worker is conditional on the generation of the message it runs.
  */
 export class DeadLetterService {
-  readonly #deps: Required<DeadLetterServiceDeps>;
+  readonly #deps: Required<Omit<DeadLetterServiceDeps, 'jobData'>> & Pick<DeadLetterServiceDeps, 'jobData'>;
 
   constructor(deps: DeadLetterServiceDeps) {
     this.#deps = { now: () => new Date(), newId: () => randomUUID(), followUps: new FollowUpFlusher({ store: deps.store, logger: deps.logger }), sendGraceMs: DEFAULT_RETRY_SEND_GRACE_MS, ...deps };
@@ -168,6 +171,7 @@ export class DeadLetterService {
     }
     const now = this.#deps.now();
     const generation = (before.generation ?? 0) + 1;
+    const replacement = await this.#payloadForRetry(before, options.payload);
     let after: JobRecord;
     try {
       after = await store.transition({
@@ -181,10 +185,10 @@ export class DeadLetterService {
           generation,
           retryCount: (before.retryCount ?? 0) + 1,
           retriedAt: now.toISOString(),
-          ...(options.payload !== undefined ? { payload: options.payload } : {}),
+          ...replacement.set,
           ...this.#pendingSend(now),
         },
-        remove: [...FINISHED_FIELDS, ...LISTING_FIELDS, 'error'],
+        remove: [...FINISHED_FIELDS, ...LISTING_FIELDS, 'error', ...replacement.remove],
       });
     } catch (error) {
       // Someone else retried or redrove it in the meantime.
@@ -192,12 +196,32 @@ export class DeadLetterService {
       throw error;
     }
     try {
-      await queue.send(messageOf(after));
+      // Routed by the payload it will run with (priority), which the record may hold apart.
+      await queue.send(messageOf(replacement.payload !== undefined ? { ...after, payload: replacement.payload } : after));
     } catch (error) {
       await this.#restore(before, { to: before.status, expectGeneration: generation });
       throw error instanceof ConveyorError ? error : new DependencyUnavailableError('sqs', `retry send failed — ${String(error)}`, { cause: error });
     }
     return after;
+  }
+
+  /**
+   * How a retry writes the payload: an edited one inline or stored apart (a new object: its key is its
+   * digest); an unedited one stored apart is written again, so the bucket's lifecycle rule counts its
+   * age from this retry (the retried job may outlive the first object's expiry).
+   */
+  async #payloadForRetry(before: JobRecord, edited: unknown): Promise<{ set: Transition['set'] & object; remove: ('payload' | 'payloadRef' | 'priority')[]; payload?: unknown }> {
+    const { jobData } = this.#deps;
+    if (edited === undefined) {
+      if (before.payloadRef && jobData) await jobData.refreshPayload(before);
+      return { set: {}, remove: [] };
+    }
+    const { payloadRef: _old, priority: _oldPriority, ...rest } = before;
+    const staged = jobData ? await jobData.storePayload({ ...rest, payload: edited }) : { ...rest, payload: edited };
+    // Stored apart, the record keeps the edited payload's priority (for routing); inline, the payload says it.
+    return staged.payloadRef
+      ? { set: { payloadRef: staged.payloadRef, ...(staged.priority ? { priority: staged.priority } : {}) }, remove: ['payload', ...(staged.priority ? [] : (['priority'] as const))], payload: edited }
+      : { set: { payload: edited }, remove: ['payloadRef', 'priority'], payload: edited };
   }
 
   /** A retried job's message is pending until it arrives; the sweep sends it past the grace. */
@@ -217,7 +241,7 @@ export class DeadLetterService {
         attempt: before.attempt,
         progress: before.progress,
         generation: before.generation ?? 0,
-        payload: before.payload,
+        ...(before.payloadRef ? { payloadRef: before.payloadRef } : { payload: before.payload }),
         ...(before.finishedAt ? { finishedAt: before.finishedAt } : {}),
         ...(before.startedAt ? { startedAt: before.startedAt } : {}),
         ...(before.ttl !== undefined ? { ttl: before.ttl } : {}),
@@ -228,7 +252,7 @@ export class DeadLetterService {
         ...(before.retriedAt ? { retriedAt: before.retriedAt } : {}),
       },
       // No message was sent or moved: the last-send times must not move either; none is pending.
-      remove: [...(before.retriedAt ? [] : (['retriedAt'] as const)), ...(before.redrivenAt ? [] : (['redrivenAt'] as const)), 'sendPending', 'sweepAt'],
+      remove: [...(before.retriedAt ? [] : (['retriedAt'] as const)), ...(before.redrivenAt ? [] : (['redrivenAt'] as const)), 'sendPending', 'sweepAt', before.payloadRef ? 'payload' : 'payloadRef'],
     };
     // Back to DEAD: the same write lists it again (its webhook for dying was flushed before the requeue).
     if (options.to === 'DEAD') {

@@ -2,6 +2,7 @@ import { JOB_TYPES, jobRegistry } from '../../../shared/jobs/registry.js';
 import type { JobStatus } from '../../../shared/domain/status.js';
 import type { JobListing } from '../../../shared/ports/job-listing.js';
 import type { QueueAdmin, QueueDepth } from '../../../shared/ports/queue-admin.js';
+import type { QueuePause } from '../../../shared/ports/queue-pauses.js';
 import type { RedriveTaskRecord } from '../../../shared/ports/redrive-tasks.js';
 
 export interface QueueSummary {
@@ -22,6 +23,10 @@ export interface QueueSummary {
   readonly maxAttempts: number;
   /** The type's latest redrive task (its progress), or null. */
   readonly redrive: RedriveTaskRecord | null;
+  /** Whether its consumer is paused (jobs wait in the queue), since when and by which key. */
+  readonly paused: boolean;
+  readonly pausedAt: string | null;
+  readonly pausedBy: string | null;
 }
 
 export interface QueueOverview {
@@ -36,17 +41,23 @@ export interface QueueOverview {
  * longest-waiting due job in the window has waited, which is what a visible message stands for.
  * Jobs due later (SQS delay, the scheduler's hold) are counted apart, as `heldJobs`.
  */
-export async function queueOverview(deps: { queues: QueueAdmin; listing: JobListing; redriveStatus: (type: string) => Promise<RedriveTaskRecord | undefined>; now?: () => Date }, tenant: string, windowMinutes: number): Promise<QueueOverview> {
+export async function queueOverview(
+  deps: { queues: QueueAdmin; listing: JobListing; redriveStatus: (type: string) => Promise<RedriveTaskRecord | undefined>; pauses?: { paused(): Promise<ReadonlyMap<string, QueuePause>> }; now?: () => Date },
+  tenant: string,
+  windowMinutes: number,
+): Promise<QueueOverview> {
   const now = (deps.now ?? (() => new Date()))();
   const since = new Date(now.getTime() - windowMinutes * 60_000);
-  const [activity, perType] = await Promise.all([
+  const [activity, perType, pauses] = await Promise.all([
     deps.listing.recentActivity(tenant, since, now),
     Promise.all(JOB_TYPES.map(async (type) => ({ type, ...(await deps.queues.depths(type)), redrive: (await deps.redriveStatus(type)) ?? null }))),
+    deps.pauses?.paused() ?? new Map<string, QueuePause>(),
   ]);
   return {
     queues: perType.map(({ type, queue, dlq, redrive }) => {
       const oldest = activity.oldestDueAt[type];
       const held = activity.held[type];
+      const pause = pauses.get(type);
       return {
         type,
         queue,
@@ -57,6 +68,9 @@ export async function queueOverview(deps: { queues: QueueAdmin; listing: JobList
         counts: activity.counts[type] ?? {},
         maxAttempts: jobRegistry[type].settings.maxAttempts,
         redrive,
+        paused: pause !== undefined,
+        pausedAt: pause?.pausedAt ?? null,
+        pausedBy: pause?.pausedBy ?? null,
       };
     }),
     window: { minutes: windowMinutes, since: since.toISOString(), jobsRead: activity.scanned, complete: activity.complete },

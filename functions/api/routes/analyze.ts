@@ -21,7 +21,10 @@ import { idempotencyKeyOf, JOB_ID, MAX_BODY_BYTES } from './jobs.js';
 
 export type AnalyzeStatus = 'waiting' | 'active' | 'completed' | 'failed';
 
-/** BullMQ's states for Conveyor's: a job retrying after a failed attempt is waiting for its next run. */
+/**
+ * BullMQ's states for Conveyor's: a job retrying after a failed attempt is waiting for its next run; one
+ * that expired (not started by its ttlSeconds deadline) never will, so it failed, with its reason.
+ */
 export const ANALYZE_STATUS: Readonly<Record<JobStatus, AnalyzeStatus>> = {
   QUEUED: 'waiting',
   RETRYING: 'waiting',
@@ -30,6 +33,7 @@ export const ANALYZE_STATUS: Readonly<Record<JobStatus, AnalyzeStatus>> = {
   FAILED: 'failed',
   DEAD: 'failed',
   CANCELLED: 'failed',
+  EXPIRED: 'failed',
 };
 
 export function analyzeRoutes(jobs: JobService, options: { limit?: EnqueueLimit | undefined } = {}): Hono<ApiEnv> {
@@ -44,7 +48,10 @@ export function analyzeRoutes(jobs: JobService, options: { limit?: EnqueueLimit 
     const plan = jobs.check(tenant, request);
     const budget = options.limit ? await takeEnqueueBudget(options.limit, tenant, 1) : {};
     for (const [name, value] of Object.entries(budget)) c.header(name, value);
-    const { job, replayed } = idempotencyKey === undefined ? { job: await jobs.enqueue(tenant, request, plan), replayed: false } : await jobs.enqueueIdempotent(tenant, request, idempotencyKey, plan);
+    const origin = { correlationId: c.get('correlationId') };
+    const { job, replayed } = idempotencyKey === undefined
+      ? { job: await jobs.enqueue(tenant, request, plan, origin), replayed: false }
+      : await jobs.enqueueIdempotent(tenant, request, idempotencyKey, plan, origin);
     c.header('location', `/v1/analyze/${job.jobId}`);
     if (replayed) c.header('idempotent-replayed', 'true');
     return c.json({ jobId: job.jobId, status: ANALYZE_STATUS[job.status] }, replayed ? 200 : 202);

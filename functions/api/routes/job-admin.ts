@@ -11,11 +11,13 @@ import { validateOrThrow, zodIssues } from '../validate.js';
 import { asHttp, optionalJsonBody, validateQuery } from './admin-http.js';
 import { JOB_ID, MAX_BODY_BYTES } from './jobs.js';
 import { mayActFor } from '../../../shared/ports/api-keys.js';
+import { asStored, type JobData } from '../../job-data/job-data.js';
 import { assertStorable } from '../storable.js';
 
 export interface JobAdminRouteDeps {
   readonly listing: JobListing;
   readonly deadLetters: DeadLetterService;
+  readonly jobData?: JobData;
 }
 
 export const listQuery = z
@@ -58,7 +60,8 @@ export function jobAdminRoutes(deps: JobAdminRouteDeps): Hono<ApiEnv> {
         throw new HttpError(400, 'VALIDATION_FAILED', 'payload does not match the job type\'s schema', issues);
       }
       payload = parsed.data;
-      assertStorable({ payload }, { ...existing, payload });
+      // Sized as stored: over the inline limit the record holds a reference instead.
+      assertStorable({ payload }, asStored({ ...existing, payload }, deps.jobData));
     }
     // The tenant is checked again where the record is rewritten, so a job read here cannot be swapped.
     const job = await asHttp(() => deps.deadLetters.retry(jobId, { ...(payload !== undefined ? { payload } : {}), tenant: existing.tenant }));

@@ -1,10 +1,13 @@
 import { Hono } from 'hono';
 import * as z from 'zod';
 import type { JobListing } from '../../../shared/ports/job-listing.js';
+import type { JobData } from '../../job-data/job-data.js';
 import type { QueueAdmin } from '../../../shared/ports/queue-admin.js';
 import type { RedriveTaskRecord } from '../../../shared/ports/redrive-tasks.js';
 import type { DeadLetterService } from '../admin/dead-letters.js';
+import type { QueuePauses } from '../admin/queue-pauses.js';
 import { queueOverview } from '../admin/queue-overview.js';
+import { HttpError } from '../http-errors.js';
 import { toJobView } from '../job-view.js';
 import { requireScope, type ApiEnv } from '../middleware.js';
 import { asHttp, jobTypeParam, validateQuery } from './admin-http.js';
@@ -13,6 +16,10 @@ export interface QueueRouteDeps {
   readonly queues: QueueAdmin;
   readonly listing: JobListing;
   readonly deadLetters: DeadLetterService;
+  /** Pause and resume a type's consumer; absent where the app has no way to switch it (then 501). */
+  readonly pauses?: QueuePauses;
+  /** Where payloads over the inline limit live (an edited payload on retry may go there). */
+  readonly jobData?: JobData;
 }
 
 export const overviewQuery = z.object({ windowMinutes: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60) }).strict();
@@ -21,7 +28,7 @@ export const dlqQuery = z.object({ limit: z.coerce.number().int().min(1).max(100
 /**
  * Operating routes, mounted behind `admin` or `operator`: the overview is the caller's own tenant
  * (beside the shared queues' depths); the dead-letter queues and their redrive hold every tenant's
- * jobs, so they need `operator`.
+ * jobs, and a pause stops every tenant's jobs of a type, so they need `operator`.
  */
 export function queueRoutes(deps: QueueRouteDeps): Hono<ApiEnv> {
   const routes = new Hono<ApiEnv>();
@@ -57,6 +64,16 @@ export function queueRoutes(deps: QueueRouteDeps): Hono<ApiEnv> {
     return c.json({ type, taskId: task.taskId, resumed, task: toRedriveView(task) }, 202);
   });
 
+  routes.post('/:type/pause', async (c) => {
+    const type = jobTypeParam(c.req.param('type'));
+    return c.json(await pausesOf(deps).pause(type, c.get('principal')));
+  });
+
+  routes.post('/:type/resume', async (c) => {
+    const type = jobTypeParam(c.req.param('type'));
+    return c.json(await pausesOf(deps).resume(type));
+  });
+
   routes.get('/:type/redrive', async (c) => {
     const type = jobTypeParam(c.req.param('type'));
     const task = await deps.deadLetters.redriveStatus(type);
@@ -72,4 +89,9 @@ export function toRedriveView(task: RedriveTaskRecord) {
   if (!move) return view;
   const { previousStartedAt: _previous, ...shown } = move;
   return { ...view, move: shown };
+}
+
+function pausesOf(deps: QueueRouteDeps): QueuePauses {
+  if (!deps.pauses) throw new HttpError(501, 'NOT_IMPLEMENTED', 'pausing job types is not configured on this server');
+  return deps.pauses;
 }

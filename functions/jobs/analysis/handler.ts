@@ -3,6 +3,7 @@ import { analysisJob } from '../../../shared/jobs/analysis.js';
 import type { ModelUsage, TextModel } from '../../../shared/ports/text-model.js';
 import type { JobHandler } from '../../worker/context.js';
 import { parseBriefing } from '../ai/prompts.js';
+import { jsonBytes, PAYLOAD_INLINE_BYTES } from '../../job-data/job-data.js';
 import { defineHandler } from '../define-handler.js';
 import { categoryOf, countSentences, domainOf, sentimentOf, tokenize, topKeywords, WORDS_PER_MINUTE, type AnalysisResult } from './analyze.js';
 import { assess, type Assessment } from './assessment.js';
@@ -14,10 +15,11 @@ export interface AnalysisHandlerDeps {
 
 export type AnalysisJobResult = AnalysisResult & {
   /**
-   * Only when AI analysis is on: the model's lists, the rules' score, and the model with its token
-   * usage. Otherwise the assessment is the rules', computed from the payload when shown (assessment.ts).
+   * With AI analysis on: the model's lists, the rules' score, and the model with its token usage.
+   * Otherwise the rules' assessment, computed from the payload when shown (assessment.ts) — and stored
+   * here only when the payload is stored apart, since the API then has no payload to compute it from.
    */
-  readonly analysis?: Assessment & { readonly model: { readonly provider: 'bedrock' | 'local'; readonly modelId: string; readonly usage: ModelUsage } };
+  readonly analysis?: Assessment & { readonly model?: { readonly provider: 'bedrock' | 'local'; readonly modelId: string; readonly usage: ModelUsage } };
 };
 
 /** The analysis job: deterministic text analysis of a tool description, reporting progress per step. */
@@ -54,6 +56,10 @@ export function createAnalysisHandler(deps: AnalysisHandlerDeps = {}): JobHandle
         maturityScore: rules.maturityScore,
         model: { provider: deps.model.provider, modelId: deps.model.modelId, usage: reply.usage },
       };
+    } else if (jsonBytes(payload) > PAYLOAD_INLINE_BYTES) {
+      // The record holds only a reference to this payload (functions/job-data/): the API's views
+      // cannot compute the assessment when shown, so it is stored (a few hundred bytes in place of kilobytes).
+      analysis = assess(payload.description, payload.url, { category, sentiment, words });
     }
     return {
       toolId: payload.toolId,

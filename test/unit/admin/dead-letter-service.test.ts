@@ -2,10 +2,13 @@ import { describe, expect, it, vi } from 'vitest';
 import { DeadLetterService, NotRetryableError } from '../../../functions/api/admin/dead-letters.js';
 import { DependencyUnavailableError, RedriveInProgressError } from '../../../shared/domain/errors.js';
 import type { JobRecord } from '../../../shared/domain/job.js';
+import { messageGroupIdOf } from '../../../shared/jobs/ordering.js';
 import { silentLogger } from '../../../shared/logging/logger.js';
 import type { JobQueue } from '../../../shared/ports/job-queue.js';
 import type { QueueAdmin } from '../../../shared/ports/queue-admin.js';
-import { queuedJob } from '../../helpers/factories.js';
+import { JobData, PAYLOAD_INLINE_BYTES } from '../../../functions/job-data/job-data.js';
+import { analysisPayload, queuedJob } from '../../helpers/factories.js';
+import { MemoryBlobStore } from '../../helpers/memory-blob-store.js';
 import { MemoryDeadLetters } from '../../helpers/memory-dead-letters.js';
 import { MemoryJobStore } from '../../helpers/memory-job-store.js';
 import { MemoryNudges, MemoryRedriveTasks } from '../../helpers/memory-redrive-tasks.js';
@@ -108,7 +111,7 @@ describe('Class: DeadLetterService', () => {
 
     // Assess
     expect(retried).toMatchObject({ status: 'QUEUED', attempt: 0, generation: 1, retryCount: 1, payload: { edited: true } });
-    expect(ok.queue.send).toHaveBeenCalledWith({ jobId: job.jobId, type: job.type, generation: 1 });
+    expect(ok.queue.send).toHaveBeenCalledWith({ jobId: job.jobId, type: job.type, generation: 1, group: messageGroupIdOf(job.tenant) });
     expect(await ok.store.get(job.jobId)).toMatchObject({ generation: 1, payload: { edited: true } });
     expect(ok.deadLetters.listed('analysis')).toEqual([]);
     await expect(refused).rejects.toBeInstanceOf(DependencyUnavailableError);
@@ -116,5 +119,29 @@ describe('Class: DeadLetterService', () => {
     expect(restored).toMatchObject({ status: 'FAILED', attempt: 1, generation: 0, ttl: 2e9, retryCount: 0 });
     expect(restored?.retriedAt).toBeUndefined();
     await expect(ok.service.retry(job.jobId)).rejects.toBeInstanceOf(NotRetryableError);
+  });
+
+  it('routes a retried job whose payload is stored apart by that payload’s priority, the edited one’s when edited', async () => {
+    // Prepare: two DEAD high-priority jobs whose payloads are kept in S3
+    const { store, deadLetters, queue, queues, redrives } = setup();
+    const jobData = new JobData({ blobs: new MemoryBlobStore(), logger: silentLogger, urlTtlSeconds: 300 });
+    const service = new DeadLetterService({ store, deadLetters, queues, queue, redrives, logger: silentLogger, dlqRetentionSeconds: 14 * 86_400, jobData });
+    const large = (priority: string) => analysisPayload({ priority, description: 'd'.repeat(PAYLOAD_INLINE_BYTES) });
+    const storedApart = async () => {
+      const { jobId, payload, payloadRef, priority } = await jobData.storePayload(queuedJob({ payload: large('high') }));
+      return deadJob(store, { jobId, payload, ...(payloadRef ? { payloadRef } : {}), ...(priority ? { priority } : {}) });
+    };
+    const unedited = await storedApart();
+    const edited = await storedApart();
+
+    // Act
+    await service.retry(unedited.jobId);
+    await service.retry(edited.jobId, { payload: large('low') });
+
+    // Assess
+    expect(unedited.payloadRef).toBeDefined();
+    expect(queue.send).toHaveBeenCalledWith(expect.objectContaining({ jobId: unedited.jobId, type: 'analysis', generation: 1, priority: 'high' }));
+    expect(queue.send).toHaveBeenCalledWith(expect.objectContaining({ jobId: edited.jobId, type: 'analysis', generation: 1, priority: 'low' }));
+    expect(await store.get(edited.jobId)).toMatchObject({ priority: 'low' });
   });
 });

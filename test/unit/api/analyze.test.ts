@@ -52,8 +52,8 @@ describe('Function: queueHealthHandler', () => {
 
 describe('Function: toAnalyzeView', () => {
   it('maps every Conveyor status to one of BullMQ’s four', () => {
-    expect(JOB_STATUSES).toEqual(['QUEUED', 'RUNNING', 'RETRYING', 'SUCCEEDED', 'FAILED', 'DEAD', 'CANCELLED']);
-    expect(JOB_STATUSES.map((s) => ANALYZE_STATUS[s])).toEqual(['waiting', 'active', 'waiting', 'completed', 'failed', 'failed', 'failed']);
+    expect(JOB_STATUSES).toEqual(['QUEUED', 'RUNNING', 'RETRYING', 'SUCCEEDED', 'FAILED', 'DEAD', 'CANCELLED', 'EXPIRED']);
+    expect(JOB_STATUSES.map((s) => ANALYZE_STATUS[s])).toEqual(['waiting', 'active', 'waiting', 'completed', 'failed', 'failed', 'failed', 'failed']);
   });
 
   it('shows the assessment only once completed, and the reason of a failure', () => {
@@ -66,6 +66,8 @@ describe('Function: toAnalyzeView', () => {
     expect(toAnalyzeView(done)).toEqual({ jobId: done.jobId, status: 'completed', progress: 100, result: { toolId: 't-1', analysis: { strengths: ['s'], limitations: ['l'], useCases: ['u'], maturityScore: 0.5 } }, jobUrl: `/v1/jobs/${done.jobId}` });
     expect(toAnalyzeView(failed)).toMatchObject({ status: 'failed', result: null, failedReason: 'TIMEOUT: took too long' });
     expect(toAnalyzeView(queuedJob())).toMatchObject({ status: 'waiting', progress: 0, result: null });
+    // A job that waited past its ttlSeconds never ran: failed, with the reason.
+    expect(toAnalyzeView(queuedJob({ status: 'EXPIRED', error: { code: 'EXPIRED', message: 'not started by 2026-12-06T08:00:00.000Z' } }))).toMatchObject({ status: 'failed', result: null, failedReason: 'EXPIRED: not started by 2026-12-06T08:00:00.000Z' });
   });
 
   it('computes the rules’ assessment from the payload when the job stored none', () => {

@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException, DynamoDBClient, DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { QueueDoesNotExist, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { createHash } from 'node:crypto';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApiApp } from '../../../functions/api/app.js';
@@ -13,6 +14,8 @@ import { JsonLogger, silentLogger } from '../../../shared/logging/logger.js';
 import type { Logger } from '../../../shared/ports/logger.js';
 import type { ApiKeyResolver } from '../../../shared/ports/api-keys.js';
 import { analysisPayload } from '../../helpers/factories.js';
+import { MemoryBlobStore } from '../../helpers/memory-blob-store.js';
+import { JobData } from '../../../functions/job-data/job-data.js';
 
 const dynamoMock = mockClient(DynamoDBDocumentClient);
 const sqsMock = mockClient(SQSClient);
@@ -21,11 +24,11 @@ const keys: ApiKeyResolver = {
   resolve: async (key) => (key === 'good-key' ? { tenant: 'tenant-a', keyId: 'k1', scopes: ['jobs'] } : undefined),
 };
 
-function app(logger: Logger = silentLogger) {
+function app(logger: Logger = silentLogger, jobData?: JobData) {
   const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
   const store = new DynamoJobStore({ client, tableName: 'jobs' });
   const queue = new SqsJobQueue({ client: new SQSClient({ region: 'us-east-1' }), queueUrls: { analysis: 'https://sqs.local/1/analysis', pdf: 'https://sqs.local/1/pdf' } });
-  return createApiApp({ jobs: new JobService({ store, queue, logger }), keys, logger, stage: 'test' });
+  return createApiApp({ jobs: new JobService({ store, queue, logger, jobData }), keys, logger, stage: 'test' });
 }
 
 /** A logger whose lines the test reads. */
@@ -38,8 +41,16 @@ function serviceError(name: string, status = 400): DynamoDBServiceException {
   return new DynamoDBServiceException({ name, message: `${name}: no`, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status } });
 }
 
-function post(body: unknown, headers: Record<string, string> = {}) {
-  return app().request('/v1/jobs', {
+/** A table-export PDF job of `rows` rows of 10 cells each. */
+function table(rows: number, cell: number | string) {
+  return {
+    type: 'pdf',
+    payload: { kind: 'table-export', data: { columns: Array.from({ length: 10 }, (_, i) => `c${i}`), rows: Array.from({ length: rows }, () => Array<number | string>(10).fill(cell)) } },
+  };
+}
+
+function post(body: unknown, headers: Record<string, string> = {}, jobData?: JobData) {
+  return app(silentLogger, jobData).request('/v1/jobs', {
     method: 'POST',
     headers: { authorization: 'Bearer good-key', 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -141,32 +152,80 @@ describe('Function: createApiApp', () => {
     expect(dynamoMock.commandCalls(PutCommand)).toHaveLength(0);
   });
 
-  it('answers 415 for a body that is not JSON, 413 past 256 KB', async () => {
+  it('answers 415 for a body that is not JSON, 413 past 5 MiB', async () => {
     const wrongType = await post('a=1', { 'content-type': 'application/x-www-form-urlencoded' });
-    const tooBig = await post({ type: 'analysis', payload: analysisPayload({ description: 'x'.repeat(300 * 1024) }) });
+    const tooBig = await post({ type: 'analysis', payload: analysisPayload({ description: 'x'.repeat(5 * 1024 * 1024) }) });
     expect(wrongType.status).toBe(415);
     expect(tooBig.status).toBe(413);
     expect(await tooBig.json()).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
   });
 
-  it('fits a 100,000-cell table export in 256 KB only as one-digit numbers; 10-character text fits about 19,800 cells', async () => {
+  it('without a job-data store, takes a payload only as large as its record holds (384 KB): a larger one is 413 naming payload', async () => {
     // Prepare
     dynamoMock.on(PutCommand).resolves({});
     sqsMock.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
-    const table = (rows: number, cell: number | string) => ({
-      type: 'pdf',
-      payload: { kind: 'table-export', data: { columns: Array.from({ length: 10 }, (_, i) => `c${i}`), rows: Array.from({ length: rows }, () => Array<number | string>(10).fill(cell)) } },
-    });
 
     // Act
-    const digits = await post(table(10_000, 7));
-    const twoDigits = await post(table(10_000, 42));
-    const text = await post(table(1_980, 'x'.repeat(10)));
-    const moreText = await post(table(2_000, 'x'.repeat(10)));
+    const fits = await post(table(10_000, 42));
+    const tooLarge = await post(table(10_000, 'x'.repeat(5)));
 
     // Assess
-    expect(JSON.stringify(table(10_000, 7)).length).toBeLessThan(230_000);
-    expect([digits.status, twoDigits.status, text.status, moreText.status]).toEqual([202, 413, 202, 413]);
+    expect(JSON.stringify(table(10_000, 42)).length).toBeGreaterThan(300_000);
+    expect(fits.status).toBe(202);
+    expect(tooLarge.status).toBe(413);
+    expect(await tooLarge.json()).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE', issues: [{ path: 'payload' }] } });
+    expect(dynamoMock.commandCalls(PutCommand)).toHaveLength(1);
+  });
+
+  it('with a job-data store, uploads a payload over 4 KB first and writes the record with its reference, not the payload', async () => {
+    // Prepare
+    dynamoMock.on(PutCommand).resolves({});
+    sqsMock.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
+    const blobs = new MemoryBlobStore();
+    const body = table(10_000, 'x'.repeat(5));
+
+    // Act
+    const response = await post(body, {}, new JobData({ blobs, logger: silentLogger, urlTtlSeconds: 60 }));
+
+    // Assess
+    expect(response.status).toBe(202);
+    const { jobId } = (await response.json()) as { jobId: string };
+    const item = dynamoMock.commandCalls(PutCommand)[0]!.args[0].input.Item!;
+    expect(item.payload).toBeUndefined();
+    const stored = Buffer.from(JSON.stringify(body.payload));
+    expect(item.payloadRef).toEqual({ bytes: stored.byteLength, sha256: createHash('sha256').update(stored).digest('hex') });
+    expect([...blobs.objects.keys()]).toEqual([`tenants/tenant-a/jobs/${jobId}/payload-${(item.payloadRef as { sha256: string }).sha256}.json`]);
+    expect(JSON.stringify(item).length).toBeLessThan(1_024);
+  });
+
+  it('deletes the uploaded payload when the message cannot be sent and the record was discarded', async () => {
+    // Prepare
+    dynamoMock.on(PutCommand).resolves({});
+    dynamoMock.on(DeleteCommand).resolves({});
+    sqsMock.on(SendMessageCommand).rejects(new Error('queue down'));
+    const blobs = new MemoryBlobStore();
+
+    // Act
+    const response = await post(table(1_000, 'x'.repeat(5)), {}, new JobData({ blobs, logger: silentLogger, urlTtlSeconds: 60 }));
+
+    // Assess: 503, no record, no object
+    expect(response.status).toBe(503);
+    expect(dynamoMock.commandCalls(DeleteCommand)).toHaveLength(1);
+    expect(blobs.objects.size).toBe(0);
+  });
+
+  it('keeps the uploaded payload when the record write failed (it may have landed); the lifecycle rule removes an orphan', async () => {
+    // Prepare
+    dynamoMock.on(PutCommand).rejects(new Error('throttled'));
+    const blobs = new MemoryBlobStore();
+
+    // Act
+    const response = await post(table(1_000, 'x'.repeat(5)), {}, new JobData({ blobs, logger: silentLogger, urlTtlSeconds: 60 }));
+
+    // Assess: 503, no message; the object stays for the lifecycle rule
+    expect(response.status).toBe(503);
+    expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(0);
+    expect(blobs.objects.size).toBe(1);
   });
 
   it('answers 404 for another tenant’s job, exactly as for a missing one', async () => {

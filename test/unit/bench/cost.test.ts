@@ -100,6 +100,20 @@ describe('Class: AwsMeter', () => {
     expect(meter.snapshot().find((t) => t.operation.startsWith('UpdateItem'))).toMatchObject({ calls: 1, failed: 1, writeUnits: 1, indexWriteUnits: 0 });
   });
 
+  it('bills a batch read per item, each rounded up to 4 KB, as GetItem would be', async () => {
+    // Prepare: two small items and one of 5 KB, read strongly consistent
+    const meter = new AwsMeter();
+    const { client, call } = fakeClient();
+    meter.attach(client, 'dynamodb');
+    const items = [{ pk: 'JOBS#a#0', sk: '1' }, { pk: 'JOBS#a#0', sk: '2' }, { pk: 'JOBS#a#0', sk: '3', blob: 'x'.repeat(5 * 1024) }];
+
+    // Act
+    await call('BatchGetItemCommand', { RequestItems: { t: { ConsistentRead: true, Keys: items.map(({ pk, sk }) => toAttributeMap({ pk, sk })) } } }, { Responses: { t: items } });
+
+    // Assess: 1 + 1 + 2 read units in one call
+    expect(meter.snapshot().find((t) => t.operation === 'BatchGetItem')).toMatchObject({ calls: 1, readUnits: 4 });
+  });
+
   it('counts SQS requests per 64 KB chunk and receives with their messages', async () => {
     // Prepare
     const meter = new AwsMeter();

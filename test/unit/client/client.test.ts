@@ -1,8 +1,12 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
+  ConflictError,
   ConnectionError,
+  StoredResultError,
   createClient,
   JobDeadError,
+  JobExpiredError,
   JobFailedError,
   NotFoundError,
   RateLimitedError,
@@ -179,6 +183,59 @@ describe('Function: createClient — requests', () => {
     expect(requests.map((r) => r.url)).toEqual(['http://conveyor.test/v1/jobs?type=analysis&status=SUCCEEDED', 'http://conveyor.test/v1/jobs?type=analysis', 'http://conveyor.test/v1/jobs?type=analysis&cursor=c1']);
   });
 
+  it('sends priority and ttlSeconds as enqueue options, beside the payload', async () => {
+    // Prepare
+    const { client, requests } = harness([accepted]);
+
+    // Act
+    await client.enqueue('analysis', payload, { priority: 'high', ttlSeconds: 60 });
+
+    // Assess
+    expect(requests[0]?.body).toEqual({ type: 'analysis', payload, priority: 'high', ttlSeconds: 60 });
+  });
+
+  it('edits a waiting job with PATCH, and does not repeat an edit whose answer was lost', async () => {
+    // Prepare
+    const { client, requests } = harness([{ status: 200, body: { jobId: 'j-1', status: 'QUEUED' } }, { networkError: 'ECONNRESET' }]);
+
+    // Act
+    const edited = await client.edit<'analysis'>('j-1', { payload, runAt: new Date('2026-12-01T08:00:00Z'), priority: 'low' });
+    const lost = await client.edit('j-1', { priority: 'high' }).catch((e: unknown) => e);
+
+    // Assess
+    expect(edited).toMatchObject({ jobId: 'j-1', status: 'QUEUED' });
+    expect(requests[0]).toMatchObject({ method: 'PATCH', url: 'http://conveyor.test/v1/jobs/j-1', body: { payload, runAt: '2026-12-01T08:00:00.000Z', priority: 'low' } });
+    expect(lost).toBeInstanceOf(ConnectionError);
+    expect(requests).toHaveLength(2);
+  });
+
+  it('maps an edit of a started job to ConflictError JOB_STARTED', async () => {
+    // Prepare
+    const { client } = harness([{ status: 409, body: { error: { code: 'JOB_STARTED', message: 'job j-1 is RUNNING' } } }]);
+
+    // Act
+    const error = await client.edit('j-1', { priority: 'high' }).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(ConflictError);
+    expect((error as ConflictError).code).toBe('JOB_STARTED');
+  });
+
+  it('pauses and resumes a type, repeating either on a broken connection (each sets a state)', async () => {
+    // Prepare
+    const paused = { type: 'email', paused: true, pausedAt: '2026-12-06T08:00:00.000Z', pausedBy: 'ops' };
+    const { client, requests } = harness([{ networkError: 'ECONNRESET' }, { status: 200, body: paused }, { status: 200, body: { type: 'email', paused: false } }]);
+
+    // Act
+    const pause = await client.admin.pause('email');
+    const resume = await client.admin.resume('email');
+
+    // Assess
+    expect(pause).toEqual(paused);
+    expect(resume).toEqual({ type: 'email', paused: false });
+    expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual(['POST http://conveyor.test/v1/queues/email/pause', 'POST http://conveyor.test/v1/queues/email/pause', 'POST http://conveyor.test/v1/queues/email/resume']);
+  });
+
   it('maps a 404 to NotFoundError', async () => {
     // Prepare
     const { client } = harness([{ status: 404, body: { error: { code: 'NOT_FOUND', message: 'job x not found' } } }]);
@@ -218,6 +275,52 @@ describe('Function: createClient — wait', () => {
     expect(failure).toBeInstanceOf(JobFailedError);
     expect((failure as JobFailedError).error).toEqual({ code: 'BLANK_TEXT', message: 'no words' });
     expect(death).toBeInstanceOf(JobDeadError);
+  });
+
+  it('throws JobExpiredError for a job that was not started by its ttlSeconds deadline', async () => {
+    // Prepare
+    const { client } = harness([view('QUEUED', 0), view('EXPIRED', 0, { error: { code: 'EXPIRED', message: 'not started by 2026-12-06T08:00:01.000Z' } })]);
+
+    // Act
+    const error = await client.wait('j-1').catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(JobExpiredError);
+    expect((error as JobExpiredError).status).toBe('EXPIRED');
+  });
+
+  it('fetches a result stored apart from its presigned URL, without the API key, and checks it against its digest', async () => {
+    // Prepare: a result too large for the record (only its size, digest and URL in the view)
+    const large = { blob: 'r'.repeat(20_000) };
+    const text = JSON.stringify(large);
+    const ref = { bytes: Buffer.byteLength(text), sha256: createHash('sha256').update(text).digest('hex') };
+    const link = { url: 'http://s3.test/jobdata/tenants/dev/jobs/j-1/result.json?X-Amz-Signature=abc', expiresAt: '2026-12-06T09:00:00.000Z', contentType: 'application/json', ...ref };
+    const { client, requests } = harness([view('SUCCEEDED', 100, { resultRef: ref, resultDownload: link }), { status: 200, body: large }]);
+
+    // Act
+    const result = await client.wait('j-1');
+
+    // Assess
+    expect(result).toEqual(large);
+    expect(requests.map((r) => r.url)).toEqual(['http://conveyor.test/v1/jobs/j-1', link.url]);
+    expect(JSON.stringify(requests[1]!.headers ?? {})).not.toContain('key-1');
+  });
+
+  it('throws StoredResultError when the stored result cannot be fetched or does not match its digest', async () => {
+    // Prepare
+    const ref = { bytes: 13, sha256: 'ab'.repeat(32) };
+    const link = { url: 'http://s3.test/r.json', expiresAt: '2026-12-06T09:00:00.000Z', contentType: 'application/json', ...ref };
+    const expired = harness([view('SUCCEEDED', 100, { resultRef: ref, resultDownload: link }), { status: 403, body: { message: 'expired' } }]);
+    const altered = harness([view('SUCCEEDED', 100, { resultRef: ref, resultDownload: link }), { status: 200, body: { blob: 'x' } }]);
+
+    // Act
+    const [denied, mismatch] = await Promise.all([expired.client.wait('j-1').catch((e: unknown) => e), altered.client.wait('j-1').catch((e: unknown) => e)]);
+
+    // Assess
+    expect(denied).toBeInstanceOf(StoredResultError);
+    expect((denied as Error).message).toContain('403');
+    expect(mismatch).toBeInstanceOf(StoredResultError);
+    expect((mismatch as Error).message).toContain('digest');
   });
 
   it('throws WaitTimeoutError with the last view once timeoutMs has passed on its clock', async () => {

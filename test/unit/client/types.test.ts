@@ -36,7 +36,8 @@ describe('Type: conveyor/client', () => {
     expectTypeOf<Awaited<ReturnType<typeof conveyor.enqueue<'email'>>>['jobId']>().toEqualTypeOf<JobId<'email'>>();
     expectTypeOf(conveyor.wait<'email'>).returns.resolves.toEqualTypeOf<EmailResult>();
     expectTypeOf(conveyor.wait<'analysis'>).returns.resolves.toEqualTypeOf<AnalysisJobResult>();
-    expectTypeOf<Job<'analysis'>['payload']['toolId']>().toEqualTypeOf<string>();
+    // Absent when stored apart (payloadRef), so optional: narrowed, it is the type's payload.
+    expectTypeOf<NonNullable<Job<'analysis'>['payload']>['toolId']>().toEqualTypeOf<string>();
     expectTypeOf<Job['type']>().toEqualTypeOf<JobType>();
     expectTypeOf<'analysis' | 'email' | 'pdf'>().toExtend<JobType>();
     void _wrongPayloadsDoNotCompile;

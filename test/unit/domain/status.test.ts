@@ -4,17 +4,19 @@ import { canTransition, isTerminal, JOB_STATUSES, sourcesOf, type JobStatus } fr
 
 /**
  * The whole transition table, pair by pair: Y = a conditional write may move a job from the row's
- * status to the column's, · = never. Changing shared/domain/status.ts changes one of these 49 answers.
+ * status to the column's, · = never. Changing shared/domain/status.ts changes one of these 64 answers.
+ * A QUEUED job's edit (PATCH: a new generation) keeps it QUEUED: QUEUED → QUEUED.
  */
 const TABLE = `
-            QUEUED RUNNING RETRYING SUCCEEDED FAILED DEAD CANCELLED
-QUEUED        ·      Y       Y        Y        Y     Y      Y
-RUNNING       ·      Y       Y        Y        Y     Y      Y
-RETRYING      ·      Y       Y        Y        Y     Y      Y
-SUCCEEDED     ·      ·       ·        ·        ·     ·      ·
-FAILED        Y      ·       ·        ·        ·     ·      ·
-DEAD          Y      ·       ·        ·        ·     ·      ·
-CANCELLED     ·      ·       ·        ·        ·     ·      ·
+            QUEUED RUNNING RETRYING SUCCEEDED FAILED DEAD CANCELLED EXPIRED
+QUEUED        Y      Y       Y        Y        Y     Y      Y         Y
+RUNNING       ·      Y       Y        Y        Y     Y      Y         ·
+RETRYING      ·      Y       Y        Y        Y     Y      Y         ·
+SUCCEEDED     ·      ·       ·        ·        ·     ·      ·         ·
+FAILED        Y      ·       ·        ·        ·     ·      ·         ·
+DEAD          Y      ·       ·        ·        ·     ·      ·         ·
+CANCELLED     ·      ·       ·        ·        ·     ·      ·         ·
+EXPIRED       ·      ·       ·        ·        ·     ·      ·         ·
 `;
 
 function pairsOf(table: string): [JobStatus, JobStatus, boolean][] {
@@ -23,7 +25,7 @@ function pairsOf(table: string): [JobStatus, JobStatus, boolean][] {
 }
 
 describe('Module: job state machine', () => {
-  it('pins all 49 pairs of the table', () => {
+  it('pins all 64 pairs of the table', () => {
     expect(pairsOf(TABLE)).toHaveLength(JOB_STATUSES.length ** 2);
   });
 
@@ -32,14 +34,20 @@ describe('Module: job state machine', () => {
     expect(sourcesOf(to).includes(from)).toBe(allowed);
   });
 
-  it('has no way out of SUCCEEDED or CANCELLED, and only back to QUEUED from FAILED or DEAD', () => {
+  it('has no way out of SUCCEEDED, CANCELLED or EXPIRED, and only back to QUEUED from FAILED or DEAD', () => {
     for (const to of JOB_STATUSES) {
       expect(canTransition('SUCCEEDED', to)).toBe(false);
       expect(canTransition('CANCELLED', to)).toBe(false);
+      expect(canTransition('EXPIRED', to)).toBe(false);
       if (to !== 'QUEUED') expect(canTransition('FAILED', to) || canTransition('DEAD', to)).toBe(false);
     }
     expect(isTerminal('SUCCEEDED')).toBe(true);
+    expect(isTerminal('EXPIRED')).toBe(true);
     expect(isTerminal('RETRYING')).toBe(false);
+  });
+
+  it('expires only a job that never started: from QUEUED alone', () => {
+    expect(sourcesOf('EXPIRED')).toEqual(['QUEUED']);
   });
 
   it('lists the statuses a job may be cancelled from', () => {

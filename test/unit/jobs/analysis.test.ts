@@ -5,6 +5,9 @@ import { assessPayload } from '../../../functions/jobs/analysis/assessment.js';
 import { categoryOf, countSentences, sentimentOf, tokenize, topKeywords } from '../../../functions/jobs/analysis/analyze.js';
 import type { JobContext } from '../../../functions/worker/context.js';
 import { silentLogger } from '../../../shared/logging/logger.js';
+import { PAYLOAD_INLINE_BYTES } from '../../../functions/job-data/job-data.js';
+import { toJobView } from '../../../functions/api/job-view.js';
+import { queuedJob } from '../../helpers/factories.js';
 
 function context(): JobContext & { progress: ReturnType<typeof vi.fn> } {
   return {
@@ -113,6 +116,19 @@ describe('Function: assessPayload — the analyze API’s assessment', () => {
 
     // Assess
     expect(result).not.toHaveProperty('analysis');
+  });
+
+  it('stores the rules’ assessment when the payload is too large for the record, so the API still shows it', async () => {
+    // Prepare: a description that takes the payload past the inline limit (the record then holds a reference only)
+    const payload = { toolId: 'replit', url: 'https://replit.com', description: 'Browser-based IDE for teams. '.repeat(Math.ceil(PAYLOAD_INLINE_BYTES / 20)) };
+
+    // Act
+    const result = await analysisHandler(payload, context());
+    const view = toJobView(queuedJob({ status: 'SUCCEEDED', payload: undefined, payloadRef: { bytes: JSON.stringify(payload).length, sha256: 'ab'.repeat(32) }, result }));
+
+    // Assess
+    expect(JSON.stringify(payload).length).toBeGreaterThan(PAYLOAD_INLINE_BYTES);
+    expect((view.result as { analysis?: unknown }).analysis).toEqual(assessPayload(payload));
   });
 
   it('lets the text model write the lists when AI analysis is on, storing them with the rules’ score, the model and its usage', async () => {

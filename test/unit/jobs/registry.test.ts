@@ -1,3 +1,4 @@
+import { requestedPriority } from '../../../shared/jobs/priority.js';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { defineJob } from '../../../shared/jobs/define.js';
@@ -59,12 +60,36 @@ describe('Schema: enqueueRequestSchema', () => {
     expect(result.success).toBe(true);
   });
 
+  it('takes a top-level priority for a type with priorities, alone or agreeing with payload.priority', () => {
+    // Act
+    const alone = enqueueRequestSchema.safeParse({ type: 'analysis', payload: analysisPayload(), priority: 'low' });
+    const agreeing = enqueueRequestSchema.safeParse({ type: 'analysis', payload: analysisPayload({ priority: 'high' }), priority: 'high' });
+
+    // Assess
+    expect(alone.success && requestedPriority(alone.data)).toBe('low');
+    expect(agreeing.success && requestedPriority(agreeing.data)).toBe('high');
+    expect(requestedPriority({ payload: analysisPayload({ priority: 'high' }) })).toBe('high');
+    expect(requestedPriority({ payload: analysisPayload() })).toBe('normal');
+  });
+
+  it('says why a type without priorities refuses one', () => {
+    // Act
+    const result = enqueueRequestSchema.safeParse({ type: 'email', payload: { to: ['a@example.com'], template: 'welcome', data: { name: 'A', loginUrl: 'https://x.example' } }, priority: 'low' });
+
+    // Assess
+    expect(result.success).toBe(false);
+    expect(result.error!.issues).toEqual([expect.objectContaining({ path: ['priority'], message: 'job type "email" has no priorities (its definition does not set priorities: true)' })]);
+  });
+
   it.each([
     ['an unknown type', { type: 'nope', payload: {} }, 'type'],
     ['an unknown top-level field', { type: 'analysis', payload: analysisPayload(), extra: 1 }, 'extra'],
     ['an unknown payload field', { type: 'analysis', payload: analysisPayload({ admin: true }) }, 'payload.admin'],
     ['a non-http url', { type: 'analysis', payload: analysisPayload({ url: 'file:///etc/passwd' }) }, 'payload.url'],
     ['a bad priority', { type: 'analysis', payload: analysisPayload({ priority: 'urgent' }) }, 'payload.priority'],
+    ['a bad priority option', { type: 'analysis', payload: analysisPayload(), priority: 'urgent' }, 'priority'],
+    ['a priority for a type without priorities', { type: 'pdf', payload: { kind: 'analysis-report', data: { analysisJobId: '00000000-0000-4000-8000-000000000000' } }, priority: 'high' }, 'priority'],
+    ['a priority that disagrees with payload.priority', { type: 'analysis', payload: analysisPayload({ priority: 'low' }), priority: 'high' }, 'priority'],
   ])('rejects %s', (_name, body, expectedPath) => {
     // Act
     const result = enqueueRequestSchema.safeParse(body);

@@ -5,18 +5,18 @@ import { assertPortFree, localPorts, PortInUseError } from '../../../local/ports
 
 describe('Function: localPorts', () => {
   it('derives every service port from PORT (3000 by default)', () => {
-    expect(localPorts({})).toEqual({ api: 3000, dynamodb: 3001, sqs: 3002, ses: 3003, s3: 3004, upstash: 3005 });
-    expect(localPorts({ PORT: '4100' })).toEqual({ api: 4100, dynamodb: 4101, sqs: 4102, ses: 4103, s3: 4104, upstash: 4105 });
+    expect(localPorts({})).toEqual({ api: 3000, dynamodb: 3001, sqs: 3002, ses: 3003, s3: 3004, upstash: 3005, lambda: 3006 });
+    expect(localPorts({ PORT: '4100' })).toEqual({ api: 4100, dynamodb: 4101, sqs: 4102, ses: 4103, s3: 4104, upstash: 4105, lambda: 4106 });
   });
 
   it('lets each service be moved on its own, and PORT=0 pick free ports for all', () => {
     expect(localPorts({ PORT: '4100', CONVEYOR_SES_PORT: '8005', CONVEYOR_DYNAMODB_PORT: '8000' })).toMatchObject({ api: 4100, dynamodb: 8000, sqs: 4102, ses: 8005 });
-    expect(Object.values(localPorts({ PORT: '0' }))).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(Object.values(localPorts({ PORT: '0' }))).toEqual([0, 0, 0, 0, 0, 0, 0]);
   });
 
   it('refuses a bad value or two services on one port, naming the variable', () => {
     const cases: [Record<string, string>, RegExp][] = [
-      [{ PORT: 'abc' }, /PORT must be a port number from 0 to 65530, got "abc"/],
+      [{ PORT: 'abc' }, /PORT must be a port number from 0 to 65529, got "abc"/],
       [{ PORT: '65535' }, /PORT must be a port number/],
       [{ CONVEYOR_SQS_PORT: '-1' }, /CONVEYOR_SQS_PORT must be a port number/],
       [{ PORT: '4100', CONVEYOR_S3_PORT: '4101' }, /CONVEYOR_S3_PORT=4101 is also the port of local DynamoDB \(CONVEYOR_DYNAMODB_PORT\)/],

@@ -43,6 +43,21 @@ describe('Class: DeadJobSource', () => {
     expect(deadLetters.listed('analysis')).toEqual([]);
   });
 
+  it('puts a job back free of its start-by time and of its stored result: it runs again, as a retry does', async () => {
+    // Prepare: a job enqueued with ttlSeconds whose last attempt stored its result apart
+    const { store, source } = setup();
+    const job = await deadJob(store, { startBy: '2026-11-23T09:00:00.000Z', resultRef: { bytes: 9_000, sha256: 'a'.repeat(64) } });
+
+    // Act
+    await source.requeue(job.jobId, task);
+
+    // Assess
+    const after = await store.get(job.jobId);
+    expect(after).toMatchObject({ status: 'QUEUED' });
+    expect(after).not.toHaveProperty('startBy');
+    expect(after).not.toHaveProperty('resultRef');
+  });
+
   it('recognises a record it already put back, and leaves one retried by id meanwhile', async () => {
     // Prepare
     const { store, source } = setup();

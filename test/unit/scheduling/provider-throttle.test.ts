@@ -84,4 +84,41 @@ describe('Function: withProviderThrottle', () => {
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
     expect(queue.changeVisibility).toHaveBeenCalledTimes(1);
   });
+
+  it('keeps a requeued copy in its fair-queue group', async () => {
+    // Prepare: a standard-queue record of a group (fair queue)
+    const { limiter, queue, inner } = fakes(async () => ({ allowed: false, remaining: 0, retryAfterMs: 400 }));
+    const base = sqsRecord(queuedJob(), 1);
+    const record = { ...base, attributes: { ...base.attributes, MessageGroupId: 'g-1' } };
+    const handler = withProviderThrottle(inner, { limiter, limit, queue, logger, random: () => 0 });
+
+    // Act
+    await handler({ Records: [record] }, context);
+
+    // Assess
+    expect(queue.send).toHaveBeenCalledWith({ ...JSON.parse(record.body), group: 'g-1' }, { delaySeconds: 1 });
+  });
+
+  it('on a FIFO queue, delays a throttled record by visibility (no copy) and holds the rest of its group', async () => {
+    // Prepare: group A's first record is over the limit; a2 is behind it; b1 is another group
+    let calls = 0;
+    const { limiter, queue, inner } = fakes(async () => ({ allowed: calls++ > 0, remaining: 0, retryAfterMs: 2_500 }));
+    const fifo = (group: string) => {
+      const base = sqsRecord(queuedJob(), 1, { eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:conveyor-test-analysis.fifo' });
+      return { ...base, attributes: { ...base.attributes, MessageGroupId: group } };
+    };
+    const [a1, a2, b1] = [fifo('A'), fifo('A'), fifo('B')];
+    const handler = withProviderThrottle(inner, { limiter, limit, queue, logger, random: () => 0 });
+
+    // Act
+    const response = await handler({ Records: [a1, a2, b1] }, context);
+
+    // Assess: only b1 runs; a1 waits by visibility, a2 goes back at once behind it; nothing re-sent
+    expect(inner).toHaveBeenCalledWith({ Records: [b1] }, context);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: a1.messageId }, { itemIdentifier: a2.messageId }]);
+    expect(queue.send).not.toHaveBeenCalled();
+    expect(queue.changeVisibility).toHaveBeenCalledWith('analysis', a1.receiptHandle, 3, a1.eventSourceARN);
+    expect(queue.changeVisibility).toHaveBeenCalledWith('analysis', a2.receiptHandle, 0, a2.eventSourceARN);
+    expect(limiter.take).toHaveBeenCalledTimes(2);
+  });
 });

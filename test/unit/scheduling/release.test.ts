@@ -9,8 +9,11 @@ import { planRelease } from '../../../functions/scheduling/release-plan.js';
 import { ScheduledJobReleaser } from '../../../functions/scheduling/release.js';
 import { LocalScheduler, ManualClock } from '../../../local/scheduler.js';
 import { DependencyUnavailableError, JobValidationError, ReleaseInProgressError } from '../../../shared/domain/errors.js';
+import { messageGroupIdOf } from '../../../shared/jobs/ordering.js';
 import { JsonLogger } from '../../../shared/logging/logger.js';
-import { queuedJob } from '../../helpers/factories.js';
+import { JobData, PAYLOAD_INLINE_BYTES } from '../../../functions/job-data/job-data.js';
+import { analysisPayload, queuedJob } from '../../helpers/factories.js';
+import { MemoryBlobStore } from '../../helpers/memory-blob-store.js';
 import { MemoryJobStore } from '../../helpers/memory-job-store.js';
 
 const logger = new JsonLogger({ level: 'silent' });
@@ -100,7 +103,7 @@ describe('Class: ScheduledJobReleaser', () => {
     // Assess
     expect(outcomes).toEqual(['released', 'skipped', 'skipped', 'skipped']);
     expect(queue.send).toHaveBeenCalledTimes(1);
-    expect(queue.send).toHaveBeenCalledWith({ jobId: held.jobId, type: 'analysis' });
+    expect(queue.send).toHaveBeenCalledWith({ jobId: held.jobId, type: 'analysis', group: messageGroupIdOf(held.tenant) });
     expect(await store.get(held.jobId)).not.toHaveProperty('sendPending');
     expect(await store.get(held.jobId)).not.toHaveProperty('sweepAt');
   });
@@ -123,6 +126,22 @@ describe('Class: ScheduledJobReleaser', () => {
     await expect(whileClaimed).rejects.toBeInstanceOf(ReleaseInProgressError);
     await expect(failedSend).rejects.toBeInstanceOf(DependencyUnavailableError);
     expect(await store.get(held.jobId)).toMatchObject({ sendPending: 'held' });
+  });
+
+  it('routes a job whose payload is stored apart to its priority lane, though the record holds no payload', async () => {
+    // Prepare: a high-priority analysis with a payload past the inline limit, written as the API writes it
+    const store = new MemoryJobStore();
+    const jobData = new JobData({ blobs: new MemoryBlobStore(), logger, urlTtlSeconds: 300 });
+    const job = await jobData.storePayload(queuedJob({ sendPending: 'held', payload: analysisPayload({ priority: 'high', description: 'd'.repeat(PAYLOAD_INLINE_BYTES) }) }));
+    await store.create(job);
+    const queue = { send: vi.fn(async () => undefined), changeVisibility: vi.fn(async () => undefined) };
+
+    // Act
+    await new ScheduledJobReleaser({ store, queue, logger }).release(job.jobId);
+
+    // Assess
+    expect(job.payloadRef).toBeDefined();
+    expect(queue.send).toHaveBeenCalledWith(expect.objectContaining({ jobId: job.jobId, type: 'analysis', priority: 'high' }));
   });
 });
 

@@ -19,7 +19,7 @@ describe('Method: SqsJobQueue.sendBatch', () => {
     }));
     const queue = new SqsJobQueue({ client: new SQSClient({ region: 'us-east-1' }), queueUrls: { analysis: 'https://q/normal', 'analysis:high': 'https://q/high' } });
     const entries = Array.from({ length: 25 }, (_, i) => ({
-      message: messageOf(queuedJob({ payload: analysisPayload({ priority: i < 5 ? 'high' : 'normal' }) })),
+      message: messageOf(queuedJob({ payload: analysisPayload(), ...(i < 5 ? { priority: 'high' as const } : {}) })),
       ...(i === 7 ? { delaySeconds: 30 } : {}),
     }));
 

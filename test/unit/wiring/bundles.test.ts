@@ -16,21 +16,25 @@ const ENTRY_DIR = fileURLToPath(new URL('../../../functions/entry/', import.meta
 
 /** Packages (and our own heavy modules) and the functions allowed to carry them. */
 const ONLY_IN: Record<string, readonly string[]> = {
-  '@aws-sdk/client-s3': ['api', 'worker-pdf'],
+  // Every consumer reads payloads stored apart and stores large results (functions/job-data/).
+  '@aws-sdk/client-s3': ['api', ...jobDefinitions.map((definition) => `worker-${definition.type}`)],
   '@aws-sdk/client-sesv2': ['worker-email'],
   // The API holds jobs; the recovery sweep re-creates the schedule of one whose enqueue died.
   '@aws-sdk/client-scheduler': ['api', 'sweep'],
+  // Pausing a job type switches its event source mappings.
+  '@aws-sdk/client-lambda': ['api'],
   // Rate limits: the API (enqueues per tenant), e-mail (SES's rate), ai (chat replies per tenant).
-  '@upstash/redis': ['api', 'worker-email', 'worker-ai'],
+  'functions/adapters/upstash/upstash-rate-limiter.ts': ['api', 'worker-email', 'worker-ai'],
   // Secrets read at cold start: the Upstash credentials (rate-limiting functions), the webhook signing key (its consumer).
   '@aws-sdk/client-secrets-manager': ['api', 'worker-email', 'worker-ai', 'webhook-worker'],
   // The text model: the ai consumer, and the analysis consumer when a stage turns AI analysis on.
   '@aws-sdk/client-bedrock-runtime': ['worker-ai', 'worker-analysis'],
   'pdf-lib': ['worker-pdf'],
   hono: ['api'],
-  // The notification consumer enqueues e-mail through the API's path, which validates with the whole registry.
-  'shared/jobs/email-templates/': ['api', 'scheduler-target', 'worker-email', 'worker-notification'],
-  'shared/jobs/pdf.ts': ['api', 'scheduler-target', 'worker-pdf', 'worker-notification'],
+  // The notification consumer enqueues e-mail through the API's path, which validates with the whole registry;
+  // the scheduler target and the recovery sweep route a message by its type's priorities setting (messageOf).
+  'shared/jobs/email-templates/': ['api', 'scheduler-target', 'sweep', 'worker-email', 'worker-notification'],
+  'shared/jobs/pdf.ts': ['api', 'scheduler-target', 'sweep', 'worker-pdf', 'worker-notification'],
 };
 
 const inputs = new Map<string, string[]>();
@@ -49,6 +53,8 @@ beforeAll(async () => {
 
 /** The SDK's credential sources Lambda never reaches (functions/adapters/aws/lambda-credentials.ts). */
 const NEVER = ['@aws-sdk/credential-provider-node', '@aws-sdk/credential-provider-sso', '@aws-sdk/credential-provider-ini', '@aws-sdk/credential-provider-web-identity', '@aws-sdk/nested-clients'];
+/** Libraries no function needs: the rate limiter speaks Upstash's REST API itself (one EVALSHA). */
+const NOT_BUNDLED = ['@upstash/redis'];
 
 describe('Lambda bundles: each function carries only what it uses', () => {
   it('no function bundles the credential sources beyond the environment', () => {
@@ -60,6 +66,12 @@ describe('Lambda bundles: each function carries only what it uses', () => {
     for (const [entry, paths] of inputs) expect(paths.some((p) => p.includes('node_modules/@aws-sdk/credential-provider-env/')), entry).toBe(true);
   });
 
+
+  it('no function bundles a Redis client library', () => {
+    // Assess
+    const found = [...inputs].flatMap(([entry, paths]) => NOT_BUNDLED.filter((module) => paths.some((p) => p.includes(`node_modules/${module}/`))).map((module) => `${entry}: ${module}`));
+    expect(found).toEqual([]);
+  });
 
   it('every function carries Powertools Logger; none carries the tracer unless its stage traces', async () => {
     // Prepare: the API as a traced stage bundles it

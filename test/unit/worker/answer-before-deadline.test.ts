@@ -14,6 +14,7 @@ function storeHolding(inner: MemoryJobStore, held: ReadonlySet<string>): JobStor
   return {
     create: (job) => inner.create(job),
     get: (jobId, options) => inner.get(jobId, options),
+    getMany: (jobIds, options) => inner.getMany(jobIds, options),
     transition: (t) => (held.has(t.jobId) ? never : inner.transition(t)),
     recordProgress: (jobId, attempt, progress, message) => (held.has(jobId) ? never : inner.recordProgress(jobId, attempt, progress, message)),
     discard: (jobId, options) => inner.discard(jobId, options),

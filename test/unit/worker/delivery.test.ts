@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { interpretConflict, interpretDelivery, REDRIVE_GRACE_SECONDS, type DeliveryFacts } from '../../../functions/worker/delivery.js';
+import { EDIT_GRACE_SECONDS, EDIT_RETRY_SECONDS, generationVerdict, interpretConflict, interpretDelivery, REDRIVE_GRACE_SECONDS, type DeliveryFacts } from '../../../functions/worker/delivery.js';
+import * as z from 'zod';
 import type { JobRecord } from '../../../shared/domain/job.js';
+import { defineJob } from '../../../shared/jobs/define.js';
+import { API_FUNCTION_TIMEOUT_SECONDS, queueSettingsOf } from '../../../shared/jobs/derived.js';
 import type { JobStatus } from '../../../shared/domain/status.js';
 import { queuedJob } from '../../helpers/factories.js';
 
@@ -43,6 +46,13 @@ describe('Function: interpretDelivery', () => {
     ['FAILED job retried before the record was reset', at('FAILED', 1), delivery('R', 1, after), { action: 'defer', reason: 'terminal-record', delaySeconds: REDRIVE_GRACE_SECONDS }],
     ['a record written before holders had a receive count: its attempt was the receive count', at('RUNNING', 2, { messageId: 'M' }), delivery('M', 2), { action: 'leave', reason: 'superseded' }],
     ['… and a later receive takes it over', at('RUNNING', 2, { messageId: 'M' }), delivery('M', 3), { action: 'run', attempt: 3 }],
+    // ttlSeconds: `now` is an hour after `ended`.
+    ['a QUEUED job past its start-by time: it never ran, it expires', at('QUEUED', 0, { startBy: ended }), delivery('M', 1), { action: 'expire' }],
+    ['… even on the last receive the redrive policy allows', at('QUEUED', 0, { startBy: ended }), delivery('M', 15), { action: 'expire' }],
+    ['a QUEUED job still within its start-by time runs', at('QUEUED', 0, { startBy: new Date(Date.parse(ended) + 7_200_000).toISOString() }), delivery('M', 1), { action: 'run', attempt: 1 }],
+    ['a RETRYING job past its start-by time started already: it runs its next attempt', at('RETRYING', 1, { ...heldBy(1), startBy: ended }), delivery('M', 2), { action: 'run', attempt: 2 }],
+    ['a RUNNING job whose lease ran out past its start-by time is taken over', at('RUNNING', 1, { ...heldBy(1), startBy: ended }), delivery('M', 2), { action: 'run', attempt: 2 }],
+    ['a duplicate of an EXPIRED job', at('EXPIRED', 0), delivery('M', 2), { action: 'ack', reason: 'finished' }],
   ] as const)('%s', (_name, record, facts, expected) => {
     expect(interpretDelivery(record, facts)).toEqual(expected);
   });
@@ -64,5 +74,26 @@ describe('Function: interpretConflict', () => {
     ['RETRYING under another message', at('RETRYING', 2, heldBy(2)), 'D', 1, 'ack'],
   ] as const)('%s → %s', (_name, record, messageId, receiveCount, expected) => {
     expect(interpretConflict(record, messageId, receiveCount)).toBe(expected);
+  });
+});
+
+describe('Function: generationVerdict (edits send the next generation before writing it)', () => {
+  const now = Date.parse(ended);
+  it.each([
+    ['the record’s own generation', 2, 2, now - 1_000, { verdict: 'current' }],
+    ['an older copy (retried or edited since)', 3, 2, now - 1_000, { verdict: 'stale' }],
+    ['an edit’s message ahead of its record write: wait for it', 2, 3, now - 1_000, { verdict: 'early', delaySeconds: EDIT_RETRY_SECONDS }],
+    ['… up to the grace from its send', 2, 3, now - EDIT_GRACE_SECONDS * 1000 + 1, { verdict: 'early', delaySeconds: EDIT_RETRY_SECONDS }],
+    ['an edit whose write never landed: acknowledged', 2, 3, now - EDIT_GRACE_SECONDS * 1000, { verdict: 'orphan' }],
+    ['a message ahead with no send time: no reason to wait', 0, 1, undefined, { verdict: 'orphan' }],
+  ] as const)('%s', (_name, recordGeneration, messageGeneration, sentAt, expected) => {
+    expect(generationVerdict(recordGeneration, messageGeneration, sentAt, now)).toEqual(expected);
+  });
+
+  it('gives a write more time than the API function may run, in fewer receives than the smallest redrive limit (maxAttempts 1)', () => {
+    const smallest = queueSettingsOf(defineJob({ type: 'tiny', description: 'one attempt', payload: z.object({}), settings: { maxAttempts: 1 } })).maxReceiveCount;
+    expect(EDIT_GRACE_SECONDS).toBeGreaterThan(API_FUNCTION_TIMEOUT_SECONDS);
+    // Deferred every EDIT_RETRY_SECONDS through the grace, plus the receive that finally runs it.
+    expect(Math.ceil(EDIT_GRACE_SECONDS / EDIT_RETRY_SECONDS) + 1).toBeLessThan(smallest);
   });
 });

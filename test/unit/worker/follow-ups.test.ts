@@ -20,6 +20,7 @@ function diesAfterTerminalWrite(store: JobStore): JobStore {
   return {
     create: (job) => (dead ? never : store.create(job)),
     get: (jobId, options) => (dead ? never : store.get(jobId, options)),
+    getMany: (jobIds, options) => (dead ? never : store.getMany(jobIds, options)),
     recordProgress: (jobId, attempt, progress, message) => (dead ? never : store.recordProgress(jobId, attempt, progress, message)),
     discard: (jobId) => (dead ? never : store.discard(jobId)),
     requestCancel: (jobId) => (dead ? never : store.requestCancel(jobId)),
@@ -80,6 +81,23 @@ describe('Function: JobWorker — a terminal write and its follow-ups', () => {
     expect(store.jobs.get(job.jobId)).toMatchObject({ status: 'SUCCEEDED' });
     expect(webhooks.map((w) => w.jobId)).toEqual([job.jobId]);
     expect(JSON.parse(webhooks[0]!.body)).toMatchObject({ event: 'job.finished', jobId: job.jobId, status: 'SUCCEEDED' });
+    expect(store.jobs.get(job.jobId)).not.toHaveProperty('webhookPending');
+  });
+
+  it('flushes a terminal record\'s pending webhook on a delivery the generation verdicts acknowledge without reading on (a stale copy)', async () => {
+    // Prepare: the job ended at generation 3 (it was retried by id) and its writer died before the flush;
+    // what comes back is a copy of its generation-2 message.
+    const { store, webhooks, worker } = setup();
+    const finishedAt = '2026-11-23T12:00:00.000Z';
+    const job = queuedJob({ callbackUrl: 'https://hooks.example.com/done', generation: 3 });
+    await store.create({ ...job, status: 'SUCCEEDED', attempt: 1, finishedAt, result: { ok: true }, webhookPending: finishedAt, sweepAt: '2026-11-23T12:01:00.000Z' });
+
+    // Act
+    const response = await worker(async () => ({ ok: true }), store).processBatch(sqsEvent(sqsRecord({ ...job, generation: 2 })), invocation());
+
+    // Assess: acknowledged without a run, and the webhook queued once with its marker cleared
+    expect(response.batchItemFailures).toEqual([]);
+    expect(webhooks.map((w) => w.jobId)).toEqual([job.jobId]);
     expect(store.jobs.get(job.jobId)).not.toHaveProperty('webhookPending');
   });
 

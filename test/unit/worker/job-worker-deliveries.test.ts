@@ -3,6 +3,7 @@ import type { JobHandler } from '../../../functions/worker/context.js';
 import { JobWorker } from '../../../functions/worker/job-worker.js';
 import { FollowUpFlusher } from '../../../functions/follow-ups/follow-ups.js';
 import { DependencyUnavailableError, RetryableJobError } from '../../../shared/domain/errors.js';
+import { messageGroupIdOf } from '../../../shared/jobs/ordering.js';
 import { jobRegistry } from '../../../shared/jobs/registry.js';
 import { silentLogger } from '../../../shared/logging/logger.js';
 import type { ConsumerQueue } from '../../../shared/ports/job-queue.js';
@@ -10,6 +11,7 @@ import { queueSettingsOf } from '../../../shared/jobs/derived.js';
 import { invocation, queuedJob, sqsEvent, sqsRecord } from '../../helpers/factories.js';
 import type { JobContext } from '../../../functions/worker/context.js';
 import { MemoryJobStore } from '../../helpers/memory-job-store.js';
+import { EDIT_GRACE_SECONDS, EDIT_RETRY_SECONDS } from '../../../functions/worker/delivery.js';
 
 function setup(handler: JobHandler<unknown>, options: { timeoutMarginMs?: number } = {}) {
   const store = new MemoryJobStore();
@@ -184,7 +186,7 @@ describe('Class: JobWorker — what each delivery means', () => {
 
     // Assess
     expect(await store.get(job.jobId)).toMatchObject({ status: 'DEAD', attempt: 3, messageId: record.messageId, receiveCount: 3 });
-    expect(queue.deadLetter).toHaveBeenCalledExactlyOnceWith('analysis', record.body);
+    expect(queue.deadLetter).toHaveBeenCalledExactlyOnceWith('analysis', record.body, { group: messageGroupIdOf(job.tenant), deduplicationId: record.messageId });
     expect(response.batchItemFailures).toEqual([]);
   });
 
@@ -202,7 +204,7 @@ describe('Class: JobWorker — what each delivery means', () => {
 
     // Assess
     expect(runs).not.toHaveBeenCalled();
-    expect(queue.deadLetter).toHaveBeenCalledExactlyOnceWith('analysis', redelivered.body);
+    expect(queue.deadLetter).toHaveBeenCalledExactlyOnceWith('analysis', redelivered.body, { group: messageGroupIdOf(job.tenant), deduplicationId: redelivered.messageId });
     expect(response.batchItemFailures).toEqual([]);
   });
 
@@ -268,5 +270,25 @@ describe('Class: JobWorker — what each delivery means', () => {
     expect(await store.get(job.jobId)).toMatchObject({ status: 'DEAD', attempt: 0, error: { code: 'RECEIVE_LIMIT' } });
     expect(queue.deadLetter).toHaveBeenCalledOnce();
     expect(response.batchItemFailures).toEqual([]);
+  });
+
+  it('defers an edit’s message that arrives before the edit is recorded, and acknowledges it once the edit surely failed', async () => {
+    // Prepare: the record is at generation 0; the message is the edit's (generation 1).
+    const { store, worker, queue, runs } = setup(async () => 'ok');
+    const job = queuedJob();
+    await store.create(job);
+    const early = sqsRecord({ ...job, generation: 1 }, 1, { attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()) } });
+    const orphan = sqsRecord({ ...job, generation: 1 }, 1, { attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now() - EDIT_GRACE_SECONDS * 1000 - 1) } });
+
+    // Act
+    const deferred = await worker.processBatch(sqsEvent(early), invocation());
+    const acknowledged = await worker.processBatch(sqsEvent(orphan), invocation());
+
+    // Assess
+    expect(deferred.batchItemFailures).toEqual([{ itemIdentifier: early.messageId }]);
+    expect(queue.changeVisibility).toHaveBeenCalledWith('analysis', early.receiptHandle, EDIT_RETRY_SECONDS, early.eventSourceARN);
+    expect(acknowledged.batchItemFailures).toEqual([]);
+    expect(runs).not.toHaveBeenCalled();
+    expect(await store.get(job.jobId)).toMatchObject({ status: 'QUEUED', attempt: 0 });
   });
 });

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { JobHandler } from '../../../functions/worker/context.js';
 import { JobWorker } from '../../../functions/worker/job-worker.js';
 import { FollowUpFlusher } from '../../../functions/follow-ups/follow-ups.js';
-import { PermanentJobError } from '../../../shared/domain/errors.js';
+import { DependencyUnavailableError, PermanentJobError } from '../../../shared/domain/errors.js';
+import { messageGroupIdOf } from '../../../shared/jobs/ordering.js';
 import { jobRegistry } from '../../../shared/jobs/registry.js';
 import { silentLogger } from '../../../shared/logging/logger.js';
 import type { ConsumerQueue } from '../../../shared/ports/job-queue.js';
@@ -181,7 +182,7 @@ describe('Class: JobWorker', () => {
 
     // Assess
     expect(response.batchItemFailures).toEqual([]);
-    expect(queue.deadLetter).toHaveBeenCalledExactlyOnceWith('analysis', record.body);
+    expect(queue.deadLetter).toHaveBeenCalledExactlyOnceWith('analysis', record.body, { group: messageGroupIdOf(job.tenant), deduplicationId: record.messageId });
     expect(queue.changeVisibility).not.toHaveBeenCalled();
     expect(await store.get(job.jobId)).toMatchObject({ status: 'DEAD', attempt: 3 });
   });
@@ -227,6 +228,40 @@ describe('Class: JobWorker', () => {
     // Assess
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: badRecord.messageId }]);
     expect((await store.get(good.jobId))?.status).toBe('SUCCEEDED');
+  });
+
+  it('reads every record of a batch in one store call before running any', async () => {
+    // Prepare: three jobs, one of them delivered twice, and a message whose job has no record
+    const { store, worker } = setup(async () => 'done');
+    const jobs = [queuedJob(), queuedJob(), queuedJob()];
+    for (const job of jobs) await store.create(job);
+    const orphan = queuedJob();
+    const records = [...jobs.map((job) => sqsRecord(job)), sqsRecord(jobs[0]!, 1, { messageId: 'copy-of-first' }), sqsRecord(orphan)];
+
+    // Act
+    const response = await worker.processBatch(sqsEvent(...records), invocation());
+
+    // Assess: one batch read of the four distinct ids first; the only single read after it is the
+    // copy's, whose terminal write lost to the first delivery's (it re-reads, then acknowledges)
+    expect(response.batchItemFailures).toEqual([]);
+    expect(store.reads[0]).toEqual({ kind: 'getMany', jobIds: [...jobs.map((j) => j.jobId), orphan.jobId], consistent: true });
+    expect(store.reads.slice(1)).toEqual([{ kind: 'get', jobId: jobs[0]!.jobId, consistent: true }]);
+    for (const job of jobs) expect(await store.get(job.jobId)).toMatchObject({ status: 'SUCCEEDED', attempt: 1 });
+  });
+
+  it('reads each record on its own when the batch read fails, so one store blip costs no attempt', async () => {
+    // Prepare: the batch read is down (every try); single reads work
+    const { store, worker } = setup(async () => 'done');
+    const jobs = [queuedJob(), queuedJob()];
+    for (const job of jobs) await store.create(job);
+    vi.spyOn(store, 'getMany').mockRejectedValue(new DependencyUnavailableError('dynamodb', 'injected: batch read down'));
+
+    // Act
+    const response = await worker.processBatch(sqsEvent(...jobs.map((job) => sqsRecord(job))), invocation());
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    for (const job of jobs) expect(await store.get(job.jobId)).toMatchObject({ status: 'SUCCEEDED' });
   });
 
   it('acknowledges a duplicate delivery of a finished job without touching it', async () => {

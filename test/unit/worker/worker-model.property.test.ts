@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { cancelJob } from '../../../functions/api/job-cancellation.js';
 import { FollowUpFlusher } from '../../../functions/follow-ups/follow-ups.js';
 import { RecoverySweep } from '../../../functions/recovery/sweep.js';
+import { editJob } from '../../../functions/api/job-edit.js';
 import type { SqsRecordLike } from '../../../functions/worker/context.js';
 import { JobWorker, type RecordOutcome } from '../../../functions/worker/job-worker.js';
 import { DependencyUnavailableError, PermanentJobError, RetryableJobError } from '../../../shared/domain/errors.js';
@@ -31,9 +32,14 @@ import { SimQueue } from '../../helpers/sim-queue.js';
  * - no handler starts on a job whose record is already terminal, nor with an attempt past maxAttempts;
  * - attempts count handler runs: the recorded attempt never exceeds the handler runs so far;
  * - a DEAD job ran maxAttempts times and says so, unless the receive-count safety net buried it;
+ * - with ttlSeconds (a start-by time) and a clock that may pass it: an EXPIRED job never ran, a job that
+ *   ran never ends EXPIRED, and only a job past its start-by time expires;
+ * - edits of the waiting job (functions/api/job-edit.ts: the next generation's message first, then the
+ *   record; sometimes the write never lands): a SUCCEEDED job's result comes from a run that saw its
+ *   final payload — no run of an edited-away payload is ever recorded;
  * - in the end the job is terminal, no message is left in the queue, and the DLQ holds exactly one
  *   message if the job is DEAD and none otherwise;
- * - the job (it has a callbackUrl) ending SUCCEEDED, FAILED or DEAD had its completion webhook queued
+ * - the job (it has a callbackUrl) ending SUCCEEDED, FAILED, DEAD or EXPIRED had its completion webhook queued
  *   at least once; the dead-letter listing holds it exactly when it is DEAD; nothing is left owed
  *   (no send pending, no webhook pending).
  */
@@ -47,6 +53,9 @@ type Command =
   | { kind: 'expire'; pick: number }
   | { kind: 'duplicate'; pick: number }
   | { kind: 'cancel' }
+  | { kind: 'late' }
+  | { kind: 'edit' }
+  | { kind: 'editWrite'; lands: boolean }
   | { kind: 'storeFault'; when: 'before' | 'after' }
   | { kind: 'crashAfterTerminalWrite' }
   | { kind: 'webhookOutage' }
@@ -66,6 +75,9 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('expire' as const), pick: fc.nat(9) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('duplicate' as const), pick: fc.nat(9) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancel' as const) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('late' as const) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('edit' as const) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('editWrite' as const), lands: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('storeFault' as const), when: fc.constantFrom<'before' | 'after'>('before', 'after') }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('crashAfterTerminalWrite' as const) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('webhookOutage' as const) }) },
@@ -105,9 +117,16 @@ class World {
   readonly index = new MemoryRecoveryIndex(this.store);
   readonly job: JobRecord;
   readonly definition;
+  /** How far the workers' clock runs ahead of the real one: `late` moves it past the start-by time. */
+  skewMs = 0;
+  /** Whether any worker expired the job while its clock was past the start-by time. */
+  expiredAfterStartBy = false;
+  edits = 0;
+  pendingEdit: { decide(lands: boolean): void; done: Promise<void> } | undefined;
 
-  constructor(claim: 'lazy' | 'eager', readonly sentAtEnqueue: boolean) {
-    this.job = queuedJob({ callbackUrl: 'https://hooks.example.com/model', sendPending: 'pending' });
+  constructor(claim: 'lazy' | 'eager', readonly sentAtEnqueue: boolean, withTtl: boolean) {
+    // With ttlSeconds: due now, to be started within a minute (of the workers' clock).
+    this.job = queuedJob({ callbackUrl: 'https://hooks.example.com/model', sendPending: 'pending', ...(withTtl ? { startBy: new Date(Date.now() + 60_000).toISOString() } : {}) });
     // Lazy: RUNNING is never written within the test (runningWriteDelayMs below) — the fast path.
     // Eager: RUNNING is written before the handler starts.
     // Two attempts, so that a few failing settles reach DEAD and its hand-off to the DLQ.
@@ -187,6 +206,7 @@ class World {
     return {
       create: (job) => guard(() => base.create(job), true),
       get: (jobId, options) => guard(() => base.get(jobId, options), false),
+      getMany: (jobIds, options) => guard(() => base.getMany(jobIds, options), false),
       transition,
       recordProgress: (jobId, attempt, progress, message) => guard(() => base.recordProgress(jobId, attempt, progress, message), true),
       discard: (jobId, options) => guard(() => base.discard(jobId, options), true),
@@ -199,6 +219,7 @@ class World {
 
   async #checkedTransition(t: Transition): Promise<JobRecord> {
     const before = this.store.jobs.get(t.jobId);
+    if (t.to === 'EXPIRED') this.expiredAfterStartBy = before?.startBy !== undefined && this.now() > Date.parse(before.startBy);
     const after = await this.store.transition(t);
     this.#checkChange(before, after);
     // An eager claim records RUNNING just before its handler starts; every other write follows its run.
@@ -215,6 +236,10 @@ class World {
     if (after.attempt < before.attempt) this.violations.push(`attempt fell ${before.attempt} → ${after.attempt}`);
   }
 
+  now(): number {
+    return Date.now() + this.skewMs;
+  }
+
   /** Receives `message` and runs a consumer on it up to its handler's gate (or its end). */
   async deliver(pick: number, autoOutcome?: Outcome): Promise<void> {
     const available = this.queue.available();
@@ -229,7 +254,7 @@ class World {
     let die!: () => void;
     const died = new Promise<void>((resolve) => (die = resolve));
     const run = { crashed: false, died, die } as Run & { die: () => void };
-    const worker = new JobWorker(this.definition, async (_payload, ctx) => {
+    const worker = new JobWorker(this.definition, async (payload, ctx) => {
       const current = this.store.jobs.get(ctx.jobId);
       if (current && isTerminal(current.status)) this.violations.push(`handler started on a ${current.status} job`);
       this.runs.push(ctx.attempt);
@@ -239,7 +264,7 @@ class World {
       if (outcome === 'retryable') throw new RetryableJobError('injected');
       if (outcome === 'permanent') throw new PermanentJobError('injected');
       if (outcome === 'progress') await ctx.progress(50);
-      return { ok: true };
+      return { ok: true, description: (payload as { description: string }).description };
     }, {
       ...this.consumerPorts(this.storeFor(run)),
       queue: this.queue,
@@ -249,6 +274,7 @@ class World {
       runningWriteDelayMs: 1e9,
       progressIntervalMs: 0,
       storeRetryDelaysMs: [0, 0],
+      now: () => this.now(),
     });
     Object.assign(run, {
       record,
@@ -303,12 +329,42 @@ class World {
     if (message) this.queue.put(message.body, message.sentAt);
   }
 
+  /**
+   * `PATCH` of the job's payload through the real edit path, which sends the next generation's message
+   * and then writes the record: the write waits for an `editWrite` command, so deliveries can come
+   * between the two; `lands: false` loses it (the API died after its send).
+   */
+  edit(): void {
+    if (this.pendingEdit) return;
+    this.edits++;
+    const store = this.storeFor({ crashed: false });
+    let decide!: (lands: boolean) => void;
+    const decided = new Promise<boolean>((resolve) => (decide = resolve));
+    const gated: JobStore = {
+      ...store,
+      transition: async (t) => ((await decided) ? store.transition(t) : Promise.reject(new DependencyUnavailableError('dynamodb', 'injected: the API died before its write'))),
+    };
+    const queue = { send: async (message: JobMessage) => void this.queue.put(JSON.stringify(message), this.now()), changeVisibility: async () => undefined };
+    const done = editJob({ store: gated, queue, now: () => new Date(this.now()) }, this.job.tenant, this.job.jobId, { payload: { ...(this.job.payload as object), description: `edited ${this.edits}` } }).then(() => undefined, () => undefined);
+    this.pendingEdit = { decide, done };
+  }
+
+  async editWrite(lands: boolean): Promise<void> {
+    const edit = this.pendingEdit;
+    if (!edit) return;
+    this.pendingEdit = undefined;
+    edit.decide(lands);
+    await edit.done;
+  }
+
   async cancel(): Promise<void> {
     await cancelJob(this.store, this.job.tenant, this.job.jobId, { now: () => new Date(), retentionDaysOf: () => undefined, followUps: this.consumerPorts(this.store).followUps }).catch(() => undefined);
   }
 
-  /** The sweep and healthy consumers finish what is left. */
+  /** The sweep and healthy consumers finish what is left, as time passes (an edit's message that never got its write is acknowledged then). */
   async drain(): Promise<void> {
+    await this.editWrite(true);
+    this.skewMs = Math.max(this.skewMs, 3_600_000);
     for (const run of [...this.pending]) {
       run.release('success');
       await this.settleRun(run);
@@ -326,8 +382,8 @@ class World {
 }
 
 /** `belowLimit`: null for a fresh message, else how many receives it has left before the queue's limit. */
-async function play(claim: 'lazy' | 'eager', sentAtEnqueue: boolean, commands: Command[], belowLimit: number | null): Promise<World> {
-  const world = new World(claim, sentAtEnqueue);
+async function play(claim: 'lazy' | 'eager', sentAtEnqueue: boolean, commands: Command[], belowLimit: number | null, withTtl = false): Promise<World> {
+  const world = new World(claim, sentAtEnqueue, withTtl);
   await world.setup(belowLimit === null ? 0 : world.queue.maxReceiveCount - belowLimit);
   for (const command of commands) {
     switch (command.kind) {
@@ -338,6 +394,11 @@ async function play(claim: 'lazy' | 'eager', sentAtEnqueue: boolean, commands: C
       case 'expire': world.expire(command.pick); break;
       case 'duplicate': world.duplicate(command.pick); break;
       case 'cancel': await world.cancel(); break;
+      // The workers' clock passes the job's start-by time (two minutes on, the time budget unaffected).
+      // An edit under way cannot outlive its API function (10 s): a clock two minutes on means its write was lost.
+      case 'late': await world.editWrite(false); world.skewMs = 120_000; break;
+      case 'edit': world.edit(); await Promise.resolve(); break;
+      case 'editWrite': await world.editWrite(command.lands); break;
       case 'storeFault': world.pendingFault = command.when; break;
       case 'crashAfterTerminalWrite': world.crashAfterTerminalWrite = true; break;
       case 'webhookOutage': world.outboxDown = !world.outboxDown; break;
@@ -356,8 +417,9 @@ describe('Property: the worker against a model of SQS and a hostile world', () =
     await fc.assert(
       // Mostly a fresh message; sometimes one that throttling already brought near the receive limit.
       // One run in four starts from an enqueue whose API died between the record write and the send.
-      fc.asyncProperty(fc.array(commandArb, { maxLength: 40 }), fc.oneof({ weight: 4, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.nat(5) }), fc.nat(3).map((n) => n !== 0), async (commands, belowLimit, sentAtEnqueue) => {
-        const world = await play(claim, sentAtEnqueue, commands, belowLimit);
+      // A third of the jobs have a ttlSeconds (a start-by time a minute ahead of the workers' clock).
+      fc.asyncProperty(fc.array(commandArb, { maxLength: 40 }), fc.oneof({ weight: 4, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.nat(5) }), fc.nat(3).map((n) => n !== 0), fc.boolean(), fc.boolean(), async (commands, belowLimit, sentAtEnqueue, ttl, often) => {
+        const world = await play(claim, sentAtEnqueue, commands, belowLimit, ttl && often);
         const final = world.store.jobs.get(world.job.jobId)!;
         const dlq = world.queue.dlq();
         const left = world.queue.available().length + world.queue.inflight().length;
@@ -375,11 +437,20 @@ describe('Property: the worker against a model of SQS and a hostile world', () =
         // Terminal — unless the redrive policy itself moved the message (the safety net fired on a
         // receive the worker never saw, a throttled one): then the record waits for a redrive.
         if (!dlq.some((m) => m.deadLettered === 'by-redrive-policy')) expect(isTerminal(final.status as JobStatus)).toBe(true);
+        // ttlSeconds: EXPIRED only for a job that never ran, and only once past its start-by time.
+        if (final.status === 'EXPIRED') {
+          expect(world.runs).toEqual([]);
+          expect(world.expiredAfterStartBy).toBe(true);
+          expect(final.startBy).toBeDefined();
+        }
+        if (world.runs.length > 0) expect(final.status).not.toBe('EXPIRED');
+        // Edits: the recorded result is from a run of the job's final payload.
+        if (final.status === 'SUCCEEDED') expect(final.result).toEqual({ ok: true, description: (final.payload as { description: string }).description });
         if (final.status === 'DEAD' && final.error?.code !== 'RECEIVE_LIMIT') {
           expect(final.attempt).toBe(world.definition.settings.maxAttempts);
           expect(world.runs.length).toBeGreaterThanOrEqual(world.definition.settings.maxAttempts);
         }
-        if (['SUCCEEDED', 'FAILED', 'DEAD'].includes(final.status)) expect(world.webhooks).toContain(world.job.jobId);
+        if (['SUCCEEDED', 'FAILED', 'DEAD', 'EXPIRED'].includes(final.status)) expect(world.webhooks).toContain(world.job.jobId);
         expect(world.deadLetterListing()).toEqual(final.status === 'DEAD' ? [world.job.jobId] : []);
         expect(final.sendPending).toBeUndefined();
         expect(final.webhookPending).toBeUndefined();
