@@ -1,7 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { DeadLetterService, NotRetryableError } from '../../../functions/api/admin/dead-letters.js';
 import { DependencyUnavailableError, RedriveInProgressError } from '../../../shared/domain/errors.js';
-import type { JobRecord } from '../../../shared/domain/job.js';
 import { messageGroupIdOf } from '../../../shared/jobs/ordering.js';
 import { silentLogger } from '../../../shared/logging/logger.js';
 import type { JobQueue } from '../../../shared/ports/job-queue.js';
@@ -9,7 +8,7 @@ import type { QueueAdmin } from '../../../shared/ports/queue-admin.js';
 import { JobData, PAYLOAD_INLINE_BYTES } from '../../../functions/job-data/job-data.js';
 import { analysisPayload, queuedJob } from '../../helpers/factories.js';
 import { MemoryBlobStore } from '../../helpers/memory-blob-store.js';
-import { MemoryDeadLetters } from '../../helpers/memory-dead-letters.js';
+import { createDeadJob as deadJob, MemoryDeadLetters } from '../../helpers/memory-dead-letters.js';
 import { MemoryJobStore } from '../../helpers/memory-job-store.js';
 import { MemoryNudges, MemoryRedriveTasks } from '../../helpers/memory-redrive-tasks.js';
 
@@ -32,12 +31,6 @@ function setup(options: { dlqVisible?: number; sendFails?: boolean; now?: () => 
   return { store, deadLetters, queues, queue, service, redrives };
 }
 
-/** A DEAD record as the worker writes it: listed by the attributes of the DEAD write. */
-async function deadJob(store: MemoryJobStore, overrides: Partial<JobRecord> = {}): Promise<JobRecord> {
-  const job = queuedJob({ status: 'DEAD', attempt: 3, progress: 40, finishedAt: '2026-11-23T10:00:00.000Z', ttl: 2e9, error: { code: 'E', message: 'boom' }, deadLetterType: 'analysis', deadLetterUntil: 2e9, ...overrides });
-  await store.create(job);
-  return job;
-}
 
 describe('Class: DeadLetterService', () => {
   it('records a redrive task and sends its first nudge, doing no requeue itself', async () => {

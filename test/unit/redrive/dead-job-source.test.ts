@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { FollowUpFlusher } from '../../../functions/follow-ups/follow-ups.js';
 import { DeadJobSource } from '../../../functions/redrive/dead-job-source.js';
-import type { JobRecord } from '../../../shared/domain/job.js';
 import { silentLogger } from '../../../shared/logging/logger.js';
 import type { RedriveTaskRecord } from '../../../shared/ports/redrive-tasks.js';
-import { queuedJob } from '../../helpers/factories.js';
-import { MemoryDeadLetters } from '../../helpers/memory-dead-letters.js';
+import { createDeadJob as deadJob, MemoryDeadLetters } from '../../helpers/memory-dead-letters.js';
 import { MemoryJobStore } from '../../helpers/memory-job-store.js';
 
 const TASK_START = '2026-12-01T10:00:00.000Z';
@@ -19,11 +17,6 @@ function setup(outbox?: { enqueue: (delivery: { body: string }) => Promise<void>
   return { store, deadLetters, source };
 }
 
-async function deadJob(store: MemoryJobStore, overrides: Partial<JobRecord> = {}): Promise<JobRecord> {
-  const job = queuedJob({ status: 'DEAD', attempt: 3, progress: 40, finishedAt: '2026-11-23T10:00:00.000Z', ttl: 2e9, error: { code: 'E', message: 'boom' }, deadLetterType: 'analysis', deadLetterUntil: 2e9, ...overrides });
-  await store.create(job);
-  return job;
-}
 
 describe('Class: DeadJobSource', () => {
   it('puts a DEAD record back to QUEUED with a fresh budget, unlisted, its message pending', async () => {
