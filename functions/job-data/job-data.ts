@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { DependencyUnavailableError, PermanentJobError } from '../../shared/domain/errors.js';
 import type { JobRecord, StoredDataRef } from '../../shared/domain/job.js';
+import { priorityOf } from '../../shared/jobs/priority.js';
 import { jobDataKey, type BlobStore, type JobDataKind } from '../../shared/ports/blob-store.js';
 import type { Logger } from '../../shared/ports/logger.js';
-import { priorityOf } from '../../shared/jobs/priority.js';
 
 /**
  * Past these sizes (UTF-8 bytes of the value's JSON) a payload or result is kept in S3 and the job
@@ -90,9 +90,10 @@ export class JobData {
     } catch (error) {
       throw new DependencyUnavailableError('s3', `could not store the payload of job ${job.jobId}`, { cause: error });
     }
-    const { payload: _stored, priority: _old, ...rest } = job;
-    // The record keeps what routing needs: messages are sent by priority, read from the payload.
-    const priority = priorityOf(job.payload);
+    // The record keeps what routing needs without its payload: the priority it was enqueued with, else
+    // the one its payload names (a record built from a payload alone, as a retry with an edited one).
+    const { payload: _stored, priority: given, ...rest } = job;
+    const priority = given ?? priorityOf(job.payload);
     return { ...rest, payload: undefined, payloadRef: encoded.ref, ...(priority !== 'normal' ? { priority } : {}) };
   }
 

@@ -35,6 +35,21 @@ describe('Class: JobData', () => {
     expect(await jobData.loadPayload(stored)).toEqual(large());
   });
 
+  it('keeps the priority a job was enqueued with when its payload goes apart (its message is routed by it)', async () => {
+    // Prepare: `priority` given as the enqueue option, not inside the payload
+    const { jobData } = setup();
+    const payload = large();
+    expect(payload).not.toHaveProperty('priority');
+
+    // Act
+    const stored = await jobData.storePayload(queuedJob({ type: 'analysis', payload, priority: 'high' }));
+    const fromPayload = await jobData.storePayload(queuedJob({ type: 'analysis', payload: { ...payload, priority: 'low' } }));
+
+    // Assess
+    expect(stored).toMatchObject({ priority: 'high', payload: undefined });
+    expect(fromPayload).toMatchObject({ priority: 'low', payload: undefined });
+  });
+
   it('refuses an object that does not match its recorded digest', async () => {
     // Prepare
     const { jobData, blobs } = setup();
