@@ -4,18 +4,15 @@ import { queueSettingsOf } from '../shared/jobs/derived.js';
 import type { JobQueue } from '../shared/ports/job-queue.js';
 import type { JobStore } from '../shared/ports/job-store.js';
 import type { Logger } from '../shared/ports/logger.js';
-import type { RedriveNudges, RedriveTaskStore } from '../shared/ports/redrive-tasks.js';
-import { ConfigurationError } from '../shared/domain/errors.js';
 import type { FollowUpFlusher } from './follow-ups/follow-ups.js';
 import { awsClientSettings, createLambdaClient } from './adapters/aws/clients.js';
 import { DynamoJobListing } from './adapters/aws/dynamo-job-listing.js';
 import { DynamoQueuePauses } from './adapters/aws/dynamo-queue-pauses.js';
 import { LambdaEventSources } from './adapters/aws/lambda-event-sources.js';
 import { PageCursors, tableCursorKey } from './adapters/aws/page-cursor.js';
-import { DynamoRedriveTasks } from './adapters/aws/dynamo-redrive-tasks.js';
 import { SqsQueueAdmin } from './adapters/aws/sqs-queue-admin.js';
-import { SqsRedriveNudges } from './adapters/aws/sqs-redrive-nudges.js';
 import { DeadLetterService } from './api/admin/dead-letters.js';
+import { createRedrives } from './redrive/wiring.js';
 import { QueuePauses } from './api/admin/queue-pauses.js';
 import type { JobData } from './job-data/job-data.js';
 import type { QueueRouteDeps } from './api/routes/queues.js';
@@ -41,16 +38,5 @@ export function buildAdminDeps(config: ConveyorConfig, clients: CoreClients, cor
           }),
         }
       : {}),
-  };
-}
-
-/** Redrive tasks on the table, and the queue whose consumer carries them out (functions/roots/redrive.ts). */
-export function createRedrives(config: ConveyorConfig, clients: CoreClients): { tasks: RedriveTaskStore; nudges: RedriveNudges } {
-  const queueUrl = config.CONVEYOR_REDRIVE_QUEUE_URL;
-  return {
-    tasks: new DynamoRedriveTasks({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME }),
-    nudges: queueUrl
-      ? new SqsRedriveNudges({ client: clients.sqs, queueUrl })
-      : { send: () => Promise.reject(new ConfigurationError('CONVEYOR_REDRIVE_QUEUE_URL is not set: this stage has no redrive consumer')) },
   };
 }

@@ -114,7 +114,9 @@ describe('CDK: the notification consumer', () => {
       .map(([name]) => name)
       .sort();
 
-    // Assess: the API (enqueue), the scheduler target (delayed and recurring jobs), the recovery sweep (a job whose sender died), and the notification consumer.
-    expect(senders).toEqual(['conveyor-dev-api', 'conveyor-dev-scheduler-target', 'conveyor-dev-sweep', 'conveyor-dev-worker-notification']);
+    // Assess: the API (enqueue), the redrive consumer (SQS asks the caller of StartMessageMoveTask for
+    // SendMessage on the move's destination), the scheduler target (delayed and recurring jobs), the
+    // recovery sweep (a job whose sender died), and the notification consumer.
+    expect(senders).toEqual(['conveyor-dev-api', 'conveyor-dev-redrive', 'conveyor-dev-scheduler-target', 'conveyor-dev-sweep', 'conveyor-dev-worker-notification']);
   });
 });
