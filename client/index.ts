@@ -13,13 +13,14 @@
 import type * as z from 'zod';
 import type { ResultOf } from '../functions/jobs/index.js';
 import type { JobStatus } from '../shared/domain/status.js';
+import type { WebhookErrorClass, WebhookState } from '../shared/domain/webhook-log.js';
 import type { JobRegistry, JobType } from '../shared/jobs/registry.js';
 import type { NotificationPage, NotificationPreferences, NotificationView } from '../shared/ports/notifications.js';
 import type { AnalyzeStatus } from '../functions/api/routes/analyze.js';
 import { apiError, ConnectionError, JobCancelledError, JobDeadError, JobExpiredError, JobFailedError, StoredResultError, WaitTimeoutError, type Issue, type JobFailure } from './errors.js';
 
 export * from './errors.js';
-export type { AnalyzeStatus, JobStatus, JobType, NotificationPage, NotificationPreferences, NotificationView, ResultOf };
+export type { AnalyzeStatus, JobStatus, JobType, NotificationPage, NotificationPreferences, NotificationView, ResultOf, WebhookErrorClass, WebhookState };
 
 /** What `enqueue` accepts for a type: the payload schema's input (defaults may be left out). */
 export type PayloadInput<K extends JobType> = z.input<JobRegistry[K]['payload']>;
@@ -112,6 +113,8 @@ interface JobViewOf<K extends JobType> {
   /** With ttlSeconds: not started by then, it ends EXPIRED. */
   readonly startBy?: string;
   readonly callbackUrl?: string;
+  /** The completion webhook's deliveries (jobs with a callbackUrl that ended, or whose earlier ending announced one). */
+  readonly webhook?: WebhookDeliveries;
   readonly nextAttemptAt?: string;
   readonly cancelRequested?: boolean;
   readonly createdAt: string;
@@ -126,6 +129,54 @@ interface JobViewOf<K extends JobType> {
   /** Shared by the log lines of everything the enqueue set off (the x-correlation-id header, else the API request id). */
   readonly correlationId?: string;
 }
+/** One POST of a completion webhook: the receiver's status, or why it gave none. */
+export interface WebhookAttempt {
+  readonly at: string;
+  readonly status?: number;
+  readonly error?: WebhookErrorClass;
+  readonly nextAttemptAt?: string;
+}
+export interface WebhookDeliveries {
+  readonly state: WebhookState;
+  /** The ending the webhook announces. */
+  readonly finishedAt: string;
+  /** Every attempt so far, redrives included. */
+  readonly attempts: number;
+  readonly nextAttemptAt?: string;
+  /** The last 10 attempts, oldest first. */
+  readonly recent: readonly WebhookAttempt[];
+}
+/** A delivery waiting in the webhooks DLQ. */
+export interface DeadWebhook {
+  readonly jobId: JobId;
+  readonly tenant: string;
+  readonly type: JobType;
+  readonly callbackUrl: string;
+  readonly webhook: WebhookDeliveries;
+}
+export interface WebhookDeadLetters {
+  readonly type: 'webhooks';
+  readonly dlq: QueueDepth;
+  readonly deadLettered: number;
+  readonly unmatchedMessages: number;
+  readonly deliveries: readonly DeadWebhook[];
+  readonly cursor?: string;
+}
+export interface WebhookRedriveOutcome {
+  readonly type: 'webhooks';
+  readonly dlqMessages: number;
+  readonly unlisted: number;
+  readonly task?: MessageMoveTask;
+}
+/** An SQS message move task (the webhooks DLQ's redrive is one). */
+export interface MessageMoveTask {
+  readonly status: 'RUNNING' | 'COMPLETED' | 'CANCELLED' | 'FAILED';
+  readonly moved: number;
+  readonly toMove: number;
+  readonly startedAt: string;
+  readonly failureReason?: string;
+}
+
 /** A job as the API shows it; for several types, a union you can narrow on `type`. */
 export type Job<K extends JobType = JobType> = { [T in K]: JobViewOf<T> }[K];
 
@@ -226,6 +277,8 @@ export interface QueueOverview {
     readonly pausedBy: string | null;
   }[];
   readonly window: { readonly minutes: number; readonly complete: boolean };
+  /** The completion webhooks' queue and DLQ, where webhooks are configured. */
+  readonly webhooks?: { readonly queue: QueueDepth; readonly dlq: QueueDepth; readonly redrive: MessageMoveTask | null };
 }
 export interface DeadLetters {
   readonly type: JobType;
@@ -250,9 +303,14 @@ export type PauseState = { readonly type: JobType; readonly paused: true; readon
 export interface AdminClient {
   queues(options?: { windowMinutes?: number; signal?: AbortSignal }): Promise<QueueOverview>;
   deadLetters(type: JobType, options?: { limit?: number; cursor?: string; signal?: AbortSignal }): Promise<DeadLetters>;
+  /** `webhooks`: completion webhook deliveries that failed every attempt (operator key). */
+  deadLetters(type: 'webhooks', options?: { limit?: number; cursor?: string; signal?: AbortSignal }): Promise<WebhookDeadLetters>;
   /** Starts a redrive task of the type's DLQ (answered at once); follow it with `redriveStatus`. */
   redrive(type: JobType, options?: { signal?: AbortSignal }): Promise<RedriveAccepted>;
+  /** `webhooks`: moves the webhooks DLQ back; each delivery is attempted again, freshly signed. */
+  redrive(type: 'webhooks', options?: { signal?: AbortSignal }): Promise<WebhookRedriveOutcome>;
   redriveStatus(type: JobType, options?: { signal?: AbortSignal }): Promise<{ readonly type: JobType; readonly task: RedriveTask | null }>;
+  redriveStatus(type: 'webhooks', options?: { signal?: AbortSignal }): Promise<{ readonly type: 'webhooks'; readonly task: MessageMoveTask | null }>;
   /** Stops the type's consumer (operator scope): jobs keep queuing, none starts, those under way finish. Idempotent. */
   pause(type: JobType, options?: { signal?: AbortSignal }): Promise<PauseState>;
   /** Starts a paused type's consumer again (operator scope). Idempotent. */
@@ -478,10 +536,11 @@ export function createClient(options: ClientOptions): ConveyorClient {
 
     admin: {
       queues: (opts = {}) => body({ method: 'GET', path: 'v1/queues', query: { windowMinutes: opts.windowMinutes }, safety: 'always', signal: opts.signal }),
-      deadLetters: (type, opts = {}) => body({ method: 'GET', path: queuePath(type, 'dlq'), query: { limit: opts.limit, cursor: opts.cursor }, safety: 'always', signal: opts.signal }),
-      // One redrive task per queue at a time: a repeated request while one runs is REDRIVE_IN_PROGRESS.
-      redrive: (type, opts = {}) => body({ method: 'POST', path: queuePath(type, 'redrive'), safety: 'unaccepted', signal: opts.signal }),
-      redriveStatus: (type, opts = {}) => body({ method: 'GET', path: queuePath(type, 'redrive'), safety: 'always', signal: opts.signal }),
+      // A job type or `webhooks`: the interface's overloads type each answer.
+      deadLetters: (type, opts = {}) => body<never>({ method: 'GET', path: queuePath(type, 'dlq'), query: { limit: opts.limit, cursor: opts.cursor }, safety: 'always', signal: opts.signal }),
+      // One redrive at a time per queue: a repeated request while one runs is REDRIVE_IN_PROGRESS.
+      redrive: (type, opts = {}) => body<never>({ method: 'POST', path: queuePath(type, 'redrive'), safety: 'unaccepted', signal: opts.signal }),
+      redriveStatus: (type, opts = {}) => body<never>({ method: 'GET', path: queuePath(type, 'redrive'), safety: 'always', signal: opts.signal }),
       // Both set a state, not a change: repeating one is harmless.
       pause: (type, opts = {}) => body({ method: 'POST', path: queuePath(type, 'pause'), safety: 'always', signal: opts.signal }),
       resume: (type, opts = {}) => body({ method: 'POST', path: queuePath(type, 'resume'), safety: 'always', signal: opts.signal }),

@@ -128,6 +128,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/queues/webhooks/dlq": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Completion webhook deliveries that failed every attempt, waiting in the webhooks DLQ
+         * @description Needs an API key with the operator scope: it spans every tenant.
+         */
+        get: operations["listWebhookDeadLetters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/queues/webhooks/redrive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The latest redrive of the webhooks DLQ
+         * @description Needs an API key with the operator scope: it spans every tenant.
+         */
+        get: operations["webhookRedriveStatus"];
+        put?: never;
+        /**
+         * Move every message of the webhooks DLQ back: each delivery is attempted again, freshly signed
+         * @description Needs an API key with the operator scope: it spans every tenant.
+         */
+        post: operations["redriveWebhooks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/queues/{type}/dlq": {
         parameters: {
             query?: never;
@@ -1129,6 +1173,34 @@ export interface components {
             /** @description with ttlSeconds: not started by then, the job ends EXPIRED without running */
             startBy?: string;
             callbackUrl?: string;
+            /** @description The completion webhook's deliveries (jobs with a callbackUrl) */
+            webhook?: {
+                /**
+                 * @description pending: queued or due again; delivered: 2xx; failed: refused for good (4xx other than 408/429, or an address that is not public); dead-lettered: every attempt failed, waiting in the webhooks DLQ for a redrive
+                 * @enum {string}
+                 */
+                state: "pending" | "delivered" | "failed" | "dead-lettered";
+                /** @description the ending the webhook announces */
+                finishedAt: string;
+                /** @description POSTs so far, redrives included */
+                attempts: number;
+                /** @description when the next attempt is due (pending after a failure) */
+                nextAttemptAt?: string;
+                /** @description the last 10 attempts, oldest first */
+                recent: {
+                    /** @description ISO 8601 date-time */
+                    at: string;
+                    /** @description the receiver's HTTP status */
+                    status?: number;
+                    /**
+                     * @description why there was no HTTP answer
+                     * @enum {string}
+                     */
+                    error?: "timeout" | "connection-refused" | "dns" | "address-refused" | "reset" | "tls" | "network";
+                    /** @description ISO 8601 date-time */
+                    nextAttemptAt?: string;
+                }[];
+            };
             /** @description the group given at enqueue: one at a time in enqueue order on a FIFO type, a fair share on a standard one */
             groupKey?: string;
             /** @description ISO 8601 date-time */
@@ -1230,6 +1302,28 @@ export interface components {
                 jobsRead: number;
                 complete: boolean;
             };
+            /** @description the completion webhooks' delivery queue and DLQ, across tenants (where webhooks are configured) */
+            webhooks?: {
+                queue: {
+                    visible: number;
+                    inFlight: number;
+                    delayed: number;
+                };
+                dlq: {
+                    visible: number;
+                    inFlight: number;
+                    delayed: number;
+                };
+                redrive: {
+                    /** @enum {string} */
+                    status: "RUNNING" | "COMPLETED" | "CANCELLED" | "FAILED";
+                    moved: number;
+                    toMove: number;
+                    /** @description ISO 8601 date-time */
+                    startedAt: string;
+                    failureReason?: string;
+                } | null;
+            };
         };
         DeadLetters: {
             /** @enum {string} */
@@ -1298,6 +1392,84 @@ export interface components {
             /** @enum {string} */
             type: "analysis" | "email" | "pdf" | "notification" | "ai";
             task: components["schemas"]["RedriveTask"] | null;
+        };
+        WebhookDeadLetters: {
+            /** @constant */
+            type: "webhooks";
+            dlq: {
+                visible: number;
+                inFlight: number;
+                delayed: number;
+            };
+            /** @description deliveries listed, all pages */
+            deadLettered: number;
+            /** @description DLQ messages no listed delivery accounts for */
+            unmatchedMessages: number;
+            deliveries: {
+                jobId: string;
+                tenant: string;
+                /** @enum {string} */
+                type: "analysis" | "email" | "pdf" | "notification" | "ai";
+                callbackUrl: string;
+                /** @description The completion webhook's deliveries (jobs with a callbackUrl) */
+                webhook: {
+                    /**
+                     * @description pending: queued or due again; delivered: 2xx; failed: refused for good (4xx other than 408/429, or an address that is not public); dead-lettered: every attempt failed, waiting in the webhooks DLQ for a redrive
+                     * @enum {string}
+                     */
+                    state: "pending" | "delivered" | "failed" | "dead-lettered";
+                    /** @description the ending the webhook announces */
+                    finishedAt: string;
+                    /** @description POSTs so far, redrives included */
+                    attempts: number;
+                    /** @description when the next attempt is due (pending after a failure) */
+                    nextAttemptAt?: string;
+                    /** @description the last 10 attempts, oldest first */
+                    recent: {
+                        /** @description ISO 8601 date-time */
+                        at: string;
+                        /** @description the receiver's HTTP status */
+                        status?: number;
+                        /**
+                         * @description why there was no HTTP answer
+                         * @enum {string}
+                         */
+                        error?: "timeout" | "connection-refused" | "dns" | "address-refused" | "reset" | "tls" | "network";
+                        /** @description ISO 8601 date-time */
+                        nextAttemptAt?: string;
+                    }[];
+                };
+            }[];
+            cursor?: string;
+        };
+        WebhookRedriveOutcome: {
+            /** @constant */
+            type: "webhooks";
+            dlqMessages: number;
+            /** @description deliveries taken off the listing */
+            unlisted: number;
+            task?: {
+                /** @enum {string} */
+                status: "RUNNING" | "COMPLETED" | "CANCELLED" | "FAILED";
+                moved: number;
+                toMove: number;
+                /** @description ISO 8601 date-time */
+                startedAt: string;
+                failureReason?: string;
+            };
+        };
+        WebhookRedriveStatus: {
+            /** @constant */
+            type: "webhooks";
+            task: {
+                /** @enum {string} */
+                status: "RUNNING" | "COMPLETED" | "CANCELLED" | "FAILED";
+                moved: number;
+                toMove: number;
+                /** @description ISO 8601 date-time */
+                startedAt: string;
+                failureReason?: string;
+            } | null;
         };
         PauseState: {
             /** @enum {string} */
@@ -1740,6 +1912,18 @@ export interface components {
             error: {
                 /** @enum {string} */
                 code: "NOT_RETRYABLE";
+                message: string;
+                issues?: {
+                    /** @description where the request is wrong, e.g. payload.to.0 */
+                    path: string;
+                    message: string;
+                }[];
+            };
+        };
+        Error_REDRIVE_IN_PROGRESS_REDRIVE_TOO_LARGE: {
+            error: {
+                /** @enum {string} */
+                code: "REDRIVE_IN_PROGRESS" | "REDRIVE_TOO_LARGE";
                 message: string;
                 issues?: {
                     /** @description where the request is wrong, e.g. payload.to.0 */
@@ -2527,6 +2711,237 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error_FORBIDDEN"];
+                };
+            };
+            /** @description an internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a dependency is unavailable; nothing was accepted */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_SERVICE_UNAVAILABLE"];
+                };
+            };
+        };
+    };
+    listWebhookDeadLetters: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description one page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeadLetters"];
+                };
+            };
+            /** @description the request is not valid; issues name each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_VALIDATION_FAILED"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_UNAUTHENTICATED"];
+                };
+            };
+            /** @description the key lacks the scope the route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_FORBIDDEN"];
+                };
+            };
+            /** @description no such job, job type or route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_NOT_FOUND"];
+                };
+            };
+            /** @description an internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a dependency is unavailable; nothing was accepted */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_SERVICE_UNAVAILABLE"];
+                };
+            };
+        };
+    };
+    webhookRedriveStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the latest move task, or null */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookRedriveStatus"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_UNAUTHENTICATED"];
+                };
+            };
+            /** @description the key lacks the scope the route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_FORBIDDEN"];
+                };
+            };
+            /** @description no such job, job type or route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_NOT_FOUND"];
+                };
+            };
+            /** @description an internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a dependency is unavailable; nothing was accepted */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_SERVICE_UNAVAILABLE"];
+                };
+            };
+        };
+    };
+    redriveWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description nothing to move */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookRedriveOutcome"];
+                };
+            };
+            /** @description moving */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookRedriveOutcome"];
+                };
+            };
+            /** @description no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_UNAUTHENTICATED"];
+                };
+            };
+            /** @description the key lacks the scope the route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_FORBIDDEN"];
+                };
+            };
+            /** @description no such job, job type or route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_NOT_FOUND"];
+                };
+            };
+            /** @description a conflict with the job or key in its current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_REDRIVE_IN_PROGRESS_REDRIVE_TOO_LARGE"];
                 };
             };
             /** @description an internal error */

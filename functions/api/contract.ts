@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { JOB_STATUSES } from '../../shared/domain/status.js';
+import { WEBHOOK_ERROR_CLASSES, WEBHOOK_STATES } from '../../shared/domain/webhook-log.js';
 import { JOB_TYPES } from '../../shared/jobs/registry.js';
 import { RESULT_INLINE_BYTES } from '../job-data/job-data.js';
 import type { NotificationKind } from '../../shared/jobs/notification.js';
@@ -54,6 +55,28 @@ export const storedDataLinkSchema = z
   .strict()
   .describe('A short-lived download of a payload or result stored apart, signed when the job is read');
 
+export const webhookViewSchema = z
+  .object({
+    state: z.enum(WEBHOOK_STATES).describe('pending: queued or due again; delivered: 2xx; failed: refused for good (4xx other than 408/429, or an address that is not public); dead-lettered: every attempt failed, waiting in the webhooks DLQ for a redrive'),
+    finishedAt: isoTime.describe('the ending the webhook announces'),
+    attempts: z.number().int().min(0).describe('POSTs so far, redrives included'),
+    nextAttemptAt: isoTime.optional().describe('when the next attempt is due (pending after a failure)'),
+    recent: z
+      .array(
+        z
+          .object({
+            at: isoTime,
+            status: z.number().int().optional().describe("the receiver's HTTP status"),
+            error: z.enum(WEBHOOK_ERROR_CLASSES).optional().describe('why there was no HTTP answer'),
+            nextAttemptAt: isoTime.optional(),
+          })
+          .strict(),
+      )
+      .describe('the last 10 attempts, oldest first'),
+  })
+  .strict()
+  .describe("The completion webhook's deliveries (jobs with a callbackUrl)");
+
 export const jobViewSchema = z
   .object({
     jobId: z.string(),
@@ -74,6 +97,7 @@ export const jobViewSchema = z
     runAt: isoTime.optional(),
     startBy: isoTime.optional().describe('with ttlSeconds: not started by then, the job ends EXPIRED without running'),
     callbackUrl: z.string().optional(),
+    webhook: webhookViewSchema.optional(),
     groupKey: z.string().optional().describe('the group given at enqueue: one at a time in enqueue order on a FIFO type, a fair share on a standard one'),
     nextAttemptAt: isoTime.optional(),
     cancelRequested: z.literal(true).optional(),
@@ -149,6 +173,11 @@ export const redriveTaskViewSchema = z
   })
   .strict();
 
+/** An SQS message move task (ListMessageMoveTasks): the webhooks DLQ's redrive is one. */
+const redriveTask = z
+  .object({ status: z.enum(['RUNNING', 'COMPLETED', 'CANCELLED', 'FAILED']), moved: z.number().int(), toMove: z.number().int(), startedAt: isoTime, failureReason: z.string().optional() })
+  .strict();
+
 export const queueOverviewSchema = z
   .object({
     queues: z.array(
@@ -170,6 +199,11 @@ export const queueOverviewSchema = z
         .strict(),
     ),
     window: z.object({ minutes: z.number().int(), since: isoTime, jobsRead: z.number().int(), complete: z.boolean() }).strict(),
+    webhooks: z
+      .object({ queue: queueDepth, dlq: queueDepth, redrive: redriveTask.nullable() })
+      .strict()
+      .optional()
+      .describe('the completion webhooks\' delivery queue and DLQ, across tenants (where webhooks are configured)'),
   })
   .strict();
 
@@ -180,6 +214,23 @@ export const deadLettersSchema = z
 export const redriveAcceptedSchema = z
   .object({ type: jobType, taskId: z.string(), resumed: z.boolean().describe('true: a stalled task of this queue was nudged again instead of a new one'), task: redriveTaskViewSchema })
   .strict();
+
+export const webhookDeadLettersSchema = z
+  .object({
+    type: z.literal('webhooks'),
+    dlq: queueDepth,
+    deadLettered: z.number().int().describe('deliveries listed, all pages'),
+    unmatchedMessages: z.number().int().describe('DLQ messages no listed delivery accounts for'),
+    deliveries: z.array(z.object({ jobId: z.string(), tenant: z.string(), type: jobType, callbackUrl: z.string(), webhook: webhookViewSchema }).strict()),
+    cursor: z.string().optional(),
+  })
+  .strict();
+
+export const webhookRedriveOutcomeSchema = z
+  .object({ type: z.literal('webhooks'), dlqMessages: z.number().int(), unlisted: z.number().int().describe('deliveries taken off the listing'), task: redriveTask.optional() })
+  .strict();
+
+export const webhookRedriveStatusSchema = z.object({ type: z.literal('webhooks'), task: redriveTask.nullable() }).strict();
 
 export const redriveStatusSchema = z.object({ type: jobType, task: redriveTaskViewSchema.nullable() }).strict();
 

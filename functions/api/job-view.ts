@@ -1,4 +1,6 @@
 import type { JobRecord } from '../../shared/domain/job.js';
+import { isTerminal } from '../../shared/domain/status.js';
+import type { WebhookAttempt, WebhookState } from '../../shared/domain/webhook-log.js';
 import { isPrioritized } from '../../shared/jobs/priority.js';
 import { getJobDefinition, isJobType } from '../../shared/jobs/registry.js';
 import { routingOf } from './job-service.js';
@@ -25,6 +27,7 @@ export function toJobView(job: JobRecord): Record<string, unknown> {
     // With ttlSeconds: not started by then, the job ends EXPIRED without running.
     ...(job.startBy !== undefined ? { startBy: job.startBy } : {}),
     ...(job.callbackUrl !== undefined ? { callbackUrl: job.callbackUrl } : {}),
+    ...webhookView(job),
     ...(job.groupKey !== undefined ? { groupKey: job.groupKey } : {}),
     ...(job.nextAttemptAt !== undefined ? { nextAttemptAt: job.nextAttemptAt } : {}),
     ...(job.cancelRequested ? { cancelRequested: true } : {}),
@@ -39,4 +42,36 @@ export function toJobView(job: JobRecord): Record<string, unknown> {
     ...(job.retryCount ? { retryCount: job.retryCount, retriedAt: job.retriedAt } : {}),
     ...(job.correlationId !== undefined ? { correlationId: job.correlationId } : {}),
   };
+}
+
+export interface WebhookView {
+  readonly state: WebhookState;
+  readonly finishedAt: string;
+  readonly attempts: number;
+  readonly nextAttemptAt?: string;
+  readonly recent: readonly Omit<WebhookAttempt, 'key'>[];
+}
+
+/**
+ * The completion webhook's deliveries: the log the webhook consumer keeps on the record; a job that
+ * ended and owes one not yet attempted shows it pending with no attempts. The log names the ending it
+ * announces, so a job retried since still shows its last webhook's fate.
+ */
+export function webhookView(job: JobRecord): { webhook?: WebhookView } {
+  if (job.callbackUrl === undefined) return {};
+  const log = job.webhook;
+  if (log && (log.finishedAt === job.finishedAt || !isTerminal(job.status))) {
+    const last = log.recent[log.recent.length - 1];
+    return {
+      webhook: {
+        state: log.state,
+        finishedAt: log.finishedAt,
+        attempts: log.attempts,
+        ...(log.state === 'pending' && last?.nextAttemptAt ? { nextAttemptAt: last.nextAttemptAt } : {}),
+        recent: log.recent.map(({ key: _key, ...attempt }) => attempt),
+      },
+    };
+  }
+  if (!isTerminal(job.status) || job.finishedAt === undefined) return {};
+  return { webhook: { state: 'pending', finishedAt: job.finishedAt, attempts: 0, recent: [] } };
 }

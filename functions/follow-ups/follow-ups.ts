@@ -101,7 +101,7 @@ export class FollowUpFlusher {
       return 'no-outbox';
     }
     try {
-      await outbox.enqueue({ jobId: record.jobId, tenant: record.tenant, callbackUrl: record.callbackUrl, body: webhookBody(record), ...(record.correlationId ? { correlationId: record.correlationId } : {}) });
+      await outbox.enqueue({ jobId: record.jobId, tenant: record.tenant, callbackUrl: record.callbackUrl, body: webhookBody(record), finishedAt, ...(record.correlationId ? { correlationId: record.correlationId } : {}) });
       return (await store.clearWebhookPending(record.jobId, finishedAt)) ? 'flushed' : 'already-flushed';
     } catch (error) {
       logger.warn('could not flush the completion webhook; it stays owed and the recovery sweep will queue it', { jobId: record.jobId, error });

@@ -4,7 +4,8 @@ import { createInvocations } from '../../shared/logging/invocation.js';
 import { createLogger } from '../../shared/logging/logger.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import type { AwsClients } from '../adapters/aws/clients.js';
-import { awsClientSettings, createSqsClient } from '../adapters/aws/clients.js';
+import { awsClientSettings, createDynamoClient, createSqsClient } from '../adapters/aws/clients.js';
+import { DynamoWebhookLog } from '../adapters/aws/dynamo-webhook-log.js';
 import { SqsWebhookQueue } from '../adapters/aws/sqs-webhook-queue.js';
 import { currentTracer } from '../adapters/aws/tracing.js';
 import { webhookSettings } from '../scheduling/wiring.js';
@@ -26,18 +27,18 @@ export async function loadWebhookSigningKey(config: ConveyorConfig, readSecret: 
 
 /**
  * Composition root of the webhook consumer: signed POSTs to callback URLs, retried with backoff,
- * public addresses only. It reads no table, so it gets the SQS client alone.
+ * public addresses only; each attempt recorded on the job's record (its webhook log).
  */
 export function buildWebhookWorker(
   config: ConveyorConfig,
   signingKey: string,
-  clients: Pick<AwsClients, 'sqs'> = { sqs: createSqsClient(awsClientSettings(config)) },
+  clients: Pick<AwsClients, 'sqs' | 'dynamo'> = { sqs: createSqsClient(awsClientSettings(config)), dynamo: createDynamoClient(awsClientSettings(config)) },
   logger: Logger = createLogger(config, { fn: 'webhooks' }),
   options: Pick<WebhookWorkerDeps, 'maxAttempts' | 'backoff'> = {},
 ) {
   const settings = webhookSettings(config);
   if (!settings) throw new ConfigurationError('webhook worker: CONVEYOR_WEBHOOK_QUEUE_URL is required');
   const queue = new SqsWebhookQueue({ client: clients.sqs, queueUrl: settings.queueUrl });
-  const worker = webhookWorker({ deliver: (delivery) => deliver(delivery, { secret: signingKey, policy: settings.policy }), queue, logger, tracer: currentTracer(), ...options });
+  const worker = webhookWorker({ deliver: (delivery) => deliver(delivery, { secret: signingKey, policy: settings.policy }), queue, logger, log: new DynamoWebhookLog({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME }), tracer: currentTracer(), ...options });
   return createInvocations(config).wrap(worker);
 }

@@ -6,7 +6,8 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
-import { DefaultDashboardFactory, MonitoringFacade, SnsAlarmActionStrategy, type CustomMetricGroup, type CustomThreshold } from 'cdk-monitoring-constructs';
+import { DefaultDashboardFactory, MonitoringFacade, SnsAlarmActionStrategy, type CustomMetricGroup, type CustomThreshold, type MaxMessageAgeThreshold } from 'cdk-monitoring-constructs';
+import { WEBHOOK_RETRY, webhookRetryWindowSeconds } from '../../shared/domain/retry.js';
 import { Construct } from 'constructs';
 import { JOB_METRIC_NAMES, JOB_METRICS_NAMESPACE } from '../../shared/ports/job-metrics.js';
 import type { StageSettings } from '../config/stages.js';
@@ -169,12 +170,16 @@ export class ConveyorMonitoring extends Construct {
 
   /**
    * Completion webhooks: the delivery queue's age, its DLQ's arrivals (a callback that failed every
-   * attempt, up to ~10.6 min of retries — shared/domain/retry.ts: the receiver's problem first, so a
+   * attempt, over 2¼ hours of retries — shared/domain/retry.ts: the receiver's problem first, so a
    * Warning) and the consumer's errors and throttles.
    */
   monitorWebhooks(webhooks: WebhookDelivery): this {
     this.facade.addMediumHeader('Completion webhooks');
-    this.#queueWithDlq(webhooks.queue, webhooks.dlq, 'webhooks-queue', 'webhook queue', 'Warning');
+    // A delivery being retried stays in the queue its whole schedule: a message older than that plus
+    // one wait is one the consumer is not getting to. Below it, one receiver's outage would alarm.
+    const { latest } = webhookRetryWindowSeconds();
+    const ageLimit = latest + WEBHOOK_RETRY.backoff.maxSeconds;
+    this.#queueWithDlq(webhooks.queue, webhooks.dlq, 'webhooks-queue', 'webhook queue', 'Warning', { Warning: { maxAgeInSeconds: ageLimit, actionOverride: this.#warning } });
     this.#consumer(webhooks.consumer.fn, 'webhooks-consumer', 'webhook consumer');
     return this;
   }
@@ -313,13 +318,13 @@ export class ConveyorMonitoring extends Construct {
    * either: SQS does not count a message that the redrive policy moves to the DLQ there.
    * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html
    */
-  #queueWithDlq(queue: IQueue, deadLetterQueue: IQueue, alarmFriendlyName: string, humanReadableName: string, severity: 'Warning' | 'Critical'): void {
+  #queueWithDlq(queue: IQueue, deadLetterQueue: IQueue, alarmFriendlyName: string, humanReadableName: string, severity: 'Warning' | 'Critical', ageAlarms: Record<string, MaxMessageAgeThreshold> = this.#queueAgeAlarms()): void {
     this.facade.monitorSqsQueueWithDlq({
       queue,
       deadLetterQueue,
       alarmFriendlyName,
       humanReadableName,
-      addQueueMaxMessageAgeAlarm: this.#queueAgeAlarms(),
+      addQueueMaxMessageAgeAlarm: ageAlarms,
     });
     const visible = deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(1) });
     // The rise of the visible count per minute. An empty DLQ that nothing touches goes inactive and

@@ -1,4 +1,5 @@
 import { Duration, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -7,11 +8,14 @@ import { Construct } from 'constructs';
 import { WEBHOOK_RETRY } from '../../shared/domain/retry.js';
 import { statefulRemovalPolicy, type StageSettings } from '../config/stages.js';
 import { ConveyorFunction } from './ConveyorFunction.js';
+import { API_QUEUE_ACTIONS, REDRIVE_DLQ_ACTIONS, TABLE_ACTIONS } from './permissions.js';
 
 export interface WebhookDeliveryProps {
   readonly settings: StageSettings;
   /** Variables every function gets (`commonEnvironment`). */
   readonly environment: Readonly<Record<string, string>>;
+  /** The job table: the consumer records each attempt on the job's record. */
+  readonly table: ITable;
 }
 
 /** The consumer's timeout: a POST gives up after 5 s; a batch of 10 runs in parallel. */
@@ -71,6 +75,7 @@ export class WebhookDelivery extends Construct {
       // configuration shows it.
       environment: { ...props.environment, CONVEYOR_QUEUE_URLS: '{}', ...this.environment, CONVEYOR_WEBHOOK_SECRET_ID: this.secret.secretArn },
     });
+    this.consumer.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...TABLE_ACTIONS.webhooks], resources: [props.table.tableArn] }));
     // Exactly GetSecretValue on this secret (grantRead would add DescribeSecret).
     this.consumer.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.secret.secretArn] }));
     // The event source grants receive/delete/change-visibility (the retry backoff) on this queue only.
@@ -80,6 +85,17 @@ export class WebhookDelivery extends Construct {
   /** What every function that records terminal states (API, workers) needs: the delivery queue only. */
   get environment(): Record<string, string> {
     return { CONVEYOR_WEBHOOK_QUEUE_URL: this.queue.queueUrl };
+  }
+
+  /**
+   * The API operates the webhook queue like a job type's (`/v1/queues/webhooks/…`): depths of both
+   * queues, and the redrive: the API starts this DLQ's message move itself (a job type's is the redrive
+   * consumer's), which needs on the DLQ what the redrive consumer holds on a job DLQ, and SendMessage
+   * on the queue (granted by `connect`).
+   */
+  grantOperations(fn: ConveyorFunction): void {
+    fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...API_QUEUE_ACTIONS], resources: [this.queue.queueArn] }));
+    fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...REDRIVE_DLQ_ACTIONS], resources: [this.dlq.queueArn] }));
   }
 
   /**

@@ -22,6 +22,9 @@ export const TABLE_ACTIONS = {
   // A consumer that enqueues other jobs (JobService via FollowUpEnqueuer), beyond `worker`: the record
   // it creates (PutItem) and its discard when the message could not be sent (DeleteItem).
   enqueuer: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+  // The webhook consumer: the job's webhook log (DynamoWebhookLog: read, conditional update) and a
+  // dead-lettered delivery's listing entry (put).
+  webhooks: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
   // A consumer with the `inbox` capability, beyond `worker`: a user's notification (DynamoNotificationStore.put).
   inbox: ['dynamodb:PutItem'],
 } as const satisfies Record<string, readonly `dynamodb:${string}`[]>;

@@ -96,7 +96,7 @@ export class ServiceStack extends Stack {
     const jobQueues = Object.assign({}, ...Object.values(workers).map((worker) => worker.queuesByKey)) as Record<string, JobWorker['queue']>;
     const jobQueueUrls = queueUrlsEnvironment(this, jobQueues);
 
-    this.webhooks = new WebhookDelivery(this, 'Webhooks', { settings, environment });
+    this.webhooks = new WebhookDelivery(this, 'Webhooks', { settings, environment, table });
     this.scheduling = new JobScheduling(this, 'Scheduling', {
       settings,
       table,
@@ -129,6 +129,7 @@ export class ServiceStack extends Stack {
     this.scheduling.grantCreateSchedules(this.api.api);
     // Cancelling a queued job is a terminal transition: its webhook is queued by the API.
     this.webhooks.connect(this.api.api);
+    this.webhooks.grantOperations(this.api.api);
     // Per-tenant enqueue limits.
     this.upstash?.connect(this.api.api);
 

@@ -15,11 +15,15 @@ interface QueueRow {
   type: string; queue: Depth; dlq: Depth; oldestWaitingSeconds: number | null; heldJobs?: number; nextRunAt?: string | null;
   counts: Record<string, number>; redrive: RedriveTask | null; paused?: boolean; pausedAt?: string | null; pausedBy?: string | null;
 }
+interface WebhookAttempt { at: string; status?: number; error?: string; nextAttemptAt?: string }
+interface Webhook { state: string; finishedAt: string; attempts: number; nextAttemptAt?: string; recent: WebhookAttempt[] }
+interface MessageMoveTask { status: string; moved: number; toMove: number }
+interface WebhookRow { queue: Depth; dlq: Depth; redrive: MessageMoveTask | null }
 interface Download { url: string; expiresAt: string; fileName: string; contentType: string; bytes: number }
 interface Job {
   jobId: string; type: string; status: string; progress: number; progressMessage?: string; attempt: number; maxAttempts: number;
   payload?: unknown; result?: unknown; error?: { code: string; message: string }; createdAt: string; finishedAt?: string; tenant?: string;
-  runAt?: string; download?: Download; priority?: string; startBy?: string;
+  runAt?: string; download?: Download; priority?: string; startBy?: string; callbackUrl?: string; webhook?: Webhook;
 }
 interface ApiFailure { status: number; code: string; message: string }
 interface LocalKey { key: string; tenant: string; scopes: string[] }
@@ -114,7 +118,7 @@ function statusCell(status: string): HTMLElement {
   return el('span', status, `status status-${status}`);
 }
 
-function renderQueues(rows: readonly QueueRow[]): void {
+function renderQueues(rows: readonly QueueRow[], webhooks: WebhookRow | undefined): void {
   $('queues').hidden = false;
   $('queues-note').hidden = true;
   const body = $('queues').querySelector('tbody')!;
@@ -127,19 +131,13 @@ function renderQueues(rows: readonly QueueRow[]): void {
         if (!q.counts[s]) continue;
         counts.append(statusCell(s), document.createTextNode(` ${q.counts[s]}  `));
       }
-      const redrive = el('td', q.redrive ? redriveText(q.redrive) : '-', 'muted');
-      if (q.redrive?.error) redrive.title = q.redrive.error;
-      const button = el('button', `Redrive ${q.type}`) as HTMLButtonElement;
-      button.type = 'button';
-      button.disabled = q.dlq.visible === 0 || q.redrive?.state === 'REQUEUEING' || q.redrive?.state === 'MOVING';
-      button.addEventListener('click', () => void redriveType(q.type));
       // Pause stops the type's consumer (its jobs wait in the queue); resume lets them run.
       const pause = el('button', `${q.paused ? 'Resume' : 'Pause'} ${q.type}`) as HTMLButtonElement;
       pause.type = 'button';
       pause.className = q.paused ? 'resume' : 'pause';
       pause.addEventListener('click', () => void setPaused(q.type, !q.paused));
-      const action = el('td');
-      action.append(button, pause);
+      const [redrive, action] = redriveCells(q.type, q.dlq, q.redrive ? { text: redriveText(q.redrive), busy: q.redrive.state === 'REQUEUEING' || q.redrive.state === 'MOVING', title: q.redrive.error } : null);
+      action.append(pause);
       const held = el('td', String(q.heldJobs ?? 0));
       if (q.nextRunAt) held.title = `next due ${new Date(q.nextRunAt).toLocaleString()}`;
       const name = el('td', q.type, 'mono');
@@ -148,10 +146,10 @@ function renderQueues(rows: readonly QueueRow[]): void {
         badge.title = `paused ${q.pausedAt ? new Date(q.pausedAt).toLocaleString() : ''}${q.pausedBy ? ` by ${q.pausedBy}` : ''}`;
         name.append(' ', badge);
       }
-      tr.append(name, el('td', String(q.queue.visible)), el('td', String(q.queue.inFlight)), el('td', String(q.queue.delayed)),
-        el('td', String(q.dlq.visible), q.dlq.visible > 0 ? 'dlq-nonzero' : ''), el('td', waited(q.oldestWaitingSeconds)), held, counts, redrive, action);
+      tr.append(name, ...depthCells(q), el('td', waited(q.oldestWaitingSeconds)), held, counts, redrive, action);
       return tr;
     }),
+    ...(webhooks ? [webhookQueueRow(webhooks)] : []),
   );
 }
 
@@ -159,6 +157,31 @@ function renderQueues(rows: readonly QueueRow[]): void {
 function redriveText(task: RedriveTask): string {
   const moved = task.move ? ` · moved ${task.move.moved}/${task.move.toMove}` : '';
   return `${task.state.toLowerCase()} ${task.requeued}/${task.deadJobs}${moved}${task.failures ? ` · ${task.failures} failed` : ''}`;
+}
+
+function depthCells(q: { queue: Depth; dlq: Depth }): HTMLElement[] {
+  return [el('td', String(q.queue.visible)), el('td', String(q.queue.inFlight)), el('td', String(q.queue.delayed)), el('td', String(q.dlq.visible), q.dlq.visible > 0 ? 'dlq-nonzero' : '')];
+}
+
+/** The redrive column (its latest redrive, as text) and the Redrive button, disabled while one runs. */
+function redriveCells(name: string, dlq: Depth, shown: { text: string; busy: boolean; title?: string | undefined } | null): [HTMLElement, HTMLElement] {
+  const redrive = el('td', shown ? shown.text : '-', 'muted');
+  if (shown?.title) redrive.title = shown.title;
+  const button = el('button', `Redrive ${name}`) as HTMLButtonElement;
+  button.type = 'button';
+  button.disabled = dlq.visible === 0 || shown?.busy === true;
+  button.addEventListener('click', () => void redriveType(name));
+  const action = el('td');
+  action.append(button);
+  return [redrive, action];
+}
+
+/** The completion webhooks' queue: depths and redrive like a job type's, no job counts of its own. */
+function webhookQueueRow(webhooks: WebhookRow): HTMLElement {
+  const tr = el('tr');
+  tr.dataset.type = 'webhooks';
+  tr.append(el('td', 'webhooks', 'mono'), ...depthCells(webhooks), el('td', '-', 'muted'), el('td', '-', 'muted'), el('td', 'completion webhooks', 'muted'), ...redriveCells('webhooks', webhooks.dlq, webhooks.redrive ? { text: `${webhooks.redrive.status.toLowerCase()} ${webhooks.redrive.moved}/${webhooks.redrive.toMove}`, busy: webhooks.redrive.status === 'RUNNING' } : null));
+  return tr;
 }
 
 /** A key without the admin scope: the operator panels say why they are empty instead of failing. */
@@ -221,6 +244,7 @@ function renderJob(job: Job | undefined): void {
   $('job-created').textContent = `${job.createdAt}${job.runAt ? ` (due ${job.runAt})` : ''}${job.startBy ? ` · start by ${job.startBy}` : ''}`;
   $('job-finished').textContent = job.finishedAt ?? '-';
   renderDownload(job.download);
+  renderWebhook(job.webhook);
   $('job-error').textContent = job.error ? `${job.error.code}: ${job.error.message}` : '-';
   $('job-payload').textContent = JSON.stringify(job.payload ?? null, null, 2);
   $('job-result').textContent = job.result === undefined ? '-' : JSON.stringify(job.result, null, 2);
@@ -228,6 +252,27 @@ function renderJob(job: Job | undefined): void {
   ($('job-cancel') as HTMLButtonElement).disabled = !['QUEUED', 'RETRYING', 'RUNNING'].includes(job.status);
   // Only a job that has not started can be edited (PATCH answers 409 otherwise).
   $('job-edit').hidden = !(job.status === 'QUEUED' && job.attempt === 0);
+}
+
+/** The completion webhook's deliveries: state, count, next try, and the last attempts (time, HTTP status or error class). */
+function renderWebhook(webhook: Webhook | undefined): void {
+  $('job-webhook-label').hidden = webhook === undefined;
+  $('job-webhook').hidden = webhook === undefined;
+  const attempts = $('job-webhook-attempts');
+  attempts.hidden = webhook === undefined || webhook.recent.length === 0;
+  if (!webhook) return;
+  const next = webhook.nextAttemptAt ? ` · next try ${new Date(webhook.nextAttemptAt).toLocaleTimeString()}` : '';
+  const state = $('job-webhook-state');
+  state.textContent = webhook.state;
+  state.className = `webhook webhook-${webhook.state}`;
+  $('job-webhook-summary').textContent = ` · ${webhook.attempts} attempt(s)${next}`;
+  attempts.querySelector('tbody')!.replaceChildren(
+    ...webhook.recent.map((a) => {
+      const tr = el('tr');
+      tr.append(el('td', new Date(a.at).toLocaleTimeString()), el('td', a.status !== undefined ? String(a.status) : (a.error ?? '')), el('td', a.nextAttemptAt ? new Date(a.nextAttemptAt).toLocaleTimeString() : '-'));
+      return tr;
+    }),
+  );
 }
 
 /** The job's output file (a PDF): a link signed at each read, valid for a few minutes. */
@@ -305,7 +350,7 @@ async function refresh(): Promise<void> {
     // Jobs and queues are asked apart: a key without the admin scope still sees its jobs.
     const [jobs, overview] = await Promise.allSettled([
       api<{ jobs: Job[]; cursor?: string }>('GET', `/v1/jobs?${query.toString()}`),
-      state.admin === false ? Promise.resolve(undefined) : api<{ queues: QueueRow[] }>('GET', '/v1/queues'),
+      state.admin === false ? Promise.resolve(undefined) : api<{ queues: QueueRow[]; webhooks?: WebhookRow }>('GET', '/v1/queues'),
     ]);
     if (!isCurrent()) return;
     if (jobs.status === 'rejected') {
@@ -318,7 +363,7 @@ async function refresh(): Promise<void> {
       state.admin = false;
     } else if (overview.value) {
       state.admin = true;
-      renderQueues(overview.value.queues);
+      renderQueues(overview.value.queues, overview.value.webhooks);
       followDeadLetters(overview.value.queues);
     }
     if (state.admin === false) renderNotAdmin();
@@ -410,8 +455,13 @@ function resetPaging(): void {
 
 async function redriveType(type: string): Promise<void> {
   try {
-    const accepted = await api<{ taskId: string; resumed: boolean; task: RedriveTask }>('POST', `/v1/queues/${type}/redrive`);
-    notify(`${type}: redrive ${accepted.resumed ? 'resumed' : 'started'} — ${accepted.task.deadJobs} dead job(s); progress in the queues table`);
+    if (type === 'webhooks') {
+      const outcome = await api<{ unlisted: number; dlqMessages: number }>('POST', `/v1/queues/${type}/redrive`);
+      notify(outcome.dlqMessages === 0 ? `${type}: the DLQ is empty` : `${type}: ${outcome.unlisted} webhook delivery(ies) to attempt again; moving ${outcome.dlqMessages} message(s)`);
+    } else {
+      const accepted = await api<{ taskId: string; resumed: boolean; task: RedriveTask }>('POST', `/v1/queues/${type}/redrive`);
+      notify(`${type}: redrive ${accepted.resumed ? 'resumed' : 'started'} — ${accepted.task.deadJobs} dead job(s); progress in the queues table`);
+    }
   } catch (error) {
     notify(`Redrive failed: ${describe(error)}`, 'error');
   }

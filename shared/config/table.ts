@@ -16,6 +16,7 @@ import { JOB_ID_SHARDS, parseJobId, tenantHash } from '../domain/job-id.js';
  * | active tenant       | `ACTIVE#<yyyy-mm-dd>`       | tenantHash |
  * | sweep progress      | `SWEEP`                     | `WATERMARK#<pass>` |
  * | redrive task        | `REDRIVE#<queue>`           | `TASK`   |
+ * | dead webhook        | `WEBHOOKDLQ#<jobId>`        | jobId    |
  * | paused job type     | `QUEUES`                    | `PAUSE#<type>` |
  *
  * Two sparse global secondary indexes hold only the few jobs that carry their key attribute, so a job
@@ -23,7 +24,8 @@ import { JOB_ID_SHARDS, parseJobId, tenantHash } from '../domain/job-id.js';
  * or changes a projected attribute in it:
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.ThroughputConsiderations.Writes):
  * - `deadLetters` (`deadLetterType`, `sk`): DEAD jobs by type, newest first — the DLQ listing. The
- *   DEAD write itself sets the key; the write that leaves DEAD (redrive, retry) removes it.
+ *   DEAD write itself sets the key; the write that leaves DEAD (redrive, retry) removes it. Webhook
+ *   deliveries in the webhooks DLQ are listed under `webhooks` by small items of their own.
  * - `sweep` (`sweepShard`, `sweepAt`): jobs owing something no message brings back (an unqueued
  *   webhook, a held job, a requeued job not yet sent), by when the recovery sweep should look.
  *   `sweepShard` spreads these writes over `SWEEP_SHARDS` index partitions; the adapter derives it
@@ -92,6 +94,8 @@ export const keys = {
   sweepWatermark: (pass: string): TableKey => ({ pk: 'SWEEP', sk: `WATERMARK#${pass}` }),
   /** The latest redrive task of a queue (a job type): also its one-at-a-time lock. */
   redriveTask: (queue: string): TableKey => ({ pk: `REDRIVE#${queue}`, sk: 'TASK' }),
+  /** A dead-lettered webhook delivery's entry in the `deadLetters` index (sort key: the job id, as for jobs). */
+  webhookDeadLetter: (jobId: string): TableKey => ({ pk: `WEBHOOKDLQ#${jobId}`, sk: jobId }),
   /** Paused job types: a few items in one partition, so the queue overview reads them with one Query. */
   queuePauses: 'QUEUES',
   queuePause: (type: string): TableKey => ({ pk: 'QUEUES', sk: `PAUSE#${type}` }),

@@ -13,6 +13,7 @@
  *   type they run one at a time in enqueue order; on a standard type groups share the queue fairly.
  */
 import type { JobStatus } from './status.js';
+import type { WebhookLog } from './webhook-log.js';
 
 export interface JobError {
   readonly code: string;
@@ -105,6 +106,8 @@ export interface JobRecord {
    * queued; the flush removes it on the condition that it is unchanged, so a flush is never repeated.
    */
   readonly webhookPending?: string;
+  /** The completion webhook's deliveries so far (written by the webhook consumer, shared/domain/webhook-log.ts). */
+  readonly webhook?: WebhookLog;
   /**
    * While DEAD: the job's type, which lists it among that type's dead letters (a sparse index on
    * the table), and when (epoch s) its DLQ message has surely expired, so the listing drops it.

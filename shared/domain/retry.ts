@@ -35,9 +35,28 @@ export function retryWindowSeconds(policy: BackoffPolicy, maxAttempts: number): 
 }
 
 /**
- * Completion webhook deliveries: 8 attempts, waits of at most 5 s doubling per attempt (the 15 min
- * cap is never reached: the 7th wait is at most 320 s), so the last attempt starts at most 635 s
- * (~10.6 min) after the first — `retryWindowSeconds`. The consumer, the CDK queue's maxReceiveCount
- * and the local queue all read it here.
+ * Completion webhook deliveries: 16 attempts, waits from 15 s doubling to a 15-minute cap (15, 30, 60,
+ * 120, 240, 480, then 900 s), so the last attempt comes 2¼–2½ hours after the first
+ * (`webhookRetryWindowSeconds`). Why this shape: receivers are most often down for a deploy or an
+ * incident of 15–60 minutes; attempts stay dense early (a blip heals in seconds) and never more than
+ * 15 minutes apart later, so a receiver back up gets its webhooks within 15 minutes, and the window
+ * outlasts a long deploy twice over before the DLQ (kept 14 days, redriven by `conveyor dlq redrive
+ * webhooks`). Waits past the cap would only delay recovery. Each wait is its ceiling less up to 10 %
+ * (`webhookDelaySeconds`): a burst of failures still spreads out, but the window is one a receiver can
+ * count on (full jitter would halve it on average). The consumer, the CDK queue's maxReceiveCount, the
+ * local queue and the docs all read it here.
  */
-export const WEBHOOK_RETRY = { maxAttempts: 8, backoff: { baseSeconds: 5, maxSeconds: 900 } } as const;
+export const WEBHOOK_RETRY = { maxAttempts: 16, backoff: { baseSeconds: 15, maxSeconds: 900 }, jitter: 0.1 } as const;
+
+/** The wait after failed webhook attempt `attempt` (1-based): its backoff ceiling less up to `jitter` of it. */
+export function webhookDelaySeconds(policy: BackoffPolicy, attempt: number, random: () => number = Math.random): number {
+  const ceiling = backoffCeilingSeconds(policy, attempt);
+  return Math.min(MAX_VISIBILITY_SECONDS, ceiling - Math.floor(random() * ceiling * WEBHOOK_RETRY.jitter));
+}
+
+/** Earliest and latest start of the last webhook attempt after the first (time in the POSTs not counted). */
+export function webhookRetryWindowSeconds(policy: BackoffPolicy = WEBHOOK_RETRY.backoff, maxAttempts: number = WEBHOOK_RETRY.maxAttempts): { earliest: number; latest: number } {
+  let earliest = 0;
+  for (let attempt = 1; attempt < maxAttempts; attempt++) earliest += webhookDelaySeconds(policy, attempt, () => 1 - Number.EPSILON);
+  return { earliest, latest: retryWindowSeconds(policy, maxAttempts) };
+}

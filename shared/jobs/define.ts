@@ -138,7 +138,9 @@ export interface JobDefinition<TType extends string = string, TPayload extends z
 export const jobTypeName = z
   .string()
   .max(30, 'job type must be at most 30 characters')
-  .regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/, 'job type must be lowercase letters, digits and single inner hyphens, starting with a letter');
+  .regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/, 'job type must be lowercase letters, digits and single inner hyphens, starting with a letter')
+  // The webhook delivery queue is operated under this name (GET /v1/queues/webhooks/dlq, `conveyor dlq list webhooks`).
+  .refine((name) => name !== 'webhooks', 'job type "webhooks" is reserved for the completion webhooks\' queue');
 
 export function defineJob<const TType extends string, TPayload extends z.ZodType, const TUses extends Capability = never>(definition: {
   type: TType;

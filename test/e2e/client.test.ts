@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runProcess } from '../helpers/processes.js';
 import { createClient, JobFailedError, NotFoundError, RateLimitedError, ValidationError, type ConveyorClient } from 'conveyor/client';
 import { analysisHandler } from '../../functions/jobs/analysis/handler.js';
 import { PermanentJobError } from '../../shared/domain/errors.js';
@@ -167,15 +167,7 @@ describe('E2E: the example shop application', () => {
 
   it('runs examples/shop/main.ts against the local cloud', async () => {
     // Act
-    const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'examples/shop/main.ts'], { env: { ...process.env, CONVEYOR_ENDPOINT: api.cloud.apiUrl, CONVEYOR_API_KEY: api.cloud.apiKey }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    const run = await runProcess(process.execPath, ['--import', 'tsx', 'examples/shop/main.ts'], { env: { ...process.env, CONVEYOR_ENDPOINT: api.cloud.apiUrl, CONVEYOR_API_KEY: api.cloud.apiKey } });
 
     // Assess
     expect(run.code, run.stderr).toBe(0);

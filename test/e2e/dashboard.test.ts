@@ -43,8 +43,8 @@ describe('E2E: the local dashboard in a real browser (chromium)', { timeout: 120
 
     // Assess
     expect(response?.status()).toBe(200);
-    // A row per registered job type.
-    await expect.poll(() => page.locator('#queues tbody tr').count(), { timeout: 20_000 }).toBe(JOB_TYPES.length);
+    // A row per registered job type, and the completion webhooks' queue.
+    await expect.poll(() => page.locator('#queues tbody tr').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.type)), { timeout: 20_000 }).toEqual([...JOB_TYPES, 'webhooks']);
     expect(foreign).toEqual([]);
     expect(response?.headers()['content-security-policy']).toContain("default-src 'self'");
   });

@@ -1,50 +1,30 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveDeliverable, addressPolicy } from '../../functions/webhooks/address-policy.js';
 import { SIGNATURE_HEADER, verify } from '../../functions/webhooks/signature.js';
 import { analysisPayload } from '../helpers/factories.js';
 import { bootLocalCloud, type ApiClient } from '../helpers/local-cloud.js';
+import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const secret = 'whsec_test_secret_0123456789';
-interface Received {
-  path: string;
-  headers: IncomingMessage['headers'];
-  body: string;
-}
-const received: Received[] = [];
-/** Paths that answer 500 this many more times before 200. */
-const failures = new Map<string, number>();
-let receiver: Server;
+let receiver: WebhookReceiver;
 let receiverUrl: string;
 let api: ApiClient;
 
 beforeAll(async () => {
-  receiver = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    request.on('end', () => {
-      const path = request.url ?? '/';
-      received.push({ path, headers: request.headers, body });
-      const left = failures.get(path) ?? 0;
-      failures.set(path, left - 1);
-      response.writeHead(left > 0 ? 500 : 204).end();
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  receiver = await startWebhookReceiver();
+  receiverUrl = receiver.url;
   api = await bootLocalCloud({ webhooks: { secret, backoff: { baseSeconds: 1, maxSeconds: 1 } } });
 });
 
 afterAll(async () => {
   await api?.cloud.stop();
-  await new Promise<void>((resolve) => receiver?.close(() => resolve()));
+  await receiver?.close();
 });
 
-async function deliveriesTo(path: string, count: number): Promise<Received[]> {
+async function deliveriesTo(path: string, count: number): Promise<ReceivedWebhook[]> {
   const deadline = Date.now() + 20_000;
-  while (received.filter((r) => r.path === path).length < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
-  return received.filter((r) => r.path === path);
+  while (receiver.received.filter((r) => r.path === path).length < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+  return receiver.received.filter((r) => r.path === path);
 }
 
 describe('E2E: completion webhooks', () => {
@@ -66,7 +46,7 @@ describe('E2E: completion webhooks', () => {
   });
 
   it('retries with backoff until the receiver accepts', async () => {
-    failures.set('/flaky', 2);
+    receiver.failures.set('/flaky', 2);
     const posted = await api.request('POST', '/v1/jobs', { body: { type: 'analysis', payload: analysisPayload(), callbackUrl: `${receiverUrl}/flaky` } });
     const deliveries = await deliveriesTo('/flaky', 3);
     expect(deliveries).toHaveLength(3);

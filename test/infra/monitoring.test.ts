@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobDefinitions } from '../../shared/jobs/registry.js';
+import { webhookRetryWindowSeconds } from '../../shared/domain/retry.js';
 import { JOB_METRICS_NAMESPACE, JOB_METRIC_NAMES } from '../../shared/ports/job-metrics.js';
 import { onlyResource, synthesizeStage, type SynthesizedStage } from './synth.js';
 
@@ -110,6 +111,25 @@ describe('Item 6: dead-letter queues alarm on new arrivals', () => {
     for (const alarm of jobs) expect(alarm).toMatchObject({ name: expect.stringMatching(/Critical$/), actions: topicRef(prod, 'conveyor-prod-alarms') });
     expect(webhook).toHaveLength(1);
     expect(webhook[0]).toMatchObject({ name: expect.stringMatching(/Warning$/), actions: topicRef(prod, 'conveyor-prod-warnings') });
+  });
+});
+
+describe('Completion webhooks: alarms that follow the retry schedule', () => {
+  it("warns on the webhook queue's oldest message only past the whole retry schedule: one receiver's outage does not alarm", () => {
+    // Act
+    const ages = alarmsOf(prod).filter((a) => a.watches.includes('ApproximateAgeOfOldestMessage') && a.name.includes('webhooks-queue'));
+
+    // Assess
+    expect(ages).toHaveLength(1);
+    expect(ages[0]).toMatchObject({ name: expect.stringMatching(/Warning$/), actions: topicRef(prod, 'conveyor-prod-warnings') });
+    expect(ages[0]!.threshold).toBeGreaterThan(webhookRetryWindowSeconds().latest);
+  });
+
+  it('shows the webhook queue and its DLQ on the dashboard', () => {
+    const dashboards = JSON.stringify(prod.service.findResources('AWS::CloudWatch::Dashboard'));
+    const dlq = onlyResource(prod.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-prod-webhooks-dlq' }).logicalId;
+    expect(dashboards).toContain('Completion webhooks');
+    expect(dashboards).toContain(dlq);
   });
 });
 

@@ -85,8 +85,6 @@ const BUNDLED_NOT_CALLED: readonly { readonly entry: RegExp; readonly action: st
   { entry: /\/api\.ts$/, action: 'sqs:ChangeMessageVisibility', reason: 'The API sends jobs and webhooks (SqsJobQueue.send, SqsWebhookQueue.send); it consumes no queue, so it never delays a message.' },
   { entry: /\/scheduler-target\.ts$/, action: 'sqs:ChangeMessageVisibility', reason: 'The scheduler target only sends (SqsJobQueue.send); it consumes no queue.' },
   { entry: /\/sweep\.ts$/, action: 'sqs:ChangeMessageVisibility', reason: 'The recovery sweep only sends (SqsJobQueue.send, SqsWebhookQueue.enqueue); it consumes no queue.' },
-  { entry: /\/api\.ts$/, action: 'sqs:StartMessageMoveTask', reason: 'A redrive’s message move is the redrive consumer’s (RedriveRunner); the API records the task and sends its first nudge (SqsQueueAdmin is bundled for depths).' },
-  { entry: /\/api\.ts$/, action: 'sqs:ListMessageMoveTasks', reason: 'A redrive’s progress is its task on the table; following the message move is the redrive consumer’s.' },
   { entry: /\/redrive\.ts$/, action: 'dynamodb:PutItem', reason: 'The API creates redrive tasks (DynamoRedriveTasks.create) and jobs (DynamoJobStore.create); the consumer only reads and conditionally updates them.' },
   { entry: /\/redrive\.ts$/, action: 'dynamodb:DeleteItem', reason: 'The API removes a task whose first nudge was not sent (DynamoRedriveTasks.remove); the consumer never deletes.' },
   { entry: /\/(api|scheduler-target|sweep|redrive)\.ts$/, action: 'dynamodb:BatchGetItem', reason: 'DynamoJobStore.getMany reads a consumer batch’s records at once; the API, the scheduler target, the recovery sweep and the redrive consumer read one job at a time (get).' },

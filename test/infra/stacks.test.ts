@@ -3,6 +3,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES, parseConfig } from '../../shared/config/env.js';
 import { TABLE_LAYOUT } from '../../shared/config/table.js';
+import { WEBHOOK_RETRY } from '../../shared/domain/retry.js';
 import { queueSettingsOf } from '../../shared/jobs/derived.js';
 import { isPrioritized, priorityConcurrency, priorityQueueName, queueKey, type Priority } from '../../shared/jobs/priority.js';
 import { jobDefinitions } from '../../shared/jobs/registry.js';
@@ -283,7 +284,7 @@ describe('CDK: least privilege', () => {
     expect(JSON.stringify(objects?.Resource)).toContain('conveyor-prod-docs-');
   });
 
-  it('lets the API use the table, the dead-letter index, the job queues, the DLQs\' depths and the redrive queue (a task\'s first nudge); the authorizer only read keys', () => {
+  it('lets the API use the table, the dead-letter index, the job queues, the DLQs\' depths, the redrive queue (a task\'s first nudge) and the webhooks DLQ\'s move; the authorizer only read keys', () => {
     // Prepare
     const table = 'conveyor-dev-jobs';
     const queueArns = jobDefinitions.flatMap((d) => expectedLanes('dev', d).map(([, name]) => ({ 'Fn::GetAtt': [onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: name }).logicalId, 'Arn'] })));
@@ -302,7 +303,7 @@ describe('CDK: least privilege', () => {
       'logs:CreateLogStream', 'logs:PutLogEvents',
       's3:DeleteObject', 's3:GetObject', 's3:PutObject',
       'scheduler:CreateSchedule',
-      'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage',
+      'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ListMessageMoveTasks', 'sqs:ReceiveMessage', 'sqs:SendMessage', 'sqs:StartMessageMoveTask',
     ]);
     expect(JSON.stringify(on('dynamodb:PutItem'))).toContain(`:table/${table}`);
     // Listing queries the table's own partitions; the DLQ listing the sparse deadLetters index, no other.
@@ -311,8 +312,13 @@ describe('CDK: least privilege', () => {
     // Every lane of every type (enqueue, depths), the webhook queue (a cancel's webhook), the redrive queue.
     const webhookQueue = { 'Fn::GetAtt': [onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-webhooks' }).logicalId, 'Arn'] };
     const redriveQueue = { 'Fn::GetAtt': [onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-redrive' }).logicalId, 'Arn'] };
-    expect(on('sqs:SendMessage')).toEqual([queueArns, webhookQueue, redriveQueue]);
-    expect(on('sqs:GetQueueUrl')).toEqual([dlqArns]);
+    const webhookDlq = { 'Fn::GetAtt': [onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-webhooks-dlq' }).logicalId, 'Arn'] };
+    // The webhook queue: SendMessage twice (a cancel's webhook; the webhooks redrive's destination, with its depths).
+    expect(on('sqs:SendMessage')).toEqual([queueArns, webhookQueue, webhookQueue, redriveQueue]);
+    // A job DLQ's move is the redrive consumer's; the API moves only the webhooks DLQ.
+    expect(on('sqs:StartMessageMoveTask')).toEqual([webhookDlq]);
+    expect(on('sqs:ReceiveMessage')).toEqual([webhookDlq]);
+    expect(on('sqs:GetQueueUrl')).toEqual([dlqArns, webhookDlq]);
     expect(actionsOf(authorizer)).toEqual(['dynamodb:GetItem', 'logs:CreateLogStream', 'logs:PutLogEvents']);
   });
 
@@ -702,7 +708,7 @@ describe('CDK: completion webhooks in the stage', () => {
     const fn = onlyResource(dev.service, 'AWS::Lambda::Function', { FunctionName: 'conveyor-dev-webhooks' });
 
     // Assess
-    expect(queue.properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlq.logicalId, 'Arn'] }, maxReceiveCount: 8 });
+    expect(queue.properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlq.logicalId, 'Arn'] }, maxReceiveCount: WEBHOOK_RETRY.maxAttempts });
     expect(onlyResource(dev.service, 'AWS::Lambda::EventSourceMapping', { FunctionName: { Ref: fn.logicalId } }).properties).toMatchObject({
       EventSourceArn: { 'Fn::GetAtt': [queue.logicalId, 'Arn'] },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
@@ -726,12 +732,16 @@ describe('CDK: completion webhooks in the stage', () => {
     expect(raw('conveyor-dev-scheduler-target').CONVEYOR_WEBHOOK_QUEUE_URL).toBeUndefined();
   });
 
-  it('lets the consumer only read and retry its own queue', () => {
+  it("lets the consumer only read and retry its own queue, and record attempts on the job table", () => {
     // Act
     const statements = statementsOf(dev, 'conveyor-dev-webhooks');
 
     // Assess
-    expect(actionsOf(statements)).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage']);
+    expect(actionsOf(statements)).toEqual([
+      'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem',
+      'logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage',
+    ]);
+    expect(JSON.stringify(statements.filter((s) => actionsOf([s]).includes('dynamodb:UpdateItem')).map((s) => s.Resource))).toContain(':table/conveyor-dev-jobs');
     const secretRead = statements.find((s) => JSON.stringify(s.Action) === JSON.stringify('secretsmanager:GetSecretValue'));
     const secret = onlyResource(dev.service, 'AWS::SecretsManager::Secret', { Name: 'conveyor/dev/webhook-signing-secret' });
     expect(secretRead?.Resource).toEqual({ Ref: secret.logicalId });

@@ -2,6 +2,7 @@ import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } fro
 import { keys, TABLE_LAYOUT } from '../../../shared/config/table.js';
 import { ConfigurationError } from '../../../shared/domain/errors.js';
 import type { DeadLetterIndex } from '../../../shared/ports/dead-letters.js';
+import { WEBHOOKS_QUEUE } from '../../../shared/ports/webhook-log.js';
 import { dynamoFailure } from './sdk-errors.js';
 import type { PageCursors } from './page-cursor.js';
 
@@ -81,7 +82,7 @@ export class DynamoDeadLetterIndex implements DeadLetterIndex {
 
   /** An index query resumes from the index key and the table key of the last item. */
   #startKey(type: string, jobId: string): Record<string, unknown> | undefined {
-    const key = keys.job(jobId);
+    const key = type === WEBHOOKS_QUEUE ? keys.webhookDeadLetter(jobId) : keys.job(jobId);
     return key ? { ...key, [deadLetterIndex().partitionKey]: type } : undefined;
   }
 

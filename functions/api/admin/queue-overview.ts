@@ -1,9 +1,10 @@
 import { JOB_TYPES, jobRegistry } from '../../../shared/jobs/registry.js';
 import type { JobStatus } from '../../../shared/domain/status.js';
 import type { JobListing } from '../../../shared/ports/job-listing.js';
-import type { QueueAdmin, QueueDepth } from '../../../shared/ports/queue-admin.js';
+import type { QueueAdmin, QueueDepth, RedriveTask } from '../../../shared/ports/queue-admin.js';
 import type { QueuePause } from '../../../shared/ports/queue-pauses.js';
 import type { RedriveTaskRecord } from '../../../shared/ports/redrive-tasks.js';
+import { WEBHOOKS_QUEUE } from '../../../shared/ports/webhook-log.js';
 
 export interface QueueSummary {
   readonly type: string;
@@ -31,6 +32,8 @@ export interface QueueSummary {
 
 export interface QueueOverview {
   readonly queues: readonly QueueSummary[];
+  /** The completion webhooks' delivery queue and DLQ (across tenants), where webhooks are configured. */
+  readonly webhooks?: { readonly queue: QueueDepth; readonly dlq: QueueDepth; readonly redrive: RedriveTask | null };
   readonly window: { readonly minutes: number; readonly since: string; readonly jobsRead: number; readonly complete: boolean };
 }
 
@@ -42,18 +45,21 @@ export interface QueueOverview {
  * Jobs due later (SQS delay, the scheduler's hold) are counted apart, as `heldJobs`.
  */
 export async function queueOverview(
-  deps: { queues: QueueAdmin; listing: JobListing; redriveStatus: (type: string) => Promise<RedriveTaskRecord | undefined>; pauses?: { paused(): Promise<ReadonlyMap<string, QueuePause>> }; now?: () => Date },
+  deps: { queues: QueueAdmin; listing: JobListing; redriveStatus: (type: string) => Promise<RedriveTaskRecord | undefined>; pauses?: { paused(): Promise<ReadonlyMap<string, QueuePause>> }; webhooks?: boolean; now?: () => Date },
   tenant: string,
   windowMinutes: number,
 ): Promise<QueueOverview> {
   const now = (deps.now ?? (() => new Date()))();
   const since = new Date(now.getTime() - windowMinutes * 60_000);
-  const [activity, perType, pauses] = await Promise.all([
+  const queueState = async (name: string) => ({ ...(await deps.queues.depths(name)), redrive: (await deps.queues.latestRedrive(name)) ?? null });
+  const [activity, perType, pauses, webhooks] = await Promise.all([
     deps.listing.recentActivity(tenant, since, now),
     Promise.all(JOB_TYPES.map(async (type) => ({ type, ...(await deps.queues.depths(type)), redrive: (await deps.redriveStatus(type)) ?? null }))),
     deps.pauses?.paused() ?? new Map<string, QueuePause>(),
+    deps.webhooks ? queueState(WEBHOOKS_QUEUE) : undefined,
   ]);
   return {
+    ...(webhooks ? { webhooks } : {}),
     queues: perType.map(({ type, queue, dlq, redrive }) => {
       const oldest = activity.oldestDueAt[type];
       const held = activity.held[type];

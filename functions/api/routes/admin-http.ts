@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { RedriveInProgressError } from '../../../shared/domain/errors.js';
 import { isJobType, JOB_TYPES, type JobType } from '../../../shared/jobs/registry.js';
 import { NotRetryableError } from '../admin/dead-letters.js';
+import { RedriveTooLargeError } from '../admin/webhook-dead-letters.js';
 import { HttpError } from '../http-errors.js';
 import { jsonBody, type ApiEnv } from '../middleware.js';
 import { zodIssues } from '../validate.js';
@@ -37,7 +38,7 @@ export async function asHttp<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof NotRetryableError || error instanceof RedriveInProgressError) {
+    if (error instanceof NotRetryableError || error instanceof RedriveInProgressError || error instanceof RedriveTooLargeError) {
       throw new HttpError(409, error.code, error.message);
     }
     throw error;

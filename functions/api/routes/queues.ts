@@ -7,8 +7,10 @@ import type { RedriveTaskRecord } from '../../../shared/ports/redrive-tasks.js';
 import type { DeadLetterService } from '../admin/dead-letters.js';
 import type { QueuePauses } from '../admin/queue-pauses.js';
 import { queueOverview } from '../admin/queue-overview.js';
+import type { WebhookDeadLetterService } from '../admin/webhook-dead-letters.js';
 import { HttpError } from '../http-errors.js';
 import { toJobView } from '../job-view.js';
+import { WEBHOOKS_QUEUE } from '../../../shared/ports/webhook-log.js';
 import { requireScope, type ApiEnv } from '../middleware.js';
 import { asHttp, jobTypeParam, validateQuery } from './admin-http.js';
 
@@ -20,6 +22,8 @@ export interface QueueRouteDeps {
   readonly pauses?: QueuePauses;
   /** Where payloads over the inline limit live (an edited payload on retry may go there). */
   readonly jobData?: JobData;
+  /** The webhooks DLQ, where completion webhooks are configured. */
+  readonly webhooks?: WebhookDeadLetterService;
 }
 
 export const overviewQuery = z.object({ windowMinutes: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60) }).strict();
@@ -36,8 +40,27 @@ export function queueRoutes(deps: QueueRouteDeps): Hono<ApiEnv> {
 
   routes.get('/', async (c) => {
     const { windowMinutes } = validateQuery(overviewQuery, c.req.query());
-    const overview = await queueOverview({ ...deps, redriveStatus: (type) => deps.deadLetters.redriveStatus(type) }, c.get('principal').tenant, windowMinutes);
+    const overview = await queueOverview({ ...deps, webhooks: deps.webhooks !== undefined, redriveStatus: (type) => deps.deadLetters.redriveStatus(type) }, c.get('principal').tenant, windowMinutes);
     return c.json({ ...overview, queues: overview.queues.map((q) => ({ ...q, redrive: q.redrive ? toRedriveView(q.redrive) : null })) });
+  });
+
+  // The webhooks DLQ, beside the job types' (`webhooks` is never a job type: shared/jobs/registry.ts).
+  const webhooks = (): WebhookDeadLetterService => {
+    if (deps.webhooks) return deps.webhooks;
+    throw new HttpError(404, 'NOT_FOUND', 'completion webhooks are not configured on this stage');
+  };
+  routes.get(`/${WEBHOOKS_QUEUE}/dlq`, async (c) => {
+    const query = validateQuery(dlqQuery, c.req.query());
+    const listing = await webhooks().list({ limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) });
+    return c.json({ type: WEBHOOKS_QUEUE, ...listing, unmatchedMessages: Math.max(0, listing.dlq.visible + listing.dlq.inFlight - listing.deadLettered) });
+  });
+  routes.post(`/${WEBHOOKS_QUEUE}/redrive`, async (c) => {
+    const outcome = await asHttp(() => webhooks().redrive());
+    return c.json({ type: WEBHOOKS_QUEUE, ...outcome }, outcome.task && outcome.dlqMessages > 0 ? 202 : 200);
+  });
+  routes.get(`/${WEBHOOKS_QUEUE}/redrive`, async (c) => {
+    const task = await webhooks().redriveStatus();
+    return c.json({ type: WEBHOOKS_QUEUE, task: task ?? null });
   });
 
   routes.get('/:type/dlq', async (c) => {

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createApiKey } from '../../../functions/admin/api-keys.js';
+import { WebhookDeadLetterService } from '../../../functions/api/admin/webhook-dead-letters.js';
 import { DeadLetterService } from '../../../functions/api/admin/dead-letters.js';
 import { createApiApp } from '../../../functions/api/app.js';
 import { JobService } from '../../../functions/api/job-service.js';
@@ -37,7 +38,12 @@ function setup() {
     keys,
     logger: silentLogger,
     stage: 'test',
-    admin: { queues, listing, deadLetters: new DeadLetterService({ store, deadLetters, queues, queue, redrives: { tasks: new MemoryRedriveTasks(), nudges: new MemoryNudges() }, logger: silentLogger, dlqRetentionSeconds: 14 * 86_400 }) },
+    admin: {
+      queues,
+      listing,
+      deadLetters: new DeadLetterService({ store, deadLetters, queues, queue, redrives: { tasks: new MemoryRedriveTasks(), nudges: new MemoryNudges() }, logger: silentLogger, dlqRetentionSeconds: 14 * 86_400 }),
+      webhooks: new WebhookDeadLetterService({ store, deadLetters, queues, listing: { unlist: async () => undefined }, logger: silentLogger }),
+    },
   });
   const call = (method: string, path: string, key: string) => app.request(path, { method, headers: { authorization: `Bearer ${key}` } });
   return { store, queue, call };
@@ -98,7 +104,7 @@ describe('Function: createApiApp (scopes)', () => {
 
   it('keeps the dead-letter queues and their redrive, which span every tenant, to operators', async () => {
     const { call } = setup();
-    for (const [method, path] of [['GET', '/v1/queues/analysis/dlq'], ['POST', '/v1/queues/analysis/redrive'], ['GET', '/v1/queues/analysis/redrive']] as const) {
+    for (const [method, path] of [['GET', '/v1/queues/analysis/dlq'], ['POST', '/v1/queues/analysis/redrive'], ['GET', '/v1/queues/analysis/redrive'], ['GET', '/v1/queues/webhooks/dlq'], ['POST', '/v1/queues/webhooks/redrive'], ['GET', '/v1/queues/webhooks/redrive']] as const) {
       const asAdmin = await call(method, path, 'admin-a');
       expect(asAdmin.status, `${method} ${path}`).toBe(403);
       expect(await asAdmin.json()).toMatchObject({ error: { code: 'FORBIDDEN', message: expect.stringContaining('"operator"') } });

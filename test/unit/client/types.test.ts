@@ -3,6 +3,8 @@ import { createClient, type Job, type JobId, type JobType } from 'conveyor/clien
 import type { AnalysisJobResult } from '../../../functions/jobs/analysis/handler.js';
 import type { EmailResult } from '../../../functions/jobs/email/handler.js';
 import { generatedClient } from '../../../examples/openapi-fetch/client.js';
+import type * as z from 'zod';
+import type { webhookViewSchema } from '../../../functions/api/contract.js';
 
 /**
  * Compile-time checks of the typed client, verified by `npm run typecheck` (tsc reads this file):
@@ -52,5 +54,18 @@ describe('Type: conveyor/client', () => {
       expectTypeOf(job.type).toEqualTypeOf<'email'>();
     };
     void _typed;
+  });
+
+  it("types a job's webhook deliveries as the contract documents them, and the webhooks DLQ's answers by its name", () => {
+    const _webhookDeadLetters = () => conveyor.admin.deadLetters('webhooks');
+    expectTypeOf<Awaited<ReturnType<typeof _webhookDeadLetters>>['type']>().toEqualTypeOf<'webhooks'>();
+    const _analysisDeadLetters = () => conveyor.admin.deadLetters('analysis');
+    expectTypeOf<Awaited<ReturnType<typeof _analysisDeadLetters>>>().toHaveProperty('deadJobs');
+    type Deliveries = NonNullable<Job['webhook']>;
+    type Documented = z.infer<typeof webhookViewSchema>;
+    expectTypeOf<Deliveries['state']>().toEqualTypeOf<Documented['state']>();
+    expectTypeOf<NonNullable<Deliveries['recent'][number]['error']>>().toEqualTypeOf<NonNullable<Documented['recent'][number]['error']>>();
+    expectTypeOf<Documented>().toExtend<Deliveries>();
+    expectTypeOf<Awaited<ReturnType<typeof _webhookDeadLetters>>['deliveries'][number]['webhook']>().toEqualTypeOf<Deliveries>();
   });
 });

@@ -9,7 +9,7 @@ import { EMAIL_PAYLOAD } from '../../../bench/lib/workload.js';
 import { newJobId } from '../../../shared/domain/job-id.js';
 import { DynamoJobStore } from '../../../functions/adapters/aws/dynamo-job-store.js';
 import { messageBody, SqsJobQueue } from '../../../functions/adapters/aws/sqs-job-queue.js';
-import { retryWindowSeconds, WEBHOOK_RETRY } from '../../../shared/domain/retry.js';
+import { WEBHOOK_RETRY, webhookRetryWindowSeconds } from '../../../shared/domain/retry.js';
 import { silentLogger } from '../../../shared/logging/logger.js';
 import { allDocs } from '../../helpers/docs.js';
 
@@ -40,11 +40,13 @@ describe('Docs: statements that must stay true', () => {
     expect(await response.json()).toEqual(JSON.parse(documented!));
   });
 
-  it('states the webhook retry window computed from WEBHOOK_RETRY', () => {
-    const minutes = (retryWindowSeconds(WEBHOOK_RETRY.backoff, WEBHOOK_RETRY.maxAttempts) / 60).toFixed(1);
-    expect(README).toContain(`${WEBHOOK_RETRY.maxAttempts} attempts`);
-    expect(README).toContain(`at most ${minutes} minutes after the first`);
-    expect(README).not.toMatch(/about an hour/);
+  it('states the webhook retry schedule and window computed from WEBHOOK_RETRY', () => {
+    const { earliest, latest } = webhookRetryWindowSeconds();
+    const { baseSeconds, maxSeconds } = WEBHOOK_RETRY.backoff;
+    expect(README).toContain(`${WEBHOOK_RETRY.maxAttempts} attempts, waits of ${baseSeconds} s doubling to a ${maxSeconds / 60}-minute cap`);
+    expect(README).toContain(`less up to ${WEBHOOK_RETRY.jitter * 100} % jitter`);
+    expect(README).toContain(`the last attempt starts ${Math.round(earliest / 60)}–${Math.round(latest / 60)} minutes after the first`);
+    expect(README).not.toMatch(/10\.6 minutes/);
   });
 
   it('uses no GNU-only `date -d`; its portable replacement prints tomorrow 08:00 UTC', () => {

@@ -28,6 +28,10 @@ describe('Function: defineJob', () => {
     expect(() => defineJob({ type: 'solo', description: 'x', payload: z.object({}), settings: { maxConcurrency: 1 } })).toThrow(/maxConcurrency/);
   });
 
+  it('reserves "webhooks", the name the webhook queue is operated under', () => {
+    expect(() => defineJob({ type: 'webhooks', description: 'x', payload: z.object({}) })).toThrow(/reserved/);
+  });
+
   it('rejects a job type name that cannot become a queue name', () => {
     expect(() => defineJob({ type: 'Bad Name', description: 'x', payload: z.object({}) })).toThrow(/job type must be lowercase/);
   });
