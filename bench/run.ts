@@ -20,9 +20,10 @@ import { renderCost } from './sections/cost-report.js';
 import { measureLatency, type LatencyResult } from './sections/latency.js';
 import { measureMemory } from './sections/memory.js';
 import { renderBundles, renderMemory, renderThroughputAndLatency } from './sections/run-report.js';
+import { measureRedrive, renderRedrive } from './sections/redrive.js';
 import { measureThroughput, type ThroughputResult } from './sections/throughput.js';
 
-const SECTIONS = ['cost', 'throughput', 'latency', 'bullmq', 'bundle', 'memory'] as const;
+const SECTIONS = ['cost', 'throughput', 'latency', 'bullmq', 'bundle', 'memory', 'redrive'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function bounded(name: string, min: number, max: number) {
@@ -39,6 +40,8 @@ const program = new Command('bench')
   .addOption(new Option('--sections <list>', `comma-separated subset of ${SECTIONS.join(',')}`).default(SECTIONS.join(',')))
   .option('--jobs <n>', 'jobs in the throughput runs (Conveyor and BullMQ)', bounded('--jobs', 100, 200_000))
   .option('--soak <n>', 'jobs in the memory soak', bounded('--soak', 1_000, 500_000))
+  .option('--redrive-jobs <n>', 'dead jobs in the redrive run', bounded('--redrive-jobs', 10, 100_000))
+  .option('--redrive-crash-at <n>', 'the redrive consumer dies once before the n-th record (short runs, so it resumes in seconds)', bounded('--redrive-crash-at', 1, 100_000))
   .option('--cost-jobs <n>', 'jobs per cost scenario burst', bounded('--cost-jobs', 10, 10_000))
   .option('--concurrency <n>', 'concurrent HTTP clients posting jobs', bounded('--concurrency', 1, 256), 32)
   .option('--api-memory-mb <n>', 'memory of the API function, for its GB-seconds (the CDK sets it)', bounded('--api-memory-mb', 128, 10_240), 512)
@@ -48,7 +51,7 @@ const program = new Command('bench')
   .option('--out <dir>', 'where results.json and results.md go', 'bench/results')
   .parse();
 
-const opts = program.opts<{ quick: boolean; sections: string; jobs?: number; soak?: number; costJobs?: number; concurrency: number; apiMemoryMb: number; storage: 'leveldb' | 'memory'; cpuProf: boolean; threads: 'on' | 'off'; out: string }>();
+const opts = program.opts<{ quick: boolean; sections: string; jobs?: number; soak?: number; redriveJobs?: number; redriveCrashAt?: number; costJobs?: number; concurrency: number; apiMemoryMb: number; storage: 'leveldb' | 'memory'; cpuProf: boolean; threads: 'on' | 'off'; out: string }>();
 // The local cloud processes the sections start read it (bench/lib/cloud-child.ts).
 process.env.BENCH_CLOUD_THREADS = opts.threads;
 const sections = new Set(opts.sections.split(',').map((s) => s.trim()) as Section[]);
@@ -119,6 +122,14 @@ if (sections.has('memory')) {
   const memory = await withStorage((dataDir) => measureMemory({ jobs: soak, checkpoints: 10, concurrency: opts.concurrency, log, ...(dataDir ? { dataDir } : {}) }));
   results.memory = memory;
   sectionsOut[6] = renderMemory(memory);
+}
+
+if (sections.has('redrive')) {
+  const redriveJobs = opts.redriveJobs ?? (opts.quick ? 1_000 : 10_000);
+  log(`redrive: ${redriveJobs} dead jobs, one redrive task…`);
+  const redrive = await withStorage((dataDir) => measureRedrive({ jobs: redriveJobs, log, timeoutMs: 30 * 60_000, ...(opts.redriveCrashAt ? { crashAt: opts.redriveCrashAt } : {}), ...(dataDir ? { dataDir } : {}) }));
+  results.redrive = redrive;
+  sectionsOut[7] = renderRedrive(redrive);
 }
 
 markdown.push(...sectionsOut.filter(Boolean));

@@ -73,6 +73,29 @@ export function progressBar(percent: number, size = 30): string {
   return `[${'█'.repeat(filled)}${'░'.repeat(size - filled)}] ${String(clamped).padStart(3)}%`;
 }
 
+/** A redrive task, for its progress bar: the records half, then the messages half. */
+export interface RedriveProgress {
+  readonly state: string;
+  readonly deadJobs: number;
+  readonly requeued: number;
+  readonly skipped: number;
+  readonly failures: number;
+  readonly move?: { readonly moved: number; readonly toMove: number };
+}
+
+/**
+ * How far a redrive is, 0–100: putting the dead records back is the first half (records handled of
+ * those listed when it was asked for), moving the DLQ's messages the second.
+ */
+export function redrivePercent(task: RedriveProgress): number {
+  if (task.state === 'COMPLETED') return 100;
+  const handled = task.requeued + task.skipped + task.failures;
+  const records = task.deadJobs > 0 ? Math.min(1, handled / task.deadJobs) : 1;
+  if (task.state === 'REQUEUEING') return Math.floor(records * 50);
+  const moved = task.move && task.move.toMove > 0 ? Math.min(1, task.move.moved / task.move.toMove) : 0;
+  return Math.floor(50 + moved * 50);
+}
+
 /** "3s", "4m 05s", "2h 10m" — ages in tables. */
 export function duration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined) return '-';

@@ -173,7 +173,15 @@ export interface WebhookRedriveOutcome {
   readonly type: 'webhooks';
   readonly dlqMessages: number;
   readonly unlisted: number;
-  readonly task?: RedriveTask;
+  readonly task?: MessageMoveTask;
+}
+/** An SQS message move task (the webhooks DLQ's redrive is one). */
+export interface MessageMoveTask {
+  readonly status: 'RUNNING' | 'COMPLETED' | 'CANCELLED' | 'FAILED';
+  readonly moved: number;
+  readonly toMove: number;
+  readonly startedAt: string;
+  readonly failureReason?: string;
 }
 
 /** A job as the API shows it; for several types, a union you can narrow on `type`. */
@@ -257,11 +265,25 @@ export interface QueueDepth {
   readonly inFlight: number;
   readonly delayed: number;
 }
+/** A redrive task's progress: the dead jobs go back to QUEUED in pages, then the DLQ's messages move back. */
 export interface RedriveTask {
-  readonly status: string;
-  readonly moved: number;
-  readonly toMove: number;
-  readonly failureReason?: string;
+  readonly taskId: string;
+  readonly queue: string;
+  readonly state: 'REQUEUEING' | 'MOVING' | 'COMPLETED' | 'FAILED';
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly finishedAt?: string;
+  readonly requestedBy?: string;
+  /** Dead jobs and DLQ messages when it was asked for. */
+  readonly deadJobs: number;
+  readonly dlqMessages: number;
+  readonly requeued: number;
+  readonly skipped: number;
+  readonly failures: number;
+  readonly pages: number;
+  readonly move?: { readonly status?: 'RUNNING' | 'COMPLETED' | 'CANCELLED' | 'FAILED'; readonly moved: number; readonly toMove: number; readonly startedAt?: string; readonly failureReason?: string };
+  /** Why it FAILED. */
+  readonly error?: string;
 }
 export interface QueueOverview {
   readonly queues: readonly {
@@ -278,7 +300,7 @@ export interface QueueOverview {
   }[];
   readonly window: { readonly minutes: number; readonly complete: boolean };
   /** The completion webhooks' queue and DLQ, where webhooks are configured. */
-  readonly webhooks?: { readonly queue: QueueDepth; readonly dlq: QueueDepth; readonly redrive: RedriveTask | null };
+  readonly webhooks?: { readonly queue: QueueDepth; readonly dlq: QueueDepth; readonly redrive: MessageMoveTask | null };
 }
 export interface DeadLetters {
   readonly type: JobType;
@@ -289,14 +311,15 @@ export interface DeadLetters {
   readonly jobs: readonly Job[];
   readonly cursor?: string;
 }
+export interface RedriveAccepted {
+  readonly type: JobType;
+  readonly taskId: string;
+  /** True when a stalled task of the queue was nudged again instead of a new one. */
+  readonly resumed: boolean;
+  readonly task: RedriveTask;
+}
 /** A type's consumer after `pause` or `resume`. */
 export type PauseState = { readonly type: JobType; readonly paused: true; readonly pausedAt: string; readonly pausedBy: string } | { readonly type: JobType; readonly paused: false };
-export interface RedriveOutcome {
-  readonly requeued: number;
-  readonly stale: number;
-  readonly dlqMessages: number;
-  readonly task?: RedriveTask;
-}
 
 /** The operator routes (an API key with the `admin` scope). */
 export interface AdminClient {
@@ -304,12 +327,12 @@ export interface AdminClient {
   deadLetters(type: JobType, options?: { limit?: number; cursor?: string; signal?: AbortSignal }): Promise<DeadLetters>;
   /** `webhooks`: completion webhook deliveries that failed every attempt (operator key). */
   deadLetters(type: 'webhooks', options?: { limit?: number; cursor?: string; signal?: AbortSignal }): Promise<WebhookDeadLetters>;
-  /** Moves every DLQ message of the type back to its queue; the dead jobs go back to QUEUED. */
-  redrive(type: JobType, options?: { signal?: AbortSignal }): Promise<RedriveOutcome>;
+  /** Starts a redrive task of the type's DLQ (answered at once); follow it with `redriveStatus`. */
+  redrive(type: JobType, options?: { signal?: AbortSignal }): Promise<RedriveAccepted>;
   /** `webhooks`: moves the webhooks DLQ back; each delivery is attempted again, freshly signed. */
   redrive(type: 'webhooks', options?: { signal?: AbortSignal }): Promise<WebhookRedriveOutcome>;
   redriveStatus(type: JobType, options?: { signal?: AbortSignal }): Promise<{ readonly type: JobType; readonly task: RedriveTask | null }>;
-  redriveStatus(type: 'webhooks', options?: { signal?: AbortSignal }): Promise<{ readonly type: 'webhooks'; readonly task: RedriveTask | null }>;
+  redriveStatus(type: 'webhooks', options?: { signal?: AbortSignal }): Promise<{ readonly type: 'webhooks'; readonly task: MessageMoveTask | null }>;
   /** Stops the type's consumer (operator scope): jobs keep queuing, none starts, those under way finish. Idempotent. */
   pause(type: JobType, options?: { signal?: AbortSignal }): Promise<PauseState>;
   /** Starts a paused type's consumer again (operator scope). Idempotent. */
@@ -539,7 +562,7 @@ export function createClient(options: ClientOptions): ConveyorClient {
       queues: (opts = {}) => body({ method: 'GET', path: 'v1/queues', query: { windowMinutes: opts.windowMinutes }, safety: 'always', signal: opts.signal }),
       // A job type or `webhooks`: the interface's overloads type each answer.
       deadLetters: (type, opts = {}) => body<never>({ method: 'GET', path: queuePath(type, 'dlq'), query: { limit: opts.limit, cursor: opts.cursor }, safety: 'always', signal: opts.signal }),
-      // One move task per queue at a time: a repeated redrive finds nothing, or REDRIVE_IN_PROGRESS.
+      // One redrive at a time per queue: a repeated request while one runs is REDRIVE_IN_PROGRESS.
       redrive: (type, opts = {}) => body<never>({ method: 'POST', path: queuePath(type, 'redrive'), safety: 'unaccepted', signal: opts.signal }),
       redriveStatus: (type, opts = {}) => body<never>({ method: 'GET', path: queuePath(type, 'redrive'), safety: 'always', signal: opts.signal }),
       // Both set a state, not a change: repeating one is harmless.

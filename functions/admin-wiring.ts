@@ -12,6 +12,7 @@ import { LambdaEventSources } from './adapters/aws/lambda-event-sources.js';
 import { PageCursors, tableCursorKey } from './adapters/aws/page-cursor.js';
 import { SqsQueueAdmin } from './adapters/aws/sqs-queue-admin.js';
 import { DeadLetterService } from './api/admin/dead-letters.js';
+import { createRedrives } from './redrive/wiring.js';
 import { WebhookDeadLetterService } from './api/admin/webhook-dead-letters.js';
 import { DynamoWebhookUnlisting } from './adapters/aws/dynamo-webhook-unlisting.js';
 import { webhookSettings } from './scheduling/wiring.js';
@@ -32,7 +33,7 @@ export function buildAdminDeps(config: ConveyorConfig, clients: CoreClients, cor
   return {
     queues,
     listing: new DynamoJobListing({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME, cursors }),
-    deadLetters: new DeadLetterService({ ...services, deadLetters: createDeadLetterIndex(config, clients, cursors), queues, dlqRetentionSeconds }),
+    deadLetters: new DeadLetterService({ ...services, deadLetters: createDeadLetterIndex(config, clients, cursors), queues, redrives: createRedrives(config, clients), dlqRetentionSeconds }),
     ...(webhookQueueUrl
       ? { webhooks: new WebhookDeadLetterService({ store: core.store, logger: core.logger, deadLetters: createDeadLetterIndex(config, clients, cursors), queues, listing: new DynamoWebhookUnlisting({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME }) }) }
       : {}),

@@ -28,7 +28,7 @@ import { lockDataDir } from './data-dir-lock.js';
 import { startDynamo, type LocalService } from './dynamodb.js';
 import { SqsEventSourceMapping } from './event-source-mapping.js';
 import { localMappingUuid, startLocalLambda } from './lambda.js';
-import { ensureFailureQueue, ensureJobQueues, ensureTable, type ProvisionedQueue } from './provision.js';
+import { ensureFailureQueue, ensureJobQueues, ensureRedriveQueue, ensureTable, type ProvisionedQueue } from './provision.js';
 import { startS3 } from './s3.js';
 import { startSes } from './ses.js';
 import { startSqsServer } from './sqs/server.js';
@@ -37,6 +37,9 @@ import type { RateRule } from '../shared/ports/rate-limiter.js';
 import { createRateLimiter, describeRateLimits } from '../functions/roots/rate-limits.js';
 import { buildSchedulerTarget } from '../functions/roots/scheduler-target.js';
 import { buildRecoverySweep } from '../functions/roots/sweep.js';
+import { buildRedriveConsumer } from '../functions/roots/redrive.js';
+import type { RedriveSettings, RedriveSource } from '../functions/redrive/redrive-runner.js';
+import { REDRIVE_CONSUMER } from '../shared/config/redrive.js';
 import type { RecoverySweep } from '../functions/recovery/sweep.js';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { buildWebhookWorker } from '../functions/roots/webhook-worker.js';
@@ -116,6 +119,12 @@ export interface LocalCloudOptions {
   /** Sees the SDK clients the handlers use and times each Lambda invocation (`npm run bench` meters cost with it). */
   readonly observe?: LocalCloudObserver;
   /**
+   * The redrive consumer: the runner's settings, the function's timeout and the queue's visibility
+   * timeout (tests shorten the runs, the lease and the redelivery of a nudge whose run died; the lease
+   * must outlast a run, and the visibility too).
+   */
+  readonly redrive?: { readonly settings?: Partial<RedriveSettings>; readonly timeoutSeconds?: number; readonly visibilityTimeoutSeconds?: number };
+  /**
    * Run local DynamoDB, local SQS and the API (API Gateway and the API function) each in its own
    * worker thread, as separate as they are on AWS, so the local cloud uses every core (`npm start`
    * does). Default false: everything in this process, which starts faster (tests start many clouds);
@@ -132,6 +141,8 @@ export interface LocalCloudFaults {
   readonly apiDiesBeforeSend?: (jobId: string) => boolean;
   /** True: the scheduler's invocation of the release target fails for this job. */
   readonly releaseFails?: (jobId: string) => boolean;
+  /** Called before the redrive consumer puts each dead job back; true: the consumer dies there (its invocation fails, the job untouched). */
+  readonly redriveDies?: (jobId: string) => boolean;
 }
 
 export interface LocalCloudObserver {
@@ -154,7 +165,7 @@ export interface LocalCloud {
   readonly mappings: Readonly<Record<JobType, SqsEventSourceMapping>>;
   /** The local Upstash endpoint, when rate limits are on. */
   readonly upstash?: { readonly url: string; readonly token: string };
-  /** Every event source mapping by queue key: the type, or `<type>:high` / `<type>:low` for priority lanes. */
+  /** Every event source mapping by queue key: the type, `<type>:high` / `<type>:low` for priority lanes, `webhooks`, `redrive`. */
   readonly lanes: Readonly<Record<string, SqsEventSourceMapping>>;
   /** Stands in for EventBridge Scheduler: holds jobs due > 15 min ahead, fires cron entries, runs the recovery sweep every minute. */
   readonly scheduler: LocalScheduler;
@@ -236,6 +247,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const queues = {} as Record<JobType, ProvisionedQueue>;
     for (const type of JOB_TYPES) queues[type] = await ensureJobQueues(bootstrapClients.sqs, stage, jobRegistry[type]);
     const webhookQueue = await ensureWebhookQueue(bootstrapClients.sqs, stage, options.webhooks?.maxAttempts);
+    const redriveQueue = await ensureRedriveQueue(bootstrapClients.sqs, stage, options.redrive?.visibilityTimeoutSeconds);
     const releaseFailures = await ensureFailureQueue(bootstrapClients.sqs, `conveyor-${stage}-scheduler-target-failures`);
     const lanes = {} as Record<JobType, Lane[]>;
     for (const type of JOB_TYPES) lanes[type] = await ensureLanes(bootstrapClients.sqs, stage, jobRegistry[type], queues[type]);
@@ -270,6 +282,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       CONVEYOR_TRACING: options.tracing ? 'on' : 'off',
       ...(options.debugSampleRate !== undefined ? { CONVEYOR_LOG_DEBUG_SAMPLE_RATE: String(options.debugSampleRate) } : {}),
       CONVEYOR_WEBHOOK_QUEUE_URL: webhookQueue.url,
+      CONVEYOR_REDRIVE_QUEUE_URL: redriveQueue.url,
       CONVEYOR_WEBHOOK_SECRET: webhookSigningKey,
       CONVEYOR_WEBHOOK_ALLOW_HOSTS: options.webhooks?.allowHosts ?? LOCAL_WEBHOOK_ALLOW_HOSTS,
       ...(options.timeoutMarginMs !== undefined ? { CONVEYOR_TIMEOUT_MARGIN_MS: String(options.timeoutMarginMs) } : {}),
@@ -417,6 +430,27 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
     laneMappings.webhooks = webhookMapping;
     webhookMapping.start();
+    // The redrive consumer: one nudge per invocation, as the CDK sets it (batch size 1).
+    const redriveDies = options.faults?.redriveDies;
+    const redrive = buildRedriveConsumer(config, clients, logger.child({ fn: 'redrive' }), {
+      ...(options.redrive?.settings ? { settings: options.redrive.settings } : {}),
+      ...(redriveDies ? { wrapSource: (source: RedriveSource) => dyingRedriveSource(source, redriveDies) } : {}),
+    });
+    const redriveMapping = new SqsEventSourceMapping({
+      client: clients.sqs,
+      queueUrl: redriveQueue.url,
+      queueArn: redriveQueue.arn,
+      functionName: `conveyor-${stage}-redrive`,
+      handler: timed(`conveyor-${stage}-redrive`, redrive.handler, options.observe),
+      batchSize: 1,
+      batchingWindowSeconds: 0,
+      maxConcurrency: REDRIVE_CONSUMER.maxConcurrency,
+      functionTimeoutSeconds: options.redrive?.timeoutSeconds ?? REDRIVE_CONSUMER.timeoutSeconds,
+      logger,
+      ...(options.pollWaitSeconds !== undefined ? { waitTimeSeconds: options.pollWaitSeconds } : {}),
+    });
+    laneMappings.redrive = redriveMapping;
+    redriveMapping.start();
     // Pollers stop first (finishing their invocations), then the API, then the servers.
     closers.unshift(async () => {
       const graceMs = options.shutdownGraceMs ?? 10_000;
@@ -466,6 +500,17 @@ function timed<E, C, R>(functionName: string, handler: (event: E, context: C) =>
     } finally {
       report(functionName, performance.now() - started);
     }
+  };
+}
+
+/** A redrive source whose consumer dies (its invocation throws) before putting back a job the fault names. */
+function dyingRedriveSource(real: RedriveSource, dies: (jobId: string) => boolean): RedriveSource {
+  return {
+    page: (after, limit) => real.page(after, limit),
+    requeue: async (jobId, task) => {
+      if (dies(jobId)) throw new Error(`injected: the redrive consumer died before putting back ${jobId}`);
+      return real.requeue(jobId, task);
+    },
   };
 }
 

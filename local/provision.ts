@@ -1,5 +1,6 @@
 import { CreateTableCommand, DescribeTableCommand, ResourceNotFoundException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { REDRIVE_CONSUMER } from '../shared/config/redrive.js';
 import { TABLE_LAYOUT } from '../shared/config/table.js';
 import type { JobDefinition } from '../shared/jobs/define.js';
 import { queueSettingsOf, resourceNames } from '../shared/jobs/derived.js';
@@ -91,6 +92,22 @@ export async function ensureSourceQueue(client: SQSClient, name: string, definit
     }),
   )).QueueUrl as string;
   return { url, arn: await arnOf(client, url) };
+}
+
+/** The redrive consumer's queue and its DLQ (idempotent), as the CDK makes them (shared/config/redrive.ts). */
+export async function ensureRedriveQueue(client: SQSClient, stage: string, visibilityTimeoutSeconds: number = REDRIVE_CONSUMER.visibilityTimeoutSeconds): Promise<ProvisionedQueue> {
+  const dlqUrl = (await client.send(new CreateQueueCommand({ QueueName: `conveyor-${stage}-redrive-dlq`, Attributes: { MessageRetentionPeriod: String(14 * 86_400) } }))).QueueUrl as string;
+  const dlqArn = await arnOf(client, dlqUrl);
+  const url = (await client.send(
+    new CreateQueueCommand({
+      QueueName: `conveyor-${stage}-redrive`,
+      Attributes: {
+        VisibilityTimeout: String(visibilityTimeoutSeconds),
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: REDRIVE_CONSUMER.maxReceiveCount }),
+      },
+    }),
+  )).QueueUrl as string;
+  return { url, arn: await arnOf(client, url), dlqUrl, dlqArn };
 }
 
 /** A failure destination (a standard queue, kept 14 days): where given-up events wait for an operator. */

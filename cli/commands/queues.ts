@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import type { JobType, RedriveTask } from 'conveyor/client';
+import type { JobType, MessageMoveTask, RedriveTask } from 'conveyor/client';
 import type { CliContext } from '../context.js';
 import { positiveInt } from '../context.js';
-import { duration, paint, status, table } from '../format.js';
+import { duration, paint, progressBar, redrivePercent, status, table } from '../format.js';
 
 const COUNTED = ['QUEUED', 'RUNNING', 'RETRYING', 'SUCCEEDED', 'FAILED', 'DEAD', 'CANCELLED', 'EXPIRED'] as const;
 
@@ -82,33 +82,75 @@ export function registerQueueCommands(program: Command, ctx: CliContext): void {
 
   dlq
     .command('redrive')
-    .description('move every DLQ message back to its queue; the jobs run again with fresh attempts (webhooks: delivered again, freshly signed)')
+    .description('put the dead jobs of a type back and move its DLQ messages back to its queue (a task; followed with a progress bar); webhooks: the deliveries are attempted again, freshly signed')
     .argument('<type>', 'a job type, or webhooks')
-    .option('--no-wait', 'return once the move has started')
-    .option('--interval <ms>', 'progress polling interval', positiveInt('--interval'), 250)
+    .option('--no-wait', 'return once the task is recorded (webhooks: once the move has started)')
+    .option('--interval <ms>', 'progress polling interval', positiveInt('--interval'), 500)
     .action(async (type: string, options: { wait: boolean; interval: number }, command: Command) => {
+      if (type === 'webhooks') return redriveWebhooks(options, command);
       const client = ctx.client(command);
-      const webhooks = type === 'webhooks';
-      const started = webhooks ? await client.admin.redrive('webhooks') : await client.admin.redrive(type as JobType);
-      let task: RedriveTask | undefined = started.task;
-      if (started.dlqMessages === 0) {
-        if (ctx.json(command)) return ctx.printJson(started);
-        return output.out(`${type} DLQ is empty: nothing to redrive`);
-      }
-      while (options.wait && task?.status === 'RUNNING') {
-        if (!ctx.json(command)) output.live(`moving ${task.moved}/${task.toMove}…`);
+      const accepted = await client.admin.redrive(type as JobType);
+      let task: RedriveTask = accepted.task;
+      if (!ctx.json(command)) output.out(`${type}: redrive task ${accepted.taskId}${accepted.resumed ? ' (resumed: it had stalled)' : ''} — ${task.deadJobs} dead job(s), ${task.dlqMessages} DLQ message(s)`);
+      while (options.wait && (task.state === 'REQUEUEING' || task.state === 'MOVING')) {
+        if (!ctx.json(command)) output.live(redriveLine(task));
         await new Promise((resolve) => setTimeout(resolve, options.interval));
-        task = (webhooks ? await client.admin.redriveStatus('webhooks') : await client.admin.redriveStatus(type as JobType)).task ?? undefined;
+        const seen = (await client.admin.redriveStatus(type as JobType)).task;
+        // Another redrive of the queue replaced it (only once this one finished): stop following.
+        if (!seen || seen.taskId !== accepted.taskId) break;
+        task = seen;
       }
+      if (!ctx.json(command) && options.wait) output.live(redriveLine(task));
       output.endLive();
-      if (ctx.json(command)) return ctx.printJson({ ...started, task });
-      const what = 'requeued' in started ? `${started.requeued} dead job(s) back to QUEUED` : `${started.unlisted} webhook delivery(ies) to attempt again`;
-      output.out(`${paint(output, 'green', '✔')} ${type}: ${what}; moved ${task?.moved ?? 0}/${task?.toMove ?? started.dlqMessages} message(s) — ${task?.status ?? 'started'}`);
-      if (task?.status === 'FAILED' || task?.status === 'CANCELLED') {
-        output.err(`redrive ${task.status.toLowerCase()}${task.failureReason ? `: ${task.failureReason}` : ''}`);
+      if (ctx.json(command)) return ctx.printJson({ ...accepted, task });
+      if (!options.wait) return output.out(paint(output, 'gray', `follow it: conveyor dlq redrive-status ${type}`));
+      if (task.state === 'COMPLETED') {
+        output.out(`${paint(output, 'green', '✔')} ${type}: ${task.requeued} dead job(s) back to QUEUED, ${task.move?.moved ?? 0} message(s) moved${task.skipped ? `, ${task.skipped} skipped` : ''}${task.failures ? `, ${task.failures} left dead` : ''}`);
+      } else if (task.state === 'FAILED') {
+        output.err(`redrive failed: ${task.error ?? 'unknown reason'}`);
         process.exitCode = 1;
       }
     });
+
+  dlq
+    .command('redrive-status')
+    .description("the latest redrive task of a type and its progress")
+    .argument('<type>')
+    .action(async (type: string, _options: unknown, command: Command) => {
+      const { task } = await ctx.client(command).admin.redriveStatus(type as JobType);
+      if (ctx.json(command)) return ctx.printJson({ type, task });
+      output.out(task ? redriveLine(task) : `${type}: no redrive yet`);
+      if (task?.error) output.err(task.error);
+    });
+
+  function redriveLine(task: RedriveTask): string {
+    const move = task.move ? ` · moved ${task.move.moved}/${task.move.toMove}` : '';
+    const left = task.failures ? ` · ${task.failures} failure(s)` : '';
+    return `${task.state.padEnd(10)} ${progressBar(redrivePercent(task))}  requeued ${task.requeued}/${task.deadJobs}${task.skipped ? ` (${task.skipped} skipped)` : ''}${move}${left}`;
+  }
+
+  /** The webhooks DLQ: one message move, followed until it ends. */
+  async function redriveWebhooks(options: { wait: boolean; interval: number }, command: Command): Promise<void> {
+    const client = ctx.client(command);
+    const started = await client.admin.redrive('webhooks');
+    let task: MessageMoveTask | undefined = started.task;
+    if (started.dlqMessages === 0) {
+      if (ctx.json(command)) return ctx.printJson(started);
+      return output.out('webhooks DLQ is empty: nothing to redrive');
+    }
+    while (options.wait && task?.status === 'RUNNING') {
+      if (!ctx.json(command)) output.live(`moving ${task.moved}/${task.toMove}…`);
+      await new Promise((resolve) => setTimeout(resolve, options.interval));
+      task = (await client.admin.redriveStatus('webhooks')).task ?? undefined;
+    }
+    output.endLive();
+    if (ctx.json(command)) return ctx.printJson({ ...started, task });
+    output.out(`${paint(output, 'green', '✔')} webhooks: ${started.unlisted} webhook delivery(ies) to attempt again; moved ${task?.moved ?? 0}/${task?.toMove ?? started.dlqMessages} message(s) — ${task?.status ?? 'started'}`);
+    if (task?.status === 'FAILED' || task?.status === 'CANCELLED') {
+      output.err(`redrive ${task.status.toLowerCase()}${task.failureReason ? `: ${task.failureReason}` : ''}`);
+      process.exitCode = 1;
+    }
+  }
 
   async function listWebhooks(options: { limit: number; cursor?: string }, command: Command): Promise<void> {
     const listing = await ctx.client(command).admin.deadLetters('webhooks', { limit: options.limit, ...(options.cursor !== undefined ? { cursor: options.cursor } : {}) });

@@ -217,13 +217,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The latest redrive of a type's DLQ
+         * The latest redrive task of a type's DLQ, with its progress
          * @description Needs an API key with the operator scope: it spans every tenant.
          */
         get: operations["redriveStatus"];
         put?: never;
         /**
-         * Move every message of a type's DLQ back to its queue
+         * Start a redrive of a type's DLQ: a task that puts the dead jobs back, then moves the messages (follow it with GET)
          * @description Needs an API key with the operator scope: it spans every tenant.
          */
         post: operations["redrive"];
@@ -1356,15 +1356,7 @@ export interface components {
                     [key: string]: number;
                 };
                 maxAttempts: number;
-                redrive: {
-                    /** @enum {string} */
-                    status: "RUNNING" | "COMPLETED" | "CANCELLED" | "FAILED";
-                    moved: number;
-                    toMove: number;
-                    /** @description ISO 8601 date-time */
-                    startedAt: string;
-                    failureReason?: string;
-                } | null;
+                redrive: components["schemas"]["RedriveTask"] | null;
                 /** @description its consumer is paused: jobs wait in the queue */
                 paused: boolean;
                 pausedAt: string | null;
@@ -1414,34 +1406,60 @@ export interface components {
             jobs: components["schemas"]["JobView"][];
             cursor?: string;
         };
-        RedriveOutcome: {
+        RedriveAccepted: {
             /** @enum {string} */
             type: "analysis" | "email" | "pdf" | "notification" | "ai";
-            requeued: number;
-            stale: number;
+            taskId: string;
+            /** @description true: a stalled task of this queue was nudged again instead of a new one */
+            resumed: boolean;
+            task: components["schemas"]["RedriveTask"];
+        };
+        RedriveTask: {
+            taskId: string;
+            queue: string;
+            /**
+             * @description REQUEUEING: dead records go back in pages; MOVING: the DLQ messages move back
+             * @enum {string}
+             */
+            state: "REQUEUEING" | "MOVING" | "COMPLETED" | "FAILED";
+            /** @description ISO 8601 date-time */
+            createdAt: string;
+            /** @description ISO 8601 date-time */
+            updatedAt: string;
+            /** @description ISO 8601 date-time */
+            finishedAt?: string;
+            /** @description the id of the API key that asked for it */
+            requestedBy?: string;
+            /** @description dead jobs listed when it was asked for */
+            deadJobs: number;
+            /** @description DLQ messages when it was asked for */
             dlqMessages: number;
-            task?: {
+            /** @description dead records put back to QUEUED */
+            requeued: number;
+            /** @description listed records left alone: no longer dead, or dead again since the task began */
+            skipped: number;
+            /** @description records that could not be put back (left dead for the next redrive), and a move that could not start */
+            failures: number;
+            pages: number;
+            move?: {
+                /** @description ISO 8601 date-time */
+                requestedAt: string;
+                /** @description ISO 8601 date-time */
+                startedAt?: string;
                 /** @enum {string} */
-                status: "RUNNING" | "COMPLETED" | "CANCELLED" | "FAILED";
+                status?: "RUNNING" | "COMPLETED" | "CANCELLED" | "FAILED";
                 moved: number;
                 toMove: number;
-                /** @description ISO 8601 date-time */
-                startedAt: string;
                 failureReason?: string;
+                startFailures?: number;
             };
+            /** @description why it FAILED */
+            error?: string;
         };
         RedriveStatus: {
             /** @enum {string} */
             type: "analysis" | "email" | "pdf" | "notification" | "ai";
-            task: {
-                /** @enum {string} */
-                status: "RUNNING" | "COMPLETED" | "CANCELLED" | "FAILED";
-                moved: number;
-                toMove: number;
-                /** @description ISO 8601 date-time */
-                startedAt: string;
-                failureReason?: string;
-            } | null;
+            task: components["schemas"]["RedriveTask"] | null;
         };
         WebhookDeadLetters: {
             /** @constant */
@@ -1974,6 +1992,18 @@ export interface components {
             error: {
                 /** @enum {string} */
                 code: "REDRIVE_IN_PROGRESS" | "REDRIVE_TOO_LARGE";
+                message: string;
+                issues?: {
+                    /** @description where the request is wrong, e.g. payload.to.0 */
+                    path: string;
+                    message: string;
+                }[];
+            };
+        };
+        Error_REDRIVE_IN_PROGRESS: {
+            error: {
+                /** @enum {string} */
+                code: "REDRIVE_IN_PROGRESS";
                 message: string;
                 issues?: {
                     /** @description where the request is wrong, e.g. payload.to.0 */
@@ -3191,7 +3221,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description the latest move task, or null */
+            /** @description the latest redrive task, or null */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3261,22 +3291,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description nothing to move */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RedriveOutcome"];
-                };
-            };
-            /** @description moving */
+            /** @description the task is recorded; the redrive consumer carries it out */
             202: {
                 headers: {
+                    /** @description its progress */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RedriveOutcome"];
+                    "application/json": components["schemas"]["RedriveAccepted"];
                 };
             };
             /** @description no API key, or an unknown or revoked one */
@@ -3312,7 +3335,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error_REDRIVE_IN_PROGRESS_REDRIVE_TOO_LARGE"];
+                    "application/json": components["schemas"]["Error_REDRIVE_IN_PROGRESS"];
                 };
             };
             /** @description an internal error */

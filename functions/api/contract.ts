@@ -168,6 +168,39 @@ export function batchRefusedBody(codes: readonly [string, ...string[]] | 'any'):
 }
 
 const queueDepth = z.object({ visible: z.number().int(), inFlight: z.number().int(), delayed: z.number().int() }).strict();
+/** A redrive task's progress (functions/redrive/redrive-runner.ts): records put back in pages, then the DLQ message move. */
+export const redriveTaskViewSchema = z
+  .object({
+    taskId: z.string(),
+    queue: z.string(),
+    state: z.enum(['REQUEUEING', 'MOVING', 'COMPLETED', 'FAILED']).describe('REQUEUEING: dead records go back in pages; MOVING: the DLQ messages move back'),
+    createdAt: isoTime,
+    updatedAt: isoTime,
+    finishedAt: isoTime.optional(),
+    requestedBy: z.string().optional().describe('the id of the API key that asked for it'),
+    deadJobs: z.number().int().describe('dead jobs listed when it was asked for'),
+    dlqMessages: z.number().int().describe('DLQ messages when it was asked for'),
+    requeued: z.number().int().describe('dead records put back to QUEUED'),
+    skipped: z.number().int().describe('listed records left alone: no longer dead, or dead again since the task began'),
+    failures: z.number().int().describe('records that could not be put back (left dead for the next redrive), and a move that could not start'),
+    pages: z.number().int(),
+    move: z
+      .object({
+        requestedAt: isoTime,
+        startedAt: isoTime.optional(),
+        status: z.enum(['RUNNING', 'COMPLETED', 'CANCELLED', 'FAILED']).optional(),
+        moved: z.number().int(),
+        toMove: z.number().int(),
+        failureReason: z.string().optional(),
+        startFailures: z.number().int().optional(),
+      })
+      .strict()
+      .optional(),
+    error: z.string().optional().describe('why it FAILED'),
+  })
+  .strict();
+
+/** An SQS message move task (ListMessageMoveTasks): the webhooks DLQ's redrive is one. */
 const redriveTask = z
   .object({ status: z.enum(['RUNNING', 'COMPLETED', 'CANCELLED', 'FAILED']), moved: z.number().int(), toMove: z.number().int(), startedAt: isoTime, failureReason: z.string().optional() })
   .strict();
@@ -185,7 +218,7 @@ export const queueOverviewSchema = z
           nextRunAt: isoTime.nullable(),
           counts: z.partialRecord(jobStatus, z.number().int()),
           maxAttempts: z.number().int(),
-          redrive: redriveTask.nullable(),
+          redrive: redriveTaskViewSchema.nullable(),
           paused: z.boolean().describe('its consumer is paused: jobs wait in the queue'),
           pausedAt: isoTime.nullable(),
           pausedBy: z.string().nullable().describe('the key id that paused it'),
@@ -205,8 +238,8 @@ export const deadLettersSchema = z
   .object({ type: jobType, dlq: queueDepth, deadJobs: z.number().int(), unmatchedMessages: z.number().int(), jobs: z.array(jobViewSchema), cursor: z.string().optional() })
   .strict();
 
-export const redriveOutcomeSchema = z
-  .object({ type: jobType, requeued: z.number().int(), stale: z.number().int(), dlqMessages: z.number().int(), task: redriveTask.optional() })
+export const redriveAcceptedSchema = z
+  .object({ type: jobType, taskId: z.string(), resumed: z.boolean().describe('true: a stalled task of this queue was nudged again instead of a new one'), task: redriveTaskViewSchema })
   .strict();
 
 export const webhookDeadLettersSchema = z
@@ -226,7 +259,7 @@ export const webhookRedriveOutcomeSchema = z
 
 export const webhookRedriveStatusSchema = z.object({ type: z.literal('webhooks'), task: redriveTask.nullable() }).strict();
 
-export const redriveStatusSchema = z.object({ type: jobType, task: redriveTask.nullable() }).strict();
+export const redriveStatusSchema = z.object({ type: jobType, task: redriveTaskViewSchema.nullable() }).strict();
 
 /** `POST /v1/queues/{type}/pause|resume`. */
 export const pauseStateSchema = z.union([

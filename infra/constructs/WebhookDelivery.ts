@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { WEBHOOK_RETRY } from '../../shared/domain/retry.js';
 import { statefulRemovalPolicy, type StageSettings } from '../config/stages.js';
 import { ConveyorFunction } from './ConveyorFunction.js';
-import { API_DLQ_ACTIONS, API_QUEUE_ACTIONS, TABLE_ACTIONS } from './permissions.js';
+import { API_QUEUE_ACTIONS, REDRIVE_DLQ_ACTIONS, TABLE_ACTIONS } from './permissions.js';
 
 export interface WebhookDeliveryProps {
   readonly settings: StageSettings;
@@ -89,12 +89,13 @@ export class WebhookDelivery extends Construct {
 
   /**
    * The API operates the webhook queue like a job type's (`/v1/queues/webhooks/…`): depths of both
-   * queues, and the redrive, which needs on the DLQ what a job DLQ's needs and SendMessage on the
-   * queue (granted by `connect`).
+   * queues, and the redrive: the API starts this DLQ's message move itself (a job type's is the redrive
+   * consumer's), which needs on the DLQ what the redrive consumer holds on a job DLQ, and SendMessage
+   * on the queue (granted by `connect`).
    */
   grantOperations(fn: ConveyorFunction): void {
     fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...API_QUEUE_ACTIONS], resources: [this.queue.queueArn] }));
-    fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...API_DLQ_ACTIONS], resources: [this.dlq.queueArn] }));
+    fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...REDRIVE_DLQ_ACTIONS], resources: [this.dlq.queueArn] }));
   }
 
   /**

@@ -44,12 +44,25 @@ export function indexArn(tableArn: string, index: keyof typeof TABLE_LAYOUT.inde
 export const API_QUEUE_ACTIONS = ['sqs:SendMessage', 'sqs:GetQueueAttributes'] as const;
 
 /**
- * The API on each DLQ: depths and the queue's URL (SqsQueueAdmin), and the redrive. SQS requires the
- * caller of StartMessageMoveTask to hold ReceiveMessage, DeleteMessage and GetQueueAttributes on the
- * source queue and SendMessage on the destination (the job queue, granted above).
+ * The API on each DLQ: depths and the queue's URL (SqsQueueAdmin). A redrive is the redrive
+ * consumer's (REDRIVE_DLQ_ACTIONS): the API only records its task and sends the first nudge.
+ */
+export const API_DLQ_ACTIONS = ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl'] as const;
+
+/**
+ * The redrive consumer on the table: job records (get, the conditional DEAD → QUEUED, the clear of a
+ * flushed webhook) and its task (get, conditional update). The task is created and removed by the API.
+ */
+export const REDRIVE_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:UpdateItem'] as const;
+
+/**
+ * The redrive consumer on each DLQ: the move (StartMessageMoveTask, ListMessageMoveTasks), its
+ * depth and URL (SqsQueueAdmin). SQS requires the caller of StartMessageMoveTask to hold
+ * ReceiveMessage, DeleteMessage and GetQueueAttributes on the source queue and SendMessage on the
+ * destination (the job queue: REDRIVE_QUEUE_ACTIONS).
  * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-configure-dead-letter-queue-redrive.html
  */
-export const API_DLQ_ACTIONS = [
+export const REDRIVE_DLQ_ACTIONS = [
   'sqs:GetQueueAttributes',
   'sqs:GetQueueUrl',
   'sqs:StartMessageMoveTask',
@@ -57,6 +70,9 @@ export const API_DLQ_ACTIONS = [
   'sqs:ReceiveMessage',
   'sqs:DeleteMessage',
 ] as const;
+
+/** The redrive consumer on each job queue: its redrive policy (which DLQ) and the move's destination. */
+export const REDRIVE_QUEUE_ACTIONS = ['sqs:GetQueueAttributes', 'sqs:SendMessage'] as const;
 
 /** The API on each job type's event source mappings: pause and resume (LambdaEventSources). */
 export const API_PAUSE_ACTIONS = ['lambda:UpdateEventSourceMapping'] as const;

@@ -18,6 +18,7 @@ import { JobApi } from '../constructs/JobApi.js';
 import { JobScheduling } from '../constructs/JobScheduling.js';
 import { JobWorker } from '../constructs/JobWorker.js';
 import { RecoverySweep } from '../constructs/RecoverySweep.js';
+import { RedriveConsumer } from '../constructs/RedriveConsumer.js';
 import { UpstashSecret } from '../constructs/upstash.js';
 import { WebhookDelivery } from '../constructs/WebhookDelivery.js';
 
@@ -44,6 +45,7 @@ export class ServiceStack extends Stack {
   readonly scheduling: JobScheduling;
   readonly webhooks: WebhookDelivery;
   readonly sweep: RecoverySweep;
+  readonly redrive: RedriveConsumer;
   /** Absent when the stage has no Upstash secret (rate limits off). */
   readonly upstash: UpstashSecret | undefined;
   readonly monitoring: ConveyorMonitoring;
@@ -153,12 +155,19 @@ export class ServiceStack extends Stack {
     this.sweep = new RecoverySweep(this, 'Recovery', { settings, table, queues: jobQueues, environment: { ...environment, ...jobQueueUrls }, scheduling: this.scheduling });
     this.webhooks.connect(this.sweep.fn);
 
+    // Redrive tasks: the API records one and sends its first nudge; this consumer carries it out.
+    this.redrive = new RedriveConsumer(this, 'Redrive', { settings, table, queues: workers, environment: { ...environment, ...jobQueueUrls } });
+    this.redrive.connect(this.api.api);
+    // Putting a dead job back first queues the webhook it still owes.
+    this.webhooks.connect(this.redrive.fn);
+
     // The dashboard leads with what became of the jobs, then how each type's queues and consumer are doing.
     this.monitoring = new ConveyorMonitoring(this, 'Monitoring', { settings });
     this.monitoring.monitorJobOutcomes(Object.values(workers));
     for (const worker of Object.values(workers)) this.monitoring.monitorJob(worker);
     this.monitoring.monitorApi(this.api).monitorWebhooks(this.webhooks).monitorScheduling(this.scheduling).monitorTable(table).monitorEmail(this.email).monitorAccount();
     this.sweep.monitor(new SnsAction(this.monitoring.topic));
+    this.redrive.monitor(new SnsAction(this.monitoring.topic));
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the job API' });
     new CfnOutput(this, 'DashboardUrl', {
@@ -170,6 +179,7 @@ export class ServiceStack extends Stack {
     for (const [type, worker] of Object.entries(workers)) {
       new CfnOutput(this, `DlqUrl-${type}`, { value: worker.dlq.queueUrl, description: `Dead-letter queue of "${type}" jobs` });
     }
+    new CfnOutput(this, 'RedriveDlqUrl', { value: this.redrive.dlq.queueUrl, description: 'Dead-letter queue of redrive nudges that failed every delivery (their task has stalled)' });
     new CfnOutput(this, 'WebhookDlqUrl', { value: this.webhooks.dlq.queueUrl, description: 'Dead-letter queue of completion webhooks that failed every attempt' });
     new CfnOutput(this, 'WebhookSigningSecretArn', { value: this.webhooks.secret.secretArn, description: 'Secrets Manager secret holding the webhook signing key (give it to receivers)' });
     new CfnOutput(this, 'ScheduleGroup', { value: this.scheduling.groupName, description: 'EventBridge Scheduler group of delayed-job releases and recurring jobs' });

@@ -10,14 +10,15 @@
  */
 
 interface Depth { visible: number; inFlight: number; delayed: number }
-interface RedriveTask { status: string; moved: number; toMove: number; failureReason?: string }
+interface RedriveTask { taskId: string; state: string; deadJobs: number; requeued: number; skipped: number; failures: number; move?: { moved: number; toMove: number }; error?: string }
 interface QueueRow {
   type: string; queue: Depth; dlq: Depth; oldestWaitingSeconds: number | null; heldJobs?: number; nextRunAt?: string | null;
   counts: Record<string, number>; redrive: RedriveTask | null; paused?: boolean; pausedAt?: string | null; pausedBy?: string | null;
 }
 interface WebhookAttempt { at: string; status?: number; error?: string; nextAttemptAt?: string }
 interface Webhook { state: string; finishedAt: string; attempts: number; nextAttemptAt?: string; recent: WebhookAttempt[] }
-interface WebhookRow { queue: Depth; dlq: Depth; redrive: RedriveTask | null }
+interface MessageMoveTask { status: string; moved: number; toMove: number }
+interface WebhookRow { queue: Depth; dlq: Depth; redrive: MessageMoveTask | null }
 interface Download { url: string; expiresAt: string; fileName: string; contentType: string; bytes: number }
 interface Job {
   jobId: string; type: string; status: string; progress: number; progressMessage?: string; attempt: number; maxAttempts: number;
@@ -135,7 +136,7 @@ function renderQueues(rows: readonly QueueRow[], webhooks: WebhookRow | undefine
       pause.type = 'button';
       pause.className = q.paused ? 'resume' : 'pause';
       pause.addEventListener('click', () => void setPaused(q.type, !q.paused));
-      const [redrive, action] = redriveCells(q.type, q.dlq, q.redrive);
+      const [redrive, action] = redriveCells(q.type, q.dlq, q.redrive ? { text: redriveText(q.redrive), busy: q.redrive.state === 'REQUEUEING' || q.redrive.state === 'MOVING', title: q.redrive.error } : null);
       action.append(pause);
       const held = el('td', String(q.heldJobs ?? 0));
       if (q.nextRunAt) held.title = `next due ${new Date(q.nextRunAt).toLocaleString()}`;
@@ -152,15 +153,23 @@ function renderQueues(rows: readonly QueueRow[], webhooks: WebhookRow | undefine
   );
 }
 
+/** "requeueing 400/1000" then "moving 300/1000", "completed 1000 · moved 1000", "failed". */
+function redriveText(task: RedriveTask): string {
+  const moved = task.move ? ` · moved ${task.move.moved}/${task.move.toMove}` : '';
+  return `${task.state.toLowerCase()} ${task.requeued}/${task.deadJobs}${moved}${task.failures ? ` · ${task.failures} failed` : ''}`;
+}
+
 function depthCells(q: { queue: Depth; dlq: Depth }): HTMLElement[] {
   return [el('td', String(q.queue.visible)), el('td', String(q.queue.inFlight)), el('td', String(q.queue.delayed)), el('td', String(q.dlq.visible), q.dlq.visible > 0 ? 'dlq-nonzero' : '')];
 }
 
-function redriveCells(name: string, dlq: Depth, task: RedriveTask | null): [HTMLElement, HTMLElement] {
-  const redrive = el('td', task ? `${task.status.toLowerCase()} ${task.moved}/${task.toMove}` : '-', 'muted');
+/** The redrive column (its latest redrive, as text) and the Redrive button, disabled while one runs. */
+function redriveCells(name: string, dlq: Depth, shown: { text: string; busy: boolean; title?: string | undefined } | null): [HTMLElement, HTMLElement] {
+  const redrive = el('td', shown ? shown.text : '-', 'muted');
+  if (shown?.title) redrive.title = shown.title;
   const button = el('button', `Redrive ${name}`) as HTMLButtonElement;
   button.type = 'button';
-  button.disabled = dlq.visible === 0 || task?.status === 'RUNNING';
+  button.disabled = dlq.visible === 0 || shown?.busy === true;
   button.addEventListener('click', () => void redriveType(name));
   const action = el('td');
   action.append(button);
@@ -171,7 +180,7 @@ function redriveCells(name: string, dlq: Depth, task: RedriveTask | null): [HTML
 function webhookQueueRow(webhooks: WebhookRow): HTMLElement {
   const tr = el('tr');
   tr.dataset.type = 'webhooks';
-  tr.append(el('td', 'webhooks', 'mono'), ...depthCells(webhooks), el('td', '-', 'muted'), el('td', '-', 'muted'), el('td', 'completion webhooks', 'muted'), ...redriveCells('webhooks', webhooks.dlq, webhooks.redrive));
+  tr.append(el('td', 'webhooks', 'mono'), ...depthCells(webhooks), el('td', '-', 'muted'), el('td', '-', 'muted'), el('td', 'completion webhooks', 'muted'), ...redriveCells('webhooks', webhooks.dlq, webhooks.redrive ? { text: `${webhooks.redrive.status.toLowerCase()} ${webhooks.redrive.moved}/${webhooks.redrive.toMove}`, busy: webhooks.redrive.status === 'RUNNING' } : null));
   return tr;
 }
 
@@ -446,9 +455,13 @@ function resetPaging(): void {
 
 async function redriveType(type: string): Promise<void> {
   try {
-    const outcome = await api<{ requeued?: number; unlisted?: number; dlqMessages: number; task?: RedriveTask }>('POST', `/v1/queues/${type}/redrive`);
-    const what = outcome.requeued !== undefined ? `${outcome.requeued} dead job(s) back to QUEUED` : `${outcome.unlisted ?? 0} webhook delivery(ies) to attempt again`;
-    notify(outcome.dlqMessages === 0 ? `${type}: the DLQ is empty` : `${type}: ${what}; moving ${outcome.dlqMessages} message(s)`);
+    if (type === 'webhooks') {
+      const outcome = await api<{ unlisted: number; dlqMessages: number }>('POST', `/v1/queues/${type}/redrive`);
+      notify(outcome.dlqMessages === 0 ? `${type}: the DLQ is empty` : `${type}: ${outcome.unlisted} webhook delivery(ies) to attempt again; moving ${outcome.dlqMessages} message(s)`);
+    } else {
+      const accepted = await api<{ taskId: string; resumed: boolean; task: RedriveTask }>('POST', `/v1/queues/${type}/redrive`);
+      notify(`${type}: redrive ${accepted.resumed ? 'resumed' : 'started'} — ${accepted.task.deadJobs} dead job(s); progress in the queues table`);
+    }
   } catch (error) {
     notify(`Redrive failed: ${describe(error)}`, 'error');
   }

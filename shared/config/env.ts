@@ -85,6 +85,8 @@ const envSchema = z.object({
     .string()
     .refine((text) => parseRateRule(text) !== undefined, { message: 'must be <jobs>/<seconds>, e.g. 600/60' })
     .optional(),
+  /** The redrive queue: the API records a redrive task and sends its first nudge there; the redrive consumer reads it. */
+  CONVEYOR_REDRIVE_QUEUE_URL: z.url().optional(),
   // Completion webhooks. Functions that record terminal states need only the delivery queue (set →
   // webhooks on); the webhook consumer alone needs the HMAC signing key: plain locally
   // (CONVEYOR_WEBHOOK_SECRET), or on AWS the Secrets Manager secret holding it, read at cold start.

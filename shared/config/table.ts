@@ -15,6 +15,7 @@ import { JOB_ID_SHARDS, parseJobId, tenantHash } from '../domain/job-id.js';
  * | stage setting       | `CONFIG#<name>`             | `CONFIG` |
  * | active tenant       | `ACTIVE#<yyyy-mm-dd>`       | tenantHash |
  * | sweep progress      | `SWEEP`                     | `WATERMARK#<pass>` |
+ * | redrive task        | `REDRIVE#<queue>`           | `TASK`   |
  * | dead webhook        | `WEBHOOKDLQ#<jobId>`        | jobId    |
  * | paused job type     | `QUEUES`                    | `PAUSE#<type>` |
  *
@@ -91,6 +92,8 @@ export const keys = {
   activeTenants: (day: string): string => `ACTIVE#${day}`,
   activeTenant: (day: string, hash: string): TableKey => ({ pk: `ACTIVE#${day}`, sk: hash }),
   sweepWatermark: (pass: string): TableKey => ({ pk: 'SWEEP', sk: `WATERMARK#${pass}` }),
+  /** The latest redrive task of a queue (a job type): also its one-at-a-time lock. */
+  redriveTask: (queue: string): TableKey => ({ pk: `REDRIVE#${queue}`, sk: 'TASK' }),
   /** A dead-lettered webhook delivery's entry in the `deadLetters` index (sort key: the job id, as for jobs). */
   webhookDeadLetter: (jobId: string): TableKey => ({ pk: `WEBHOOKDLQ#${jobId}`, sk: jobId }),
   /** Paused job types: a few items in one partition, so the queue overview reads them with one Query. */

@@ -10,6 +10,11 @@ export interface DeadLetterIndex {
    * eventually consistent: callers read each record before acting on it.
    */
   list(type: string, options: { limit: number; cursor?: string }): Promise<{ jobIds: string[]; cursor?: string }>;
+  /**
+   * The same listing from just past `after` (a job id, unsigned): a redrive task walks it in pages
+   * and keeps its place on its own record, not in a cursor handed to a caller.
+   */
+  after(type: string, options: { limit: number; after?: string }): Promise<string[]>;
   /** How many jobs the type's listing holds (bounded read). */
   count(type: string): Promise<number>;
 }

@@ -91,7 +91,12 @@ describe('E2E: the conveyor CLI against a local cloud', { timeout: 120_000 }, ()
 
     // Assess
     expect(redrive.code).toBe(0);
-    expect(redrive.stdout).toMatch(/analysis: 1 dead job\(s\) back to QUEUED; moved 1\/1 message\(s\) — COMPLETED/);
+    expect(redrive.stdout).toMatch(/analysis: redrive task [\w-]+ — 1 dead job\(s\), 1 DLQ message\(s\)/);
+    // Not a TTY: each look at the task is a line with its progress bar, ending at 100%.
+    expect(redrive.stdout).toMatch(/COMPLETED\s+\[█+\] 100%\s+requeued 1\/1 · moved 1\/1/);
+    expect(redrive.stdout).toMatch(/✔ analysis: 1 dead job\(s\) back to QUEUED, 1 message\(s\) moved/);
+    const status = await conveyor(['dlq', 'redrive-status', 'analysis', '--json']);
+    expect(JSON.parse(status.stdout)).toMatchObject({ type: 'analysis', task: { state: 'COMPLETED', requeued: 1, move: { moved: 1 } } });
     expect(watched.code).toBe(0);
     expect(watched.stdout).toMatch(/status\s+SUCCEEDED/);
     expect(watched.stdout).toMatch(/attempt\s+1\/3/);

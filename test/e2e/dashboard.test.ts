@@ -81,12 +81,14 @@ describe('E2E: the local dashboard in a real browser (chromium)', { timeout: 120
     await row('queues', 'analysis').getByRole('button', { name: 'Redrive analysis' }).click();
 
     // Assess
-    await expect.poll(() => page.locator('#notice').textContent(), { timeout: 10_000 }).toContain('analysis: 1 dead job(s) back to QUEUED');
+    await expect.poll(() => page.locator('#notice').textContent(), { timeout: 10_000 }).toContain('analysis: redrive started — 1 dead job(s)');
     await expect.poll(() => page.locator('#job-status').textContent(), { timeout: 20_000 }).toBe('SUCCEEDED');
     expect(await page.locator('#job-attempts').textContent()).toBe('1/3');
     expect(await page.locator('#job-result').textContent()).toContain('"toolId": "dash-1"');
     await expect.poll(() => row('queues', 'analysis').locator('td').nth(4).textContent(), { timeout: 20_000 }).toBe('0');
     await expect.poll(() => row('dlq', deadJobId).count()).toBe(0);
+    // The queues table shows the task's progress (it refreshes by itself).
+    await expect.poll(() => row('queues', 'analysis').locator('td').nth(8).textContent(), { timeout: 20_000 }).toBe('completed 1/1 · moved 1/1');
     expect(analysis.runs.get(deadJobId)).toBe(4);
     await page.screenshot({ path: `${SCREENSHOTS}/dashboard.png`, fullPage: true });
   });

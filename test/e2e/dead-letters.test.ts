@@ -23,6 +23,16 @@ async function dlq(type = 'analysis') {
   return response.body;
 }
 
+/** The redrive task once it has finished (COMPLETED or FAILED), read as an operator would poll it. */
+async function finishedRedrive(taskId: string, type = 'analysis') {
+  return eventually(async () => {
+    const status = await api.request('GET', `/v1/queues/${type}/redrive`);
+    expect(status.status).toBe(200);
+    const task = status.body.task;
+    return task?.taskId === taskId && (task.state === 'COMPLETED' || task.state === 'FAILED') ? task : undefined;
+  }, 20_000, `redrive task ${taskId} finished`);
+}
+
 describe('E2E: a failing job lands in the DLQ, is listed, redriven, and succeeds once the fault is gone', () => {
   let jobId: string;
 
@@ -72,17 +82,16 @@ describe('E2E: a failing job lands in the DLQ, is listed, redriven, and succeeds
     // Act
     const redrive = await api.request('POST', '/v1/queues/analysis/redrive');
 
-    // Assess
+    // Assess: accepted at once, as a task the redrive consumer carries out
     expect(redrive.status).toBe(202);
-    expect(redrive.body).toMatchObject({ type: 'analysis', requeued: 1, stale: 0, dlqMessages: 1, task: { status: expect.stringMatching(/RUNNING|COMPLETED/) } });
-    const done = await api.waitForStatus(jobId, ['SUCCEEDED', 'DEAD', 'FAILED'], 20_000);
+    expect(redrive.headers.get('location')).toBe('/v1/queues/analysis/redrive');
+    expect(redrive.body).toMatchObject({ type: 'analysis', taskId: expect.any(String), resumed: false, task: { state: 'REQUEUEING', deadJobs: 1, dlqMessages: 1, requeued: 0 } });
+    const task = await finishedRedrive(redrive.body.taskId);
+    // The job was DEAD before the task began: only a status other than DEAD says it ran again.
+    const done = await api.waitForStatus(jobId, ['SUCCEEDED', 'FAILED'], 20_000);
     expect(done).toMatchObject({ status: 'SUCCEEDED', attempt: 1, redriveCount: 1, result: { toolId: 'dlq-1' } });
     expect(done.error).toBeUndefined();
-    const task = await eventually(async () => {
-      const status = await api.request('GET', '/v1/queues/analysis/redrive');
-      return status.body.task?.status === 'COMPLETED' ? status.body.task : undefined;
-    });
-    expect(task).toMatchObject({ moved: 1, toMove: 1 });
+    expect(task).toMatchObject({ state: 'COMPLETED', requeued: 1, skipped: 0, failures: 0, move: { status: 'COMPLETED', moved: 1, toMove: 1 } });
     expect(analysis.runs.get(jobId)).toBe(4);
     const empty = await dlq();
     expect(empty).toMatchObject({ dlq: { visible: 0, inFlight: 0 }, deadJobs: 0, jobs: [] });
@@ -91,12 +100,12 @@ describe('E2E: a failing job lands in the DLQ, is listed, redriven, and succeeds
   it('runs the redriven job exactly once: a second redrive finds nothing and the run count stays', async () => {
     // Act
     const again = await api.request('POST', '/v1/queues/analysis/redrive');
-    // Give any stray delivery time to arrive before counting.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const task = await finishedRedrive(again.body.taskId);
 
     // Assess
-    expect(again.status).toBe(200);
-    expect(again.body).toMatchObject({ requeued: 0, dlqMessages: 0 });
+    expect(again.status).toBe(202);
+    expect(again.body.task).toMatchObject({ deadJobs: 0, dlqMessages: 0 });
+    expect(task).toMatchObject({ state: 'COMPLETED', requeued: 0, move: { moved: 0 } });
     expect(analysis.runs.get(jobId)).toBe(4);
     expect(await api.request('GET', `/v1/jobs/${jobId}`)).toMatchObject({ body: { status: 'SUCCEEDED', attempt: 1 } });
   });
@@ -132,7 +141,8 @@ describe('E2E: selective retry of one DEAD or FAILED job', () => {
     await eventually(async () => (api.cloud.mappings.analysis.stats.deleted > deletedBefore ? true : undefined), 20_000, 'stale copy acknowledged');
 
     // Assess: the record still holds the retry's outcome (the stale copy with the old payload recorded nothing)
-    expect(redrive.body).toMatchObject({ requeued: 0, dlqMessages: 1 });
+    expect(redrive.body.task).toMatchObject({ deadJobs: 0, dlqMessages: 1 });
+    expect(await finishedRedrive(redrive.body.taskId)).toMatchObject({ state: 'COMPLETED', requeued: 0, move: { moved: 1 } });
     expect((await api.request('GET', `/v1/jobs/${jobId}`)).body).toMatchObject({ status: 'SUCCEEDED', attempt: 1, result: { toolId: 'new-payload' } });
   });
 

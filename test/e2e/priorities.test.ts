@@ -95,9 +95,9 @@ describe('E2E: priorities', () => {
   });
 
   it('routes each priority to its own queue and pool', () => {
-    // analysis has a lane per priority; every other registered type one; plus the webhook queue.
+    // analysis has a lane per priority; every other registered type one; plus the webhook and redrive queues.
     const others = JOB_TYPES.filter((type) => type !== 'analysis');
-    expect(Object.keys(api.cloud.lanes).sort()).toEqual(['analysis', 'analysis:high', 'analysis:low', ...others, 'webhooks'].sort());
+    expect(Object.keys(api.cloud.lanes).sort()).toEqual(['analysis', 'analysis:high', 'analysis:low', ...others, 'webhooks', 'redrive'].sort());
     expect(api.cloud.config.CONVEYOR_QUEUE_URLS['analysis:high']).toMatch(/conveyor-local-analysis-high$/);
   });
 });

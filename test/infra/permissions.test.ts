@@ -85,7 +85,9 @@ const BUNDLED_NOT_CALLED: readonly { readonly entry: RegExp; readonly action: st
   { entry: /\/api\.ts$/, action: 'sqs:ChangeMessageVisibility', reason: 'The API sends jobs and webhooks (SqsJobQueue.send, SqsWebhookQueue.send); it consumes no queue, so it never delays a message.' },
   { entry: /\/scheduler-target\.ts$/, action: 'sqs:ChangeMessageVisibility', reason: 'The scheduler target only sends (SqsJobQueue.send); it consumes no queue.' },
   { entry: /\/sweep\.ts$/, action: 'sqs:ChangeMessageVisibility', reason: 'The recovery sweep only sends (SqsJobQueue.send, SqsWebhookQueue.enqueue); it consumes no queue.' },
-  { entry: /\/(api|scheduler-target|sweep)\.ts$/, action: 'dynamodb:BatchGetItem', reason: 'DynamoJobStore.getMany reads a consumer batch’s records at once; the API, the scheduler target and the recovery sweep read one job at a time (get).' },
+  { entry: /\/redrive\.ts$/, action: 'dynamodb:PutItem', reason: 'The API creates redrive tasks (DynamoRedriveTasks.create) and jobs (DynamoJobStore.create); the consumer only reads and conditionally updates them.' },
+  { entry: /\/redrive\.ts$/, action: 'dynamodb:DeleteItem', reason: 'The API removes a task whose first nudge was not sent (DynamoRedriveTasks.remove); the consumer never deletes.' },
+  { entry: /\/(api|scheduler-target|sweep|redrive)\.ts$/, action: 'dynamodb:BatchGetItem', reason: 'DynamoJobStore.getMany reads a consumer batch’s records at once; the API, the scheduler target, the recovery sweep and the redrive consumer read one job at a time (get).' },
   { entry: /\/webhook-worker\.ts$/, action: 'sqs:SendMessage', reason: 'The webhook consumer only delays a retry (SqsWebhookQueue.changeVisibility); sending a delivery is the producers’ half.' },
 ];
 
@@ -261,6 +263,8 @@ function targetsOf(stage: Stage, fn: Fn, action: string): { readonly all: boolea
   };
   switch (service) {
     case 'dynamodb':
+      // The redrive consumer queries the dead-letter listing only (its sparse index), not the table.
+      if (action === 'dynamodb:Query' && /\/redrive\.ts$/.test(fn.entry)) return { all: true, targets: [{ resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${env.CONVEYOR_TABLE_NAME}/index/deadLetters` }] };
       return { all: true, targets: [{ resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${env.CONVEYOR_TABLE_NAME}` }] };
     case 'sqs':
       return {
@@ -380,8 +384,8 @@ describe('Permissions: what each function’s code calls, against what its role 
     }
 
     // Assess
-    // Two stages, each: a consumer per registered job type, the API, the authorizer, the scheduler target, the webhook consumer, the recovery sweep.
-    expect(stages.flatMap((s) => s.functions)).toHaveLength(2 * (JOB_TYPES.length + 5));
+    // Two stages, each: a consumer per registered job type, the API, the authorizer, the scheduler target, the webhook consumer, the recovery sweep, the redrive consumer.
+    expect(stages.flatMap((s) => s.functions)).toHaveLength(2 * (JOB_TYPES.length + 6));
     expect(denied).toEqual([]);
   }, 120_000);
 

@@ -66,11 +66,11 @@ describe('CDK: the stacks follow the registry', () => {
     expect(fn.properties).toMatchObject({ Timeout: 20 });
     expect(mapping.properties).toMatchObject({ BatchSize: 20, MaximumBatchingWindowInSeconds: 3, ScalingConfig: { MaximumConcurrency: 7 }, FunctionResponseTypes: ['ReportBatchItemFailures'] });
     // Every type: queue + DLQ, two more lanes per prioritized type; plus the webhook queue and its DLQ,
-    // and the scheduler's two failure queues.
+    // the redrive queue and its DLQ, and the scheduler's two failure queues.
     const all = [...jobDefinitions, thumbnailJob, transcodeJob, ticketJob, ledgerJob];
     expect(all.filter(isPrioritized).map((d) => d.type)).toEqual(['analysis', 'transcode']);
     expect(extended.service.findResources('AWS::SQS::Queue', { Properties: { QueueName: 'conveyor-dev-ticket-high' } })).toEqual({});
-    extended.service.resourceCountIs('AWS::SQS::Queue', 2 * all.length + 2 * all.filter(isPrioritized).length + 2 + 2);
+    extended.service.resourceCountIs('AWS::SQS::Queue', 2 * all.length + 2 * all.filter(isPrioritized).length + 2 + 2 + 2);
     const alarmNames = Object.values(extended.service.findResources('AWS::CloudWatch::Alarm')).map((a) => String((a as { Properties: { AlarmName: string } }).Properties.AlarmName));
     expect(alarmNames.filter((name) => name.startsWith('Conveyor-dev-thumbnail-')).sort()).toEqual([
       'Conveyor-dev-thumbnail-consumer-Fault-Count-Critical',

@@ -286,7 +286,7 @@ describe('CDK: least privilege', () => {
     expect(JSON.stringify(objects?.Resource)).toContain('conveyor-prod-docs-');
   });
 
-  it('lets the API use the table, the dead-letter index, the job queues and (for redrive) the DLQs, the webhook queue\'s included; the authorizer only read keys', () => {
+  it('lets the API use the table, the dead-letter index, the job queues, the DLQs\' depths, the redrive queue (a task\'s first nudge) and the webhooks DLQ\'s move; the authorizer only read keys', () => {
     // Prepare
     const table = 'conveyor-dev-jobs';
     const queueArns = jobDefinitions.flatMap((d) => expectedLanes('dev', d).map(([, name]) => ({ 'Fn::GetAtt': [onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: name }).logicalId, 'Arn'] })));
@@ -305,25 +305,27 @@ describe('CDK: least privilege', () => {
       'logs:CreateLogStream', 'logs:PutLogEvents',
       's3:DeleteObject', 's3:GetObject', 's3:PutObject',
       'scheduler:CreateSchedule',
-      
       'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ListMessageMoveTasks', 'sqs:ReceiveMessage', 'sqs:SendMessage', 'sqs:StartMessageMoveTask',
     ]);
     expect(JSON.stringify(on('dynamodb:PutItem'))).toContain(`:table/${table}`);
     // Listing queries the table's own partitions; the DLQ listing the sparse deadLetters index, no other.
     expect(JSON.stringify(on('dynamodb:Query'))).toContain(`:table/${table}`);
     expect(JSON.stringify(on('dynamodb:Query')).match(/\/index\/[A-Za-z]+/g)).toEqual(['/index/deadLetters']);
-    // Every lane of every type (enqueue, depths), then the webhook queue (a cancel's webhook).
+    // Every lane of every type (enqueue, depths), the webhook queue (a cancel's webhook), the redrive queue.
     const webhookQueue = { 'Fn::GetAtt': [onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-webhooks' }).logicalId, 'Arn'] };
+    const redriveQueue = { 'Fn::GetAtt': [onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-redrive' }).logicalId, 'Arn'] };
     const webhookDlq = { 'Fn::GetAtt': [onlyResource(dev.service, 'AWS::SQS::Queue', { QueueName: 'conveyor-dev-webhooks-dlq' }).logicalId, 'Arn'] };
-    // The webhook queue: SendMessage twice (a cancel's webhook; the redrive's destination, with its depths).
-    expect(on('sqs:SendMessage')).toEqual([queueArns, webhookQueue, webhookQueue]);
-    expect(on('sqs:StartMessageMoveTask')).toEqual([dlqArns, webhookDlq]);
-    expect(on('sqs:ReceiveMessage')).toEqual([dlqArns, webhookDlq]);
+    // The webhook queue: SendMessage twice (a cancel's webhook; the webhooks redrive's destination, with its depths).
+    expect(on('sqs:SendMessage')).toEqual([queueArns, webhookQueue, webhookQueue, redriveQueue]);
+    // A job DLQ's move is the redrive consumer's; the API moves only the webhooks DLQ.
+    expect(on('sqs:StartMessageMoveTask')).toEqual([webhookDlq]);
+    expect(on('sqs:ReceiveMessage')).toEqual([webhookDlq]);
+    expect(on('sqs:GetQueueUrl')).toEqual([dlqArns, webhookDlq]);
     expect(actionsOf(authorizer)).toEqual(['dynamodb:GetItem', 'logs:CreateLogStream', 'logs:PutLogEvents']);
   });
 
   it('lets the API pause and resume exactly the job types’ event source mappings (every lane), named in its environment', () => {
-    // Prepare: the mappings of the job consumers, by type; the webhook consumer's is not one of them.
+    // Prepare: the mappings of the job consumers, by type; the webhook and redrive consumers' are not among them.
     const mappings = Object.entries(dev.service.findResources('AWS::Lambda::EventSourceMapping')) as [string, { Properties: { FunctionName: { Ref: string } } }][];
     const workerOf = (type: string) => onlyResource(dev.service, 'AWS::Lambda::Function', { FunctionName: `conveyor-dev-worker-${type}` }).logicalId;
     const byType = Object.fromEntries(jobDefinitions.map((d) => [d.type, mappings.filter(([, m]) => m.Properties.FunctionName.Ref === workerOf(d.type)).map(([id]) => id)]));
@@ -336,12 +338,12 @@ describe('CDK: least privilege', () => {
 
     // Assess: one lane per priority, each with its mapping; nothing else is granted on Lambda.
     for (const d of jobDefinitions) expect(byType[d.type], d.type).toHaveLength(expectedLanes('dev', d).length);
-    expect(mappings.length).toBe(Object.values(byType).flat().length + 1);
+    expect(mappings.length).toBe(Object.values(byType).flat().length + 2);
     expect(pause).toHaveLength(1);
     expect(actionsOf(pause)).toEqual(['lambda:UpdateEventSourceMapping']);
     expect(new Set([pause[0]!.Resource].flat().map((r) => JSON.stringify(r)))).toEqual(new Set(Object.values(byType).flat().map((id) => JSON.stringify(arnOf(id)))));
     expect(actionsOf(api).filter((a) => a.startsWith('lambda:'))).toEqual(['lambda:UpdateEventSourceMapping']);
-    for (const name of [...jobDefinitions.map((d) => `conveyor-dev-worker-${d.type}`), 'conveyor-dev-webhooks', 'conveyor-dev-authorizer']) {
+    for (const name of [...jobDefinitions.map((d) => `conveyor-dev-worker-${d.type}`), 'conveyor-dev-webhooks', 'conveyor-dev-redrive', 'conveyor-dev-authorizer']) {
       expect(actionsOf(statementsOf(dev, name)).filter((a) => a === 'lambda:UpdateEventSourceMapping'), name).toEqual([]);
     }
     const named = Object.entries(environment.CONVEYOR_EVENT_SOURCE_MAPPINGS ?? {}).map(([type, uuids]) => [type, [...uuids].sort()]);

@@ -120,9 +120,10 @@ describe('CDK: the notification consumer', () => {
       .map(([name]) => name)
       .sort();
 
-    // Assess: the API (enqueue), the scheduler target (delayed and recurring jobs), the recovery sweep (a job
-    // whose sender died), and the job consumers: the notification consumer enqueues e-mail, and any consumer
-    // sends a flow's parent once the child it ran was the last to end.
-    expect(senders).toEqual(['conveyor-dev-api', 'conveyor-dev-scheduler-target', 'conveyor-dev-sweep', ...JOB_TYPES.map((type) => `conveyor-dev-worker-${type}`)].sort());
+    // Assess: the API (enqueue), the redrive consumer (SQS asks the caller of StartMessageMoveTask for
+    // SendMessage on the move's destination), the scheduler target (delayed and recurring jobs), the
+    // recovery sweep (a job whose sender died), and the job consumers: the notification consumer enqueues
+    // e-mail, and any consumer sends a flow's parent once the child it ran was the last to end.
+    expect(senders).toEqual(['conveyor-dev-api', 'conveyor-dev-redrive', 'conveyor-dev-scheduler-target', 'conveyor-dev-sweep', ...JOB_TYPES.map((type) => `conveyor-dev-worker-${type}`)].sort());
   });
 });

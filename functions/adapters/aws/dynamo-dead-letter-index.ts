@@ -52,6 +52,17 @@ export class DynamoDeadLetterIndex implements DeadLetterIndex {
     return { jobIds: page, cursor: await this.#pageCursors().encode(scope, page[page.length - 1]!) };
   }
 
+  async after(type: string, options: { limit: number; after?: string }): Promise<string[]> {
+    const jobIds: string[] = [];
+    let startKey = options.after !== undefined ? this.#startKey(type, options.after) : undefined;
+    do {
+      const output = await this.#query({ ...this.#partition(type), Limit: options.limit - jobIds.length, ...(startKey ? { ExclusiveStartKey: startKey } : {}) });
+      for (const item of output.Items ?? []) jobIds.push(String(item[TABLE_LAYOUT.sortKey]));
+      startKey = output.LastEvaluatedKey;
+    } while (startKey && jobIds.length < options.limit);
+    return jobIds;
+  }
+
   /** Cursors are needed only past a first page. */
   #pageCursors(): PageCursors {
     if (!this.#cursors) throw new ConfigurationError('DynamoDeadLetterIndex: paging needs `cursors` (page-cursor.ts)');

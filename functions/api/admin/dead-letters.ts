@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ConveyorError, DependencyUnavailableError, RedriveInProgressError, TransitionConflictError } from '../../../shared/domain/errors.js';
 import type { JobRecord } from '../../../shared/domain/job.js';
 import type { DeadLetterIndex } from '../../../shared/ports/dead-letters.js';
@@ -5,8 +6,11 @@ import type { JobQueue } from '../../../shared/ports/job-queue.js';
 import type { JobStore, Transition } from '../../../shared/ports/job-store.js';
 import type { JobData } from '../../job-data/job-data.js';
 import type { Logger } from '../../../shared/ports/logger.js';
-import type { QueueAdmin, QueueDepth, RedriveTask } from '../../../shared/ports/queue-admin.js';
+import type { QueueAdmin, QueueDepth } from '../../../shared/ports/queue-admin.js';
+import type { RedriveNudges, RedriveTaskRecord, RedriveTaskStore } from '../../../shared/ports/redrive-tasks.js';
 import { deadLetterUntil, FollowUpFlusher } from '../../follow-ups/follow-ups.js';
+import { FINISHED_FIELDS, LISTING_FIELDS, pendingSend } from '../../redrive/dead-job-source.js';
+import { DEFAULT_REDRIVE_SETTINGS, mapLimited } from '../../redrive/redrive-runner.js';
 import { messageOf } from '../job-service.js';
 
 export interface DeadLetterServiceDeps {
@@ -15,6 +19,8 @@ export interface DeadLetterServiceDeps {
   readonly queues: QueueAdmin;
   readonly queue: JobQueue;
   readonly logger: Logger;
+  /** Redrive tasks, and the queue whose consumer carries them out. */
+  readonly redrives: { readonly tasks: RedriveTaskStore; readonly nudges: RedriveNudges };
   /** Flushes the webhook a DEAD or FAILED job still owes before it is put back to QUEUED. */
   readonly followUps?: FollowUpFlusher;
   /** How long a DLQ keeps a message: a job put back to DEAD is listed again until then. */
@@ -24,6 +30,7 @@ export interface DeadLetterServiceDeps {
   /** Where payloads over the inline limit live; absent: every payload is inline. */
   readonly jobData?: JobData | undefined;
   readonly now?: () => Date;
+  readonly newId?: () => string;
 }
 
 /** A job that cannot be retried in its current status (only DEAD and FAILED can). */
@@ -31,14 +38,6 @@ export class NotRetryableError extends ConveyorError {
   constructor(readonly job: JobRecord) {
     super('NOT_RETRYABLE', `job ${job.jobId} is ${job.status}; only DEAD or FAILED jobs can be retried`);
     this.name = 'NotRetryableError';
-  }
-}
-
-/** A redrive bigger than one API call can safely requeue (API Gateway answers within 30 s). */
-export class RedriveTooLargeError extends ConveyorError {
-  constructor(readonly entries: number) {
-    super('REDRIVE_TOO_LARGE', `${entries} dead jobs exceed the ${MAX_REDRIVE} one redrive can requeue; retry jobs by id or raise the limit`);
-    this.name = 'RedriveTooLargeError';
   }
 }
 
@@ -51,40 +50,22 @@ export interface DeadLetterListing {
   readonly deadJobs: number;
 }
 
-export interface RedriveOutcome {
-  readonly type: string;
-  /** DEAD records put back to QUEUED before the move started. */
-  readonly requeued: number;
-  /** Listed jobs that were no longer DEAD when read (retried meanwhile, expired), or whose owed webhook could not be queued first. */
-  readonly stale: number;
-  /** DLQ messages when the redrive started. */
-  readonly dlqMessages: number;
-  readonly task?: RedriveTask;
+/** What a redrive request came to: a new task, or a stalled one nudged back into motion. */
+export interface RedriveRequest {
+  readonly task: RedriveTaskRecord;
+  readonly resumed: boolean;
 }
 
-/** One call requeues at most this many records (each a read and a write) before the move starts. */
-export const MAX_REDRIVE = 2_000;
 const CONCURRENCY = 16;
-/** Fields a finished job carries that a job waiting to run again must not (its holder included: a new message runs it). */
-// startBy too: a job an operator runs again is not held to the start-by time of its first enqueue.
-const FINISHED_FIELDS = ['finishedAt', 'ttl', 'nextAttemptAt', 'cancelRequested', 'result', 'resultRef', 'progressMessage', 'startedAt', 'messageId', 'receiveCount', 'startBy'] as const;
-/** A DEAD job's place in the dead-letter listing: the write that takes it out of DEAD removes it. */
-const LISTING_FIELDS = ['deadLetterType', 'deadLetterUntil'] as const;
-/** A requeued job's message should arrive within this (a redrive's move takes seconds). */
-export const DEFAULT_REQUEUE_SEND_GRACE_MS = 5 * 60_000;
+/** A retried job's message is sent at once: past this the recovery sweep sends it. */
+export const DEFAULT_RETRY_SEND_GRACE_MS = 5 * 60_000;
 
 /**
- * Dead-letter operations: list a DLQ without touching its messages, redrive it, retry one job.
+ * Dead-letter operations: list a DLQ without touching its messages, ask for a redrive, retry one job.
  *
- * Redrive, in order (so that no message ever arrives for a record that would refuse it):
- * 1. every listed DEAD record of the type goes back to QUEUED with attempt 0 (conditional on DEAD
- *    and on its generation); that same write unlists it and says its message is pending (if the move
- *    never starts and nothing undoes this, the recovery sweep sends the job a fresh message);
- * 2. StartMessageMoveTask moves the DLQ messages back to the type's queue; each arrives for a QUEUED
- *    record at attempt 0 and runs with the type's full attempt budget;
- * 3. if the move cannot start, step 1 is undone: the records return to DEAD, listed again by that write.
- * A job that dies while a redrive is under way may reach the DLQ after the move finished; its record
- * is then QUEUED with its message in the DLQ, and the next redrive moves it.
+ * A redrive is a task (functions/redrive/redrive-runner.ts): the request records it and sends the
+ * message that drives it; the redrive consumer puts the DEAD records back in pages, then moves the DLQ's
+ * messages. One task per queue at a time; the record is its progress.
  *
  * Retry by id: DEAD/FAILED → QUEUED with attempt 0, a new generation and optionally an edited
  * payload, then a new message with that generation. Any older copy (a DLQ message) is inert: every
@@ -94,7 +75,7 @@ export class DeadLetterService {
   readonly #deps: Required<Omit<DeadLetterServiceDeps, 'jobData'>> & Pick<DeadLetterServiceDeps, 'jobData'>;
 
   constructor(deps: DeadLetterServiceDeps) {
-    this.#deps = { now: () => new Date(), followUps: new FollowUpFlusher({ store: deps.store, logger: deps.logger }), sendGraceMs: DEFAULT_REQUEUE_SEND_GRACE_MS, ...deps };
+    this.#deps = { now: () => new Date(), newId: () => randomUUID(), followUps: new FollowUpFlusher({ store: deps.store, logger: deps.logger }), sendGraceMs: DEFAULT_RETRY_SEND_GRACE_MS, ...deps };
   }
 
   async list(type: string, options: { limit: number; cursor?: string }): Promise<DeadLetterListing> {
@@ -108,37 +89,63 @@ export class DeadLetterService {
     return { type, dlq: depths.dlq, jobs: jobs.filter((j): j is JobRecord => j !== undefined), deadJobs, ...(page.cursor ? { cursor: page.cursor } : {}) };
   }
 
-  async redrive(type: string): Promise<RedriveOutcome> {
-    const { queues, logger } = this.#deps;
-    const running = await queues.latestRedrive(type);
-    if (running?.status === 'RUNNING') throw new RedriveInProgressError(type);
-    const dlqMessages = (await queues.depths(type)).dlq.visible;
-    // Nothing to move: requeueing records now would leave them QUEUED with no message to run them.
-    if (dlqMessages === 0) return { type, requeued: 0, stale: 0, dlqMessages, ...(running ? { task: running } : {}) };
-
-    const jobIds = await allListed(this.#deps.deadLetters, type);
-    const requeued: JobRecord[] = [];
-    let stale = 0;
-    await mapLimited(jobIds, CONCURRENCY, async (jobId) => {
-      const before = await this.#requeueForRedrive(jobId);
-      if (before) requeued.push(before);
-      else stale++;
-    });
-
+  /**
+   * Records a redrive task for `queue` and sends its first nudge; answers at once. While a task is
+   * active on the queue this throws RedriveInProgressError — unless that task has stalled (no run holds
+   * it and nothing changed for longer than a run lasts: its next nudge was lost), which is then nudged
+   * again and returned with `resumed`.
+   */
+  async requestRedrive(queue: string, options: { requestedBy?: string } = {}): Promise<RedriveRequest> {
+    const { queues, deadLetters, redrives, logger } = this.#deps;
+    const now = this.#deps.now().toISOString();
+    const [depths, deadJobs] = await Promise.all([queues.depths(queue), deadLetters.count(queue)]);
+    const task: RedriveTaskRecord = {
+      taskId: this.#deps.newId(),
+      queue,
+      state: 'REQUEUEING',
+      createdAt: now,
+      updatedAt: now,
+      ...(options.requestedBy ? { requestedBy: options.requestedBy } : {}),
+      deadJobs,
+      dlqMessages: depths.dlq.visible + depths.dlq.inFlight,
+      requeued: 0,
+      skipped: 0,
+      failures: 0,
+      pages: 0,
+      nudge: this.#deps.newId(),
+    };
     try {
-      await queues.startRedrive(type);
+      await redrives.tasks.create(task);
     } catch (error) {
-      logger.error('redrive: the move task did not start; putting the requeued jobs back to DEAD', { type, jobs: requeued.length, error });
-      await mapLimited(requeued, CONCURRENCY, (before) => this.#undoRequeue(before));
-      throw error;
+      if (!(error instanceof RedriveInProgressError)) throw error;
+      const active = await redrives.tasks.get(queue);
+      if (!active || !this.#stalled(active)) throw error;
+      logger.warn('redrive: the active task had stalled; nudged again', { queue, taskId: active.taskId, updatedAt: active.updatedAt });
+      await redrives.nudges.send({ queue, taskId: active.taskId, nudge: active.nudge });
+      return { task: active, resumed: true };
     }
-    const task = await queues.latestRedrive(type);
-    logger.info('redrive started', { type, requeued: requeued.length, stale, dlqMessages });
-    return { type, requeued: requeued.length, stale, dlqMessages, ...(task ? { task } : {}) };
+    try {
+      await redrives.nudges.send({ queue, taskId: task.taskId, nudge: task.nudge });
+    } catch (error) {
+      // Nothing was done yet: no task stays behind that nothing drives.
+      await redrives.tasks.remove(queue, task.taskId).catch((removeError: unknown) => {
+        logger.error('redrive: the first nudge was not sent and the task could not be removed; a new request resumes it once it counts as stalled', { queue, taskId: task.taskId, error: removeError });
+      });
+      throw error instanceof DependencyUnavailableError ? error : new DependencyUnavailableError('sqs', `redrive nudge failed — ${String(error)}`, { cause: error });
+    }
+    logger.info('redrive requested', { queue, taskId: task.taskId, deadJobs, dlqMessages: task.dlqMessages });
+    return { task, resumed: false };
   }
 
-  redriveStatus(type: string): Promise<RedriveTask | undefined> {
-    return this.#deps.queues.latestRedrive(type);
+  /** The queue's latest redrive task (its progress), if any. */
+  redriveStatus(queue: string): Promise<RedriveTaskRecord | undefined> {
+    return this.#deps.redrives.tasks.get(queue);
+  }
+
+  #stalled(task: RedriveTaskRecord): boolean {
+    const now = this.#deps.now().getTime();
+    const leaseFree = !task.leaseUntil || Date.parse(task.leaseUntil) < now;
+    return leaseFree && now - Date.parse(task.updatedAt) > DEFAULT_REDRIVE_SETTINGS.stallMs;
   }
 
   /** The job of any tenant (operators act across tenants), or undefined. */
@@ -217,47 +224,12 @@ export class DeadLetterService {
       : { set: { payload: edited }, remove: ['payloadRef', 'priority'], payload: edited };
   }
 
-  /** A requeued job's message is pending until it arrives; the sweep sends it past the grace. */
+  /** A retried job's message is pending until it arrives; the sweep sends it past the grace. */
   #pendingSend(now: Date): { sendPending: 'pending'; sweepAt: string } {
-    return { sendPending: 'pending', sweepAt: new Date(now.getTime() + this.#deps.sendGraceMs).toISOString() };
+    return pendingSend(now, this.#deps.sendGraceMs);
   }
 
-  /** DEAD → QUEUED for a redrive. Returns the record as it was, or undefined if it was not requeued. */
-  async #requeueForRedrive(jobId: string): Promise<JobRecord | undefined> {
-    const { store, followUps, logger } = this.#deps;
-    const before = await store.get(jobId);
-    if (before?.status !== 'DEAD') return undefined;
-    if ((await followUps.flush(before)) === 'failed') {
-      // Its DLQ message moves back, finds the record DEAD and returns to the DLQ: the next redrive takes it.
-      logger.warn('redrive: a dead job still owes its completion webhook, which could not be queued; left DEAD', { jobId });
-      return undefined;
-    }
-    const now = this.#deps.now();
-    try {
-      await store.transition({
-        jobId,
-        from: ['DEAD'],
-        to: 'QUEUED',
-        expectGeneration: before.generation ?? 0,
-        // attempt 0: the moved message runs attempt 1 of a fresh budget. The generation stays: the move
-        // returns the same message body.
-        set: { attempt: 0, progress: 0, redriveCount: (before.redriveCount ?? 0) + 1, redrivenAt: now.toISOString(), ...this.#pendingSend(now) },
-        remove: [...FINISHED_FIELDS, ...LISTING_FIELDS],
-      });
-      return before;
-    } catch (error) {
-      if (!(error instanceof TransitionConflictError)) throw error;
-      return undefined;
-    }
-  }
-
-  async #undoRequeue(before: JobRecord): Promise<void> {
-    await this.#restore(before, { to: 'DEAD', expectGeneration: before.generation ?? 0 }).catch((error: unknown) => {
-      this.#deps.logger.error('redrive: could not put a job back to DEAD', { jobId: before.jobId, error });
-    });
-  }
-
-  /** Puts a job back as it was before a retry/redrive that could not send or move its message. */
+  /** Puts a job back as it was before a retry that could not send its message. */
   async #restore(before: JobRecord, options: { to: 'DEAD' | 'FAILED'; expectGeneration: number }): Promise<void> {
     const transition: Transition = {
       jobId: before.jobId,
@@ -289,32 +261,4 @@ export class DeadLetterService {
       await this.#deps.store.transition(transition);
     }
   }
-}
-
-/** Every id a listing holds, for a redrive: refused past MAX_REDRIVE. */
-export async function allListed(deadLetters: DeadLetterIndex, type: string): Promise<string[]> {
-  const total = await deadLetters.count(type);
-  if (total > MAX_REDRIVE) throw new RedriveTooLargeError(total);
-  const jobIds: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await deadLetters.list(type, { limit: 100, ...(cursor ? { cursor } : {}) });
-    jobIds.push(...page.jobIds);
-    cursor = page.cursor;
-  } while (cursor && jobIds.length < MAX_REDRIVE);
-  return jobIds;
-}
-
-/** Runs `work` over `items` with at most `limit` at once, keeping order. */
-export async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!);
-    }
-  });
-  await Promise.all(lanes);
-  return results;
 }

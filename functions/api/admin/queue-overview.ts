@@ -3,6 +3,7 @@ import type { JobStatus } from '../../../shared/domain/status.js';
 import type { JobListing } from '../../../shared/ports/job-listing.js';
 import type { QueueAdmin, QueueDepth, RedriveTask } from '../../../shared/ports/queue-admin.js';
 import type { QueuePause } from '../../../shared/ports/queue-pauses.js';
+import type { RedriveTaskRecord } from '../../../shared/ports/redrive-tasks.js';
 import { WEBHOOKS_QUEUE } from '../../../shared/ports/webhook-log.js';
 
 export interface QueueSummary {
@@ -21,7 +22,8 @@ export interface QueueSummary {
   /** This tenant's jobs created within the window, by status. */
   readonly counts: Partial<Record<JobStatus, number>>;
   readonly maxAttempts: number;
-  readonly redrive: RedriveTask | null;
+  /** The type's latest redrive task (its progress), or null. */
+  readonly redrive: RedriveTaskRecord | null;
   /** Whether its consumer is paused (jobs wait in the queue), since when and by which key. */
   readonly paused: boolean;
   readonly pausedAt: string | null;
@@ -36,14 +38,14 @@ export interface QueueOverview {
 }
 
 /**
- * Per job type: SQS depths of the queue and its DLQ (GetQueueAttributes), the latest redrive, and
+ * Per job type: SQS depths of the queue and its DLQ (GetQueueAttributes), the latest redrive task, and
  * the caller's jobs over a recent window by status (one bounded read of the tenant's partition).
  * AWS reports the oldest message's age only as a CloudWatch metric; here it is how long the
  * longest-waiting due job in the window has waited, which is what a visible message stands for.
  * Jobs due later (SQS delay, the scheduler's hold) are counted apart, as `heldJobs`.
  */
 export async function queueOverview(
-  deps: { queues: QueueAdmin; listing: JobListing; pauses?: { paused(): Promise<ReadonlyMap<string, QueuePause>> }; webhooks?: boolean; now?: () => Date },
+  deps: { queues: QueueAdmin; listing: JobListing; redriveStatus: (type: string) => Promise<RedriveTaskRecord | undefined>; pauses?: { paused(): Promise<ReadonlyMap<string, QueuePause>> }; webhooks?: boolean; now?: () => Date },
   tenant: string,
   windowMinutes: number,
 ): Promise<QueueOverview> {
@@ -52,7 +54,7 @@ export async function queueOverview(
   const queueState = async (name: string) => ({ ...(await deps.queues.depths(name)), redrive: (await deps.queues.latestRedrive(name)) ?? null });
   const [activity, perType, pauses, webhooks] = await Promise.all([
     deps.listing.recentActivity(tenant, since, now),
-    Promise.all(JOB_TYPES.map(async (type) => ({ type, ...(await queueState(type)) }))),
+    Promise.all(JOB_TYPES.map(async (type) => ({ type, ...(await deps.queues.depths(type)), redrive: (await deps.redriveStatus(type)) ?? null }))),
     deps.pauses?.paused() ?? new Map<string, QueuePause>(),
     deps.webhooks ? queueState(WEBHOOKS_QUEUE) : undefined,
   ]);

@@ -1,11 +1,36 @@
-import { RedriveInProgressError } from '../../../shared/domain/errors.js';
+import { ConveyorError, RedriveInProgressError } from '../../../shared/domain/errors.js';
 import type { DeadLetterIndex } from '../../../shared/ports/dead-letters.js';
 import type { JobStore } from '../../../shared/ports/job-store.js';
 import type { Logger } from '../../../shared/ports/logger.js';
 import type { QueueAdmin, QueueDepth, RedriveTask } from '../../../shared/ports/queue-admin.js';
 import { WEBHOOKS_QUEUE, type WebhookDeadLetterUnlisting } from '../../../shared/ports/webhook-log.js';
 import { webhookView, type WebhookView } from '../job-view.js';
-import { allListed, mapLimited } from './dead-letters.js';
+import { mapLimited } from '../../redrive/redrive-runner.js';
+
+/** One call unlists at most this many deliveries before the move starts. */
+export const MAX_REDRIVE = 2_000;
+
+/** A webhooks redrive bigger than one API call can safely unlist (API Gateway answers within 30 s). */
+export class RedriveTooLargeError extends ConveyorError {
+  constructor(readonly entries: number) {
+    super('REDRIVE_TOO_LARGE', `${entries} dead-lettered deliveries exceed the ${MAX_REDRIVE} one redrive can take`);
+    this.name = 'RedriveTooLargeError';
+  }
+}
+
+/** Every id a listing holds, for a redrive: refused past MAX_REDRIVE. */
+async function allListed(deadLetters: DeadLetterIndex, queue: string): Promise<string[]> {
+  const total = await deadLetters.count(queue);
+  if (total > MAX_REDRIVE) throw new RedriveTooLargeError(total);
+  const jobIds: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await deadLetters.list(queue, { limit: 100, ...(cursor ? { cursor } : {}) });
+    jobIds.push(...page.jobIds);
+    cursor = page.cursor;
+  } while (cursor && jobIds.length < MAX_REDRIVE);
+  return jobIds;
+}
 
 export interface WebhookDeadLetterServiceDeps {
   readonly store: JobStore;

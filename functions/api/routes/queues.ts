@@ -3,6 +3,7 @@ import * as z from 'zod';
 import type { JobListing } from '../../../shared/ports/job-listing.js';
 import type { JobData } from '../../job-data/job-data.js';
 import type { QueueAdmin } from '../../../shared/ports/queue-admin.js';
+import type { RedriveTaskRecord } from '../../../shared/ports/redrive-tasks.js';
 import type { DeadLetterService } from '../admin/dead-letters.js';
 import type { QueuePauses } from '../admin/queue-pauses.js';
 import { queueOverview } from '../admin/queue-overview.js';
@@ -39,7 +40,8 @@ export function queueRoutes(deps: QueueRouteDeps): Hono<ApiEnv> {
 
   routes.get('/', async (c) => {
     const { windowMinutes } = validateQuery(overviewQuery, c.req.query());
-    return c.json(await queueOverview({ ...deps, webhooks: deps.webhooks !== undefined }, c.get('principal').tenant, windowMinutes));
+    const overview = await queueOverview({ ...deps, webhooks: deps.webhooks !== undefined, redriveStatus: (type) => deps.deadLetters.redriveStatus(type) }, c.get('principal').tenant, windowMinutes);
+    return c.json({ ...overview, queues: overview.queues.map((q) => ({ ...q, redrive: q.redrive ? toRedriveView(q.redrive) : null })) });
   });
 
   // The webhooks DLQ, beside the job types' (`webhooks` is never a job type: shared/jobs/registry.ts).
@@ -77,10 +79,12 @@ export function queueRoutes(deps: QueueRouteDeps): Hono<ApiEnv> {
     });
   });
 
+  // Accepted at once: the redrive consumer does the work; GET follows it.
   routes.post('/:type/redrive', async (c) => {
     const type = jobTypeParam(c.req.param('type'));
-    const outcome = await asHttp(() => deps.deadLetters.redrive(type));
-    return c.json(outcome, outcome.task && outcome.requeued + outcome.dlqMessages > 0 ? 202 : 200);
+    const { task, resumed } = await asHttp(() => deps.deadLetters.requestRedrive(type, { requestedBy: c.get('principal').keyId }));
+    c.header('location', `/v1/queues/${type}/redrive`);
+    return c.json({ type, taskId: task.taskId, resumed, task: toRedriveView(task) }, 202);
   });
 
   routes.post('/:type/pause', async (c) => {
@@ -96,10 +100,18 @@ export function queueRoutes(deps: QueueRouteDeps): Hono<ApiEnv> {
   routes.get('/:type/redrive', async (c) => {
     const type = jobTypeParam(c.req.param('type'));
     const task = await deps.deadLetters.redriveStatus(type);
-    return c.json({ type, task: task ?? null });
+    return c.json({ type, task: task ? toRedriveView(task) : null });
   });
 
   return routes;
+}
+
+/** A redrive task as operators see it: its progress, without the consumer's bookkeeping (nudge, lease, cursor). */
+export function toRedriveView(task: RedriveTaskRecord) {
+  const { nudge: _nudge, leaseUntil: _lease, leaseOwner: _owner, cursor: _cursor, page: _page, move, ...view } = task;
+  if (!move) return view;
+  const { previousStartedAt: _previous, ...shown } = move;
+  return { ...view, move: shown };
 }
 
 function pausesOf(deps: QueueRouteDeps): QueuePauses {

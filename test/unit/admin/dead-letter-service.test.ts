@@ -1,8 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { DeadLetterService, NotRetryableError } from '../../../functions/api/admin/dead-letters.js';
-import { FollowUpFlusher } from '../../../functions/follow-ups/follow-ups.js';
 import { DependencyUnavailableError, RedriveInProgressError } from '../../../shared/domain/errors.js';
-import type { JobRecord } from '../../../shared/domain/job.js';
 import { messageGroupIdOf } from '../../../shared/jobs/ordering.js';
 import { silentLogger } from '../../../shared/logging/logger.js';
 import type { JobQueue } from '../../../shared/ports/job-queue.js';
@@ -10,18 +8,17 @@ import type { QueueAdmin } from '../../../shared/ports/queue-admin.js';
 import { JobData, PAYLOAD_INLINE_BYTES } from '../../../functions/job-data/job-data.js';
 import { analysisPayload, queuedJob } from '../../helpers/factories.js';
 import { MemoryBlobStore } from '../../helpers/memory-blob-store.js';
-import { MemoryDeadLetters } from '../../helpers/memory-dead-letters.js';
+import { createDeadJob as deadJob, MemoryDeadLetters } from '../../helpers/memory-dead-letters.js';
 import { MemoryJobStore } from '../../helpers/memory-job-store.js';
+import { MemoryNudges, MemoryRedriveTasks } from '../../helpers/memory-redrive-tasks.js';
 
-function setup(options: { dlqVisible?: number; startFails?: boolean; sendFails?: boolean; running?: boolean } = {}) {
+function setup(options: { dlqVisible?: number; sendFails?: boolean; now?: () => Date } = {}) {
   const store = new MemoryJobStore();
   const deadLetters = new MemoryDeadLetters(store);
   const queues: QueueAdmin = {
     depths: async () => ({ queue: { visible: 0, inFlight: 0, delayed: 0 }, dlq: { visible: options.dlqVisible ?? 1, inFlight: 0, delayed: 0 } }),
-    startRedrive: vi.fn(async () => {
-      if (options.startFails) throw new DependencyUnavailableError('sqs', 'down');
-    }),
-    latestRedrive: async () => (options.running ? { status: 'RUNNING' as const, moved: 0, toMove: 1, startedAt: new Date().toISOString() } : undefined),
+    startRedrive: vi.fn(async () => undefined),
+    latestRedrive: async () => undefined,
   };
   const queue: JobQueue = {
     send: vi.fn(async () => {
@@ -29,91 +26,68 @@ function setup(options: { dlqVisible?: number; startFails?: boolean; sendFails?:
     }),
     changeVisibility: async () => undefined,
   };
-  const service = new DeadLetterService({ store, deadLetters, queues, queue, logger: silentLogger, dlqRetentionSeconds: 14 * 86_400 });
-  return { store, deadLetters, queues, queue, service };
+  const redrives = { tasks: new MemoryRedriveTasks(options.now), nudges: new MemoryNudges() };
+  const service = new DeadLetterService({ store, deadLetters, queues, queue, redrives, logger: silentLogger, dlqRetentionSeconds: 14 * 86_400, ...(options.now ? { now: options.now } : {}) });
+  return { store, deadLetters, queues, queue, service, redrives };
 }
 
-/** A DEAD record as the worker writes it: listed by the attributes of the DEAD write. */
-async function deadJob(store: MemoryJobStore, overrides: Partial<JobRecord> = {}): Promise<JobRecord> {
-  const job = queuedJob({ status: 'DEAD', attempt: 3, progress: 40, finishedAt: '2026-11-23T10:00:00.000Z', ttl: 2e9, error: { code: 'E', message: 'boom' }, deadLetterType: 'analysis', deadLetterUntil: 2e9, ...overrides });
-  await store.create(job);
-  return job;
-}
 
 describe('Class: DeadLetterService', () => {
-  it('requeues every DEAD record with attempts reset before it starts the move', async () => {
+  it('records a redrive task and sends its first nudge, doing no requeue itself', async () => {
     // Prepare
-    const { store, deadLetters, service, queues } = setup({ dlqVisible: 2 });
-    const a = await deadJob(store);
-    const b = await deadJob(store);
-
-    // Act
-    const outcome = await service.redrive('analysis');
-
-    // Assess
-    expect(outcome).toMatchObject({ requeued: 2, stale: 0, dlqMessages: 2 });
-    expect(queues.startRedrive).toHaveBeenCalledTimes(1);
-    for (const job of [a, b]) {
-      const after = await store.get(job.jobId);
-      expect(after).toMatchObject({ status: 'QUEUED', attempt: 0, progress: 0, redriveCount: 1, error: { code: 'E' } });
-      expect(after?.ttl).toBeUndefined();
-      expect(after?.finishedAt).toBeUndefined();
-      // Its message is on its way back from the DLQ: pending, with a sweep entry in case it never comes.
-      expect(after).toMatchObject({ sendPending: 'pending', sweepAt: expect.any(String) });
-    }
-    expect(deadLetters.listed('analysis')).toEqual([]);
-  });
-
-  it('puts the records back to DEAD, listed again, when the move task cannot start', async () => {
-    // Prepare
-    const { store, deadLetters, service } = setup({ startFails: true });
+    const { store, service, redrives } = setup({ dlqVisible: 2 });
     const job = await deadJob(store);
 
     // Act
-    const redrive = service.redrive('analysis');
+    const { task, resumed } = await service.requestRedrive('analysis', { requestedBy: 'key-1' });
 
     // Assess
-    await expect(redrive).rejects.toBeInstanceOf(DependencyUnavailableError);
-    expect(await store.get(job.jobId)).toMatchObject({ status: 'DEAD', attempt: 3, progress: 40, finishedAt: job.finishedAt, ttl: 2e9 });
-    expect(deadLetters.listed('analysis')).toEqual([job.jobId]);
-    expect(await store.get(job.jobId)).not.toHaveProperty('sendPending');
+    expect(resumed).toBe(false);
+    expect(task).toMatchObject({ queue: 'analysis', state: 'REQUEUEING', deadJobs: 1, dlqMessages: 2, requeued: 0, requestedBy: 'key-1' });
+    expect(await redrives.tasks.get('analysis')).toEqual(task);
+    expect(redrives.nudges.sent).toEqual([{ nudge: { queue: 'analysis', taskId: task.taskId, nudge: task.nudge }, delaySeconds: 0 }]);
+    expect(await store.get(job.jobId)).toMatchObject({ status: 'DEAD' });
   });
 
-  it('changes nothing when the DLQ is empty, and refuses while a move runs', async () => {
-    const empty = setup({ dlqVisible: 0 });
-    const job = await deadJob(empty.store);
-    expect(await empty.service.redrive('analysis')).toMatchObject({ requeued: 0, dlqMessages: 0 });
-    expect(await empty.store.get(job.jobId)).toMatchObject({ status: 'DEAD' });
-
-    const busy = setup({ running: true });
-    await expect(busy.service.redrive('analysis')).rejects.toBeInstanceOf(RedriveInProgressError);
-  });
-
-  it('leaves alone a listed job whose record is no longer DEAD (the index lags the record)', async () => {
-    const { store, service } = setup();
-    const job = await deadJob(store);
-    await store.transition({ jobId: job.jobId, from: ['DEAD'], to: 'QUEUED', set: { attempt: 0 } });
-
-    expect(await service.redrive('analysis')).toMatchObject({ requeued: 0, stale: 1 });
-    expect(await store.get(job.jobId)).toMatchObject({ status: 'QUEUED', attempt: 0 });
-  });
-
-  it('queues the webhook a dead job still owes before it requeues it', async () => {
-    // Prepare: its consumer died before flushing the DEAD write's webhook
-    const { store, deadLetters } = setup();
-    const job = await deadJob(store, { callbackUrl: 'https://hooks.example.com/x', webhookPending: '2026-11-23T10:00:00.000Z' });
-    const webhooks: string[] = [];
-    const outbox = { enqueue: async (delivery: { body: string }) => void webhooks.push(delivery.body) };
-    const queues: QueueAdmin = { depths: async () => ({ queue: { visible: 0, inFlight: 0, delayed: 0 }, dlq: { visible: 1, inFlight: 0, delayed: 0 } }), startRedrive: vi.fn(async () => undefined), latestRedrive: async () => undefined };
-    const service = new DeadLetterService({ store, deadLetters, queues, queue: { send: vi.fn(), changeVisibility: vi.fn() }, logger: silentLogger, dlqRetentionSeconds: 86_400, followUps: new FollowUpFlusher({ store, outbox, logger: silentLogger }) });
+  it('refuses a second redrive of a queue while its task is active', async () => {
+    // Prepare
+    const { service } = setup();
+    await service.requestRedrive('analysis');
 
     // Act
-    await service.redrive('analysis');
+    const second = service.requestRedrive('analysis');
 
     // Assess
-    expect(webhooks.map((body) => JSON.parse(body))).toEqual([expect.objectContaining({ jobId: job.jobId, status: 'DEAD' })]);
-    expect(await store.get(job.jobId)).toMatchObject({ status: 'QUEUED' });
-    expect(await store.get(job.jobId)).not.toHaveProperty('webhookPending');
+    await expect(second).rejects.toBeInstanceOf(RedriveInProgressError);
+  });
+
+  it('nudges a stalled task again instead of refusing', async () => {
+    // Prepare: a task nothing drives any more (its next nudge was lost), untouched past the stall time
+    let now = Date.parse('2026-12-01T10:00:00.000Z');
+    const { service, redrives } = setup({ now: () => new Date(now) });
+    const { task } = await service.requestRedrive('analysis');
+    redrives.nudges.sent.length = 0;
+    now += 10 * 60_000;
+
+    // Act
+    const again = await service.requestRedrive('analysis');
+
+    // Assess
+    expect(again).toMatchObject({ resumed: true, task: { taskId: task.taskId } });
+    expect(redrives.nudges.sent).toEqual([{ nudge: { queue: 'analysis', taskId: task.taskId, nudge: task.nudge }, delaySeconds: 0 }]);
+  });
+
+  it('leaves no task behind when its first nudge cannot be sent', async () => {
+    // Prepare
+    const { service, redrives } = setup();
+    redrives.nudges.failNext = true;
+
+    // Act
+    const request = service.requestRedrive('analysis');
+
+    // Assess
+    await expect(request).rejects.toBeInstanceOf(DependencyUnavailableError);
+    expect(await redrives.tasks.get('analysis')).toBeUndefined();
   });
 
   it('retries one job with a new generation and message; restores it when the send fails', async () => {
@@ -142,9 +116,9 @@ describe('Class: DeadLetterService', () => {
 
   it('routes a retried job whose payload is stored apart by that payload’s priority, the edited one’s when edited', async () => {
     // Prepare: two DEAD high-priority jobs whose payloads are kept in S3
-    const { store, deadLetters, queue, queues } = setup();
+    const { store, deadLetters, queue, queues, redrives } = setup();
     const jobData = new JobData({ blobs: new MemoryBlobStore(), logger: silentLogger, urlTtlSeconds: 300 });
-    const service = new DeadLetterService({ store, deadLetters, queues, queue, logger: silentLogger, dlqRetentionSeconds: 14 * 86_400, jobData });
+    const service = new DeadLetterService({ store, deadLetters, queues, queue, redrives, logger: silentLogger, dlqRetentionSeconds: 14 * 86_400, jobData });
     const large = (priority: string) => analysisPayload({ priority, description: 'd'.repeat(PAYLOAD_INLINE_BYTES) });
     const storedApart = async () => {
       const { jobId, payload, payloadRef, priority } = await jobData.storePayload(queuedJob({ payload: large('high') }));

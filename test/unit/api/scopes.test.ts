@@ -13,6 +13,7 @@ import type { JobListing } from '../../../shared/ports/job-listing.js';
 import type { JobQueue } from '../../../shared/ports/job-queue.js';
 import type { QueueAdmin } from '../../../shared/ports/queue-admin.js';
 import { queuedJob } from '../../helpers/factories.js';
+import { MemoryNudges, MemoryRedriveTasks } from '../../helpers/memory-redrive-tasks.js';
 import { MemoryJobStore } from '../../helpers/memory-job-store.js';
 
 const principals: Record<string, Principal> = {
@@ -25,7 +26,7 @@ const keys: ApiKeyResolver = { resolve: async (key) => principals[key] };
 function setup() {
   const store = new MemoryJobStore();
   const queue: JobQueue = { send: vi.fn(async () => undefined), changeVisibility: async () => undefined };
-  const deadLetters: DeadLetterIndex = { list: async () => ({ jobIds: [] }), count: async () => 0 };
+  const deadLetters: DeadLetterIndex = { list: async () => ({ jobIds: [] }), after: async () => [], count: async () => 0 };
   const queues: QueueAdmin = {
     depths: async () => ({ queue: { visible: 0, inFlight: 0, delayed: 0 }, dlq: { visible: 0, inFlight: 0, delayed: 0 } }),
     startRedrive: async () => undefined,
@@ -40,7 +41,7 @@ function setup() {
     admin: {
       queues,
       listing,
-      deadLetters: new DeadLetterService({ store, deadLetters, queues, queue, logger: silentLogger, dlqRetentionSeconds: 14 * 86_400 }),
+      deadLetters: new DeadLetterService({ store, deadLetters, queues, queue, redrives: { tasks: new MemoryRedriveTasks(), nudges: new MemoryNudges() }, logger: silentLogger, dlqRetentionSeconds: 14 * 86_400 }),
       webhooks: new WebhookDeadLetterService({ store, deadLetters, queues, listing: { unlist: async () => undefined }, logger: silentLogger }),
     },
   });
