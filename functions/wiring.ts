@@ -1,7 +1,7 @@
 import type { ConveyorConfig } from '../shared/config/env.js';
 import type { JobStore } from '../shared/ports/job-store.js';
 import type { Logger } from '../shared/ports/logger.js';
-import { FollowUpFlusher } from './follow-ups/follow-ups.js';
+import { FollowUpFlusher, type FollowUpFlusherDeps } from './follow-ups/follow-ups.js';
 import { awsClientSettings, createDynamoClient, createS3Client, createSesClient, createSqsClient, type AwsClients } from './adapters/aws/clients.js';
 import { DynamoDeadLetterIndex } from './adapters/aws/dynamo-dead-letter-index.js';
 import { DynamoJobStore } from './adapters/aws/dynamo-job-store.js';
@@ -78,10 +78,10 @@ export function createDeadLetterIndex(config: ConveyorConfig, clients: Pick<AwsC
 
 /**
  * What writers of terminal states flush after their write: completion webhooks to the webhook queue
- * when webhooks are configured (without it, a webhook owed stays for the recovery sweep), and a flow
- * parent whose last child ended, to its type's queue (a queue URL this function lacks leaves it to the sweep).
+ * when webhooks are configured (without it, a webhook owed stays for the recovery sweep), and, given
+ * `sendParent` (functions/flows/send-parent.ts), a flow's parent whose last child ended (without it, the sweep sends it).
  */
-export function createFollowUpFlusher(store: JobStore, config: ConveyorConfig, clients: Pick<AwsClients, 'sqs'>, logger: Logger): FollowUpFlusher {
+export function createFollowUpFlusher(store: JobStore, config: ConveyorConfig, clients: Pick<AwsClients, 'sqs'>, logger: Logger, sendParent?: FollowUpFlusherDeps['sendParent']): FollowUpFlusher {
   const settings = webhookSettings(config);
-  return new FollowUpFlusher({ store, logger, queue: createJobQueue(config, clients), ...(settings ? { outbox: new SqsWebhookQueue({ client: clients.sqs, queueUrl: settings.queueUrl }) } : {}) });
+  return new FollowUpFlusher({ store, logger, sendParent, ...(settings ? { outbox: new SqsWebhookQueue({ client: clients.sqs, queueUrl: settings.queueUrl }) } : {}) });
 }

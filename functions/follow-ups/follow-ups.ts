@@ -2,10 +2,9 @@ import { ConfigurationError } from '../../shared/domain/errors.js';
 import type { JobRecord } from '../../shared/domain/job.js';
 import { isTerminal } from '../../shared/domain/status.js';
 import type { FinalStatus } from '../../shared/jobs/retention.js';
-import type { JobQueue } from '../../shared/ports/job-queue.js';
 import type { JobStore, RemovableField, Transition } from '../../shared/ports/job-store.js';
 import type { Logger } from '../../shared/ports/logger.js';
-import { sendOnce } from '../recovery/send-once.js';
+import type { SendOnceOutcome } from '../recovery/send-once.js';
 import { webhookBody, type WebhookOutbox } from '../webhooks/outbox.js';
 
 /*
@@ -80,10 +79,13 @@ export interface FollowUpFlusherDeps {
   readonly store: JobStore;
   /** The webhook queue; absent where webhooks are off (the sweep, which has it, then flushes). */
   readonly outbox?: WebhookOutbox | undefined;
-  /** The job queues: the last child of a flow sends its parent. Absent: the recovery sweep sends it. */
-  readonly queue?: JobQueue | undefined;
+  /**
+   * Sends a flow's parent once its last child was counted (`sendOnce` over the job queues: see
+   * functions/flows/send-parent.ts). Absent: the recovery sweep sends it. Injected, so a function that
+   * never ends a flow's child (the redrive consumer) does not bundle the routing of every job type.
+   */
+  readonly sendParent?: ((parent: JobRecord) => Promise<SendOnceOutcome>) | undefined;
   readonly logger: Logger;
-  readonly now?: () => Date;
 }
 
 /** Carries out what a terminal write recorded, then clears the marker (step 2 above). */
@@ -119,16 +121,16 @@ export class FollowUpFlusher {
    * Only then is `flowPending` cleared, so a flush that dies on the way is finished by the next one.
    */
   async #flushFlow(record: JobRecord, parentId: string, finishedAt: string): Promise<FlushOutcome> {
-    const { store, queue, logger } = this.#deps;
+    const { store, sendParent, logger } = this.#deps;
     try {
       const counted = await store.countChild(parentId, record.jobId, record.status);
       const parent = counted?.parent;
       if (parent && parent.status === 'QUEUED' && parent.childrenPending === 0 && parent.sendPending !== undefined) {
-        if (!queue) {
+        if (!sendParent) {
           logger.warn('a flow parent is due but this function has no job queue; the recovery sweep will send it', { jobId: parentId });
           return 'no-outbox';
         }
-        const sent = await sendOnce({ store, queue, logger, now: this.#deps.now ?? (() => new Date()) }, parent);
+        const sent = await sendParent(parent);
         // Another sender holds the claim: keep this child's marker until the parent is surely sent.
         if (sent === 'busy') return 'failed';
       }

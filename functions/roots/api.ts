@@ -21,6 +21,7 @@ import type { ApiEnv } from '../api/middleware.js';
 import { createReleaseScheduler, tenantEnqueueRule, webhookSettings } from '../scheduling/wiring.js';
 import { createRateLimiter } from './rate-limits.js';
 import { createBlobClients, createFollowUpFlusher, createJobData, createJobQueue, createJobStore, createTenantActivity, type CoreClients } from '../wiring.js';
+import { parentSender } from '../flows/send-parent.js';
 
 /** Composition root of the API function (functions/entry/api.ts) and of the local cloud's API. */
 export function buildApiApp(
@@ -34,8 +35,9 @@ export function buildApiApp(
   }: { limiter?: RateLimiter; scheduler?: ReleaseScheduler | undefined; queue?: BatchEnqueuerDeps['queue'] } = {},
 ): Hono<ApiEnv> {
   const store = createJobStore(config, clients);
-  // Cancelling a queued job writes a terminal state: the API flushes its webhook as the worker would.
-  const followUps = createFollowUpFlusher(store, config, clients, logger);
+  // Cancelling a queued job writes a terminal state: the API flushes its webhook as the worker would,
+  // and counts a cancelled flow child on its parent (sending the parent when it was the last).
+  const followUps = createFollowUpFlusher(store, config, clients, logger, parentSender({ store, queue, logger }));
   const keys = new DynamoApiKeys({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME });
   const idempotency = new DynamoIdempotencyStore({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME });
   const webhookPolicy = webhookSettings(config)?.policy;

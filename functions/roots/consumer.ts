@@ -15,6 +15,7 @@ import { withProviderThrottle, type BatchHandler } from '../scheduling/provider-
 import type { JobHandler } from '../worker/context.js';
 import { JobWorker } from '../worker/job-worker.js';
 import { createCoreClients, createFollowUpFlusher, createJobData, createJobQueue, createJobStore, type CoreClients } from '../wiring.js';
+import { parentSender } from '../flows/send-parent.js';
 
 /**
  * Composition root of the consumer functions and the local cloud's pollers. A consumer Lambda's
@@ -47,11 +48,13 @@ export function buildJobWorker<TPayload>(
   const store = createJobStore(config, clients);
   // Every consumer may get a payload stored apart and may produce a large result, whatever its type.
   const jobData = createJobData(config, clients, logger);
+  const queue = createJobQueue(config, clients);
   return new JobWorker<TPayload>(definition, handler, {
     ...(jobData ? { jobData } : {}),
     store,
-    followUps: createFollowUpFlusher(store, config, clients, logger),
-    queue: createJobQueue(config, clients),
+    // A child's consumer sends its flow's parent when the child was the last to end.
+    followUps: createFollowUpFlusher(store, config, clients, logger, parentSender({ store, queue, logger })),
+    queue,
     logger,
     tracer: currentTracer(),
     timeoutMarginMs: config.CONVEYOR_TIMEOUT_MARGIN_MS,

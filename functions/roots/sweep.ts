@@ -7,6 +7,7 @@ import { DynamoRecoveryIndex } from '../adapters/aws/dynamo-recovery-index.js';
 import { RecoverySweep, type RecoverySettings } from '../recovery/sweep.js';
 import { createReleaseScheduler } from '../scheduling/wiring.js';
 import { createCoreClients, createFollowUpFlusher, createJobQueue, createJobStore, type CoreClients } from '../wiring.js';
+import { parentSender } from '../flows/send-parent.js';
 
 /**
  * Composition root of the recovery sweep (functions/entry/sweep.ts, run on a schedule) and of the local
@@ -21,11 +22,12 @@ export function buildRecoverySweep(
 ): RecoverySweep {
   const store = createJobStore(config, clients);
   const { scheduler = createReleaseScheduler(config), now, settings } = options;
+  const queue = createJobQueue(config, clients);
   return new RecoverySweep({
     store,
     index: new DynamoRecoveryIndex({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME }),
-    queue: createJobQueue(config, clients),
-    followUps: createFollowUpFlusher(store, config, clients, logger),
+    queue,
+    followUps: createFollowUpFlusher(store, config, clients, logger, parentSender({ store, queue, logger, ...(now ? { now } : {}) })),
     idempotency: new DynamoIdempotencyStore({ client: clients.dynamo, tableName: config.CONVEYOR_TABLE_NAME }),
     hasQueue: (type) => config.CONVEYOR_QUEUE_URLS[type] !== undefined,
     scheduler,

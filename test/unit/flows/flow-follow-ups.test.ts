@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { JobService } from '../../../functions/api/job-service.js';
+import { parentSender } from '../../../functions/flows/send-parent.js';
 import { FollowUpFlusher } from '../../../functions/follow-ups/follow-ups.js';
 import { RecoverySweep } from '../../../functions/recovery/sweep.js';
 import type { ChildOutcome, JobHandler } from '../../../functions/worker/context.js';
@@ -39,7 +40,7 @@ function setup() {
   };
   const index = new MemoryRecoveryIndex(store);
   const jobs = new JobService({ store, queue, logger: silentLogger, activity: index, now: clock.now, newJobId: (tenant) => ids.next(tenant, clock.now()) });
-  const flusher = (view: JobStore = store) => new FollowUpFlusher({ store: view, queue, logger: silentLogger, now: clock.now });
+  const flusher = (view: JobStore = store) => new FollowUpFlusher({ store: view, sendParent: parentSender({ store: view, queue, logger: silentLogger, now: clock.now }), logger: silentLogger });
   const worker = (handler: JobHandler<unknown>, view: JobStore = store) =>
     new JobWorker(jobRegistry.analysis, handler, { store: view, queue, followUps: flusher(view), logger: silentLogger, timeoutMarginMs: 1_000, random: () => 0.5, storeRetryDelaysMs: [0], now: () => clock.now().getTime() });
   const sweep = () => new RecoverySweep({ store, index, queue, followUps: flusher(), logger: silentLogger, now: clock.now, hasQueue: () => true });
@@ -288,7 +289,7 @@ describe('Function: a flow with payloads and results stored apart', () => {
       seen = ctx.children;
       return { toolId: toolIdOf(payload), echo: 'x'.repeat(500) };
     };
-    const worker = new JobWorker(jobRegistry.analysis, handler, { store, queue, jobData, followUps: new FollowUpFlusher({ store, queue, logger: silentLogger }), logger: silentLogger, timeoutMarginMs: 1_000, random: () => 0.5, storeRetryDelaysMs: [0] });
+    const worker = new JobWorker(jobRegistry.analysis, handler, { store, queue, jobData, followUps: new FollowUpFlusher({ store, sendParent: parentSender({ store, queue, logger: silentLogger }), logger: silentLogger }), logger: silentLogger, timeoutMarginMs: 1_000, random: () => 0.5, storeRetryDelaysMs: [0] });
     const childId = flow.children[0]!.job.jobId;
 
     // Act

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { JobService } from '../../../functions/api/job-service.js';
 import type { EnqueuedFlow } from '../../../functions/flows/enqueue-flow.js';
+import { parentSender } from '../../../functions/flows/send-parent.js';
 import { FollowUpFlusher } from '../../../functions/follow-ups/follow-ups.js';
 import { RecoverySweep } from '../../../functions/recovery/sweep.js';
 import type { JobHandler } from '../../../functions/worker/context.js';
@@ -114,7 +115,7 @@ describe('Model: flows under duplicate deliveries, killed consumers, a queue tha
           if (shapes.get(ctx.jobId)!.fails) throw new PermanentJobError('this one fails');
           return { children: ctx.children?.length ?? 0 };
         };
-        const followUps = (view: JobStore) => new FollowUpFlusher({ store: view, queue, logger: silentLogger, now: clock });
+        const followUps = (view: JobStore) => new FollowUpFlusher({ store: view, sendParent: parentSender({ store: view, queue, logger: silentLogger, now: clock }), logger: silentLogger });
         const worker = (view: JobStore) => new JobWorker(jobRegistry.analysis, handler, { store: view, queue, followUps: followUps(view), logger: silentLogger, timeoutMarginMs: 1_000, random: () => 0.5, storeRetryDelaysMs: [0], now: () => now });
         const sweep = new RecoverySweep({ store, index, queue, followUps: followUps(store), logger: silentLogger, now: clock, hasQueue: () => true });
         const receives = new Map<string, number>();
