@@ -10,6 +10,7 @@ import { DynamoTenantActivity } from '../../functions/adapters/aws/dynamo-tenant
 import { PageCursors } from '../../functions/adapters/aws/page-cursor.js';
 import { SqsJobQueue } from '../../functions/adapters/aws/sqs-job-queue.js';
 import { SqsWebhookQueue } from '../../functions/adapters/aws/sqs-webhook-queue.js';
+import { parentSender } from '../../functions/flows/send-parent.js';
 import { FollowUpFlusher } from '../../functions/follow-ups/follow-ups.js';
 import { RecoverySweep, type RecoverySettings } from '../../functions/recovery/sweep.js';
 import { addressPolicy } from '../../functions/webhooks/address-policy.js';
@@ -31,7 +32,8 @@ import { startSqsServer, type SqsServer } from '../sqs/server.js';
  * counts), the event-source-mapping emulation, the real JobWorker, JobService, recovery sweep and AWS
  * adapters — for one job type with short timeouts, so faults and their recoveries happen in seconds.
  * Messages carry the `analysis` type (the registry's enqueue path is used as is); the worker runs the
- * lab's definition (its own timeouts and backoff) and the handler the chaos run supplies. Completion
+ * lab's definition (its own timeouts and backoff) and the handler the chaos run supplies. A flow's parent
+ * is sent by the flush that counts its last child (the consumer's or the sweep's), as on AWS. Completion
  * webhooks go to a queue of their own that nothing consumes: the run reads what arrived there.
  *
  * With `ordering: 'fifo'` in its settings the lab's queue and DLQ are FIFO queues (the payload less its
@@ -94,17 +96,19 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   const jobQueue = new SqsJobQueue({ client: sqs, queueUrls: { analysis: queue.url } });
   const outbox = new SqsWebhookQueue({ client: sqs, queueUrl: webhookQueueUrl });
   const activity = new DynamoTenantActivity({ client: dynamoClient, tableName });
+  const sweepQueue: JobQueue = {
+    send: (message, sendOptions) => {
+      options.onSweepSend?.(message.jobId);
+      return jobQueue.send(message, sendOptions);
+    },
+    changeVisibility: (type, receiptHandle, seconds, sourceArn) => jobQueue.changeVisibility(type, receiptHandle, seconds, sourceArn),
+  };
+  // A flow's parent is sent by the flush that counts its last child, as the consumer and sweep roots wire it.
   const sweep = new RecoverySweep({
     store,
     index: new DynamoRecoveryIndex({ client: dynamoClient, tableName }),
-    queue: {
-      send: (message, sendOptions) => {
-        options.onSweepSend?.(message.jobId);
-        return jobQueue.send(message, sendOptions);
-      },
-      changeVisibility: (type, receiptHandle, seconds, sourceArn) => jobQueue.changeVisibility(type, receiptHandle, seconds, sourceArn),
-    },
-    followUps: new FollowUpFlusher({ store, outbox, logger: silentLogger }),
+    queue: sweepQueue,
+    followUps: new FollowUpFlusher({ store, outbox, logger: silentLogger, sendParent: parentSender({ store, queue: sweepQueue, logger: silentLogger }) }),
     logger: silentLogger,
     hasQueue: (type) => type === 'analysis',
     settings: options.recovery,
@@ -117,7 +121,8 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     onStart?.(definition.settings.timeoutSeconds * 1000);
     const worker = new JobWorker(definition, run, {
       store: invocationStore,
-      followUps: new FollowUpFlusher({ store: invocationStore, outbox, logger: silentLogger }),
+      // The consumer's only sends: a flow parent, by the flush that counts its last child.
+      followUps: new FollowUpFlusher({ store: invocationStore, outbox, logger: silentLogger, sendParent: parentSender({ store: invocationStore, queue: invocationQueue, logger: silentLogger }) }),
       queue: invocationQueue,
       logger: silentLogger,
       timeoutMarginMs: options.timeoutMarginMs,

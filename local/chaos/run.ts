@@ -6,6 +6,8 @@ import type { SweepReport } from '../../functions/recovery/sweep.js';
 import type { JobHandler } from '../../functions/worker/context.js';
 import { DependencyUnavailableError, PermanentJobError, RetryableJobError } from '../../shared/domain/errors.js';
 import type { JobRecord } from '../../shared/domain/job.js';
+import type { EnqueuedFlow } from '../../functions/flows/enqueue-flow.js';
+import type { FlowRequest } from '../../shared/jobs/flow.js';
 import { isTerminal } from '../../shared/domain/status.js';
 import type { JobSettings } from '../../shared/jobs/define.js';
 import { isFifoQueue } from '../../shared/jobs/derived.js';
@@ -61,6 +63,12 @@ export interface ChaosOptions {
    * time and never out of enqueue order. 0: a standard queue.
    */
   readonly fifoGroups?: number;
+  /**
+   * Flows enqueued besides the jobs, through the API's flow path (POST /v1/flows), under the same faults:
+   * a parent of 2–6 children, some a level deeper, some with a child that fails permanently, some with
+   * `onChildFailure: continue`. A standard queue only: a FIFO type cannot have children. 0: none.
+   */
+  readonly flows?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -95,6 +103,8 @@ export const DEFAULT_CHAOS: ChaosOptions = {
 
 export interface ChaosReport {
   readonly ok: boolean;
+  /** One line on the flows and what was checked of them (absent without flows). */
+  readonly flowsLine?: string;
   readonly violations: readonly string[];
   readonly figures: Record<string, number | string>;
 }
@@ -144,6 +154,24 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const groups = new Map<string, { live: Map<symbol, string>; highest: number; highestJob: string }>();
   const violations: string[] = [];
   /**
+   * Flows: the order of events, from one counter — each job's first handler start and the moment its first
+   * terminal write was made (taken when the write is issued, kept once it landed: a parent's message can
+   * only follow it). A parent must start (or end CHILD_FAILED) after every child's end.
+   */
+  let clock = 0;
+  const firstStart = new Map<string, number>();
+  const terminalAt = new Map<string, number>();
+  /**
+   * Runs of a job that reached their side effect within their time budget. One that got there after its
+   * signal fired (an injected overrun, or a slow machine) is a timed-out attempt, retried by design.
+   */
+  const completedRuns = new Map<string, number>();
+  const overranRuns = new Map<string, number>();
+  /** Every flow parent, known once its flow is enqueued (before any of its children can end). */
+  const parents = new Set<string>();
+  /** Each message of a flow parent: by a consumer's flush (with its invocation's state) or by the sweep. */
+  const parentSends: { readonly jobId: string; readonly state?: { killed: boolean } }[] = [];
+  /**
    * Jobs whose API died before their send (their client got no 202): the recovery sweep sends them
    * late, and they join the end of their group (docs/features.md, FIFO job types) — held to one run at
    * a time in their group like any job, but not to their place in it.
@@ -175,7 +203,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const store = faultyStore(base, state, onKill);
     // A killed consumer sends nothing more: its queue calls never return either.
     const queue: ConsumerQueue = {
-      send: (message, sendOptions) => (state.killed ? never : baseQueue.send(message, sendOptions)),
+      // A consumer sends only a flow's parent (the flush of its last child); one killed after the send
+      // leaves its claim unrecorded, and the sweep sends the parent again after the claim's lease.
+      send: async (message, sendOptions) => {
+        if (state.killed) return never;
+        await baseQueue.send(message, sendOptions);
+        parentSends.push({ jobId: message.jobId, state });
+      },
       changeVisibility: (type, receipt, seconds, sourceArn) => (state.killed ? never : baseQueue.changeVisibility(type, receipt, seconds, sourceArn)),
       deadLetter: async (type, body, handOff) => {
         if (state.killed) return never;
@@ -185,24 +219,30 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     };
     const handler: JobHandler<PayloadOf<'analysis'>> = async (payload, ctx) => {
       if (state.killed) return never;
+      if (!firstStart.has(ctx.jobId)) firstStart.set(ctx.jobId, ++clock);
       if (fifoGroups > 0) {
         const end = startInGroup(ctx.groupKey ?? '(none)', Number(payload.toolId.replace('chaos-', '')), ctx.jobId);
         endsHere.add(end);
         ctx.signal.addEventListener('abort', end, { once: true });
         try {
-          return await run(ctx);
+          return await run(payload, ctx);
         } finally {
           end();
           endsHere.delete(end);
         }
       }
-      return run(ctx);
+      return run(payload, ctx);
     };
-    const run = async (ctx: Parameters<typeof handler>[1]) => {
+    const run = async (payload: PayloadOf<'analysis'>, ctx: Parameters<typeof handler>[1]) => {
       counts.handlerRuns++;
       ranHere.push(ctx.jobId);
       runsPerJob.set(ctx.jobId, (runsPerJob.get(ctx.jobId) ?? 0) + 1);
       highestAttempt.set(ctx.jobId, Math.max(highestAttempt.get(ctx.jobId) ?? 0, ctx.attempt));
+      if (payload.toolId.endsWith('-fails')) {
+        // A flow's child meant to fail: its parent must end CHILD_FAILED (or run anyway, with `continue`).
+        counts.permanentThrown++;
+        throw new PermanentJobError('a flow child that always fails', 'INJECTED_PERMANENT');
+      }
       if (chance(seed, 'permanent', ctx.jobId) < rates.permanent) {
         counts.permanentThrown++;
         throw new PermanentJobError('injected permanent failure', 'INJECTED_PERMANENT');
@@ -223,6 +263,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       // checkpoint) would be: a redelivery after a lost outcome must not repeat it.
       counts.effectCalls++;
       effects.set(ctx.jobId, 1);
+      const finished = ctx.signal.aborted ? overranRuns : completedRuns;
+      finished.set(ctx.jobId, (finished.get(ctx.jobId) ?? 0) + 1);
       return { ok: true };
     };
     let timeout: NodeJS.Timeout | undefined;
@@ -280,7 +322,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
             }
             throw new DependencyUnavailableError('dynamodb', 'injected: store down after the side effect');
           }
+          const issuedAt = ++clock;
           const record = await base.transition(t);
+          if (isTerminal(record.status) && !terminalAt.has(t.jobId)) terminalAt.set(t.jobId, issuedAt);
           if (isTerminal(record.status) && chance(seed, 'kill-after-terminal-write', t.jobId, run) < rates.killAfterTerminalWrite) {
             // The write landed; the consumer dies before it can flush what the write owes or acknowledge.
             counts.killsAfterTerminalWrite++;
@@ -299,6 +343,68 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   }
   const lostOnce = new Set<string>();
 
+  /** The flow invariants over the final records; its figures. */
+  function checkFlows(jobIds: readonly string[], records: readonly (JobRecord | undefined)[]) {
+    const byId = new Map<string, JobRecord>();
+    for (const [i, record] of records.entries()) if (record) byId.set(jobIds[i]!, record);
+    const figures = { flowParents: 0, flowMiddleParents: 0, flowChildren: 0, flowParentsSucceeded: 0, flowParentsChildFailed: 0, flowParentsContinued: 0, flowParentsOther: 0, flowParentMessages: 0 };
+    const sends = new Map<string, { all: number; killed: number }>();
+    for (const { jobId, state } of parentSends) {
+      const entry = sends.get(jobId) ?? { all: 0, killed: 0 };
+      entry.all++;
+      if (state?.killed) entry.killed++;
+      sends.set(jobId, entry);
+      figures.flowParentMessages++;
+    }
+    for (const [jobId, parent] of byId) {
+      if (parent.childIds === undefined) continue;
+      figures.flowParents++;
+      if (parent.parentId !== undefined) figures.flowMiddleParents++;
+      figures.flowChildren += parent.childIds.length;
+      const name = `flow parent ${jobId}`;
+      if (parent.status === 'QUEUED') violations.push(`${name} is stuck QUEUED (childrenPending ${parent.childrenPending}, ${parent.sendPending ? `send ${parent.sendPending}` : 'sent'})`);
+      // Counted once each: the counter reached exactly 0 and holds each child's end, as it ended.
+      if (parent.childrenPending !== 0) violations.push(`${name} ended with childrenPending ${parent.childrenPending} (a child counted ${Number(parent.childrenPending) < 0 ? 'twice' : 'never'})`);
+      const outcomes = parent.childOutcomes ?? {};
+      for (const childId of Object.keys(outcomes)) if (!parent.childIds.includes(childId)) violations.push(`${name} counted ${childId}, which is not its child`);
+      const children = parent.childIds.map((childId) => ({ childId, child: byId.get(childId) }));
+      for (const { childId, child } of children) {
+        if (!child) violations.push(`${name}: its child ${childId} has no record`);
+        else if (outcomes[childId] !== child.status) violations.push(`${name} counted its child ${childId} as ${outcomes[childId] ?? '(not counted)'}, which ended ${child.status}`);
+      }
+      // Sent exactly once (the conditional claim), save a resend after a consumer died holding its claim.
+      const sent = sends.get(jobId) ?? { all: 0, killed: 0 };
+      if (sent.all === 0 && parent.status !== 'QUEUED') violations.push(`${name} ended ${parent.status} without a message sent for it`);
+      if (sent.all > 1 + sent.killed) violations.push(`${name} was sent ${sent.all} times (${sent.killed} by a consumer killed after the send)`);
+      // Only after every child ended.
+      const first = Math.min(firstStart.get(jobId) ?? Infinity, terminalAt.get(jobId) ?? Infinity);
+      for (const { childId } of children) {
+        const ended = terminalAt.get(childId);
+        if (ended === undefined) violations.push(`${name}: no terminal write of its child ${childId} was seen`);
+        else if (first !== Infinity && first < ended) violations.push(`${name} ${firstStart.has(jobId) ? 'started' : 'ended'} (event #${first}) before its child ${childId} ended (event #${ended})`);
+      }
+      // A failed child fails the parent (CHILD_FAILED, no run), unless `continue`.
+      const failedChild = children.find(({ child }) => child && child.status !== 'SUCCEEDED');
+      const runs = runsPerJob.get(jobId) ?? 0;
+      if (failedChild && parent.onChildFailure !== 'continue') {
+        if (parent.status !== 'FAILED' || parent.error?.code !== 'CHILD_FAILED') violations.push(`${name}: its child ${failedChild.childId} ended ${failedChild.child?.status}, but it ended ${parent.status}${parent.error ? ` (${parent.error.code})` : ''}, not FAILED CHILD_FAILED`);
+        if (runs > 0) violations.push(`${name} ran ${runs} time(s) though its child ${failedChild.childId} ended ${failedChild.child?.status}`);
+      } else if (parent.error?.code === 'CHILD_FAILED') {
+        violations.push(`${name} ended CHILD_FAILED though ${failedChild ? 'it continues past a failed child' : 'every child SUCCEEDED'}`);
+      }
+      // A parent that SUCCEEDED ran to its end once, save the reruns its faults explain (a kill, a lost outcome, a resend).
+      const completed = completedRuns.get(jobId) ?? 0;
+      if (parent.status === 'SUCCEEDED' && (completed === 0 || completed > 1 + (rerunAllowance.get(jobId) ?? 0) + sent.killed)) {
+        violations.push(`${name} SUCCEEDED after ${completed} run(s) completed in time (${runs} in all, ${overranRuns.get(jobId) ?? 0} past their time, ${rerunAllowance.get(jobId) ?? 0} rerun(s) explained by faults)`);
+      }
+      if (parent.status === 'SUCCEEDED') figures.flowParentsSucceeded++;
+      else if (parent.error?.code === 'CHILD_FAILED') figures.flowParentsChildFailed++;
+      else figures.flowParentsOther++;
+      if (failedChild && parent.onChildFailure === 'continue' && runs > 0) figures.flowParentsContinued++;
+    }
+    return figures;
+  }
+
   const started = Date.now();
   const throttle = () => {
     if (Math.random() >= rates.throttle) return false;
@@ -312,8 +418,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     invocation,
     throttle,
     recovery: { sendGraceMs: options.sweep.graceMs },
-    // A message the sweep sends for a job that only waited past the grace is a duplicate copy.
-    onSweepSend: (jobId) => allow(jobId),
+    // A message the sweep sends for a job that only waited past the grace is a duplicate copy; a flow
+    // parent's is its message (counted apart: a parent must get exactly one).
+    onSweepSend: (jobId) => (parents.has(jobId) ? parentSends.push({ jobId }) : allow(jobId)),
   });
   const { maxAttempts } = lab.definition.settings;
   const accepted: string[] = [];
@@ -364,18 +471,61 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         counts.enqueueFailures++;
       }
     };
+    // Flows go through the API's flow path (check, then records, then the leaves' messages); an API that
+    // dies at its first send leaves every record written and no leaf sent: the sweep sends them.
+    const flowCount = fifoGroups > 0 ? 0 : Math.max(0, Math.floor(options.flows ?? 0));
+    let flowsAccepted = 0;
+    let flowsCrashed = 0;
+    const enqueueFlowOf = async (f: number): Promise<void> => {
+      const dies = chance(seed, 'crash-before-send', `flow-${f}`) < rates.crashBeforeSend;
+      let died!: (jobId: string) => void;
+      const death = new Promise<string>((resolve) => (died = resolve));
+      const queue: JobQueue = dies ? { send: (message) => (died(message.jobId), never), changeVisibility: () => never } : lab.jobQueue;
+      try {
+        const service = lab.enqueueService(queue);
+        const root = service.checkFlow('chaos', flowRequest(seed, f));
+        const outcome = await Promise.race([service.enqueueFlow('chaos', root).then((flow) => ({ flow })), death.then((jobId) => ({ jobId }))]);
+        if ('jobId' in outcome) {
+          counts.crashesBeforeSend++;
+          flowsCrashed++;
+          for (const job of await flowJobs(lab, outcome.jobId)) {
+            if (job.childIds !== undefined) parents.add(job.jobId);
+            unanswered.add(job.jobId);
+            crashed.push(job.jobId);
+          }
+          return;
+        }
+        flowsAccepted++;
+        const walk = (node: EnqueuedFlow): void => {
+          if (node.children.length > 0) parents.add(node.job.jobId);
+          accepted.push(node.job.jobId);
+          node.children.forEach(walk);
+        };
+        walk(outcome.flow);
+      } catch {
+        counts.enqueueFailures++;
+      }
+    };
     if (fifoGroups > 0) {
       // One producer per group, each enqueuing its group's jobs one after another: their enqueue order.
       await Promise.all(Array.from({ length: Math.min(fifoGroups, options.jobs) }, async (_, group) => {
         for (let i = group; i < options.jobs; i += fifoGroups) await enqueueOne(i);
       }));
     } else {
+      // The flows spread evenly among the jobs.
+      const total = options.jobs + flowCount;
+      let jobsNext = 0;
+      let flowsNext = 0;
       await Promise.all(Array.from({ length: options.enqueueConcurrency }, async () => {
-        while (next < options.jobs) await enqueueOne(next++);
+        while (next < total) {
+          const k = next++;
+          const isFlow = Math.floor(((k + 1) * flowCount) / total) > Math.floor((k * flowCount) / total);
+          await (isFlow ? enqueueFlowOf(flowsNext++) : enqueueOne(jobsNext++));
+        }
       }));
     }
     const enqueuedAt = Date.now();
-    log(`enqueued ${accepted.length} jobs (${crashed.length} more whose API died before sending) in ${((enqueuedAt - started) / 1000).toFixed(1)} s; waiting for the queue to empty…`);
+    log(`enqueued ${accepted.length} jobs${flowCount > 0 ? ` (${flowsAccepted} flows among them)` : ''} (${crashed.length} more whose API died before sending${flowsCrashed > 0 ? `, ${flowsCrashed} flows' among them` : ''}) in ${((enqueuedAt - started) / 1000).toFixed(1)} s; waiting for the queue to empty…`);
 
     // Done when nothing is left in the source queue (visible, in flight, or delayed) and the sweep has
     // nothing left to do: no record still waiting for a send or owing a webhook.
@@ -384,7 +534,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     let lastLog = 0;
     for (;;) {
       const left = await depth(lab, lab.queue.url);
-      const owed = left === 0 ? (await readAll(lab, everyJob)).filter((r) => r && (r.sendPending !== undefined || r.webhookPending !== undefined)).length : -1;
+      const owed = left === 0 ? (await readAll(lab, everyJob)).filter((r) => r && (r.sendPending !== undefined || r.webhookPending !== undefined || r.flowPending !== undefined)).length : -1;
       if (left === 0 && owed === 0) break;
       if (Date.now() > deadline) {
         violations.push(`not settled after ${options.maxSeconds} s: ${left} message(s) left in the queue, ${owed} record(s) still owing a send or a webhook`);
@@ -416,13 +566,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       if (!isTerminal(record.status)) violations.push(`job ${jobId} is stuck in ${record.status} (attempt ${record.attempt})${record.sendPending ? `, send ${record.sendPending}` : ''}`);
       if (record.sendPending !== undefined) violations.push(`job ${jobId} still says its send is ${record.sendPending}`);
       if (record.webhookPending !== undefined) violations.push(`job ${jobId} still owes its completion webhook`);
+      if (record.flowPending !== undefined) violations.push(`flow child ${jobId} was never counted on its parent ${record.parentId}`);
       if (record.status === 'DEAD') dead.add(jobId);
       if (record.status === 'SUCCEEDED' && effects.get(jobId) !== 1) violations.push(`job ${jobId} SUCCEEDED without its side effect`);
       if (record.callbackUrl !== undefined && ['SUCCEEDED', 'FAILED', 'DEAD'].includes(record.status)) owedWebhooks.add(jobId);
       // Attempts are handler runs: never more recorded than run, never past maxAttempts, and a job goes
       // DEAD only after maxAttempts runs — unless the receive-count safety net buried it (counted below).
       const runs = runsPerJob.get(jobId) ?? 0;
-      if (record.attempt > runs) violations.push(`job ${jobId} records attempt ${record.attempt} after ${runs} handler run(s)`);
+      // A parent failed for its children ends without a run (CHILD_FAILED), as attempt 1.
+      if (record.attempt > runs && record.error?.code !== 'CHILD_FAILED') violations.push(`job ${jobId} records attempt ${record.attempt} after ${runs} handler run(s)`);
       if ((highestAttempt.get(jobId) ?? 0) > maxAttempts) violations.push(`job ${jobId} ran as attempt ${highestAttempt.get(jobId)} of ${maxAttempts}`);
       if (record.status === 'DEAD' && record.error?.code === 'RECEIVE_LIMIT') deadByReceiveLimit++;
       else if (record.status === 'DEAD' && (record.attempt !== maxAttempts || runs < maxAttempts)) {
@@ -431,6 +583,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const allowance = rerunAllowance.get(jobId) ?? 0;
       if (runs > maxAttempts + allowance) violations.push(`job ${jobId} ran ${runs} times: more than ${maxAttempts} attempts + ${allowance} rerun(s) its faults explain`);
     }
+    const flowFigures = checkFlows(everyJob, records);
     if (lab.mapping.stats.fifoOrderBreaks > 0) violations.push(`the consumer acknowledged ${lab.mapping.stats.fifoOrderBreaks} record(s) after a failed record of their group`);
     const dlq = await drainDlq(lab);
     let dlqCopies = 0;
@@ -498,6 +651,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       sweep_deferred: sweeps.deferred,
       throttledRecords: lab.mapping.stats.throttledRecords,
       ...(fifoGroups > 0 ? { fifoGroups, fifoOrderBreaks: lab.mapping.stats.fifoOrderBreaks } : {}),
+      ...(flowCount > 0 ? { flowsRequested: flowCount, flowsAccepted, flowsWrittenButUnanswered: flowsCrashed, ...flowFigures } : {}),
       sideEffectCalls: counts.effectCalls,
       distinctSideEffects: effects.size,
       sideEffectRepeatsAbsorbedByKey: counts.effectCalls - effects.size,
@@ -507,7 +661,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       jobsPerSecond: (everyJob.length / seconds).toFixed(0),
       violations: violations.length,
     };
-    return { ok: violations.length === 0, violations, figures };
+    const flowsLine = flowCount > 0
+      ? `flows: ${flowsAccepted + flowsCrashed} of ${flowCount} enqueued (${flowsCrashed} by an API that died before its sends), ${flowFigures.flowParents} parents (${flowFigures.flowMiddleParents} a level down) over ${flowFigures.flowChildren} children; parents SUCCEEDED ${flowFigures.flowParentsSucceeded}, FAILED CHILD_FAILED ${flowFigures.flowParentsChildFailed}, ran after a failed child (continue) ${flowFigures.flowParentsContinued}, other ${flowFigures.flowParentsOther}; parent messages ${flowFigures.flowParentMessages}, every parent sent once, started after all its children ended, each child counted once (childrenPending 0), none left QUEUED`
+      : undefined;
+    return { ok: violations.length === 0, violations, figures, ...(flowsLine ? { flowsLine } : {}) };
   } finally {
     clearInterval(sweepTimer);
     await sweeping;
@@ -560,5 +717,44 @@ async function listDeadLetters(lab: Lab): Promise<string[]> {
     ids.push(...page.jobIds);
     cursor = page.cursor;
   } while (cursor);
+  return ids;
+}
+
+/**
+ * Flow `f` of a seed: a parent of 2–6 children; in about a third the first child has 2–3 children of its
+ * own; in about a quarter one job fails permanently (the last child, or a grandchild); about a third of
+ * the parents (and half the middle ones) run on past a failed child.
+ */
+function flowRequest(seed: number, f: number): FlowRequest {
+  const key = `flow-${f}`;
+  const node = (toolId: string) => ({ type: 'analysis', payload: { toolId, url: 'https://example.com/chaos-flow', description: 'Chaos run flow job.' } });
+  const continues = (what: string, share: number) => (chance(seed, what, key) < share ? { options: { onChildFailure: 'continue' as const } } : {});
+  const width = 2 + Math.floor(chance(seed, 'flow-width', key) * 5);
+  const deep = chance(seed, 'flow-deep', key) < 0.3;
+  const fails = chance(seed, 'flow-fails', key) < 0.25;
+  const failsDeep = fails && deep && chance(seed, 'flow-fails-deep', key) < 0.5;
+  const children = Array.from({ length: width }, (_, c) => {
+    const toolId = `${key}-c${c}${fails && !failsDeep && c === width - 1 ? '-fails' : ''}`;
+    if (c !== 0 || !deep) return node(toolId);
+    const grandchildren = Array.from({ length: 2 + Math.floor(chance(seed, 'flow-depth-width', key) * 2) }, (_, g) => node(`${toolId}-g${g}${failsDeep && g === 0 ? '-fails' : ''}`));
+    return { ...node(toolId), ...continues('flow-middle-continues', 0.5), children: grandchildren };
+  });
+  return { ...node(key), ...continues('flow-continues', 0.3), children };
+}
+
+/** Every job of the flow `jobId` belongs to (their records as written): up to its parent, then down every child. */
+async function flowJobs(lab: Lab, jobId: string): Promise<JobRecord[]> {
+  let root = await lab.store.get(jobId, { consistent: true });
+  while (root?.parentId !== undefined) root = await lab.store.get(root.parentId, { consistent: true });
+  if (!root) throw new Error(`flow of job ${jobId}: no record`);
+  const ids: JobRecord[] = [];
+  const walk = async (job: JobRecord): Promise<void> => {
+    ids.push(job);
+    for (const childId of job.childIds ?? []) {
+      const child = await lab.store.get(childId, { consistent: true });
+      if (child) await walk(child);
+    }
+  };
+  await walk(root);
   return ids;
 }

@@ -7,11 +7,12 @@ import { DEFAULT_CHAOS, runChaos } from '../../local/chaos/run.js';
  * same invariant checks.
  */
 describe('E2E: chaos run (small)', () => {
-  it('keeps every invariant with 150 jobs under injected faults, crashes before a flush and before a send among them', async () => {
+  it('keeps every invariant with 150 jobs and 8 flows under injected faults, crashes before a flush and before a send among them', async () => {
     // Act
     const report = await runChaos({
       ...DEFAULT_CHAOS,
       jobs: 150,
+      flows: 8,
       seed: 7,
       maxSeconds: 240,
       rates: { retryable: 0.2, permanent: 0.05, timeout: 0.03, duplicate: 0.1, kill: 0.03, storeErrorAfterEffect: 0.03, lostAnswer: 0.05, throttle: 0.2, killAfterTerminalWrite: 0.05, crashBeforeSend: 0.04 },
@@ -22,7 +23,7 @@ describe('E2E: chaos run (small)', () => {
 
     // Assess
     expect(report.violations).toEqual([]);
-    expect(Number(report.figures.jobsAccepted) + Number(report.figures.jobsWrittenButUnanswered)).toBe(150);
+    expect(Number(report.figures.jobsAccepted) + Number(report.figures.jobsWrittenButUnanswered)).toBe(150 + Number(report.figures.flowParents) + Number(report.figures.flowChildren) - Number(report.figures.flowMiddleParents));
     // The faults did happen (the fault plan is seeded): retries, permanent failures, duplicates.
     expect(report.figures.injected_retryable).toBeGreaterThan(0);
     expect(report.figures.injected_permanent).toBeGreaterThan(0);
@@ -36,6 +37,11 @@ describe('E2E: chaos run (small)', () => {
     expect(report.figures.injected_killsAfterTerminalWrite).toBeGreaterThan(0);
     expect(report.figures.injected_crashesBeforeSend).toBeGreaterThan(0);
     expect(report.figures.sweep_sent).toBeGreaterThanOrEqual(Number(report.figures.injected_crashesBeforeSend));
+    // The flows ran (their invariants are among the violations above: each parent sent once, after its
+    // children, each child counted once): parents that ran, and parents failed for a child that always fails.
+    expect(report.figures.flowsRequested).toBe(8);
+    expect(report.figures.flowParentsSucceeded).toBeGreaterThan(0);
+    expect(report.figures.flowParentsChildFailed).toBeGreaterThan(0);
   }, 300_000);
 
   it('keeps every invariant with 150 jobs in 10 FIFO groups under injected faults: each group one at a time, in enqueue order', async () => {
