@@ -19,23 +19,38 @@ export class BlobBucket extends Construct {
   constructor(scope: Construct, id: string, props: { readonly settings: StageSettings }) {
     super(scope, id);
     const { settings } = props;
-    this.bucket = new Bucket(this, 'Bucket', {
+    this.bucket = privateExpiringBucket(this, {
+      settings,
       bucketName: documentBucketName(Stack.of(this), settings.stage),
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      encryption: BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [
-        { id: 'expire-documents', expiration: Duration.days(settings.blobExpiryDays) },
-        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
-      ],
-      // Outside retained stages the bucket goes with the stack; CloudFormation refuses to delete a
-      // non-empty bucket, and the expiry rule empties it within `blobExpiryDays`.
-      removalPolicy: statefulRemovalPolicy(settings),
-    });
-    Validations.of(this.bucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'Objects are written only by the PDF consumer role and read through presigned URLs it signs; the job table records who asked for each document. Server access logs would add a second bucket with nothing to audit.',
+      expiry: { id: 'expire-documents', days: settings.blobExpiryDays },
+      accessLogsWaiver: 'Objects are written only by the PDF consumer role and read through presigned URLs it signs; the job table records who asked for each document. Server access logs would add a second bucket with nothing to audit.',
     });
   }
+}
+
+/**
+ * A bucket Conveyor keeps its objects in: private, encrypted, TLS only, owned by the bucket owner,
+ * its objects expired by one lifecycle rule (and unfinished uploads after a day). Outside retained
+ * stages it goes with the stack; CloudFormation refuses to delete a non-empty bucket, and the expiry
+ * rule empties it within its days.
+ */
+export function privateExpiringBucket(
+  scope: Construct,
+  props: { readonly settings: StageSettings; readonly bucketName: string; readonly expiry: { readonly id: string; readonly days: number }; readonly accessLogsWaiver: string },
+): Bucket {
+  const bucket = new Bucket(scope, 'Bucket', {
+    bucketName: props.bucketName,
+    blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+    encryption: BucketEncryption.S3_MANAGED,
+    enforceSSL: true,
+    objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    lifecycleRules: [
+      // https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-expire-general-considerations.html
+      { id: props.expiry.id, expiration: Duration.days(props.expiry.days) },
+      { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+    ],
+    removalPolicy: statefulRemovalPolicy(props.settings),
+  });
+  Validations.of(bucket).acknowledge({ id: 'AwsSolutions-S1', reason: props.accessLogsWaiver });
+  return bucket;
 }

@@ -1,11 +1,12 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type IBucket } from 'aws-cdk-lib/aws-s3';
+import type { Bucket, IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { stageResourceNames } from '../../shared/jobs/derived.js';
 import type { JobDefinition } from '../../shared/jobs/define.js';
 import { jobDataExpiryDays } from '../../shared/jobs/retention.js';
-import { statefulRemovalPolicy, type StageSettings } from '../config/stages.js';
+import type { StageSettings } from '../config/stages.js';
+import { privateExpiringBucket } from './BlobBucket.js';
 import type { ConveyorFunction } from './ConveyorFunction.js';
 import { acknowledgeWildcardResource } from './nag.js';
 
@@ -32,22 +33,11 @@ export class JobDataBucket extends Construct {
     super(scope, id);
     const { settings } = props;
     this.expiryDays = jobDataExpiryDays(props.jobs.map((job) => job.settings));
-    this.bucket = new Bucket(this, 'Bucket', {
+    this.bucket = privateExpiringBucket(this, {
+      settings,
       bucketName: jobDataBucketName(Stack.of(this), settings.stage),
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      encryption: BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [
-        // https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-expire-general-considerations.html
-        { id: 'expire-job-data', expiration: Duration.days(this.expiryDays) },
-        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
-      ],
-      removalPolicy: statefulRemovalPolicy(settings),
-    });
-    Validations.of(this.bucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'Objects are written by the API (payloads) and the consumers (results) under keys derived from the job record, and read back by them or through presigned URLs the API signs; the job table records whose each object is. Server access logs would add a second bucket with nothing to audit.',
+      expiry: { id: 'expire-job-data', days: this.expiryDays },
+      accessLogsWaiver: 'Objects are written by the API (payloads) and the consumers (results) under keys derived from the job record, and read back by them or through presigned URLs the API signs; the job table records whose each object is. Server access logs would add a second bucket with nothing to audit.',
     });
   }
 }
