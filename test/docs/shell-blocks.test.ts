@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePortBlock, startNpmStart, stopNpmStart, type LocalProcess } from '../helpers/npm-start.js';
+import { startNpmStartOnFreePorts, stopNpmStart, type LocalProcess } from '../helpers/npm-start.js';
 import { DOC_FILES, shellBlocks, type ShellBlock } from '../helpers/docs.js';
 
 /*
@@ -41,11 +41,11 @@ describe('Docs: every shell block runs as written', () => {
     // A working directory that looks like the repository (its files symlinked) with its own .data.
     workDir = mkdtempSync(join(tmpdir(), 'conveyor-docs-'));
     for (const entry of readdirSync(ROOT)) if (!['.data', '.git'].includes(entry)) symlinkSync(join(ROOT, entry), join(workDir, entry));
-    base = await freePortBlock(7);
-    env = { ...process.env, PORT: String(base), CONVEYOR_DATA_DIR: join(workDir, '.data'), LOG_LEVEL: 'warn', NO_COLOR: '1' };
-    delete env.CONVEYOR_ENDPOINT;
-    delete env.CONVEYOR_API_KEY;
-    cloud = await startNpmStart(env, base);
+    const started = await startNpmStartOnFreePorts((port) => {
+      const { CONVEYOR_ENDPOINT: _endpoint, CONVEYOR_API_KEY: _key, ...inherited } = process.env;
+      return { ...inherited, PORT: String(port), CONVEYOR_DATA_DIR: join(workDir, '.data'), LOG_LEVEL: 'warn', NO_COLOR: '1' };
+    });
+    ({ run: cloud, base, env } = started);
   }, 120_000);
 
   afterAll(async () => {

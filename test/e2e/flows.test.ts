@@ -29,11 +29,12 @@ const analysis: JobHandler<PayloadOf<'analysis'>> = async (payload, ctx) => {
   runs.push({ toolId: payload.toolId, ...(ctx.children ? { children: ctx.children } : {}) });
   const waiting = gates.get(payload.toolId);
   if (waiting) {
-    // Reports progress until opened or cancelled: a cancel arrives through a progress write.
+    // Reports progress until opened or cancelled: a cancel arrives through a progress write, and only a
+    // changed value is written, so each report moves it on.
     let done = false;
     void waiting.opened.then(() => (done = true));
-    while (!done) {
-      await ctx.progress(10);
+    for (let step = 0; !done; step++) {
+      await ctx.progress(1 + (step % 98));
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
@@ -147,15 +148,15 @@ describe('E2E: POST /v1/flows', () => {
 
     // Assess
     expect(cancelled).toMatchObject({ status: 200, body: { status: 'CANCELLED' } });
-    await api.waitForStatus(gated!.jobId, ['CANCELLED']);
-    await api.waitForStatus(mid!.jobId, ['CANCELLED']);
-    await api.waitForStatus(mid!.children![0]!.jobId, ['CANCELLED']);
+    await api.waitForStatus(gated!.jobId, ['CANCELLED'], 60_000);
+    await api.waitForStatus(mid!.jobId, ['CANCELLED'], 60_000);
+    await api.waitForStatus(mid!.children![0]!.jobId, ['CANCELLED'], 60_000);
     expect((await api.request('GET', `/v1/jobs/${quick!.jobId}`)).body.status).toBe('SUCCEEDED');
     const parent = await api.request('GET', `/v1/jobs/${answer.body.jobId}`);
     expect(parent.body.status).toBe('CANCELLED');
     expect(ranCount('p-5')).toBe(0);
     expect(ranCount('c-5-mid')).toBe(0);
-  });
+  }, 180_000);
 });
 
 describe('E2E: conveyor/client enqueueFlow', () => {

@@ -38,16 +38,35 @@ export async function startNpmStart(env: NodeJS.ProcessEnv, apiPort: number, tim
   throw new Error(`npm start did not come up on ${apiPort} (exit ${exitCode}): ${run.stdout()}${run.stderr()}`);
 }
 
+/**
+ * `npm start` on a fresh block of free ports: the ports are checked, not reserved, so another process
+ * may take one before the cloud binds it; start-up then refuses in one line, and a new block is tried.
+ */
+export async function startNpmStartOnFreePorts(envFor: (base: number) => NodeJS.ProcessEnv): Promise<{ run: LocalProcess; base: number; env: NodeJS.ProcessEnv }> {
+  for (let tries = 1; ; tries++) {
+    const base = await freePortBlock(7);
+    const env = envFor(base);
+    try {
+      return { run: await startNpmStart(env, base), base, env };
+    } catch (error) {
+      if (tries === 3 || !String(error).includes('is already in use')) throw error;
+    }
+  }
+}
+
 /** Stops a started cloud as Ctrl-C would and waits for it to exit. */
 export async function stopNpmStart(run: LocalProcess): Promise<number | null> {
   run.child.kill('SIGINT');
   return run.exited;
 }
 
-/** `count` consecutive free ports on 127.0.0.1 (checked, not reserved: fine for one test at a time). */
+/**
+ * `count` consecutive free ports on 127.0.0.1 (checked, not reserved). Below Linux's ephemeral range
+ * (32768–60999 by default), where the outgoing connections of other processes take ports at random.
+ */
 export async function freePortBlock(count: number): Promise<number> {
   for (let tries = 0; tries < 50; tries++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const base = 20_000 + Math.floor(Math.random() * (12_000 - count));
     let free = true;
     for (let port = base; port < base + count && free; port++) free = await isFree(port);
     if (free) return base;
