@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/faults.js';
-import { freePortBlock, runLocal, startNpmStart, stopNpmStart } from '../helpers/npm-start.js';
+import { freePortBlock, runLocal, startNpmStart, startNpmStartOnFreePorts, stopNpmStart } from '../helpers/npm-start.js';
 
 const dirs: string[] = [];
 const dataDir = (): string => {
@@ -65,10 +65,9 @@ describe('E2E: `npm start` from a newcomer\'s seat', { timeout: 180_000 }, () =>
 
   it('listens on the same ports after a restart, and the mail inbox keeps its mails', async () => {
     // Prepare
-    const base = await freePortBlock(7);
-    const env = { ...process.env, PORT: String(base), CONVEYOR_DATA_DIR: dataDir(), LOG_LEVEL: 'warn' };
+    const dir = dataDir();
+    const { run: first, base, env } = await startNpmStartOnFreePorts((port) => ({ ...process.env, PORT: String(port), CONVEYOR_DATA_DIR: dir, LOG_LEVEL: 'warn' }));
     const inbox = `http://127.0.0.1:${base + 3}/store`;
-    const first = await startNpmStart(env, base);
     let jobId: string;
     try {
       const posted = await fetch(`http://127.0.0.1:${base}/v1/jobs`, {
