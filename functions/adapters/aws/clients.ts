@@ -1,15 +1,17 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { endpointsOf, type ConveyorConfig } from '../../../shared/config/env.js';
-import { traced } from './tracing.js';
+import { LambdaMappingsClient } from './lambda-mappings-client.js';
+import { S3ObjectClient } from './s3-object-client.js';
+import { currentTracer, traced } from './tracing.js';
 
 /*
- * Every factory returns its client captured by the X-Ray tracer when tracing was enabled at cold start
- * (tracing.ts `enableTracing`, before the first client is built); untouched otherwise.
+ * Every SDK client a factory returns is captured by the X-Ray tracer when tracing was enabled at cold
+ * start (tracing.ts `enableTracing`, before the first client is built); untouched otherwise. S3 and
+ * Lambda are not SDK clients (see s3-object-client.ts): S3 calls are subsegments through the Tracer
+ * port instead; the Lambda control-plane call was never traced.
  */
 
 /**
@@ -32,7 +34,7 @@ export interface AwsClients {
   readonly dynamo: DynamoDBDocumentClient;
   readonly sqs: SQSClient;
   readonly ses: SESv2Client;
-  readonly s3: S3Client;
+  readonly s3: S3ObjectClient;
 }
 
 export function createDynamoClient(settings: AwsClientSettings): DynamoDBDocumentClient {
@@ -77,22 +79,25 @@ export function createSesClient(settings: AwsClientSettings): SESv2Client {
   }));
 }
 
-export function createS3Client(settings: AwsClientSettings): S3Client {
-  return traced(new S3Client({
+/**
+ * S3 for the four object calls Conveyor makes, without @aws-sdk/client-s3 (about 100 KB of every
+ * consumer's bundle, and the API's): same signer, transport, credentials and retries (s3-object-client.ts).
+ * A local endpoint (127.0.0.1:port) has no bucket subdomains: the client addresses buckets by path there.
+ */
+export function createS3Client(settings: AwsClientSettings): S3ObjectClient {
+  return new S3ObjectClient({
     region: settings.region,
-    // A local endpoint (127.0.0.1:port) has no bucket subdomains: address buckets by path there.
-    ...(settings.endpoints?.s3 ? { endpoint: settings.endpoints.s3, forcePathStyle: true } : {}),
-    ...(settings.credentials ? { credentials: settings.credentials } : {}),
-    maxAttempts: 3,
-  }));
+    endpoint: settings.endpoints?.s3,
+    credentials: settings.credentials,
+    tracer: currentTracer(),
+  });
 }
 
-/** Lambda's control plane: the API pauses and resumes a job type's event source mappings. */
-export function createLambdaClient(settings: AwsClientSettings): LambdaClient {
-  return new LambdaClient({
+/** Lambda's control plane: the API pauses and resumes a job type's event source mappings (its one call, without @aws-sdk/client-lambda). */
+export function createLambdaClient(settings: AwsClientSettings): LambdaMappingsClient {
+  return new LambdaMappingsClient({
     region: settings.region,
-    ...(settings.endpoints?.lambda ? { endpoint: settings.endpoints.lambda } : {}),
-    ...(settings.credentials ? { credentials: settings.credentials } : {}),
-    maxAttempts: 3,
+    endpoint: settings.endpoints?.lambda,
+    credentials: settings.credentials,
   });
 }

@@ -1,9 +1,9 @@
-import { UpdateEventSourceMappingCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { ConfigurationError, DependencyUnavailableError } from '../../../shared/domain/errors.js';
 import type { ConsumerSwitch } from '../../../shared/ports/queue-pauses.js';
+import type { EventSourceMappingUpdater } from './lambda-mappings-client.js';
 
 export interface LambdaEventSourcesOptions {
-  readonly client: LambdaClient;
+  readonly client: EventSourceMappingUpdater;
   /** Job type → the UUIDs of its event source mappings, one per lane (CONVEYOR_EVENT_SOURCE_MAPPINGS). */
   readonly mappings: Readonly<Record<string, readonly string[]>>;
   /** Waits before the tries after a mapping answered ResourceInUseException (it was changing state). */
@@ -22,7 +22,7 @@ export interface LambdaEventSourcesOptions {
  * on these mappings' ARNs only (https://docs.aws.amazon.com/lambda/latest/dg/lambda-api-permissions-ref.html).
  */
 export class LambdaEventSources implements ConsumerSwitch {
-  readonly #client: LambdaClient;
+  readonly #client: EventSourceMappingUpdater;
   readonly #mappings: Readonly<Record<string, readonly string[]>>;
   readonly #busyRetryDelaysMs: readonly number[];
   readonly #sleep: (ms: number) => Promise<void>;
@@ -43,7 +43,7 @@ export class LambdaEventSources implements ConsumerSwitch {
   async #update(uuid: string, enabled: boolean): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.#client.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: enabled }));
+        await this.#client.updateEventSourceMapping({ UUID: uuid, Enabled: enabled });
         return;
       } catch (error) {
         // A mapping still Creating, Updating, Enabling or Disabling refuses updates for a moment.

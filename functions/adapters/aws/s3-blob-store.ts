@@ -1,11 +1,10 @@
-import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { DependencyUnavailableError, RetryableJobError } from '../../../shared/domain/errors.js';
+import type { S3ObjectClient } from './s3-object-client.js';
 import { s3Failure } from './sdk-errors.js';
 import type { BlobStore } from '../../../shared/ports/blob-store.js';
 
 export interface S3BlobStoreOptions {
-  readonly client: S3Client;
+  readonly client: S3ObjectClient;
   readonly bucket: string;
 }
 
@@ -15,7 +14,7 @@ export interface S3BlobStoreOptions {
  * call to S3.
  */
 export class S3BlobStore implements BlobStore {
-  readonly #client: S3Client;
+  readonly #client: S3ObjectClient;
   readonly #bucket: string;
 
   constructor(options: S3BlobStoreOptions) {
@@ -25,10 +24,7 @@ export class S3BlobStore implements BlobStore {
 
   async put(key: string, body: Uint8Array, options: { contentType: string; signal?: AbortSignal }): Promise<void> {
     try {
-      await this.#client.send(
-        new PutObjectCommand({ Bucket: this.#bucket, Key: key, Body: body, ContentType: options.contentType, ContentLength: body.byteLength }),
-        options.signal ? { abortSignal: options.signal } : {},
-      );
+      await this.#client.putObject({ bucket: this.#bucket, key }, body, { contentType: options.contentType, signal: options.signal });
     } catch (error) {
       const failure = s3Failure(`storing s3://${this.#bucket}/${key}`, error, `bucket ${this.#bucket}`);
       // A blip is the job's to retry, under the code its handler has always reported.
@@ -38,34 +34,31 @@ export class S3BlobStore implements BlobStore {
 
   async get(key: string, options: { signal?: AbortSignal } = {}): Promise<Uint8Array | undefined> {
     try {
-      const output = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: key }), options.signal ? { abortSignal: options.signal } : {});
-      return output.Body ? await output.Body.transformToByteArray() : new Uint8Array();
+      return await this.#client.getObject({ bucket: this.#bucket, key }, { signal: options.signal });
     } catch (error) {
       // GetObject answers NoSuchKey (404) when the caller may list the bucket, AccessDenied (403)
       // otherwise; the roles hold no s3:ListBucket, so on AWS a missing key is a 403 — the same
       // answer as a key outside the role's grant. Both mean "no object this caller may read".
       // https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html (Permissions)
-      if (error instanceof NoSuchKey || nameOf(error) === 'NoSuchKey' || nameOf(error) === 'AccessDenied') return undefined;
+      if (nameOf(error) === 'NoSuchKey' || nameOf(error) === 'AccessDenied') return undefined;
       throw new DependencyUnavailableError('s3', `could not read s3://${this.#bucket}/${key} — ${reasonOf(error)}`, { cause: error });
     }
   }
 
   async delete(key: string): Promise<void> {
     try {
-      await this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: key }));
+      await this.#client.deleteObject({ bucket: this.#bucket, key });
     } catch (error) {
       throw new DependencyUnavailableError('s3', `could not delete s3://${this.#bucket}/${key} — ${reasonOf(error)}`, { cause: error });
     }
   }
 
   async downloadUrl(key: string, options: { expiresInSeconds: number; fileName?: string }): Promise<string> {
-    const command = new GetObjectCommand({
-      Bucket: this.#bucket,
-      Key: key,
+    return this.#client.presignGetObject({ bucket: this.#bucket, key }, {
+      expiresInSeconds: options.expiresInSeconds,
       // File names are built by Conveyor from safe parts (kind, job id), never from user text.
-      ...(options.fileName ? { ResponseContentDisposition: `attachment; filename="${options.fileName}"` } : {}),
+      responseContentDisposition: options.fileName ? `attachment; filename="${options.fileName}"` : undefined,
     });
-    return getSignedUrl(this.#client, command, { expiresIn: options.expiresInSeconds });
   }
 }
 

@@ -1,6 +1,5 @@
 import { DynamoDBClient, DynamoDBServiceException, ProvisionedThroughputExceededException, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { CreateScheduleCommand, SchedulerClient, SchedulerServiceException } from '@aws-sdk/client-scheduler';
 import { SendEmailCommand, SESv2Client, SESv2ServiceException } from '@aws-sdk/client-sesv2';
 import { QueueDoesNotExist, SendMessageCommand, SQSClient, SQSServiceException } from '@aws-sdk/client-sqs';
@@ -12,6 +11,8 @@ import { DynamoJobStore } from '../../../functions/adapters/aws/dynamo-job-store
 import { PageCursors } from '../../../functions/adapters/aws/page-cursor.js';
 import { EventBridgeReleaseScheduler } from '../../../functions/adapters/aws/eventbridge-release-scheduler.js';
 import { S3BlobStore } from '../../../functions/adapters/aws/s3-blob-store.js';
+import type { S3ObjectClient } from '../../../functions/adapters/aws/s3-object-client.js';
+import { AwsServiceError } from '../../../functions/adapters/aws/signed-http.js';
 import { classifyAwsError } from '../../../functions/adapters/aws/sdk-errors.js';
 import { SesMailer } from '../../../functions/adapters/aws/ses-mailer.js';
 import { SqsJobQueue } from '../../../functions/adapters/aws/sqs-job-queue.js';
@@ -21,14 +22,12 @@ import { newJobId } from '../../../shared/domain/job-id.js';
 
 const dynamoMock = mockClient(DynamoDBDocumentClient);
 const sqsMock = mockClient(SQSClient);
-const s3Mock = mockClient(S3Client);
 const schedulerMock = mockClient(SchedulerClient);
 const sesMock = mockClient(SESv2Client);
 
 afterEach(() => {
   dynamoMock.reset();
   sqsMock.reset();
-  s3Mock.reset();
   schedulerMock.reset();
   sesMock.reset();
 });
@@ -212,20 +211,17 @@ describe('SQS adapters', () => {
 });
 
 describe('S3, EventBridge Scheduler and SES adapters', () => {
-  const blobs = () => new S3BlobStore({ client: new S3Client({ region: 'us-east-1' }), bucket: 'conveyor-prod-documents' });
+  // S3 speaks through S3ObjectClient (no SDK client to mock): a client whose PutObject fails with the error S3 sent.
+  const blobs = (cause: Error) => new S3BlobStore({ client: { putObject: async () => Promise.reject(cause) } as unknown as S3ObjectClient, bucket: 'conveyor-prod-documents' });
 
   it('S3: a missing bucket or permission is a ConfigurationError; a blip stays retryable for the job', async () => {
     for (const [cause, kind] of [
-      [new S3ServiceException({ name: 'NoSuchBucket', message: 'The specified bucket does not exist', $fault: 'client', $metadata: { httpStatusCode: 404 } }), ConfigurationError],
-      [new S3ServiceException({ name: 'AccessDenied', message: 'Access Denied', $fault: 'client', $metadata: { httpStatusCode: 403 } }), ConfigurationError],
-      [new S3ServiceException({ name: 'SlowDown', message: 'Please reduce your request rate.', $fault: 'server', $metadata: { httpStatusCode: 503 } }), RetryableJobError],
+      [new AwsServiceError('NoSuchBucket', 'The specified bucket does not exist', 404, undefined, 1), ConfigurationError],
+      [new AwsServiceError('AccessDenied', 'Access Denied', 403, undefined, 1), ConfigurationError],
+      [new AwsServiceError('SlowDown', 'Please reduce your request rate.', 503, undefined, 3), RetryableJobError],
     ] as const) {
-      // Prepare
-      s3Mock.reset();
-      s3Mock.on(PutObjectCommand).rejects(cause);
-
       // Act
-      const error = await failure(() => blobs().put('k.pdf', new Uint8Array([1]), { contentType: 'application/pdf' }));
+      const error = await failure(() => blobs(cause).put('k.pdf', new Uint8Array([1]), { contentType: 'application/pdf' }));
 
       // Assess
       expect(error, cause.name).toBeInstanceOf(kind);

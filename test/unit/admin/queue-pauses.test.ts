@@ -1,13 +1,24 @@
-import { LambdaClient, ResourceInUseException, TooManyRequestsException, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LambdaEventSources } from '../../../functions/adapters/aws/lambda-event-sources.js';
+import type { EventSourceMappingUpdater } from '../../../functions/adapters/aws/lambda-mappings-client.js';
+import { AwsServiceError } from '../../../functions/adapters/aws/signed-http.js';
 import { QueuePauses } from '../../../functions/api/admin/queue-pauses.js';
 import { ConfigurationError, DependencyUnavailableError } from '../../../shared/domain/errors.js';
 import type { ConsumerSwitch, QueuePause, QueuePauseStore } from '../../../shared/ports/queue-pauses.js';
 
-const lambda = mockClient(LambdaClient);
-afterEach(() => lambda.reset());
+/** Lambda's control plane for unit tests of the error paths: answers from a script, records the calls (the client itself: test/unit/adapters/s3-object-client.test.ts, test/contract/light-clients.test.ts). */
+function scriptedLambda(answers: readonly (Error | undefined)[], fallback?: Error): EventSourceMappingUpdater & { calls: { UUID: string; Enabled: boolean }[] } {
+  const queue = [...answers];
+  const calls: { UUID: string; Enabled: boolean }[] = [];
+  return {
+    calls,
+    updateEventSourceMapping: async (input) => {
+      calls.push({ ...input });
+      const answer = queue.length ? queue.shift() : fallback;
+      if (answer) throw answer;
+    },
+  };
+}
 
 const operator = { tenant: 'ops', keyId: 'key-ops', scopes: ['operator' as const] };
 
@@ -59,43 +70,42 @@ describe('Class: QueuePauses', () => {
 });
 
 describe('Class: LambdaEventSources', () => {
-  const sources = (mappings: Record<string, string[]>) => new LambdaEventSources({ client: new LambdaClient({ region: 'eu-west-1' }), mappings, sleep: async () => undefined });
+  const sources = (client: EventSourceMappingUpdater, mappings: Record<string, string[]>) => new LambdaEventSources({ client, mappings, sleep: async () => undefined });
 
   it('switches every lane of the type, and only those', async () => {
     // Prepare
-    lambda.on(UpdateEventSourceMappingCommand).resolves({ State: 'Disabling' });
+    const lambda = scriptedLambda([]);
 
     // Act
-    await sources({ analysis: ['u-normal', 'u-high', 'u-low'], email: ['u-email'] }).setEnabled('analysis', false);
+    await sources(lambda, { analysis: ['u-normal', 'u-high', 'u-low'], email: ['u-email'] }).setEnabled('analysis', false);
 
     // Assess
-    const calls = lambda.commandCalls(UpdateEventSourceMappingCommand).map((c) => c.args[0].input);
-    expect(calls).toEqual([{ UUID: 'u-normal', Enabled: false }, { UUID: 'u-high', Enabled: false }, { UUID: 'u-low', Enabled: false }]);
+    expect(lambda.calls).toEqual([{ UUID: 'u-normal', Enabled: false }, { UUID: 'u-high', Enabled: false }, { UUID: 'u-low', Enabled: false }]);
   });
 
   it('tries again while a mapping is changing state (ResourceInUseException), then gives up as unavailable', async () => {
     // Prepare
-    const busy = new ResourceInUseException({ message: 'in use', $metadata: {} });
-    lambda.on(UpdateEventSourceMappingCommand).rejectsOnce(busy).resolves({});
+    const busy = () => new AwsServiceError('ResourceInUseException', 'in use', 400, undefined, 1);
+    const once = scriptedLambda([busy()]);
+    const always = scriptedLambda([], busy());
 
     // Act
-    await sources({ email: ['u-email'] }).setEnabled('email', true);
-    lambda.reset();
-    lambda.on(UpdateEventSourceMappingCommand).rejects(busy);
-    const failed = sources({ email: ['u-email'] }).setEnabled('email', true);
+    await sources(once, { email: ['u-email'] }).setEnabled('email', true);
+    const failed = sources(always, { email: ['u-email'] }).setEnabled('email', true);
 
     // Assess
+    expect(once.calls).toHaveLength(2);
     await expect(failed).rejects.toBeInstanceOf(DependencyUnavailableError);
-    expect(lambda.commandCalls(UpdateEventSourceMappingCommand)).toHaveLength(3);
+    expect(always.calls).toHaveLength(3);
   });
 
   it('reports throttling at once as unavailable (503, retry), and a type without mappings as a configuration error', async () => {
-    // Prepare
-    lambda.on(UpdateEventSourceMappingCommand).rejects(new TooManyRequestsException({ message: 'slow down', $metadata: {} }));
+    // Prepare: the client has already retried throttling itself (signed-http.ts) before it throws
+    const lambda = scriptedLambda([], new AwsServiceError('TooManyRequestsException', 'slow down', 429, undefined, 3));
 
     // Act / Assess
-    await expect(sources({ email: ['u-email'] }).setEnabled('email', false)).rejects.toThrow(/UpdateEventSourceMapping u-email \(Enabled=false\) failed — TooManyRequestsException/);
-    expect(lambda.commandCalls(UpdateEventSourceMappingCommand)).toHaveLength(1);
-    await expect(sources({}).setEnabled('pdf', false)).rejects.toBeInstanceOf(ConfigurationError);
+    await expect(sources(lambda, { email: ['u-email'] }).setEnabled('email', false)).rejects.toThrow(/UpdateEventSourceMapping u-email \(Enabled=false\) failed — TooManyRequestsException/);
+    expect(lambda.calls).toHaveLength(1);
+    await expect(sources(lambda, {}).setEnabled('pdf', false)).rejects.toBeInstanceOf(ConfigurationError);
   });
 });

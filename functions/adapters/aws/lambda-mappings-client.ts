@@ -1,0 +1,70 @@
+import { HttpRequest, escapeUri } from '@smithy/core/protocols';
+import { SignedHttp, type CredentialSource, type RetrySettings, type SignedResponse } from './signed-http.js';
+
+export interface LambdaMappingsClientOptions {
+  readonly region: string;
+  /** A local Lambda API (`http://127.0.0.1:port`). */
+  readonly endpoint?: string | undefined;
+  readonly credentials?: CredentialSource | undefined;
+  readonly retry?: Partial<RetrySettings> | undefined;
+}
+
+/** What LambdaEventSources needs of Lambda's control plane. */
+export interface EventSourceMappingUpdater {
+  updateEventSourceMapping(input: { readonly UUID: string; readonly Enabled: boolean }): Promise<void>;
+}
+
+/**
+ * Lambda's UpdateEventSourceMapping over its REST-JSON API (`PUT /2015-03-31/event-source-mappings/{UUID}`
+ * with `{"Enabled": …}`), the one Lambda call Conveyor makes, signed with the SDK's SigV4 signer.
+ * Errors are AwsServiceErrors named by Lambda's error type (ResourceInUseException…).
+ * https://docs.aws.amazon.com/lambda/latest/api/API_UpdateEventSourceMapping.html
+ */
+export class LambdaMappingsClient implements EventSourceMappingUpdater {
+  readonly #http: SignedHttp;
+  readonly #endpoint: URL;
+
+  constructor(options: LambdaMappingsClientOptions) {
+    this.#endpoint = new URL(options.endpoint ?? `https://lambda.${options.region}.${options.region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com'}`);
+    this.#http = new SignedHttp({ service: 'lambda', s3Signing: false, region: options.region, credentials: options.credentials, retry: options.retry });
+  }
+
+  async updateEventSourceMapping(input: { readonly UUID: string; readonly Enabled: boolean }): Promise<void> {
+    const body = new TextEncoder().encode(JSON.stringify({ Enabled: input.Enabled }));
+    const { protocol, hostname, port } = this.#endpoint;
+    const request = new HttpRequest({
+      method: 'PUT',
+      protocol,
+      hostname,
+      ...(port ? { port: Number(port) } : {}),
+      path: `${this.#endpoint.pathname.replace(/\/+$/, '')}/2015-03-31/event-source-mappings/${escapeUri(input.UUID)}`,
+      headers: { host: port ? `${hostname}:${port}` : hostname, 'content-type': 'application/json', 'content-length': String(body.byteLength) },
+      body,
+    });
+    // Setting Enabled to the same value twice leaves the mapping as once: safe to retry.
+    await this.#http.send(request, lambdaError);
+  }
+
+  destroy(): void {
+    this.#http.destroy();
+  }
+}
+
+/**
+ * A REST-JSON error: the type in the `x-amzn-ErrorType` header (`Name:namespace…` or `ns#Name`), else the
+ * body's `code` or `__type`, as the SDK reads it (Lambda's body `Type` is the fault side, User or
+ * Service, not the error's name); the message in `message` or `Message`.
+ */
+function lambdaError(response: SignedResponse): { code?: string | undefined; message?: string | undefined } {
+  let data: Record<string, unknown> = {};
+  try {
+    data = JSON.parse(new TextDecoder().decode(response.body)) as Record<string, unknown>;
+  } catch {
+    // Not JSON (a proxy's page): named by the status below.
+  }
+  const raw = [response.headers['x-amzn-errortype'], data.code, data.__type].find((v): v is string => typeof v === 'string' && v.length > 0);
+  const code = raw?.split(':')[0]?.split('#').pop();
+  const message = [data.message, data.Message].find((v): v is string => typeof v === 'string');
+  return { code: code || undefined, message };
+}
+
