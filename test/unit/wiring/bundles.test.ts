@@ -17,12 +17,12 @@ const ENTRY_DIR = fileURLToPath(new URL('../../../functions/entry/', import.meta
 /** Packages (and our own heavy modules) and the functions allowed to carry them. */
 const ONLY_IN: Record<string, readonly string[]> = {
   // Every consumer reads payloads stored apart and stores large results (functions/job-data/).
-  '@aws-sdk/client-s3': ['api', ...jobDefinitions.map((definition) => `worker-${definition.type}`)],
+  'functions/adapters/aws/s3-object-client.ts': ['api', ...jobDefinitions.map((definition) => `worker-${definition.type}`)],
   '@aws-sdk/client-sesv2': ['worker-email'],
   // The API holds jobs; the recovery sweep re-creates the schedule of one whose enqueue died.
   '@aws-sdk/client-scheduler': ['api', 'sweep'],
   // Pausing a job type switches its event source mappings.
-  '@aws-sdk/client-lambda': ['api'],
+  'functions/adapters/aws/lambda-mappings-client.ts': ['api'],
   // Rate limits: the API (enqueues per tenant), e-mail (SES's rate), ai (chat replies per tenant).
   'functions/adapters/upstash/upstash-rate-limiter.ts': ['api', 'worker-email', 'worker-ai'],
   // Secrets read at cold start: the Upstash credentials (rate-limiting functions), the webhook signing key (its consumer).
@@ -54,8 +54,12 @@ beforeAll(async () => {
 
 /** The SDK's credential sources Lambda never reaches (functions/adapters/aws/lambda-credentials.ts). */
 const NEVER = ['@aws-sdk/credential-provider-node', '@aws-sdk/credential-provider-sso', '@aws-sdk/credential-provider-ini', '@aws-sdk/credential-provider-web-identity', '@aws-sdk/nested-clients'];
-/** Libraries no function needs: the rate limiter speaks Upstash's REST API itself (one EVALSHA). */
-const NOT_BUNDLED = ['@upstash/redis'];
+/**
+ * Libraries no function needs: the rate limiter speaks Upstash's REST API itself (one EVALSHA); S3's
+ * four object calls and Lambda's UpdateEventSourceMapping go through small clients on the SDK's signer
+ * (s3-object-client.ts, lambda-mappings-client.ts), not the SDK clients and their S3-only middleware.
+ */
+const NOT_BUNDLED = ['@upstash/redis', '@aws-sdk/client-s3', '@aws-sdk/s3-request-presigner', '@aws-sdk/middleware-sdk-s3', '@aws-sdk/xml-builder', '@aws-sdk/client-lambda'];
 
 describe('Lambda bundles: each function carries only what it uses', () => {
   it('no function bundles the credential sources beyond the environment', () => {
@@ -68,7 +72,7 @@ describe('Lambda bundles: each function carries only what it uses', () => {
   });
 
 
-  it('no function bundles a Redis client library', () => {
+  it('no function bundles a Redis client library, nor the SDK\'s S3 or Lambda clients', () => {
     // Assess
     const found = [...inputs].flatMap(([entry, paths]) => NOT_BUNDLED.filter((module) => paths.some((p) => p.includes(`node_modules/${module}/`))).map((module) => `${entry}: ${module}`));
     expect(found).toEqual([]);
