@@ -27,7 +27,7 @@ export interface LocalLambdaServer {
 
 /**
  * The slice of Lambda's control-plane API that Conveyor calls, over the same REST-JSON protocol, so
- * the API's real `@aws-sdk/client-lambda` pauses the local pollers as it pauses event source mappings
+ * the API's Lambda client (functions/adapters/aws/lambda-mappings-client.ts) pauses the local pollers as it pauses event source mappings
  * on AWS: GetEventSourceMapping and UpdateEventSourceMapping (`Enabled` only) by UUID.
  *
  * As on AWS, disabling answers at once with State `Disabling`; the mapping is `Disabled` once the

@@ -1,7 +1,9 @@
 import { createSocket, type Socket } from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoClient, createSqsClient } from '../../../functions/adapters/aws/clients.js';
+import { createDynamoClient, createS3Client, createSqsClient } from '../../../functions/adapters/aws/clients.js';
+import { S3BlobStore } from '../../../functions/adapters/aws/s3-blob-store.js';
+import { startS3 } from '../../../local/s3.js';
 import { DynamoJobStore } from '../../../functions/adapters/aws/dynamo-job-store.js';
 import { currentTracer, disableTracing, enableTracing, traced } from '../../../functions/adapters/aws/tracing.js';
 import { startDynamo, type LocalService } from '../../../local/dynamodb.js';
@@ -92,6 +94,25 @@ describe('Function: enableTracing', () => {
     expect(job).toMatchObject({ trace_id: TRACE_ID, type: 'subsegment', annotations: { jobId, correlationId: 'checkout-7f3a', attempt: 1 } });
     const [call] = await documentsMatching((d) => d.name === 'DynamoDB', 1);
     expect(call).toMatchObject({ trace_id: TRACE_ID, parent_id: job!.id, namespace: 'aws', aws: { operation: 'GetItem', table_name: 'traced-jobs' } });
+  });
+
+  it('on: an S3 call (not an SDK client) is a subsegment of the span it runs in, through the Tracer port', async () => {
+    // Prepare
+    await enableTracing({ CONVEYOR_TRACING: 'on', CONVEYOR_STAGE: 'test' });
+    const s3 = await startS3({ buckets: ['traced-docs'], credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    const client = createS3Client({ region: 'us-east-1', endpoints: { s3: s3.endpoint }, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    const blobs = new S3BlobStore({ client, bucket: 'traced-docs' });
+
+    // Act
+    const found = await currentTracer().span('s3-job', {}, () => blobs.get('missing.json'));
+    client.destroy();
+    await s3.close();
+
+    // Assess
+    expect(found).toBeUndefined();
+    const [job] = await documentsMatching((d) => d.name === 's3-job', 1);
+    const [call] = await documentsMatching((d) => d.name === 'S3.GetObject', 1);
+    expect(call).toMatchObject({ trace_id: TRACE_ID, parent_id: job!.id, type: 'subsegment' });
   });
 
   it('on: the model client is captured too, so a Converse call is a subsegment of the job', async () => {
