@@ -1,7 +1,6 @@
 import type { JobMessage, JobRecord } from '../../shared/domain/job.js';
 import { messageGroupIdOf } from '../../shared/jobs/ordering.js';
-import { isPrioritized, priorityOf } from '../../shared/jobs/priority.js';
-import { getJobDefinition, isJobType } from '../../shared/jobs/registry.js';
+import { priorityOf } from '../../shared/jobs/priority.js';
 
 /**
  * The SQS message that carries a job to its worker: its id, type, generation and correlation id (the
@@ -23,10 +22,13 @@ export function messageOf(job: JobRecord): JobMessage {
 /**
  * Which priority queue a job's messages go to: its recorded priority (a payload stored apart keeps
  * it on the record too). A record written before priorities were recorded names it only in its
- * payload (the analyze API's `payload.priority`), which counts only for types with priorities.
+ * payload (the analyze API's `payload.priority`). That counts only for types with priorities, and
+ * the queue knows which those are: a priority without a queue of its own (`<type>:high`) goes to
+ * the type's queue (JobQueue.send). So this module needs no job registry, and neither does every
+ * consumer that sends a message (flows' parents, releases): their bundles carry only their own type.
  */
 export function routingOf(job: JobRecord): Pick<JobMessage, 'priority'> {
   if (job.priority) return { priority: job.priority };
-  const fromPayload = isJobType(job.type) && isPrioritized(getJobDefinition(job.type)) ? priorityOf(job.payload) : 'normal';
+  const fromPayload = priorityOf(job.payload);
   return fromPayload === 'normal' ? {} : { priority: fromPayload };
 }

@@ -2,7 +2,10 @@ import type { JobMessage } from '../domain/job.js';
 
 /** The queue side of a job type: where enqueue sends and where retries set their delay. */
 export interface JobQueue {
-  /** Sends one job message to its type's queue. Throws `DependencyUnavailableError` on failure. */
+  /**
+   * Sends one job message to its type's queue: its priority's queue (`<type>:high`) when the type has
+   * one, else the type's queue, whatever priority the message names. Throws `DependencyUnavailableError`.
+   */
   send(message: JobMessage, options?: { delaySeconds?: number }): Promise<void>;
   /**
    * Sets a received message's visibility timeout (the retry backoff) on the queue it came from:

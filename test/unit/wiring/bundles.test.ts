@@ -31,11 +31,14 @@ const ONLY_IN: Record<string, readonly string[]> = {
   '@aws-sdk/client-bedrock-runtime': ['worker-ai', 'worker-analysis'],
   'pdf-lib': ['worker-pdf'],
   hono: ['api'],
-  // The notification consumer enqueues e-mail through the API's path, which validates with the whole registry;
-  // the scheduler target, the recovery sweep and every consumer (a flow's parent, sent by its last child's
-  // flush) route a message by its type's priorities setting (messageOf). Not the webhook consumer.
-  'shared/jobs/email-templates/': ['api', 'scheduler-target', 'sweep', ...jobDefinitions.map((definition) => `worker-${definition.type}`)],
-  'shared/jobs/pdf.ts': ['api', 'scheduler-target', 'sweep', ...jobDefinitions.map((definition) => `worker-${definition.type}`)],
+  // The job registry (every type's payload schema and e-mail templates) goes only where a job is validated
+  // for enqueue: the API, the scheduler target (recurring schedules enqueue through the API's path) and
+  // the notification consumer (it enqueues e-mail the same way). A consumer sending a message without
+  // validating (a flow's parent, a release) routes by the record and the queue map (messageOf), so it
+  // carries its own type's module only.
+  'shared/jobs/registry.ts': ['api', 'scheduler-target', 'worker-notification'],
+  'shared/jobs/email-templates/': ['api', 'scheduler-target', 'worker-notification', 'worker-email'],
+  'shared/jobs/pdf.ts': ['api', 'scheduler-target', 'worker-notification', 'worker-pdf'],
 };
 
 const inputs = new Map<string, string[]>();
