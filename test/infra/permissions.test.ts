@@ -26,11 +26,22 @@ const PREFIX: Readonly<Record<string, string>> = {
   'client-dynamodb': 'dynamodb',
   'lib-dynamodb': 'dynamodb',
   'client-sesv2': 'ses',
-  'client-s3': 's3',
   'client-scheduler': 'scheduler',
   'client-secrets-manager': 'secretsmanager',
-  'client-lambda': 'lambda',
   'client-bedrock-runtime': 'bedrock',
+};
+/**
+ * S3 and Lambda go through small clients (functions/adapters/aws/s3-object-client.ts,
+ * lambda-mappings-client.ts) whose methods are their operations: a call `.method(` is the action. A
+ * presigned GET is authorised when used, as GetObject by the role that signed it.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-presigned-url.html
+ */
+const LIGHT_CLIENT_CALLS: Readonly<Record<string, string>> = {
+  putObject: 's3:PutObject',
+  getObject: 's3:GetObject',
+  presignGetObject: 's3:GetObject',
+  deleteObject: 's3:DeleteObject',
+  updateEventSourceMapping: 'lambda:UpdateEventSourceMapping',
 };
 /** The document client's commands wrap these DynamoDB actions. */
 const DOCUMENT_CLIENT: Readonly<Record<string, string>> = { Get: 'GetItem', Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', Query: 'Query', Scan: 'Scan', BatchWrite: 'BatchWriteItem', BatchGet: 'BatchGetItem' };
@@ -135,6 +146,7 @@ async function codeActionsOf(entry: string): Promise<Set<string>> {
         actions.add(`${prefix}:${action}`);
       }
     }
+    for (const [method, action] of Object.entries(LIGHT_CLIENT_CALLS)) if (new RegExp(`\\.${method}\\(`).test(source)) actions.add(action);
   }
   bundles.set(entry, actions);
   return actions;
