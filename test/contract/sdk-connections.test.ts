@@ -1,6 +1,5 @@
 import { createConnection, createServer, type AddressInfo, type Server } from 'node:net';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoClient, createS3Client, createSesClient, createSqsClient, type AwsClientSettings } from '../../functions/adapters/aws/clients.js';
@@ -70,7 +69,7 @@ describe('Contract: the functions\' SDK clients reuse their connections', () => 
     ['SES', 3, () => {
       const client = createSesClient(settings);
       const mail = { FromEmailAddress: 'jobs@example.com', Destination: { ToAddresses: ['a@example.com'] }, Content: { Simple: { Subject: { Data: 's' }, Body: { Text: { Data: 'b' } } } } };
-      return { call: () => client.send(new SendEmailCommand(mail)), destroy: () => client.destroy() };
+      return { call: () => client.sendEmail(mail), destroy: () => client.destroy() };
     }],
   ] as const)('%s: five calls in a row open one connection', async (_name, proxyIndex, create) => {
     // Prepare

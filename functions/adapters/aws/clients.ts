@@ -1,17 +1,17 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { endpointsOf, type ConveyorConfig } from '../../../shared/config/env.js';
 import { LambdaMappingsClient } from './lambda-mappings-client.js';
 import { S3ObjectClient } from './s3-object-client.js';
+import { SesEmailClient } from './ses-email-client.js';
 import { currentTracer, traced } from './tracing.js';
 
 /*
  * Every SDK client a factory returns is captured by the X-Ray tracer when tracing was enabled at cold
- * start (tracing.ts `enableTracing`, before the first client is built); untouched otherwise. S3 and
- * Lambda are not SDK clients (see s3-object-client.ts): S3 calls are subsegments through the Tracer
- * port instead; the Lambda control-plane call was never traced.
+ * start (tracing.ts `enableTracing`, before the first client is built); untouched otherwise. S3, SES
+ * and Lambda are not SDK clients (see s3-object-client.ts, ses-email-client.ts): S3 and SES calls are
+ * subsegments through the Tracer port instead; the Lambda control-plane call was never traced.
  */
 
 /**
@@ -33,7 +33,7 @@ export function awsClientSettings(config: ConveyorConfig): AwsClientSettings {
 export interface AwsClients {
   readonly dynamo: DynamoDBDocumentClient;
   readonly sqs: SQSClient;
-  readonly ses: SESv2Client;
+  readonly ses: SesEmailClient;
   readonly s3: S3ObjectClient;
 }
 
@@ -65,18 +65,21 @@ export function createSqsClient(settings: AwsClientSettings): SQSClient {
 /** Milliseconds an SES call may take before it counts as unanswered (see SesMailer on what that means). */
 const SES_REQUEST_TIMEOUT_MS = 10_000;
 
-export function createSesClient(settings: AwsClientSettings): SESv2Client {
-  return traced(new SESv2Client({
+/**
+ * SES for its one call, SendEmail, without @aws-sdk/client-sesv2 (about 60 KB of the e-mail consumer's
+ * bundle): same signer, transport and credentials (ses-email-client.ts). One try only: a retried
+ * SendEmail could send the mail twice (SES has no idempotency token), so the job queue retries with
+ * backoff instead, after the handler has checkpointed what it knows (functions/jobs/email/handler.ts).
+ * A call that never answers fails after SES_REQUEST_TIMEOUT_MS (the local SES server hangs on unknown actions).
+ */
+export function createSesClient(settings: AwsClientSettings): SesEmailClient {
+  return new SesEmailClient({
     region: settings.region,
-    ...(settings.endpoints?.sesv2 ? { endpoint: settings.endpoints.sesv2 } : {}),
-    ...(settings.credentials ? { credentials: settings.credentials } : {}),
-    // One try only: the SDK would retry a timed-out SendEmail on its own, and SES has no idempotency
-    // token, so that retry could send the mail twice. The job queue retries with backoff instead,
-    // after the handler has checkpointed what it knows (functions/jobs/email/handler.ts).
-    maxAttempts: 1,
-    // A call that never answers must fail, not hang (the local SES server hangs on unknown actions).
-    requestHandler: { requestTimeout: SES_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true },
-  }));
+    endpoint: settings.endpoints?.sesv2,
+    credentials: settings.credentials,
+    tracer: currentTracer(),
+    requestTimeoutMs: SES_REQUEST_TIMEOUT_MS,
+  });
 }
 
 /**

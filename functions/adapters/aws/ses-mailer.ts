@@ -1,9 +1,9 @@
-import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
 import { ConfigurationError, DeliveryUncertainError, PermanentJobError, RetryableJobError } from '../../../shared/domain/errors.js';
 import type { Mailer, OutgoingEmail } from '../../../shared/ports/mailer.js';
+import type { SendEmailInput, SesEmailClient } from './ses-email-client.js';
 
 export interface SesMailerOptions {
-  readonly client: SESv2Client;
+  readonly client: Pick<SesEmailClient, 'sendEmail'>;
   /** Optional SES configuration set (event publishing, dedicated IPs). */
   readonly configurationSetName?: string;
 }
@@ -27,7 +27,7 @@ const NOT_SENT_NAMES = new Set(['CredentialsProviderError']);
  * unknown (may have been sent) — the e-mail handler's at-most-once bookkeeping depends on it.
  */
 export class SesMailer implements Mailer {
-  readonly #client: SESv2Client;
+  readonly #client: Pick<SesEmailClient, 'sendEmail'>;
   readonly #configurationSetName: string | undefined;
 
   constructor(options: SesMailerOptions) {
@@ -36,7 +36,7 @@ export class SesMailer implements Mailer {
   }
 
   async send(email: OutgoingEmail, options: { signal?: AbortSignal } = {}): Promise<{ messageId: string }> {
-    const command = new SendEmailCommand({
+    const input: SendEmailInput = {
       FromEmailAddress: email.from,
       Destination: {
         ToAddresses: [...email.to],
@@ -51,10 +51,10 @@ export class SesMailer implements Mailer {
         },
       },
       ...(this.#configurationSetName ? { ConfigurationSetName: this.#configurationSetName } : {}),
-    });
+    };
     let output;
     try {
-      output = await this.#client.send(command, options.signal ? { abortSignal: options.signal } : {});
+      output = await this.#client.sendEmail(input, { signal: options.signal });
     } catch (error) {
       throw classifySesError(error);
     }
@@ -63,7 +63,10 @@ export class SesMailer implements Mailer {
   }
 }
 
-/** Maps an SES SDK error to Conveyor's error family by what it means for the message. */
+/**
+ * Maps an SES error (an AwsServiceError when SES answered, a transport error when it did not) to
+ * Conveyor's error family by what it means for the message.
+ */
 export function classifySesError(error: unknown): Error {
   const err = error as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
   const name = err?.name ?? 'Error';

@@ -73,7 +73,7 @@ export interface SignedResponse {
 }
 
 export interface SignedHttpOptions {
-  readonly service: 's3' | 'lambda';
+  readonly service: 's3' | 'lambda' | 'ses';
   readonly region: string;
   /** Explicit credentials (local servers, tests); otherwise the SDK's default chain, as the SDK clients use. */
   readonly credentials?: CredentialSource | undefined;
@@ -84,6 +84,11 @@ export interface SignedHttpOptions {
   readonly now?: (() => Date) | undefined;
   /** Milliseconds a socket may stay idle mid-request before the attempt fails (and is retried). */
   readonly socketTimeoutMs?: number | undefined;
+  /**
+   * Milliseconds from sending to the answer's headers, after which the attempt fails with a TimeoutError
+   * (code ETIMEDOUT): the SDK's `requestTimeout` with `throwOnRequestTimeout`, in place of the settings above.
+   */
+  readonly requestTimeoutMs?: number | undefined;
 }
 
 /** Signs and sends requests to one AWS service, retrying what is safe to retry. */
@@ -107,7 +112,11 @@ export class SignedHttp {
       // S3 requires x-amz-content-sha256 on every SigV4 request; the signer adds it with the payload's hash.
       applyChecksum: options.s3Signing,
     });
-    this.#handler = new NodeHttpHandler({ requestTimeout: options.socketTimeoutMs ?? 30_000, connectionTimeout: 5_000 });
+    this.#handler = new NodeHttpHandler(
+      options.requestTimeoutMs === undefined
+        ? { requestTimeout: options.socketTimeoutMs ?? 30_000, connectionTimeout: 5_000 }
+        : { requestTimeout: options.requestTimeoutMs, throwOnRequestTimeout: true },
+    );
     this.#retry = { ...STANDARD_RETRY, ...options.retry };
     this.#now = options.now ?? (() => new Date());
   }

@@ -7,10 +7,11 @@ import { noTracer, type TraceAnnotations, type Tracer } from '../../../shared/po
  * imported only when on, once per cold start (`enableTracing`, awaited by the entry before it builds
  * its clients); a function that does not trace never evaluates it.
  *
- * While on, every SDK client the factories in clients.ts build is captured (`traced`): each DynamoDB,
- * SQS or SES call is a subsegment of the invocation's trace, and SQS sends carry the trace header
- * on to the consumer (AWSTraceHeader). S3 has no SDK client (s3-object-client.ts): its calls are
- * subsegments named `S3.<Operation>` through `currentTracer()`, local ones rather than `aws` ones.
+ * While on, every SDK client the factories in clients.ts build is captured (`traced`): each DynamoDB
+ * or SQS call is a subsegment of the invocation's trace, and SQS sends carry the trace header on to
+ * the consumer (AWSTraceHeader). S3 and SES have no SDK client (s3-object-client.ts,
+ * ses-email-client.ts): their calls are subsegments named `S3.<Operation>` and `SES.SendEmail`
+ * through `currentTracer()`, local ones rather than `aws` ones.
  * https://docs.aws.amazon.com/powertools/typescript/latest/core/tracer/
  * https://docs.aws.amazon.com/xray/latest/devguide/xray-services-sqs.html
  */

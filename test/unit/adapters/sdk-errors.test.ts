@@ -1,7 +1,6 @@
 import { DynamoDBClient, DynamoDBServiceException, ProvisionedThroughputExceededException, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { CreateScheduleCommand, SchedulerClient, SchedulerServiceException } from '@aws-sdk/client-scheduler';
-import { SendEmailCommand, SESv2Client, SESv2ServiceException } from '@aws-sdk/client-sesv2';
 import { QueueDoesNotExist, SendMessageCommand, SQSClient, SQSServiceException } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,22 +13,22 @@ import { S3BlobStore } from '../../../functions/adapters/aws/s3-blob-store.js';
 import type { S3ObjectClient } from '../../../functions/adapters/aws/s3-object-client.js';
 import { AwsServiceError } from '../../../functions/adapters/aws/signed-http.js';
 import { classifyAwsError } from '../../../functions/adapters/aws/sdk-errors.js';
+import { SesEmailClient } from '../../../functions/adapters/aws/ses-email-client.js';
 import { SesMailer } from '../../../functions/adapters/aws/ses-mailer.js';
 import { SqsJobQueue } from '../../../functions/adapters/aws/sqs-job-queue.js';
 import { SqsWebhookQueue } from '../../../functions/adapters/aws/sqs-webhook-queue.js';
 import { ConfigurationError, DependencyRequestError, DependencyUnavailableError, RetryableJobError } from '../../../shared/domain/errors.js';
 import { newJobId } from '../../../shared/domain/job-id.js';
+import { startScriptedServer } from '../../helpers/scripted-server.js';
 
 const dynamoMock = mockClient(DynamoDBDocumentClient);
 const sqsMock = mockClient(SQSClient);
 const schedulerMock = mockClient(SchedulerClient);
-const sesMock = mockClient(SESv2Client);
 
 afterEach(() => {
   dynamoMock.reset();
   sqsMock.reset();
   schedulerMock.reset();
-  sesMock.reset();
 });
 
 const jobId = newJobId('tenant-a', new Date('2026-12-01T00:00:00Z'));
@@ -248,12 +247,13 @@ describe('S3, EventBridge Scheduler and SES adapters', () => {
   });
 
   it('SES: a sender the role may not use is a ConfigurationError (retried, not failed for good)', async () => {
-    // Prepare
-    sesMock.on(SendEmailCommand).rejects(new SESv2ServiceException({ name: 'AccessDeniedException', message: 'not authorized to perform ses:SendEmail', $fault: 'client', $metadata: { httpStatusCode: 403 } }));
-    const mailer = new SesMailer({ client: new SESv2Client({ region: 'us-east-1' }) });
+    // Prepare: SES (a scripted server: SesEmailClient is no SDK client to mock) answers as it does to a role without ses:SendEmail
+    const ses = await startScriptedServer({ status: 403, body: '{"message":"not authorized to perform ses:SendEmail"}', headers: { 'x-amzn-errortype': 'AccessDeniedException' } });
+    const mailer = new SesMailer({ client: new SesEmailClient({ region: 'us-east-1', endpoint: ses.endpoint, credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' }, requestTimeoutMs: 10_000 }) });
 
     // Act
     const error = await failure(() => mailer.send({ from: 'a@example.com', to: ['b@example.com'], subject: 's', html: '<p>h</p>', text: 't' }));
+    await ses.close();
 
     // Assess
     expect(error).toBeInstanceOf(ConfigurationError);

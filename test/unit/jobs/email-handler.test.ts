@@ -1,6 +1,5 @@
-import { InternalServiceErrorException, MessageRejected, SendEmailCommand, SESv2Client, TooManyRequestsException } from '@aws-sdk/client-sesv2';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { SesEmailClient } from '../../../functions/adapters/aws/ses-email-client.js';
 import { SesMailer } from '../../../functions/adapters/aws/ses-mailer.js';
 import { createEmailHandler } from '../../../functions/jobs/email/handler.js';
 import { JobWorker } from '../../../functions/worker/job-worker.js';
@@ -12,33 +11,46 @@ import { templateData } from '../../helpers/email-payloads.js';
 import { invocation, queuedJob, receivedAgain, sqsEvent, sqsRecord } from '../../helpers/factories.js';
 import { MemoryJobStore } from '../../helpers/memory-job-store.js';
 import { MemorySideEffectLedger } from '../../helpers/memory-side-effects.js';
+import { refusingEndpoint, startScriptedServer, type ScriptedServer } from '../../helpers/scripted-server.js';
 
-const sesMock = mockClient(SESv2Client);
 const SENDER = 'Conveyor <no-reply@conveyor.test>';
+/** SES's answers, scripted per test on a local HTTP server (test/helpers/scripted-server.ts). */
+let ses: ScriptedServer;
 
-function setup() {
+beforeAll(async () => {
+  ses = await startScriptedServer({ status: 500, body: '{"message":"no answer scripted"}' });
+});
+
+afterAll(async () => {
+  await ses.close();
+});
+
+const accepted = (messageId: string) => ({ status: 200, body: JSON.stringify({ MessageId: messageId }), headers: { 'content-type': 'application/json' } });
+const sesError = (status: number, name: string, message: string) => ({ status, body: JSON.stringify({ message }), headers: { 'content-type': 'application/json', 'x-amzn-errortype': name } });
+/** The SendEmail requests SES received, as JSON. */
+const sendEmailCalls = () => ses.received.filter((r) => r.method === 'POST' && r.url === '/v2/email/outbound-emails').map((r) => JSON.parse(new TextDecoder().decode(r.body)) as Record<string, unknown>);
+
+function setup(options: { endpoint?: string; requestTimeoutMs?: number } = {}) {
   const store = new MemoryJobStore();
   const ledger = new MemorySideEffectLedger(store);
   const queue: ConsumerQueue & { changeVisibility: ReturnType<typeof vi.fn> } = { send: vi.fn(async () => undefined), changeVisibility: vi.fn(async () => undefined), deadLetter: vi.fn(async () => undefined) };
-  const handler = createEmailHandler({ mailer: new SesMailer({ client: new SESv2Client({ region: 'us-east-1' }) }), ledger, sender: SENDER, checkpointRetryMs: 1 });
+  const client = new SesEmailClient({ region: 'us-east-1', endpoint: options.endpoint ?? ses.endpoint, credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' }, requestTimeoutMs: options.requestTimeoutMs ?? 10_000 });
+  const handler = createEmailHandler({ mailer: new SesMailer({ client }), ledger, sender: SENDER, checkpointRetryMs: 1 });
   const worker = new JobWorker(jobRegistry.email, handler, { store, queue, followUps: new FollowUpFlusher({ store, logger: silentLogger }), logger: silentLogger, timeoutMarginMs: 1_000, random: () => 0.5 });
   const job = queuedJob({ type: 'email', maxAttempts: 5, payload: { to: ['a@example.com'], template: 'welcome', data: templateData('welcome') } });
   return { store, ledger, queue, worker, job };
 }
 
-describe('Function: email handler with SES (error paths, mocked SES client)', () => {
+describe('Function: email handler with SES (error paths, scripted SES server)', () => {
   afterEach(() => {
-    sesMock.reset();
+    ses.clear();
   });
 
   it('retries a throttled send with backoff and sends on the next delivery', async () => {
     // Prepare
     const { store, ledger, queue, worker, job } = setup();
     await store.create(job);
-    sesMock
-      .on(SendEmailCommand)
-      .rejectsOnce(new TooManyRequestsException({ message: 'Maximum sending rate exceeded.', $metadata: { httpStatusCode: 429 } }))
-      .resolves({ MessageId: 'msg-1' });
+    ses.script.push(sesError(429, 'TooManyRequestsException', 'Maximum sending rate exceeded.'), accepted('msg-1'));
 
     // Act
     const delivery = sqsRecord(job, 1);
@@ -55,14 +67,14 @@ describe('Function: email handler with SES (error paths, mocked SES client)', ()
     expect(markAfterFirst).toBeUndefined();
     expect(second.batchItemFailures).toEqual([]);
     expect(await store.get(job.jobId)).toMatchObject({ status: 'SUCCEEDED', attempt: 2, result: { messageId: 'msg-1' } });
-    expect(sesMock.commandCalls(SendEmailCommand)).toHaveLength(2);
+    expect(sendEmailCalls()).toHaveLength(2);
   });
 
   it('retries an SES 5xx', async () => {
     // Prepare
     const { store, worker, job } = setup();
     await store.create(job);
-    sesMock.on(SendEmailCommand).rejects(new InternalServiceErrorException({ message: 'Internal failure', $metadata: { httpStatusCode: 500 } }));
+    ses.script.push(sesError(500, 'InternalServiceErrorException', 'Internal failure'));
 
     // Act
     await worker.processBatch(sqsEvent(sqsRecord(job, 1)), invocation());
@@ -76,7 +88,7 @@ describe('Function: email handler with SES (error paths, mocked SES client)', ()
     const { store, queue, worker, job } = setup();
     await store.create(job);
     const providerMessage = 'Email address is not verified. The following identities failed the check in region US-EAST-1: no-reply@conveyor.test';
-    sesMock.on(SendEmailCommand).rejects(new MessageRejected({ message: providerMessage, $metadata: { httpStatusCode: 400 } }));
+    ses.script.push(sesError(400, 'MessageRejected', providerMessage));
 
     // Act
     const response = await worker.processBatch(sqsEvent(sqsRecord(job, 1)), invocation());
@@ -87,22 +99,22 @@ describe('Function: email handler with SES (error paths, mocked SES client)', ()
     expect(stored).toMatchObject({ status: 'FAILED', error: { code: 'SES_REJECTED' } });
     expect(stored?.error?.message).toContain(providerMessage);
     expect(queue.changeVisibility).not.toHaveBeenCalled();
-    expect(sesMock.commandCalls(SendEmailCommand)).toHaveLength(1);
+    expect(sendEmailCalls()).toHaveLength(1);
   });
 
   it('sends From the configured sender, never from the payload, with both parts', async () => {
     // Prepare
     const { store, worker, job } = setup();
     await store.create(job);
-    sesMock.on(SendEmailCommand).resolves({ MessageId: 'msg-2' });
+    ses.script.push(accepted('msg-2'));
 
     // Act
     await worker.processBatch(sqsEvent(sqsRecord(job, 1)), invocation());
 
     // Assess
-    const calls = sesMock.commandCalls(SendEmailCommand);
+    const calls = sendEmailCalls();
     expect(calls).toHaveLength(1);
-    expect(calls[0]!.args[0].input).toMatchObject({
+    expect(calls[0]).toMatchObject({
       FromEmailAddress: SENDER,
       Destination: { ToAddresses: ['a@example.com'] },
       Content: { Simple: expect.objectContaining({ Body: { Html: expect.objectContaining({ Data: expect.stringContaining('<!DOCTYPE html>') }), Text: expect.objectContaining({ Data: expect.any(String) }) } }) },
@@ -113,7 +125,7 @@ describe('Function: email handler with SES (error paths, mocked SES client)', ()
     // Prepare: the terminal write is lost once, as if the function died right after the checkpoint.
     const { store, worker, job } = setup();
     await store.create(job);
-    sesMock.on(SendEmailCommand).resolves({ MessageId: 'msg-3' });
+    ses.script.push(accepted('msg-3'));
     const transition = store.transition.bind(store);
     vi.spyOn(store, 'transition').mockImplementation(async (t) => {
       if (t.to === 'SUCCEEDED' && t.set?.attempt === 1) throw new Error('simulated crash before the terminal write');
@@ -129,14 +141,14 @@ describe('Function: email handler with SES (error paths, mocked SES client)', ()
     expect(first.batchItemFailures).toHaveLength(1);
     expect(second.batchItemFailures).toEqual([]);
     expect(await store.get(job.jobId)).toMatchObject({ status: 'SUCCEEDED', attempt: 2, result: { messageId: 'msg-3', alreadySent: true } });
-    expect(sesMock.commandCalls(SendEmailCommand)).toHaveLength(1);
+    expect(sendEmailCalls()).toHaveLength(1);
   });
 
   it('does not resend when an attempt died between the send and recording its id (DELIVERY_UNCERTAIN)', async () => {
     // Prepare: SES accepts, but the checkpoint write fails every try.
     const { store, ledger, worker, job } = setup();
     await store.create(job);
-    sesMock.on(SendEmailCommand).resolves({ MessageId: 'msg-4' });
+    ses.script.push(accepted('msg-4'));
     ledger.failCompletes = 3;
 
     // Act
@@ -148,14 +160,14 @@ describe('Function: email handler with SES (error paths, mocked SES client)', ()
     // Assess
     expect(afterFirst?.status).toBe('RETRYING');
     expect(await store.get(job.jobId)).toMatchObject({ status: 'FAILED', error: { code: 'DELIVERY_UNCERTAIN' } });
-    expect(sesMock.commandCalls(SendEmailCommand)).toHaveLength(1);
+    expect(sendEmailCalls()).toHaveLength(1);
   });
 
   it('ends DELIVERY_UNCERTAIN, not retrying, when SES does not answer', async () => {
     // Prepare
-    const { store, ledger, worker, job } = setup();
+    const { store, ledger, worker, job } = setup({ requestTimeoutMs: 300 });
     await store.create(job);
-    sesMock.on(SendEmailCommand).rejects(Object.assign(new Error('Connection timed out after 10000 ms'), { name: 'TimeoutError' }));
+    ses.script.push('hang');
 
     // Act
     await worker.processBatch(sqsEvent(sqsRecord(job, 1)), invocation());
@@ -167,9 +179,8 @@ describe('Function: email handler with SES (error paths, mocked SES client)', ()
 
   it('retries when SES could not be reached at all (nothing was sent)', async () => {
     // Prepare
-    const { store, ledger, worker, job } = setup();
+    const { store, ledger, worker, job } = setup({ endpoint: await refusingEndpoint() });
     await store.create(job);
-    sesMock.on(SendEmailCommand).rejects(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }));
 
     // Act
     await worker.processBatch(sqsEvent(sqsRecord(job, 1)), invocation());
