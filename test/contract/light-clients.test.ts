@@ -1,21 +1,26 @@
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetEventSourceMappingCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLambdaClient, createS3Client, type AwsClientSettings } from '../../functions/adapters/aws/clients.js';
+import { createLambdaClient, createS3Client, createSesClient, type AwsClientSettings } from '../../functions/adapters/aws/clients.js';
 import { LambdaEventSources } from '../../functions/adapters/aws/lambda-event-sources.js';
 import type { LambdaMappingsClient } from '../../functions/adapters/aws/lambda-mappings-client.js';
 import { S3BlobStore } from '../../functions/adapters/aws/s3-blob-store.js';
 import { S3ObjectClient } from '../../functions/adapters/aws/s3-object-client.js';
+import { SesMailer } from '../../functions/adapters/aws/ses-mailer.js';
 import type { SqsEventSourceMapping } from '../../local/event-source-mapping.js';
 import { localMappingUuid, startLocalLambda, type LocalLambdaServer } from '../../local/lambda.js';
 import { startS3 } from '../../local/s3.js';
 import type { LocalService } from '../../local/dynamodb.js';
+import { startSes, type LocalSes } from '../../local/ses.js';
+import { readInbox } from '../helpers/inbox.js';
 
 /**
- * The functions' S3 and Lambda clients (clients.ts: createS3Client, createLambdaClient — what the
- * Lambdas build) against the local S3 and Lambda servers, checked against the real SDK clients:
- * what one writes the other reads. The local S3 (s3rver) checks the access key and a presigned URL's
- * expiry but not SigV4 signatures; test/unit/adapters/s3-object-client.test.ts checks those.
+ * The functions' S3, Lambda and SES clients (clients.ts: createS3Client, createLambdaClient,
+ * createSesClient — what the Lambdas build) against the local S3, Lambda and SES servers, checked
+ * against the real SDK clients: what one writes the other reads, and SES stores what the SDK's would. The local S3 (s3rver) checks the access key and a presigned URL's
+ * expiry but not SigV4 signatures; test/unit/adapters/s3-object-client.test.ts and
+ * ses-email-client.test.ts check those.
  */
 const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 const BUCKET = 'conveyor-test-documents';
@@ -23,13 +28,14 @@ const KEYS = ['plain.json', 'tenants/acme%20co/jobs/a b/result.json', 'ünï©ø
 
 let s3Server: LocalService;
 let lambdaServer: LocalLambdaServer;
+let sesServer: LocalSes;
 let settings: AwsClientSettings;
 let light: S3ObjectClient;
 let sdk: S3Client;
 
 beforeAll(async () => {
-  [s3Server, lambdaServer] = await Promise.all([startS3({ buckets: [BUCKET], credentials }), startLocalLambda()]);
-  settings = { region: 'us-east-1', credentials, endpoints: { s3: s3Server.endpoint, lambda: lambdaServer.endpoint } };
+  [s3Server, lambdaServer, sesServer] = await Promise.all([startS3({ buckets: [BUCKET], credentials }), startLocalLambda(), startSes()]);
+  settings = { region: 'us-east-1', credentials, endpoints: { s3: s3Server.endpoint, lambda: lambdaServer.endpoint, sesv2: sesServer.endpoint } };
   light = createS3Client(settings);
   sdk = new S3Client({ region: 'us-east-1', endpoint: s3Server.endpoint, forcePathStyle: true, credentials });
 });
@@ -37,7 +43,7 @@ beforeAll(async () => {
 afterAll(async () => {
   light?.destroy();
   sdk?.destroy();
-  await Promise.all([s3Server?.close(), lambdaServer?.close()]);
+  await Promise.all([s3Server?.close(), lambdaServer?.close(), sesServer?.close()]);
 });
 
 describe('Contract: S3ObjectClient against the local S3, with the real S3Client on the other side', () => {
@@ -164,5 +170,51 @@ describe('Contract: LambdaMappingsClient against the local Lambda API, with the 
 
     // Assess
     expect(error).toMatchObject({ name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 404 } });
+  });
+});
+
+describe('Contract: SesEmailClient against the local SES, as the real SESv2Client sends', () => {
+  const email = {
+    from: 'Conveyor <jobs@example.com>',
+    to: ['ana@example.com', 'bo@example.com'],
+    cc: ['cc@example.com'],
+    bcc: ['bcc@example.com'],
+    replyTo: ['support@example.com'],
+    subject: 'Ünïcode “subject” & more',
+    html: '<!DOCTYPE html><p>Héllo &amp; 100% — <a href="https://example.com/?a=1&b=2">link</a></p>',
+    text: 'Héllo & 100% — https://example.com/?a=1&b=2',
+  };
+
+  it('the mailer, through createSesClient, puts the mail in the inbox with every field, as the SDK\'s client does', async () => {
+    // Prepare
+    const client = createSesClient(settings);
+    const sdk = new SESv2Client({ region: 'us-east-1', endpoint: sesServer.endpoint, credentials, maxAttempts: 1 });
+
+    // Act
+    const { messageId } = await new SesMailer({ client, configurationSetName: 'conveyor-test' }).send(email);
+    const viaSdk = await sdk.send(new SendEmailCommand({
+      FromEmailAddress: email.from,
+      Destination: { ToAddresses: email.to, CcAddresses: email.cc, BccAddresses: email.bcc },
+      ReplyToAddresses: email.replyTo,
+      Content: { Simple: { Subject: { Data: email.subject, Charset: 'UTF-8' }, Body: { Html: { Data: email.html, Charset: 'UTF-8' }, Text: { Data: email.text, Charset: 'UTF-8' } } } },
+      ConfigurationSetName: 'conveyor-test',
+    }));
+    client.destroy();
+    sdk.destroy();
+
+    // Assess
+    const inbox = await readInbox(sesServer.storeUrl);
+    const stored = inbox.find((m) => m.messageId === messageId);
+    const storedViaSdk = inbox.find((m) => m.messageId === viaSdk.MessageId);
+    expect(stored).toMatchObject({
+      from: email.from,
+      replyTo: email.replyTo,
+      destination: { to: email.to, cc: email.cc, bcc: email.bcc },
+      subject: email.subject,
+      body: { html: email.html, text: email.text },
+    });
+    const { messageId: _a, at: _b, ...fields } = stored!;
+    const { messageId: _c, at: _d, ...fieldsViaSdk } = storedViaSdk!;
+    expect(fields).toEqual(fieldsViaSdk);
   });
 });

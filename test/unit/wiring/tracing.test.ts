@@ -1,9 +1,10 @@
 import { createSocket, type Socket } from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoClient, createS3Client, createSqsClient } from '../../../functions/adapters/aws/clients.js';
+import { createDynamoClient, createS3Client, createSesClient, createSqsClient } from '../../../functions/adapters/aws/clients.js';
 import { S3BlobStore } from '../../../functions/adapters/aws/s3-blob-store.js';
 import { startS3 } from '../../../local/s3.js';
+import { startSes } from '../../../local/ses.js';
 import { DynamoJobStore } from '../../../functions/adapters/aws/dynamo-job-store.js';
 import { currentTracer, disableTracing, enableTracing, traced } from '../../../functions/adapters/aws/tracing.js';
 import { startDynamo, type LocalService } from '../../../local/dynamodb.js';
@@ -112,6 +113,25 @@ describe('Function: enableTracing', () => {
     expect(found).toBeUndefined();
     const [job] = await documentsMatching((d) => d.name === 's3-job', 1);
     const [call] = await documentsMatching((d) => d.name === 'S3.GetObject', 1);
+    expect(call).toMatchObject({ trace_id: TRACE_ID, parent_id: job!.id, type: 'subsegment' });
+  });
+
+  it('on: an SES send (not an SDK client) is a subsegment of the span it runs in, through the Tracer port', async () => {
+    // Prepare
+    await enableTracing({ CONVEYOR_TRACING: 'on', CONVEYOR_STAGE: 'test' });
+    const ses = await startSes();
+    const client = createSesClient({ region: 'us-east-1', endpoints: { sesv2: ses.endpoint }, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const mail = { FromEmailAddress: 'jobs@example.com', Destination: { ToAddresses: ['traced@example.com'] }, Content: { Simple: { Subject: { Data: 's' }, Body: { Text: { Data: 'b' } } } } };
+
+    // Act
+    const sent = await currentTracer().span('email-job', {}, () => client.sendEmail(mail));
+    client.destroy();
+    await ses.close();
+
+    // Assess
+    expect(sent.MessageId).toEqual(expect.any(String));
+    const [job] = await documentsMatching((d) => d.name === 'email-job', 1);
+    const [call] = await documentsMatching((d) => d.name === 'SES.SendEmail', 1);
     expect(call).toMatchObject({ trace_id: TRACE_ID, parent_id: job!.id, type: 'subsegment' });
   });
 
