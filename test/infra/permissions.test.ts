@@ -25,16 +25,15 @@ const PREFIX: Readonly<Record<string, string>> = {
   'client-sqs': 'sqs',
   'client-dynamodb': 'dynamodb',
   'lib-dynamodb': 'dynamodb',
-  'client-sesv2': 'ses',
   'client-scheduler': 'scheduler',
   'client-secrets-manager': 'secretsmanager',
   'client-bedrock-runtime': 'bedrock',
 };
 /**
- * S3 and Lambda go through small clients (functions/adapters/aws/s3-object-client.ts,
- * lambda-mappings-client.ts) whose methods are their operations: a call `.method(` is the action. A
- * presigned GET is authorised when used, as GetObject by the role that signed it.
- * https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-presigned-url.html
+ * S3, Lambda and SES go through small clients (functions/adapters/aws/s3-object-client.ts,
+ * lambda-mappings-client.ts, ses-email-client.ts) whose methods are their operations: a call
+ * `.method(` is the action. A presigned GET is authorised when used, as GetObject by the role that
+ * signed it. https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-presigned-url.html
  */
 const LIGHT_CLIENT_CALLS: Readonly<Record<string, string>> = {
   putObject: 's3:PutObject',
@@ -42,6 +41,7 @@ const LIGHT_CLIENT_CALLS: Readonly<Record<string, string>> = {
   presignGetObject: 's3:GetObject',
   deleteObject: 's3:DeleteObject',
   updateEventSourceMapping: 'lambda:UpdateEventSourceMapping',
+  sendEmail: 'ses:SendEmail',
 };
 /** The document client's commands wrap these DynamoDB actions. */
 const DOCUMENT_CLIENT: Readonly<Record<string, string>> = { Get: 'GetItem', Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', Query: 'Query', Scan: 'Scan', BatchWrite: 'BatchWriteItem', BatchGet: 'BatchGetItem' };

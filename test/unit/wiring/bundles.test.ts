@@ -18,7 +18,7 @@ const ENTRY_DIR = fileURLToPath(new URL('../../../functions/entry/', import.meta
 const ONLY_IN: Record<string, readonly string[]> = {
   // Every consumer reads payloads stored apart and stores large results (functions/job-data/).
   'functions/adapters/aws/s3-object-client.ts': ['api', ...jobDefinitions.map((definition) => `worker-${definition.type}`)],
-  '@aws-sdk/client-sesv2': ['worker-email'],
+  'functions/adapters/aws/ses-email-client.ts': ['worker-email'],
   // The API holds jobs; the recovery sweep re-creates the schedule of one whose enqueue died.
   '@aws-sdk/client-scheduler': ['api', 'sweep'],
   // Pausing a job type switches its event source mappings.
@@ -59,10 +59,11 @@ beforeAll(async () => {
 const NEVER = ['@aws-sdk/credential-provider-node', '@aws-sdk/credential-provider-sso', '@aws-sdk/credential-provider-ini', '@aws-sdk/credential-provider-web-identity', '@aws-sdk/nested-clients'];
 /**
  * Libraries no function needs: the rate limiter speaks Upstash's REST API itself (one EVALSHA); S3's
- * four object calls and Lambda's UpdateEventSourceMapping go through small clients on the SDK's signer
- * (s3-object-client.ts, lambda-mappings-client.ts), not the SDK clients and their S3-only middleware.
+ * four object calls, Lambda's UpdateEventSourceMapping and SES's SendEmail go through small clients on
+ * the SDK's signer (s3-object-client.ts, lambda-mappings-client.ts, ses-email-client.ts), not the SDK
+ * clients and their S3-only middleware.
  */
-const NOT_BUNDLED = ['@upstash/redis', '@aws-sdk/client-s3', '@aws-sdk/s3-request-presigner', '@aws-sdk/middleware-sdk-s3', '@aws-sdk/xml-builder', '@aws-sdk/client-lambda'];
+const NOT_BUNDLED = ['@upstash/redis', '@aws-sdk/client-s3', '@aws-sdk/s3-request-presigner', '@aws-sdk/middleware-sdk-s3', '@aws-sdk/xml-builder', '@aws-sdk/client-lambda', '@aws-sdk/client-sesv2'];
 
 describe('Lambda bundles: each function carries only what it uses', () => {
   it('no function bundles the credential sources beyond the environment', () => {
@@ -75,7 +76,7 @@ describe('Lambda bundles: each function carries only what it uses', () => {
   });
 
 
-  it('no function bundles a Redis client library, nor the SDK\'s S3 or Lambda clients', () => {
+  it('no function bundles a Redis client library, nor the SDK\'s S3, Lambda or SES clients', () => {
     // Assess
     const found = [...inputs].flatMap(([entry, paths]) => NOT_BUNDLED.filter((module) => paths.some((p) => p.includes(`node_modules/${module}/`))).map((module) => `${entry}: ${module}`));
     expect(found).toEqual([]);
