@@ -176,11 +176,11 @@ describe('E2E: a bundled consumer generated from the registry', () => {
       for (const line of lines) {
         expect(line).toMatchObject({ function_request_id: 'req-traced-1', function_name: 'conveyor-local-worker-email', cold_start: true, correlationId: 'traced-7f3a', type: 'email', attempt: 1 });
       }
-      // the job is a span of the invocation's trace, and its AWS calls are subsegments under it
-      for (let i = 0; i < 500 && !(documents.some((d) => d.name === 'job') && documents.some((d) => d.name === 'SESv2')); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      // the job is a span of the invocation's trace, and its AWS calls are subsegments under it (SES through the Tracer port: ses-email-client.ts)
+      for (let i = 0; i < 500 && !(documents.some((d) => d.name === 'job') && documents.some((d) => d.name === 'SES.SendEmail')); i++) await new Promise((resolve) => setTimeout(resolve, 10));
       const job = documents.find((d) => d.name === 'job');
       expect(job).toMatchObject({ trace_id: traceId, annotations: { jobId, correlationId: 'traced-7f3a', type: 'email' } });
-      expect(documents.filter((d) => d.parent_id === job!.id).map((d) => d.name)).toEqual(expect.arrayContaining(['DynamoDB', 'SESv2']));
+      expect(documents.filter((d) => d.parent_id === job!.id).map((d) => d.name)).toEqual(expect.arrayContaining(['DynamoDB', 'SES.SendEmail']));
     } finally {
       spy.mockRestore();
       for (const key of ['CONVEYOR_TRACING', 'AWS_EXECUTION_ENV', 'LAMBDA_TASK_ROOT', '_X_AMZN_TRACE_ID', 'AWS_XRAY_CONTEXT_MISSING', 'AWS_XRAY_DAEMON_ADDRESS']) delete process.env[key];
