@@ -1,5 +1,5 @@
 import { HttpRequest, escapeUri } from '@smithy/core/protocols';
-import { SignedHttp, type CredentialSource, type RetrySettings, type SignedResponse } from './signed-http.js';
+import { parseRestJsonError, SignedHttp, type CredentialSource, type RetrySettings } from './signed-http.js';
 
 export interface LambdaMappingsClientOptions {
   readonly region: string;
@@ -42,29 +42,11 @@ export class LambdaMappingsClient implements EventSourceMappingUpdater {
       body,
     });
     // Setting Enabled to the same value twice leaves the mapping as once: safe to retry.
-    await this.#http.send(request, lambdaError);
+    await this.#http.send(request, parseRestJsonError);
   }
 
   destroy(): void {
     this.#http.destroy();
   }
-}
-
-/**
- * A REST-JSON error: the type in the `x-amzn-ErrorType` header (`Name:namespace…` or `ns#Name`), else the
- * body's `code` or `__type`, as the SDK reads it (Lambda's body `Type` is the fault side, User or
- * Service, not the error's name); the message in `message` or `Message`.
- */
-function lambdaError(response: SignedResponse): { code?: string | undefined; message?: string | undefined } {
-  let data: Record<string, unknown> = {};
-  try {
-    data = JSON.parse(new TextDecoder().decode(response.body)) as Record<string, unknown>;
-  } catch {
-    // Not JSON (a proxy's page): named by the status below.
-  }
-  const raw = [response.headers['x-amzn-errortype'], data.code, data.__type].find((v): v is string => typeof v === 'string' && v.length > 0);
-  const code = raw?.split(':')[0]?.split('#').pop();
-  const message = [data.message, data.Message].find((v): v is string => typeof v === 'string');
-  return { code: code || undefined, message };
 }
 

@@ -73,12 +73,14 @@ export interface SignedResponse {
 }
 
 export interface SignedHttpOptions {
-  readonly service: 's3' | 'lambda';
+  readonly service: 's3' | 'lambda' | 'bedrock';
   readonly region: string;
   /** Explicit credentials (local servers, tests); otherwise the SDK's default chain, as the SDK clients use. */
   readonly credentials?: CredentialSource | undefined;
   /** S3 signs its path as sent and always sends x-amz-content-sha256; other services double-encode and need not. */
   readonly s3Signing: boolean;
+  /** A bearer token (Bedrock API keys): sent as `Authorization: Bearer …` in place of a SigV4 signature. */
+  readonly bearerToken?: string | undefined;
   readonly retry?: Partial<RetrySettings> | undefined;
   /** The signing clock (tests fix it). */
   readonly now?: (() => Date) | undefined;
@@ -92,6 +94,7 @@ export class SignedHttp {
   readonly #handler: NodeHttpHandler;
   readonly #retry: RetrySettings;
   readonly #now: () => Date;
+  readonly #bearerToken: string | undefined;
 
   constructor(options: SignedHttpOptions) {
     this.signer = new SignatureV4({
@@ -107,9 +110,12 @@ export class SignedHttp {
       // S3 requires x-amz-content-sha256 on every SigV4 request; the signer adds it with the payload's hash.
       applyChecksum: options.s3Signing,
     });
-    this.#handler = new NodeHttpHandler({ requestTimeout: options.socketTimeoutMs ?? 30_000, connectionTimeout: 5_000 });
+    // socketTimeout, not requestTimeout: the handler only logs a warning when a requestTimeout passes
+    // (unless throwOnRequestTimeout), while a socket idle this long fails the attempt with a TimeoutError.
+    this.#handler = new NodeHttpHandler({ socketTimeout: options.socketTimeoutMs ?? 30_000, connectionTimeout: 5_000 });
     this.#retry = { ...STANDARD_RETRY, ...options.retry };
     this.#now = options.now ?? (() => new Date());
+    this.#bearerToken = options.bearerToken;
   }
 
   now(): Date {
@@ -123,7 +129,7 @@ export class SignedHttp {
   async send(request: HttpRequest, parseError: (response: SignedResponse) => { code?: string | undefined; message?: string | undefined }, signal?: AbortSignal): Promise<SignedResponse> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const signed = await this.signer.sign(request, { signingDate: this.#now() });
+        const signed = this.#bearerToken === undefined ? await this.signer.sign(request, { signingDate: this.#now() }) : withBearer(request, this.#bearerToken);
         const { response } = await this.#handler.handle(signed as HttpRequest, signal ? { abortSignal: signal } : {});
         const body = response.body ? await streamCollector(response.body) : new Uint8Array();
         const headers = Object.fromEntries(Object.entries(response.headers).map(([name, value]) => [name.toLowerCase(), String(value)]));
@@ -144,4 +150,30 @@ export class SignedHttp {
   destroy(): void {
     this.#handler.destroy();
   }
+}
+
+/** `request` with a bearer token in place of a signature (the SDK's HttpBearerAuthSigner does just this). */
+function withBearer(request: HttpRequest, token: string): HttpRequest {
+  const copy = request.clone();
+  copy.headers.authorization = `Bearer ${token}`;
+  return copy;
+}
+
+/**
+ * A REST-JSON error answer (Lambda, Bedrock Runtime): the type in the `x-amzn-ErrorType` header
+ * (`Name:namespace…` or `ns#Name`), else the body's `code` or `__type`, as the SDK reads it (Lambda's
+ * body `Type` is the fault side, User or Service, not the error's name); the message in `message`
+ * or `Message`.
+ */
+export function parseRestJsonError(response: SignedResponse): { code?: string | undefined; message?: string | undefined } {
+  let data: Record<string, unknown> = {};
+  try {
+    data = JSON.parse(new TextDecoder().decode(response.body)) as Record<string, unknown>;
+  } catch {
+    // Not JSON (a proxy's page): named by the status.
+  }
+  const raw = [response.headers['x-amzn-errortype'], data.code, data.__type].find((v): v is string => typeof v === 'string' && v.length > 0);
+  const code = raw?.split(':')[0]?.split('#').pop();
+  const message = [data.message, data.Message].find((v): v is string => typeof v === 'string');
+  return { code: code || undefined, message };
 }
