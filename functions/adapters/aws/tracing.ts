@@ -9,8 +9,9 @@ import { noTracer, type TraceAnnotations, type Tracer } from '../../../shared/po
  *
  * While on, every SDK client the factories in clients.ts build is captured (`traced`): each DynamoDB,
  * SQS or SES call is a subsegment of the invocation's trace, and SQS sends carry the trace header
- * on to the consumer (AWSTraceHeader). S3 has no SDK client (s3-object-client.ts): its calls are
- * subsegments named `S3.<Operation>` through `currentTracer()`, local ones rather than `aws` ones.
+ * on to the consumer (AWSTraceHeader). S3 and Bedrock Runtime have no SDK client (s3-object-client.ts,
+ * bedrock-converse-client.ts): their calls are subsegments named `S3.<Operation>` and
+ * `BedrockRuntime.Converse` through `currentTracer()`, local ones rather than `aws` ones.
  * https://docs.aws.amazon.com/powertools/typescript/latest/core/tracer/
  * https://docs.aws.amazon.com/xray/latest/devguide/xray-services-sqs.html
  */
