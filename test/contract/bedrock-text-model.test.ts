@@ -172,3 +172,16 @@ describe('Class: BedrockTextModel', () => {
     expect(failure).toMatchObject({ name: 'PermanentJobError', code: 'MODEL_EMPTY_REPLY' });
   });
 });
+
+describe('Class: BedrockTextModel — answers the SDK read leniently', () => {
+  it('fails permanently (no text) on a 200 with an empty body, which the SDK read as a response without output', async () => {
+    // Prepare
+    bedrock.script.push({ status: 200, body: '', headers: { 'content-type': 'application/json' } });
+
+    // Act
+    const failure = await model().generate(request, { signal: new AbortController().signal }).catch((error: unknown) => error);
+
+    // Assess
+    expect(failure).toMatchObject({ name: 'PermanentJobError', code: 'MODEL_EMPTY_REPLY' });
+  });
+});

@@ -87,7 +87,9 @@ export class BedrockConverseClient implements ConverseApi {
       body,
     });
     const response = await this.#tracer.span('BedrockRuntime.Converse', {}, () => this.#http.send(request, parseRestJsonError, options.signal));
-    return JSON.parse(new TextDecoder().decode(response.body)) as ConverseOutput;
+    // An empty body is a response without fields, as the SDK reads it; a body that is not JSON throws (SyntaxError), as there.
+    const text = new TextDecoder().decode(response.body);
+    return (text.trim() ? JSON.parse(text) : {}) as ConverseOutput;
   }
 
   destroy(): void {
