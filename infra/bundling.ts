@@ -19,10 +19,8 @@ export const LAMBDA_BUNDLING = {
   externalModules: [] as string[],
   mainFields: ['module', 'main'],
   // The SDK's default credential chain, reduced to what Lambda uses: the environment (see the file).
-  // Likewise the bearer-token chain Bedrock's client carries (functions/adapters/aws/lambda-token-providers.ts).
   alias: {
     '@aws-sdk/credential-provider-node': fileURLToPath(new URL('../functions/adapters/aws/lambda-credentials.ts', import.meta.url)),
-    '@aws-sdk/token-providers': fileURLToPath(new URL('../functions/adapters/aws/lambda-token-providers.ts', import.meta.url)),
   } as Record<string, string>,
   // Some bundled CommonJS dependencies call require(); give the ES module one.
   banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",

@@ -12,7 +12,8 @@ export function createTextModel(config: ConveyorConfig): TextModel {
   const modelId = requireSetting(config, 'CONVEYOR_AI_MODEL_ID', 'the bedrock text model');
   const client = createBedrockClient({
     region: config.CONVEYOR_AI_REGION ?? config.AWS_REGION,
-    ...(config.AWS_ENDPOINT_URL_BEDROCK_RUNTIME ? { endpoint: config.AWS_ENDPOINT_URL_BEDROCK_RUNTIME } : {}),
+    endpoint: config.AWS_ENDPOINT_URL_BEDROCK_RUNTIME,
+    bearerToken: config.AWS_BEARER_TOKEN_BEDROCK,
   });
   return new BedrockTextModel({ client, modelId });
 }

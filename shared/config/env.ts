@@ -117,6 +117,11 @@ const envSchema = z.object({
   CONVEYOR_AI_ANALYSIS: z.enum(['on', 'off']).default('off'),
   /** The SDK's standard endpoint variable of Bedrock Runtime (tests point it at a local server). */
   AWS_ENDPOINT_URL_BEDROCK_RUNTIME: z.url().optional(),
+  /**
+   * A Bedrock API key: when set, Converse calls carry it as a bearer token instead of a SigV4
+   * signature, as the SDK's Bedrock clients do. https://docs.aws.amazon.com/bedrock/latest/userguide/api-keys-use.html
+   */
+  AWS_BEARER_TOKEN_BEDROCK: z.string().min(1).optional(),
   /** Job outcome metrics: `emf` writes CloudWatch embedded-metric-format lines (set by the stack on consumers); `off` records none. */
   CONVEYOR_METRICS: z.enum(['emf', 'off']).default('off'),
   /** Lines below this level are dropped (any case: `DEBUG` as Lambda's log-level controls spell it). */

@@ -27,13 +27,15 @@ const PREFIX: Readonly<Record<string, string>> = {
   'lib-dynamodb': 'dynamodb',
   'client-scheduler': 'scheduler',
   'client-secrets-manager': 'secretsmanager',
-  'client-bedrock-runtime': 'bedrock',
 };
 /**
- * S3, Lambda and SES go through small clients (functions/adapters/aws/s3-object-client.ts,
- * lambda-mappings-client.ts, ses-email-client.ts) whose methods are their operations: a call
- * `.method(` is the action. A presigned GET is authorised when used, as GetObject by the role that
- * signed it. https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-presigned-url.html
+ * S3, Lambda, SES and Bedrock Runtime go through small clients (functions/adapters/aws/
+ * s3-object-client.ts, lambda-mappings-client.ts, ses-email-client.ts, bedrock-converse-client.ts)
+ * whose methods are their operations: a call `.method(` is the action. A presigned GET is authorised
+ * when used, as GetObject by the role that signed it.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-presigned-url.html
+ * Bedrock authorises Converse as InvokeModel ("This operation requires permission for the
+ * bedrock:InvokeModel action"). https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html
  */
 const LIGHT_CLIENT_CALLS: Readonly<Record<string, string>> = {
   putObject: 's3:PutObject',
@@ -42,6 +44,7 @@ const LIGHT_CLIENT_CALLS: Readonly<Record<string, string>> = {
   deleteObject: 's3:DeleteObject',
   updateEventSourceMapping: 'lambda:UpdateEventSourceMapping',
   sendEmail: 'ses:SendEmail',
+  converse: 'bedrock:InvokeModel',
 };
 /** The document client's commands wrap these DynamoDB actions. */
 const DOCUMENT_CLIENT: Readonly<Record<string, string>> = { Get: 'GetItem', Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', Query: 'Query', Scan: 'Scan', BatchWrite: 'BatchWriteItem', BatchGet: 'BatchGetItem' };
@@ -50,11 +53,6 @@ const DOCUMENT_CLIENT: Readonly<Record<string, string>> = { Get: 'GetItem', Put:
  * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-api-permissions-reference.html
  */
 const SQS_BATCH: Readonly<Record<string, string>> = { SendMessageBatch: 'SendMessage', DeleteMessageBatch: 'DeleteMessage', ChangeMessageVisibilityBatch: 'ChangeMessageVisibility' };
-/**
- * Bedrock authorises Converse as InvokeModel ("This operation requires permission for the
- * bedrock:InvokeModel action"). https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html
- */
-const BEDROCK: Readonly<Record<string, string>> = { Converse: 'InvokeModel', ConverseStream: 'InvokeModelWithResponseStream' };
 
 /** Actions an action needs the caller to hold as well (each with the AWS page that says so). */
 const IMPLIED: Readonly<Record<string, readonly string[]>> = {
@@ -141,7 +139,7 @@ async function codeActionsOf(entry: string): Promise<Set<string>> {
         const prefix = PREFIX[pkg!];
         if (!prefix) throw new Error(`${file}: @aws-sdk/${pkg!} has no IAM prefix in this test's PREFIX map`);
         const command = id.replace(/Command$/, '');
-        const action = pkg === 'lib-dynamodb' ? DOCUMENT_CLIENT[command] : (SQS_BATCH[command] ?? BEDROCK[command] ?? command);
+        const action = pkg === 'lib-dynamodb' ? DOCUMENT_CLIENT[command] : (SQS_BATCH[command] ?? command);
         if (!action) throw new Error(`${file}: ${id} has no DynamoDB action in DOCUMENT_CLIENT`);
         actions.add(`${prefix}:${action}`);
       }

@@ -1,10 +1,11 @@
-import { BedrockRuntimeClient, ConverseCommand, type ConverseCommandOutput } from '@aws-sdk/client-bedrock-runtime';
 import { PermanentJobError, RetryableJobError } from '../../../shared/domain/errors.js';
 import type { ModelReply, ModelRequest, TextModel } from '../../../shared/ports/text-model.js';
-import { traced } from './tracing.js';
+import { BedrockConverseClient, type ConverseApi, type ConverseOutput } from './bedrock-converse-client.js';
+import type { CredentialSource } from './signed-http.js';
+import { currentTracer } from './tracing.js';
 
 export interface BedrockTextModelOptions {
-  readonly client: BedrockRuntimeClient;
+  readonly client: ConverseApi;
   /** A foundation model id, e.g. `amazon.nova-micro-v1:0`: the only model the consumer's role may invoke. */
   readonly modelId: string;
 }
@@ -40,7 +41,7 @@ const REFUSED = new Set(['guardrail_intervened', 'content_filtered']);
 export class BedrockTextModel implements TextModel {
   readonly provider = 'bedrock' as const;
   readonly modelId: string;
-  readonly #client: BedrockRuntimeClient;
+  readonly #client: ConverseApi;
 
   constructor(options: BedrockTextModelOptions) {
     this.#client = options.client;
@@ -48,16 +49,16 @@ export class BedrockTextModel implements TextModel {
   }
 
   async generate(request: ModelRequest, options: { readonly signal: AbortSignal }): Promise<ModelReply> {
-    let output: ConverseCommandOutput;
+    let output: ConverseOutput;
     try {
-      output = await this.#client.send(
-        new ConverseCommand({
+      output = await this.#client.converse(
+        {
           modelId: this.modelId,
           messages: request.messages.map((m) => ({ role: m.role, content: [{ text: m.text }] })),
           ...(request.system ? { system: [{ text: request.system }] } : {}),
           inferenceConfig: { maxTokens: request.maxTokens, ...(request.temperature !== undefined ? { temperature: request.temperature } : {}) },
-        }),
-        { abortSignal: options.signal },
+        },
+        { signal: options.signal },
       );
     } catch (error) {
       if (options.signal.aborted) throw options.signal.reason;
@@ -93,16 +94,30 @@ function classify(error: unknown): Error {
   return new PermanentJobError(detail, code, { cause: error });
 }
 
-/** Milliseconds a Converse call may take before it counts as failed (retryable); the job's signal may end it sooner. */
-const BEDROCK_REQUEST_TIMEOUT_MS = 60_000;
+/**
+ * Milliseconds a Converse call may go without a byte from Bedrock (the model still generating) before
+ * it counts as failed (retryable); the job's signal may end it sooner.
+ */
+export const BEDROCK_REQUEST_TIMEOUT_MS = 60_000;
 
-export function createBedrockClient(settings: { region: string; endpoint?: string }): BedrockRuntimeClient {
-  // Captured when the stage traces: each Converse call is a subsegment of the job (tracing.ts).
-  return traced(new BedrockRuntimeClient({
+export interface BedrockClientSettings {
+  readonly region: string;
+  readonly endpoint?: string | undefined;
+  /** A Bedrock API key (AWS_BEARER_TOKEN_BEDROCK) instead of the execution role's SigV4 credentials. */
+  readonly bearerToken?: string | undefined;
+  readonly credentials?: CredentialSource | undefined;
+}
+
+export function createBedrockClient(settings: BedrockClientSettings): BedrockConverseClient {
+  return new BedrockConverseClient({
     region: settings.region,
-    ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+    endpoint: settings.endpoint,
+    bearerToken: settings.bearerToken,
+    credentials: settings.credentials,
+    // Each Converse call is a subsegment of the job when the stage traces (tracing.ts).
+    tracer: currentTracer(),
     // One try: retries go through the job queue with backoff (see BedrockTextModel).
-    maxAttempts: 1,
-    requestHandler: { requestTimeout: BEDROCK_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true },
-  }));
+    retry: { maxAttempts: 1 },
+    socketTimeoutMs: BEDROCK_REQUEST_TIMEOUT_MS,
+  });
 }

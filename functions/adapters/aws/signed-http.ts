@@ -73,12 +73,14 @@ export interface SignedResponse {
 }
 
 export interface SignedHttpOptions {
-  readonly service: 's3' | 'lambda' | 'ses';
+  readonly service: 's3' | 'lambda' | 'ses' | 'bedrock';
   readonly region: string;
   /** Explicit credentials (local servers, tests); otherwise the SDK's default chain, as the SDK clients use. */
   readonly credentials?: CredentialSource | undefined;
   /** S3 signs its path as sent and always sends x-amz-content-sha256; other services double-encode and need not. */
   readonly s3Signing: boolean;
+  /** A bearer token (Bedrock API keys): sent as `Authorization: Bearer …` in place of a SigV4 signature. */
+  readonly bearerToken?: string | undefined;
   readonly retry?: Partial<RetrySettings> | undefined;
   /** The signing clock (tests fix it). */
   readonly now?: (() => Date) | undefined;
@@ -97,6 +99,7 @@ export class SignedHttp {
   readonly #handler: NodeHttpHandler;
   readonly #retry: RetrySettings;
   readonly #now: () => Date;
+  readonly #bearerToken: string | undefined;
 
   constructor(options: SignedHttpOptions) {
     this.signer = new SignatureV4({
@@ -112,13 +115,17 @@ export class SignedHttp {
       // S3 requires x-amz-content-sha256 on every SigV4 request; the signer adds it with the payload's hash.
       applyChecksum: options.s3Signing,
     });
+    // socketTimeout, not a bare requestTimeout: the handler only logs a warning when a requestTimeout
+    // passes (unless throwOnRequestTimeout), while a socket idle this long fails the attempt with a
+    // TimeoutError. A call with a deadline on its answer (SES) takes the SDK's requestTimeout with throw.
     this.#handler = new NodeHttpHandler(
       options.requestTimeoutMs === undefined
-        ? { requestTimeout: options.socketTimeoutMs ?? 30_000, connectionTimeout: 5_000 }
+        ? { socketTimeout: options.socketTimeoutMs ?? 30_000, connectionTimeout: 5_000 }
         : { requestTimeout: options.requestTimeoutMs, throwOnRequestTimeout: true },
     );
     this.#retry = { ...STANDARD_RETRY, ...options.retry };
     this.#now = options.now ?? (() => new Date());
+    this.#bearerToken = options.bearerToken;
   }
 
   now(): Date {
@@ -132,7 +139,7 @@ export class SignedHttp {
   async send(request: HttpRequest, parseError: (response: SignedResponse) => { code?: string | undefined; message?: string | undefined }, signal?: AbortSignal): Promise<SignedResponse> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const signed = await this.signer.sign(request, { signingDate: this.#now() });
+        const signed = this.#bearerToken === undefined ? await this.signer.sign(request, { signingDate: this.#now() }) : withBearer(request, this.#bearerToken);
         const { response } = await this.#handler.handle(signed as HttpRequest, signal ? { abortSignal: signal } : {});
         const body = response.body ? await streamCollector(response.body) : new Uint8Array();
         const headers = Object.fromEntries(Object.entries(response.headers).map(([name, value]) => [name.toLowerCase(), String(value)]));
@@ -154,3 +161,11 @@ export class SignedHttp {
     this.#handler.destroy();
   }
 }
+
+/** `request` with a bearer token in place of a signature (the SDK's HttpBearerAuthSigner does just this). */
+function withBearer(request: HttpRequest, token: string): HttpRequest {
+  const copy = request.clone();
+  copy.headers.authorization = `Bearer ${token}`;
+  return copy;
+}
+

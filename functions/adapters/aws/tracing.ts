@@ -9,9 +9,10 @@ import { noTracer, type TraceAnnotations, type Tracer } from '../../../shared/po
  *
  * While on, every SDK client the factories in clients.ts build is captured (`traced`): each DynamoDB
  * or SQS call is a subsegment of the invocation's trace, and SQS sends carry the trace header on to
- * the consumer (AWSTraceHeader). S3 and SES have no SDK client (s3-object-client.ts,
- * ses-email-client.ts): their calls are subsegments named `S3.<Operation>` and `SES.SendEmail`
- * through `currentTracer()`, local ones rather than `aws` ones.
+ * the consumer (AWSTraceHeader). S3, SES and Bedrock Runtime have no SDK client (s3-object-client.ts,
+ * ses-email-client.ts, bedrock-converse-client.ts): their calls are subsegments named
+ * `S3.<Operation>`, `SES.SendEmail` and `BedrockRuntime.Converse` through `currentTracer()`, local
+ * ones rather than `aws` ones.
  * https://docs.aws.amazon.com/powertools/typescript/latest/core/tracer/
  * https://docs.aws.amazon.com/xray/latest/devguide/xray-services-sqs.html
  */

@@ -33,7 +33,7 @@ beforeAll(async () => {
 });
 
 afterEach(() => {
-  server.clear();
+  server.reset();
 });
 
 afterAll(async () => {
@@ -135,7 +135,7 @@ describe('Class: SesEmailClient — answers and failures, one attempt each', () 
 
   it('a send SES never answers fails after the request timeout as DeliveryUncertainError, sent once', async () => {
     // Prepare
-    server.script.push('hang');
+    server.script.push('hold');
 
     // Act
     const error = await failure(() => new SesMailer({ client: ses({ requestTimeoutMs: SHORT_TIMEOUT_MS }) }).send(EMAIL));

@@ -43,7 +43,7 @@ function setup(options: { endpoint?: string; requestTimeoutMs?: number } = {}) {
 
 describe('Function: email handler with SES (error paths, scripted SES server)', () => {
   afterEach(() => {
-    ses.clear();
+    ses.reset();
   });
 
   it('retries a throttled send with backoff and sends on the next delivery', async () => {
@@ -167,7 +167,7 @@ describe('Function: email handler with SES (error paths, scripted SES server)', 
     // Prepare
     const { store, ledger, worker, job } = setup({ requestTimeoutMs: 300 });
     await store.create(job);
-    ses.script.push('hang');
+    ses.script.push('hold');
 
     // Act
     await worker.processBatch(sqsEvent(sqsRecord(job, 1)), invocation());

@@ -28,7 +28,7 @@ const ONLY_IN: Record<string, readonly string[]> = {
   // Secrets read at cold start: the Upstash credentials (rate-limiting functions), the webhook signing key (its consumer).
   '@aws-sdk/client-secrets-manager': ['api', 'worker-email', 'worker-ai', 'webhook-worker'],
   // The text model: the ai consumer, and the analysis consumer when a stage turns AI analysis on.
-  '@aws-sdk/client-bedrock-runtime': ['worker-ai', 'worker-analysis'],
+  'functions/adapters/aws/bedrock-converse-client.ts': ['worker-ai', 'worker-analysis'],
   'pdf-lib': ['worker-pdf'],
   hono: ['api'],
   // The job registry (every type's payload schema and e-mail templates) goes only where a job is validated
@@ -59,11 +59,12 @@ beforeAll(async () => {
 const NEVER = ['@aws-sdk/credential-provider-node', '@aws-sdk/credential-provider-sso', '@aws-sdk/credential-provider-ini', '@aws-sdk/credential-provider-web-identity', '@aws-sdk/nested-clients'];
 /**
  * Libraries no function needs: the rate limiter speaks Upstash's REST API itself (one EVALSHA); S3's
- * four object calls, Lambda's UpdateEventSourceMapping and SES's SendEmail go through small clients on
- * the SDK's signer (s3-object-client.ts, lambda-mappings-client.ts, ses-email-client.ts), not the SDK
- * clients and their S3-only middleware.
+ * four object calls, Lambda's UpdateEventSourceMapping, SES's SendEmail and Bedrock's Converse go
+ * through small clients on the SDK's signer (s3-object-client.ts, lambda-mappings-client.ts,
+ * ses-email-client.ts, bedrock-converse-client.ts), not the SDK clients, their S3-only middleware and
+ * Bedrock's event-stream and bearer-token chain.
  */
-const NOT_BUNDLED = ['@upstash/redis', '@aws-sdk/client-s3', '@aws-sdk/s3-request-presigner', '@aws-sdk/middleware-sdk-s3', '@aws-sdk/xml-builder', '@aws-sdk/client-lambda', '@aws-sdk/client-sesv2'];
+const NOT_BUNDLED = ['@upstash/redis', '@aws-sdk/client-s3', '@aws-sdk/s3-request-presigner', '@aws-sdk/middleware-sdk-s3', '@aws-sdk/xml-builder', '@aws-sdk/client-lambda', '@aws-sdk/client-sesv2', '@aws-sdk/client-bedrock-runtime', '@aws-sdk/eventstream-handler-node', '@aws-sdk/token-providers'];
 
 describe('Lambda bundles: each function carries only what it uses', () => {
   it('no function bundles the credential sources beyond the environment', () => {
@@ -76,7 +77,7 @@ describe('Lambda bundles: each function carries only what it uses', () => {
   });
 
 
-  it('no function bundles a Redis client library, nor the SDK\'s S3, Lambda or SES clients', () => {
+  it('no function bundles a Redis client library, nor the SDK\'s S3, Lambda, SES or Bedrock Runtime clients', () => {
     // Assess
     const found = [...inputs].flatMap(([entry, paths]) => NOT_BUNDLED.filter((module) => paths.some((p) => p.includes(`node_modules/${module}/`))).map((module) => `${entry}: ${module}`));
     expect(found).toEqual([]);

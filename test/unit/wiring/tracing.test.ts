@@ -10,8 +10,8 @@ import { currentTracer, disableTracing, enableTracing, traced } from '../../../f
 import { startDynamo, type LocalService } from '../../../local/dynamodb.js';
 import { ensureTable } from '../../../local/provision.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
-import { createBedrockClient } from '../../../functions/adapters/aws/bedrock-text-model.js';
+import { BedrockTextModel, createBedrockClient } from '../../../functions/adapters/aws/bedrock-text-model.js';
+import { startScriptedServer } from '../../helpers/scripted-server.js';
 import { newJobId } from '../../../shared/domain/job-id.js';
 import { noTracer } from '../../../shared/ports/tracer.js';
 
@@ -136,15 +136,22 @@ describe('Function: enableTracing', () => {
   });
 
   it('on: the model client is captured too, so a Converse call is a subsegment of the job', async () => {
-    // Prepare
+    // Prepare: a Converse endpoint answering as Bedrock does
     await enableTracing({ CONVEYOR_TRACING: 'on', CONVEYOR_STAGE: 'test' });
-    const raw = new BedrockRuntimeClient({ region: 'us-east-1' }).middlewareStack.identify();
+    const bedrock = await startScriptedServer({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ output: { message: { role: 'assistant', content: [{ text: 'Hi.' }] } }, stopReason: 'end_turn', usage: { inputTokens: 3, outputTokens: 1, totalTokens: 4 } }) });
+    const client = createBedrockClient({ region: 'us-east-1', endpoint: bedrock.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const model = new BedrockTextModel({ client, modelId: 'amazon.nova-micro-v1:0' });
 
     // Act
-    const client = createBedrockClient({ region: 'us-east-1' });
+    const reply = await currentTracer().span('ai-job', {}, () => model.generate({ messages: [{ role: 'user', text: 'Hello' }], maxTokens: 16 }, { signal: new AbortController().signal }));
+    client.destroy();
+    await bedrock.close();
 
     // Assess
-    expect(client.middlewareStack.identify().filter((name) => !raw.includes(name))).not.toEqual([]);
+    expect(reply.text).toBe('Hi.');
+    const [job] = await documentsMatching((d) => d.name === 'ai-job', 1);
+    const [call] = await documentsMatching((d) => d.name === 'BedrockRuntime.Converse', 1);
+    expect(call).toMatchObject({ trace_id: TRACE_ID, parent_id: job!.id, type: 'subsegment' });
   });
 
   it('on: a failing span records the error and rethrows it', async () => {
