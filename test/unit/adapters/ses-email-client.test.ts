@@ -99,7 +99,7 @@ describe('Class: SesEmailClient — answers and failures, one attempt each', () 
 
     // Assess
     expect(error).toBeInstanceOf(AwsServiceError);
-    expect(error).toMatchObject({ name, message: 'Email address is not verified.', $fault: 'client', $metadata: { httpStatusCode: 400, requestId: 'REQ', attempts: 1 } });
+    expect(error).toMatchObject({ name, message: 'Email address is not verified.', $fault: 'client', $metadata: { httpStatusCode: 400, requestId: 'REQ-1', attempts: 1 } });
   });
 
   it.each([
