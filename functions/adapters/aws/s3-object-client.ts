@@ -11,6 +11,8 @@ export interface S3ObjectClientOptions {
   readonly tracer?: Tracer | undefined;
   readonly retry?: Partial<RetrySettings> | undefined;
   readonly now?: (() => Date) | undefined;
+  /** Milliseconds a request's socket may stay idle before the attempt fails and is retried (signed-http.ts). */
+  readonly socketTimeoutMs?: number | undefined;
 }
 
 export interface ObjectLocation {
@@ -37,7 +39,7 @@ export class S3ObjectClient {
     this.#region = options.region;
     this.#endpoint = options.endpoint ? new URL(options.endpoint) : undefined;
     this.#tracer = options.tracer ?? noTracer;
-    this.#http = new SignedHttp({ service: 's3', s3Signing: true, region: options.region, credentials: options.credentials, retry: options.retry, now: options.now });
+    this.#http = new SignedHttp({ service: 's3', s3Signing: true, region: options.region, credentials: options.credentials, retry: options.retry, now: options.now, socketTimeoutMs: options.socketTimeoutMs });
   }
 
   /**

@@ -15,7 +15,7 @@ import { verifySigV4, type ReceivedRequest } from '../../helpers/sigv4-verifier.
  * recorded and answered by the next scripted answer (200 when the script is empty), so error, retry
  * and signing paths are exercised through the real transport.
  */
-type Answer = { status: number; body?: string; headers?: Record<string, string> } | 'reset';
+type Answer = { status: number; body?: string; headers?: Record<string, string> } | 'reset' | 'hold';
 
 const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session/token+with=chars' };
 const SECRETS = { [CREDENTIALS.accessKeyId]: CREDENTIALS.secretAccessKey };
@@ -40,6 +40,7 @@ beforeAll(async () => {
       received.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers, body: new Uint8Array(Buffer.concat(chunks)) });
       const answer = script.shift() ?? { status: 200, body: 'stored bytes' };
       if (answer === 'reset') return request.socket.destroy();
+      if (answer === 'hold') return;
       response.writeHead(answer.status, { 'x-amz-request-id': 'REQ', ...answer.headers });
       response.end(answer.body ?? '');
     });
@@ -89,6 +90,20 @@ describe('Class: S3ObjectClient — errors and retries', () => {
     expect(received).toHaveLength(3);
     expect(sleeps).toEqual([50, 100]);
   });
+
+  it('fails an attempt whose answer never comes once its socket has been idle too long, and retries it', async () => {
+    // Prepare: the first request is never answered
+    script.push('hold', { status: 200, body: 'hello' });
+    const client = new S3ObjectClient({ region: 'eu-west-1', endpoint, credentials: CREDENTIALS, retry: { ...retry, maxAttempts: 5 }, socketTimeoutMs: 1_000 });
+
+    // Act
+    const bytes = await client.getObject({ bucket: 'documents', key: 'a.txt' });
+
+    // Assess
+    expect(new TextDecoder().decode(bytes)).toBe('hello');
+    expect(received.length).toBeGreaterThanOrEqual(2);
+    client.destroy();
+  }, 60_000);
 
   it('retries a dropped connection', async () => {
     // Prepare
