@@ -1,7 +1,7 @@
-import { HttpRequest, escapeUri } from '@smithy/core/protocols';
+import { escapeUri } from '@smithy/core/protocols';
 import { noTracer, type Tracer } from '../../../shared/ports/tracer.js';
 import { SignedHttp, type CredentialSource, type RetrySettings } from './signed-http.js';
-import { restJsonError } from './rest-json-error.js';
+import { jsonRequest, restJsonError, serviceEndpoint } from './rest-json.js';
 
 /** The parts of a Converse request Conveyor sends (text only). */
 export interface ConverseInput {
@@ -57,7 +57,7 @@ export class BedrockConverseClient implements ConverseApi {
   readonly #tracer: Tracer;
 
   constructor(options: BedrockConverseClientOptions) {
-    this.#endpoint = new URL(options.endpoint ?? `https://bedrock-runtime.${options.region}.${options.region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com'}`);
+    this.#endpoint = serviceEndpoint('bedrock-runtime', options.region, options.endpoint);
     this.#tracer = options.tracer ?? noTracer;
     this.#http = new SignedHttp({
       service: 'bedrock',
@@ -73,20 +73,10 @@ export class BedrockConverseClient implements ConverseApi {
 
   async converse(input: ConverseInput, options: { readonly signal?: AbortSignal | undefined } = {}): Promise<ConverseOutput> {
     const { modelId, ...fields } = input;
-    const body = new TextEncoder().encode(JSON.stringify(fields));
-    const { protocol, hostname, port } = this.#endpoint;
-    const request = new HttpRequest({
-      method: 'POST',
-      protocol,
-      hostname,
-      ...(port ? { port: Number(port) } : {}),
-      // The model id is one path label, URI-encoded as the SDK encodes it (`amazon.nova-micro-v1:0` →
-      // `amazon.nova-micro-v1%3A0`; an inference profile ARN's '/' → %2F); the signer encodes the
-      // path once more for the signature, as every service but S3 expects.
-      path: `${this.#endpoint.pathname.replace(/\/+$/, '')}/model/${escapeUri(modelId)}/converse`,
-      headers: { host: port ? `${hostname}:${port}` : hostname, 'content-type': 'application/json', 'content-length': String(body.byteLength) },
-      body,
-    });
+    // The model id is one path label, URI-encoded as the SDK encodes it (`amazon.nova-micro-v1:0` →
+    // `amazon.nova-micro-v1%3A0`; an inference profile ARN's '/' → %2F); the signer encodes the
+    // path once more for the signature, as every service but S3 expects.
+    const request = jsonRequest(this.#endpoint, 'POST', `/model/${escapeUri(modelId)}/converse`, fields);
     const response = await this.#tracer.span('BedrockRuntime.Converse', {}, () => this.#http.send(request, restJsonError, options.signal));
     // An empty body is a response without fields, as the SDK reads it; a body that is not JSON throws (SyntaxError), as there.
     const text = new TextDecoder().decode(response.body);

@@ -1,5 +1,5 @@
-import { HttpRequest, escapeUri } from '@smithy/core/protocols';
-import { restJsonError } from './rest-json-error.js';
+import { escapeUri } from '@smithy/core/protocols';
+import { jsonRequest, restJsonError, serviceEndpoint } from './rest-json.js';
 import { SignedHttp, type CredentialSource, type RetrySettings } from './signed-http.js';
 
 export interface LambdaMappingsClientOptions {
@@ -26,22 +26,12 @@ export class LambdaMappingsClient implements EventSourceMappingUpdater {
   readonly #endpoint: URL;
 
   constructor(options: LambdaMappingsClientOptions) {
-    this.#endpoint = new URL(options.endpoint ?? `https://lambda.${options.region}.${options.region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com'}`);
+    this.#endpoint = serviceEndpoint('lambda', options.region, options.endpoint);
     this.#http = new SignedHttp({ service: 'lambda', s3Signing: false, region: options.region, credentials: options.credentials, retry: options.retry });
   }
 
   async updateEventSourceMapping(input: { readonly UUID: string; readonly Enabled: boolean }): Promise<void> {
-    const body = new TextEncoder().encode(JSON.stringify({ Enabled: input.Enabled }));
-    const { protocol, hostname, port } = this.#endpoint;
-    const request = new HttpRequest({
-      method: 'PUT',
-      protocol,
-      hostname,
-      ...(port ? { port: Number(port) } : {}),
-      path: `${this.#endpoint.pathname.replace(/\/+$/, '')}/2015-03-31/event-source-mappings/${escapeUri(input.UUID)}`,
-      headers: { host: port ? `${hostname}:${port}` : hostname, 'content-type': 'application/json', 'content-length': String(body.byteLength) },
-      body,
-    });
+    const request = jsonRequest(this.#endpoint, 'PUT', `/2015-03-31/event-source-mappings/${escapeUri(input.UUID)}`, { Enabled: input.Enabled });
     // Setting Enabled to the same value twice leaves the mapping as once: safe to retry.
     await this.#http.send(request, restJsonError);
   }

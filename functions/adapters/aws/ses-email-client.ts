@@ -1,6 +1,5 @@
-import { HttpRequest } from '@smithy/core/protocols';
 import { noTracer, type Tracer } from '../../../shared/ports/tracer.js';
-import { restJsonError } from './rest-json-error.js';
+import { jsonRequest, restJsonError, serviceEndpoint } from './rest-json.js';
 import { SignedHttp, type CredentialSource } from './signed-http.js';
 
 export interface SesEmailClientOptions {
@@ -33,7 +32,7 @@ export interface SendEmailInput {
  * `{"MessageId": …}`), the one SES call Conveyor makes, signed with the SDK's SigV4 signer (signing
  * name `ses`) on `email.<region>.amazonaws.com`, as @aws-sdk/client-sesv2 sends it. Errors are
  * AwsServiceErrors named by SES's error type (MessageRejected, TooManyRequestsException…), read from
- * the `x-amzn-ErrorType` header or the body as the SDK reads them (rest-json-error.ts).
+ * the `x-amzn-ErrorType` header or the body as the SDK reads them (rest-json.ts).
  * https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_SendEmail.html
  *
  * One attempt only, never retried here: SendEmail has no idempotency token, so a second try after a
@@ -46,7 +45,7 @@ export class SesEmailClient {
   readonly #tracer: Tracer;
 
   constructor(options: SesEmailClientOptions) {
-    this.#endpoint = new URL(options.endpoint ?? `https://email.${options.region}.${options.region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com'}`);
+    this.#endpoint = serviceEndpoint('email', options.region, options.endpoint);
     this.#tracer = options.tracer ?? noTracer;
     this.#http = new SignedHttp({
       service: 'ses',
@@ -60,17 +59,7 @@ export class SesEmailClient {
 
   /** Sends the message; `MessageId` is SES's id for it (absent only if SES answered 200 without one). */
   async sendEmail(input: SendEmailInput, options: { signal?: AbortSignal | undefined } = {}): Promise<{ MessageId?: string }> {
-    const body = new TextEncoder().encode(JSON.stringify(input));
-    const { protocol, hostname, port } = this.#endpoint;
-    const request = new HttpRequest({
-      method: 'POST',
-      protocol,
-      hostname,
-      ...(port ? { port: Number(port) } : {}),
-      path: `${this.#endpoint.pathname.replace(/\/+$/, '')}/v2/email/outbound-emails`,
-      headers: { host: port ? `${hostname}:${port}` : hostname, 'content-type': 'application/json', 'content-length': String(body.byteLength) },
-      body,
-    });
+    const request = jsonRequest(this.#endpoint, 'POST', '/v2/email/outbound-emails', input);
     const response = await this.#tracer.span('SES.SendEmail', {}, () => this.#http.send(request, restJsonError, options.signal));
     return { ...messageIdOf(response.body) };
   }

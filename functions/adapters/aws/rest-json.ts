@@ -1,4 +1,30 @@
+import { HttpRequest } from '@smithy/core/protocols';
 import type { SignedResponse } from './signed-http.js';
+
+/*
+ * What the small REST-JSON clients (Lambda, SES v2, Bedrock Runtime) share: where the service is, the
+ * request they send, and how they read an error answer.
+ */
+
+/** The service's endpoint: the configured one (a local server), else `https://<prefix>.<region>.amazonaws.com`. */
+export function serviceEndpoint(prefix: string, region: string, endpoint?: string): URL {
+  return new URL(endpoint ?? `https://${prefix}.${region}.${region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com'}`);
+}
+
+/** A request with a JSON body to `path` under the endpoint (its own path prefix kept). */
+export function jsonRequest(endpoint: URL, method: 'POST' | 'PUT', path: string, payload: unknown): HttpRequest {
+  const body = new TextEncoder().encode(JSON.stringify(payload));
+  const { protocol, hostname, port } = endpoint;
+  return new HttpRequest({
+    method,
+    protocol,
+    hostname,
+    ...(port ? { port: Number(port) } : {}),
+    path: `${endpoint.pathname.replace(/\/+$/, '')}${path}`,
+    headers: { host: port ? `${hostname}:${port}` : hostname, 'content-type': 'application/json', 'content-length': String(body.byteLength) },
+    body,
+  });
+}
 
 /**
  * A REST-JSON service's error answer (Lambda, SES v2…), read as the SDK reads it (@smithy/core
